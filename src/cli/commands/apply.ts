@@ -1,0 +1,57 @@
+// pgbackops apply [PLANFILE]: converge the catalog and this server's schedule with the configuration.
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import type { Plan } from '../../core/plan/types.js';
+import { planToJson } from '../../core/render/plan-json.js';
+import { renderPlanText } from '../../core/render/plan-text.js';
+import { applyConfiguration } from '../../engine/apply.js';
+import { withCatalog } from '../../engine/catalog-session.js';
+import { loadSavedPlan } from '../../engine/saved-plan.js';
+import { contextOf, loadValidConfig } from '../context.js';
+import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
+import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+import { VERSION } from '../version.js';
+
+export function registerApply(program: Command): void {
+  addPlanFlags(program.command('apply'))
+    .description('apply the configuration (or a saved plan) to the catalog and this server\'s schedule')
+    .argument('[planfile]', 'a plan saved with `plan --out`; refused if anything moved since')
+    .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
+    .option('--json', 'print the applied plan and the outcome as JSON')
+    .action(async (planFile: string | undefined, opts: { yes?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      const desired = await loadValidConfig(ctx);
+      const savedPlan = planFile ? await loadSavedPlan(planFile) : undefined;
+      const options = savedPlan ? savedPlan.options : planOptionsOf(command.opts());
+      const interactive = !opts.yes && !savedPlan;
+      if (interactive && !process.stdin.isTTY) {
+        throw new CliError('apply asks for confirmation; not on a TTY, so pass --yes (or apply a saved plan file)');
+      }
+      const style = stdoutStyle();
+      const outcome = await withCatalog(ctx.settings, ctx.logger, (catalog) => applyConfiguration(ctx.settings, ctx.logger, catalog, {
+        desired,
+        options,
+        ...(savedPlan ? { savedPlan } : {}),
+        ...(interactive ? { confirm: (plan: Plan) => confirm(renderPlanText(plan, style)) } : {}),
+      }));
+      if (ctx.json) {
+        printJson({ ...planToJson(outcome.plan, VERSION), applied: outcome.applied, catalog_version: outcome.catalogVersion });
+        return;
+      }
+      if (!interactive) printText(renderPlanText(outcome.plan, style));
+      printText(outcome.applied
+        ? style.bold(`Apply complete: catalog version ${outcome.catalogVersion}, revision ${outcome.plan.revision.slice(0, 12)}.`)
+        : 'Nothing applied.');
+    });
+}
+
+async function confirm(planText: string): Promise<boolean> {
+  process.stdout.write(planText + '\nDo you want to apply these changes? Only "yes" is accepted: ');
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+  try {
+    const answer = await rl.question('');
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}

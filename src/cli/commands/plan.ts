@@ -1,0 +1,35 @@
+// pgbackops plan: what apply would change, as a Terraform-like diff or JSON. Changes nothing.
+// --detailed-exitcode: 0 no changes, 2 changes (or blocked actions awaiting a decision), 1 error.
+import type { Command } from 'commander';
+import { planHasPendingWork } from '../../core/plan/types.js';
+import { planToJson } from '../../core/render/plan-json.js';
+import { renderPlanText } from '../../core/render/plan-text.js';
+import { withCatalog } from '../../engine/catalog-session.js';
+import { planAgainstState } from '../../engine/plan-state.js';
+import { savePlan } from '../../engine/saved-plan.js';
+import { contextOf, loadValidConfig } from '../context.js';
+import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
+import { printJson, printText, stdoutStyle } from '../output.js';
+import { VERSION } from '../version.js';
+
+export function registerPlan(program: Command): void {
+  addPlanFlags(program.command('plan'))
+    .description('show what apply would change in the catalog and this server\'s schedule (changes nothing)')
+    .option('--json', 'print the plan as JSON (with format_version)')
+    .option('--out <file>', 'save the plan so that `apply FILE` applies exactly it')
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .action(async (opts: { out?: string; detailedExitcode?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      const options = planOptionsOf(command.opts());
+      const desired = await loadValidConfig(ctx);
+      const { plan } = await withCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options));
+      if (ctx.json) printJson(planToJson(plan, VERSION));
+      else printText(renderPlanText(plan, stdoutStyle()));
+      if (opts.out) {
+        await savePlan(opts.out, plan, VERSION);
+        if (!ctx.json) printText(`Saved the plan to ${opts.out}; apply it with: pgbackops apply ${opts.out}`);
+      }
+      if (plan.refusal) process.exitCode = 1;
+      else if (opts.detailedExitcode) process.exitCode = planHasPendingWork(plan) ? 2 : 0;
+    });
+}

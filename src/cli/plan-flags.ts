@@ -1,0 +1,17 @@
+// Flags shared by plan and apply: consent to deletions.
+import { Command, Option } from 'commander';
+import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../core/plan/types.js';
+import { CliError } from './output.js';
+
+export function addPlanFlags(command: Command): Command {
+  return command
+    .option('--prune', 'allow deleting definitions that still have backups in the catalog (their backups are kept until retention expires them)')
+    .option('--allow-mass-delete', 'allow a revision that deletes all definitions, or more than --mass-delete-share of them')
+    .addOption(new Option('--mass-delete-share <percent>', 'share of definitions a revision may delete without --allow-mass-delete').default('25'));
+}
+
+export function planOptionsOf(opts: { prune?: boolean; allowMassDelete?: boolean; massDeleteShare?: string }): PlanOptions {
+  const share = Number(opts.massDeleteShare ?? DEFAULT_PLAN_OPTIONS.massDeleteShare * 100);
+  if (!Number.isFinite(share) || share < 0 || share > 100) throw new CliError(`--mass-delete-share must be a percentage from 0 to 100, got ${opts.massDeleteShare}`);
+  return { prune: Boolean(opts.prune), allowMassDelete: Boolean(opts.allowMassDelete), massDeleteShare: share / 100 };
+}

@@ -1,0 +1,141 @@
+// The desired-state model: what the YAML says, after validation and normalisation.
+// Pure data, shared by the config loader, the planner, the catalog adapter and the schedule targets.
+
+export const API_VERSION = 'pgbackops/v1';
+
+/** Kinds in dependency order: a kind may only reference kinds listed before it. */
+export const KINDS = ['Retention', 'BackupServer', 'Node', 'Backup'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** Where something was written in the configuration; 1-based line and column. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export type SchedulerType = 'cron.d' | 'crontab' | 'builtin';
+
+export interface SchedulerSpec {
+  type: SchedulerType;
+  /** cron.d: the file to own (default /etc/cron.d/pgbackops). */
+  file?: string;
+  /** cron.d: the user the job runs as; crontab: whose crontab holds the block. */
+  user?: string;
+}
+
+export interface BackupServerSpec {
+  /** How a process recognises that it runs on this server (compared with os.hostname()). */
+  host: string;
+  backupRoot: string;
+  scheduler: SchedulerSpec;
+  /** Default timezone of this server's definitions (IANA name); default UTC. */
+  timezone: string;
+  /** pg_dump major version this server runs, used to check compression support. */
+  pgDumpVersion?: number;
+  /** Directories holding PostgreSQL client binaries, by major version ("15": "/usr/lib/postgresql/15/bin"). */
+  pgBinDirs?: Record<string, string>;
+  remarks?: string;
+}
+
+export type NodeStatus = 'running' | 'stopped';
+
+export interface NodeSpec {
+  host: string;
+  port: number;
+  user: string;
+  /** Database to connect to for cluster-wide work (listing databases, roles). */
+  maintenanceDatabase: string;
+  /** libpq mechanisms only: never a password. */
+  passfile?: string;
+  service?: string;
+  sslmode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  sslcert?: string;
+  sslkey?: string;
+  sslrootcert?: string;
+  status: NodeStatus;
+  backupServer: string;
+  remarks?: string;
+}
+
+export interface RetentionSpec {
+  /** Duration such as "7d", "36h", "2w". */
+  keepWithin?: string;
+  keepLast?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  keepYearly?: number;
+  /** How long logs of failed runs are kept. */
+  keepFailedFor?: string;
+}
+
+export type BackupType = 'full' | 'schema' | 'data' | 'cluster';
+export type DumpFormat = 'custom' | 'directory' | 'plain';
+export type CompressionMethod = 'gzip' | 'lz4' | 'zstd' | 'none';
+
+export interface BackupSpec {
+  node: string;
+  /** Explicit list, or 'all' (expanded when the job runs, minus `exclude` and templates). */
+  databases: string[] | 'all';
+  exclude: string[];
+  type: BackupType;
+  /** The cron expression as written (may contain H). */
+  schedule: string;
+  /** The expression cron will read: H resolved from the definition name. */
+  resolvedSchedule: string;
+  timezone: string;
+  format: DumpFormat;
+  jobs: number;
+  compression: { method: CompressionMethod; level?: number };
+  includeSchemas: string[];
+  excludeSchemas: string[];
+  includeTables: string[];
+  excludeTables: string[];
+  extraArgs: string[];
+  /** Name of a Retention object, or an inline retention spec. */
+  retention: string | RetentionSpec;
+  enabled: boolean;
+  /** Duration such as "2h"; the run is killed past it. */
+  timeout?: string;
+  remarks?: string;
+}
+
+export interface SpecByKind {
+  Retention: RetentionSpec;
+  BackupServer: BackupServerSpec;
+  Node: NodeSpec;
+  Backup: BackupSpec;
+}
+
+/** One validated object of the configuration. */
+export interface DesiredObject<K extends Kind = Kind> {
+  kind: K;
+  name: string;
+  spec: SpecByKind[K];
+  /** sha256 (hex) of the canonical JSON of `spec`: equal hashes mean nothing to change. */
+  hash: string;
+  source: SourceLocation;
+}
+
+export interface DesiredConfig {
+  /** Content hash of the configuration files (or the git commit once the git source is used). */
+  revision: string;
+  objects: DesiredObject[];
+}
+
+/** A problem found in the configuration; codes are stable and documented (docs/errors.md). */
+export interface Diagnostic {
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  /** JSON pointer inside the document, e.g. /spec/schedule. Empty for file-level problems. */
+  path: string;
+  severity: 'error' | 'warning';
+}
+
+export function objectKey(kind: Kind, name: string): string {
+  return `${kind}/${name}`;
+}

@@ -1,0 +1,70 @@
+// Composes the catalog diff and the schedule diff into one Plan. Pure: all inputs are passed in.
+import type { DesiredConfig } from '../model.js';
+import type { ObservedSchedule } from '../schedule/entry.js';
+import type { LineOptions } from '../schedule/render.js';
+import { scheduleEntriesOfServer } from '../schedule/server-entries.js';
+import { planCatalog, type ActualObject } from './plan-catalog.js';
+import { planSchedule } from './plan-schedule.js';
+import { projectObjects } from './project.js';
+import { PLAN_FORMAT_VERSION, type Plan, type PlanOptions, type PlanSummary } from './types.js';
+
+export interface ActualState {
+  catalogVersion: number;
+  objects: readonly ActualObject[];
+  backupCounts: Readonly<Record<string, number>>;
+}
+
+export interface ScheduleContext {
+  server: string;
+  target: string;
+  observed: ObservedSchedule;
+  line: LineOptions;
+}
+
+export function makePlan(
+  desired: DesiredConfig,
+  actual: ActualState,
+  schedule: ScheduleContext | { server: null; note: string },
+  options: PlanOptions,
+): Plan {
+  const catalog = planCatalog(desired.objects, actual.objects, actual.backupCounts, options);
+  let scheduleSection: Plan['schedule'] = null;
+  let scheduleActions: Plan['scheduleActions'] = [];
+  if (schedule.server !== null) {
+    const ctx = schedule as ScheduleContext;
+    const after = projectObjects(actual.objects, catalog.actions);
+    const entries = scheduleEntriesOfServer(after, ctx.server, ctx.line);
+    const before = scheduleEntriesOfServer(actual.objects, ctx.server, ctx.line);
+    scheduleActions = planSchedule(entries, ctx.observed.entries, before);
+    scheduleSection = { target: ctx.target, contentHash: ctx.observed.contentHash, entries };
+  }
+  const plan: Plan = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    revision: desired.revision,
+    catalogVersion: actual.catalogVersion,
+    server: schedule.server,
+    schedule: scheduleSection,
+    objectActions: catalog.actions,
+    scheduleActions,
+    options,
+    summary: summarise(catalog.actions, scheduleActions),
+  };
+  if (schedule.server === null) plan.serverNote = (schedule as { note: string }).note;
+  if (catalog.refusal) plan.refusal = catalog.refusal;
+  return plan;
+}
+
+function summarise(objects: Plan['objectActions'], schedule: Plan['scheduleActions']): PlanSummary {
+  const s: PlanSummary = { create: 0, update: 0, delete: 0, blocked: 0, scheduleAdd: 0, scheduleChange: 0, scheduleRemove: 0, drift: 0 };
+  for (const a of objects) {
+    if (a.blocked) s.blocked++;
+    else s[a.op]++;
+  }
+  for (const a of schedule) {
+    if (a.op === 'add') s.scheduleAdd++;
+    else if (a.op === 'change') s.scheduleChange++;
+    else s.scheduleRemove++;
+    if (a.drift) s.drift++;
+  }
+  return s;
+}

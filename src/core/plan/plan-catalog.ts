@@ -1,0 +1,143 @@
+// Pure diff of desired objects against catalog objects: create / update / delete, with blocked deletes
+// and the mass-deletion brake. Order: parents created first, children deleted first.
+import { KINDS, objectKey, type DesiredObject, type Kind } from '../model.js';
+import { referencesOf } from '../references.js';
+import { canonicalJson } from '../canonical.js';
+import type { ObjectAction, PlanOptions } from './types.js';
+
+/** An object as the catalog holds it. */
+export interface ActualObject {
+  kind: Kind;
+  name: string;
+  spec: unknown;
+  hash: string;
+}
+
+export interface CatalogPlan {
+  actions: ObjectAction[];
+  refusal?: { code: string; message: string };
+}
+
+const kindRank = new Map<Kind, number>(KINDS.map((k, i) => [k, i]));
+
+export function planCatalog(
+  desired: readonly DesiredObject[],
+  actual: readonly ActualObject[],
+  backupCounts: Readonly<Record<string, number>>,
+  options: PlanOptions,
+): CatalogPlan {
+  const actualByKey = new Map(actual.map((o) => [objectKey(o.kind, o.name), o]));
+  const desiredKeys = new Set<string>();
+  const upserts: ObjectAction[] = [];
+
+  for (const want of desired) {
+    const key = objectKey(want.kind, want.name);
+    desiredKeys.add(key);
+    const have = actualByKey.get(key);
+    if (!have) {
+      upserts.push({ op: 'create', kind: want.kind, name: want.name, after: want.spec, hash: want.hash, reason: 'declared in the configuration, absent from the catalog' });
+    } else if (have.hash !== want.hash) {
+      upserts.push({
+        op: 'update', kind: want.kind, name: want.name, before: have.spec, after: want.spec, hash: want.hash,
+        changedFields: changedTopLevelFields(have.spec, want.spec),
+        reason: 'the configuration differs from the catalog',
+      });
+    }
+  }
+
+  const deletes = actual.filter((o) => !desiredKeys.has(objectKey(o.kind, o.name)))
+    .map((o): ObjectAction => ({ op: 'delete', kind: o.kind, name: o.name, before: o.spec, reason: 'no longer in the configuration' }));
+  blockDeletes(deletes, desired, actual, backupCounts, options);
+
+  const actions = [
+    ...upserts.sort(byKindThenName(1)),
+    ...deletes.sort(byKindThenName(-1)),
+  ];
+  return { actions, refusal: massDeletionRefusal(deletes, actual, options) };
+}
+
+/**
+ * Marks deletes that must not happen: definitions holding backups (without --prune), and anything still
+ * referenced by an object that stays (declared, or itself blocked). Walks children before parents so a
+ * blocked definition keeps its node and the node keeps its server.
+ */
+function blockDeletes(
+  deletes: ObjectAction[],
+  desired: readonly DesiredObject[],
+  actual: readonly ActualObject[],
+  backupCounts: Readonly<Record<string, number>>,
+  options: PlanOptions,
+): void {
+  const specByKey = new Map<string, { kind: Kind; spec: unknown }>();
+  for (const o of actual) specByKey.set(objectKey(o.kind, o.name), o);
+  // Objects that will exist after the apply, and who references each of them.
+  const referrers = new Map<string, string[]>();
+  const addReferrer = (kind: Kind, name: string, spec: unknown) => {
+    for (const ref of referencesOf(kind, spec)) {
+      const key = objectKey(ref.kind, ref.name);
+      const list = referrers.get(key) ?? [];
+      list.push(objectKey(kind, name));
+      referrers.set(key, list);
+    }
+  };
+  for (const o of desired) addReferrer(o.kind, o.name, o.spec);
+
+  for (const action of [...deletes].sort(byKindThenName(-1))) {
+    if (action.kind === 'Backup') {
+      const count = backupCounts[action.name] ?? 0;
+      if (count > 0 && !options.prune) {
+        action.blocked = `${count} backup(s) of this definition are in the catalog; deleting the definition needs --prune (its backups are kept until their retention expires them)`;
+      }
+    } else {
+      const users = referrers.get(objectKey(action.kind, action.name));
+      if (users && users.length > 0) {
+        action.blocked = `still referenced by ${describeList(users)}`;
+      }
+    }
+    // An object that stays keeps what it references alive.
+    if (action.blocked) addReferrer(action.kind, action.name, specByKey.get(objectKey(action.kind, action.name))?.spec);
+  }
+}
+
+function massDeletionRefusal(
+  deletes: readonly ObjectAction[],
+  actual: readonly ActualObject[],
+  options: PlanOptions,
+): CatalogPlan['refusal'] {
+  if (options.allowMassDelete) return undefined;
+  const existing = actual.filter((o) => o.kind === 'Backup').length;
+  const deleting = deletes.filter((a) => a.kind === 'Backup' && !a.blocked).length;
+  if (existing === 0 || deleting === 0) return undefined;
+  const share = deleting / existing;
+  if (deleting === existing) {
+    return {
+      code: 'E_MASS_DELETE',
+      message: `this revision deletes every backup definition (${deleting} of ${existing}); if that is intended, apply with --allow-mass-delete`,
+    };
+  }
+  if (share > options.massDeleteShare) {
+    return {
+      code: 'E_MASS_DELETE',
+      message: `this revision deletes ${deleting} of ${existing} backup definitions (${Math.round(share * 100)} %, above the ${Math.round(options.massDeleteShare * 100)} % brake); if that is intended, apply with --allow-mass-delete`,
+    };
+  }
+  return undefined;
+}
+
+function changedTopLevelFields(before: unknown, after: unknown): string[] {
+  const a = (before ?? {}) as Record<string, unknown>;
+  const b = (after ?? {}) as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => canonicalJson(a[k]) !== canonicalJson(b[k])).sort();
+}
+
+function byKindThenName(direction: 1 | -1) {
+  return (x: ObjectAction, y: ObjectAction) =>
+    direction * ((kindRank.get(x.kind) ?? 0) - (kindRank.get(y.kind) ?? 0)) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+}
+
+function describeList(keys: string[]): string {
+  const sorted = [...keys].sort();
+  const shown = sorted.slice(0, 3).join(', ');
+  return sorted.length > 3 ? `${shown} and ${sorted.length - 3} more` : shown;
+}

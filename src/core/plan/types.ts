@@ -1,0 +1,95 @@
+// The plan: typed actions computed by pure functions from desired and actual state.
+// Everything here is plain data so a plan can be printed, saved as JSON and applied later.
+import type { Kind } from '../model.js';
+import type { ObservedEntry, ScheduleEntry } from '../schedule/entry.js';
+
+export const PLAN_FORMAT_VERSION = '1';
+
+export type ObjectOp = 'create' | 'update' | 'delete';
+
+export interface ObjectAction {
+  op: ObjectOp;
+  kind: Kind;
+  name: string;
+  /** Normalised spec in the catalog (update/delete). */
+  before?: unknown;
+  /** Normalised spec wanted (create/update). */
+  after?: unknown;
+  /** Hash of `after`; stored in the catalog with the spec. */
+  hash?: string;
+  /** Top-level spec fields that differ (update only). */
+  changedFields?: string[];
+  /** Why this action exists, in words. */
+  reason: string;
+  /** Set when the action will not be applied, with the reason and how to allow it. */
+  blocked?: string;
+}
+
+export type ScheduleOp = 'add' | 'change' | 'remove';
+
+export interface ScheduleAction {
+  op: ScheduleOp;
+  name: string;
+  before?: ObservedEntry;
+  after?: ScheduleEntry;
+  reason: string;
+  /** The line differs from what pgbackops last wrote: edited, removed or added by hand. */
+  drift: boolean;
+}
+
+export interface PlanOptions {
+  /** Consent to delete definitions that still have backups in the catalog. */
+  prune: boolean;
+  /** Consent to a plan that deletes all definitions or more than `massDeleteShare` of them. */
+  allowMassDelete: boolean;
+  /** Share of existing definitions (0..1) above which a deletion is a mass deletion. */
+  massDeleteShare: number;
+}
+
+export const DEFAULT_PLAN_OPTIONS: PlanOptions = { prune: false, allowMassDelete: false, massDeleteShare: 0.25 };
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+  blocked: number;
+  scheduleAdd: number;
+  scheduleChange: number;
+  scheduleRemove: number;
+  drift: number;
+}
+
+export interface Plan {
+  formatVersion: string;
+  /** The configuration revision the plan was made from. */
+  revision: string;
+  /** Catalog version the plan was made against; a saved plan is stale once it moved. */
+  catalogVersion: number;
+  /** The backup server whose schedule is part of this plan, or null (catalog only). */
+  server: string | null;
+  /** Why no server's schedule is planned, when server is null. */
+  serverNote?: string;
+  schedule: null | {
+    target: string;
+    /** Hash of the managed schedule content when the plan was made. */
+    contentHash: string;
+    /** Every entry the server should end with (what apply writes). */
+    entries: ScheduleEntry[];
+  };
+  objectActions: ObjectAction[];
+  scheduleActions: ScheduleAction[];
+  /** Set when the plan must not be applied as it is (mass deletion without consent). */
+  refusal?: { code: string; message: string };
+  options: PlanOptions;
+  summary: PlanSummary;
+}
+
+/** True when applying the plan would change something (blocked actions change nothing). */
+export function planHasChanges(plan: Plan): boolean {
+  return plan.objectActions.some((a) => !a.blocked) || plan.scheduleActions.length > 0;
+}
+
+/** True when the plan has anything to show, including blocked actions the operator must decide on. */
+export function planHasPendingWork(plan: Plan): boolean {
+  return plan.objectActions.length > 0 || plan.scheduleActions.length > 0;
+}

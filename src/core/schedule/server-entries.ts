@@ -1,0 +1,40 @@
+// Which definitions a backup server schedules: enabled definitions of running nodes assigned to it.
+// Stopped nodes and disabled definitions leave the schedule but stay in the catalog.
+import type { BackupServerSpec, BackupSpec, NodeSpec } from '../model.js';
+import type { ActualObject } from '../plan/plan-catalog.js';
+import { buildEntry, type LineOptions } from './render.js';
+import type { ScheduleEntry } from './entry.js';
+
+export interface ServerDefinition {
+  name: string;
+  backup: BackupSpec;
+  node: NodeSpec & { name: string };
+}
+
+/** Definitions assigned to `server` (through their node), whether or not they are scheduled. */
+export function definitionsOfServer(objects: readonly ActualObject[], server: string): ServerDefinition[] {
+  const nodes = new Map<string, NodeSpec>();
+  for (const o of objects) if (o.kind === 'Node') nodes.set(o.name, o.spec as NodeSpec);
+  const out: ServerDefinition[] = [];
+  for (const o of objects) {
+    if (o.kind !== 'Backup') continue;
+    const backup = o.spec as BackupSpec;
+    const node = nodes.get(backup.node);
+    if (node && node.backupServer === server) out.push({ name: o.name, backup, node: { ...node, name: backup.node } });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function isScheduled(def: ServerDefinition): boolean {
+  return def.backup.enabled && def.node.status === 'running';
+}
+
+export function scheduleEntriesOfServer(objects: readonly ActualObject[], server: string, line: LineOptions): ScheduleEntry[] {
+  return definitionsOfServer(objects, server)
+    .filter(isScheduled)
+    .map((d) => buildEntry({ name: d.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone }, line));
+}
+
+export function serverSpecOf(objects: readonly ActualObject[], server: string): BackupServerSpec | undefined {
+  return objects.find((o) => o.kind === 'BackupServer' && o.name === server)?.spec as BackupServerSpec | undefined;
+}

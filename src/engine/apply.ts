@@ -1,0 +1,94 @@
+// Apply: under the catalog's apply lock, plan against fresh state (or check a saved plan is still
+// current), commit the catalog changes in one transaction, refresh the server's definition cache, then
+// converge the schedule target. Each step is idempotent, so a crash anywhere is healed by the next apply.
+import type { Catalog, CatalogChange } from '../adapters/catalog/catalog.js';
+import type { Logger } from '../adapters/logger.js';
+import type { DesiredConfig } from '../core/model.js';
+import { projectObjects } from '../core/plan/project.js';
+import { planHasChanges, type Plan, type PlanOptions } from '../core/plan/types.js';
+import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
+import { planAgainstState } from './plan-state.js';
+import { checkSavedPlanCurrent } from './saved-plan.js';
+import type { Settings } from './settings.js';
+
+export class PlanRefusedError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export interface ApplyRequest {
+  desired: DesiredConfig;
+  options: PlanOptions;
+  /** Apply exactly this plan, if nothing moved since it was made. */
+  savedPlan?: Plan;
+  /** Shown the plan before anything changes; returning false cancels. */
+  confirm?: (plan: Plan) => Promise<boolean>;
+}
+
+export interface ApplyOutcome {
+  plan: Plan;
+  applied: boolean;
+  catalogVersion: number;
+  statements: number;
+}
+
+export async function applyConfiguration(settings: Settings, logger: Logger, catalog: Catalog, request: ApplyRequest): Promise<ApplyOutcome> {
+  const holder = `pid ${process.pid} (${settings.actor})`;
+  return catalog.withApplyLock(holder, settings.lockTimeoutMs, async () => {
+    const state = await planAgainstState(settings, catalog, request.desired, request.options);
+    let plan = state.plan;
+    if (request.savedPlan) {
+      checkSavedPlanCurrent(request.savedPlan, plan);
+      plan = request.savedPlan;
+    }
+    if (plan.refusal) throw new PlanRefusedError(plan.refusal.code, plan.refusal.message);
+
+    const revisionMoved = state.snapshot.lastAppliedRevision !== plan.revision;
+    if (!planHasChanges(plan) && !revisionMoved) {
+      await refreshCache(settings, plan, state.snapshot.objects, plan.catalogVersion);
+      return { plan, applied: false, catalogVersion: plan.catalogVersion, statements: 0 };
+    }
+    if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) {
+      return { plan, applied: false, catalogVersion: plan.catalogVersion, statements: 0 };
+    }
+
+    const changes = catalogChangesOf(plan);
+    const committed = await catalog.applyChanges(changes, {
+      revision: plan.revision,
+      actor: settings.actor,
+      summary: { ...plan.summary },
+      overrides: overridesUsed(plan),
+    }, plan.catalogVersion);
+    logger.info({ revision: plan.revision, catalogVersion: committed.version, changes: changes.length }, 'catalog changes committed');
+
+    await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), committed.version);
+    if (state.target && plan.schedule && plan.scheduleActions.length > 0) {
+      await state.target.write(plan.schedule.entries);
+      logger.info({ target: state.target.description, entries: plan.schedule.entries.length }, 'schedule converged');
+    }
+    return { plan, applied: true, catalogVersion: committed.version, statements: committed.statements };
+  });
+}
+
+function catalogChangesOf(plan: Plan): CatalogChange[] {
+  return plan.objectActions
+    .filter((a) => !a.blocked)
+    .map((a): CatalogChange => a.op === 'delete'
+      ? { op: 'delete', kind: a.kind, name: a.name }
+      : { op: a.op, kind: a.kind, name: a.name, spec: a.after, hash: a.hash ?? '' });
+}
+
+/** Consents that changed the outcome, recorded in the apply history. */
+function overridesUsed(plan: Plan): string[] {
+  const out: string[] = [];
+  const deletesDefinitions = plan.objectActions.some((a) => a.kind === 'Backup' && a.op === 'delete' && !a.blocked);
+  if (plan.options.prune && deletesDefinitions) out.push('prune');
+  if (plan.options.allowMassDelete && deletesDefinitions) out.push('allow-mass-delete');
+  return out;
+}
+
+async function refreshCache(settings: Settings, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number): Promise<void> {
+  if (!plan.server) return;
+  await writeDefinitionCache(settings.stateDir, buildDefinitionCache(objects, plan.server, plan.revision, catalogVersion));
+}

@@ -1,0 +1,65 @@
+// Reads the actual state (catalog snapshot + this server's schedule target) and makes the plan.
+import { hostname } from 'node:os';
+import type { Catalog, CatalogSnapshot } from '../adapters/catalog/catalog.js';
+import { createScheduleTarget, defaultPathEnv, type ScheduleTarget } from '../adapters/schedule/index.js';
+import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
+import { makePlan } from '../core/plan/make-plan.js';
+import type { Plan, PlanOptions } from '../core/plan/types.js';
+import { selectServer } from '../core/select-server.js';
+import type { LineOptions } from '../core/schedule/render.js';
+import type { Settings } from './settings.js';
+
+export interface PlannedState {
+  plan: Plan;
+  snapshot: CatalogSnapshot;
+  /** The schedule target of the selected server, when one is selected. */
+  target: ScheduleTarget | null;
+}
+
+export class PlanInputError extends Error {}
+
+export async function planAgainstState(
+  settings: Settings,
+  catalog: Catalog,
+  desired: DesiredConfig,
+  options: PlanOptions,
+): Promise<PlannedState> {
+  const snapshot = await catalog.readSnapshot();
+  const servers = desired.objects
+    .filter((o) => o.kind === 'BackupServer')
+    .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  const choice = selectServer(servers, settings.server, [hostname()]);
+  if ('error' in choice) throw new PlanInputError(choice.error);
+
+  const actual = { catalogVersion: snapshot.version, objects: snapshot.objects, backupCounts: snapshot.backupCounts };
+  if (choice.server === null) {
+    return { plan: makePlan(desired, actual, { server: null, note: choice.note }, options), snapshot, target: null };
+  }
+  const serverSpec = servers.find((s) => s.name === choice.server)!.spec;
+  const target = scheduleTargetOf(settings, choice.server, serverSpec);
+  const observed = await target.read();
+  const plan = makePlan(desired, actual, {
+    server: choice.server,
+    target: target.description,
+    observed,
+    line: lineOptionsOf(settings, serverSpec),
+  }, options);
+  return { plan, snapshot, target };
+}
+
+export function lineOptionsOf(settings: Settings, server: BackupServerSpec): LineOptions {
+  return {
+    binary: settings.binary,
+    stateDir: settings.stateDir,
+    ...(server.scheduler.type === 'cron.d' ? { user: server.scheduler.user ?? 'root' } : {}),
+  };
+}
+
+export function scheduleTargetOf(settings: Settings, serverName: string, server: BackupServerSpec): ScheduleTarget {
+  return createScheduleTarget(server.scheduler, {
+    binary: settings.binary,
+    stateDir: settings.stateDir,
+    serverName,
+    pathEnv: defaultPathEnv(),
+  });
+}

@@ -1,0 +1,49 @@
+// Settings every command shares, resolved once from flags and the environment.
+import { realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { defaultStateDir } from '../adapters/catalog/local-catalog.js';
+
+export interface Settings {
+  configDir: string;
+  stateDir: string;
+  /** Central catalog URL; undefined means the local catalog under stateDir. */
+  catalogUrl?: string;
+  /** --server: which BackupServer this process manages the schedule of. */
+  server?: string;
+  /** Absolute path of the pgbackops launcher written into schedule lines. */
+  binary: string;
+  /** Who applies, for the apply history. */
+  actor: string;
+  lockTimeoutMs: number;
+}
+
+export interface GlobalFlags {
+  config?: string;
+  stateDir?: string;
+  catalog?: string;
+  server?: string;
+  lockTimeout?: string;
+}
+
+export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Settings {
+  return {
+    configDir: flags.config ?? '.',
+    stateDir: flags.stateDir ?? defaultStateDir(),
+    catalogUrl: flags.catalog ?? env.PGBACKOPS_CATALOG_URL ?? undefined,
+    server: flags.server ?? env.PGBACKOPS_SERVER ?? undefined,
+    binary: env.PGBACKOPS_BINARY ?? launcherPath(),
+    actor: env.PGBACKOPS_ACTOR ?? `${env.USER ?? env.LOGNAME ?? 'unknown'}@${hostname()}`,
+    lockTimeoutMs: flags.lockTimeout ? Math.round(Number(flags.lockTimeout) * 1000) : 30_000,
+  };
+}
+
+/** bin/pgbackops.js of this installation (dist/engine -> ../../bin), with symlinks resolved. */
+function launcherPath(): string {
+  const path = fileURLToPath(new URL('../../bin/pgbackops.js', import.meta.url));
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
