@@ -9,6 +9,7 @@ import { planHasChanges, type Plan, type PlanOptions } from '../core/plan/types.
 import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
 import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
+import { failpoint } from './failpoint.js';
 import type { Settings } from './settings.js';
 
 export class PlanRefusedError extends Error {
@@ -61,6 +62,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
       overrides: overridesUsed(plan),
     }, plan.catalogVersion);
     logger.info({ revision: plan.revision, catalogVersion: committed.version, changes: changes.length }, 'catalog changes committed');
+    failpoint('after-catalog-commit');
 
     await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), committed.version);
     if (state.target && plan.schedule && plan.scheduleActions.length > 0) {

@@ -1,5 +1,6 @@
 // Reads the actual state (catalog snapshot + this server's schedule target) and makes the plan.
 import { hostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import type { Catalog, CatalogSnapshot } from '../adapters/catalog/catalog.js';
 import { createScheduleTarget, defaultPathEnv, type ScheduleTarget } from '../adapters/schedule/index.js';
 import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
@@ -56,7 +57,11 @@ export function lineOptionsOf(settings: Settings, server: BackupServerSpec): Lin
 }
 
 export function scheduleTargetOf(settings: Settings, serverName: string, server: BackupServerSpec): ScheduleTarget {
-  return createScheduleTarget(server.scheduler, {
+  // A relative cron.d file lives under the state directory (the quickstart uses this so a first try
+  // touches nothing else); production configurations name an absolute path such as /etc/cron.d/pgbackops.
+  const file = server.scheduler.file;
+  const scheduler = file && !isAbsolute(file) ? { ...server.scheduler, file: resolve(settings.stateDir, file) } : server.scheduler;
+  return createScheduleTarget(scheduler, {
     binary: settings.binary,
     stateDir: settings.stateDir,
     serverName,

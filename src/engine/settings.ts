@@ -1,6 +1,7 @@
 // Settings every command shares, resolved once from flags and the environment.
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultStateDir } from '../adapters/catalog/local-catalog.js';
 
@@ -29,7 +30,7 @@ export interface GlobalFlags {
 export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     configDir: flags.config ?? '.',
-    stateDir: flags.stateDir ?? defaultStateDir(),
+    stateDir: resolve(flags.stateDir ?? defaultStateDir()),
     catalogUrl: flags.catalog ?? env.PGBACKOPS_CATALOG_URL ?? undefined,
     server: flags.server ?? env.PGBACKOPS_SERVER ?? undefined,
     binary: env.PGBACKOPS_BINARY ?? launcherPath(),

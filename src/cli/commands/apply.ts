@@ -35,7 +35,7 @@ export function registerApply(program: Command): void {
         ...(interactive ? { confirm: (plan: Plan) => confirm(renderPlanText(plan, style)) } : {}),
       }));
       if (ctx.json) {
-        printJson({ ...planToJson(outcome.plan, VERSION), applied: outcome.applied, catalog_version: outcome.catalogVersion });
+        printJson({ ...planToJson(outcome.plan, VERSION), applied: outcome.applied, catalog_version: outcome.catalogVersion, catalog_statements: outcome.statements });
         return;
       }
       if (!interactive) printText(renderPlanText(outcome.plan, style));

@@ -1,0 +1,35 @@
+// Helpers shared by the benchmarks: run the built CLI as a whole process and measure wall time and peak RSS.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+export const cli = fileURLToPath(new URL('../bin/pgbackops.js', import.meta.url));
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Runs `pgbackops ...args`; returns exit code, stdout, wall seconds and peak RSS in MiB (null without GNU time). */
+export function runCli(args, { env = {}, allowExit = [0] } = {}) {
+  const argv = gnuTime ? [gnuTime, '-f', '__RSS_KB=%M', process.execPath, cli, ...args] : [process.execPath, cli, ...args];
+  const started = process.hrtime.bigint();
+  const res = spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rss = /__RSS_KB=(\d+)/.exec(res.stderr ?? '');
+  if (!allowExit.includes(res.status)) {
+    throw new Error(`pgbackops ${args.join(' ')} exited ${res.status}:\n${res.stderr}`);
+  }
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr, seconds, rssMiB: rss ? Number(rss[1]) / 1024 : null };
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function printTable(title, rows) {
+  process.stdout.write(`\n${title}\n`);
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [label, value, target] of rows) {
+    process.stdout.write(`  ${label.padEnd(width)}  ${String(value).padStart(12)}${target ? `   (target ${target})` : ''}\n`);
+  }
+}

@@ -1,0 +1,73 @@
+// Builds small configuration directories for integration tests.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `pgbackops-${prefix}-`));
+}
+
+export function writeConfig(dir: string, files: Record<string, string>): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+}
+
+export interface BackupDoc {
+  name: string;
+  node?: string;
+  schedule?: string;
+  enabled?: boolean;
+  databases?: string;
+}
+
+export function serverDoc(name: string, cronFile: string): string {
+  return `apiVersion: pgbackops/v1
+kind: BackupServer
+metadata: { name: ${name} }
+spec:
+  host: ${name}.example.org
+  backupRoot: /srv/pgbackops
+  scheduler: { type: cron.d, file: ${cronFile}, user: postgres }
+`;
+}
+
+export function nodeDoc(name: string, server: string, status = 'running'): string {
+  return `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: ${name} }
+spec: { host: ${name}.example.org, port: 5432, user: postgres, backupServer: ${server}, status: ${status} }
+`;
+}
+
+export function backupDoc(b: BackupDoc): string {
+  return `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: ${b.name} }
+spec:
+  node: ${b.node ?? 'pg1'}
+  databases: ${b.databases ?? '[app]'}
+  schedule: "${b.schedule ?? '41 1 * * *'}"
+  retention: standard
+  enabled: ${b.enabled ?? true}
+`;
+}
+
+export const retentionDoc = `apiVersion: pgbackops/v1
+kind: Retention
+metadata: { name: standard }
+spec: { keepLast: 2, keepDaily: 7 }
+`;
+
+/** One server, one node, the given definitions, as four files. */
+export function basicConfig(cronFile: string, backups: BackupDoc[], nodeStatus = 'running'): Record<string, string> {
+  return {
+    'servers.yaml': serverDoc('backup01', cronFile),
+    'nodes/pg1.yaml': nodeDoc('pg1', 'backup01', nodeStatus),
+    'retention.yaml': retentionDoc,
+    'backups.yaml': backups.map(backupDoc).join('---\n'),
+  };
+}
