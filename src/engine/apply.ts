@@ -5,7 +5,7 @@ import type { Catalog, CatalogChange } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import type { DesiredConfig } from '../core/model.js';
 import { projectObjects } from '../core/plan/project.js';
-import { planHasChanges, type Plan, type PlanOptions } from '../core/plan/types.js';
+import { planHasChanges, scheduleNeedsWrite, type Plan, type PlanOptions } from '../core/plan/types.js';
 import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
 import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
@@ -65,7 +65,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
     failpoint('after-catalog-commit');
 
     await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), committed.version);
-    if (state.target && plan.schedule && plan.scheduleActions.length > 0) {
+    if (state.target && plan.schedule && scheduleNeedsWrite(plan)) {
       await state.target.write(plan.schedule.entries);
       logger.info({ target: state.target.description, entries: plan.schedule.entries.length }, 'schedule converged');
     }

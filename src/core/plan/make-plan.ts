@@ -36,7 +36,7 @@ export function makePlan(
     const entries = scheduleEntriesOfServer(after, ctx.server, ctx.line);
     const before = scheduleEntriesOfServer(actual.objects, ctx.server, ctx.line);
     scheduleActions = planSchedule(entries, ctx.observed.entries, before);
-    scheduleSection = { target: ctx.target, contentHash: ctx.observed.contentHash, entries };
+    scheduleSection = { target: ctx.target, contentHash: ctx.observed.contentHash, entries, problems: ctx.observed.problems ?? [] };
   }
   const plan: Plan = {
     formatVersion: PLAN_FORMAT_VERSION,

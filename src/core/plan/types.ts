@@ -75,6 +75,8 @@ export interface Plan {
     contentHash: string;
     /** Every entry the server should end with (what apply writes). */
     entries: ScheduleEntry[];
+    /** Problems with the managed file/block besides its entries (stray lines, mode, owner): a write fixes them. */
+    problems: string[];
   };
   objectActions: ObjectAction[];
   scheduleActions: ScheduleAction[];
@@ -86,10 +88,15 @@ export interface Plan {
 
 /** True when applying the plan would change something (blocked actions change nothing). */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.objectActions.some((a) => !a.blocked) || plan.scheduleActions.length > 0;
+  return plan.objectActions.some((a) => !a.blocked) || scheduleNeedsWrite(plan);
+}
+
+/** The schedule target must be written: an entry differs or the managed content has other problems. */
+export function scheduleNeedsWrite(plan: Plan): boolean {
+  return plan.scheduleActions.length > 0 || (plan.schedule?.problems.length ?? 0) > 0;
 }
 
 /** True when the plan has anything to show, including blocked actions the operator must decide on. */
 export function planHasPendingWork(plan: Plan): boolean {
-  return plan.objectActions.length > 0 || plan.scheduleActions.length > 0;
+  return plan.objectActions.length > 0 || scheduleNeedsWrite(plan);
 }

@@ -1,7 +1,7 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
 import type { BackupServerSpec, BackupSpec, NodeSpec, RetentionSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
-import type { ObjectAction, Plan, ScheduleAction } from '../plan/types.js';
+import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import type { Style } from './style.js';
 
 export function renderPlanText(plan: Plan, style: Style): string {
@@ -16,9 +16,10 @@ export function renderPlanText(plan: Plan, style: Style): string {
     for (const a of objects) out.push(...renderObjectAction(a, style));
   }
   if (plan.schedule) {
-    if (plan.scheduleActions.length > 0) {
+    if (plan.scheduleActions.length > 0 || plan.schedule.problems.length > 0) {
       out.push('', `Schedule of ${plan.server} (${plan.schedule.target}):`);
       for (const a of plan.scheduleActions) out.push(renderScheduleAction(a, style));
+      for (const p of plan.schedule.problems) out.push(style.change(`  ~ ${p}`) + style.warn(' [drift]'));
     }
   } else if (plan.serverNote) {
     out.push('', style.dim(`Schedule: ${plan.serverNote}`));
@@ -35,13 +36,13 @@ export function summaryLine(plan: Plan, style: Style): string {
   ];
   if (s.blocked > 0) parts.push(style.warn(`${s.blocked} blocked`));
   const schedule = plan.schedule
-    ? `; schedule: ${s.scheduleAdd} to add, ${s.scheduleChange} to change, ${s.scheduleRemove} to remove${s.drift > 0 ? ` (${s.drift} drift)` : ''}`
+    ? `; schedule: ${s.scheduleAdd} to add, ${s.scheduleChange} to change, ${s.scheduleRemove} to remove${s.drift > 0 ? ` (${s.drift} drift)` : ''}${plan.schedule.problems.length > 0 ? `, ${plan.schedule.problems.length} file problem(s) to fix` : ''}`
     : '';
   return style.bold(`Plan: ${parts.join(', ')}${schedule}.`);
 }
 
 function objectsAndScheduleEmpty(plan: Plan): boolean {
-  return plan.objectActions.length === 0 && plan.scheduleActions.length === 0;
+  return !planHasPendingWork(plan);
 }
 
 function renderObjectAction(a: ObjectAction, style: Style): string[] {

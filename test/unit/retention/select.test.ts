@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { selectRetention, type RetentionCandidate } from '../../../src/core/retention/select.js';
+import { calendarKeys } from '../../../src/core/time/zoned-calendar.js';
+import { parseDuration } from '../../../src/core/time/duration.js';
+
+const at = (iso: string) => Date.parse(iso);
+const ok = (id: string, iso: string): RetentionCandidate => ({ id, startedAt: at(iso), status: 'succeeded' });
+const failed = (id: string, iso: string): RetentionCandidate => ({ id, startedAt: at(iso), status: 'failed' });
+const keptIds = (d: ReturnType<typeof selectRetention>) => d.filter((x) => x.keep).map((x) => x.id).sort();
+
+/** One backup a day at 01:30 UTC for `days` days ending on `last`. */
+function daily(days: number, last = '2026-11-20T01:30:00Z'): RetentionCandidate[] {
+  const end = at(last);
+  return Array.from({ length: days }, (_, i) => ok(`d${String(i).padStart(3, '0')}`, new Date(end - i * 86_400_000).toISOString()));
+}
+
+describe('parseDuration', () => {
+  it('reads units and combinations', () => {
+    expect(parseDuration('7d')).toBe(7 * 86_400_000);
+    expect(parseDuration('1d12h')).toBe(36 * 3_600_000);
+    expect(parseDuration('6mo')).toBe(180 * 86_400_000);
+    expect(parseDuration('30m')).toBe(1_800_000);
+    expect(parseDuration('7')).toBeNull();
+    expect(parseDuration('d7')).toBeNull();
+    expect(parseDuration('')).toBeNull();
+  });
+});
+
+describe('selectRetention', () => {
+  const now = at('2026-11-20T12:00:00Z');
+
+  it('keepLast keeps the N newest successful backups only', () => {
+    const d = selectRetention(daily(5), { keepLast: 2 }, 'UTC', now);
+    expect(keptIds(d)).toEqual(['d000', 'd001']);
+    expect(d.find((x) => x.id === 'd004')).toMatchObject({ keep: false, reasons: ['no retention rule keeps it'] });
+  });
+
+  it('always keeps the newest successful backup, whatever the policy', () => {
+    const d = selectRetention(daily(3), { keepWithin: '1h' }, 'UTC', now);
+    expect(keptIds(d)).toEqual(['d000']);
+    expect(d[0]!.reasons).toContain('newest successful backup');
+  });
+
+  it('keepWithin counts back from the newest backup, not from now', () => {
+    // Backups stopped 30 days ago: nothing ages out merely because time passed.
+    const old = daily(10, '2026-10-20T01:30:00Z');
+    expect(keptIds(selectRetention(old, { keepWithin: '3d' }, 'UTC', now))).toEqual(['d000', 'd001', 'd002', 'd003']);
+  });
+
+  it('keepDaily keeps the newest backup of each of the last N days that have one', () => {
+    const runs = [ok('a', '2026-11-20T13:00:00Z'), ok('b', '2026-11-20T01:00:00Z'), ok('c', '2026-11-18T01:00:00Z'), ok('d', '2026-11-17T23:00:00Z'), ok('e', '2026-11-16T01:00:00Z')];
+    expect(keptIds(selectRetention(runs, { keepDaily: 3 }, 'UTC', now))).toEqual(['a', 'c', 'd']);
+  });
+
+  it('tiers overlap: one backup can satisfy daily, weekly and monthly at once', () => {
+    const d = selectRetention(daily(70), { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }, 'UTC', now);
+    const newest = d.find((x) => x.id === 'd000')!;
+    expect(newest.reasons.some((r) => r.startsWith('keepDaily'))).toBe(true);
+    expect(newest.reasons.some((r) => r.startsWith('keepWeekly'))).toBe(true);
+    expect(newest.reasons.some((r) => r.startsWith('keepMonthly'))).toBe(true);
+    // Daily: Nov 20..14 (d000-d006). Weekly (ISO weeks end on Sunday): W47 and W46 are already held by
+    // daily picks (Nov 20, Nov 15); W45 -> Nov 8 (d012), W44 -> Nov 1 (d019). Monthly: Nov -> Nov 20,
+    // Oct -> Oct 31 (d020), Sep -> Sep 30 (d051).
+    expect(keptIds(d)).toEqual(['d000', 'd001', 'd002', 'd003', 'd004', 'd005', 'd006', 'd012', 'd019', 'd020', 'd051']);
+  });
+
+  it('uses the definition timezone for days: 23:30 UTC is the next day in Oslo', () => {
+    const runs = [ok('late', '2026-11-19T23:30:00Z'), ok('early', '2026-11-19T08:00:00Z')];
+    expect(keptIds(selectRetention(runs, { keepDaily: 2 }, 'UTC', now))).toEqual(['late']);
+    expect(keptIds(selectRetention(runs, { keepDaily: 2 }, 'Europe/Oslo', now))).toEqual(['early', 'late']);
+  });
+
+  it('handles DST days: the 23-hour and 25-hour days are single days', () => {
+    // Europe/Oslo: 2026-03-29 has 23 hours, 2026-10-25 has 25.
+    expect(calendarKeys(at('2026-03-28T23:30:00Z'), 'Europe/Oslo').day).toBe('2026-03-29'); // 00:30 CET
+    expect(calendarKeys(at('2026-03-29T21:59:00Z'), 'Europe/Oslo').day).toBe('2026-03-29'); // 23:59 CEST
+    expect(calendarKeys(at('2026-03-29T22:00:00Z'), 'Europe/Oslo').day).toBe('2026-03-30');
+    expect(calendarKeys(at('2026-10-24T22:30:00Z'), 'Europe/Oslo').day).toBe('2026-10-25'); // 00:30 CEST
+    expect(calendarKeys(at('2026-10-25T22:59:00Z'), 'Europe/Oslo').day).toBe('2026-10-25'); // 23:59 CET
+    const runs = [ok('fallback-late', '2026-10-25T22:59:00Z'), ok('fallback-early', '2026-10-24T22:30:00Z'), ok('before', '2026-10-24T21:59:00Z')];
+    expect(keptIds(selectRetention(runs, { keepDaily: 2 }, 'Europe/Oslo', now))).toEqual(['before', 'fallback-late']);
+  });
+
+  it('uses ISO weeks across a year boundary', () => {
+    expect(calendarKeys(at('2026-12-31T12:00:00Z'), 'UTC').week).toBe('2026-W53');
+    expect(calendarKeys(at('2027-01-03T12:00:00Z'), 'UTC').week).toBe('2026-W53');
+    expect(calendarKeys(at('2027-01-04T12:00:00Z'), 'UTC').week).toBe('2027-W01');
+  });
+
+  it('never expires anything while the latest run failed', () => {
+    const runs = [failed('f1', '2026-11-20T01:30:00Z'), ...daily(5, '2026-11-19T01:30:00Z')];
+    const d = selectRetention(runs, { keepLast: 1 }, 'UTC', now);
+    expect(d.every((x) => x.keep)).toBe(true);
+    expect(d.find((x) => x.id === 'd004')!.reasons[0]).toMatch(/latest run failed/);
+  });
+
+  it('expires again once a newer backup succeeded after failures', () => {
+    const runs = [ok('new', '2026-11-20T03:00:00Z'), failed('f1', '2026-11-20T01:30:00Z'), failed('f0', '2026-11-19T01:30:00Z'), ...daily(3, '2026-11-18T01:30:00Z')];
+    expect(keptIds(selectRetention(runs, { keepLast: 2 }, 'UTC', now))).toEqual(['d000', 'f0', 'f1', 'new']);
+  });
+
+  it('never deletes anything when no backup ever succeeded', () => {
+    const runs = [failed('f1', '2026-11-20T01:30:00Z')];
+    expect(selectRetention(runs, { keepLast: 1 }, 'UTC', now).every((x) => x.keep)).toBe(true);
+  });
+
+  it('expires failed-run logs after keepFailedFor', () => {
+    const runs = [ok('s', '2026-11-20T01:30:00Z'), failed('recent', '2026-11-15T01:30:00Z'), failed('old', '2026-10-01T01:30:00Z')];
+    const d = selectRetention(runs, { keepLast: 1, keepFailedFor: '14d' }, 'UTC', now);
+    expect(keptIds(d)).toEqual(['recent', 's']);
+  });
+
+  it('leaves running, skipped and abandoned runs alone, and finishes interrupted expiries', () => {
+    const runs: RetentionCandidate[] = [
+      { id: 'r', startedAt: at('2026-11-20T05:00:00Z'), status: 'running' },
+      { id: 'k', startedAt: at('2026-11-20T04:00:00Z'), status: 'skipped' },
+      { id: 'a', startedAt: at('2026-11-20T03:00:00Z'), status: 'abandoned' },
+      { id: 'x', startedAt: at('2026-11-01T03:00:00Z'), status: 'expiring' },
+      ok('s', '2026-11-20T01:30:00Z'),
+    ];
+    const d = selectRetention(runs, { keepLast: 1 }, 'UTC', now);
+    expect(keptIds(d)).toEqual(['a', 'k', 'r', 's']);
+  });
+});
