@@ -1,5 +1,5 @@
 // pino logger: JSON lines on stderr, pretty when stderr is a TTY. Connection strings and secrets redacted.
-import { pino, type Logger } from 'pino';
+import { pino, destination, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
 export type { Logger };
@@ -20,5 +20,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const stream = pretty({ destination: 2, colorize: !process.env.NO_COLOR, sync: true, ignore: 'pid,hostname' });
     return pino(base, stream);
   }
-  return pino(base, pino.destination({ dest: 2, sync: true }));
+  return pino(base, destination({ dest: 2, sync: true }));
 }

@@ -1,12 +1,14 @@
 // Write a file so that readers see the old content or the new, never a part: temp file, fsync, rename.
 import { open, rename, mkdir, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(temp, 'w', mode);
+  // A leading dot and a dot inside keep cron (and most watchers) from reading the temp file.
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(content);
     await handle.chmod(mode);

@@ -25,4 +25,10 @@ export interface ObservedSchedule {
   contentHash: string;
   /** The managed file/block exists at all. */
   present: boolean;
+  /**
+   * What is wrong with the managed content besides its entries: unknown lines inside it, changed settings,
+   * a wrong file mode or owner. Described in words; a write fixes all of them, so a non-empty list means the
+   * target needs a write even when every entry matches. Absent means none were looked for.
+   */
+  problems?: string[];
 }
