@@ -1,0 +1,248 @@
+// The catalog: pgbackops' PostgreSQL database of servers, nodes, retentions, definitions, applies and runs.
+// The engine reads a snapshot, plans against it, and applies the plan's changes in one transaction that is
+// refused if the catalog moved meanwhile.
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { KINDS, type Kind } from '../../core/model.js';
+import { withApplyLock } from './apply-lock.js';
+import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
+import { CatalogIntegrityError, StaleCatalogError } from './errors.js';
+import { withPoolClient } from './pool-client.js';
+import { RunStore } from './run-store.js';
+import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
+
+export { ApplyLockTimeoutError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
+export { CatalogTooNewError } from './migrations.js';
+
+export interface CatalogObject {
+  kind: Kind;
+  name: string;
+  spec: unknown;
+  hash: string;
+}
+
+export interface CatalogSnapshot {
+  /** catalog_state.version */
+  version: number;
+  lastAppliedRevision: string | null;
+  /** All servers, nodes, retentions, definitions, in kind order then name order. */
+  objects: CatalogObject[];
+  /**
+   * Definition name -> number of backup_runs rows that hold files (status succeeded/expiring), including
+   * definitions no longer in the configuration.
+   */
+  backupCounts: Record<string, number>;
+}
+
+export type CatalogChange =
+  | { op: 'create' | 'update'; kind: Kind; name: string; spec: unknown; hash: string }
+  | { op: 'delete'; kind: Kind; name: string };
+
+export interface ApplyRecord {
+  revision: string;
+  actor: string;
+  summary: Record<string, number>;
+  overrides: string[];
+}
+
+/** NOTIFY channel raised by every apply that changed the catalog; the payload is the new catalog version. */
+export const APPLY_NOTIFY_CHANNEL = 'pgbackops_apply';
+
+// Oldest server the schema supports: generated columns (12), gen_random_uuid() in core (13).
+const MIN_SERVER_VERSION_NUM = 130000;
+// Apply lock + a concurrent apply/snapshot + headroom; small on purpose: the catalog is shared by a fleet.
+const POOL_SIZE = 4;
+
+export class Catalog {
+  private issued = 0;
+  /** Backup run rows (jobs, spool ingestion, retention), on this catalog's connections. */
+  readonly runs: RunStore;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger | undefined,
+  ) {
+    this.runs = new RunStore((fn) => this.withClient(fn));
+  }
+
+  /** Connects and brings the schema up to date (runs pending migrations). */
+  static async open(config: pg.ClientConfig, opts: { logger?: Logger; applicationName?: string } = {}): Promise<Catalog> {
+    const pool = new pg.Pool({
+      ...config,
+      application_name: opts.applicationName ?? config.application_name ?? 'pgbackops',
+      max: POOL_SIZE,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle connection dropped by the server must not crash the process; the next query reconnects.
+    pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'catalog connection lost while idle'));
+    const catalog = new Catalog(pool, opts.logger);
+    try {
+      await catalog.initialise();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return catalog;
+  }
+
+  /** Number of SQL statements sent so far (all connections), for benchmarks and O(1) checks. */
+  get statementsIssued(): number {
+    return this.issued;
+  }
+
+  async readSnapshot(): Promise<CatalogSnapshot> {
+    return this.withClient(async (query) => {
+      // One consistent view of state, objects and counts.
+      await query('begin isolation level repeatable read read only');
+      try {
+        const state = await query('select version, last_applied_revision from pgbackops.catalog_state');
+        const perKind = KINDS.map(
+          (kind, order) => `select '${kind}' as kind, ${order} as kind_order, name, spec, spec_hash from ${TABLE_BY_KIND[kind]}`,
+        );
+        const objects = await query(`select * from (${perKind.join(' union all ')}) o order by kind_order, name collate "C"`);
+        const counts = await query(
+          `select definition, count(*)::integer as n from pgbackops.backup_runs
+            where status in ('succeeded', 'expiring') group by definition`,
+        );
+        await query('commit');
+        const row = state.rows[0];
+        return {
+          version: Number(row.version),
+          lastAppliedRevision: row.last_applied_revision,
+          objects: objects.rows.map((r) => ({ kind: r.kind as Kind, name: r.name, spec: r.spec, hash: r.spec_hash })),
+          backupCounts: Object.fromEntries(counts.rows.map((r) => [r.definition, r.n])),
+        };
+      } catch (err) {
+        await query('rollback').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  withApplyLock<T>(holder: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+    return withApplyLock(this.pool, (client) => this.counted(client), holder, timeoutMs, fn);
+  }
+
+  /**
+   * Applies `changes` in one transaction, refused with StaleCatalogError unless the catalog is still at
+   * `expectedVersion`. Bumps the version when something changed, records the apply in apply_history (also when
+   * nothing changed), and notifies APPLY_NOTIFY_CHANNEL on commit when the version moved.
+   */
+  async applyChanges(changes: CatalogChange[], record: ApplyRecord, expectedVersion: number): Promise<{ version: number; statements: number }> {
+    const statements = changeStatements(changes);
+    const issuedBefore = this.issued;
+    const version = await this.withClient(async (query) => {
+      await query('begin');
+      try {
+        // The row lock also serialises appliers that bypassed the apply lock.
+        const state = await query('select version from pgbackops.catalog_state for update');
+        const actual = Number(state.rows[0].version);
+        if (actual !== expectedVersion) throw new StaleCatalogError(expectedVersion, actual);
+
+        for (const statement of statements) {
+          const result = await this.runChange(query, statement);
+          if (result.rowCount !== statement.names.length) {
+            throw new CatalogIntegrityError(
+              `${statement.op} of ${statement.names.length} ${statement.kind} object(s) matched ${result.rowCount} row(s); ` +
+                'the catalog does not hold what the plan expected',
+            );
+          }
+        }
+
+        const changed = changes.length > 0 ? 1 : 0;
+        const finished = await query(
+          `with state as (
+             update pgbackops.catalog_state
+                set version = version + $1,
+                    last_applied_revision = $2, last_applied_at = now(),
+                    last_attempted_revision = $2, last_attempted_at = now(), last_attempt_error = null
+             returning version
+           )
+           insert into pgbackops.apply_history
+             (revision, actor, started_at, finished_at, summary, overrides, catalog_version_before, catalog_version_after)
+           select $2, $3, now(), clock_timestamp(), $4::jsonb, $5::text[], $6, state.version from state
+           returning catalog_version_after`,
+          [changed, record.revision, record.actor, JSON.stringify(record.summary), record.overrides, expectedVersion],
+        );
+        const newVersion = Number(finished.rows[0].catalog_version_after);
+        // Delivered to listeners only when the transaction commits.
+        if (changed) await query('select pg_notify($1, $2)', [APPLY_NOTIFY_CHANNEL, String(newVersion)]);
+        await query('commit');
+        return newVersion;
+      } catch (err) {
+        await query('rollback').catch(() => undefined);
+        throw err;
+      }
+    });
+    this.logger?.info({ version, changes: changes.length, revision: record.revision }, 'catalog changes applied');
+    return { version, statements: this.issued - issuedBefore };
+  }
+
+  /** Records an apply attempt that did not get to applyChanges (or failed), without touching the version. */
+  async recordAttempt(revision: string, error: string | null): Promise<void> {
+    await this.withClient((query) =>
+      query(
+        `update pgbackops.catalog_state
+            set last_attempted_revision = $1, last_attempted_at = now(), last_attempt_error = $2`,
+        [revision, error],
+      ),
+    );
+  }
+
+  async migrationStatus(): Promise<{ applied: { version: number; name: string; appliedAt: Date }[]; pending: { version: number; name: string }[] }> {
+    const files = await readMigrationFiles();
+    const applied = await this.withClient((query) => readAppliedMigrations(query));
+    return {
+      applied: applied.map(({ version, name, appliedAt }) => ({ version, name, appliedAt })),
+      pending: pending(applied, files).map(({ version, name }) => ({ version, name })),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+
+  private async initialise(): Promise<void> {
+    const files = await readMigrationFiles();
+    await this.withClient(async (query) => {
+      const version = await query("select current_setting('server_version_num')::integer as n");
+      if (version.rows[0].n < MIN_SERVER_VERSION_NUM) {
+        throw new Error(`the catalog needs PostgreSQL 13 or newer (server_version_num ${version.rows[0].n})`);
+      }
+      await migrate(query, files, this.logger);
+    });
+  }
+
+  private async runChange(query: Query, statement: ReturnType<typeof changeStatements>[number]): Promise<pg.QueryResult> {
+    try {
+      return await query(statement.sql, statement.params);
+    } catch (err) {
+      const e = err as { code?: string; detail?: string; constraint?: string; message: string };
+      const what = `${statement.op} of ${statement.kind} ${preview(statement.names)}`;
+      if (e.code === '23503') {
+        const why = statement.op === 'delete' ? 'still referenced' : 'references something that does not exist';
+        throw new CatalogIntegrityError(`catalog refused ${what}: ${why}: ${e.detail ?? e.message} (constraint ${e.constraint})`, { cause: err });
+      }
+      if (e.code === '23505') throw new CatalogIntegrityError(`catalog refused ${what}: already exists: ${e.detail ?? e.message}`, { cause: err });
+      if (e.code?.startsWith('23')) throw new CatalogIntegrityError(`catalog refused ${what}: ${e.message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  private withClient<T>(fn: (query: Query) => Promise<T>): Promise<T> {
+    return withPoolClient(this.pool, (client) => fn(this.counted(client)));
+  }
+
+  private counted(client: pg.PoolClient): Query {
+    return (sql, params) => {
+      this.issued++;
+      return params === undefined ? client.query(sql) : client.query(sql, params);
+    };
+  }
+}
+
+function preview(names: string[]): string {
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}

@@ -1,0 +1,52 @@
+// Errors the catalog reports to its callers, each a distinct class so the engine can react to it.
+
+/** The catalog version moved since the plan was made: plan again. */
+export class StaleCatalogError extends Error {
+  override name = 'StaleCatalogError';
+  constructor(
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+  ) {
+    super(
+      `the catalog changed since the plan was made (catalog version ${actualVersion}, plan made against ${expectedVersion}); make a new plan`,
+    );
+  }
+}
+
+export interface ApplyLockHolder {
+  actor?: string;
+  pid?: number;
+  host?: string;
+  since?: Date;
+  /** The holder's PostgreSQL backend pid. */
+  backendPid?: number;
+  applicationName?: string;
+}
+
+/** Another process holds the apply lock; the message names it. */
+export class ApplyLockTimeoutError extends Error {
+  override name = 'ApplyLockTimeoutError';
+  constructor(
+    readonly timeoutMs: number,
+    readonly holder: ApplyLockHolder | null,
+  ) {
+    super(`could not take the apply lock within ${timeoutMs} ms: it is held by ${describeHolder(holder)}`);
+  }
+}
+
+function describeHolder(holder: ApplyLockHolder | null): string {
+  if (!holder) return 'another session that released it just now (try again)';
+  if (holder.actor !== undefined) {
+    const since = holder.since ? `, since ${holder.since.toISOString()}` : '';
+    return `${holder.actor} (pid ${holder.pid} on ${holder.host}${since})`;
+  }
+  // The holder has not written its record yet (or it is not pgbackops): say what PostgreSQL knows.
+  const app = holder.applicationName ? ` "${holder.applicationName}"` : '';
+  const since = holder.since ? `, connected since ${holder.since.toISOString()}` : '';
+  return `database session${app} (backend pid ${holder.backendPid}${since})`;
+}
+
+/** The catalog refused a change for integrity reasons (a foreign key, a duplicate, a missing row). */
+export class CatalogIntegrityError extends Error {
+  override name = 'CatalogIntegrityError';
+}

@@ -1,0 +1,96 @@
+// Backup run rows: written by jobs (directly or from the spool), read and expired by retention.
+import type { RunRecord, RunStatus } from '../../core/runs/run-record.js';
+import type { RetentionSpec } from '../../core/model.js';
+import type { Query } from './migrations.js';
+
+type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
+
+/** The fields retention needs about one run. */
+export interface RetentionRow {
+  id: string;
+  definition: string;
+  database: string | null;
+  status: RunStatus;
+  startedAt: number;
+  directory: string | null;
+  retention: RetentionSpec | null;
+  timezone: string | null;
+}
+
+const COLUMNS = [
+  'id', 'definition', 'node', 'backup_server', 'database', 'backup_type', 'format', 'status', 'started_at', 'finished_at',
+  'directory', 'bytes', 'files', 'pg_dump_version', 'server_version', 'failure_reason', 'failure_detail', 'log', 'retention', 'timezone',
+] as const;
+
+export class RunStore {
+  constructor(private readonly withQuery: WithQuery) {}
+
+  /**
+   * Inserts or updates a run by id: idempotent, so a spooled record ingested twice (a crash between commit and
+   * removing the spool file) changes nothing the second time. A terminal status is never overwritten by
+   * `running` (a stale spooled start record), and a row already being expired is left to retention.
+   */
+  async upsertRun(r: RunRecord): Promise<void> {
+    const values = [
+      r.id, r.definition, r.node, r.backupServer, r.database, r.backupType, r.format, r.status, r.startedAt, r.finishedAt,
+      r.directory, r.bytes, r.files === null ? null : JSON.stringify(r.files), r.pgDumpVersion, r.serverVersion,
+      r.failureReason, r.failureDetail, r.log, r.retention === null ? null : JSON.stringify(r.retention), r.timezone,
+    ];
+    const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+    const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
+    await this.withQuery((query) => query(
+      `insert into pgbackops.backup_runs (${COLUMNS.join(', ')}) values (${placeholders})
+       on conflict (id) do update set ${updates}
+       where pgbackops.backup_runs.status <> 'expiring'
+         and (pgbackops.backup_runs.status = 'running' or excluded.status <> 'running')`,
+      values,
+    ));
+  }
+
+  async abandonRunning(backupServer: string, definition: string, exceptIds: readonly string[]): Promise<string[]> {
+    const result = await this.withQuery((query) => query(
+      `update pgbackops.backup_runs
+          set status = 'abandoned', finished_at = greatest(started_at, now()),
+              failure_reason = 'abandoned', failure_detail = 'the process running it died before it finished'
+        where status = 'running' and backup_server = $1 and definition = $2 and not (id = any($3::uuid[]))
+        returning id`,
+      [backupServer, definition, exceptIds],
+    ));
+    return result.rows.map((row) => row.id as string);
+  }
+
+  /** Every run of a backup server, minimal columns, for a retention pass. */
+  async retentionRows(backupServer: string): Promise<RetentionRow[]> {
+    const result = await this.withQuery((query) => query(
+      `select id, definition, database, status, (extract(epoch from started_at) * 1000)::float8 as started_ms,
+              directory, retention, timezone
+         from pgbackops.backup_runs where backup_server = $1`,
+      [backupServer],
+    ));
+    return result.rows.map((row) => ({
+      id: row.id, definition: row.definition, database: row.database, status: row.status, startedAt: row.started_ms,
+      directory: row.directory, retention: row.retention, timezone: row.timezone,
+    }));
+  }
+
+  /** Tombstones: rows whose files are about to be removed. Returns the ids actually marked. */
+  async markExpiring(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const result = await this.withQuery((query) => query(
+      `update pgbackops.backup_runs set status = 'expiring', expired_at = now()
+        where id = any($1::uuid[]) and status in ('succeeded', 'failed', 'expiring') returning id`,
+      [ids],
+    ));
+    return result.rows.map((row) => row.id as string);
+  }
+
+  /** Removes tombstoned rows (their files are gone). */
+  async deleteExpired(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.withQuery((query) => query(
+      `delete from pgbackops.backup_runs where id = any($1::uuid[]) and status = 'expiring'`,
+      [ids],
+    ));
+    return result.rowCount ?? 0;
+  }
+}

@@ -1,0 +1,67 @@
+// Which OS user a private PostgreSQL instance runs as, and how to start its programs as that user.
+//
+// PostgreSQL refuses to run as root. When pgbackops itself runs as root, initdb/pg_ctl/postgres are started
+// as an unprivileged user (default `postgres`) by passing uid/gid to the spawned process: no sudo/runuser
+// in between, no shell, and libuv drops root's supplementary groups when it switches uid.
+import os from 'node:os';
+import { execa } from 'execa';
+
+export interface OsUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export const DEFAULT_INSTANCE_USER = 'postgres';
+
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+export function currentOsUser(): OsUser {
+  const info = os.userInfo();
+  return { name: info.username, uid: info.uid, gid: info.gid };
+}
+
+// Every local-catalog connection resolves its user; spawning `id` once per process is enough.
+const lookups = new Map<string, Promise<OsUser>>();
+
+/** Looks a user up by name through NSS (`id`), so LDAP/sssd users work too. */
+export function lookupOsUser(name: string): Promise<OsUser> {
+  let found = lookups.get(name);
+  if (!found) {
+    found = lookup(name);
+    found.catch(() => lookups.delete(name));
+    lookups.set(name, found);
+  }
+  return found;
+}
+
+async function lookup(name: string): Promise<OsUser> {
+  if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(name)) throw new Error(`invalid OS user name ${JSON.stringify(name)}`);
+  const uid = await execa('id', ['-u', '--', name], { reject: false });
+  const gid = await execa('id', ['-g', '--', name], { reject: false });
+  if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+    throw new Error(
+      `OS user ${JSON.stringify(name)} does not exist. PostgreSQL cannot run as root, so a root process runs ` +
+        'the instance as an unprivileged user: create it or choose another one (runAsUser).',
+    );
+  }
+  return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/**
+ * The user the instance's programs run as: `runAsUser` (default postgres) when we are root,
+ * otherwise ourselves (a normal user can only run things as itself).
+ */
+export async function instanceOwner(runAsUser?: string): Promise<OsUser> {
+  if (!isRoot()) return currentOsUser();
+  const user = await lookupOsUser(runAsUser ?? DEFAULT_INSTANCE_USER);
+  if (user.uid === 0) throw new Error(`cannot run PostgreSQL as ${user.name}: it has uid 0 and PostgreSQL refuses to run as root`);
+  return user;
+}
+
+/** execa options that run a program as `user` (no-op when that is already us). */
+export function spawnAs(user: OsUser): { uid?: number; gid?: number } {
+  return isRoot() && user.uid !== 0 ? { uid: user.uid, gid: user.gid } : {};
+}
