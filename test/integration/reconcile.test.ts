@@ -14,6 +14,7 @@ let configDir: string;
 let cronFile: string;
 let stateDir: string;
 let catalogUrl: string;
+let catalogConfig: pg.ClientConfig;
 
 const defs = (n: number, extra: Partial<BackupDoc> = {}): BackupDoc[] =>
   Array.from({ length: n }, (_, i) => ({ name: `job-${i}`, ...extra }));
@@ -30,7 +31,7 @@ async function expectConverged() {
 }
 
 async function catalogQuery<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client(cluster.config);
+  const client = new pg.Client(catalogConfig);
   await client.connect();
   try {
     return (await client.query<T>(sql, params)).rows;
@@ -56,8 +57,8 @@ beforeEach(async () => {
   cronFile = join(work, 'cron', 'pgbackops');
   stateDir = join(work, 'state');
   // A fresh catalog database per test, so tests do not see each other's objects.
-  const db = await cluster.createDatabase();
-  catalogUrl = cluster.urlFor(db);
+  catalogConfig = await cluster.createDatabase();
+  catalogUrl = cluster.urlFor(catalogConfig);
 });
 
 describe('validate / plan / apply', () => {
