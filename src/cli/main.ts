@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { registerCatalog } from './commands/catalog.js';
+import { registerMaintain } from './commands/maintain.js';
+import { registerRun } from './commands/run.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSchema } from './commands/schema.js';
 import { registerValidate } from './commands/validate.js';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerApply(program);
   registerSchema(program);
   registerCatalog(program);
+  registerRun(program);
+  registerMaintain(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.j
 import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
 import { failpoint } from './failpoint.js';
+import { rememberCatalog } from './remembered-catalog.js';
 import type { Settings } from './settings.js';
 
 export class PlanRefusedError extends Error {
@@ -92,5 +93,6 @@ function overridesUsed(plan: Plan): string[] {
 
 async function refreshCache(settings: Settings, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number): Promise<void> {
   if (!plan.server) return;
+  await rememberCatalog(settings.stateDir, settings.catalogUrl);
   await writeDefinitionCache(settings.stateDir, buildDefinitionCache(objects, plan.server, plan.revision, catalogVersion));
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultStateDir } from '../adapters/catalog/local-catalog.js';
+import { readRememberedCatalog } from './remembered-catalog.js';
 
 export interface Settings {
   configDir: string;
@@ -28,10 +29,12 @@ export interface GlobalFlags {
 }
 
 export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env): Settings {
+  const stateDir = resolve(flags.stateDir ?? defaultStateDir(env));
   return {
     configDir: flags.config ?? '.',
-    stateDir: resolve(flags.stateDir ?? defaultStateDir()),
-    catalogUrl: flags.catalog ?? env.PGBACKOPS_CATALOG_URL ?? undefined,
+    stateDir,
+    // Flag, environment, then the catalog this state directory was last applied with (see remembered-catalog).
+    catalogUrl: flags.catalog ?? env.PGBACKOPS_CATALOG_URL ?? readRememberedCatalog(stateDir),
     server: flags.server ?? env.PGBACKOPS_SERVER ?? undefined,
     binary: env.PGBACKOPS_BINARY ?? launcherPath(),
     actor: env.PGBACKOPS_ACTOR ?? `${env.USER ?? env.LOGNAME ?? 'unknown'}@${hostname()}`,

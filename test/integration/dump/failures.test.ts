@@ -15,7 +15,7 @@ import { buildDumpCommand } from '../../../src/core/dump/dump-command.js';
 import type { NodeSpec } from '../../../src/core/model.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { backup } from '../../unit/dump/fixtures.js';
-import { nodeOf, query, runDump } from './tools-run.js';
+import { nodeOf, query, runDump } from '../../helpers/pg-tools.js';
 
 let cluster: TestCluster;
 let work: string;

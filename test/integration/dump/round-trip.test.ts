@@ -13,7 +13,7 @@ import { splitRolesSql } from '../../../src/core/dump/render-roles-sql.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { HOSTILE_ROLE, SEEDED_ROLES, UNRELATED_ROLE, seedDatabase } from '../../helpers/seed.js';
 import { backup } from '../../unit/dump/fixtures.js';
-import { databaseState, nodeOf, pgRestore, plainDump, psqlFile, psqlFileErrors, query, rolesState, runDump } from './tools-run.js';
+import { databaseState, nodeOf, pgRestore, plainDump, psqlFile, psqlFileErrors, query, rolesState, runDump } from '../../helpers/pg-tools.js';
 
 // A name pg_dump would take for a connection string if it ever reached its command line.
 const DB = 'Shop "Ω" db=1';

@@ -2,11 +2,11 @@
 // environment of a Node, never a shell), and reading back the state a restore must reproduce.
 import { execa, type Result } from 'execa';
 import pg from 'pg';
-import type { NodeSpec } from '../../../src/core/model.js';
-import { conninfoDbname, type DumpCommand } from '../../../src/core/dump/dump-command.js';
-import { libpqEnv, toolProcessEnv } from '../../../src/adapters/postgres/node-connection.js';
-import { findTool, type PgToolName } from '../../../src/adapters/postgres/tools.js';
-import type { TestCluster } from '../../helpers/pg-cluster.js';
+import type { NodeSpec } from '../../src/core/model.js';
+import { conninfoDbname, type DumpCommand } from '../../src/core/dump/dump-command.js';
+import { libpqEnv, toolProcessEnv } from '../../src/adapters/postgres/node-connection.js';
+import { findTool, type PgToolName } from '../../src/adapters/postgres/tools.js';
+import type { TestCluster } from './pg-cluster.js';
 
 /** The cluster as a Node reached through its Unix socket (trusted) as the bootstrap superuser. */
 export function nodeOf(cluster: TestCluster, over: Partial<NodeSpec> = {}): NodeSpec {

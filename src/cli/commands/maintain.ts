@@ -1,0 +1,70 @@
+// pgbackops maintain / prune: retention and housekeeping for this machine's backup server(s).
+import type { Command } from 'commander';
+import { withCatalog } from '../../engine/catalog-session.js';
+import { serversOfThisMachine } from '../../jobs/definition-lookup.js';
+import { maintainServer, type MaintainOutcome } from '../../jobs/maintain.js';
+import type { PruneOutcome } from '../../jobs/prune.js';
+import { contextOf, type CommandContext } from '../context.js';
+import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+
+export function registerMaintain(program: Command): void {
+  program
+    .command('maintain')
+    .description('ingest the local spool, mark runs left running by dead processes abandoned, and apply retention')
+    .option('--dry-run', 'change nothing; show what retention would expire')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (opts: { dryRun?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), false);
+      if (ctx.json) return printJson({ servers: outcomes });
+      for (const { server, outcome } of outcomes) {
+        printText(`${server}: spool ${outcome.spool.ingested} ingested, ${outcome.spool.quarantined} quarantined, ${outcome.spool.remaining} remaining; ${outcome.abandoned.length} run(s) marked abandoned`);
+        if (outcome.prune) printText(renderPrune(outcome.prune, Boolean(opts.dryRun), false));
+      }
+    });
+
+  program
+    .command('prune')
+    .description('apply retention: list each backup as kept or expired with the rule that decided, and expire')
+    .option('--dry-run', 'only list the decisions')
+    .option('--force', 'also expire every backup of definitions removed from the configuration')
+    .option('--verbose-decisions', 'list kept backups too, with the rules that keep them')
+    .option('--json', 'print the decisions as JSON')
+    .action(async (opts: { dryRun?: boolean; force?: boolean; verboseDecisions?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), true);
+      if (ctx.json) return printJson({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: outcome.prune })) });
+      for (const { server, outcome } of outcomes) {
+        printText(`${server}:`);
+        if (outcome.prune) printText(renderPrune(outcome.prune, Boolean(opts.dryRun), Boolean(opts.verboseDecisions)));
+      }
+    });
+}
+
+async function maintainAll(ctx: CommandContext, dryRun: boolean, forceRemoved: boolean, pruneOnly = false): Promise<Array<{ server: string; outcome: MaintainOutcome }>> {
+  const servers = ctx.settings.server ? [ctx.settings.server] : await serversOfThisMachine(ctx.settings.stateDir);
+  if (servers.length === 0) throw new CliError('no backup server has been applied in this state directory; pass --server NAME');
+  return withCatalog(ctx.settings, ctx.logger, async (catalog) => {
+    const out = [];
+    for (const server of servers) {
+      out.push({ server, outcome: await maintainServer(catalog, ctx.logger, { stateDir: ctx.settings.stateDir, server, dryRun: dryRun || false, forceRemoved, now: Date.now(), pruneOnly }) });
+    }
+    return out;
+  });
+}
+
+function renderPrune(prune: PruneOutcome, dryRun: boolean, showKept: boolean): string {
+  const style = stdoutStyle();
+  const lines: string[] = [];
+  for (const d of prune.decisions) {
+    if (d.keep && !showKept) continue;
+    const what = `${d.definition} ${d.database ?? '(cluster)'} ${d.startedAt} ${d.status} ${d.id}`;
+    lines.push(d.keep ? style.add(`  keep    ${what}: ${d.reasons.join('; ')}`) : style.remove(`  expire  ${what}: ${d.reasons.join('; ')}`));
+  }
+  for (const w of prune.warnings) lines.push(style.warn(`  warning: ${w}`));
+  const expiring = prune.decisions.filter((d) => !d.keep).length;
+  lines.push(dryRun
+    ? `  ${prune.kept} kept, ${expiring} would expire (dry run)`
+    : `  ${prune.kept} kept, ${prune.expired} expired`);
+  return lines.join('\n');
+}

@@ -1,0 +1,85 @@
+// pgbackops run DEFINITION: what schedule lines call. `pgbackops backup now DEFINITION` is the same job
+// started by hand in the foreground, with progress on a TTY.
+import type { Command } from 'commander';
+import type { RunRecord } from '../../core/runs/run-record.js';
+import { runDefinition } from '../../jobs/run-definition.js';
+import { contextOf } from '../context.js';
+import { printJson, printText, stdoutStyle } from '../output.js';
+import { createProgressLine } from '../progress.js';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a backup definition now (what schedule lines call); records the run in the catalog, or the local spool when the catalog is down')
+    .argument('<definition>', 'backup definition name')
+    .option('--database <name>', 'only this database of the definition')
+    .option('--json', 'print the run records as JSON')
+    .action(async (definition: string, opts: { database?: string }, command: Command) => {
+      await runAndReport(command, definition, opts.database, false);
+    });
+
+  const backup = program.command('backup').description('one-off backups');
+  backup
+    .command('now')
+    .description('run a backup definition immediately, in the foreground, with progress on a TTY')
+    .argument('<definition>', 'backup definition name')
+    .option('--database <name>', 'only this database of the definition')
+    .option('--json', 'print the run records as JSON')
+    .action(async (definition: string, opts: { database?: string }, command: Command) => {
+      await runAndReport(command, definition, opts.database, true);
+    });
+}
+
+async function runAndReport(command: Command, definition: string, database: string | undefined, interactive: boolean): Promise<void> {
+  const ctx = contextOf(command);
+  const progress = interactive && !ctx.json && process.stderr.isTTY ? createProgressLine(process.stderr) : null;
+  const outcome = await runDefinition(ctx.settings, ctx.logger, {
+    definition,
+    ...(database ? { database } : {}),
+    ...(progress
+      ? {
+          onProgress: (e) => {
+            if (e.kind === 'start') progress.update(`${definition}: dumping ${e.database ?? 'the cluster'}...`);
+            else if (e.kind === 'bytes') progress.update(`${definition}: dumping ${e.database ?? 'the cluster'}... ${formatBytes(e.bytes)}`);
+            else progress.done(describeRecord(e.record));
+          },
+        }
+      : {}),
+  });
+  if (ctx.json) {
+    printJson({ recorded_in: outcome.recordedIn, runs: outcome.records });
+  } else if (!progress) {
+    const style = stdoutStyle();
+    for (const r of outcome.records) printText(r.status === 'succeeded' ? style.add(describeRecord(r)) : style.remove(describeRecord(r)));
+    if (outcome.recordedIn === 'spool') printText(style.warn('The catalog was unreachable: results are in the local spool; `pgbackops maintain` ingests them.'));
+  }
+  // Exit 0 only if every database succeeded; a skipped (overlapping) start is not a failure of this run.
+  process.exitCode = outcome.records.every((r) => r.status === 'succeeded' || r.status === 'skipped') ? 0 : 1;
+}
+
+function describeRecord(r: RunRecord): string {
+  const what = `${r.definition} ${r.database ?? '(cluster)'}`;
+  switch (r.status) {
+    case 'succeeded':
+      return `${what}: succeeded, ${formatBytes(r.bytes ?? 0)} in ${seconds(r)} s -> ${r.directory} (run ${r.id})`;
+    case 'skipped':
+      return `${what}: skipped: ${r.failureDetail}`;
+    default:
+      return `${what}: ${r.status}: ${r.failureReason}: ${r.failureDetail} (run ${r.id})`;
+  }
+}
+
+function seconds(r: RunRecord): string {
+  return r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '?';
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,38 @@
+// Runs one definition the way a schedule line does: definition from this server's cache, records to the
+// catalog when reachable (a short connect timeout), otherwise to the local spool.
+import type { Logger } from '../adapters/logger.js';
+import { openCatalog } from '../engine/catalog-session.js';
+import type { Settings } from '../engine/settings.js';
+import { findCachedDefinition } from './definition-lookup.js';
+import { runBackup, type RunOutcome, type RunProgress } from './run-backup.js';
+import { RunRecorder } from './run-recorder.js';
+
+export interface RunDefinitionRequest {
+  definition: string;
+  database?: string;
+  onProgress?: (event: RunProgress) => void;
+}
+
+export async function runDefinition(settings: Settings, logger: Logger, request: RunDefinitionRequest): Promise<RunOutcome> {
+  const found = await findCachedDefinition(settings.stateDir, request.definition, settings.server);
+  if (!found.cache.serverSpec) throw new Error(`the definition cache of ${found.cache.server} has no server spec; run \`pgbackops apply\` again`);
+  const catalog = await openCatalog(settings, logger).catch((err: Error) => {
+    logger.warn({ err: err.message }, 'catalog unreachable at start; the run will be recorded in the local spool');
+    return null;
+  });
+  try {
+    const recorder = new RunRecorder(settings.stateDir, catalog ? catalog.runs : null, logger);
+    return await runBackup({
+      stateDir: settings.stateDir,
+      server: found.cache.server,
+      serverSpec: found.cache.serverSpec,
+      definition: found.definition,
+      ...(request.database ? { database: request.database } : {}),
+      recorder,
+      logger,
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+  } finally {
+    await catalog?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,261 @@
+// `pgbackops run` end to end through the built CLI: real node cluster (seeded), real catalog cluster, real
+// pg_dump. Backups are restored into a fresh cluster and compared; the catalog outage, kill -9, overlap and
+// failure paths are exercised for real.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestCluster, type TestCluster } from '../helpers/pg-cluster.js';
+import { pgbackops, spawnPgbackops } from '../helpers/cli.js';
+import { retentionDoc, serverDoc, tempDir, writeConfig } from '../helpers/config.js';
+import { databaseState, nodeOf, pgRestore, plainDump, psqlFile, rolesState } from '../helpers/pg-tools.js';
+import { seedDatabase } from '../helpers/seed.js';
+
+const DB = 'Shop "Ω" db=1';
+
+let node: TestCluster;
+let catalog: TestCluster;
+let work: string;
+let configDir: string;
+let stateDir: string;
+let backupRoot: string;
+let catalogConfig: pg.ClientConfig;
+let catalogUrl: string;
+
+beforeAll(async () => {
+  [node, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
+  await seedDatabase(node.config, DB, 2000);
+  const admin = new pg.Client(node.adminConfig);
+  await admin.connect();
+  await admin.query('create database "second"');
+  await admin.query('create database scratch');
+  await admin.end();
+});
+afterAll(async () => {
+  await Promise.all([node?.stop(), catalog?.stop()]);
+});
+
+beforeEach(async () => {
+  work = tempDir('run');
+  configDir = join(work, 'config');
+  stateDir = join(work, 'state');
+  backupRoot = join(work, 'backups');
+  catalogConfig = await catalog.createDatabase();
+  catalogUrl = catalog.urlFor(catalogConfig);
+});
+
+function nodeYaml(): string {
+  return `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg1 }
+spec: { host: ${node.socketDir}, port: ${node.port}, user: ${String(node.config.user)}, backupServer: backup01 }
+`;
+}
+
+function backupYaml(name: string, spec: string): string {
+  return `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: ${name} }
+spec:
+  node: pg1
+  schedule: "41 1 * * *"
+${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
+`;
+}
+
+async function setUp(backups: Record<string, string>): Promise<void> {
+  writeConfig(configDir, {
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
+    'node.yaml': nodeYaml(),
+    'retention.yaml': retentionDoc,
+    'backups.yaml': Object.entries(backups).map(([n, s]) => backupYaml(n, s)).join('---\n'),
+  });
+  const apply = await cli('apply', '--yes');
+  expect(apply.exitCode, apply.stderr).toBe(0);
+}
+
+/** Like cron does: only the state dir; the catalog comes from what apply remembered there. */
+function run(...args: string[]) {
+  return pgbackops(['run', '--state-dir', stateDir, ...args]);
+}
+
+function cli(...args: string[]) {
+  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
+}
+
+async function runs(definition: string): Promise<Array<Record<string, unknown>>> {
+  const client = new pg.Client(catalogConfig);
+  await client.connect();
+  try {
+    return (await client.query('select * from pgbackops.backup_runs where definition = $1 order by started_at, database', [definition])).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('pgbackops run', () => {
+  it('takes a full backup that restores into an empty cluster, with roles and database settings', async () => {
+    await setUp({ 'shop-full': `databases: ['${DB.replace(/'/g, "''")}']\nformat: directory\njobs: 2\nretention: standard` });
+    const result = await run('shop-full');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/shop-full Shop "Ω" db=1: succeeded/);
+
+    const [row] = await runs('shop-full');
+    expect(row).toMatchObject({ status: 'succeeded', database: DB, backup_type: 'full', format: 'directory', node: 'pg1', backup_server: 'backup01' });
+    const dir = String(row!.directory);
+    expect(dir.startsWith(join(backupRoot, 'pg1', 'shop-full') + '/')).toBe(true);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const f of ['roles.sql', 'database.sql', 'globals.json', 'manifest.json', 'run.log']) {
+      expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
+    }
+    // Every file's checksum in the manifest (and the catalog) matches what is on disk.
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.files.length).toBeGreaterThan(3);
+    for (const f of manifest.files) {
+      expect(createHash('sha256').update(readFileSync(join(dir, f.path))).digest('hex'), f.path).toBe(f.sha256);
+    }
+    expect(row!.files).toEqual(manifest.files);
+    expect(readFileSync(join(dir, 'run.log'), 'utf8')).toMatch(/argv: .*pg_dump .*--format=directory/);
+    expect(readdirSync(join(dir, '..')).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+
+    const fresh = await startTestCluster();
+    try {
+      const target = nodeOf(fresh);
+      await psqlFile(target, 'postgres', join(dir, 'roles.sql'));
+      await psqlFile(target, 'postgres', join(dir, 'database.sql'));
+      await pgRestore(target, DB, join(dir, 'dump'), ['--jobs=2']);
+      const source = nodeOf(node);
+      expect(await plainDump(target, DB, '--schema-only')).toBe(await plainDump(source, DB, '--schema-only'));
+      expect(await plainDump(target, DB, '--data-only')).toBe(await plainDump(source, DB, '--data-only'));
+      const roles = (JSON.parse(readFileSync(join(dir, 'globals.json'), 'utf8')).roleDetails as Array<{ name: string }>).map((r) => r.name);
+      expect(await rolesState(fresh, roles)).toEqual(await rolesState(node, roles));
+      expect(await databaseState(fresh, DB)).toEqual(await databaseState(node, DB));
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('expands databases: all when the job runs, one record per database, minus exclusions and templates', async () => {
+    await setUp({ everything: 'databases: all\nexclude: [scratch]\ntype: schema\nretention: standard' });
+    const result = await run('everything');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const rows = await runs('everything');
+    expect(rows.map((r) => r.database).sort()).toEqual([DB, 'postgres', 'second'].sort());
+    expect(rows.every((r) => r.status === 'succeeded')).toBe(true);
+  });
+
+  it('takes a cluster backup with pg_dumpall', async () => {
+    await setUp({ whole: 'type: cluster\nretention: standard' });
+    const result = await run('whole');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [row] = await runs('whole');
+    expect(row).toMatchObject({ status: 'succeeded', database: null, backup_type: 'cluster', format: 'plain' });
+    expect(readFileSync(join(String(row!.directory), 'dump.sql'), 'utf8')).toContain('CREATE ROLE app_owner;');
+  });
+
+  it('records a missing database as failed with its reason, keeps the log, leaves no half dump', async () => {
+    await setUp({ ghost: 'databases: [does-not-exist]\nretention: standard' });
+    const result = await run('ghost');
+    expect(result.exitCode).toBe(1);
+    const [row] = await runs('ghost');
+    expect(row).toMatchObject({ status: 'failed', failure_reason: 'database-missing' });
+    expect(String(row!.log)).toMatch(/does not exist/);
+    expect(existsSync(String(row!.directory))).toBe(true); // the failed run's log file
+    const parent = join(backupRoot, 'pg1', 'ghost', 'db-does-not-exist');
+    expect(readdirSync(parent).filter((n) => !n.startsWith('failed-'))).toEqual([]);
+  });
+
+  it('writes to the spool while the catalog is down, and maintain ingests it exactly once', async () => {
+    await setUp({ shop: `databases: [second]\nretention: standard` });
+    // Point the remembered catalog at a port where nothing listens: the catalog is "down".
+    const down = catalogUrl.replace(/port=\d+|:\d+\//, (m) => (m.startsWith('port=') ? 'port=1' : ':1/'));
+    const result = await pgbackops(['run', '--state-dir', stateDir, '--catalog', down, 'shop']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/local spool/);
+    expect(await runs('shop')).toEqual([]);
+    const spool = readdirSync(join(stateDir, 'spool')).filter((n) => n.endsWith('.json'));
+    expect(spool).toHaveLength(1);
+
+    const maintain = await cli('maintain');
+    expect(maintain.exitCode, maintain.stderr).toBe(0);
+    expect(maintain.stdout).toMatch(/spool 1 ingested, 0 quarantined/);
+    expect(await cli('maintain').then((r) => r.stdout)).toMatch(/spool 0 ingested/);
+    const rows = await runs('shop');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'succeeded', id: spool[0]!.replace('.json', '') });
+  });
+
+  it('an overlapping start is recorded as skipped; a killed run is marked abandoned and leaves no dump', async () => {
+    await setUp({ slow: `databases: [second]\nretention: standard` });
+    // Hold a lock pg_dump must wait for, so the first run stays in progress.
+    const blocker = new pg.Client({ ...node.adminConfig, database: 'second' });
+    await blocker.connect();
+    await blocker.query('create table if not exists t (x int)');
+    await blocker.query('begin');
+    await blocker.query('lock table t in access exclusive mode');
+    try {
+      const first = spawnPgbackops(['run', '--state-dir', stateDir, 'slow']);
+      await waitFor(async () => (await runs('slow')).some((r) => r.status === 'running'));
+      const second = await run('slow');
+      expect(second.exitCode).toBe(0);
+      expect(second.stdout).toMatch(/skipped: another run of this definition is still in progress/);
+      first.kill('SIGKILL');
+      await first;
+    } finally {
+      await blocker.query('rollback');
+      await blocker.end();
+    }
+    expect((await runs('slow')).map((r) => r.status).sort()).toEqual(['running', 'skipped']);
+
+    const next = await run('slow');
+    expect(next.exitCode, next.stderr).toBe(0);
+    expect((await runs('slow')).map((r) => r.status).sort()).toEqual(['abandoned', 'skipped', 'succeeded']);
+    const dbDir = join(backupRoot, 'pg1', 'slow', 'db-second');
+    expect(readdirSync(dbDir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('retention', () => {
+  it('expires what the policy does not keep: files first, then rows; never the newest', async () => {
+    await setUp({ often: `databases: [second]\nretention: { keepLast: 2 }` });
+    for (let i = 0; i < 4; i++) expect((await run('often')).exitCode).toBe(0);
+    const before = await runs('often');
+    expect(before).toHaveLength(4);
+
+    const dry = await cli('prune', '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/2 kept, 2 would expire \(dry run\)/);
+    expect(await runs('often')).toHaveLength(4);
+
+    const prune = await cli('prune');
+    expect(prune.stdout).toMatch(/2 kept, 2 expired/);
+    const after = await runs('often');
+    expect(after.map((r) => r.id)).toEqual(before.slice(2).map((r) => r.id));
+    for (const r of before.slice(0, 2)) expect(existsSync(String(r.directory))).toBe(false);
+    for (const r of after) expect(existsSync(String(r.directory))).toBe(true);
+  });
+
+  it('finishes an expiry interrupted after the tombstone', async () => {
+    await setUp({ often: `databases: [second]\nretention: { keepLast: 1 }` });
+    for (let i = 0; i < 2; i++) expect((await run('often')).exitCode).toBe(0);
+    const [older, newer] = await runs('often');
+    const client = new pg.Client(catalogConfig);
+    await client.connect();
+    await client.query(`update pgbackops.backup_runs set status = 'expiring' where id = $1`, [older!.id]);
+    await client.end();
+    expect((await cli('prune')).exitCode).toBe(0);
+    expect((await runs('often')).map((r) => r.id)).toEqual([newer!.id]);
+    expect(existsSync(String(older!.directory))).toBe(false);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not met in time');
+}
