@@ -1,0 +1,48 @@
+// Loop 2 of DESIGN.md section 2: a backup server converges its own schedule (and definition cache) from the
+// catalog, whoever applied the configuration. Used by the daemon after a NOTIFY, on its drift pass, and by
+// servers that never apply themselves.
+import type { Catalog } from '../adapters/catalog/catalog.js';
+import type { Logger } from '../adapters/logger.js';
+import type { BackupServerSpec } from '../core/model.js';
+import { planSchedule } from '../core/plan/plan-schedule.js';
+import type { ScheduleAction } from '../core/plan/types.js';
+import { scheduleEntriesOfServer, serverSpecOf } from '../core/schedule/server-entries.js';
+import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
+import { lineOptionsOf, scheduleTargetOf } from './plan-state.js';
+import type { Settings } from './settings.js';
+
+export interface ScheduleConvergence {
+  server: string;
+  catalogVersion: number;
+  actions: ScheduleAction[];
+  /** Problems of the managed file/block that the write fixed. */
+  problems: string[];
+  written: boolean;
+}
+
+export async function convergeScheduleFromCatalog(
+  settings: Settings,
+  logger: Logger,
+  catalog: Catalog,
+  server: string,
+  options: { dryRun?: boolean } = {},
+): Promise<ScheduleConvergence> {
+  const snapshot = await catalog.readSnapshot();
+  const spec: BackupServerSpec | undefined = serverSpecOf(snapshot.objects, server);
+  if (!spec) throw new Error(`backup server ${server} is not in the catalog`);
+  const target = scheduleTargetOf(settings, server, spec);
+  const observed = await target.read();
+  const entries = scheduleEntriesOfServer(snapshot.objects, server, lineOptionsOf(settings, spec));
+  // Relative to the catalog every difference is drift: the catalog is the whole desired state here.
+  const actions = planSchedule(entries, observed.entries, entries);
+  const problems = observed.problems ?? [];
+  const needsWrite = actions.length > 0 || problems.length > 0;
+  if (!options.dryRun) {
+    await writeDefinitionCache(settings.stateDir, buildDefinitionCache(snapshot.objects, server, snapshot.lastAppliedRevision ?? '', snapshot.version));
+    if (needsWrite) {
+      await target.write(entries);
+      logger.info({ server, target: target.description, actions: actions.length, problems: problems.length }, 'schedule converged from the catalog');
+    }
+  }
+  return { server, catalogVersion: snapshot.version, actions, problems, written: needsWrite && !options.dryRun };
+}
