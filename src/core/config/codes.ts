@@ -1,0 +1,60 @@
+// Every diagnostic code the configuration loader emits, with a one-line meaning. Codes are a public,
+// stable contract (CI scripts grep for them); docs/errors.md explains each one and how to fix it, and a
+// test keeps the two lists identical.
+
+export const DIAGNOSTIC_CODES = {
+  // Files and directory
+  E_CONFIG_EMPTY: 'the configuration directory holds no YAML document',
+  E_FILE_UNREADABLE: 'a configuration file or directory cannot be read',
+  E_FILE_TOO_LARGE: 'a configuration file is larger than 4 MiB',
+  E_FILE_BINARY: 'a configuration file contains a NUL byte',
+  E_FILE_ENCODING: 'a configuration file is not valid UTF-8',
+  E_SYMLINK_LOOP: 'a directory symlink points back to one of its parents',
+  W_SYMLINK_DUPLICATE: 'a directory or file is reached twice through symlinks; the second path is skipped',
+  // YAML
+  E_YAML_SYNTAX: 'the YAML cannot be parsed',
+  E_YAML_DUPLICATE_KEY: 'a mapping has the same key twice',
+  E_YAML_ALIASES: 'anchors and aliases expand too much (alias bomb)',
+  W_YAML: 'the YAML parser warns about something (e.g. an unknown tag)',
+  // Schema
+  E_API_VERSION: 'apiVersion is missing or is not pgbackops/v1',
+  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention or Backup',
+  E_SCHEMA_TYPE: 'a value has the wrong type',
+  E_SCHEMA_REQUIRED: 'a required field is missing',
+  E_SCHEMA_UNKNOWN_FIELD: 'a field is not part of the schema (often a typo)',
+  E_SCHEMA_ENUM: 'a value is not one of the allowed choices',
+  E_SCHEMA_PATTERN: 'a string does not have the required form',
+  E_SCHEMA_RANGE: 'a number, string length or list length is out of range',
+  E_SCHEMA: 'any other schema violation',
+  // Names and references
+  E_NAME_INVALID: 'a name is not made of lowercase letters, digits and hyphens',
+  E_DUPLICATE_NAME: 'two objects of the same kind have the same name',
+  E_REF_UNKNOWN_SERVER: 'a Node refers to a BackupServer that is not defined',
+  E_REF_UNKNOWN_NODE: 'a Backup refers to a Node that is not defined',
+  E_REF_UNKNOWN_RETENTION: 'a Backup refers to a Retention that is not defined',
+  // Security
+  E_SECRET_FIELD: 'a password or other secret is written in the configuration',
+  E_EXTRA_ARG_FORBIDDEN: 'an extraArgs item would change the connection, the output or a managed option',
+  E_PATH_INVALID: 'a path is not absolute, contains .. or a control character',
+  E_HOST_INVALID: 'a host is not a host name, an IP address or a socket directory',
+  E_DATABASE_NAME_INVALID: 'a database name is empty, longer than 63 bytes or contains a NUL',
+  // Scheduling
+  E_CRON_INVALID: 'a schedule is not a valid 5-field cron expression',
+  E_TIMEZONE_INVALID: 'a time zone is not a known IANA name',
+  E_TZ_CRON_MISMATCH: "a Backup's time zone differs from its cron-scheduled server's time zone",
+  E_SCHEDULER_FILE: 'the cron.d file name or path is not usable',
+  E_SCHEDULER_OPTION: 'a scheduler option is given that the scheduler type does not use',
+  // Dump options
+  E_FORMAT_INVALID_FOR_TYPE: 'the dump format (or databases) does not fit the backup type',
+  E_FILTER_INVALID_FOR_TYPE: 'schema/table filters are given for a cluster backup',
+  E_JOBS_NEEDS_DIRECTORY: 'jobs > 1 without format: directory',
+  E_COMPRESSION_UNSUPPORTED: 'the compression method or level is not supported here',
+  W_EXCLUDE_IGNORED: 'exclude is given but databases is an explicit list',
+  W_DATABASES_LIST_ALL: 'databases is the list [all] rather than the word all',
+  // Retention and durations
+  E_RETENTION_EMPTY: 'a retention keeps nothing at all',
+  E_RETENTION_INVALID: 'a retention duration is not valid',
+  E_DURATION_INVALID: 'a duration (timeout) is not valid',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -1,0 +1,166 @@
+// Rules across documents: unique names, references, and the checks that need a Backup's node and server
+// (time zone against cron, compression against the server's pg_dump).
+import { referencesOf } from '../references.js';
+import { objectKey, type Kind, type SourceLocation } from '../model.js';
+import type { DiagnosticCode } from './codes.js';
+import { closest, finding, type DocPath, type Finding } from './findings.js';
+import { isKind, type BackupInput, type BackupServerInput, type CheckedDocument, type NodeInput } from './input.js';
+import { COMPRESSION_LEVELS, DEFAULT_PG_DUMP_VERSION, DEFAULT_TIMEZONE, effectiveFormat } from './normalise.js';
+import { canonicalTimeZone } from './timezones.js';
+import type { ConfigDocument } from './yaml-documents.js';
+
+/** A document whose kind and name could be read, whether or not the rest of it is valid. */
+export interface NamedDocument {
+  kind: Kind;
+  name: string;
+  source: SourceLocation;
+  doc: ConfigDocument;
+}
+
+export interface DocFinding {
+  doc: ConfigDocument;
+  finding: Finding;
+}
+
+const NAME_PATH: DocPath = ['metadata', 'name'];
+
+/** Same kind and name twice: the later one (in file order) is reported, pointing back at the first. */
+export function duplicateFindings(named: readonly NamedDocument[]): DocFinding[] {
+  const first = new Map<string, NamedDocument>();
+  const out: DocFinding[] = [];
+  for (const d of named) {
+    const key = objectKey(d.kind, d.name);
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, d);
+      continue;
+    }
+    out.push({
+      doc: d.doc,
+      finding: finding(
+        'E_DUPLICATE_NAME',
+        NAME_PATH,
+        `${d.kind} "${d.name}" is already defined at ${earlier.source.file}:${earlier.source.line}; names are unique per kind (rename one of them)`,
+      ),
+    });
+  }
+  return out;
+}
+
+/** Where each kind of reference is written, and the code for a dangling one. */
+const REFERENCE_FIELDS: Readonly<Partial<Record<Kind, { path: DocPath; code: DiagnosticCode }>>> = {
+  BackupServer: { path: ['spec', 'backupServer'], code: 'E_REF_UNKNOWN_SERVER' },
+  Node: { path: ['spec', 'node'], code: 'E_REF_UNKNOWN_NODE' },
+  Retention: { path: ['spec', 'retention'], code: 'E_REF_UNKNOWN_RETENTION' },
+};
+
+/**
+ * References to objects that are not defined. `declared` holds every name that was written, including
+ * documents that failed their own checks: those already have an error, and reporting every reference to
+ * them as well would bury it.
+ */
+export function referenceFindings(checked: readonly CheckedDocument[], declared: ReadonlyMap<Kind, ReadonlySet<string>>): DocFinding[] {
+  const out: DocFinding[] = [];
+  for (const d of checked) {
+    for (const ref of referencesOf(d.kind, d.spec)) {
+      const names = declared.get(ref.kind) ?? new Set<string>();
+      if (names.has(ref.name)) continue;
+      const field = REFERENCE_FIELDS[ref.kind]!;
+      const guess = closest(ref.name, names);
+      const known = [...names].sort().slice(0, 5);
+      const listing = known.length === 0 ? `no ${ref.kind} is defined` : `defined: ${known.join(', ')}${names.size > known.length ? ', ...' : ''}`;
+      out.push({
+        doc: d.doc,
+        finding: finding(field.code, field.path, `${ref.kind} "${ref.name}" is not defined${guess ? ` (did you mean "${guess}"?)` : ''}; ${listing}`),
+      });
+    }
+  }
+  return out;
+}
+
+export interface Placement {
+  servers: ReadonlyMap<string, CheckedDocument<'BackupServer'>>;
+  nodes: ReadonlyMap<string, CheckedDocument<'Node'>>;
+}
+
+export function placementOf(checked: readonly CheckedDocument[]): Placement {
+  const servers = new Map<string, CheckedDocument<'BackupServer'>>();
+  const nodes = new Map<string, CheckedDocument<'Node'>>();
+  for (const d of checked) {
+    // First definition wins; a duplicate is reported on its own.
+    if (isKind(d, 'BackupServer') && !servers.has(d.name)) servers.set(d.name, d);
+    if (isKind(d, 'Node') && !nodes.has(d.name)) nodes.set(d.name, d);
+  }
+  return { servers, nodes };
+}
+
+export function serverOfBackup(spec: BackupInput, placement: Placement): BackupServerInput | undefined {
+  const node = placement.nodes.get(spec.node)?.spec as NodeInput | undefined;
+  return node ? placement.servers.get(node.backupServer)?.spec : undefined;
+}
+
+/** Checks of each Backup against the server that will run it. */
+export function placementFindings(checked: readonly CheckedDocument[], placement: Placement, defaultPgDumpVersion: number | undefined): DocFinding[] {
+  const out: DocFinding[] = [];
+  for (const d of checked) {
+    if (!isKind(d, 'Backup')) continue;
+    const server = serverOfBackup(d.spec, placement);
+    // Unknown server (a dangling or broken reference, reported on its own): its pg_dump is unknown too.
+    const pgDump = server ? (server.pgDumpVersion ?? defaultPgDumpVersion ?? DEFAULT_PG_DUMP_VERSION) : undefined;
+    for (const f of compressionFindings(d.spec, pgDump, server?.pgDumpVersion !== undefined)) out.push({ doc: d.doc, finding: f });
+    const tz = timeZoneFinding(d.spec, server);
+    if (tz) out.push({ doc: d.doc, finding: tz });
+  }
+  return out;
+}
+
+function compressionFindings(spec: BackupInput, pgDumpVersion: number | undefined, fromServer: boolean): Finding[] {
+  if (!spec.compression) return [];
+  const { method, level } = spec.compression;
+  const at: DocPath = ['spec', 'compression'];
+  const format = effectiveFormat(spec);
+  if (format === 'plain' && method !== 'none') {
+    return [
+      finding(
+        'E_COMPRESSION_UNSUPPORTED',
+        [...at, 'method'],
+        `compression ${method} is not possible with format: plain (${spec.type === 'cluster' ? 'pg_dumpall' : 'plain SQL'} output is not compressed); use method: none or omit compression`,
+      ),
+    ];
+  }
+  if (method === 'none') {
+    return level === undefined ? [] : [finding('E_COMPRESSION_UNSUPPORTED', [...at, 'level'], 'compression method none takes no level: remove level')];
+  }
+  const out: Finding[] = [];
+  if ((method === 'lz4' || method === 'zstd') && pgDumpVersion !== undefined && pgDumpVersion < 16) {
+    const source = fromServer ? "the backup server's pgDumpVersion" : 'assumed: the BackupServer does not declare pgDumpVersion';
+    out.push(
+      finding('E_COMPRESSION_UNSUPPORTED', [...at, 'method'], `compression ${method} needs pg_dump 16 or later, and pg_dump here is ${pgDumpVersion} (${source}); use gzip, or a newer pg_dump`),
+    );
+  }
+  const [min, max] = COMPRESSION_LEVELS[method];
+  if (level !== undefined && (level < min || level > max)) {
+    out.push(finding('E_COMPRESSION_UNSUPPORTED', [...at, 'level'], `${method} level ${level} is out of range: ${method} accepts ${min}-${max}`));
+  }
+  return out;
+}
+
+/**
+ * Debian's cron has no CRON_TZ: every line of a cron.d file or crontab is read in the server's local time.
+ * A definition in another time zone can only be honoured by the builtin scheduler.
+ */
+function timeZoneFinding(spec: BackupInput, server: BackupServerInput | undefined): Finding | null {
+  if (!server || spec.timezone === undefined) return null;
+  const scheduler = server.scheduler?.type ?? 'cron.d';
+  if (scheduler === 'builtin') return null;
+  const serverTz = server.timezone ?? DEFAULT_TIMEZONE;
+  const mine = canonicalTimeZone(spec.timezone);
+  const theirs = canonicalTimeZone(serverTz);
+  if (mine === null || theirs === null || mine === theirs) return null;
+  return finding(
+    'E_TZ_CRON_MISMATCH',
+    ['spec', 'timezone'],
+    `timezone ${spec.timezone} differs from the backup server's timezone ${serverTz}, but its scheduler ${scheduler} cannot run a line in another time zone (Debian cron has no CRON_TZ); ` +
+      'use the server\'s time zone (omit timezone), or scheduler type builtin on the server',
+  );
+}

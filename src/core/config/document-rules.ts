@@ -1,0 +1,193 @@
+// Rules that look at one document at a time, once it has passed its schema: what JSON Schema cannot say
+// well (cron syntax, durations, paths, hosts, combinations of fields) or should explain better.
+import { checkCronExpression } from '../cron/expression.js';
+import type { SchedulerType } from '../model.js';
+import { databaseNameProblem } from './database-names.js';
+import { durationProblem } from './durations.js';
+import { extraArgProblem } from './extra-args.js';
+import { displayPath, finding, quote, type DocPath, type Finding } from './findings.js';
+import { hostProblem } from './hosts.js';
+import type { BackupInput, BackupServerInput, CheckedDocument, NodeInput, RetentionInput } from './input.js';
+import { effectiveFormat } from './normalise.js';
+import { pathProblem } from './paths.js';
+import { timeZoneProblem } from './timezones.js';
+
+export function documentFindings(d: CheckedDocument): Finding[] {
+  switch (d.kind) {
+    case 'Retention':
+      return retentionFindings(d.spec as RetentionInput, ['spec']);
+    case 'BackupServer':
+      return serverFindings(d.spec as BackupServerInput);
+    case 'Node':
+      return nodeFindings(d.spec as NodeInput);
+    case 'Backup':
+      return backupFindings(d.spec as BackupInput);
+  }
+}
+
+const KEEP_RULES = ['keepWithin', 'keepLast', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const;
+
+/** `base` is where the rules sit: /spec of a Retention, or /spec/retention of a Backup. */
+export function retentionFindings(rules: RetentionInput, base: DocPath): Finding[] {
+  const out: Finding[] = [];
+  for (const field of ['keepWithin', 'keepFailedFor'] as const) {
+    const value = rules[field];
+    const problem = value === undefined ? null : durationProblem(value);
+    if (problem) out.push(finding('E_RETENTION_INVALID', [...base, field], `${field}: ${problem}`));
+  }
+  const keeps = KEEP_RULES.some((rule) => {
+    const value = rules[rule];
+    return typeof value === 'string' || (typeof value === 'number' && value > 0);
+  });
+  if (!keeps) {
+    out.push(
+      finding(
+        'E_RETENTION_EMPTY',
+        base,
+        `this retention keeps nothing: give at least one of ${KEEP_RULES.join(', ')} (counts above 0)` +
+          (rules.keepFailedFor !== undefined ? '; keepFailedFor only applies to failed runs' : ''),
+        'key',
+      ),
+    );
+  }
+  return out;
+}
+
+function serverFindings(spec: BackupServerInput): Finding[] {
+  const out: Finding[] = [];
+  const host = hostProblem(spec.host, { allowSocketDirectory: false });
+  if (host) out.push(finding('E_HOST_INVALID', ['spec', 'host'], `host ${quote(spec.host)}: ${host}`));
+  const root = spec.backupRoot === '/' ? 'it is the file system root: give a directory of its own' : pathProblem(spec.backupRoot, { allowRelative: true });
+  if (root) out.push(finding('E_PATH_INVALID', ['spec', 'backupRoot'], `backupRoot ${quote(spec.backupRoot)}: ${root}`));
+  if (spec.timezone !== undefined) pushTimeZone(out, spec.timezone, ['spec', 'timezone']);
+  out.push(...schedulerFindings(spec.scheduler ?? {}));
+  for (const [version, dir] of Object.entries(spec.pgBinDirs ?? {})) {
+    const problem = pathProblem(dir, { allowRelative: false });
+    if (problem) out.push(finding('E_PATH_INVALID', ['spec', 'pgBinDirs', version], `pgBinDirs.${version} ${quote(dir)}: ${problem}`));
+  }
+  return out;
+}
+
+/** cron.d file names: cron (run-parts naming) silently skips files whose name has a dot or other characters. */
+const CRON_D_BASENAME = /^[A-Za-z0-9_-]+$/;
+
+function schedulerFindings(scheduler: { type?: SchedulerType; file?: string; user?: string }): Finding[] {
+  const out: Finding[] = [];
+  const type = scheduler.type ?? 'cron.d';
+  const at = (field: string): DocPath => ['spec', 'scheduler', field];
+  if (scheduler.file !== undefined && type !== 'cron.d') {
+    out.push(finding('E_SCHEDULER_OPTION', at('file'), `scheduler.file is only used by the cron.d scheduler, not by ${type}: remove it`, 'key'));
+  }
+  if (scheduler.user !== undefined && type === 'builtin') {
+    out.push(finding('E_SCHEDULER_OPTION', at('user'), 'scheduler.user is not used by the builtin scheduler (jobs run as the daemon\'s user): remove it', 'key'));
+  }
+  if (scheduler.file !== undefined && type === 'cron.d') {
+    const problem = schedulerFileProblem(scheduler.file);
+    if (problem) out.push(finding('E_SCHEDULER_FILE', at('file'), `scheduler.file ${quote(scheduler.file)}: ${problem}`));
+  }
+  return out;
+}
+
+function schedulerFileProblem(file: string): string | null {
+  const path = pathProblem(file, { allowRelative: true });
+  if (path) return path;
+  if (file.endsWith('/')) return 'it names a directory: give the path of the file pgbackops owns, e.g. /etc/cron.d/pgbackops';
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  if (base === '.' || !CRON_D_BASENAME.test(base)) {
+    return `cron ignores files in cron.d whose name contains anything but letters, digits, "_" and "-" (such as a dot): ${JSON.stringify(base)} would never be read; e.g. /etc/cron.d/pgbackops`;
+  }
+  return null;
+}
+
+const NODE_FILES = ['passfile', 'sslcert', 'sslkey', 'sslrootcert'] as const;
+
+function nodeFindings(spec: NodeInput): Finding[] {
+  const out: Finding[] = [];
+  const host = hostProblem(spec.host, { allowSocketDirectory: true });
+  if (host) out.push(finding('E_HOST_INVALID', ['spec', 'host'], `host ${quote(spec.host)}: ${host}`));
+  for (const field of NODE_FILES) {
+    const value = spec[field];
+    const problem = value === undefined ? null : pathProblem(value, { allowRelative: false });
+    if (problem) out.push(finding('E_PATH_INVALID', ['spec', field], `${field} ${quote(value)}: ${problem}`));
+  }
+  if (spec.maintenanceDatabase !== undefined) pushDatabaseName(out, spec.maintenanceDatabase, ['spec', 'maintenanceDatabase']);
+  return out;
+}
+
+const FILTERS = ['includeSchemas', 'excludeSchemas', 'includeTables', 'excludeTables'] as const;
+
+function backupFindings(spec: BackupInput): Finding[] {
+  const out: Finding[] = [];
+  const cron = checkCronExpression(spec.schedule);
+  if (!cron.ok) out.push(finding('E_CRON_INVALID', ['spec', 'schedule'], `schedule ${quote(spec.schedule)}: ${cron.message}`));
+  if (spec.timezone !== undefined) pushTimeZone(out, spec.timezone, ['spec', 'timezone']);
+  if (spec.timeout !== undefined) {
+    const problem = durationProblem(spec.timeout);
+    if (problem) out.push(finding('E_DURATION_INVALID', ['spec', 'timeout'], `timeout: ${problem}`));
+  }
+  out.push(...databaseFindings(spec));
+  out.push(...typeFindings(spec));
+  const format = effectiveFormat(spec);
+  if ((spec.jobs ?? 1) > 1 && format !== 'directory') {
+    out.push(finding('E_JOBS_NEEDS_DIRECTORY', ['spec', 'jobs'], `jobs: ${spec.jobs} needs format: directory (pg_dump runs parallel jobs only into a directory); the format here is ${format}`));
+  }
+  const tool = spec.type === 'cluster' ? 'pg_dumpall' : 'pg_dump';
+  (spec.extraArgs ?? []).forEach((arg, i) => {
+    const problem = extraArgProblem(arg, tool);
+    if (problem) out.push(finding('E_EXTRA_ARG_FORBIDDEN', ['spec', 'extraArgs', i], `extraArgs[${i}]: ${problem}`));
+  });
+  if (typeof spec.retention === 'object') out.push(...retentionFindings(spec.retention, ['spec', 'retention']));
+  return out;
+}
+
+function databaseFindings(spec: BackupInput): Finding[] {
+  const out: Finding[] = [];
+  if (Array.isArray(spec.databases)) {
+    spec.databases.forEach((name, i) => pushDatabaseName(out, name, ['spec', 'databases', i]));
+    if (spec.databases.length === 1 && spec.databases[0] === 'all') {
+      out.push(finding('W_DATABASES_LIST_ALL', ['spec', 'databases'], 'databases is the list [all], which names one database called "all"; write databases: all (without brackets) for every database'));
+    }
+    if ((spec.exclude ?? []).length > 0) {
+      out.push(finding('W_EXCLUDE_IGNORED', ['spec', 'exclude'], 'exclude only applies to databases: all; with an explicit list it is ignored', 'key'));
+    }
+  }
+  (spec.exclude ?? []).forEach((name, i) => pushDatabaseName(out, name, ['spec', 'exclude', i]));
+  return out;
+}
+
+/** What each backup type can be combined with: cluster is pg_dumpall (plain SQL, whole cluster). */
+function typeFindings(spec: BackupInput): Finding[] {
+  const out: Finding[] = [];
+  const type = spec.type ?? 'full';
+  if (type === 'cluster') {
+    if (spec.format !== undefined && spec.format !== 'plain') {
+      out.push(finding('E_FORMAT_INVALID_FOR_TYPE', ['spec', 'format'], `format: ${spec.format} is not possible with type: cluster: pg_dumpall writes plain SQL only; use format: plain or omit it`));
+    }
+    if (spec.databases !== undefined && spec.databases !== 'all') {
+      out.push(finding('E_FORMAT_INVALID_FOR_TYPE', ['spec', 'databases'], 'type: cluster dumps every database of the node: omit databases (or write databases: all); to dump chosen databases use type: full'));
+    }
+    for (const filter of FILTERS) {
+      if ((spec[filter] ?? []).length > 0) {
+        out.push(finding('E_FILTER_INVALID_FOR_TYPE', ['spec', filter], `${filter} is not possible with type: cluster (pg_dumpall has no schema or table filters); use type: full, schema or data`, 'key'));
+      }
+    }
+    return out;
+  }
+  if (spec.format === 'plain') {
+    out.push(finding('E_FORMAT_INVALID_FOR_TYPE', ['spec', 'format'], `format: plain is only for type: cluster; a ${type} backup uses custom (one file) or directory (parallel jobs) so that it can be restored selectively`));
+  }
+  if (spec.databases === undefined) {
+    out.push(finding('E_SCHEMA_REQUIRED', ['spec', 'databases'], `spec is missing the required field "databases" (a ${type} backup needs a list of database names, or all)`, 'parent'));
+  }
+  return out;
+}
+
+function pushDatabaseName(out: Finding[], name: string, path: DocPath): void {
+  const problem = databaseNameProblem(name);
+  if (problem) out.push(finding('E_DATABASE_NAME_INVALID', path, `${displayPath(path)}: ${problem}`));
+}
+
+function pushTimeZone(out: Finding[], name: string, path: DocPath): void {
+  const problem = timeZoneProblem(name);
+  if (problem) out.push(finding('E_TIMEZONE_INVALID', path, `timezone ${problem}`));
+}

@@ -1,0 +1,53 @@
+// The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
+// with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
+import type { BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RetentionSpec, SchedulerSpec, SourceLocation } from '../model.js';
+import type { ConfigDocument } from './yaml-documents.js';
+
+type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+
+export type RetentionInput = RetentionSpec;
+
+export type BackupServerInput = Optional<BackupServerSpec, 'timezone' | 'scheduler'> & {
+  scheduler?: Partial<SchedulerSpec>;
+};
+
+export type NodeInput = Optional<NodeSpec, 'port' | 'user' | 'maintenanceDatabase' | 'status'>;
+
+export type BackupInput = Optional<
+  Omit<BackupSpec, 'resolvedSchedule' | 'compression' | 'databases'>,
+  | 'exclude'
+  | 'type'
+  | 'timezone'
+  | 'format'
+  | 'jobs'
+  | 'includeSchemas'
+  | 'excludeSchemas'
+  | 'includeTables'
+  | 'excludeTables'
+  | 'extraArgs'
+  | 'enabled'
+> & {
+  databases?: string[] | 'all';
+  compression?: { method: CompressionMethod; level?: number };
+};
+
+export interface InputByKind {
+  Retention: RetentionInput;
+  BackupServer: BackupServerInput;
+  Node: NodeInput;
+  Backup: BackupInput;
+}
+
+/** A document that passed its schema: its kind, name, spec as written, and where it came from. */
+export interface CheckedDocument<K extends Kind = Kind> {
+  kind: K;
+  name: string;
+  spec: InputByKind[K];
+  /** Position of metadata.name. */
+  source: SourceLocation;
+  doc: ConfigDocument;
+}
+
+export function isKind<K extends Kind>(d: CheckedDocument, kind: K): d is CheckedDocument<K> {
+  return d.kind === kind;
+}

@@ -1,0 +1,138 @@
+// Specs as written -> the model's normalised specs: every default applied explicitly, so that the spec
+// hash changes exactly when the effective configuration does (and not when a default is spelt out).
+import type {
+  BackupServerSpec,
+  BackupSpec,
+  CompressionMethod,
+  DumpFormat,
+  NodeSpec,
+  RetentionSpec,
+  SchedulerSpec,
+} from '../model.js';
+import { resolveHashedSchedule } from '../cron/expression.js';
+import type { BackupInput, BackupServerInput, NodeInput, RetentionInput } from './input.js';
+
+export const DEFAULT_TIMEZONE = 'UTC';
+export const DEFAULT_CRON_D_FILE = '/etc/cron.d/pgbackops';
+export const DEFAULT_CRON_D_USER = 'root';
+
+/** Level used when a compression method is given without one (pg_dump's own defaults). */
+export const DEFAULT_COMPRESSION_LEVEL: Readonly<Record<CompressionMethod, number | undefined>> = {
+  gzip: 6,
+  lz4: 1,
+  zstd: 3,
+  none: undefined,
+};
+
+/** Levels each method accepts. */
+export const COMPRESSION_LEVELS: Readonly<Record<Exclude<CompressionMethod, 'none'>, readonly [number, number]>> = {
+  gzip: [0, 9],
+  lz4: [1, 12],
+  zstd: [1, 22],
+};
+
+/** Major version of pg_dump assumed when neither the server nor the caller says. */
+export const DEFAULT_PG_DUMP_VERSION = 15;
+
+export function effectiveFormat(spec: Pick<BackupInput, 'type' | 'format'>): DumpFormat {
+  return spec.format ?? (spec.type === 'cluster' ? 'plain' : 'custom');
+}
+
+export function effectiveCompression(spec: Pick<BackupInput, 'type' | 'format' | 'compression'>): BackupSpec['compression'] {
+  const method = spec.compression?.method ?? (effectiveFormat(spec) === 'plain' ? 'none' : 'gzip');
+  const level = spec.compression?.level ?? DEFAULT_COMPRESSION_LEVEL[method];
+  return level === undefined ? { method } : { method, level };
+}
+
+export function normaliseRetention(input: RetentionInput): RetentionSpec {
+  // Only the rules that were written: an absent rule and a rule of 0 mean different things to a reader.
+  return compact({
+    keepWithin: input.keepWithin,
+    keepLast: input.keepLast,
+    keepDaily: input.keepDaily,
+    keepWeekly: input.keepWeekly,
+    keepMonthly: input.keepMonthly,
+    keepYearly: input.keepYearly,
+    keepFailedFor: input.keepFailedFor,
+  });
+}
+
+export function normaliseScheduler(input: Partial<SchedulerSpec> | undefined): SchedulerSpec {
+  const type = input?.type ?? 'cron.d';
+  switch (type) {
+    case 'cron.d':
+      return { type, file: input?.file ?? DEFAULT_CRON_D_FILE, user: input?.user ?? DEFAULT_CRON_D_USER };
+    case 'crontab':
+      // No user: the crontab of the user pgbackops runs as.
+      return compact({ type, user: input?.user });
+    case 'builtin':
+      return { type };
+  }
+}
+
+export function normaliseServer(input: BackupServerInput): BackupServerSpec {
+  return compact({
+    host: input.host,
+    backupRoot: input.backupRoot,
+    scheduler: normaliseScheduler(input.scheduler),
+    timezone: input.timezone ?? DEFAULT_TIMEZONE,
+    pgDumpVersion: input.pgDumpVersion,
+    pgBinDirs: input.pgBinDirs,
+    remarks: input.remarks,
+  });
+}
+
+export function normaliseNode(input: NodeInput): NodeSpec {
+  return compact({
+    host: input.host,
+    port: input.port ?? 5432,
+    user: input.user ?? 'postgres',
+    maintenanceDatabase: input.maintenanceDatabase ?? 'postgres',
+    passfile: input.passfile,
+    service: input.service,
+    sslmode: input.sslmode,
+    sslcert: input.sslcert,
+    sslkey: input.sslkey,
+    sslrootcert: input.sslrootcert,
+    status: input.status ?? 'running',
+    backupServer: input.backupServer,
+    remarks: input.remarks,
+  });
+}
+
+/** `name` seeds the H values of the schedule; `serverTimezone` is the default time zone. */
+export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string): BackupSpec {
+  const type = input.type ?? 'full';
+  return compact({
+    node: input.node,
+    // A cluster dump always covers every database; validation refuses anything else.
+    databases: input.databases ?? 'all',
+    exclude: input.exclude ?? [],
+    type,
+    schedule: input.schedule,
+    resolvedSchedule: resolveHashedSchedule(input.schedule, name),
+    timezone: input.timezone ?? serverTimezone,
+    format: effectiveFormat(input),
+    jobs: input.jobs ?? 1,
+    compression: effectiveCompression(input),
+    includeSchemas: input.includeSchemas ?? [],
+    excludeSchemas: input.excludeSchemas ?? [],
+    includeTables: input.includeTables ?? [],
+    excludeTables: input.excludeTables ?? [],
+    extraArgs: input.extraArgs ?? [],
+    retention: typeof input.retention === 'string' ? input.retention : normaliseRetention(input.retention),
+    enabled: input.enabled ?? true,
+    timeout: input.timeout,
+    remarks: input.remarks,
+  });
+}
+
+/**
+ * Without the keys whose value is undefined: optional fields that were not written are absent, not
+ * undefined. Copies rather than `delete`s, which would put the object in V8's slow dictionary mode.
+ */
+function compact<T extends object>(spec: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(spec)) if (value !== undefined) out[key] = value;
+  return out as T;
+}

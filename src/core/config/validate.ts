@@ -1,0 +1,204 @@
+// Configuration files -> the desired model, or every problem at once with file:line:column and a stable
+// code. Pure: the files are given, nothing is read; the same input always gives the same output.
+import { canonicalJson, sha256Hex, specHash } from '../canonical.js';
+import { API_VERSION, KINDS, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
+import type { ConfigFile } from './config-file.js';
+import {
+  duplicateFindings,
+  placementFindings,
+  placementOf,
+  referenceFindings,
+  serverOfBackup,
+  type DocFinding,
+  type NamedDocument,
+  type Placement,
+} from './config-rules.js';
+import { documentFindings } from './document-rules.js';
+import { closest, compareDiagnostics, compareText, finding, quote, type Finding } from './findings.js';
+import { isKind, type CheckedDocument } from './input.js';
+import { locate, toDiagnostic } from './locate.js';
+import { DEFAULT_TIMEZONE, normaliseBackup, normaliseNode, normaliseRetention, normaliseServer } from './normalise.js';
+import { schemaFindings } from './schema-errors.js';
+import { kindValidators } from './schemas.js';
+import { findSecrets, insideSecret } from './secrets.js';
+import { parseConfigFile, partialValue, withPlainEnvironment, type ConfigDocument } from './yaml-documents.js';
+
+export type { ConfigFile } from './config-file.js';
+
+export interface ValidateOptions {
+  /** pg_dump major version assumed for servers that do not declare pgDumpVersion (default 15). */
+  pgDumpVersion?: number;
+}
+
+export interface ValidationResult {
+  /** Null if and only if there is at least one error. */
+  config: DesiredConfig | null;
+  /** Errors and warnings, sorted by file, line, column. */
+  diagnostics: Diagnostic[];
+}
+
+/** Content hash of a set of files: sha256 over the (path, text) pairs sorted by path. */
+export function configRevision(files: readonly ConfigFile[]): string {
+  const pairs = [...files].sort((a, b) => compareText(a.path, b.path)).map((f) => [f.path, f.text]);
+  return sha256Hex(canonicalJson(pairs));
+}
+
+export function validateConfig(files: ConfigFile[], options: ValidateOptions = {}): ValidationResult {
+  return withPlainEnvironment(() => validate(files, options));
+}
+
+function validate(files: ConfigFile[], options: ValidateOptions): ValidationResult {
+  const sorted = [...files].sort((a, b) => compareText(a.path, b.path));
+  const diagnostics: Diagnostic[] = [];
+  const findings = new Map<ConfigDocument, Finding[]>();
+  const named: NamedDocument[] = [];
+  const declared = new Map<Kind, Set<string>>(KINDS.map((k) => [k, new Set<string>()]));
+  const checked: CheckedDocument[] = [];
+  let documentCount = 0;
+
+  for (const file of sorted) {
+    const parsed = parseConfigFile(file);
+    diagnostics.push(...parsed.diagnostics);
+    documentCount += parsed.documents.length + parsed.broken.length;
+    // A document with a syntax error still declares its name when that much can be read: references to
+    // it are then not reported as dangling on top of the syntax error.
+    for (const doc of parsed.broken) {
+      const id = identify(doc, partialValue(doc));
+      if (id) declared.get(id.kind)!.add(id.name);
+    }
+    for (const doc of parsed.documents) {
+      const result = checkDocument(doc);
+      findings.set(doc, result.findings);
+      if (result.named) {
+        named.push(result.named);
+        declared.get(result.named.kind)!.add(result.named.name);
+      }
+      if (result.checked) checked.push(result.checked);
+    }
+  }
+
+  if (documentCount === 0) {
+    diagnostics.push({
+      code: 'E_CONFIG_EMPTY',
+      message:
+        files.length === 0
+          ? 'no configuration files found: the directory holds no *.yaml or *.yml file'
+          : `no configuration documents found in ${files.length} file(s): they are empty or only comments`,
+      file: '.',
+      line: 1,
+      column: 1,
+      path: '',
+      severity: 'error',
+    });
+  }
+
+  const placement = placementOf(checked);
+  const crossFindings: DocFinding[] = [
+    ...duplicateFindings(named),
+    ...referenceFindings(checked, declared),
+    ...placementFindings(checked, placement, options.pgDumpVersion),
+  ];
+  for (const { doc, finding: f } of crossFindings) findings.get(doc)!.push(f);
+
+  for (const [doc, list] of findings) {
+    // Nothing may quote a secret's value: drop other findings about the same place.
+    const secrets = list.filter((f) => f.code === 'E_SECRET_FIELD');
+    for (const f of list) {
+      if (f.code !== 'E_SECRET_FIELD' && insideSecret(f.path, secrets)) continue;
+      diagnostics.push(toDiagnostic(doc, f));
+    }
+  }
+  diagnostics.sort(compareDiagnostics);
+
+  const failed = diagnostics.some((d) => d.severity === 'error');
+  return {
+    config: failed ? null : { revision: configRevision(files), objects: normaliseAll(checked, placement) },
+    diagnostics,
+  };
+}
+
+interface DocumentResult {
+  findings: Finding[];
+  named?: NamedDocument;
+  checked?: CheckedDocument;
+}
+
+function checkDocument(doc: ConfigDocument): DocumentResult {
+  const value = doc.value;
+  const findings = findSecrets(value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const found = Array.isArray(value) ? 'a list' : `a single ${typeof value} value`;
+    findings.push(finding('E_SCHEMA_TYPE', [], `a document must be a mapping with apiVersion, kind, metadata and spec; found ${found}`));
+    return { findings };
+  }
+  const record = value as Record<string, unknown>;
+
+  if (record.apiVersion !== API_VERSION) {
+    findings.push(
+      record.apiVersion === undefined
+        ? finding('E_API_VERSION', ['apiVersion'], `apiVersion is missing; every document starts with apiVersion: ${API_VERSION}`, 'parent')
+        : finding('E_API_VERSION', ['apiVersion'], `apiVersion is ${quote(record.apiVersion)}; this version of pgbackops reads ${API_VERSION}`),
+    );
+    return { findings };
+  }
+  if (!KINDS.includes(record.kind as Kind)) {
+    const allowed = KINDS.join(', ');
+    if (record.kind === undefined) {
+      findings.push(finding('E_KIND_UNKNOWN', ['kind'], `kind is missing; allowed: ${allowed}`, 'parent'));
+    } else {
+      const guess = typeof record.kind === 'string' ? closest(record.kind, KINDS) : undefined;
+      findings.push(finding('E_KIND_UNKNOWN', ['kind'], `kind ${quote(record.kind)} is unknown${guess ? ` (did you mean "${guess}"?)` : ''}; allowed: ${allowed}`));
+    }
+    return { findings };
+  }
+  const kind = record.kind as Kind;
+  const id = identify(doc, value);
+  const named = id ? { ...id, doc } : undefined;
+
+  const validate = kindValidators()[kind];
+  if (!validate(value)) {
+    findings.push(...schemaFindings(validate.errors ?? []));
+    return { findings, named };
+  }
+  const checked: CheckedDocument = {
+    kind,
+    name: id!.name, // the schema requires a valid metadata.name
+    spec: record.spec as CheckedDocument['spec'],
+    source: id!.source,
+    doc,
+  };
+  findings.push(...documentFindings(checked));
+  return { findings, named, checked };
+}
+
+/** Kind and name, if the document says that much, with the position of metadata.name. */
+function identify(doc: ConfigDocument, value: unknown): Omit<NamedDocument, 'doc'> | undefined {
+  const record = value as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown } } | null | undefined;
+  if (!record || typeof record !== 'object') return undefined;
+  const name = record.metadata && typeof record.metadata === 'object' ? record.metadata.name : undefined;
+  if (record.apiVersion !== API_VERSION || !KINDS.includes(record.kind as Kind) || typeof name !== 'string') return undefined;
+  // The fast reader noted where the name is; otherwise find it in the YAML tree.
+  const at = doc.nameOffset === undefined ? undefined : doc.source.position(doc.nameOffset);
+  const source = at ? { file: doc.file, line: at.line, column: at.col } : locate(doc, ['metadata', 'name']);
+  return { kind: record.kind as Kind, name, source };
+}
+
+function normaliseAll(checked: readonly CheckedDocument[], placement: Placement): DesiredObject[] {
+  const objects = checked.map((d): DesiredObject => {
+    const spec = normaliseSpec(d, placement);
+    return { kind: d.kind, name: d.name, spec, hash: specHash(spec), source: d.source };
+  });
+  const order = new Map<Kind, number>(KINDS.map((k, i) => [k, i]));
+  return objects.sort((a, b) => order.get(a.kind)! - order.get(b.kind)! || compareText(a.name, b.name));
+}
+
+function normaliseSpec(d: CheckedDocument, placement: Placement): DesiredObject['spec'] {
+  if (isKind(d, 'Retention')) return normaliseRetention(d.spec);
+  if (isKind(d, 'BackupServer')) return normaliseServer(d.spec);
+  if (isKind(d, 'Node')) return normaliseNode(d.spec);
+  if (isKind(d, 'Backup')) {
+    const serverTimezone = serverOfBackup(d.spec, placement)?.timezone ?? DEFAULT_TIMEZONE;
+    return normaliseBackup(d.spec, d.name, serverTimezone);
+  }
+  throw new Error(`unhandled kind ${d.kind}`);
+}

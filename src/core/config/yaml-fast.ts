@@ -1,0 +1,317 @@
+// A fast reader for the plain subset of YAML that configuration files are nearly always written in: block
+// mappings, block sequences of scalars, one-line flow sequences/mappings of scalars, plain and simply
+// quoted scalars, comments and `---`. It exists because the `yaml` package parses about 1 MB/s, which made
+// a 10,000-definition fleet take seconds to load. On anything outside the subset (anchors, tags, block
+// scalars, multi-line values, escapes, unusual numbers, duplicate keys, any syntax error...) it returns
+// null and the caller parses the file with `yaml`, which also produces the error messages. For what it
+// accepts it must produce exactly the data `yaml` would (YAML 1.2 core schema): a differential test
+// compares the two.
+
+export interface FastDocument {
+  value: Record<string, unknown>;
+  /** Offset of the document's first key (where `yaml` starts the document's contents). */
+  start: number;
+  /** Offset of the metadata.name value (its opening quote, if quoted), when it is a string. */
+  nameOffset?: number;
+}
+
+class Unsupported extends Error {}
+
+interface Line {
+  indent: number;
+  /** Text after the indentation. */
+  body: string;
+  offset: number;
+}
+
+const KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)/;
+const SEPARATOR = /^---[ ]*(?:#.*)?$/;
+
+function isSeparator(line: Line): boolean {
+  return line.indent === 0 && line.body.startsWith('---') && SEPARATOR.test(line.body);
+}
+
+export function parseSimpleYaml(text: string): FastDocument[] | null {
+  if (/[\t\r\\]/.test(text) || text.includes('\uFEFF')) return null;
+  try {
+    return new Reader(text).documents();
+  } catch (err) {
+    if (err instanceof Unsupported) return null;
+    throw err;
+  }
+}
+
+class Reader {
+  private lines: Line[] = [];
+  private pos = 0;
+  private nameOffset: number | undefined;
+
+  constructor(text: string) {
+    let offset = 0;
+    for (const raw of text.split('\n')) {
+      const indent = raw.length - raw.trimStart().length;
+      this.lines.push({ indent, body: raw.slice(indent), offset });
+      offset += raw.length + 1;
+    }
+  }
+
+  documents(): FastDocument[] {
+    const out: FastDocument[] = [];
+    while (this.pos < this.lines.length) {
+      this.skipInsignificant();
+      if (this.pos >= this.lines.length) break;
+      const line = this.lines[this.pos]!;
+      if (isSeparator(line)) {
+        this.pos++;
+        continue;
+      }
+      if (line.indent !== 0 || line.body.startsWith('%') || line.body.startsWith('...')) throw new Unsupported();
+      this.nameOffset = undefined;
+      const start = line.offset;
+      const value = this.mapping(0, []);
+      out.push(this.nameOffset === undefined ? { value, start } : { value, start, nameOffset: this.nameOffset });
+      // The document must end at a separator or at the end of the text.
+      this.skipInsignificant();
+      const next = this.lines[this.pos];
+      if (next && !isSeparator(next)) throw new Unsupported();
+    }
+    return out;
+  }
+
+  /** Blank lines and comment lines. */
+  private skipInsignificant(): void {
+    while (this.pos < this.lines.length) {
+      const body = this.lines[this.pos]!.body;
+      if (body !== '' && !body.startsWith('#')) return;
+      this.pos++;
+    }
+  }
+
+  private peek(): Line | undefined {
+    this.skipInsignificant();
+    const line = this.lines[this.pos];
+    return line && !isSeparator(line) ? line : undefined;
+  }
+
+  private mapping(indent: number, path: string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (let line = this.peek(); line && line.indent >= indent; line = this.peek()) {
+      if (line.indent > indent) throw new Unsupported(); // continuation lines, odd indentation
+      const m = KEY.exec(line.body);
+      if (!m) throw new Unsupported();
+      const key = m[1]!;
+      if (!isPlainKey(key) || Object.prototype.hasOwnProperty.call(out, key)) throw new Unsupported();
+      this.pos++;
+      const rest = line.body.slice(m[0].length);
+      const restOffset = line.offset + line.indent + m[0].length;
+      const childPath = [...path, key];
+      if (rest === '' || rest.startsWith('#')) {
+        out[key] = this.nested(indent, childPath);
+      } else {
+        out[key] = this.inline(rest, restOffset, childPath);
+      }
+    }
+    return out;
+  }
+
+  /** The value of `key:` with nothing after it: a deeper mapping, a sequence, or null. */
+  private nested(indent: number, path: string[]): unknown {
+    const next = this.peek();
+    if (!next) return null;
+    const isItem = next.body === '-' || next.body.startsWith('- ');
+    if (isItem && next.indent >= indent) return this.sequence(next.indent);
+    if (next.indent > indent) return this.mapping(next.indent, path);
+    return null;
+  }
+
+  private sequence(indent: number): unknown[] {
+    const out: unknown[] = [];
+    for (let line = this.peek(); line && line.indent >= indent; line = this.peek()) {
+      if (line.indent > indent || !line.body.startsWith('- ')) {
+        if (line.indent === indent && !line.body.startsWith('-')) break; // back to the parent mapping's keys
+        throw new Unsupported();
+      }
+      const item = line.body.slice(2).trimStart();
+      // Only scalars and one-line flow collections: nested blocks and `- key: value` go to `yaml`.
+      if (item === '' || item.startsWith('#') || KEY.test(item)) throw new Unsupported();
+      this.pos++;
+      out.push(this.inline(item, 0, []));
+    }
+    return out;
+  }
+
+  /** A value written on the same line as its key or dash. */
+  private inline(text: string, offset: number, path: string[]): unknown {
+    const value = this.inlineValue(text, offset, path);
+    if (typeof value === 'string' && path.length === 2 && path[0] === 'metadata' && path[1] === 'name') this.nameOffset = offset;
+    return value;
+  }
+
+  private inlineValue(text: string, offset: number, path: string[]): unknown {
+    const first = text[0]!;
+    if (first === '[' || first === '{') {
+      const scanner = new FlowScanner(text, offset, path, (o) => (this.nameOffset = o));
+      const value = first === '[' ? scanner.sequence() : scanner.mapping();
+      scanner.expectEnd();
+      return value;
+    }
+    if (first === '"' || first === "'") {
+      const { value, end } = quoted(text, 0);
+      if (!isTrailing(text.slice(end))) throw new Unsupported();
+      return value;
+    }
+    return plain(stripComment(text), 'block');
+  }
+}
+
+/** One-line flow collections whose items are scalars: `[a, "b"]`, `{ name: x, port: 5432 }`. */
+class FlowScanner {
+  private i = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly offset: number,
+    private readonly path: readonly string[],
+    private readonly onName: (offset: number) => void,
+  ) {}
+
+  sequence(): unknown[] {
+    const out: unknown[] = [];
+    this.i++; // [
+    this.space();
+    if (this.text[this.i] === ']') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.scalar(',]'));
+      this.space();
+      const c = this.text[this.i++];
+      if (c === ']') return out;
+      if (c !== ',') throw new Unsupported();
+      this.space();
+      if (this.text[this.i] === ']') throw new Unsupported(); // trailing comma
+    }
+  }
+
+  mapping(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    this.i++; // {
+    this.space();
+    if (this.text[this.i] === '}') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      const m = /^([A-Za-z_][A-Za-z0-9_-]*): +/.exec(this.text.slice(this.i));
+      if (!m) throw new Unsupported();
+      const key = m[1]!;
+      if (!isPlainKey(key) || Object.prototype.hasOwnProperty.call(out, key)) throw new Unsupported();
+      this.i += m[0].length;
+      const valueOffset = this.offset + this.i;
+      out[key] = this.scalar(',}');
+      if (typeof out[key] === 'string' && this.path.length === 1 && this.path[0] === 'metadata' && key === 'name') this.onName(valueOffset);
+      this.space();
+      const c = this.text[this.i++];
+      if (c === '}') return out;
+      if (c !== ',') throw new Unsupported();
+      this.space();
+      if (this.text[this.i] === '}') throw new Unsupported();
+    }
+  }
+
+  expectEnd(): void {
+    if (!isTrailing(this.text.slice(this.i))) throw new Unsupported();
+  }
+
+  private space(): void {
+    while (this.text[this.i] === ' ') this.i++;
+  }
+
+  private scalar(terminators: string): unknown {
+    const c = this.text[this.i];
+    if (c === '"' || c === "'") {
+      const { value, end } = quoted(this.text, this.i);
+      this.i = end;
+      return value;
+    }
+    let j = this.i;
+    while (j < this.text.length && !terminators.includes(this.text[j]!)) j++;
+    const raw = this.text.slice(this.i, j).trimEnd();
+    // Flow indicators, a comment or a nested `key: value` inside: leave it to `yaml`.
+    if (raw === '' || /[[\]{},#]|: /.test(raw) || raw.endsWith(':')) throw new Unsupported();
+    this.i = j;
+    return plain(raw, 'flow');
+  }
+}
+
+/** A quoted scalar on one line, without escapes (a backslash anywhere already sent the file to `yaml`). */
+function quoted(text: string, start: number): { value: string; end: number } {
+  const q = text[start]!;
+  let value = '';
+  let i = start + 1;
+  for (;;) {
+    const close = text.indexOf(q, i);
+    if (close === -1) throw new Unsupported();
+    value += text.slice(i, close);
+    if (q === "'" && text[close + 1] === "'") {
+      value += "'";
+      i = close + 2;
+      continue;
+    }
+    return { value, end: close + 1 };
+  }
+}
+
+/** Keys that `yaml` would read as null or a boolean, and __proto__, are left to `yaml`. */
+function isPlainKey(key: string): boolean {
+  return !/^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE|__proto__)$/.test(key);
+}
+
+/** Nothing but spaces and a comment after a value. */
+function isTrailing(rest: string): boolean {
+  return rest === '' || /^ +(#.*)?$/.test(rest);
+}
+
+function stripComment(text: string): string {
+  const hash = text.indexOf(' #');
+  return (hash === -1 ? text : text.slice(0, hash)).trimEnd();
+}
+
+const NUMBER_LIKE = [
+  /^[-+]?[0-9]+$/,
+  /^0o[0-7]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/,
+  /^[-+]?\.(?:inf|Inf|INF)$/,
+  /^\.(?:nan|NaN|NAN)$/,
+];
+
+/** A plain scalar resolved as YAML 1.2's core schema does; rare forms (hex, floats, +1, 007) go to `yaml`. */
+function plain(raw: string, context: 'block' | 'flow'): unknown {
+  if (raw === '') throw new Unsupported();
+  const first = raw[0]!;
+  // Indicators that start something else than a plain scalar (alias, anchor, tag, block scalar, ...).
+  if ('&*!|>%@`"\'[]{},#'.includes(first) || ((first === '-' || first === '?' || first === ':') && (raw.length === 1 || raw[1] === ' '))) {
+    throw new Unsupported();
+  }
+  if (context === 'block' && (raw.includes(': ') || raw.endsWith(':'))) throw new Unsupported();
+  switch (raw) {
+    case '~':
+    case 'null':
+    case 'Null':
+    case 'NULL':
+      return null;
+    case 'true':
+    case 'True':
+    case 'TRUE':
+      return true;
+    case 'false':
+    case 'False':
+    case 'FALSE':
+      return false;
+  }
+  if (/^-?(?:0|[1-9][0-9]{0,14})$/.test(raw)) return Number(raw);
+  if (NUMBER_LIKE.some((re) => re.test(raw))) throw new Unsupported();
+  return raw;
+}

@@ -1,0 +1,289 @@
+// The corpus of bad configurations: every case is a directory under test/fixtures/config/invalid (or is
+// generated in a temp dir when it cannot be committed: a 4 MiB file, an empty directory, symlink loops),
+// and the exact list of (code, file, line, column) it must produce.
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readConfigDir } from '../../../src/adapters/config-dir.js';
+import { DIAGNOSTIC_CODES } from '../../../src/core/config/codes.js';
+import { compareDiagnostics } from '../../../src/core/config/findings.js';
+import { validateConfig } from '../../../src/core/config/validate.js';
+import type { Diagnostic } from '../../../src/core/model.js';
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/config/invalid/', import.meta.url));
+
+type Expected = [code: string, file: string, line: number, column: number][];
+
+const CASES: Record<string, Expected> = {
+  'api-version-missing': [['E_API_VERSION', 'retention.yaml', 1, 1]],
+  'api-version-wrong': [['E_API_VERSION', 'retention.yaml', 1, 13]],
+  'binary-file': [['E_FILE_BINARY', 'logo.yaml', 3, 1]],
+  'compression-level-out-of-range': [
+    ['E_COMPRESSION_UNSUPPORTED', 'backups.yaml', 10, 39],
+    ['E_COMPRESSION_UNSUPPORTED', 'backups.yaml', 21, 39],
+  ],
+  'compression-on-cluster': [['E_COMPRESSION_UNSUPPORTED', 'backup.yaml', 10, 26]],
+  'cron-bad-hash-range': [['E_CRON_INVALID', 'backup.yaml', 8, 13]],
+  'cron-bad-steps': [
+    ['E_CRON_INVALID', 'backups.yaml', 8, 13],
+    ['E_CRON_INVALID', 'backups.yaml', 18, 13],
+  ],
+  'cron-d-file-name-with-dot': [['E_SCHEDULER_FILE', 'server.yaml', 9, 11]],
+  'cron-d-file-traversal-and-directory': [
+    ['E_SCHEDULER_FILE', 'server.yaml', 9, 11],
+    ['E_SCHEDULER_FILE', 'server.yaml', 19, 11],
+  ],
+  'cron-never-runs': [['E_CRON_INVALID', 'backup.yaml', 8, 13]],
+  'cron-out-of-range': [['E_CRON_INVALID', 'backup.yaml', 8, 13]],
+  'cron-quartz-forms': [
+    ['E_CRON_INVALID', 'backups.yaml', 8, 13],
+    ['E_CRON_INVALID', 'backups.yaml', 18, 13],
+    ['E_CRON_INVALID', 'backups.yaml', 28, 13],
+    ['E_CRON_INVALID', 'backups.yaml', 38, 13],
+  ],
+  'cron-reboot-macro': [['E_CRON_INVALID', 'backup.yaml', 8, 13]],
+  'cron-six-fields': [['E_CRON_INVALID', 'backup.yaml', 8, 13]],
+  'database-name-invalid': [
+    ['E_DATABASE_NAME_INVALID', 'backup.yaml', 7, 23],
+    ['E_DATABASE_NAME_INVALID', 'backup.yaml', 7, 27],
+    ['W_EXCLUDE_IGNORED', 'backup.yaml', 10, 3],
+  ],
+  'databases-missing': [['E_SCHEMA_REQUIRED', 'backup.yaml', 5, 1]],
+  'databases-string-not-all': [['E_SCHEMA_PATTERN', 'backup.yaml', 7, 14]],
+  'document-not-a-mapping': [['E_SCHEMA_TYPE', 'list.yaml', 1, 1]],
+  'duplicate-name-different-files': [['E_DUPLICATE_NAME', 'b.yaml', 4, 9]],
+  'duplicate-name-same-file': [['E_DUPLICATE_NAME', 'retention.yaml', 11, 9]],
+  'enum-invalid-type': [['E_SCHEMA_ENUM', 'backup.yaml', 10, 9]],
+  'extra-args-cluster-clustered-short': [['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 10, 15]],
+  'extra-args-forbidden': [
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 12, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 13, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 14, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 15, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 16, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 17, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 18, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 19, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 20, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 21, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 22, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 23, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 24, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 25, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 26, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 27, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 28, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 29, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 30, 7],
+    ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 31, 7],
+  ],
+  'filters-on-cluster': [['E_FILTER_INVALID_FOR_TYPE', 'backup.yaml', 10, 3]],
+  'format-invalid-for-type': [
+    ['E_FORMAT_INVALID_FOR_TYPE', 'backups.yaml', 10, 11],
+    ['E_FORMAT_INVALID_FOR_TYPE', 'backups.yaml', 21, 11],
+    ['E_FORMAT_INVALID_FOR_TYPE', 'backups.yaml', 29, 14],
+  ],
+  'host-invalid': [
+    ['E_HOST_INVALID', 'node.yaml', 6, 9],
+    ['E_HOST_INVALID', 'node.yaml', 14, 9],
+    ['E_HOST_INVALID', 'node.yaml', 22, 9],
+    ['E_HOST_INVALID', 'server2.yaml', 6, 9],
+  ],
+  'invalid-utf8': [['E_FILE_ENCODING', 'latin1.yaml', 6, 13]],
+  'jobs-without-directory': [['E_JOBS_NEEDS_DIRECTORY', 'backup.yaml', 10, 9]],
+  'kind-unknown': [['E_KIND_UNKNOWN', 'retention.yaml', 2, 7]],
+  'lz4-with-pg-dump-15': [['E_COMPRESSION_UNSUPPORTED', 'backup.yaml', 10, 26]],
+  'missing-metadata-and-spec': [
+    ['E_SCHEMA_REQUIRED', 'retention.yaml', 1, 1],
+    ['E_SCHEMA_REQUIRED', 'retention.yaml', 1, 1],
+  ],
+  'missing-required-host': [['E_SCHEMA_REQUIRED', 'node.yaml', 5, 1]],
+  'name-path-traversal': [['E_NAME_INVALID', 'retention.yaml', 4, 9]],
+  'name-reference-invalid': [['E_NAME_INVALID', 'backup.yaml', 6, 9]],
+  'name-shell-metacharacters': [
+    ['E_NAME_INVALID', 'backups.yaml', 4, 9],
+    ['E_NAME_INVALID', 'backups.yaml', 14, 9],
+    ['E_NAME_INVALID', 'backups.yaml', 24, 9],
+  ],
+  'name-slash-and-dot': [
+    ['E_NAME_INVALID', 'retention.yaml', 4, 9],
+    ['E_NAME_INVALID', 'retention.yaml', 11, 9],
+  ],
+  'name-uppercase-underscore-space': [
+    ['E_NAME_INVALID', 'retention.yaml', 4, 9],
+    ['E_NAME_INVALID', 'retention.yaml', 11, 9],
+  ],
+  'only-comments-and-separators': [['E_CONFIG_EMPTY', '.', 1, 1]],
+  'path-invalid': [
+    ['E_PATH_INVALID', 'node.yaml', 7, 13],
+    ['E_PATH_INVALID', 'node.yaml', 8, 12],
+    ['E_PATH_INVALID', 'node.yaml', 9, 11],
+    ['E_PATH_INVALID', 'server2.yaml', 7, 15],
+  ],
+  'range-invalid-port-and-jobs': [
+    ['E_SCHEMA_RANGE', 'backup.yaml', 11, 9],
+    ['E_SCHEMA_RANGE', 'node2.yaml', 7, 9],
+  ],
+  'ref-unknown-node': [['E_REF_UNKNOWN_NODE', 'backup.yaml', 6, 9]],
+  'ref-unknown-retention': [['E_REF_UNKNOWN_RETENTION', 'backup.yaml', 9, 14]],
+  'ref-unknown-server': [['E_REF_UNKNOWN_SERVER', 'node.yaml', 12, 17]],
+  'retention-bad-durations': [
+    ['E_RETENTION_INVALID', 'retention.yaml', 6, 15],
+    ['E_RETENTION_INVALID', 'retention.yaml', 7, 18],
+    ['E_RETENTION_INVALID', 'retention.yaml', 15, 15],
+    ['E_RETENTION_INVALID', 'retention.yaml', 22, 15],
+  ],
+  'retention-empty': [
+    ['E_RETENTION_EMPTY', 'retention.yaml', 5, 1],
+    ['E_RETENTION_EMPTY', 'retention.yaml', 12, 1],
+  ],
+  'retention-inline-empty': [['E_RETENTION_EMPTY', 'backup.yaml', 9, 3]],
+  'scheduler-option-unused': [
+    ['E_SCHEDULER_OPTION', 'server.yaml', 10, 5],
+    ['E_SCHEDULER_OPTION', 'server.yaml', 11, 5],
+  ],
+  'secret-conninfo-password': [['E_SECRET_FIELD', 'node.yaml', 6, 17]],
+  'secret-nested-token-key': [['E_SECRET_FIELD', 'backup.yaml', 11, 5]],
+  'secret-password-field': [['E_SECRET_FIELD', 'node.yaml', 8, 3]],
+  'secret-uri-userinfo': [['E_SECRET_FIELD', 'node.yaml', 6, 9]],
+  'several-errors-several-files': [
+    ['E_CRON_INVALID', 'backups/nightly.yaml', 8, 13],
+    ['E_REF_UNKNOWN_RETENTION', 'backups/nightly.yaml', 9, 14],
+    ['E_JOBS_NEEDS_DIRECTORY', 'backups/nightly.yaml', 10, 9],
+    ['E_REF_UNKNOWN_RETENTION', 'backups/nightly.yaml', 20, 14],
+    ['E_SCHEMA_TYPE', 'nodes.yaml', 7, 9],
+    ['E_REF_UNKNOWN_SERVER', 'nodes.yaml', 16, 17],
+    ['E_PATH_INVALID', 'servers.yaml', 7, 15],
+    ['E_TIMEZONE_INVALID', 'servers.yaml', 8, 13],
+  ],
+  'timeout-invalid': [['E_DURATION_INVALID', 'backup.yaml', 10, 12]],
+  'timezone-invalid': [['E_TIMEZONE_INVALID', 'server.yaml', 8, 13]],
+  'tz-mismatch-cron': [['E_TZ_CRON_MISMATCH', 'backups.yaml', 10, 13]],
+  'tz-mismatch-crontab': [['E_TZ_CRON_MISMATCH', 'backup.yaml', 10, 13]],
+  'unknown-field-deep': [['E_SCHEMA_UNKNOWN_FIELD', 'server.yaml', 10, 5]],
+  'unknown-field-nested-typo': [
+    ['E_SCHEMA_REQUIRED', 'backup.yaml', 5, 1],
+    ['E_SCHEMA_UNKNOWN_FIELD', 'backup.yaml', 9, 3],
+  ],
+  'unknown-field-top-level': [['E_SCHEMA_UNKNOWN_FIELD', 'retention.yaml', 5, 1]],
+  'wrong-type-enabled-string': [['E_SCHEMA_TYPE', 'backup.yaml', 10, 12]],
+  'wrong-type-numeric-database-name': [['E_SCHEMA_TYPE', 'backup.yaml', 7, 23]],
+  'wrong-type-quoted-port': [['E_SCHEMA_TYPE', 'nodes.yaml', 11, 9]],
+  'yaml-alias-bomb': [['E_YAML_ALIASES', 'bomb.yaml', 7, 12]],
+  'yaml-bad-indentation': [
+    ['E_YAML_SYNTAX', 'backup.yaml', 6, 9],
+    ['E_YAML_SYNTAX', 'backup.yaml', 6, 9],
+  ],
+  'yaml-duplicate-key': [['E_YAML_DUPLICATE_KEY', 'backup.yaml', 10, 3]],
+  'yaml-tab-indentation': [['E_YAML_SYNTAX', 'backup.yaml', 4, 1]],
+  'yaml-unclosed-quote': [['E_YAML_SYNTAX', 'backup.yaml', 10, 1]],
+  'yaml-unquoted-cron-star': [['E_YAML_SYNTAX', 'backup.yaml', 8, 18]],
+  'zstd-with-declared-pg-dump-14': [['E_COMPRESSION_UNSUPPORTED', 'backup.yaml', 11, 13]],
+};
+
+const RETENTION = 'apiVersion: pgbackops/v1\nkind: Retention\nmetadata: { name: standard }\nspec: { keepLast: 3 }\n';
+
+/** Cases built in a temp directory: too big to commit, or made of symlinks. */
+const GENERATED: Record<string, { make: (dir: string) => Promise<void>; expected: Expected }> = {
+  'file-larger-than-4-mib': {
+    make: async (dir) => {
+      await writeFile(join(dir, 'retention.yaml'), RETENTION);
+      await writeFile(join(dir, 'huge.yaml'), '# padding\n'.repeat(Math.ceil((4 * 1024 * 1024 + 1) / 10)));
+    },
+    expected: [['E_FILE_TOO_LARGE', 'huge.yaml', 1, 1]],
+  },
+  'empty-directory': {
+    make: async () => {},
+    expected: [['E_CONFIG_EMPTY', '.', 1, 1]],
+  },
+  'only-non-yaml-files': {
+    make: async (dir) => {
+      await writeFile(join(dir, 'README.md'), '# config\n');
+      await writeFile(join(dir, 'retention.json'), '{}');
+    },
+    expected: [['E_CONFIG_EMPTY', '.', 1, 1]],
+  },
+  'directory-symlink-loop': {
+    make: async (dir) => {
+      await mkdir(join(dir, 'teams', 'payments'), { recursive: true });
+      await writeFile(join(dir, 'teams', 'payments', 'retention.yaml'), RETENTION);
+      await symlink('..', join(dir, 'teams', 'payments', 'up')); // -> teams: an ancestor
+      await symlink('.', join(dir, 'self')); // -> the config dir itself
+    },
+    expected: [
+      ['E_SYMLINK_LOOP', 'self', 1, 1],
+      ['E_SYMLINK_LOOP', 'teams/payments/up', 1, 1],
+    ],
+  },
+  'broken-and-self-referencing-file-symlinks': {
+    make: async (dir) => {
+      await writeFile(join(dir, 'retention.yaml'), RETENTION);
+      await symlink('missing.yaml', join(dir, 'gone.yaml'));
+      await symlink('ouroboros.yaml', join(dir, 'ouroboros.yaml'));
+    },
+    expected: [
+      ['E_FILE_UNREADABLE', 'gone.yaml', 1, 1],
+      ['E_FILE_UNREADABLE', 'ouroboros.yaml', 1, 1],
+    ],
+  },
+};
+
+async function load(dir: string): Promise<Diagnostic[]> {
+  const read = await readConfigDir(dir);
+  const validated = validateConfig(read.files);
+  // A configuration with any error yields no config, whatever found the error.
+  if (read.diagnostics.some((d) => d.severity === 'error')) return [...read.diagnostics, ...validated.diagnostics].sort(compareDiagnostics);
+  expect(validated.config).toBeNull();
+  return validated.diagnostics;
+}
+
+function summary(diagnostics: Diagnostic[]): Expected {
+  return diagnostics.map((d) => [d.code, d.file, d.line, d.column]);
+}
+
+/** What every diagnostic must satisfy, whatever the case. */
+function checkShape(diagnostics: Diagnostic[]): void {
+  expect(diagnostics.some((d) => d.severity === 'error')).toBe(true);
+  for (const d of diagnostics) {
+    expect(Object.keys(DIAGNOSTIC_CODES)).toContain(d.code);
+    expect(d.severity).toBe(d.code.startsWith('W_') ? 'warning' : 'error');
+    expect(d.message.length).toBeGreaterThan(10);
+    expect(d.message).not.toMatch(/\n/);
+    expect(d.line).toBeGreaterThanOrEqual(1);
+    expect(d.column).toBeGreaterThanOrEqual(1);
+    expect(d.path === '' || d.path.startsWith('/')).toBe(true);
+    expect(d.file).not.toMatch(/\\|^\//); // relative, with / separators
+    // Secrets in the fixtures are "hunter2" and "abc": no message may repeat them.
+    expect(d.message).not.toMatch(/hunter2|\babc\b/);
+  }
+}
+
+describe('invalid configuration corpus', () => {
+  it('has an expectation for every fixture directory, and a directory for every expectation', async () => {
+    const dirs = (await readdir(FIXTURES, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect(dirs).toEqual(Object.keys(CASES).sort());
+    expect(dirs.length + Object.keys(GENERATED).length).toBeGreaterThanOrEqual(45);
+  });
+
+  it.each(Object.entries(CASES))('%s', async (name, expected) => {
+    const diagnostics = await load(join(FIXTURES, name));
+    expect(summary(diagnostics)).toEqual(expected);
+    checkShape(diagnostics);
+  });
+
+  const temps: string[] = [];
+  afterAll(async () => {
+    for (const dir of temps) await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(Object.entries(GENERATED))('%s (generated)', async (_name, { make, expected }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgbackops-config-'));
+    temps.push(dir);
+    await make(dir);
+    const diagnostics = await load(dir);
+    expect(summary(diagnostics)).toEqual(expected);
+    checkShape(diagnostics);
+  });
+});

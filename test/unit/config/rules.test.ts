@@ -1,0 +1,205 @@
+// The small pure rules behind the diagnostics, case by case.
+import { describe, expect, it } from 'vitest';
+import { databaseNameProblem } from '../../../src/core/config/database-names.js';
+import { durationProblem, parseDuration } from '../../../src/core/config/durations.js';
+import { extraArgProblem } from '../../../src/core/config/extra-args.js';
+import { hostProblem } from '../../../src/core/config/hosts.js';
+import { nameProblem } from '../../../src/core/config/names.js';
+import { pathProblem } from '../../../src/core/config/paths.js';
+import { findSecrets } from '../../../src/core/config/secrets.js';
+import { canonicalTimeZone } from '../../../src/core/config/timezones.js';
+
+describe('durations', () => {
+  const HOUR = 3_600_000;
+  it.each([
+    ['30m', 0, HOUR / 2],
+    ['36h', 0, 36 * HOUR],
+    ['7d', 0, 7 * 24 * HOUR],
+    ['2w', 0, 14 * 24 * HOUR],
+    ['6mo', 6, 0],
+    ['1y', 12, 0],
+    ['1d12h', 0, 36 * HOUR],
+    ['1y6mo', 18, 0],
+    ['1w2d3h4m', 0, (9 * 24 + 3) * HOUR + 4 * 60_000],
+  ])('%s', (text, months, milliseconds) => {
+    expect(parseDuration(text)).toEqual({ months, milliseconds });
+    expect(durationProblem(text)).toBeNull();
+  });
+
+  it.each([
+    ['', /not a duration/],
+    ['7', /no unit/],
+    ['7days', /not a duration/],
+    ['12h1d', /not a duration/], // largest unit first
+    ['1d1d', /not a duration/],
+    ['0d', /zero/],
+    ['-1d', /not a duration/],
+    ['1.5d', /not a duration/],
+    ['7 d', /not a duration/],
+    ['99999999y', /zero or absurdly long/],
+  ])('refuses %j', (text, message) => {
+    expect(parseDuration(text)).toBeNull();
+    expect(durationProblem(text)).toMatch(message);
+  });
+});
+
+describe('extraArgs', () => {
+  it.each(['--lock-wait-timeout=30s', '--no-comments', '-v', '--exclude-table-data=audit.*', '-naudit', '-Taudit.log', '--no-password', '-w', '--role=backup', '--data-only', '-tfoo'])(
+    'passes %j to pg_dump',
+    (arg) => expect(extraArgProblem(arg, 'pg_dump')).toBeNull(),
+  );
+
+  it.each([
+    ['-f', /--file/],
+    ['-fout', /--file/],
+    ['--file', /--file/],
+    ['--file=x', /--file/],
+    ['--fil=x', /--file/], // getopt abbreviation
+    ['-vf', /--file/],
+    ['-F', /--format/],
+    ['-Fd', /--format/],
+    ['--form=p', /--format/],
+    ['-d', /--dbname/],
+    ['--db=x', /--dbname/],
+    ['-h', /--host/],
+    ['--host=x', /--host/],
+    ['-p5433', /--port/],
+    ['--po=1', /--port/],
+    ['-U', /--username/],
+    ['--user=x', /--username/],
+    ['-W', /--password/],
+    ['--pass', /--password/],
+    ['-j8', /spec.jobs/],
+    ['--compress=9', /spec.compression/],
+    ['-Z9', /spec.compression/],
+    ['--help', /help/],
+    ['-?', /help/],
+    ['--version', /version/],
+    ['-V', /version/],
+    ['mydb', /not an option/],
+    ['', /not an option/],
+    ['--', /ends the options/],
+    ['--comment=a\nb', /line break/],
+    ['-v\0', /NUL/],
+  ])('refuses %j', (arg, message) => {
+    expect(extraArgProblem(arg, 'pg_dump')).toMatch(message);
+  });
+
+  it('reads clustered short options per tool: -t takes a value in pg_dump, not in pg_dumpall', () => {
+    expect(extraArgProblem('-tfoo', 'pg_dump')).toBeNull(); // --table=foo
+    expect(extraArgProblem('-tfoo', 'pg_dumpall')).toMatch(/--file/); // -t (tablespaces-only) -f oo
+    expect(extraArgProblem('-gf', 'pg_dumpall')).toMatch(/--file/);
+    expect(extraArgProblem('-lmydb', 'pg_dumpall')).toBeNull(); // -l takes the database name
+  });
+});
+
+describe('secrets', () => {
+  it.each([
+    [{ password: 'x' }, '/password'],
+    [{ spec: { dbPassword: 'x' } }, '/spec/dbPassword'],
+    [{ spec: { PGPASSWORD: 'x' } }, '/spec/PGPASSWORD'],
+    [{ spec: { passwd: 'x' } }, '/spec/passwd'],
+    [{ spec: { client_secret: 'x' } }, '/spec/client_secret'],
+    [{ spec: { apiToken: 'x' } }, '/spec/apiToken'],
+    [{ spec: { sslpassword: 'x' } }, '/spec/sslpassword'],
+    [{ a: 'host=db user=u password=x' }, '/a'],
+    [{ a: 'host=db password = x' }, '/a'],
+    [{ a: 'postgresql://db/app?password=x' }, '/a'],
+    [{ a: 'PGPASSWORD=x pg_dump' }, '/a'],
+    [{ a: 'postgresql://u:x@db:5432/app' }, '/a'],
+    [{ a: 'postgres://:x@db/app' }, '/a'],
+    [{ a: ['ok', { b: 'https://u:x@host/' }] }, '/a/1/b'],
+  ])('finds %j', (value, pointer) => {
+    const found = findSecrets(value);
+    expect(found).toHaveLength(1);
+    expect('/' + found[0]!.path.join('/')).toBe(pointer);
+    expect(found[0]!.message).not.toContain(': x');
+  });
+
+  it.each([
+    { passfile: '/etc/pgbackops/pgpass' },
+    { service: 'orders' },
+    { sslkey: '/etc/ssl/private/client.key' },
+    { remarks: 'passwords are in the vault, see runbook' },
+    { host: 'postgresql://u@db/app' }, // user without password
+    { a: 'mailto:dba@example.org' },
+    { keepFailedFor: '7d' },
+  ])('leaves %j alone', (value) => {
+    expect(findSecrets(value)).toEqual([]);
+  });
+});
+
+describe('hosts', () => {
+  it.each(['db', 'pg-orders.example.org', 'pg-orders.example.org.', '10.0.0.12', '::1', 'fe80::1', 'db_1.internal'])('accepts %j', (host) => {
+    expect(hostProblem(host, { allowSocketDirectory: false })).toBeNull();
+  });
+  it('accepts a socket directory for nodes only', () => {
+    expect(hostProblem('/var/run/postgresql', { allowSocketDirectory: true })).toBeNull();
+    expect(hostProblem('/var/run/postgresql', { allowSocketDirectory: false })).toMatch(/socket directory/);
+    expect(hostProblem('/var/../tmp', { allowSocketDirectory: true })).toMatch(/\.\./);
+  });
+  it.each([
+    ['db:5433', /spec.port/],
+    ['postgresql://db', /URL/],
+    ['a,b', /several hosts/],
+    ['my db', /whitespace/],
+    ['-oProxyCommand=id', /host name/],
+    ['db;id', /host name/],
+    ['a..b', /host name/],
+    ['x'.repeat(64), /host name/],
+  ])('refuses %j', (host, message) => {
+    expect(hostProblem(host, { allowSocketDirectory: true })).toMatch(message);
+  });
+});
+
+describe('names', () => {
+  it.each(['a', 'backup01', 'pg-orders', 'a'.repeat(63), '0'])('accepts %j', (name) => expect(nameProblem(name)).toBeNull());
+  it.each([
+    ['', /empty/],
+    ['../etc', /path traversal/],
+    ['a/b', /directory names/],
+    ['x;rm -rf /', /shell character ";"/],
+    ['$(id)', /shell character "\$"/],
+    ['`id`', /shell character "`"/],
+    ['a|b', /shell character/],
+    ['a\nb', /control character/],
+    ['a b', /whitespace/],
+    ['pgbackops.conf', /cron silently ignores/],
+    ['Orders', /uppercase.*\(for example "orders"\)/],
+    ['a_b', /"_".*\(for example "a-b"\)/],
+    ['-a', /starts or ends with "-"/],
+    ['a-', /starts or ends with "-"/],
+    ['a'.repeat(64), /64 characters/],
+    ['café', /other than a-z/],
+  ])('refuses %j', (name, message) => {
+    expect(nameProblem(name)).toMatch(message);
+  });
+});
+
+describe('paths, database names, time zones', () => {
+  it('paths', () => {
+    expect(pathProblem('/srv/pgbackops', { allowRelative: false })).toBeNull();
+    expect(pathProblem('backups', { allowRelative: true })).toBeNull();
+    expect(pathProblem('backups', { allowRelative: false })).toMatch(/not absolute/);
+    expect(pathProblem('/srv/../etc', { allowRelative: false })).toMatch(/\.\./);
+    expect(pathProblem('a/..', { allowRelative: true })).toMatch(/\.\./);
+    expect(pathProblem('/srv/..backups', { allowRelative: false })).toBeNull(); // a name, not a segment
+    expect(pathProblem('~/x', { allowRelative: true })).toMatch(/~/);
+    expect(pathProblem('/a\nb', { allowRelative: false })).toMatch(/line break/);
+  });
+
+  it('database names are counted in bytes, and any character but NUL is fine', () => {
+    expect(databaseNameProblem('orders')).toBeNull();
+    expect(databaseNameProblem('weird name; $(x)')).toBeNull();
+    expect(databaseNameProblem('é'.repeat(31))).toBeNull(); // 62 bytes
+    expect(databaseNameProblem('é'.repeat(32))).toMatch(/64 bytes/);
+    expect(databaseNameProblem('')).toMatch(/empty/);
+    expect(databaseNameProblem('a\0b')).toMatch(/NUL/);
+  });
+
+  it('time zones are IANA names, compared in canonical form', () => {
+    expect(canonicalTimeZone('Europe/Paris')).toBe('Europe/Paris');
+    expect(canonicalTimeZone('Etc/UTC')).toBe(canonicalTimeZone('UTC'));
+    expect(canonicalTimeZone('Mars/Olympus')).toBeNull();
+  });
+});
