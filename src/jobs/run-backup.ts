@@ -22,7 +22,7 @@ import { classifyFailure } from '../core/dump/classify-failure.js';
 import { buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
 import type { BackupServerSpec } from '../core/model.js';
 import { runDirectoryName, type RunRecord } from '../core/runs/run-record.js';
-import { parseDuration } from '../core/time/duration.js';
+import { approximateMilliseconds, parseDuration } from '../core/time/duration.js';
 import type { CachedDefinition } from '../engine/definition-cache.js';
 import type { RunRecorder } from './run-recorder.js';
 
@@ -164,7 +164,8 @@ async function dumpOne(request: RunRequest, database: string | null): Promise<Ru
     const output = join(temp, dumpFileName(def));
     const command = buildDumpCommand(def.backup, def.node, database, output, tool.major);
     log.push(`argv: ${redactArgv(command).join(' ')}`);
-    const timeoutMs = def.backup.timeout ? parseDuration(def.backup.timeout) ?? undefined : undefined;
+    const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
+    const timeoutMs = timeout ? approximateMilliseconds(timeout) : undefined;
     const progress = request.onProgress ? watchBytes(temp, (bytes) => request.onProgress?.({ kind: 'bytes', database, bytes })) : null;
     // Roles and database settings are captured on their own connection while pg_dump runs, so their cost
     // hides behind the dump's.

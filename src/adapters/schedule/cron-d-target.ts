@@ -14,7 +14,8 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { isRoot } from '../postgres/os-user.js';
 import type { ScheduleTarget } from './target.js';
 
-export const DEFAULT_CRON_D_FILE = '/etc/cron.d/pgbackops';
+export { DEFAULT_CRON_D_FILE } from '../../core/config/normalise.js';
+import { DEFAULT_CRON_D_FILE } from '../../core/config/normalise.js';
 const FILE_MODE = 0o644;
 /** Debian cron skips cron.d files whose names contain anything else (a dot in particular). */
 const CRON_D_NAME_RE = /^[A-Za-z0-9_-]+$/;

@@ -23,7 +23,8 @@ export interface ScheduleTargetOptions {
 }
 
 /** The user cron.d jobs run as when the YAML names none. */
-export const DEFAULT_CRON_D_USER = 'root';
+export { DEFAULT_CRON_D_USER } from '../../core/config/normalise.js';
+import { DEFAULT_CRON_D_USER } from '../../core/config/normalise.js';
 
 export function createScheduleTarget(spec: SchedulerSpec, opts: ScheduleTargetOptions): ScheduleTarget {
   const line = { binary: opts.binary, stateDir: opts.stateDir };

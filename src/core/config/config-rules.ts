@@ -5,7 +5,8 @@ import { objectKey, type Kind, type SourceLocation } from '../model.js';
 import type { DiagnosticCode } from './codes.js';
 import { closest, finding, type DocPath, type Finding } from './findings.js';
 import { isKind, type BackupInput, type BackupServerInput, type CheckedDocument, type NodeInput } from './input.js';
-import { COMPRESSION_LEVELS, DEFAULT_PG_DUMP_VERSION, DEFAULT_TIMEZONE, effectiveFormat } from './normalise.js';
+import { DEFAULT_PG_DUMP_VERSION, DEFAULT_TIMEZONE, effectiveFormat } from './normalise.js';
+import { COMPRESSION_RULES } from '../dump/compression.js';
 import { canonicalTimeZone } from './timezones.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
@@ -132,13 +133,14 @@ function compressionFindings(spec: BackupInput, pgDumpVersion: number | undefine
     return level === undefined ? [] : [finding('E_COMPRESSION_UNSUPPORTED', [...at, 'level'], 'compression method none takes no level: remove level')];
   }
   const out: Finding[] = [];
-  if ((method === 'lz4' || method === 'zstd') && pgDumpVersion !== undefined && pgDumpVersion < 16) {
+  const rule = COMPRESSION_RULES[method];
+  if (pgDumpVersion !== undefined && pgDumpVersion < rule.sinceMajor) {
     const source = fromServer ? "the backup server's pgDumpVersion" : 'assumed: the BackupServer does not declare pgDumpVersion';
     out.push(
-      finding('E_COMPRESSION_UNSUPPORTED', [...at, 'method'], `compression ${method} needs pg_dump 16 or later, and pg_dump here is ${pgDumpVersion} (${source}); use gzip, or a newer pg_dump`),
+      finding('E_COMPRESSION_UNSUPPORTED', [...at, 'method'], `compression ${method} needs pg_dump ${rule.sinceMajor} or later, and pg_dump here is ${pgDumpVersion} (${source}); use gzip, or a newer pg_dump`),
     );
   }
-  const [min, max] = COMPRESSION_LEVELS[method];
+  const [min, max] = [rule.minLevel ?? 0, rule.maxLevel ?? 0];
   if (level !== undefined && (level < min || level > max)) {
     out.push(finding('E_COMPRESSION_UNSUPPORTED', [...at, 'level'], `${method} level ${level} is out of range: ${method} accepts ${min}-${max}`));
   }

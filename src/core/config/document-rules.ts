@@ -3,8 +3,8 @@
 import { checkCronExpression } from '../cron/expression.js';
 import type { SchedulerType } from '../model.js';
 import { databaseNameProblem } from './database-names.js';
-import { durationProblem } from './durations.js';
-import { extraArgProblem } from './extra-args.js';
+import { durationProblem } from '../time/duration.js';
+import { extraArgProblem } from '../dump/extra-args.js';
 import { displayPath, finding, quote, type DocPath, type Finding } from './findings.js';
 import { hostProblem } from './hosts.js';
 import type { BackupInput, BackupServerInput, CheckedDocument, NodeInput, RetentionInput } from './input.js';

@@ -1,9 +1,9 @@
 // Specs as written -> the model's normalised specs: every default applied explicitly, so that the spec
 // hash changes exactly when the effective configuration does (and not when a default is spelt out).
+import { COMPRESSION_RULES } from '../dump/compression.js';
 import type {
   BackupServerSpec,
   BackupSpec,
-  CompressionMethod,
   DumpFormat,
   NodeSpec,
   RetentionSpec,
@@ -16,20 +16,6 @@ export const DEFAULT_TIMEZONE = 'UTC';
 export const DEFAULT_CRON_D_FILE = '/etc/cron.d/pgbackops';
 export const DEFAULT_CRON_D_USER = 'root';
 
-/** Level used when a compression method is given without one (pg_dump's own defaults). */
-export const DEFAULT_COMPRESSION_LEVEL: Readonly<Record<CompressionMethod, number | undefined>> = {
-  gzip: 6,
-  lz4: 1,
-  zstd: 3,
-  none: undefined,
-};
-
-/** Levels each method accepts. */
-export const COMPRESSION_LEVELS: Readonly<Record<Exclude<CompressionMethod, 'none'>, readonly [number, number]>> = {
-  gzip: [0, 9],
-  lz4: [1, 12],
-  zstd: [1, 22],
-};
 
 /** Major version of pg_dump assumed when neither the server nor the caller says. */
 export const DEFAULT_PG_DUMP_VERSION = 15;
@@ -40,7 +26,7 @@ export function effectiveFormat(spec: Pick<BackupInput, 'type' | 'format'>): Dum
 
 export function effectiveCompression(spec: Pick<BackupInput, 'type' | 'format' | 'compression'>): BackupSpec['compression'] {
   const method = spec.compression?.method ?? (effectiveFormat(spec) === 'plain' ? 'none' : 'gzip');
-  const level = spec.compression?.level ?? DEFAULT_COMPRESSION_LEVEL[method];
+  const level = spec.compression?.level ?? COMPRESSION_RULES[method].defaultLevel ?? undefined;
   return level === undefined ? { method } : { method, level };
 }
 

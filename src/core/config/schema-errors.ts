@@ -1,7 +1,7 @@
 // ajv errors -> findings a DBA can act on: what was found, what is allowed, pointing at the right node.
 import type { SchemaError } from './schemas.js';
 import { closest, displayPath, finding, parseJsonPointer, quote, type Finding, type PathSegment } from './findings.js';
-import { NAME_PATTERN, nameProblem } from './names.js';
+import { NAME_PATTERN, nameProblem } from '../names.js';
 
 export function schemaFindings(errors: readonly SchemaError[]): Finding[] {
   const out: Finding[] = [];

@@ -13,7 +13,7 @@
 // - Safety: the newest successful backup is always kept; if the newest finished run failed, nothing
 //   expires until a newer success exists; with no successful backup at all, nothing expires.
 import type { RetentionSpec } from '../model.js';
-import { parseDuration } from '../time/duration.js';
+import { parseDuration, subtractDuration } from '../time/duration.js';
 import { calendarKeys, type CalendarKeys } from '../time/zoned-calendar.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'abandoned' | 'expiring';
@@ -53,7 +53,7 @@ export function selectRetention(
     if (policy.keepLast) successes.slice(0, policy.keepLast).forEach((c, i) => keep(c.id, `keepLast (${i + 1} of ${policy.keepLast})`));
     const within = policy.keepWithin ? parseDuration(policy.keepWithin) : null;
     if (within !== null) {
-      const horizon = successes[0]!.startedAt - within;
+      const horizon = subtractDuration(successes[0]!.startedAt, within);
       for (const c of successes) if (c.startedAt >= horizon) keep(c.id, `keepWithin ${policy.keepWithin}`);
     }
     keepCalendarTiers(successes, policy, timeZone, keep);
@@ -61,7 +61,8 @@ export function selectRetention(
 
   const latestFinished = newestFirst.find((c) => c.status === 'succeeded' || c.status === 'failed');
   const frozen = latestFinished?.status === 'failed';
-  const failedHorizon = now - (parseDuration(policy.keepFailedFor ?? DEFAULT_KEEP_FAILED_FOR) ?? 0);
+  const keepFailedFor = parseDuration(policy.keepFailedFor ?? DEFAULT_KEEP_FAILED_FOR);
+  const failedHorizon = keepFailedFor ? subtractDuration(now, keepFailedFor) : now;
 
   return newestFirst.map((c): RetentionDecision => {
     switch (c.status) {

@@ -1,9 +1,10 @@
 // The only values that may reach a cron line, checked again here even though config validation already did
 // (defence in depth): cron hands the command to /bin/sh, so anything outside these patterns is refused.
 import { ScheduleError } from './errors.js';
+import { NAME_PATTERN } from '../names.js';
 
 /** Definition and server names: DNS-label-like, so they are safe in a shell word and in a path. */
-export const DEFINITION_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const DEFINITION_NAME_RE = NAME_PATTERN;
 /** Absolute paths made of characters the shell does not interpret; no `%` (cron turns it into a newline). */
 const SAFE_PATH_RE = /^\/[A-Za-z0-9._/+-]+$/;
 /** POSIX-portable user names (useradd's default rule), without the rarely used trailing `$`. */

@@ -1,25 +1,62 @@
-// Durations as written in the configuration: "30m", "36h", "7d", "2w", "6mo", "1y", combined as "1d12h".
-// Months and years are calendar-free approximations (30 d, 365 d): retention windows, not calendars.
+// Durations in retention rules and timeouts: "30m", "36h", "7d", "2w", "6mo", "1y", or combinations
+// written largest unit first ("1d12h"). Months and years are calendar units, so they are kept apart from
+// the fixed-length part: retention applies them with calendar arithmetic.
 
-const UNIT_MS: Record<string, number> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 7 * 86_400_000,
-  mo: 30 * 86_400_000,
-  y: 365 * 86_400_000,
-};
+export interface Duration {
+  /** Calendar months (1y = 12). */
+  months: number;
+  /** The fixed-length part in milliseconds (m, h, d, w). */
+  milliseconds: number;
+}
 
-const PART = /(\d+)(mo|[smhdwy])/gy;
+export const DURATION_RULE =
+  'a whole number followed by a unit — m (minutes), h, d, w, mo (months), y — or several written largest unit first, e.g. 30m, 36h, 7d, 2w, 6mo, 1y, 1d12h';
 
-/** Milliseconds, or null when the text is not a duration. */
-export function parseDuration(text: string): number | null {
-  if (!/^(\d+(mo|[smhdwy]))+$/.test(text)) return null;
-  let total = 0;
-  PART.lastIndex = 0;
-  for (let match = PART.exec(text); match; match = PART.exec(text)) {
-    total += Number(match[1]) * UNIT_MS[match[2]!]!;
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)mo)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
+
+const MINUTE = 60_000;
+// Bounds far beyond any real retention, so that arithmetic on durations stays exact.
+const MAX_MONTHS = 12 * 1000;
+const MAX_MILLISECONDS = 1000 * 366 * 24 * 60 * MINUTE;
+
+/** The parsed duration, or null if the text is not a valid, non-zero duration. */
+export function parseDuration(text: string): Duration | null {
+  const m = DURATION_RE.exec(text);
+  if (!m || text === '') return null;
+  const [y, mo, w, d, h, min] = m.slice(1).map((part) => (part === undefined ? 0 : Number(part)));
+  const duration = {
+    months: y! * 12 + mo!,
+    milliseconds: ((w! * 7 + d!) * 24 * 60 + h! * 60 + min!) * MINUTE,
+  };
+  if (duration.months === 0 && duration.milliseconds === 0) return null;
+  if (duration.months > MAX_MONTHS || !(duration.milliseconds <= MAX_MILLISECONDS)) return null;
+  return duration;
+}
+
+/** Why a duration is refused, or null when it is valid. */
+export function durationProblem(text: string): string | null {
+  if (parseDuration(text) !== null) return null;
+  const shown = JSON.stringify(text);
+  if (/^\d+$/.test(text)) return `${shown} has no unit; expected ${DURATION_RULE}`;
+  if (text !== '' && DURATION_RE.test(text)) return `${shown} is zero or absurdly long; a duration must be positive and below 1000 years`;
+  return `${shown} is not a duration; expected ${DURATION_RULE}`;
+}
+
+/** The instant `d` before `epochMs`: months as calendar months (UTC), then the fixed part. */
+export function subtractDuration(epochMs: number, d: Duration): number {
+  const date = new Date(epochMs);
+  if (d.months > 0) {
+    const day = date.getUTCDate();
+    date.setUTCDate(1);
+    date.setUTCMonth(date.getUTCMonth() - d.months);
+    // Clamp to the last day of the target month (31 March minus 1 month is 28/29 February, not 3 March).
+    const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+    date.setUTCDate(Math.min(day, lastDay));
   }
-  return total;
+  return date.getTime() - d.milliseconds;
+}
+
+/** Milliseconds of a duration whose months are taken as 30 days: for timeouts, not calendars. */
+export function approximateMilliseconds(d: Duration): number {
+  return d.months * 30 * 86_400_000 + d.milliseconds;
 }

@@ -1,10 +1,9 @@
 // The small pure rules behind the diagnostics, case by case.
 import { describe, expect, it } from 'vitest';
 import { databaseNameProblem } from '../../../src/core/config/database-names.js';
-import { durationProblem, parseDuration } from '../../../src/core/config/durations.js';
-import { extraArgProblem } from '../../../src/core/config/extra-args.js';
+import { durationProblem, parseDuration } from '../../../src/core/time/duration.js';
 import { hostProblem } from '../../../src/core/config/hosts.js';
-import { nameProblem } from '../../../src/core/config/names.js';
+import { nameProblem } from '../../../src/core/names.js';
 import { pathProblem } from '../../../src/core/config/paths.js';
 import { findSecrets } from '../../../src/core/config/secrets.js';
 import { canonicalTimeZone } from '../../../src/core/config/timezones.js';
@@ -43,55 +42,6 @@ describe('durations', () => {
   });
 });
 
-describe('extraArgs', () => {
-  it.each(['--lock-wait-timeout=30s', '--no-comments', '-v', '--exclude-table-data=audit.*', '-naudit', '-Taudit.log', '--no-password', '-w', '--role=backup', '--data-only', '-tfoo'])(
-    'passes %j to pg_dump',
-    (arg) => expect(extraArgProblem(arg, 'pg_dump')).toBeNull(),
-  );
-
-  it.each([
-    ['-f', /--file/],
-    ['-fout', /--file/],
-    ['--file', /--file/],
-    ['--file=x', /--file/],
-    ['--fil=x', /--file/], // getopt abbreviation
-    ['-vf', /--file/],
-    ['-F', /--format/],
-    ['-Fd', /--format/],
-    ['--form=p', /--format/],
-    ['-d', /--dbname/],
-    ['--db=x', /--dbname/],
-    ['-h', /--host/],
-    ['--host=x', /--host/],
-    ['-p5433', /--port/],
-    ['--po=1', /--port/],
-    ['-U', /--username/],
-    ['--user=x', /--username/],
-    ['-W', /--password/],
-    ['--pass', /--password/],
-    ['-j8', /spec.jobs/],
-    ['--compress=9', /spec.compression/],
-    ['-Z9', /spec.compression/],
-    ['--help', /help/],
-    ['-?', /help/],
-    ['--version', /version/],
-    ['-V', /version/],
-    ['mydb', /not an option/],
-    ['', /not an option/],
-    ['--', /ends the options/],
-    ['--comment=a\nb', /line break/],
-    ['-v\0', /NUL/],
-  ])('refuses %j', (arg, message) => {
-    expect(extraArgProblem(arg, 'pg_dump')).toMatch(message);
-  });
-
-  it('reads clustered short options per tool: -t takes a value in pg_dump, not in pg_dumpall', () => {
-    expect(extraArgProblem('-tfoo', 'pg_dump')).toBeNull(); // --table=foo
-    expect(extraArgProblem('-tfoo', 'pg_dumpall')).toMatch(/--file/); // -t (tablespaces-only) -f oo
-    expect(extraArgProblem('-gf', 'pg_dumpall')).toMatch(/--file/);
-    expect(extraArgProblem('-lmydb', 'pg_dumpall')).toBeNull(); // -l takes the database name
-  });
-});
 
 describe('secrets', () => {
   it.each([

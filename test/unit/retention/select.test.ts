@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { selectRetention, type RetentionCandidate } from '../../../src/core/retention/select.js';
 import { calendarKeys } from '../../../src/core/time/zoned-calendar.js';
-import { parseDuration } from '../../../src/core/time/duration.js';
+import { parseDuration, subtractDuration } from '../../../src/core/time/duration.js';
 
 const at = (iso: string) => Date.parse(iso);
 const ok = (id: string, iso: string): RetentionCandidate => ({ id, startedAt: at(iso), status: 'succeeded' });
@@ -16,10 +16,10 @@ function daily(days: number, last = '2026-11-20T01:30:00Z'): RetentionCandidate[
 
 describe('parseDuration', () => {
   it('reads units and combinations', () => {
-    expect(parseDuration('7d')).toBe(7 * 86_400_000);
-    expect(parseDuration('1d12h')).toBe(36 * 3_600_000);
-    expect(parseDuration('6mo')).toBe(180 * 86_400_000);
-    expect(parseDuration('30m')).toBe(1_800_000);
+    expect(parseDuration('7d')).toEqual({ months: 0, milliseconds: 7 * 86_400_000 });
+    expect(parseDuration('1d12h')).toEqual({ months: 0, milliseconds: 36 * 3_600_000 });
+    expect(parseDuration('1y6mo')).toEqual({ months: 18, milliseconds: 0 });
+    expect(parseDuration('30m')).toEqual({ months: 0, milliseconds: 1_800_000 });
     expect(parseDuration('7')).toBeNull();
     expect(parseDuration('d7')).toBeNull();
     expect(parseDuration('')).toBeNull();
@@ -39,6 +39,11 @@ describe('selectRetention', () => {
     const d = selectRetention(daily(3), { keepWithin: '1h' }, 'UTC', now);
     expect(keptIds(d)).toEqual(['d000']);
     expect(d[0]!.reasons).toContain('newest successful backup');
+  });
+
+  it('keepWithin months are calendar months, clamped to the month end', () => {
+    expect(new Date(subtractDuration(at('2026-03-31T10:00:00Z'), parseDuration('1mo')!)).toISOString()).toBe('2026-02-28T10:00:00.000Z');
+    expect(new Date(subtractDuration(at('2026-03-31T10:00:00Z'), parseDuration('1y1d')!)).toISOString()).toBe('2025-03-30T10:00:00.000Z');
   });
 
   it('keepWithin counts back from the newest backup, not from now', () => {
