@@ -1,18 +1,22 @@
-// npm run bench: builds nothing itself (the npm script builds first), runs every benchmark, prints figures
-// and ratios, and writes them as JSON to bench/out/latest.json.
+// npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,retention,daemon` picks some.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchReconcile } from './reconcile.js';
+import { benchRetention } from './retention.js';
+import { benchRunJob } from './run-job.js';
 
-const { values } = parseArgs({ options: { definitions: { type: 'string' }, nodes: { type: 'string' }, servers: { type: 'string' } } });
-const results = {
-  machine: { node: process.version, cpus: (await import('node:os')).cpus().length, date: new Date().toISOString() },
-  reconcile: await benchReconcile({
-    ...(values.definitions ? { definitions: Number(values.definitions) } : {}),
-    ...(values.nodes ? { nodes: Number(values.nodes) } : {}),
-    ...(values.servers ? { servers: Number(values.servers) } : {}),
-  }),
-};
+const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' } } });
+const wanted = new Set((values.only ?? 'reconcile,run,retention,daemon').split(','));
+const results = { machine: { node: process.version, cpus: cpus().length, date: new Date().toISOString() } };
+if (wanted.has('reconcile')) results.reconcile = await benchReconcile();
+if (wanted.has('retention')) results.retention = await benchRetention();
+if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: Number(values.scale) } : {});
+if (wanted.has('daemon')) {
+  const daemon = await import('./daemon.js').catch(() => null);
+  if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();
+}
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./out/latest.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
 process.stdout.write('\nwrote bench/out/latest.json\n');

@@ -1,6 +1,6 @@
 // pino logger: JSON lines on stderr, pretty when stderr is a TTY. Connection strings and secrets redacted.
 import { pino, destination, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 
 export type { Logger };
 
@@ -17,6 +17,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
   const base = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } };
   if (usePretty) {
+    // Loaded only when used: most runs (cron, CI, pipes) log JSON and need not pay for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     const stream = pretty({ destination: 2, colorize: !process.env.NO_COLOR, sync: true, ignore: 'pid,hostname' });
     return pino(base, stream);
   }
