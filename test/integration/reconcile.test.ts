@@ -269,7 +269,7 @@ describe('concurrency and crashes', () => {
       expect(Number(defsInCatalog[0]!.n)).toBe(count);
       expect(existsSync(cronFile)).toBe(true);
     }
-  });
+  }, 480_000); // 20 trials of four whole processes each
 
   it('a kill between the catalog commit and the schedule write is healed', async () => {
     writeConfig(configDir, basicConfig(cronFile, defs(3)));
