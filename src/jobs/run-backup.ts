@@ -80,12 +80,41 @@ async function runLocked(request: RunRequest): Promise<RunOutcome> {
   await removeTemporaryDirectories(definitionRoot(request));
 
   const records: RunRecord[] = [];
-  for (const database of await databasesToDump(request)) {
+  const databases = await databasesToDump(request);
+  for (const database of databases) {
     const record = await dumpOne(request, database);
     records.push(record);
     request.onProgress?.({ kind: 'done', record });
   }
+  records.push(...(await reportVanishedDatabases(request, databases)));
   return { records, recordedIn: request.recorder.mode };
+}
+
+/**
+ * `databases: all` follows the node: a new database is picked up, and one that was backed up last time but
+ * is gone now is reported as a failed run (once: its latest run is then no longer a success), never
+ * silently dropped. Its earlier backups stay (retention keeps everything of a group whose last run failed).
+ */
+async function reportVanishedDatabases(request: RunRequest, dumped: ReadonlyArray<string | null>): Promise<RunRecord[]> {
+  const { backup } = request.definition;
+  if (backup.databases !== 'all' || request.database) return [];
+  const now = new Set(dumped);
+  const excluded = new Set(backup.exclude);
+  const vanished = (await request.recorder.databasesLastSucceeded(request.server, request.definition.name))
+    .filter((d) => !now.has(d) && !excluded.has(d));
+  const out: RunRecord[] = [];
+  for (const database of vanished) {
+    const at = request.now?.() ?? new Date();
+    const record = baseRecord(request, database, at);
+    Object.assign(record, {
+      status: 'failed', finishedAt: at.toISOString(), failureReason: 'database-missing',
+      failureDetail: `database "${database}" was backed up by the previous run but no longer exists on node ${request.definition.node.name}`,
+    });
+    record.log = record.failureDetail;
+    await request.recorder.record(record);
+    out.push(record);
+  }
+  return out;
 }
 
 async function databasesToDump(request: RunRequest): Promise<Array<string | null>> {

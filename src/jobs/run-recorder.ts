@@ -9,6 +9,7 @@ export interface RunCatalog {
   upsertRun(record: RunRecord): Promise<void>;
   /** Marks this server's runs of a definition still `running` as abandoned; returns their ids. */
   abandonRunning(backupServer: string, definition: string, exceptIds: readonly string[]): Promise<string[]>;
+  databasesLastSucceeded(backupServer: string, definition: string): Promise<string[]>;
 }
 
 export class RunRecorder {
@@ -39,13 +40,22 @@ export class RunRecorder {
   }
 
   async abandonRunning(backupServer: string, definition: string): Promise<string[]> {
-    if (!this.catalog || this.catalogFailed) return [];
+    return this.ask((c) => c.abandonRunning(backupServer, definition, []), []);
+  }
+
+  /** Empty while the catalog is unreachable: the check for vanished databases needs its history. */
+  async databasesLastSucceeded(backupServer: string, definition: string): Promise<string[]> {
+    return this.ask((c) => c.databasesLastSucceeded(backupServer, definition), []);
+  }
+
+  private async ask<T>(fn: (catalog: RunCatalog) => Promise<T>, fallback: T): Promise<T> {
+    if (!this.catalog || this.catalogFailed) return fallback;
     try {
-      return await this.catalog.abandonRunning(backupServer, definition, []);
+      return await fn(this.catalog);
     } catch (err) {
       this.catalogFailed = true;
       this.logger.warn({ err: (err as Error).message }, 'catalog unreachable; recording runs in the local spool');
-      return [];
+      return fallback;
     }
   }
 }

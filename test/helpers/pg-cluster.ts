@@ -28,6 +28,10 @@ export interface TestCluster {
   port: number;
   /** Immediate stop, then the whole temporary directory is removed. */
   stop(): Promise<void>;
+  /** Takes the server down (fast shutdown), keeping its data: an outage. */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same socket and port. */
+  resume(): Promise<void>;
   /** Creates a fresh database (random name unless given) and returns a config connecting to it. */
   createDatabase(name?: string): Promise<pg.ClientConfig>;
   /** The libpq URL of a config of this cluster (e.g. one returned by createDatabase). */
@@ -69,15 +73,16 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const dataDir = path.join(baseDir, 'data');
   const socketDir = path.join(baseDir, 'run');
   let instance: RunningInstance;
+  const instanceOptions = {
+    dataDir,
+    socketDir,
+    logFile: path.join(baseDir, 'postgres.log'),
+    listenTcp: opts.tcp ?? false,
+    tcpAuth: opts.tcpAuth,
+    unsafeNoSync: true,
+  };
   try {
-    instance = await ensureInstance({
-      dataDir,
-      socketDir,
-      logFile: path.join(baseDir, 'postgres.log'),
-      listenTcp: opts.tcp ?? false,
-      tcpAuth: opts.tcpAuth,
-      unsafeNoSync: true,
-    });
+    instance = await ensureInstance(instanceOptions);
   } catch (err) {
     await rm(baseDir, { recursive: true, force: true });
     throw err;
@@ -101,6 +106,13 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       live.delete(dataDir);
       await stopInstance(dataDir, 'immediate').catch(() => undefined);
       await rm(baseDir, { recursive: true, force: true });
+    },
+    async pause() {
+      await stopInstance(dataDir, 'fast');
+    },
+    async resume() {
+      const again = await ensureInstance({ ...instanceOptions, port: instance.port });
+      live.set(dataDir, { pid: again.pid, baseDir });
     },
     urlFor: toUrl,
     async createDatabase(name?: string) {

@@ -1,7 +1,7 @@
 // `pgbackops run` end to end through the built CLI: real node cluster (seeded), real catalog cluster, real
 // pg_dump. Backups are restored into a fresh cluster and compared; the catalog outage, kill -9, overlap and
 // failure paths are exercised for real.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -64,10 +64,10 @@ ${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
 `;
 }
 
-async function setUp(backups: Record<string, string>): Promise<void> {
+async function setUp(backups: Record<string, string>, opts: { node?: string } = {}): Promise<void> {
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': nodeYaml(),
+    'node.yaml': opts.node ?? nodeYaml(),
     'retention.yaml': retentionDoc,
     'backups.yaml': Object.entries(backups).map(([n, s]) => backupYaml(n, s)).join('---\n'),
   });
@@ -214,6 +214,104 @@ describe('pgbackops run', () => {
     expect((await runs('slow')).map((r) => r.status).sort()).toEqual(['abandoned', 'skipped', 'succeeded']);
     const dbDir = join(backupRoot, 'pg1', 'slow', 'db-second');
     expect(readdirSync(dbDir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('run failures and outages', () => {
+  it('reports a database that disappeared since the last run of databases: all, once', async () => {
+    const admin = new pg.Client(node.adminConfig);
+    await admin.connect();
+    await admin.query('create database doomed');
+    try {
+      await setUp({ every: 'databases: all\nexclude: [scratch, postgres]\ntype: schema\nretention: standard' });
+      expect((await run('every')).exitCode).toBe(0);
+      await admin.query('drop database doomed');
+      const second = await run('every');
+      expect(second.exitCode).toBe(1);
+      expect(second.stdout).toMatch(/every doomed: failed: database-missing: database "doomed" was backed up by the previous run but no longer exists/);
+      expect((await run('every')).exitCode).toBe(0); // reported once, not on every run
+      const doomed = (await runs('every')).filter((r) => r.database === 'doomed').map((r) => r.status);
+      expect(doomed).toEqual(['succeeded', 'failed']);
+    } finally {
+      await admin.query('drop database if exists doomed');
+      await admin.end();
+    }
+  });
+
+  it('the catalog going down during a run: the result is spooled, and one maintain records exactly one row', async () => {
+    await setUp({ outage: `databases: [second]\nretention: standard` });
+    const blocker = new pg.Client({ ...node.adminConfig, database: 'second' });
+    await blocker.connect();
+    await blocker.query('create table if not exists t (x int)');
+    await blocker.query('begin');
+    await blocker.query('lock table t in access exclusive mode');
+    const job = spawnPgbackops(['run', '--state-dir', stateDir, 'outage']);
+    try {
+      await waitFor(async () => (await runs('outage')).some((r) => r.status === 'running'));
+      await catalog.pause();
+    } finally {
+      await blocker.query('rollback');
+      await blocker.end();
+    }
+    const finished = await job;
+    await catalog.resume();
+    expect(finished.exitCode, String(finished.stderr)).toBe(0);
+    expect(String(finished.stdout)).toMatch(/local spool/);
+    expect((await runs('outage')).map((r) => r.status)).toEqual(['running']);
+    const maintain = await cli('maintain');
+    expect(maintain.stdout).toMatch(/spool 1 ingested/);
+    const rows = await runs('outage');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'succeeded' });
+    expect(existsSync(String(rows[0]!.directory))).toBe(true);
+  });
+
+  it('a wrong password in the passfile is recorded as auth-failed', async () => {
+    const secured = await startTestCluster({ tcp: true, tcpAuth: 'scram-sha-256' });
+    try {
+      const admin = new pg.Client(secured.adminConfig);
+      await admin.connect();
+      await admin.query(`create role backup_pw login password 'right-password'`);
+      await admin.end();
+      const passfile = join(work, 'pgpass');
+      writeFileSync(passfile, `*:*:*:backup_pw:wrong-password\n`, { mode: 0o600 });
+      const nodeDoc = `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg1 }
+spec: { host: 127.0.0.1, port: ${secured.port}, user: backup_pw, passfile: ${passfile}, backupServer: backup01 }
+`;
+      await setUp({ locked: 'databases: [postgres]\nretention: standard' }, { node: nodeDoc });
+      const result = await run('locked');
+      expect(result.exitCode).toBe(1);
+      const [row] = await runs('locked');
+      expect(row).toMatchObject({ status: 'failed', failure_reason: 'auth-failed' });
+      expect(String(row!.log)).not.toContain('wrong-password');
+    } finally {
+      await secured.stop();
+    }
+  });
+
+  it('a pg_dump older than the server is recorded as tool-too-old', async () => {
+    // The only failure a real tool cannot be made to produce here (one PostgreSQL major is installed): a fake
+    // pg_dump that reports itself as 15 and answers with pg_dump's own version-mismatch message.
+    const fakeBin = join(work, 'fake-bin');
+    mkdirSync(fakeBin, { recursive: true });
+    writeFileSync(join(fakeBin, 'pg_dump'), `#!/bin/sh
+if [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 15.0"; exit 0; fi
+echo "pg_dump: error: aborting because of server version mismatch" >&2
+echo "pg_dump: detail: server version: 16.4; pg_dump version: 15.0" >&2
+exit 1
+`);
+    chmodSync(join(fakeBin, 'pg_dump'), 0o755);
+    await setUp({ old: 'databases: [second]\nretention: standard' });
+    // pgBinDirs is a BackupServer field: add it to the server document.
+    const serverFile = join(configDir, 'server.yaml');
+    writeFileSync(serverFile, readFileSync(serverFile, 'utf8').replace('  backupRoot:', `  pgBinDirs: { "15": ${fakeBin} }\n  backupRoot:`));
+    expect((await cli('apply', '--yes')).exitCode).toBe(0);
+    const result = await run('old');
+    expect(result.exitCode).toBe(1);
+    const [row] = await runs('old');
+    expect(row).toMatchObject({ status: 'failed', failure_reason: 'tool-too-old' });
   });
 });
 

@@ -59,6 +59,22 @@ export class RunStore {
     return result.rows.map((row) => row.id as string);
   }
 
+  /**
+   * Databases of a definition whose latest finished run succeeded: for `databases: all`, a database among
+   * these that no longer exists has disappeared since its last backup, and the run reports it.
+   */
+  async databasesLastSucceeded(backupServer: string, definition: string): Promise<string[]> {
+    const result = await this.withQuery((query) => query(
+      `select database from (
+         select distinct on (database) database, status from pgbackops.backup_runs
+          where backup_server = $1 and definition = $2 and database is not null and status in ('succeeded', 'failed')
+          order by database, started_at desc) latest
+        where status = 'succeeded' order by database`,
+      [backupServer, definition],
+    ));
+    return result.rows.map((row) => row.database as string);
+  }
+
   /** Every run of a backup server, minimal columns, for a retention pass. */
   async retentionRows(backupServer: string): Promise<RetentionRow[]> {
     const result = await this.withQuery((query) => query(
