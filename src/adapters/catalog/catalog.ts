@@ -8,7 +8,6 @@ import { withApplyLock } from './apply-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
 import { CatalogIntegrityError, StaleCatalogError } from './errors.js';
 import { withPoolClient } from './pool-client.js';
-import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
 import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
 
@@ -66,10 +65,6 @@ export class Catalog {
     this.runs = new RunStore((fn) => this.withClient(fn));
   }
 
-  /** Restore run rows (`pgbackops restore`, trial restores), on this catalog's connections. */
-  get restores(): RestoreStore {
-    return new RestoreStore((fn) => this.withClient(fn));
-  }
 
   /** Connects and brings the schema up to date (runs pending migrations). */
   static async open(config: pg.ClientConfig, opts: { logger?: Logger; applicationName?: string } = {}): Promise<Catalog> {
