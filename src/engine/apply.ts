@@ -11,6 +11,7 @@ import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
 import { failpoint } from './failpoint.js';
 import { rememberCatalog } from './remembered-catalog.js';
+import { grantJobUser } from './job-user-access.js';
 import type { Settings } from './settings.js';
 
 export class PlanRefusedError extends Error {
@@ -94,5 +95,7 @@ function overridesUsed(plan: Plan): string[] {
 async function refreshCache(settings: Settings, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number): Promise<void> {
   if (!plan.server) return;
   await rememberCatalog(settings.stateDir, settings.catalogUrl);
-  await writeDefinitionCache(settings.stateDir, buildDefinitionCache(objects, plan.server, plan.revision, catalogVersion));
+  const cache = buildDefinitionCache(objects, plan.server, plan.revision, catalogVersion);
+  await writeDefinitionCache(settings.stateDir, cache);
+  if (cache.serverSpec) await grantJobUser(settings.stateDir, plan.server, cache.serverSpec);
 }

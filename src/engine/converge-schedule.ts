@@ -10,6 +10,7 @@ import { scheduleEntriesOfServer, serverSpecOf } from '../core/schedule/server-e
 import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
 import { lineOptionsOf, scheduleTargetOf } from './plan-state.js';
 import type { Settings } from './settings.js';
+import { grantJobUser } from './job-user-access.js';
 
 export interface ScheduleConvergence {
   server: string;
@@ -39,6 +40,7 @@ export async function convergeScheduleFromCatalog(
   const needsWrite = actions.length > 0 || problems.length > 0;
   if (!options.dryRun) {
     await writeDefinitionCache(settings.stateDir, buildDefinitionCache(snapshot.objects, server, snapshot.lastAppliedRevision ?? '', snapshot.version));
+    await grantJobUser(settings.stateDir, server, spec);
     if (needsWrite) {
       await target.write(entries);
       logger.info({ server, target: target.description, actions: actions.length, problems: problems.length }, 'schedule converged from the catalog');

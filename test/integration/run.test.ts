@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/pg-cluster.js';
-import { pgbackops, spawnPgbackops } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { CLI, pgbackops, spawnPgbackops } from '../helpers/cli.js';
 import { retentionDoc, serverDoc, tempDir, writeConfig } from '../helpers/config.js';
 import { databaseState, nodeOf, pgRestore, plainDump, psqlFile, rolesState } from '../helpers/pg-tools.js';
 import { seedDatabase } from '../helpers/seed.js';
@@ -218,6 +219,19 @@ describe('pgbackops run', () => {
 });
 
 describe('run failures and outages', () => {
+  it.skipIf(process.getuid?.() !== 0)('runs as the scheduler user, as cron would start it, after a root apply', async () => {
+    chmodSync(work, 0o711);
+    await setUp({ asuser: `databases: [second]\nretention: standard` });
+    const readable = await execa('runuser', ['-u', 'postgres', '--', 'test', '-r', CLI], { reject: false });
+    if (readable.exitCode !== 0) return void console.warn(`skipped: the postgres user cannot read ${CLI}`);
+    const result = await execa('runuser', ['-u', 'postgres', '--', process.execPath, CLI, 'run', '--state-dir', stateDir, 'asuser'], { reject: false, env: { NO_COLOR: '1' } });
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const [row] = await runs('asuser');
+    expect(row).toMatchObject({ status: 'succeeded' });
+    expect(statSync(String(row!.directory)).uid).toBe(Number((await execa('id', ['-u', 'postgres'])).stdout));
+  });
+
   it('reports a database that disappeared since the last run of databases: all, once', async () => {
     const admin = new pg.Client(node.adminConfig);
     await admin.connect();
