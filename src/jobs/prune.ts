@@ -3,7 +3,7 @@
 // tombstones that the next pass finishes; a row never points at files that nobody will clean up.
 import { rm } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
-import type { RunStore, RetentionRow } from '../adapters/catalog/run-store.js';
+import type { RunStore } from '../adapters/catalog/run-store.js';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec, BackupSpec, RetentionSpec } from '../core/model.js';
 import type { ActualObject } from '../core/plan/plan-catalog.js';
@@ -25,7 +25,8 @@ export interface PruneDecision {
   id: string;
   definition: string;
   database: string | null;
-  startedAt: string;
+  /** Epoch milliseconds (rendered by the caller: formatting a million dates is not free). */
+  startedAt: number;
   status: string;
   keep: boolean;
   reasons: string[];
@@ -39,56 +40,44 @@ export interface PruneOutcome {
   warnings: string[];
 }
 
+const FORCED = ['definition removed; --force expires all its backups'];
+const RUNNING = ['running'];
+const REMOVED_NOTE = 'definition removed from the configuration: last retention applies';
+
 export async function pruneServer(runs: RunStore, logger: Logger, request: PruneRequest): Promise<PruneOutcome> {
   const policies = currentPolicies(request.objects);
-  const groups = new Map<string, RetentionRow[]>();
-  for (const row of await runs.retentionRows(request.server)) {
-    const key = `${row.definition}\u0000${row.database ?? ''}`;
-    const list = groups.get(key);
-    if (list) list.push(row);
-    else groups.set(key, [row]);
-  }
-
   const decisions: PruneDecision[] = [];
   const warnings: string[] = [];
-  for (const rows of groups.values()) {
-    const first = rows[0]!;
-    const current = policies.get(first.definition);
+  for (const group of await runs.retentionGroups(request.server)) {
+    const current = policies.get(group.definition);
     const removed = !current;
+    const candidates = group.ids.map((id, i) => ({ id, startedAt: group.startedAt[i]!, status: group.statuses[i]! }));
     let groupDecisions: Array<{ id: string; keep: boolean; reasons: string[] }>;
     if (removed && request.forceRemoved) {
-      groupDecisions = rows.map((r) => ({ id: r.id, keep: r.status === 'running', reasons: r.status === 'running' ? ['running'] : ['definition removed; --force expires all its backups'] }));
+      groupDecisions = candidates.map((c) => (c.status === 'running' ? { id: c.id, keep: true, reasons: RUNNING } : { id: c.id, keep: false, reasons: FORCED }));
     } else {
-      const retention = current?.retention ?? newestKnownRetention(rows);
-      const timezone = current?.timezone ?? rows.find((r) => r.timezone)?.timezone ?? 'UTC';
+      const retention = current?.retention ?? group.lastRetention;
       if (!retention) {
-        warnings.push(`${first.definition}/${first.database ?? '(cluster)'}: no retention known for a removed definition; keeping its ${rows.length} run(s) (use --force to remove them)`);
+        warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: no retention known for a removed definition; keeping its ${candidates.length} run(s) (use --force to remove them)`);
         continue;
       }
-      groupDecisions = selectRetention(rows, retention, timezone, request.now);
-      if (removed) groupDecisions.forEach((d) => d.reasons.push('definition removed from the configuration: last retention applies'));
+      groupDecisions = selectRetention(candidates, retention, current?.timezone ?? group.lastTimezone ?? 'UTC', request.now);
+      if (removed) groupDecisions = groupDecisions.map((d) => ({ ...d, reasons: [...d.reasons, REMOVED_NOTE] }));
     }
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    for (const d of groupDecisions) {
-      const row = byId.get(d.id)!;
-      decisions.push({ id: d.id, definition: row.definition, database: row.database, startedAt: new Date(row.startedAt).toISOString(), status: row.status, keep: d.keep, reasons: d.reasons });
-    }
+    groupDecisions.forEach((d, i) => {
+      decisions.push({ id: d.id, definition: group.definition, database: group.database, startedAt: candidates[i]!.startedAt, status: candidates[i]!.status, keep: d.keep, reasons: d.reasons });
+    });
   }
 
   const toExpire = decisions.filter((d) => !d.keep).map((d) => d.id);
-  let expired = 0;
-  if (!request.dryRun && toExpire.length > 0) {
-    expired = await expire(runs, logger, request, toExpire, groupsById(groups));
-  }
+  const expired = !request.dryRun && toExpire.length > 0 ? await expire(runs, logger, request, toExpire) : 0;
   return { decisions, expired, kept: decisions.length - toExpire.length, warnings };
 }
 
-async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids: string[], rows: Map<string, RetentionRow>): Promise<number> {
+async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids: string[]): Promise<number> {
   const backupRoot = resolveRoot(request);
-  const marked = await runs.markExpiring(ids);
   const removable: string[] = [];
-  for (const id of marked) {
-    const directory = rows.get(id)?.directory;
+  for (const { id, directory } of await runs.markExpiring(ids)) {
     if (directory) {
       // Defence in depth: only ever delete below this server's backup root, whatever a row says.
       if (!isInside(directory, backupRoot)) {
@@ -114,24 +103,11 @@ function currentPolicies(objects: readonly ActualObject[]): Map<string, { retent
   return out;
 }
 
-function newestKnownRetention(rows: readonly RetentionRow[]): RetentionSpec | null {
-  let best: RetentionRow | undefined;
-  for (const r of rows) if (r.retention && (!best || r.startedAt > best.startedAt)) best = r;
-  return best?.retention ?? null;
-}
-
-function groupsById(groups: Map<string, RetentionRow[]>): Map<string, RetentionRow> {
-  const out = new Map<string, RetentionRow>();
-  for (const rows of groups.values()) for (const r of rows) out.set(r.id, r);
-  return out;
-}
-
 function resolveRoot(request: PruneRequest): string {
   const root = request.serverSpec.backupRoot;
   return isAbsolute(root) ? root : resolve(request.stateDir, root);
 }
 
 function isInside(path: string, root: string): boolean {
-  const normalised = resolve(path);
-  return normalised.startsWith(resolve(root) + sep);
+  return resolve(path).startsWith(resolve(root) + sep);
 }

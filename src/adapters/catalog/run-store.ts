@@ -5,16 +5,19 @@ import type { Query } from './migrations.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
-/** The fields retention needs about one run. */
-export interface RetentionRow {
-  id: string;
+/**
+ * All runs of one definition and database, as parallel arrays (newest first): the shape a retention pass
+ * needs. One row per group keeps a pass over a million runs to a few thousand protocol rows.
+ */
+export interface RetentionGroup {
   definition: string;
   database: string | null;
-  status: RunStatus;
-  startedAt: number;
-  directory: string | null;
-  retention: RetentionSpec | null;
-  timezone: string | null;
+  ids: string[];
+  statuses: RunStatus[];
+  startedAt: number[];
+  /** Retention and timezone of the group's newest run that recorded them (for removed definitions). */
+  lastRetention: RetentionSpec | null;
+  lastTimezone: string | null;
 }
 
 const COLUMNS = [
@@ -75,29 +78,39 @@ export class RunStore {
     return result.rows.map((row) => row.database as string);
   }
 
-  /** Every run of a backup server, minimal columns, for a retention pass. */
-  async retentionRows(backupServer: string): Promise<RetentionRow[]> {
+  /** Every run of a backup server, grouped by definition and database, for a retention pass. */
+  async retentionGroups(backupServer: string): Promise<RetentionGroup[]> {
     const result = await this.withQuery((query) => query(
-      `select id, definition, database, status, (extract(epoch from started_at) * 1000)::float8 as started_ms,
-              directory, retention, timezone
-         from pgbackops.backup_runs where backup_server = $1`,
+      `select definition, database,
+              string_agg(id::text, ',' order by started_at desc) as ids,
+              string_agg(status, ',' order by started_at desc) as statuses,
+              string_agg((extract(epoch from started_at) * 1000)::bigint::text, ',' order by started_at desc) as started,
+              (array_agg(retention order by started_at desc) filter (where retention is not null))[1] as last_retention,
+              (array_agg(timezone order by started_at desc) filter (where timezone is not null))[1] as last_timezone
+         from pgbackops.backup_runs where backup_server = $1
+        group by definition, database`,
       [backupServer],
     ));
     return result.rows.map((row) => ({
-      id: row.id, definition: row.definition, database: row.database, status: row.status, startedAt: row.started_ms,
-      directory: row.directory, retention: row.retention, timezone: row.timezone,
+      definition: row.definition,
+      database: row.database,
+      ids: (row.ids as string).split(','),
+      statuses: (row.statuses as string).split(',') as RunStatus[],
+      startedAt: (row.started as string).split(',').map(Number),
+      lastRetention: row.last_retention,
+      lastTimezone: row.last_timezone,
     }));
   }
 
-  /** Tombstones: rows whose files are about to be removed. Returns the ids actually marked. */
-  async markExpiring(ids: readonly string[]): Promise<string[]> {
+  /** Tombstones: rows whose files are about to be removed. Returns the rows actually marked, with their files. */
+  async markExpiring(ids: readonly string[]): Promise<Array<{ id: string; directory: string | null }>> {
     if (ids.length === 0) return [];
     const result = await this.withQuery((query) => query(
       `update pgbackops.backup_runs set status = 'expiring', expired_at = now()
-        where id = any($1::uuid[]) and status in ('succeeded', 'failed', 'expiring') returning id`,
+        where id = any($1::uuid[]) and status in ('succeeded', 'failed', 'expiring') returning id, directory`,
       [ids],
     ));
-    return result.rows.map((row) => row.id as string);
+    return result.rows.map((row) => ({ id: row.id as string, directory: row.directory as string | null }));
   }
 
   /** Removes tombstoned rows (their files are gone). */

@@ -16,7 +16,7 @@ export function registerMaintain(program: Command): void {
     .action(async (opts: { dryRun?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), false);
-      if (ctx.json) return printJson({ servers: outcomes });
+      if (ctx.json) return printJson({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune) })) });
       for (const { server, outcome } of outcomes) {
         printText(`${server}: spool ${outcome.spool.ingested} ingested, ${outcome.spool.quarantined} quarantined, ${outcome.spool.remaining} remaining; ${outcome.abandoned.length} run(s) marked abandoned`);
         if (outcome.prune) printText(renderPrune(outcome.prune, Boolean(opts.dryRun), false));
@@ -33,7 +33,7 @@ export function registerMaintain(program: Command): void {
     .action(async (opts: { dryRun?: boolean; force?: boolean; verboseDecisions?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), true);
-      if (ctx.json) return printJson({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: outcome.prune })) });
+      if (ctx.json) return printJson({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: pruneJson(outcome.prune) })) });
       for (const { server, outcome } of outcomes) {
         printText(`${server}:`);
         if (outcome.prune) printText(renderPrune(outcome.prune, Boolean(opts.dryRun), Boolean(opts.verboseDecisions)));
@@ -53,12 +53,17 @@ async function maintainAll(ctx: CommandContext, dryRun: boolean, forceRemoved: b
   });
 }
 
+/** Decisions with ISO timestamps, for scripts. */
+function pruneJson(prune: PruneOutcome | null) {
+  return prune && { ...prune, decisions: prune.decisions.map((d) => ({ ...d, startedAt: new Date(d.startedAt).toISOString() })) };
+}
+
 function renderPrune(prune: PruneOutcome, dryRun: boolean, showKept: boolean): string {
   const style = stdoutStyle();
   const lines: string[] = [];
   for (const d of prune.decisions) {
     if (d.keep && !showKept) continue;
-    const what = `${d.definition} ${d.database ?? '(cluster)'} ${d.startedAt} ${d.status} ${d.id}`;
+    const what = `${d.definition} ${d.database ?? '(cluster)'} ${new Date(d.startedAt).toISOString()} ${d.status} ${d.id}`;
     lines.push(d.keep ? style.add(`  keep    ${what}: ${d.reasons.join('; ')}`) : style.remove(`  expire  ${what}: ${d.reasons.join('; ')}`));
   }
   for (const w of prune.warnings) lines.push(style.warn(`  warning: ${w}`));

@@ -14,7 +14,7 @@
 //   expires until a newer success exists; with no successful backup at all, nothing expires.
 import type { RetentionSpec } from '../model.js';
 import { parseDuration, subtractDuration } from '../time/duration.js';
-import { calendarKeys, type CalendarKeys } from '../time/zoned-calendar.js';
+import { bucketsOfDay, civilFromDays, isoWeekLabel, localDayNumber } from '../time/zoned-calendar.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'abandoned' | 'expiring';
 
@@ -32,6 +32,9 @@ export interface RetentionDecision {
 }
 
 export const DEFAULT_KEEP_FAILED_FOR = '14d';
+
+const FROZEN = 'the latest run failed: nothing expires until a newer backup succeeds';
+const NOT_KEPT = 'no retention rule keeps it';
 
 export function selectRetention(
   candidates: readonly RetentionCandidate[],
@@ -69,8 +72,8 @@ export function selectRetention(
       case 'succeeded': {
         const reasons = kept.get(c.id);
         if (reasons) return { id: c.id, keep: true, reasons };
-        if (frozen) return { id: c.id, keep: true, reasons: ['the latest run failed: nothing expires until a newer backup succeeds'] };
-        return { id: c.id, keep: false, reasons: ['no retention rule keeps it'] };
+        if (frozen) return { id: c.id, keep: true, reasons: [FROZEN] };
+        return { id: c.id, keep: false, reasons: [NOT_KEPT] };
       }
       case 'failed':
         return c.startedAt < failedHorizon
@@ -84,7 +87,9 @@ export function selectRetention(
   });
 }
 
-const TIERS: ReadonlyArray<[keyof RetentionSpec, keyof CalendarKeys]> = [
+type Bucket = 'day' | 'week' | 'month' | 'year';
+
+const TIERS: ReadonlyArray<[keyof RetentionSpec, Bucket]> = [
   ['keepDaily', 'day'],
   ['keepWeekly', 'week'],
   ['keepMonthly', 'month'],
@@ -99,17 +104,24 @@ function keepCalendarTiers(
 ): void {
   const active = TIERS.filter(([rule]) => ((policy[rule] as number | undefined) ?? 0) > 0);
   if (active.length === 0) return;
-  const keys = successesNewestFirst.map((c) => calendarKeys(c.startedAt, timeZone));
+  const days = successesNewestFirst.map((c) => localDayNumber(c.startedAt, timeZone));
   for (const [rule, bucket] of active) {
     const limit = policy[rule] as number;
-    let lastKey: string | undefined;
+    let lastKey: number | undefined;
     let taken = 0;
     for (let i = 0; i < successesNewestFirst.length && taken < limit; i++) {
-      const key = keys[i]![bucket];
+      const key = bucketsOfDay(days[i]!)[bucket];
       if (key === lastKey) continue; // an older backup of a period already represented
       lastKey = key;
       taken++;
-      keep(successesNewestFirst[i]!.id, `${rule} (${key})`);
+      keep(successesNewestFirst[i]!.id, `${rule} (${bucketLabel(bucket, days[i]!)})`);
     }
   }
+}
+
+function bucketLabel(bucket: Bucket, day: number): string {
+  if (bucket === 'week') return isoWeekLabel(day);
+  const { year, month, day: dom } = civilFromDays(day);
+  const mm = String(month).padStart(2, '0');
+  return bucket === 'day' ? `${year}-${mm}-${String(dom).padStart(2, '0')}` : bucket === 'month' ? `${year}-${mm}` : String(year);
 }

@@ -127,3 +127,18 @@ describe('selectRetention', () => {
     expect(keptIds(d)).toEqual(['a', 'k', 'r', 's']);
   });
 });
+
+describe('calendar arithmetic', () => {
+  it('civilFromDays agrees with Date for every day from 1900 to 2100', async () => {
+    const { civilFromDays, isoWeekLabel } = await import('../../../src/core/time/zoned-calendar.js');
+    for (let day = -25_567; day <= 47_482; day++) {
+      const d = new Date(day * 86_400_000);
+      const c = civilFromDays(day);
+      if (c.year !== d.getUTCFullYear() || c.month !== d.getUTCMonth() + 1 || c.day !== d.getUTCDate()) {
+        throw new Error(`day ${day}: ${JSON.stringify(c)} vs ${d.toISOString()}`);
+      }
+    }
+    expect(isoWeekLabel(Date.UTC(2021, 0, 3) / 86_400_000)).toBe('2020-W53');
+    expect(isoWeekLabel(Date.UTC(2024, 11, 30) / 86_400_000)).toBe('2025-W01');
+  });
+});
