@@ -1,6 +1,6 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
 // writes them as JSON to bench/out/latest.json. `--only reconcile,run,retention,daemon` picks some.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchReconcile } from './reconcile.js';
@@ -17,6 +17,9 @@ if (wanted.has('daemon')) {
   const daemon = await import('./daemon.js').catch(() => null);
   if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();
 }
+// Merge with earlier figures so that `--only` runs add to one file.
+const out = new URL('./out/latest.json', import.meta.url);
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./out/latest.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
+const earlier = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
+writeFileSync(out, JSON.stringify({ ...earlier, ...results }, null, 2) + '\n');
 process.stdout.write('\nwrote bench/out/latest.json\n');
