@@ -7,7 +7,10 @@
 // 3. per database: record `running`, dump into `<dir>/.tmp-<run id>/` (0700 dirs, 0600 files), capture roles
 //    and database settings, write the log and manifest.json with sha256 of every file, rename to the final
 //    timestamped directory, record `succeeded` (or `failed` with a classified reason; the log stays).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -19,7 +22,7 @@ import { findTool, serverMajor } from '../adapters/postgres/tools.js';
 import { digestTree } from '../adapters/fs/file-digest.js';
 import type { Logger } from '../adapters/logger.js';
 import { classifyFailure } from '../core/dump/classify-failure.js';
-import { buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
+import { STDOUT, buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
 import type { BackupServerSpec } from '../core/model.js';
 import { runDirectoryName, type RunRecord } from '../core/runs/run-record.js';
 import { approximateMilliseconds, parseDuration } from '../core/time/duration.js';
@@ -191,8 +194,11 @@ async function dumpOne(request: RunRequest, database: string | null): Promise<Ru
     log.push(`server ${server.version}; using ${tool.path} (${tool.version})`);
 
     const output = join(temp, dumpFileName(def));
-    const command = buildDumpCommand(def.backup, def.node, database, output, tool.major);
-    log.push(`argv: ${redactArgv(command).join(' ')}`);
+    // A single-file dump goes through this process on its way to disk so its sha256 is computed as it is
+    // written, not in a second pass over the file. Directory-format dumps are many files: hashed after.
+    const streamed = def.backup.format !== 'directory' || def.backup.type === 'cluster';
+    const command = buildDumpCommand(def.backup, def.node, database, streamed ? STDOUT : output, tool.major);
+    log.push(`argv: ${redactArgv(command).join(' ')}${streamed ? ` (stdout written to ${dumpFileName(def)})` : ''}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
     const timeoutMs = timeout ? approximateMilliseconds(timeout) : undefined;
     const progress = request.onProgress ? watchBytes(temp, (bytes) => request.onProgress?.({ kind: 'bytes', database, bytes })) : null;
@@ -200,21 +206,27 @@ async function dumpOne(request: RunRequest, database: string | null): Promise<Ru
     // hides behind the dump's.
     const globals = database === null ? null : captureGlobals(def.node, database);
     globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
-    const result = await execa(tool.path, command.args, {
+    const child = execa(tool.path, command.args, {
       // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
       // shell must not change how the node is reached, and English messages keep failures classifiable.
       env: toolProcessEnv(command.env),
       extendEnv: false,
       reject: false,
       stdin: 'ignore',
-      all: true,
+      stdout: streamed ? 'pipe' : 'ignore',
+      buffer: { stdout: false, stderr: true },
       ...(timeoutMs ? { timeout: timeoutMs, killSignal: 'SIGTERM' as const } : {}),
-    }).finally(() => progress?.stop());
-    if (result.all) log.push(`${toolName} output:\n${result.all}`);
+    });
+    const written = streamed ? writeHashed(child.stdout!, output) : null;
+    written?.catch(() => undefined); // a failed dump is reported from the exit status below
+    const result = await child.finally(() => progress?.stop());
+    if (result.stderr) log.push(`${toolName} output:\n${result.stderr}`);
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
       const failure = classifyFailure({ exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderr: String(result.stderr ?? ''), timedOut: Boolean(result.timedOut) });
       throw Object.assign(new Error(failure.detail), { failure });
     }
+    const knownDigests = new Map<string, { bytes: number; sha256: string }>();
+    if (written) knownDigests.set(dumpFileName(def), await written);
 
     if (globals) {
       const captured = await globals;
@@ -230,7 +242,7 @@ async function dumpOne(request: RunRequest, database: string | null): Promise<Ru
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     log.push(`finished ${finishedAt.toISOString()} in ${(durationMs / 1000).toFixed(1)} s`);
     await writeFile(join(temp, 'run.log'), log.join('\n') + '\n', { mode: 0o600 });
-    const files = await digestTree(temp);
+    const files = await digestTree(temp, knownDigests);
     const manifest = {
       formatVersion: 1, runId: record.id, definition: def.name, node: def.node.name, database, type: def.backup.type,
       format: def.backup.format, startedAt: record.startedAt, finishedAt: finishedAt.toISOString(), durationMs: Math.round(durationMs),
@@ -264,6 +276,24 @@ async function dumpOne(request: RunRequest, database: string | null): Promise<Ru
   }
   await request.recorder.record(record);
   return record;
+}
+
+/** Copies a stream to a new 0600 file, returning its size and sha256. */
+async function writeHashed(source: NodeJS.ReadableStream, path: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  await pipeline(
+    source,
+    new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    }),
+    createWriteStream(path, { mode: 0o600, flags: 'wx' }),
+  );
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 function dumpFileName(def: CachedDefinition): string {

@@ -37,6 +37,16 @@ const FORMAT_FLAG = { custom: '--format=custom', directory: '--format=directory'
  *   maintenanceDatabase first and then to every database).
  * @param toolMajor major version of the pg_dump / pg_dumpall that will run this (findTool().major).
  */
+/**
+ * Output path meaning "standard output": the caller streams the dump (to hash it while it is written).
+ * extraArgs cannot redirect it either way: checkExtraArgs refuses every output option.
+ */
+export const STDOUT = '-';
+
+function fileArg(output: string): string[] {
+  return output === STDOUT ? [] : [`--file=${output}`];
+}
+
 export function buildDumpCommand(
   spec: BackupSpec,
   node: NodeSpec,
@@ -45,6 +55,9 @@ export function buildDumpCommand(
   toolMajor: number,
 ): DumpCommand {
   if (outputPath === '') throw new DumpCommandError('the output path is empty');
+  if (outputPath === STDOUT && spec.format === 'directory' && spec.type !== 'cluster') {
+    throw new DumpCommandError('a directory-format dump cannot be written to standard output');
+  }
   return spec.type === 'cluster'
     ? buildDumpallCommand(spec, node, database, outputPath)
     : buildPgDumpCommand(spec, node, database, outputPath, toolMajor);
@@ -71,7 +84,7 @@ function buildPgDumpCommand(spec: BackupSpec, node: NodeSpec, database: string |
   for (const pattern of spec.excludeSchemas) args.push(`--exclude-schema=${pattern}`);
   for (const pattern of spec.includeTables) args.push(`--table=${pattern}`);
   for (const pattern of spec.excludeTables) args.push(`--exclude-table=${pattern}`);
-  args.push('--no-password', `--file=${output}`);
+  args.push('--no-password', ...fileArg(output));
   return { tool: 'pg_dump', args, env: libpqEnv(node, database), output };
 }
 
@@ -93,7 +106,7 @@ function buildDumpallCommand(spec: BackupSpec, node: NodeSpec, database: string 
     // '='; handing it a connection string we quote ourselves makes any name, even "host=x", mean itself.
     `--database=${conninfoDbname(maintenance)}`,
     '--no-password',
-    `--file=${output}`,
+    ...fileArg(output),
   ];
   return { tool: 'pg_dumpall', args, env: libpqEnv(node, maintenance), output };
 }
