@@ -24,3 +24,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   }
   return pino(base, destination({ dest: 2, sync: true }));
 }
+
+/** For internal dry runs whose findings are reported as data, not logged. */
+export const silentLogger: Logger = pino({ level: 'silent' });

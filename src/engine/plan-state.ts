@@ -5,7 +5,10 @@ import type { Catalog, CatalogSnapshot } from '../adapters/catalog/catalog.js';
 import { createScheduleTarget, defaultPathEnv, type ScheduleTarget } from '../adapters/schedule/index.js';
 import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
 import { makePlan } from '../core/plan/make-plan.js';
-import type { Plan, PlanOptions } from '../core/plan/types.js';
+import type { Plan, PlanOptions, RetentionPreview } from '../core/plan/types.js';
+import { projectObjects } from '../core/plan/project.js';
+import { pruneServer } from '../jobs/prune.js';
+import { silentLogger } from '../adapters/logger.js';
 import { selectServer } from '../core/select-server.js';
 import type { LineOptions } from '../core/schedule/render.js';
 import type { Settings } from './settings.js';
@@ -45,7 +48,25 @@ export async function planAgainstState(
     observed,
     line: lineOptionsOf(settings, serverSpec),
   }, options);
+  plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
   return { plan, snapshot, target };
+}
+
+/** A dry-run retention pass against the catalog as the plan would leave it, summarised per group. */
+async function previewRetention(settings: Settings, catalog: Catalog, plan: Plan, objects: CatalogSnapshot['objects'], serverSpec: BackupServerSpec): Promise<RetentionPreview[]> {
+  const outcome = await pruneServer(catalog.runs, silentLogger, {
+    server: plan.server!, serverSpec, stateDir: settings.stateDir, objects: projectObjects(objects, plan.objectActions),
+    dryRun: true, forceRemoved: false, now: Date.now(),
+  });
+  const groups = new Map<string, RetentionPreview>();
+  for (const d of outcome.decisions) {
+    const key = `${d.definition}\u0000${d.database ?? ''}`;
+    const group = groups.get(key) ?? { definition: d.definition, database: d.database, kept: 0, expiring: 0 };
+    if (d.keep) group.kept++;
+    else group.expiring++;
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => (a.definition < b.definition ? -1 : a.definition > b.definition ? 1 : (a.database ?? '') < (b.database ?? '') ? -1 : 1));
 }
 
 export function lineOptionsOf(settings: Settings, server: BackupServerSpec): LineOptions {

@@ -336,6 +336,10 @@ describe('retention', () => {
     const before = await runs('often');
     expect(before).toHaveLength(4);
 
+    // The plan shows what retention will do, so a retention change is visible in review.
+    const plan = await cli('plan');
+    expect(plan.stdout).toContain('often second: 2 of 4 backup(s) would expire');
+
     const dry = await cli('prune', '--dry-run');
     expect(dry.exitCode, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/2 kept, 2 would expire \(dry run\)/);

@@ -48,6 +48,13 @@ export interface PlanOptions {
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = { prune: false, allowMassDelete: false, massDeleteShare: 0.25 };
 
+export interface RetentionPreview {
+  definition: string;
+  database: string | null;
+  kept: number;
+  expiring: number;
+}
+
 export interface PlanSummary {
   create: number;
   update: number;
@@ -82,6 +89,11 @@ export interface Plan {
   scheduleActions: ScheduleAction[];
   /** Set when the plan must not be applied as it is (mass deletion without consent). */
   refusal?: { code: string; message: string };
+  /**
+   * What `pgbackops prune` would expire on this server once the plan is applied (retention changes show
+   * their effect in review). Informational: prune, not apply, removes backups.
+   */
+  retentionPreview?: RetentionPreview[];
   options: PlanOptions;
   summary: PlanSummary;
 }

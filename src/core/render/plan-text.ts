@@ -24,6 +24,11 @@ export function renderPlanText(plan: Plan, style: Style): string {
   } else if (plan.serverNote) {
     out.push('', style.dim(`Schedule: ${plan.serverNote}`));
   }
+  const expiring = (plan.retentionPreview ?? []).filter((r) => r.expiring > 0);
+  if (expiring.length > 0) {
+    out.push('', `Retention on ${plan.server} after this plan (\`pgbackops prune\` removes these; apply does not):`);
+    for (const r of expiring) out.push(style.remove(`  - ${r.definition} ${r.database ?? '(cluster)'}: ${r.expiring} of ${r.kept + r.expiring} backup(s) would expire`));
+  }
   out.push('', summaryLine(plan, style));
   return out.join('\n') + '\n';
 }
