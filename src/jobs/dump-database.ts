@@ -1,0 +1,150 @@
+// Dumping one database (or the cluster) of a definition: pg_dump / pg_dumpall into a temporary directory,
+// roles and database settings captured alongside, run.log and manifest.json with sha256 of every file,
+// then renamed to its final timestamped directory. A failure leaves its log and no half dump.
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+import { captureGlobals } from '../adapters/postgres/capture-globals.js';
+import { nodeClientConfig, toolProcessEnv } from '../adapters/postgres/node-connection.js';
+import { findTool, serverMajor } from '../adapters/postgres/tools.js';
+import { digestTree } from '../adapters/fs/file-digest.js';
+import { writeHashed } from '../adapters/fs/hashed-write.js';
+import { classifyFailure } from '../core/dump/classify-failure.js';
+import { STDOUT, buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
+import { runDirectoryName, type RunRecord } from '../core/runs/run-record.js';
+import { approximateMilliseconds, parseDuration } from '../core/time/duration.js';
+import { TEMP_PREFIX, databaseDirName, definitionRoot, dumpFileName, finalDirectory } from './backup-layout.js';
+import { baseRecord, type RunRequest } from './run-request.js';
+
+export async function dumpDatabase(request: RunRequest, database: string | null): Promise<RunRecord> {
+  const { definition: def, logger } = request;
+  const startedAt = request.now?.() ?? new Date();
+  const record = baseRecord(request, database, startedAt);
+  await request.recorder.record(record);
+  request.onProgress?.({ kind: 'start', database });
+
+  const parent = join(definitionRoot(request), databaseDirName(database));
+  const temp = join(parent, `${TEMP_PREFIX}${record.id}`);
+  const log: string[] = [`run ${record.id} of ${def.name} (${def.backup.type}) on node ${def.node.name}, database ${database ?? '(cluster)'}`, `started ${record.startedAt}`];
+  const started = process.hrtime.bigint();
+  try {
+    await mkdir(temp, { recursive: true, mode: 0o700 });
+    const connectDb = database ?? def.node.maintenanceDatabase;
+    const server = await withClient(nodeClientConfig(def.node, connectDb), serverMajor);
+    record.serverVersion = server.version;
+    const toolName = def.backup.type === 'cluster' ? 'pg_dumpall' : 'pg_dump';
+    const tool = await findTool(toolName, server.major, request.serverSpec.pgBinDirs);
+    record.pgDumpVersion = tool.version;
+    log.push(`server ${server.version}; using ${tool.path} (${tool.version})`);
+
+    const output = join(temp, dumpFileName(def));
+    // A single-file dump goes through this process on its way to disk so its sha256 is computed as it is
+    // written, not in a second pass over the file. Directory-format dumps are many files: hashed after.
+    const streamed = def.backup.format !== 'directory' || def.backup.type === 'cluster';
+    const command = buildDumpCommand(def.backup, def.node, database, streamed ? STDOUT : output, tool.major);
+    log.push(`argv: ${redactArgv(command).join(' ')}${streamed ? ` (stdout written to ${dumpFileName(def)})` : ''}`);
+    const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
+    const timeoutMs = timeout ? approximateMilliseconds(timeout) : undefined;
+    const progress = request.onProgress ? watchBytes(temp, (bytes) => request.onProgress?.({ kind: 'bytes', database, bytes })) : null;
+    // Roles and database settings are captured on their own connection while pg_dump runs, so their cost
+    // hides behind the dump's.
+    const globals = database === null ? null : captureGlobals(def.node, database);
+    globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
+    const child = execa(tool.path, command.args, {
+      // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
+      // shell must not change how the node is reached, and English messages keep failures classifiable.
+      env: toolProcessEnv(command.env),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      stdout: streamed ? 'pipe' : 'ignore',
+      buffer: { stdout: false, stderr: true },
+      ...(timeoutMs ? { timeout: timeoutMs, killSignal: 'SIGTERM' as const } : {}),
+    });
+    const written = streamed ? writeHashed(child.stdout!, output) : null;
+    written?.catch(() => undefined); // a failed dump is reported from the exit status below
+    const result = await child.finally(() => progress?.stop());
+    if (result.stderr) log.push(`${toolName} output:\n${result.stderr}`);
+    if (result.exitCode !== 0 || result.timedOut || result.signal) {
+      const failure = classifyFailure({ exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderr: String(result.stderr ?? ''), timedOut: Boolean(result.timedOut) });
+      throw Object.assign(new Error(failure.detail), { failure });
+    }
+    const knownDigests = new Map<string, { bytes: number; sha256: string }>();
+    if (written) knownDigests.set(dumpFileName(def), await written);
+
+    if (globals) {
+      const captured = await globals;
+      await writeFile(join(temp, 'roles.sql'), captured.rolesSql, { mode: 0o600 });
+      await writeFile(join(temp, 'database.sql'), captured.databaseSql, { mode: 0o600 });
+      // The same capture as data: restore re-renders database.sql under another name from it.
+      const globalsJson = { serverVersion: captured.serverVersion, database: captured.database, roleDetails: captured.roleDetails, passwordsCaptured: captured.passwordsCaptured };
+      await writeFile(join(temp, 'globals.json'), JSON.stringify(globalsJson, null, 2) + '\n', { mode: 0o600 });
+      log.push(`captured ${captured.roles.length} role(s): ${captured.roles.join(', ')}${captured.passwordsCaptured ? '' : ' (password hashes not readable by this user)'}`);
+    }
+
+    const finishedAt = request.now?.() ?? new Date();
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+    log.push(`finished ${finishedAt.toISOString()} in ${(durationMs / 1000).toFixed(1)} s`);
+    await writeFile(join(temp, 'run.log'), log.join('\n') + '\n', { mode: 0o600 });
+    const files = await digestTree(temp, knownDigests);
+    const manifest = {
+      formatVersion: 1, runId: record.id, definition: def.name, node: def.node.name, database, type: def.backup.type,
+      format: def.backup.format, startedAt: record.startedAt, finishedAt: finishedAt.toISOString(), durationMs: Math.round(durationMs),
+      pgDumpVersion: tool.version, serverVersion: server.version, argv: redactArgv(command), files,
+    };
+    await writeFile(join(temp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
+    const final = await finalDirectory(parent, startedAt);
+    await rename(temp, final);
+
+    Object.assign(record, {
+      status: 'succeeded', finishedAt: finishedAt.toISOString(), directory: final,
+      bytes: files.reduce((n, f) => n + f.bytes, 0), files, log: log.join('\n'),
+    });
+  } catch (err) {
+    const failure = (err as { failure?: { reason: string; detail: string } }).failure
+      ?? classifyFailure({ exitCode: null, signal: null, stderr: (err as Error).message, timedOut: false });
+    log.push(`failed: ${failure.reason}: ${failure.detail}`);
+    logger.error({ definition: def.name, database, reason: failure.reason }, failure.detail);
+    // A failed run keeps its log (next to where the backup would have been) and no half dump.
+    await rm(temp, { recursive: true, force: true });
+    const failedLog = join(parent, `failed-${runDirectoryName(startedAt)}-${record.id.slice(0, 8)}.log`);
+    const logWritten = await mkdir(parent, { recursive: true, mode: 0o700 })
+      .then(() => writeFile(failedLog, log.join('\n') + '\n', { mode: 0o600 }))
+      .then(() => true, () => false);
+    Object.assign(record, {
+      // For a failed run, `directory` is its log file: what retention removes after keepFailedFor.
+      directory: logWritten ? failedLog : null,
+      status: 'failed', finishedAt: (request.now?.() ?? new Date()).toISOString(),
+      failureReason: failure.reason, failureDetail: failure.detail, log: log.join('\n'),
+    });
+  }
+  await request.recorder.record(record);
+  return record;
+}
+
+async function withClient<T>(config: pg.ClientConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Polls the size of the temporary directory once a second, for progress on a TTY. */
+function watchBytes(dir: string, report: (bytes: number) => void): { stop(): void } {
+  const timer = setInterval(() => {
+    digestSize(dir).then(report, () => undefined);
+  }, 1000);
+  return { stop: () => clearInterval(timer) };
+}
+
+async function digestSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath ?? dir, entry.name))).size;
+  }
+  return total;
+}

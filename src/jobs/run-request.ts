@@ -1,0 +1,59 @@
+// What a run of one definition is given, what it reports, and the record every run starts from.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../adapters/logger.js';
+import type { BackupServerSpec } from '../core/model.js';
+import type { RunRecord } from '../core/runs/run-record.js';
+import type { CachedDefinition } from '../engine/definition-cache.js';
+import type { RunRecorder } from './run-recorder.js';
+
+export interface RunRequest {
+  stateDir: string;
+  server: string;
+  serverSpec: BackupServerSpec;
+  definition: CachedDefinition;
+  /** Only this database (must be one the definition covers, or any database for `databases: all`). */
+  database?: string;
+  recorder: RunRecorder;
+  logger: Logger;
+  /** Called as work progresses (for a TTY progress line). */
+  onProgress?: (event: RunProgress) => void;
+  now?: () => Date;
+}
+
+export type RunProgress =
+  | { kind: 'start'; database: string | null }
+  | { kind: 'bytes'; database: string | null; bytes: number }
+  | { kind: 'done'; record: RunRecord };
+
+export interface RunOutcome {
+  records: RunRecord[];
+  /** Where the records went. */
+  recordedIn: 'catalog' | 'spool';
+}
+
+/** A fresh `running` record of this definition for one database (null: the cluster). */
+export function baseRecord(request: RunRequest, database: string | null, startedAt: Date): RunRecord {
+  const { definition: def } = request;
+  return {
+    id: randomUUID(),
+    definition: def.name,
+    node: def.node.name,
+    backupServer: request.server,
+    database,
+    status: 'running',
+    startedAt: startedAt.toISOString(),
+    finishedAt: null,
+    directory: null,
+    bytes: null,
+    files: null,
+    pgDumpVersion: null,
+    serverVersion: null,
+    failureReason: null,
+    failureDetail: null,
+    log: null,
+    retention: def.retention,
+    timezone: def.backup.timezone,
+    backupType: def.backup.type,
+    format: def.backup.format,
+  };
+}
