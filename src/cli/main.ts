@@ -1,16 +1,11 @@
-// The pgbackops command line: global flags, one module per command, errors turned into exit codes.
+// The pgbackops command line: global flags, one module per command (loaded on demand), errors turned
+// into exit codes.
 import { Command, CommanderError } from 'commander';
-import { registerApply } from './commands/apply.js';
-import { registerCatalog } from './commands/catalog.js';
-import { registerMaintain } from './commands/maintain.js';
-import { registerRun } from './commands/run.js';
-import { registerPlan } from './commands/plan.js';
-import { registerSchema } from './commands/schema.js';
-import { registerValidate } from './commands/validate.js';
+import { registerCommands } from './command-registry.js';
 import { CliError } from './output.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(): Command {
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('pgbackops')
     .description('GitOps for scheduled PostgreSQL backups: YAML -> plan -> catalog and cron')
     .version(VERSION, '-V, --version')
@@ -23,18 +18,12 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'log at info level')
     .showHelpAfterError()
     .enablePositionalOptions(false);
-  registerValidate(program);
-  registerPlan(program);
-  registerApply(program);
-  registerSchema(program);
-  registerCatalog(program);
-  registerRun(program);
-  registerMaintain(program);
+  await registerCommands(program, args);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   program.exitOverride();
   try {
     await program.parseAsync(argv);
@@ -42,7 +31,6 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = exitCodeOf(err);
   }
 }
-
 function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) {
     // --help and --version end here too, with exit code 0.

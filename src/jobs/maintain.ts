@@ -28,7 +28,7 @@ export interface MaintainOutcome {
 
 export async function maintainServer(catalog: Catalog, logger: Logger, request: MaintainRequest): Promise<MaintainOutcome> {
   const housekeeping = !request.dryRun && !request.pruneOnly;
-  const spool = !housekeeping ? { ingested: 0, quarantined: 0, remaining: 0 } : await ingestSpool(request.stateDir, catalog.runs, logger);
+  const spool = !housekeeping ? { ingested: 0, quarantined: 0, remaining: 0 } : await ingestSpool(request.stateDir, catalog.runs, logger, catalog.restores);
   const snapshot = await catalog.readSnapshot();
   const serverSpec = snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === request.server)?.spec as BackupServerSpec | undefined;
   const abandoned: string[] = [];

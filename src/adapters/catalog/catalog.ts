@@ -8,6 +8,8 @@ import { withApplyLock } from './apply-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
 import { CatalogIntegrityError, StaleCatalogError } from './errors.js';
 import { withPoolClient } from './pool-client.js';
+import { ReportQueries } from './report-queries.js';
+import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
 import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
 
@@ -57,12 +59,18 @@ export class Catalog {
   private issued = 0;
   /** Backup run rows (jobs, spool ingestion, retention), on this catalog's connections. */
   readonly runs: RunStore;
+  /** Restore run rows (`pgbackops restore`, trial restores). */
+  readonly restores: RestoreStore;
+  /** Read-only queries of reports, restore and verify. */
+  readonly reports: ReportQueries;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly logger: Logger | undefined,
   ) {
     this.runs = new RunStore((fn) => this.withClient(fn));
+    this.restores = new RestoreStore((fn) => this.withClient(fn));
+    this.reports = new ReportQueries((fn) => this.withClient(fn));
   }
 
 

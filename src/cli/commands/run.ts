@@ -6,6 +6,7 @@ import { runDefinition } from '../../jobs/run-definition.js';
 import { contextOf } from '../context.js';
 import { printJson, printText, stdoutStyle } from '../output.js';
 import { createProgressLine } from '../progress.js';
+import { formatBytes } from '../../core/reports/format.js';
 
 export function registerRun(program: Command): void {
   program
@@ -71,15 +72,4 @@ function describeRecord(r: RunRecord): string {
 
 function seconds(r: RunRecord): string {
   return r.finishedAt ? ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '?';
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

@@ -1,0 +1,60 @@
+// pgbackops backups: the catalog's backups, newest first, filtered.
+import type { Command } from 'commander';
+import type { BackupRow } from '../../adapters/catalog/report-queries.js';
+import { backupReportItems, renderBackupsText, type BackupReportRow } from '../../core/reports/backups-report.js';
+import { withCatalog } from '../../engine/catalog-session.js';
+import { contextOf } from '../context.js';
+import { CliError, printJson, printText } from '../output.js';
+
+const STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'abandoned', 'expiring'];
+
+interface BackupsFlags {
+  node?: string;
+  definition?: string;
+  database?: string;
+  status?: string;
+  since?: string;
+  limit: string;
+}
+
+export function registerBackups(program: Command): void {
+  program
+    .command('backups')
+    .description('list backups from the catalog, newest first: id, definition, database, started, duration, size, status, expiry')
+    .option('--node <name>', 'only backups of this node')
+    .option('--definition <name>', 'only backups of this definition')
+    .option('--database <name>', 'only backups of this database')
+    .option('--status <status>', `only this status (${STATUSES.join(', ')})`)
+    .option('--since <time>', 'only backups started at or after this time (ISO 8601, e.g. 2026-11-01 or 2026-11-01T12:00Z)')
+    .option('--limit <n>', 'at most this many', '200')
+    .option('--json', 'print the backups as JSON')
+    .action(async (opts: BackupsFlags, command: Command) => {
+      const ctx = contextOf(command);
+      if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}`, 2);
+      const since = opts.since === undefined ? undefined : parseTime(opts.since, '--since');
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer', 2);
+      const rows = await withCatalog(ctx.settings, ctx.logger, (catalog) => catalog.reports.listBackups({
+        ...(opts.node ? { node: opts.node } : {}), ...(opts.definition ? { definition: opts.definition } : {}),
+        ...(opts.database !== undefined ? { database: opts.database } : {}), ...(opts.status ? { status: opts.status } : {}),
+        ...(since ? { since } : {}), limit,
+      }));
+      const items = backupReportItems(rows.map(reportRow));
+      if (ctx.json) printJson({ backups: items });
+      else printText(renderBackupsText(items));
+    });
+}
+
+export function reportRow(r: BackupRow): BackupReportRow {
+  return {
+    id: r.id, definition: r.definition, node: r.node, database: r.database, backupType: r.backupType, format: r.format, status: r.status,
+    startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null, bytes: r.bytes, failureReason: r.failureReason,
+    retention: r.retention,
+  };
+}
+
+export function parseTime(text: string, flag: string): Date {
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) throw new CliError(`${flag} must be an ISO 8601 date or time, not ${JSON.stringify(text)}`, 2);
+  return new Date(ms);
+}

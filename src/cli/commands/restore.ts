@@ -1,0 +1,103 @@
+// pgbackops restore <backup-id> --to-node NODE: the plan first (all of it with --dry-run), then the restore.
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { AmbiguousBackupIdError, type BackupRow } from '../../adapters/catalog/report-queries.js';
+import type { Catalog } from '../../adapters/catalog/catalog.js';
+import { renderRestorePlan } from '../../core/restore/render-restore-plan.js';
+import type { RolesMode } from '../../core/restore/restore-plan.js';
+import { withCatalog } from '../../engine/catalog-session.js';
+import { restoreBackup, RestoreRefusedError } from '../../jobs/restore-backup.js';
+import { contextOf } from '../context.js';
+import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+
+interface RestoreFlags {
+  toNode: string;
+  database?: string;
+  renameExisting?: boolean;
+  roles: string;
+  jobs: string;
+  dryRun?: boolean;
+  yes?: boolean;
+}
+
+export function registerRestore(program: Command): void {
+  program
+    .command('restore')
+    .description('restore a backup (a database backup or a cluster dump) into a node; checks everything first and never drops existing data')
+    .argument('<backup-id>', 'backup run id (or a unique prefix of it, at least 4 characters)')
+    .requiredOption('--to-node <node>', 'the Node to restore into')
+    .option('--database <name>', 'restore the database under this name (database backups only)')
+    .option('--rename-existing', 'rename an existing database of the same name to <name>_<YYYYMMDDHHMMSS> first (never dropped)')
+    .option('--roles <mode>', 'create: refuse when a needed role already exists; reuse: use existing roles as they are', 'create')
+    .option('--jobs <n>', 'parallel pg_restore jobs (custom and directory archives)', '1')
+    .option('--dry-run', 'print the plan and the checks; change nothing')
+    .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
+    .option('--json', 'print the plan and outcome as JSON')
+    .action(async (backupId: string, opts: RestoreFlags, command: Command) => {
+      const ctx = contextOf(command);
+      const roles = parseRoles(opts.roles);
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`, 2);
+      const interactive = !opts.yes && !opts.dryRun;
+      if (interactive && (!process.stdin.isTTY || ctx.json)) {
+        throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)', 2);
+      }
+      const style = stdoutStyle();
+      const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
+        const backup = await resolveBackup(catalog, backupId);
+        try {
+          return await restoreBackup(catalog, {
+            backup, targetNode: opts.toNode, dryRun: Boolean(opts.dryRun), purpose: 'restore',
+            options: { ...(opts.database !== undefined ? { targetDatabase: opts.database } : {}), renameExisting: Boolean(opts.renameExisting), roles, jobs },
+            stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
+            ...(interactive ? { confirm: (plan) => confirm(renderRestorePlan(plan, style)) } : {}),
+          });
+        } catch (err) {
+          if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, 'E_RESTORE_REFUSED');
+          throw err;
+        }
+      });
+      const { plan, record } = outcome;
+      if (ctx.json) {
+        printJson({ dry_run: Boolean(opts.dryRun), plan, restore: record, recorded_in: outcome.recordedIn });
+      } else {
+        if (!interactive) printText(renderRestorePlan(plan, style));
+        if (record) {
+          printText(record.status === 'succeeded'
+            ? style.add(`Restore ${record.id} succeeded.`)
+            : style.remove(`Restore ${record.id} failed: ${record.failureReason}`));
+          if (record.status === 'failed' && record.log) printText(record.log.split('\n').filter((l) => /^(dropped|renamed .* back|could not)/.test(l)).join('\n'));
+          if (outcome.recordedIn === 'spool') printText(style.warn('The catalog was unreachable: the restore is recorded in the local spool; `pgbackops maintain` ingests it.'));
+        } else if (!opts.dryRun && plan.refusals.length === 0) {
+          printText('Restore cancelled; nothing was changed.');
+        }
+      }
+      process.exitCode = plan.refusals.length > 0 || record?.status === 'failed' ? 1 : 0;
+    });
+}
+
+export async function resolveBackup(catalog: Catalog, id: string): Promise<BackupRow> {
+  try {
+    const row = await catalog.reports.findBackup(id);
+    if (!row) throw new CliError(`no backup with id ${JSON.stringify(id)} in the catalog (see \`pgbackops backups\`)`, 1, 'E_BACKUP_NOT_FOUND');
+    return row;
+  } catch (err) {
+    if (err instanceof AmbiguousBackupIdError) throw new CliError(err.message, 2, 'E_BACKUP_AMBIGUOUS');
+    throw err;
+  }
+}
+
+function parseRoles(value: string): RolesMode {
+  if (value === 'create' || value === 'reuse') return value;
+  throw new CliError(`--roles must be create or reuse, not ${JSON.stringify(value)}`, 2);
+}
+
+async function confirm(planText: string): Promise<boolean> {
+  process.stdout.write(planText + '\nRestore now? Only "yes" is accepted: ');
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+  try {
+    return (await rl.question('')).trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}

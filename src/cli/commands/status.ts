@@ -1,0 +1,62 @@
+// pgbackops status: per definition health, last success and failure, next run, bytes kept; per node, the
+// databases without a backup definition (each running node is asked, with a short timeout).
+import type { Command } from 'commander';
+import { listDatabases } from '../../adapters/postgres/capture-globals.js';
+import type { BackupSpec, NodeSpec } from '../../core/model.js';
+import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
+import { withCatalog } from '../../engine/catalog-session.js';
+import { contextOf } from '../context.js';
+import { printJson, printText } from '../output.js';
+import { parseTime } from './backups.js';
+
+/** How long `status` waits for a node to list its databases before calling it unreachable. */
+const NODE_TIMEOUT_MS = 5_000;
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('health of every backup definition (Healthy, Late, Failing, Never run) and databases without a backup definition')
+    .option('--no-nodes', 'do not connect to the nodes (skip the databases-without-definition check)')
+    .option('--now <time>', 'evaluate as of this time instead of the clock (ISO 8601), for reproducible reports')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { nodes: boolean; now?: string }, command: Command) => {
+      const ctx = contextOf(command);
+      const now = opts.now === undefined ? Date.now() : parseTime(opts.now, '--now').getTime();
+      const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
+        const snapshot = await catalog.readSnapshot();
+        const definitions = snapshot.objects.filter((o) => o.kind === 'Backup').map((o) => ({ name: o.name, spec: o.spec as BackupSpec }));
+        const nodes = snapshot.objects.filter((o) => o.kind === 'Node').map((o) => ({ name: o.name, spec: o.spec as NodeSpec }));
+        const { runs, bytesKept } = await catalog.reports.recentRuns(definitions.map((d) => d.name));
+        const byDefinition: Record<string, StatusRun[]> = {};
+        for (const r of runs) {
+          (byDefinition[r.definition] ??= []).push({
+            database: r.database, status: r.status, startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null,
+            failureReason: r.failureReason, failureDetail: r.failureDetail,
+          });
+        }
+        const nodeDatabases = opts.nodes ? await askNodes(nodes) : {};
+        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, now });
+      });
+      if (ctx.json) printJson({ ...report });
+      else printText(renderStatusText(report));
+    });
+}
+
+/** Every running node at once, each with a timeout: one unreachable node must not hold up the report. */
+async function askNodes(nodes: Array<{ name: string; spec: NodeSpec }>): Promise<Record<string, { databases: string[] } | { error: string }>> {
+  const running = nodes.filter((n) => n.spec.status === 'running');
+  const answers = await Promise.all(running.map(async (n) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${NODE_TIMEOUT_MS / 1000} s`)), NODE_TIMEOUT_MS);
+    });
+    try {
+      return [n.name, { databases: await Promise.race([listDatabases(n.spec), timeout]) }] as const;
+    } catch (err) {
+      return [n.name, { error: (err as Error).message.split('\n')[0] ?? 'unreachable' }] as const;
+    } finally {
+      clearTimeout(timer);
+    }
+  }));
+  return Object.fromEntries(answers);
+}

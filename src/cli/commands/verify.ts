@@ -1,0 +1,82 @@
+// pgbackops verify <backup-id> | --latest DEFINITION: checksums, pg_restore --list, and optionally a trial
+// restore into a scratch database that is dropped afterwards.
+import type { Command } from 'commander';
+import { withCatalog } from '../../engine/catalog-session.js';
+import { verifyBackup, type VerifyOutcome } from '../../jobs/verify-backup.js';
+import { contextOf } from '../context.js';
+import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+import { resolveBackup } from './restore.js';
+
+interface VerifyFlags {
+  latest?: string;
+  database?: string;
+  restore?: boolean;
+  toNode?: string;
+  jobs: string;
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('check that a backup is restorable: manifest checksums, pg_restore --list, and with --restore a trial restore')
+    .argument('[backup-id]', 'backup run id (or a unique prefix of it)')
+    .option('--latest <definition>', 'the newest succeeded backup of this definition instead of an id')
+    .option('--database <name>', 'with --latest: of this database')
+    .option('--restore', 'also restore it into a scratch database on --to-node, dropped afterwards (recorded as a trial restore)')
+    .option('--to-node <node>', 'the Node for the trial restore')
+    .option('--jobs <n>', 'parallel pg_restore jobs for the trial restore', '1')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (backupId: string | undefined, opts: VerifyFlags, command: Command) => {
+      const ctx = contextOf(command);
+      if ((backupId === undefined) === (opts.latest === undefined)) throw new CliError('give a backup id or --latest DEFINITION (one of them)', 2);
+      if (opts.restore && !opts.toNode) throw new CliError('--restore needs --to-node NODE (where the scratch database is created)', 2);
+      if (!opts.restore && opts.toNode) throw new CliError('--to-node is for --restore', 2);
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`, 2);
+      const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
+        const row = backupId !== undefined
+          ? await resolveBackup(catalog, backupId)
+          : await catalog.reports.latestSucceeded(opts.latest!, opts.database);
+        if (!row) throw new CliError(`definition ${opts.latest} has no succeeded backup${opts.database ? ` of database ${JSON.stringify(opts.database)}` : ''}`, 1, 'E_BACKUP_NOT_FOUND');
+        return verifyBackup(catalog, row, {
+          ...(opts.restore ? { trialNode: opts.toNode! } : {}), jobs,
+          stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
+        });
+      });
+      if (ctx.json) {
+        printJson({
+          backup_id: outcome.backupId, ok: outcome.ok, files: outcome.files, archive: outcome.archive,
+          trial: outcome.trial && {
+            scratch_database: outcome.trial.scratchDatabase, duration_ms: outcome.trial.durationMs, problem: outcome.trial.problem,
+            restore: outcome.trial.outcome?.record ?? null, refusals: outcome.trial.outcome?.plan.refusals ?? [],
+          },
+        });
+      } else {
+        printText(renderVerify(outcome));
+      }
+      process.exitCode = outcome.ok ? 0 : 1;
+    });
+}
+
+function renderVerify(o: VerifyOutcome): string {
+  const style = stdoutStyle();
+  const ok = (s: string) => `${style.add('ok  ')} ${s}`;
+  const fail = (s: string) => `${style.remove('FAIL')} ${s}`;
+  const lines = [style.bold(`Verify backup ${o.backupId}`)];
+  lines.push(o.files.problems.length === 0 ? ok(`checksums: ${o.files.checked} file(s) match the manifest`) : fail(`checksums: ${o.files.problems.join('; ')}`));
+  if (o.files.problems.length === 0) {
+    if (o.archive.checked) lines.push(o.archive.problem === null ? ok(`archive: pg_restore --list read ${o.archive.entries} entries`) : fail(`archive: ${o.archive.problem}`));
+    else if (o.archive.note) lines.push(`     archive: ${o.archive.note}`);
+  }
+  if (o.trial) {
+    const seconds = o.trial.durationMs === null ? '' : ` in ${(o.trial.durationMs / 1000).toFixed(1)} s`;
+    const refusals = o.trial.outcome?.plan.refusals ?? [];
+    if (o.trial.problem === null) {
+      lines.push(ok(`trial restore into ${JSON.stringify(o.trial.scratchDatabase)} on ${o.trial.outcome!.plan.targetNode}${seconds}; scratch database dropped (restore ${o.trial.outcome!.record!.id})`));
+    } else {
+      lines.push(fail(`trial restore${seconds}: ${refusals.length > 0 ? refusals.join('; ') : o.trial.problem}`));
+    }
+  }
+  lines.push(o.ok ? style.add('Verified.') : style.remove('Verification failed.'));
+  return lines.join('\n');
+}

@@ -1,0 +1,121 @@
+// Health of one backup definition, for `pgbackops status`, the daemon's /status and alerts. Pure: runs and
+// the time are passed in.
+//
+// Healthy     its last expected run (the last time its cron expression fired, in its timezone) happened
+//             and the latest finished run succeeded.
+// Failing     the latest finished run failed (or was abandoned by a dead process).
+// Late        a run was due and none started since (after a grace period for cron's start delay).
+// Never run   no run is recorded at all (and none was due yet, or it is new).
+// Unscheduled the definition is disabled or its node is stopped: nothing is expected of it.
+import { Cron } from 'croner';
+
+export type HealthState = 'Healthy' | 'Late' | 'Failing' | 'Never run' | 'Unscheduled';
+
+export interface HealthDefinition {
+  name: string;
+  /** Five cron fields, H resolved. */
+  schedule: string;
+  timezone: string;
+  scheduled: boolean;
+}
+
+/** What the catalog knows about a definition's runs (all epoch milliseconds, null when none). */
+export interface RunSummary {
+  lastStartedAt: number | null;
+  /** Status of the run that started last: running, succeeded, failed, skipped, abandoned, expiring. */
+  lastStatus: string | null;
+  lastSuccessAt: number | null;
+  lastFailureAt: number | null;
+  /** Status of the latest run that finished with a verdict (succeeded or failed/abandoned). */
+  lastVerdict: 'succeeded' | 'failed' | null;
+}
+
+export interface DefinitionHealth {
+  name: string;
+  state: HealthState;
+  /** When the schedule last fired (ISO), null if never within a year. */
+  lastExpectedRun: string | null;
+  reason: string;
+}
+
+/** One run as summariseRuns reads it. */
+export interface HealthRun {
+  status: string;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+/** A run may start this long after its cron minute and still count as that run. */
+export const START_GRACE_MS = 5 * 60_000;
+// Looking back for the last expected run: widening windows keep frequent schedules cheap.
+const LOOKBACK_WINDOWS_MS = [3_600_000, 86_400_000, 8 * 86_400_000, 32 * 86_400_000, 367 * 86_400_000];
+
+export function definitionHealth(def: HealthDefinition, runs: RunSummary | undefined, now: number): DefinitionHealth {
+  const lastExpected = lastExpectedRun(def.schedule, def.timezone, now);
+  const base = { name: def.name, lastExpectedRun: lastExpected === null ? null : new Date(lastExpected).toISOString() };
+  if (!def.scheduled) return { ...base, state: 'Unscheduled', reason: 'disabled, or its node is stopped' };
+  if (!runs || runs.lastStartedAt === null) {
+    return { ...base, state: 'Never run', reason: lastExpected === null ? 'no run due yet' : `no run recorded; one was due at ${base.lastExpectedRun}` };
+  }
+  if (runs.lastVerdict === 'failed') return { ...base, state: 'Failing', reason: 'the latest finished run failed' };
+  if (lastExpected !== null && now - lastExpected > START_GRACE_MS && runs.lastStartedAt < lastExpected - START_GRACE_MS) {
+    return { ...base, state: 'Late', reason: `the run due at ${base.lastExpectedRun} has not started` };
+  }
+  if (runs.lastVerdict === 'succeeded') return { ...base, state: 'Healthy', reason: 'the last expected run happened and succeeded' };
+  return { ...base, state: 'Never run', reason: 'no run has finished yet' };
+}
+
+/**
+ * The RunSummary of a definition's runs (any order), counted the way the daemon's grouped query does:
+ * succeeded and expiring runs are successes, failed and abandoned ones failures, by finish time.
+ */
+export function summariseRuns(runs: readonly HealthRun[]): RunSummary {
+  const summary: RunSummary = { lastStartedAt: null, lastStatus: null, lastSuccessAt: null, lastFailureAt: null, lastVerdict: null };
+  let verdictAt = -Infinity;
+  for (const r of runs) {
+    if (summary.lastStartedAt === null || r.startedAt > summary.lastStartedAt) {
+      summary.lastStartedAt = r.startedAt;
+      summary.lastStatus = r.status;
+    }
+    if (r.finishedAt === null) continue;
+    const success = r.status === 'succeeded' || r.status === 'expiring';
+    const failure = r.status === 'failed' || r.status === 'abandoned';
+    if (success && (summary.lastSuccessAt === null || r.finishedAt > summary.lastSuccessAt)) summary.lastSuccessAt = r.finishedAt;
+    if (failure && (summary.lastFailureAt === null || r.finishedAt > summary.lastFailureAt)) summary.lastFailureAt = r.finishedAt;
+    if ((success || failure) && r.finishedAt > verdictAt) {
+      verdictAt = r.finishedAt;
+      summary.lastVerdict = success ? 'succeeded' : 'failed';
+    }
+  }
+  return summary;
+}
+
+/** The last time at or before `now` the cron expression fired in `timezone`, or null within a year. */
+export function lastExpectedRun(schedule: string, timezone: string, now: number): number | null {
+  const cron = new Cron(schedule, { timezone, paused: true, legacyMode: true });
+  try {
+    for (const window of LOOKBACK_WINDOWS_MS) {
+      let last: number | null = null;
+      let cursor: Date | null = new Date(now - window);
+      for (;;) {
+        cursor = cron.nextRun(cursor);
+        if (!cursor || cursor.getTime() > now) break;
+        last = cursor.getTime();
+      }
+      if (last !== null) return last;
+    }
+    return null;
+  } finally {
+    cron.stop();
+  }
+}
+
+/** The next time after `now` the cron expression fires in `timezone` (null: never). */
+export function nextExpectedRun(schedule: string, timezone: string, now: number): number | null {
+  const cron = new Cron(schedule, { timezone, paused: true, legacyMode: true });
+  try {
+    return cron.nextRun(new Date(now))?.getTime() ?? null;
+  } finally {
+    cron.stop();
+  }
+}

@@ -1,0 +1,52 @@
+// When a backup will expire under the retention recorded with it, when that can be known in advance. Pure.
+//
+// Retention keeps backups by count and calendar rules relative to newer backups (src/core/retention), so the
+// expiry of a successful backup kept by keepLast/keepDaily/... depends on backups not taken yet: unknown,
+// reported as null. What is computable:
+// - a failed run's log expires keepFailedFor after it started;
+// - a successful backup under a policy of keepWithin alone expires keepWithin after it started, at the
+//   earliest (keepWithin counts back from the newest backup: later if backups stop);
+// - an expiring run is being removed now.
+import type { RetentionSpec } from '../model.js';
+import { DEFAULT_KEEP_FAILED_FOR } from '../retention/select.js';
+import { parseDuration, type Duration } from '../time/duration.js';
+
+export interface ExpiryInput {
+  status: string;
+  startedAt: number;
+  retention: RetentionSpec | null;
+}
+
+export type Expiry = { kind: 'at'; at: number; earliest: boolean } | { kind: 'now' } | { kind: 'unknown' };
+
+export function expiryOf(run: ExpiryInput): Expiry {
+  if (run.status === 'expiring') return { kind: 'now' };
+  const policy = run.retention;
+  if (!policy) return { kind: 'unknown' };
+  if (run.status === 'failed') {
+    const d = parseDuration(policy.keepFailedFor ?? DEFAULT_KEEP_FAILED_FOR);
+    return d === null ? { kind: 'unknown' } : { kind: 'at', at: after(run.startedAt, d), earliest: false };
+  }
+  if (run.status === 'succeeded') {
+    const countRules = [policy.keepLast, policy.keepDaily, policy.keepWeekly, policy.keepMonthly, policy.keepYearly].some((n) => (n ?? 0) > 0);
+    const within = policy.keepWithin ? parseDuration(policy.keepWithin) : null;
+    if (!countRules && within !== null) return { kind: 'at', at: after(run.startedAt, within), earliest: true };
+  }
+  return { kind: 'unknown' };
+}
+
+/**
+ * `d` after `epochMs`: the inverse of subtractDuration in core/time/duration.ts (which only goes back), with
+ * the same calendar rule: months move the date, clamped to the last day of the month (31 Jan + 1mo = 28 Feb).
+ */
+function after(epochMs: number, d: Duration): number {
+  const date = new Date(epochMs);
+  if (d.months > 0) {
+    const day = date.getUTCDate();
+    date.setUTCDate(1);
+    date.setUTCMonth(date.getUTCMonth() + d.months);
+    const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+    date.setUTCDate(Math.min(day, lastDay));
+  }
+  return date.getTime() + d.milliseconds;
+}

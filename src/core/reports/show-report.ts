@@ -1,0 +1,86 @@
+// `pgbackops show <backup-id>`: everything recorded about one backup, and how to restore it. Pure.
+import type { RunFile } from '../runs/run-record.js';
+import type { BackupReportItem } from './backups-report.js';
+import { formatBytes, formatDuration, formatTime } from './format.js';
+
+export interface ShowDetails {
+  backupServer: string;
+  directory: string | null;
+  files: RunFile[] | null;
+  pgDumpVersion: string | null;
+  serverVersion: string | null;
+  failureDetail: string | null;
+  log: string | null;
+  timezone: string | null;
+  restores: Array<{ id: string; purpose: string; targetNode: string; targetDatabase: string | null; status: string; startedAt: number; finishedAt: number | null }>;
+}
+
+export interface ShowReport {
+  backup: BackupReportItem & {
+    backup_server: string;
+    directory: string | null;
+    pg_dump_version: string | null;
+    server_version: string | null;
+    failure_detail: string | null;
+    timezone: string | null;
+    files: RunFile[];
+    log: string | null;
+  };
+  restore_command: string[] | null;
+  verify_command: string[];
+  restores: Array<{ id: string; purpose: string; target_node: string; target_database: string | null; status: string; started_at: string; duration_ms: number | null }>;
+}
+
+export function showReport(item: BackupReportItem, d: ShowDetails): ShowReport {
+  return {
+    backup: {
+      ...item, backup_server: d.backupServer, directory: d.directory, pg_dump_version: d.pgDumpVersion, server_version: d.serverVersion,
+      failure_detail: d.failureDetail, timezone: d.timezone, files: d.files ?? [], log: d.log,
+    },
+    restore_command: item.status === 'succeeded' ? ['pgbackops', 'restore', item.id, '--to-node', item.node] : null,
+    verify_command: ['pgbackops', 'verify', item.id],
+    restores: d.restores.map((r) => ({
+      id: r.id, purpose: r.purpose, target_node: r.targetNode, target_database: r.targetDatabase, status: r.status,
+      started_at: new Date(r.startedAt).toISOString(), duration_ms: r.finishedAt === null ? null : r.finishedAt - r.startedAt,
+    })),
+  };
+}
+
+export function renderShowText(r: ShowReport): string {
+  const b = r.backup;
+  const lines = [
+    `Backup ${b.id}`,
+    `  definition:  ${b.definition} (node ${b.node}, backup server ${b.backup_server})`,
+    `  database:    ${b.database === null ? '(cluster: every database and role, pg_dumpall)' : JSON.stringify(b.database)}`,
+    `  type:        ${b.type ?? '-'}, format ${b.format ?? '-'}`,
+    `  status:      ${b.status}${b.failure_reason ? ` (${b.failure_reason}${b.failure_detail ? `: ${b.failure_detail}` : ''})` : ''}`,
+    `  started:     ${formatTime(Date.parse(b.started_at))}${b.timezone ? ` (schedule timezone ${b.timezone})` : ''}`,
+    `  finished:    ${b.finished_at === null ? '-' : `${formatTime(Date.parse(b.finished_at))} after ${formatDuration(b.duration_ms)}`}`,
+    `  size:        ${formatBytes(b.bytes)}`,
+    `  expires:     ${b.expires_at === null ? 'not known in advance (kept by retention counts)' : b.expires_at === 'now' ? 'being expired now' : `${b.expires_at_earliest ? 'not before ' : ''}${formatTime(Date.parse(b.expires_at))}`}`,
+    `  directory:   ${b.directory ?? '-'}`,
+    `  versions:    pg_dump ${b.pg_dump_version ?? '-'}, server ${b.server_version ?? '-'}`,
+  ];
+  lines.push('', `Files (${b.files.length}):`);
+  for (const f of b.files) lines.push(`  ${f.sha256}  ${formatBytes(f.bytes).padStart(10)}  ${f.path}`);
+  lines.push('');
+  if (r.restore_command) {
+    lines.push('Restore with:', `  ${shellCommand(r.restore_command)} [--database NEW_NAME | --rename-existing] [--roles reuse] --dry-run`);
+  } else {
+    lines.push(`Not restorable: the backup is ${b.status}.`);
+  }
+  lines.push('Verify with:', `  ${shellCommand(r.verify_command)} [--restore --to-node NODE]`);
+  if (r.restores.length > 0) {
+    lines.push('', 'Restores of this backup:');
+    for (const x of r.restores) {
+      lines.push(`  ${formatTime(Date.parse(x.started_at))}  ${x.purpose === 'trial' ? 'trial' : 'restore'} to ${x.target_node}${x.target_database === null ? '' : `/${JSON.stringify(x.target_database)}`}: ${x.status} (${formatDuration(x.duration_ms)}), ${x.id}`);
+    }
+  }
+  if (b.log) lines.push('', 'Log:', ...b.log.split('\n').map((l) => `  ${l}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The words as a POSIX shell would need them typed: single-quoted when not plain. */
+export function shellCommand(words: readonly string[]): string {
+  return words.map((w) => (/^[A-Za-z0-9_./=:@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

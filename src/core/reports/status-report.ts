@@ -1,0 +1,150 @@
+// `pgbackops status`: per definition, its health (definition-health.ts), last success, last failure with
+// its reason, next run and bytes kept; per node, the databases no enabled definition backs up (PgBackMan's
+// show_databases_without_backup_definitions), or why the node could not be asked. Pure: all facts and the
+// clock come in.
+import type { BackupSpec, NodeSpec } from '../model.js';
+import { definitionHealth, nextExpectedRun, summariseRuns, type HealthState } from './definition-health.js';
+import { cellName, formatBytes, formatTime, renderTable } from './format.js';
+
+export interface StatusRun {
+  database: string | null;
+  status: string;
+  startedAt: number;
+  finishedAt: number | null;
+  failureReason: string | null;
+  failureDetail: string | null;
+}
+
+export interface StatusInput {
+  definitions: Array<{ name: string; spec: BackupSpec }>;
+  nodes: Array<{ name: string; spec: NodeSpec }>;
+  /** Runs by definition name (any order; recent ones suffice). */
+  runs: Record<string, StatusRun[]>;
+  bytesKept: Record<string, number>;
+  /** Databases of each running node that was asked, or why it could not be. */
+  nodeDatabases: Record<string, { databases: string[] } | { error: string }>;
+  now: number;
+}
+
+export interface DefinitionStatus {
+  name: string;
+  node: string;
+  state: HealthState;
+  reason: string;
+  schedule: string;
+  timezone: string;
+  last_success_at: string | null;
+  last_failure: { at: string; database: string | null; reason: string | null; detail: string | null } | null;
+  last_expected_run: string | null;
+  next_run: string | null;
+  bytes_kept: number;
+}
+
+export interface NodeStatus {
+  name: string;
+  status: 'running' | 'stopped';
+  reachable: boolean | null;
+  error: string | null;
+  databases_without_definition: string[];
+}
+
+export interface StatusReport {
+  now: string;
+  definitions: DefinitionStatus[];
+  nodes: NodeStatus[];
+}
+
+export function statusReport(input: StatusInput): StatusReport {
+  const nodeSpecs = new Map(input.nodes.map((n) => [n.name, n.spec]));
+  const definitions = [...input.definitions].sort((a, b) => compare(a.name, b.name)).map((d): DefinitionStatus => {
+    const runs = input.runs[d.name] ?? [];
+    const scheduled = d.spec.enabled && nodeSpecs.get(d.spec.node)?.status === 'running';
+    const summary = summariseRuns(runs);
+    const health = definitionHealth({ name: d.name, schedule: d.spec.resolvedSchedule, timezone: d.spec.timezone, scheduled }, summary, input.now);
+    const failure = latestFailure(runs);
+    const next = scheduled ? nextExpectedRun(d.spec.resolvedSchedule, d.spec.timezone, input.now) : null;
+    return {
+      name: d.name,
+      node: d.spec.node,
+      state: health.state,
+      reason: health.reason,
+      schedule: d.spec.resolvedSchedule,
+      timezone: d.spec.timezone,
+      last_success_at: summary.lastSuccessAt === null ? null : new Date(summary.lastSuccessAt).toISOString(),
+      last_failure: failure && {
+        at: new Date(failure.finishedAt ?? failure.startedAt).toISOString(), database: failure.database,
+        reason: failure.failureReason, detail: failure.failureDetail,
+      },
+      last_expected_run: health.lastExpectedRun,
+      next_run: next === null ? null : new Date(next).toISOString(),
+      bytes_kept: input.bytesKept[d.name] ?? 0,
+    };
+  });
+  const nodes = [...input.nodes].sort((a, b) => compare(a.name, b.name)).map((n): NodeStatus => {
+    const asked = input.nodeDatabases[n.name];
+    if (n.spec.status !== 'running' || asked === undefined) {
+      return { name: n.name, status: n.spec.status, reachable: null, error: null, databases_without_definition: [] };
+    }
+    if ('error' in asked) return { name: n.name, status: n.spec.status, reachable: false, error: asked.error, databases_without_definition: [] };
+    const covered = coverage(input.definitions.filter((d) => d.spec.node === n.name && d.spec.enabled).map((d) => d.spec));
+    return {
+      name: n.name, status: n.spec.status, reachable: true, error: null,
+      databases_without_definition: asked.databases.filter((db) => !covered(db)).sort(compare),
+    };
+  });
+  return { now: new Date(input.now).toISOString(), definitions, nodes };
+}
+
+/** Whether some definition backs a database up: a cluster dump or `databases: all` covers every one it does not exclude. */
+function coverage(specs: readonly BackupSpec[]): (database: string) => boolean {
+  return (database) => specs.some((s) =>
+    s.type === 'cluster' || (s.databases === 'all' ? !s.exclude.includes(database) : s.databases.includes(database)));
+}
+
+function latestFailure(runs: readonly StatusRun[]): StatusRun | null {
+  let latest: StatusRun | null = null;
+  for (const r of runs) {
+    if (r.status !== 'failed' && r.status !== 'abandoned') continue;
+    const at = r.finishedAt ?? r.startedAt;
+    if (!latest || at > (latest.finishedAt ?? latest.startedAt)) latest = r;
+  }
+  return latest;
+}
+
+export function renderStatusText(s: StatusReport): string {
+  const lines = ['Definitions:'];
+  if (s.definitions.length === 0) lines.push('  none');
+  else {
+    const rows = s.definitions.map((d) => [
+      d.name, d.node, d.state, formatTime(time(d.last_success_at)), formatTime(time(d.last_failure?.at ?? null)), formatTime(time(d.next_run)), formatBytes(d.bytes_kept),
+    ]);
+    lines.push(...renderTable(['NAME', 'NODE', 'STATE', 'LAST SUCCESS', 'LAST FAILURE', 'NEXT RUN', 'KEPT'], rows).map((l) => `  ${l}`));
+    const notes = s.definitions.filter((d) => d.state !== 'Healthy');
+    if (notes.length > 0) lines.push('');
+    for (const d of notes) {
+      const failure = d.state === 'Failing' && d.last_failure
+        ? ` (${d.last_failure.database === null ? '' : `${cellName(d.last_failure.database)}: `}${d.last_failure.reason ?? 'failed'}${d.last_failure.detail ? `: ${d.last_failure.detail.split('\n')[0]}` : ''})`
+        : '';
+      lines.push(`  ${d.name}: ${d.state}: ${d.reason}${failure}`);
+    }
+  }
+  lines.push('', 'Nodes:');
+  if (s.nodes.length === 0) lines.push('  none');
+  for (const n of s.nodes) {
+    if (n.status !== 'running') lines.push(`  ${n.name}: stopped (not checked)`);
+    else if (n.reachable === false) lines.push(`  ${n.name}: unreachable: ${n.error}`);
+    else if (n.reachable === null) lines.push(`  ${n.name}: not checked`);
+    else if (n.databases_without_definition.length === 0) lines.push(`  ${n.name}: every database has a backup definition`);
+    else lines.push(`  ${n.name}: databases without a backup definition: ${n.databases_without_definition.map((d) => cellName(d)).join(', ')}`);
+  }
+  lines.push('', `As of ${formatTime(Date.parse(s.now))}; times in UTC.`);
+  return `${lines.join('\n')}\n`;
+}
+
+function time(iso: string | null): number | null {
+  return iso === null ? null : Date.parse(iso);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,305 @@
+// `pgbackops restore <backup-id> --to-node NODE`: restore one backup run into a node, safely.
+//
+// Order of work:
+// 1. gather facts without changing anything: the backup row (catalog), its files against the manifest
+//    checksums, the roles and databases it needs (globals.json, or the cluster script itself), the target
+//    node's version, databases and roles, the client tool to load with;
+// 2. plan (src/core/restore/restore-plan.ts): any refusal stops here, as does --dry-run;
+// 3. record the restore as running, then: rename an existing database out of the way (--rename-existing),
+//    create the missing roles (their roles.sql blocks, in one transaction), create the database
+//    (database.sql re-rendered for the target name), load the dump (pg_restore --exit-on-error, or psql
+//    ON_ERROR_STOP=1 for plain and cluster dumps);
+// 4. on failure undo only what this restore did, newest first: drop the database it created, drop the roles
+//    it created, give a renamed database its name back; the log says what was undone and what could not be;
+// 5. record the outcome (catalog, or the local spool when the catalog went away).
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import type { Catalog } from '../adapters/catalog/catalog.js';
+import type { BackupRow } from '../adapters/catalog/report-queries.js';
+import type { Logger } from '../adapters/logger.js';
+import { findTool, type PgTool } from '../adapters/postgres/tools.js';
+import type { GlobalsCapture } from '../core/dump/globals.js';
+import { renderDatabaseSql } from '../core/dump/render-database-sql.js';
+import { splitRolesSql } from '../core/dump/render-roles-sql.js';
+import type { BackupServerSpec, NodeSpec } from '../core/model.js';
+import { ClusterScriptScanner } from '../core/restore/cluster-script.js';
+import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-record.js';
+import { majorOf, planRestore, type BackupFacts, type RestoreOptions, type RestorePlan, type TargetFacts } from '../core/restore/restore-plan.js';
+import { RestoreRecorder } from './restore-recorder.js';
+import {
+  databaseExists, dropDatabase, dropRole, readTargetState, renameDatabase, roleExists, runPgRestore, runPsql, type TargetState,
+} from './restore-target.js';
+import { verifyBackupFiles } from './verify-files.js';
+
+export interface RestoreRequest {
+  backup: BackupRow;
+  targetNode: string;
+  options: RestoreOptions;
+  dryRun: boolean;
+  purpose: RestorePurpose;
+  stateDir: string;
+  actor: string;
+  logger: Logger;
+  /** Asked with the plan when it passed every check; false cancels (nothing is changed or recorded). */
+  confirm?: (plan: RestorePlan) => Promise<boolean>;
+  now?: () => Date;
+}
+
+export interface RestoreOutcome {
+  plan: RestorePlan;
+  /** null for a dry run or a cancelled restore. */
+  record: RestoreRecord | null;
+  recordedIn: 'catalog' | 'spool' | null;
+}
+
+export class RestoreRefusedError extends Error {
+  override name = 'RestoreRefusedError';
+}
+
+/** Plans, and unless dryRun or refused, restores. A refused restore is recorded as failed (nothing changed). */
+export async function restoreBackup(catalog: Catalog, request: RestoreRequest): Promise<RestoreOutcome> {
+  const now = request.now ?? (() => new Date());
+  const snapshot = await catalog.readSnapshot();
+  const nodeObject = snapshot.objects.find((o) => o.kind === 'Node' && o.name === request.targetNode);
+  if (!nodeObject) throw new RestoreRefusedError(`node ${request.targetNode} is not in the catalog`);
+  const node = nodeObject.spec as NodeSpec;
+  // The backup server's configured client tool directories, as for backups (the files are on that server).
+  const binDirs = (snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === request.backup.backupServer)?.spec as BackupServerSpec | undefined)?.pgBinDirs;
+
+  const { backup: facts, globals } = await backupFacts(request.backup);
+  const target = await readTargetState(node).catch((err: Error) => err);
+  const tool = target instanceof Error ? target : await loadTool(facts, request.backup, target, binDirs).catch((err: Error) => err);
+  const targetFacts: TargetFacts = target instanceof Error
+    ? { node: request.targetNode, serverVersion: null, error: target.message, databases: [], tablespaces: [], roles: [], tool: { error: 'target not reachable' } }
+    : {
+        node: request.targetNode, serverVersion: target.serverVersion, databases: target.databases, tablespaces: target.tablespaces, roles: target.roles,
+        tool: tool instanceof Error ? { error: tool.message } : { path: tool.path, version: tool.version },
+      };
+  const plan = planRestore(facts, targetFacts, request.options, now());
+  if (request.dryRun) return { plan, record: null, recordedIn: null };
+  if (plan.refusals.length === 0 && request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null };
+
+  const recorder = new RestoreRecorder(request.stateDir, catalog.restores, request.logger);
+  const record: RestoreRecord = {
+    id: randomUUID(), purpose: request.purpose, backupRunId: facts.runId, definition: facts.definition, sourceDatabase: facts.database,
+    backupType: facts.backupType, format: facts.format, targetNode: request.targetNode, targetDatabase: plan.targetDatabase,
+    renamedExistingTo: null, status: 'running', startedAt: now().toISOString(), finishedAt: null, failureReason: null, log: null,
+    pgRestoreVersion: tool instanceof Error ? null : tool.version,
+    serverVersion: target instanceof Error ? null : target.serverVersion, createdRoles: [], createdDatabases: [], actor: request.actor,
+  };
+  const log: string[] = [`restore ${record.id} of backup ${facts.runId} (${facts.definition}) to node ${request.targetNode}`];
+
+  // An unreachable target or a missing tool is always among the refusals; the instanceof tests narrow types.
+  if (plan.refusals.length > 0 || target instanceof Error || tool instanceof Error) {
+    log.push('refused before changing anything:', ...plan.refusals.map((r) => `  ${r}`));
+    Object.assign(record, { status: 'failed', finishedAt: now().toISOString(), failureReason: `refused: ${plan.refusals.join('; ')}`, log: log.join('\n') });
+    await recorder.record(record);
+    return { plan, record, recordedIn: recorder.mode };
+  }
+
+  await recorder.record(record);
+  const undo = new UndoLog();
+  const started = process.hrtime.bigint();
+  try {
+    await execute(plan, node, target, tool, binDirs, globals, undo, record, log);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    log.push(`succeeded in ${seconds.toFixed(1)} s`);
+    Object.assign(record, { status: 'succeeded' });
+  } catch (err) {
+    log.push(`failed: ${(err as Error).message}`);
+    request.logger.error({ restore: record.id, err: (err as Error).message }, 'restore failed; undoing what it created');
+    log.push(...(await undo.run(node, target.major)));
+    Object.assign(record, { status: 'failed', failureReason: (err as Error).message.split('\n')[0] });
+  }
+  Object.assign(record, { finishedAt: now().toISOString(), log: log.join('\n') });
+  await recorder.record(record);
+  return { plan, record, recordedIn: recorder.mode };
+}
+
+async function execute(
+  plan: RestorePlan, node: NodeSpec, target: TargetState, tool: PgTool, binDirs: Record<string, string> | undefined, globals: GlobalsCapture | null,
+  undo: UndoLog, record: RestoreRecord, log: string[],
+): Promise<void> {
+  const dir = plan.backup.directory;
+  for (const r of plan.renames) {
+    await renameDatabase(node, r.from, r.to);
+    undo.renamed(r.from, r.to);
+    record.renamedExistingTo = r.to;
+    log.push(`renamed existing database ${JSON.stringify(r.from)} to ${JSON.stringify(r.to)}`);
+  }
+
+  if (plan.backup.database === null) {
+    // Cluster dump: the script creates roles and databases itself; statements about roles that already exist
+    // (reused or the bootstrap superuser) are left out so those roles are not altered.
+    const skip = new Set([...plan.rolesReused, ...(plan.bootstrapMapped ? [plan.bootstrapMapped] : [])]);
+    const psql = tool.path; // the plan loads a cluster script with psql
+    const scanner = new ClusterScriptScanner(skip);
+    const filtered = createReadStream(join(dir, plan.load.file), { encoding: 'utf8' }).pipe(new Transform({
+      decodeStrings: false,
+      transform(chunk: string, _enc, done) { done(null, scanner.feed(chunk)); },
+      flush(done) { done(null, scanner.end()); },
+    }));
+    // Whatever the script created before a failure is this restore's: known from the plan, checked after.
+    undo.clusterScript(plan.databasesToCreate, plan.rolesToCreate);
+    const result = await runPsql(psql, node, node.maintenanceDatabase, filtered, false, { secret: true });
+    logToolOutput(log, 'psql', result.output);
+    if (!result.ok) throw new Error(`psql stopped at an error (exit ${result.exitCode}): ${firstError(result.output)}`);
+    record.createdRoles = plan.rolesToCreate;
+    record.createdDatabases = plan.databasesToCreate;
+    log.push(`loaded ${plan.load.file}: created ${plan.rolesToCreate.length} role(s) and ${plan.databasesToCreate.length} database(s)`);
+    return;
+  }
+
+  const database = plan.targetDatabase!;
+  const psql = plan.load.tool === 'psql' ? tool.path : (await findTool('psql', target.major, binDirs)).path;
+  if (plan.rolesToCreate.length > 0) {
+    const blocks = splitRolesSql(await readFile(join(dir, 'roles.sql'), 'utf8'));
+    const sql = plan.rolesToCreate.map((name) => {
+      const block = blocks.get(name);
+      if (block === undefined) throw new Error(`roles.sql has no block for role ${JSON.stringify(name)}`);
+      return block;
+    }).join('\n');
+    const result = await runPsql(psql, node, node.maintenanceDatabase, sql, true, { secret: true });
+    logToolOutput(log, 'psql (roles)', result.output);
+    if (!result.ok) throw new Error(`creating roles failed: ${firstError(result.output)}`);
+    undo.createdRoles(plan.rolesToCreate);
+    record.createdRoles = plan.rolesToCreate;
+    log.push(`created role(s) ${plan.rolesToCreate.map((r) => JSON.stringify(r)).join(', ')}`);
+  }
+
+  undo.mayHaveCreatedDatabase(database);
+  const created = await runPsql(psql, node, node.maintenanceDatabase, renderDatabaseSql(globals!.database, database), false);
+  logToolOutput(log, 'psql (database)', created.output);
+  if (!created.ok) throw new Error(`creating database ${JSON.stringify(database)} failed: ${firstError(created.output)}`);
+  record.createdDatabases = [database];
+  log.push(`created database ${JSON.stringify(database)}`);
+
+  const file = join(dir, plan.load.file);
+  const loaded = plan.load.tool === 'pg_restore'
+    ? await runPgRestore(tool.path, node, database, file, plan.load.jobs)
+    : await runPsql(tool.path, node, database, createReadStream(file), false);
+  logToolOutput(log, plan.load.tool, loaded.output);
+  if (!loaded.ok) throw new Error(`${plan.load.tool} failed (exit ${loaded.exitCode}): ${firstError(loaded.output)}`);
+  log.push(`loaded ${plan.load.file} with ${plan.load.tool}${plan.load.jobs > 1 ? ` (${plan.load.jobs} jobs)` : ''} (${target.serverVersion} target)`);
+}
+
+/**
+ * What this restore did to the target, to undo on failure, newest first. A database or role is dropped only
+ * if it did not exist when the plan was made and exists now: the plan proved it was absent, so it is ours.
+ */
+class UndoLog {
+  private steps: Array<(node: NodeSpec, major: number) => Promise<string[]>> = [];
+
+  renamed(from: string, to: string): void {
+    this.steps.push(async (node) => {
+      await renameDatabase(node, to, from);
+      return [`renamed database ${JSON.stringify(to)} back to ${JSON.stringify(from)}`];
+    });
+  }
+
+  createdRoles(roles: readonly string[]): void {
+    this.steps.push((node) => dropRoles(node, roles));
+  }
+
+  mayHaveCreatedDatabase(name: string): void {
+    this.steps.push((node, major) => dropIfCreated(node, [name], major));
+  }
+
+  clusterScript(databases: readonly string[], roles: readonly string[]): void {
+    this.steps.push(async (node, major) => [...(await dropIfCreated(node, databases, major)), ...(await dropRoles(node, roles))]);
+  }
+
+  async run(node: NodeSpec, major: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const step of [...this.steps].reverse()) {
+      try {
+        out.push(...(await step(node, major)));
+      } catch (err) {
+        out.push(`could not undo a step: ${(err as Error).message}`);
+      }
+    }
+    if (out.length === 0) out.push('nothing had been changed yet');
+    return out;
+  }
+}
+
+async function dropIfCreated(node: NodeSpec, databases: readonly string[], major: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of databases) {
+    if (!(await databaseExists(node, name))) continue;
+    await dropDatabase(node, name, major);
+    out.push(`dropped database ${JSON.stringify(name)} (created by this restore)`);
+  }
+  return out;
+}
+
+async function dropRoles(node: NodeSpec, roles: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of [...roles].reverse()) {
+    if (!(await roleExists(node, name))) continue;
+    try {
+      await dropRole(node, name);
+      out.push(`dropped role ${JSON.stringify(name)} (created by this restore)`);
+    } catch (err) {
+      out.push(`could not drop role ${JSON.stringify(name)} (created by this restore): ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** The plan's view of the backup: row, checksums, and what it needs (globals.json or the cluster script). */
+async function backupFacts(row: BackupRow): Promise<{ backup: BackupFacts; globals: GlobalsCapture | null }> {
+  if (row.status !== 'succeeded') throw new RestoreRefusedError(`backup ${row.id} is ${row.status}: only a succeeded backup can be restored`);
+  if (!row.directory) throw new RestoreRefusedError(`backup ${row.id} has no directory recorded`);
+  const files = await verifyBackupFiles(row.directory, row.files, row.backupServer);
+  const base = {
+    runId: row.id, definition: row.definition, node: row.node, database: row.database,
+    backupType: row.backupType ?? (row.database === null ? 'cluster' : 'full'), format: row.format ?? 'plain',
+    serverVersion: row.serverVersion ?? '0', startedAt: row.startedAt.toISOString(), directory: row.directory,
+    checksumProblems: files.problems, filesChecked: files.checked,
+  } as const;
+  if (row.database === null) {
+    const facts = files.problems.length === 0 ? await scanClusterScript(join(row.directory, 'dump.sql')) : { roles: [], databases: [] };
+    return {
+      backup: { ...base, roles: facts.roles.map((name) => ({ name, bootstrap: false, memberOf: [] })), clusterDatabases: facts.databases, tablespaces: [] },
+      globals: null,
+    };
+  }
+  const globals = files.problems.length === 0
+    ? JSON.parse(await readFile(join(row.directory, 'globals.json'), 'utf8')) as GlobalsCapture
+    : null;
+  // Only what the plan needs: the plan is printed (and as JSON), and RoleDetails carry password hashes.
+  const roles = (globals?.roleDetails ?? []).map((r) => ({ name: r.name, bootstrap: r.bootstrap, memberOf: r.memberOf }));
+  const tablespaces = globals?.database.tablespace ? [globals.database.tablespace] : [];
+  return { backup: { ...base, roles, clusterDatabases: [], tablespaces }, globals };
+}
+
+async function scanClusterScript(path: string): Promise<{ roles: string[]; databases: string[] }> {
+  const scanner = new ClusterScriptScanner();
+  for await (const chunk of createReadStream(path, { encoding: 'utf8' })) scanner.feed(chunk as string);
+  scanner.end();
+  return scanner.facts;
+}
+
+/**
+ * pg_restore must read the archive (>= the pg_dump that wrote it) and speak to the target (>= its major is
+ * the safe choice); psql for plain SQL only needs to speak to the target.
+ */
+async function loadTool(facts: BackupFacts, row: BackupRow, target: TargetState, binDirs: Record<string, string> | undefined): Promise<PgTool> {
+  const archive = facts.database !== null && facts.format !== 'plain';
+  if (!archive) return findTool('psql', target.major, binDirs);
+  const dumpMajor = row.pgDumpVersion ? majorOf(row.pgDumpVersion) : 0;
+  return findTool('pg_restore', Math.max(dumpMajor, target.major), binDirs);
+}
+
+function logToolOutput(log: string[], tool: string, output: string): void {
+  if (output.trim()) log.push(`${tool} output:\n${output.trimEnd()}`);
+}
+
+function firstError(output: string): string {
+  const line = output.split('\n').find((l) => /ERROR|FATAL|error:/.test(l));
+  return (line ?? output.split('\n').find((l) => l.trim()) ?? 'no output').trim();
+}

@@ -1,0 +1,108 @@
+// `pgbackops verify`: is a backup restorable? Three levels of evidence, each one only if the last passed:
+// 1. every file matches the manifest checksums (and the manifest matches the catalog);
+// 2. pg_restore --list reads the archive's whole table of contents (custom and directory archives);
+// 3. with a target node, a full trial restore into a scratch database that is dropped afterwards, together
+//    with the roles the trial had to create; the run is recorded as a restore with purpose 'trial', so its
+//    duration is restore-time evidence.
+import { join } from 'node:path';
+import type { Catalog } from '../adapters/catalog/catalog.js';
+import type { BackupRow } from '../adapters/catalog/report-queries.js';
+import type { Logger } from '../adapters/logger.js';
+import { findTool } from '../adapters/postgres/tools.js';
+import type { NodeSpec } from '../core/model.js';
+import { dumpFileOf, majorOf, renamedName } from '../core/restore/restore-plan.js';
+import { restoreBackup, type RestoreOutcome } from './restore-backup.js';
+import { RestoreRecorder } from './restore-recorder.js';
+import { dropDatabase, dropRole, listArchive, readTargetState } from './restore-target.js';
+import { verifyBackupFiles, type FileCheck } from './verify-files.js';
+
+export interface VerifyRequest {
+  /** Trial-restore into this node. */
+  trialNode?: string;
+  jobs: number;
+  stateDir: string;
+  actor: string;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface VerifyOutcome {
+  backupId: string;
+  files: FileCheck;
+  archive: { checked: boolean; entries: number | null; problem: string | null; note: string | null };
+  trial: { outcome: RestoreOutcome | null; scratchDatabase: string | null; durationMs: number | null; problem: string | null } | null;
+  ok: boolean;
+}
+
+export async function verifyBackup(catalog: Catalog, row: BackupRow, request: VerifyRequest): Promise<VerifyOutcome> {
+  const now = request.now ?? (() => new Date());
+  const outcome: VerifyOutcome = {
+    backupId: row.id,
+    files: { checked: 0, problems: [] },
+    archive: { checked: false, entries: null, problem: null, note: null },
+    trial: null,
+    ok: false,
+  };
+  if (row.status !== 'succeeded' || !row.directory) {
+    outcome.files.problems.push(`backup ${row.id} is ${row.status}: it holds no backup files`);
+    return outcome;
+  }
+  outcome.files = await verifyBackupFiles(row.directory, row.files, row.backupServer);
+  if (outcome.files.problems.length > 0) return outcome;
+
+  const kind = { database: row.database, backupType: row.backupType ?? 'full', format: row.format ?? 'plain' };
+  if (kind.database !== null && kind.format !== 'plain') {
+    const tool = await findTool('pg_restore', row.pgDumpVersion ? majorOf(row.pgDumpVersion) : 0);
+    const listed = await listArchive(tool.path, join(row.directory, dumpFileOf(kind)));
+    outcome.archive = {
+      checked: true, entries: listed.entries, note: null,
+      problem: listed.ok ? null : `pg_restore --list failed: ${listed.output.trim().split('\n')[0] ?? ''}`,
+    };
+    if (!listed.ok) return outcome;
+  } else {
+    outcome.archive.note = 'plain SQL (pg_dumpall): no archive table of contents to list; checksums only';
+  }
+
+  if (request.trialNode !== undefined) outcome.trial = await trialRestore(catalog, row, request, now);
+  outcome.ok = outcome.trial === null || (outcome.trial.problem === null && outcome.trial.outcome?.record?.status === 'succeeded');
+  return outcome;
+}
+
+async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyRequest, now: () => Date): Promise<NonNullable<VerifyOutcome['trial']>> {
+  if (row.database === null) {
+    return { outcome: null, scratchDatabase: null, durationMs: null, problem: 'a cluster dump restores every database and role under its own name: no trial restore into a scratch database' };
+  }
+  const scratch = renamedName(`pgbackops_verify_${row.id.slice(0, 8)}`, now());
+  const outcome = await restoreBackup(catalog, {
+    backup: row, targetNode: request.trialNode!, dryRun: false, purpose: 'trial',
+    // Roles the target already has are used as they are; the ones the trial creates are dropped with it.
+    options: { targetDatabase: scratch, renameExisting: false, roles: 'reuse', jobs: request.jobs },
+    stateDir: request.stateDir, actor: request.actor, logger: request.logger, now,
+  });
+  const record = outcome.record;
+  if (!record) return { outcome, scratchDatabase: scratch, durationMs: null, problem: 'the trial restore did not run' };
+  const durationMs = record.finishedAt ? Date.parse(record.finishedAt) - Date.parse(record.startedAt) : null;
+  if (record.status !== 'succeeded') {
+    return { outcome, scratchDatabase: scratch, durationMs, problem: record.failureReason ?? 'the trial restore failed' };
+  }
+  // The trial succeeded: remove what it created and say so in its record.
+  const snapshot = await catalog.readSnapshot();
+  const node = snapshot.objects.find((o) => o.kind === 'Node' && o.name === request.trialNode)!.spec as NodeSpec;
+  const cleanup: string[] = [];
+  let problem: string | null = null;
+  try {
+    const { major } = await readTargetState(node);
+    await dropDatabase(node, scratch, major);
+    cleanup.push(`trial: dropped scratch database ${JSON.stringify(scratch)}`);
+    for (const role of [...record.createdRoles].reverse()) {
+      await dropRole(node, role);
+      cleanup.push(`trial: dropped role ${JSON.stringify(role)}`);
+    }
+  } catch (err) {
+    problem = `the trial restore succeeded but cleaning up failed: ${(err as Error).message}`;
+    cleanup.push(problem);
+  }
+  record.log = [record.log ?? '', ...cleanup].join('\n');
+  await new RestoreRecorder(request.stateDir, catalog.restores, request.logger).record(record);
+  return { outcome, scratchDatabase: scratch, durationMs, problem };
+}

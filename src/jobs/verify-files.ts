@@ -1,0 +1,57 @@
+// Does a backup directory still hold what its manifest (and the catalog) says it holds? Every file's size and
+// sha256 are compared; nothing is trusted by name or date. Used by restore (before touching anything) and
+// by verify.
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256File } from '../adapters/fs/file-digest.js';
+import type { RunFile } from '../core/runs/run-record.js';
+
+export interface FileCheck {
+  /** Files compared. */
+  checked: number;
+  /** One line per problem; empty when everything matches. */
+  problems: string[];
+}
+
+/**
+ * @param catalogFiles the files recorded in the catalog row, compared with manifest.json too: a manifest
+ *   rewritten to match a tampered file would otherwise pass.
+ */
+export async function verifyBackupFiles(directory: string, catalogFiles: readonly RunFile[] | null, backupServer?: string): Promise<FileCheck> {
+  let manifest: { files?: RunFile[] };
+  try {
+    manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as { files?: RunFile[] };
+  } catch (err) {
+    // The usual cause: running on another machine than the backup server that holds the files.
+    const where = (err as NodeJS.ErrnoException).code === 'ENOENT' && backupServer ? ` (the files are on backup server ${backupServer}: run this there)` : '';
+    return { checked: 0, problems: [`cannot read ${join(directory, 'manifest.json')}: ${(err as Error).message}${where}`] };
+  }
+  const files = manifest.files ?? [];
+  const problems: string[] = [];
+  if (files.length === 0) problems.push('manifest.json lists no files');
+  if (catalogFiles && JSON.stringify(sortFiles(catalogFiles)) !== JSON.stringify(sortFiles(files))) {
+    problems.push('manifest.json does not match the files recorded in the catalog');
+  }
+  for (const f of files) {
+    if (f.path.split('/').includes('..') || f.path.startsWith('/')) {
+      problems.push(`${f.path}: not a path inside the backup directory`);
+      continue;
+    }
+    const path = join(directory, f.path);
+    const size = await stat(path).then((s) => s.size, () => null);
+    if (size === null) {
+      problems.push(`${f.path}: missing`);
+      continue;
+    }
+    if (size !== f.bytes) {
+      problems.push(`${f.path}: ${size} bytes, manifest says ${f.bytes}`);
+      continue;
+    }
+    if ((await sha256File(path)) !== f.sha256) problems.push(`${f.path}: sha256 differs from the manifest`);
+  }
+  return { checked: files.length, problems };
+}
+
+function sortFiles(files: readonly RunFile[]): RunFile[] {
+  return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 }));
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { commandNameOf } from '../../../src/cli/command-registry.js';
+
+describe('commandNameOf', () => {
+  it('finds the command after global options and their values', () => {
+    expect(commandNameOf(['plan'])).toBe('plan');
+    expect(commandNameOf(['-c', 'dir', 'plan', '--json'])).toBe('plan');
+    expect(commandNameOf(['--state-dir', '/x', '--server', 'b1', 'run', 'nightly'])).toBe('run');
+    expect(commandNameOf(['--config=dir', 'apply'])).toBe('apply');
+    expect(commandNameOf(['-v', 'backup', 'now', 'x'])).toBe('backup');
+  });
+
+  it('has no command for bare help or version', () => {
+    expect(commandNameOf(['--help'])).toBeUndefined();
+    expect(commandNameOf(['-c', 'plan'])).toBeUndefined(); // "plan" is the config directory here
+  });
+});
