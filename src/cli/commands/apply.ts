@@ -8,19 +8,23 @@ import { applyConfiguration } from '../../engine/apply.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { loadSavedPlan } from '../../engine/saved-plan.js';
 import { contextOf, loadValidConfig } from '../context.js';
+import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
 import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import { VERSION } from '../version.js';
 
 export function registerApply(program: Command): void {
-  addPlanFlags(program.command('apply'))
+  addConfigSourceFlags(addPlanFlags(program.command('apply')))
     .description('apply the configuration (or a saved plan) to the catalog and this server\'s schedule')
     .argument('[planfile]', 'a plan saved with `plan --out`; refused if anything moved since')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
     .option('--json', 'print the applied plan and the outcome as JSON')
     .action(async (planFile: string | undefined, opts: { yes?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const desired = await loadValidConfig(ctx);
+      const source = await configDirOf(command, ctx.settings.stateDir);
+      ctx.settings.configDir = source.dir;
+      const loaded = await loadValidConfig(ctx);
+      const desired = source.revision ? { ...loaded, revision: source.revision } : loaded;
       const savedPlan = planFile ? await loadSavedPlan(planFile) : undefined;
       const options = savedPlan ? savedPlan.options : planOptionsOf(command.opts());
       const interactive = !opts.yes && !savedPlan;

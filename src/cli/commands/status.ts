@@ -18,9 +18,11 @@ export function registerStatus(program: Command): void {
     .description('health of every backup definition (Healthy, Late, Failing, Never run) and databases without a backup definition')
     .option('--no-nodes', 'do not connect to the nodes (skip the databases-without-definition check)')
     .option('--now <time>', 'evaluate as of this time instead of the clock (ISO 8601), for reproducible reports')
+    .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:9187) instead of the catalog")
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { nodes: boolean; now?: string }, command: Command) => {
+    .action(async (opts: { nodes: boolean; now?: string; daemon?: string }, command: Command) => {
       const ctx = contextOf(command);
+      if (opts.daemon) return printDaemonStatus(opts.daemon, ctx.json);
       const now = opts.now === undefined ? Date.now() : parseTime(opts.now, '--now').getTime();
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const snapshot = await catalog.readSnapshot();
@@ -59,4 +61,17 @@ async function askNodes(nodes: Array<{ name: string; spec: NodeSpec }>): Promise
     }
   }));
   return Object.fromEntries(answers);
+}
+
+/** The daemon's own view: last pass, applied revision, and per-definition health as it computed them. */
+async function printDaemonStatus(url: string, json: boolean): Promise<void> {
+  const { fetchDaemonStatus } = await import('../../daemon/status-client.js');
+  const status = await fetchDaemonStatus(url);
+  if (json) return printJson({ daemon: url, ...status });
+  const lines = [
+    `Daemon ${url}: ${status.ready ? 'ready' : 'not ready'}; applied revision ${status.revision ?? '(none)'}`,
+    ...Object.entries(status.summary).map(([state, n]) => `  ${state}: ${n}`),
+    ...status.definitions.filter((d) => d.state !== 'Healthy').map((d) => `  ${d.state.padEnd(9)} ${d.name}${d.reason ? `: ${d.reason}` : ''}`),
+  ];
+  printText(lines.join('\n'));
 }

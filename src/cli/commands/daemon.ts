@@ -1,0 +1,70 @@
+// pgbackops daemon: follow a directory or a git repository, apply and converge continuously, heal drift,
+// fire builtin schedules, serve health, status and metrics. See docs/operations.md.
+import { Command } from 'commander';
+import { Cron } from 'croner';
+import { createLogger } from '../../adapters/logger.js';
+import { approximateMilliseconds, durationProblem, parseDuration } from '../../core/time/duration.js';
+import type { ConfigSourceFlags } from '../../engine/config-source.js';
+import { addConfigSourceFlags } from '../config-source-flags.js';
+import type { GlobalFlags } from '../../engine/settings.js';
+import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
+import { CliError } from '../output.js';
+
+interface DaemonFlags extends GlobalFlags, ConfigSourceFlags {
+  interval: string;
+  listen: string;
+  webhookSecretFile?: string;
+  catchUpWindow: string;
+  maintainSchedule: string;
+  grace: string;
+  logLevel?: string;
+  verbose?: boolean;
+  prune?: boolean;
+  allowMassDelete?: boolean;
+  massDeleteShare?: string;
+}
+
+export function registerDaemon(program: Command): void {
+  addConfigSourceFlags(addPlanFlags(program.command('daemon')))
+    .description('run continuously: apply the configuration (directory or git), converge and heal this server\'s schedule, fire builtin schedules, serve /healthz /readyz /metrics /status')
+    .option('--interval <seconds>', 'poll interval (jittered by 10%); failures retry sooner with backoff', '60')
+    .option('--listen <host:port>', 'HTTP address for health, metrics, status and webhooks', '127.0.0.1:9187')
+    .option('--webhook-secret-file <file>', 'enable POST /hooks/git, authenticated with this HMAC-SHA256 secret (X-Hub-Signature-256)')
+    .option('--catch-up-window <duration>', 'builtin scheduler: run a job missed while the daemon was down if it was due within this long', '1h')
+    .option('--maintain-schedule <cron|off>', 'when to run `pgbackops maintain` (spool ingest, retention, abandoned sweep)', '*/15 * * * *')
+    .option('--grace <seconds>', 'on shutdown, how long running jobs get after SIGTERM before SIGKILL', '30')
+    .action(async (_opts: unknown, command: Command) => {
+      const flags = command.optsWithGlobals() as DaemonFlags;
+      const interval = Number(flags.interval);
+      if (!Number.isFinite(interval) || interval <= 0) throw new CliError(`--interval must be a positive number of seconds, got ${flags.interval}`);
+      const grace = Number(flags.grace);
+      if (!Number.isFinite(grace) || grace < 0) throw new CliError(`--grace must be a number of seconds, got ${flags.grace}`);
+      const window = parseDuration(flags.catchUpWindow);
+      if (!window) throw new CliError(`--catch-up-window: ${durationProblem(flags.catchUpWindow)}`);
+      const maintainSchedule = flags.maintainSchedule === 'off' ? null : flags.maintainSchedule;
+      if (maintainSchedule) {
+        try {
+          new Cron(maintainSchedule, { paused: true }).stop();
+        } catch (err) {
+          throw new CliError(`--maintain-schedule: ${(err as Error).message}`);
+        }
+      }
+      // A daemon logs at info unless told otherwise: its log is its record of what it did.
+      const logger = createLogger({ level: flags.logLevel ?? process.env.PGBACKOPS_LOG_LEVEL ?? 'info' });
+      // Loaded here, not at the top: plan and apply import this module for the source flags only.
+      const { runDaemon } = await import('../../daemon/daemon.js');
+      const code = await runDaemon({
+        flags,
+        source: flags,
+        intervalMs: Math.round(interval * 1000),
+        listen: flags.listen,
+        ...(flags.webhookSecretFile ? { webhookSecretFile: flags.webhookSecretFile } : {}),
+        planOptions: planOptionsOf(flags),
+        catchUpWindowMs: approximateMilliseconds(window),
+        maintainSchedule,
+        graceMs: Math.round(grace * 1000),
+        logger,
+      });
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,326 @@
+// `pgbackops daemon`: wires the pieces together and runs until a signal.
+//
+// start: catalog (retried until reachable) -> which server -> daemon lock -> HTTP -> first full pass
+// then:  full passes on file change / webhook / interval (jittered, backoff after failures), converge
+//        passes on NOTIFY, all through one trigger queue (no overlap, coalescing); builtin scheduler and
+//        maintain jobs as child processes.
+// stop:  SIGTERM/SIGINT -> no new passes, the running pass finishes, children get SIGTERM then SIGKILL
+//        after the grace period, connections closed, exit 0. A second signal exits at once (code 1).
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import { Cron } from 'croner';
+import { Catalog } from '../adapters/catalog/catalog.js';
+import { resolveCatalogConnection } from '../adapters/catalog/local-catalog.js';
+import type { Logger } from '../adapters/logger.js';
+import { BuiltinTarget } from '../adapters/schedule/builtin-target.js';
+import type { BackupServerSpec } from '../core/model.js';
+import type { PlanOptions } from '../core/plan/types.js';
+import { selectServer } from '../core/select-server.js';
+import { isScheduled } from '../core/schedule/server-entries.js';
+import { gitSourceOf, type ConfigSourceFlags } from '../engine/config-source.js';
+import type { DefinitionCache } from '../engine/definition-cache.js';
+import { loadDesired } from '../engine/load-desired.js';
+import { resolveSettings, type GlobalFlags, type Settings } from '../engine/settings.js';
+import { BuiltinScheduler } from './builtin-scheduler.js';
+import { ChildJobs } from './child-jobs.js';
+import { DaemonConnection } from './daemon-connection.js';
+import { passOk, type DaemonStatus } from './daemon-status.js';
+import { definitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
+import { startHttpServer } from './http-server.js';
+import { collectGarbage, memoryFigures } from './memory.js';
+import { DaemonMetrics } from './metrics.js';
+import { nextPollDelayMs } from './poll-delay.js';
+import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
+import { readRunStats, type DefinitionRunStats } from './run-stats.js';
+import { installSignalHandlers } from './signals.js';
+import { TriggerQueue, type PassRequest } from './trigger-queue.js';
+import { watchConfigDir, type ConfigWatcher } from './watcher.js';
+
+export interface DaemonOptions {
+  flags: GlobalFlags;
+  source: ConfigSourceFlags;
+  intervalMs: number;
+  listen: string;
+  webhookSecretFile?: string;
+  planOptions: PlanOptions;
+  catchUpWindowMs: number;
+  /** Cron expression for `maintain`, or null for never. */
+  maintainSchedule: string | null;
+  graceMs: number;
+  logger: Logger;
+}
+
+const CATALOG_RETRY_MAX_MS = 30_000;
+const RELOAD_EVERY_POLLS = 10;
+
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  const logger = options.logger;
+  let stopRequested: ((signal: string) => void) | null = null;
+  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
+  let stopping = false;
+  const children = new ChildJobs(logger.child({ component: 'jobs' }));
+  const removeSignals = installSignalHandlers({
+    stop: (signal) => {
+      logger.info({ signal }, 'stopping: finishing the current pass');
+      stopping = true;
+      stopRequested?.(signal);
+    },
+    force: (signal) => {
+      logger.warn({ signal }, 'second signal: exiting now');
+      void children.stopAll(0).finally(() => process.exit(1));
+    },
+    reload: () => reload(),
+  });
+
+  let settings = resolveSettings(options.flags);
+  let webhookSecret = readSecret(options.webhookSecretFile);
+  const git = await gitSourceOf(options.source, settings.stateDir);
+  const localDir = options.source.config ?? settings.configDir;
+  const source: PassSource = git
+    ? {
+        description: git.description,
+        resolve: async () => {
+          const c = await git.sync();
+          await git.pruneTrees(c.commit).catch(() => undefined);
+          return { dir: c.dir, revision: c.commit };
+        },
+      }
+    : { description: `directory ${localDir}`, resolve: async () => ({ dir: localDir, revision: null }) };
+
+  // The catalog: retried until reachable (a daemon started before its catalog should wait, not crash).
+  const catalogLog = logger.child({ component: 'catalog' });
+  let catalog: Catalog | null = null;
+  let catalogConfig: Awaited<ReturnType<typeof resolveCatalogConnection>> | null = null;
+  for (let attempt = 0; !catalog && !stopping; attempt++) {
+    try {
+      catalogConfig = await resolveCatalogConnection({ catalogUrl: settings.catalogUrl, stateDir: settings.stateDir, logger: catalogLog });
+      catalog = await Catalog.open(catalogConfig, { logger: catalogLog, applicationName: 'pgbackops daemon' });
+    } catch (err) {
+      const delay = Math.min(CATALOG_RETRY_MAX_MS, 500 * 2 ** attempt);
+      catalogLog.error({ err: (err as Error).message, retryInMs: delay }, 'catalog unreachable at start; retrying');
+      await Promise.race([sleep(delay), stopped]);
+    }
+  }
+  if (!catalog || !catalogConfig) {
+    removeSignals();
+    return 0;
+  }
+
+  let connection: DaemonConnection | null = null;
+  let http: Server | null = null;
+  try {
+    const server = await chooseServer(settings, catalog, source);
+    settings = { ...settings, server };
+    const status: DaemonStatus = {
+      server, source: source.description, startedAt: new Date().toISOString(), appliedRevision: null, appliedAt: null,
+      lastPass: null, lastFullPass: null, rejected: null, catalogConnected: false, driftCorrections: 0,
+    };
+    const metrics = new DaemonMetrics(server);
+    const log = logger.child({ server });
+
+    let queue: TriggerQueue | null = null;
+    // Highest catalog version announced by NOTIFY: a notification of this daemon's own apply (it may arrive
+    // while that pass still runs) needs no converge pass.
+    let notifiedVersion = 0;
+    let loop: ReconcileLoop | null = null;
+    connection = new DaemonConnection(catalogConfig, server, log.child({ component: 'listener' }), {
+      onWake: (payload) => {
+        if (payload === 'reconnected') return queue?.trigger('converge', 'catalog reconnected');
+        notifiedVersion = Math.max(notifiedVersion, Number(payload) || 0);
+        queue?.trigger('converge', 'notify');
+      },
+      onLockLost: (why) => {
+        log.fatal({ why }, 'the daemon lock of this server was taken by another daemon while disconnected; stopping');
+        process.exitCode = 1;
+        stopping = true;
+        stopRequested?.('lock lost');
+      },
+    });
+    await connection.start();
+    log.info({ source: source.description, intervalMs: options.intervalMs }, 'daemon lock taken; starting');
+
+    // State kept between passes for /status and the builtin scheduler.
+    let definitions: HealthDefinition[] = [];
+    let runStats = new Map<string, DefinitionRunStats>();
+    let builtin: BuiltinScheduler | null = null;
+    const readStats = async (): Promise<Map<string, DefinitionRunStats>> => {
+      if (connection?.connected) {
+        runStats = await readRunStats((sql, params) => connection!.query(sql, params), server).catch((err: Error) => {
+          log.warn({ err: err.message }, 'could not read run statistics');
+          return runStats;
+        });
+      }
+      return runStats;
+    };
+    const onConverged = async (cache: DefinitionCache): Promise<void> => {
+      definitions = cache.definitions.map((d) => ({ name: d.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone, scheduled: isScheduled(d) }));
+      const spec: BackupServerSpec | null = cache.serverSpec;
+      if (spec?.scheduler.type === 'builtin') {
+        builtin ??= new BuiltinScheduler({
+          settings: () => settings, server, logger: log.child({ component: 'scheduler' }), children, metrics, catchUpWindowMs: options.catchUpWindowMs,
+        });
+        const observed = await new BuiltinTarget(server, { binary: settings.binary, stateDir: settings.stateDir }).read();
+        await builtin.sync(observed.entries.filter((e) => !e.edited), Date.now());
+      } else if (builtin) {
+        await builtin.stop();
+        builtin = null;
+      }
+    };
+
+    loop = new ReconcileLoop({
+      settings: () => settings, logger: log.child({ component: 'reconcile' }), catalog, server, source, planOptions: options.planOptions,
+      metrics, status, onConverged,
+    });
+
+    // Interval passes, rescheduled after every full pass (jitter, or backoff after failures).
+    let pollTimer: NodeJS.Timeout | null = null;
+    const schedulePoll = (): void => {
+      if (pollTimer) clearTimeout(pollTimer);
+      if (stopping) return;
+      const delay = nextPollDelayMs(options.intervalMs, loop!.consecutiveFailures, Math.random());
+      pollTimer = setTimeout(() => queue?.trigger('full', 'interval'), delay);
+    };
+    queue = new TriggerQueue(async (request) => {
+      const onlyOwnNotify = request.kind === 'converge' && request.reasons.every((r) => r === 'notify') && notifiedVersion <= (loop!.ownCatalogVersion ?? -1);
+      if (onlyOwnNotify) return;
+      const record = await loop!.run(downgradeQuietPoll(request));
+      // After full passes only (they load the whole configuration); a collection costs tens of milliseconds.
+      if (record.kind === 'full') collectGarbage();
+      if (request.reasons.includes('interval') || request.kind === 'full' || loop!.consecutiveFailures > 0) schedulePoll();
+    }, (err) => log.error({ err: (err as Error).message }, 'pass crashed'));
+
+    // A watched directory is re-read when the watcher reports a change. Interval passes then only converge
+    // the schedule (drift) and re-read the whole directory every RELOAD_EVERY_POLLS-th time, as a safety net
+    // for events a file system did not deliver: reading 10,000 definitions costs about a second of CPU.
+    let directoryChanged = true;
+    let quietPolls = 0;
+    const downgradeQuietPoll = (request: PassRequest): PassRequest => {
+      if (request.kind !== 'full') return request;
+      const onlyInterval = request.reasons.every((r) => r === 'interval');
+      if (!git && onlyInterval && !directoryChanged && quietPolls < RELOAD_EVERY_POLLS - 1) {
+        quietPolls++;
+        return { kind: 'converge', reasons: request.reasons };
+      }
+      quietPolls = 0;
+      directoryChanged = false;
+      return request;
+    };
+
+    const httpLog = log.child({ component: 'http' });
+    const started = await startHttpServer(options.listen, {
+      ready: async () => {
+        status.catalogConnected = connection?.connected ?? false;
+        if (!status.catalogConnected) return { ok: false, why: 'catalog unreachable' };
+        if (!status.lastFullPass) return { ok: false, why: 'first pass not finished' };
+        if (status.rejected) return { ok: false, why: `revision ${status.rejected.revision} ${status.rejected.result}: ${status.rejected.error}` };
+        if (!passOk(status.lastFullPass)) return { ok: false, why: `last pass ${status.lastFullPass.result}: ${status.lastFullPass.error ?? ''}` };
+        return { ok: true, why: `revision ${status.appliedRevision ?? 'none'}` };
+      },
+      metrics: async () => {
+        metrics.runStats(await readStats());
+        return { contentType: metrics.contentType, body: await metrics.text() };
+      },
+      status: async () => {
+        status.catalogConnected = connection?.connected ?? false;
+        const stats = await readStats();
+        const now = Date.now();
+        const health = definitions.map((d) => {
+          const s = stats.get(d.name);
+          return {
+            ...definitionHealth(d, s, now),
+            lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null,
+          };
+        });
+        const summary: Record<string, number> = {};
+        for (const h of health) summary[h.state] = (summary[h.state] ?? 0) + 1;
+        return {
+          ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
+          builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary, definitions: health,
+        };
+      },
+      webhookSecret: () => webhookSecret,
+      onWebhook: () => queue?.trigger('full', 'webhook'),
+    }, httpLog);
+    http = started.server;
+
+    let watcher: ConfigWatcher | null = null;
+    if (!git) {
+      const watchLog = log.child({ component: 'watcher' });
+      watcher = await watchConfigDir(localDir, (path) => {
+        watchLog.debug({ path }, 'configuration changed');
+        directoryChanged = true;
+        queue?.trigger('full', 'file change');
+      });
+    }
+    const maintain = options.maintainSchedule
+      ? new Cron(options.maintainSchedule, { protect: true, legacyMode: true, name: 'pgbackops-maintain' }, async () => {
+          await children.run(settings, server, ['maintain'], 'maintain');
+        })
+      : null;
+
+    queue.trigger('full', 'start');
+    const signal = await stopped;
+    log.info({ signal }, 'shutting down');
+    if (pollTimer) clearTimeout(pollTimer);
+    maintain?.stop();
+    await watcher?.close();
+    await queue.close();
+    await (builtin as BuiltinScheduler | null)?.stop();
+    await children.stopAll(options.graceMs);
+    log.info('stopped');
+    return Number(process.exitCode ?? 0);
+  } finally {
+    removeSignals();
+    if (http) {
+      const closing = new Promise<void>((resolve) => http!.close(() => resolve()));
+      http.closeAllConnections(); // idle keep-alive connections (a Prometheus scraper) must not delay the exit
+      await closing;
+    }
+    await connection?.close();
+    await catalog.close().catch(() => undefined);
+  }
+
+  function reload(): void {
+    try {
+      const server = settings.server;
+      settings = { ...resolveSettings(options.flags), server };
+      webhookSecret = readSecret(options.webhookSecretFile);
+      logger.info('settings reloaded (SIGHUP)');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'reload failed; keeping the previous settings');
+    }
+  }
+}
+
+/** --server, else the catalog's or the configuration's BackupServer whose host is this machine (or the only one). */
+async function chooseServer(settings: Settings, catalog: Catalog, source: PassSource): Promise<string> {
+  if (settings.server) return settings.server;
+  const fromCatalog = (await catalog.readSnapshot()).objects
+    .filter((o) => o.kind === 'BackupServer')
+    .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  let servers = fromCatalog;
+  if (servers.length === 0) {
+    const loaded = await loadDesired((await source.resolve()).dir);
+    servers = (loaded.config?.objects ?? []).filter((o) => o.kind === 'BackupServer').map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  }
+  const choice = selectServer(servers, undefined, [hostname()]);
+  if ('error' in choice) throw new Error(choice.error);
+  if (choice.server === null) throw new Error(`${choice.note}; the daemon needs one: pass --server NAME`);
+  return choice.server;
+}
+
+function readSecret(file: string | undefined): string | null {
+  if (!file) return null;
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret === '') throw new Error(`the webhook secret file ${file} is empty`);
+  return secret;
+}
+
+function iso(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

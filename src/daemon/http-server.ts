@@ -1,0 +1,95 @@
+// The daemon's HTTP endpoints (default 127.0.0.1:9187, loopback only unless --listen says otherwise):
+//   GET  /healthz     200 while the process runs
+//   GET  /readyz      200 when the catalog is reachable and the last full pass was ok, else 503
+//   GET  /metrics     Prometheus text
+//   GET  /status      JSON: revision, last pass, per-definition health
+//   POST /hooks/git   HMAC-signed webhook: triggers a full pass (401 without a valid signature)
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../adapters/logger.js';
+import { isValidSignature } from './webhook-signature.js';
+
+export interface HttpHandlers {
+  ready(): Promise<{ ok: boolean; why: string }>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  status(): Promise<unknown>;
+  /** The webhook secret, or null when webhooks are off (then /hooks/git answers 404). */
+  webhookSecret(): string | null;
+  onWebhook(): void;
+}
+
+const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`--listen must be HOST:PORT, got ${listen}`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`--listen port out of range: ${listen}`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+export async function startHttpServer(listen: string, handlers: HttpHandlers, logger: Logger): Promise<{ server: Server; address: string }> {
+  const { host, port } = parseListen(listen);
+  const server = createServer((req, res) => {
+    route(req, res, handlers, logger).catch((err: Error) => {
+      logger.error({ err: err.message, url: req.url }, 'HTTP handler failed');
+      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error\n');
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const a = server.address() as AddressInfo;
+  const address = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  logger.info({ address }, 'HTTP listening');
+  return { server, address };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, h: HttpHandlers, logger: Logger): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method === 'POST' && path === '/hooks/git') return webhook(req, res, h, logger);
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+  switch (path) {
+    case '/healthz':
+      return send(res, 200, 'text/plain', 'ok\n');
+    case '/readyz': {
+      const r = await h.ready();
+      return send(res, r.ok ? 200 : 503, 'text/plain', `${r.ok ? 'ready' : 'not ready'}: ${r.why}\n`);
+    }
+    case '/metrics': {
+      const m = await h.metrics();
+      return send(res, 200, m.contentType, m.body);
+    }
+    case '/status':
+      return send(res, 200, 'application/json', JSON.stringify(await h.status(), null, 2) + '\n');
+    default:
+      return send(res, 404, 'text/plain', 'not found\n');
+  }
+}
+
+async function webhook(req: IncomingMessage, res: ServerResponse, h: HttpHandlers, logger: Logger): Promise<void> {
+  const secret = h.webhookSecret();
+  if (secret === null) return send(res, 404, 'text/plain', 'webhooks are not enabled (--webhook-secret-file)\n');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_WEBHOOK_BYTES) return send(res, 413, 'text/plain', 'payload too large\n');
+    chunks.push(chunk as Buffer);
+  }
+  const header = req.headers['x-hub-signature-256'];
+  if (!isValidSignature(secret, Buffer.concat(chunks), Array.isArray(header) ? header[0] : header)) {
+    logger.warn({ remote: req.socket.remoteAddress }, 'webhook refused: missing or bad signature');
+    return send(res, 401, 'text/plain', 'bad or missing X-Hub-Signature-256\n');
+  }
+  h.onWebhook();
+  return send(res, 202, 'text/plain', 'pass triggered\n');
+}
+
+function send(res: ServerResponse, code: number, type: string, body: string): void {
+  res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}

@@ -1,0 +1,173 @@
+// The daemon with a watched local directory, as a child process against a real catalog cluster and a real
+// cron.d file: start -> converged; edit -> converged again; bad edit -> nothing applied and reported; drift
+// healed; SIGTERM -> exit 0; a second daemon for the same server refuses to start.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { basicConfig, backupDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { pgbackops } from '../../helpers/cli.js';
+import { WAIT, startDaemon, waitFor, type DaemonProcess } from './daemon-process.js';
+
+let cluster: TestCluster;
+let configDir: string;
+let cronFile: string;
+let stateDir: string;
+let catalogUrl: string;
+let catalogConfig: pg.ClientConfig;
+const daemons: DaemonProcess[] = [];
+
+async function catalogRow(): Promise<{ last_applied_revision: string | null; last_attempted_revision: string | null; last_attempt_error: string | null; version: string }> {
+  const client = new pg.Client(catalogConfig);
+  await client.connect();
+  try {
+    return (await client.query('select * from pgbackops.catalog_state')).rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+function managedNames(): string[] {
+  let text = '';
+  try {
+    text = readFileSync(cronFile, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => l.includes('# pgbackops:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!).sort();
+}
+
+async function daemon(extra: string[] = []): Promise<DaemonProcess> {
+  const d = await startDaemon(['-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01', ...extra]);
+  daemons.push(d);
+  return d;
+}
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+beforeEach(async () => {
+  const work = tempDir('daemon');
+  configDir = join(work, 'config');
+  cronFile = join(work, 'cron', 'pgbackops');
+  stateDir = join(work, 'state');
+  catalogConfig = await cluster.createDatabase();
+  catalogUrl = cluster.urlFor(catalogConfig);
+});
+afterEach(async () => {
+  for (const d of daemons.splice(0)) await d.stop('SIGKILL');
+});
+
+describe('daemon with a watched directory', () => {
+  it('converges on start and on every edit, refuses a bad edit, heals drift, exits 0 on SIGTERM', async () => {
+    writeConfig(configDir, basicConfig(cronFile, [{ name: 'job-a' }, { name: 'job-b' }]));
+    const d = await daemon(['--interval', '2']);
+    await waitFor(() => managedNames().join() === 'job-a,job-b', WAIT, () => `start convergence, have ${managedNames()}`);
+    await waitFor(async () => (await d.get('/readyz')).status === 200);
+    const first = await catalogRow();
+    expect(first.last_applied_revision).toMatch(/^[0-9a-f]{16,}/);
+
+    // An edit converges the schedule again (the watcher triggers a pass at once).
+    writeFileSync(join(configDir, 'backups.yaml'), [{ name: 'job-a' }, { name: 'job-b' }, { name: 'job-c' }].map(backupDoc).join('---\n'));
+    await waitFor(() => managedNames().join() === 'job-a,job-b,job-c', WAIT, () => `edit convergence, have ${managedNames()}`);
+    const second = await catalogRow();
+    expect(second.last_applied_revision).not.toBe(first.last_applied_revision);
+
+    // A bad edit: nothing applied, the error is exposed, the daemon is not ready, the catalog records it.
+    writeFileSync(join(configDir, 'backups.yaml'), backupDoc({ name: 'job-a' }) + '---\n' + backupDoc({ name: 'BAD_NAME' }));
+    const rejected = await waitFor(async () => {
+      const s = await d.status();
+      return s.rejected?.result === 'invalid' ? s : null;
+    }, WAIT, () => 'invalid revision reported');
+    expect(rejected.rejected.error).toContain('backups.yaml');
+    expect(rejected.rejected.diagnostics.length).toBeGreaterThan(0);
+    expect((await d.get('/readyz')).status).toBe(503);
+    expect(managedNames().join()).toBe('job-a,job-b,job-c');
+    const afterBad = await catalogRow();
+    expect(afterBad.last_applied_revision).toBe(second.last_applied_revision);
+    expect(afterBad.last_attempt_error).toContain('invalid');
+    // Reported once, not retried in a loop by the interval passes.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(d.logs.filter((l) => l.msg.startsWith('revision not applied')).length).toBe(1);
+
+    // Reverting the bad edit goes back to the applied revision: nothing to apply, and ready again.
+    writeFileSync(join(configDir, 'backups.yaml'), [{ name: 'job-a' }, { name: 'job-b' }, { name: 'job-c' }].map(backupDoc).join('---\n'));
+    await waitFor(async () => (await d.get('/readyz')).status === 200, WAIT, () => 'ready after the revert');
+    expect((await d.status()).rejected).toBeNull();
+    expect(await catalogRow()).toMatchObject({ last_applied_revision: second.last_applied_revision, last_attempted_revision: second.last_applied_revision, last_attempt_error: null });
+
+    // The next good edit applies.
+    writeFileSync(join(configDir, 'backups.yaml'), [{ name: 'job-a' }, { name: 'job-d' }].map(backupDoc).join('---\n') + '---\n' + backupDoc({ name: 'job-b' }) + '---\n' + backupDoc({ name: 'job-c' }));
+    await waitFor(() => managedNames().join() === 'job-a,job-b,job-c,job-d', WAIT, () => `good edit convergence, have ${managedNames()}`);
+    await waitFor(async () => (await d.get('/readyz')).status === 200);
+    expect((await catalogRow()).last_attempt_error).toBeNull();
+
+    // Drift: a managed line removed and another edited by hand are restored at the next (interval) pass.
+    const text = readFileSync(cronFile, 'utf8');
+    const lines = text.split('\n');
+    const edited = lines
+      .filter((l) => !l.includes('pgbackops:job-a:'))
+      .map((l) => (l.includes('pgbackops:job-b:') ? l.replace(/^\S+ \S+/, '0 0') : l));
+    writeFileSync(cronFile, edited.join('\n'));
+    await waitFor(() => readFileSync(cronFile, 'utf8') === text, WAIT, () => 'drift healed');
+    const metrics = (await d.get('/metrics')).text;
+    const drift = /^pgbackops_daemon_drift_corrections_total\{[^}]*\} (\d+)/m.exec(metrics);
+    expect(Number(drift?.[1])).toBeGreaterThanOrEqual(2);
+
+    // SIGHUP reloads settings and keeps running.
+    d.proc.kill('SIGHUP');
+    await d.waitForLog((l) => l.msg === 'settings reloaded (SIGHUP)', 5000);
+    expect((await d.get('/healthz')).status).toBe(200);
+
+    // SIGTERM: exits 0, and the state is consistent (a fresh plan is empty).
+    expect(await d.stop('SIGTERM')).toBe(0);
+    expect(d.logs.some((l) => l.msg === 'stopped')).toBe(true);
+    const plan = await pgbackops(['plan', '--detailed-exitcode', '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01']);
+    expect(plan.stdout).toContain('No changes.');
+    expect(plan.exitCode).toBe(0);
+  }, 180_000);
+
+  it('SIGTERM in the middle of a pass finishes it: exit 0 and catalog and schedule agree', async () => {
+    writeConfig(configDir, basicConfig(cronFile, [{ name: 'job-a' }]));
+    const d = await daemon();
+    await waitFor(() => managedNames().length === 1, WAIT);
+    writeFileSync(join(configDir, 'backups.yaml'), ['job-a', ...Array.from({ length: 200 }, (_, i) => `job-${i}`)].map((name) => backupDoc({ name })).join('---\n'));
+    await d.waitForLog((l) => l.msg === 'pass started' && Array.isArray(l.reasons) && (l.reasons as string[]).includes('file change'), WAIT);
+    expect(await d.stop('SIGTERM')).toBe(0);
+    const finished = d.logs.filter((l) => l.msg === 'pass finished');
+    expect(finished.length).toBe(2);
+    const plan = await pgbackops(['plan', '--detailed-exitcode', '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01']);
+    expect(plan.stdout).toContain('No changes.');
+    expect(managedNames().length).toBe(201);
+  }, 180_000);
+
+  it('refuses a second daemon for the same server', async () => {
+    writeConfig(configDir, basicConfig(cronFile, [{ name: 'job-a' }]));
+    const first = await daemon();
+    await waitFor(() => managedNames().length === 1, WAIT);
+    const second = await daemon();
+    const code = await second.proc.then((r) => r.exitCode);
+    expect(code).toBe(1);
+    expect(second.stderr()).toMatch(/another pgbackops daemon already runs for backup server backup01: catalog backend \d+ \(pgbackops daemon backup01\)/);
+    expect((await first.get('/healthz')).status).toBe(200);
+
+    // The daemon's own catalog session is cut: it reconnects, takes its lock again, converges at once.
+    const client = new pg.Client(catalogConfig);
+    await client.connect();
+    try {
+      const killed = await client.query("select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'pgbackops daemon backup01'");
+      expect(killed.rows).toHaveLength(1);
+    } finally {
+      await client.end();
+    }
+    await first.waitForLog((l) => l.msg === 'catalog connection of the daemon restored');
+    await first.waitForLog((l) => l.msg === 'pass started' && (l.reasons as string[]).includes('catalog reconnected'));
+    const third = await daemon();
+    expect(await third.proc.then((r) => r.exitCode)).toBe(1);
+    expect(third.stderr()).toContain('another pgbackops daemon already runs for backup server backup01');
+  }, 180_000);
+});
