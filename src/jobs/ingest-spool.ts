@@ -17,12 +17,10 @@ export interface IngestOutcome {
   remaining: number;
 }
 
-/**
- * @param restores where spooled restore records (spool/restores/) go; without it they stay in the spool.
- */
-export async function ingestSpool(stateDir: string, runs: RunStore, logger: Logger, restores?: Pick<RestoreStore, 'upsertRestore'>): Promise<IngestOutcome> {
+/** Backup run records (spool/*.json), then restore records (spool/restores/). */
+export async function ingestSpool(stateDir: string, runs: RunStore, logger: Logger, restores: Pick<RestoreStore, 'upsertRestore'>): Promise<IngestOutcome> {
   const outcome = await ingestRuns(stateDir, runs, logger);
-  if (!restores || outcome.remaining > 0) return outcome;
+  if (outcome.remaining > 0) return outcome;
   const restored = await ingestRestores(stateDir, restores, logger);
   return {
     ingested: outcome.ingested + restored.ingested,
