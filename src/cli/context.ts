@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { createLogger, type Logger } from '../adapters/logger.js';
 import type { DesiredConfig } from '../core/model.js';
 import { renderDiagnostics } from '../core/render/diagnostics-text.js';
-import { loadDesired } from '../engine/load-desired.js';
 import { resolveSettings, type GlobalFlags, type Settings } from '../engine/settings.js';
 import { CliError, printJson, stdoutStyle } from './output.js';
 
@@ -24,6 +23,9 @@ export function contextOf(command: Command): CommandContext {
  * stdout) and throws a CliError with exit code 1, so nothing is ever changed by an invalid revision.
  */
 export async function loadValidConfig(ctx: CommandContext): Promise<DesiredConfig> {
+  // Loaded here, not at the top: commands that never read YAML (run, maintain, reports) skip the parser,
+  // the schemas and ajv at start-up.
+  const { loadDesired } = await import('../engine/load-desired.js');
   const result = await loadDesired(ctx.settings.configDir);
   if (result.config) {
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
