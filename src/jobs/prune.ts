@@ -48,7 +48,7 @@ export async function pruneServer(runs: RunStore, logger: Logger, request: Prune
   const policies = currentPolicies(request.objects);
   const decisions: PruneDecision[] = [];
   const warnings: string[] = [];
-  for (const group of await runs.retentionGroups(request.server)) {
+  for (const group of await runs.retentionGroups(request.server, (definition) => !policies.has(definition))) {
     const current = policies.get(group.definition);
     const removed = !current;
     const candidates = group.ids.map((id, i) => ({ id, startedAt: group.startedAt[i]!, status: group.statuses[i]! }));

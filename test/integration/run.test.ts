@@ -353,6 +353,19 @@ describe('retention', () => {
     for (const r of after) expect(existsSync(String(r.directory))).toBe(true);
   });
 
+  it('keeps the backups of a removed definition under the retention they were taken with; --force removes them', async () => {
+    await setUp({ keep: `databases: [second]\nretention: standard`, gone: `databases: [second]\nretention: { keepLast: 2 }` });
+    for (let i = 0; i < 3; i++) expect((await run('gone')).exitCode).toBe(0);
+    await setUp({ keep: `databases: [second]\nretention: standard` }); // the delete of gone is blocked: it has backups
+    expect((await cli('apply', '--yes', '--prune', '--allow-mass-delete')).exitCode).toBe(0);
+    const prune = await cli('prune', '--dry-run', '--verbose-decisions');
+    expect(prune.stdout).toMatch(/expire  gone second .*no retention rule keeps it; definition removed from the configuration: last retention applies/);
+    expect((await cli('prune')).exitCode).toBe(0);
+    expect(await runs('gone')).toHaveLength(2);
+    expect((await cli('prune', '--force')).exitCode).toBe(0);
+    expect(await runs('gone')).toHaveLength(0);
+  });
+
   it('finishes an expiry interrupted after the tombstone', async () => {
     await setUp({ often: `databases: [second]\nretention: { keepLast: 1 }` });
     for (let i = 0; i < 2; i++) expect((await run('often')).exitCode).toBe(0);

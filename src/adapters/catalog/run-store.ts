@@ -78,28 +78,57 @@ export class RunStore {
     return result.rows.map((row) => row.database as string);
   }
 
-  /** Every run of a backup server, grouped by definition and database, for a retention pass. */
-  async retentionGroups(backupServer: string): Promise<RetentionGroup[]> {
-    const result = await this.withQuery((query) => query(
-      `select definition, database,
-              string_agg(id::text, ',' order by started_at desc) as ids,
-              string_agg(status, ',' order by started_at desc) as statuses,
-              string_agg((extract(epoch from started_at) * 1000)::bigint::text, ',' order by started_at desc) as started,
-              (array_agg(retention order by started_at desc) filter (where retention is not null))[1] as last_retention,
-              (array_agg(timezone order by started_at desc) filter (where timezone is not null))[1] as last_timezone
-         from pgbackops.backup_runs where backup_server = $1
-        group by definition, database`,
-      [backupServer],
-    ));
-    return result.rows.map((row) => ({
-      definition: row.definition,
-      database: row.database,
-      ids: (row.ids as string).split(','),
-      statuses: (row.statuses as string).split(',') as RunStatus[],
-      startedAt: (row.started as string).split(',').map(Number),
-      lastRetention: row.last_retention,
-      lastTimezone: row.last_timezone,
-    }));
+  /**
+   * Every run of a backup server, grouped by definition and database, for a retention pass. The retention a
+   * run was taken with is read only for definitions no longer in the catalog (`removed`): the others use
+   * their current policy, and reading a jsonb per row of a million would dominate the pass.
+   */
+  async retentionGroups(backupServer: string, removed: (definition: string) => boolean): Promise<RetentionGroup[]> {
+    const groups = await this.withQuery(async (query) => {
+      await query('begin read only');
+      try {
+        // Sorting a million runs into groups fits in memory with this, instead of spilling to disk.
+        await query(`set local work_mem = '64MB'`);
+        const result = await query(
+          `select definition, database,
+                  string_agg(id::text, ',' order by started_at desc) as ids,
+                  string_agg(status, ',' order by started_at desc) as statuses,
+                  string_agg((extract(epoch from started_at) * 1000)::bigint::text, ',' order by started_at desc) as started
+             from pgbackops.backup_runs where backup_server = $1
+            group by definition, database`,
+          [backupServer],
+        );
+        await query('commit');
+        return result.rows;
+      } catch (err) {
+        await query('rollback').catch(() => undefined);
+        throw err;
+      }
+    });
+    const gone = [...new Set(groups.map((row) => row.definition as string).filter(removed))];
+    const last = new Map<string, { retention: RetentionSpec | null; timezone: string | null }>();
+    if (gone.length > 0) {
+      const result = await this.withQuery((query) => query(
+        `select distinct on (definition, database) definition, database, retention, timezone
+           from pgbackops.backup_runs
+          where backup_server = $1 and definition = any($2) and retention is not null
+          order by definition, database, started_at desc`,
+        [backupServer, gone],
+      ));
+      for (const row of result.rows) last.set(`${row.definition}\u0000${row.database ?? ''}`, { retention: row.retention, timezone: row.timezone });
+    }
+    return groups.map((row) => {
+      const known = last.get(`${row.definition}\u0000${row.database ?? ''}`);
+      return {
+        definition: row.definition,
+        database: row.database,
+        ids: (row.ids as string).split(','),
+        statuses: (row.statuses as string).split(',') as RunStatus[],
+        startedAt: (row.started as string).split(',').map(Number),
+        lastRetention: known?.retention ?? null,
+        lastTimezone: known?.timezone ?? null,
+      };
+    });
   }
 
   /** Tombstones: rows whose files are about to be removed. Returns the rows actually marked, with their files. */
