@@ -114,9 +114,24 @@ function keepCalendarTiers(
       if (key === lastKey) continue; // an older backup of a period already represented
       lastKey = key;
       taken++;
-      keep(successesNewestFirst[i]!.id, `${rule} (${bucketLabel(bucket, days[i]!)})`);
+      keep(successesNewestFirst[i]!.id, tierReason(rule, bucket, key, days[i]!));
     }
   }
+}
+
+// A pass over a million backups keeps most of them through the same few thousand calendar periods: the
+// reason text of each (rule, period) is built once.
+const tierReasons = new Map<string, string>();
+
+function tierReason(rule: string, bucket: Bucket, key: number, day: number): string {
+  const cacheKey = `${rule}:${key}`;
+  let reason = tierReasons.get(cacheKey);
+  if (reason === undefined) {
+    reason = `${rule} (${bucketLabel(bucket, day)})`;
+    if (tierReasons.size > 100_000) tierReasons.clear();
+    tierReasons.set(cacheKey, reason);
+  }
+  return reason;
 }
 
 function bucketLabel(bucket: Bucket, day: number): string {
