@@ -15,6 +15,8 @@ const KINDS = [
   ['Node', 'node.schema.json'],
   ['Retention', 'retention.schema.json'],
   ['Backup', 'backup.schema.json'],
+  ['Snapshot', 'snapshot.schema.json'],
+  ['Restore', 'restore.schema.json'],
 ];
 const COMBINED = 'pgbackops.schema.json';
 
@@ -124,7 +126,7 @@ function metadataSection() {
     '',
     ...TABLE_HEAD,
     '| `apiVersion` | `pgbackops/v1` | yes |  | Version of the configuration format. |',
-    `| \`kind\` | ${cell('`BackupServer` | `Node` | `Retention` | `Backup`')} | yes |  | Kind of object. |`,
+    `| \`kind\` | ${cell('`BackupServer` | `Node` | `Retention` | `Backup` | `Snapshot` | `Restore`')} | yes |  | Kind of object. |`,
     ...rows(schema, COMBINED, 'metadata.', schema.required ?? []),
     '| `spec` | mapping | yes |  | The object itself: see each kind below. |',
     '',
@@ -144,7 +146,7 @@ is one object:
 \`\`\`yaml
 # yaml-language-server: $schema=../schemas/pgbackops.schema.json
 apiVersion: pgbackops/v1
-kind: Backup              # BackupServer | Node | Retention | Backup
+kind: Backup              # BackupServer | Node | Retention | Backup | Snapshot | Restore
 metadata:
   name: orders-nightly    # the object's identity, unique per kind
 spec:

@@ -4,7 +4,7 @@
 export const API_VERSION = 'pgbackops/v1';
 
 /** Kinds in dependency order: a kind may only reference kinds listed before it. */
-export const KINDS = ['Retention', 'BackupServer', 'Node', 'Backup'] as const;
+export const KINDS = ['Retention', 'BackupServer', 'Node', 'Backup', 'Snapshot', 'Restore'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Where something was written in the configuration; 1-based line and column. */
@@ -68,6 +68,11 @@ export interface RetentionSpec {
   keepYearly?: number;
   /** How long logs of failed runs are kept. */
   keepFailedFor?: string;
+  /**
+   * Not written in a Retention: what a Snapshot's runs record (its keepFor). Each backup expires this long
+   * after it was taken, the newest one included; a snapshot has no newer backup to fall back on by design.
+   */
+  expireAfter?: string;
 }
 
 export type BackupType = 'full' | 'schema' | 'data' | 'cluster';
@@ -101,11 +106,51 @@ export interface BackupSpec {
   remarks?: string;
 }
 
+/** What a Backup and a Snapshot share: which databases of which node to dump, and how. */
+export type DumpSpec = Pick<
+  BackupSpec,
+  | 'node' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
+  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
+>;
+
+/** When a one-off job (Snapshot, Restore) is due, and until when it may still start. */
+export interface OneOffTiming {
+  /** ISO 8601 instant with offset, as written; absent = due as soon as it is applied. */
+  at?: string;
+  /** Duration after `at` past which the job is not started any more (status `missed`). */
+  startingDeadline?: string;
+}
+
+/** A one-off backup (PgBackMan's snapshot): dumped once when due, kept for `keepFor` from when it was taken. */
+export interface SnapshotSpec extends DumpSpec, OneOffTiming {
+  keepFor: string;
+}
+
+export type RestoreSource = { backup: string } | { latestOf: string; database?: string };
+
+/** A one-off restore of a named backup, or of the latest backup of a definition, into a node. */
+export interface RestoreSpec extends OneOffTiming {
+  from: RestoreSource;
+  toNode: string;
+  /** Target database name (database backups only); default: the backup's database. */
+  database?: string;
+  renameExisting: boolean;
+  roles: 'create' | 'reuse';
+  jobs: number;
+  remarks?: string;
+}
+
+/** Kinds that run once when due rather than on a schedule. */
+export const ONE_OFF_KINDS = ['Snapshot', 'Restore'] as const;
+export type OneOffKind = (typeof ONE_OFF_KINDS)[number];
+
 export interface SpecByKind {
   Retention: RetentionSpec;
   BackupServer: BackupServerSpec;
   Node: NodeSpec;
   Backup: BackupSpec;
+  Snapshot: SnapshotSpec;
+  Restore: RestoreSpec;
 }
 
 /** One validated object of the configuration. */

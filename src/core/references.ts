@@ -1,22 +1,29 @@
 // Which objects an object's spec points at. The one place that knows the reference fields,
-// used to order and block deletions and to find a server's definitions.
-import type { BackupSpec, Kind, NodeSpec } from './model.js';
+// used to check them, to order and block deletions and to find a server's definitions.
+import type { BackupSpec, Kind, NodeSpec, RestoreSpec, SnapshotSpec } from './model.js';
 
 export interface ObjectRef {
   kind: Kind;
   name: string;
+  /** Where the reference is written in the document. */
+  path: readonly string[];
 }
 
 export function referencesOf(kind: Kind, spec: unknown): ObjectRef[] {
   switch (kind) {
     case 'Node':
-      return [{ kind: 'BackupServer', name: (spec as NodeSpec).backupServer }];
+      return [{ kind: 'BackupServer', name: (spec as NodeSpec).backupServer, path: ['spec', 'backupServer'] }];
     case 'Backup': {
       const b = spec as BackupSpec;
-      const refs: ObjectRef[] = [{ kind: 'Node', name: b.node }];
-      if (typeof b.retention === 'string') refs.push({ kind: 'Retention', name: b.retention });
+      const refs: ObjectRef[] = [{ kind: 'Node', name: b.node, path: ['spec', 'node'] }];
+      if (typeof b.retention === 'string') refs.push({ kind: 'Retention', name: b.retention, path: ['spec', 'retention'] });
       return refs;
     }
+    case 'Snapshot':
+      return [{ kind: 'Node', name: (spec as SnapshotSpec).node, path: ['spec', 'node'] }];
+    // from.latestOf is not a reference: the backups of a removed definition stay restorable.
+    case 'Restore':
+      return [{ kind: 'Node', name: (spec as RestoreSpec).toNode, path: ['spec', 'toNode'] }];
     default:
       return [];
   }

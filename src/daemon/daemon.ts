@@ -31,6 +31,7 @@ import { startHttpServer } from './http-server.js';
 import { collectGarbage, memoryFigures } from './memory.js';
 import { DaemonMetrics } from './metrics.js';
 import { nextPollDelayMs } from './poll-delay.js';
+import { OneOffTrigger } from './one-off-trigger.js';
 import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 import { installSignalHandlers } from './signals.js';
@@ -181,10 +182,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const delay = nextPollDelayMs(options.intervalMs, loop!.consecutiveFailures, Math.random());
       pollTimer = setTimeout(() => queue?.trigger('full', 'interval'), delay);
     };
+    const oneOffs = new OneOffTrigger({
+      nextDue: () => catalog!.oneOffs.nextDue(server),
+      runDue: () => children.run(settings, server, ['maintain', '--one-offs-only'], 'one-off jobs'),
+      logger: log.child({ component: 'one-offs' }),
+    });
     queue = new TriggerQueue(async (request) => {
       const onlyOwnNotify = request.kind === 'converge' && request.reasons.every((r) => r === 'notify') && notifiedVersion <= (loop!.ownCatalogVersion ?? -1);
       if (onlyOwnNotify) return;
       const record = await loop!.run(downgradeQuietPoll(request));
+      // The pass may have applied a one-off job (or another process did, and NOTIFY brought us here).
+      oneOffs.poke();
       // After full passes only (they load the whole configuration); a collection costs tens of milliseconds.
       if (record.kind === 'full') collectGarbage();
       if (request.reasons.includes('interval') || request.kind === 'full' || loop!.consecutiveFailures > 0) schedulePoll();
@@ -264,6 +272,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log.info({ signal }, 'shutting down');
     if (pollTimer) clearTimeout(pollTimer);
     maintain?.stop();
+    oneOffs.stop();
     await watcher?.close();
     await queue.close();
     await (builtin as BuiltinScheduler | null)?.stop();

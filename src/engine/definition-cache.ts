@@ -3,13 +3,24 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
-import type { BackupServerSpec, RetentionSpec } from '../core/model.js';
+import type { BackupServerSpec, DumpSpec, NodeSpec, RetentionSpec } from '../core/model.js';
 import type { ActualObject } from '../core/plan/plan-catalog.js';
 import { definitionsOfServer, serverSpecOf, type ServerDefinition } from '../core/schedule/server-entries.js';
 
 export const CACHE_FORMAT_VERSION = 1;
 
 export interface CachedDefinition extends ServerDefinition {
+  retention: RetentionSpec | null;
+}
+
+/**
+ * What a run needs of what it dumps: the dump options, the time zone its retention reads calendars in, and
+ * the retention recorded with each run. A scheduled definition is one; so is a Snapshot, which has no schedule.
+ */
+export interface RunnableDefinition {
+  name: string;
+  backup: DumpSpec & { timezone: string };
+  node: NodeSpec & { name: string };
   retention: RetentionSpec | null;
 }
 

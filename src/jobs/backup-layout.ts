@@ -3,7 +3,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { runDirectoryName } from '../core/runs/run-record.js';
-import type { CachedDefinition } from '../engine/definition-cache.js';
+import type { RunnableDefinition } from '../engine/definition-cache.js';
 import type { RunRequest } from './run-request.js';
 
 export const TEMP_PREFIX = '.tmp-';
@@ -19,7 +19,7 @@ export function databaseDirName(database: string | null): string {
   return database === null ? '_cluster' : `db-${encodeURIComponent(database)}`;
 }
 
-export function dumpFileName(def: CachedDefinition): string {
+export function dumpFileName(def: RunnableDefinition): string {
   if (def.backup.type === 'cluster' || def.backup.format === 'plain') return 'dump.sql';
   return def.backup.format === 'directory' ? 'dump' : 'dump.pgdump';
 }

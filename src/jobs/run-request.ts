@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec } from '../core/model.js';
 import type { RunRecord } from '../core/runs/run-record.js';
-import type { CachedDefinition } from '../engine/definition-cache.js';
+import type { RunnableDefinition } from '../engine/definition-cache.js';
 import type { RunRecorder } from './run-recorder.js';
 
 export interface RunRequest {
   stateDir: string;
   server: string;
   serverSpec: BackupServerSpec;
-  definition: CachedDefinition;
+  definition: RunnableDefinition;
   /** Only this database (must be one the definition covers, or any database for `databases: all`). */
   database?: string;
   recorder: RunRecorder;

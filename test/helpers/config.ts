@@ -43,6 +43,15 @@ spec: { host: ${name}.example.org, port: 5432, user: postgres, backupServer: ${s
 `;
 }
 
+/** A Node pointing at a test cluster through its socket directory. */
+export function clusterNodeDoc(name: string, cluster: { socketDir: string; port: number; config: { user?: string } }, server = 'backup01'): string {
+  return `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: ${name} }
+spec: { host: ${cluster.socketDir}, port: ${cluster.port}, user: ${String(cluster.config.user)}, backupServer: ${server} }
+`;
+}
+
 export function backupDoc(b: BackupDoc): string {
   return `apiVersion: pgbackops/v1
 kind: Backup

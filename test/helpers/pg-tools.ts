@@ -95,7 +95,12 @@ export function normaliseDump(text: string): string {
 }
 
 export async function query<T extends pg.QueryResultRow>(cluster: TestCluster, database: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ ...cluster.config, host: cluster.socketDir, database });
+  return queryAt<T>({ ...cluster.config, host: cluster.socketDir, database }, sql, params);
+}
+
+/** One query on a connection of its own (a catalog database, say). */
+export async function queryAt<T extends pg.QueryResultRow>(config: pg.ClientConfig, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client(config);
   await client.connect();
   try {
     return (await client.query<T>(sql, params)).rows;

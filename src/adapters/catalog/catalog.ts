@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { KINDS, type Kind } from '../../core/model.js';
 import { withApplyLock } from './apply-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
+import { OneOffStore } from './one-off-store.js';
 import { CatalogIntegrityError, StaleCatalogError } from './errors.js';
 import { withPoolClient } from './pool-client.js';
 import { ReportQueries } from './report-queries.js';
@@ -63,6 +64,8 @@ export class Catalog {
   readonly restores: RestoreStore;
   /** Read-only queries of reports, restore and verify. */
   readonly reports: ReportQueries;
+  /** Status of one-off jobs (Snapshot, Restore): claims and outcomes. */
+  readonly oneOffs: OneOffStore;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -71,6 +74,7 @@ export class Catalog {
     this.runs = new RunStore((fn) => this.withClient(fn));
     this.restores = new RestoreStore((fn) => this.withClient(fn));
     this.reports = new ReportQueries((fn) => this.withClient(fn));
+    this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
   }
 
 

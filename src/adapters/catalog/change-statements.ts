@@ -12,6 +12,8 @@ export const TABLE_BY_KIND: Record<Kind, string> = {
   BackupServer: 'pgbackops.backup_servers',
   Node: 'pgbackops.nodes',
   Backup: 'pgbackops.definitions',
+  Snapshot: 'pgbackops.snapshots',
+  Restore: 'pgbackops.restores',
 };
 
 export interface ChangeStatement {

@@ -10,17 +10,28 @@ import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 export function registerMaintain(program: Command): void {
   program
     .command('maintain')
-    .description('ingest the local spool, mark runs left running by dead processes abandoned, and apply retention')
+    .description('ingest the local spool, mark runs left running by dead processes abandoned, run due one-off jobs (Snapshot, Restore), and apply retention')
     .option('--dry-run', 'change nothing; show what retention would expire')
+    .option('--one-offs-only', 'only run the one-off jobs that are due (what the daemon does when one is due)')
     .option('--json', 'print the outcome as JSON')
-    .action(async (opts: { dryRun?: boolean }, command: Command) => {
+    .action(async (opts: { dryRun?: boolean; oneOffsOnly?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), false);
+      if (opts.dryRun && opts.oneOffsOnly) throw new CliError('--one-offs-only runs jobs; it cannot be combined with --dry-run', 2);
+      const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), false, { oneOffsOnly: Boolean(opts.oneOffsOnly) });
       if (ctx.json) return printJson({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune) })) });
+      const style = stdoutStyle();
       for (const { server, outcome } of outcomes) {
-        printText(`${server}: spool ${outcome.spool.ingested} ingested, ${outcome.spool.quarantined} quarantined, ${outcome.spool.remaining} remaining; ${outcome.abandoned.length} run(s) marked abandoned`);
+        if (!opts.oneOffsOnly) {
+          printText(`${server}: spool ${outcome.spool.ingested} ingested, ${outcome.spool.quarantined} quarantined, ${outcome.spool.remaining} remaining; ${outcome.abandoned.length} run(s) marked abandoned`);
+        }
+        for (const job of outcome.oneOffs) {
+          const line = `  ${job.kind} ${job.name}: ${job.state}: ${job.message}`;
+          printText(job.state === 'succeeded' ? style.add(line) : style.remove(line));
+        }
+        if (opts.oneOffsOnly && outcome.oneOffs.length === 0) printText(`${server}: no one-off job due`);
         if (outcome.prune) printText(renderPrune(outcome.prune, Boolean(opts.dryRun), false));
       }
+      if (anyOneOffFailed(outcomes)) process.exitCode = 1;
     });
 
   program
@@ -32,7 +43,7 @@ export function registerMaintain(program: Command): void {
     .option('--json', 'print the decisions as JSON')
     .action(async (opts: { dryRun?: boolean; force?: boolean; verboseDecisions?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), true);
+      const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), { pruneOnly: true });
       if (ctx.json) return printJson({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: pruneJson(outcome.prune) })) });
       for (const { server, outcome } of outcomes) {
         printText(`${server}:`);
@@ -41,13 +52,20 @@ export function registerMaintain(program: Command): void {
     });
 }
 
-async function maintainAll(ctx: CommandContext, dryRun: boolean, forceRemoved: boolean, pruneOnly = false): Promise<Array<{ server: string; outcome: MaintainOutcome }>> {
+/** True when a one-off job that ran in this maintain failed or was missed: the exit code says so to cron. */
+function anyOneOffFailed(outcomes: Array<{ outcome: MaintainOutcome }>): boolean {
+  return outcomes.some(({ outcome: o }) => o.oneOffs.some((j) => j.state !== 'succeeded'));
+}
+
+async function maintainAll(
+  ctx: CommandContext, dryRun: boolean, forceRemoved: boolean, only: { pruneOnly?: boolean; oneOffsOnly?: boolean } = {},
+): Promise<Array<{ server: string; outcome: MaintainOutcome }>> {
   const servers = ctx.settings.server ? [ctx.settings.server] : await serversOfThisMachine(ctx.settings.stateDir);
   if (servers.length === 0) throw new CliError('no backup server has been applied in this state directory; pass --server NAME');
   return withCatalog(ctx.settings, ctx.logger, async (catalog) => {
     const out = [];
     for (const server of servers) {
-      out.push({ server, outcome: await maintainServer(catalog, ctx.logger, { stateDir: ctx.settings.stateDir, server, dryRun: dryRun || false, forceRemoved, now: Date.now(), pruneOnly }) });
+      out.push({ server, outcome: await maintainServer(catalog, ctx.logger, { stateDir: ctx.settings.stateDir, server, dryRun: dryRun || false, forceRemoved, now: Date.now(), ...only }) });
     }
     return out;
   });

@@ -10,7 +10,7 @@ export function registerSchema(program: Command): void {
   program
     .command('schema')
     .description(`print the JSON Schema of a kind (${KINDS.join(', ')}), or of any document when no kind is given`)
-    .argument('[kind]', 'BackupServer, Node, Retention or Backup (case-insensitive)')
+    .argument('[kind]', 'BackupServer, Node, Retention, Backup, Snapshot or Restore (case-insensitive)')
     .action(async (kind: string | undefined) => {
       const file = kind ? schemaFileOf(kind) : 'pgbackops.schema.json';
       printText(await readFile(new URL(file, SCHEMAS_DIR), 'utf8'));

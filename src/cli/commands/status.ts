@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { listDatabases } from '../../adapters/postgres/capture-globals.js';
 import type { BackupSpec, NodeSpec } from '../../core/model.js';
+import { dueAt } from '../../core/one-off/timing.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { contextOf } from '../context.js';
@@ -15,7 +16,7 @@ const NODE_TIMEOUT_MS = 5_000;
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('health of every backup definition (Healthy, Late, Failing, Never run) and databases without a backup definition')
+    .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, and the status of one-off jobs (Snapshot, Restore)')
     .option('--no-nodes', 'do not connect to the nodes (skip the databases-without-definition check)')
     .option('--now <time>', 'evaluate as of this time instead of the clock (ISO 8601), for reproducible reports')
     .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:9187) instead of the catalog")
@@ -37,7 +38,10 @@ export function registerStatus(program: Command): void {
           });
         }
         const nodeDatabases = opts.nodes ? await askNodes(nodes) : {};
-        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, now });
+        const oneOffs = (await catalog.oneOffs.list()).map((j) => ({
+          kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
+        }));
+        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, now });
       });
       if (ctx.json) printJson({ ...report });
       else printText(renderStatusText(report));

@@ -18,7 +18,7 @@ export const DIAGNOSTIC_CODES = {
   W_YAML: 'the YAML parser warns about something (e.g. an unknown tag)',
   // Schema
   E_API_VERSION: 'apiVersion is missing or is not pgbackops/v1',
-  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention or Backup',
+  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention, Backup, Snapshot or Restore',
   E_SCHEMA_TYPE: 'a value has the wrong type',
   E_SCHEMA_REQUIRED: 'a required field is missing',
   E_SCHEMA_UNKNOWN_FIELD: 'a field is not part of the schema (often a typo)',
@@ -28,9 +28,9 @@ export const DIAGNOSTIC_CODES = {
   E_SCHEMA: 'any other schema violation',
   // Names and references
   E_NAME_INVALID: 'a name is not made of lowercase letters, digits and hyphens',
-  E_DUPLICATE_NAME: 'two objects of the same kind have the same name',
+  E_DUPLICATE_NAME: 'two objects of the same kind (or a Backup and a Snapshot) have the same name',
   E_REF_UNKNOWN_SERVER: 'a Node refers to a BackupServer that is not defined',
-  E_REF_UNKNOWN_NODE: 'a Backup refers to a Node that is not defined',
+  E_REF_UNKNOWN_NODE: 'a Backup, Snapshot or Restore refers to a Node that is not defined',
   E_REF_UNKNOWN_RETENTION: 'a Backup refers to a Retention that is not defined',
   // Security
   E_SECRET_FIELD: 'a password or other secret is written in the configuration',
@@ -54,7 +54,12 @@ export const DIAGNOSTIC_CODES = {
   // Retention and durations
   E_RETENTION_EMPTY: 'a retention keeps nothing at all',
   E_RETENTION_INVALID: 'a retention duration is not valid',
-  E_DURATION_INVALID: 'a duration (timeout) is not valid',
+  E_DURATION_INVALID: 'a duration (timeout, keepFor, startingDeadline) is not valid',
+  // One-off jobs (Snapshot, Restore)
+  E_TIME_INVALID: 'an `at` time is not an RFC 3339 date-time with an offset',
+  W_DEADLINE_WITHOUT_AT: 'startingDeadline is given without at',
+  E_RESTORE_SOURCE: "a Restore's from does not name exactly one backup",
+  W_RESTORE_SOURCE_UNKNOWN: "a Restore's from.latestOf names no Backup or Snapshot of the configuration",
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -4,7 +4,7 @@ import { referencesOf } from '../references.js';
 import { objectKey, type Kind, type SourceLocation } from '../model.js';
 import type { DiagnosticCode } from './codes.js';
 import { closest, finding, type DocPath, type Finding } from './findings.js';
-import { isKind, type BackupInput, type BackupServerInput, type CheckedDocument, type NodeInput } from './input.js';
+import { isKind, type BackupInput, type BackupServerInput, type CheckedDocument, type DumpInput, type NodeInput } from './input.js';
 import { DEFAULT_PG_DUMP_VERSION, DEFAULT_TIMEZONE, effectiveFormat } from './normalise.js';
 import { COMPRESSION_RULES } from '../dump/compression.js';
 import { canonicalTimeZone } from './timezones.js';
@@ -25,12 +25,18 @@ export interface DocFinding {
 
 const NAME_PATH: DocPath = ['metadata', 'name'];
 
+/**
+ * Backups and Snapshots share one namespace: their runs are recorded, laid out under backupRoot and reported
+ * by that name.
+ */
+const NAMESPACE_OF: Readonly<Partial<Record<Kind, Kind>>> = { Snapshot: 'Backup' };
+
 /** Same kind and name twice: the later one (in file order) is reported, pointing back at the first. */
 export function duplicateFindings(named: readonly NamedDocument[]): DocFinding[] {
   const first = new Map<string, NamedDocument>();
   const out: DocFinding[] = [];
   for (const d of named) {
-    const key = objectKey(d.kind, d.name);
+    const key = objectKey(NAMESPACE_OF[d.kind] ?? d.kind, d.name);
     const earlier = first.get(key);
     if (!earlier) {
       first.set(key, d);
@@ -41,18 +47,20 @@ export function duplicateFindings(named: readonly NamedDocument[]): DocFinding[]
       finding: finding(
         'E_DUPLICATE_NAME',
         NAME_PATH,
-        `${d.kind} "${d.name}" is already defined at ${earlier.source.file}:${earlier.source.line}; names are unique per kind (rename one of them)`,
+        earlier.kind === d.kind
+          ? `${d.kind} "${d.name}" is already defined at ${earlier.source.file}:${earlier.source.line}; names are unique per kind (rename one of them)`
+          : `${earlier.kind} "${d.name}" is defined at ${earlier.source.file}:${earlier.source.line}; a Backup and a Snapshot cannot share a name, their backups are recorded and stored under it (rename one of them)`,
       ),
     });
   }
   return out;
 }
 
-/** Where each kind of reference is written, and the code for a dangling one. */
-const REFERENCE_FIELDS: Readonly<Partial<Record<Kind, { path: DocPath; code: DiagnosticCode }>>> = {
-  BackupServer: { path: ['spec', 'backupServer'], code: 'E_REF_UNKNOWN_SERVER' },
-  Node: { path: ['spec', 'node'], code: 'E_REF_UNKNOWN_NODE' },
-  Retention: { path: ['spec', 'retention'], code: 'E_REF_UNKNOWN_RETENTION' },
+/** The code for a dangling reference to each kind. */
+const REFERENCE_CODES: Readonly<Partial<Record<Kind, DiagnosticCode>>> = {
+  BackupServer: 'E_REF_UNKNOWN_SERVER',
+  Node: 'E_REF_UNKNOWN_NODE',
+  Retention: 'E_REF_UNKNOWN_RETENTION',
 };
 
 /**
@@ -66,13 +74,12 @@ export function referenceFindings(checked: readonly CheckedDocument[], declared:
     for (const ref of referencesOf(d.kind, d.spec)) {
       const names = declared.get(ref.kind) ?? new Set<string>();
       if (names.has(ref.name)) continue;
-      const field = REFERENCE_FIELDS[ref.kind]!;
       const guess = closest(ref.name, names);
       const known = [...names].sort().slice(0, 5);
       const listing = known.length === 0 ? `no ${ref.kind} is defined` : `defined: ${known.join(', ')}${names.size > known.length ? ', ...' : ''}`;
       out.push({
         doc: d.doc,
-        finding: finding(field.code, field.path, `${ref.kind} "${ref.name}" is not defined${guess ? ` (did you mean "${guess}"?)` : ''}; ${listing}`),
+        finding: finding(REFERENCE_CODES[ref.kind]!, [...ref.path], `${ref.kind} "${ref.name}" is not defined${guess ? ` (did you mean "${guess}"?)` : ''}; ${listing}`),
       });
     }
   }
@@ -95,27 +102,46 @@ export function placementOf(checked: readonly CheckedDocument[]): Placement {
   return { servers, nodes };
 }
 
-export function serverOfBackup(spec: BackupInput, placement: Placement): BackupServerInput | undefined {
+export function serverOfBackup(spec: Pick<BackupInput, 'node'>, placement: Placement): BackupServerInput | undefined {
   const node = placement.nodes.get(spec.node)?.spec as NodeInput | undefined;
   return node ? placement.servers.get(node.backupServer)?.spec : undefined;
 }
 
-/** Checks of each Backup against the server that will run it. */
+/** Checks of each Backup and Snapshot against the server that will run it. */
 export function placementFindings(checked: readonly CheckedDocument[], placement: Placement, defaultPgDumpVersion: number | undefined): DocFinding[] {
   const out: DocFinding[] = [];
   for (const d of checked) {
-    if (!isKind(d, 'Backup')) continue;
-    const server = serverOfBackup(d.spec, placement);
+    if (!isKind(d, 'Backup') && !isKind(d, 'Snapshot')) continue;
+    const spec = d.spec as DumpInput;
+    const server = serverOfBackup(spec, placement);
     // Unknown server (a dangling or broken reference, reported on its own): its pg_dump is unknown too.
     const pgDump = server ? (server.pgDumpVersion ?? defaultPgDumpVersion ?? DEFAULT_PG_DUMP_VERSION) : undefined;
-    for (const f of compressionFindings(d.spec, pgDump, server?.pgDumpVersion !== undefined)) out.push({ doc: d.doc, finding: f });
-    const tz = timeZoneFinding(d.spec, server);
+    for (const f of compressionFindings(spec, pgDump, server?.pgDumpVersion !== undefined)) out.push({ doc: d.doc, finding: f });
+    const tz = isKind(d, 'Backup') ? timeZoneFinding(d.spec, server) : null;
     if (tz) out.push({ doc: d.doc, finding: tz });
   }
   return out;
 }
 
-function compressionFindings(spec: BackupInput, pgDumpVersion: number | undefined, fromServer: boolean): Finding[] {
+/** A Restore of the latest backup of a name that is neither a Backup nor a Snapshot: likely a typo. */
+export function restoreSourceFindings(checked: readonly CheckedDocument[], declared: ReadonlyMap<Kind, ReadonlySet<string>>): DocFinding[] {
+  const out: DocFinding[] = [];
+  const sources = new Set([...(declared.get('Backup') ?? []), ...(declared.get('Snapshot') ?? [])]);
+  for (const d of checked) {
+    if (!isKind(d, 'Restore')) continue;
+    const name = d.spec.from.latestOf;
+    if (name === undefined || sources.has(name)) continue;
+    const guess = closest(name, sources);
+    out.push({
+      doc: d.doc,
+      finding: finding('W_RESTORE_SOURCE_UNKNOWN', ['spec', 'from', 'latestOf'],
+        `no Backup or Snapshot "${name}" is defined${guess ? ` (did you mean "${guess}"?)` : ''}; the restore will fail when it runs unless the catalog holds a successful backup of that name`),
+    });
+  }
+  return out;
+}
+
+function compressionFindings(spec: DumpInput, pgDumpVersion: number | undefined, fromServer: boolean): Finding[] {
   if (!spec.compression) return [];
   const { method, level } = spec.compression;
   const at: DocPath = ['spec', 'compression'];

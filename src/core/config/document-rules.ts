@@ -7,10 +7,11 @@ import { durationProblem } from '../time/duration.js';
 import { extraArgProblem } from '../dump/extra-args.js';
 import { displayPath, finding, quote, type DocPath, type Finding } from './findings.js';
 import { hostProblem } from './hosts.js';
-import type { BackupInput, BackupServerInput, CheckedDocument, NodeInput, RetentionInput } from './input.js';
+import type { BackupInput, BackupServerInput, CheckedDocument, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 import { effectiveFormat } from './normalise.js';
 import { pathProblem } from './paths.js';
 import { timeZoneProblem } from './timezones.js';
+import { instantProblem } from '../time/instant.js';
 
 export function documentFindings(d: CheckedDocument): Finding[] {
   switch (d.kind) {
@@ -22,6 +23,10 @@ export function documentFindings(d: CheckedDocument): Finding[] {
       return nodeFindings(d.spec as NodeInput);
     case 'Backup':
       return backupFindings(d.spec as BackupInput);
+    case 'Snapshot':
+      return snapshotFindings(d.spec as SnapshotInput);
+    case 'Restore':
+      return restoreFindings(d.spec as RestoreInput);
   }
 }
 
@@ -121,10 +126,54 @@ function backupFindings(spec: BackupInput): Finding[] {
   const cron = checkCronExpression(spec.schedule);
   if (!cron.ok) out.push(finding('E_CRON_INVALID', ['spec', 'schedule'], `schedule ${quote(spec.schedule)}: ${cron.message}`));
   if (spec.timezone !== undefined) pushTimeZone(out, spec.timezone, ['spec', 'timezone']);
-  if (spec.timeout !== undefined) {
-    const problem = durationProblem(spec.timeout);
-    if (problem) out.push(finding('E_DURATION_INVALID', ['spec', 'timeout'], `timeout: ${problem}`));
+  out.push(...dumpFindings(spec));
+  if (typeof spec.retention === 'object') out.push(...retentionFindings(spec.retention, ['spec', 'retention']));
+  return out;
+}
+
+function snapshotFindings(spec: SnapshotInput): Finding[] {
+  const out = [...dumpFindings(spec), ...timingFindings(spec)];
+  pushDuration(out, spec.keepFor, 'keepFor');
+  return out;
+}
+
+function restoreFindings(spec: RestoreInput): Finding[] {
+  const out = timingFindings(spec);
+  const { backup, latestOf, database } = spec.from;
+  if ((backup === undefined) === (latestOf === undefined)) {
+    out.push(finding('E_RESTORE_SOURCE', ['spec', 'from'],
+      backup === undefined
+        ? 'from names no backup: give backup (a backup id) or latestOf (a Backup or Snapshot name)'
+        : 'from gives both backup and latestOf: give one of them', backup === undefined ? 'key' : 'value'));
   }
+  if (backup !== undefined && database !== undefined) {
+    out.push(finding('E_RESTORE_SOURCE', ['spec', 'from', 'database'], 'from.database chooses among the backups of latestOf; a backup id names one backup already: remove it', 'key'));
+  }
+  if (database !== undefined) pushDatabaseName(out, database, ['spec', 'from', 'database']);
+  if (spec.database !== undefined) pushDatabaseName(out, spec.database, ['spec', 'database']);
+  return out;
+}
+
+/** `at` and `startingDeadline` of a one-off job. */
+function timingFindings(spec: { at?: string; startingDeadline?: string }): Finding[] {
+  const out: Finding[] = [];
+  if (spec.at !== undefined) {
+    const problem = instantProblem(spec.at);
+    if (problem) out.push(finding('E_TIME_INVALID', ['spec', 'at'], `at: ${problem}`));
+  }
+  if (spec.startingDeadline !== undefined) {
+    pushDuration(out, spec.startingDeadline, 'startingDeadline');
+    if (spec.at === undefined) {
+      out.push(finding('W_DEADLINE_WITHOUT_AT', ['spec', 'startingDeadline'], 'startingDeadline counts from at, which is not given: it counts from when the object was first applied', 'key'));
+    }
+  }
+  return out;
+}
+
+/** What Backup and Snapshot share: databases, type, format, jobs, filters and pg_dump arguments. */
+function dumpFindings(spec: DumpInput): Finding[] {
+  const out: Finding[] = [];
+  pushDuration(out, spec.timeout, 'timeout');
   out.push(...databaseFindings(spec));
   out.push(...typeFindings(spec));
   const format = effectiveFormat(spec);
@@ -136,11 +185,15 @@ function backupFindings(spec: BackupInput): Finding[] {
     const problem = extraArgProblem(arg, tool);
     if (problem) out.push(finding('E_EXTRA_ARG_FORBIDDEN', ['spec', 'extraArgs', i], `extraArgs[${i}]: ${problem}`));
   });
-  if (typeof spec.retention === 'object') out.push(...retentionFindings(spec.retention, ['spec', 'retention']));
   return out;
 }
 
-function databaseFindings(spec: BackupInput): Finding[] {
+function pushDuration(out: Finding[], value: string | undefined, field: string): void {
+  const problem = value === undefined ? null : durationProblem(value);
+  if (problem) out.push(finding('E_DURATION_INVALID', ['spec', field], `${field}: ${problem}`));
+}
+
+function databaseFindings(spec: DumpInput): Finding[] {
   const out: Finding[] = [];
   if (Array.isArray(spec.databases)) {
     spec.databases.forEach((name, i) => pushDatabaseName(out, name, ['spec', 'databases', i]));
@@ -156,7 +209,7 @@ function databaseFindings(spec: BackupInput): Finding[] {
 }
 
 /** What each backup type can be combined with: cluster is pg_dumpall (plain SQL, whole cluster). */
-function typeFindings(spec: BackupInput): Finding[] {
+function typeFindings(spec: DumpInput): Finding[] {
   const out: Finding[] = [];
   const type = spec.type ?? 'full';
   if (type === 'cluster') {

@@ -1,6 +1,8 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
-import type { BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RetentionSpec, SchedulerSpec, SourceLocation } from '../model.js';
+import type {
+  BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
+} from '../model.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
 type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
@@ -31,11 +33,27 @@ export type BackupInput = Optional<
   compression?: { method: CompressionMethod; level?: number };
 };
 
+/** The dump options a Snapshot shares with a Backup, as written. */
+export type DumpInput = Pick<
+  BackupInput,
+  | 'node' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
+  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
+>;
+
+export type SnapshotInput = DumpInput & Pick<SnapshotSpec, 'at' | 'startingDeadline' | 'keepFor'>;
+
+export type RestoreInput = Optional<RestoreSpec, 'renameExisting' | 'roles' | 'jobs'> & {
+  /** The schema allows both or neither; the document rules say which one is wanted. */
+  from: { backup?: string; latestOf?: string; database?: string };
+};
+
 export interface InputByKind {
   Retention: RetentionInput;
   BackupServer: BackupServerInput;
   Node: NodeInput;
   Backup: BackupInput;
+  Snapshot: SnapshotInput;
+  Restore: RestoreInput;
 }
 
 /** A document that passed its schema: its kind, name, spec as written, and where it came from. */

@@ -5,12 +5,16 @@ import type {
   BackupServerSpec,
   BackupSpec,
   DumpFormat,
+  DumpSpec,
   NodeSpec,
+  RestoreSource,
+  RestoreSpec,
   RetentionSpec,
   SchedulerSpec,
+  SnapshotSpec,
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
-import type { BackupInput, BackupServerInput, NodeInput, RetentionInput } from './input.js';
+import type { BackupInput, BackupServerInput, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 
 export const DEFAULT_TIMEZONE = 'UTC';
 export const DEFAULT_CRON_D_FILE = '/etc/cron.d/pgbackops';
@@ -88,16 +92,54 @@ export function normaliseNode(input: NodeInput): NodeSpec {
 
 /** `name` seeds the H values of the schedule; `serverTimezone` is the default time zone. */
 export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string): BackupSpec {
-  const type = input.type ?? 'full';
+  // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
+  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input);
+  return compact({
+    node,
+    databases,
+    exclude,
+    type,
+    schedule: input.schedule,
+    resolvedSchedule: resolveHashedSchedule(input.schedule, name),
+    timezone: input.timezone ?? serverTimezone,
+    ...options,
+    retention: typeof input.retention === 'string' ? input.retention : normaliseRetention(input.retention),
+    enabled: input.enabled ?? true,
+    timeout,
+    remarks,
+  });
+}
+
+export function normaliseSnapshot(input: SnapshotInput): SnapshotSpec {
+  return compact({ ...normaliseDump(input), at: input.at, startingDeadline: input.startingDeadline, keepFor: input.keepFor });
+}
+
+export function normaliseRestore(input: RestoreInput): RestoreSpec {
+  // The document rules guarantee exactly one of backup / latestOf.
+  const from: RestoreSource = input.from.backup !== undefined
+    ? { backup: input.from.backup }
+    : compact({ latestOf: input.from.latestOf!, database: input.from.database });
+  return compact({
+    from,
+    toNode: input.toNode,
+    database: input.database,
+    renameExisting: input.renameExisting ?? false,
+    roles: input.roles ?? 'create',
+    jobs: input.jobs ?? 1,
+    at: input.at,
+    startingDeadline: input.startingDeadline,
+    remarks: input.remarks,
+  });
+}
+
+/** The dump options of a Backup or Snapshot with their defaults. */
+function normaliseDump(input: DumpInput): DumpSpec {
   return compact({
     node: input.node,
     // A cluster dump always covers every database; validation refuses anything else.
     databases: input.databases ?? 'all',
     exclude: input.exclude ?? [],
-    type,
-    schedule: input.schedule,
-    resolvedSchedule: resolveHashedSchedule(input.schedule, name),
-    timezone: input.timezone ?? serverTimezone,
+    type: input.type ?? 'full',
     format: effectiveFormat(input),
     jobs: input.jobs ?? 1,
     compression: effectiveCompression(input),
@@ -106,8 +148,6 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     includeTables: input.includeTables ?? [],
     excludeTables: input.excludeTables ?? [],
     extraArgs: input.extraArgs ?? [],
-    retention: typeof input.retention === 'string' ? input.retention : normaliseRetention(input.retention),
-    enabled: input.enabled ?? true,
     timeout: input.timeout,
     remarks: input.remarks,
   });

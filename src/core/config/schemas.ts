@@ -15,6 +15,8 @@ export const SCHEMA_FILES: Readonly<Record<Kind, string>> = {
   BackupServer: 'backupserver.schema.json',
   Node: 'node.schema.json',
   Backup: 'backup.schema.json',
+  Snapshot: 'snapshot.schema.json',
+  Restore: 'restore.schema.json',
 };
 export const COMBINED_SCHEMA_FILE = 'pgbackops.schema.json';
 

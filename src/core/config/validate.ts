@@ -8,6 +8,7 @@ import {
   placementFindings,
   placementOf,
   referenceFindings,
+  restoreSourceFindings,
   serverOfBackup,
   type DocFinding,
   type NamedDocument,
@@ -17,7 +18,9 @@ import { documentFindings } from './document-rules.js';
 import { closest, compareDiagnostics, compareText, finding, quote, type Finding } from './findings.js';
 import { isKind, type CheckedDocument } from './input.js';
 import { locate, toDiagnostic } from './locate.js';
-import { DEFAULT_TIMEZONE, normaliseBackup, normaliseNode, normaliseRetention, normaliseServer } from './normalise.js';
+import {
+  DEFAULT_TIMEZONE, normaliseBackup, normaliseNode, normaliseRestore, normaliseRetention, normaliseServer, normaliseSnapshot,
+} from './normalise.js';
 import { schemaFindings } from './schema-errors.js';
 import { kindValidators } from './schemas.js';
 import { findSecrets, insideSecret } from './secrets.js';
@@ -97,6 +100,7 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     ...duplicateFindings(named),
     ...referenceFindings(checked, declared),
     ...placementFindings(checked, placement, options.pgDumpVersion),
+    ...restoreSourceFindings(checked, declared),
   ];
   for (const { doc, finding: f } of crossFindings) findings.get(doc)!.push(f);
 
@@ -200,5 +204,7 @@ function normaliseSpec(d: CheckedDocument, placement: Placement): DesiredObject[
     const serverTimezone = serverOfBackup(d.spec, placement)?.timezone ?? DEFAULT_TIMEZONE;
     return normaliseBackup(d.spec, d.name, serverTimezone);
   }
+  if (isKind(d, 'Snapshot')) return normaliseSnapshot(d.spec);
+  if (isKind(d, 'Restore')) return normaliseRestore(d.spec);
   throw new Error(`unhandled kind ${d.kind}`);
 }

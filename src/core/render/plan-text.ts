@@ -1,5 +1,5 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
-import type { BackupServerSpec, BackupSpec, NodeSpec, RetentionSpec } from '../model.js';
+import type { BackupServerSpec, BackupSpec, NodeSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import type { Style } from './style.js';
@@ -101,6 +101,16 @@ function describeSpec(kind: string, spec: unknown): string {
     }
     case 'Retention':
       return compact(spec as RetentionSpec);
+    case 'Snapshot': {
+      const sn = spec as SnapshotSpec;
+      const dbs = sn.databases === 'all' ? 'all' : sn.databases.join(',');
+      return `once ${sn.at ?? 'as soon as applied'}: ${sn.type} of ${dbs} on ${sn.node}, kept ${sn.keepFor}`;
+    }
+    case 'Restore': {
+      const r = spec as RestoreSpec;
+      const from = 'backup' in r.from ? `backup ${r.from.backup}` : `latest of ${r.from.latestOf}${r.from.database ? `/${r.from.database}` : ''}`;
+      return `once ${r.at ?? 'as soon as applied'}: ${from} -> ${r.toNode}${r.database ? `/${r.database}` : ''}`;
+    }
     default:
       return '';
   }

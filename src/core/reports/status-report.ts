@@ -23,7 +23,28 @@ export interface StatusInput {
   bytesKept: Record<string, number>;
   /** Databases of each running node that was asked, or why it could not be. */
   nodeDatabases: Record<string, { databases: string[] } | { error: string }>;
+  /** Snapshot and Restore objects with their status. */
+  oneOffs: OneOffInput[];
   now: number;
+}
+
+export interface OneOffInput {
+  kind: 'Snapshot' | 'Restore';
+  name: string;
+  state: string;
+  /** When it is (or was) due: its `at`, or when it was first applied. */
+  dueAt: number;
+  finishedAt: number | null;
+  message: string | null;
+}
+
+export interface OneOffStatus {
+  kind: 'Snapshot' | 'Restore';
+  name: string;
+  state: string;
+  due_at: string;
+  finished_at: string | null;
+  message: string | null;
 }
 
 export interface DefinitionStatus {
@@ -52,6 +73,7 @@ export interface StatusReport {
   now: string;
   definitions: DefinitionStatus[];
   nodes: NodeStatus[];
+  one_offs: OneOffStatus[];
 }
 
 export function statusReport(input: StatusInput): StatusReport {
@@ -92,7 +114,11 @@ export function statusReport(input: StatusInput): StatusReport {
       databases_without_definition: asked.databases.filter((db) => !covered(db)).sort(compare),
     };
   });
-  return { now: new Date(input.now).toISOString(), definitions, nodes };
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const oneOffs = [...input.oneOffs]
+    .sort((a, b) => compare(a.kind, b.kind) || compare(a.name, b.name))
+    .map((j): OneOffStatus => ({ kind: j.kind, name: j.name, state: j.state, due_at: iso(j.dueAt)!, finished_at: iso(j.finishedAt), message: j.message }));
+  return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs };
 }
 
 /** Whether some definition backs a database up: a cluster dump or `databases: all` covers every one it does not exclude. */
@@ -136,6 +162,11 @@ export function renderStatusText(s: StatusReport): string {
     else if (n.reachable === null) lines.push(`  ${n.name}: not checked`);
     else if (n.databases_without_definition.length === 0) lines.push(`  ${n.name}: every database has a backup definition`);
     else lines.push(`  ${n.name}: databases without a backup definition: ${n.databases_without_definition.map((d) => cellName(d)).join(', ')}`);
+  }
+  if (s.one_offs.length > 0) {
+    lines.push('', 'One-off jobs:');
+    const rows = s.one_offs.map((j) => [j.kind, j.name, j.state, formatTime(time(j.due_at)), formatTime(time(j.finished_at)), j.message ?? '']);
+    lines.push(...renderTable(['KIND', 'NAME', 'STATE', 'DUE', 'FINISHED', 'RESULT'], rows).map((l) => `  ${l}`.trimEnd()));
   }
   lines.push('', `As of ${formatTime(Date.parse(s.now))}; times in UTC.`);
   return `${lines.join('\n')}\n`;

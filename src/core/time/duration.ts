@@ -44,16 +44,24 @@ export function durationProblem(text: string): string | null {
 
 /** The instant `d` before `epochMs`: months as calendar months (UTC), then the fixed part. */
 export function subtractDuration(epochMs: number, d: Duration): number {
+  return shiftMonths(epochMs, -d.months) - d.milliseconds;
+}
+
+/** The instant `d` after `epochMs`: months as calendar months (UTC), then the fixed part. */
+export function addDuration(epochMs: number, d: Duration): number {
+  return shiftMonths(epochMs, d.months) + d.milliseconds;
+}
+
+function shiftMonths(epochMs: number, months: number): number {
+  if (months === 0) return epochMs;
   const date = new Date(epochMs);
-  if (d.months > 0) {
-    const day = date.getUTCDate();
-    date.setUTCDate(1);
-    date.setUTCMonth(date.getUTCMonth() - d.months);
-    // Clamp to the last day of the target month (31 March minus 1 month is 28/29 February, not 3 March).
-    const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
-    date.setUTCDate(Math.min(day, lastDay));
-  }
-  return date.getTime() - d.milliseconds;
+  const day = date.getUTCDate();
+  date.setUTCDate(1);
+  date.setUTCMonth(date.getUTCMonth() + months);
+  // Clamp to the last day of the target month (31 March minus 1 month is 28/29 February, not 3 March).
+  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+  date.setUTCDate(Math.min(day, lastDay));
+  return date.getTime();
 }
 
 /** Milliseconds of a duration whose months are taken as 30 days: for timeouts, not calendars. */

@@ -56,8 +56,10 @@ describe('catalog migrations', () => {
       'definitions',
       'nodes',
       'restore_runs',
+      'restores',
       'retentions',
       'schema_migrations',
+      'snapshots',
     ]);
 
     const again = await Catalog.open(config);

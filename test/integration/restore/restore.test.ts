@@ -6,9 +6,9 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgbackops, type CliResult } from '../../helpers/cli.js';
-import { retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
-import { databaseState, nodeOf, plainDump, query, rolesState } from '../../helpers/pg-tools.js';
+import { databaseState, nodeOf, plainDump, query, queryAt, rolesState } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, seedDatabase } from '../../helpers/seed.js';
 
 const DB = 'Shop "Ω" db=1';
@@ -23,14 +23,6 @@ let stateDir: string;
 let catalogUrl: string;
 let catalogConfig: pg.ClientConfig;
 const backups: Record<string, string> = {};
-
-function nodeYaml(name: string, cluster: TestCluster): string {
-  return `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: ${name} }
-spec: { host: ${cluster.socketDir}, port: ${cluster.port}, user: ${String(cluster.config.user)}, backupServer: backup01 }
-`;
-}
 
 function backupYaml(name: string, spec: string): string {
   return `apiVersion: pgbackops/v1
@@ -48,14 +40,8 @@ function cli(...args: string[]): Promise<CliResult> {
   return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
 }
 
-async function catalogRows(sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  const client = new pg.Client(catalogConfig);
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
+async function catalogRows<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return queryAt<T>(catalogConfig, sql, params);
 }
 
 /** Runs a definition with the real CLI and returns the id of its (single) succeeded run. */
@@ -94,7 +80,7 @@ beforeAll(async () => {
   catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
-    'nodes.yaml': [nodeYaml('pg1', source), nodeYaml('pg2', target)].join('---\n'),
+    'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
     'retention.yaml': retentionDoc,
     'backups.yaml': [
       backupYaml('shop-custom', `databases: ['${DB.replace(/'/g, "''")}']\nformat: custom`),
@@ -276,7 +262,7 @@ describe('pgbackops restore', () => {
   it('restores a cluster dump into an empty cluster, the bootstrap superuser left as it is', async () => {
     const fresh = await startTestCluster();
     try {
-      writeFileSync(join(configDir, 'node3.yaml'), nodeYaml('pg3', fresh));
+      writeFileSync(join(configDir, 'node3.yaml'), clusterNodeDoc('pg3', fresh));
       const apply = await cli('apply', '--yes');
       expect(apply.exitCode, apply.stderr).toBe(0);
       const dry = await cli('restore', backups.whole!, '--to-node', 'pg3', '--dry-run');
@@ -321,7 +307,7 @@ describe('a cluster dump restore that fails part way', () => {
   it('drops the roles and databases the script created and leaves the cluster as it was', async () => {
     const fresh = await startTestCluster();
     try {
-      writeFileSync(join(configDir, 'node5.yaml'), nodeYaml('pg5', fresh));
+      writeFileSync(join(configDir, 'node5.yaml'), clusterNodeDoc('pg5', fresh));
       expect((await cli('apply', '--yes')).exitCode).toBe(0);
       const before = { dbs: await databases(fresh), roles: await roles(fresh) };
       const result = await cli('restore', backups.wholeWithTablespace!, '--to-node', 'pg5', '--yes');
@@ -353,7 +339,7 @@ describe('pgbackops verify', () => {
   it('--restore restores into a scratch database, drops it and the roles it created, and records the duration', async () => {
     const fresh = await startTestCluster();
     try {
-      writeFileSync(join(configDir, 'node4.yaml'), nodeYaml('pg4', fresh));
+      writeFileSync(join(configDir, 'node4.yaml'), clusterNodeDoc('pg4', fresh));
       expect((await cli('apply', '--yes')).exitCode).toBe(0);
       const before = { dbs: await databases(fresh), roles: await roles(fresh) };
       const result = await cli('verify', '--latest', 'shop-dir', '--restore', '--to-node', 'pg4', '--jobs', '2');

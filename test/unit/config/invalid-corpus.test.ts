@@ -122,6 +122,17 @@ const CASES: Record<string, Expected> = {
     ['E_PATH_INVALID', 'node.yaml', 9, 11],
     ['E_PATH_INVALID', 'server2.yaml', 7, 15],
   ],
+  'one-off-jobs': [
+    ['E_DUPLICATE_NAME', 'one-offs.yaml', 14, 9],
+    ['E_TIME_INVALID', 'one-offs.yaml', 18, 7],
+    ['E_DURATION_INVALID', 'one-offs.yaml', 19, 12],
+    ['E_TIME_INVALID', 'one-offs.yaml', 28, 7],
+    ['W_DEADLINE_WITHOUT_AT', 'one-offs.yaml', 38, 3],
+    ['E_RESTORE_SOURCE', 'one-offs.yaml', 46, 9],
+    ['E_REF_UNKNOWN_NODE', 'one-offs.yaml', 47, 11],
+    ['E_RESTORE_SOURCE', 'one-offs.yaml', 54, 3],
+    ['W_RESTORE_SOURCE_UNKNOWN', 'one-offs.yaml', 62, 21],
+  ],
   'range-invalid-port-and-jobs': [
     ['E_SCHEMA_RANGE', 'backup.yaml', 11, 9],
     ['E_SCHEMA_RANGE', 'node2.yaml', 7, 9],

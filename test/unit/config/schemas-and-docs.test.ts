@@ -56,7 +56,7 @@ describe('JSON Schemas', () => {
     const text = KINDS.map((kind) => JSON.stringify(loadSchema(SCHEMA_FILES[kind]).examples[0])).join('\n---\n');
     const result = validateConfig([{ path: 'examples.yaml', text }], { pgDumpVersion: 16 });
     expect(result.diagnostics).toEqual([]);
-    expect(result.config!.objects).toHaveLength(4);
+    expect(result.config!.objects).toHaveLength(KINDS.length);
   });
 
   it('accept the project examples (examples/*) when there are any', async () => {
