@@ -66,3 +66,8 @@ create table pgbackops.restores (
 create index restores_pending_idx on pgbackops.restores (to_node) where state = 'pending';
 create trigger restores_rearm_missed before update on pgbackops.restores
   for each row execute function pgbackops.rearm_missed_one_off();
+
+-- Which process runs a restore ("<host>:<pid>"): a restore row left `running` by a process that was killed
+-- is recognised by a maintain on that host and recorded as failed (abandoned), never left running forever.
+alter table pgbackops.restore_runs add column executor text;
+create index restore_runs_running_idx on pgbackops.restore_runs (executor) where status = 'running';

@@ -1,8 +1,10 @@
-// `pgbackops maintain`: spool ingest, abandoned-run sweep, due one-off jobs (Snapshot, Restore), retention.
+// `pgbackops maintain`: spool ingest, abandoned-run and abandoned-restore sweeps, due one-off jobs (Snapshot, Restore), retention.
 // Safe to run from cron or a loop, and concurrently with jobs and other maintainers: the sweep only touches
 // definitions whose run lock it can take at once, and each one-off job is claimed by exactly one maintainer.
+import { hostname } from 'node:os';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
+import { isProcessAlive } from '../adapters/process-alive.js';
 import type { BackupServerSpec } from '../core/model.js';
 import { definitionsOfServer } from '../core/schedule/server-entries.js';
 import { ingestSpool, type IngestOutcome } from './ingest-spool.js';
@@ -25,6 +27,8 @@ export interface MaintainRequest {
 export interface MaintainOutcome {
   spool: IngestOutcome;
   abandoned: string[];
+  /** Restores left running on this host by a process that died. */
+  abandonedRestores: string[];
   prune: PruneOutcome | null;
   oneOffs: OneOffReport[];
 }
@@ -35,6 +39,7 @@ export async function maintainServer(catalog: Catalog, logger: Logger, request: 
   const snapshot = await catalog.readSnapshot();
   const serverSpec = snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === request.server)?.spec as BackupServerSpec | undefined;
   const abandoned: string[] = [];
+  const abandonedRestores = housekeeping ? await catalog.restores.abandonDead(hostname(), isProcessAlive) : [];
   if (housekeeping) {
     for (const def of definitionsOfServer(snapshot.objects, request.server)) {
       abandoned.push(...(await sweepAbandoned(catalog.runs, request.stateDir, request.server, def.name)));
@@ -42,15 +47,15 @@ export async function maintainServer(catalog: Catalog, logger: Logger, request: 
   }
   if (!serverSpec) {
     logger.warn({ server: request.server }, 'backup server not in the catalog; one-off jobs and retention skipped');
-    return { spool, abandoned, prune: null, oneOffs: [] };
+    return { spool, abandoned, abandonedRestores, prune: null, oneOffs: [] };
   }
   const oneOffs = request.dryRun || request.pruneOnly ? [] : await runDueOneOffs(catalog, {
     stateDir: request.stateDir, server: request.server, serverSpec, logger, now: () => new Date(),
   });
-  if (request.oneOffsOnly) return { spool, abandoned, prune: null, oneOffs };
+  if (request.oneOffsOnly) return { spool, abandoned, abandonedRestores, prune: null, oneOffs };
   const prune = await pruneServer(catalog.runs, logger, {
     server: request.server, serverSpec, stateDir: request.stateDir, objects: snapshot.objects,
     dryRun: request.dryRun, forceRemoved: request.forceRemoved, now: request.now,
   });
-  return { spool, abandoned, prune, oneOffs };
+  return { spool, abandoned, abandonedRestores, prune, oneOffs };
 }

@@ -13,6 +13,7 @@
 //    it created, give a renamed database its name back; the log says what was undone and what could not be;
 // 5. record the outcome (catalog, or the local spool when the catalog went away).
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { Transform } from 'node:stream';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { BackupRow } from '../adapters/catalog/report-queries.js';
 import type { Logger } from '../adapters/logger.js';
+import { executorId } from '../adapters/process-alive.js';
 import { findTool, type PgTool } from '../adapters/postgres/tools.js';
 import type { GlobalsCapture } from '../core/dump/globals.js';
 import { renderDatabaseSql } from '../core/dump/render-database-sql.js';
@@ -89,6 +91,7 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
     renamedExistingTo: null, status: 'running', startedAt: now().toISOString(), finishedAt: null, failureReason: null, log: null,
     pgRestoreVersion: tool instanceof Error ? null : tool.version,
     serverVersion: target instanceof Error ? null : target.serverVersion, createdRoles: [], createdDatabases: [], actor: request.actor,
+    executor: executorId(hostname()),
   };
   const log: string[] = [`restore ${record.id} of backup ${facts.runId} (${facts.definition}) to node ${request.targetNode}`];
 

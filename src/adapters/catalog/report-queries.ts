@@ -154,14 +154,16 @@ export class ReportQueries {
     }));
   }
 
-  /** Restores newest first; of one backup when backupId is given. */
-  async restoreHistory(limit: number, backupId?: string): Promise<RestoreHistoryRow[]> {
+  /** Restores newest first; of one backup, by one actor, or since a time when given. */
+  async restoreHistory(limit: number, filter: { backupId?: string; actor?: string; since?: Date } = {}): Promise<RestoreHistoryRow[]> {
     const { rows } = await this.withQuery((query) => query(
       `select id::text, purpose, backup_run_id::text, definition, source_database, target_node, target_database, renamed_existing_to,
               status, started_at, finished_at, failure_reason, created_roles, created_databases, actor
-         from pgbackops.restore_runs where ($2::uuid is null or backup_run_id = $2)
+         from pgbackops.restore_runs
+        where ($2::uuid is null or backup_run_id = $2) and ($3::text is null or actor = $3)
+          and ($4::timestamptz is null or started_at >= $4)
         order by started_at desc, id limit $1`,
-      [limit, backupId ?? null],
+      [limit, filter.backupId ?? null, filter.actor ?? null, filter.since ?? null],
     ));
     return rows.map((r) => ({
       id: r.id, purpose: r.purpose, backupRunId: r.backup_run_id, definition: r.definition, sourceDatabase: r.source_database,

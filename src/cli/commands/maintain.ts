@@ -10,7 +10,7 @@ import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 export function registerMaintain(program: Command): void {
   program
     .command('maintain')
-    .description('ingest the local spool, mark runs left running by dead processes abandoned, run due one-off jobs (Snapshot, Restore), and apply retention')
+    .description('ingest the local spool, mark runs and restores left running by dead processes abandoned, run due one-off jobs (Snapshot, Restore), and apply retention')
     .option('--dry-run', 'change nothing; show what retention would expire')
     .option('--one-offs-only', 'only run the one-off jobs that are due (what the daemon does when one is due)')
     .option('--json', 'print the outcome as JSON')
@@ -22,7 +22,7 @@ export function registerMaintain(program: Command): void {
       const style = stdoutStyle();
       for (const { server, outcome } of outcomes) {
         if (!opts.oneOffsOnly) {
-          printText(`${server}: spool ${outcome.spool.ingested} ingested, ${outcome.spool.quarantined} quarantined, ${outcome.spool.remaining} remaining; ${outcome.abandoned.length} run(s) marked abandoned`);
+          printText(`${server}: spool ${outcome.spool.ingested} ingested, ${outcome.spool.quarantined} quarantined, ${outcome.spool.remaining} remaining; ${outcome.abandoned.length} run(s) and ${outcome.abandonedRestores.length} restore(s) marked abandoned`);
         }
         for (const job of outcome.oneOffs) {
           const line = `  ${job.kind} ${job.name}: ${job.state}: ${job.message}`;

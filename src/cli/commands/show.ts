@@ -18,7 +18,7 @@ export function registerShow(program: Command): void {
       const ctx = contextOf(command);
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const row = await resolveBackup(catalog, backupId);
-        const restores = await catalog.reports.restoreHistory(100, row.id);
+        const restores = await catalog.reports.restoreHistory(100, { backupId: row.id });
         return showReport(backupReportItems([reportRow(row)])[0]!, {
           backupServer: row.backupServer, directory: row.directory, files: row.files, pgDumpVersion: row.pgDumpVersion,
           serverVersion: row.serverVersion, failureDetail: row.failureDetail, log: row.log, timezone: row.timezone,

@@ -1,7 +1,6 @@
 // The status a one-off job records from what it did: a Snapshot from its backup runs, a Restore from its
 // restore run. Pure, so that the executor and the sweep of dead executors say the same thing.
 import type { RunRecord } from '../runs/run-record.js';
-import type { RestoreRecord } from '../restore/restore-record.js';
 import { formatBytes } from '../reports/format.js';
 
 export interface OneOffResult {
@@ -31,7 +30,16 @@ export function snapshotResult(runs: readonly RunSummary[]): OneOffResult {
   return { state: 'succeeded', message: `${runs.length} backup(s) taken (${runs.map(label).join(', ')}), ${formatBytes(bytes)}`, result };
 }
 
-type RestoreSummary = Pick<RestoreRecord, 'id' | 'status' | 'failureReason' | 'targetNode' | 'targetDatabase' | 'backupRunId' | 'renamedExistingTo'>;
+/** What both a restore record and a restore history row tell. */
+export interface RestoreSummary {
+  id: string;
+  status: string;
+  failureReason: string | null;
+  targetNode: string;
+  targetDatabase: string | null;
+  backupRunId: string | null;
+  renamedExistingTo: string | null;
+}
 
 export function restoreResult(restore: RestoreSummary): OneOffResult {
   const result = { restore: restore.id, backup: restore.backupRunId };

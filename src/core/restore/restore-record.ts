@@ -30,4 +30,6 @@ export interface RestoreRecord {
   createdRoles: string[];
   createdDatabases: string[];
   actor: string | null;
+  /** "<host>:<pid>" of the process running it: how a sweep tells a restore whose process died. */
+  executor?: string | null;
 }

@@ -5,9 +5,10 @@
 // same time restores that snapshot.
 import { hostname } from 'node:os';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
+import { executorId, isProcessAlive } from '../../adapters/process-alive.js';
 import type { ClaimedOneOff, OneOffOutcome } from '../../adapters/catalog/one-off-store.js';
 import { ONE_OFF_KINDS, type OneOffKind } from '../../core/model.js';
-import { snapshotResult } from '../../core/one-off/outcome.js';
+import { restoreResult, snapshotResult } from '../../core/one-off/outcome.js';
 import { sweepAbandoned } from '../sweep-abandoned.js';
 import { missedDeadline } from '../../core/one-off/timing.js';
 import type { OneOffContext } from './one-off-context.js';
@@ -25,7 +26,7 @@ export interface OneOffReport {
 
 export async function runDueOneOffs(catalog: Catalog, ctx: OneOffContext): Promise<OneOffReport[]> {
   const reports = await sweepDeadExecutors(catalog, ctx);
-  const claimant = `${hostname()}:${process.pid}`;
+  const claimant = executorId(hostname());
   for (const kind of ONE_OFF_KINDS) {
     for (;;) {
       const [job] = await catalog.oneOffs.claimDue(kind, ctx.server, claimant, 1);
@@ -68,9 +69,10 @@ async function sweepDeadExecutors(catalog: Catalog, ctx: OneOffContext): Promise
   for (const kind of ONE_OFF_KINDS) {
     for (const job of await catalog.oneOffs.runningClaimedBy(kind, `${host}:`)) {
       const pid = Number(job.claimedBy!.slice(host.length + 1));
-      if (isAlive(pid)) continue;
+      if (isProcessAlive(pid)) continue;
       // The snapshot's own runs left `running` are abandoned first, so its outcome can be judged from them.
       if (kind === 'Snapshot') await sweepAbandoned(catalog.runs, ctx.stateDir, ctx.server, job.name);
+      else await catalog.restores.abandonDead(host, isProcessAlive);
       const outcome = await abandonedOutcome(catalog, job, pid);
       const recorded = await catalog.oneOffs.finish(kind, job.name, job.attemptId, outcome);
       ctx.logger.warn({ oneOff: `${kind}/${job.name}`, pid, state: outcome.state }, 'one-off job left running by a dead process');
@@ -91,16 +93,10 @@ async function abandonedOutcome(catalog: Catalog, job: ClaimedOneOff, pid: numbe
     }
     return { state: 'failed', message: `abandoned: ${dead} before the snapshot recorded a run; not retried`, result: { runs: [] } };
   }
-  return { state: 'failed', message: `abandoned: ${dead} while the restore ran; not retried (see pgbackops history for what it did)`, result: {} };
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  const [restore] = await catalog.reports.restoreHistory(1, { actor: `Restore/${job.name}`, since: job.claimedAt });
+  if (restore) {
+    const rebuilt = restoreResult(restore);
+    return { ...rebuilt, message: `${rebuilt.message} (${dead}; status rebuilt from its restore run; not retried)` };
   }
+  return { state: 'failed', message: `abandoned: ${dead} before the restore started; not retried`, result: {} };
 }

@@ -2,10 +2,11 @@
 // seeded node, restored into other real clusters, compared with the source; refusals, renames and failures
 // checked against what is (and is not) left on the target.
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgbackops, type CliResult } from '../../helpers/cli.js';
+import { pgbackops, spawnPgbackops, type CliResult } from '../../helpers/cli.js';
 import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseState, nodeOf, plainDump, query, queryAt, rolesState } from '../../helpers/pg-tools.js';
@@ -319,6 +320,45 @@ describe('a cluster dump restore that fails part way', () => {
       expect(row).toMatchObject({ status: 'failed', created_roles: [] });
       expect(String(row!.log)).toMatch(/already in use as a tablespace/);
     } finally {
+      await fresh.stop();
+    }
+  });
+});
+
+describe('a restore killed part way', () => {
+  it('is recorded as failed (abandoned) by the next maintain on its host, not left running', async () => {
+    const fresh = await startTestCluster();
+    // Another session creates a role the restore needs and does not commit: the restore's CREATE ROLE waits
+    // on it, so the restore is surely in progress when it is killed.
+    const blocker = new pg.Client(fresh.adminConfig);
+    await blocker.connect();
+    try {
+      writeFileSync(join(configDir, 'node6.yaml'), clusterNodeDoc('pg6', fresh));
+      expect((await cli('apply', '--yes')).exitCode).toBe(0);
+      await blocker.query('begin');
+      await blocker.query('create role app_owner');
+      const restore = spawnPgbackops(['restore', backups.custom!, '--to-node', 'pg6', '--yes', '--state-dir', stateDir, '--catalog', catalogUrl]);
+      const deadline = Date.now() + 30_000;
+      while ((await catalogRows(`select 1 from pgbackops.restore_runs where target_node = 'pg6' and status = 'running'`)).length === 0) {
+        if (Date.now() > deadline) throw new Error('the restore never started');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      restore.kill('SIGKILL');
+      await restore;
+      await blocker.query('rollback');
+      const [running] = await catalogRows(`select id::text, executor from pgbackops.restore_runs where target_node = 'pg6'`);
+      expect(running!.executor).toBe(`${hostname()}:${restore.pid}`);
+
+      const maintain = await pgbackops(['maintain', '--state-dir', stateDir, '--catalog', catalogUrl]);
+      expect(maintain.exitCode, maintain.stderr).toBe(0);
+      expect(maintain.stdout).toMatch(/1 restore\(s\) marked abandoned/);
+      const [row] = await catalogRows(`select status, failure_reason, finished_at from pgbackops.restore_runs where id = $1`, [running!.id]);
+      expect(row).toMatchObject({ status: 'failed', failure_reason: expect.stringMatching(/^abandoned: the process running it \(.*\) died/) });
+      expect(row!.finished_at).toBeInstanceOf(Date);
+      // Only once.
+      expect((await pgbackops(['maintain', '--state-dir', stateDir, '--catalog', catalogUrl])).stdout).toMatch(/0 restore\(s\) marked abandoned/);
+    } finally {
+      await blocker.end().catch(() => undefined);
       await fresh.stop();
     }
   });
