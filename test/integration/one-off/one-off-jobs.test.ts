@@ -156,6 +156,10 @@ describe('Snapshot and Restore objects', () => {
     const oneOffs = (JSON.parse(status.stdout) as { one_offs: Array<{ kind: string; name: string; state: string }> }).one_offs;
     expect(oneOffs.map((j) => `${j.kind}/${j.name}:${j.state}`)).toContain('Restore/later:pending');
     expect(oneOffs.map((j) => `${j.kind}/${j.name}:${j.state}`)).toContain('Snapshot/shop-before-upgrade:succeeded');
+    const text = (await pgbackops(['status', '--no-nodes', '--state-dir', stateDir, '--catalog', catalogUrl])).stdout;
+    expect(text).toMatch(/One-off jobs:\n\s+KIND\s+NAME\s+STATE\s+DUE\s+FINISHED\s+RESULT/);
+    expect(text).toMatch(/Restore\s+later\s+pending\s+2098-12-31 23:00:00Z\s+-/);
+    expect(text).toMatch(/Snapshot\s+shop-before-upgrade\s+succeeded\s+2026-01-01 00:00:00Z\s+\S+ \S+\s+1 backup\(s\) taken \(shop\)/);
 
     // Nothing runs twice.
     const again = await maintain('--one-offs-only');
