@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { Catalog, CatalogSnapshot } from '../adapters/catalog/catalog.js';
 import { createScheduleTarget, defaultPathEnv, type ScheduleTarget } from '../adapters/schedule/index.js';
-import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
+import { objectKey, type BackupServerSpec, type DesiredConfig } from '../core/model.js';
 import { makePlan } from '../core/plan/make-plan.js';
 import type { Plan, PlanOptions, RetentionPreview } from '../core/plan/types.js';
+import { noteOneOffActions } from '../core/plan/one-off-notes.js';
 import { projectObjects } from '../core/plan/project.js';
 import { pruneServer } from '../jobs/prune.js';
 import { silentLogger } from '../adapters/logger.js';
@@ -37,7 +38,9 @@ export async function planAgainstState(
 
   const actual = { catalogVersion: snapshot.version, objects: snapshot.objects, backupCounts: snapshot.backupCounts };
   if (choice.server === null) {
-    return { plan: makePlan(desired, actual, { server: null, note: choice.note }, options), snapshot, target: null };
+    const plan = makePlan(desired, actual, { server: null, note: choice.note }, options);
+    await noteOneOffs(catalog, plan);
+    return { plan, snapshot, target: null };
   }
   const serverSpec = servers.find((s) => s.name === choice.server)!.spec;
   const target = scheduleTargetOf(settings, choice.server, serverSpec);
@@ -49,7 +52,16 @@ export async function planAgainstState(
     line: lineOptionsOf(settings, serverSpec),
   }, options);
   plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
+  await noteOneOffs(catalog, plan);
   return { plan, snapshot, target };
+}
+
+/** Reasons of changes to one-off jobs that already ran say what the change will (not) do. */
+async function noteOneOffs(catalog: Catalog, plan: Plan): Promise<void> {
+  // Asked only when the plan touches one: a plan of 10,000 definitions pays nothing.
+  if (!plan.objectActions.some((a) => a.kind === 'Snapshot' || a.kind === 'Restore')) return;
+  const states = new Map((await catalog.oneOffs.list()).map((j) => [objectKey(j.kind, j.name), j.state]));
+  noteOneOffActions(plan.objectActions, states);
 }
 
 /** A dry-run retention pass against the catalog as the plan would leave it, summarised per group. */

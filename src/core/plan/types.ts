@@ -23,6 +23,8 @@ export interface ObjectAction {
   reason: string;
   /** Set when the action will not be applied, with the reason and how to allow it. */
   blocked?: string;
+  /** What the action means beyond the change itself (a one-off job that already ran is not run again). */
+  note?: string;
 }
 
 export type ScheduleOp = 'add' | 'change' | 'remove';

@@ -59,16 +59,21 @@ function renderObjectAction(a: ObjectAction, style: Style): string[] {
     case 'create':
       return [style.add(`  + ${label}`) + style.dim(`  ${describeSpec(a.kind, a.after)}`)];
     case 'delete':
-      return [style.remove(`  - ${label}`)];
+      return [style.remove(`  - ${label}`), ...noteLine(a, style)];
     case 'update': {
       const before = (a.before ?? {}) as Record<string, unknown>;
       const after = (a.after ?? {}) as Record<string, unknown>;
       return [
         style.change(`  ~ ${label}`),
         ...(a.changedFields ?? []).map((f) => style.change(`      ${f}: ${compact(before[f])} -> ${compact(after[f])}`)),
+        ...noteLine(a, style),
       ];
     }
   }
+}
+
+function noteLine(a: ObjectAction, style: Style): string[] {
+  return a.note ? [style.dim(`      note: ${a.note}`)] : [];
 }
 
 function renderScheduleAction(a: ScheduleAction, style: Style): string {

@@ -176,7 +176,9 @@ describe('Snapshot and Restore objects', () => {
     ]);
     const plan = await cli('plan');
     expect(plan.stdout).toMatch(/~ Snapshot shop-before-upgrade/);
+    expect(plan.stdout).toMatch(/note: it already ran \(succeeded\): the change is recorded but does not run it again/);
     expect(plan.stdout).toMatch(/- Restore shop-to-staging/);
+    expect(plan.stdout).toMatch(/- Restore shop-to-staging\n\s+note: it ran \(succeeded\): what it restored stays/);
     await applyAndConverge();
     expect((await job('snapshots', 'shop-before-upgrade'))?.state).toBe('succeeded');
     expect(await job('restores', 'shop-to-staging')).toBeUndefined();
