@@ -7,7 +7,10 @@ import type { RunStore } from '../adapters/catalog/run-store.js';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec, BackupSpec, RetentionSpec } from '../core/model.js';
 import type { ActualObject } from '../core/plan/plan-catalog.js';
+import { decisionsOf, expiringIdsOf, type GroupSelection, type RetentionDecision } from '../core/retention/decision-list.js';
+import { selectForcedRemoval } from '../core/retention/force.js';
 import { selectRetention } from '../core/retention/select.js';
+import type { RetentionSelection } from '../core/retention/verdicts.js';
 
 export interface PruneRequest {
   server: string;
@@ -21,74 +24,74 @@ export interface PruneRequest {
   now: number;
 }
 
-export interface PruneDecision {
-  id: string;
-  definition: string;
-  database: string | null;
-  /** Epoch milliseconds (rendered by the caller: formatting a million dates is not free). */
-  startedAt: number;
-  status: string;
-  keep: boolean;
-  reasons: string[];
-}
+export type PruneDecision = RetentionDecision;
 
 export interface PruneOutcome {
-  decisions: PruneDecision[];
+  /** What retention decided, per definition and database, in compact form (see decisionsOf). */
+  groups: GroupSelection[];
+  /** Every decision, made one at a time while iterated: a pass can cover a million runs. */
+  decisions: Iterable<PruneDecision>;
+  /** Runs retention expires (in a dry run: would expire). */
+  expiring: number;
+  /** Runs actually expired (0 in a dry run). */
   expired: number;
   kept: number;
   /** Groups skipped because no retention is known for them. */
   warnings: string[];
 }
 
-const FORCED = ['definition removed; --force expires all its backups'];
-const RUNNING = ['running'];
 const REMOVED_NOTE = 'definition removed from the configuration: last retention applies';
+/**
+ * Runs expired per round of tombstone, remove files, delete rows: bounds the statements (a forced removal
+ * can expire a million runs) and leaves at most one round of tombstones for the next pass after a crash.
+ */
+const EXPIRE_BATCH = 5_000;
 
 export async function pruneServer(runs: RunStore, logger: Logger, request: PruneRequest): Promise<PruneOutcome> {
   const policies = currentPolicies(request.objects);
-  const decisions: PruneDecision[] = [];
+  const groups: GroupSelection[] = [];
   const warnings: string[] = [];
+  let total = 0;
+  let expiring = 0;
   for (const group of await runs.retentionGroups(request.server, (definition) => !policies.has(definition))) {
     const current = policies.get(group.definition);
     const removed = !current;
-    const candidates = group.ids.map((id, i) => ({ id, startedAt: group.startedAt[i]!, status: group.statuses[i]! }));
-    let groupDecisions: Array<{ id: string; keep: boolean; reasons: string[] }>;
-    if (removed && request.forceRemoved) {
-      groupDecisions = candidates.map((c) => (c.status === 'running' ? { id: c.id, keep: true, reasons: RUNNING } : { id: c.id, keep: false, reasons: FORCED }));
-    } else {
-      const retention = current?.retention ?? group.lastRetention;
-      if (!retention) {
-        warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: no retention known for a removed definition; keeping its ${candidates.length} run(s) (use --force to remove them)`);
-        continue;
-      }
-      groupDecisions = selectRetention(candidates, retention, current?.timezone ?? group.lastTimezone ?? 'UTC', request.now);
-      if (removed) groupDecisions = groupDecisions.map((d) => ({ ...d, reasons: [...d.reasons, REMOVED_NOTE] }));
+    const retention = current?.retention ?? group.lastRetention;
+    let selection: RetentionSelection;
+    if (removed && request.forceRemoved) selection = selectForcedRemoval(group.runs);
+    else if (retention) selection = selectRetention(group.runs, retention, current?.timezone ?? group.lastTimezone ?? 'UTC', request.now);
+    else {
+      warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: no retention known for a removed definition; keeping its ${group.runs.count} run(s) (use --force to remove them)`);
+      continue;
     }
-    groupDecisions.forEach((d, i) => {
-      decisions.push({ id: d.id, definition: group.definition, database: group.database, startedAt: candidates[i]!.startedAt, status: candidates[i]!.status, keep: d.keep, reasons: d.reasons });
-    });
+    groups.push({ definition: group.definition, database: group.database, selection, note: removed && !request.forceRemoved ? REMOVED_NOTE : null });
+    total += group.runs.count;
+    expiring += selection.expiring;
   }
 
-  const toExpire = decisions.filter((d) => !d.keep).map((d) => d.id);
-  const expired = !request.dryRun && toExpire.length > 0 ? await expire(runs, logger, request, toExpire) : 0;
-  return { decisions, expired, kept: decisions.length - toExpire.length, warnings };
+  const expired = !request.dryRun && expiring > 0 ? await expire(runs, logger, request, expiringIdsOf(groups)) : 0;
+  return { groups, decisions: { [Symbol.iterator]: () => decisionsOf(groups) }, expiring, expired, kept: total - expiring, warnings };
 }
 
 async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids: string[]): Promise<number> {
   const backupRoot = resolveRoot(request);
-  const removable: string[] = [];
-  for (const { id, directory } of await runs.markExpiring(ids)) {
-    if (directory) {
-      // Defence in depth: only ever delete below this server's backup root, whatever a row says.
-      if (!isInside(directory, backupRoot)) {
-        logger.error({ run: id, directory, backupRoot }, 'refusing to remove a backup outside the backup root; the row stays tombstoned');
-        continue;
+  let expired = 0;
+  for (let start = 0; start < ids.length; start += EXPIRE_BATCH) {
+    const removable: string[] = [];
+    for (const { id, directory } of await runs.markExpiring(ids.slice(start, start + EXPIRE_BATCH))) {
+      if (directory) {
+        // Defence in depth: only ever delete below this server's backup root, whatever a row says.
+        if (!isInside(directory, backupRoot)) {
+          logger.error({ run: id, directory, backupRoot }, 'refusing to remove a backup outside the backup root; the row stays tombstoned');
+          continue;
+        }
+        await rm(directory, { recursive: true, force: true });
       }
-      await rm(directory, { recursive: true, force: true });
+      removable.push(id);
     }
-    removable.push(id);
+    expired += await runs.deleteExpired(removable);
   }
-  return runs.deleteExpired(removable);
+  return expired;
 }
 
 function currentPolicies(objects: readonly ActualObject[]): Map<string, { retention: RetentionSpec | null; timezone: string }> {

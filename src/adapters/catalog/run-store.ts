@@ -1,20 +1,16 @@
 // Backup run rows: written by jobs (directly or from the spool), read and expired by retention.
-import type { RunRecord, RunStatus } from '../../core/runs/run-record.js';
+import type { RunRecord } from '../../core/runs/run-record.js';
 import type { RetentionSpec } from '../../core/model.js';
+import { allocateRunColumns, RUN_STATUSES, UUID_BYTES, type RunColumns } from '../../core/retention/run-columns.js';
 import type { Query } from './migrations.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
-/**
- * All runs of one definition and database, as parallel arrays (newest first): the shape a retention pass
- * needs. One row per group keeps a pass over a million runs to a few thousand protocol rows.
- */
+/** All runs of one definition and database: what a retention pass decides on. */
 export interface RetentionGroup {
   definition: string;
   database: string | null;
-  ids: string[];
-  statuses: RunStatus[];
-  startedAt: number[];
+  runs: RunColumns;
   /** Retention and timezone of the group's newest run that recorded them (for removed definitions). */
   lastRetention: RetentionSpec | null;
   lastTimezone: string | null;
@@ -79,33 +75,34 @@ export class RunStore {
   }
 
   /**
-   * Every run of a backup server, grouped by definition and database, for a retention pass. The retention a
-   * run was taken with is read only for definitions no longer in the catalog (`removed`): the others use
-   * their current policy, and reading a jsonb per row of a million would dominate the pass.
+   * Every run of a backup server, grouped by definition and database, for a retention pass. Each group's runs
+   * come as one bytea of fixed-size records (RUN_RECORD), decoded straight into typed arrays: a million runs
+   * are a thousand protocol rows and no per-run JS object. The records are aggregated in whatever order the
+   * scan gives (an ORDER BY inside the aggregate costs a sort per group); newestFirst orders them. The
+   * retention a run was taken with is read only for definitions no longer in the catalog (`removed`): the
+   * others use their current policy, and reading a jsonb per row of a million would dominate the pass.
    */
   async retentionGroups(backupServer: string, removed: (definition: string) => boolean): Promise<RetentionGroup[]> {
-    const groups = await this.withQuery(async (query) => {
+    const rows = await this.withQuery(async (query) => {
       await query('begin read only');
       try {
-        // Sorting a million runs into groups fits in memory with this, instead of spilling to disk.
+        // The hash aggregate holds every run's record at once: let it do so in memory instead of spilling.
         await query(`set local work_mem = '64MB'`);
         const result = await query(
-          `select definition, database,
-                  string_agg(id::text, ',' order by started_at desc) as ids,
-                  string_agg(status, ',' order by started_at desc) as statuses,
-                  string_agg((extract(epoch from started_at) * 1000)::bigint::text, ',' order by started_at desc) as started
+          `select definition, database, string_agg(${RUN_RECORD}, ''::bytea) as runs
              from pgbackops.backup_runs where backup_server = $1
             group by definition, database`,
           [backupServer],
         );
         await query('commit');
-        return result.rows;
+        return (result.rows as Array<{ definition: string; database: string | null; runs: Buffer }>)
+          .map((row) => ({ definition: row.definition, database: row.database, runs: decodeRunRecords(row.runs) }));
       } catch (err) {
         await query('rollback').catch(() => undefined);
         throw err;
       }
     });
-    const gone = [...new Set(groups.map((row) => row.definition as string).filter(removed))];
+    const gone = [...new Set(rows.map((row) => row.definition).filter(removed))];
     const last = new Map<string, { retention: RetentionSpec | null; timezone: string | null }>();
     if (gone.length > 0) {
       const result = await this.withQuery((query) => query(
@@ -117,18 +114,12 @@ export class RunStore {
       ));
       for (const row of result.rows) last.set(`${row.definition}\u0000${row.database ?? ''}`, { retention: row.retention, timezone: row.timezone });
     }
-    return groups.map((row) => {
-      const known = last.get(`${row.definition}\u0000${row.database ?? ''}`);
-      return {
-        definition: row.definition,
-        database: row.database,
-        ids: (row.ids as string).split(','),
-        statuses: (row.statuses as string).split(',') as RunStatus[],
-        startedAt: (row.started as string).split(',').map(Number),
-        lastRetention: known?.retention ?? null,
-        lastTimezone: known?.timezone ?? null,
-      };
-    });
+    return rows
+      .map((row) => {
+        const known = last.get(`${row.definition}\u0000${row.database ?? ''}`);
+        return { ...row, lastRetention: known?.retention ?? null, lastTimezone: known?.timezone ?? null };
+      })
+      .sort((a, b) => compareText(a.definition, b.definition) || compareText(a.database ?? '', b.database ?? ''));
   }
 
   /** Tombstones: rows whose files are about to be removed. Returns the rows actually marked, with their files. */
@@ -151,4 +142,33 @@ export class RunStore {
     ));
     return result.rowCount ?? 0;
   }
+}
+
+// One run in a retention read: its uuid (16 bytes), started_at in PostgreSQL's binary form (8 bytes:
+// microseconds since 2000-01-01, big-endian) and its status as a code into RUN_STATUSES (1 byte; 0xff for
+// a status this version does not know, refused when decoding rather than silently skipped).
+const RUN_RECORD_BYTES = UUID_BYTES + 8 + 1;
+const RUN_RECORD = `uuid_send(id) || timestamptz_send(started_at) || case status ${
+  RUN_STATUSES.map((status, code) => `when '${status}' then '\\x${code.toString(16).padStart(2, '0')}'::bytea`).join(' ')
+} else '\\xff'::bytea end`;
+const POSTGRES_EPOCH_US = Date.UTC(2000, 0, 1) * 1000;
+
+function decodeRunRecords(records: Buffer): RunColumns {
+  if (records.length % RUN_RECORD_BYTES !== 0) throw new Error(`retention read: ${records.length} bytes is not a whole number of run records`);
+  const runs = allocateRunColumns(records.length / RUN_RECORD_BYTES);
+  for (let i = 0, o = 0; i < runs.count; i++, o += RUN_RECORD_BYTES) {
+    for (let b = 0; b < UUID_BYTES; b++) runs.ids[i * UUID_BYTES + b] = records[o + b]!; // cheaper than a copy() call per run
+    const epochUs = records.readInt32BE(o + UUID_BYTES) * 2 ** 32 + records.readUInt32BE(o + UUID_BYTES + 4) + POSTGRES_EPOCH_US;
+    // Whole milliseconds, rounded half away from zero as (extract(epoch from started_at) * 1000)::bigint is.
+    runs.startedAt[i] = epochUs < 0 ? -Math.round(-epochUs / 1000) : Math.round(epochUs / 1000);
+    const status = records[o + RUN_RECORD_BYTES - 1]!;
+    if (status >= RUN_STATUSES.length) throw new Error('retention read: a run has a status this version of pgbackops does not know');
+    runs.status[i] = status;
+  }
+  return runs;
+}
+
+/** Code-unit order: groups are listed the same way whatever the catalog's collation. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

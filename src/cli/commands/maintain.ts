@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { serversOfThisMachine } from '../../jobs/definition-lookup.js';
 import { maintainServer, type MaintainOutcome } from '../../jobs/maintain.js';
-import type { PruneOutcome } from '../../jobs/prune.js';
 import { contextOf, type CommandContext } from '../context.js';
-import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+import { CliError, printText, stdoutStyle } from '../output.js';
+import { printJsonWithDecisions, pruneJson, writePruneText } from './prune-output.js';
 
 export function registerMaintain(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function registerMaintain(program: Command): void {
       const ctx = contextOf(command);
       if (opts.dryRun && opts.oneOffsOnly) throw new CliError('--one-offs-only runs jobs; it cannot be combined with --dry-run', 2);
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), false, { oneOffsOnly: Boolean(opts.oneOffsOnly) });
-      if (ctx.json) return printJson({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune) })) });
+      if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune) })) });
       const style = stdoutStyle();
       for (const { server, outcome } of outcomes) {
         if (!opts.oneOffsOnly) {
@@ -29,7 +29,7 @@ export function registerMaintain(program: Command): void {
           printText(job.state === 'succeeded' ? style.add(line) : style.remove(line));
         }
         if (opts.oneOffsOnly && outcome.oneOffs.length === 0) printText(`${server}: no one-off job due`);
-        if (outcome.prune) printText(renderPrune(outcome.prune, Boolean(opts.dryRun), false));
+        if (outcome.prune) await writePruneText(outcome.prune, Boolean(opts.dryRun), false);
       }
       if (anyOneOffFailed(outcomes)) process.exitCode = 1;
     });
@@ -44,10 +44,10 @@ export function registerMaintain(program: Command): void {
     .action(async (opts: { dryRun?: boolean; force?: boolean; verboseDecisions?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), { pruneOnly: true });
-      if (ctx.json) return printJson({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: pruneJson(outcome.prune) })) });
+      if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: pruneJson(outcome.prune) })) });
       for (const { server, outcome } of outcomes) {
         printText(`${server}:`);
-        if (outcome.prune) printText(renderPrune(outcome.prune, Boolean(opts.dryRun), Boolean(opts.verboseDecisions)));
+        if (outcome.prune) await writePruneText(outcome.prune, Boolean(opts.dryRun), Boolean(opts.verboseDecisions));
       }
     });
 }
@@ -69,25 +69,4 @@ async function maintainAll(
     }
     return out;
   });
-}
-
-/** Decisions with ISO timestamps, for scripts. */
-function pruneJson(prune: PruneOutcome | null) {
-  return prune && { ...prune, decisions: prune.decisions.map((d) => ({ ...d, startedAt: new Date(d.startedAt).toISOString() })) };
-}
-
-function renderPrune(prune: PruneOutcome, dryRun: boolean, showKept: boolean): string {
-  const style = stdoutStyle();
-  const lines: string[] = [];
-  for (const d of prune.decisions) {
-    if (d.keep && !showKept) continue;
-    const what = `${d.definition} ${d.database ?? '(cluster)'} ${new Date(d.startedAt).toISOString()} ${d.status} ${d.id}`;
-    lines.push(d.keep ? style.add(`  keep    ${what}: ${d.reasons.join('; ')}`) : style.remove(`  expire  ${what}: ${d.reasons.join('; ')}`));
-  }
-  for (const w of prune.warnings) lines.push(style.warn(`  warning: ${w}`));
-  const expiring = prune.decisions.filter((d) => !d.keep).length;
-  lines.push(dryRun
-    ? `  ${prune.kept} kept, ${expiring} would expire (dry run)`
-    : `  ${prune.kept} kept, ${prune.expired} expired`);
-  return lines.join('\n');
 }

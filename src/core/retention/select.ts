@@ -1,5 +1,6 @@
-// Retention selection: which backups of one definition+database to keep and which expire, and why.
-// Pure; the clock is passed in.
+// Retention selection: which backups of one definition+database to keep and which expire. Pure; the clock
+// is passed in. Why each one is kept or expires is recorded as codes (verdicts.ts) and put into words only
+// for the decisions that are shown (explain.ts).
 //
 // Semantics (documented in docs/retention.md):
 // - Only successful backups count and can be kept by a rule. Runs that are running, skipped or abandoned
@@ -14,129 +15,79 @@
 //   expires until a newer success exists; with no successful backup at all, nothing expires.
 import type { RetentionSpec } from '../model.js';
 import { parseDuration, subtractDuration } from '../time/duration.js';
-import { bucketsOfDay, civilFromDays, isoWeekLabel, localDayNumber } from '../time/zoned-calendar.js';
-
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'abandoned' | 'expiring';
-
-export interface RetentionCandidate {
-  id: string;
-  startedAt: number; // epoch ms
-  status: RunStatus;
-}
-
-export interface RetentionDecision {
-  id: string;
-  keep: boolean;
-  /** Why: the rules that keep it, or why it expires. */
-  reasons: string[];
-}
+import { keepCalendarTiers } from './calendar-tiers.js';
+import { newestFirst, STATUS_CODE, type RunColumns } from './run-columns.js';
+import { isKept, KeptBy, markKept, Verdict, type RetentionSelection } from './verdicts.js';
 
 export const DEFAULT_KEEP_FAILED_FOR = '14d';
 
-const FROZEN = 'the latest run failed: nothing expires until a newer backup succeeds';
-const NOT_KEPT = 'no retention rule keeps it';
+const SUCCEEDED = STATUS_CODE.succeeded;
+const FAILED = STATUS_CODE.failed;
+const EXPIRING = STATUS_CODE.expiring;
 
-export function selectRetention(
-  candidates: readonly RetentionCandidate[],
-  policy: RetentionSpec,
-  timeZone: string,
-  now: number,
-): RetentionDecision[] {
-  const newestFirst = [...candidates].sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
-  const successes = newestFirst.filter((c) => c.status === 'succeeded');
-  const kept = new Map<string, string[]>();
-  const keep = (id: string, reason: string) => {
-    const list = kept.get(id);
-    if (list) list.push(reason);
-    else kept.set(id, [reason]);
-  };
+export function selectRetention(runs: RunColumns, policy: RetentionSpec, timeZone: string, now: number): RetentionSelection {
+  const { count, startedAt, status } = runs;
+  const order = newestFirst(runs);
+  const keptBy = new Uint8Array(count);
 
+  const successes = newestSuccesses(runs, order);
   if (successes.length > 0) {
-    keep(successes[0]!.id, 'newest successful backup');
-    if (policy.keepLast) successes.slice(0, policy.keepLast).forEach((c, i) => keep(c.id, `keepLast (${i + 1} of ${policy.keepLast})`));
+    const newest = successes[0]!;
+    markKept(keptBy, newest, KeptBy.newest);
+    const keepLast = Math.min(policy.keepLast ?? 0, successes.length);
+    for (let s = 0; s < keepLast; s++) markKept(keptBy, successes[s]!, KeptBy.keepLast);
     const within = policy.keepWithin ? parseDuration(policy.keepWithin) : null;
     if (within !== null) {
-      const horizon = subtractDuration(successes[0]!.startedAt, within);
-      for (const c of successes) if (c.startedAt >= horizon) keep(c.id, `keepWithin ${policy.keepWithin}`);
+      const horizon = subtractDuration(startedAt[newest]!, within);
+      // Newest first: the first backup older than the horizon ends the rule.
+      for (let s = 0; s < successes.length && startedAt[successes[s]!]! >= horizon; s++) markKept(keptBy, successes[s]!, KeptBy.keepWithin);
     }
-    keepCalendarTiers(successes, policy, timeZone, keep);
+    keepCalendarTiers(successes, startedAt, policy, timeZone, keptBy);
   }
 
-  const latestFinished = newestFirst.find((c) => c.status === 'succeeded' || c.status === 'failed');
-  const frozen = latestFinished?.status === 'failed';
+  const frozen = latestFinishedFailed(runs, order);
   const keepFailedFor = parseDuration(policy.keepFailedFor ?? DEFAULT_KEEP_FAILED_FOR);
   const failedHorizon = keepFailedFor ? subtractDuration(now, keepFailedFor) : now;
 
-  return newestFirst.map((c): RetentionDecision => {
-    switch (c.status) {
-      case 'succeeded': {
-        const reasons = kept.get(c.id);
-        if (reasons) return { id: c.id, keep: true, reasons };
-        if (frozen) return { id: c.id, keep: true, reasons: [FROZEN] };
-        return { id: c.id, keep: false, reasons: [NOT_KEPT] };
-      }
-      case 'failed':
-        return c.startedAt < failedHorizon
-          ? { id: c.id, keep: false, reasons: [`failed run older than keepFailedFor ${policy.keepFailedFor ?? DEFAULT_KEEP_FAILED_FOR}`] }
-          : { id: c.id, keep: true, reasons: [`failed run log kept for ${policy.keepFailedFor ?? DEFAULT_KEEP_FAILED_FOR}`] };
-      case 'expiring':
-        return { id: c.id, keep: false, reasons: ['already being expired (finishing an interrupted deletion)'] };
-      default:
-        return { id: c.id, keep: true, reasons: [`${c.status} runs are not subject to retention`] };
-    }
-  });
+  const verdicts = new Uint8Array(count);
+  let expiring = 0;
+  for (let i = 0; i < count; i++) {
+    const verdict = verdictOf(status[i]!, keptBy[i]!, frozen, startedAt[i]! < failedHorizon);
+    verdicts[i] = verdict;
+    if (!isKept(verdict)) expiring++;
+  }
+  return { runs, order, verdicts, keptBy, policy, timeZone, expiring };
 }
 
-type Bucket = 'day' | 'week' | 'month' | 'year';
-
-const TIERS: ReadonlyArray<[keyof RetentionSpec, Bucket]> = [
-  ['keepDaily', 'day'],
-  ['keepWeekly', 'week'],
-  ['keepMonthly', 'month'],
-  ['keepYearly', 'year'],
-];
-
-function keepCalendarTiers(
-  successesNewestFirst: readonly RetentionCandidate[],
-  policy: RetentionSpec,
-  timeZone: string,
-  keep: (id: string, reason: string) => void,
-): void {
-  const active = TIERS.filter(([rule]) => ((policy[rule] as number | undefined) ?? 0) > 0);
-  if (active.length === 0) return;
-  const days = successesNewestFirst.map((c) => localDayNumber(c.startedAt, timeZone));
-  for (const [rule, bucket] of active) {
-    const limit = policy[rule] as number;
-    let lastKey: number | undefined;
-    let taken = 0;
-    for (let i = 0; i < successesNewestFirst.length && taken < limit; i++) {
-      const key = bucketsOfDay(days[i]!)[bucket];
-      if (key === lastKey) continue; // an older backup of a period already represented
-      lastKey = key;
-      taken++;
-      keep(successesNewestFirst[i]!.id, tierReason(rule, bucket, key, days[i]!));
-    }
+function verdictOf(status: number, keptBy: number, frozen: boolean, olderThanFailedHorizon: boolean): Verdict {
+  switch (status) {
+    case SUCCEEDED:
+      return keptBy !== 0 ? Verdict.KeptByRules : frozen ? Verdict.KeptFrozen : Verdict.ExpiredNotKept;
+    case FAILED:
+      return olderThanFailedHorizon ? Verdict.ExpiredFailedLog : Verdict.KeptFailedLog;
+    case EXPIRING:
+      return Verdict.ExpiredFinishing;
+    default:
+      return Verdict.KeptNotSubject;
   }
 }
 
-// A pass over a million backups keeps most of them through the same few thousand calendar periods: the
-// reason text of each (rule, period) is built once.
-const tierReasons = new Map<string, string>();
-
-function tierReason(rule: string, bucket: Bucket, key: number, day: number): string {
-  const cacheKey = `${rule}:${key}`;
-  let reason = tierReasons.get(cacheKey);
-  if (reason === undefined) {
-    reason = `${rule} (${bucketLabel(bucket, day)})`;
-    if (tierReasons.size > 100_000) tierReasons.clear();
-    tierReasons.set(cacheKey, reason);
-  }
-  return reason;
+/** Run indices of the successful backups, newest first. */
+function newestSuccesses(runs: RunColumns, order: Uint32Array): Uint32Array {
+  let n = 0;
+  for (let i = 0; i < runs.count; i++) if (runs.status[i] === SUCCEEDED) n++;
+  const successes = new Uint32Array(n);
+  let s = 0;
+  for (let k = 0; k < order.length; k++) if (runs.status[order[k]!] === SUCCEEDED) successes[s++] = order[k]!;
+  return successes;
 }
 
-function bucketLabel(bucket: Bucket, day: number): string {
-  if (bucket === 'week') return isoWeekLabel(day);
-  const { year, month, day: dom } = civilFromDays(day);
-  const mm = String(month).padStart(2, '0');
-  return bucket === 'day' ? `${year}-${mm}-${String(dom).padStart(2, '0')}` : bucket === 'month' ? `${year}-${mm}` : String(year);
+/** Whether the newest finished (succeeded or failed) run failed: then nothing expires. */
+function latestFinishedFailed(runs: RunColumns, order: Uint32Array): boolean {
+  for (let k = 0; k < order.length; k++) {
+    const status = runs.status[order[k]!];
+    if (status === SUCCEEDED) return false;
+    if (status === FAILED) return true;
+  }
+  return false;
 }

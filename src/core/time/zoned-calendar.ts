@@ -1,6 +1,8 @@
 // Calendar buckets (day, ISO week, month, year) of an instant in an IANA timezone, DST-correct.
-// Offsets are cached per zone and hour: a retention pass over a million backups asks Intl only once per
-// distinct hour instead of once per backup.
+// A retention pass computes them for a million backups, so the hot path is integer arithmetic on local day
+// numbers with no allocation, and the zone's offset is asked of Intl once per distinct quarter hour.
+
+export type CalendarBucket = 'day' | 'week' | 'month' | 'year';
 
 export interface CalendarKeys {
   day: string;
@@ -9,63 +11,73 @@ export interface CalendarKeys {
   year: string;
 }
 
-const HOUR_MS = 3_600_000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsetCache = new Map<string, Map<number, number>>();
+const DAY_MS = 86_400_000;
+// Offsets change on whole quarter hours at most, so caching by quarter hour stays exact.
+const QUARTER_HOUR_MS = 900_000;
+const offsetCaches = new Map<string, Map<number, number>>();
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
-    formatters.set(timeZone, f);
+/**
+ * A function giving the local calendar day number (days since 1970-01-01 in the zone) of an instant. Made once
+ * per zone and reused for every backup of a definition: the per-zone cache is looked up once, not per call.
+ */
+export function localDayOf(timeZone: string): (epochMs: number) => number {
+  let offsets = offsetCaches.get(timeZone);
+  if (!offsets) {
+    offsets = new Map();
+    offsetCaches.set(timeZone, offsets);
   }
-  return f;
+  const cache = offsets;
+  let formatter: Intl.DateTimeFormat | undefined;
+  return (epochMs) => {
+    const quarter = Math.floor(epochMs / QUARTER_HOUR_MS);
+    let offset = cache.get(quarter);
+    if (offset === undefined) {
+      formatter ??= new Intl.DateTimeFormat('en-US', {
+        timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
+      });
+      offset = offsetAt(formatter, quarter * QUARTER_HOUR_MS);
+      cache.set(quarter, offset);
+    }
+    return Math.floor((epochMs + offset) / DAY_MS);
+  };
 }
 
 /** The zone's UTC offset in ms at `epochMs` (local = utc + offset). */
-export function zoneOffsetMs(epochMs: number, timeZone: string): number {
-  let perZone = offsetCache.get(timeZone);
-  if (!perZone) {
-    perZone = new Map();
-    offsetCache.set(timeZone, perZone);
-  }
-  // Offsets change on whole quarter hours at most; cache by quarter hour to stay exact.
-  const bucket = Math.floor(epochMs / (HOUR_MS / 4));
-  const cached = perZone.get(bucket);
-  if (cached !== undefined) return cached;
-  const parts = formatterFor(timeZone).formatToParts(new Date(bucket * (HOUR_MS / 4)));
+function offsetAt(formatter: Intl.DateTimeFormat, epochMs: number): number {
+  const parts = formatter.formatToParts(new Date(epochMs));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const localAsUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-  const offset = localAsUtc - bucket * (HOUR_MS / 4);
-  perZone.set(bucket, offset);
-  return offset;
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - epochMs;
 }
 
-/** Local calendar day number (days since 1970-01-01 in the zone) of an instant. */
+/** Local calendar day number of one instant (for a single lookup; use localDayOf for many). */
 export function localDayNumber(epochMs: number, timeZone: string): number {
-  return Math.floor((epochMs + zoneOffsetMs(epochMs, timeZone)) / 86_400_000);
+  return localDayOf(timeZone)(epochMs);
 }
 
 /**
- * Bucket numbers of a local day: the day itself, its ISO week (weeks start on Monday; 1970-01-01 was a
- * Thursday), its month (year * 12 + month index) and its year. Integer arithmetic only: a retention pass
- * computes these for every backup.
+ * The bucket of a local day as an integer: two days are in the same period exactly when their keys are
+ * equal, and keys grow with time. ISO weeks start on Monday (1970-01-01 was a Thursday); months are
+ * year * 12 + month index.
  */
-export function bucketsOfDay(day: number): { day: number; week: number; month: number; year: number } {
-  const { year, month } = civilFromDays(day);
-  return { day, week: Math.floor((day + 3) / 7), month: year * 12 + (month - 1), year };
+export const BUCKET_KEY: Readonly<Record<CalendarBucket, (day: number) => number>> = {
+  day: (day) => day,
+  week: (day) => Math.floor((day + 3) / 7),
+  month: monthNumber,
+  year: (day) => Math.floor(monthNumber(day) / 12),
+};
+
+/** The label of a local day's bucket, as explanations show it: 2026-11-20, 2026-W47, 2026-11, 2026. */
+export function bucketLabel(bucket: CalendarBucket, dayNumber: number): string {
+  if (bucket === 'week') return isoWeekLabel(dayNumber);
+  const { year, month, day } = civilFromDays(dayNumber);
+  if (bucket === 'year') return String(year);
+  return bucket === 'month' ? `${year}-${pad(month)}` : `${year}-${pad(month)}-${pad(day)}`;
 }
 
 /** Human-readable keys of an instant's buckets, for explanations and tests. */
 export function calendarKeys(epochMs: number, timeZone: string): CalendarKeys {
-  const dayNumber = localDayNumber(epochMs, timeZone);
-  const { year, month, day } = civilFromDays(dayNumber);
-  return {
-    day: `${year}-${pad(month)}-${pad(day)}`,
-    week: isoWeekLabel(dayNumber),
-    month: `${year}-${pad(month)}`,
-    year: String(year),
-  };
+  const day = localDayNumber(epochMs, timeZone);
+  return { day: bucketLabel('day', day), week: bucketLabel('week', day), month: bucketLabel('month', day), year: bucketLabel('year', day) };
 }
 
 /** ISO 8601 week label ("2026-W47") of a local day number. */
@@ -77,17 +89,24 @@ export function isoWeekLabel(dayNumber: number): string {
   return `${year}-W${pad(Math.floor((thursday - jan1) / 7) + 1)}`;
 }
 
-// Howard Hinnant's days <-> civil date algorithms (proleptic Gregorian), exact for any day number.
 export function civilFromDays(z: number): { year: number; month: number; day: number } {
+  const months = monthNumber(z);
+  const year = Math.floor(months / 12);
+  const month = months - year * 12 + 1;
+  return { year, month, day: z - daysFromCivil(year, month, 1) + 1 };
+}
+
+// Howard Hinnant's days <-> civil date algorithms (proleptic Gregorian), exact for any day number. This one
+// returns year * 12 + month index as a single number so that bucketing allocates nothing.
+function monthNumber(z: number): number {
   const zz = z + 719_468;
   const era = Math.floor(zz / 146_097);
   const doe = zz - era * 146_097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+  return (yoe + era * 400 + (month <= 2 ? 1 : 0)) * 12 + month - 1;
 }
 
 function daysFromCivil(year: number, month: number, day: number): number {

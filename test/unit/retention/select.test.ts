@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { selectRetention, type RetentionCandidate } from '../../../src/core/retention/select.js';
 import { calendarKeys } from '../../../src/core/time/zoned-calendar.js';
 import { parseDuration, subtractDuration } from '../../../src/core/time/duration.js';
-
-const at = (iso: string) => Date.parse(iso);
-const ok = (id: string, iso: string): RetentionCandidate => ({ id, startedAt: at(iso), status: 'succeeded' });
-const failed = (id: string, iso: string): RetentionCandidate => ({ id, startedAt: at(iso), status: 'failed' });
-const keptIds = (d: ReturnType<typeof selectRetention>) => d.filter((x) => x.keep).map((x) => x.id).sort();
+import { at, decide, failed, keptIds, ok, type NamedRun } from './named-runs.js';
 
 /** One backup a day at 01:30 UTC for `days` days ending on `last`. */
-function daily(days: number, last = '2026-11-20T01:30:00Z'): RetentionCandidate[] {
+function daily(days: number, last = '2026-11-20T01:30:00Z'): NamedRun[] {
   const end = at(last);
   return Array.from({ length: days }, (_, i) => ok(`d${String(i).padStart(3, '0')}`, new Date(end - i * 86_400_000).toISOString()));
 }
@@ -30,13 +25,13 @@ describe('selectRetention', () => {
   const now = at('2026-11-20T12:00:00Z');
 
   it('keepLast keeps the N newest successful backups only', () => {
-    const d = selectRetention(daily(5), { keepLast: 2 }, 'UTC', now);
+    const d = decide(daily(5), { keepLast: 2 }, 'UTC', now);
     expect(keptIds(d)).toEqual(['d000', 'd001']);
     expect(d.find((x) => x.id === 'd004')).toMatchObject({ keep: false, reasons: ['no retention rule keeps it'] });
   });
 
   it('always keeps the newest successful backup, whatever the policy', () => {
-    const d = selectRetention(daily(3), { keepWithin: '1h' }, 'UTC', now);
+    const d = decide(daily(3), { keepWithin: '1h' }, 'UTC', now);
     expect(keptIds(d)).toEqual(['d000']);
     expect(d[0]!.reasons).toContain('newest successful backup');
   });
@@ -49,16 +44,16 @@ describe('selectRetention', () => {
   it('keepWithin counts back from the newest backup, not from now', () => {
     // Backups stopped 30 days ago: nothing ages out merely because time passed.
     const old = daily(10, '2026-10-20T01:30:00Z');
-    expect(keptIds(selectRetention(old, { keepWithin: '3d' }, 'UTC', now))).toEqual(['d000', 'd001', 'd002', 'd003']);
+    expect(keptIds(decide(old, { keepWithin: '3d' }, 'UTC', now))).toEqual(['d000', 'd001', 'd002', 'd003']);
   });
 
   it('keepDaily keeps the newest backup of each of the last N days that have one', () => {
     const runs = [ok('a', '2026-11-20T13:00:00Z'), ok('b', '2026-11-20T01:00:00Z'), ok('c', '2026-11-18T01:00:00Z'), ok('d', '2026-11-17T23:00:00Z'), ok('e', '2026-11-16T01:00:00Z')];
-    expect(keptIds(selectRetention(runs, { keepDaily: 3 }, 'UTC', now))).toEqual(['a', 'c', 'd']);
+    expect(keptIds(decide(runs, { keepDaily: 3 }, 'UTC', now))).toEqual(['a', 'c', 'd']);
   });
 
   it('tiers overlap: one backup can satisfy daily, weekly and monthly at once', () => {
-    const d = selectRetention(daily(70), { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }, 'UTC', now);
+    const d = decide(daily(70), { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 }, 'UTC', now);
     const newest = d.find((x) => x.id === 'd000')!;
     expect(newest.reasons.some((r) => r.startsWith('keepDaily'))).toBe(true);
     expect(newest.reasons.some((r) => r.startsWith('keepWeekly'))).toBe(true);
@@ -71,8 +66,8 @@ describe('selectRetention', () => {
 
   it('uses the definition timezone for days: 23:30 UTC is the next day in Oslo', () => {
     const runs = [ok('late', '2026-11-19T23:30:00Z'), ok('early', '2026-11-19T08:00:00Z')];
-    expect(keptIds(selectRetention(runs, { keepDaily: 2 }, 'UTC', now))).toEqual(['late']);
-    expect(keptIds(selectRetention(runs, { keepDaily: 2 }, 'Europe/Oslo', now))).toEqual(['early', 'late']);
+    expect(keptIds(decide(runs, { keepDaily: 2 }, 'UTC', now))).toEqual(['late']);
+    expect(keptIds(decide(runs, { keepDaily: 2 }, 'Europe/Oslo', now))).toEqual(['early', 'late']);
   });
 
   it('handles DST days: the 23-hour and 25-hour days are single days', () => {
@@ -83,7 +78,7 @@ describe('selectRetention', () => {
     expect(calendarKeys(at('2026-10-24T22:30:00Z'), 'Europe/Oslo').day).toBe('2026-10-25'); // 00:30 CEST
     expect(calendarKeys(at('2026-10-25T22:59:00Z'), 'Europe/Oslo').day).toBe('2026-10-25'); // 23:59 CET
     const runs = [ok('fallback-late', '2026-10-25T22:59:00Z'), ok('fallback-early', '2026-10-24T22:30:00Z'), ok('before', '2026-10-24T21:59:00Z')];
-    expect(keptIds(selectRetention(runs, { keepDaily: 2 }, 'Europe/Oslo', now))).toEqual(['before', 'fallback-late']);
+    expect(keptIds(decide(runs, { keepDaily: 2 }, 'Europe/Oslo', now))).toEqual(['before', 'fallback-late']);
   });
 
   it('uses ISO weeks across a year boundary', () => {
@@ -94,36 +89,36 @@ describe('selectRetention', () => {
 
   it('never expires anything while the latest run failed', () => {
     const runs = [failed('f1', '2026-11-20T01:30:00Z'), ...daily(5, '2026-11-19T01:30:00Z')];
-    const d = selectRetention(runs, { keepLast: 1 }, 'UTC', now);
+    const d = decide(runs, { keepLast: 1 }, 'UTC', now);
     expect(d.every((x) => x.keep)).toBe(true);
     expect(d.find((x) => x.id === 'd004')!.reasons[0]).toMatch(/latest run failed/);
   });
 
   it('expires again once a newer backup succeeded after failures', () => {
     const runs = [ok('new', '2026-11-20T03:00:00Z'), failed('f1', '2026-11-20T01:30:00Z'), failed('f0', '2026-11-19T01:30:00Z'), ...daily(3, '2026-11-18T01:30:00Z')];
-    expect(keptIds(selectRetention(runs, { keepLast: 2 }, 'UTC', now))).toEqual(['d000', 'f0', 'f1', 'new']);
+    expect(keptIds(decide(runs, { keepLast: 2 }, 'UTC', now))).toEqual(['d000', 'f0', 'f1', 'new']);
   });
 
   it('never deletes anything when no backup ever succeeded', () => {
     const runs = [failed('f1', '2026-11-20T01:30:00Z')];
-    expect(selectRetention(runs, { keepLast: 1 }, 'UTC', now).every((x) => x.keep)).toBe(true);
+    expect(decide(runs, { keepLast: 1 }, 'UTC', now).every((x) => x.keep)).toBe(true);
   });
 
   it('expires failed-run logs after keepFailedFor', () => {
     const runs = [ok('s', '2026-11-20T01:30:00Z'), failed('recent', '2026-11-15T01:30:00Z'), failed('old', '2026-10-01T01:30:00Z')];
-    const d = selectRetention(runs, { keepLast: 1, keepFailedFor: '14d' }, 'UTC', now);
+    const d = decide(runs, { keepLast: 1, keepFailedFor: '14d' }, 'UTC', now);
     expect(keptIds(d)).toEqual(['recent', 's']);
   });
 
   it('leaves running, skipped and abandoned runs alone, and finishes interrupted expiries', () => {
-    const runs: RetentionCandidate[] = [
+    const runs: NamedRun[] = [
       { id: 'r', startedAt: at('2026-11-20T05:00:00Z'), status: 'running' },
       { id: 'k', startedAt: at('2026-11-20T04:00:00Z'), status: 'skipped' },
       { id: 'a', startedAt: at('2026-11-20T03:00:00Z'), status: 'abandoned' },
       { id: 'x', startedAt: at('2026-11-01T03:00:00Z'), status: 'expiring' },
       ok('s', '2026-11-20T01:30:00Z'),
     ];
-    const d = selectRetention(runs, { keepLast: 1 }, 'UTC', now);
+    const d = decide(runs, { keepLast: 1 }, 'UTC', now);
     expect(keptIds(d)).toEqual(['a', 'k', 'r', 's']);
   });
 });
@@ -140,5 +135,59 @@ describe('calendar arithmetic', () => {
     }
     expect(isoWeekLabel(Date.UTC(2021, 0, 3) / 86_400_000)).toBe('2020-W53');
     expect(isoWeekLabel(Date.UTC(2024, 11, 30) / 86_400_000)).toBe('2025-W01');
+  });
+});
+
+describe('selectRetention: order and explanations', () => {
+  const now = at('2026-11-20T12:00:00Z');
+
+  it('puts every decision into words: the rules that keep a backup, or why it expires', () => {
+    const runs = [
+      ok('newest', '2026-11-20T01:30:00Z'),
+      ok('second', '2026-11-19T01:30:00Z'),
+      ok('lastweek', '2026-11-13T01:30:00Z'),
+      ok('lastyear', '2025-06-01T01:30:00Z'),
+      ok('older', '2025-05-01T01:30:00Z'),
+      failed('failnew', '2026-11-18T01:30:00Z'),
+      failed('failold', '2026-10-01T01:30:00Z'),
+      { id: 'skip', startedAt: at('2026-11-17T01:30:00Z'), status: 'skipped' as const },
+      { id: 'tomb', startedAt: at('2024-01-01T01:30:00Z'), status: 'expiring' as const },
+    ];
+    const reasons = Object.fromEntries(decide(runs, { keepLast: 2, keepWithin: '1d', keepWeekly: 2, keepYearly: 2 }, 'UTC', now).map((d) => [d.id, [d.keep, d.reasons]]));
+    expect(reasons).toEqual({
+      newest: [true, ['newest successful backup', 'keepLast (1 of 2)', 'keepWithin 1d', 'keepWeekly (2026-W47)', 'keepYearly (2026)']],
+      second: [true, ['keepLast (2 of 2)', 'keepWithin 1d']],
+      lastweek: [true, ['keepWeekly (2026-W46)']],
+      lastyear: [true, ['keepYearly (2025)']],
+      older: [false, ['no retention rule keeps it']],
+      failnew: [true, ['failed run log kept for 14d']],
+      failold: [false, ['failed run older than keepFailedFor 14d']],
+      skip: [true, ['skipped runs are not subject to retention']],
+      tomb: [false, ['already being expired (finishing an interrupted deletion)']],
+    });
+  });
+
+  it('names the day and month of the calendar rules in the definition timezone', () => {
+    const runs = [ok('late', '2026-10-31T23:30:00Z')]; // 1 November 00:30 in Oslo
+    expect(decide(runs, { keepDaily: 1, keepMonthly: 1 }, 'Europe/Oslo', now)[0]!.reasons)
+      .toEqual(['newest successful backup', 'keepDaily (2026-11-01)', 'keepMonthly (2026-11)']);
+  });
+
+  it('lists decisions newest first, whatever order the runs come in, and orders equal start times by id', () => {
+    const runs = [ok('b', '2026-11-19T01:30:00Z'), ok('c', '2026-11-20T01:30:00Z'), ok('a', '2026-11-19T01:30:00Z'), ok('d', '2026-11-18T01:30:00Z')];
+    for (const input of [runs, [...runs].reverse(), [runs[2]!, runs[0]!, runs[3]!, runs[1]!]]) {
+      const d = decide(input, { keepLast: 2 }, 'UTC', now);
+      expect(d.map((x) => x.id)).toEqual(['c', 'b', 'a', 'd']);
+      expect(keptIds(d)).toEqual(['b', 'c']); // of the two at 19 November, the higher id counts as the newer
+    }
+  });
+
+  it('a frozen definition says why nothing expires', () => {
+    const runs = [failed('f', '2026-11-20T01:30:00Z'), ok('s1', '2026-11-19T01:30:00Z'), ok('s2', '2026-11-18T01:30:00Z')];
+    expect(decide(runs, { keepLast: 1 }, 'UTC', now).map((d) => d.reasons)).toEqual([
+      ['failed run log kept for 14d'],
+      ['newest successful backup', 'keepLast (1 of 1)'],
+      ['the latest run failed: nothing expires until a newer backup succeeds'],
+    ]);
   });
 });

@@ -1,0 +1,109 @@
+// Output of `prune` and `maintain`: retention decisions as text or JSON, written in chunks while they are
+// made. A pass over a million runs with --verbose-decisions or --json is hundreds of MB of output: built as
+// one string it would take gigabytes of memory, or exceed what a JS string may hold.
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { decisionsOf, type RetentionDecision } from '../../core/retention/decision-list.js';
+import { isoTimestamp } from '../../core/time/iso-timestamp.js';
+import type { PruneOutcome } from '../../jobs/prune.js';
+import { stdoutStyle } from '../output.js';
+import { VERSION } from '../version.js';
+
+/** Expired decisions (kept ones too with `showKept`), warnings, then the counts. */
+export async function writePruneText(prune: PruneOutcome, dryRun: boolean, showKept: boolean): Promise<void> {
+  const style = stdoutStyle();
+  const out = new ChunkedStdout();
+  for (const d of decisionsOf(prune.groups, showKept ? 'all' : 'expiring')) {
+    const line = `${d.definition} ${d.database ?? '(cluster)'} ${isoTimestamp(d.startedAt)} ${d.status} ${d.id}: ${d.reasons.join('; ')}`;
+    out.write(`${d.keep ? style.add(`  keep    ${line}`) : style.remove(`  expire  ${line}`)}\n`);
+    await out.drained();
+  }
+  for (const w of prune.warnings) out.write(`${style.warn(`  warning: ${w}`)}\n`);
+  out.write(dryRun
+    ? `  ${prune.kept} kept, ${prune.expiring} would expire (dry run)\n`
+    : `  ${prune.kept} kept, ${prune.expired} expired\n`);
+  await out.end();
+}
+
+/** A prune outcome as JSON: every decision, with ISO timestamps, for scripts. */
+export function pruneJson(prune: PruneOutcome | null): PruneJson | null {
+  return prune && new PruneJson(prune);
+}
+
+class PruneJson {
+  constructor(readonly prune: PruneOutcome) {}
+}
+
+/**
+ * Prints `value` as printJson does (pretty, with pgbackops_version), each PruneJson in it as
+ * `{ decisions, expired, kept, warnings }` with the decisions written one at a time.
+ */
+export async function printJsonWithDecisions(value: Record<string, unknown>): Promise<void> {
+  const prunes: PruneOutcome[] = [];
+  // Each decision list is stringified as a placeholder that no data can contain, then written in its place.
+  const placeholder = `pgbackops-decisions-${randomUUID()}`;
+  const text = JSON.stringify('pgbackops_version' in value ? value : { pgbackops_version: VERSION, ...value }, (_key, v: unknown) => {
+    if (!(v instanceof PruneJson)) return v;
+    prunes.push(v.prune);
+    const { expired, kept, warnings } = v.prune;
+    return { decisions: `${placeholder}:${prunes.length - 1}`, expired, kept, warnings };
+  }, 2);
+  const out = new ChunkedStdout();
+  let written = 0;
+  for (const match of text.matchAll(new RegExp(`"${placeholder}:(\\d+)"`, 'g'))) {
+    out.write(text.slice(written, match.index));
+    const indent = /^ */.exec(text.slice(text.lastIndexOf('\n', match.index) + 1))![0];
+    await writeDecisionsJson(out, decisionsOf(prunes[Number(match[1])]!.groups), indent);
+    written = match.index + match[0].length;
+  }
+  out.write(`${text.slice(written)}\n`);
+  await out.end();
+}
+
+/** A JSON array of decisions as JSON.stringify(decisions, null, 2) would print it at `indent`. */
+async function writeDecisionsJson(out: ChunkedStdout, decisions: Iterable<RetentionDecision>, indent: string): Promise<void> {
+  const inner = `\n${indent}  `;
+  let first = true;
+  for (const d of decisions) {
+    const json = JSON.stringify({ ...d, startedAt: isoTimestamp(d.startedAt) }, null, 2).replaceAll('\n', inner);
+    out.write(first ? `[${inner}${json}` : `,${inner}${json}`);
+    first = false;
+    await out.drained();
+  }
+  out.write(first ? '[]' : `\n${indent}]`);
+}
+
+/**
+ * Collects output into chunks of about 1 MB per stdout write. Writing is synchronous; `drained` waits only
+ * when stdout asked to (a slow pipe), so that output waiting to be written stays bounded.
+ */
+class ChunkedStdout {
+  private parts: string[] = [];
+  private size = 0;
+  private blocked = false;
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= 1 << 20) this.flush();
+  }
+
+  async drained(): Promise<void> {
+    if (!this.blocked) return;
+    this.blocked = false;
+    await once(process.stdout, 'drain');
+  }
+
+  async end(): Promise<void> {
+    this.flush();
+    await this.drained();
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (!process.stdout.write(chunk)) this.blocked = true;
+  }
+}
