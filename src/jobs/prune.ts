@@ -55,7 +55,10 @@ export async function pruneServer(runs: RunStore, logger: Logger, request: Prune
   let expiring = 0;
   for (const group of await runs.retentionGroups(request.server, (definition) => !policies.has(definition))) {
     const current = policies.get(group.definition);
-    const removed = !current;
+    // A Snapshot's runs carry their own fixed-age retention: neither a removed definition nor force-removed
+    // (removing the Snapshot object does not shorten its backups' keepFor).
+    const snapshot = !current && group.lastRetention?.expireAfter !== undefined;
+    const removed = !current && !snapshot;
     const retention = current?.retention ?? group.lastRetention;
     let selection: RetentionSelection;
     if (removed && request.forceRemoved) selection = selectForcedRemoval(group.runs);

@@ -4,12 +4,13 @@
 // expiry of a successful backup kept by keepLast/keepDaily/... depends on backups not taken yet: unknown,
 // reported as null. What is computable:
 // - a failed run's log expires keepFailedFor after it started;
+// - a snapshot's backup (expireAfter) expires exactly expireAfter after it started;
 // - a successful backup under a policy of keepWithin alone expires keepWithin after it started, at the
 //   earliest (keepWithin counts back from the newest backup: later if backups stop);
 // - an expiring run is being removed now.
 import type { RetentionSpec } from '../model.js';
 import { DEFAULT_KEEP_FAILED_FOR } from '../retention/select.js';
-import { parseDuration, type Duration } from '../time/duration.js';
+import { addDuration, parseDuration } from '../time/duration.js';
 
 export interface ExpiryInput {
   status: string;
@@ -25,28 +26,17 @@ export function expiryOf(run: ExpiryInput): Expiry {
   if (!policy) return { kind: 'unknown' };
   if (run.status === 'failed') {
     const d = parseDuration(policy.keepFailedFor ?? DEFAULT_KEEP_FAILED_FOR);
-    return d === null ? { kind: 'unknown' } : { kind: 'at', at: after(run.startedAt, d), earliest: false };
+    return d === null ? { kind: 'unknown' } : { kind: 'at', at: addDuration(run.startedAt, d), earliest: false };
+  }
+  if (run.status === 'succeeded' && policy.expireAfter !== undefined) {
+    // A snapshot's backup: a fixed age, known exactly.
+    const d = parseDuration(policy.expireAfter);
+    return d === null ? { kind: 'unknown' } : { kind: 'at', at: addDuration(run.startedAt, d), earliest: false };
   }
   if (run.status === 'succeeded') {
     const countRules = [policy.keepLast, policy.keepDaily, policy.keepWeekly, policy.keepMonthly, policy.keepYearly].some((n) => (n ?? 0) > 0);
     const within = policy.keepWithin ? parseDuration(policy.keepWithin) : null;
-    if (!countRules && within !== null) return { kind: 'at', at: after(run.startedAt, within), earliest: true };
+    if (!countRules && within !== null) return { kind: 'at', at: addDuration(run.startedAt, within), earliest: true };
   }
   return { kind: 'unknown' };
-}
-
-/**
- * `d` after `epochMs`: the inverse of subtractDuration in core/time/duration.ts (which only goes back), with
- * the same calendar rule: months move the date, clamped to the last day of the month (31 Jan + 1mo = 28 Feb).
- */
-function after(epochMs: number, d: Duration): number {
-  const date = new Date(epochMs);
-  if (d.months > 0) {
-    const day = date.getUTCDate();
-    date.setUTCDate(1);
-    date.setUTCMonth(date.getUTCMonth() + d.months);
-    const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
-    date.setUTCDate(Math.min(day, lastDay));
-  }
-  return date.getTime() + d.milliseconds;
 }

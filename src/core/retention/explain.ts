@@ -1,6 +1,8 @@
 // The words for a retention decision: the rules that keep a backup, or why it expires. Computed from the
 // selection's codes only for the decisions that are shown, so a pass over a million backups that prints the
 // few thousand expiring ones formats only those.
+import { addDuration, parseDuration } from '../time/duration.js';
+import { isoTimestamp } from '../time/iso-timestamp.js';
 import { BUCKET_KEY, bucketLabel, localDayOf } from '../time/zoned-calendar.js';
 import { TIERS, type TierRule } from './calendar-tiers.js';
 import { RUN_STATUSES, STATUS_CODE } from './run-columns.js';
@@ -49,6 +51,10 @@ export function explainer(selection: RetentionSelection): (index: number) => str
         return [`failed run older than keepFailedFor ${keepFailedFor}`];
       case Verdict.KeptNotSubject:
         return [`${RUN_STATUSES[runs.status[index]!]} runs are not subject to retention`];
+      case Verdict.KeptSnapshotAge:
+        return [`snapshot kept for ${policy!.expireAfter} after it was taken (until ${isoAfter(runs.startedAt[index]!, policy!.expireAfter!)})`];
+      case Verdict.ExpiredSnapshotAge:
+        return [`snapshot older than its keepFor ${policy!.expireAfter} (expired at ${isoAfter(runs.startedAt[index]!, policy!.expireAfter!)})`];
       default:
         return [FIXED_REASONS[verdict]!];
     }
@@ -71,6 +77,11 @@ function tierReason({ rule, bucket }: (typeof TIERS)[number], day: number): stri
     cache.set(key, reason);
   }
   return reason;
+}
+
+function isoAfter(epochMs: number, duration: string): string {
+  const d = parseDuration(duration);
+  return d ? isoTimestamp(addDuration(epochMs, d)) : 'never';
 }
 
 function successRanks(selection: RetentionSelection): Uint32Array {

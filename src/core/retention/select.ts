@@ -13,6 +13,8 @@
 //   definition's timezone (so DST days are calendar days).
 // - Safety: the newest successful backup is always kept; if the newest finished run failed, nothing
 //   expires until a newer success exists; with no successful backup at all, nothing expires.
+// - Snapshots (a policy with expireAfter, recorded from a Snapshot's keepFor) are the exception by design:
+//   each backup expires expireAfter after it was taken, the newest included; the other rules do not apply.
 import type { RetentionSpec } from '../model.js';
 import { parseDuration, subtractDuration } from '../time/duration.js';
 import { keepCalendarTiers } from './calendar-tiers.js';
@@ -26,6 +28,7 @@ const FAILED = STATUS_CODE.failed;
 const EXPIRING = STATUS_CODE.expiring;
 
 export function selectRetention(runs: RunColumns, policy: RetentionSpec, timeZone: string, now: number): RetentionSelection {
+  if (policy.expireAfter !== undefined) return selectByAge(runs, policy, timeZone, now);
   const { count, startedAt, status } = runs;
   const order = newestFirst(runs);
   const keptBy = new Uint8Array(count);
@@ -57,6 +60,26 @@ export function selectRetention(runs: RunColumns, policy: RetentionSpec, timeZon
     if (!isKept(verdict)) expiring++;
   }
   return { runs, order, verdicts, keptBy, policy, timeZone, expiring };
+}
+
+/** A snapshot's runs: successful backups expire at a fixed age; failed logs as usual. */
+function selectByAge(runs: RunColumns, policy: RetentionSpec, timeZone: string, now: number): RetentionSelection {
+  const { count, startedAt, status } = runs;
+  const age = parseDuration(policy.expireAfter!);
+  // An unreadable age (never written by pgbackops) keeps everything rather than guess.
+  const horizon = age ? subtractDuration(now, age) : -Infinity;
+  const failedFor = parseDuration(policy.keepFailedFor ?? DEFAULT_KEEP_FAILED_FOR);
+  const failedHorizon = failedFor ? subtractDuration(now, failedFor) : now;
+  const verdicts = new Uint8Array(count);
+  let expiring = 0;
+  for (let i = 0; i < count; i++) {
+    const verdict = status[i] === SUCCEEDED
+      ? (startedAt[i]! <= horizon ? Verdict.ExpiredSnapshotAge : Verdict.KeptSnapshotAge)
+      : verdictOf(status[i]!, 0, false, startedAt[i]! < failedHorizon);
+    verdicts[i] = verdict;
+    if (!isKept(verdict)) expiring++;
+  }
+  return { runs, order: newestFirst(runs), verdicts, keptBy: new Uint8Array(count), policy, timeZone, expiring };
 }
 
 function verdictOf(status: number, keptBy: number, frozen: boolean, olderThanFailedHorizon: boolean): Verdict {

@@ -15,17 +15,21 @@ export const Verdict = {
   KeptNotSubject: 3,
   /** A running run of a definition whose backups are force-removed. */
   KeptRunning: 4,
-  ExpiredNotKept: 5,
-  ExpiredFailedLog: 6,
+  /** A snapshot's backup younger than its keepFor (policy.expireAfter). */
+  KeptSnapshotAge: 5,
+  ExpiredNotKept: 6,
+  ExpiredFailedLog: 7,
   /** Already tombstoned by an interrupted pass: the expiry is finished. */
-  ExpiredFinishing: 7,
+  ExpiredFinishing: 8,
   /** The definition was removed and `--force` removes all its backups. */
-  ExpiredForced: 8,
+  ExpiredForced: 9,
+  /** A snapshot's backup older than its keepFor. */
+  ExpiredSnapshotAge: 10,
 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 export function isKept(verdict: number): boolean {
-  return verdict <= Verdict.KeptRunning;
+  return verdict <= Verdict.KeptSnapshotAge;
 }
 
 /** Bits of `keptBy`, in the order explanations list the rules. */

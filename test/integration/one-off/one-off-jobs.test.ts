@@ -2,6 +2,7 @@
 // when due by `pgbackops maintain` processes racing each other, the outcome recorded on the object, the
 // restore compared with its source; a missed deadline, a re-armed job, changes after the fact, and an
 // executor killed in the middle.
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -186,6 +187,30 @@ describe('Snapshot and Restore objects', () => {
     expect(await runsOf('shop-before-upgrade')).toHaveLength(1);
     // The restore history outlives the object.
     expect(await catalogRows(`select 1 from pgbackops.restore_runs where actor = 'Restore/shop-to-staging'`)).toHaveLength(1);
+  });
+
+  it("a snapshot's backups expire keepFor after they were taken, the only one too, and prune --force leaves them alone", async () => {
+    // Both snapshots ran in the first test; ledger-once keeps 6 months, both-once 1 day. Age them by 2 days.
+    await catalogRows(`update pgbackops.backup_runs set started_at = started_at - interval '2 days', finished_at = finished_at - interval '2 days'
+                        where definition in ('both-once', 'ledger-once')`);
+    const [dirs] = await catalogRows<{ dirs: string[] }>(`select array_agg(directory) as dirs from pgbackops.backup_runs where definition = 'both-once'`);
+    expect(dirs!.dirs).toHaveLength(2);
+    for (const dir of dirs!.dirs) expect(existsSync(dir)).toBe(true);
+
+    // The Snapshot objects are removed from the configuration: their backups live out their keepFor.
+    configure([]);
+    await applyAndConverge();
+    const dry = await pgbackops(['prune', '--dry-run', '--state-dir', stateDir, '--catalog', catalogUrl]);
+    expect(dry.stdout).toMatch(/expire\s+both-once shop .* snapshot older than its keepFor 1d/);
+    const forced = await pgbackops(['prune', '--force', '--state-dir', stateDir, '--catalog', catalogUrl]);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(await runsOf('both-once')).toEqual([]);
+    for (const dir of dirs!.dirs) expect(existsSync(dir)).toBe(false);
+    // Younger than its keepFor, and not removed by --force although the Snapshot object is gone.
+    expect(await job('snapshots', 'ledger-once')).toBeUndefined();
+    expect((await runsOf('ledger-once')).map((r) => r.status)).toEqual(['succeeded']);
+    const verbose = await pgbackops(['prune', '--dry-run', '--verbose-decisions', '--state-dir', stateDir, '--catalog', catalogUrl]);
+    expect(verbose.stdout).toMatch(/keep\s+ledger-once ledger .* snapshot kept for 6mo after it was taken \(until /);
   });
 
   it('a job past its startingDeadline is missed, and runs once its time is moved', async () => {
