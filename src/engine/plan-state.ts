@@ -1,7 +1,7 @@
 // Reads the actual state (catalog snapshot + this server's schedule target) and makes the plan.
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { Catalog, CatalogSnapshot } from '../adapters/catalog/catalog.js';
+import type { Catalog, CatalogSnapshot, PlanningSnapshot } from '../adapters/catalog/catalog.js';
 import { createScheduleTarget, defaultPathEnv, type ScheduleTarget } from '../adapters/schedule/index.js';
 import { objectKey, type BackupServerSpec, type DesiredConfig } from '../core/model.js';
 import { makePlan } from '../core/plan/make-plan.js';
@@ -16,7 +16,7 @@ import type { Settings } from './settings.js';
 
 export interface PlannedState {
   plan: Plan;
-  snapshot: CatalogSnapshot;
+  snapshot: PlanningSnapshot;
   /** The schedule target of the selected server, when one is selected. */
   target: ScheduleTarget | null;
 }
@@ -29,7 +29,7 @@ export async function planAgainstState(
   desired: DesiredConfig,
   options: PlanOptions,
 ): Promise<PlannedState> {
-  const snapshot = await catalog.readSnapshot();
+  const snapshot = await catalog.readPlanningSnapshot();
   const servers = desired.objects
     .filter((o) => o.kind === 'BackupServer')
     .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
@@ -70,12 +70,13 @@ async function previewRetention(settings: Settings, catalog: Catalog, plan: Plan
     server: plan.server!, serverSpec, stateDir: settings.stateDir, objects: projectObjects(objects, plan.objectActions),
     dryRun: true, forceRemoved: false, now: Date.now(),
   });
+  // Per group from the compact selections: no decision objects (a server may hold a million runs).
   const groups = new Map<string, RetentionPreview>();
-  for (const d of outcome.decisions) {
-    const key = `${d.definition}\u0000${d.database ?? ''}`;
-    const group = groups.get(key) ?? { definition: d.definition, database: d.database, kept: 0, expiring: 0 };
-    if (d.keep) group.kept++;
-    else group.expiring++;
+  for (const { definition, database, selection } of outcome.groups) {
+    const key = `${definition}\u0000${database ?? ''}`;
+    const group = groups.get(key) ?? { definition, database, kept: 0, expiring: 0 };
+    group.kept += selection.runs.count - selection.expiring;
+    group.expiring += selection.expiring;
     groups.set(key, group);
   }
   return [...groups.values()].sort((a, b) => (a.definition < b.definition ? -1 : a.definition > b.definition ? 1 : (a.database ?? '') < (b.database ?? '') ? -1 : 1));

@@ -42,7 +42,8 @@ async function sql(config: pg.ClientConfig, text: string, params: unknown[] = []
 describe('Catalog', () => {
   test('a fresh catalog is empty at version 0', async () => {
     const { catalog } = await freshCatalog();
-    expect(await catalog.readSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, objects: [], backupCounts: {} });
+    expect(await catalog.readPlanningSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, objects: [], backupCounts: {} });
+    expect(await catalog.readSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, objects: [] });
     await catalog.close();
   });
 
@@ -168,7 +169,7 @@ describe('Catalog', () => {
          from (values ('def-1', 'succeeded'), ('def-1', 'expiring'), ('def-1', 'failed'), ('def-1', 'running'),
                       ('def-2', 'skipped'), ('retired', 'succeeded')) v(d, s)`,
     );
-    expect((await catalog.readSnapshot()).backupCounts).toEqual({ 'def-1': 2, retired: 1 });
+    expect((await catalog.readPlanningSnapshot()).backupCounts).toEqual({ 'def-1': 2, retired: 1 });
     await catalog.close();
   });
 
