@@ -1,0 +1,87 @@
+// Directory format with `jobs: 2` vs `jobs: 1`: `pgbackops run` of two definitions that differ only in jobs,
+// on a database of several equally sized tables (pg_dump -j parallelises across tables, so one big table
+// would show nothing), next to bare `pg_dump -Fd -j N` with the same compression: the bare speed-up says what
+// the machine allows (the PostgreSQL server shares its cores). Runs alternate; figures are medians.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBenchCluster } from './cluster.js';
+import { median, printTable, runCli } from './lib.js';
+
+export async function benchParallelDump({ tables = 8, rowsPerTable = 600_000, repeats = 2 } = {}) {
+  const cluster = await startBenchCluster('parallel');
+  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-parallel-'));
+  chmodSync(work, 0o755);
+  try {
+    const { socketDir, port } = cluster.instance;
+    const user = String(cluster.instance.config.user);
+    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
+    const bin = '/usr/lib/postgresql/15/bin';
+    execFileSync(`${bin}/createdb`, ['bench'], { env });
+    process.stdout.write(`generating ${tables} tables of ${rowsPerTable} rows...\n`);
+    for (let t = 1; t <= tables; t++) {
+      execFileSync(`${bin}/psql`, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'bench', '-c',
+        `create unlogged table t${t} (id bigint primary key, customer integer, amount numeric(12,2), note text);
+         insert into t${t} select g, g % 9973, (g % 100000) / 100.0, md5(g::text) || ' order ' || g from generate_series(1, ${rowsPerTable}) g;`,
+      ], { env, stdio: 'ignore' });
+    }
+    const size = Number(execFileSync(`${bin}/psql`, ['-XAtc', "select pg_database_size('bench')", 'bench'], { env, encoding: 'utf8' }).trim());
+
+    const config = join(work, 'config');
+    const stateDir = join(work, 'state');
+    const backupRoot = join(work, 'backups');
+    mkdirSync(config, { recursive: true });
+    const definition = (name, jobs) => `---
+apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: ${name} }
+spec: { node: pg, databases: [bench], schedule: "0 1 * * *", format: directory, jobs: ${jobs}, retention: { keepLast: 100 } }
+`;
+    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
+kind: BackupServer
+metadata: { name: bench }
+spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: builtin } }
+---
+apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg }
+spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench }
+${definition('dir-jobs1', 1)}${definition('dir-jobs2', 2)}`);
+    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+
+    const seconds = { 'dir-jobs1': [], 'dir-jobs2': [], bare1: [], bare2: [] };
+    for (let i = 0; i < repeats; i++) {
+      for (const jobs of [1, 2]) {
+        const name = `dir-jobs${jobs}`;
+        seconds[name].push(runCli(['run', '--state-dir', stateDir, name]).seconds);
+        const dir = join(backupRoot, 'pg', name, 'db-bench');
+        for (const d of readdirSync(dir)) rmSync(join(dir, d), { recursive: true, force: true });
+
+        const out = join(work, `bare-${jobs}`);
+        const started = process.hrtime.bigint();
+        const res = spawnSync(`${bin}/pg_dump`, ['--format=directory', `--jobs=${jobs}`, '--compress=6', '--no-password', `--file=${out}`, 'bench'], { env, encoding: 'utf8' });
+        if (res.status !== 0) throw new Error(`pg_dump failed: ${res.stderr}`);
+        seconds[`bare${jobs}`].push(Number(process.hrtime.bigint() - started) / 1e9);
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
+    const [one, two, bare1, bare2] = ['dir-jobs1', 'dir-jobs2', 'bare1', 'bare2'].map((k) => median(seconds[k]));
+    const figures = {
+      databaseBytes: size, tables, jobs1Seconds: one, jobs2Seconds: two, speedUp: one / two,
+      barePgDump: { jobs1Seconds: bare1, jobs2Seconds: bare2, speedUp: bare1 / bare2 },
+    };
+    printTable(`directory format, jobs: 2 vs jobs: 1 (gzip 6), ${tables} tables, ${(size / 2 ** 20).toFixed(0)} MiB, median of ${repeats}`, [
+      ['pgbackops run, jobs: 1 (s)', one.toFixed(2)],
+      ['pgbackops run, jobs: 2 (s)', two.toFixed(2)],
+      ['speed-up of pgbackops run: jobs 1 time / jobs 2 time', figures.speedUp.toFixed(2)],
+      ['bare pg_dump -j 1 / -j 2 (s)', `${bare1.toFixed(2)} / ${bare2.toFixed(2)}`],
+      ['speed-up of bare pg_dump (what this machine allows)', figures.barePgDump.speedUp.toFixed(2)],
+    ]);
+    return figures;
+  } finally {
+    try { runCli(['catalog', 'stop', '--state-dir', join(work, 'state')]); } catch { /* not started */ }
+    rmSync(work, { recursive: true, force: true });
+    await cluster.stop();
+  }
+}
