@@ -5,6 +5,17 @@ import { registerCommands } from './command-registry.js';
 import { CliError } from './output.js';
 import { VERSION } from './version.js';
 
+// pg, which most commands load, asks on load whether it runs in Cloudflare Workers: it reads
+// navigator.userAgent and, where there is no `navigator`, constructs a fetch Response instead, which makes
+// Node 20 load its whole fetch implementation (undici): some 40 ms of every start, which a cron job's
+// `pgbackops run` adds to its pg_dump. Node 21 and later define `navigator` themselves; on Node 20 the one
+// property pg reads answers it at once.
+function defineNavigatorAsNode21Does(): void {
+  if (typeof (globalThis as { navigator?: unknown }).navigator !== 'undefined') return;
+  const userAgent = `Node.js/${process.versions.node.split('.')[0]}`;
+  Object.defineProperty(globalThis, 'navigator', { value: { userAgent }, configurable: true, writable: true, enumerable: false });
+}
+
 export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('pgbackops')
     .description('GitOps for scheduled PostgreSQL backups: YAML -> plan -> catalog and cron')
@@ -23,6 +34,7 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
 }
 
 export async function main(argv: string[]): Promise<void> {
+  defineNavigatorAsNode21Does();
   const program = await buildProgram(argv.slice(2));
   program.exitOverride();
   try {

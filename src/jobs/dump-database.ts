@@ -3,19 +3,21 @@
 // then renamed to its final timestamped directory. A failure leaves its log and no half dump.
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import pg from 'pg';
-import { captureGlobals } from '../adapters/postgres/capture-globals.js';
 import { nodeClientConfig, toolProcessEnv } from '../adapters/postgres/node-connection.js';
+import { runProgram } from '../adapters/postgres/run-program.js';
+import { ToolVersionFile } from '../adapters/postgres/tool-version-file.js';
 import { findTool, serverMajor } from '../adapters/postgres/tools.js';
 import { digestTree } from '../adapters/fs/file-digest.js';
-import { writeHashed } from '../adapters/fs/hashed-write.js';
 import { classifyFailure } from '../core/dump/classify-failure.js';
-import { STDOUT, buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
+import { buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
 import { runDirectoryName, type RunRecord } from '../core/runs/run-record.js';
 import { approximateMilliseconds, parseDuration } from '../core/time/duration.js';
 import { TEMP_PREFIX, databaseDirName, definitionRoot, dumpFileName, finalDirectory } from './backup-layout.js';
 import { baseRecord, type RunRequest } from './run-request.js';
+
+/** In the state directory: what each client binary answered to `--version` (see tool-version-file.ts). */
+const TOOL_VERSIONS_FILE = 'tool-versions.json';
 
 export async function dumpDatabase(request: RunRequest, database: string | null): Promise<RunRecord> {
   const { definition: def, logger } = request;
@@ -34,44 +36,41 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     const server = await withClient(nodeClientConfig(def.node, connectDb), serverMajor);
     record.serverVersion = server.version;
     const toolName = def.backup.type === 'cluster' ? 'pg_dumpall' : 'pg_dump';
-    const tool = await findTool(toolName, server.major, request.serverSpec.pgBinDirs);
+    const tool = await findTool(toolName, server.major, request.serverSpec.pgBinDirs, new ToolVersionFile(join(request.stateDir, TOOL_VERSIONS_FILE)));
     record.pgDumpVersion = tool.version;
     log.push(`server ${server.version}; using ${tool.path} (${tool.version})`);
 
+    // pg_dump writes the file itself (--file), which is hashed afterwards with the other files. Streaming its
+    // stdout through this process to hash it on the way cost far more CPU than reading it again (Node's
+    // stream machinery per 4 KiB pipe write: about 0.7 s for a 20 MB custom archive, taken from the cores
+    // pg_dump and the server are using), and a custom archive written to a pipe lacks the table-data
+    // offsets pg_dump writes back into a seekable file, so pg_restore had to read through it to find a table.
     const output = join(temp, dumpFileName(def));
-    // A single-file dump goes through this process on its way to disk so its sha256 is computed as it is
-    // written, not in a second pass over the file. Directory-format dumps are many files: hashed after.
-    const streamed = def.backup.format !== 'directory' || def.backup.type === 'cluster';
-    const command = buildDumpCommand(def.backup, def.node, database, streamed ? STDOUT : output, tool.major);
-    log.push(`argv: ${redactArgv(command).join(' ')}${streamed ? ` (stdout written to ${dumpFileName(def)})` : ''}`);
+    const command = buildDumpCommand(def.backup, def.node, database, output, tool.major);
+    log.push(`argv: ${redactArgv(command).join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
     const timeoutMs = timeout ? approximateMilliseconds(timeout) : undefined;
     const progress = request.onProgress ? watchBytes(temp, (bytes) => request.onProgress?.({ kind: 'bytes', database, bytes })) : null;
-    // Roles and database settings are captured on their own connection while pg_dump runs, so their cost
-    // hides behind the dump's.
-    const globals = database === null ? null : captureGlobals(def.node, database);
-    globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
-    const child = execa(tool.path, command.args, {
+    const dumped = runProgram(tool.path, command.args, {
       // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
       // shell must not change how the node is reached, and English messages keep failures classifiable.
       env: toolProcessEnv(command.env),
-      extendEnv: false,
-      reject: false,
-      stdin: 'ignore',
-      stdout: streamed ? 'pipe' : 'ignore',
-      buffer: { stdout: false, stderr: true },
-      ...(timeoutMs ? { timeout: timeoutMs, killSignal: 'SIGTERM' as const } : {}),
+      stdout: 'ignore',
+      ...(timeoutMs ? { timeoutMs, killSignal: 'SIGTERM' as const } : {}),
     });
-    const written = streamed ? writeHashed(child.stdout!, output) : null;
-    written?.catch(() => undefined); // a failed dump is reported from the exit status below
-    const result = await child.finally(() => progress?.stop());
+    // Roles and database settings are captured on their own connection while pg_dump runs, so their cost
+    // hides behind the dump's; so does loading the capture and its SQL rendering, which nothing before needs.
+    const globals = database === null
+      ? null
+      : import('../adapters/postgres/capture-globals.js').then((m) => m.captureGlobals(def.node, database));
+    globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
+    const result = await dumped.finally(() => progress?.stop());
     if (result.stderr) log.push(`${toolName} output:\n${result.stderr}`);
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
-      const failure = classifyFailure({ exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderr: String(result.stderr ?? ''), timedOut: Boolean(result.timedOut) });
+      const stderr = result.spawnError ? `${tool.path}: ${result.spawnError.message}` : result.stderr;
+      const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
       throw Object.assign(new Error(failure.detail), { failure });
     }
-    const knownDigests = new Map<string, { bytes: number; sha256: string }>();
-    if (written) knownDigests.set(dumpFileName(def), await written);
 
     if (globals) {
       const captured = await globals;
@@ -87,7 +86,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     log.push(`finished ${finishedAt.toISOString()} in ${(durationMs / 1000).toFixed(1)} s`);
     await writeFile(join(temp, 'run.log'), log.join('\n') + '\n', { mode: 0o600 });
-    const files = await digestTree(temp, knownDigests);
+    const files = await digestTree(temp);
     const manifest = {
       formatVersion: 1, runId: record.id, definition: def.name, node: def.node.name, database, type: def.backup.type,
       format: def.backup.format, startedAt: record.startedAt, finishedAt: finishedAt.toISOString(), durationMs: Math.round(durationMs),

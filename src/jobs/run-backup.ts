@@ -9,7 +9,6 @@
 //    timestamped directory, record `succeeded` (or `failed` with a classified reason; the log stays).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listDatabases } from '../adapters/postgres/capture-globals.js';
 import { FileLockTimeoutError, withFileLock } from '../adapters/postgres/file-lock.js';
 import type { RunRecord } from '../core/runs/run-record.js';
 import { definitionRoot, removeTemporaryDirectories } from './backup-layout.js';
@@ -96,5 +95,8 @@ async function databasesToDump(request: RunRequest): Promise<Array<string | null
   }
   if (request.database) return [request.database];
   const excluded = new Set(backup.exclude);
+  // Loaded only here: the module also holds the roles capture and its SQL rendering, which dumpDatabase
+  // loads once pg_dump is running rather than before.
+  const { listDatabases } = await import('../adapters/postgres/capture-globals.js');
   return (await listDatabases(node)).filter((d) => !excluded.has(d));
 }

@@ -11,11 +11,8 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/**
- * Every regular file below `root`, sorted by relative path, with size and sha256. `known` holds digests
- * already computed while the file was written (by relative path), which are not read again.
- */
-export async function digestTree(root: string, known: ReadonlyMap<string, { bytes: number; sha256: string }> = new Map()): Promise<RunFile[]> {
+/** Every regular file below `root`, sorted by relative path, with size and sha256. */
+export async function digestTree(root: string): Promise<RunFile[]> {
   const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -28,8 +25,7 @@ export async function digestTree(root: string, known: ReadonlyMap<string, { byte
   const out: RunFile[] = [];
   for (const path of files.sort()) {
     const rel = relative(root, path).split(sep).join('/');
-    const digest = known.get(rel);
-    out.push(digest ? { path: rel, ...digest } : { path: rel, bytes: (await stat(path)).size, sha256: await sha256File(path) });
+    out.push({ path: rel, bytes: (await stat(path)).size, sha256: await sha256File(path) });
   }
   return out;
 }

@@ -7,7 +7,7 @@
 import { access, readdir, realpath } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runProgram } from './run-program.js';
 
 export interface ServerBinaries {
   /** Real directory holding the binaries. */
@@ -83,7 +83,7 @@ async function* candidateDirs(looked: string[]): AsyncGenerator<string> {
   }
 
   looked.push('pg_config --bindir');
-  const fromPgConfig = await execa('pg_config', ['--bindir'], { reject: false });
+  const fromPgConfig = await runProgram('pg_config', ['--bindir']);
   if (fromPgConfig.exitCode === 0 && fromPgConfig.stdout.trim()) {
     const dir = await realpath(fromPgConfig.stdout.trim()).catch(() => fromPgConfig.stdout.trim());
     if (fresh(dir)) yield dir;
@@ -103,7 +103,7 @@ async function inspect(dir: string): Promise<ServerBinaries | null> {
     if (!(await isExecutable(path.join(dir, name)))) return null;
   }
   const pgCtl = path.join(dir, 'pg_ctl');
-  const result = await execa(pgCtl, ['--version'], { reject: false });
+  const result = await runProgram(pgCtl, ['--version']);
   const version = parseVersion(result.stdout);
   if (result.exitCode !== 0 || !version) return null;
   return {

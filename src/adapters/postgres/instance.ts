@@ -16,12 +16,12 @@ import { appendFile, chmod, chown, mkdir, open, readdir, readFile, rename, rm, s
 import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execa } from 'execa';
 import pg from 'pg';
 import { findServerBinaries, type ServerBinaries } from './binaries.js';
 import { withFileLock } from './file-lock.js';
-import { instanceOwner, isRoot, spawnAs, type OsUser } from './os-user.js';
+import { instanceOwner, instanceOwnerName, isRoot, spawnAs, type OsUser } from './os-user.js';
 import { isProcessAlive, processState } from './process-alive.js';
+import { runProgram } from './run-program.js';
 
 export interface InstanceOptions {
   dataDir: string;
@@ -76,11 +76,13 @@ const READY_TIMEOUT_MS = 60_000;
 /** Makes sure the instance is initialised and running, and returns how to connect to it. */
 export async function ensureInstance(options: InstanceOptions): Promise<RunningInstance> {
   const opts = normaliseOptions(options);
-  const owner = await instanceOwner(opts.runAsUser);
 
-  // Fast path: already running and answering. No lock, no file touched.
-  const running = await connectToRunning(opts, owner, { startedNow: false, initialisedNow: false });
+  // Fast path: already running and answering. No lock, no file touched, and no lookup of the instance user
+  // (spawning `id` costs more than connecting): connecting needs only its name.
+  const running = await connectToRunning(opts, instanceOwnerName(opts.runAsUser), { startedNow: false, initialisedNow: false });
   if (running) return running;
+
+  const owner = await instanceOwner(opts.runAsUser);
 
   // The lock file lives beside the data directory.
   await mkdir(path.dirname(opts.dataDir), { recursive: true, mode: 0o711 });
@@ -88,7 +90,7 @@ export async function ensureInstance(options: InstanceOptions): Promise<RunningI
     await prepareDirectories(opts, owner);
     const initialisedNow = await initialiseIfNeeded(opts, owner);
     // Another process may have started it while we waited for the lock.
-    const startedMeanwhile = await connectToRunning(opts, owner, { startedNow: false, initialisedNow });
+    const startedMeanwhile = await connectToRunning(opts, owner.name, { startedNow: false, initialisedNow });
     if (startedMeanwhile) return startedMeanwhile;
     return start(opts, owner, initialisedNow);
   });
@@ -101,12 +103,10 @@ export async function stopInstance(dataDir: string, mode: 'fast' | 'immediate' =
   if (!pidFile || !isProcessAlive(pidFile.pid)) return { wasRunning: false };
   const binaries = await binariesFor(dir);
   const owner = await dataDirOwner(dir);
-  const result = await execa(binaries.pgCtl, ['stop', '-D', dir, '-m', mode, '-w', '-t', '120', '-s'], {
+  const result = await runProgram(binaries.pgCtl, ['stop', '-D', dir, '-m', mode, '-w', '-t', '120', '-s'], {
     ...spawnAs(owner),
     cwd: '/',
     env: serverEnv(),
-    extendEnv: false,
-    reject: false,
   });
   if (result.exitCode !== 0 && isProcessAlive(pidFile.pid)) {
     throw new InstanceError(`pg_ctl stop (${mode}) failed for ${dir}: ${result.stderr.trim() || result.stdout.trim()}`);
@@ -278,7 +278,7 @@ async function initdb(dir: string, opts: NormalisedOptions, owner: OsUser): Prom
     '--auth-host=reject',
     ...(opts.unsafeNoSync ? ['--no-sync'] : []),
   ];
-  const result = await execa(binaries.initdb, args, { ...spawnAs(owner), cwd: '/', env: serverEnv(), extendEnv: false, reject: false });
+  const result = await runProgram(binaries.initdb, args, { ...spawnAs(owner), cwd: '/', env: serverEnv() });
   if (result.exitCode !== 0) {
     throw new InstanceError(`initdb failed for ${dir} (${binaries.initdb}): ${result.stderr.trim() || result.stdout.trim()}`);
   }
@@ -297,20 +297,20 @@ async function start(opts: NormalisedOptions, owner: OsUser, initialisedNow: boo
     await writeSettings(opts, owner, port);
     await writeHba(opts, owner);
     const logSize = await fileSize(opts.logFile);
-    const result = await execa(
+    const result = await runProgram(
       binaries.pgCtl,
       ['start', '-D', opts.dataDir, '-l', opts.logFile, '-w', '-t', String(opts.startTimeoutSeconds), '-s'],
-      { ...spawnAs(owner), cwd: '/', env: serverEnv(), extendEnv: false, reject: false },
+      { ...spawnAs(owner), cwd: '/', env: serverEnv() },
     );
     if (result.exitCode === 0) {
-      const running = await connectToRunning(opts, owner, { startedNow: true, initialisedNow });
+      const running = await connectToRunning(opts, owner.name, { startedNow: true, initialisedNow });
       if (running) return running;
     }
     lastFailure = [result.stderr.trim(), await readLogSince(opts.logFile, logSize)].filter(Boolean).join('\n');
     // A SIGKILLed postmaster's children may still hold its shared memory for a moment; a TCP port picked as free
     // may have been taken meanwhile. Both clear up on a retry.
     await sleep(300 * attempt);
-    const startedByOther = await connectToRunning(opts, owner, { startedNow: false, initialisedNow });
+    const startedByOther = await connectToRunning(opts, owner.name, { startedNow: false, initialisedNow });
     if (startedByOther) return startedByOther;
   }
   throw new InstanceError(`could not start PostgreSQL in ${opts.dataDir} after ${START_ATTEMPTS} attempts:\n${lastFailure}`);
@@ -382,7 +382,7 @@ function quoteConf(value: string): string {
  */
 async function connectToRunning(
   opts: NormalisedOptions,
-  owner: OsUser,
+  superuser: string,
   how: { startedNow: boolean; initialisedNow: boolean },
 ): Promise<RunningInstance | null> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -391,7 +391,7 @@ async function connectToRunning(
     const pidFile = await readPostmasterPid(opts.dataDir);
     if (!pidFile || !isProcessAlive(pidFile.pid)) return null;
     if (pidFile.port !== undefined && pidFile.socketDir) {
-      const config: pg.ClientConfig = { host: pidFile.socketDir, port: pidFile.port, user: owner.name, database: 'postgres' };
+      const config: pg.ClientConfig = { host: pidFile.socketDir, port: pidFile.port, user: superuser, database: 'postgres' };
       const probe = await tryConnect(config);
       if (probe === true) {
         if (opts.listenTcp && pidFile.listenAddress !== '127.0.0.1') {
@@ -403,7 +403,7 @@ async function connectToRunning(
           socketDir: pidFile.socketDir,
           port: pidFile.port,
           pid: pidFile.pid,
-          superuser: owner.name,
+          superuser,
           ...how,
         };
       }

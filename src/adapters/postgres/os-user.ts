@@ -4,7 +4,7 @@
 // as an unprivileged user (default `postgres`) by passing uid/gid to the spawned process: no sudo/runuser
 // in between, no shell, and libuv drops root's supplementary groups when it switches uid.
 import os from 'node:os';
-import { execa } from 'execa';
+import { runProgram } from './run-program.js';
 
 export interface OsUser {
   name: string;
@@ -39,8 +39,7 @@ export function lookupOsUser(name: string): Promise<OsUser> {
 
 async function lookup(name: string): Promise<OsUser> {
   if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(name)) throw new Error(`invalid OS user name ${JSON.stringify(name)}`);
-  const uid = await execa('id', ['-u', '--', name], { reject: false });
-  const gid = await execa('id', ['-g', '--', name], { reject: false });
+  const [uid, gid] = await Promise.all([runProgram('id', ['-u', '--', name]), runProgram('id', ['-g', '--', name])]);
   if (uid.exitCode !== 0 || gid.exitCode !== 0) {
     throw new Error(
       `OS user ${JSON.stringify(name)} does not exist. PostgreSQL cannot run as root, so a root process runs ` +
@@ -56,12 +55,20 @@ async function lookup(name: string): Promise<OsUser> {
  */
 export async function instanceOwner(runAsUser?: string): Promise<OsUser> {
   if (!isRoot()) return currentOsUser();
-  const user = await lookupOsUser(runAsUser ?? DEFAULT_INSTANCE_USER);
+  const user = await lookupOsUser(instanceOwnerName(runAsUser));
   if (user.uid === 0) throw new Error(`cannot run PostgreSQL as ${user.name}: it has uid 0 and PostgreSQL refuses to run as root`);
   return user;
 }
 
-/** execa options that run a program as `user` (no-op when that is already us). */
+/**
+ * The name alone of instanceOwner(runAsUser), known without looking the user up: all that connecting to a
+ * running instance needs (its bootstrap superuser is named after that user).
+ */
+export function instanceOwnerName(runAsUser?: string): string {
+  return isRoot() ? (runAsUser ?? DEFAULT_INSTANCE_USER) : currentOsUser().name;
+}
+
+/** runProgram options that run a program as `user` (no-op when that is already us). */
 export function spawnAs(user: OsUser): { uid?: number; gid?: number } {
   return isRoot() && user.uid !== 0 ? { uid: user.uid, gid: user.gid } : {};
 }

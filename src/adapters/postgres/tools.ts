@@ -14,9 +14,10 @@
 import { access, realpath, readdir, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import type pg from 'pg';
 import { parseVersion } from './binaries.js';
+import { runProgram } from './run-program.js';
+import type { ToolVersionFile } from './tool-version-file.js';
 
 export type PgToolName = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql';
 
@@ -38,13 +39,18 @@ const DEBIAN_LAYOUT_ROOT = '/usr/lib/postgresql';
 /**
  * The `name` binary of the lowest major >= minMajor.
  * @param binDirs a backup server's pgBinDirs ({ "16": "/opt/pg16/bin" }); searched first.
+ * @param versionFile where `--version` answers are remembered across processes (the jobs' state directory).
  */
-export async function findTool(name: PgToolName, minMajor: number, binDirs?: Record<string, string>): Promise<PgTool> {
+export async function findTool(name: PgToolName, minMajor: number, binDirs?: Record<string, string>, versionFile?: ToolVersionFile): Promise<PgTool> {
   const looked: string[] = [];
   const found: PgTool[] = [];
-  for (const file of await candidateFiles(name, binDirs ?? {}, looked)) {
-    const tool = await inspect(file);
-    if (tool) found.push(tool);
+  for await (const file of candidateFiles(name, binDirs ?? {}, looked)) {
+    const tool = await inspect(file, versionFile);
+    if (!tool) continue;
+    found.push(tool);
+    // chooseTool takes the first one found of the lowest major >= minMajor: nothing found later can beat an
+    // exact match, so the search (pg_config, a version probe per binary on PATH) stops here.
+    if (tool.major === minMajor) break;
   }
   return chooseTool(name, found, minMajor, looked);
 }
@@ -70,25 +76,10 @@ export function chooseTool(name: PgToolName, found: readonly PgTool[], minMajor:
   );
 }
 
-async function candidateFiles(name: PgToolName, binDirs: Record<string, string>, looked: string[]): Promise<string[]> {
-  const dirs: string[] = [];
-  // Configured directories, lowest major first so that a later duplicate major does not shadow them.
-  const configured = Object.entries(binDirs).sort(([a], [b]) => Number(a) - Number(b));
-  for (const [, dir] of configured) dirs.push(dir);
-
-  const majors = await readdir(DEBIAN_LAYOUT_ROOT).catch(() => [] as string[]);
-  for (const major of majors.filter((m) => /^\d+(\.\d+)?$/.test(m)).sort((a, b) => Number(a) - Number(b))) {
-    dirs.push(path.join(DEBIAN_LAYOUT_ROOT, major, 'bin'));
-  }
-
-  const fromPgConfig = await execa('pg_config', ['--bindir'], { reject: false }).catch(() => null);
-  if (fromPgConfig && fromPgConfig.exitCode === 0 && fromPgConfig.stdout.trim()) dirs.push(fromPgConfig.stdout.trim());
-
-  for (const entry of (process.env.PATH ?? '').split(path.delimiter)) if (entry) dirs.push(entry);
-
-  const files: string[] = [];
+/** The real path of every `name` binary, in search order, each once; lazily, so a search can stop early. */
+async function* candidateFiles(name: PgToolName, binDirs: Record<string, string>, looked: string[]): AsyncGenerator<string> {
   const seen = new Set<string>();
-  for (const dir of dirs) {
+  for await (const dir of candidateDirs(binDirs)) {
     looked.push(dir);
     const file = path.join(dir, name);
     if (!(await isExecutable(file))) continue;
@@ -96,25 +87,46 @@ async function candidateFiles(name: PgToolName, binDirs: Record<string, string>,
     // Debian's pg_wrapper (and any other dispatcher) has another name than the tool it runs.
     if (real === null || path.basename(real) !== name || seen.has(real)) continue;
     seen.add(real);
-    files.push(real);
+    yield real;
   }
-  return files;
+}
+
+async function* candidateDirs(binDirs: Record<string, string>): AsyncGenerator<string> {
+  // Configured directories, lowest major first so that a later duplicate major does not shadow them.
+  const configured = Object.entries(binDirs).sort(([a], [b]) => Number(a) - Number(b));
+  for (const [, dir] of configured) yield dir;
+
+  const majors = await readdir(DEBIAN_LAYOUT_ROOT).catch(() => [] as string[]);
+  for (const major of majors.filter((m) => /^\d+(\.\d+)?$/.test(m)).sort((a, b) => Number(a) - Number(b))) {
+    yield path.join(DEBIAN_LAYOUT_ROOT, major, 'bin');
+  }
+
+  const fromPgConfig = await runProgram('pg_config', ['--bindir']);
+  if (fromPgConfig.exitCode === 0 && fromPgConfig.stdout.trim()) yield fromPgConfig.stdout.trim();
+
+  for (const entry of (process.env.PATH ?? '').split(path.delimiter)) if (entry) yield entry;
 }
 
 // `--version` of each binary, remembered while the file is unchanged (an upgrade of the client package
-// replaces it, and a daemon must notice).
+// replaces it, and a daemon must notice): in this process, and in versionFile when given. A binary that gave
+// no version is asked again by the next process (it may have been a timeout on a busy machine).
 const versions = new Map<string, { stamp: string; tool: PgTool | null }>();
 
-async function inspect(file: string): Promise<PgTool | null> {
+async function inspect(file: string, versionFile: ToolVersionFile | undefined): Promise<PgTool | null> {
   const st = await stat(file).catch(() => null);
   if (!st) return null;
-  const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
-  const cached = versions.get(file);
-  if (cached && cached.stamp === stamp) return cached.tool;
-  const result = await execa(file, ['--version'], { reject: false, timeout: 10_000 });
+  // ctime too: a package manager may set mtime from the package, but any replacement changes ctime.
+  const stamp = `${st.mtimeMs}:${st.ctimeMs}:${st.size}:${st.ino}`;
+  const cached = versions.get(file) ?? (await versionFile?.get(file));
+  if (cached && cached.stamp === stamp) {
+    versions.set(file, cached);
+    return cached.tool;
+  }
+  const result = await runProgram(file, ['--version'], { timeoutMs: 10_000 });
   const version = result.exitCode === 0 ? parseVersion(result.stdout) : null;
   const tool = version ? { path: file, major: version.major, version: version.text } : null;
   versions.set(file, { stamp, tool });
+  if (tool) await versionFile?.remember(file, { stamp, tool });
   return tool;
 }
 
