@@ -17,7 +17,8 @@ import { TEMP_PREFIX, databaseDirName, definitionRoot, dumpFileName, finalDirect
 import { baseRecord, type RunRequest } from './run-request.js';
 
 /** In the state directory: what each client binary answered to `--version` (see tool-version-file.ts). */
-const TOOL_VERSIONS_FILE = 'tool-versions.json';
+// Under cache/, which belongs to the job user when cron runs jobs as another user than the applier.
+const TOOL_VERSIONS_FILE = join('cache', 'tool-versions.json');
 
 export async function dumpDatabase(request: RunRequest, database: string | null): Promise<RunRecord> {
   const { definition: def, logger } = request;

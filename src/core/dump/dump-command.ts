@@ -37,14 +37,9 @@ const FORMAT_FLAG = { custom: '--format=custom', directory: '--format=directory'
  *   maintenanceDatabase first and then to every database).
  * @param toolMajor major version of the pg_dump / pg_dumpall that will run this (findTool().major).
  */
-/**
- * Output path meaning "standard output": the caller streams the dump (to hash it while it is written).
- * extraArgs cannot redirect it either way: checkExtraArgs refuses every output option.
- */
-export const STDOUT = '-';
-
+/** The output always goes to a file the tool writes itself (extraArgs cannot redirect it: see extra-args.ts). */
 function fileArg(output: string): string[] {
-  return output === STDOUT ? [] : [`--file=${output}`];
+  return [`--file=${output}`];
 }
 
 export function buildDumpCommand(
@@ -55,9 +50,6 @@ export function buildDumpCommand(
   toolMajor: number,
 ): DumpCommand {
   if (outputPath === '') throw new DumpCommandError('the output path is empty');
-  if (outputPath === STDOUT && spec.format === 'directory' && spec.type !== 'cluster') {
-    throw new DumpCommandError('a directory-format dump cannot be written to standard output');
-  }
   return spec.type === 'cluster'
     ? buildDumpallCommand(spec, node, database, outputPath)
     : buildPgDumpCommand(spec, node, database, outputPath, toolMajor);
