@@ -7,11 +7,14 @@ export const root = fileURLToPath(new URL('..', import.meta.url));
 export const cli = fileURLToPath(new URL('../bin/pgbackops.js', import.meta.url));
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
-/** Runs `pgbackops ...args`; returns exit code, stdout, wall seconds and peak RSS in MiB (null without GNU time). */
-export function runCli(args, { env = {}, allowExit = [0] } = {}) {
+/**
+ * Runs `pgbackops ...args`; returns exit code, stdout, wall seconds and peak RSS in MiB (null without GNU time).
+ * `env` is added to this process's environment, or replaces it with `replaceEnv: true` (cron's environment).
+ */
+export function runCli(args, { env = {}, allowExit = [0], replaceEnv = false } = {}) {
   const argv = gnuTime ? [gnuTime, '-f', '__RSS_KB=%M', process.execPath, cli, ...args] : [process.execPath, cli, ...args];
   const started = process.hrtime.bigint();
-  const res = spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const res = spawnSync(argv[0], argv.slice(1), { env: replaceEnv ? env : { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rss = /__RSS_KB=(\d+)/.exec(res.stderr ?? '');
   if (!allowExit.includes(res.status)) {
@@ -32,4 +35,30 @@ export function printTable(title, rows) {
   for (const [label, value, target] of rows) {
     process.stdout.write(`  ${label.padEnd(width)}  ${String(value).padStart(12)}${target ? `   (target ${target})` : ''}\n`);
   }
+}
+
+/**
+ * The environment cron gives a job (Debian's cron: HOME, LOGNAME, SHELL and the PATH the schedule sets), which
+ * is what a scheduled `pgbackops run` and a scheduled pg_dump start in. A login shell's environment can cost a
+ * Node process more than it costs pg_dump: NODE_EXTRA_CA_CERTS, for one, is read at every Node start.
+ */
+export function cronEnvironment(extra = {}) {
+  return {
+    HOME: process.env.HOME ?? '/root',
+    LOGNAME: process.env.LOGNAME ?? process.env.USER ?? 'root',
+    SHELL: '/bin/sh',
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    ...extra,
+  };
+}
+
+/** Median milliseconds Node takes to start and exit (`node -e 0`) in `env`, over `n` starts. */
+export function nodeStartMs(env, n = 9) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const started = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0'], { env });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return median(times);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI lives in dist/ (built by `npm ci` via the prepare script).
-import('../dist/cli/main.js').then((m) => m.main(process.argv)).catch((err) => {
+// Thin launcher: the CLI is built into dist/ by `npm ci` (the prepare script) or `npm run build`; this loads
+// its bundle (dist/bundle/, see scripts/bundle.mjs), which starts faster than dist/'s one file per module.
+import('../dist/bundle/main.js').then((m) => m.main(process.argv)).catch((err) => {
   process.stderr.write(`pgbackops: ${err?.stack ?? err}\n`);
   process.exit(1);
 });

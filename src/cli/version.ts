@@ -1,4 +1,5 @@
-// The package version, read once from package.json (two levels above dist/cli and src/cli).
+// The package version, read once from package.json.
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../adapters/fs/package-files.js';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;

@@ -2,8 +2,8 @@
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultStateDir } from '../adapters/catalog/local-catalog.js';
+import { packagePath } from '../adapters/fs/package-files.js';
 import { readRememberedCatalog } from './remembered-catalog.js';
 
 export interface Settings {
@@ -42,9 +42,9 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv = pro
   };
 }
 
-/** bin/pgbackops.js of this installation (dist/engine -> ../../bin), with symlinks resolved. */
+/** bin/pgbackops.js of this installation, with symlinks resolved. */
 function launcherPath(): string {
-  const path = fileURLToPath(new URL('../../bin/pgbackops.js', import.meta.url));
+  const path = packagePath('bin', 'pgbackops.js');
   try {
     return realpathSync(path);
   } catch {

@@ -3,17 +3,17 @@
 // then renamed to its final timestamped directory. A failure leaves its log and no half dump.
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
-import { nodeClientConfig, toolProcessEnv } from '../adapters/postgres/node-connection.js';
+import { toolProcessEnv } from '../adapters/postgres/node-connection.js';
 import { runProgram } from '../adapters/postgres/run-program.js';
 import { ToolVersionFile } from '../adapters/postgres/tool-version-file.js';
-import { findTool, serverMajor } from '../adapters/postgres/tools.js';
+import { findTool } from '../adapters/postgres/tools.js';
 import { digestTree } from '../adapters/fs/file-digest.js';
 import { classifyFailure } from '../core/dump/classify-failure.js';
 import { buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
 import { runDirectoryName, type RunRecord } from '../core/runs/run-record.js';
 import { approximateMilliseconds, parseDuration } from '../core/time/duration.js';
 import { TEMP_PREFIX, databaseDirName, definitionRoot, dumpFileName, finalDirectory } from './backup-layout.js';
+import { NodeServerProbe } from './node-server-probe.js';
 import { baseRecord, type RunRequest } from './run-request.js';
 
 /** In the state directory: what each client binary answered to `--version` (see tool-version-file.ts). */
@@ -34,7 +34,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   try {
     await mkdir(temp, { recursive: true, mode: 0o700 });
     const connectDb = database ?? def.node.maintenanceDatabase;
-    const server = await withClient(nodeClientConfig(def.node, connectDb), serverMajor);
+    const server = await (request.nodeServer ?? new NodeServerProbe(def)).version(connectDb);
     record.serverVersion = server.version;
     const toolName = def.backup.type === 'cluster' ? 'pg_dumpall' : 'pg_dump';
     const tool = await findTool(toolName, server.major, request.serverSpec.pgBinDirs, new ToolVersionFile(join(request.stateDir, TOOL_VERSIONS_FILE)));
@@ -121,16 +121,6 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   }
   await request.recorder.record(record);
   return record;
-}
-
-async function withClient<T>(config: pg.ClientConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 /** Polls the size of the temporary directory once a second, for progress on a TTY. */

@@ -4,6 +4,7 @@ import type { Logger } from '../adapters/logger.js';
 import { openCatalog } from '../engine/catalog-session.js';
 import type { Settings } from '../engine/settings.js';
 import { findCachedDefinition } from './definition-lookup.js';
+import { NodeServerProbe } from './node-server-probe.js';
 import { runBackup, type RunOutcome, type RunProgress } from './run-backup.js';
 import { RunRecorder } from './run-recorder.js';
 
@@ -16,6 +17,8 @@ export interface RunDefinitionRequest {
 export async function runDefinition(settings: Settings, logger: Logger, request: RunDefinitionRequest): Promise<RunOutcome> {
   const found = await findCachedDefinition(settings.stateDir, request.definition, settings.server);
   if (!found.cache.serverSpec) throw new Error(`the definition cache of ${found.cache.server} has no server spec; run \`pgbackops apply\` again`);
+  // Asked while the catalog opens; the run records nothing before it has its catalog (or spool) anyway.
+  const nodeServer = new NodeServerProbe(found.definition).start(request.database);
   const catalog = await openCatalog(settings, logger).catch((err: Error) => {
     logger.warn({ err: err.message }, 'catalog unreachable at start; the run will be recorded in the local spool');
     return null;
@@ -29,6 +32,7 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
       definition: found.definition,
       ...(request.database ? { database: request.database } : {}),
       recorder,
+      nodeServer,
       logger,
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });

@@ -4,6 +4,7 @@ import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec } from '../core/model.js';
 import type { RunRecord } from '../core/runs/run-record.js';
 import type { RunnableDefinition } from '../engine/definition-cache.js';
+import type { NodeServerProbe } from './node-server-probe.js';
 import type { RunRecorder } from './run-recorder.js';
 
 export interface RunRequest {
@@ -14,6 +15,8 @@ export interface RunRequest {
   /** Only this database (must be one the definition covers, or any database for `databases: all`). */
   database?: string;
   recorder: RunRecorder;
+  /** The node's server version, possibly asked already (see node-server-probe.ts); else asked per database. */
+  nodeServer?: NodeServerProbe;
   logger: Logger;
   /** Called as work progresses (for a TTY progress line). */
   onProgress?: (event: RunProgress) => void;

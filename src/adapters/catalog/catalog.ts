@@ -239,13 +239,15 @@ export class Catalog {
   // -------------------------------------------------------------------------------------------------------
 
   private async initialise(): Promise<void> {
-    const files = await readMigrationFiles();
+    // Read while the first connection is made.
+    const files = readMigrationFiles();
+    files.catch(() => undefined); // awaited below
     await this.withClient(async (query) => {
       const version = await query("select current_setting('server_version_num')::integer as n");
       if (version.rows[0].n < MIN_SERVER_VERSION_NUM) {
         throw new Error(`the catalog needs PostgreSQL 13 or newer (server_version_num ${version.rows[0].n})`);
       }
-      await migrate(query, files, this.logger);
+      await migrate(query, await files, this.logger);
     });
   }
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { ensureInstance, stopInstance } from '../postgres/instance.js';
+import { ensureInstance, runningInstanceConfig, stopInstance } from '../postgres/instance.js';
 import { isRoot } from '../postgres/os-user.js';
 import { libpqClientConfig, parsePostgresUrl, redactConnection } from '../postgres/libpq-connection.js';
 
@@ -42,6 +42,17 @@ export async function ensureLocalCatalog(stateDir: string, opts: LocalCatalogOpt
   if (instance.startedNow) opts.logger?.info({ pid: instance.pid, socketDir: paths.socketDir }, 'local catalog started');
   await createDatabaseIfMissing(instance.config, LOCAL_CATALOG_DATABASE);
   return { ...instance.config, database: LOCAL_CATALOG_DATABASE };
+}
+
+/**
+ * The local catalog's database if its instance already runs, found without connecting; null otherwise. What
+ * every scheduled run opens: its one catalog connection is then also the probe, where ensureLocalCatalog
+ * connects twice more first (to check the instance answers, and that the database exists).
+ */
+export async function runningLocalCatalog(stateDir: string, opts: Pick<LocalCatalogOptions, 'runAsUser'> = {}): Promise<pg.ClientConfig | null> {
+  const config = await runningInstanceConfig(localCatalogPaths(stateDir).dataDir, opts.runAsUser ?? process.env.PGBACKOPS_LOCAL_CATALOG_USER);
+  // A postmaster that is alive but not answering must not hold a backup's start: give up as the probe would.
+  return config ? { ...config, database: LOCAL_CATALOG_DATABASE, connectionTimeoutMillis: 5_000 } : null;
 }
 
 export async function stopLocalCatalog(stateDir: string, mode: 'fast' | 'immediate' = 'fast'): Promise<{ wasRunning: boolean }> {

@@ -7,10 +7,10 @@
 // A catalog migrated by a newer pgbackops (a version this binary does not know) is refused: running old code
 // against a newer schema could corrupt it.
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { sha256Hex } from '../../core/canonical.js';
+import { packagePath } from '../fs/package-files.js';
 import { LockKey, PGBACKOPS_LOCK_CLASS } from './advisory-locks.js';
 
 /** Runs one SQL statement (counted by the caller). */
@@ -34,14 +34,12 @@ export class CatalogTooNewError extends Error {
   override name = 'CatalogTooNewError';
 }
 
-// src/adapters/catalog and dist/adapters/catalog are both three levels below the package root.
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 
 const FILE_PATTERN = /^(\d+)_([a-z0-9_]+)\.sql$/;
 // How long a migrator waits for another one before giving up with an error instead of hanging.
 const LOCK_WAIT = '120s';
 
-export async function readMigrationFiles(dir: string = MIGRATIONS_DIR): Promise<MigrationFile[]> {
+export async function readMigrationFiles(dir: string = packagePath('migrations')): Promise<MigrationFile[]> {
   const files: MigrationFile[] = [];
   for (const entry of await readdir(dir)) {
     const match = FILE_PATTERN.exec(entry);

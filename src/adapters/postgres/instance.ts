@@ -96,6 +96,17 @@ export async function ensureInstance(options: InstanceOptions): Promise<RunningI
   });
 }
 
+/**
+ * How to reach the instance in dataDir as its superuser, if postmaster.pid names a live postmaster with a
+ * socket; null otherwise. Nothing is connected: the caller's own first connection is the probe, and one that
+ * fails sends it to ensureInstance.
+ */
+export async function runningInstanceConfig(dataDir: string, runAsUser?: string): Promise<pg.ClientConfig | null> {
+  const pidFile = await readPostmasterPid(path.resolve(dataDir));
+  if (!pidFile || !isProcessAlive(pidFile.pid) || pidFile.port === undefined || !pidFile.socketDir) return null;
+  return { host: pidFile.socketDir, port: pidFile.port, user: instanceOwnerName(runAsUser), database: 'postgres' };
+}
+
 /** Stops the instance if it runs. `fast` disconnects clients and checkpoints; `immediate` is a crash stop. */
 export async function stopInstance(dataDir: string, mode: 'fast' | 'immediate' = 'fast'): Promise<{ wasRunning: boolean }> {
   const dir = path.resolve(dataDir);

@@ -1,10 +1,9 @@
 // pgbackops schema [KIND]: print the JSON Schema of a kind (or the combined one editors use).
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { packagePath } from '../../adapters/fs/package-files.js';
 import { KINDS } from '../../core/model.js';
 import { CliError, printText } from '../output.js';
-
-const SCHEMAS_DIR = new URL('../../../schemas/', import.meta.url);
 
 export function registerSchema(program: Command): void {
   program
@@ -13,7 +12,7 @@ export function registerSchema(program: Command): void {
     .argument('[kind]', 'BackupServer, Node, Retention, Backup, Snapshot or Restore (case-insensitive)')
     .action(async (kind: string | undefined) => {
       const file = kind ? schemaFileOf(kind) : 'pgbackops.schema.json';
-      printText(await readFile(new URL(file, SCHEMAS_DIR), 'utf8'));
+      printText(await readFile(packagePath('schemas', file), 'utf8'));
     });
 }
 

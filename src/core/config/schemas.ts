@@ -1,13 +1,11 @@
 // The JSON Schemas in schemas/ (the public contract, also used by editors), compiled once with ajv.
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import { packagePath } from '../../adapters/fs/package-files.js';
 import type { Kind } from '../model.js';
 
-// schemas/ sits at the package root, three levels above this file in both src/core/config/ and
-// dist/core/config/. It is outside tsc's rootDir, so the schemas are loaded as JSON modules rather than
-// compiled in: module loading, done once, not configuration I/O.
-const requireSchema = createRequire(import.meta.url);
-const SCHEMA_DIR = '../../../schemas/';
+// schemas/ sits at the package root, outside tsc's rootDir: the schemas are read once, when first needed,
+// rather than compiled in, so that the files editors use are the very ones validation uses.
 
 /** File name of each kind's schema; the names are also how schemas refer to each other. */
 export const SCHEMA_FILES: Readonly<Record<Kind, string>> = {
@@ -24,7 +22,7 @@ export const COMBINED_SCHEMA_FILE = 'pgbackops.schema.json';
 const EDITOR_KEYWORDS = ['patternErrorMessage'];
 
 export function loadSchema(file: string): AnySchemaObject {
-  return requireSchema(SCHEMA_DIR + file) as AnySchemaObject;
+  return JSON.parse(readFileSync(packagePath('schemas', file), 'utf8')) as AnySchemaObject;
 }
 
 let validators: Readonly<Record<Kind, ValidateFunction>> | undefined;

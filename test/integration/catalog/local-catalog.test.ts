@@ -4,14 +4,19 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { Catalog } from '../../../src/adapters/catalog/catalog.js';
 import {
   defaultStateDir,
   ensureLocalCatalog,
   localCatalogPaths,
   resolveCatalogConnection,
+  runningLocalCatalog,
   stopLocalCatalog,
 } from '../../../src/adapters/catalog/local-catalog.js';
+import { silentLogger } from '../../../src/adapters/logger.js';
+import { openCatalog } from '../../../src/engine/catalog-session.js';
+import type { Settings } from '../../../src/engine/settings.js';
 import { readInstanceState } from '../../../src/adapters/postgres/instance.js';
 import { fleet } from './fleet.js';
 
@@ -65,6 +70,42 @@ describe('local catalog', () => {
     const afterCrash = await Catalog.open(await ensureLocalCatalog(stateDir, { unsafeNoSync: true }));
     expect((await afterCrash.readSnapshot()).objects).toHaveLength(fleet(10).length);
     await afterCrash.close();
+  });
+});
+
+describe('openCatalog on the local catalog', () => {
+  test('connects straight to a running one; starts, creates and migrates when that fails', async () => {
+    const stateDir = await freshStateDir();
+    const settings: Settings = { configDir: '.', stateDir, binary: 'pgbackops', actor: 't', lockTimeoutMs: 1000 };
+    expect(await runningLocalCatalog(stateDir)).toBeNull();
+
+    // Not initialised: the full path initialises and starts it.
+    const first = await openCatalog(settings, silentLogger);
+    await first.applyChanges(fleet(3), { revision: 'rev-1', actor: 't', summary: {}, overrides: [] }, 0);
+    await first.close();
+    expect(await runningLocalCatalog(stateDir)).toMatchObject({ host: localCatalogPaths(stateDir).socketDir, database: 'pgbackops' });
+
+    // Running: the direct connection reads the same catalog.
+    const direct = await openCatalog(settings, silentLogger);
+    expect(await direct.readSnapshot()).toMatchObject({ version: 1, lastAppliedRevision: 'rev-1' });
+    await direct.close();
+
+    // Running, but its pgbackops database is gone: the direct connection fails, the full path recreates it.
+    const admin = await ensureLocalCatalog(stateDir, { unsafeNoSync: true });
+    const client = new pg.Client({ ...admin, database: 'postgres' });
+    await client.connect();
+    await client.query('drop database pgbackops');
+    await client.end();
+    const recreated = await openCatalog(settings, silentLogger);
+    expect((await recreated.readSnapshot()).version).toBe(0);
+    await recreated.close();
+
+    // Stopped: no direct connection is tried, the full path starts it again.
+    await stopLocalCatalog(stateDir, 'immediate');
+    expect(await runningLocalCatalog(stateDir)).toBeNull();
+    const restarted = await openCatalog(settings, silentLogger);
+    expect((await restarted.readSnapshot()).version).toBe(0);
+    await restarted.close();
   });
 });
 
