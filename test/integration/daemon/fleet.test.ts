@@ -154,6 +154,9 @@ describe('/metrics and /status', () => {
 describe('builtin scheduler', () => {
   it('fires jobs itself: a run missed while down is caught up once; an older miss is counted, not run', async () => {
     const dir = join(work, 'config');
+    const yearlyDue = new Date(Date.now() - 60 * 86_400_000);
+    // Once a year at midnight on that day (days past the 28th move to it: every month has one).
+    const yearlyOn = (d: Date) => `0 0 ${Math.min(d.getUTCDate(), 28)} ${d.getUTCMonth() + 1} *`;
     writeConfig(dir, {
       'servers.yaml': `apiVersion: pgbackops/v1
 kind: BackupServer
@@ -170,12 +173,12 @@ metadata: { name: pg1 }
 spec: { host: 127.0.0.1, port: 1, user: postgres, backupServer: backup01, status: running }
 `,
       'retention.yaml': retentionDoc,
-      'backups.yaml': [backupDoc({ name: 'recent', schedule: '*/5 * * * *' }), backupDoc({ name: 'yearly', schedule: '0 0 1 1 *' })].join('---\n'),
+      'backups.yaml': [backupDoc({ name: 'recent', schedule: '*/5 * * * *' }), backupDoc({ name: 'yearly', schedule: yearlyOn(yearlyDue) })].join('---\n'),
     });
-    // The daemon was last alive long ago: 'recent' came due since (within the catch-up window), 'yearly'
-    // came due on 1 January (outside it).
+    // The daemon was last alive 90 days ago: 'recent' came due since (within the catch-up window), 'yearly'
+    // came due 60 days ago (outside it). Both dates follow today's, so the test holds on any day of the year.
     mkdirSync(join(stateA, 'daemon'), { recursive: true });
-    writeFileSync(join(stateA, 'daemon', 'backup01.heartbeat'), JSON.stringify({ server: 'backup01', aliveAt: new Date(Date.now() - 330 * 86_400_000).toISOString() }));
+    writeFileSync(join(stateA, 'daemon', 'backup01.heartbeat'), JSON.stringify({ server: 'backup01', aliveAt: new Date(Date.now() - 90 * 86_400_000).toISOString() }));
     const d = await daemon(['-c', dir, '--state-dir', stateA, '--server', 'backup01', '--catch-up-window', '1h']);
     const runs = await waitFor(async () => {
       const rows = await sql<{ definition: string; status: string }>('select definition, status from pgbackops.backup_runs');
