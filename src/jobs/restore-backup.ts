@@ -30,7 +30,7 @@ import type { BackupServerSpec, NodeSpec } from '../core/model.js';
 import { ClusterScriptScanner } from '../core/restore/cluster-script.js';
 import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-record.js';
 import { majorOf, planRestore, type BackupFacts, type RestoreOptions, type RestorePlan, type TargetFacts } from '../core/restore/restore-plan.js';
-import { RestoreRecorder } from './restore-recorder.js';
+import { restoreRecorder } from './restore-recorder.js';
 import {
   databaseExists, dropDatabase, dropRole, readTargetState, renameDatabase, roleExists, runPgRestore, runPsql, type TargetState,
 } from './restore-target.js';
@@ -84,7 +84,7 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
   if (request.dryRun) return { plan, record: null, recordedIn: null };
   if (plan.refusals.length === 0 && request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null };
 
-  const recorder = new RestoreRecorder(request.stateDir, catalog.restores, request.logger);
+  const recorder = restoreRecorder(request.stateDir, catalog.restores, request.logger);
   const record: RestoreRecord = {
     id: randomUUID(), purpose: request.purpose, backupRunId: facts.runId, definition: facts.definition, sourceDatabase: facts.database,
     backupType: facts.backupType, format: facts.format, targetNode: request.targetNode, targetDatabase: plan.targetDatabase,

@@ -1,8 +1,9 @@
-// Where a run's record goes: the catalog when it can be reached, else the local spool. A catalog that
-// goes away in the middle of a run does not lose the result: the final record falls back to the spool.
+// Where a run's records go (catalog, else the local spool; see catalog-or-spool.ts), and the questions a run
+// asks the catalog's run history, answered with a safe default while the catalog is unreachable.
 import type { Logger } from '../adapters/logger.js';
 import { spoolRecord } from '../adapters/spool.js';
 import type { RunRecord } from '../core/runs/run-record.js';
+import { CatalogOrSpool } from './catalog-or-spool.js';
 
 /** The catalog side of recording (implemented by the catalog adapter's run store). */
 export interface RunCatalog {
@@ -13,30 +14,23 @@ export interface RunCatalog {
 }
 
 export class RunRecorder {
-  private catalogFailed = false;
+  private readonly records: CatalogOrSpool<RunRecord>;
 
   constructor(
-    private readonly stateDir: string,
+    stateDir: string,
     private readonly catalog: RunCatalog | null,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.records = new CatalogOrSpool<RunRecord>('runs', catalog ? (r) => catalog.upsertRun(r) : null, (r) => spoolRecord(stateDir, r), logger);
+  }
 
   /** 'catalog' while records reach the catalog, 'spool' once they go to the local spool. */
   get mode(): 'catalog' | 'spool' {
-    return this.catalog && !this.catalogFailed ? 'catalog' : 'spool';
+    return this.records.mode;
   }
 
-  async record(record: RunRecord): Promise<void> {
-    if (this.catalog && !this.catalogFailed) {
-      try {
-        await this.catalog.upsertRun(record);
-        return;
-      } catch (err) {
-        this.catalogFailed = true;
-        this.logger.warn({ err: (err as Error).message, run: record.id }, 'catalog unreachable; recording runs in the local spool');
-      }
-    }
-    await spoolRecord(this.stateDir, record);
+  record(record: RunRecord): Promise<void> {
+    return this.records.record(record);
   }
 
   async abandonRunning(backupServer: string, definition: string): Promise<string[]> {
@@ -49,12 +43,11 @@ export class RunRecorder {
   }
 
   private async ask<T>(fn: (catalog: RunCatalog) => Promise<T>, fallback: T): Promise<T> {
-    if (!this.catalog || this.catalogFailed) return fallback;
+    if (!this.catalog || this.records.mode === 'spool') return fallback;
     try {
       return await fn(this.catalog);
     } catch (err) {
-      this.catalogFailed = true;
-      this.logger.warn({ err: (err as Error).message }, 'catalog unreachable; recording runs in the local spool');
+      this.records.catalogUnreachable(err);
       return fallback;
     }
   }

@@ -12,7 +12,7 @@ import { findTool } from '../adapters/postgres/tools.js';
 import type { NodeSpec } from '../core/model.js';
 import { dumpFileOf, majorOf, renamedName } from '../core/restore/restore-plan.js';
 import { restoreBackup, type RestoreOutcome } from './restore-backup.js';
-import { RestoreRecorder } from './restore-recorder.js';
+import { restoreRecorder } from './restore-recorder.js';
 import { dropDatabase, dropRole, listArchive, readTargetState } from './restore-target.js';
 import { verifyBackupFiles, type FileCheck } from './verify-files.js';
 
@@ -103,6 +103,6 @@ async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyReq
     cleanup.push(problem);
   }
   record.log = [record.log ?? '', ...cleanup].join('\n');
-  await new RestoreRecorder(request.stateDir, catalog.restores, request.logger).record(record);
+  await restoreRecorder(request.stateDir, catalog.restores, request.logger).record(record);
   return { outcome, scratchDatabase: scratch, durationMs, problem };
 }

@@ -2,6 +2,7 @@
 // and verify, which start from a backup run row.
 import type { RunFile, RunStatus } from '../../core/runs/run-record.js';
 import type { BackupType, DumpFormat, RetentionSpec } from '../../core/model.js';
+import type { ApplyEntry, RestoreEntry } from '../../core/reports/history-report.js';
 import type { Query } from './migrations.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
@@ -40,35 +41,16 @@ export interface BackupFilter {
   limit?: number;
 }
 
-export interface ApplyHistoryRow {
-  id: number;
-  revision: string;
-  actor: string;
-  startedAt: Date;
-  finishedAt: Date;
-  summary: Record<string, number>;
-  overrides: string[];
-  versionBefore: number;
-  versionAfter: number;
-}
+/** An apply_history row: the history report's entry, with its times as the driver reads them. */
+export type ApplyHistoryRow = Omit<ApplyEntry, 'startedAt' | 'finishedAt'> & { startedAt: Date; finishedAt: Date };
 
-export interface RestoreHistoryRow {
-  id: string;
-  purpose: string;
-  backupRunId: string | null;
-  definition: string | null;
-  sourceDatabase: string | null;
-  targetNode: string;
-  targetDatabase: string | null;
-  renamedExistingTo: string | null;
-  status: string;
+/** A restore_runs row: the history report's entry with its times as read, and what the restore created. */
+export type RestoreHistoryRow = Omit<RestoreEntry, 'startedAt' | 'finishedAt'> & {
   startedAt: Date;
   finishedAt: Date | null;
-  failureReason: string | null;
   createdRoles: string[];
   createdDatabases: string[];
-  actor: string | null;
-}
+};
 
 export class AmbiguousBackupIdError extends Error {
   override name = 'AmbiguousBackupIdError';

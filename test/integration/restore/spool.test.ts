@@ -8,7 +8,7 @@ import { Catalog } from '../../../src/adapters/catalog/catalog.js';
 import { createLogger } from '../../../src/adapters/logger.js';
 import type { RestoreRecord } from '../../../src/core/restore/restore-record.js';
 import { ingestSpool } from '../../../src/jobs/ingest-spool.js';
-import { RestoreRecorder, restoreSpoolDir } from '../../../src/jobs/restore-recorder.js';
+import { restoreRecorder, restoreSpoolDir } from '../../../src/jobs/restore-recorder.js';
 import { tempDir } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 
@@ -35,7 +35,7 @@ describe('restore records and the spool', () => {
     const logger = createLogger({ level: 'silent' });
     const gone = await Catalog.open(config);
     await gone.close(); // every query on it now fails, as on a lost catalog
-    const recorder = new RestoreRecorder(stateDir, gone.restores, logger);
+    const recorder = restoreRecorder(stateDir, gone.restores, logger);
     await recorder.record(record);
     expect(recorder.mode).toBe('spool');
     expect(readdirSync(restoreSpoolDir(stateDir))).toEqual([`${record.id}.json`]);
