@@ -21,7 +21,7 @@ import { Transform } from 'node:stream';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { BackupRow } from '../adapters/catalog/report-queries.js';
 import type { Logger } from '../adapters/logger.js';
-import { executorId } from '../adapters/process-alive.js';
+import { executorId, isProcessAlive } from '../adapters/process-alive.js';
 import { findTool, type PgTool } from '../adapters/postgres/tools.js';
 import type { GlobalsCapture } from '../core/dump/globals.js';
 import { renderDatabaseSql } from '../core/dump/render-database-sql.js';
@@ -82,6 +82,10 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
       };
   const plan = planRestore(facts, targetFacts, request.options, now());
   if (request.dryRun) return { plan, record: null, recordedIn: null };
+  // A restore killed on this host (kill -9, a reboot) left its row `running`. `maintain` closes such rows, and
+  // so does the next restore here: a host that never runs maintain does not show it running for ever.
+  const abandoned = await catalog.restores.abandonDead(hostname(), isProcessAlive).catch(() => []);
+  if (abandoned.length > 0) request.logger.warn({ restores: abandoned }, 'marked restores left running by a dead process on this host as failed (abandoned)');
   if (plan.refusals.length === 0 && request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null };
 
   const recorder = restoreRecorder(request.stateDir, catalog.restores, request.logger);

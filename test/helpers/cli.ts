@@ -24,3 +24,15 @@ export async function pgbackops(args: string[], env: Record<string, string> = {}
 export function spawnPgbackops(args: string[], env: Record<string, string> = {}): ResultPromise {
   return execa(process.execPath, [CLI, ...args], { reject: false, env: { NO_COLOR: '1', ...env }, stdin: 'ignore' });
 }
+
+/**
+ * `apply --yes` (plus `extra` flags) through a test's own `cli` wrapper, then the proof that it converged:
+ * `plan --detailed-exitcode` must exit 0, no changes left.
+ */
+export async function applyConverged(cli: (...args: string[]) => Promise<CliResult>, ...extra: string[]): Promise<CliResult> {
+  const apply = await cli('apply', '--yes', ...extra);
+  if (apply.exitCode !== 0) throw new Error(`apply exited ${apply.exitCode}:\n${apply.stderr}${apply.stdout}`);
+  const plan = await cli('plan', '--detailed-exitcode');
+  if (plan.exitCode !== 0) throw new Error(`the plan after apply is not empty (exit ${plan.exitCode}):\n${plan.stdout}${plan.stderr}`);
+  return apply;
+}

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/pg-cluster.js';
 import { execa } from 'execa';
-import { CLI, pgbackops, spawnPgbackops } from '../helpers/cli.js';
+import { CLI, applyConverged, pgbackops, spawnPgbackops } from '../helpers/cli.js';
 import { retentionDoc, serverDoc, tempDir, writeConfig } from '../helpers/config.js';
 import { databaseState, nodeOf, pgRestore, plainDump, psqlFile, rolesState } from '../helpers/pg-tools.js';
 import { seedDatabase } from '../helpers/seed.js';
@@ -66,15 +66,21 @@ ${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
 `;
 }
 
-async function setUp(backups: Record<string, string>, opts: { node?: string } = {}): Promise<void> {
+/** Writes the configuration and applies it; the plan after must be empty, unless a delete is meant to be blocked. */
+async function setUp(backups: Record<string, string>, opts: { node?: string; blockedDelete?: boolean } = {}): Promise<void> {
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
     'node.yaml': opts.node ?? nodeYaml(),
     'retention.yaml': retentionDoc,
     'backups.yaml': Object.entries(backups).map(([n, s]) => backupYaml(n, s)).join('---\n'),
   });
-  const apply = await cli('apply', '--yes');
-  expect(apply.exitCode, apply.stderr).toBe(0);
+  if (opts.blockedDelete) {
+    const apply = await cli('apply', '--yes');
+    expect(apply.exitCode, apply.stderr).toBe(0);
+    expect(apply.stdout).toMatch(/delete blocked/);
+  } else {
+    await applyConverged(cli);
+  }
 }
 
 /** Like cron does: only the state dir; the catalog comes from what apply remembered there. */
@@ -322,7 +328,7 @@ exit 1
     // pgBinDirs is a BackupServer field: add it to the server document.
     const serverFile = join(configDir, 'server.yaml');
     writeFileSync(serverFile, readFileSync(serverFile, 'utf8').replace('  backupRoot:', `  pgBinDirs: { "15": ${fakeBin} }\n  backupRoot:`));
-    expect((await cli('apply', '--yes')).exitCode).toBe(0);
+    await applyConverged(cli);
     const result = await run('old');
     expect(result.exitCode).toBe(1);
     const [row] = await runs('old');
@@ -357,8 +363,8 @@ describe('retention', () => {
   it('keeps the backups of a removed definition under the retention they were taken with; --force removes them', async () => {
     await setUp({ keep: `databases: [second]\nretention: standard`, gone: `databases: [second]\nretention: { keepLast: 2 }` });
     for (let i = 0; i < 3; i++) expect((await run('gone')).exitCode).toBe(0);
-    await setUp({ keep: `databases: [second]\nretention: standard` }); // the delete of gone is blocked: it has backups
-    expect((await cli('apply', '--yes', '--prune', '--allow-mass-delete')).exitCode).toBe(0);
+    await setUp({ keep: `databases: [second]\nretention: standard` }, { blockedDelete: true }); // gone has backups
+    await applyConverged(cli, '--prune', '--allow-mass-delete');
     const prune = await cli('prune', '--dry-run', '--verbose-decisions');
     expect(prune.stdout).toMatch(/expire  gone second .*no retention rule keeps it; definition removed from the configuration: last retention applies/);
     expect((await cli('prune')).exitCode).toBe(0);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgbackops, type CliResult } from '../../helpers/cli.js';
+import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
 import { tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 
@@ -159,7 +159,7 @@ spec: { keepLast: 2, keepDaily: 7 }
       backupYaml('pg3-all', 'node: pg3\ntype: cluster\nschedule: "0 3 * * *"'),
     ].join('---\n'),
   });
-  const apply = await cli('apply', '--yes');
+  const apply = await applyConverged(cli);
   expect(apply.exitCode, apply.stderr).toBe(0);
   await seedCatalog();
 }, 120_000);
