@@ -78,6 +78,11 @@ describe('documentation', () => {
     expect(documented).toEqual(Object.keys(DIAGNOSTIC_CODES).sort());
   });
 
+  it('the compiled validators are generated from the current schemas', async () => {
+    const result = await execa('node', [`${ROOT}scripts/gen-validators.mjs`, '--check'], { reject: false, all: true });
+    expect(result.exitCode, result.all).toBe(0);
+  });
+
   it('docs/configuration.md is generated from the current schemas', async () => {
     const result = await execa('node', [`${ROOT}scripts/gen-config-docs.mjs`, '--check'], { reject: false, all: true });
     expect(result.exitCode, result.all).toBe(0);
