@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startBenchCluster } from './cluster.js';
 import { cronEnvironment, median, nodeStartMs, printTable, runCli } from './lib.js';
 
-export async function benchRunJob({ scale = 70, repeats = 5 } = {}) {
+export async function benchRunJob({ scale = 70, repeats = 7 } = {}) {
   const cluster = await startBenchCluster('run');
   const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-run-'));
   chmodSync(work, 0o755);
@@ -93,6 +93,8 @@ spec: { node: pg, databases: [bench], schedule: "0 1 * * *", format: custom, com
         ratio: oursS / bareS,
         medianPairRatio: median(ours.map((r, i) => r.seconds / bare[i].seconds)),
         medianPairOverheadSeconds: median(ours.map((r, i) => r.seconds - bare[i].seconds)),
+        // Noise on a shared VM only ever adds time: the fastest of each side is the least disturbed figure.
+        ratioOfBest: Math.min(...ours.map((r) => r.seconds)) / Math.min(...bare.map((r) => r.seconds)),
         nodeStartMs: nodeStartMs(envs.ours),
         barePgDumpPeakRssMiB: Math.max(...bare.map((r) => r.rssMiB)),
         pgbackopsNodePeakRssMiB: Math.max(...ours.map((r) => r.rssMiB)),
@@ -106,6 +108,7 @@ spec: { node: pg, databases: [bench], schedule: "0 1 * * *", format: custom, com
       ['pgbackops run, incl. roles capture, sha256, catalog record (s)', f.pgbackopsRunSeconds.toFixed(2)],
       ['ratio run / pg_dump (of the medians)', f.ratio.toFixed(3), target],
       ['ratio run / pg_dump (median of the pairs)', f.medianPairRatio.toFixed(3)],
+      ['ratio run / pg_dump (fastest of each)', f.ratioOfBest.toFixed(3)],
       ['pgbackops overhead per run (median of the pairs, s)', f.medianPairOverheadSeconds.toFixed(3)],
       ['of which Node starting and exiting (node -e 0, ms)', f.nodeStartMs.toFixed(0)],
       ['pg_dump peak RSS (MiB)', f.barePgDumpPeakRssMiB.toFixed(0)],
