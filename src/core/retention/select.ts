@@ -6,8 +6,9 @@
 // - Only successful backups count and can be kept by a rule. Runs that are running, skipped or abandoned
 //   are never touched here; failed runs (they hold only a log) expire once older than keepFailedFor, except
 //   the one that freezes the group (below).
-// - Rules overlap, as in restic: each rule looks at all successful backups on its own and a backup is kept
-//   if any rule keeps it; one backup can satisfy the daily, weekly and monthly rule at once.
+// - Rules overlap, as in restic up to 0.15 (0.16 also keeps the oldest backup when a count is not used up;
+//   this does not): each rule looks at all successful backups on its own and a backup is kept if any rule
+//   keeps it; one backup can satisfy the daily, weekly and monthly rule at once.
 // - keepLast N: the N newest. keepWithin D: every backup taken within D before the NEWEST successful
 //   backup (not before "now": if backups stop, nothing ages out), the boundary included; months in the
 //   definition's timezone, a day 24 hours. keepDaily/Weekly/Monthly/Yearly N: the
