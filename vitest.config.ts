@@ -2,11 +2,23 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Integration tests start real PostgreSQL clusters; give them room on a 2-core machine.
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // Runs only when integration tests are selected: stops at once, naming the Debian packages to
+          // install, when PostgreSQL or cron is missing (test/helpers/prerequisites.ts).
+          globalSetup: ['test/helpers/prerequisites.ts'],
+        },
+      },
+    ],
   },
 });

@@ -140,6 +140,23 @@ describe('validate / plan / apply', () => {
     await expectConverged();
   });
 
+  it('shows a line added by hand to its cron.d file in the plan before apply removes it (the file is wholly its own)', async () => {
+    writeConfig(configDir, basicConfig(cronFile, defs(1)));
+    await cli('apply', '--yes');
+    const original = readFileSync(cronFile, 'utf8');
+    expect(original.split('\n')[0]).toMatch(/pgbackops/); // the header that claims the whole file
+    const foreign = '15 3 * * * root /usr/local/bin/cleanup-tmp';
+    writeFileSync(cronFile, `${original}${foreign}\n`);
+
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.exitCode).toBe(2);
+    expect(plan.stdout).toContain(`~ unknown line in the managed content: ${JSON.stringify(foreign)} [drift]`);
+    expect(plan.stdout).toMatch(/1 file problem\(s\) to fix/);
+    expect((await cli('apply', '--yes')).exitCode).toBe(0);
+    expect(readFileSync(cronFile, 'utf8')).toBe(original);
+    await expectConverged();
+  });
+
   it('blocks deleting a definition with backups until --prune, and keeps it scheduled meanwhile', async () => {
     writeConfig(configDir, basicConfig(cronFile, defs(5)));
     await cli('apply', '--yes');

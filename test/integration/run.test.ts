@@ -376,6 +376,41 @@ describe('retention', () => {
     expect(await runs('gone')).toHaveLength(0);
   });
 
+  it('a failing definition expires nothing, and still nothing once its failed run is older than keepFailedFor', async () => {
+    const admin = new pg.Client(node.adminConfig);
+    await admin.connect();
+    try {
+      await admin.query('create database frozen');
+      await setUp({ failing: `databases: [frozen]\nretention: { keepLast: 1, keepFailedFor: 1m }` });
+      for (let i = 0; i < 3; i++) expect((await run('failing')).exitCode).toBe(0);
+      // The database goes away: the next run fails (a real failure, recorded in the same group).
+      await admin.query('alter database frozen rename to frozen_gone');
+      expect((await run('failing')).exitCode).toBe(1);
+    } finally {
+      await admin.query('drop database if exists frozen_gone').catch(() => undefined);
+      await admin.end();
+    }
+    const before = await runs('failing');
+    expect(before.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'failed']);
+    expect((await cli('prune')).stdout).toMatch(/4 kept, 0 expired/);
+
+    // Time passes beyond keepFailedFor (every run moved an hour into the past), and no run happens.
+    const client = new pg.Client(catalogConfig);
+    await client.connect();
+    await client.query(`update pgbackops.backup_runs set started_at = started_at - interval '1 hour', finished_at = finished_at - interval '1 hour' where definition = 'failing'`);
+    await client.end();
+    for (let pass = 0; pass < 2; pass++) {
+      const prune = await cli('prune');
+      expect(prune.exitCode, prune.stderr).toBe(0);
+      expect(prune.stdout).toMatch(/4 kept, 0 expired/);
+    }
+    const after = await runs('failing');
+    expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
+    for (const r of after) expect(existsSync(String(r.directory))).toBe(true);
+    const explained = await cli('prune', '--dry-run', '--verbose-decisions');
+    expect(explained.stdout).toMatch(/latest finished run, failed: kept past keepFailedFor/);
+  });
+
   it('finishes an expiry interrupted after the tombstone', async () => {
     await setUp({ often: `databases: [second]\nretention: { keepLast: 1 }` });
     for (let i = 0; i < 2; i++) expect((await run('often')).exitCode).toBe(0);

@@ -17,7 +17,8 @@ export function missedDeadline(spec: OneOffTiming, createdAt: Date, claimedAt: D
   const deadline = parseDuration(spec.startingDeadline);
   if (!deadline) return null; // validation refuses it; nothing to enforce
   const due = dueAt(spec, createdAt);
-  const latest = addDuration(due, deadline);
+  // `at` is an instant with no zone of its own: a deadline's months are counted in UTC.
+  const latest = addDuration(due, deadline, 'UTC');
   if (claimedAt.getTime() <= latest) return null;
   return `not started: it was due at ${new Date(due).toISOString()} and its startingDeadline (${spec.startingDeadline}) passed at ${new Date(latest).toISOString()}; picked up at ${claimedAt.toISOString()}`;
 }

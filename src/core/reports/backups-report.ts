@@ -16,6 +16,8 @@ export interface BackupReportRow {
   bytes: number | null;
   failureReason: string | null;
   retention: RetentionSpec | null;
+  /** The timezone recorded with the run (null for runs recorded before it was). */
+  timezone: string | null;
 }
 
 export interface BackupReportItem {
@@ -32,14 +34,14 @@ export interface BackupReportItem {
   bytes: number | null;
   /** ISO time, "now" (being expired), or null when retention cannot tell in advance. */
   expires_at: string | null;
-  /** True when expires_at is the earliest possible time (keepWithin counts from the newest backup). */
+  /** True when expires_at is the earliest possible time (keepWithin counts from the newest backup; the newest failure stays while it is the newest). */
   expires_at_earliest: boolean;
   failure_reason: string | null;
 }
 
 export function backupReportItems(rows: readonly BackupReportRow[]): BackupReportItem[] {
   return rows.map((r) => {
-    const expiry = expiryOf({ status: r.status, startedAt: r.startedAt, retention: r.retention });
+    const expiry = expiryOf({ status: r.status, startedAt: r.startedAt, retention: r.retention, timeZone: r.timezone ?? 'UTC' });
     return {
       id: r.id, definition: r.definition, node: r.node, database: r.database, type: r.backupType, format: r.format, status: r.status,
       started_at: new Date(r.startedAt).toISOString(),

@@ -10,7 +10,8 @@ import { DEFAULT_KEEP_FAILED_FOR } from './select.js';
 import { KeptBy, Verdict, type RetentionSelection } from './verdicts.js';
 
 const FIXED_REASONS: Partial<Record<Verdict, string>> = {
-  [Verdict.KeptFrozen]: 'the latest run failed: nothing expires until a newer backup succeeds',
+  [Verdict.KeptFrozen]: 'the latest run failed or was abandoned: nothing expires until a newer backup succeeds',
+  [Verdict.KeptLatestFailure]: 'latest finished run, failed: kept past keepFailedFor until a newer run finishes, as it holds back expiry',
   [Verdict.KeptRunning]: 'running',
   [Verdict.ExpiredNotKept]: 'no retention rule keeps it',
   [Verdict.ExpiredFinishing]: 'already being expired (finishing an interrupted deletion)',
@@ -52,9 +53,9 @@ export function explainer(selection: RetentionSelection): (index: number) => str
       case Verdict.KeptNotSubject:
         return [`${RUN_STATUSES[runs.status[index]!]} runs are not subject to retention`];
       case Verdict.KeptSnapshotAge:
-        return [`snapshot kept for ${policy!.expireAfter} after it was taken (until ${isoAfter(runs.startedAt[index]!, policy!.expireAfter!)})`];
+        return [`snapshot kept for ${policy!.expireAfter} after it was taken (until ${isoAfter(runs.startedAt[index]!, policy!.expireAfter!, selection.timeZone)})`];
       case Verdict.ExpiredSnapshotAge:
-        return [`snapshot older than its keepFor ${policy!.expireAfter} (expired at ${isoAfter(runs.startedAt[index]!, policy!.expireAfter!)})`];
+        return [`snapshot older than its keepFor ${policy!.expireAfter} (expired at ${isoAfter(runs.startedAt[index]!, policy!.expireAfter!, selection.timeZone)})`];
       default:
         return [FIXED_REASONS[verdict]!];
     }
@@ -79,9 +80,9 @@ function tierReason({ rule, bucket }: (typeof TIERS)[number], day: number): stri
   return reason;
 }
 
-function isoAfter(epochMs: number, duration: string): string {
+function isoAfter(epochMs: number, duration: string, timeZone: string): string {
   const d = parseDuration(duration);
-  return d ? isoTimestamp(addDuration(epochMs, d)) : 'never';
+  return d ? isoTimestamp(addDuration(epochMs, d, timeZone)) : 'never';
 }
 
 function successRanks(selection: RetentionSelection): Uint32Array {

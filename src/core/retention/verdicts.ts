@@ -11,20 +11,22 @@ export const Verdict = {
   /** Not kept by any rule, but the newest finished run failed: nothing expires. */
   KeptFrozen: 1,
   KeptFailedLog: 2,
+  /** The failed run that freezes its group (the newest finished run), kept whatever its age. */
+  KeptLatestFailure: 3,
   /** Running, skipped or abandoned: retention does not touch it. */
-  KeptNotSubject: 3,
+  KeptNotSubject: 4,
   /** A running run of a definition whose backups are force-removed. */
-  KeptRunning: 4,
+  KeptRunning: 5,
   /** A snapshot's backup younger than its keepFor (policy.expireAfter). */
-  KeptSnapshotAge: 5,
-  ExpiredNotKept: 6,
-  ExpiredFailedLog: 7,
+  KeptSnapshotAge: 6,
+  ExpiredNotKept: 7,
+  ExpiredFailedLog: 8,
   /** Already tombstoned by an interrupted pass: the expiry is finished. */
-  ExpiredFinishing: 8,
+  ExpiredFinishing: 9,
   /** The definition was removed and `--force` removes all its backups. */
-  ExpiredForced: 9,
+  ExpiredForced: 10,
   /** A snapshot's backup older than its keepFor. */
-  ExpiredSnapshotAge: 10,
+  ExpiredSnapshotAge: 11,
 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 

@@ -1,6 +1,8 @@
 // Durations in retention rules and timeouts: "30m", "36h", "7d", "2w", "6mo", "1y", or combinations
 // written largest unit first ("1d12h"). Months and years are calendar units, so they are kept apart from
-// the fixed-length part: retention applies them with calendar arithmetic.
+// the fixed-length part: retention applies them with calendar arithmetic in the definition's timezone.
+
+import { zoneOffsetOf } from './zoned-calendar.js';
 
 export interface Duration {
   /** Calendar months (1y = 12). */
@@ -42,26 +44,38 @@ export function durationProblem(text: string): string | null {
   return `${shown} is not a duration; expected ${DURATION_RULE}`;
 }
 
-/** The instant `d` before `epochMs`: months as calendar months (UTC), then the fixed part. */
-export function subtractDuration(epochMs: number, d: Duration): number {
-  return shiftMonths(epochMs, -d.months) - d.milliseconds;
+/**
+ * The instant `d` before `epochMs`: the months as calendar months of the wall clock in `timeZone` (the zone the
+ * calendar rules use too), then the fixed part, in which a day is 24 hours. See docs/retention.md.
+ */
+export function subtractDuration(epochMs: number, d: Duration, timeZone: string): number {
+  return shiftMonths(epochMs, -d.months, timeZone) - d.milliseconds;
 }
 
-/** The instant `d` after `epochMs`: months as calendar months (UTC), then the fixed part. */
-export function addDuration(epochMs: number, d: Duration): number {
-  return shiftMonths(epochMs, d.months) + d.milliseconds;
+/** The instant `d` after `epochMs`: months as calendar months in `timeZone`, then the fixed part. */
+export function addDuration(epochMs: number, d: Duration, timeZone: string): number {
+  return shiftMonths(epochMs, d.months, timeZone) + d.milliseconds;
 }
 
-function shiftMonths(epochMs: number, months: number): number {
+/**
+ * The same wall-clock time `months` calendar months away in `timeZone`, clamped to the month's last day
+ * (31 March minus 1 month is 28/29 February, not 3 March). In UTC, 23:30 on 31 March in Oslo would be 21:30
+ * UTC, whose month-shift lands on another local day than the local month-shift does.
+ */
+function shiftMonths(epochMs: number, months: number, timeZone: string): number {
   if (months === 0) return epochMs;
-  const date = new Date(epochMs);
-  const day = date.getUTCDate();
-  date.setUTCDate(1);
-  date.setUTCMonth(date.getUTCMonth() + months);
-  // Clamp to the last day of the target month (31 March minus 1 month is 28/29 February, not 3 March).
-  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
-  date.setUTCDate(Math.min(day, lastDay));
-  return date.getTime();
+  const offsetOf = zoneOffsetOf(timeZone);
+  const wall = new Date(epochMs + offsetOf(epochMs));
+  const day = wall.getUTCDate();
+  wall.setUTCDate(1);
+  wall.setUTCMonth(wall.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth() + 1, 0)).getUTCDate();
+  wall.setUTCDate(Math.min(day, lastDay));
+  // Back from wall clock to an instant: the offset in force then (asked twice, as it may differ across a
+  // DST change; a wall time skipped by a change resolves to a neighbouring instant, never an error).
+  const shifted = wall.getTime();
+  const first = shifted - offsetOf(shifted);
+  return shifted - offsetOf(first);
 }
 
 /** Milliseconds of a duration whose months are taken as 30 days: for timeouts, not calendars. */

@@ -32,15 +32,15 @@ describe('summariseRuns + definitionHealth', () => {
 
 describe('expiryOf', () => {
   const started = T('2026-01-31T10:00:00Z');
-  it('failed runs expire keepFailedFor after they started (default 14d); keepWithin alone gives the earliest expiry', () => {
-    expect(expiryOf({ status: 'failed', startedAt: started, retention: { keepLast: 3 } })).toEqual({ kind: 'at', at: T('2026-02-14T10:00:00Z'), earliest: false });
-    expect(expiryOf({ status: 'failed', startedAt: started, retention: { keepLast: 3, keepFailedFor: '1mo' } })).toEqual({ kind: 'at', at: T('2026-02-28T10:00:00Z'), earliest: false });
-    expect(expiryOf({ status: 'succeeded', startedAt: started, retention: { keepWithin: '7d' } })).toEqual({ kind: 'at', at: T('2026-02-07T10:00:00Z'), earliest: true });
+  it('failed runs expire keepFailedFor after they started at the earliest (default 14d; the newest failure stays while it is the newest); keepWithin alone gives the earliest expiry', () => {
+    expect(expiryOf({ status: 'failed', startedAt: started, retention: { keepLast: 3 }, timeZone: 'UTC' })).toEqual({ kind: 'at', at: T('2026-02-14T10:00:00Z'), earliest: true });
+    expect(expiryOf({ status: 'failed', startedAt: started, retention: { keepLast: 3, keepFailedFor: '1mo' }, timeZone: 'UTC' })).toEqual({ kind: 'at', at: T('2026-02-28T10:00:00Z'), earliest: true });
+    expect(expiryOf({ status: 'succeeded', startedAt: started, retention: { keepWithin: '7d' }, timeZone: 'UTC' })).toEqual({ kind: 'at', at: T('2026-02-07T10:00:00Z'), earliest: true });
   });
   it('count rules make it unknown; expiring is now; no retention is unknown', () => {
-    expect(expiryOf({ status: 'succeeded', startedAt: started, retention: { keepWithin: '7d', keepDaily: 7 } })).toEqual({ kind: 'unknown' });
-    expect(expiryOf({ status: 'expiring', startedAt: started, retention: null })).toEqual({ kind: 'now' });
-    expect(expiryOf({ status: 'succeeded', startedAt: started, retention: null })).toEqual({ kind: 'unknown' });
+    expect(expiryOf({ status: 'succeeded', startedAt: started, retention: { keepWithin: '7d', keepDaily: 7 }, timeZone: 'UTC' })).toEqual({ kind: 'unknown' });
+    expect(expiryOf({ status: 'expiring', startedAt: started, retention: null, timeZone: 'UTC' })).toEqual({ kind: 'now' });
+    expect(expiryOf({ status: 'succeeded', startedAt: started, retention: null, timeZone: 'UTC' })).toEqual({ kind: 'unknown' });
   });
 });
 

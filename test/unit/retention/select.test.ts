@@ -37,8 +37,25 @@ describe('selectRetention', () => {
   });
 
   it('keepWithin months are calendar months, clamped to the month end', () => {
-    expect(new Date(subtractDuration(at('2026-03-31T10:00:00Z'), parseDuration('1mo')!)).toISOString()).toBe('2026-02-28T10:00:00.000Z');
-    expect(new Date(subtractDuration(at('2026-03-31T10:00:00Z'), parseDuration('1y1d')!)).toISOString()).toBe('2025-03-30T10:00:00.000Z');
+    expect(new Date(subtractDuration(at('2026-03-31T10:00:00Z'), parseDuration('1mo')!, 'UTC')).toISOString()).toBe('2026-02-28T10:00:00.000Z');
+    expect(new Date(subtractDuration(at('2026-03-31T10:00:00Z'), parseDuration('1y1d')!, 'UTC')).toISOString()).toBe('2025-03-30T10:00:00.000Z');
+  });
+
+  it('keepWithin months are counted on the definition timezone\'s calendar, days are 24 hours', () => {
+    // 2026-03-31T22:30Z is 1 April 00:30 in Oslo (CEST); a month before is 1 March 00:30 CET = 2026-02-28T23:30Z.
+    // Counted in UTC it would be 2026-02-28T22:30Z, and a backup at 1 March 00:00 local would count as within.
+    const newest = '2026-03-31T22:30:00Z';
+    expect(new Date(subtractDuration(at(newest), parseDuration('1mo')!, 'Europe/Oslo')).toISOString()).toBe('2026-02-28T23:30:00.000Z');
+    const runs = [ok('newest', newest), ok('inside', '2026-02-28T23:30:00Z'), ok('outside', '2026-02-28T23:00:00Z')];
+    expect(keptIds(decide(runs, { keepWithin: '1mo' }, 'Europe/Oslo', now))).toEqual(['inside', 'newest']);
+    expect(keptIds(decide(runs, { keepWithin: '1mo' }, 'UTC', now))).toEqual(['inside', 'newest', 'outside']);
+    // Across the spring DST change (29 March in Oslo, a 23-hour day) 1d is still 24 hours, not a calendar day.
+    expect(new Date(subtractDuration(at('2026-03-29T12:00:00Z'), parseDuration('1d')!, 'Europe/Oslo')).toISOString()).toBe('2026-03-28T12:00:00.000Z');
+  });
+
+  it('keepWithin includes its boundary: a backup exactly D before the newest is kept', () => {
+    const runs = [ok('newest', '2026-11-20T01:30:00Z'), ok('edge', '2026-11-17T01:30:00Z'), ok('older', '2026-11-17T01:29:59.999Z')];
+    expect(keptIds(decide(runs, { keepWithin: '3d' }, 'UTC', now))).toEqual(['edge', 'newest']);
   });
 
   it('keepWithin counts back from the newest backup, not from now', () => {
@@ -92,6 +109,33 @@ describe('selectRetention', () => {
     const d = decide(runs, { keepLast: 1 }, 'UTC', now);
     expect(d.every((x) => x.keep)).toBe(true);
     expect(d.find((x) => x.id === 'd004')!.reasons[0]).toMatch(/latest run failed/);
+  });
+
+  it('keeps the failure that freezes the group past keepFailedFor, so a later pass with no new run expires nothing', () => {
+    // Prune is idempotent when nothing new happened: once the failed run is older than keepFailedFor, expiring
+    // its row would lift the freeze on the next pass and expire backups that this pass kept.
+    const runs = [failed('f1', '2026-10-01T01:30:00Z'), ...daily(5, '2026-09-30T01:30:00Z')];
+    const policy = { keepLast: 1, keepFailedFor: '14d' };
+    const early = decide(runs, policy, 'UTC', at('2026-10-02T00:00:00Z'));
+    const late = decide(runs, policy, 'UTC', at('2026-12-31T00:00:00Z'));
+    expect(early.every((x) => x.keep)).toBe(true);
+    expect(late.every((x) => x.keep)).toBe(true);
+    expect(late.find((x) => x.id === 'f1')!.reasons).toEqual([expect.stringMatching(/^latest finished run, failed: kept past keepFailedFor/)]);
+  });
+
+  it('expires an older failure by keepFailedFor while the newest one holds the freeze', () => {
+    const runs = [failed('f2', '2026-10-02T01:30:00Z'), failed('f1', '2026-10-01T01:30:00Z'), ...daily(3, '2026-09-30T01:30:00Z')];
+    const d = decide(runs, { keepLast: 1, keepFailedFor: '14d' }, 'UTC', now);
+    expect(keptIds(d)).toEqual(['d000', 'd001', 'd002', 'f2']);
+    expect(d.find((x) => x.id === 'f1')).toMatchObject({ keep: false, reasons: ['failed run older than keepFailedFor 14d'] });
+  });
+
+  it('counts an abandoned newest run as unsuccessful (nothing expires) and a skipped one as no outcome', () => {
+    const olderBackups = daily(4, '2026-11-19T01:30:00Z');
+    const abandoned: NamedRun = { id: 'a', startedAt: at('2026-11-20T01:30:00Z'), status: 'abandoned' };
+    const skipped: NamedRun = { id: 'k', startedAt: at('2026-11-20T01:30:00Z'), status: 'skipped' };
+    expect(decide([abandoned, ...olderBackups], { keepLast: 1 }, 'UTC', now).every((x) => x.keep)).toBe(true);
+    expect(keptIds(decide([skipped, ...olderBackups], { keepLast: 1 }, 'UTC', now))).toEqual(['d000', 'k']);
   });
 
   it('expires again once a newer backup succeeded after failures', () => {
@@ -187,7 +231,7 @@ describe('selectRetention: order and explanations', () => {
     expect(decide(runs, { keepLast: 1 }, 'UTC', now).map((d) => d.reasons)).toEqual([
       ['failed run log kept for 14d'],
       ['newest successful backup', 'keepLast (1 of 1)'],
-      ['the latest run failed: nothing expires until a newer backup succeeds'],
+      ['the latest run failed or was abandoned: nothing expires until a newer backup succeeds'],
     ]);
   });
 });

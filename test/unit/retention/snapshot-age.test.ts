@@ -29,7 +29,7 @@ describe('snapshot retention (expireAfter)', () => {
   });
 
   it('reports the exact expiry of such a backup', () => {
-    expect(expiryOf({ status: 'succeeded', startedAt: at('2026-01-31T10:00:00Z'), retention: { expireAfter: '1mo' } }))
+    expect(expiryOf({ status: 'succeeded', startedAt: at('2026-01-31T10:00:00Z'), retention: { expireAfter: '1mo' }, timeZone: 'UTC' }))
       .toEqual({ kind: 'at', at: at('2026-02-28T10:00:00Z'), earliest: false });
   });
 });
