@@ -1,7 +1,7 @@
 // `pgbackops run` end to end through the built CLI: real node cluster (seeded), real catalog cluster, real
 // pg_dump. Backups are restored into a fresh cluster and compared; the catalog outage, kill -9, overlap and
 // failure paths are exercised for real.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -47,11 +47,11 @@ beforeEach(async () => {
   catalogUrl = catalog.urlFor(catalogConfig);
 });
 
-function nodeYaml(): string {
+function nodeYaml(server = 'backup01'): string {
   return `apiVersion: pgbackops/v1
 kind: Node
 metadata: { name: pg1 }
-spec: { host: ${node.socketDir}, port: ${node.port}, user: ${String(node.config.user)}, backupServer: backup01 }
+spec: { host: ${node.socketDir}, port: ${node.port}, user: ${String(node.config.user)}, backupServer: ${server} }
 `;
 }
 
@@ -67,10 +67,11 @@ ${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
 }
 
 /** Writes the configuration and applies it; the plan after must be empty, unless a delete is meant to be blocked. */
-async function setUp(backups: Record<string, string>, opts: { node?: string; blockedDelete?: boolean } = {}): Promise<void> {
+async function setUp(backups: Record<string, string>, opts: { node?: string; blockedDelete?: boolean; server?: string } = {}): Promise<void> {
+  const server = opts.server ?? 'backup01';
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': opts.node ?? nodeYaml(),
+    'server.yaml': serverDoc(server, join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
+    'node.yaml': opts.node ?? nodeYaml(server),
     'retention.yaml': retentionDoc,
     'backups.yaml': Object.entries(backups).map(([n, s]) => backupYaml(n, s)).join('---\n'),
   });
@@ -336,6 +337,57 @@ exit 1
     expect(result.exitCode).toBe(1);
     const [row] = await runs('old');
     expect(row).toMatchObject({ status: 'failed', failure_reason: 'tool-too-old' });
+  });
+});
+
+describe('the state directory', () => {
+  // cache/tool-versions.json (written by the first run) was once read as the definition cache of every server
+  // sorting after it. "tool-versions" itself is a valid server name too.
+  it.each(['zz-backup', 'tool-versions'])('server %s: every kind of state file has its own place', async (server) => {
+    await setUp({ shop: 'databases: [second]\nretention: standard' }, { server });
+    for (let i = 0; i < 2; i++) {
+      const result = await run('shop');
+      expect(result.stderr).toBe('');
+      expect(result.exitCode).toBe(0);
+    }
+    expect(existsSync(join(stateDir, 'cache', 'tool-versions.json'))).toBe(true);
+    expect((await runs('shop')).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+
+    const unknown = await run('no-such-definition');
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toMatch(/error E_DEFINITION_UNKNOWN: no definition "no-such-definition"/);
+
+    const maintain = await cli('maintain', '--json');
+    expect(maintain.exitCode, maintain.stderr).toBe(0);
+    expect(JSON.parse(maintain.stdout).servers.map((s: { server: string }) => s.server)).toEqual([server]);
+  });
+
+  it('a server upgraded in place runs from the old layout until the next apply moves its cache; a foreign format is refused', async () => {
+    await setUp({ shop: 'databases: [second]\nretention: standard' });
+    // What the previous version left: the cache directly under cache/, beside a tool-versions file in its old format.
+    const cacheDir = join(stateDir, 'cache');
+    renameSync(join(cacheDir, 'definitions', 'backup01.json'), join(cacheDir, 'backup01.json'));
+    rmSync(join(cacheDir, 'definitions'), { recursive: true });
+    writeFileSync(join(cacheDir, 'tool-versions.json'), JSON.stringify({ '/usr/bin/pg_dump': { stamp: 'x', tool: { path: '/usr/bin/pg_dump', major: 1, version: '1.0' } } }));
+    const upgraded = await run('shop');
+    expect(upgraded.stderr).toBe('');
+    expect(upgraded.exitCode).toBe(0);
+    expect((await runs('shop')).map((r) => r.status)).toEqual(['succeeded']);
+    const maintain = await cli('maintain', '--json');
+    expect(JSON.parse(maintain.stdout).servers.map((s: { server: string }) => s.server)).toEqual(['backup01']);
+    // The tool-versions file in the old format was not trusted: it is rewritten in its current format.
+    expect(JSON.parse(readFileSync(join(cacheDir, 'tool-versions.json'), 'utf8'))).toMatchObject({ formatVersion: 1 });
+
+    await applyConverged(cli);
+    expect(existsSync(join(cacheDir, 'definitions', 'backup01.json'))).toBe(true);
+    expect(existsSync(join(cacheDir, 'backup01.json'))).toBe(false);
+    expect((await run('shop')).exitCode).toBe(0);
+
+    const newer = join(cacheDir, 'definitions', 'backup01.json');
+    writeFileSync(newer, JSON.stringify({ ...JSON.parse(readFileSync(newer, 'utf8')), formatVersion: 2 }));
+    const refused = await run('shop');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/error E_CACHE_FORMAT: the definition cache .*backup01\.json has format version 2 \(written by a newer pgbackops\)/);
   });
 });
 
