@@ -5,7 +5,7 @@ import { chmod, chown, mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isRoot, lookupOsUser } from '../adapters/postgres/os-user.js';
 import type { BackupServerSpec } from '../core/model.js';
-import { cachePath } from './definition-cache.js';
+import { cachePath, definitionCacheDir } from './definition-cache.js';
 
 export function jobUserOf(server: BackupServerSpec): string | null {
   return server.scheduler.type === 'builtin' ? null : server.scheduler.user ?? null;
@@ -18,8 +18,7 @@ export async function grantJobUser(stateDir: string, serverName: string, server:
   // The state directory itself only needs to be enterable (it may also hold root's local catalog).
   const mode = (await stat(stateDir)).mode & 0o777;
   if ((mode & 0o001) === 0) await chmod(stateDir, mode | 0o011);
-  for (const dir of ['cache', 'spool', 'locks']) {
-    const path = join(stateDir, dir);
+  for (const path of [join(stateDir, 'cache'), definitionCacheDir(stateDir), join(stateDir, 'spool'), join(stateDir, 'locks')]) {
     await mkdir(path, { recursive: true, mode: 0o700 });
     await chown(path, user.uid, user.gid);
   }

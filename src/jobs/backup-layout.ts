@@ -1,17 +1,24 @@
 // Where a definition's backups live on disk: <backupRoot>/<node>/<definition>/<db-NAME|_cluster>/<timestamp>/,
 // temporary directories beside them while a run is in progress.
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { BackupServerSpec } from '../core/model.js';
 import { runDirectoryName } from '../core/runs/run-record.js';
 import type { RunnableDefinition } from '../engine/definition-cache.js';
-import type { RunRequest } from './run-request.js';
 
 export const TEMP_PREFIX = '.tmp-';
 
-export function definitionRoot(request: RunRequest): string {
-  const root = request.serverSpec.backupRoot;
-  const backupRoot = isAbsolute(root) ? root : resolve(request.stateDir, root);
-  return join(backupRoot, request.definition.node.name, request.definition.name);
+/** What places a definition's backups: a run request is one; so is what maintain knows of a definition. */
+export interface DefinitionPlace {
+  stateDir: string;
+  serverSpec: Pick<BackupServerSpec, 'backupRoot'>;
+  definition: { name: string; node: { name: string } };
+}
+
+export function definitionRoot(place: DefinitionPlace): string {
+  const root = place.serverSpec.backupRoot;
+  const backupRoot = isAbsolute(root) ? root : resolve(place.stateDir, root);
+  return join(backupRoot, place.definition.node.name, place.definition.name);
 }
 
 /** `_cluster` cannot collide with a database directory: database directories are prefixed `db-`. */
@@ -33,16 +40,22 @@ export async function finalDirectory(parent: string, startedAt: Date): Promise<s
   return join(parent, name);
 }
 
-export async function removeTemporaryDirectories(root: string): Promise<void> {
+/** The temporary directories of runs under a definition's root, with the run id each is named after. */
+export async function temporaryDirectories(root: string): Promise<Array<{ path: string; runId: string }>> {
   let databases: string[];
   try {
     databases = await readdir(root);
-  } catch {
-    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
+  const found: Array<{ path: string; runId: string }> = [];
   for (const db of databases) {
-    const dir = join(root, db);
-    const entries = await readdir(dir).catch(() => [] as string[]);
-    for (const e of entries) if (e.startsWith(TEMP_PREFIX)) await rm(join(dir, e), { recursive: true, force: true });
+    const entries = await readdir(join(root, db)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [] as string[];
+      throw err;
+    });
+    for (const e of entries) if (e.startsWith(TEMP_PREFIX)) found.push({ path: join(root, db, e), runId: e.slice(TEMP_PREFIX.length) });
   }
+  return found;
 }

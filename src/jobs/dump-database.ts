@@ -1,14 +1,17 @@
 // Dumping one database (or the cluster) of a definition: pg_dump / pg_dumpall into a temporary directory,
 // roles and database settings captured alongside, run.log and manifest.json with sha256 of every file,
-// then renamed to its final timestamped directory. A failure leaves its log and no half dump.
+// then renamed to its final timestamped directory. A failure leaves its log and no half dump, and is
+// recorded whatever step failed: cleaning up after a failure is best effort and never keeps the record from
+// being written.
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolProcessEnv } from '../adapters/postgres/node-connection.js';
+import { runMarker } from '../adapters/os/run-marked-processes.js';
 import { runProgram } from '../adapters/postgres/run-program.js';
 import { ToolVersionFile } from '../adapters/postgres/tool-version-file.js';
 import { findTool } from '../adapters/postgres/tools.js';
 import { AppendOnlyDigest, digestTree } from '../adapters/fs/file-digest.js';
-import { classifyFailure } from '../core/dump/classify-failure.js';
+import { classifyFailure, classifyJobError, type ClassifiedFailure } from '../core/dump/classify-failure.js';
 import { buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
 import { runDirectoryName, type RunRecord } from '../core/runs/run-record.js';
 import { approximateMilliseconds, parseDuration } from '../core/time/duration.js';
@@ -33,6 +36,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   const started = process.hrtime.bigint();
   let hashing: AppendOnlyDigest | null = null;
   try {
+    request.stop?.throwIfAborted();
     await mkdir(temp, { recursive: true, mode: 0o700 });
     const connectDb = database ?? def.node.maintenanceDatabase;
     const server = await (request.nodeServer ?? new NodeServerProbe(def)).version(connectDb);
@@ -60,8 +64,12 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     const dumped = runProgram(tool.path, command.args, {
       // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
       // shell must not change how the node is reached, and English messages keep failures classifiable.
-      env: toolProcessEnv(command.env),
+      // The run's marker lets the sweep of a killed run find this program (and its workers) again; with
+      // dieWithParent it is stopped by the kernel as soon as this process dies, however it dies.
+      env: { ...toolProcessEnv(command.env), ...runMarker(record.id) },
       stdout: 'ignore',
+      dieWithParent: true,
+      ...(request.stop ? { abort: request.stop } : {}),
       ...(timeoutMs ? { timeoutMs, killSignal: 'SIGTERM' as const } : {}),
     });
     // Roles and database settings are captured on their own connection while pg_dump runs, so their cost
@@ -73,6 +81,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     hashing?.start();
     const result = await dumped.finally(() => progress?.stop());
     if (result.stderr) log.push(`${toolName} output:\n${result.stderr}`);
+    request.stop?.throwIfAborted();
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
       const stderr = result.spawnError ? `${tool.path}: ${result.spawnError.message}` : result.stderr;
       const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
@@ -108,13 +117,15 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
       bytes: files.reduce((n, f) => n + f.bytes, 0), files, log: log.join('\n'),
     });
   } catch (err) {
-    await hashing?.stop();
-    const failure = (err as { failure?: { reason: string; detail: string } }).failure
-      ?? classifyFailure({ exitCode: null, signal: null, stderr: (err as Error).message, timedOut: false });
+    const failure: ClassifiedFailure = request.stop?.aborted
+      ? interruptedFailure(request.stop)
+      : (err as { failure?: ClassifiedFailure }).failure ?? classifyJobError(err as Error & { code?: unknown; path?: unknown });
     log.push(`failed: ${failure.reason}: ${failure.detail}`);
     logger.error({ definition: def.name, database, reason: failure.reason }, failure.detail);
-    // A failed run keeps its log (next to where the backup would have been) and no half dump.
-    await rm(temp, { recursive: true, force: true });
+    // A failed run keeps its log (next to where the backup would have been) and no half dump. Each step is
+    // best effort: the directory that made the run fail may be the one these would write to.
+    await hashing?.stop().catch(() => undefined);
+    await rm(temp, { recursive: true, force: true }).catch((e: Error) => log.push(`could not remove ${temp}: ${e.message}`));
     const failedLog = join(parent, `failed-${runDirectoryName(startedAt)}-${record.id.slice(0, 8)}.log`);
     const logWritten = await mkdir(parent, { recursive: true, mode: 0o700 })
       .then(() => writeFile(failedLog, log.join('\n') + '\n', { mode: 0o600 }))
@@ -128,6 +139,12 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   }
   await request.recorder.record(record);
   return record;
+}
+
+/** The job was asked to stop (by the signal named in the abort reason) while this dump was in progress. */
+function interruptedFailure(stop: AbortSignal): ClassifiedFailure {
+  const signal = typeof stop.reason === 'string' ? stop.reason : 'a stop request';
+  return { reason: 'interrupted', detail: `pgbackops run received ${signal}: the dump was stopped before it finished` };
 }
 
 /** Polls the size of the temporary directory once a second, for progress on a TTY. */

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
-import { isProcessAlive } from '../adapters/process-alive.js';
+import { isProcessAlive } from '../adapters/os/process-alive.js';
 import type { BackupServerSpec } from '../core/model.js';
 import { definitionsOfServer } from '../core/schedule/server-entries.js';
 import { ingestSpool, type IngestOutcome } from './ingest-spool.js';
@@ -42,7 +42,19 @@ export async function maintainServer(catalog: Catalog, logger: Logger, request: 
   const abandonedRestores = housekeeping ? await catalog.restores.abandonDead(hostname(), isProcessAlive) : [];
   if (housekeeping) {
     for (const def of definitionsOfServer(snapshot.objects, request.server)) {
-      abandoned.push(...(await sweepAbandoned(catalog.runs, request.stateDir, request.server, def.name)));
+      // One definition's leftovers that cannot be cleared (a directory this user may not enter) must not stop
+      // the sweep of the others, nor retention: the next run of that definition records why it fails.
+      const swept = await sweepAbandoned(request.stateDir, def.name, {
+        place: serverSpec ? { stateDir: request.stateDir, serverSpec, definition: def } : null,
+        markAbandoned: () => catalog.runs.abandonRunning(request.server, def.name, []),
+      }).catch((err: Error) => {
+        logger.warn({ definition: def.name, err: err.message }, 'could not clear what killed runs left');
+        return { abandoned: [], stopped: [], removed: [] };
+      });
+      if (swept.stopped.length > 0 || swept.removed.length > 0) {
+        logger.warn({ definition: def.name, runs: swept.abandoned, stoppedPids: swept.stopped, removed: swept.removed }, 'stopped what a killed run left running and removed its temporary directories');
+      }
+      abandoned.push(...swept.abandoned);
     }
   }
   if (!serverSpec) {

@@ -21,7 +21,7 @@ import { Transform } from 'node:stream';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { BackupRow } from '../adapters/catalog/report-queries.js';
 import type { Logger } from '../adapters/logger.js';
-import { executorId, isProcessAlive } from '../adapters/process-alive.js';
+import { executorId, isProcessAlive } from '../adapters/os/process-alive.js';
 import { findTool, type PgTool } from '../adapters/postgres/tools.js';
 import type { GlobalsCapture } from '../core/dump/globals.js';
 import { renderDatabaseSql } from '../core/dump/render-database-sql.js';

@@ -12,6 +12,8 @@ export interface RunDefinitionRequest {
   definition: string;
   database?: string;
   onProgress?: (event: RunProgress) => void;
+  /** Aborted when the job is asked to stop (see run-request.ts). */
+  stop?: AbortSignal;
 }
 
 export async function runDefinition(settings: Settings, logger: Logger, request: RunDefinitionRequest): Promise<RunOutcome> {
@@ -35,6 +37,7 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
       nodeServer,
       logger,
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(request.stop ? { stop: request.stop } : {}),
     });
   } finally {
     await catalog?.close().catch(() => undefined);

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec } from '../core/model.js';
+import type { ClassifiedFailure } from '../core/dump/classify-failure.js';
 import type { RunRecord } from '../core/runs/run-record.js';
 import type { RunnableDefinition } from '../engine/definition-cache.js';
 import type { NodeServerProbe } from './node-server-probe.js';
@@ -20,6 +21,8 @@ export interface RunRequest {
   logger: Logger;
   /** Called as work progresses (for a TTY progress line). */
   onProgress?: (event: RunProgress) => void;
+  /** Aborted (reason: the signal's name) when the job is asked to stop: the dump in progress is stopped and recorded `interrupted`. */
+  stop?: AbortSignal;
   now?: () => Date;
 }
 
@@ -58,5 +61,14 @@ export function baseRecord(request: RunRequest, database: string | null, started
     timezone: def.backup.timezone,
     backupType: def.backup.type,
     format: def.backup.format,
+  };
+}
+
+/** A `failed` record for one database whose dump never started (a step before it failed, or it vanished). */
+export function failedRecord(request: RunRequest, database: string | null, failure: ClassifiedFailure, log: string): RunRecord {
+  const at = request.now?.() ?? new Date();
+  return {
+    ...baseRecord(request, database, at),
+    status: 'failed', finishedAt: at.toISOString(), failureReason: failure.reason, failureDetail: failure.detail, log,
   };
 }

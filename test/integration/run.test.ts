@@ -1,10 +1,11 @@
 // `pgbackops run` end to end through the built CLI: real node cluster (seeded), real catalog cluster, real
 // pg_dump. Backups are restored into a fresh cluster and compared; the catalog outage, kill -9, overlap and
 // failure paths are exercised for real.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { constants } from 'node:os';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/pg-cluster.js';
@@ -47,11 +48,11 @@ beforeEach(async () => {
   catalogUrl = catalog.urlFor(catalogConfig);
 });
 
-function nodeYaml(): string {
+function nodeYaml(server = 'backup01'): string {
   return `apiVersion: pgbackops/v1
 kind: Node
 metadata: { name: pg1 }
-spec: { host: ${node.socketDir}, port: ${node.port}, user: ${String(node.config.user)}, backupServer: backup01 }
+spec: { host: ${node.socketDir}, port: ${node.port}, user: ${String(node.config.user)}, backupServer: ${server} }
 `;
 }
 
@@ -67,10 +68,11 @@ ${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
 }
 
 /** Writes the configuration and applies it; the plan after must be empty, unless a delete is meant to be blocked. */
-async function setUp(backups: Record<string, string>, opts: { node?: string; blockedDelete?: boolean } = {}): Promise<void> {
+async function setUp(backups: Record<string, string>, opts: { node?: string; blockedDelete?: boolean; server?: string } = {}): Promise<void> {
+  const server = opts.server ?? 'backup01';
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': opts.node ?? nodeYaml(),
+    'server.yaml': serverDoc(server, join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
+    'node.yaml': opts.node ?? nodeYaml(server),
     'retention.yaml': retentionDoc,
     'backups.yaml': Object.entries(backups).map(([n, s]) => backupYaml(n, s)).join('---\n'),
   });
@@ -336,6 +338,221 @@ exit 1
     expect(result.exitCode).toBe(1);
     const [row] = await runs('old');
     expect(row).toMatchObject({ status: 'failed', failure_reason: 'tool-too-old' });
+  });
+});
+
+describe('failures outside the dump tool are recorded', () => {
+  // As cron starts the job: as the scheduler user, which a root-owned directory shuts out.
+  const postgresCanRunCli = process.getuid?.() === 0 && spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-r', CLI]).status === 0;
+  function runAsPostgres(...args: string[]) {
+    return execa('runuser', ['-u', 'postgres', '--', process.execPath, CLI, 'run', '--state-dir', stateDir, ...args], { reject: false, env: { NO_COLOR: '1', PGBACKOPS_LOG_LEVEL: 'silent' } });
+  }
+
+  it.skipIf(!postgresCanRunCli)('a backup directory the job user may not enter: failed, permission-denied, not running', async () => {
+    chmodSync(work, 0o711);
+    await setUp({ denied: 'databases: [second, postgres]\nretention: standard' });
+    // What a run by hand as root leaves: a root-owned 0700 directory in the job's path.
+    mkdirSync(join(backupRoot, 'pg1', 'denied'), { recursive: true, mode: 0o700 });
+    chmodSync(join(backupRoot, 'pg1', 'denied'), 0o700);
+    const result = await runAsPostgres('denied');
+    expect(result.exitCode).toBe(1);
+    const rows = await runs('denied');
+    expect(rows.map((r) => [r.database, r.status, r.failure_reason]).sort()).toEqual([['postgres', 'failed', 'permission-denied'], ['second', 'failed', 'permission-denied']]);
+    expect(String(rows[0]!.failure_detail)).toMatch(/EACCES: permission denied/);
+  });
+
+  it.skipIf(!postgresCanRunCli)('a lock directory the job user may not write: every database recorded failed, permission-denied', async () => {
+    chmodSync(work, 0o711);
+    await setUp({ nolock: 'databases: [second, postgres]\nretention: standard' });
+    const locks = join(stateDir, 'locks');
+    rmSync(locks, { recursive: true, force: true });
+    mkdirSync(locks, { mode: 0o700 });
+    const result = await runAsPostgres('nolock');
+    expect(result.exitCode).toBe(1);
+    const rows = await runs('nolock');
+    expect(rows.map((r) => [r.database, r.status, r.failure_reason]).sort()).toEqual([['postgres', 'failed', 'permission-denied'], ['second', 'failed', 'permission-denied']]);
+  });
+
+  it('a file where the backup directory should be: failed, storage-error', async () => {
+    await setUp({ blocked: 'databases: [second]\nretention: standard' });
+    mkdirSync(join(backupRoot, 'pg1', 'blocked'), { recursive: true });
+    writeFileSync(join(backupRoot, 'pg1', 'blocked', 'db-second'), 'not a directory');
+    const result = await run('blocked');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/blocked second: failed: storage-error: ENOTDIR/);
+    expect(await runs('blocked')).toMatchObject([{ status: 'failed', failure_reason: 'storage-error' }]);
+  });
+});
+
+describe('a run that is stopped or killed leaves no dump tool running', () => {
+  /** pg_dump processes (alive, not zombies) whose arguments name this test's backup directory. */
+  function ourDumps(): number[] {
+    const pids: number[] = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        const state = readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '')[0];
+        if (state !== 'Z' && /(^|\/)pg_dump(all)?$/.test(argv[0] ?? '') && argv.some((a) => a.includes(backupRoot))) pids.push(Number(entry));
+      } catch {
+        /* gone */
+      }
+    }
+    return pids;
+  }
+
+  /** Starts a run whose pg_dump waits for a lock held here, until the dump is running; returns how to let it go. */
+  async function startBlockedRun(definition: string, env: Record<string, string> = {}) {
+    const blocker = new pg.Client({ ...node.adminConfig, database: 'second' });
+    await blocker.connect();
+    await blocker.query('create table if not exists t (x int)');
+    await blocker.query('begin');
+    await blocker.query('lock table t in access exclusive mode');
+    const job = spawnPgbackops(['run', '--state-dir', stateDir, definition], env);
+    await waitFor(async () => ourDumps().length > 0);
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await blocker.query('rollback').catch(() => undefined);
+      await blocker.end();
+    };
+    return { job, release };
+  }
+
+  function tempDirs(definition: string): string[] {
+    const dir = join(backupRoot, 'pg1', definition, 'db-second');
+    return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('.tmp-')) : [];
+  }
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s: the dump is stopped and the run recorded failed (interrupted) before exit', async (signal) => {
+    await setUp({ stopped: 'databases: [second]\nretention: standard' });
+    const { job, release } = await startBlockedRun('stopped');
+    try {
+      job.kill(signal);
+      const result = await job;
+      expect(result.exitCode, String(result.stderr)).toBe(128 + constants.signals[signal]);
+      expect(String(result.stdout)).toMatch(/stopped second: failed: interrupted: pgbackops run received/);
+      expect(ourDumps()).toEqual([]);
+    } finally {
+      await release();
+    }
+    expect(await runs('stopped')).toMatchObject([{ status: 'failed', failure_reason: 'interrupted' }]);
+    expect(tempDirs('stopped')).toEqual([]);
+  });
+
+  it('kill -9 where setpriv is not available: the next maintain stops the orphaned pg_dump, removes its temporary directory, marks the run abandoned', async () => {
+    await setUp({ orphan: 'databases: [second]\nretention: standard' });
+    // Without setpriv on PATH nothing makes the kernel stop the dump with its parent: only the sweep can.
+    const { job, release } = await startBlockedRun('orphan', { PATH: '/nonexistent' });
+    try {
+      job.kill('SIGKILL');
+      await job;
+      const orphans = ourDumps();
+      expect(orphans.length).toBeGreaterThan(0); // the situation the sweep exists for
+      expect(tempDirs('orphan')).toHaveLength(1);
+      const maintain = await cli('maintain');
+      expect(maintain.exitCode, maintain.stderr).toBe(0);
+      expect(maintain.stdout).toMatch(/1 run\(s\) and 0 restore\(s\) marked abandoned/);
+      expect(ourDumps()).toEqual([]);
+    } finally {
+      await release();
+    }
+    expect(tempDirs('orphan')).toEqual([]);
+    expect(await runs('orphan')).toMatchObject([{ status: 'abandoned' }]);
+  });
+
+  it('kill -9 where setpriv is not available: the next run of the definition stops the orphaned pg_dump first', async () => {
+    await setUp({ orphan2: 'databases: [second]\nretention: standard' });
+    const { job, release } = await startBlockedRun('orphan2', { PATH: '/nonexistent' });
+    let next: Awaited<ReturnType<typeof run>>;
+    try {
+      job.kill('SIGKILL');
+      await job;
+      const orphans = ourDumps();
+      expect(orphans.length).toBeGreaterThan(0);
+      // The next run sweeps under the definition's lock before it dumps (its own pg_dump then waits for the
+      // table lock, released once the sweep is seen).
+      const nextRun = run('orphan2');
+      await waitFor(async () => (await runs('orphan2')).some((r) => r.status === 'abandoned'));
+      expect(ourDumps().filter((pid) => orphans.includes(pid))).toEqual([]);
+      await release();
+      next = await nextRun;
+    } finally {
+      await release();
+    }
+    expect(next.exitCode, next.stderr).toBe(0);
+    expect((await runs('orphan2')).map((r) => r.status)).toEqual(['abandoned', 'succeeded']);
+    expect(tempDirs('orphan2')).toEqual([]);
+    expect(ourDumps()).toEqual([]);
+  });
+
+  it('kill -9 with setpriv: the dump dies with the run; maintain removes the temporary directory', async () => {
+    await setUp({ dies: 'databases: [second]\nretention: standard' });
+    const { job, release } = await startBlockedRun('dies');
+    try {
+      job.kill('SIGKILL');
+      await job;
+      await waitFor(async () => ourDumps().length === 0, 10_000);
+      expect(tempDirs('dies')).toHaveLength(1);
+      const maintain = await cli('maintain');
+      expect(maintain.exitCode, maintain.stderr).toBe(0);
+    } finally {
+      await release();
+    }
+    expect(tempDirs('dies')).toEqual([]);
+    expect(await runs('dies')).toMatchObject([{ status: 'abandoned' }]);
+  });
+});
+
+describe('the state directory', () => {
+  // cache/tool-versions.json (written by the first run) was once read as the definition cache of every server
+  // sorting after it. "tool-versions" itself is a valid server name too.
+  it.each(['zz-backup', 'tool-versions'])('server %s: every kind of state file has its own place', async (server) => {
+    await setUp({ shop: 'databases: [second]\nretention: standard' }, { server });
+    for (let i = 0; i < 2; i++) {
+      const result = await run('shop');
+      expect(result.stderr).toBe('');
+      expect(result.exitCode).toBe(0);
+    }
+    expect(existsSync(join(stateDir, 'cache', 'tool-versions.json'))).toBe(true);
+    expect((await runs('shop')).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+
+    const unknown = await run('no-such-definition');
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toMatch(/error E_DEFINITION_UNKNOWN: no definition "no-such-definition"/);
+
+    const maintain = await cli('maintain', '--json');
+    expect(maintain.exitCode, maintain.stderr).toBe(0);
+    expect(JSON.parse(maintain.stdout).servers.map((s: { server: string }) => s.server)).toEqual([server]);
+  });
+
+  it('a server upgraded in place runs from the old layout until the next apply moves its cache; a foreign format is refused', async () => {
+    await setUp({ shop: 'databases: [second]\nretention: standard' });
+    // What the previous version left: the cache directly under cache/, beside a tool-versions file in its old format.
+    const cacheDir = join(stateDir, 'cache');
+    renameSync(join(cacheDir, 'definitions', 'backup01.json'), join(cacheDir, 'backup01.json'));
+    rmSync(join(cacheDir, 'definitions'), { recursive: true });
+    writeFileSync(join(cacheDir, 'tool-versions.json'), JSON.stringify({ '/usr/bin/pg_dump': { stamp: 'x', tool: { path: '/usr/bin/pg_dump', major: 1, version: '1.0' } } }));
+    const upgraded = await run('shop');
+    expect(upgraded.stderr).toBe('');
+    expect(upgraded.exitCode).toBe(0);
+    expect((await runs('shop')).map((r) => r.status)).toEqual(['succeeded']);
+    const maintain = await cli('maintain', '--json');
+    expect(JSON.parse(maintain.stdout).servers.map((s: { server: string }) => s.server)).toEqual(['backup01']);
+    // The tool-versions file in the old format was not trusted: it is rewritten in its current format.
+    expect(JSON.parse(readFileSync(join(cacheDir, 'tool-versions.json'), 'utf8'))).toMatchObject({ formatVersion: 1 });
+
+    await applyConverged(cli);
+    expect(existsSync(join(cacheDir, 'definitions', 'backup01.json'))).toBe(true);
+    expect(existsSync(join(cacheDir, 'backup01.json'))).toBe(false);
+    expect((await run('shop')).exitCode).toBe(0);
+
+    const newer = join(cacheDir, 'definitions', 'backup01.json');
+    writeFileSync(newer, JSON.stringify({ ...JSON.parse(readFileSync(newer, 'utf8')), formatVersion: 2 }));
+    const refused = await run('shop');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/error E_CACHE_FORMAT: the definition cache .*backup01\.json has format version 2 \(written by a newer pgbackops\)/);
   });
 });
 

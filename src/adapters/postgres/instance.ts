@@ -20,7 +20,7 @@ import pg from 'pg';
 import { findServerBinaries, type ServerBinaries } from './binaries.js';
 import { withFileLock } from './file-lock.js';
 import { instanceOwner, instanceOwnerName, isRoot, spawnAs, type OsUser } from './os-user.js';
-import { isProcessAlive, processState } from './process-alive.js';
+import { isProcessAlive, processState } from '../os/process-alive.js';
 import { runProgram } from './run-program.js';
 
 export interface InstanceOptions {

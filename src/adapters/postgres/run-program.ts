@@ -5,6 +5,8 @@
 // cron job's `pgbackops run` pays on every start, and the run path needs only this: spawn, collect stderr
 // (and stdout when asked), an optional timeout.
 import { spawn } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export interface ProgramOptions {
   /** The complete environment of the program (default: this process's). */
@@ -18,6 +20,15 @@ export interface ProgramOptions {
   killSignal?: NodeJS.Signals;
   /** 'ignore' for programs that write their output to a file (a dump with --file): nothing to collect. */
   stdout?: 'pipe' | 'ignore';
+  /** Stop the program (SIGTERM, SIGKILL after a grace period) when this is aborted; the result says aborted. */
+  abort?: AbortSignal;
+  /**
+   * Have the kernel send the program SIGTERM when this process dies, even by SIGKILL, which no handler sees:
+   * started through util-linux `setpriv --pdeathsig` when it is on PATH (else the caller's sweep of leftovers
+   * is the only remedy). For programs that must not outlive the job that started them (a dump holding a
+   * snapshot on the node).
+   */
+  dieWithParent?: boolean;
 }
 
 export interface ProgramResult {
@@ -28,6 +39,8 @@ export interface ProgramResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** The program was stopped because options.abort was aborted. */
+  aborted: boolean;
   /** Why it could not be started (ENOENT, EACCES...). */
   spawnError: Error | null;
 }
@@ -35,7 +48,9 @@ export interface ProgramResult {
 /** Runs `file` with `args` to completion. Never rejects: the result says how it ended. */
 export function runProgram(file: string, args: readonly string[], options: ProgramOptions = {}): Promise<ProgramResult> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, {
+    const deathSignal = options.dieWithParent ? setprivWithDeathSignal() : null;
+    const [program, argv] = deathSignal ? [deathSignal, ['--pdeathsig', 'TERM', '--', file, ...args]] : [file, args];
+    const child = spawn(program, argv, {
       env: options.env ?? process.env,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
@@ -54,6 +69,15 @@ export function runProgram(file: string, args: readonly string[], options: Progr
           timedOut = true;
           child.kill(options.killSignal ?? 'SIGTERM');
         }, options.timeoutMs);
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | null = null;
+    const onAbort = (): void => {
+      aborted = true;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), ABORT_GRACE_MS);
+    };
+    if (options.abort?.aborted) onAbort();
+    else options.abort?.addEventListener('abort', onAbort, { once: true });
     let spawnError: Error | null = null;
     child.on('error', (err) => {
       // Not started at all (no 'close' follows for some errors), or a kill that failed: report, never throw.
@@ -68,9 +92,37 @@ export function runProgram(file: string, args: readonly string[], options: Progr
       if (finished) return;
       finished = true;
       if (timer) clearTimeout(timer);
-      resolve({ exitCode, signal, stdout: text(stdout), stderr: text(stderr), timedOut, spawnError });
+      if (killTimer) clearTimeout(killTimer);
+      options.abort?.removeEventListener('abort', onAbort);
+      resolve({ exitCode, signal, stdout: text(stdout), stderr: text(stderr), timedOut, aborted, spawnError });
     }
   });
+}
+
+/** How long an aborted program gets to exit on SIGTERM (pg_dump cancels its queries) before SIGKILL. */
+const ABORT_GRACE_MS = 10_000;
+
+let setpriv: string | null | undefined;
+
+/**
+ * util-linux's setpriv when it is on PATH and knows --pdeathsig (2.33 and later; the option's name is in its
+ * option table), else null. Looked up once per process, without starting a process: the run path pays for
+ * every program it starts.
+ */
+function setprivWithDeathSignal(): string | null {
+  if (setpriv !== undefined) return setpriv;
+  setpriv = null;
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, 'setpriv');
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (readFileSync(candidate).includes('pdeathsig')) setpriv = candidate;
+      break;
+    } catch {
+      /* not here */
+    }
+  }
+  return setpriv;
 }
 
 function text(chunks: Buffer[]): string {

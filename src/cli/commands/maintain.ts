@@ -1,7 +1,7 @@
 // pgbackops maintain / prune: retention and housekeeping for this machine's backup server(s).
 import type { Command } from 'commander';
 import { withCatalog } from '../../engine/catalog-session.js';
-import { serversOfThisMachine } from '../../jobs/definition-lookup.js';
+import { cachedServers } from '../../engine/definition-cache.js';
 import { maintainServer, type MaintainOutcome } from '../../jobs/maintain.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { CliError, printText, stdoutStyle } from '../output.js';
@@ -60,7 +60,7 @@ function anyOneOffFailed(outcomes: Array<{ outcome: MaintainOutcome }>): boolean
 async function maintainAll(
   ctx: CommandContext, dryRun: boolean, forceRemoved: boolean, only: { pruneOnly?: boolean; oneOffsOnly?: boolean } = {},
 ): Promise<Array<{ server: string; outcome: MaintainOutcome }>> {
-  const servers = ctx.settings.server ? [ctx.settings.server] : await serversOfThisMachine(ctx.settings.stateDir);
+  const servers = ctx.settings.server ? [ctx.settings.server] : await cachedServers(ctx.settings.stateDir);
   if (servers.length === 0) throw new CliError('no backup server has been applied in this state directory; pass --server NAME');
   return withCatalog(ctx.settings, ctx.logger, async (catalog) => {
     const out = [];

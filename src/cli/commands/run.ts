@@ -2,6 +2,7 @@
 // started by hand in the foreground, with progress on a TTY.
 import type { Command } from 'commander';
 import type { RunRecord } from '../../core/runs/run-record.js';
+import { trapInterruptions } from '../../adapters/os/interruption.js';
 import { runDefinition } from '../../jobs/run-definition.js';
 import { contextOf } from '../context.js';
 import { printJson, printText, stdoutStyle } from '../output.js';
@@ -34,8 +35,11 @@ export function registerRun(program: Command): void {
 async function runAndReport(command: Command, definition: string, database: string | undefined, interactive: boolean): Promise<void> {
   const ctx = contextOf(command);
   const progress = interactive && !ctx.json && process.stderr.isTTY ? createProgressLine(process.stderr) : null;
+  // SIGTERM/SIGINT/SIGHUP stop the dump in progress, which is recorded `interrupted` before this exits.
+  const interruption = trapInterruptions();
   const outcome = await runDefinition(ctx.settings, ctx.logger, {
     definition,
+    stop: interruption.signal,
     ...(database ? { database } : {}),
     ...(progress
       ? {
@@ -46,7 +50,7 @@ async function runAndReport(command: Command, definition: string, database: stri
           },
         }
       : {}),
-  });
+  }).finally(() => interruption.dispose());
   if (ctx.json) {
     printJson({ recorded_in: outcome.recordedIn, runs: outcome.records });
   } else if (!progress) {
@@ -55,7 +59,8 @@ async function runAndReport(command: Command, definition: string, database: stri
     if (outcome.recordedIn === 'spool') printText(style.warn('The catalog was unreachable: results are in the local spool; `pgbackops maintain` ingests them.'));
   }
   // Exit 0 only if every database succeeded; a skipped (overlapping) start is not a failure of this run.
-  process.exitCode = outcome.records.every((r) => r.status === 'succeeded' || r.status === 'skipped') ? 0 : 1;
+  // Stopped by a signal: 128 + its number, as a shell reports a process the signal ended.
+  process.exitCode = interruption.exitCode() ?? (outcome.records.every((r) => r.status === 'succeeded' || r.status === 'skipped') ? 0 : 1);
 }
 
 function describeRecord(r: RunRecord): string {

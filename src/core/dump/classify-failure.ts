@@ -1,4 +1,5 @@
-// Why a dump failed, as one stable reason code plus the stderr line that says so. Pure.
+// Why a dump failed, as one stable reason code plus the stderr line that says so. Pure. The reasons are
+// documented in docs/errors.md ("Why a run failed").
 //
 // The patterns are the English messages of pg_dump, pg_dumpall and libpq (PostgreSQL 10-18); processEnvFor()
 // runs the tools with LC_MESSAGES=C so that their own messages stay English (the server's messages follow
@@ -14,9 +15,12 @@ export type FailureReason =
   | 'permission-denied'
   | 'disk-full'
   | 'tool-too-old'
+  | 'storage-error'
   | 'timeout'
   | 'killed'
-  | 'dump-error';
+  | 'interrupted'
+  | 'dump-error'
+  | 'job-error';
 
 export interface FailureInput {
   exitCode: number | null;
@@ -112,6 +116,37 @@ export function classifyFailure(input: FailureInput): ClassifiedFailure {
     reason: 'dump-error',
     detail: clip(firstError ?? (input.exitCode === null ? 'the dump failed without a message' : `the dump exited with code ${input.exitCode} and no message`)),
   };
+}
+
+/** An error of a step of the job itself (a directory, a file, a query on its own connection), as Node reports it. */
+export interface JobErrorInput {
+  message: string;
+  /** errno name (EACCES) of a system call, or SQLSTATE of a query. */
+  code?: unknown;
+  /** Set on file system errors: the file the call was about. */
+  path?: unknown;
+}
+
+/** File system errors by errno: what the job's user cannot do, and what no space is left for. */
+const FILE_SYSTEM_REASONS: Readonly<Record<string, FailureReason>> = {
+  EACCES: 'permission-denied',
+  EPERM: 'permission-denied',
+  ENOSPC: 'disk-full',
+  EDQUOT: 'disk-full',
+};
+
+/**
+ * Why a step of the run outside the dump tool failed: a file system call by its errno (any other one is a
+ * storage-error: a file where a directory should be, a read-only file system), anything else by the rules for
+ * the tools' messages (the job's own connections fail like pg_dump's), else job-error.
+ */
+export function classifyJobError(error: JobErrorInput): ClassifiedFailure {
+  const detail = clip(error.message.trim() || 'failed without a message');
+  if (typeof error.code === 'string' && typeof error.path === 'string') {
+    return { reason: FILE_SYSTEM_REASONS[error.code] ?? 'storage-error', detail };
+  }
+  const rule = RULES.find((r) => r.pattern.test(error.message));
+  return { reason: rule?.reason ?? 'job-error', detail };
 }
 
 /**

@@ -5,9 +5,9 @@
 // same time restores that snapshot.
 import { hostname } from 'node:os';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
-import { executorId, isProcessAlive } from '../../adapters/process-alive.js';
+import { executorId, isProcessAlive } from '../../adapters/os/process-alive.js';
 import type { ClaimedOneOff, OneOffOutcome } from '../../adapters/catalog/one-off-store.js';
-import { ONE_OFF_KINDS, type OneOffKind } from '../../core/model.js';
+import { ONE_OFF_KINDS, type OneOffKind, type SnapshotSpec } from '../../core/model.js';
 import { restoreResult, snapshotResult } from '../../core/one-off/outcome.js';
 import { sweepAbandoned } from '../sweep-abandoned.js';
 import { missedDeadline } from '../../core/one-off/timing.js';
@@ -71,7 +71,10 @@ async function sweepDeadExecutors(catalog: Catalog, ctx: OneOffContext): Promise
       const pid = Number(job.claimedBy!.slice(host.length + 1));
       if (isProcessAlive(pid)) continue;
       // The snapshot's own runs left `running` are abandoned first, so its outcome can be judged from them.
-      if (kind === 'Snapshot') await sweepAbandoned(catalog.runs, ctx.stateDir, ctx.server, job.name);
+      if (kind === 'Snapshot') {
+        const place = { stateDir: ctx.stateDir, serverSpec: ctx.serverSpec, definition: { name: job.name, node: { name: (job.spec as SnapshotSpec).node } } };
+        await sweepAbandoned(ctx.stateDir, job.name, { place, markAbandoned: () => catalog.runs.abandonRunning(ctx.server, job.name, []) });
+      }
       else await catalog.restores.abandonDead(host, isProcessAlive);
       const outcome = await abandonedOutcome(catalog, job, pid);
       const recorded = await catalog.oneOffs.finish(kind, job.name, job.attemptId, outcome);

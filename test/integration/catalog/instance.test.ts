@@ -8,7 +8,7 @@ import pg from 'pg';
 import { findServerBinaries, parseVersion } from '../../../src/adapters/postgres/binaries.js';
 import { ensureInstance, readInstanceState, stopInstance, type InstanceOptions } from '../../../src/adapters/postgres/instance.js';
 import { isRoot, lookupOsUser } from '../../../src/adapters/postgres/os-user.js';
-import { isProcessAlive } from '../../../src/adapters/postgres/process-alive.js';
+import { isProcessAlive } from '../../../src/adapters/os/process-alive.js';
 
 const bases: string[] = [];
 

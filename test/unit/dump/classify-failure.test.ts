@@ -1,7 +1,7 @@
 // Messages below are verbatim stderr of pg_dump / libpq (PostgreSQL 15 and older formats); the integration
 // test test/integration/dump/failures.test.ts provokes the same failures for real.
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, type FailureReason } from '../../../src/core/dump/classify-failure.js';
+import { classifyFailure, classifyJobError, type FailureReason } from '../../../src/core/dump/classify-failure.js';
 
 const failed = (stderr: string) => ({ exitCode: 1, signal: null, stderr, timedOut: false });
 
@@ -141,5 +141,30 @@ describe('classifyFailure', () => {
   it('keeps the detail to one log line', () => {
     const { detail } = classifyFailure(failed(`pg_dump: error: ${'x'.repeat(2000)}`));
     expect(detail.length).toBe(500);
+  });
+});
+
+describe('classifyJobError: a step of the run outside the dump tool', () => {
+  // Node's file system errors as they are thrown (message, code, path).
+  const fsError = (code: string, message: string) => Object.assign(new Error(`${code}: ${message}`), { code, path: '/srv/x' });
+
+  it.each([
+    ['EACCES', 'permission denied, mkdir \'/srv/x\'', 'permission-denied'],
+    ['EPERM', 'operation not permitted, rename \'/srv/x\'', 'permission-denied'],
+    ['ENOSPC', 'no space left on device, write', 'disk-full'],
+    ['EDQUOT', 'disk quota exceeded, write', 'disk-full'],
+    ['ENOTDIR', 'not a directory, mkdir \'/srv/x\'', 'storage-error'],
+    ['EROFS', 'read-only file system, mkdir \'/srv/x\'', 'storage-error'],
+  ] as const)('%s is %s', (code, message, reason) => {
+    expect(classifyJobError(fsError(code, message))).toEqual({ reason, detail: `${code}: ${message}` });
+  });
+
+  it('errors of its own connections are classified like the tools\' messages', () => {
+    expect(classifyJobError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })).reason).toBe('cannot-connect');
+    expect(classifyJobError(Object.assign(new Error('password authentication failed for user "x"'), { code: '28P01' })).reason).toBe('auth-failed');
+  });
+
+  it('anything else is job-error with its message', () => {
+    expect(classifyJobError(new TypeError('Cannot read properties of undefined'))).toEqual({ reason: 'job-error', detail: 'Cannot read properties of undefined' });
   });
 });
