@@ -408,7 +408,7 @@ describe('pgbackops verify', () => {
       const [row] = await catalogRows(`select *, extract(epoch from finished_at - started_at) as seconds from pgbackops.restore_runs where purpose = 'trial'`);
       expect(row).toMatchObject({ status: 'succeeded', target_node: 'pg4', backup_run_id: backups.dir });
       expect(Number(row!.seconds)).toBeGreaterThan(0);
-      expect(String(row!.log)).toMatch(/trial: dropped scratch database/);
+      expect(String(row!.log)).toMatch(/trial: dropped database "pgbackops_verify_[0-9a-f]{8}_\d{14}" \(created by this restore\)/);
     } finally {
       await fresh.stop();
     }
