@@ -272,6 +272,39 @@ describe('cluster-dump restores', () => {
   }, 120_000);
 });
 
+describe('roles someone else creates while a restore runs', () => {
+  it('cluster dump: the undo drops the roles the script created, never the one whose CREATE ROLE failed', async () => {
+    const before = await roles(empty);
+    const stranger = new pg.Client(empty.adminConfig);
+    await stranger.connect();
+    try {
+      // pg_dumpall creates roles in name order: "Mixed Case", app_lurker and app_owner before app_user, whose
+      // CREATE ROLE waits on this one, which is then committed: the script's fails, "already exists".
+      await stranger.query('begin');
+      await stranger.query('create role app_user');
+      const restore = spawnPgbackops(restoreArgs(backups.whole!, '--to-node', 'pg3'));
+      await waitForRunningRestore('pg3', null);
+      // Wait until the script is blocked on that role (its first three roles are created by then).
+      const deadline = Date.now() + 60_000;
+      while ((await query(empty, 'postgres', `select 1 from pg_roles where rolname = 'app_owner'`)).length === 0) {
+        if (Date.now() > deadline) throw new Error('the script never reached its roles');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await stranger.query('commit');
+      const result = await restore;
+      expect(result.exitCode, String(result.stdout)).toBe(1);
+      // (A CREATE ROLE that waited on another session's reports the unique index rather than "already exists".)
+      expect(String(result.stdout)).toMatch(/failed: psql stopped at an error .*(role "app_user" already exists|duplicate key value)/);
+      for (const role of ['Mixed Case', UNRELATED_ROLE, 'app_owner']) expect(String(result.stdout)).toContain(`dropped role "${role}" (created by this restore)`);
+      expect(String(result.stdout)).not.toContain('dropped role "app_user"');
+    } finally {
+      await stranger.end().catch(() => undefined);
+    }
+    expect(await roles(empty)).toEqual([...before, 'app_user'].sort());
+    await emptyCluster(empty);
+  }, 120_000);
+});
+
 describe('verify --restore', () => {
   it('a trial restore whose scratch database someone else created meanwhile leaves that database alone', async () => {
     const before = await roles(empty);
