@@ -3,7 +3,7 @@
 // same target database of a node are serialised (the loser fails, naming the conflict). Real CLI processes
 // racing against real clusters, repeated for several rounds; the deterministic cases hold the window open
 // with an uncommitted CREATE ROLE of another session, so the interleaving they test happens every time.
-import { writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +148,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([source?.stop(), target?.stop(), empty?.stop(), catalog?.stop()]);
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('restores of a database backup into the same new name, at once', () => {
