@@ -5,14 +5,19 @@
 //    checksums, the roles and databases it needs (globals.json, or the cluster script itself), the target
 //    node's version, databases and roles, the client tool to load with;
 // 2. plan (src/core/restore/restore-plan.ts): any refusal stops here, as does --dry-run;
-// 3. record the restore as running, then: rename an existing database out of the way (--rename-existing),
-//    create the missing roles (their roles.sql blocks, in one transaction), create the database
-//    (database.sql re-rendered for the target name), load the dump (pg_restore --exit-on-error, or psql
-//    ON_ERROR_STOP=1 for plain and cluster dumps);
-// 4. on failure undo only what this restore did, newest first: drop the database it created, drop the roles
-//    it created, give a renamed database its name back; the log says what was undone and what could not be;
-// 5. record the outcome (catalog, or the local spool when the catalog went away).
-import { randomUUID } from 'node:crypto';
+// 3. take the lock of the target database name(s) on the target cluster (restore-target-lock.ts: a restore
+//    aimed at the same database fails at once, naming the one in progress) and plan again from what the
+//    target holds now: any change since the plan refuses the restore (plan-recheck.ts);
+// 4. record the restore as running, then: rename an existing database out of the way (--rename-existing),
+//    create the missing roles (their roles.sql blocks, in one transaction), create the database (its
+//    CREATE DATABASE alone, then the rest of database.sql re-rendered for the target name), load the dump
+//    (pg_restore --exit-on-error, or psql ON_ERROR_STOP=1 for plain and cluster dumps);
+// 5. on failure undo only what this restore proved it created, newest first (UndoLog): drop the database and
+//    the roles whose CREATE succeeded in this process, give a renamed database its name back; the log says
+//    what was undone and what could not be. A trial restore (verify --restore) undoes the same way after it
+//    succeeded, still under the lock;
+// 6. record the outcome (catalog, or the local spool when the catalog went away).
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -24,16 +29,17 @@ import type { Logger } from '../adapters/logger.js';
 import { executorId, isProcessAlive } from '../adapters/os/process-alive.js';
 import { findTool, type PgTool } from '../adapters/postgres/tools.js';
 import type { GlobalsCapture } from '../core/dump/globals.js';
-import { renderDatabaseSql } from '../core/dump/render-database-sql.js';
+import { renderCreateDatabase, renderDatabaseProperties } from '../core/dump/render-database-sql.js';
 import { splitRolesSql } from '../core/dump/render-roles-sql.js';
 import type { BackupServerSpec, NodeSpec } from '../core/model.js';
 import { ClusterScriptScanner } from '../core/restore/cluster-script.js';
+import { creationMarkerCommand, readCreationMarkers, withoutCreationMarkers } from '../core/restore/creation-markers.js';
+import { changesSincePlan } from '../core/restore/plan-recheck.js';
 import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-record.js';
 import { majorOf, planRestore, type BackupFacts, type RestoreOptions, type RestorePlan, type TargetFacts } from '../core/restore/restore-plan.js';
 import { restoreRecorder } from './restore-recorder.js';
-import {
-  databaseExists, dropDatabase, dropRole, readTargetState, renameDatabase, roleExists, runPgRestore, runPsql, type TargetState,
-} from './restore-target.js';
+import { dropDatabase, dropRole, queryTargetState, readTargetState, renameDatabase, runPgRestore, runPsql, type TargetState } from './restore-target.js';
+import { lockRestoreTargets, RestoreTargetBusyError, type RestoreTargetLock } from './restore-target-lock.js';
 import { verifyBackupFiles } from './verify-files.js';
 
 export interface RestoreRequest {
@@ -55,6 +61,8 @@ export interface RestoreOutcome {
   /** null for a dry run or a cancelled restore. */
   record: RestoreRecord | null;
   recordedIn: 'catalog' | 'spool' | null;
+  /** A trial restore that succeeded: what it could not remove afterwards (empty: everything). */
+  cleanupFailures: string[];
 }
 
 export class RestoreRefusedError extends Error {
@@ -80,13 +88,15 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
         node: request.targetNode, serverVersion: target.serverVersion, databases: target.databases, tablespaces: target.tablespaces, roles: target.roles,
         tool: tool instanceof Error ? { error: tool.message } : { path: tool.path, version: tool.version },
       };
-  const plan = planRestore(facts, targetFacts, request.options, now());
-  if (request.dryRun) return { plan, record: null, recordedIn: null };
+  // The rename target's timestamp is part of the plan: planned again under the lock, it must be the same.
+  const plannedAt = now();
+  const plan = planRestore(facts, targetFacts, request.options, plannedAt);
+  if (request.dryRun) return { plan, record: null, recordedIn: null, cleanupFailures: [] };
   // A restore killed on this host (kill -9, a reboot) left its row `running`. `maintain` closes such rows, and
   // so does the next restore here: a host that never runs maintain does not show it running for ever.
   const abandoned = await catalog.restores.abandonDead(hostname(), isProcessAlive).catch(() => []);
   if (abandoned.length > 0) request.logger.warn({ restores: abandoned }, 'marked restores left running by a dead process on this host as failed (abandoned)');
-  if (plan.refusals.length === 0 && request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null };
+  if (plan.refusals.length === 0 && request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null, cleanupFailures: [] };
 
   const recorder = restoreRecorder(request.stateDir, catalog.restores, request.logger);
   const record: RestoreRecord = {
@@ -98,32 +108,57 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
     executor: executorId(hostname()),
   };
   const log: string[] = [`restore ${record.id} of backup ${facts.runId} (${facts.definition}) to node ${request.targetNode}`];
+  /** Records the restore as failed before it changed anything. */
+  const refuse = async (reasons: string[]): Promise<RestoreOutcome> => {
+    log.push('refused before changing anything:', ...reasons.map((r) => `  ${r}`));
+    Object.assign(record, { status: 'failed', finishedAt: now().toISOString(), failureReason: `refused: ${reasons.join('; ')}`, log: log.join('\n') });
+    await recorder.record(record);
+    return { plan, record, recordedIn: recorder.mode, cleanupFailures: [] };
+  };
 
   // An unreachable target or a missing tool is always among the refusals; the instanceof tests narrow types.
-  if (plan.refusals.length > 0 || target instanceof Error || tool instanceof Error) {
-    log.push('refused before changing anything:', ...plan.refusals.map((r) => `  ${r}`));
-    Object.assign(record, { status: 'failed', finishedAt: now().toISOString(), failureReason: `refused: ${plan.refusals.join('; ')}`, log: log.join('\n') });
-    await recorder.record(record);
-    return { plan, record, recordedIn: recorder.mode };
-  }
+  if (plan.refusals.length > 0 || target instanceof Error || tool instanceof Error) return refuse(plan.refusals);
 
-  await recorder.record(record);
-  const undo = new UndoLog();
-  const started = process.hrtime.bigint();
+  let lock: RestoreTargetLock;
   try {
-    await execute(plan, node, target, tool, binDirs, globals, undo, record, log);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    log.push(`succeeded in ${seconds.toFixed(1)} s`);
-    Object.assign(record, { status: 'succeeded' });
+    lock = await lockRestoreTargets(node, request.targetNode, plan.databasesToCreate, `${request.purpose} ${record.id.slice(0, 8)}`);
   } catch (err) {
-    log.push(`failed: ${(err as Error).message}`);
-    request.logger.error({ restore: record.id, err: (err as Error).message }, 'restore failed; undoing what it created');
-    log.push(...(await undo.run(node, target.major)));
-    Object.assign(record, { status: 'failed', failureReason: (err as Error).message.split('\n')[0] });
+    if (err instanceof RestoreTargetBusyError) return refuse([err.message]);
+    return refuse([`the target lock could not be taken: ${(err as Error).message}`]);
   }
-  Object.assign(record, { finishedAt: now().toISOString(), log: log.join('\n') });
-  await recorder.record(record);
-  return { plan, record, recordedIn: recorder.mode };
+  try {
+    const held = await queryTargetState(lock.client);
+    const current = planRestore(facts, { ...targetFacts, databases: held.databases, tablespaces: held.tablespaces, roles: held.roles }, request.options, plannedAt);
+    const changes = changesSincePlan(plan, current);
+    if (changes.length > 0) return await refuse(changes.map((c) => `the target changed since the plan: ${c}`));
+
+    await recorder.record(record);
+    const undo = new UndoLog();
+    const started = process.hrtime.bigint();
+    let cleanupFailures: string[] = [];
+    try {
+      await execute(plan, node, target, tool, binDirs, globals, undo, record, log);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      log.push(`succeeded in ${seconds.toFixed(1)} s`);
+      Object.assign(record, { status: 'succeeded', finishedAt: now().toISOString() });
+      if (request.purpose === 'trial') {
+        // A trial leaves nothing behind: what it created goes, by the same rule as an undo, under the same lock.
+        const cleanup = await undo.run(node, target.major);
+        log.push(...cleanup.lines.map((l) => `trial: ${l}`));
+        cleanupFailures = cleanup.failures;
+      }
+    } catch (err) {
+      log.push(`failed: ${(err as Error).message}`);
+      request.logger.error({ restore: record.id, err: (err as Error).message }, 'restore failed; undoing what it created');
+      log.push(...(await undo.run(node, target.major)).lines);
+      Object.assign(record, { status: 'failed', finishedAt: now().toISOString(), failureReason: (err as Error).message.split('\n')[0] });
+    }
+    record.log = log.join('\n');
+    await recorder.record(record);
+    return { plan, record, recordedIn: recorder.mode, cleanupFailures };
+  } finally {
+    await lock.release();
+  }
 }
 
 async function execute(
@@ -140,23 +175,27 @@ async function execute(
 
   if (plan.backup.database === null) {
     // Cluster dump: the script creates roles and databases itself; statements about roles that already exist
-    // (reused or the bootstrap superuser) are left out so those roles are not altered.
+    // (reused or the bootstrap superuser) are left out so those roles are not altered. Each CREATE is followed
+    // by a marker that psql prints only if the CREATE succeeded: what this restore created is what psql
+    // proved, not what the plan expected (creation-markers.ts).
     const skip = new Set([...plan.rolesReused, ...(plan.bootstrapMapped ? [plan.bootstrapMapped] : [])]);
     const psql = tool.path; // the plan loads a cluster script with psql
-    const scanner = new ClusterScriptScanner(skip);
+    const nonce = randomBytes(16).toString('hex');
+    const scanner = new ClusterScriptScanner(skip, (kind, name) => creationMarkerCommand(nonce, kind, name));
     const filtered = createReadStream(join(dir, plan.load.file), { encoding: 'utf8' }).pipe(new Transform({
       decodeStrings: false,
       transform(chunk: string, _enc, done) { done(null, scanner.feed(chunk)); },
       flush(done) { done(null, scanner.end()); },
     }));
-    // Whatever the script created before a failure is this restore's: known from the plan, checked after.
-    undo.clusterScript(plan.databasesToCreate, plan.rolesToCreate);
     const result = await runPsql(psql, node, node.maintenanceDatabase, filtered, false, { secret: true });
-    logToolOutput(log, 'psql', result.output);
+    const created = readCreationMarkers(nonce, result.stdout);
+    undo.createdRoles(created.roles);
+    for (const database of created.databases) undo.createdDatabase(database);
+    logToolOutput(log, 'psql', withoutCreationMarkers(nonce, result.output));
     if (!result.ok) throw new Error(`psql stopped at an error (exit ${result.exitCode}): ${firstError(result.output)}`);
-    record.createdRoles = plan.rolesToCreate;
-    record.createdDatabases = plan.databasesToCreate;
-    log.push(`loaded ${plan.load.file}: created ${plan.rolesToCreate.length} role(s) and ${plan.databasesToCreate.length} database(s)`);
+    record.createdRoles = created.roles;
+    record.createdDatabases = created.databases;
+    log.push(`loaded ${plan.load.file}: created ${created.roles.length} role(s) and ${created.databases.length} database(s)`);
     return;
   }
 
@@ -169,6 +208,8 @@ async function execute(
       if (block === undefined) throw new Error(`roles.sql has no block for role ${JSON.stringify(name)}`);
       return block;
     }).join('\n');
+    // One transaction: psql exits 0 only if every CREATE ROLE succeeded and was committed; otherwise none of
+    // them exists, and there is nothing to undo.
     const result = await runPsql(psql, node, node.maintenanceDatabase, sql, true, { secret: true });
     logToolOutput(log, 'psql (roles)', result.output);
     if (!result.ok) throw new Error(`creating roles failed: ${firstError(result.output)}`);
@@ -177,12 +218,17 @@ async function execute(
     log.push(`created role(s) ${plan.rolesToCreate.map((r) => JSON.stringify(r)).join(', ')}`);
   }
 
-  undo.mayHaveCreatedDatabase(database);
-  const created = await runPsql(psql, node, node.maintenanceDatabase, renderDatabaseSql(globals!.database, database), false);
+  // CREATE DATABASE on its own: it succeeding is the proof that the database is this restore's to undo. One
+  // that fails (someone created the name meanwhile) is not touched.
+  const created = await runPsql(psql, node, node.maintenanceDatabase, renderCreateDatabase(globals!.database, database), false);
   logToolOutput(log, 'psql (database)', created.output);
   if (!created.ok) throw new Error(`creating database ${JSON.stringify(database)} failed: ${firstError(created.output)}`);
+  undo.createdDatabase(database);
   record.createdDatabases = [database];
   log.push(`created database ${JSON.stringify(database)}`);
+  const properties = await runPsql(psql, node, node.maintenanceDatabase, renderDatabaseProperties(globals!.database, database), false);
+  logToolOutput(log, 'psql (database properties)', properties.output);
+  if (!properties.ok) throw new Error(`setting the properties of database ${JSON.stringify(database)} failed: ${firstError(properties.output)}`);
 
   const file = join(dir, plan.load.file);
   const loaded = plan.load.tool === 'pg_restore'
@@ -194,67 +240,57 @@ async function execute(
 }
 
 /**
- * What this restore did to the target, to undo on failure, newest first. A database or role is dropped only
- * if it did not exist when the plan was made and exists now: the plan proved it was absent, so it is ours.
+ * What this restore did to the target, to undo on failure, newest first. Only what it proved it did is ever
+ * registered: a database or role after its own CREATE succeeded, a rename after the ALTER succeeded. A name
+ * that merely did not exist when the plan was made and exists now may be someone else's (docs/restore.md).
  */
 class UndoLog {
-  private steps: Array<(node: NodeSpec, major: number) => Promise<string[]>> = [];
+  private steps: Array<{ done: string; attempt: string; run: (node: NodeSpec, major: number) => Promise<unknown> }> = [];
 
   renamed(from: string, to: string): void {
-    this.steps.push(async (node) => {
-      await renameDatabase(node, to, from);
-      return [`renamed database ${JSON.stringify(to)} back to ${JSON.stringify(from)}`];
+    this.steps.push({
+      done: `renamed database ${JSON.stringify(to)} back to ${JSON.stringify(from)}`,
+      attempt: `rename database ${JSON.stringify(to)} back to ${JSON.stringify(from)}`,
+      run: (node) => renameDatabase(node, to, from),
     });
   }
 
+  /** Roles in creation order (each after the roles it is a member of): undone the other way round. */
   createdRoles(roles: readonly string[]): void {
-    this.steps.push((node) => dropRoles(node, roles));
+    for (const name of roles) {
+      this.steps.push({
+        done: `dropped role ${JSON.stringify(name)} (created by this restore)`,
+        attempt: `drop role ${JSON.stringify(name)} (created by this restore)`,
+        run: (node) => dropRole(node, name),
+      });
+    }
   }
 
-  mayHaveCreatedDatabase(name: string): void {
-    this.steps.push((node, major) => dropIfCreated(node, [name], major));
+  createdDatabase(name: string): void {
+    this.steps.push({
+      done: `dropped database ${JSON.stringify(name)} (created by this restore)`,
+      attempt: `drop database ${JSON.stringify(name)} (created by this restore)`,
+      run: (node, major) => dropDatabase(node, name, major),
+    });
   }
 
-  clusterScript(databases: readonly string[], roles: readonly string[]): void {
-    this.steps.push(async (node, major) => [...(await dropIfCreated(node, databases, major)), ...(await dropRoles(node, roles))]);
-  }
-
-  async run(node: NodeSpec, major: number): Promise<string[]> {
-    const out: string[] = [];
+  /** Runs every step, newest first, on after a failed one; `lines` for the log, `failures` among them. */
+  async run(node: NodeSpec, major: number): Promise<{ lines: string[]; failures: string[] }> {
+    const lines: string[] = [];
+    const failures: string[] = [];
     for (const step of [...this.steps].reverse()) {
       try {
-        out.push(...(await step(node, major)));
+        await step.run(node, major);
+        lines.push(step.done);
       } catch (err) {
-        out.push(`could not undo a step: ${(err as Error).message}`);
+        const line = `could not ${step.attempt}: ${(err as Error).message}`;
+        lines.push(line);
+        failures.push(line);
       }
     }
-    if (out.length === 0) out.push('nothing had been changed yet');
-    return out;
+    if (lines.length === 0) lines.push('nothing had been changed yet');
+    return { lines, failures };
   }
-}
-
-async function dropIfCreated(node: NodeSpec, databases: readonly string[], major: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of databases) {
-    if (!(await databaseExists(node, name))) continue;
-    await dropDatabase(node, name, major);
-    out.push(`dropped database ${JSON.stringify(name)} (created by this restore)`);
-  }
-  return out;
-}
-
-async function dropRoles(node: NodeSpec, roles: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of [...roles].reverse()) {
-    if (!(await roleExists(node, name))) continue;
-    try {
-      await dropRole(node, name);
-      out.push(`dropped role ${JSON.stringify(name)} (created by this restore)`);
-    } catch (err) {
-      out.push(`could not drop role ${JSON.stringify(name)} (created by this restore): ${(err as Error).message}`);
-    }
-  }
-  return out;
 }
 
 /** The plan's view of the backup: row, checksums, and what it needs (globals.json or the cluster script). */

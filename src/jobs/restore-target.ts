@@ -22,32 +22,41 @@ export interface TargetState {
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export async function readTargetState(node: NodeSpec): Promise<TargetState> {
-  return withNodeClient(node, async (client) => {
-    const version = await serverMajor(client);
-    const dbs = await client.query<{ datname: string }>('select datname from pg_catalog.pg_database order by datname');
-    const tablespaces = await client.query<{ spcname: string }>('select spcname from pg_catalog.pg_tablespace order by spcname');
-    // oid 10 is the bootstrap superuser of every cluster.
-    const roles = await client.query<{ rolname: string; bootstrap: boolean }>('select rolname, oid = 10 as bootstrap from pg_catalog.pg_roles');
-    return {
-      serverVersion: version.version,
-      major: version.major,
-      databases: dbs.rows.map((r) => r.datname),
-      tablespaces: tablespaces.rows.map((r) => r.spcname),
-      roles: roles.rows.map((r) => ({ name: r.rolname, bootstrap: r.bootstrap })),
-    };
-  });
+  return withNodeClient(node, queryTargetState);
+}
+
+/** What the target holds, asked on an open connection (a restore asks again under its lock). */
+export async function queryTargetState(client: pg.Client): Promise<TargetState> {
+  const version = await serverMajor(client);
+  const dbs = await client.query<{ datname: string }>('select datname from pg_catalog.pg_database order by datname');
+  const tablespaces = await client.query<{ spcname: string }>('select spcname from pg_catalog.pg_tablespace order by spcname');
+  // oid 10 is the bootstrap superuser of every cluster.
+  const roles = await client.query<{ rolname: string; bootstrap: boolean }>('select rolname, oid = 10 as bootstrap from pg_catalog.pg_roles');
+  return {
+    serverVersion: version.version,
+    major: version.major,
+    databases: dbs.rows.map((r) => r.datname),
+    tablespaces: tablespaces.rows.map((r) => r.spcname),
+    roles: roles.rows.map((r) => ({ name: r.rolname, bootstrap: r.bootstrap })),
+  };
 }
 
 export async function withNodeClient<T>(node: NodeSpec, fn: (client: pg.Client) => Promise<T>, database = node.maintenanceDatabase): Promise<T> {
-  const client = new pg.Client({ ...nodeClientConfig(node, database), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  // A connection error after connect (server shutdown) must not crash the process; the query fails instead.
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectNodeClient(node, database);
   try {
     return await fn(client);
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** A connected client of `node` (the caller ends it); `over` replaces fields of its configuration. */
+export async function connectNodeClient(node: NodeSpec, database: string, over: pg.ClientConfig = {}): Promise<pg.Client> {
+  const client = new pg.Client({ ...nodeClientConfig(node, database), connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...over });
+  // A connection error after connect (server shutdown) must not crash the process; the query fails instead.
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
 }
 
 export interface ToolRun {
@@ -64,7 +73,7 @@ export interface ToolRun {
  */
 export async function runPsql(
   psqlPath: string, node: NodeSpec, database: string, input: string | Readable, singleTransaction: boolean, opts: { secret?: boolean } = {},
-): Promise<ToolRun> {
+): Promise<ToolRun & { stdout: string }> {
   const args = [
     '--no-psqlrc', '--quiet', '--no-password', '--set=ON_ERROR_STOP=1',
     // SQL holding password hashes: terse errors never quote the statement (LINE 1: ...) into the log.
@@ -81,7 +90,7 @@ export async function runPsql(
     stdout: 'pipe',
     maxBuffer: 64 * 1024 * 1024,
   });
-  return { ok: result.exitCode === 0, output: String(result.all ?? ''), exitCode: result.exitCode ?? null };
+  return { ok: result.exitCode === 0, output: String(result.all ?? ''), stdout: String(result.stdout ?? ''), exitCode: result.exitCode ?? null };
 }
 
 /** pg_restore --exit-on-error of `archive` into `database` (which must exist). */
@@ -109,14 +118,6 @@ export async function listArchive(pgRestorePath: string, archive: string): Promi
   const result = await execa(pgRestorePath, ['--list', archive], { reject: false, stdin: 'ignore', maxBuffer: 256 * 1024 * 1024, env: { LC_MESSAGES: 'C' } });
   const entries = String(result.stdout ?? '').split('\n').filter((l) => /^\d+;/.test(l)).length;
   return { ok: result.exitCode === 0, output: String(result.stderr ?? ''), exitCode: result.exitCode ?? null, entries };
-}
-
-export async function databaseExists(node: NodeSpec, name: string): Promise<boolean> {
-  return withNodeClient(node, async (c) => (await c.query('select 1 from pg_catalog.pg_database where datname = $1', [name])).rowCount === 1);
-}
-
-export async function roleExists(node: NodeSpec, name: string): Promise<boolean> {
-  return withNodeClient(node, async (c) => (await c.query('select 1 from pg_catalog.pg_roles where rolname = $1', [name])).rowCount === 1);
 }
 
 export async function renameDatabase(node: NodeSpec, from: string, to: string): Promise<void> {

@@ -2,18 +2,16 @@
 // 1. every file matches the manifest checksums (and the manifest matches the catalog);
 // 2. pg_restore --list reads the archive's whole table of contents (custom and directory archives);
 // 3. with a target node, a full trial restore into a scratch database that is dropped afterwards, together
-//    with the roles the trial had to create; the run is recorded as a restore with purpose 'trial', so its
-//    duration is restore-time evidence.
+//    with the roles the trial had to create (by the restore itself, which removes only what it proved it
+//    created); the run is recorded as a restore with purpose 'trial', so its duration is restore-time evidence.
 import { join } from 'node:path';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { BackupRow } from '../adapters/catalog/report-queries.js';
 import type { Logger } from '../adapters/logger.js';
 import { findTool } from '../adapters/postgres/tools.js';
-import type { NodeSpec } from '../core/model.js';
 import { dumpFileOf, majorOf, renamedName } from '../core/restore/restore-plan.js';
 import { restoreBackup, type RestoreOutcome } from './restore-backup.js';
-import { restoreRecorder } from './restore-recorder.js';
-import { dropDatabase, dropRole, listArchive, readTargetState } from './restore-target.js';
+import { listArchive } from './restore-target.js';
 import { verifyBackupFiles, type FileCheck } from './verify-files.js';
 
 export interface VerifyRequest {
@@ -81,28 +79,12 @@ async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyReq
   });
   const record = outcome.record;
   if (!record) return { outcome, scratchDatabase: scratch, durationMs: null, problem: 'the trial restore did not run' };
+  // The restore's duration, not counting the cleanup (restoreBackup records its end before that).
   const durationMs = record.finishedAt ? Date.parse(record.finishedAt) - Date.parse(record.startedAt) : null;
   if (record.status !== 'succeeded') {
     return { outcome, scratchDatabase: scratch, durationMs, problem: record.failureReason ?? 'the trial restore failed' };
   }
-  // The trial succeeded: remove what it created and say so in its record.
-  const snapshot = await catalog.readSnapshot();
-  const node = snapshot.objects.find((o) => o.kind === 'Node' && o.name === request.trialNode)!.spec as NodeSpec;
-  const cleanup: string[] = [];
-  let problem: string | null = null;
-  try {
-    const { major } = await readTargetState(node);
-    await dropDatabase(node, scratch, major);
-    cleanup.push(`trial: dropped scratch database ${JSON.stringify(scratch)}`);
-    for (const role of [...record.createdRoles].reverse()) {
-      await dropRole(node, role);
-      cleanup.push(`trial: dropped role ${JSON.stringify(role)}`);
-    }
-  } catch (err) {
-    problem = `the trial restore succeeded but cleaning up failed: ${(err as Error).message}`;
-    cleanup.push(problem);
-  }
-  record.log = [record.log ?? '', ...cleanup].join('\n');
-  await restoreRecorder(request.stateDir, catalog.restores, request.logger).record(record);
+  // restoreBackup removed what the trial created (the scratch database, the roles), under its target lock.
+  const problem = outcome.cleanupFailures.length > 0 ? `the trial restore succeeded but cleaning up failed: ${outcome.cleanupFailures.join('; ')}` : null;
   return { outcome, scratchDatabase: scratch, durationMs, problem };
 }

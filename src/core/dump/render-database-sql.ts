@@ -8,15 +8,28 @@ import { renderSetTo } from './guc-value.js';
 const PROVIDERS = new Set(['libc', 'icu', 'builtin']);
 
 export function renderDatabaseSql(props: DatabaseProps, targetName: string): string {
-  const db = escapeIdentifier(targetName);
   const renamed = targetName === props.name ? '' : ` (source name ${JSON.stringify(props.name)})`;
-  const out: string[] = [
+  return [
     '-- pgbackops database.sql, format 1',
     `-- Re-creates database ${JSON.stringify(targetName)}${renamed} with its settings and privileges.`,
     '-- Run as a superuser after roles.sql, then load the dump into the new database.',
     '',
-    `CREATE DATABASE ${db} WITH ${createOptions(props)};`,
-  ];
+    renderCreateDatabase(props, targetName) + renderDatabaseProperties(props, targetName),
+  ].join('\n');
+}
+
+/**
+ * The CREATE DATABASE statement of database.sql alone: a restore runs it by itself, so that its success
+ * proves the database is the restore's own (docs/restore.md).
+ */
+export function renderCreateDatabase(props: DatabaseProps, targetName: string): string {
+  return `CREATE DATABASE ${escapeIdentifier(targetName)} WITH ${createOptions(props)};\n`;
+}
+
+/** The rest of database.sql: what is set on the database once it exists. */
+export function renderDatabaseProperties(props: DatabaseProps, targetName: string): string {
+  const db = escapeIdentifier(targetName);
+  const out: string[] = [];
   if (props.comment !== null) out.push(`COMMENT ON DATABASE ${db} IS ${escapeLiteral(props.comment)};`);
   for (const setting of props.settings) out.push(`ALTER DATABASE ${db} SET ${renderSetTo(setting)};`);
   for (const { role, settings } of props.roleSettings) {
@@ -27,7 +40,7 @@ export function renderDatabaseSql(props: DatabaseProps, targetName: string): str
   // could not have been dumped: that line exists for completeness).
   if (props.isTemplate) out.push(`ALTER DATABASE ${db} IS_TEMPLATE true;`);
   if (!props.allowConnections) out.push(`ALTER DATABASE ${db} ALLOW_CONNECTIONS false;`);
-  return `${out.join('\n')}\n`;
+  return out.map((line) => `${line}\n`).join('');
 }
 
 function createOptions(p: DatabaseProps): string {

@@ -11,8 +11,11 @@
 //   databases it creates (CREATE DATABASE anywhere);
 // - a filtered copy of the script without the globals-section statements about roles the restore must
 //   not touch (a role that already exists on the target is reused, never altered): its CREATE ROLE, ALTER
-//   ROLE, COMMENT ON ROLE and the GRANTs that make it a member of something.
-// Everything after the first `\connect` passes through unchanged.
+//   ROLE, COMMENT ON ROLE and the GRANTs that make it a member of something;
+// - optionally, in that copy, a creation marker after each of those CREATE ROLE and CREATE DATABASE
+//   statements that commits on its own (see creation-markers.ts: how psql proves what it created).
+// Everything after the first `\connect` passes through unchanged, markers aside.
+import type { CreatedKind } from './creation-markers.js';
 
 export interface ClusterScriptFacts {
   /** Roles created by the script, in script order. */
@@ -41,10 +44,21 @@ export class ClusterScriptScanner {
   /** Whether the last character consumed before an empty `current` ended a line. */
   private startsLine = true;
   private inGlobals = true;
+  /** Inside BEGIN ... COMMIT: a statement that succeeds there may still be rolled back. */
+  private inTransactionBlock = false;
+  /** The key of the script's `\restrict` in force (psql then refuses every backslash command but `\unrestrict`). */
+  private restrictKey: string | null = null;
   private out: string[] = [];
 
-  /** @param skipRoles roles whose globals-section statements are left out of the output */
-  constructor(private readonly skipRoles: ReadonlySet<string> = new Set()) {}
+  /**
+   * @param skipRoles roles whose globals-section statements are left out of the output
+   * @param marker the psql command that vouches for a CREATE (creationMarkerCommand bound to a nonce); none
+   *   when omitted
+   */
+  constructor(
+    private readonly skipRoles: ReadonlySet<string> = new Set(),
+    private readonly marker: ((kind: CreatedKind, name: string) => string) | null = null,
+  ) {}
 
   /** Scans a chunk; returns the output of every statement completed so far (a statement may span chunks). */
   feed(chunk: string): string {
@@ -79,7 +93,12 @@ export class ClusterScriptScanner {
         this.startsLine = true;
         this.out.push(line);
         if (this.state === 'meta') {
-          if (/^\\connect\b/.test(line)) this.inGlobals = false;
+          if (/^\\(connect|c)\b/.test(line)) {
+            this.inGlobals = false;
+            this.inTransactionBlock = false; // a new session
+          }
+          const restrict = /^\\(un)?restrict\b(?:\s+(\S+))?/.exec(line);
+          if (restrict) this.restrictKey = restrict[1] ? null : (restrict[2] ?? null);
           this.state = 'normal';
         } else if (line === '\\.\n') {
           this.state = 'normal'; // end of COPY data
@@ -218,13 +237,31 @@ export class ClusterScriptScanner {
     this.startsLine = false;
     const body = stripLeadingComments(text);
     const head = statementHead(body);
-    if (head?.kind === 'CREATE ROLE' && this.inGlobals) this.facts.roles.push(head.name);
-    if (head?.kind === 'CREATE DATABASE') this.facts.databases.push(head.name);
-    if (!(this.inGlobals && this.skips(body, head))) this.out.push(text);
+    const creates = head?.kind === 'CREATE DATABASE' ? 'database' : head?.kind === 'CREATE ROLE' && this.inGlobals ? 'role' : null;
+    if (creates === 'role') this.facts.roles.push(head!.name);
+    if (creates === 'database') this.facts.databases.push(head!.name);
+    if (!(this.inGlobals && this.skips(body, head))) {
+      this.out.push(text);
+      // psql reaches the marker only if the statement succeeded; outside a transaction block that also
+      // means it is committed (CREATE DATABASE cannot run inside one at all).
+      if (creates !== null && this.marker !== null && !this.inTransactionBlock) this.out.push(`\n${this.markerCommand(creates, head!.name)}`);
+    }
+    if (/^(BEGIN|START\s+TRANSACTION)\b/i.test(body)) this.inTransactionBlock = true;
+    else if (/^(COMMIT|END|ABORT|PREPARE\s+TRANSACTION)\b/i.test(body) || /^ROLLBACK\b(?!\s+TO\b)/i.test(body)) this.inTransactionBlock = false;
     // COPY ... FROM stdin: the data follows as raw lines up to `\.`; the rest of this line is its first.
     if (/^COPY\b[\s\S]*\bFROM\s+stdin\s*;$/i.test(body)) {
       this.state = 'copy';
     }
+  }
+
+  /**
+   * The marker, where the script restricts psql (pg_dump since 17.6, 16.10, 15.14, ... writes `\restrict KEY`)
+   * with the restriction lifted for that one line and put back with the script's own key: no text of the
+   * script runs unrestricted.
+   */
+  private markerCommand(kind: CreatedKind, name: string): string {
+    const marker = this.marker!(kind, name);
+    return this.restrictKey === null ? marker : `\\unrestrict ${this.restrictKey}\n${marker}\\restrict ${this.restrictKey}\n`;
   }
 
   /** Whether a globals-section statement is about a role the restore must not touch. */

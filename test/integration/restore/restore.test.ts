@@ -1,9 +1,9 @@
 // `pgbackops restore` end to end through the built CLI: backups taken with the real `pgbackops run` from a
 // seeded node, restored into other real clusters, compared with the source; refusals, renames and failures
 // checked against what is (and is not) left on the target.
-import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
@@ -383,6 +383,26 @@ describe('a restore killed part way', () => {
   });
 });
 
+describe('the backup directories, as the README describes them', () => {
+  it('db-<percent-encoded name>/<UTC timestamp>/ with the dump and captures; _cluster/<timestamp>/ with the script only', async () => {
+    const dirOf = async (id: string) => String((await catalogRows('select directory from pgbackops.backup_runs where id = $1', [id]))[0]!.directory);
+    const root = join(work, 'backups', 'pg1');
+    const entries = (dir: string) => readdirSync(dir).sort();
+    const custom = await dirOf(backups.custom!);
+    expect(dirname(custom)).toBe(join(root, 'shop-custom', 'db-Shop%20%22%CE%A9%22%20db%3D1'));
+    expect(basename(custom)).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(entries(custom)).toEqual(['database.sql', 'dump.pgdump', 'globals.json', 'manifest.json', 'roles.sql', 'run.log']);
+    expect(entries(await dirOf(backups.dir!))).toEqual(['database.sql', 'dump', 'globals.json', 'manifest.json', 'roles.sql', 'run.log']);
+    const whole = await dirOf(backups.whole!);
+    expect(dirname(whole)).toBe(join(root, 'whole', '_cluster'));
+    expect(entries(whole)).toEqual(['dump.sql', 'manifest.json', 'run.log']);
+    expect(statSync(whole).mode & 0o777).toBe(0o700);
+    for (const dir of [custom, whole]) {
+      for (const f of entries(dir)) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
+    }
+  });
+});
+
 describe('pgbackops verify', () => {
   it('checks the checksums and reads the archive table of contents', async () => {
     const result = await cli('verify', backups.dir!);
@@ -393,6 +413,13 @@ describe('pgbackops verify', () => {
     expect(json).toMatchObject({ backup_id: backups.custom, ok: true, archive: { checked: true, problem: null }, trial: null });
     expect(json.pgbackops_version).toEqual(expect.any(String));
     expect(json.archive.entries).toBeGreaterThan(10);
+  });
+
+  it('--restore of a cluster dump: checksums checked, then refused (no scratch name to restore a whole cluster into)', async () => {
+    const result = await cli('verify', backups.whole!, '--restore', '--to-node', 'pg2');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/ok   checksums: \d+ file\(s\) match the manifest/);
+    expect(result.stdout).toContain('FAIL trial restore: a cluster dump restores every database and role under its own name: no trial restore into a scratch database');
   });
 
   it('--restore restores into a scratch database, drops it and the roles it created, and records the duration', async () => {
@@ -408,7 +435,7 @@ describe('pgbackops verify', () => {
       const [row] = await catalogRows(`select *, extract(epoch from finished_at - started_at) as seconds from pgbackops.restore_runs where purpose = 'trial'`);
       expect(row).toMatchObject({ status: 'succeeded', target_node: 'pg4', backup_run_id: backups.dir });
       expect(Number(row!.seconds)).toBeGreaterThan(0);
-      expect(String(row!.log)).toMatch(/trial: dropped scratch database/);
+      expect(String(row!.log)).toMatch(/trial: dropped database "pgbackops_verify_[0-9a-f]{8}_\d{14}" \(created by this restore\)/);
     } finally {
       await fresh.stop();
     }

@@ -84,3 +84,44 @@ describe('readIdentifier', () => {
     expect(readIdentifier('"unterminated', 0)).toBeNull();
   });
 });
+
+describe('ClusterScriptScanner with creation markers', () => {
+  const mark = (kind: string, name: string) => `\\echo MARK ${kind} ${JSON.stringify(name)}\n`;
+  function marked(text: string, skip: string[] = [], chunk = 7): string {
+    const scanner = new ClusterScriptScanner(new Set(skip), mark);
+    let out = '';
+    for (let i = 0; i < text.length; i += chunk) out += scanner.feed(text.slice(i, i + chunk));
+    return out + scanner.end();
+  }
+
+  it('puts a marker right after each CREATE ROLE of the globals section and each CREATE DATABASE, nothing else', () => {
+    for (const size of [1, 7, 100_000]) {
+      const out = marked(SCRIPT, ['postgres'], size);
+      expect(out).toContain('CREATE ROLE app_owner;\n\\echo MARK role "app_owner"\n');
+      expect(out).toContain(`DROP ROLE app_owner; --";\n\\echo MARK role ${JSON.stringify(HOSTILE)}\n`);
+      expect(out).toContain(`CREATE DATABASE "Shop ""Ω"" db=1" WITH TEMPLATE = template0 ENCODING = 'UTF8';\n\\echo MARK database ${JSON.stringify('Shop "Ω" db=1')}\n`);
+      expect(out).toContain('CREATE DATABASE plain_name;\n\\echo MARK database "plain_name"\n');
+      // Skipped roles are not created, so nothing vouches for them; text in data, strings and bodies is no statement.
+      expect(out).not.toContain('MARK role postgres');
+      expect(out.match(/\\echo MARK/g)).toHaveLength(4);
+      // Without the markers, the script is what it was.
+      expect(out.replace(/\n\\echo MARK [^\n]*\n/g, '')).toBe(scan(SCRIPT, ['postgres'], size).out);
+    }
+  });
+
+  it('lifts a \\restrict of the script for its marker line only, with the script\'s own key', () => {
+    const script = '\\restrict K1\nCREATE ROLE r;\nALTER ROLE r WITH LOGIN;\n\\unrestrict K1\n\\connect template1\n\\restrict K2\nCREATE DATABASE d;\n\\unrestrict K2\nCREATE DATABASE e;\n';
+    expect(marked(script, [], 3)).toBe(
+      '\\restrict K1\nCREATE ROLE r;\n\\unrestrict K1\n\\echo MARK role "r"\n\\restrict K1\n\nALTER ROLE r WITH LOGIN;\n\\unrestrict K1\n'
+      + '\\connect template1\n\\restrict K2\nCREATE DATABASE d;\n\\unrestrict K2\n\\echo MARK database "d"\n\\restrict K2\n\n\\unrestrict K2\n'
+      + 'CREATE DATABASE e;\n\\echo MARK database "e"\n\n',
+    );
+  });
+
+  it('vouches for no CREATE inside a transaction block, which a later ROLLBACK could undo', () => {
+    const out = marked('BEGIN;\nCREATE ROLE inside;\nROLLBACK TO SAVEPOINT s;\nCREATE ROLE still_inside;\nCOMMIT;\nCREATE ROLE outside;\n');
+    expect(out).not.toContain('MARK role inside');
+    expect(out).not.toContain('MARK role still_inside');
+    expect(out).toContain('CREATE ROLE outside;\n\\echo MARK role "outside"\n');
+  });
+});
