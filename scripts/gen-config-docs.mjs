@@ -237,7 +237,8 @@ format, mode 0600), a service (\`service\`, pg_service.conf) or client certifica
 shell. One option per item, with its value attached: \`--exclude-table-data=audit.*\`, \`-naudit\`. Refused:
 options that set the connection (\`-h/--host\`, \`-p/--port\`, \`-U/--username\`, \`-d/--dbname\`, \`-W/--password\`),
 the output (\`-f/--file\`, \`-F/--format\`), options with their own field (\`-j/--jobs\`, \`-Z/--compress\`),
-\`--help\`/\`--version\`, in every spelling (\`--file=x\`, \`-fx\`, \`-vf\`, abbreviations such as \`--user\`); items that
+\`--help\`/\`--version\`, options that would make a restore drop or connect to objects it did not create
+(\`-c/--clean\`, and pg_dump's \`-C/--create\`: a restore never overwrites), in every spelling (\`--file=x\`, \`-fx\`, \`-vf\`, abbreviations such as \`--user\`); items that
 are not options (they would be read as a database name), \`--\`, and anything with a NUL or a line break.
 `;
 

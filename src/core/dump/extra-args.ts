@@ -10,7 +10,11 @@
 //   otherwise it would swallow the next argv element, which is one of pgbackops' own fixed flags;
 // - anything that is not an option is refused: pg_dump reads a bare word as the database name, and reads it
 //   as a connection string when it contains '=' (a bare word is also how `--` would end option parsing).
-// Also refused: --help and --version, which exit 0 without dumping anything.
+// Also refused: --help and --version, which exit 0 without dumping anything; and the options that make the
+// dump script act on objects other than what a restore creates: --clean (DROP statements: a cluster dump would
+// drop existing databases and roles of the target, a plain dump objects of whatever it is loaded into) and
+// pg_dump's --create (CREATE DATABASE and `\connect` to the SOURCE name: loaded into a copy, the rest of the
+// script would write into the original database on that node). A restore never overwrites (docs/restore.md).
 
 export type DumpTool = 'pg_dump' | 'pg_dumpall';
 
@@ -19,6 +23,10 @@ interface ToolOptions {
   refusedLong: readonly string[];
   /** Short options pgbackops controls. */
   refusedShort: string;
+  /** Long options (without dashes) that would make a restore touch what it did not create. */
+  unsafeForRestoreLong: readonly string[];
+  /** Short options that would make a restore touch what it did not create. */
+  unsafeForRestoreShort: string;
   /** Short options that take a value. */
   shortWithValue: string;
 }
@@ -33,6 +41,11 @@ const LONG_WITH_VALUE: readonly string[] = [
   'rows-per-insert', 'section', 'snapshot', 'role', 'filter', 'sync-method',
 ];
 
+// Long options without a value whose names start like a refused one (`--column-inserts` is no `--clean`,
+// `--create-slot` does not exist, but getopt_long prefers exact names, so list the real ones that could be
+// read as abbreviations of an unsafe option).
+const OTHER_LONG: readonly string[] = ['column-inserts'];
+
 const CONNECTION_LONG = ['dbname', 'host', 'port', 'username', 'password'];
 const EXITS_EARLY_LONG = ['help', 'version'];
 
@@ -45,6 +58,8 @@ const TOOLS: Record<DumpTool, ToolOptions> = {
       'schema-only', 'data-only', 'statistics-only', 'no-data', 'no-schema',
     ],
     refusedShort: 'dhpUWfFjZsaV?',
+    unsafeForRestoreLong: ['clean', 'create'],
+    unsafeForRestoreShort: 'cC',
     shortWithValue: 'deEfFhjnNpStTUZ',
   },
   pg_dumpall: {
@@ -55,6 +70,8 @@ const TOOLS: Record<DumpTool, ToolOptions> = {
       'globals-only', 'roles-only', 'tablespaces-only', 'schema-only', 'data-only', 'statistics-only', 'no-data', 'no-schema',
     ],
     refusedShort: 'dhpUWlfFgrtsaV?',
+    unsafeForRestoreLong: ['clean'],
+    unsafeForRestoreShort: 'c',
     shortWithValue: 'dEfFhlpSU',
   },
 };
@@ -84,6 +101,8 @@ function longOptionProblem(tool: DumpTool, options: ToolOptions, arg: string): s
   const abbreviates = (list: readonly string[]) => list.some((o) => o.startsWith(name));
   // getopt_long prefers an exact match over abbreviations: --schema is --schema even though --schema-only exists.
   const refused = exact(options.refusedLong) || (!exact(LONG_WITH_VALUE) && abbreviates(options.refusedLong));
+  const unsafe = !exact(LONG_WITH_VALUE) && !exact(OTHER_LONG) && abbreviates(options.unsafeForRestoreLong);
+  if (unsafe && !refused) return unsafeForRestore(tool, `--${name}`);
   if (refused) {
     return `${tool} option --${name} is managed by pgbackops (connection, output, format, compression, jobs or backup type) and cannot be given in extraArgs`;
   }
@@ -96,6 +115,7 @@ function longOptionProblem(tool: DumpTool, options: ToolOptions, arg: string): s
 function shortOptionsProblem(tool: DumpTool, options: ToolOptions, arg: string): string | null {
   for (let i = 1; i < arg.length; i++) {
     const letter = arg[i] as string;
+    if (options.unsafeForRestoreShort.includes(letter)) return unsafeForRestore(tool, `-${letter}`);
     if (options.refusedShort.includes(letter)) {
       return `${tool} option -${letter} is managed by pgbackops (connection, output, format, compression, jobs or backup type) and cannot be given in extraArgs`;
     }
@@ -106,4 +126,8 @@ function shortOptionsProblem(tool: DumpTool, options: ToolOptions, arg: string):
     }
   }
   return null;
+}
+
+function unsafeForRestore(tool: DumpTool, option: string): string {
+  return `${tool} option ${option} makes the dump drop or connect to objects other than the ones a restore creates (a restore never overwrites), so it cannot be given in extraArgs`;
 }

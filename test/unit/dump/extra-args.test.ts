@@ -72,7 +72,7 @@ describe('extraArgProblem: pg_dump', () => {
 });
 
 describe('extraArgProblem: pg_dumpall', () => {
-  it.each(['--no-role-passwords', '--exclude-database=scratch*', '--lock-wait-timeout=1min', '-c', '--if-exists', '-O'])('accepts %s', (arg) => {
+  it.each(['--no-role-passwords', '--exclude-database=scratch*', '--lock-wait-timeout=1min', '--if-exists', '-O'])('accepts %s', (arg) => {
     expect(extraArgProblem(arg, 'pg_dumpall')).toBeNull();
   });
   it.each(['--globals-only', '-g', '--roles-only', '-r', '--tablespaces-only', '-t', '-lpostgres', '--database=x', '--data-only', '-s', '--file=x'])(
@@ -81,6 +81,18 @@ describe('extraArgProblem: pg_dumpall', () => {
       expect(extraArgProblem(arg, 'pg_dumpall')).toMatch(/managed/);
     },
   );
+});
+
+describe('extraArgProblem: options that would make a restore touch what it did not create', () => {
+  it.each(['--clean', '--cle', '-c', '-vc', '--create', '--cr', '-C', '-OC'])('pg_dump refuses %s', (arg) => {
+    expect(extraArgProblem(arg, 'pg_dump')).toMatch(/never overwrites/);
+  });
+  it.each(['--clean', '--cl', '-c', '-Oc'])('pg_dumpall refuses %s', (arg) => {
+    expect(extraArgProblem(arg, 'pg_dumpall')).toMatch(/never overwrites/);
+  });
+  it.each(['--column-inserts', '--if-exists'])('pg_dump still accepts %s', (arg) => {
+    expect(extraArgProblem(arg, 'pg_dump')).toBeNull();
+  });
 });
 
 describe('extraArgsProblems', () => {
