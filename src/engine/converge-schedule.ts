@@ -33,7 +33,7 @@ export async function convergeScheduleFromCatalog(
   if (!spec) throw new Error(`backup server ${server} is not in the catalog`);
   const target = scheduleTargetOf(settings, server, spec);
   const observed = await target.read();
-  const entries = scheduleEntriesOfServer(snapshot.objects, server, lineOptionsOf(settings, spec));
+  const entries = scheduleEntriesOfServer(snapshot.objects, server, lineOptionsOf(settings, server, spec));
   // Relative to the catalog every difference is drift: the catalog is the whole desired state here.
   const actions = planSchedule(entries, observed.entries, entries);
   const problems = observed.problems ?? [];

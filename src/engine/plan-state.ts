@@ -49,7 +49,7 @@ export async function planAgainstState(
     server: choice.server,
     target: target.description,
     observed,
-    line: lineOptionsOf(settings, serverSpec),
+    line: lineOptionsOf(settings, choice.server, serverSpec),
   }, options);
   plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
   await noteOneOffs(catalog, plan);
@@ -82,10 +82,11 @@ async function previewRetention(settings: Settings, catalog: Catalog, plan: Plan
   return [...groups.values()].sort((a, b) => (a.definition < b.definition ? -1 : a.definition > b.definition ? 1 : (a.database ?? '') < (b.database ?? '') ? -1 : 1));
 }
 
-export function lineOptionsOf(settings: Settings, server: BackupServerSpec): LineOptions {
+export function lineOptionsOf(settings: Settings, serverName: string, server: BackupServerSpec): LineOptions {
   return {
     binary: settings.binary,
     stateDir: settings.stateDir,
+    server: serverName,
     ...(server.scheduler.type === 'cron.d' ? { user: server.scheduler.user ?? 'root' } : {}),
   };
 }
