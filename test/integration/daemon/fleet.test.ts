@@ -31,7 +31,7 @@ async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] 
 
 function managed(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!).sort();
+    return readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:') && !l.includes('# pgbackops:@maintain:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!).sort();
   } catch {
     return [];
   }
