@@ -117,6 +117,24 @@ describe('the maintain line of a cron.d server', () => {
     expect(cronJobsOf(readFileSync(cronFile, 'utf8'), { userField: true }).filter((j) => / maintain /.test(j.command))).toEqual([]);
   });
 
+  it('while another session holds the server\'s maintain lock, maintain skips (exit 0) and prune waits, then fails naming the holder', async () => {
+    await setUp();
+    const holder = new pg.Client({ ...catalogConfig, application_name: 'the other maintainer' });
+    await holder.connect();
+    try {
+      await holder.query(`select pg_advisory_lock(x'70626f6d'::int, hashtext('backup01'))`);
+      const maintain = await pgbackops(['maintain', '--state-dir', stateDir, '--server', 'backup01']);
+      expect(maintain.exitCode, maintain.stderr).toBe(0);
+      expect(maintain.stdout).toMatch(/^backup01: skipped: another maintain of backup server backup01 is running \(catalog session \d+ of the other maintainer/m);
+      const prune = await pgbackops(['prune', '--state-dir', stateDir, '--server', 'backup01', '--lock-timeout', '1']);
+      expect(prune.exitCode).toBe(1);
+      expect(prune.stderr).toMatch(/error E_MAINTAIN_BUSY: another maintain of backup server backup01 is running \(catalog session \d+ of the other maintainer.*\); waited 1000 ms/);
+    } finally {
+      await holder.end();
+    }
+    expect((await pgbackops(['prune', '--state-dir', stateDir, '--server', 'backup01'])).exitCode).toBe(0);
+  });
+
   it('never maintains at the same time as the daemon\'s maintain of the same server (raced, 12 rounds)', async () => {
     await setUp();
     const job = maintainJob();
