@@ -42,13 +42,13 @@ export interface MaintainOutcome {
 }
 
 export async function maintainServer(catalog: Catalog, logger: Logger, request: MaintainRequest): Promise<MaintainOutcome> {
-  if (request.dryRun || request.oneOffsOnly) return maintainLocked(catalog, logger, request);
+  if (request.dryRun || request.oneOffsOnly) return maintenanceWork(catalog, logger, request);
   const waitMs = request.lockWaitMs ?? 0;
   try {
     return await catalog.withMaintainLock(request.server, waitMs, async () => {
       logger.info({ server: request.server }, 'maintain lock taken');
       try {
-        return await maintainLocked(catalog, logger, request);
+        return await maintenanceWork(catalog, logger, request);
       } finally {
         logger.info({ server: request.server }, 'maintain finished; releasing the lock');
       }
@@ -60,7 +60,8 @@ export async function maintainServer(catalog: Catalog, logger: Logger, request: 
   }
 }
 
-async function maintainLocked(catalog: Catalog, logger: Logger, request: MaintainRequest): Promise<MaintainOutcome> {
+/** What one maintain does for the server (the caller holds the maintain lock when it must). */
+async function maintenanceWork(catalog: Catalog, logger: Logger, request: MaintainRequest): Promise<MaintainOutcome> {
   const housekeeping = !request.dryRun && !request.pruneOnly && !request.oneOffsOnly;
   const spool = !housekeeping ? { ingested: 0, quarantined: 0, remaining: 0 } : await ingestSpool(request.stateDir, catalog.runs, logger, catalog.restores);
   const snapshot = await catalog.readSnapshot();
