@@ -24,6 +24,13 @@ export interface SchedulerSpec {
   user?: string;
 }
 
+/** When a backup server runs `pgbackops maintain` (a managed line of its schedule). */
+export interface MaintenanceSpec {
+  enabled: boolean;
+  /** The cron expression as written; an H is resolved from the server name when the line is built. */
+  schedule: string;
+}
+
 export interface BackupServerSpec {
   /** How a process recognises that it runs on this server (compared with os.hostname()). */
   host: string;
@@ -31,6 +38,11 @@ export interface BackupServerSpec {
   scheduler: SchedulerSpec;
   /** Default timezone of this server's definitions (IANA name); default UTC. */
   timezone: string;
+  /**
+   * Its maintain line. Always set by normalisation; absent only in specs a version before it wrote into the
+   * catalog, which scheduled no maintain line (and still do not, until the configuration is applied again).
+   */
+  maintenance?: MaintenanceSpec;
   /** pg_dump major version this server runs, used to check compression support. */
   pgDumpVersion?: number;
   /** Directories holding PostgreSQL client binaries, by major version ("15": "/usr/lib/postgresql/15/bin"). */

@@ -1,6 +1,7 @@
 // The builtin scheduler: for `scheduler.type: builtin` servers the daemon fires this server's jobs itself
 // with croner, from the entries of the builtin schedule file (each in its own timezone), so pgbackops
-// works where there is no cron (containers). A definition never overlaps itself (croner's protect waits
+// works where there is no cron (containers). The file's maintain entry (the server's `maintenance`) starts
+// `pgbackops maintain`, as a cron.d or crontab line would. A definition never overlaps itself (croner's protect waits
 // for the previous run's child process; `pgbackops run` also records an overlapping start as skipped).
 //
 // Missed runs: the daemon writes a heartbeat to <stateDir>/daemon/<server>.heartbeat. On start, a
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import type { Logger } from '../adapters/logger.js';
-import type { ScheduleEntry } from '../core/schedule/entry.js';
+import { jobArgsOf, type ScheduleEntry } from '../core/schedule/entry.js';
 import type { Settings } from '../engine/settings.js';
 import type { ChildJobs } from './child-jobs.js';
 import { lastExpectedRun } from '../core/reports/definition-health.js';
@@ -97,7 +98,7 @@ export class BuiltinScheduler {
     }
   }
 
-  /** Starts `pgbackops run NAME` unless this definition's previous run is still going. */
+  /** Starts the entry's job (`pgbackops run NAME`, or `maintain`) unless its previous run is still going. */
   private fire(name: string, why: string): Promise<number> {
     const running = this.inFlight.get(name);
     if (running) {
@@ -105,7 +106,7 @@ export class BuiltinScheduler {
       return running;
     }
     const run = this.options.children
-      .run(this.options.settings(), this.options.server, ['run', name], `run ${name} (${why})`)
+      .run(this.options.settings(), this.options.server, jobArgsOf({ name }), `${jobArgsOf({ name }).join(' ')} (${why})`)
       .finally(() => this.inFlight.delete(name));
     this.inFlight.set(name, run);
     return run;

@@ -46,7 +46,7 @@ export interface DaemonOptions {
   webhookSecretFile?: string;
   planOptions: PlanOptions;
   catchUpWindowMs: number;
-  /** Cron expression for `maintain`, or null for never. */
+  /** Cron expression for maintain runs of the daemon's own, besides the server's maintenance line; null for none. */
   maintainSchedule: string | null;
   graceMs: number;
   logger: Logger;

@@ -3,7 +3,7 @@
 // converge the schedule target. Each step is idempotent, so a crash anywhere is healed by the next apply.
 import type { Catalog, CatalogChange } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
-import type { DesiredConfig } from '../core/model.js';
+import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
 import { projectObjects } from '../core/plan/project.js';
 import { planHasChanges, scheduleNeedsWrite, type Plan, type PlanOptions } from '../core/plan/types.js';
 import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
@@ -11,6 +11,7 @@ import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
 import { failpoint } from './failpoint.js';
 import { rememberCatalog } from './remembered-catalog.js';
+import { rememberScheduledServer } from './remembered-server.js';
 import { grantJobUser } from './job-user-access.js';
 import type { Settings } from './settings.js';
 
@@ -49,7 +50,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
 
     const revisionMoved = state.snapshot.lastAppliedRevision !== plan.revision;
     if (!planHasChanges(plan) && !revisionMoved) {
-      await refreshCache(settings, plan, state.snapshot.objects, plan.catalogVersion);
+      await refreshCache(settings, plan, state.snapshot.objects, plan.catalogVersion, state.serverSpec);
       return { plan, applied: false, catalogVersion: plan.catalogVersion, statements: 0 };
     }
     if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) {
@@ -66,7 +67,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
     logger.info({ revision: plan.revision, catalogVersion: committed.version, changes: changes.length }, 'catalog changes committed');
     failpoint('after-catalog-commit');
 
-    await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), committed.version);
+    await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), committed.version, state.serverSpec);
     if (state.target && plan.schedule && scheduleNeedsWrite(plan)) {
       await state.target.write(plan.schedule.entries);
       logger.info({ target: state.target.description, entries: plan.schedule.entries.length }, 'schedule converged');
@@ -92,9 +93,13 @@ function overridesUsed(plan: Plan): string[] {
   return out;
 }
 
-async function refreshCache(settings: Settings, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number): Promise<void> {
+async function refreshCache(
+  settings: Settings, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number, serverSpec: BackupServerSpec | null,
+): Promise<void> {
   if (!plan.server) return;
   await rememberCatalog(settings.stateDir, settings.catalogUrl);
+  // Before the schedule is written: once the server leaves the configuration, this is where its schedule is.
+  if (serverSpec) await rememberScheduledServer(settings.stateDir, plan.server, serverSpec);
   const cache = buildDefinitionCache(objects, plan.server, plan.revision, catalogVersion);
   await writeDefinitionCache(settings.stateDir, cache);
   if (cache.serverSpec) await grantJobUser(settings.stateDir, plan.server, cache.serverSpec);

@@ -1,6 +1,7 @@
-// Loop 2 of DESIGN.md section 2: a backup server converges its own schedule (and definition cache) from the
+// Loop 2 (docs/architecture.md): a backup server converges its own schedule (and definition cache) from the
 // catalog, whoever applied the configuration. Used by the daemon after a NOTIFY, on its drift pass, and by
-// servers that never apply themselves.
+// servers that never apply themselves. A server the catalog no longer has (removed from the configuration
+// and applied from elsewhere) converges to an empty schedule, in the target this state directory remembers.
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec } from '../core/model.js';
@@ -11,6 +12,7 @@ import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.j
 import { lineOptionsOf, scheduleTargetOf } from './plan-state.js';
 import type { Settings } from './settings.js';
 import { grantJobUser } from './job-user-access.js';
+import { readRememberedServer, rememberScheduledServer } from './remembered-server.js';
 
 export interface ScheduleConvergence {
   server: string;
@@ -29,22 +31,33 @@ export async function convergeScheduleFromCatalog(
   options: { dryRun?: boolean } = {},
 ): Promise<ScheduleConvergence> {
   const snapshot = await catalog.readSnapshot();
-  const spec: BackupServerSpec | undefined = serverSpecOf(snapshot.objects, server);
-  if (!spec) throw new Error(`backup server ${server} is not in the catalog`);
+  const spec = serverSpecOf(snapshot.objects, server) ?? (await removedServerSpec(settings, server, snapshot.lastAppliedRevision));
   const target = scheduleTargetOf(settings, server, spec);
   const observed = await target.read();
-  const entries = scheduleEntriesOfServer(snapshot.objects, server, lineOptionsOf(settings, spec));
+  const entries = scheduleEntriesOfServer(snapshot.objects, server, lineOptionsOf(settings, server, spec));
   // Relative to the catalog every difference is drift: the catalog is the whole desired state here.
   const actions = planSchedule(entries, observed.entries, entries);
   const problems = observed.problems ?? [];
   const needsWrite = actions.length > 0 || problems.length > 0;
   if (!options.dryRun) {
-    await writeDefinitionCache(settings.stateDir, buildDefinitionCache(snapshot.objects, server, snapshot.lastAppliedRevision ?? '', snapshot.version));
-    await grantJobUser(settings.stateDir, server, spec);
+    await rememberScheduledServer(settings.stateDir, server, spec);
+    const cache = buildDefinitionCache(snapshot.objects, server, snapshot.lastAppliedRevision ?? '', snapshot.version);
+    await writeDefinitionCache(settings.stateDir, cache);
+    if (cache.serverSpec) await grantJobUser(settings.stateDir, server, cache.serverSpec);
     if (needsWrite) {
       await target.write(entries);
       logger.info({ server, target: target.description, actions: actions.length, problems: problems.length }, 'schedule converged from the catalog');
     }
   }
   return { server, catalogVersion: snapshot.version, actions, problems, written: needsWrite && !options.dryRun };
+}
+
+/**
+ * The last known spec of a server the catalog does not have, if it was removed: the catalog has been applied
+ * (an empty catalog says nothing about what was removed) and this state directory converged its schedule.
+ */
+async function removedServerSpec(settings: Settings, server: string, lastAppliedRevision: string | null): Promise<BackupServerSpec> {
+  const remembered = lastAppliedRevision === null ? null : await readRememberedServer(settings.stateDir, server);
+  if (!remembered) throw new Error(`backup server ${server} is not in the catalog`);
+  return remembered.spec;
 }

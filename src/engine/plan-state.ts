@@ -10,7 +10,8 @@ import { noteOneOffActions } from '../core/plan/one-off-notes.js';
 import { projectObjects } from '../core/plan/project.js';
 import { pruneServer } from '../jobs/prune.js';
 import { silentLogger } from '../adapters/logger.js';
-import { selectServer } from '../core/select-server.js';
+import { selectServer, type ServerCandidate } from '../core/select-server.js';
+import { readRememberedServers } from './remembered-server.js';
 import type { LineOptions } from '../core/schedule/render.js';
 import type { Settings } from './settings.js';
 
@@ -19,6 +20,8 @@ export interface PlannedState {
   snapshot: PlanningSnapshot;
   /** The schedule target of the selected server, when one is selected. */
   target: ScheduleTarget | null;
+  /** The spec the target comes from (the configuration's, or a removed server's last known one). */
+  serverSpec: BackupServerSpec | null;
 }
 
 export class PlanInputError extends Error {}
@@ -30,9 +33,7 @@ export async function planAgainstState(
   options: PlanOptions,
 ): Promise<PlannedState> {
   const snapshot = await catalog.readPlanningSnapshot();
-  const servers = desired.objects
-    .filter((o) => o.kind === 'BackupServer')
-    .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  const servers = await serverCandidates(settings, desired, snapshot);
   const choice = selectServer(servers, settings.server, [hostname()]);
   if ('error' in choice) throw new PlanInputError(choice.error);
 
@@ -40,7 +41,7 @@ export async function planAgainstState(
   if (choice.server === null) {
     const plan = makePlan(desired, actual, { server: null, note: choice.note }, options);
     await noteOneOffs(catalog, plan);
-    return { plan, snapshot, target: null };
+    return { plan, snapshot, target: null, serverSpec: null };
   }
   const serverSpec = servers.find((s) => s.name === choice.server)!.spec;
   const target = scheduleTargetOf(settings, choice.server, serverSpec);
@@ -49,11 +50,34 @@ export async function planAgainstState(
     server: choice.server,
     target: target.description,
     observed,
-    line: lineOptionsOf(settings, serverSpec),
+    line: lineOptionsOf(settings, choice.server, serverSpec),
   }, options);
   plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
   await noteOneOffs(catalog, plan);
-  return { plan, snapshot, target };
+  return { plan, snapshot, target, serverSpec };
+}
+
+/**
+ * The servers this process may manage the schedule of: those of the configuration, then those it removes
+ * (still in the catalog), then those removed earlier whose schedule this state directory converged. The spec
+ * of a removed server only says where its schedule is; the plan empties it (the catalog as it will be has no
+ * such server, or keeps it while its delete is held back).
+ */
+async function serverCandidates(settings: Settings, desired: DesiredConfig, snapshot: PlanningSnapshot): Promise<ServerCandidate[]> {
+  const out: ServerCandidate[] = desired.objects
+    .filter((o) => o.kind === 'BackupServer')
+    .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  const known = new Set(out.map((s) => s.name));
+  for (const o of snapshot.objects) {
+    if (o.kind !== 'BackupServer' || known.has(o.name)) continue;
+    out.push({ name: o.name, spec: o.spec as BackupServerSpec, removed: 'removed from the configuration: its schedule is emptied' });
+    known.add(o.name);
+  }
+  for (const r of await readRememberedServers(settings.stateDir)) {
+    if (known.has(r.name)) continue;
+    out.push({ ...r, removed: 'removed from the configuration and the catalog: its schedule stays empty' });
+  }
+  return out;
 }
 
 /** Reasons of changes to one-off jobs that already ran say what the change will (not) do. */
@@ -82,10 +106,11 @@ async function previewRetention(settings: Settings, catalog: Catalog, plan: Plan
   return [...groups.values()].sort((a, b) => (a.definition < b.definition ? -1 : a.definition > b.definition ? 1 : (a.database ?? '') < (b.database ?? '') ? -1 : 1));
 }
 
-export function lineOptionsOf(settings: Settings, server: BackupServerSpec): LineOptions {
+export function lineOptionsOf(settings: Settings, serverName: string, server: BackupServerSpec): LineOptions {
   return {
     binary: settings.binary,
     stateDir: settings.stateDir,
+    server: serverName,
     ...(server.scheduler.type === 'cron.d' ? { user: server.scheduler.user ?? 'root' } : {}),
   };
 }

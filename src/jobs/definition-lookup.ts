@@ -13,12 +13,18 @@ export class DefinitionNotFoundError extends Error {
 
 export async function findCachedDefinition(stateDir: string, name: string, server?: string): Promise<FoundDefinition> {
   const servers = server ? [server] : await cachedServers(stateDir);
+  const removed: string[] = [];
   for (const s of servers) {
     const cache = await readDefinitionCache(stateDir, s);
     const definition = cache?.definitions.find((d) => d.name === name);
     if (cache && definition) return { cache, definition };
+    if (cache && !cache.serverSpec) removed.push(`${s} (removed from the catalog at revision ${cache.revision || 'unknown'})`);
+  }
+  if (removed.length > 0 && removed.length === servers.length) {
+    // Its schedule line may still be in a crontab nobody converged since: say so rather than "run apply first".
+    throw new DefinitionNotFoundError(`definition "${name}" is not scheduled on this server: backup server ${removed.join(', ')} has no definitions any more`);
   }
   throw new DefinitionNotFoundError(
-    `no definition "${name}" in the definition cache under ${definitionCacheDir(stateDir)} (${servers.length ? `servers: ${servers.join(', ')}` : 'no server cache yet'}); run \`pgbackops apply\` on this server first`,
+    `definition "${name}" is not scheduled on this server: it is not in the definition cache under ${definitionCacheDir(stateDir)} (${servers.length ? `servers: ${servers.join(', ')}` : 'no server cache yet'}); if it was just added, run \`pgbackops apply\` on this server`,
   );
 }

@@ -1,8 +1,12 @@
 // `pgbackops maintain`: spool ingest, abandoned-run and abandoned-restore sweeps, due one-off jobs (Snapshot, Restore), retention.
-// Safe to run from cron or a loop, and concurrently with jobs and other maintainers: the sweep only touches
-// definitions whose run lock it can take at once, and each one-off job is claimed by exactly one maintainer.
+// Safe to run from cron or a loop, and concurrently with jobs: the sweep only touches definitions whose run
+// lock it can take at once, and each one-off job is claimed by exactly one maintainer. Two maintains of one
+// server never work at once: each holds the server's maintain lock (the server's schedule line and the daemon
+// may both start one); a maintain that finds it taken skips (or waits, for `prune` run by hand). Dry runs and
+// the daemon's one-off-only passes change nothing the lock guards and do not take it.
 import { hostname } from 'node:os';
 import type { Catalog } from '../adapters/catalog/catalog.js';
+import { MaintainLockBusyError } from '../adapters/catalog/maintain-lock.js';
 import type { Logger } from '../adapters/logger.js';
 import { isProcessAlive } from '../adapters/os/process-alive.js';
 import type { BackupServerSpec } from '../core/model.js';
@@ -22,6 +26,8 @@ export interface MaintainRequest {
   pruneOnly?: boolean;
   /** Due one-off jobs only (the daemon, when one is due): no spool ingest, no sweep, no retention. */
   oneOffsOnly?: boolean;
+  /** How long to wait for another maintain of the server to finish; 0 (the default): skip at once. */
+  lockWaitMs?: number;
 }
 
 export interface MaintainOutcome {
@@ -31,9 +37,31 @@ export interface MaintainOutcome {
   abandonedRestores: string[];
   prune: PruneOutcome | null;
   oneOffs: OneOffReport[];
+  /** Set when nothing was done because another maintain of the server held the lock: why, in words. */
+  skipped?: string;
 }
 
 export async function maintainServer(catalog: Catalog, logger: Logger, request: MaintainRequest): Promise<MaintainOutcome> {
+  if (request.dryRun || request.oneOffsOnly) return maintenanceWork(catalog, logger, request);
+  const waitMs = request.lockWaitMs ?? 0;
+  try {
+    return await catalog.withMaintainLock(request.server, waitMs, async () => {
+      logger.info({ server: request.server }, 'maintain lock taken');
+      try {
+        return await maintenanceWork(catalog, logger, request);
+      } finally {
+        logger.info({ server: request.server }, 'maintain finished; releasing the lock');
+      }
+    });
+  } catch (err) {
+    if (!(err instanceof MaintainLockBusyError) || waitMs > 0) throw err;
+    logger.info({ server: request.server, reason: err.message }, 'maintain skipped');
+    return { spool: { ingested: 0, quarantined: 0, remaining: 0 }, abandoned: [], abandonedRestores: [], prune: null, oneOffs: [], skipped: err.message };
+  }
+}
+
+/** What one maintain does for the server (the caller holds the maintain lock when it must). */
+async function maintenanceWork(catalog: Catalog, logger: Logger, request: MaintainRequest): Promise<MaintainOutcome> {
   const housekeeping = !request.dryRun && !request.pruneOnly && !request.oneOffsOnly;
   const spool = !housekeeping ? { ingested: 0, quarantined: 0, remaining: 0 } : await ingestSpool(request.stateDir, catalog.runs, logger, catalog.restores);
   const snapshot = await catalog.readSnapshot();

@@ -40,8 +40,13 @@ async function catalogQuery<T extends pg.QueryResultRow>(sql: string, params: un
   }
 }
 
+/** The managed lines of definitions (the server's own maintain line is not counted). */
 function managedLines(): string[] {
-  return readFileSync(cronFile, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:'));
+  return readFileSync(cronFile, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:') && !l.includes('# pgbackops:@maintain:'));
+}
+
+function maintainLines(): string[] {
+  return readFileSync(cronFile, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:@maintain:'));
 }
 
 beforeAll(async () => {
@@ -69,13 +74,15 @@ describe('validate / plan / apply', () => {
     const plan = await cli('plan', '--detailed-exitcode');
     expect(plan.exitCode).toBe(2);
     expect(plan.stdout).toContain('+ Backup job-0');
-    expect(plan.stdout).toContain('Plan: 6 to create, 0 to update, 0 to delete; schedule: 3 to add, 0 to change, 0 to remove.');
+    expect(plan.stdout).toContain('Plan: 6 to create, 0 to update, 0 to delete; schedule: 4 to add, 0 to change, 0 to remove.');
+    expect(plan.stdout).toMatch(/\+ @maintain  \S+ \* \* \* \*  \(maintenance newly scheduled here\)/);
 
     const apply = await cli('apply', '--yes');
     expect(apply.stderr).toBe('');
     expect(apply.exitCode).toBe(0);
     expect(apply.stdout).toContain('Apply complete');
     expect(managedLines()).toHaveLength(3);
+    expect(maintainLines()).toHaveLength(1);
     await expectConverged();
 
     const again = await cli('apply', '--yes');
@@ -111,6 +118,7 @@ describe('validate / plan / apply', () => {
     writeConfig(configDir, basicConfig(cronFile, [{ name: 'job-0' }, { name: 'job-1', enabled: false }], 'stopped'));
     await cli('apply', '--yes');
     expect(managedLines()).toEqual([]);
+    expect(maintainLines()).toHaveLength(1); // the server still has backups to keep in order
     const rows = await catalogQuery<{ name: string }>('select name from pgbackops.definitions order by name');
     expect(rows.map((r) => r.name)).toEqual(['job-0', 'job-1']);
     await expectConverged();
@@ -249,7 +257,7 @@ describe('saved plans', () => {
     const json = JSON.parse(res.stdout);
     expect(json.format_version).toBe('1');
     expect(json.changes).toBe(true);
-    expect(json.plan.summary).toMatchObject({ create: 4, scheduleAdd: 1 });
+    expect(json.plan.summary).toMatchObject({ create: 4, scheduleAdd: 2 }); // the definition's line and the server's maintain line
     expect(json.plan.objectActions[0]).toMatchObject({ op: 'create', kind: 'Retention', name: 'standard' });
   });
 });
@@ -295,7 +303,7 @@ describe('concurrency and crashes', () => {
     expect(existsSync(cronFile)).toBe(false);
     const plan = await cli('plan', '--detailed-exitcode');
     expect(plan.exitCode).toBe(2);
-    expect(plan.stdout).toContain('schedule: 3 to add');
+    expect(plan.stdout).toContain('schedule: 4 to add');
     expect((await cli('apply', '--yes')).exitCode).toBe(0);
     expect(managedLines()).toHaveLength(3);
     await expectConverged();

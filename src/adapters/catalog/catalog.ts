@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { KINDS, type Kind } from '../../core/model.js';
 import { withApplyLock } from './apply-lock.js';
+import { withMaintainLock } from './maintain-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
 import { OneOffStore } from './one-off-store.js';
 import { CatalogIntegrityError, StaleCatalogError } from './errors.js';
@@ -155,6 +156,11 @@ export class Catalog {
 
   withApplyLock<T>(holder: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
     return withApplyLock(this.pool, (client) => this.counted(client), holder, timeoutMs, fn);
+  }
+
+  /** One maintain per backup server at a time (see maintain-lock.ts); waits up to waitMs, 0 for one try. */
+  withMaintainLock<T>(server: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+    return withMaintainLock(this.pool, (client) => this.counted(client), server, waitMs, fn);
   }
 
   /**

@@ -24,7 +24,7 @@ export class BuiltinTarget implements ScheduleTarget {
     opts: { binary: string; stateDir: string },
   ) {
     assertDefinitionName(serverName, 'server name');
-    this.lineOptions = { binary: opts.binary, stateDir: opts.stateDir };
+    this.lineOptions = { binary: opts.binary, stateDir: opts.stateDir, server: serverName };
     assertLineOptions(this.lineOptions);
     this.file = builtinSchedulePath(opts.stateDir, serverName);
     this.description = `builtin schedule ${this.file}`;

@@ -40,7 +40,7 @@ export class CronDTarget implements ScheduleTarget {
     }
     renderCronDFile([], text); // validates binary, state directory, user and PATH now rather than at the first write
     this.description = `cron.d file ${file}`;
-    this.lineOptions = { binary: text.binary, stateDir: text.stateDir, user: text.user };
+    this.lineOptions = { binary: text.binary, stateDir: text.stateDir, user: text.user, ...(text.server !== undefined ? { server: text.server } : {}) };
   }
 
   async read(): Promise<ObservedSchedule> {

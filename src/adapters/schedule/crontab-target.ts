@@ -51,7 +51,7 @@ export class CrontabTarget implements ScheduleTarget {
     this.userArgs = opts.user !== undefined && opts.user !== current ? ['-u', opts.user] : [];
     this.command = opts.crontabCommand ?? 'crontab';
     this.description = `crontab of user ${this.owner}`;
-    this.lineOptions = { binary: opts.text.binary, stateDir: opts.text.stateDir };
+    this.lineOptions = { binary: opts.text.binary, stateDir: opts.text.stateDir, ...(opts.text.server !== undefined ? { server: opts.text.server } : {}) };
   }
 
   async read(): Promise<ObservedSchedule> {

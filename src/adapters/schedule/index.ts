@@ -14,7 +14,7 @@ export interface ScheduleTargetOptions {
   /** Absolute path of the pgbackops launcher the lines run. */
   binary: string;
   stateDir: string;
-  /** This backup server's name (names the builtin schedule file). */
+  /** This backup server's name (names the builtin schedule file; the maintain line acts for it). */
   serverName: string;
   /** PATH for cron jobs; default defaultPathEnv(). */
   pathEnv?: string;
@@ -27,7 +27,7 @@ export { DEFAULT_CRON_D_USER } from '../../core/config/normalise.js';
 import { DEFAULT_CRON_D_USER } from '../../core/config/normalise.js';
 
 export function createScheduleTarget(spec: SchedulerSpec, opts: ScheduleTargetOptions): ScheduleTarget {
-  const line = { binary: opts.binary, stateDir: opts.stateDir };
+  const line = { binary: opts.binary, stateDir: opts.stateDir, server: opts.serverName };
   switch (spec.type) {
     case 'cron.d':
       return new CronDTarget(spec.file ?? DEFAULT_CRON_D_FILE, {
@@ -42,7 +42,7 @@ export function createScheduleTarget(spec: SchedulerSpec, opts: ScheduleTargetOp
         text: { ...line, pathEnv: opts.pathEnv ?? defaultPathEnv() },
       });
     case 'builtin':
-      return new BuiltinTarget(opts.serverName, line);
+      return new BuiltinTarget(opts.serverName, { binary: opts.binary, stateDir: opts.stateDir });
     default: {
       const unknown: never = spec.type;
       throw new Error(`unknown scheduler type ${JSON.stringify(unknown)}`);

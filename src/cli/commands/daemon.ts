@@ -31,7 +31,7 @@ export function registerDaemon(program: Command): void {
     .option('--listen <host:port>', 'HTTP address for health, metrics, status and webhooks', '127.0.0.1:9187')
     .option('--webhook-secret-file <file>', 'enable POST /hooks/git, authenticated with this HMAC-SHA256 secret (X-Hub-Signature-256)')
     .option('--catch-up-window <duration>', 'builtin scheduler: run a job missed while the daemon was down if it was due within this long', '1h')
-    .option('--maintain-schedule <cron|off>', 'when to run `pgbackops maintain` (spool ingest, retention, abandoned sweep)', '*/15 * * * *')
+    .option('--maintain-schedule <cron|server|off>', 'extra runs of `pgbackops maintain` started by the daemon; `server` (the default) adds none: the BackupServer\'s `maintenance` line in its schedule (cron, crontab or builtin) runs it', 'server')
     .option('--grace <seconds>', 'on shutdown, how long running jobs get after SIGTERM before SIGKILL', '30')
     .action(async (_opts: unknown, command: Command) => {
       const flags = command.optsWithGlobals() as DaemonFlags;
@@ -41,7 +41,8 @@ export function registerDaemon(program: Command): void {
       if (!Number.isFinite(grace) || grace < 0) throw new CliError(`--grace must be a number of seconds, got ${flags.grace}`);
       const window = parseDuration(flags.catchUpWindow);
       if (!window) throw new CliError(`--catch-up-window: ${durationProblem(flags.catchUpWindow)}`);
-      const maintainSchedule = flags.maintainSchedule === 'off' ? null : flags.maintainSchedule;
+      // Overlapping maintains are harmless (each takes the server's maintain lock or skips), only wasteful.
+      const maintainSchedule = flags.maintainSchedule === 'off' || flags.maintainSchedule === 'server' ? null : flags.maintainSchedule;
       if (maintainSchedule) {
         try {
           new Cron(maintainSchedule, { paused: true }).stop();

@@ -21,6 +21,10 @@ export function registerMaintain(program: Command): void {
       if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune) })) });
       const style = stdoutStyle();
       for (const { server, outcome } of outcomes) {
+        if (outcome.skipped) {
+          printText(`${server}: skipped: ${outcome.skipped}`);
+          continue;
+        }
         if (!opts.oneOffsOnly) {
           printText(`${server}: spool ${outcome.spool.ingested} ingested, ${outcome.spool.quarantined} quarantined, ${outcome.spool.remaining} remaining; ${outcome.abandoned.length} run(s) and ${outcome.abandonedRestores.length} restore(s) marked abandoned`);
         }
@@ -43,7 +47,8 @@ export function registerMaintain(program: Command): void {
     .option('--json', 'print the decisions as JSON')
     .action(async (opts: { dryRun?: boolean; force?: boolean; verboseDecisions?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), { pruneOnly: true });
+      // Run by hand: wait for a scheduled maintain of the server to finish rather than skip.
+      const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), { pruneOnly: true, lockWaitMs: ctx.settings.lockTimeoutMs });
       if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: pruneJson(outcome.prune) })) });
       for (const { server, outcome } of outcomes) {
         printText(`${server}:`);
@@ -58,7 +63,7 @@ function anyOneOffFailed(outcomes: Array<{ outcome: MaintainOutcome }>): boolean
 }
 
 async function maintainAll(
-  ctx: CommandContext, dryRun: boolean, forceRemoved: boolean, only: { pruneOnly?: boolean; oneOffsOnly?: boolean } = {},
+  ctx: CommandContext, dryRun: boolean, forceRemoved: boolean, only: { pruneOnly?: boolean; oneOffsOnly?: boolean; lockWaitMs?: number } = {},
 ): Promise<Array<{ server: string; outcome: MaintainOutcome }>> {
   const servers = ctx.settings.server ? [ctx.settings.server] : await cachedServers(ctx.settings.stateDir);
   if (servers.length === 0) throw new CliError('no backup server has been applied in this state directory; pass --server NAME');

@@ -66,6 +66,10 @@ function serverFindings(spec: BackupServerInput): Finding[] {
   if (root) out.push(finding('E_PATH_INVALID', ['spec', 'backupRoot'], `backupRoot ${quote(spec.backupRoot)}: ${root}`));
   if (spec.timezone !== undefined) pushTimeZone(out, spec.timezone, ['spec', 'timezone']);
   out.push(...schedulerFindings(spec.scheduler ?? {}));
+  if (spec.maintenance?.schedule !== undefined) {
+    const cron = checkCronExpression(spec.maintenance.schedule);
+    if (!cron.ok) out.push(finding('E_CRON_INVALID', ['spec', 'maintenance', 'schedule'], `maintenance.schedule ${quote(spec.maintenance.schedule)}: ${cron.message}`));
+  }
   for (const [version, dir] of Object.entries(spec.pgBinDirs ?? {})) {
     const problem = pathProblem(dir, { allowRelative: false });
     if (problem) out.push(finding('E_PATH_INVALID', ['spec', 'pgBinDirs', version], `pgBinDirs.${version} ${quote(dir)}: ${problem}`));

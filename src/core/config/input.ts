@@ -9,8 +9,9 @@ type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
 export type RetentionInput = RetentionSpec;
 
-export type BackupServerInput = Optional<BackupServerSpec, 'timezone' | 'scheduler'> & {
+export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 'timezone' | 'scheduler'> & {
   scheduler?: Partial<SchedulerSpec>;
+  maintenance?: { enabled?: boolean; schedule?: string };
 };
 
 export type NodeInput = Optional<NodeSpec, 'port' | 'user' | 'maintenanceDatabase' | 'status'>;

@@ -6,6 +6,7 @@ import type {
   BackupSpec,
   DumpFormat,
   DumpSpec,
+  MaintenanceSpec,
   NodeSpec,
   RestoreSource,
   RestoreSpec,
@@ -66,10 +67,17 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     backupRoot: input.backupRoot,
     scheduler: normaliseScheduler(input.scheduler),
     timezone: input.timezone ?? DEFAULT_TIMEZONE,
+    maintenance: normaliseMaintenance(input.maintenance),
     pgDumpVersion: input.pgDumpVersion,
     pgBinDirs: input.pgBinDirs,
     remarks: input.remarks,
   });
+}
+
+export const DEFAULT_MAINTENANCE_SCHEDULE = 'H/15 * * * *';
+
+export function normaliseMaintenance(input: BackupServerInput['maintenance']): MaintenanceSpec {
+  return { enabled: input?.enabled ?? true, schedule: input?.schedule ?? DEFAULT_MAINTENANCE_SCHEDULE };
 }
 
 export function normaliseNode(input: NodeInput): NodeSpec {

@@ -1,6 +1,6 @@
 // Pure diff of the entries a server should have against the entries found in its schedule target.
 // A difference the catalog does not explain (the line was already wrong before this plan) is drift.
-import type { ObservedEntry, ScheduleEntry } from '../schedule/entry.js';
+import { isMaintainEntry, type ObservedEntry, type ScheduleEntry } from '../schedule/entry.js';
 import type { ScheduleAction } from './types.js';
 
 export function planSchedule(
@@ -27,21 +27,27 @@ export function planSchedule(
     if (observedByName.get(entry.name) !== entry) continue;
     const want = wantedByName.get(entry.name);
     const drift = !sameEntry(beforeByName.get(entry.name), entry);
+    const what = subjectOf(entry);
     if (!want) {
-      actions.push({ op: 'remove', name: entry.name, before: entry, drift, reason: drift ? 'managed line without a scheduled definition' : 'definition no longer scheduled here' });
+      actions.push({ op: 'remove', name: entry.name, before: entry, drift, reason: drift ? `managed line without a scheduled ${what}` : `${what} no longer scheduled here` });
     } else if (!sameEntry(want, entry)) {
       actions.push({
         op: 'change', name: entry.name, before: entry, after: want, drift,
-        reason: entry.edited ? 'line edited by hand; restoring it' : drift ? 'line differs from the catalog' : 'definition changed',
+        reason: entry.edited ? 'line edited by hand; restoring it' : drift ? 'line differs from the catalog' : `${what} changed`,
       });
     }
   }
   for (const want of wanted) {
     if (observedByName.has(want.name)) continue;
     const drift = beforeByName.has(want.name);
-    actions.push({ op: 'add', name: want.name, after: want, drift, reason: drift ? 'line missing from the schedule; restoring it' : 'definition newly scheduled here' });
+    actions.push({ op: 'add', name: want.name, after: want, drift, reason: drift ? 'line missing from the schedule; restoring it' : `${subjectOf(want)} newly scheduled here` });
   }
   return actions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || opRank(a) - opRank(b));
+}
+
+/** What a line runs, in the words of a plan. */
+function subjectOf(entry: { name: string }): string {
+  return isMaintainEntry(entry) ? 'maintenance' : 'definition';
 }
 
 function sameEntry(a: ScheduleEntry | undefined, b: ObservedEntry): boolean {

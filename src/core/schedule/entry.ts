@@ -1,7 +1,23 @@
 // A schedule entry: one managed job line on a backup server, as pgbackops wants it or as it was read back.
+// A line runs either one definition (`pgbackops run NAME`) or the server's maintenance (`pgbackops maintain`).
+
+/**
+ * The name of the entry that runs `pgbackops maintain` for the server. The `@` keeps it apart from every
+ * definition name ([a-z0-9-]), so the two can share one namespace in plans, markers and the builtin file.
+ */
+export const MAINTAIN_ENTRY = '@maintain';
+
+export function isMaintainEntry(entry: { name: string }): boolean {
+  return entry.name === MAINTAIN_ENTRY;
+}
+
+/** The pgbackops arguments an entry runs, before the --state-dir/--server the caller adds. */
+export function jobArgsOf(entry: { name: string }): string[] {
+  return isMaintainEntry(entry) ? ['maintain'] : ['run', entry.name];
+}
 
 export interface ScheduleEntry {
-  /** Definition (Backup) name: validated [a-z0-9-], safe in a cron line and a path. */
+  /** Definition (Backup) name, validated [a-z0-9-] and safe in a cron line and a path; or MAINTAIN_ENTRY. */
   name: string;
   /** Five cron fields, H already resolved. */
   schedule: string;

@@ -2,18 +2,28 @@
 // with content pgbackops owns. Parsing never throws on a damaged line: it reports it so the next write can
 // restore it. It throws only when the content is not ours at all (a cron.d file without our header).
 import { sha256Hex } from '../canonical.js';
-import type { ObservedEntry, ObservedSchedule } from './entry.js';
+import { MAINTAIN_ENTRY, type ObservedEntry, type ObservedSchedule } from './entry.js';
 import { ScheduleError } from './errors.js';
 import { CRON_D_HEADER, SHELL_SETTING, markerHash } from './render.js';
 import { DEFINITION_NAME_RE, assertPathEnv } from './safe-values.js';
 
 /** A well-formed marked line: greedy body, so the last marker on the line is the one that counts. */
-const MARKED_LINE_RE = /^(\S.*) # pgbackops:([a-z0-9-]+):([0-9a-f]{12})$/;
-/** The command pgbackops writes ends with `run --state-dir <dir> <name>`. */
-const COMMAND_NAME_RE = /\srun --state-dir \S+ ([a-z0-9-]+)$/;
-/** Same, found anywhere in a damaged line, to recover the definition it was meant for. */
-const LOOSE_COMMAND_NAME_RE = /\srun --state-dir \S+ ([a-z0-9-]+)(?=\s|$)/;
-const LOOSE_MARKER_RE = /# pgbackops:([a-z0-9-]*)(?::([0-9a-f]{12}))?/;
+const MARKED_LINE_RE = /^(\S.*) # pgbackops:(@maintain|[a-z0-9-]+):([0-9a-f]{12})$/;
+/** The command pgbackops writes ends with `run --state-dir <dir> <name>` or `maintain --state-dir <dir> --server <server>`. */
+const COMMAND_NAME_RE = /\s(?:run --state-dir \S+ ([a-z0-9-]+)|(maintain) --state-dir \S+ --server [a-z0-9-]+)$/;
+/** Same, found anywhere in a damaged line, to recover the entry it was meant for. */
+const LOOSE_COMMAND_NAME_RE = /\s(?:run --state-dir \S+ ([a-z0-9-]+)|(maintain) --state-dir)(?=\s|$)/;
+const LOOSE_MARKER_RE = /# pgbackops:(@maintain|[a-z0-9-]*)(?::([0-9a-f]{12}))?/;
+
+/** The entry a command is for: the definition a `run` names, or MAINTAIN_ENTRY for `maintain`. */
+function commandEntryName(match: RegExpExecArray | null): string | undefined {
+  if (!match) return undefined;
+  return match[2] === 'maintain' ? MAINTAIN_ENTRY : match[1];
+}
+
+function isEntryName(name: string): boolean {
+  return name === MAINTAIN_ENTRY || DEFINITION_NAME_RE.test(name);
+}
 const SETTING_RE = /^\s*[A-Za-z_][A-Za-z0-9_]*\s*=/;
 
 export type ParsedLine = { entry: ObservedEntry } | { unknown: string };
@@ -23,8 +33,8 @@ export function parseManagedLine(raw: string): ParsedLine {
   const marked = MARKED_LINE_RE.exec(raw);
   if (marked) {
     const [, body, name, hash] = marked as unknown as [string, string, string, string];
-    const commandName = COMMAND_NAME_RE.exec(body)?.[1];
-    if (DEFINITION_NAME_RE.test(name)) {
+    const commandName = commandEntryName(COMMAND_NAME_RE.exec(body));
+    if (isEntryName(name)) {
       const edited = markerHash(body) !== hash || commandName !== name;
       return { entry: { name, schedule: scheduleOf(body), timezone: '', hash, edited, raw } };
     }
@@ -33,8 +43,8 @@ export function parseManagedLine(raw: string): ParsedLine {
   const loose = LOOSE_MARKER_RE.exec(raw);
   const markerName = loose?.[1];
   const beforeMarker = loose ? raw.slice(0, loose.index) : raw;
-  const candidates = [markerName, LOOSE_COMMAND_NAME_RE.exec(beforeMarker)?.[1]];
-  const name = candidates.find((n): n is string => n !== undefined && DEFINITION_NAME_RE.test(n));
+  const candidates = [markerName, commandEntryName(LOOSE_COMMAND_NAME_RE.exec(beforeMarker))];
+  const name = candidates.find((n): n is string => n !== undefined && isEntryName(n));
   if (name === undefined) return { unknown: raw };
   return { entry: { name, schedule: scheduleOf(beforeMarker), timezone: '', hash: loose?.[2] ?? '', edited: true, raw } };
 }

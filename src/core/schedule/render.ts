@@ -1,11 +1,12 @@
 // Turning schedule entries into cron text: one managed line per definition, and the cron.d file around them.
 //
-// A managed line runs only the pgbackops launcher with fixed flags and a validated definition name, and
-// ends with a marker `# pgbackops:<name>:<hash>` (cron hands the whole command to /bin/sh, for which the
+// A managed line runs only the pgbackops launcher with fixed flags and a validated definition name
+// (`run --state-dir DIR NAME`), or the server's maintenance (`maintain --state-dir DIR --server SERVER`, whose
+// entry is MAINTAIN_ENTRY), and ends with a marker `# pgbackops:<name>:<hash>` (cron hands the whole command to /bin/sh, for which the
 // marker is a comment). The hash covers everything before the marker, so a line edited by hand no longer
 // matches it and is reported as drift.
 import { sha256Hex } from '../canonical.js';
-import type { ScheduleEntry } from './entry.js';
+import { isMaintainEntry, type ScheduleEntry } from './entry.js';
 import {
   assertCronUser,
   assertDefinitionName,
@@ -21,6 +22,8 @@ export interface LineOptions {
   stateDir: string;
   /** cron.d only: the user field of the line (whom cron runs the job as). Crontab lines have no user field. */
   user?: string;
+  /** The backup server the schedule belongs to: the maintain line acts for exactly this server. */
+  server?: string;
 }
 
 export type CronTextOptions = LineOptions & {
@@ -31,7 +34,7 @@ export type CronTextOptions = LineOptions & {
 export const MARKER_PREFIX = '# pgbackops:';
 export const CRON_D_HEADER = '# Managed by pgbackops: do not edit. Changes are overwritten at the next apply.';
 export const OVERLAP_NOTE =
-  '# No flock here: `pgbackops run` takes a per-definition lock itself and records an overlapping start as skipped.';
+  '# No flock here: `pgbackops run` takes a per-definition lock itself and records an overlapping start as skipped; `pgbackops maintain` skips while another maintain of the server runs.';
 /** Debian cron's default shell, set explicitly so a SHELL= above (in a user crontab) cannot change it. */
 export const SHELL_SETTING = 'SHELL=/bin/sh';
 
@@ -45,14 +48,24 @@ export function assertLineOptions(opts: LineOptions): void {
   assertSafePath(opts.binary, 'pgbackops binary');
   assertSafePath(opts.stateDir, 'state directory');
   if (opts.user !== undefined) assertCronUser(opts.user);
+  if (opts.server !== undefined) assertDefinitionName(opts.server, 'server name');
 }
 
 /** The line without its marker: schedule fields, the user field if any, the command. */
 export function lineBody(entry: { name: string; schedule: string }, opts: LineOptions): string {
-  assertDefinitionName(entry.name);
   assertLineOptions(opts);
   const user = opts.user === undefined ? [] : [opts.user];
-  return [normaliseSchedule(entry.schedule), ...user, opts.binary, 'run', '--state-dir', opts.stateDir, entry.name].join(' ');
+  return [normaliseSchedule(entry.schedule), ...user, opts.binary, ...commandArgs(entry.name, opts)].join(' ');
+}
+
+/** What the line runs after the launcher: fixed flags, the state directory and a validated name. */
+function commandArgs(name: string, opts: LineOptions): string[] {
+  if (isMaintainEntry({ name })) {
+    if (opts.server === undefined) throw new Error('the maintain line needs the server name: set LineOptions.server');
+    return ['maintain', '--state-dir', opts.stateDir, '--server', opts.server];
+  }
+  assertDefinitionName(name);
+  return ['run', '--state-dir', opts.stateDir, name];
 }
 
 export function buildEntry(e: { name: string; schedule: string; timezone: string }, opts: LineOptions): ScheduleEntry {

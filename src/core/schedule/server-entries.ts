@@ -1,9 +1,12 @@
-// Which definitions a backup server schedules: enabled definitions of running nodes assigned to it.
-// Stopped nodes and disabled definitions leave the schedule but stay in the catalog.
+// What a backup server schedules: enabled definitions of running nodes assigned to it, and its own
+// maintenance (`pgbackops maintain`, unless the server's maintenance is disabled). Stopped nodes and
+// disabled definitions leave the schedule but stay in the catalog. A server that is not in `objects` (removed
+// from the configuration) schedules nothing.
 import type { BackupServerSpec, BackupSpec, NodeSpec } from '../model.js';
 import type { ActualObject } from '../plan/plan-catalog.js';
+import { resolveHashedSchedule } from '../cron/expression.js';
 import { buildEntry, type LineOptions } from './render.js';
-import type { ScheduleEntry } from './entry.js';
+import { MAINTAIN_ENTRY, type ScheduleEntry } from './entry.js';
 
 export interface ServerDefinition {
   name: string;
@@ -30,9 +33,15 @@ export function isScheduled(def: ServerDefinition): boolean {
 }
 
 export function scheduleEntriesOfServer(objects: readonly ActualObject[], server: string, line: LineOptions): ScheduleEntry[] {
-  return definitionsOfServer(objects, server)
+  const definitions = definitionsOfServer(objects, server)
     .filter(isScheduled)
     .map((d) => buildEntry({ name: d.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone }, line));
+  const spec = serverSpecOf(objects, server);
+  if (!spec?.maintenance?.enabled) return definitions;
+  // H is spread by the server name, so servers sharing a catalog do not all maintain at the same minute.
+  const schedule = resolveHashedSchedule(spec.maintenance.schedule, server);
+  const maintain = buildEntry({ name: MAINTAIN_ENTRY, schedule, timezone: spec.timezone }, { ...line, server });
+  return [maintain, ...definitions];
 }
 
 export function serverSpecOf(objects: readonly ActualObject[], server: string): BackupServerSpec | undefined {

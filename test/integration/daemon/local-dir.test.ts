@@ -35,7 +35,7 @@ function managedNames(): string[] {
   } catch {
     return [];
   }
-  return text.split('\n').filter((l) => l.includes('# pgbackops:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!).sort();
+  return text.split('\n').filter((l) => l.includes('# pgbackops:') && !l.includes('# pgbackops:@maintain:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!).sort();
 }
 
 async function daemon(extra: string[] = []): Promise<DaemonProcess> {

@@ -33,7 +33,7 @@ function entries(n: number, prefix = 'db'): ScheduleEntry[] {
 
 describe('cron.d target', () => {
   it('builds lines with the configured user and defaults to root and /etc/cron.d/pgbackops', () => {
-    expect(target.lineOptions).toEqual({ ...line, user: 'backup' });
+    expect(target.lineOptions).toEqual({ ...line, user: 'backup', server: 'b1' });
     expect(target.description).toBe(`cron.d file ${file}`);
     const defaults = createScheduleTarget({ type: 'cron.d' }, { ...line, serverName: 'b1', pathEnv });
     expect(defaults.lineOptions.user).toBe('root');

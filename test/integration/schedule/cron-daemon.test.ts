@@ -1,7 +1,7 @@
 // Proves that a generated cron.d file is what the real Debian cron reads and runs: the file goes to
-// /etc/cron.d (the only directory Debian cron reads besides /etc/crontab and the spool), its single line
-// runs every minute a stand-in launcher that records its arguments and PATH, and cron (started here in
-// the foreground) must run it within ~75 s. Cron's complaints about files (INSECURE MODE, WRONG FILE OWNER,
+// /etc/cron.d (the only directory Debian cron reads besides /etc/crontab and the spool), its two lines (a
+// definition's and the server's maintain line) run every minute a stand-in launcher that records its
+// arguments and PATH, and cron (started here in the foreground) must run them within ~75 s. Cron's complaints about files (INSECURE MODE, WRONG FILE OWNER,
 // ORPHAN, syntax errors) only go to syslog, so the test listens on /dev/log when nothing else does, and a
 // deliberately group-writable control file proves the listener would see such a complaint.
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createScheduleTarget, defaultPathEnv } from '../../../src/adapters/schedule/index.js';
 import { buildEntry } from '../../../src/core/schedule/render.js';
+import { MAINTAIN_ENTRY } from '../../../src/core/schedule/entry.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.warn('cron-daemon.test.ts skipped: writing /etc/cron.d and starting cron need root');
@@ -67,7 +68,7 @@ async function listenToSyslog(): Promise<{ lines: string[] } | null> {
 }
 
 describe.skipIf(!isRoot)('the real cron daemon', () => {
-  it('reads the generated cron.d file and runs its line with our PATH and arguments', async () => {
+  it('reads the generated cron.d file and runs its lines (a definition\'s and the maintain line) with our PATH and arguments', async () => {
     const dir = await mkdtemp('/tmp/pgbo-cron-');
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const ran = join(dir, 'ran');
@@ -78,7 +79,10 @@ describe.skipIf(!isRoot)('the real cron daemon', () => {
     const pathEnv = defaultPathEnv();
     const target = createScheduleTarget({ type: 'cron.d', file: cronDFile, user: 'root' }, { binary: launcher, stateDir, serverName: 'b1', pathEnv });
     cleanups.push(() => rm(cronDFile, { force: true }));
-    await target.write([buildEntry({ name: 'cron-proof', schedule: '* * * * *', timezone: 'UTC' }, target.lineOptions)]);
+    await target.write([
+      buildEntry({ name: 'cron-proof', schedule: '* * * * *', timezone: 'UTC' }, target.lineOptions),
+      buildEntry({ name: MAINTAIN_ENTRY, schedule: '* * * * *', timezone: 'UTC' }, target.lineOptions),
+    ]);
 
     cleanups.push(() => rm(controlFile, { force: true }));
     await writeFile(controlFile, '# deliberately group/other-writable: cron must refuse this file\n');
@@ -98,12 +102,16 @@ describe.skipIf(!isRoot)('the real cron daemon', () => {
     }
 
     const startedAt = Date.now();
-    const record = await waitFor(async () => (await readFile(ran, 'utf8').catch(() => '')) || null, WAIT_MS);
-    console.log(`cron ran the generated line after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-    expect(record, 'cron did not run the line within 75 s').not.toBeNull();
-    const [, args, jobPath] = record!.trim().split('\n')[0]!.split('|');
-    expect(args).toBe(`run --state-dir ${stateDir} cron-proof`);
-    expect(jobPath).toBe(pathEnv);
+    // Both lines fire in the same minute.
+    const record = await waitFor(async () => {
+      const text = await readFile(ran, 'utf8').catch(() => '');
+      return text.trim().split('\n').length >= 2 ? text : null;
+    }, WAIT_MS);
+    console.log(`cron ran the generated lines after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    expect(record, 'cron did not run both lines within 75 s').not.toBeNull();
+    const runs = record!.trim().split('\n').map((l) => l.split('|')).map(([, args, jobPath]) => ({ args, jobPath }));
+    expect(runs.map((r) => r.args).sort()).toEqual([`maintain --state-dir ${stateDir} --server b1`, `run --state-dir ${stateDir} cron-proof`]);
+    for (const r of runs) expect(r.jobPath).toBe(pathEnv);
 
     if (syslog) {
       // Let cron log the end of the job, then check what it said about each file.
@@ -114,6 +122,7 @@ describe.skipIf(!isRoot)('the real cron daemon', () => {
       expect(about(cronDFile).filter((l) => complaint.test(l))).toEqual([]);
       console.log(`cron syslog: ${syslog.lines.length} messages; about the control file: ${about(controlFile).length}, about ours: ${about(cronDFile).length}`);
       expect(syslog.lines.some((l) => l.includes(`CMD (`) && l.includes(`${launcher} run --state-dir ${stateDir} cron-proof # pgbackops:cron-proof:`))).toBe(true);
+      expect(syslog.lines.some((l) => l.includes(`CMD (`) && l.includes(`${launcher} maintain --state-dir ${stateDir} --server b1 # pgbackops:@maintain:`))).toBe(true);
     }
   }, 120_000);
 });

@@ -52,7 +52,7 @@ describe.skipIf(!isRoot)('crontab target on a real user crontab', () => {
 
   it('describes itself and builds entries without a user field', () => {
     expect(target.description).toBe(`crontab of user ${user}`);
-    expect(target.lineOptions).toEqual(line);
+    expect(target.lineOptions).toEqual({ ...line, server: 'b1' });
   });
 
   it('without a crontab: absent, then our block alone, then no crontab again', async () => {

@@ -67,6 +67,7 @@ describe('normalisation', () => {
       backupRoot: '/srv/pgbackops',
       scheduler: { type: 'cron.d', file: '/etc/cron.d/pgbackops', user: 'root' },
       timezone: 'UTC',
+      maintenance: { enabled: true, schedule: 'H/15 * * * *' },
     });
     // crontab without user: the crontab of whoever runs pgbackops, so no user is invented.
     expect(find<BackupServerSpec>(config, 'BackupServer', 'backup-paris').spec.scheduler).toEqual({ type: 'crontab' });

@@ -16,7 +16,7 @@ import { renderCronDFile } from '../../../src/core/schedule/render.js';
 import { scheduleEntriesOfServer } from '../../../src/core/schedule/server-entries.js';
 
 const root = fileURLToPath(new URL('../../fixtures/plans/', import.meta.url));
-const line = { binary: '/usr/local/bin/pgbackops', stateDir: '/var/lib/pgbackops', user: 'root' };
+const line = { binary: '/usr/local/bin/pgbackops', stateDir: '/var/lib/pgbackops', user: 'root', server: 'backup01' };
 
 interface Case {
   server: string;
