@@ -62,7 +62,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
       actor: settings.actor,
       summary: { ...plan.summary },
       overrides: overridesUsed(plan),
-    }, plan.catalogVersion);
+    }, plan.catalogVersion, { beforeCommit: () => failpoint('before-catalog-commit') });
     logger.info({ revision: plan.revision, catalogVersion: committed.version, changes: changes.length }, 'catalog changes committed');
     failpoint('after-catalog-commit');
 
