@@ -54,6 +54,65 @@ beforeEach(async () => {
   catalogUrl = cluster.urlFor(catalogConfig);
 });
 
+describe('an apply that holds an action back', () => {
+  it('says so, records the revision as partially applied, and exits 2 with --detailed-exitcode until --prune', async () => {
+    writeConfig(configDir, basicConfig(cronFile, defs(5)));
+    const first = await applyConverged(cli, '--detailed-exitcode');
+    expect(first.stdout).toContain('Apply complete');
+    await catalogQuery(`insert into pgbackops.backup_runs (id, definition, node, backup_server, database, status, started_at, finished_at)
+      values (gen_random_uuid(), 'job-4', 'pg1', 'backup01', 'app', 'succeeded', now(), now())`);
+    writeConfig(configDir, basicConfig(cronFile, defs(4)));
+
+    // Without the flag the exit code stays 0 (the apply did what it may), but nothing says "complete".
+    const held = await cli('apply', '--yes');
+    expect(held.exitCode, held.stderr).toBe(0);
+    expect(held.stdout).not.toContain('Apply complete');
+    expect(held.stdout).toMatch(/Applied with 1 action\(s\) held back \(needs --prune\)/);
+    expect(held.stdout).toMatch(/held back: delete Backup job-4: 1 backup\(s\)/);
+    expect(managedNames()).toContain('job-4');
+
+    // What is left is exactly the held-back delete.
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.exitCode).toBe(2);
+    expect(plan.stdout).toContain('Plan: 0 to create, 0 to update, 0 to delete, 1 blocked; schedule: 0 to add, 0 to change, 0 to remove.');
+
+    // The catalog knows the revision was applied only partially.
+    const status = await cli('catalog', 'status');
+    expect(status.stdout).toMatch(/Last applied revision: [0-9a-f]+ \(partially: 1 action\(s\) held back, needs --prune\)/);
+    expect(status.stdout).toContain('delete Backup job-4');
+    const statusJson = JSON.parse((await cli('catalog', 'status', '--json')).stdout);
+    expect(statusJson.last_apply_complete).toBe(false);
+    expect(statusJson.last_apply_held_back).toEqual([expect.objectContaining({ op: 'delete', kind: 'Backup', name: 'job-4' })]);
+
+    // Again, for CI: the same revision, nothing to apply, still held back.
+    const again = await cli('apply', '--yes', '--detailed-exitcode');
+    expect(again.exitCode).toBe(2);
+    expect(again.stdout).toMatch(/Nothing applied; 1 action\(s\) held back \(needs --prune\)/);
+    const json = await cli('apply', '--yes', '--json', '--detailed-exitcode');
+    expect(json.exitCode).toBe(2);
+    const outcome = JSON.parse(json.stdout);
+    expect(outcome.converged).toBe(false);
+    expect(outcome.held_back).toEqual([expect.objectContaining({ op: 'delete', kind: 'Backup', name: 'job-4' })]);
+
+    // With consent the delete goes through: converged, exit 0, and the catalog says complete.
+    const pruned = await applyConverged(cli, '--prune', '--detailed-exitcode');
+    expect(pruned.stdout).toContain('Apply complete');
+    expect(managedNames()).not.toContain('job-4');
+    const after = JSON.parse((await cli('catalog', 'status', '--json')).stdout);
+    expect(after.last_apply_complete).toBe(true);
+    expect(after.last_apply_held_back).toEqual([]);
+    const converged = JSON.parse((await cli('apply', '--yes', '--json', '--detailed-exitcode')).stdout);
+    expect(converged).toMatchObject({ converged: true, held_back: [] });
+
+    // An error is 1, as without the flag.
+    writeConfig(configDir, basicConfig(cronFile, [{ name: 'job-0', schedule: '61 * * * *' }]));
+    const invalid = await cli('apply', '--yes', '--detailed-exitcode');
+    expect(invalid.exitCode).toBe(1);
+    expect(invalid.stderr).toContain('E_CRON_INVALID');
+  }, 120_000);
+
+});
+
 /** Waits until the process is stopped (SIGSTOP by a `:stop` failpoint): state T in /proc/PID/stat. */
 async function waitStopped(pid: number): Promise<void> {
   const deadline = Date.now() + 60_000;

@@ -4,6 +4,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { KINDS, type Kind } from '../../core/model.js';
+import type { HeldBackAction } from '../../core/plan/held-back.js';
 import { withApplyLock } from './apply-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
 import { OneOffStore } from './one-off-store.js';
@@ -28,6 +29,8 @@ export interface CatalogSnapshot {
   /** catalog_state.version */
   version: number;
   lastAppliedRevision: string | null;
+  /** What the last apply held back; empty when it applied its revision completely. */
+  lastAppliedHeldBack: HeldBackAction[];
   /** Every configuration object, in kind order then name order. */
   objects: CatalogObject[];
 }
@@ -50,6 +53,8 @@ export interface ApplyRecord {
   actor: string;
   summary: Record<string, number>;
   overrides: string[];
+  /** Actions this apply holds back (none when absent): the revision is applied partially unless empty. */
+  heldBack?: HeldBackAction[];
 }
 
 /** NOTIFY channel raised by every apply that changed the catalog; the payload is the new catalog version. */
@@ -127,7 +132,7 @@ export class Catalog {
       // One consistent view of state, objects and counts.
       await query('begin isolation level repeatable read read only');
       try {
-        const state = await query('select version, last_applied_revision from pgbackops.catalog_state');
+        const state = await query('select version, last_applied_revision, last_applied_held_back from pgbackops.catalog_state');
         const perKind = KINDS.map(
           (kind, order) => `select '${kind}' as kind, ${order} as kind_order, name, spec, spec_hash from ${TABLE_BY_KIND[kind]}`,
         );
@@ -143,6 +148,7 @@ export class Catalog {
         const snapshot: CatalogSnapshot = {
           version: Number(row.version),
           lastAppliedRevision: row.last_applied_revision,
+          lastAppliedHeldBack: row.last_applied_held_back,
           objects: objects.rows.map((r) => ({ kind: r.kind as Kind, name: r.name, spec: r.spec, hash: r.spec_hash })),
         };
         return counts ? { ...snapshot, backupCounts: Object.fromEntries(counts.rows.map((r) => [r.definition, r.n])) } : snapshot;
@@ -161,8 +167,9 @@ export class Catalog {
 
   /**
    * Applies `changes` in one transaction, refused with StaleCatalogError unless the catalog is still at
-   * `expectedVersion`. Bumps the version when something changed, records the apply in apply_history (also when
-   * nothing changed), and notifies APPLY_NOTIFY_CHANNEL on commit when the version moved.
+   * `expectedVersion`. Bumps the version when something changed, records the revision as applied (with what
+   * it held back) and the apply in apply_history (also when nothing changed), and notifies
+   * APPLY_NOTIFY_CHANNEL on commit when the version moved.
    * `beforeCommit` runs when everything but the commit is done (a failpoint for tests).
    */
   async applyChanges(
@@ -199,7 +206,7 @@ export class Catalog {
           `with state as (
              update pgbackops.catalog_state
                 set version = version + $1,
-                    last_applied_revision = $2, last_applied_at = now(),
+                    last_applied_revision = $2, last_applied_at = now(), last_applied_held_back = $7::jsonb,
                     last_attempted_revision = $2, last_attempted_at = now(), last_attempt_error = null
              returning version
            )
@@ -207,7 +214,7 @@ export class Catalog {
              (revision, actor, started_at, finished_at, summary, overrides, catalog_version_before, catalog_version_after)
            select $2, $3, now(), clock_timestamp(), $4::jsonb, $5::text[], $6, state.version from state
            returning catalog_version_after`,
-          [changed, record.revision, record.actor, JSON.stringify(record.summary), record.overrides, expectedVersion],
+          [changed, record.revision, record.actor, JSON.stringify(record.summary), record.overrides, expectedVersion, JSON.stringify(record.heldBack ?? [])],
         );
         const newVersion = Number(finished.rows[0].catalog_version_after);
         // Delivered to listeners only when the transaction commits.

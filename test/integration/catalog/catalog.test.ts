@@ -42,8 +42,8 @@ async function sql(config: pg.ClientConfig, text: string, params: unknown[] = []
 describe('Catalog', () => {
   test('a fresh catalog is empty at version 0', async () => {
     const { catalog } = await freshCatalog();
-    expect(await catalog.readPlanningSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, objects: [], backupCounts: {} });
-    expect(await catalog.readSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, objects: [] });
+    expect(await catalog.readPlanningSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, lastAppliedHeldBack: [], objects: [], backupCounts: {} });
+    expect(await catalog.readSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, lastAppliedHeldBack: [], objects: [] });
     await catalog.close();
   });
 
