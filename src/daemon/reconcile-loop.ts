@@ -3,10 +3,11 @@
 // full pass:     source (fetch) -> load -> validate -> apply (if the revision moved) -> converge schedule
 // converge pass: converge this server's schedule from the catalog (after another daemon's apply)
 //
-// Every full pass also converges the schedule from the catalog: whatever differs then was edited, removed
-// or added by hand since the last pass (drift), is restored and counted. An invalid, unverified or refused
-// revision changes nothing; it is reported once (log, catalog last_attempt_error, /status) and not retried
-// until the revision changes. Other failures (catalog down, lock timeout) are retried with backoff.
+// Every full pass also converges the schedule from the catalog: what was edited, removed or added by hand
+// since the schedule was last written (drift) is restored and counted; lines written because the catalog
+// changed, or because the schedule is written for the first time, are no drift. An invalid, unverified or
+// refused revision changes nothing; it is reported once (log, catalog last_attempt_error, /status) and not
+// retried until the revision changes. Other failures (catalog down, lock timeout) are retried with backoff.
 import { randomBytes } from 'node:crypto';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
@@ -198,9 +199,11 @@ export class ReconcileLoop {
     try {
       const result = await convergeScheduleFromCatalog(settings, log, this.deps.catalog, server);
       if (result.written) {
-        drift = result.actions.length + result.problems.length;
+        // Only what was edited, removed or added by hand; lines the catalog changed are no drift.
+        const driftActions = result.actions.filter((a) => a.drift);
+        drift = driftActions.length + result.problems.length;
         this.deps.metrics.driftCorrected(drift);
-        if (drift > 0) log.warn({ actions: result.actions.map((a) => `${a.op} ${a.name}`), problems: result.problems }, 'schedule drift restored');
+        if (drift > 0) log.warn({ actions: driftActions.map((a) => `${a.op} ${a.name}`), problems: result.problems }, 'schedule drift restored');
       }
     } catch (err) {
       // Before the first apply the server is not in the catalog yet: nothing to converge.

@@ -55,9 +55,9 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
 
     const heldBack = heldBackActions(plan);
     const changes = catalogChangesOf(plan);
-    // The catalog is written when anything changes or it has something new to record (the revision, or what
-    // it holds back).
-    const catalogNeedsWrite = planHasChanges(plan) ||
+    // The catalog is written when it changes or has something new to record (the revision, or what it holds
+    // back); a schedule that only needs (re)writing is no apply of a revision and leaves no history row.
+    const catalogNeedsWrite = changes.length > 0 ||
       state.snapshot.lastAppliedRevision !== plan.revision ||
       !sameHeldBack(heldBack, state.snapshot.lastAppliedHeldBack);
     const writeSchedule = state.target !== null && plan.schedule !== null && scheduleNeedsWrite(plan);

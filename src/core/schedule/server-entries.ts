@@ -30,7 +30,12 @@ export function isScheduled(def: ServerDefinition): boolean {
 }
 
 export function scheduleEntriesOfServer(objects: readonly ActualObject[], server: string, line: LineOptions): ScheduleEntry[] {
-  return definitionsOfServer(objects, server)
+  return scheduleEntriesOf(definitionsOfServer(objects, server), line);
+}
+
+/** The entries of a server's definitions (from the catalog, or from its definition cache). */
+export function scheduleEntriesOf(definitions: readonly ServerDefinition[], line: LineOptions): ScheduleEntry[] {
+  return definitions
     .filter(isScheduled)
     .map((d) => buildEntry({ name: d.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone }, line));
 }
