@@ -143,6 +143,9 @@ describe('a held-back delete', () => {
     expect(d.logs.filter((l) => l.msg === 'revision applied')).toHaveLength(1); // the first, complete one only
     const ready = await d.get('/readyz');
     expect(ready.text).toMatch(/held back/);
+    const shown = await pgbackops(['status', '--daemon', d.url]);
+    expect(shown.stdout).toMatch(/applied revision [0-9a-f]+ \(partially: 1 action\(s\) held back, needs --prune\)/);
+    expect(shown.stdout).toContain('held back: delete Backup gone');
     expect((await d.get('/metrics')).text).toMatch(/pgbackops_daemon_passes_total\{result="held-back",kind="full",server="backup01"\} 1/);
     const catalogState = await sql<{ last_applied_held_back: unknown[] }>('select last_applied_held_back from pgbackops.catalog_state');
     expect(catalogState[0]!.last_applied_held_back).toHaveLength(1);
