@@ -28,6 +28,11 @@ export interface DaemonStatus {
   /** Revision this daemon last applied (or found already applied). */
   appliedRevision: string | null;
   appliedAt: string | null;
+  /**
+   * Actions the applied revision holds back (deletes that need --prune), in words: while not empty, the
+   * revision is applied only partially.
+   */
+  heldBack: string[];
   lastPass: PassRecord | null;
   /** The latest full pass: readiness looks at it (a converge after NOTIFY does not hide a bad revision). */
   lastFullPass: PassRecord | null;
@@ -37,6 +42,7 @@ export interface DaemonStatus {
   driftCorrections: number;
 }
 
+/** The pass did what it may: a held-back action waits for the operator's consent, it is no failure. */
 export function passOk(pass: PassRecord | null): boolean {
-  return pass !== null && (pass.result === 'applied' || pass.result === 'unchanged' || pass.result === 'converged');
+  return pass !== null && (pass.result === 'applied' || pass.result === 'held-back' || pass.result === 'unchanged' || pass.result === 'converged');
 }

@@ -3,7 +3,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DefinitionRunStats } from './run-stats.js';
 
-export type PassResult = 'applied' | 'unchanged' | 'converged' | 'invalid' | 'refused' | 'unverified' | 'failed';
+/** 'held-back': the revision is applied except for actions held back (deletes that need --prune). */
+export type PassResult = 'applied' | 'held-back' | 'unchanged' | 'converged' | 'invalid' | 'refused' | 'unverified' | 'failed';
 
 export class DaemonMetrics {
   readonly registry = new Registry();

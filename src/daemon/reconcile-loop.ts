@@ -3,16 +3,18 @@
 // full pass:     source (fetch) -> load -> validate -> apply (if the revision moved) -> converge schedule
 // converge pass: converge this server's schedule from the catalog (after another daemon's apply)
 //
-// Every full pass also converges the schedule from the catalog: whatever differs then was edited, removed
-// or added by hand since the last pass (drift), is restored and counted. An invalid, unverified or refused
-// revision changes nothing; it is reported once (log, catalog last_attempt_error, /status) and not retried
-// until the revision changes. Other failures (catalog down, lock timeout) are retried with backoff.
+// Every full pass also converges the schedule from the catalog: what was edited, removed or added by hand
+// since the schedule was last written (drift) is restored and counted; lines written because the catalog
+// changed, or because the schedule is written for the first time, are no drift. An invalid, unverified or
+// refused revision changes nothing; it is reported once (log, catalog last_attempt_error, /status) and not
+// retried until the revision changes. Other failures (catalog down, lock timeout) are retried with backoff.
 import { randomBytes } from 'node:crypto';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import { canonicalJson, sha256Hex } from '../core/canonical.js';
 import type { Diagnostic } from '../core/model.js';
 import type { PlanOptions } from '../core/plan/types.js';
+import { describeHeldBack, heldBackSummary } from '../core/plan/held-back.js';
 import { applyConfiguration, PlanRefusedError } from '../engine/apply.js';
 import { convergeScheduleFromCatalog } from '../engine/converge-schedule.js';
 import { readDefinitionCache, type DefinitionCache } from '../engine/definition-cache.js';
@@ -135,21 +137,28 @@ export class ReconcileLoop {
     const settings = this.deps.settings();
     try {
       const outcome = await applyConfiguration(settings, log, this.deps.catalog, { desired: { ...loaded.config, revision }, options: this.deps.planOptions });
-      const blocked = outcome.plan.objectActions.filter((a) => a.blocked).map((a) => `${a.op} ${a.kind} ${a.name}: ${a.blocked}`);
+      const blocked = outcome.heldBack.map(describeHeldBack);
       if (blocked.length > 0) log.warn({ blocked }, 'deletes blocked: they need --prune (definitions with backups) or --allow-mass-delete');
       this.deps.metrics.blocked(blocked.length);
       this.lastBlocked = blocked;
-      if (outcome.applied) this.ownCatalogVersion = outcome.catalogVersion;
+      if (outcome.committed) this.ownCatalogVersion = outcome.catalogVersion;
       const now = Date.now();
       status.appliedRevision = revision;
       status.appliedAt = new Date(now).toISOString();
+      status.heldBack = blocked;
       status.rejected = null;
       this.rejectedKey = null;
       this.deps.metrics.applied(revision, now);
-      log.info({ revision, applied: outcome.applied, catalogVersion: outcome.catalogVersion, statements: outcome.statements }, outcome.applied ? 'revision applied' : 'revision already applied');
-      const drift = outcome.plan.scheduleActions.filter((a) => a.drift).length + (outcome.plan.schedule?.problems.length ?? 0);
-      if (drift > 0) log.warn({ actions: outcome.plan.scheduleActions.filter((a) => a.drift).map((a) => `${a.op} ${a.name}`) }, 'schedule drift restored');
-      return { result: outcome.applied ? 'applied' : 'unchanged', revision, error: null, blockedDeletes: blocked, scheduleConverged: { drift } };
+      // A revision with actions held back is applied only partially: never logged or reported as plainly applied.
+      const what = outcome.committed ? 'revision applied' : 'revision already applied';
+      const fields = { revision, applied: outcome.committed, catalogVersion: outcome.catalogVersion, statements: outcome.statements };
+      if (blocked.length > 0) log.warn({ ...fields, heldBack: blocked }, `${what} with ${heldBackSummary(outcome.heldBack)}`);
+      else log.info(fields, what);
+      const driftActions = outcome.plan.scheduleActions.filter((a) => a.drift);
+      const drift = driftActions.length + (outcome.plan.schedule?.problems.length ?? 0);
+      if (drift > 0) log.warn({ actions: driftActions.map((a) => `${a.op} ${a.name}`) }, 'schedule drift restored');
+      const result = blocked.length > 0 ? 'held-back' : outcome.committed ? 'applied' : 'unchanged';
+      return { result, revision, error: null, blockedDeletes: blocked, scheduleConverged: { drift } };
     } catch (err) {
       if (err instanceof PlanRefusedError || err instanceof PlanInputError) return this.reject(log, revision, 'refused', err.message);
       await this.deps.catalog.recordAttempt(revision, (err as Error).message).catch(() => undefined);
@@ -174,7 +183,7 @@ export class ReconcileLoop {
     }
     this.rejectedKey = null;
     this.deps.status.rejected = null;
-    return { result: 'unchanged', revision, error: null, blockedDeletes: this.lastBlocked };
+    return { result: this.lastBlocked.length > 0 ? 'held-back' : 'unchanged', revision, error: null, blockedDeletes: this.lastBlocked };
   }
 
   private stillRejected(): PassOutcome {
@@ -190,9 +199,11 @@ export class ReconcileLoop {
     try {
       const result = await convergeScheduleFromCatalog(settings, log, this.deps.catalog, server);
       if (result.written) {
-        drift = result.actions.length + result.problems.length;
+        // Only what was edited, removed or added by hand; lines the catalog changed are no drift.
+        const driftActions = result.actions.filter((a) => a.drift);
+        drift = driftActions.length + result.problems.length;
         this.deps.metrics.driftCorrected(drift);
-        if (drift > 0) log.warn({ actions: result.actions.map((a) => `${a.op} ${a.name}`), problems: result.problems }, 'schedule drift restored');
+        if (drift > 0) log.warn({ actions: driftActions.map((a) => `${a.op} ${a.name}`), problems: result.problems }, 'schedule drift restored');
       }
     } catch (err) {
       // Before the first apply the server is not in the catalog yet: nothing to converge.

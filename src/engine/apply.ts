@@ -4,6 +4,7 @@
 import type { Catalog, CatalogChange } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
+import { heldBackActions, sameHeldBack, type HeldBackAction } from '../core/plan/held-back.js';
 import { projectObjects } from '../core/plan/project.js';
 import { planHasChanges, scheduleNeedsWrite, type Plan, type PlanOptions } from '../core/plan/types.js';
 import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
@@ -32,9 +33,14 @@ export interface ApplyRequest {
 
 export interface ApplyOutcome {
   plan: Plan;
+  /** Something was written: the catalog, the schedule, or both. */
   applied: boolean;
+  /** The catalog transaction committed: the revision is recorded as applied, with an apply history row. */
+  committed: boolean;
   catalogVersion: number;
   statements: number;
+  /** Actions the plan holds back: while this is not empty the revision is applied only partially. */
+  heldBack: HeldBackAction[];
 }
 
 export async function applyConfiguration(settings: Settings, logger: Logger, catalog: Catalog, request: ApplyRequest): Promise<ApplyOutcome> {
@@ -48,31 +54,43 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
     }
     if (plan.refusal) throw new PlanRefusedError(plan.refusal.code, plan.refusal.message);
 
-    const revisionMoved = state.snapshot.lastAppliedRevision !== plan.revision;
-    if (!planHasChanges(plan) && !revisionMoved) {
-      await refreshCache(settings, plan, state.snapshot.objects, plan.catalogVersion, state.serverSpec);
-      return { plan, applied: false, catalogVersion: plan.catalogVersion, statements: 0 };
-    }
-    if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) {
-      return { plan, applied: false, catalogVersion: plan.catalogVersion, statements: 0 };
-    }
-
+    const heldBack = heldBackActions(plan);
     const changes = catalogChangesOf(plan);
-    const committed = await catalog.applyChanges(changes, {
-      revision: plan.revision,
-      actor: settings.actor,
-      summary: { ...plan.summary },
-      overrides: overridesUsed(plan),
-    }, plan.catalogVersion);
-    logger.info({ revision: plan.revision, catalogVersion: committed.version, changes: changes.length }, 'catalog changes committed');
-    failpoint('after-catalog-commit');
-
-    await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), committed.version, state.serverSpec);
-    if (state.target && plan.schedule && scheduleNeedsWrite(plan)) {
-      await state.target.write(plan.schedule.entries);
-      logger.info({ target: state.target.description, entries: plan.schedule.entries.length }, 'schedule converged');
+    // The catalog is written when it changes or has something new to record (the revision, or what it holds
+    // back); a schedule that only needs (re)writing is no apply of a revision and leaves no history row.
+    const catalogNeedsWrite = changes.length > 0 ||
+      state.snapshot.lastAppliedRevision !== plan.revision ||
+      !sameHeldBack(heldBack, state.snapshot.lastAppliedHeldBack);
+    const writeSchedule = state.target !== null && plan.schedule !== null && scheduleNeedsWrite(plan);
+    const unchanged = { plan, applied: false, committed: false, catalogVersion: plan.catalogVersion, statements: 0, heldBack };
+    if (!catalogNeedsWrite && !writeSchedule) {
+      await refreshCache(settings, plan, state.snapshot.objects, plan.catalogVersion, state.serverSpec);
+      return unchanged;
     }
-    return { plan, applied: true, catalogVersion: committed.version, statements: committed.statements };
+    if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) return unchanged;
+
+    let catalogVersion = plan.catalogVersion;
+    let statements = 0;
+    if (catalogNeedsWrite) {
+      const committed = await catalog.applyChanges(changes, {
+        revision: plan.revision,
+        actor: settings.actor,
+        summary: { ...plan.summary },
+        overrides: overridesUsed(plan),
+        heldBack,
+      }, plan.catalogVersion, { beforeCommit: () => failpoint('before-catalog-commit') });
+      catalogVersion = committed.version;
+      statements = committed.statements;
+      logger.info({ revision: plan.revision, catalogVersion, changes: changes.length, heldBack: heldBack.length }, 'catalog changes committed');
+      failpoint('after-catalog-commit');
+    }
+
+    await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), catalogVersion, state.serverSpec);
+    if (writeSchedule) {
+      await state.target!.write(plan.schedule!.entries);
+      logger.info({ target: state.target!.description, entries: plan.schedule!.entries.length }, 'schedule converged');
+    }
+    return { plan, applied: true, committed: catalogNeedsWrite, catalogVersion, statements, heldBack };
   });
 }
 

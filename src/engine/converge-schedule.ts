@@ -5,10 +5,10 @@
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec } from '../core/model.js';
-import { planSchedule } from '../core/plan/plan-schedule.js';
+import { entriesExpectedIn, planSchedule } from '../core/plan/plan-schedule.js';
 import type { ScheduleAction } from '../core/plan/types.js';
-import { scheduleEntriesOfServer, serverSpecOf } from '../core/schedule/server-entries.js';
-import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
+import { scheduleEntriesOf, scheduleEntriesOfServer, serverSpecOf } from '../core/schedule/server-entries.js';
+import { buildDefinitionCache, readDefinitionCache, writeDefinitionCache } from './definition-cache.js';
 import { lineOptionsOf, scheduleTargetOf } from './plan-state.js';
 import type { Settings } from './settings.js';
 import { grantJobUser } from './job-user-access.js';
@@ -34,9 +34,13 @@ export async function convergeScheduleFromCatalog(
   const spec = serverSpecOf(snapshot.objects, server) ?? (await removedServerSpec(settings, server, snapshot.lastAppliedRevision));
   const target = scheduleTargetOf(settings, server, spec);
   const observed = await target.read();
-  const entries = scheduleEntriesOfServer(snapshot.objects, server, lineOptionsOf(settings, server, spec));
-  // Relative to the catalog every difference is drift: the catalog is the whole desired state here.
-  const actions = planSchedule(entries, observed.entries, entries);
+  const line = lineOptionsOf(settings, server, spec);
+  const entries = scheduleEntriesOfServer(snapshot.objects, server, line);
+  // Drift is what differs from what was last written here: the definition cache is written with every
+  // schedule write (apply, converge), so it says what the schedule held before the catalog moved.
+  const lastCache = await readDefinitionCache(settings.stateDir, server);
+  const lastWritten = lastCache ? scheduleEntriesOf(lastCache.definitions, lastCache.serverSpec, server, line) : [];
+  const actions = planSchedule(entries, observed.entries, entriesExpectedIn(observed, lastWritten));
   const problems = observed.problems ?? [];
   const needsWrite = actions.length > 0 || problems.length > 0;
   if (!options.dryRun) {

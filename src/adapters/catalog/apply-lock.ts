@@ -7,6 +7,9 @@
 // reported.
 // If the lock connection dies mid-apply the lock is gone; applyChanges' version check (catalog_state.version
 // FOR UPDATE) still refuses a second applier working from the same catalog version.
+// Releasing cannot fail in a way that matters: a session-level lock lives exactly as long as its session, so
+// when the unlock cannot be sent (the connection died, after the apply committed, say) the connection is
+// destroyed and the session's end releases the lock. The apply's own outcome stands.
 import os from 'node:os';
 import type pg from 'pg';
 import { LockKey, PGBACKOPS_LOCK_CLASS } from './advisory-locks.js';
@@ -24,6 +27,8 @@ export async function withApplyLock<T>(
   actor: string,
   timeoutMs: number,
   fn: () => Promise<T>,
+  /** Told when the release had to end the session (the connection was lost); for the log. */
+  onReleasedBySessionEnd: (err: Error) => void = () => undefined,
 ): Promise<T> {
   // If this connection breaks, withPoolClient destroys it, and ending the session releases the lock.
   return withPoolClient(pool, async (client, discard) => {
@@ -51,7 +56,7 @@ export async function withApplyLock<T>(
     }
     await release().catch((err: unknown) => {
       discard();
-      throw err;
+      onReleasedBySessionEnd(err as Error);
     });
     return result;
   });

@@ -4,18 +4,19 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { KINDS, type Kind } from '../../core/model.js';
+import type { HeldBackAction } from '../../core/plan/held-back.js';
 import { withApplyLock } from './apply-lock.js';
 import { withMaintainLock } from './maintain-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
 import { OneOffStore } from './one-off-store.js';
-import { CatalogIntegrityError, StaleCatalogError } from './errors.js';
-import { withPoolClient } from './pool-client.js';
+import { CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError } from './errors.js';
+import { isConnectionLoss, withPoolClient } from './pool-client.js';
 import { ReportQueries } from './report-queries.js';
 import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
 import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
 
-export { ApplyLockTimeoutError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
+export { ApplyLockTimeoutError, CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
 export { CatalogTooNewError } from './migrations.js';
 
 export interface CatalogObject {
@@ -29,6 +30,8 @@ export interface CatalogSnapshot {
   /** catalog_state.version */
   version: number;
   lastAppliedRevision: string | null;
+  /** What the last apply held back; empty when it applied its revision completely. */
+  lastAppliedHeldBack: HeldBackAction[];
   /** Every configuration object, in kind order then name order. */
   objects: CatalogObject[];
 }
@@ -51,6 +54,8 @@ export interface ApplyRecord {
   actor: string;
   summary: Record<string, number>;
   overrides: string[];
+  /** Actions this apply holds back (none when absent): the revision is applied partially unless empty. */
+  heldBack?: HeldBackAction[];
 }
 
 /** NOTIFY channel raised by every apply that changed the catalog; the payload is the new catalog version. */
@@ -128,7 +133,7 @@ export class Catalog {
       // One consistent view of state, objects and counts.
       await query('begin isolation level repeatable read read only');
       try {
-        const state = await query('select version, last_applied_revision from pgbackops.catalog_state');
+        const state = await query('select version, last_applied_revision, last_applied_held_back from pgbackops.catalog_state');
         const perKind = KINDS.map(
           (kind, order) => `select '${kind}' as kind, ${order} as kind_order, name, spec, spec_hash from ${TABLE_BY_KIND[kind]}`,
         );
@@ -144,6 +149,7 @@ export class Catalog {
         const snapshot: CatalogSnapshot = {
           version: Number(row.version),
           lastAppliedRevision: row.last_applied_revision,
+          lastAppliedHeldBack: row.last_applied_held_back,
           objects: objects.rows.map((r) => ({ kind: r.kind as Kind, name: r.name, spec: r.spec, hash: r.spec_hash })),
         };
         return counts ? { ...snapshot, backupCounts: Object.fromEntries(counts.rows.map((r) => [r.definition, r.n])) } : snapshot;
@@ -155,7 +161,9 @@ export class Catalog {
   }
 
   withApplyLock<T>(holder: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-    return withApplyLock(this.pool, (client) => this.counted(client), holder, timeoutMs, fn);
+    return withApplyLock(this.pool, (client) => this.counted(client), holder, timeoutMs, fn, (err) =>
+      this.logger?.warn({ err: err.message }, 'the apply lock\'s connection was lost; the lock ended with its session'),
+    );
   }
 
   /** One maintain per backup server at a time (see maintain-lock.ts); waits up to waitMs, 0 for one try. */
@@ -165,17 +173,27 @@ export class Catalog {
 
   /**
    * Applies `changes` in one transaction, refused with StaleCatalogError unless the catalog is still at
-   * `expectedVersion`. Bumps the version when something changed, records the apply in apply_history (also when
-   * nothing changed), and notifies APPLY_NOTIFY_CHANNEL on commit when the version moved.
+   * `expectedVersion`. Bumps the version when something changed, records the revision as applied (with what
+   * it held back) and the apply in apply_history (also when nothing changed), and notifies
+   * APPLY_NOTIFY_CHANNEL on commit when the version moved.
+   * `beforeCommit` runs when everything but the commit is done (a failpoint for tests).
    */
-  async applyChanges(changes: CatalogChange[], record: ApplyRecord, expectedVersion: number): Promise<{ version: number; statements: number }> {
+  async applyChanges(
+    changes: CatalogChange[],
+    record: ApplyRecord,
+    expectedVersion: number,
+    hooks: { beforeCommit?: () => void } = {},
+  ): Promise<{ version: number; statements: number }> {
     const statements = changeStatements(changes);
     const issuedBefore = this.issued;
-    const version = await this.withClient(async (query) => {
+    const version = await this.withClient(async (query, discard) => {
+      // Set once the commit may have been sent: from then on a lost connection leaves the outcome to ask.
+      let pending: { xid: string; version: number } | null = null;
       await query('begin');
       try {
-        // The row lock also serialises appliers that bypassed the apply lock.
-        const state = await query('select version from pgbackops.catalog_state for update');
+        // The row lock also serialises appliers that bypassed the apply lock. The transaction id lets a lost
+        // commit be looked up afterwards (txid_status).
+        const state = await query('select version, txid_current()::text as xid from pgbackops.catalog_state for update');
         const actual = Number(state.rows[0].version);
         if (actual !== expectedVersion) throw new StaleCatalogError(expectedVersion, actual);
 
@@ -194,7 +212,7 @@ export class Catalog {
           `with state as (
              update pgbackops.catalog_state
                 set version = version + $1,
-                    last_applied_revision = $2, last_applied_at = now(),
+                    last_applied_revision = $2, last_applied_at = now(), last_applied_held_back = $7::jsonb,
                     last_attempted_revision = $2, last_attempted_at = now(), last_attempt_error = null
              returning version
            )
@@ -202,20 +220,46 @@ export class Catalog {
              (revision, actor, started_at, finished_at, summary, overrides, catalog_version_before, catalog_version_after)
            select $2, $3, now(), clock_timestamp(), $4::jsonb, $5::text[], $6, state.version from state
            returning catalog_version_after`,
-          [changed, record.revision, record.actor, JSON.stringify(record.summary), record.overrides, expectedVersion],
+          [changed, record.revision, record.actor, JSON.stringify(record.summary), record.overrides, expectedVersion, JSON.stringify(record.heldBack ?? [])],
         );
         const newVersion = Number(finished.rows[0].catalog_version_after);
         // Delivered to listeners only when the transaction commits.
         if (changed) await query('select pg_notify($1, $2)', [APPLY_NOTIFY_CHANNEL, String(newVersion)]);
+        hooks.beforeCommit?.();
+        pending = { xid: String(state.rows[0].xid), version: newVersion };
         await query('commit');
         return newVersion;
       } catch (err) {
         await query('rollback').catch(() => undefined);
-        throw err;
+        if (!isConnectionLoss(err)) throw err;
+        discard();
+        if (!pending) throw new CatalogConnectionLostError(false, { cause: err });
+        const outcome = await this.transactionStatus(pending.xid);
+        if (outcome === 'committed') {
+          this.logger?.warn({ err: (err as Error).message }, 'the catalog connection was lost at the commit, which went through');
+          return pending.version;
+        }
+        throw new CatalogConnectionLostError(outcome === 'aborted' ? false : null, { cause: err });
       }
     });
     this.logger?.info({ version, changes: changes.length, revision: record.revision }, 'catalog changes applied');
     return { version, statements: this.issued - issuedBefore };
+  }
+
+  /**
+   * What became of a transaction whose connection was lost (PostgreSQL's txid_status, on another
+   * connection): committed, aborted, or null when that cannot be known (still in progress on a session the
+   * server has not noticed is gone, or the catalog cannot be reached).
+   */
+  private async transactionStatus(xid: string): Promise<'committed' | 'aborted' | null> {
+    try {
+      const result = await this.withClient((query) => query('select txid_status($1::bigint) as status', [xid]));
+      const status: unknown = result.rows[0]?.status;
+      return status === 'committed' || status === 'aborted' ? status : null;
+    } catch (err) {
+      this.logger?.warn({ err: (err as Error).message }, 'could not ask the catalog whether the lost commit went through');
+      return null;
+    }
   }
 
   /** Records an apply attempt that did not get to applyChanges (or failed), without touching the version. */
@@ -273,8 +317,9 @@ export class Catalog {
     }
   }
 
-  private withClient<T>(fn: (query: Query) => Promise<T>): Promise<T> {
-    return withPoolClient(this.pool, (client) => fn(this.counted(client)));
+  /** fn may call `discard()` to have a connection it knows is broken destroyed rather than pooled. */
+  private withClient<T>(fn: (query: Query, discard: () => void) => Promise<T>): Promise<T> {
+    return withPoolClient(this.pool, (client, discard) => fn(this.counted(client), discard));
   }
 
   private counted(client: pg.PoolClient): Query {

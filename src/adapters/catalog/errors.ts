@@ -50,3 +50,29 @@ function describeHolder(holder: ApplyLockHolder | null): string {
 export class CatalogIntegrityError extends Error {
   override name = 'CatalogIntegrityError';
 }
+
+/**
+ * The catalog connection was lost while an apply's transaction was open. `committed` says what became of
+ * it: false when the commit was never sent or PostgreSQL reports the transaction aborted (nothing was
+ * applied), null when nobody can tell (the commit was sent and the catalog could not be asked again).
+ */
+export class CatalogConnectionLostError extends Error {
+  override name = 'CatalogConnectionLostError';
+  readonly code = 'E_CATALOG_CONNECTION_LOST';
+  constructor(
+    readonly committed: false | null,
+    options: { cause: unknown },
+  ) {
+    super(
+      committed === false
+        ? `the catalog connection was lost before the commit: nothing was applied (${causeText(options.cause)}); run apply again`
+        : `the catalog connection was lost during the commit, and whether it committed is unknown (${causeText(options.cause)}); ` +
+          'run `pgbackops plan` to see, and apply again (it converges either way)',
+      options,
+    );
+  }
+}
+
+function causeText(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -32,6 +32,19 @@ export async function withPoolClient<T>(pool: pg.Pool, fn: (client: pg.PoolClien
 }
 
 /**
+ * True for errors that say the session is gone (the server ended it, or the connection broke) rather than
+ * that a statement failed. pg reports a broken socket without an SQLSTATE: a system error code (EPIPE,
+ * ECONNRESET, ...) or one of its own "Connection terminated" / "not queryable" messages.
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (/^(08|57P)/.test(code)) return true;
+  if (/^E[A-Z]+$/.test(code)) return true;
+  return typeof e?.message === 'string' && /^(Connection terminated|Client has encountered a connection error|Client was closed)/.test(e.message);
+}
+
+/**
  * True for errors after which the connection is known to be idle and healthy: our own refusals (raised after
  * a rollback) and SQL errors reported by the server, other than connection and shutdown errors.
  */

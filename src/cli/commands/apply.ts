@@ -1,16 +1,20 @@
 // pgbackops apply [PLANFILE]: converge the catalog and this server's schedule with the configuration.
+// An apply that holds actions back (deletes that need --prune) says so instead of "Apply complete".
+// --detailed-exitcode: 0 converged, 2 something is left (actions held back, or declined at the prompt), 1 error.
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { Plan } from '../../core/plan/types.js';
+import { describeHeldBack, heldBackSummary } from '../../core/plan/held-back.js';
+import { planHasChanges, type Plan } from '../../core/plan/types.js';
 import { planToJson } from '../../core/render/plan-json.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
-import { applyConfiguration } from '../../engine/apply.js';
+import { applyConfiguration, type ApplyOutcome } from '../../engine/apply.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { loadSavedPlan } from '../../engine/saved-plan.js';
 import { contextOf, loadValidConfig } from '../context.js';
 import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
 import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+import type { Style } from '../../core/render/style.js';
 import { VERSION } from '../version.js';
 
 export function registerApply(program: Command): void {
@@ -19,7 +23,8 @@ export function registerApply(program: Command): void {
     .argument('[planfile]', 'a plan saved with `plan --out`; refused if anything moved since')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
     .option('--json', 'print the applied plan and the outcome as JSON')
-    .action(async (planFile: string | undefined, opts: { yes?: boolean }, command: Command) => {
+    .option('--detailed-exitcode', 'exit 0 when everything was applied, 2 when actions were held back (or the apply was declined), 1 on error')
+    .action(async (planFile: string | undefined, opts: { yes?: boolean; detailedExitcode?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const source = await configDirOf(command, ctx.settings.stateDir);
       ctx.settings.configDir = source.dir;
@@ -38,15 +43,28 @@ export function registerApply(program: Command): void {
         ...(savedPlan ? { savedPlan } : {}),
         ...(interactive ? { confirm: (plan: Plan) => confirm(renderPlanText(plan, style)) } : {}),
       }));
+      // Converged: nothing the plan showed is left undone (a declined plan leaves all of it).
+      const converged = outcome.heldBack.length === 0 && (outcome.applied || !planHasChanges(outcome.plan));
+      if (opts.detailedExitcode) process.exitCode = converged ? 0 : 2;
       if (ctx.json) {
-        printJson({ ...planToJson(outcome.plan, VERSION), applied: outcome.applied, catalog_version: outcome.catalogVersion, catalog_statements: outcome.statements });
+        printJson({
+          ...planToJson(outcome.plan, VERSION),
+          applied: outcome.applied, converged, held_back: outcome.heldBack,
+          catalog_version: outcome.catalogVersion, catalog_statements: outcome.statements,
+        });
         return;
       }
       if (!interactive) printText(renderPlanText(outcome.plan, style));
-      printText(outcome.applied
-        ? style.bold(`Apply complete: catalog version ${outcome.catalogVersion}, revision ${outcome.plan.revision.slice(0, 12)}.`)
-        : 'Nothing applied.');
+      printText(outcomeText(outcome, style));
     });
+}
+
+function outcomeText(outcome: ApplyOutcome, style: Style): string {
+  const where = `catalog version ${outcome.catalogVersion}, revision ${outcome.plan.revision.slice(0, 12)}`;
+  if (outcome.heldBack.length === 0) return outcome.applied ? style.bold(`Apply complete: ${where}.`) : 'Nothing applied.';
+  const summary = heldBackSummary(outcome.heldBack);
+  const head = outcome.applied ? `Applied with ${summary}: ${where}.` : `Nothing applied; ${summary}.`;
+  return [style.warn(style.bold(head)), ...outcome.heldBack.map((a) => style.warn(`  held back: ${describeHeldBack(a)}`))].join('\n');
 }
 
 async function confirm(planText: string): Promise<boolean> {

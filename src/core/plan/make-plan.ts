@@ -4,7 +4,7 @@ import type { ObservedSchedule } from '../schedule/entry.js';
 import type { LineOptions } from '../schedule/render.js';
 import { scheduleEntriesOfServer } from '../schedule/server-entries.js';
 import { planCatalog, type ActualObject } from './plan-catalog.js';
-import { planSchedule } from './plan-schedule.js';
+import { entriesExpectedIn, planSchedule } from './plan-schedule.js';
 import { projectObjects } from './project.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanOptions, type PlanSummary } from './types.js';
 
@@ -34,7 +34,7 @@ export function makePlan(
     const ctx = schedule as ScheduleContext;
     const after = projectObjects(actual.objects, catalog.actions);
     const entries = scheduleEntriesOfServer(after, ctx.server, ctx.line);
-    const before = scheduleEntriesOfServer(actual.objects, ctx.server, ctx.line);
+    const before = entriesExpectedIn(ctx.observed, scheduleEntriesOfServer(actual.objects, ctx.server, ctx.line));
     scheduleActions = planSchedule(entries, ctx.observed.entries, before);
     scheduleSection = { target: ctx.target, contentHash: ctx.observed.contentHash, entries, problems: ctx.observed.problems ?? [] };
   }

@@ -1,6 +1,6 @@
 // Pure diff of the entries a server should have against the entries found in its schedule target.
 // A difference the catalog does not explain (the line was already wrong before this plan) is drift.
-import { isMaintainEntry, type ObservedEntry, type ScheduleEntry } from '../schedule/entry.js';
+import { isMaintainEntry, type ObservedEntry, type ObservedSchedule, type ScheduleEntry } from '../schedule/entry.js';
 import type { ScheduleAction } from './types.js';
 
 export function planSchedule(
@@ -56,4 +56,13 @@ function sameEntry(a: ScheduleEntry | undefined, b: ObservedEntry): boolean {
 
 function opRank(a: ScheduleAction): number {
   return a.op === 'remove' ? 0 : a.op === 'change' ? 1 : 2;
+}
+
+/**
+ * What the target should already hold (planSchedule's `wantedBefore`), given the entries pgbackops last
+ * wrote or meant to write there: nothing when the managed file or block does not exist. A schedule written
+ * for the first time (a new server, a first apply) is created, not restored: none of it is drift.
+ */
+export function entriesExpectedIn(observed: ObservedSchedule, lastWritten: readonly ScheduleEntry[]): readonly ScheduleEntry[] {
+  return observed.present ? lastWritten : [];
 }

@@ -33,15 +33,27 @@ export function isScheduled(def: ServerDefinition): boolean {
 }
 
 export function scheduleEntriesOfServer(objects: readonly ActualObject[], server: string, line: LineOptions): ScheduleEntry[] {
-  const definitions = definitionsOfServer(objects, server)
+  return scheduleEntriesOf(definitionsOfServer(objects, server), serverSpecOf(objects, server), server, line);
+}
+
+/**
+ * The entries of a server (from the catalog, or from its definition cache, which holds the same definitions
+ * and server spec): its maintain line first, then its scheduled definitions.
+ */
+export function scheduleEntriesOf(
+  definitions: readonly ServerDefinition[],
+  spec: BackupServerSpec | null | undefined,
+  server: string,
+  line: LineOptions,
+): ScheduleEntry[] {
+  const backups = definitions
     .filter(isScheduled)
     .map((d) => buildEntry({ name: d.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone }, line));
-  const spec = serverSpecOf(objects, server);
-  if (!spec?.maintenance?.enabled) return definitions;
+  if (!spec?.maintenance?.enabled) return backups;
   // H is spread by the server name, so servers sharing a catalog do not all maintain at the same minute.
   const schedule = resolveHashedSchedule(spec.maintenance.schedule, server);
   const maintain = buildEntry({ name: MAINTAIN_ENTRY, schedule, timezone: spec.timezone }, { ...line, server });
-  return [maintain, ...definitions];
+  return [maintain, ...backups];
 }
 
 export function serverSpecOf(objects: readonly ActualObject[], server: string): BackupServerSpec | undefined {

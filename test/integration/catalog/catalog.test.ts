@@ -42,8 +42,8 @@ async function sql(config: pg.ClientConfig, text: string, params: unknown[] = []
 describe('Catalog', () => {
   test('a fresh catalog is empty at version 0', async () => {
     const { catalog } = await freshCatalog();
-    expect(await catalog.readPlanningSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, objects: [], backupCounts: {} });
-    expect(await catalog.readSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, objects: [] });
+    expect(await catalog.readPlanningSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, lastAppliedHeldBack: [], objects: [], backupCounts: {} });
+    expect(await catalog.readSnapshot()).toEqual({ version: 0, lastAppliedRevision: null, lastAppliedHeldBack: [], objects: [] });
     await catalog.close();
   });
 
@@ -214,16 +214,18 @@ describe('Catalog', () => {
     expect(after.rows[0].n).toBe(0);
   });
 
-  test('a session killed while checked out fails the call, not the process, and frees the apply lock', async () => {
+  test('a lock session killed while checked out neither fails the call nor the process, and frees the apply lock', async () => {
     const { catalog, config } = await freshCatalog();
     const other = await Catalog.open(config);
-    // The lock session is terminated from outside while fn runs, as a server restart or a DBA would.
+    // The lock session is terminated from outside while fn runs, as a server restart or a DBA would. The
+    // lock ended with its session: releasing it is done, not a failure, and fn's outcome stands (what fn
+    // commits is guarded by the catalog version check, not by the lock).
     const during = catalog.withApplyLock('tester', 1000, async () => {
       await sql(config, "select pg_terminate_backend(backend_pid) from pgbackops.apply_locks where lock_name = 'apply'");
       await new Promise((r) => setTimeout(r, 200));
       return 'done';
     });
-    await expect(during).rejects.toThrow(/terminat|not queryable|Connection/i);
+    await expect(during).resolves.toBe('done');
     // The lock went with the session, and the catalog keeps working on fresh connections.
     await expect(other.withApplyLock('other', 0, async () => 'got it')).resolves.toBe('got it');
     expect((await catalog.readSnapshot()).version).toBe(0);

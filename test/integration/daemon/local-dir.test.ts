@@ -114,9 +114,12 @@ describe('daemon with a watched directory', () => {
       .map((l) => (l.includes('pgbackops:job-b:') ? l.replace(/^\S+ \S+/, '0 0') : l));
     writeFileSync(cronFile, edited.join('\n'));
     await waitFor(() => readFileSync(cronFile, 'utf8') === text, WAIT, () => 'drift healed');
-    const metrics = (await d.get('/metrics')).text;
-    const drift = /^pgbackops_daemon_drift_corrections_total\{[^}]*\} (\d+)/m.exec(metrics);
-    expect(Number(drift?.[1])).toBeGreaterThanOrEqual(2);
+    // Counted once the write returns, which is after the rename makes the file visible (the directory is
+    // fsynced last): wait for the counter rather than read it once.
+    await waitFor(async () => {
+      const drift = /^pgbackops_daemon_drift_corrections_total\{[^}]*\} (\d+)/m.exec((await d.get('/metrics')).text);
+      return Number(drift?.[1]) >= 2;
+    }, WAIT, () => 'two drift corrections counted');
 
     // SIGHUP reloads settings and keeps running.
     d.proc.kill('SIGHUP');

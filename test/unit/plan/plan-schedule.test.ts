@@ -48,6 +48,20 @@ describe('makePlan', () => {
     expect(plan.summary).toMatchObject({ blocked: 1, delete: 0 });
   });
 
+  it('writing a schedule that does not exist yet is no drift, though the catalog already holds its entries', () => {
+    const objects = fleet(2);
+    const absent = { entries: [], contentHash: 'x', present: false };
+    const plan = makePlan({ revision: 'r1', objects }, { catalogVersion: 1, objects: actualOf(objects), backupCounts: {} },
+      { server: 'backup01', target: 'test', observed: absent, line }, DEFAULT_PLAN_OPTIONS);
+    expect(plan.scheduleActions.map((a) => `${a.op} ${a.name} ${a.drift}`)).toEqual(['add def-000 false', 'add def-001 false']);
+    expect(plan.summary.drift).toBe(0);
+    // The same lines missing from a schedule that exists were removed by hand: drift.
+    const emptied = { ...absent, present: true };
+    const again = makePlan({ revision: 'r1', objects }, { catalogVersion: 1, objects: actualOf(objects), backupCounts: {} },
+      { server: 'backup01', target: 'test', observed: emptied, line }, DEFAULT_PLAN_OPTIONS);
+    expect(again.summary.drift).toBe(2);
+  });
+
   it('a stopped node takes its definitions off the schedule', () => {
     const before = fleet(2);
     const after = before.map((o) => (o.kind === 'Node' ? node('pg1', 'backup01', { status: 'stopped' }) : o));
