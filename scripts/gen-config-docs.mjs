@@ -222,7 +222,8 @@ zones.
 Paths for libpq (\`passfile\`, \`sslcert\`, \`sslkey\`, \`sslrootcert\`) and \`pgBinDirs\` must be absolute.
 \`backupRoot\` and \`scheduler.file\` may be relative, to the pgbackops state directory (handy for a first try
 that touches nothing outside it). No path may contain a \`..\` segment, a line break or a NUL, or start with
-\`~\`.
+\`~\`. No path may name the file system root, however it is spelt (\`/\`, \`//\`, \`/.\`, \`/./\`: paths are
+normalised before they are checked), nor the state directory itself (\`.\`, \`./\`).
 
 ## Secrets
 

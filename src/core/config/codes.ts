@@ -35,7 +35,7 @@ export const DIAGNOSTIC_CODES = {
   // Security
   E_SECRET_FIELD: 'a password or other secret is written in the configuration',
   E_EXTRA_ARG_FORBIDDEN: 'an extraArgs item would change the connection, the output or a managed option',
-  E_PATH_INVALID: 'a path is not absolute, contains .. or a control character',
+  E_PATH_INVALID: 'a path is not absolute, contains .. or a control character, or names the root',
   E_HOST_INVALID: 'a host is not a host name, an IP address or a socket directory',
   E_DATABASE_NAME_INVALID: 'a database name is empty, longer than 63 bytes or contains a NUL',
   // Scheduling

@@ -122,6 +122,15 @@ const CASES: Record<string, Expected> = {
     ['E_PATH_INVALID', 'node.yaml', 9, 11],
     ['E_PATH_INVALID', 'server2.yaml', 7, 15],
   ],
+  'path-root-spellings': [
+    ['E_HOST_INVALID', 'node.yaml', 6, 9],
+    ['E_PATH_INVALID', 'node.yaml', 7, 13],
+    ['E_PATH_INVALID', 'servers.yaml', 8, 15],
+    ['E_PATH_INVALID', 'servers.yaml', 10, 11],
+    ['E_PATH_INVALID', 'servers.yaml', 18, 15],
+    ['E_SCHEDULER_FILE', 'servers.yaml', 20, 11],
+    ['E_PATH_INVALID', 'servers.yaml', 29, 15],
+  ],
   'one-off-jobs': [
     ['E_DUPLICATE_NAME', 'one-offs.yaml', 14, 9],
     ['E_TIME_INVALID', 'one-offs.yaml', 18, 7],
