@@ -11,7 +11,8 @@ export interface PathRule {
 
 /** Why a path is refused, or null when it is valid. */
 export function pathProblem(path: string, rule: PathRule): string | null {
-  if (/[\0\r\n]/.test(path)) return 'it contains a NUL or line break';
+  // (A NUL is refused in every string of the configuration: storable-text.ts.)
+  if (/[\r\n]/.test(path)) return 'it contains a line break';
   if (path.startsWith('~')) return 'it starts with "~", which is not expanded: write the full path';
   if (!rule.allowRelative && !path.startsWith('/')) return 'it is not absolute: write a path starting with "/"';
   if (path.split('/').includes('..')) return 'it contains a ".." segment: write the path without climbing up';

@@ -23,6 +23,7 @@ import {
 } from './normalise.js';
 import { schemaFindings } from './schema-errors.js';
 import { kindValidators } from './schemas.js';
+import { unstorableTextFindings } from './storable-text.js';
 import { findSecrets, insideSecret } from './secrets.js';
 import { parseConfigFile, partialValue, withPlainEnvironment, type ConfigDocument } from './yaml-documents.js';
 
@@ -129,7 +130,7 @@ interface DocumentResult {
 
 function checkDocument(doc: ConfigDocument): DocumentResult {
   const value = doc.value;
-  const findings = findSecrets(value);
+  const findings = [...findSecrets(value), ...unstorableTextFindings(value)];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const found = Array.isArray(value) ? 'a list' : `a single ${typeof value} value`;
     findings.push(finding('E_SCHEMA_TYPE', [], `a document must be a mapping with apiVersion, kind, metadata and spec; found ${found}`));

@@ -131,6 +131,14 @@ const CASES: Record<string, Expected> = {
     ['E_SCHEDULER_FILE', 'servers.yaml', 20, 11],
     ['E_PATH_INVALID', 'servers.yaml', 29, 15],
   ],
+  'nul-in-strings': [
+    ['E_NUL_CHARACTER', 'backup.yaml', 9, 13],
+    ['E_NUL_CHARACTER', 'backup.yaml', 10, 31],
+    ['E_NUL_CHARACTER', 'backup.yaml', 13, 12],
+    ['E_UNPAIRED_SURROGATE', 'base.yaml', 9, 12],
+    ['E_NUL_CHARACTER', 'base.yaml', 16, 5],
+    ['E_NUL_CHARACTER', 'base.yaml', 20, 12],
+  ],
   'one-off-jobs': [
     ['E_DUPLICATE_NAME', 'one-offs.yaml', 14, 9],
     ['E_TIME_INVALID', 'one-offs.yaml', 18, 7],
