@@ -15,6 +15,8 @@ export const DIAGNOSTIC_CODES = {
   E_YAML_SYNTAX: 'the YAML cannot be parsed',
   E_YAML_DUPLICATE_KEY: 'a mapping has the same key twice',
   E_YAML_ALIASES: 'anchors and aliases expand too much (alias bomb)',
+  E_YAML_TOO_DEEP: 'lists and mappings are nested more than 64 levels deep',
+  E_YAML_KEY_NOT_STRING: 'a mapping key is a list, a mapping, an alias or a tagged value rather than a string',
   W_YAML: 'the YAML parser warns about something (e.g. an unknown tag)',
   // Schema
   E_API_VERSION: 'apiVersion is missing or is not pgbackops/v1',

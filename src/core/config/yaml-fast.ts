@@ -11,6 +11,7 @@
 // to `yaml`), and only \n ends a line. trim(), \s and friends also take NBSP, U+2000-U+200A, U+3000, U+FEFF,
 // form feeds and line separators, which YAML 1.2 reads as content: `spec:` followed by an NBSP-indented
 // `host: x` is a null spec and a key " host", not spec.host.
+import { MAX_NESTING_DEPTH } from './nesting.js';
 
 export interface FastDocument {
   value: Record<string, unknown>;
@@ -108,6 +109,8 @@ class Reader {
   }
 
   private mapping(indent: number, path: string[]): Record<string, unknown> {
+    // Deep documents go to `yaml` and then to the nesting check (nesting.ts), which says what is wrong.
+    if (path.length >= MAX_NESTING_DEPTH - 1) throw new Unsupported();
     const out: Record<string, unknown> = {};
     for (let line = this.peek(); line && line.indent >= indent; line = this.peek()) {
       if (line.indent > indent) throw new Unsupported(); // continuation lines, odd indentation

@@ -17,9 +17,13 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], style: Sty
 
 /**
  * Keys, paths and file names come from the configuration and may hold control characters (a NUL or an
- * escape sequence spelt in a double-quoted key): shown escaped, so that one diagnostic stays one line
- * and nothing from a configuration reaches the terminal as a command.
+ * escape sequence spelt in a double-quoted key) and invisible ones (NBSP, other Unicode spaces, a BOM):
+ * shown escaped, so that one diagnostic stays one line, nothing from a configuration reaches the terminal
+ * as a command, and `unknown field "\u00a0host"` does not read as a stray space before "host".
  */
 function visible(text: string): string {
-  return text.replace(/[\0-\x1F\x7F-\x9F\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|(?! )\p{Zs}/gu, (c) => {
+    const code = c.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

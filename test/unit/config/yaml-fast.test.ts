@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { YAML_OPTIONS } from '../../../src/core/config/yaml-documents.js';
 import { parseSimpleYaml } from '../../../src/core/config/yaml-fast.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** What `yaml` says about a text, in the fast reader's terms; null if `yaml` reports any error. */
 function reference(text: string) {
-  const docs = parseAllDocuments(text, { uniqueKeys: true, version: '1.2' });
+  const docs = parseAllDocuments(text, YAML_OPTIONS);
   const list = Array.isArray(docs) ? (docs as Document.Parsed[]) : [];
   if (list.some((d) => d.errors.length > 0 || d.warnings.length > 0)) return null;
   return list
