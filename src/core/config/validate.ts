@@ -131,8 +131,12 @@ function checkDocument(doc: ConfigDocument): DocumentResult {
   const value = doc.value;
   // First, so that no recursive walk below (secrets, text, schema, rules) meets a document deep enough
   // to exhaust the stack.
+  // Its kind and name still count as declared, so references to it are not reported on top.
   const deep = tooDeepPath(value);
-  if (deep) return { findings: [finding('E_YAML_TOO_DEEP', deep, TOO_DEEP_MESSAGE)] };
+  if (deep) {
+    const id = identify(doc, value);
+    return { findings: [finding('E_YAML_TOO_DEEP', deep, TOO_DEEP_MESSAGE)], named: id ? { ...id, doc } : undefined };
+  }
   const findings = [...findSecrets(value), ...unstorableTextFindings(value)];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const found = Array.isArray(value) ? 'a list' : `a single ${typeof value} value`;

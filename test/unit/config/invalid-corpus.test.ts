@@ -272,12 +272,16 @@ const GENERATED: Record<string, { make: (dir: string) => Promise<void>; expected
       await writeFile(join(dir, 'limit.yaml'), head.replace('NAME', 'c') + `  x: ${'['.repeat(62)}${']'.repeat(62)}\n`);
       // Anchors of 40 levels whose aliases nest them: 120 levels once expanded.
       await writeFile(join(dir, 'aliases.yaml'), head.replace('NAME', 'd') + `  x:\n    a: &a ${'['.repeat(40)}${']'.repeat(40)}\n    b: &b ${'['.repeat(40)}*a${']'.repeat(40)}\n    c: ${'['.repeat(40)}*b${']'.repeat(40)}\n`);
+      // A deep document still declares its name: the Node's reference to it is not reported on top.
+      await writeFile(join(dir, 'server.yaml'), `apiVersion: pgbackops/v1\nkind: BackupServer\nmetadata: { name: srv }\nspec:\n  host: srv\n  backupRoot: /srv\n  remarks: ${'['.repeat(70)}${']'.repeat(70)}\n`);
+      await writeFile(join(dir, 'node.yaml'), 'apiVersion: pgbackops/v1\nkind: Node\nmetadata: { name: pg1 }\nspec: { host: pg1, backupServer: srv }\n');
     },
     expected: [
       ['E_YAML_TOO_DEEP', 'aliases.yaml', 7, 32],
       ['E_YAML_TOO_DEEP', 'block.yaml', 69, 66],
       ['E_YAML_TOO_DEEP', 'flow.yaml', 6, 68],
       ['E_SCHEMA_UNKNOWN_FIELD', 'limit.yaml', 6, 3],
+      ['E_YAML_TOO_DEEP', 'server.yaml', 7, 74],
     ],
   },
   'keys-not-strings': {
