@@ -159,7 +159,9 @@ path. \`pgbackops schema [KIND]\` prints the schemas.
 
 \`pgbackops validate\` reports every problem at once, each with \`file:line:column\`, a stable code and the
 path of the field; the codes are explained in [errors.md](errors.md). Nothing is ever changed from a
-configuration with an error. Files are limited to 4 MiB, must be UTF-8 text, and may not contain a NUL byte.
+configuration with an error. Files are limited to 4 MiB, must be UTF-8 text, and may not contain a NUL byte;
+no string or key may contain a NUL character (a \`"\\0"\` escape) or half a surrogate pair (a lone \`"\\uD800"\`)
+either, since PostgreSQL cannot store them.
 `;
 
 const RULES = `## Names
@@ -221,8 +223,9 @@ zones.
 
 Paths for libpq (\`passfile\`, \`sslcert\`, \`sslkey\`, \`sslrootcert\`) and \`pgBinDirs\` must be absolute.
 \`backupRoot\` and \`scheduler.file\` may be relative, to the pgbackops state directory (handy for a first try
-that touches nothing outside it). No path may contain a \`..\` segment, a line break or a NUL, or start with
-\`~\`.
+that touches nothing outside it). No path may contain a \`..\` segment or a line break, or start with
+\`~\`. No path may name the file system root, however it is spelt (\`/\`, \`//\`, \`/.\`, \`/./\`: paths are
+normalised before they are checked), nor the state directory itself (\`.\`, \`./\`).
 
 ## Secrets
 

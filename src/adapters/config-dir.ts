@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ConfigFile } from '../core/config/config-file.js';
 import type { DiagnosticCode } from '../core/config/codes.js';
 import { compareText } from '../core/config/findings.js';
+import { yamlEncodingOf } from '../core/config/text-encoding.js';
 import type { Diagnostic } from '../core/model.js';
 
 export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
@@ -120,6 +121,11 @@ async function readConfigFile({ full, rel, size }: FoundFile): Promise<ConfigFil
     return fileDiagnostic('E_FILE_UNREADABLE', rel, `cannot read this file: ${errorText(err)}`);
   }
   if (bytes.length > MAX_CONFIG_FILE_BYTES) return tooLarge(rel, bytes.length); // grew while being read
+  // Before looking for NUL bytes: every ASCII character of a UTF-16 or UTF-32 file has some.
+  const encoding = yamlEncodingOf(bytes);
+  if (encoding !== 'UTF-8') {
+    return fileDiagnostic('E_FILE_ENCODING', rel, `this file is ${encoding} text (by its first bytes, as YAML tells encodings apart); configuration files are read as UTF-8: save it as UTF-8`);
+  }
   const nul = bytes.indexOf(0);
   if (nul !== -1) {
     return fileDiagnostic('E_FILE_BINARY', rel, 'this file contains a NUL byte: it is binary, not YAML text; remove it or rename it away from .yaml/.yml', 'error', positionOf(bytes, nul));

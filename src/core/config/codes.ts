@@ -15,6 +15,8 @@ export const DIAGNOSTIC_CODES = {
   E_YAML_SYNTAX: 'the YAML cannot be parsed',
   E_YAML_DUPLICATE_KEY: 'a mapping has the same key twice',
   E_YAML_ALIASES: 'anchors and aliases expand too much (alias bomb)',
+  E_YAML_TOO_DEEP: 'lists and mappings are nested more than 64 levels deep',
+  E_YAML_KEY_NOT_STRING: 'a mapping key is a list, a mapping, an alias or a tagged value rather than a string',
   W_YAML: 'the YAML parser warns about something (e.g. an unknown tag)',
   // Schema
   E_API_VERSION: 'apiVersion is missing or is not pgbackops/v1',
@@ -35,9 +37,11 @@ export const DIAGNOSTIC_CODES = {
   // Security
   E_SECRET_FIELD: 'a password or other secret is written in the configuration',
   E_EXTRA_ARG_FORBIDDEN: 'an extraArgs item would change the connection, the output or a managed option',
-  E_PATH_INVALID: 'a path is not absolute, contains .. or a control character',
+  E_PATH_INVALID: 'a path is not absolute, contains .. or a line break, or names the root',
   E_HOST_INVALID: 'a host is not a host name, an IP address or a socket directory',
-  E_DATABASE_NAME_INVALID: 'a database name is empty, longer than 63 bytes or contains a NUL',
+  E_DATABASE_NAME_INVALID: 'a database name is empty or longer than 63 bytes',
+  E_NUL_CHARACTER: 'a string or key contains a NUL character (an escape such as "\\0"), which PostgreSQL cannot store',
+  E_UNPAIRED_SURROGATE: 'a string or key contains half a UTF-16 surrogate pair (an escape such as "\\uD800"), which PostgreSQL cannot store',
   // Scheduling
   E_CRON_INVALID: 'a schedule is not a valid 5-field cron expression',
   E_TIMEZONE_INVALID: 'a time zone is not a known IANA name',

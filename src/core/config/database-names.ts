@@ -1,10 +1,10 @@
 // Database names are passed to pg_dump as argv items and to PostgreSQL as parameters, never to a shell,
-// so any character is acceptable except NUL; PostgreSQL limits identifiers to 63 bytes (longer names are
-// silently truncated, which would back up a different database than the one written).
+// so any character is acceptable (except NUL, which no string of the configuration may hold:
+// storable-text.ts); PostgreSQL limits identifiers to 63 bytes (longer names are silently truncated,
+// which would back up a different database than the one written).
 
 export function databaseNameProblem(name: string): string | null {
   if (name === '') return 'a database name cannot be empty';
-  if (name.includes('\0')) return 'a database name cannot contain a NUL character';
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > 63) return `${JSON.stringify(name)} is ${bytes} bytes long; PostgreSQL names are at most 63 bytes`;
   return null;

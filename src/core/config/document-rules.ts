@@ -62,7 +62,7 @@ function serverFindings(spec: BackupServerInput): Finding[] {
   const out: Finding[] = [];
   const host = hostProblem(spec.host, { allowSocketDirectory: false });
   if (host) out.push(finding('E_HOST_INVALID', ['spec', 'host'], `host ${quote(spec.host)}: ${host}`));
-  const root = spec.backupRoot === '/' ? 'it is the file system root: give a directory of its own' : pathProblem(spec.backupRoot, { allowRelative: true });
+  const root = pathProblem(spec.backupRoot, { allowRelative: true });
   if (root) out.push(finding('E_PATH_INVALID', ['spec', 'backupRoot'], `backupRoot ${quote(spec.backupRoot)}: ${root}`));
   if (spec.timezone !== undefined) pushTimeZone(out, spec.timezone, ['spec', 'timezone']);
   out.push(...schedulerFindings(spec.scheduler ?? {}));

@@ -1,6 +1,7 @@
 // Secrets must never be written in the configuration: it lives in git, in plans and in CI logs. Passwords
 // come from libpq instead (passfile, service file, client certificates). Findings never quote the value.
-import { finding, type DocPath, type Finding, type PathSegment } from './findings.js';
+import { walkData } from './data-walk.js';
+import { finding, type DocPath, type Finding } from './findings.js';
 
 /** Keys that can only hold a secret (password, dbPassword, sslpassword, client_secret, apiToken...). */
 const SECRET_KEY = /pass(word|wd)|secret|token/i;
@@ -16,29 +17,18 @@ const ADVICE =
 /** Every place in a document that holds a secret, outermost first; the values below them are not inspected. */
 export function findSecrets(value: unknown): Finding[] {
   const found: Finding[] = [];
-  scan(value, [], found);
+  walkData(value, {
+    key(key, path) {
+      if (!SECRET_KEY.test(key)) return true;
+      found.push(finding('E_SECRET_FIELD', [...path], `field "${key}" would hold a secret: ${ADVICE}`, 'key'));
+      return false;
+    },
+    string(text, path) {
+      if (CONNINFO_PASSWORD.test(text)) found.push(finding('E_SECRET_FIELD', [...path], `this value contains a password ("password=..."): ${ADVICE}`));
+      else if (URI_USERINFO_PASSWORD.test(text)) found.push(finding('E_SECRET_FIELD', [...path], `this value is a URI with a password ("user:password@"): ${ADVICE}`));
+    },
+  });
   return found;
-}
-
-// `path` is one mutable stack for the whole walk (this runs on every document); it is copied only on a hit.
-function scan(value: unknown, path: PathSegment[], found: Finding[]): void {
-  if (typeof value === 'string') {
-    if (CONNINFO_PASSWORD.test(value)) found.push(finding('E_SECRET_FIELD', [...path], `this value contains a password ("password=..."): ${ADVICE}`));
-    else if (URI_USERINFO_PASSWORD.test(value)) found.push(finding('E_SECRET_FIELD', [...path], `this value is a URI with a password ("user:password@"): ${ADVICE}`));
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      path.push(i);
-      scan(value[i], path, found);
-      path.pop();
-    }
-  } else if (value !== null && typeof value === 'object') {
-    for (const key of Object.keys(value)) {
-      path.push(key);
-      if (SECRET_KEY.test(key)) found.push(finding('E_SECRET_FIELD', [...path], `field "${key}" would hold a secret: ${ADVICE}`, 'key'));
-      else scan((value as Record<string, unknown>)[key], path, found);
-      path.pop();
-    }
-  }
 }
 
 /** True when `path` is a secret's path or lies inside one: other findings there must not echo the value. */

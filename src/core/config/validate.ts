@@ -21,8 +21,10 @@ import { locate, toDiagnostic } from './locate.js';
 import {
   DEFAULT_TIMEZONE, normaliseBackup, normaliseNode, normaliseRestore, normaliseRetention, normaliseServer, normaliseSnapshot,
 } from './normalise.js';
+import { TOO_DEEP_MESSAGE, tooDeepPath } from './nesting.js';
 import { schemaFindings } from './schema-errors.js';
 import { kindValidators } from './schemas.js';
+import { unstorableTextFindings } from './storable-text.js';
 import { findSecrets, insideSecret } from './secrets.js';
 import { parseConfigFile, partialValue, withPlainEnvironment, type ConfigDocument } from './yaml-documents.js';
 
@@ -80,20 +82,7 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     }
   }
 
-  if (documentCount === 0) {
-    diagnostics.push({
-      code: 'E_CONFIG_EMPTY',
-      message:
-        files.length === 0
-          ? 'no configuration files found: the directory holds no *.yaml or *.yml file'
-          : `no configuration documents found in ${files.length} file(s): they are empty or only comments`,
-      file: '.',
-      line: 1,
-      column: 1,
-      path: '',
-      severity: 'error',
-    });
-  }
+  if (documentCount === 0) diagnostics.push(...emptyConfigDiagnostics(sorted));
 
   const placement = placementOf(checked);
   const crossFindings: DocFinding[] = [
@@ -121,6 +110,17 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
   };
 }
 
+/**
+ * A configuration without a document is refused, so that a wrong path never reads as "delete everything".
+ * Said of the directory when there is no file to read, else of each file, which then holds nothing.
+ */
+function emptyConfigDiagnostics(files: readonly ConfigFile[]): Diagnostic[] {
+  const at = (file: string, message: string): Diagnostic => ({ code: 'E_CONFIG_EMPTY', message, file, line: 1, column: 1, path: '', severity: 'error' });
+  if (files.length === 0) return [at('.', 'no configuration document: the directory holds no *.yaml or *.yml file that could be read')];
+  const others = files.length === 1 ? 'and it is the only configuration file' : `nor do the other ${files.length - 1} configuration file(s)`;
+  return files.map((f) => at(f.path, `this file holds no YAML document (it is empty, or only comments and "---"), ${others}`));
+}
+
 interface DocumentResult {
   findings: Finding[];
   named?: NamedDocument;
@@ -129,7 +129,15 @@ interface DocumentResult {
 
 function checkDocument(doc: ConfigDocument): DocumentResult {
   const value = doc.value;
-  const findings = findSecrets(value);
+  // First, so that no recursive walk below (secrets, text, schema, rules) meets a document deep enough
+  // to exhaust the stack.
+  // Its kind and name still count as declared, so references to it are not reported on top.
+  const deep = tooDeepPath(value);
+  if (deep) {
+    const id = identify(doc, value);
+    return { findings: [finding('E_YAML_TOO_DEEP', deep, TOO_DEEP_MESSAGE)], named: id ? { ...id, doc } : undefined };
+  }
+  const findings = [...findSecrets(value), ...unstorableTextFindings(value)];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const found = Array.isArray(value) ? 'a list' : `a single ${typeof value} value`;
     findings.push(finding('E_SCHEMA_TYPE', [], `a document must be a mapping with apiVersion, kind, metadata and spec; found ${found}`));

@@ -3,11 +3,21 @@
 //
 // Most files are read by the fast subset reader (yaml-fast.ts). The `yaml` package's node tree, needed only
 // to turn a path into a line and column for a diagnostic, is then built on demand, once per file.
-import { LineCounter, parseAllDocuments, isAlias, visit, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isAlias, visit, type Document, type DocumentOptions, type ErrorCode, type ParseOptions } from 'yaml';
 import type { Diagnostic } from '../model.js';
 import type { ConfigFile } from './config-file.js';
 import type { DiagnosticCode } from './codes.js';
+import { TOO_DEEP_MESSAGE } from './nesting.js';
 import { parseSimpleYaml } from './yaml-fast.js';
+
+/**
+ * How configuration YAML is read. stringKeys: a key is the string written (`15:` is "15", `~:` is "~"), and
+ * a key that is a list, a mapping, an alias or a tagged value is an error at its position, instead of
+ * being stringified into a field name (with a Node.js warning on stderr). logLevel: the parser never
+ * writes to stderr; what it has to say becomes a diagnostic.
+ */
+export const YAML_OPTIONS = { prettyErrors: true, uniqueKeys: true, stringKeys: true, version: '1.2', logLevel: 'error' } as const satisfies ParseOptions &
+  DocumentOptions;
 
 /**
  * Budget for alias expansion, in the `yaml` package's units (roughly the number of nodes aliases copy).
@@ -46,7 +56,7 @@ export class SourceFile {
   fullParse(): { docs: Document.Parsed[]; lineCounter: LineCounter } {
     if (!this.parsed) {
       const lineCounter = new LineCounter();
-      const parsed = parseAllDocuments(this.text, { lineCounter, prettyErrors: true, uniqueKeys: true, version: '1.2' });
+      const parsed = parseAllDocuments(this.text, { ...YAML_OPTIONS, lineCounter });
       // An empty stream (only comments or nothing) has no documents at all.
       this.parsed = { docs: Array.isArray(parsed) ? parsed : [], lineCounter };
     }
@@ -115,8 +125,7 @@ function parseWithYaml(source: SourceFile): ParsedFile {
       // One line often yields the same error several times (each `*` of an unquoted cron expression): once is enough.
       const reported = new Set<string>();
       for (const error of yaml.errors) {
-        const code: DiagnosticCode = error.code === 'DUPLICATE_KEY' ? 'E_YAML_DUPLICATE_KEY' : 'E_YAML_SYNTAX';
-        const message = describeYamlError(error.code, error.message);
+        const { code, message } = yamlError(error.code, error.message);
         const key = `${error.linePos?.[0].line} ${message}`;
         if (reported.has(key)) continue;
         reported.add(key);
@@ -184,6 +193,21 @@ function isEmptyDocument(yaml: Document.Parsed): boolean {
   return contents === null || (contents.value === null && !('items' in contents));
 }
 
+/** Our code and message for an error of the `yaml` parser. */
+function yamlError(code: ErrorCode, message: string): { code: DiagnosticCode; message: string } {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return { code: 'E_YAML_DUPLICATE_KEY', message: describeYamlError(code, message) };
+    case 'NON_STRING_KEY':
+      return { code: 'E_YAML_KEY_NOT_STRING', message: 'this key is not a plain string (it is a list, a mapping, an alias or a tagged value); field names are strings' };
+    case 'RESOURCE_EXHAUSTION':
+      // The parser ran out of stack composing nested collections.
+      return { code: 'E_YAML_TOO_DEEP', message: TOO_DEEP_MESSAGE };
+    default:
+      return { code: 'E_YAML_SYNTAX', message: describeYamlError(code, message) };
+  }
+}
+
 /**
  * The `yaml` package's messages end with " at line L, column C:" and an excerpt of the source. The position
  * is reported separately, and the excerpt could show a secret on the offending line in CI logs, so keep
@@ -198,9 +222,11 @@ function describeYamlError(code: string, message: string): string {
   return head + aliasHint;
 }
 
+/** toJS failed: aliases expanding too much, or (through aliases of aliases) data too deep for the stack. */
 function aliasDiagnostic(doc: ConfigDocument, err: unknown): Diagnostic {
   const message = err instanceof Error ? err.message : String(err);
   const isBomb = /resource exhaustion|alias count/i.test(message);
+  const isTooDeep = err instanceof RangeError;
   // Point at the first alias of the document: that is where the expansion starts.
   let offset = doc.yaml.range[0];
   visit(doc.yaml, {
@@ -211,10 +237,12 @@ function aliasDiagnostic(doc: ConfigDocument, err: unknown): Diagnostic {
   });
   const pos = doc.source.position(offset);
   return {
-    code: isBomb ? 'E_YAML_ALIASES' : 'E_YAML_SYNTAX',
+    code: isBomb ? 'E_YAML_ALIASES' : isTooDeep ? 'E_YAML_TOO_DEEP' : 'E_YAML_SYNTAX',
     message: isBomb
       ? `aliases in this document expand to too many nodes (limit ${MAX_ALIAS_COUNT}): refused as a possible alias bomb; write the values out or use fewer nested aliases`
-      : describeYamlError('', message),
+      : isTooDeep
+        ? TOO_DEEP_MESSAGE
+        : describeYamlError('', message),
     file: doc.file,
     line: pos.line,
     column: pos.col,

@@ -6,6 +6,12 @@
 // null and the caller parses the file with `yaml`, which also produces the error messages. For what it
 // accepts it must produce exactly the data `yaml` would (YAML 1.2 core schema): a differential test
 // compares the two.
+//
+// White space is YAML's, never JavaScript's: only the space separates and indents here (a tab sends the file
+// to `yaml`), and only \n ends a line. trim(), \s and friends also take NBSP, U+2000-U+200A, U+3000, U+FEFF,
+// form feeds and line separators, which YAML 1.2 reads as content: `spec:` followed by an NBSP-indented
+// `host: x` is a null spec and a key " host", not spec.host.
+import { MAX_NESTING_DEPTH } from './nesting.js';
 
 export interface FastDocument {
   value: Record<string, unknown>;
@@ -25,14 +31,23 @@ interface Line {
 }
 
 const KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)/;
-const SEPARATOR = /^---[ ]*(?:#.*)?$/;
+/** `---` ends a document only when white space or the line end follows it (`---#c` is a plain scalar). */
+const SEPARATOR = /^---(?: +(?:#.*)?)?$/;
+
+/**
+ * Text the subset is written in: YAML's printable characters (c-printable), less what only `yaml` reads:
+ * tab and CR (white space and line breaks other than space and \n), backslash (escapes), the BOM (a
+ * document prefix anywhere in a stream), and NEL, LS and PS (line breaks in YAML 1.1, content in 1.2).
+ * Anything else - control characters, DEL, lone surrogates, U+FFFE/U+FFFF - is left to `yaml` as well.
+ */
+const OUTSIDE_SUBSET = /[^\n\x20-\x5B\x5D-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 function isSeparator(line: Line): boolean {
   return line.indent === 0 && line.body.startsWith('---') && SEPARATOR.test(line.body);
 }
 
 export function parseSimpleYaml(text: string): FastDocument[] | null {
-  if (/[\t\r\\]/.test(text) || text.includes('\uFEFF')) return null;
+  if (OUTSIDE_SUBSET.test(text)) return null;
   try {
     return new Reader(text).documents();
   } catch (err) {
@@ -49,7 +64,7 @@ class Reader {
   constructor(text: string) {
     let offset = 0;
     for (const raw of text.split('\n')) {
-      const indent = raw.length - raw.trimStart().length;
+      const indent = leadingSpaces(raw);
       this.lines.push({ indent, body: raw.slice(indent), offset });
       offset += raw.length + 1;
     }
@@ -94,6 +109,8 @@ class Reader {
   }
 
   private mapping(indent: number, path: string[]): Record<string, unknown> {
+    // Deep documents go to `yaml` and then to the nesting check (nesting.ts), which says what is wrong.
+    if (path.length >= MAX_NESTING_DEPTH - 1) throw new Unsupported();
     const out: Record<string, unknown> = {};
     for (let line = this.peek(); line && line.indent >= indent; line = this.peek()) {
       if (line.indent > indent) throw new Unsupported(); // continuation lines, odd indentation
@@ -131,7 +148,7 @@ class Reader {
         if (line.indent === indent && !line.body.startsWith('-')) break; // back to the parent mapping's keys
         throw new Unsupported();
       }
-      const item = line.body.slice(2).trimStart();
+      const item = line.body.slice(2 + leadingSpaces(line.body.slice(2)));
       // Only scalars and one-line flow collections: nested blocks and `- key: value` go to `yaml`.
       if (item === '' || item.startsWith('#') || KEY.test(item)) throw new Unsupported();
       this.pos++;
@@ -237,7 +254,7 @@ class FlowScanner {
     }
     let j = this.i;
     while (j < this.text.length && !terminators.includes(this.text[j]!)) j++;
-    const raw = this.text.slice(this.i, j).trimEnd();
+    const raw = withoutTrailingSpaces(this.text.slice(this.i, j));
     // Flow indicators, a comment or a nested `key: value` inside: leave it to `yaml`.
     if (raw === '' || /[[\]{},#]|: /.test(raw) || raw.endsWith(':')) throw new Unsupported();
     this.i = j;
@@ -275,7 +292,21 @@ function isTrailing(rest: string): boolean {
 
 function stripComment(text: string): string {
   const hash = text.indexOf(' #');
-  return (hash === -1 ? text : text.slice(0, hash)).trimEnd();
+  return withoutTrailingSpaces(hash === -1 ? text : text.slice(0, hash));
+}
+
+/** Indentation: spaces only (YAML's, unlike trimStart, which also takes NBSP, U+3000, form feeds...). */
+function leadingSpaces(text: string): number {
+  let n = 0;
+  while (text.charCodeAt(n) === 0x20) n++;
+  return n;
+}
+
+/** A plain scalar ends before trailing white space; other Unicode spaces are part of it (unlike trimEnd). */
+function withoutTrailingSpaces(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x20) end--;
+  return text.slice(0, end);
 }
 
 const NUMBER_LIKE = [

@@ -5,6 +5,7 @@ import { durationProblem, parseDuration } from '../../../src/core/time/duration.
 import { hostProblem } from '../../../src/core/config/hosts.js';
 import { nameProblem } from '../../../src/core/names.js';
 import { pathProblem } from '../../../src/core/config/paths.js';
+import { unstorableTextFindings } from '../../../src/core/config/storable-text.js';
 import { findSecrets } from '../../../src/core/config/secrets.js';
 import { canonicalTimeZone } from '../../../src/core/config/timezones.js';
 
@@ -136,15 +137,33 @@ describe('paths, database names, time zones', () => {
     expect(pathProblem('/srv/..backups', { allowRelative: false })).toBeNull(); // a name, not a segment
     expect(pathProblem('~/x', { allowRelative: true })).toMatch(/~/);
     expect(pathProblem('/a\nb', { allowRelative: false })).toMatch(/line break/);
+    for (const root of ['/', '//', '///', '/.', '/./', '//./.']) expect(pathProblem(root, { allowRelative: true }), root).toMatch(/file system root/);
+    for (const state of ['.', './', './/.']) expect(pathProblem(state, { allowRelative: true }), state).toMatch(/state directory itself/);
+    expect(pathProblem('/srv//pgbackops/./', { allowRelative: false })).toBeNull();
   });
 
-  it('database names are counted in bytes, and any character but NUL is fine', () => {
+  it('database names are counted in bytes, and any character is fine (NUL is refused in every string)', () => {
     expect(databaseNameProblem('orders')).toBeNull();
     expect(databaseNameProblem('weird name; $(x)')).toBeNull();
     expect(databaseNameProblem('é'.repeat(31))).toBeNull(); // 62 bytes
     expect(databaseNameProblem('é'.repeat(32))).toMatch(/64 bytes/);
     expect(databaseNameProblem('')).toMatch(/empty/);
-    expect(databaseNameProblem('a\0b')).toMatch(/NUL/);
+    expect(databaseNameProblem('a\0b')).toBeNull();
+    expect(unstorableTextFindings({ spec: { databases: ['a\0b'] } }).map((f) => f.path)).toEqual([['spec', 'databases', 0]]);
+  });
+
+  it('text PostgreSQL cannot store: NUL and unpaired surrogates, in values and keys', () => {
+    const codes = (value: unknown) => unstorableTextFindings(value).map((f) => [f.code, f.path.join('.'), f.target]);
+    expect(codes({ a: 'x\u0000', b: ['\uD800'], c: '\uDC00x', d: 'x\uDBFF', e: '\uD83D\uDC18 é \u00A0' })).toEqual([
+      ['E_NUL_CHARACTER', 'a', 'value'],
+      ['E_UNPAIRED_SURROGATE', 'b.0', 'value'],
+      ['E_UNPAIRED_SURROGATE', 'c', 'value'],
+      ['E_UNPAIRED_SURROGATE', 'd', 'value'],
+    ]);
+    expect(codes({ m: { 'k\0': 'v', '\uDFFF': 1 } })).toEqual([
+      ['E_NUL_CHARACTER', 'm.k\0', 'key'],
+      ['E_UNPAIRED_SURROGATE', 'm.\uDFFF', 'key'],
+    ]);
   });
 
   it('time zones are IANA names, compared in canonical form', () => {

@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { YAML_OPTIONS } from '../../../src/core/config/yaml-documents.js';
 import { parseSimpleYaml } from '../../../src/core/config/yaml-fast.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** What `yaml` says about a text, in the fast reader's terms; null if `yaml` reports any error. */
 function reference(text: string) {
-  const docs = parseAllDocuments(text, { uniqueKeys: true, version: '1.2' });
+  const docs = parseAllDocuments(text, YAML_OPTIONS);
   const list = Array.isArray(docs) ? (docs as Document.Parsed[]) : [];
   if (list.some((d) => d.errors.length > 0 || d.warnings.length > 0)) return null;
   return list
@@ -26,12 +27,13 @@ function reference(text: string) {
     });
 }
 
-function expectSameOrDeclined(text: string): 'fast' | 'declined' {
+function expectSameOrDeclined(text: string, label = ''): 'fast' | 'declined' {
   const fast = parseSimpleYaml(text);
   if (fast === null) return 'declined';
   const ref = reference(text);
-  expect(ref, `yaml rejects what the fast reader accepted:\n${text}`).not.toBeNull();
-  expect(fast, text).toEqual(ref);
+  // JSON.stringify shows the invisible characters (NBSP, form feeds, lone surrogates...) of a failing input.
+  expect(ref, `${label}yaml rejects what the fast reader accepted: ${JSON.stringify(text)}`).not.toBeNull();
+  expect(fast, `${label}${JSON.stringify(text)}`).toEqual(ref);
   // Same prototype-free shape checks: plain objects and arrays only.
   return 'fast';
 }
@@ -109,6 +111,22 @@ describe('fast YAML reader', () => {
     ['trailing comma in flow', 'a: [1, 2,]\n', 'declined'],
     ['empty flow item', 'a: [1, , 2]\n', 'declined'],
     ['flow mapping without space', 'a: {b:1}\n', 'declined'],
+    // JavaScript's white space (trim, \s) is not YAML's: only space and tab are white, only \n and \r break lines.
+    ['NBSP before a key is not indentation', 'spec:\n\u00A0host: x\n', 'declined'],
+    ['ideographic space before a key', 'spec:\n\u3000host: x\n', 'declined'],
+    ['form feed before a key', 'spec:\n\fhost: x\n', 'declined'],
+    ['NBSP inside and at the end of a value is content', 'a: x\u00A0y\u00A0\nb: [\u2003z\u2003, w]\n', 'fast'],
+    ['NBSP before a comment is content', 'a: x\u00A0# c\nb: x\u00A0 # c\n', 'fast'],
+    ['NBSP after a dash is content', 'a:\n  - \u00A0x\n', 'fast'],
+    ['NBSP after a colon does not end the key', 'a:\u00A0x\n', 'declined'],
+    ['form feed and vertical tab in values', 'a: b\fc\nd: e\v\n', 'declined'],
+    ['NUL in a value', 'a: b\0\n', 'declined'],
+    ['lone surrogate', 'a: \uD800\n', 'declined'],
+    ['YAML 1.1 line breaks', 'a: x\u2028y\nb: \u0085\nc: \u2029\n', 'declined'],
+    ['BOM in the middle', 'a: 1\n\uFEFF---\nb: 2\n', 'declined'],
+    ['separator followed by a comment without a space', '---#c\na: 1\n', 'declined'],
+    ['separator with a comment', '--- # c\na: 1\n', 'fast'],
+    ['hash and colon-space inside quotes', 'a: "x # y: z"\nb: [\'p: q\', "#"]\nc: { d: \'e # f\' }\n', 'fast'],
   ])('%s', (_name, text, expected) => {
     expect(expectSameOrDeclined(text)).toBe(expected);
   });
@@ -124,6 +142,23 @@ describe('fast YAML reader', () => {
     // The generator mixes plain forms with tricky ones: a good share must take the fast path.
     expect(fast).toBeGreaterThan(total / 5);
     expect(fast).toBeLessThan(total);
+  });
+
+  it('agrees with yaml on thousands of documents laced with unusual white space and Unicode', () => {
+    // Each case is an ordinary document with a few odd characters or fragments put in at random places:
+    // in indentation, around keys, colons and dashes, inside and after scalars, in comments and markers.
+    const seed = 20260315;
+    const random = seeded(seed);
+    let fastWithUnicodeSpace = 0;
+    const total = 6000;
+    for (let n = 0; n < total; n++) {
+      const text = unusualDocument(random);
+      const hasUnicodeSpace = UNICODE_SPACES.some((c) => text.includes(c));
+      if (expectSameOrDeclined(text, `seed ${seed}, case ${n}: `) === 'fast' && hasUnicodeSpace) fastWithUnicodeSpace++;
+    }
+    // Unicode spaces are ordinary content characters in YAML 1.2: the fast path must read many of these
+    // itself (and so be compared), not decline them all.
+    expect(fastWithUnicodeSpace).toBeGreaterThan(total / 20);
   });
 });
 
@@ -198,4 +233,55 @@ function generateDocuments(random: () => number): string {
   const parts: string[] = [];
   for (let d = 0; d < docs; d++) parts.push(random() < 0.1 ? '' : blockMapping(random, 0, 0));
   return (random() < 0.3 ? '---\n' : '') + parts.join('---\n');
+}
+
+/**
+ * What JavaScript counts as white space or a line end (trim, \\s, split) but YAML 1.2 does not, what YAML
+ * forbids but the `yaml` package reads anyway, and the fragments of YAML syntax whose meaning depends on
+ * the white space around them.
+ */
+const UNUSUAL = [
+  '\u00A0', '\u1680', '\u2000', '\u2003', '\u2007', '\u200A', '\u202F', '\u205F', '\u3000', '\uFEFF', '\u0085', '\u2028', '\u2029',
+  '\f', '\v', '\t', '\r', '\r\n', '\0', '\x7F', '\x1B', '\u009F', '\uD800', '\uDC00', '\uFFFE', '\u{1F418}', 'é',
+  ' ', '  ', '\n', '#', ' #', '# c', ' # c', ':', ': ', ' :', '-', '- ', '?', '? ', '"', "'", '[', ']', '{', '}', ',', '&a', '*a', '!', '|', '>',
+  '---', '--- ', '...', '\n---\n', '\n...\n', '\n--- # c\n', '---#c', '\\', '%',
+];
+/** Unicode spaces: white space to JavaScript, ordinary content characters to YAML 1.2. */
+const UNICODE_SPACES = ['\u00A0', '\u1680', '\u2000', '\u2003', '\u200A', '\u202F', '\u205F', '\u3000'];
+/** The unusual white space alone, to indent with or to put around separators. */
+const ODD_SPACES = [...UNICODE_SPACES, '\uFEFF', '\f', '\v', '\t', '\u0085', '\u2028', '\u2029'];
+
+/** An ordinary document (mostly the plain subset), then 1-3 insertions or replacements of unusual text. */
+function unusualDocument(random: () => number): string {
+  words = SAFE_WORDS.concat(['x # y', 'p: q', '#', 'a\u00A0b', '\u3000', 'é\u2003']);
+  keys = SAFE_KEYS;
+  let text = (random() < 0.2 ? '---\n' : '') + blockMapping(random, 0, 0) + (random() < 0.3 ? `---${random() < 0.5 ? ' # next' : ''}\n` + blockMapping(random, 0, 0) : '');
+  const edits = 1 + Math.floor(random() * 3);
+  for (let e = 0; e < edits; e++) {
+    const roll = random();
+    if (roll < 0.4) {
+      // Unusual white space where separation matters: after ": ", "- ", ", ", "[" or "{", before " #"
+      // or a line end, or after a line's indentation.
+      const at = [...text.matchAll(/: |- |, |\[|\{|(?= #)|(?=\n)|\n +/g)].map((m) => m.index! + m[0].length);
+      if (at.length === 0) continue;
+      const i = pick(random, at);
+      text = text.slice(0, i) + pick(random, random() < 0.7 ? UNICODE_SPACES : ODD_SPACES) + text.slice(i);
+    } else if (roll < 0.55) {
+      // Indent a line with unusual white space, instead of or in front of its spaces.
+      const lines = text.split('\n');
+      const i = Math.floor(random() * lines.length);
+      const odd = pick(random, ODD_SPACES);
+      lines[i] = random() < 0.5 ? lines[i]!.replace(/^ */, (m) => odd + m.slice(1)) : odd + lines[i]!;
+      text = lines.join('\n');
+    } else if (roll < 0.9) {
+      const i = Math.floor(random() * (text.length + 1));
+      text = text.slice(0, i) + pick(random, UNUSUAL) + text.slice(i);
+    } else {
+      const i = Math.floor(random() * text.length);
+      text = text.slice(0, i) + pick(random, UNUSUAL) + text.slice(i + 1);
+    }
+  }
+  if (random() < 0.1) text = text.replace(/\n/g, '\r\n');
+  if (random() < 0.1) text = text.replace(/\n/g, '   \n'); // trailing spaces
+  return text;
 }
