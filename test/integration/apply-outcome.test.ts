@@ -3,6 +3,7 @@
 //   text, --json, `catalog status` and `apply --detailed-exitcode` all say it;
 // - a catalog connection lost just after the commit is not a failure (the session lock ended with its
 //   session), while one lost before the commit still fails, changes nothing and is healed by the next apply.
+import { MAINTAIN_ENTRY } from '../../src/core/schedule/entry.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -34,9 +35,11 @@ async function catalogQuery<T extends pg.QueryResultRow>(sql: string, params: un
   }
 }
 
+/** The definitions the cron.d file schedules (its server's maintain line left out). */
 function managedNames(): string[] {
   if (!existsSync(cronFile)) return [];
-  return readFileSync(cronFile, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!);
+  return readFileSync(cronFile, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!)
+    .filter((name) => name !== MAINTAIN_ENTRY);
 }
 
 beforeAll(async () => {

@@ -520,7 +520,7 @@ describe('the state directory', () => {
 
     const unknown = await run('no-such-definition');
     expect(unknown.exitCode).toBe(1);
-    expect(unknown.stderr).toMatch(/error E_DEFINITION_UNKNOWN: no definition "no-such-definition"/);
+    expect(unknown.stderr).toMatch(/error E_DEFINITION_UNKNOWN: definition "no-such-definition" is not scheduled on this server/);
 
     const maintain = await cli('maintain', '--json');
     expect(maintain.exitCode, maintain.stderr).toBe(0);

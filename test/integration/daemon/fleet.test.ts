@@ -143,7 +143,11 @@ describe('/metrics and /status', () => {
       return /^pgbackops_daemon_blocked_deletes\{server="backup01"\} 1$/m.test(m) ? m : null;
     }, WAIT, () => 'blocked delete counted');
     expect(blocked).toMatch(/^pgbackops_daemon_blocked_deletes_total\{server="backup01"\} 1$/m);
-    const after = await fetchDaemonStatus(d.url);
+    // The gauge is set during the pass, /status at its end: wait for the pass to finish.
+    const after = await waitFor(async () => {
+      const s = await fetchDaemonStatus(d.url);
+      return s.lastFullPass?.blockedDeletes.length ? s : null;
+    }, WAIT, () => 'blocked delete in /status');
     expect(after.lastFullPass?.blockedDeletes.join()).toContain('Backup ok-job');
     expect(d.logs.some((l) => l.msg.startsWith('deletes blocked'))).toBe(true);
     // Still scheduled: a blocked delete keeps the definition as it was.
