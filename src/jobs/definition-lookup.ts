@@ -2,6 +2,7 @@
 // from the catalog (and refreshed by the daemon). The cache is what lets a job run while the catalog is down.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BackupServerSpec } from '../core/model.js';
 import { readDefinitionCache, type CachedDefinition, type DefinitionCache } from '../engine/definition-cache.js';
 
 export interface FoundDefinition {
@@ -33,4 +34,15 @@ export async function serversOfThisMachine(stateDir: string): Promise<string[]> 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+}
+
+/** The servers a command acts for (--server, else every server applied here), with their cached specs. */
+export async function serverSpecsOfThisMachine(stateDir: string, server?: string): Promise<Array<{ name: string; spec: BackupServerSpec }>> {
+  const out: Array<{ name: string; spec: BackupServerSpec }> = [];
+  for (const name of server ? [server] : await serversOfThisMachine(stateDir)) {
+    // A file that is no server's cache (or not readable) names no server to act for.
+    const cache = await readDefinitionCache(stateDir, name).catch(() => null);
+    if (cache?.serverSpec) out.push({ name, spec: cache.serverSpec });
+  }
+  return out;
 }
