@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { BackupServerSpec } from '../core/model.js';
 import { isRoot } from '../adapters/postgres/os-user.js';
+import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
 import { serverSpecsOfThisMachine } from '../jobs/definition-lookup.js';
 import { jobAccessProblems, resolveJobUser, type JobUser } from '../engine/job-user-access.js';
 import type { CommandContext } from './context.js';
@@ -81,7 +82,8 @@ function runAs(user: JobUser, stateDir: string, actor: string): Promise<number> 
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     uid: user.uid,
     gid: user.gid,
-    stdio: 'inherit',
+    // fd 3 is the lifeline: it closes when this process dies, however it dies (see followLifeline).
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: {
       ...process.env,
       // The environment cron gives a job of that user, so the run by hand finds the same ~/.pgpass and the
@@ -92,6 +94,7 @@ function runAs(user: JobUser, stateDir: string, actor: string): Promise<number> 
       PGBACKOPS_STATE_DIR: stateDir,
       // Who started it, for what is recorded (a restore's actor), is still the operator.
       PGBACKOPS_ACTOR: actor,
+      [LIFELINE_ENV]: String(LIFELINE_FD),
     },
   });
   const forward = (signal: NodeJS.Signals): void => {
