@@ -58,3 +58,17 @@ export async function runCronLine(cronFile: string, definition: string): Promise
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
+
+/**
+ * Whether `pid` is the process a test started (`starter`) or the child it started to act as the server's job
+ * user (src/cli/act-as-job-user.ts): the process that claims and records work. Asked while both run.
+ */
+export async function isStarterOrItsJobUserChild(pid: number, starter: number | undefined): Promise<boolean> {
+  if (pid === starter) return true;
+  const { readFileSync } = await import('node:fs');
+  try {
+    return Number(/^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) === starter;
+  } catch {
+    return false;
+  }
+}
