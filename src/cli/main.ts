@@ -1,6 +1,7 @@
 // The pgbackops command line: global flags, one module per command (loaded on demand), errors turned
 // into exit codes.
 import { Command, CommanderError } from 'commander';
+import { followLifeline } from './lifeline.js';
 import { registerCommands } from './command-registry.js';
 import { CliError } from './output.js';
 import { VERSION } from './version.js';
@@ -35,6 +36,7 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
 
 export async function main(argv: string[]): Promise<void> {
   defineNavigatorAsNode21Does();
+  followLifeline();
   const program = await buildProgram(argv.slice(2));
   program.exitOverride();
   try {

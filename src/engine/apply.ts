@@ -11,7 +11,7 @@ import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.j
 import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
 import { failpoint } from './failpoint.js';
-import { rememberCatalog } from './remembered-catalog.js';
+import { refusePasswordInCatalogUrl, rememberCatalog } from './remembered-catalog.js';
 import { rememberScheduledServer } from './remembered-server.js';
 import { grantJobUser } from './job-user-access.js';
 import type { Settings } from './settings.js';
@@ -44,6 +44,8 @@ export interface ApplyOutcome {
 }
 
 export async function applyConfiguration(settings: Settings, logger: Logger, catalog: Catalog, request: ApplyRequest): Promise<ApplyOutcome> {
+  // Before anything changes: jobs could not use what this apply would set up.
+  refusePasswordInCatalogUrl(settings.catalogUrl);
   const holder = `pid ${process.pid} (${settings.actor})`;
   return catalog.withApplyLock(holder, settings.lockTimeoutMs, async () => {
     const state = await planAgainstState(settings, catalog, request.desired, request.options);

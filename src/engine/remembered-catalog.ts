@@ -1,9 +1,12 @@
 // The catalog a server uses, remembered in its state directory at apply time, so that jobs started by cron
 // (which only pass --state-dir) record into the same catalog. Stored without any password: the job's
-// password comes from libpq (passfile, PGPASSFILE, service), like every other connection of pgbackops.
+// password comes from libpq (passfile, PGPASSFILE, service), like every other connection of pgbackops. So a
+// catalog URL that carries a password is refused at apply: the jobs would get the URL without it, fail to
+// authenticate, and spool every run while the apply that set them up had looked fine.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
+import { ConnectionStringError, parsePostgresUrl } from '../adapters/postgres/libpq-connection.js';
 
 interface Remembered {
   url: string | null;
@@ -34,4 +37,29 @@ function withoutPassword(url: string): string {
   } catch {
     return url;
   }
+}
+
+export class CatalogUrlPasswordError extends Error {
+  readonly code = 'E_CATALOG_URL_PASSWORD';
+}
+
+/** Throws CatalogUrlPasswordError when the catalog URL holds a password (user:password@, or ?password=). */
+export function refusePasswordInCatalogUrl(url: string | undefined): void {
+  if (!url) return;
+  let password: string | undefined;
+  try {
+    password = parsePostgresUrl(url).password;
+  } catch (err) {
+    // A URL that does not parse is reported where it is used, with the parser's own message.
+    if (err instanceof ConnectionStringError) return;
+    throw err;
+  }
+  if (password === undefined) return;
+  throw new CatalogUrlPasswordError(
+    'the catalog URL holds a password. Scheduled jobs find the catalog through the URL remembered in the state ' +
+      'directory, which never holds a password, so they could not authenticate. Remove the password from the URL ' +
+      '(--catalog / PGBACKOPS_CATALOG_URL) and give it to libpq in a password file readable by the job user: ' +
+      '~/.pgpass of that user, or a file named in the URL (?passfile=/etc/pgbackops/pgpass) with a line ' +
+      'host:port:database:user:password, mode 0600',
+  );
 }

@@ -1,6 +1,6 @@
 // Settings every command shares, resolved once from flags and the environment.
 import { realpathSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { defaultStateDir } from '../adapters/catalog/local-catalog.js';
 import { packagePath } from '../adapters/fs/package-files.js';
@@ -37,9 +37,19 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv = pro
     catalogUrl: flags.catalog ?? env.PGBACKOPS_CATALOG_URL ?? readRememberedCatalog(stateDir),
     server: flags.server ?? env.PGBACKOPS_SERVER ?? undefined,
     binary: env.PGBACKOPS_BINARY ?? launcherPath(),
-    actor: env.PGBACKOPS_ACTOR ?? `${env.USER ?? env.LOGNAME ?? 'unknown'}@${hostname()}`,
+    actor: env.PGBACKOPS_ACTOR ?? `${env.USER || env.LOGNAME || osUserName()}@${hostname()}`,
     lockTimeoutMs: flags.lockTimeout ? Math.round(Number(flags.lockTimeout) * 1000) : 30_000,
   };
+}
+
+/** Who runs this process when the environment does not say (cron, systemd and `env -i` set no USER). */
+function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // A uid without a passwd entry (a container started with --user 1234).
+    return `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
 }
 
 /** bin/pgbackops.js of this installation, with symlinks resolved. */

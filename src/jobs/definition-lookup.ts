@@ -1,5 +1,6 @@
 // Finding a definition for `pgbackops run`: from this server's definition cache, written at apply time
 // from the catalog (and refreshed by the daemon). The cache is what lets a job run while the catalog is down.
+import type { BackupServerSpec } from '../core/model.js';
 import { cachedServers, definitionCacheDir, readDefinitionCache, type CachedDefinition, type DefinitionCache } from '../engine/definition-cache.js';
 
 export interface FoundDefinition {
@@ -27,4 +28,15 @@ export async function findCachedDefinition(stateDir: string, name: string, serve
   throw new DefinitionNotFoundError(
     `definition "${name}" is not scheduled on this server: it is not in the definition cache under ${definitionCacheDir(stateDir)} (${servers.length ? `servers: ${servers.join(', ')}` : 'no server cache yet'}); if it was just added, run \`pgbackops apply\` on this server`,
   );
+}
+
+/** The servers a command acts for (--server, else every server applied here), with their cached specs. */
+export async function serverSpecsOfThisMachine(stateDir: string, server?: string): Promise<Array<{ name: string; spec: BackupServerSpec }>> {
+  const out: Array<{ name: string; spec: BackupServerSpec }> = [];
+  for (const name of server ? [server] : await cachedServers(stateDir)) {
+    // A file that is no server's cache (or not readable) names no server to act for.
+    const cache = await readDefinitionCache(stateDir, name).catch(() => null);
+    if (cache?.serverSpec) out.push({ name, spec: cache.serverSpec });
+  }
+  return out;
 }

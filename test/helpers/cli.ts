@@ -36,3 +36,39 @@ export async function applyConverged(cli: (...args: string[]) => Promise<CliResu
   if (plan.exitCode !== 0) throw new Error(`the plan after apply is not empty (exit ${plan.exitCode}):\n${plan.stdout}${plan.stderr}`);
   return apply;
 }
+
+/**
+ * Runs a definition's managed cron.d line the way cron does: as the line's user (runuser sets its groups as
+ * cron does), with cron's environment only (HOME, LOGNAME, SHELL=/bin/sh, the PATH the file sets), the
+ * command handed to /bin/sh. Needs root.
+ */
+export async function runCronLine(cronFile: string, definition: string): Promise<CliResult> {
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(cronFile, 'utf8');
+  const line = text.split('\n').find((l) => l.includes(`# pgbackops:${definition}:`));
+  if (!line) throw new Error(`no managed line for ${definition} in ${cronFile}:\n${text}`);
+  const fields = line.split(/\s+/);
+  const user = fields[5]!;
+  const command = fields.slice(6).join(' ');
+  const pathEnv = /^PATH=(.*)$/m.exec(text)?.[1] ?? '/usr/bin:/bin';
+  const home = (await execa('getent', ['passwd', user])).stdout.split(':')[5]!;
+  const result = await execa('runuser', ['-u', user, '--', 'env', '-i', `HOME=${home}`, `LOGNAME=${user}`, 'SHELL=/bin/sh', `PATH=${pathEnv}`, '/bin/sh', '-c', command], {
+    reject: false,
+    stdin: 'ignore',
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/**
+ * Whether `pid` is the process a test started (`starter`) or the child it started to act as the server's job
+ * user (src/cli/act-as-job-user.ts): the process that claims and records work. Asked while both run.
+ */
+export async function isStarterOrItsJobUserChild(pid: number, starter: number | undefined): Promise<boolean> {
+  if (pid === starter) return true;
+  const { readFileSync } = await import('node:fs');
+  try {
+    return Number(/^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) === starter;
+  } catch {
+    return false;
+  }
+}

@@ -1,10 +1,16 @@
 // Builds small configuration directories for integration tests.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+/**
+ * A fresh directory, 0711: started as root, commands that act for a backup server run as its job user
+ * (postgres in these configurations), which must be able to enter it, as it must enter a real state directory.
+ */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `pgbackops-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `pgbackops-${prefix}-`));
+  chmodSync(dir, 0o711);
+  return dir;
 }
 
 export function writeConfig(dir: string, files: Record<string, string>): void {

@@ -72,3 +72,20 @@ export function instanceOwnerName(runAsUser?: string): string {
 export function spawnAs(user: OsUser): { uid?: number; gid?: number } {
   return isRoot() && user.uid !== 0 ? { uid: user.uid, gid: user.gid } : {};
 }
+
+export interface PasswdEntry extends OsUser {
+  home: string;
+}
+
+/**
+ * A user's passwd entry by name or uid through NSS (`getent passwd`): what a process started as that user
+ * needs besides its ids (HOME, as cron and login set it).
+ */
+export async function lookupPasswdEntry(nameOrUid: string | number): Promise<PasswdEntry> {
+  const key = String(nameOrUid);
+  if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(key) && !/^\d+$/.test(key)) throw new Error(`invalid OS user ${JSON.stringify(key)}`);
+  const result = await runProgram('getent', ['passwd', '--', key]);
+  const fields = result.exitCode === 0 ? result.stdout.split('\n')[0]!.split(':') : [];
+  if (fields.length < 7) throw new Error(`OS user ${JSON.stringify(key)} does not exist (getent passwd found no entry)`);
+  return { name: fields[0]!, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] || '/' };
+}

@@ -9,6 +9,7 @@ import { addConfigSourceFlags } from '../config-source-flags.js';
 import type { GlobalFlags } from '../../engine/settings.js';
 import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
 import { CliError } from '../output.js';
+import { refusePasswordInCatalogUrl } from '../../engine/remembered-catalog.js';
 
 interface DaemonFlags extends GlobalFlags, ConfigSourceFlags {
   interval: string;
@@ -50,6 +51,8 @@ export function registerDaemon(program: Command): void {
           throw new CliError(`--maintain-schedule: ${(err as Error).message}`);
         }
       }
+      // Every pass applies: refuse at start what every apply would refuse.
+      refusePasswordInCatalogUrl(flags.catalog ?? process.env.PGBACKOPS_CATALOG_URL);
       // A daemon logs at info unless told otherwise: its log is its record of what it did.
       const logger = createLogger({ level: flags.logLevel ?? process.env.PGBACKOPS_LOG_LEVEL ?? 'info' });
       // Loaded here, not at the top: plan and apply import this module for the source flags only.

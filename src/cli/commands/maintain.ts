@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { cachedServers } from '../../engine/definition-cache.js';
+import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { maintainServer, type MaintainOutcome } from '../../jobs/maintain.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { CliError, printText, stdoutStyle } from '../output.js';
@@ -17,6 +18,7 @@ export function registerMaintain(program: Command): void {
     .action(async (opts: { dryRun?: boolean; oneOffsOnly?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       if (opts.dryRun && opts.oneOffsOnly) throw new CliError('--one-offs-only runs jobs; it cannot be combined with --dry-run', 2);
+      if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'write'))) === 'delegated') return;
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), false, { oneOffsOnly: Boolean(opts.oneOffsOnly) });
       if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune) })) });
       const style = stdoutStyle();
@@ -47,6 +49,7 @@ export function registerMaintain(program: Command): void {
     .option('--json', 'print the decisions as JSON')
     .action(async (opts: { dryRun?: boolean; force?: boolean; verboseDecisions?: boolean }, command: Command) => {
       const ctx = contextOf(command);
+      if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'write'))) === 'delegated') return;
       // Run by hand: wait for a scheduled maintain of the server to finish rather than skip.
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), { pruneOnly: true, lockWaitMs: ctx.settings.lockTimeoutMs });
       if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: pruneJson(outcome.prune) })) });

@@ -7,6 +7,7 @@ import { renderRestorePlan } from '../../core/restore/render-restore-plan.js';
 import type { RolesMode } from '../../core/restore/restore-plan.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { restoreBackup, RestoreRefusedError } from '../../jobs/restore-backup.js';
+import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 
@@ -42,6 +43,7 @@ export function registerRestore(program: Command): void {
       if (interactive && (!process.stdin.isTTY || ctx.json)) {
         throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)', 2);
       }
+      if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
       const style = stdoutStyle();
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const backup = await resolveBackup(catalog, backupId);

@@ -3,7 +3,9 @@
 import type { Command } from 'commander';
 import type { RunRecord } from '../../core/runs/run-record.js';
 import { trapInterruptions } from '../../adapters/os/interruption.js';
+import { findCachedDefinition } from '../../jobs/definition-lookup.js';
 import { runDefinition } from '../../jobs/run-definition.js';
+import { actAsJobUser } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { printJson, printText, stdoutStyle } from '../output.js';
 import { createProgressLine } from '../progress.js';
@@ -34,6 +36,11 @@ export function registerRun(program: Command): void {
 
 async function runAndReport(command: Command, definition: string, database: string | undefined, interactive: boolean): Promise<void> {
   const ctx = contextOf(command);
+  const servers = async () => {
+    const { cache } = await findCachedDefinition(ctx.settings.stateDir, definition, ctx.settings.server);
+    return cache.serverSpec ? [{ name: cache.server, spec: cache.serverSpec }] : [];
+  };
+  if ((await actAsJobUser(ctx, { servers, backups: 'write' })) === 'delegated') return;
   const progress = interactive && !ctx.json && process.stderr.isTTY ? createProgressLine(process.stderr) : null;
   // SIGTERM/SIGINT/SIGHUP stop the dump in progress, which is recorded `interrupted` before this exits.
   const interruption = trapInterruptions();

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { verifyBackup, type VerifyOutcome } from '../../jobs/verify-backup.js';
+import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import { resolveBackup } from './restore.js';
@@ -33,6 +34,7 @@ export function registerVerify(program: Command): void {
       if (!opts.restore && opts.toNode) throw new CliError('--to-node is for --restore', 2);
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`, 2);
+      if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const row = backupId !== undefined
           ? await resolveBackup(catalog, backupId)

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgbackops, spawnPgbackops, type CliResult } from '../../helpers/cli.js';
+import { pgbackops, spawnPgbackops, type CliResult, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
 import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, queryAt } from '../../helpers/pg-tools.js';
@@ -256,7 +256,9 @@ describe('Snapshot and Restore objects', () => {
     try {
       const executor = spawnPgbackops(['maintain', '--one-offs-only', '--state-dir', stateDir, '--catalog', catalogUrl]);
       await waitFor(async () => (await runsOf('killed')).some((r) => r.status === 'running'));
-      expect(await catalogRows(`select claimed_by from pgbackops.snapshots where name = 'killed'`)).toEqual([{ claimed_by: `${hostname()}:${executor.pid}` }]);
+      const [claim] = await catalogRows(`select claimed_by from pgbackops.snapshots where name = 'killed'`);
+      expect(String(claim!.claimed_by)).toMatch(new RegExp(`^${hostname()}:\\d+$`));
+      expect(await isStarterOrItsJobUserChild(Number(String(claim!.claimed_by).split(':').pop()), executor.pid)).toBe(true);
       executor.kill('SIGKILL');
       await executor;
     } finally {

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
+import { type CliResult, applyConverged, pgbackops, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
 import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseState, nodeOf, plainDump, query, queryAt, rolesState } from '../../helpers/pg-tools.js';
@@ -347,10 +347,13 @@ describe('a restore killed part way', () => {
         if (Date.now() > deadline) throw new Error('the restore never started');
         await new Promise((r) => setTimeout(r, 100));
       }
+      const [claim] = await catalogRows(`select executor from pgbackops.restore_runs where id = $1`, [rows[0]!.id]);
+      const executorPid = Number(String(claim!.executor).split(':').pop());
+      expect(await isStarterOrItsJobUserChild(executorPid, restore.pid)).toBe(true);
       restore.kill('SIGKILL');
       await restore.catch(() => undefined);
       await blocker.query('rollback');
-      return { id: String(rows[0]!.id), pid: restore.pid };
+      return { id: String(rows[0]!.id), pid: executorPid };
     };
     try {
       writeFileSync(join(configDir, 'node6.yaml'), clusterNodeDoc('pg6', fresh) + '---\n' + clusterNodeDoc('pg7', second));
