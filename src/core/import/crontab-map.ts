@@ -6,8 +6,9 @@
 // PGPASSFILE, set in the crontab or before the command). Lines that run one of these tools but cannot be
 // understood are reported; other lines are left alone. A password (PGPASSWORD=, password= in a connection
 // string, user:password@ in a URI) is never written: it is reported, with the advice to use a passfile.
-// Retention: a `find DIR -mtime +N -delete` (or -exec rm) line over the directory a dump is written to
-// gives keepWithin N+1 days; without one, a default policy is written and reported.
+// Retention: a `find DIR [-name GLOB] -mtime +N -delete` (or -exec rm) line over the directory a dump is
+// written to (and, with -name, matching its file name as written) gives keepWithin N+1 days; without one, a
+// default policy is written and reported.
 import { checkCronExpression, CRON_MACROS } from '../cron/expression.js';
 import type { RetentionSpec } from '../model.js';
 import { nodeFile, distinctNames, joinName, slug, RETENTION_FILE, SERVERS_FILE, type ImportDocument, type ImportResult } from './documents.js';
@@ -55,6 +56,8 @@ interface Cleanup {
   line: number;
   dir: string;
   days: number;
+  /** find's -name pattern, when it has one. */
+  name: RegExp | null;
 }
 
 export function mapCrontab(source: CrontabSource, options: CrontabImportOptions): ImportResult {
@@ -346,21 +349,48 @@ function formatFields(f: Found, type: string, label: string, findings: ImportFin
 }
 
 /** `find DIR ... -mtime +N ... -delete` (or `-exec rm`): files older than N+1 whole days go. */
-function cleanupOf(cmd: SimpleCommand): { dir: string; days: number } | null {
+function cleanupOf(cmd: SimpleCommand): Omit<Cleanup, 'line'> | null {
   if (!cmd.words[0] || programName(cmd.words[0]) !== 'find' || cmd.words.length < 2) return null;
   const texts = cmd.words.map((w) => w.text);
   const deletes = texts.includes('-delete') || texts.some((t, i) => t === '-exec' && /(^|\/)rm$/.test(texts[i + 1] ?? ''));
   const mtime = texts.findIndex((t) => t === '-mtime' || t === '-ctime');
   const days = mtime === -1 ? null : /^\+(\d+)$/.exec(texts[mtime + 1] ?? '');
   if (!deletes || !days || cmd.words[1]!.dynamic) return null;
-  return { dir: cmd.words[1]!.text.replace(/\/+$/, ''), days: Number(days[1]) + 1 };
+  const namePattern = texts.findIndex((t) => t === '-name');
+  const name = namePattern === -1 || texts[namePattern + 1] === undefined ? null : globRegExp(texts[namePattern + 1]!);
+  return { dir: cmd.words[1]!.text.replace(/\/+$/, ''), days: Number(days[1]) + 1, name };
+}
+
+/** A find -name glob (*, ?, [...]) as a regular expression over a whole file name. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close === -1) re += '\\[';
+      else {
+        re += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${re}$`, 's');
+  } catch {
+    // A bracket expression JavaScript cannot read ([z-a]): match nothing rather than guess.
+    return /(?!)/;
+  }
 }
 
 /** The cleanup whose directory holds this dump's output (the static part of its path). */
 function retentionFor(f: Found, cleanups: readonly Cleanup[]): { keepWithin: string } | null {
   if (!f.output) return null;
   const staticPart = f.output.text.split(/[$`*?[]/)[0]!;
-  const matching = cleanups.filter((c) => staticPart.startsWith(`${c.dir}/`));
+  const fileName = f.output.text.slice(f.output.text.lastIndexOf('/') + 1);
+  const matching = cleanups.filter((c) => staticPart.startsWith(`${c.dir}/`) && (c.name === null || c.name.test(fileName)));
   if (matching.length === 0) return null;
   const days = Math.max(...matching.map((c) => c.days));
   return { keepWithin: `${days}d` };

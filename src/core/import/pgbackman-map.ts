@@ -288,10 +288,8 @@ function dumpOptions(parameters: string | null, type: BackupKind, label: string,
   if (args.file) drop(`--file=${args.file.text}`, 'pgbackops decides where a backup is written');
   if (args.format) drop(`--format=${args.format}`, 'PgBackMan dumps are directory archives, and so are the imported definitions');
   if (args.schemaOnly || args.dataOnly || args.globalsOnly) drop(args.schemaOnly ? '--schema-only' : args.dataOnly ? '--data-only' : '--globals-only', 'the backup type decides what is dumped');
-  if (args.jobs !== null) {
-    if (type === 'cluster') drop(`--jobs=${args.jobs}`, 'pg_dumpall has no parallel jobs');
-    else if (args.jobs > 1) spec.jobs = args.jobs;
-  }
+  // Only pg_dump reads -j (parseDumpArgs refuses it for pg_dumpall).
+  if (args.jobs !== null && args.jobs > 1) spec.jobs = args.jobs;
   if (args.compress !== null) {
     const compression = type === 'cluster' ? null : compressionOf(args.compress);
     if (compression) spec.compression = compression;
