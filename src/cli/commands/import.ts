@@ -159,9 +159,8 @@ function pgbackmanConnection(from: string): ReturnType<typeof libpqClientConfig>
 }
 
 async function writeTree(opts: CommonFlags, files: YamlFile[]): Promise<OutputPlan> {
-  const plan = await planOutput(opts.out, files).catch((err: Error & { code?: string }) => {
-    throw new CliError(err.message, 1, err.code ?? 'E_IMPORT_OUTPUT');
-  });
+  // An ImportOutputError (E_IMPORT_OUTPUT) is printed with its code and exits 1.
+  const plan = await planOutput(opts.out, files);
   if (!opts.dryRun) await writeOutput(opts.out, files, plan);
   return plan;
 }

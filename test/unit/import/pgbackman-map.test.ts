@@ -144,3 +144,13 @@ describe('mapPgbackmanHistory', () => {
     expect(h.findings.map((f) => f.code)).toEqual(['I_HISTORY_FILE_MISSING', 'I_HISTORY_UNASSIGNED', 'I_HISTORY_NOT_RESTORABLE']);
   });
 });
+
+describe('docs/migrating.md', () => {
+  it('explains exactly the finding codes the importers emit', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { IMPORT_CODES } = await import('../../../src/core/import/findings.js');
+    const text = await readFile(new URL('../../../docs/migrating.md', import.meta.url), 'utf8');
+    const documented = [...text.matchAll(/^\| `(I_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(Object.keys(IMPORT_CODES).sort());
+  });
+});
