@@ -89,6 +89,14 @@ export function extraArgProblem(arg: string, tool: DumpTool): string | null {
   return shortOptionsProblem(tool, options, arg);
 }
 
+/**
+ * Whether an option of `tool` takes a value: `long` without its dashes (`lock-wait-timeout`), or one short
+ * letter. Also what reading a whole pg_dump command line needs (src/core/import/dump-argv.ts).
+ */
+export function optionTakesValue(tool: DumpTool, option: { long: string } | { short: string }): boolean {
+  return 'long' in option ? LONG_WITH_VALUE.includes(option.long) : TOOLS[tool].shortWithValue.includes(option.short);
+}
+
 /** Every problem of a list of extraArgs items, in order. */
 export function extraArgsProblems(args: readonly string[], tool: DumpTool): string[] {
   return args.map((arg) => extraArgProblem(arg, tool)).filter((p): p is string => p !== null);
