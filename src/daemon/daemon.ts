@@ -81,13 +81,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const source: PassSource = git
     ? {
         description: git.description,
-        resolve: async () => {
-          const c = await git.sync();
+        revision: () => git.fetchRevision(),
+        checkout: async (revision, since) => {
+          const c = await git.checkout(revision!, git.verifiesSignatures ? await since() : null);
           await git.pruneTrees(c.commit).catch(() => undefined);
-          return { dir: c.dir, revision: c.commit };
+          return c.dir;
         },
       }
-    : { description: `directory ${localDir}`, resolve: async () => ({ dir: localDir, revision: null }) };
+    : { description: `directory ${localDir}`, revision: async () => null, checkout: async () => localDir };
 
   // The catalog: retried until reachable (a daemon started before its catalog should wait, not crash).
   const catalogLog = logger.child({ component: 'catalog' });
@@ -310,7 +311,7 @@ async function chooseServer(settings: Settings, catalog: Catalog, source: PassSo
     .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
   let servers = fromCatalog;
   if (servers.length === 0) {
-    const loaded = await loadDesired((await source.resolve()).dir);
+    const loaded = await loadDesired(await source.checkout(await source.revision(), () => catalog.lastAppliedRevision()));
     servers = (loaded.config?.objects ?? []).filter((o) => o.kind === 'BackupServer').map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
   }
   const choice = selectServer(servers, undefined, [hostname()]);
