@@ -21,6 +21,15 @@ const offsetCaches = new Map<string, Map<number, number>>();
  * per zone and reused for every backup of a definition: the per-zone cache is looked up once, not per call.
  */
 export function localDayOf(timeZone: string): (epochMs: number) => number {
+  const offsetOf = zoneOffsetOf(timeZone);
+  return (epochMs) => Math.floor((epochMs + offsetOf(epochMs)) / DAY_MS);
+}
+
+/**
+ * A function giving the zone's UTC offset in ms at an instant (local wall clock = utc + offset), asked of Intl
+ * once per distinct quarter hour and zone (the cache is shared by every caller).
+ */
+export function zoneOffsetOf(timeZone: string): (epochMs: number) => number {
   let offsets = offsetCaches.get(timeZone);
   if (!offsets) {
     offsets = new Map();
@@ -38,7 +47,7 @@ export function localDayOf(timeZone: string): (epochMs: number) => number {
       offset = offsetAt(formatter, quarter * QUARTER_HOUR_MS);
       cache.set(quarter, offset);
     }
-    return Math.floor((epochMs + offset) / DAY_MS);
+    return offset;
   };
 }
 
