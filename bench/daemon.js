@@ -73,6 +73,12 @@ async function startDaemon(args, env = {}) {
   };
 }
 
+/** For the other daemon benchmarks (daemon-status.js): the same start, and a stop of whatever is left running. */
+export { startDaemon as startBenchDaemon };
+export async function stopBenchDaemons() {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 function rssMiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : null;

@@ -1,5 +1,5 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon` picks some.
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status` picks some.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -9,12 +9,13 @@ import { benchRetention } from './retention.js';
 import { benchRunJob } from './run-job.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' } } });
-const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon').split(','));
+const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon,status').split(','));
 const results = { machine: { node: process.version, cpus: cpus().length, date: new Date().toISOString() } };
 if (wanted.has('reconcile')) results.reconcile = await benchReconcile();
 if (wanted.has('retention')) results.retention = await benchRetention();
 if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: Number(values.scale) } : {});
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
+if (wanted.has('status')) results.daemonStatus = await (await import('./daemon-status.js')).benchDaemonStatus();
 if (wanted.has('daemon')) {
   const daemon = await import('./daemon.js').catch(() => null);
   if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();

@@ -27,8 +27,9 @@ import { BuiltinScheduler } from './builtin-scheduler.js';
 import { ChildJobs } from './child-jobs.js';
 import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
-import { definitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
-import { startHttpServer } from './http-server.js';
+import { definitionHealth, type DefinitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
+import { isoTimestamp } from '../core/time/iso-timestamp.js';
+import { startHttpServer, yieldToEventLoop } from './http-server.js';
 import { collectGarbage, memoryFigures } from './memory.js';
 import { DaemonMetrics } from './metrics.js';
 import { nextPollDelayMs } from './poll-delay.js';
@@ -54,6 +55,8 @@ export interface DaemonOptions {
 }
 
 const CATALOG_RETRY_MAX_MS = 30_000;
+/** Definitions whose health /status computes between two turns of the event loop. */
+const HEALTH_PER_SLICE = 1000;
 const RELOAD_EVERY_POLLS = 10;
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
@@ -82,13 +85,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const source: PassSource = git
     ? {
         description: git.description,
-        resolve: async () => {
-          const c = await git.sync();
+        revision: () => git.fetchRevision(),
+        checkout: async (revision, since) => {
+          const c = await git.checkout(revision!, git.verifiesSignatures ? await since() : null);
           await git.pruneTrees(c.commit).catch(() => undefined);
-          return { dir: c.dir, revision: c.commit };
+          return c.dir;
         },
       }
-    : { description: `directory ${localDir}`, resolve: async () => ({ dir: localDir, revision: null }) };
+    : { description: `directory ${localDir}`, revision: async () => null, checkout: async () => localDir };
 
   // The catalog: retried until reachable (a daemon started before its catalog should wait, not crash).
   const catalogLog = logger.child({ component: 'catalog' });
@@ -235,18 +239,26 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         status.catalogConnected = connection?.connected ?? false;
         const stats = await readStats();
         const now = Date.now();
-        const health = definitions.map((d) => {
-          const s = stats.get(d.name);
-          return {
-            ...definitionHealth(d, s, now),
-            lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null,
-          };
-        });
+        // In slices, the event loop free in between: /healthz and webhooks must not wait for 10,000 definitions.
+        const listed = definitions;
+        const health: (DefinitionHealth & { lastSuccessAt: string | null; lastFailureAt: string | null; lastStatus: string | null })[] = [];
         const summary: Record<string, number> = {};
-        for (const h of health) summary[h.state] = (summary[h.state] ?? 0) + 1;
+        for (let start = 0; start < listed.length; start += HEALTH_PER_SLICE) {
+          if (start > 0) await yieldToEventLoop();
+          for (const d of listed.slice(start, start + HEALTH_PER_SLICE)) {
+            const s = stats.get(d.name);
+            const h = definitionHealth(d, s, now);
+            summary[h.state] = (summary[h.state] ?? 0) + 1;
+            health.push({ ...h, lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null });
+          }
+        }
         return {
-          ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
-          builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary, definitions: health,
+          fields: {
+            ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
+            builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary,
+          },
+          listKey: 'definitions',
+          list: health,
         };
       },
       webhookSecret: () => webhookSecret,
@@ -312,7 +324,7 @@ async function chooseServer(settings: Settings, catalog: Catalog, source: PassSo
     .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
   let servers = fromCatalog;
   if (servers.length === 0) {
-    const loaded = await loadDesired((await source.resolve()).dir);
+    const loaded = await loadDesired(await source.checkout(await source.revision(), () => catalog.lastAppliedRevision()));
     servers = (loaded.config?.objects ?? []).filter((o) => o.kind === 'BackupServer').map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
   }
   const choice = selectServer(servers, undefined, [hostname()]);
@@ -329,7 +341,7 @@ function readSecret(file: string | undefined): string | null {
 }
 
 function iso(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+  return ms === null || ms === undefined ? null : isoTimestamp(ms);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,10 +9,17 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../adapters/logger.js';
 import { isValidSignature } from './webhook-signature.js';
 
+/** A JSON object with one long list (the per-definition health of /status), sent a slice at a time. */
+export interface JsonWithList {
+  fields: Record<string, unknown>;
+  listKey: string;
+  list: readonly unknown[];
+}
+
 export interface HttpHandlers {
   ready(): Promise<{ ok: boolean; why: string }>;
   metrics(): Promise<{ contentType: string; body: string }>;
-  status(): Promise<unknown>;
+  status(): Promise<JsonWithList>;
   /** The webhook secret, or null when webhooks are off (then /hooks/git answers 404). */
   webhookSecret(): string | null;
   onWebhook(): void;
@@ -64,7 +71,7 @@ async function route(req: IncomingMessage, res: ServerResponse, h: HttpHandlers,
       return send(res, 200, m.contentType, m.body);
     }
     case '/status':
-      return send(res, 200, 'application/json', JSON.stringify(await h.status(), null, 2) + '\n');
+      return sendJsonWithList(res, await h.status());
     default:
       return send(res, 404, 'text/plain', 'not found\n');
   }
@@ -87,6 +94,33 @@ async function webhook(req: IncomingMessage, res: ServerResponse, h: HttpHandler
   }
   h.onWebhook();
   return send(res, 202, 'text/plain', 'pass triggered\n');
+}
+
+/** Items serialised between two turns of the event loop: about a millisecond of work. */
+const ITEMS_PER_SLICE = 250;
+
+/** Lets timers, /healthz and webhooks run between slices of a long computation or response. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Writes `fields` (indented) and the list (one item per line) as one JSON object, a slice of the list at a time
+ * with the event loop free in between, and waiting for the socket when the client reads slowly: serialising
+ * 10,000 definitions at once held the loop for a second and doubled the process's memory for the string.
+ */
+async function sendJsonWithList(res: ServerResponse, body: JsonWithList): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  const head = JSON.stringify(body.fields, null, 2);
+  res.write(`${head.length > 2 ? `${head.slice(0, -2)},\n` : '{\n'}  ${JSON.stringify(body.listKey)}: [`);
+  for (let start = 0; start < body.list.length; start += ITEMS_PER_SLICE) {
+    const slice = body.list.slice(start, start + ITEMS_PER_SLICE).map((item) => `\n    ${JSON.stringify(item)}`).join(',');
+    const flushed = res.write(`${start > 0 ? ',' : ''}${slice}`);
+    if (res.destroyed) return;
+    if (!flushed) await new Promise((resolve) => res.once('drain', resolve));
+    else await yieldToEventLoop();
+  }
+  res.end(`${body.list.length > 0 ? '\n  ' : ''}]\n}\n`);
 }
 
 function send(res: ServerResponse, code: number, type: string, body: string): void {

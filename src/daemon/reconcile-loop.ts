@@ -29,7 +29,13 @@ import type { PassRequest } from './trigger-queue.js';
 /** Where the configuration of a pass comes from: a watched directory or a git checkout. */
 export interface PassSource {
   description: string;
-  resolve(): Promise<{ dir: string; revision: string | null }>;
+  /** The revision the source is at (git: fetch and resolve the ref), or null when only loading tells (a directory). */
+  revision(): Promise<string | null>;
+  /**
+   * The directory holding `revision`, checked against `since`, the revision the catalog was last applied from
+   * (git: the signatures of the commits since it). Throws UnverifiedCommitError for a revision never to apply.
+   */
+  checkout(revision: string | null, since: () => Promise<string | null>): Promise<string>;
 }
 
 export interface ReconcileDeps {
@@ -110,16 +116,20 @@ export class ReconcileLoop {
 
   private async fullPass(log: Logger): Promise<PassOutcome> {
     const { status } = this.deps;
-    let source: { dir: string; revision: string | null };
+    // Known revisions are recognised before anything checks them again: a refused one is reported once, and
+    // its verification (which git does per commit) is not repeated on every poll.
+    const sourceRevision = await this.deps.source.revision();
+    if (sourceRevision !== null && sourceRevision === this.rejectedKey) return this.stillRejected();
+    // A commit already applied needs no loading (the directory source has no revision before loading).
+    if (sourceRevision !== null && sourceRevision === status.appliedRevision) return this.backToApplied(sourceRevision);
+    let dir: string;
     try {
-      source = await this.deps.source.resolve();
+      dir = await this.deps.source.checkout(sourceRevision, () => this.deps.catalog.lastAppliedRevision());
     } catch (err) {
       if (err instanceof UnverifiedCommitError) return this.reject(log, err.commit, 'unverified', err.message);
       throw err;
     }
-    if (source.revision !== null && source.revision === this.rejectedKey) return this.stillRejected();
-    // A commit already applied needs no loading (the directory source has no revision before loading).
-    if (source.revision !== null && source.revision === status.appliedRevision) return this.backToApplied(source.revision);
+    const source = { dir, revision: sourceRevision };
 
     const loaded = await loadDesired(source.dir);
     if (!loaded.config) {

@@ -22,9 +22,13 @@ export interface ResolvedConfigSource {
 
 export async function gitSourceOf(flags: ConfigSourceFlags, stateDir: string): Promise<GitSource | null> {
   if (!flags.repo) {
-    if (flags.ref || flags.path || flags.verifySignatures) throw new Error('--ref, --path and --verify-signatures need --repo');
+    if (flags.ref || flags.path || flags.verifySignatures || flags.allowedSigners) {
+      throw new Error('--ref, --path, --verify-signatures and --allowed-signers need --repo');
+    }
     return null;
   }
+  // Either flag alone asks for verification: --verify-signatures has no key to check against, and an allowed
+  // signers file that is given but not used would apply any commit while the operator believes it is checked.
   if (flags.verifySignatures && !flags.allowedSigners) throw new Error('--verify-signatures needs --allowed-signers FILE');
   const { GitSource } = await import('../adapters/git/git-source.js');
   return new GitSource({
@@ -32,13 +36,19 @@ export async function gitSourceOf(flags: ConfigSourceFlags, stateDir: string): P
     stateDir,
     ...(flags.ref ? { ref: flags.ref } : {}),
     ...(flags.path ? { path: flags.path } : {}),
-    ...(flags.verifySignatures ? { allowedSignersFile: flags.allowedSigners! } : {}),
+    ...(flags.allowedSigners ? { allowedSignersFile: flags.allowedSigners } : {}),
   });
 }
 
-export async function resolveConfigSource(flags: ConfigSourceFlags, stateDir: string): Promise<ResolvedConfigSource> {
+/**
+ * The configuration directory of `flags`. With signature verification, `lastApplied` tells which revision the
+ * catalog holds, so that every commit since it is verified, not only the head (asked only then: it needs the
+ * catalog).
+ */
+export async function resolveConfigSource(flags: ConfigSourceFlags, stateDir: string, lastApplied: () => Promise<string | null> = async () => null): Promise<ResolvedConfigSource> {
   const git = await gitSourceOf(flags, stateDir);
   if (!git) return { dir: flags.config ?? '.', revision: null };
-  const checkout = await git.sync();
+  const commit = await git.fetchRevision();
+  const checkout = await git.checkout(commit, git.verifiesSignatures ? await lastApplied() : null);
   return { dir: checkout.dir, revision: checkout.commit };
 }

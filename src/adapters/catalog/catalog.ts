@@ -262,6 +262,11 @@ export class Catalog {
     }
   }
 
+  /** The revision the catalog was last applied from (null before the first apply); one small query. */
+  async lastAppliedRevision(): Promise<string | null> {
+    return this.withClient(async (query) => (await query('select last_applied_revision from pgbackops.catalog_state')).rows[0]?.last_applied_revision ?? null);
+  }
+
   /** Records an apply attempt that did not get to applyChanges (or failed), without touching the version. */
   async recordAttempt(revision: string, error: string | null): Promise<void> {
     await this.withClient((query) =>

@@ -3,9 +3,12 @@
 // named by the commit, <stateDir>/git/<hash>.trees/<sha>, which is what gets loaded. Exported trees never
 // change once written, so a CLI `plan --repo` can read one while the daemon syncs.
 // The revision applied is the commit SHA. With signature verification, a commit that git verify-commit
-// does not accept against the allowed signers file is never exported, let alone applied.
+// does not accept against the allowed signers file is never exported, let alone applied; neither is a head
+// whose history since the last applied revision holds such a commit (docs/operations.md, "Signed commits").
+// Resolving the ref (`fetchRevision`) is separate from verifying and exporting it (`checkout`), so a caller
+// that already refused a commit can recognise it without checking it again.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -20,7 +23,7 @@ export interface GitSourceOptions {
   /** Sub-directory of the repository holding the configuration. */
   path?: string;
   stateDir: string;
-  /** ssh allowed signers file: only commits signed by one of them are accepted. */
+  /** ssh allowed signers file: only commits signed by one of them are accepted (it must exist). */
   allowedSignersFile?: string;
 }
 
@@ -32,8 +35,14 @@ export interface GitCheckout {
 
 export class UnverifiedCommitError extends Error {
   readonly code = 'E_GIT_UNVERIFIED';
-  constructor(readonly commit: string, why: string) {
-    super(`commit ${commit} is not signed by an allowed signer: ${why}`);
+  /**
+   * @param commit the commit that was to be applied (the head of the ref)
+   * @param culprit the commit that failed verification: the head itself, or one in its history since `since`
+   */
+  constructor(readonly commit: string, why: string, culprit: string = commit, since: string | null = null) {
+    super(culprit === commit
+      ? `commit ${commit} is not signed by an allowed signer: ${why}`
+      : `commit ${culprit}, between the last applied revision ${since!.slice(0, 12)} and ${commit}, is not signed by an allowed signer: ${why}`);
   }
 }
 
@@ -54,28 +63,53 @@ export class GitSource {
     this.mirrorDir = join(options.stateDir, 'git', key);
     this.treesDir = join(options.stateDir, 'git', `${key}.trees`);
     this.options = { ...options, url };
+    if (options.allowedSignersFile) assertReadableSigners(options.allowedSignersFile);
     if (options.path && (isAbsolute(options.path) || options.path.split(/[\\/]/).includes('..'))) {
       throw new GitSourceError(`--path must be a relative sub-directory of the repository, got ${options.path}`);
     }
+  }
+
+  get verifiesSignatures(): boolean {
+    return this.options.allowedSignersFile !== undefined;
   }
 
   get description(): string {
     return `git ${redactUrl(this.options.url)}${this.options.ref ? `@${this.options.ref}` : ''}${this.options.path ? ` path ${this.options.path}` : ''}`;
   }
 
-  /** Fetches, resolves the ref, verifies the commit if asked, and exports it. */
-  async sync(): Promise<GitCheckout> {
+  /**
+   * Fetches, resolves the ref, verifies the commit if asked (with its history since `since`, the revision
+   * applied last, when that is a commit of this repository), and exports it.
+   */
+  async sync(since: string | null = null): Promise<GitCheckout> {
+    return this.checkout(await this.fetchRevision(), since);
+  }
+
+  /** Fetches and resolves the ref to its commit SHA; nothing is verified or exported yet. */
+  async fetchRevision(): Promise<string> {
     await mkdir(join(this.options.stateDir, 'git'), { recursive: true, mode: 0o700 });
-    const commit = await withFileLock(`${this.mirrorDir}.lock`, `pgbackops git sync ${redactUrl(this.options.url)}`, LOCK_TIMEOUT_MS, async () => {
+    return this.locked(async () => {
       await this.fetch();
-      const sha = await this.resolveRef();
-      if (this.options.allowedSignersFile) await this.verify(sha);
-      await this.exportTree(sha);
-      return sha;
+      return this.resolveRef();
+    });
+  }
+
+  /**
+   * Verifies `commit` if asked (UnverifiedCommitError when it, or a commit after `since` in its history, is not
+   * signed by an allowed signer) and exports its tree.
+   */
+  async checkout(commit: string, since: string | null): Promise<GitCheckout> {
+    await this.locked(async () => {
+      if (this.options.allowedSignersFile) await this.verify(commit, since);
+      await this.exportTree(commit);
     });
     const dir = this.options.path ? join(this.treesDir, commit, this.options.path) : join(this.treesDir, commit);
     if (!existsSync(dir)) throw new GitSourceError(`commit ${commit} has no directory ${this.options.path ?? '.'}`);
     return { commit, dir };
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withFileLock(`${this.mirrorDir}.lock`, `pgbackops git sync ${redactUrl(this.options.url)}`, LOCK_TIMEOUT_MS, fn);
   }
 
   /** Removes exported trees other than `keep` that are older than an hour (a CLI may still read a recent one). */
@@ -120,15 +154,37 @@ export class GitSource {
     }
   }
 
-  private async verify(sha: string): Promise<void> {
+  /**
+   * Verifies the head and every commit reachable from it but not from `since` (merged branches included), so an
+   * unsigned commit cannot reach the configuration under a signed one. Without a base (nothing applied yet, or
+   * the last applied revision is not a commit of this repository) only the head can be verified.
+   */
+  private async verify(sha: string, since: string | null): Promise<void> {
+    // A missing file is the daemon's configuration, not a verdict on the commit: a failure, retried.
+    assertReadableSigners(this.options.allowedSignersFile!);
     const signers = resolve(this.options.allowedSignersFile!);
-    const result = await execa('git', ['-c', `gpg.ssh.allowedSignersFile=${signers}`, 'verify-commit', '--', sha], {
-      cwd: this.mirrorDir, reject: false, stdin: 'ignore',
-    });
-    if (result.exitCode !== 0) {
-      const text = String(result.stderr).trim();
-      throw new UnverifiedCommitError(sha, text === '' ? 'the commit is not signed' : text.split('\n').slice(-1)[0]!);
+    const base = since !== null && since !== sha && (await this.isCommit(since)) ? since : null;
+    const range = base === null ? [] : (await this.git(['rev-list', `${base}..${sha}`])).split('\n').filter((c) => c !== '' && c !== sha);
+    // The head first, then its history newest first: the message names the newest offending commit.
+    for (const commit of [sha, ...range]) {
+      const result = await execa('git', ['-c', `gpg.ssh.allowedSignersFile=${signers}`, 'verify-commit', '--', commit], {
+        cwd: this.mirrorDir, reject: false, stdin: 'ignore',
+      });
+      if (result.exitCode !== 0) {
+        const text = String(result.stderr).trim();
+        throw new UnverifiedCommitError(sha, text === '' ? 'the commit is not signed' : text.split('\n').slice(-1)[0]!, commit, base);
+      }
     }
+  }
+
+  private async isCommit(revision: string): Promise<boolean> {
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(revision)) return false;
+    const result = await execa('git', ['cat-file', '-e', `${revision}^{commit}`], { cwd: this.mirrorDir, reject: false, stdin: 'ignore' });
+    return result.exitCode === 0;
+  }
+
+  private async git(args: string[]): Promise<string> {
+    return (await execa('git', args, { cwd: this.mirrorDir, stdin: 'ignore' })).stdout;
   }
 
   private async exportTree(sha: string): Promise<void> {
@@ -146,6 +202,18 @@ export class GitSource {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
+  }
+}
+
+/**
+ * git verify-commit with a missing allowed signers file only says "No principal matched."; say what is wrong.
+ */
+function assertReadableSigners(file: string): void {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as NodeJS.ErrnoException).code})`;
+    throw new GitSourceError(`the allowed signers file ${resolve(file)} ${why}: no commit can be verified`);
   }
 }
 

@@ -110,6 +110,37 @@ export function resolveHashedSchedule(expr: string, seed: string): string {
     .join(' ');
 }
 
+/** The values of each field of a resolved expression, for computing when it fires (fire-times.ts). */
+export interface CronFields {
+  /** Ascending allowed values: minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6 (7 read as 0). */
+  minutes: readonly number[];
+  hours: readonly number[];
+  days: readonly number[];
+  months: readonly number[];
+  weekdays: readonly number[];
+  /**
+   * Whether day of month / day of week were written as a bare `*`. When neither is, a day matches if EITHER
+   * matches (cron's and croner's legacy rule); croner counts any other text, even a star with a step, as set.
+   */
+  anyDay: boolean;
+  anyWeekday: boolean;
+}
+
+/** The field values of a valid expression whose `H` values are resolved (resolveHashedSchedule). Throws otherwise. */
+export function cronFields(expr: string): CronFields {
+  const check = checkCronExpression(expr);
+  if (!check.ok) throw new Error(`invalid cron expression "${expr}": ${check.message}`);
+  const texts = splitFields(expr);
+  if (texts.some((t) => t.includes('H'))) throw new Error(`cron expression "${expr}" still holds an H: resolve it first`);
+  const [minutes, hours, days, months, weekdays] = parseExpression(expr).map((elements, index) =>
+    expand(elements, FIELDS[index]!.min, FIELDS[index]!.max).sort((a, b) => a - b));
+  return {
+    minutes: minutes!, hours: hours!, days: days!, months: months!,
+    weekdays: [...new Set(weekdays!.map((d) => d % 7))].sort((a, b) => a - b),
+    anyDay: texts[2] === '*', anyWeekday: texts[4] === '*',
+  };
+}
+
 /** Each field as text, or (when it holds an H) as its elements with the H ones still to resolve. */
 type Template = (string | (string | HashElement)[])[];
 type HashElement = Extract<Element, { kind: 'hash' }>;

@@ -7,7 +7,8 @@
 // Late        a run was due and none started since (after a grace period for cron's start delay).
 // Never run   no run is recorded at all (and none was due yet, or it is new).
 // Unscheduled the definition is disabled or its node is stopped: nothing is expected of it.
-import { Cron } from 'croner';
+import { fireTimes } from '../cron/fire-times.js';
+import { isoTimestamp } from '../time/iso-timestamp.js';
 
 export type HealthState = 'Healthy' | 'Late' | 'Failing' | 'Never run' | 'Unscheduled';
 
@@ -47,12 +48,10 @@ export interface HealthRun {
 
 /** A run may start this long after its cron minute and still count as that run. */
 export const START_GRACE_MS = 5 * 60_000;
-// Looking back for the last expected run: widening windows keep frequent schedules cheap.
-const LOOKBACK_WINDOWS_MS = [3_600_000, 86_400_000, 8 * 86_400_000, 32 * 86_400_000, 367 * 86_400_000];
 
 export function definitionHealth(def: HealthDefinition, runs: RunSummary | undefined, now: number): DefinitionHealth {
   const lastExpected = lastExpectedRun(def.schedule, def.timezone, now);
-  const base = { name: def.name, lastExpectedRun: lastExpected === null ? null : new Date(lastExpected).toISOString() };
+  const base = { name: def.name, lastExpectedRun: lastExpected === null ? null : isoTimestamp(lastExpected) };
   if (!def.scheduled) return { ...base, state: 'Unscheduled', reason: 'disabled, or its node is stopped' };
   if (!runs || runs.lastStartedAt === null) {
     return { ...base, state: 'Never run', reason: lastExpected === null ? 'no run due yet' : `no run recorded; one was due at ${base.lastExpectedRun}` };
@@ -90,32 +89,15 @@ export function summariseRuns(runs: readonly HealthRun[]): RunSummary {
   return summary;
 }
 
-/** The last time at or before `now` the cron expression fired in `timezone`, or null within a year. */
+/**
+ * The last time at or before `now` the cron expression fired in `timezone`, or null within a year. Asked for
+ * every definition on every report: fire-times.ts answers from integer arithmetic, remembered per schedule.
+ */
 export function lastExpectedRun(schedule: string, timezone: string, now: number): number | null {
-  const cron = new Cron(schedule, { timezone, paused: true, legacyMode: true });
-  try {
-    for (const window of LOOKBACK_WINDOWS_MS) {
-      let last: number | null = null;
-      let cursor: Date | null = new Date(now - window);
-      for (;;) {
-        cursor = cron.nextRun(cursor);
-        if (!cursor || cursor.getTime() > now) break;
-        last = cursor.getTime();
-      }
-      if (last !== null) return last;
-    }
-    return null;
-  } finally {
-    cron.stop();
-  }
+  return fireTimes(schedule, timezone, now).last;
 }
 
 /** The next time after `now` the cron expression fires in `timezone` (null: never). */
 export function nextExpectedRun(schedule: string, timezone: string, now: number): number | null {
-  const cron = new Cron(schedule, { timezone, paused: true, legacyMode: true });
-  try {
-    return cron.nextRun(new Date(now))?.getTime() ?? null;
-  } finally {
-    cron.stop();
-  }
+  return fireTimes(schedule, timezone, now).next;
 }

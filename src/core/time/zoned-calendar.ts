@@ -25,7 +25,10 @@ export function localDayOf(timeZone: string): (epochMs: number) => number {
   return (epochMs) => Math.floor((epochMs + offsetOf(epochMs)) / DAY_MS);
 }
 
-/** A function giving the zone's UTC offset in ms at an instant (local wall clock = instant + offset). */
+/**
+ * A function giving the zone's UTC offset in ms at an instant (local wall clock = utc + offset), asked of Intl
+ * once per distinct quarter hour and zone (the cache is shared by every caller).
+ */
 export function zoneOffsetOf(timeZone: string): (epochMs: number) => number {
   let offsets = offsetCaches.get(timeZone);
   if (!offsets) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pgbackops } from '../../helpers/cli.js';
+import { applyConverged, pgbackops } from '../../helpers/cli.js';
 import { backupDoc, basicConfig, tempDir } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { signBody } from '../../../src/daemon/webhook-signature.js';
@@ -145,12 +145,7 @@ describe('daemon following a git repository', () => {
   }, 180_000);
 
   it('applies only commits signed by an allowed ssh key; /status says why a head is refused', async () => {
-    const keys = join(work, 'keys');
-    mkdirSync(keys, { mode: 0o700 });
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ops', '-f', join(keys, 'good')]);
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'intruder', '-f', join(keys, 'other')]);
-    const allowed = join(keys, 'allowed_signers');
-    writeFileSync(allowed, `ops@example.org ${readFileSync(join(keys, 'good.pub'), 'utf8').trim()}\n`);
+    const { keys, allowed } = await makeKeys();
 
     writeRepoFiles(basicConfig(cronFile, [{ name: 'job-a' }]));
     const signed = await commit('signed', join(keys, 'good'));
@@ -176,10 +171,130 @@ describe('daemon following a git repository', () => {
     expect((await catalogState()).last_applied_revision).toBe(signed);
     expect(readFileSync(cronFile, 'utf8')).not.toContain('pgbackops:job-c:');
 
+    // A signed commit on top does not vouch for the unsigned and wrongly signed ones since the last applied
+    // revision: every commit in between is verified, and the message names the newest offender.
+    writeRepoFiles({ 'backups.yaml': [{ name: 'job-a' }, { name: 'job-d' }].map(backupDoc).join('---\n') });
+    const signedOnTop = await commit('signed on top', join(keys, 'good'));
+    expect((await post()).status).toBe(202);
+    const s2 = await waitFor(async () => {
+      const s = await d.status();
+      return s.rejected?.revision === signedOnTop ? s : null;
+    }, WAIT, () => 'signed head over unsigned history refused');
+    expect(s2.rejected.result).toBe('unverified');
+    expect(s2.rejected.error).toContain(`commit ${wrongKey}, between the last applied revision ${signed.slice(0, 12)} and ${signedOnTop}`);
+    expect((await catalogState()).last_applied_revision).toBe(signed);
+
+    // The same through a merge: a branch with an unsigned commit, merged by a signed merge commit.
+    await git('reset', '-q', '--hard', signed);
+    await git('checkout', '-q', '-b', 'side');
+    writeRepoFiles({ 'backups.yaml': [{ name: 'job-a' }, { name: 'job-e' }].map(backupDoc).join('---\n') });
+    const sideUnsigned = await commit('unsigned on a branch');
+    await git('checkout', '-q', 'main');
+    await git('-c', 'gpg.format=ssh', '-c', `user.signingkey=${join(keys, 'good')}`, 'merge', '-q', '-S', '--no-ff', '-m', 'signed merge', 'side');
+    const merge = await git('rev-parse', 'HEAD');
+    expect((await post()).status).toBe(202);
+    await waitFor(async () => (await d.status()).rejected?.revision === merge, WAIT, () => 'signed merge of an unsigned branch refused');
+    expect((await d.status()).rejected.error).toContain(`commit ${sideUnsigned}, between`);
+
+    // History rewritten to hold only signed commits since the applied one: applied.
+    await git('reset', '-q', '--hard', signed);
     writeRepoFiles({ 'backups.yaml': [{ name: 'job-a' }, { name: 'job-d' }].map(backupDoc).join('---\n') });
     const good = await commit('good again', join(keys, 'good'));
     expect((await post()).status).toBe(202);
     await waitFor(async () => (await catalogState()).last_applied_revision === good, WAIT, () => 'good commit applied');
     await waitFor(async () => (await d.status()).rejected === null, WAIT, () => 'status cleared the refusal');
   }, 180_000);
+
+  it('reports a refused revision once: polls neither verify it again nor log it, move rejected.since or the catalog attempt', async () => {
+    const { keys, allowed } = await makeKeys();
+    writeRepoFiles(basicConfig(cronFile, [{ name: 'job-a' }]));
+    const signed = await commit('signed', join(keys, 'good'));
+    // Polls every 0.2 s.
+    const d = await daemon(['--verify-signatures', '--allowed-signers', allowed, '--interval', '0.2']);
+    await waitFor(async () => (await catalogState()).last_applied_revision === signed, WAIT, () => 'signed commit applied');
+
+    writeRepoFiles({ 'backups.yaml': [{ name: 'job-a' }, { name: 'job-b' }].map(backupDoc).join('---\n') });
+    const unsigned = await commit('unsigned');
+    const first = await waitFor(async () => {
+      const s = await d.status();
+      return s.rejected?.revision === unsigned ? s : null;
+    }, WAIT, () => 'unsigned commit refused');
+    const attempt = await catalogAttempt();
+    expect(attempt.last_attempted_revision).toBe(unsigned);
+    const passesBefore = fullPasses(d);
+    await waitFor(() => fullPasses(d) >= passesBefore + 10, WAIT, () => '10 more polls');
+
+    const later = await d.status();
+    expect(later.rejected).toEqual(first.rejected);
+    expect(later.lastFullPass.result).toBe('unverified');
+    expect(await catalogAttempt()).toEqual(attempt);
+    expect(d.logs.filter((l) => l.msg.startsWith('revision not applied')).length).toBe(1);
+  }, 180_000);
 });
+
+describe('plan and apply --repo with signatures', () => {
+  const cli = (...args: string[]) => pgbackops([...args, '--repo', repo, '--path', 'config', '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01']);
+
+  it('--allowed-signers alone verifies; a missing file is named; commits since the applied revision are verified', async () => {
+    const { keys, allowed } = await makeKeys();
+    writeRepoFiles(basicConfig(cronFile, [{ name: 'job-a' }]));
+    const wrongKey = await commit('wrong key', join(keys, 'other'));
+
+    // Either flag alone: --allowed-signers implies verification, --verify-signatures demands the file.
+    const refused = await cli('apply', '--yes', '--allowed-signers', allowed);
+    expect(refused.exitCode, refused.stdout).toBe(1);
+    expect(refused.stderr).toContain(`commit ${wrongKey} is not signed by an allowed signer`);
+    expect((await catalogState())?.last_applied_revision ?? null).toBeNull();
+    const noFile = await cli('apply', '--yes', '--verify-signatures');
+    expect(noFile.exitCode).toBe(1);
+    expect(noFile.stderr).toContain('--verify-signatures needs --allowed-signers FILE');
+
+    // A missing allowed signers file says so (git itself only says "No principal matched.").
+    const missing = join(work, 'no-such-allowed-signers');
+    const gone = await cli('apply', '--yes', '--verify-signatures', '--allowed-signers', missing);
+    expect(gone.exitCode).toBe(1);
+    expect(gone.stderr).toContain(`the allowed signers file ${missing} does not exist`);
+
+    // Signed: applied (and converged).
+    writeRepoFiles({ 'backups.yaml': backupDoc({ name: 'job-a', schedule: '42 1 * * *' }) });
+    const signed = await commit('signed', join(keys, 'good'));
+    await applyConverged(cli, '--allowed-signers', allowed);
+    expect((await catalogState()).last_applied_revision).toBe(signed);
+
+    // An unsigned commit under a signed head, since the applied revision: refused, naming it.
+    writeRepoFiles({ 'backups.yaml': [{ name: 'job-a' }, { name: 'job-b' }].map(backupDoc).join('---\n') });
+    const unsigned = await commit('unsigned');
+    writeRepoFiles({ 'retention.yaml': readFileSync(join(repo, 'config', 'retention.yaml'), 'utf8') + '\n' });
+    const head = await commit('signed on top', join(keys, 'good'));
+    const planned = await cli('plan', '--allowed-signers', allowed);
+    expect(planned.exitCode).toBe(1);
+    expect(planned.stderr).toContain(`commit ${unsigned}, between the last applied revision ${signed.slice(0, 12)} and ${head}`);
+    const applied = await cli('apply', '--yes', '--allowed-signers', allowed);
+    expect(applied.exitCode).toBe(1);
+    expect((await catalogState()).last_applied_revision).toBe(signed);
+  }, 180_000);
+});
+
+async function makeKeys(): Promise<{ keys: string; allowed: string }> {
+  const keys = join(work, 'keys');
+  mkdirSync(keys, { mode: 0o700 });
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'ops', '-f', join(keys, 'good')]);
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'intruder', '-f', join(keys, 'other')]);
+  const allowed = join(keys, 'allowed_signers');
+  writeFileSync(allowed, `ops@example.org ${readFileSync(join(keys, 'good.pub'), 'utf8').trim()}\n`);
+  return { keys, allowed };
+}
+
+async function catalogAttempt(): Promise<Record<string, unknown>> {
+  const client = new pg.Client(catalogConfig);
+  await client.connect();
+  try {
+    return (await client.query('select last_attempted_revision, last_attempted_at, last_attempt_error from pgbackops.catalog_state')).rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+function fullPasses(d: DaemonProcess): number {
+  return d.logs.filter((l) => l.msg === 'pass started' && l.kind === 'full').length;
+}
