@@ -39,7 +39,8 @@ export interface ApplyOutcome {
 export async function applyConfiguration(settings: Settings, logger: Logger, catalog: Catalog, request: ApplyRequest): Promise<ApplyOutcome> {
   const holder = `pid ${process.pid} (${settings.actor})`;
   return catalog.withApplyLock(holder, settings.lockTimeoutMs, async () => {
-    const state = await planAgainstState(settings, catalog, request.desired, request.options);
+    logger.info({ holder }, 'apply lock taken');
+    const state = await planAgainstState(settings, catalog, request.desired, request.options, logger);
     let plan = state.plan;
     if (request.savedPlan) {
       checkSavedPlanCurrent(request.savedPlan, plan);
@@ -49,7 +50,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
 
     const revisionMoved = state.snapshot.lastAppliedRevision !== plan.revision;
     if (!planHasChanges(plan) && !revisionMoved) {
-      await refreshCache(settings, plan, state.snapshot.objects, plan.catalogVersion);
+      await refreshCache(settings, logger, plan, state.snapshot.objects, plan.catalogVersion);
       return { plan, applied: false, catalogVersion: plan.catalogVersion, statements: 0 };
     }
     if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) {
@@ -66,7 +67,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
     logger.info({ revision: plan.revision, catalogVersion: committed.version, changes: changes.length }, 'catalog changes committed');
     failpoint('after-catalog-commit');
 
-    await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), committed.version);
+    await refreshCache(settings, logger, plan, projectObjects(state.snapshot.objects, plan.objectActions), committed.version);
     if (state.target && plan.schedule && scheduleNeedsWrite(plan)) {
       await state.target.write(plan.schedule.entries);
       logger.info({ target: state.target.description, entries: plan.schedule.entries.length }, 'schedule converged');
@@ -92,10 +93,11 @@ function overridesUsed(plan: Plan): string[] {
   return out;
 }
 
-async function refreshCache(settings: Settings, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number): Promise<void> {
+async function refreshCache(settings: Settings, logger: Logger, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number): Promise<void> {
   if (!plan.server) return;
   await rememberCatalog(settings.stateDir, settings.catalogUrl);
   const cache = buildDefinitionCache(objects, plan.server, plan.revision, catalogVersion);
   await writeDefinitionCache(settings.stateDir, cache);
+  logger.info({ server: plan.server, definitions: cache.definitions.length, catalogVersion }, 'definition cache written');
   if (cache.serverSpec) await grantJobUser(settings.stateDir, plan.server, cache.serverSpec);
 }

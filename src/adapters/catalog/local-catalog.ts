@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { ensureInstance, runningInstanceConfig, stopInstance } from '../postgres/instance.js';
+import { ensureInstance, readInstanceState, runningInstanceConfig, stopInstance } from '../postgres/instance.js';
 import { isRoot } from '../postgres/os-user.js';
 import { libpqClientConfig, parsePostgresUrl, redactConnection } from '../postgres/libpq-connection.js';
 
@@ -53,6 +53,11 @@ export async function runningLocalCatalog(stateDir: string, opts: Pick<LocalCata
   const config = await runningInstanceConfig(localCatalogPaths(stateDir).dataDir, opts.runAsUser ?? process.env.PGBACKOPS_LOCAL_CATALOG_USER);
   // A postmaster that is alive but not answering must not hold a backup's start: give up as the probe would.
   return config ? { ...config, database: LOCAL_CATALOG_DATABASE, connectionTimeoutMillis: 5_000 } : null;
+}
+
+/** Whether the local catalog was ever created (initdb ran), without starting or creating anything. */
+export async function localCatalogExists(stateDir: string): Promise<boolean> {
+  return (await readInstanceState(localCatalogPaths(stateDir).dataDir)).initialised;
 }
 
 export async function stopLocalCatalog(stateDir: string, mode: 'fast' | 'immediate' = 'fast'): Promise<{ wasRunning: boolean }> {

@@ -34,7 +34,7 @@ export function registerRun(program: Command): void {
 
 async function runAndReport(command: Command, definition: string, database: string | undefined, interactive: boolean): Promise<void> {
   const ctx = contextOf(command);
-  const progress = interactive && !ctx.json && process.stderr.isTTY ? createProgressLine(process.stderr) : null;
+  const progress = interactive && !ctx.json && !ctx.quiet && process.stderr.isTTY ? createProgressLine(process.stderr) : null;
   // SIGTERM/SIGINT/SIGHUP stop the dump in progress, which is recorded `interrupted` before this exits.
   const interruption = trapInterruptions();
   const outcome = await runDefinition(ctx.settings, ctx.logger, {
