@@ -26,6 +26,7 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['daemon'], load: async () => (await import('./commands/daemon.js')).registerDaemon },
   { names: ['catalog'], load: async () => (await import('./commands/catalog.js')).registerCatalog },
   { names: ['schema'], load: async () => (await import('./commands/schema.js')).registerSchema },
+  { names: ['completion'], load: async () => (await import('./commands/completion.js')).registerCompletion },
 ];
 
 /** Global options that take a value: their value is not the command name. */

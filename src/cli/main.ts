@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerCommands } from './command-registry.js';
 import { LOG_LEVELS, seconds } from './flag-values.js';
+import { attachExamples } from './help-examples.js';
 import { CliError } from './output.js';
 import { VERSION } from './version.js';
 
@@ -22,7 +23,7 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
     .description('GitOps for scheduled PostgreSQL backups: YAML -> plan -> catalog and cron')
     .version(VERSION, '-V, --version')
     .option('-c, --config <dir>', 'configuration directory (YAML files, any layout)', '.')
-    .option('--catalog <url>', 'central catalog connection URL (default: $PGBACKOPS_CATALOG_URL, else the local catalog)')
+    .option('--catalog <conninfo>', 'central catalog: postgresql:// URL or libpq string ("host=/run/postgresql dbname=pgbackops", "service=catalog"); default $PGBACKOPS_CATALOG_URL, else the local catalog')
     .option('--state-dir <dir>', 'state directory (local catalog, caches, spool); default $PGBACKOPS_STATE_DIR, /var/lib/pgbackops as root, else ~/.local/state/pgbackops')
     .option('--server <name>', 'the BackupServer whose schedule this process manages (default: the one whose host is this machine, or the only one)')
     .addOption(new Option('--lock-timeout <seconds>', 'how long to wait for another applier').argParser(seconds).default('30'))
@@ -34,6 +35,7 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
     .showHelpAfterError()
     .enablePositionalOptions(false);
   await registerCommands(program, args);
+  attachExamples(program);
   return program;
 }
 
