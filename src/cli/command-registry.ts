@@ -27,6 +27,7 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['catalog'], load: async () => (await import('./commands/catalog.js')).registerCatalog },
   { names: ['schema'], load: async () => (await import('./commands/schema.js')).registerSchema },
   { names: ['import'], load: async () => (await import('./commands/import.js')).registerImport },
+  { names: ['completion'], load: async () => (await import('./commands/completion.js')).registerCompletion },
 ];
 
 /** Global options that take a value: their value is not the command name. */

@@ -4,18 +4,42 @@ import { createLogger, type Logger } from '../adapters/logger.js';
 import type { DesiredConfig } from '../core/model.js';
 import { renderDiagnostics } from '../core/render/diagnostics-text.js';
 import { resolveSettings, type GlobalFlags, type Settings } from '../engine/settings.js';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from './flag-values.js';
 import { CliError, printJson, stdoutStyle } from './output.js';
 
 export interface CommandContext {
   settings: Settings;
   logger: Logger;
   json: boolean;
+  /** --quiet: nothing on stderr but errors (no warnings, no progress lines). */
+  quiet: boolean;
+}
+
+export interface LogFlags {
+  logLevel?: LogLevel;
+  verbose?: boolean;
+  quiet?: boolean;
 }
 
 export function contextOf(command: Command): CommandContext {
-  const flags = command.optsWithGlobals() as GlobalFlags & { json?: boolean; logLevel?: string; verbose?: boolean };
-  const logger = createLogger({ level: flags.logLevel ?? (flags.verbose ? 'info' : undefined) });
-  return { settings: resolveSettings(flags), logger, json: Boolean(flags.json) };
+  const flags = command.optsWithGlobals() as GlobalFlags & LogFlags & { json?: boolean };
+  const logger = createLogger({ level: logLevelOf(flags) });
+  return { settings: resolveSettings(flags), logger, json: Boolean(flags.json), quiet: Boolean(flags.quiet) };
+}
+
+/**
+ * The log level: --quiet, else --log-level, else -v, else PGBACKOPS_LOG_LEVEL, else `fallback`. commander
+ * checks the flags; the environment variable is checked here, so a typo there is an error too rather than
+ * a silently different level.
+ */
+export function logLevelOf(flags: LogFlags, fallback: LogLevel = 'warn', env: NodeJS.ProcessEnv = process.env): LogLevel {
+  if (flags.quiet) return 'error';
+  if (flags.logLevel) return flags.logLevel;
+  if (flags.verbose) return 'info';
+  const fromEnv = env.PGBACKOPS_LOG_LEVEL;
+  if (fromEnv === undefined || fromEnv === '') return fallback;
+  if (!isLogLevel(fromEnv)) throw new CliError(`PGBACKOPS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(fromEnv)}`);
+  return fromEnv;
 }
 
 /**
@@ -28,8 +52,9 @@ export async function loadValidConfig(ctx: CommandContext): Promise<DesiredConfi
   const { loadDesired } = await import('../engine/load-desired.js');
   const result = await loadDesired(ctx.settings.configDir);
   if (result.config) {
+    ctx.logger.info({ dir: ctx.settings.configDir, files: result.fileCount, objects: result.config.objects.length, revision: result.config.revision }, 'configuration loaded and valid');
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
-    if (warnings.length > 0 && !ctx.json) process.stderr.write(renderDiagnostics(warnings, stdoutStyle()));
+    if (warnings.length > 0 && !ctx.json && !ctx.quiet) process.stderr.write(renderDiagnostics(warnings, stdoutStyle()));
     return result.config;
   }
   if (ctx.json) {

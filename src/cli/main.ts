@@ -1,8 +1,10 @@
 // The pgbackops command line: global flags, one module per command (loaded on demand), errors turned
 // into exit codes.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { followLifeline } from './lifeline.js';
 import { registerCommands } from './command-registry.js';
+import { LOG_LEVELS, seconds } from './flag-values.js';
+import { attachExamples } from './help-examples.js';
 import { CliError } from './output.js';
 import { VERSION } from './version.js';
 
@@ -22,15 +24,19 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
     .description('GitOps for scheduled PostgreSQL backups: YAML -> plan -> catalog and cron')
     .version(VERSION, '-V, --version')
     .option('-c, --config <dir>', 'configuration directory (YAML files, any layout)', '.')
-    .option('--catalog <url>', 'central catalog connection URL (default: $PGBACKOPS_CATALOG_URL, else the local catalog)')
+    .option('--catalog <conninfo>', 'central catalog: postgresql:// URL or libpq string ("host=/run/postgresql dbname=pgbackops", "service=catalog"); default $PGBACKOPS_CATALOG_URL, else the local catalog')
     .option('--state-dir <dir>', 'state directory (local catalog, caches, spool); default $PGBACKOPS_STATE_DIR, /var/lib/pgbackops as root, else ~/.local/state/pgbackops')
     .option('--server <name>', 'the BackupServer whose schedule this process manages (default: the one whose host is this machine, or the only one)')
-    .option('--lock-timeout <seconds>', 'how long to wait for another applier', '30')
-    .option('--log-level <level>', 'log level: fatal, error, warn, info, debug, trace (default $PGBACKOPS_LOG_LEVEL or warn)')
-    .option('-v, --verbose', 'log at info level')
+    .addOption(new Option('--lock-timeout <seconds>', 'how long to wait for another applier').argParser(seconds).default('30'))
+    .addOption(new Option('--log-level <level>', 'log level (default $PGBACKOPS_LOG_LEVEL, else warn)').choices(LOG_LEVELS))
+    .option('-v, --verbose', 'log at info level: what each step of plan, apply and the jobs does')
+    .addOption(new Option('-q, --quiet', 'only errors on stderr: no warnings, no progress (results on stdout are unchanged)').conflicts(['verbose', 'logLevel']))
+    // Every command's --help lists these too: they go before or after the command name alike.
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     .enablePositionalOptions(false);
   await registerCommands(program, args);
+  attachExamples(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 // Where command output goes: stdout for results, colour only on a TTY and never with NO_COLOR.
 import { ansiStyle, plainStyle, type Style } from '../core/render/style.js';
+import { EXIT_ERROR, type ErrorExitCode } from './exit-codes.js';
 import { VERSION } from './version.js';
 
 export function stdoutStyle(): Style {
@@ -18,9 +19,12 @@ export function printJson(value: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(withVersion, null, 2) + '\n');
 }
 
-/** An error the CLI reports in one line and turns into an exit code. */
+/**
+ * An error the CLI reports in one line and turns into exit code 1: every error, usage errors included,
+ * exits 1 (see exit-codes.ts); the type admits no other code.
+ */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1, readonly code = 'E_CLI') {
+  constructor(message: string, readonly exitCode: ErrorExitCode = EXIT_ERROR, readonly code = 'E_CLI') {
     super(message);
   }
 }

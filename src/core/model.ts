@@ -53,7 +53,8 @@ export interface BackupServerSpec {
 export type NodeStatus = 'running' | 'stopped';
 
 export interface NodeSpec {
-  host: string;
+  /** Absent only when `service` gives the host. */
+  host?: string;
   port: number;
   user: string;
   /** Database to connect to for cluster-wide work (listing databases, roles). */

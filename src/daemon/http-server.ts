@@ -35,6 +35,18 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
+/** Why the HTTP endpoints cannot listen, and what to do: the errno alone (EADDRINUSE) says neither. */
+function listenError(listen: string, err: Error & { code?: string }): Error {
+  const why = err.code === 'EADDRINUSE'
+    ? 'the address is in use (another pgbackops daemon, or another program: `ss -ltnp` shows which)'
+    : err.code === 'EACCES'
+      ? 'permission denied (ports below 1024 need privileges)'
+      : err.code === 'EADDRNOTAVAIL'
+        ? 'no interface of this machine has that address'
+        : err.message;
+  return Object.assign(new Error(`cannot listen on ${listen} for the health, metrics and status endpoints: ${why}. Next step: stop the other program or choose another --listen`), { code: err.code });
+}
+
 export async function startHttpServer(listen: string, handlers: HttpHandlers, logger: Logger): Promise<{ server: Server; address: string }> {
   const { host, port } = parseListen(listen);
   const server = createServer((req, res) => {
@@ -46,7 +58,7 @@ export async function startHttpServer(listen: string, handlers: HttpHandlers, lo
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: Error & { code?: string }) => reject(listenError(listen, err)));
     server.listen(port, host, () => resolve());
   });
   const a = server.address() as AddressInfo;

@@ -48,7 +48,8 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
   refusePasswordInCatalogUrl(settings.catalogUrl);
   const holder = `pid ${process.pid} (${settings.actor})`;
   return catalog.withApplyLock(holder, settings.lockTimeoutMs, async () => {
-    const state = await planAgainstState(settings, catalog, request.desired, request.options);
+    logger.info({ holder }, 'apply lock taken');
+    const state = await planAgainstState(settings, catalog, request.desired, request.options, logger);
     let plan = state.plan;
     if (request.savedPlan) {
       checkSavedPlanCurrent(request.savedPlan, plan);
@@ -66,7 +67,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
     const writeSchedule = state.target !== null && plan.schedule !== null && scheduleNeedsWrite(plan);
     const unchanged = { plan, applied: false, committed: false, catalogVersion: plan.catalogVersion, statements: 0, heldBack };
     if (!catalogNeedsWrite && !writeSchedule) {
-      await refreshCache(settings, plan, state.snapshot.objects, plan.catalogVersion, state.serverSpec);
+      await refreshCache(settings, logger, plan, state.snapshot.objects, plan.catalogVersion, state.serverSpec);
       return unchanged;
     }
     if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) return unchanged;
@@ -87,7 +88,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
       failpoint('after-catalog-commit');
     }
 
-    await refreshCache(settings, plan, projectObjects(state.snapshot.objects, plan.objectActions), catalogVersion, state.serverSpec);
+    await refreshCache(settings, logger, plan, projectObjects(state.snapshot.objects, plan.objectActions), catalogVersion, state.serverSpec);
     if (writeSchedule) {
       await state.target!.write(plan.schedule!.entries);
       logger.info({ target: state.target!.description, entries: plan.schedule!.entries.length }, 'schedule converged');
@@ -114,7 +115,7 @@ function overridesUsed(plan: Plan): string[] {
 }
 
 async function refreshCache(
-  settings: Settings, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number, serverSpec: BackupServerSpec | null,
+  settings: Settings, logger: Logger, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], catalogVersion: number, serverSpec: BackupServerSpec | null,
 ): Promise<void> {
   if (!plan.server) return;
   await rememberCatalog(settings.stateDir, settings.catalogUrl);
@@ -122,5 +123,6 @@ async function refreshCache(
   if (serverSpec) await rememberScheduledServer(settings.stateDir, plan.server, serverSpec);
   const cache = buildDefinitionCache(objects, plan.server, plan.revision, catalogVersion);
   await writeDefinitionCache(settings.stateDir, cache);
+  logger.info({ server: plan.server, definitions: cache.definitions.length, catalogVersion }, 'definition cache written');
   if (cache.serverSpec) await grantJobUser(settings.stateDir, plan.server, cache.serverSpec);
 }

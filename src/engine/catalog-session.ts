@@ -1,7 +1,10 @@
 // Opening the catalog the settings point at: a central PostgreSQL, or the local catalog under the state dir.
 import { Catalog } from '../adapters/catalog/catalog.js';
-import { resolveCatalogConnection, runningLocalCatalog } from '../adapters/catalog/local-catalog.js';
+import { CatalogUnavailableError } from '../adapters/catalog/errors.js';
+import { localCatalogExists, localCatalogPaths, redactConnection, resolveCatalogConnection, runningLocalCatalog } from '../adapters/catalog/local-catalog.js';
 import type { Logger } from '../adapters/logger.js';
+import { classifyJobError } from '../core/dump/classify-failure.js';
+import { catalogFailureAdvice } from '../core/failure-advice.js';
 import type { Settings } from './settings.js';
 
 export async function openCatalog(settings: Settings, logger: Logger): Promise<Catalog> {
@@ -13,14 +16,37 @@ export async function openCatalog(settings: Settings, logger: Logger): Promise<C
     const running = await runningLocalCatalog(settings.stateDir);
     if (running) {
       try {
-        return await Catalog.open(running, options);
+        const catalog = await Catalog.open(running, options);
+        logger.info({ catalog: describeCatalog(settings) }, 'catalog opened');
+        return catalog;
       } catch (err) {
         logger.debug({ err: (err as Error).message }, 'the local catalog did not answer as running; starting it if needed');
       }
     }
   }
-  const config = await resolveCatalogConnection({ catalogUrl: settings.catalogUrl, stateDir: settings.stateDir, logger });
-  return Catalog.open(config, options);
+  try {
+    const config = await resolveCatalogConnection({ catalogUrl: settings.catalogUrl, stateDir: settings.stateDir, logger });
+    const catalog = await Catalog.open(config, options);
+    logger.info({ catalog: describeCatalog(settings) }, 'catalog opened');
+    return catalog;
+  } catch (err) {
+    throw catalogUnavailable(settings, err);
+  }
+}
+
+/** Which catalog, for messages and logs: never a password. */
+export function describeCatalog(settings: Settings): string {
+  return settings.catalogUrl
+    ? `central catalog ${redactConnection(settings.catalogUrl)}`
+    : `local catalog under ${localCatalogPaths(settings.stateDir).root}`;
+}
+
+/** Any error of opening the catalog, said as which catalog, why, and what to do. */
+function catalogUnavailable(settings: Settings, err: unknown): CatalogUnavailableError {
+  const e = err as Error & { code?: unknown; path?: unknown };
+  const message = e.message || String(err);
+  const { reason } = classifyJobError({ message, code: e.code, path: e.path });
+  return new CatalogUnavailableError(describeCatalog(settings), reason, message, catalogFailureAdvice(reason, !settings.catalogUrl));
 }
 
 /** Runs fn with an open catalog and always closes it. */
@@ -31,4 +57,17 @@ export async function withCatalog<T>(settings: Settings, logger: Logger, fn: (ca
   } finally {
     await catalog.close();
   }
+}
+
+/**
+ * For commands that only read (plan): like withCatalog, but a local catalog that does not exist yet is not
+ * created (no initdb, no server left running): fn gets null, which stands for an empty catalog. Only apply
+ * creates the local catalog.
+ */
+export async function withExistingCatalog<T>(settings: Settings, logger: Logger, fn: (catalog: Catalog | null) => Promise<T>): Promise<T> {
+  if (!settings.catalogUrl && !(await localCatalogExists(settings.stateDir))) {
+    logger.info({ catalog: describeCatalog(settings) }, 'the local catalog does not exist yet: planning against an empty catalog (apply creates it)');
+    return fn(null);
+  }
+  return withCatalog(settings, logger, fn);
 }

@@ -9,7 +9,7 @@ import type { Plan, PlanOptions, RetentionPreview } from '../core/plan/types.js'
 import { noteOneOffActions } from '../core/plan/one-off-notes.js';
 import { projectObjects } from '../core/plan/project.js';
 import { pruneServer } from '../jobs/prune.js';
-import { silentLogger } from '../adapters/logger.js';
+import { silentLogger, type Logger } from '../adapters/logger.js';
 import { selectServer, type ServerCandidate } from '../core/select-server.js';
 import { readRememberedServers } from './remembered-server.js';
 import type { LineOptions } from '../core/schedule/render.js';
@@ -26,34 +26,47 @@ export interface PlannedState {
 
 export class PlanInputError extends Error {}
 
+/**
+ * A catalog that does not exist yet, as a fresh one reads: version 0 (what the first migration creates, so
+ * a plan saved now still applies once apply has created it), no objects, no backups.
+ */
+const EMPTY_CATALOG: PlanningSnapshot = { version: 0, lastAppliedRevision: null, lastAppliedHeldBack: [], objects: [], backupCounts: {} };
+
 export async function planAgainstState(
   settings: Settings,
-  catalog: Catalog,
+  /** null: no catalog exists yet, which plans as an empty one. */
+  catalog: Catalog | null,
   desired: DesiredConfig,
   options: PlanOptions,
+  logger: Logger = silentLogger,
 ): Promise<PlannedState> {
-  const snapshot = await catalog.readPlanningSnapshot();
+  const snapshot = catalog ? await catalog.readPlanningSnapshot() : EMPTY_CATALOG;
+  logger.info({ catalogVersion: snapshot.version, objects: snapshot.objects.length, lastAppliedRevision: snapshot.lastAppliedRevision }, 'catalog state read');
   const servers = await serverCandidates(settings, desired, snapshot);
   const choice = selectServer(servers, settings.server, [hostname()]);
   if ('error' in choice) throw new PlanInputError(choice.error);
+  logger.info({ server: choice.server, ...(choice.server === null ? { note: choice.note } : {}) }, 'schedule server selected');
 
   const actual = { catalogVersion: snapshot.version, objects: snapshot.objects, backupCounts: snapshot.backupCounts };
   if (choice.server === null) {
     const plan = makePlan(desired, actual, { server: null, note: choice.note }, options);
     await noteOneOffs(catalog, plan);
+    logPlan(logger, plan);
     return { plan, snapshot, target: null, serverSpec: null };
   }
   const serverSpec = servers.find((s) => s.name === choice.server)!.spec;
   const target = scheduleTargetOf(settings, choice.server, serverSpec);
   const observed = await target.read();
+  logger.info({ target: target.description, entries: observed.entries.length }, 'schedule target read');
   const plan = makePlan(desired, actual, {
     server: choice.server,
     target: target.description,
     observed,
     line: lineOptionsOf(settings, choice.server, serverSpec),
   }, options);
-  plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
+  if (catalog) plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
   await noteOneOffs(catalog, plan);
+  logPlan(logger, plan);
   return { plan, snapshot, target, serverSpec };
 }
 
@@ -80,10 +93,15 @@ async function serverCandidates(settings: Settings, desired: DesiredConfig, snap
   return out;
 }
 
+function logPlan(logger: Logger, plan: Plan): void {
+  logger.info({ summary: plan.summary, refusal: plan.refusal?.code ?? null }, 'plan made');
+  for (const a of plan.objectActions) logger.debug({ op: a.op, kind: a.kind, name: a.name, blocked: a.blocked ?? false }, 'planned catalog action');
+}
+
 /** Reasons of changes to one-off jobs that already ran say what the change will (not) do. */
-async function noteOneOffs(catalog: Catalog, plan: Plan): Promise<void> {
+async function noteOneOffs(catalog: Catalog | null, plan: Plan): Promise<void> {
   // Asked only when the plan touches one: a plan of 10,000 definitions pays nothing.
-  if (!plan.objectActions.some((a) => a.kind === 'Snapshot' || a.kind === 'Restore')) return;
+  if (!catalog || !plan.objectActions.some((a) => a.kind === 'Snapshot' || a.kind === 'Restore')) return;
   const states = new Map((await catalog.oneOffs.list()).map((j) => [objectKey(j.kind, j.name), j.state]));
   noteOneOffActions(plan.objectActions, states);
 }

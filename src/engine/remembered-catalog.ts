@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
-import { ConnectionStringError, parsePostgresUrl } from '../adapters/postgres/libpq-connection.js';
+import { ConnectionStringError, parseConnectionString } from '../adapters/postgres/libpq-connection.js';
 
 interface Remembered {
   url: string | null;
@@ -48,7 +48,7 @@ export function refusePasswordInCatalogUrl(url: string | undefined): void {
   if (!url) return;
   let password: string | undefined;
   try {
-    password = parsePostgresUrl(url).password;
+    password = parseConnectionString(url).password;
   } catch (err) {
     // A URL that does not parse is reported where it is used, with the parser's own message.
     if (err instanceof ConnectionStringError) return;
@@ -56,7 +56,7 @@ export function refusePasswordInCatalogUrl(url: string | undefined): void {
   }
   if (password === undefined) return;
   throw new CatalogUrlPasswordError(
-    'the catalog URL holds a password. Scheduled jobs find the catalog through the URL remembered in the state ' +
+    'the catalog connection string holds a password. Scheduled jobs find the catalog through the URL remembered in the state ' +
       'directory, which never holds a password, so they could not authenticate. Remove the password from the URL ' +
       '(--catalog / PGBACKOPS_CATALOG_URL) and give it to libpq in a password file readable by the job user: ' +
       '~/.pgpass of that user, or a file named in the URL (?passfile=/etc/pgbackops/pgpass) with a line ' +

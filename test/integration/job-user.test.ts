@@ -178,7 +178,7 @@ describe.skipIf(!jobUserCanRunCli)('a catalog that requires a password', () => {
     const withPassword = `postgresql://app:${encodeURIComponent(password)}@127.0.0.1:${catalog.port}/${database}`;
     const apply = await cliWith(withPassword)('apply', '--yes');
     expect(apply.exitCode).toBe(1);
-    expect(apply.stderr).toMatch(/E_CATALOG_URL_PASSWORD: the catalog URL holds a password/);
+    expect(apply.stderr).toMatch(/E_CATALOG_URL_PASSWORD: the catalog (URL|connection string) holds a password/);
     expect(apply.stderr).toMatch(/passfile/);
     expect(apply.stderr).not.toContain('secret');
     expect(existsSync(cronFile)).toBe(false);

@@ -76,3 +76,20 @@ export class CatalogConnectionLostError extends Error {
 function causeText(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
+
+/**
+ * The catalog could not be opened (reached, logged into, found, migrated): the message names which catalog,
+ * why in the words of classifyJobError's reasons, and the next step (core/failure-advice.ts).
+ */
+export class CatalogUnavailableError extends Error {
+  override name = 'CatalogUnavailableError';
+  readonly code = 'E_CATALOG_UNAVAILABLE';
+  constructor(
+    readonly where: string,
+    readonly reason: string,
+    detail: string,
+    advice: string,
+  ) {
+    super(`cannot open the catalog (${where}): ${reason}: ${detail}. Next step: ${advice}`);
+  }
+}

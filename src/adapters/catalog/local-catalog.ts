@@ -7,9 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { ensureInstance, runningInstanceConfig, stopInstance } from '../postgres/instance.js';
+import { ensureInstance, readInstanceState, runningInstanceConfig, stopInstance } from '../postgres/instance.js';
 import { isRoot } from '../postgres/os-user.js';
-import { libpqClientConfig, parsePostgresUrl, redactConnection } from '../postgres/libpq-connection.js';
+import { libpqClientConfig, parseConnectionString, redactConnection } from '../postgres/libpq-connection.js';
 
 export { redactConnection };
 
@@ -55,6 +55,11 @@ export async function runningLocalCatalog(stateDir: string, opts: Pick<LocalCata
   return config ? { ...config, database: LOCAL_CATALOG_DATABASE, connectionTimeoutMillis: 5_000 } : null;
 }
 
+/** Whether the local catalog was ever created (initdb ran), without starting or creating anything. */
+export async function localCatalogExists(stateDir: string): Promise<boolean> {
+  return (await readInstanceState(localCatalogPaths(stateDir).dataDir)).initialised;
+}
+
 export async function stopLocalCatalog(stateDir: string, mode: 'fast' | 'immediate' = 'fast'): Promise<{ wasRunning: boolean }> {
   return stopInstance(localCatalogPaths(stateDir).dataDir, mode);
 }
@@ -88,15 +93,16 @@ export interface CatalogConnectionOptions {
 }
 
 /**
- * The catalog to use. A URL follows libpq conventions: PGHOST/PGPORT/PGUSER/PGDATABASE fill what it leaves
- * out, and the password comes from the URL, PGPASSWORD, or the password file (passfile=, PGPASSFILE, ~/.pgpass).
+ * The catalog to use. A connection string (URL or keyword/value) follows libpq conventions: service= or
+ * PGSERVICE, then PGHOST/PGPORT/PGUSER/PGDATABASE fill what it leaves out, and the password comes from the
+ * string, PGPASSWORD, or the password file (passfile=, PGPASSFILE, ~/.pgpass).
  */
 export async function resolveCatalogConnection(opts: CatalogConnectionOptions): Promise<pg.ClientConfig> {
   const env = opts.env ?? process.env;
   const url = opts.catalogUrl || env.PGBACKOPS_CATALOG_URL;
   if (url) {
     opts.logger?.debug({ catalog: redactConnection(url) }, 'using the catalog at the configured URL');
-    return libpqClientConfig(parsePostgresUrl(url), { env, warn: (message) => opts.logger?.warn(message) });
+    return libpqClientConfig(parseConnectionString(url), { env, warn: (message) => opts.logger?.warn(message) });
   }
   opts.logger?.debug({ stateDir: opts.stateDir }, 'using the local catalog');
   return ensureLocalCatalog(opts.stateDir, { logger: opts.logger, ...opts.localCatalog });

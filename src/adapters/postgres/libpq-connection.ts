@@ -1,14 +1,20 @@
-// libpq-style connection parameters (a postgresql:// URL, or a Node spec's fields) turned into a `pg`
-// ClientConfig that behaves like libpq where pgbackops relies on it:
+// libpq-style connection parameters (a postgresql:// URL, a keyword/value connection string, or a Node
+// spec's fields) turned into a `pg` ClientConfig that behaves like libpq where pgbackops relies on it:
+// - URLs are parsed by pg-connection-string (pg's own parser), keyword/value strings by core/libpq/conninfo;
+// - service=NAME (or PGSERVICE) fills what the string leaves unset from the service file, as libpq does
+//   (see service-file.ts: pg itself does not read service files);
 // - unset fields fall back to PGHOST / PGPORT / PGUSER / PGDATABASE (pg reads these itself);
-// - the password comes from the URL, else PGPASSWORD, else the password file (passfile=, PGPASSFILE,
+// - the password comes from the string, else PGPASSWORD, else the password file (passfile=, PGPASSFILE,
 //   ~/.pgpass) looked up only when the server asks for one (see passfile.ts);
 // - sslmode / sslrootcert / sslcert / sslkey map to pg's TLS options.
 // Passwords never appear in what redactConnection returns, which is what logs and errors print.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
+import { parse as parseUrl } from 'pg-connection-string';
+import { ConninfoError, isConnectionUrl, parseConninfo } from '../../core/libpq/conninfo.js';
 import { passfilePath, readPassfilePassword } from './passfile.js';
+import { readService } from './service-file.js';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -26,6 +32,7 @@ export interface LibpqParams {
   application_name?: string;
   connect_timeout?: number;
   options?: string;
+  service?: string;
 }
 
 const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -35,39 +42,56 @@ export class ConnectionStringError extends Error {
 }
 
 /**
- * Parses postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]. A Unix socket directory is
- * given percent-encoded as the host (postgresql://%2Fvar%2Frun%2Fpostgresql/db) or as ?host=/var/run/postgresql.
- * Errors never echo the URL (it may hold a password).
+ * A catalog connection string: postgresql://[user[:password]@][host][:port][/dbname][?param=value&...] (a
+ * Unix socket directory percent-encoded as the host, or as ?host=/var/run/postgresql), or libpq's
+ * keyword/value form (host=/var/run/postgresql dbname=pgbackops, service=catalog). Errors never echo the
+ * string (it may hold a password).
  */
-export function parsePostgresUrl(url: string): LibpqParams {
-  // WHATWG URL parsing rejects two forms libpq accepts: a percent-encoded socket directory as host
-  // (postgresql://%2Fvar%2Frun/db) and a user with no host (postgresql://app@/db?host=/run). Take the host out
-  // first and parse with a placeholder in its place.
-  let hostOverride: string | undefined;
-  const authority = /^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)(%2F[^:/?#]*|(?=[:/?#]|$))/i.exec(url);
-  if (authority) {
-    hostOverride = decodeURIComponent(authority[2]!);
-    url = `${authority[1]}placeholder.invalid${url.slice(authority[0].length)}`;
+export function parseConnectionString(text: string): LibpqParams {
+  if (isConnectionUrl(text)) return paramsFromKeywords(urlKeywords(text), 'the catalog URL');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text.trim())) {
+    throw new ConnectionStringError('the catalog URL must start with postgresql:// (or be a keyword/value string such as "host=/run/postgresql dbname=pgbackops")');
   }
-  let parsed: URL;
   try {
-    parsed = new URL(url);
+    return paramsFromKeywords(parseConninfo(text), 'the catalog connection string');
+  } catch (err) {
+    if (err instanceof ConninfoError) throw new ConnectionStringError(err.message);
+    throw err;
+  }
+}
+
+/** The keywords of a URL, by pg-connection-string; what it leaves empty stays unset. */
+function urlKeywords(url: string): Map<string, string> {
+  let parsed: ReturnType<typeof parseUrl>;
+  try {
+    parsed = parseUrl(portWithoutHostAsParameter(url), { useLibpqCompat: true });
   } catch {
     throw new ConnectionStringError('the catalog URL is not a valid postgresql:// URL');
   }
-  if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
-    throw new ConnectionStringError(`the catalog URL must start with postgresql:// (got ${parsed.protocol}//)`);
+  const out = new Map<string, string>();
+  for (const [key, value] of Object.entries(parsed)) {
+    // Derived by pg-connection-string rather than written by the user: TLS is mapped from sslmode below.
+    if (key === 'ssl' || key === 'uselibpqcompat') continue;
+    if (typeof value !== 'string' || value === '') continue;
+    out.set(key === 'database' ? 'dbname' : key, value);
   }
-  const params: LibpqParams = {};
-  const host = hostOverride ?? decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, '$1');
-  if (host) params.host = host;
-  if (parsed.port) params.port = parsePort(parsed.port);
-  if (parsed.username) params.user = decodeURIComponent(parsed.username);
-  if (parsed.password) params.password = decodeURIComponent(parsed.password);
-  const dbname = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (dbname) params.dbname = dbname;
+  return out;
+}
 
-  for (const [key, value] of parsed.searchParams) {
+/**
+ * libpq accepts a port with no host (postgresql://:5433/db: the default socket directory, that port); a URL
+ * parser does not. The same port as a parameter means the same to both.
+ */
+function portWithoutHostAsParameter(url: string): string {
+  const m = /^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?):(\d+)([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(url);
+  if (!m) return url;
+  return `${m[1]}${m[3]}${m[4] ? `${m[4]}&` : '?'}port=${m[2]}${m[5] ?? ''}`;
+}
+
+/** libpq keywords to params: only those pgbackops can honour, checked; `where` names the source in errors. */
+function paramsFromKeywords(keywords: ReadonlyMap<string, string>, where: string): LibpqParams {
+  const params: LibpqParams = {};
+  for (const [key, value] of keywords) {
     switch (key) {
       case 'host':
       case 'user':
@@ -79,6 +103,7 @@ export function parsePostgresUrl(url: string): LibpqParams {
       case 'sslkey':
       case 'application_name':
       case 'options':
+      case 'service':
         params[key] = value;
         break;
       case 'port':
@@ -88,11 +113,11 @@ export function parsePostgresUrl(url: string): LibpqParams {
         params.connect_timeout = Number(value);
         break;
       case 'sslmode':
-        if (!SSL_MODES.includes(value as SslMode)) throw new ConnectionStringError(`invalid sslmode ${JSON.stringify(value)}`);
+        if (!SSL_MODES.includes(value as SslMode)) throw new ConnectionStringError(`invalid sslmode ${JSON.stringify(value)} in ${where}`);
         params.sslmode = value as SslMode;
         break;
       default:
-        throw new ConnectionStringError(`unsupported connection parameter ${JSON.stringify(key)} in the catalog URL`);
+        throw new ConnectionStringError(`unsupported connection parameter ${JSON.stringify(key)} in ${where}`);
     }
   }
   return params;
@@ -102,6 +127,26 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConnectionStringError(`invalid port ${JSON.stringify(text)}`);
   return port;
+}
+
+/**
+ * libpq's order: what the string (or spec) sets, else the service's settings, else `defaults` (settings that
+ * reach libpq as environment variables, which a service overrides), else pg's own environment defaults.
+ */
+export function withService(params: LibpqParams, env: NodeJS.ProcessEnv, defaults: LibpqParams = {}, mustNotSet: readonly string[] = []): LibpqParams {
+  const name = params.service ?? (env.PGSERVICE || undefined);
+  const { service: _service, ...explicit } = params;
+  if (name === undefined) return { ...definedOnly(defaults), ...definedOnly(explicit) };
+  const { keywords, file } = readService(name, env);
+  for (const keyword of mustNotSet) {
+    if (keywords.has(keyword)) throw new ConnectionStringError(`service "${name}" (${file}) sets ${keyword}, which pgbackops sets itself: remove it from the service`);
+  }
+  return { ...definedOnly(defaults), ...paramsFromKeywords(keywords, `service "${name}" (${file})`), ...definedOnly(explicit) };
+}
+
+/** Unset fields must not hide a lower level's value when spread over it. */
+function definedOnly(params: LibpqParams): LibpqParams {
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as LibpqParams;
 }
 
 interface EffectiveParams {
@@ -115,10 +160,15 @@ export interface LibpqConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Where libpq-style warnings go (an insecure password file). */
   warn?: (message: string) => void;
+  /** Settings below a service's in precedence (see withService). */
+  defaults?: LibpqParams;
+  /** Keywords a service may not set. */
+  serviceMustNotSet?: readonly string[];
 }
 
-export function libpqClientConfig(params: LibpqParams, opts: LibpqConfigOptions = {}): pg.ClientConfig {
+export function libpqClientConfig(given: LibpqParams, opts: LibpqConfigOptions = {}): pg.ClientConfig {
   const env = opts.env ?? process.env;
+  const params = withService(given, env, opts.defaults, opts.serviceMustNotSet);
   const config: pg.ClientConfig = {};
   if (params.host !== undefined) config.host = params.host;
   if (params.port !== undefined) config.port = params.port;
@@ -186,6 +236,15 @@ function sslOptions(params: LibpqParams, env: NodeJS.ProcessEnv): pg.ClientConfi
 /** A description of a connection for logs and errors: never a password. */
 export function redactConnection(target: string | pg.ClientConfig): string {
   if (typeof target === 'string') {
+    if (!isConnectionUrl(target)) {
+      try {
+        const keywords = parseConninfo(target);
+        keywords.delete('password');
+        return [...keywords].map(([k, v]) => `${k}=${/^[^\s'\\]+$/.test(v) ? v : `'${v.replace(/['\\]/g, '\\$&')}'`}`).join(' ');
+      } catch {
+        return '<unparseable connection string>';
+      }
+    }
     try {
       const url = new URL(target);
       if (url.password) url.password = '';

@@ -2,9 +2,10 @@
 // and the `pg` client configuration of its own queries. Both come from the Node spec alone, through libpq's
 // own mechanisms (passfile, sslmode and certificates): never a password in the spec, an argv or a log.
 //
-// Known difference between the two: `service:` is read by libpq (the tools) only; the `pg` client connects
-// with the spec's host/port/user and TLS fields (pg has no pg_service.conf support). And pg cannot fall back
-// from TLS to plain text, so sslmode allow/prefer (and no sslmode) mean "no TLS" for the pg client.
+// `service:` is honoured by both: libpq (the tools) reads pg_service.conf itself, and the `pg` client's
+// configuration is filled from the same file by libpq-connection.ts, with libpq's precedence: a service's
+// settings win over the spec's host, port and user, which reach the tools as PGHOST/PGPORT/PGUSER. pg cannot
+// fall back from TLS to plain text, so sslmode allow/prefer (and no sslmode) mean "no TLS" for the pg client.
 import type pg from 'pg';
 import type { NodeSpec } from '../../core/model.js';
 import { APPLICATION_NAME, CONNECT_TIMEOUT_SECONDS, libpqEnv, processEnvFor } from '../../core/dump/libpq-env.js';
@@ -23,9 +24,6 @@ export function nodeClientConfig(node: NodeSpec, database: string): pg.ClientCon
   const env = processEnvFor({}, process.env);
   const config = libpqClientConfig(
     {
-      host: node.host,
-      port: node.port,
-      user: node.user,
       dbname: database,
       passfile: node.passfile,
       sslmode: node.sslmode,
@@ -34,10 +32,13 @@ export function nodeClientConfig(node: NodeSpec, database: string): pg.ClientCon
       sslkey: node.sslkey,
       application_name: APPLICATION_NAME,
       connect_timeout: CONNECT_TIMEOUT_SECONDS,
+      ...(node.service !== undefined ? { service: node.service } : {}),
     },
-    { env },
+    // A service's dbname would win over PGDATABASE in pg_dump's libpq and dump another database than the
+    // one named: refused for a Node's service.
+    { env, defaults: { host: node.host, port: node.port, user: node.user }, serviceMustNotSet: ['dbname'] },
   );
-  // Without an sslmode pg would read PGSSLMODE from the process environment itself.
-  if (node.sslmode === undefined) config.ssl = false;
+  // Without an sslmode (from the spec or its service) pg would read PGSSLMODE from the process environment.
+  if (config.ssl === undefined) config.ssl = false;
   return config;
 }

@@ -30,10 +30,10 @@ export function registerBackups(program: Command): void {
     .option('--json', 'print the backups as JSON')
     .action(async (opts: BackupsFlags, command: Command) => {
       const ctx = contextOf(command);
-      if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}`, 2);
+      if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw new CliError(`--status must be one of ${STATUSES.join(', ')}`);
       const since = opts.since === undefined ? undefined : parseTime(opts.since, '--since');
       const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer', 2);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer');
       const rows = await withCatalog(ctx.settings, ctx.logger, (catalog) => catalog.reports.listBackups({
         ...(opts.node ? { node: opts.node } : {}), ...(opts.definition ? { definition: opts.definition } : {}),
         ...(opts.database !== undefined ? { database: opts.database } : {}), ...(opts.status ? { status: opts.status } : {}),
@@ -55,6 +55,6 @@ export function reportRow(r: BackupRow): BackupReportRow {
 
 export function parseTime(text: string, flag: string): Date {
   const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) throw new CliError(`${flag} must be an ISO 8601 date or time, not ${JSON.stringify(text)}`, 2);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) throw new CliError(`${flag} must be an ISO 8601 date or time, not ${JSON.stringify(text)}`);
   return new Date(ms);
 }

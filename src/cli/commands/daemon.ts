@@ -8,18 +8,17 @@ import type { ConfigSourceFlags } from '../../engine/config-source.js';
 import { addConfigSourceFlags } from '../config-source-flags.js';
 import type { GlobalFlags } from '../../engine/settings.js';
 import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
+import { logLevelOf, type LogFlags } from '../context.js';
 import { CliError } from '../output.js';
 import { refusePasswordInCatalogUrl } from '../../engine/remembered-catalog.js';
 
-interface DaemonFlags extends GlobalFlags, ConfigSourceFlags {
+interface DaemonFlags extends GlobalFlags, ConfigSourceFlags, LogFlags {
   interval: string;
   listen: string;
   webhookSecretFile?: string;
   catchUpWindow: string;
   maintainSchedule: string;
   grace: string;
-  logLevel?: string;
-  verbose?: boolean;
   prune?: boolean;
   allowMassDelete?: boolean;
   massDeleteShare?: string;
@@ -54,7 +53,7 @@ export function registerDaemon(program: Command): void {
       // Every pass applies: refuse at start what every apply would refuse.
       refusePasswordInCatalogUrl(flags.catalog ?? process.env.PGBACKOPS_CATALOG_URL);
       // A daemon logs at info unless told otherwise: its log is its record of what it did.
-      const logger = createLogger({ level: flags.logLevel ?? process.env.PGBACKOPS_LOG_LEVEL ?? 'info' });
+      const logger = createLogger({ level: logLevelOf(flags, 'info') });
       // Loaded here, not at the top: plan and apply import this module for the source flags only.
       const { runDaemon } = await import('../../daemon/daemon.js');
       const code = await runDaemon({

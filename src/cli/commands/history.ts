@@ -14,7 +14,7 @@ export function registerHistory(program: Command): void {
     .action(async (opts: { limit: string }, command: Command) => {
       const ctx = contextOf(command);
       const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer', 2);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer');
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const [applies, restores] = [await catalog.reports.applyHistory(limit), await catalog.reports.restoreHistory(limit)];
         return historyReport(

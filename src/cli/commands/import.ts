@@ -102,7 +102,7 @@ export function registerImport(program: Command): void {
     .action(async (opts: CrontabFlags, sub: Command) => {
       const ctx = contextOf(sub);
       checkTimezone(opts.timezone);
-      if (opts.user && opts.file) throw new CliError('give --user or --file, not both', 2);
+      if (opts.user && opts.file) throw new CliError('give --user or --file, not both');
       const { readCronFile, readUserCrontab } = await import('../../adapters/import/crontab-reader.js');
       let source: CrontabSource;
       if (opts.file) {
@@ -130,13 +130,13 @@ export function registerImport(program: Command): void {
 
 function checkTimezone(zone: string): void {
   const problem = timeZoneProblem(zone);
-  if (problem) throw new CliError(`--timezone: ${problem}`, 2);
+  if (problem) throw new CliError(`--timezone: ${problem}`);
 }
 
 /** --from: a postgresql:// URI or a keyword=value connection string, with libpq's environment and passfile. */
 function pgbackmanConnection(from: string): ReturnType<typeof libpqClientConfig> {
   const parsed = parseConninfo(from);
-  if (!parsed.ok) throw new CliError(`--from: ${parsed.problem}`, 2);
+  if (!parsed.ok) throw new CliError(`--from: ${parsed.problem}`);
   const params: LibpqParams = {};
   for (const [key, value] of Object.entries(parsed.params)) {
     switch (key) {
@@ -145,14 +145,14 @@ function pgbackmanConnection(from: string): ReturnType<typeof libpqClientConfig>
         break;
       case 'port':
       case 'connect_timeout':
-        if (!/^\d+$/.test(value)) throw new CliError(`--from: ${key} must be a number`, 2);
+        if (!/^\d+$/.test(value)) throw new CliError(`--from: ${key} must be a number`);
         params[key] = Number(value);
         break;
       case 'sslmode':
         params.sslmode = value as LibpqParams['sslmode'];
         break;
       default:
-        throw new CliError(`--from: unsupported connection parameter ${JSON.stringify(key)}`, 2);
+        throw new CliError(`--from: unsupported connection parameter ${JSON.stringify(key)}`);
     }
   }
   return libpqClientConfig(params);

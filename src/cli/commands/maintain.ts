@@ -17,7 +17,7 @@ export function registerMaintain(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(async (opts: { dryRun?: boolean; oneOffsOnly?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      if (opts.dryRun && opts.oneOffsOnly) throw new CliError('--one-offs-only runs jobs; it cannot be combined with --dry-run', 2);
+      if (opts.dryRun && opts.oneOffsOnly) throw new CliError('--one-offs-only runs jobs; it cannot be combined with --dry-run');
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'write'))) === 'delegated') return;
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), false, { oneOffsOnly: Boolean(opts.oneOffsOnly) });
       if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune) })) });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { planHasPendingWork } from '../../core/plan/types.js';
 import { planToJson } from '../../core/render/plan-json.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withExistingCatalog } from '../../engine/catalog-session.js';
 import { planAgainstState } from '../../engine/plan-state.js';
 import { savePlan } from '../../engine/saved-plan.js';
 import { contextOf, loadValidConfig } from '../context.js';
@@ -26,7 +26,7 @@ export function registerPlan(program: Command): void {
       ctx.settings.configDir = source.dir;
       const loaded = await loadValidConfig(ctx);
       const desired = source.revision ? { ...loaded, revision: source.revision } : loaded;
-      const { plan } = await withCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options));
+      const { plan } = await withExistingCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options, ctx.logger));
       if (ctx.json) printJson(planToJson(plan, VERSION));
       else printText(renderPlanText(plan, stdoutStyle()));
       if (opts.out) {

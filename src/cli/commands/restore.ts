@@ -38,10 +38,10 @@ export function registerRestore(program: Command): void {
       const ctx = contextOf(command);
       const roles = parseRoles(opts.roles);
       const jobs = Number(opts.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`, 2);
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`);
       const interactive = !opts.yes && !opts.dryRun;
       if (interactive && (!process.stdin.isTTY || ctx.json)) {
-        throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)', 2);
+        throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)');
       }
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
       const style = stdoutStyle();
@@ -84,14 +84,14 @@ export async function resolveBackup(catalog: Catalog, id: string): Promise<Backu
     if (!row) throw new CliError(`no backup with id ${JSON.stringify(id)} in the catalog (see \`pgbackops backups\`)`, 1, 'E_BACKUP_NOT_FOUND');
     return row;
   } catch (err) {
-    if (err instanceof AmbiguousBackupIdError) throw new CliError(err.message, 2, 'E_BACKUP_AMBIGUOUS');
+    if (err instanceof AmbiguousBackupIdError) throw new CliError(err.message, 1, 'E_BACKUP_AMBIGUOUS');
     throw err;
   }
 }
 
 function parseRoles(value: string): RolesMode {
   if (value === 'create' || value === 'reuse') return value;
-  throw new CliError(`--roles must be create or reuse, not ${JSON.stringify(value)}`, 2);
+  throw new CliError(`--roles must be create or reuse, not ${JSON.stringify(value)}`);
 }
 
 async function confirm(planText: string): Promise<boolean> {

@@ -41,7 +41,7 @@ async function runAndReport(command: Command, definition: string, database: stri
     return cache.serverSpec ? [{ name: cache.server, spec: cache.serverSpec }] : [];
   };
   if ((await actAsJobUser(ctx, { servers, backups: 'write' })) === 'delegated') return;
-  const progress = interactive && !ctx.json && process.stderr.isTTY ? createProgressLine(process.stderr) : null;
+  const progress = interactive && !ctx.json && !ctx.quiet && process.stderr.isTTY ? createProgressLine(process.stderr) : null;
   // SIGTERM/SIGINT/SIGHUP stop the dump in progress, which is recorded `interrupted` before this exits.
   const interruption = trapInterruptions();
   const outcome = await runDefinition(ctx.settings, ctx.logger, {

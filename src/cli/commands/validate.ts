@@ -23,7 +23,7 @@ export function registerValidate(program: Command): void {
           diagnostics: result.diagnostics,
         });
       } else if (valid) {
-        if (result.diagnostics.length > 0) process.stderr.write(renderDiagnostics(result.diagnostics, stdoutStyle()));
+        if (result.diagnostics.length > 0 && !ctx.quiet) process.stderr.write(renderDiagnostics(result.diagnostics, stdoutStyle()));
         const counts = countByKind(result.config!.objects);
         printText(`Valid: ${result.fileCount} file(s), ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'no objects'}; revision ${result.config!.revision.slice(0, 12)}`);
       } else {

@@ -29,11 +29,11 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(async (backupId: string | undefined, opts: VerifyFlags, command: Command) => {
       const ctx = contextOf(command);
-      if ((backupId === undefined) === (opts.latest === undefined)) throw new CliError('give a backup id or --latest DEFINITION (one of them)', 2);
-      if (opts.restore && !opts.toNode) throw new CliError('--restore needs --to-node NODE (where the scratch database is created)', 2);
-      if (!opts.restore && opts.toNode) throw new CliError('--to-node is for --restore', 2);
+      if ((backupId === undefined) === (opts.latest === undefined)) throw new CliError('give a backup id or --latest DEFINITION (one of them)');
+      if (opts.restore && !opts.toNode) throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
+      if (!opts.restore && opts.toNode) throw new CliError('--to-node is for --restore');
       const jobs = Number(opts.jobs);
-      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`, 2);
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`);
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const row = backupId !== undefined

@@ -112,8 +112,12 @@ const NODE_FILES = ['passfile', 'sslcert', 'sslkey', 'sslrootcert'] as const;
 
 function nodeFindings(spec: NodeInput): Finding[] {
   const out: Finding[] = [];
-  const host = hostProblem(spec.host, { allowSocketDirectory: true });
-  if (host) out.push(finding('E_HOST_INVALID', ['spec', 'host'], `host ${quote(spec.host)}: ${host}`));
+  if (spec.host === undefined) {
+    if (spec.service === undefined) out.push(finding('E_SCHEMA_REQUIRED', ['spec'], 'host is required unless service names a libpq connection service that gives it'));
+  } else {
+    const host = hostProblem(spec.host, { allowSocketDirectory: true });
+    if (host) out.push(finding('E_HOST_INVALID', ['spec', 'host'], `host ${quote(spec.host)}: ${host}`));
+  }
   for (const field of NODE_FILES) {
     const value = spec[field];
     const problem = value === undefined ? null : pathProblem(value, { allowRelative: false });

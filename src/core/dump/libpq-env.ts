@@ -15,7 +15,7 @@ export const APPLICATION_NAME = 'pgbackops';
 
 export function libpqEnv(node: NodeSpec, database: string): Record<string, string> {
   const env: Record<string, string> = {
-    PGHOST: node.host,
+    ...(node.host !== undefined ? { PGHOST: node.host } : {}),
     PGPORT: String(node.port),
     PGUSER: node.user,
     PGDATABASE: database,

@@ -98,7 +98,7 @@ function describeSpec(kind: string, spec: unknown): string {
     }
     case 'Node': {
       const n = spec as NodeSpec;
-      return `${n.user}@${n.host}:${n.port} -> ${n.backupServer}${n.status === 'stopped' ? ', stopped' : ''}`;
+      return `${n.host === undefined ? `service ${n.service}` : `${n.user}@${n.host}:${n.port}`} -> ${n.backupServer}${n.status === 'stopped' ? ', stopped' : ''}`;
     }
     case 'BackupServer': {
       const s = spec as BackupServerSpec;

@@ -1,10 +1,10 @@
 // postgresql:// URLs to pg configs, and redaction for logs.
 import { describe, expect, test } from 'vitest';
-import { libpqClientConfig, parsePostgresUrl, redactConnection } from '../../../src/adapters/postgres/libpq-connection.js';
+import { libpqClientConfig, parseConnectionString, redactConnection } from '../../../src/adapters/postgres/libpq-connection.js';
 
-describe('parsePostgresUrl', () => {
+describe('parseConnectionString', () => {
   test('host, port, user, password, database, parameters', () => {
-    expect(parsePostgresUrl('postgresql://alice:s%40cret@db.example.org:6543/catalog?application_name=x&sslmode=disable')).toEqual({
+    expect(parseConnectionString('postgresql://alice:s%40cret@db.example.org:6543/catalog?application_name=x&sslmode=disable')).toEqual({
       host: 'db.example.org',
       port: 6543,
       user: 'alice',
@@ -13,27 +13,27 @@ describe('parsePostgresUrl', () => {
       application_name: 'x',
       sslmode: 'disable',
     });
-    expect(parsePostgresUrl('postgres://[::1]:5433/x')).toMatchObject({ host: '::1', port: 5433, dbname: 'x' });
+    expect(parseConnectionString('postgres://[::1]:5433/x')).toMatchObject({ host: '::1', port: 5433, dbname: 'x' });
   });
 
   test('Unix socket directories, percent-encoded as host or as ?host=', () => {
-    expect(parsePostgresUrl('postgresql://%2Fvar%2Frun%2Fpostgresql/catalog')).toEqual({ host: '/var/run/postgresql', dbname: 'catalog' });
-    expect(parsePostgresUrl('postgresql://app@/catalog?host=/srv/pg/run&port=5433')).toEqual({ host: '/srv/pg/run', port: 5433, user: 'app', dbname: 'catalog' });
-    expect(parsePostgresUrl('postgresql://app@/catalog?host=%2Fsrv%2Fpg%2Frun')).toEqual({ host: '/srv/pg/run', user: 'app', dbname: 'catalog' });
-    expect(parsePostgresUrl('postgresql://%2Fsrv%2Frun:5433/catalog')).toEqual({ host: '/srv/run', port: 5433, dbname: 'catalog' });
-    expect(parsePostgresUrl('postgresql://:5433/catalog')).toEqual({ port: 5433, dbname: 'catalog' });
+    expect(parseConnectionString('postgresql://%2Fvar%2Frun%2Fpostgresql/catalog')).toEqual({ host: '/var/run/postgresql', dbname: 'catalog' });
+    expect(parseConnectionString('postgresql://app@/catalog?host=/srv/pg/run&port=5433')).toEqual({ host: '/srv/pg/run', port: 5433, user: 'app', dbname: 'catalog' });
+    expect(parseConnectionString('postgresql://app@/catalog?host=%2Fsrv%2Fpg%2Frun')).toEqual({ host: '/srv/pg/run', user: 'app', dbname: 'catalog' });
+    expect(parseConnectionString('postgresql://%2Fsrv%2Frun:5433/catalog')).toEqual({ host: '/srv/run', port: 5433, dbname: 'catalog' });
+    expect(parseConnectionString('postgresql://:5433/catalog')).toEqual({ port: 5433, dbname: 'catalog' });
   });
 
   test('anything left out stays out, so PGHOST/PGPORT/PGUSER/PGDATABASE apply', () => {
-    expect(parsePostgresUrl('postgresql://')).toEqual({});
-    expect(libpqClientConfig(parsePostgresUrl('postgresql:///catalog'), { env: {} })).toEqual({ database: 'catalog', password: expect.any(Function) });
+    expect(parseConnectionString('postgresql://')).toEqual({});
+    expect(libpqClientConfig(parseConnectionString('postgresql:///catalog'), { env: {} })).toEqual({ database: 'catalog', password: expect.any(Function) });
   });
 
   test('errors never echo the URL, which may hold a password', () => {
     for (const bad of ['mysql://u:hunter2@h/db', 'postgresql://u:hunter2@h:99999/db', 'postgresql://u:hunter2@h/db?sslmode=sometimes', 'postgresql://u:hunter2@h/db?frobnicate=1', 'not a url hunter2']) {
       let message = '';
       try {
-        parsePostgresUrl(bad);
+        parseConnectionString(bad);
       } catch (err) {
         message = (err as Error).message;
       }

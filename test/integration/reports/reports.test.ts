@@ -176,7 +176,7 @@ describe('reports', () => {
     golden('backups-since-failed.txt', text(await cli('backups', '--since', '2026-11-19', '--status', 'failed')));
     expect(text(await cli('backups', '--node', 'pg9'))).toBe('No backups match.');
     const bad = await cli('backups', '--status', 'bogus');
-    expect(bad.exitCode).toBe(2);
+    expect(bad.exitCode).toBe(1);
   });
 
   it('show: everything about one backup, by id prefix, text and JSON', async () => {
@@ -184,7 +184,7 @@ describe('reports', () => {
     golden('show.json', json(await cli('show', ID(3), '--json')));
     golden('show-failed.txt', text(await cli('show', ID(6))));
     const ambiguous = await cli('show', 'beef');
-    expect(ambiguous.exitCode).toBe(2);
+    expect(ambiguous.exitCode).toBe(1);
     expect(ambiguous.stderr).toMatch(/matches more than one backup/);
     const missing = await cli('show', 'ffffffff');
     expect(missing.exitCode).toBe(1);

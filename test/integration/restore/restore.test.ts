@@ -151,7 +151,7 @@ describe('pgbackops restore', () => {
 
   it('refuses when not on a TTY without --yes', async () => {
     const result = await cli('restore', backups.custom!, '--to-node', 'pg2');
-    expect(result.exitCode).toBe(2);
+    expect(result.exitCode).toBe(1); // a usage error: 2 is only --detailed-exitcode's (docs/cli.md)
     expect(result.stderr).toMatch(/pass --yes/);
   });
 

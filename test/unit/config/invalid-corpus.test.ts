@@ -102,7 +102,7 @@ const CASES: Record<string, Expected> = {
     ['E_SCHEMA_REQUIRED', 'retention.yaml', 1, 1],
     ['E_SCHEMA_REQUIRED', 'retention.yaml', 1, 1],
   ],
-  'missing-required-host': [['E_SCHEMA_REQUIRED', 'node.yaml', 5, 1]],
+  'missing-required-host': [['E_SCHEMA_REQUIRED', 'node.yaml', 6, 3]], // a semantic rule now (service: may give the host)
   'name-path-traversal': [['E_NAME_INVALID', 'retention.yaml', 4, 9]],
   'name-reference-invalid': [['E_NAME_INVALID', 'backup.yaml', 6, 9]],
   'name-shell-metacharacters': [

@@ -1,0 +1,64 @@
+// Examples shown at the end of every command's --help (and in the manual page and docs/cli.md's spirit):
+// one table, keyed by the command's words, attached after the commands are registered.
+import type { Command } from 'commander';
+import { setExamples } from './command-tree.js';
+
+const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  '': [
+    'pgbackops -c conf validate',
+    'pgbackops -c conf plan --detailed-exitcode',
+    'pgbackops -c conf apply --yes',
+    'pgbackops --catalog service=catalog status',
+  ],
+  validate: ['pgbackops -c conf validate', 'pgbackops -c conf validate --json | jq .diagnostics'],
+  plan: [
+    'pgbackops -c conf plan',
+    'pgbackops -c conf plan --detailed-exitcode   # 0 nothing to do, 2 changes, 1 error',
+    'pgbackops -c conf plan --out /tmp/plan.json && pgbackops apply /tmp/plan.json',
+    'pgbackops plan --repo https://git.example.org/dba/backups.git --ref main --path pgbackops',
+  ],
+  apply: ['pgbackops -c conf apply', 'pgbackops -c conf apply --yes --prune', 'pgbackops apply /tmp/plan.json'],
+  run: ['pgbackops run orders-nightly', 'pgbackops --state-dir /var/lib/pgbackops run orders-nightly --database orders'],
+  backup: ['pgbackops backup now orders-nightly'],
+  'backup now': ['pgbackops backup now orders-nightly', 'pgbackops backup now orders-nightly --database orders --json'],
+  maintain: ['pgbackops maintain', 'pgbackops maintain --dry-run', 'pgbackops maintain --one-offs-only'],
+  prune: ['pgbackops prune --dry-run', 'pgbackops prune --dry-run --verbose-decisions', 'pgbackops prune --force'],
+  restore: [
+    'pgbackops restore 3f2a --to-node pg-orders --database orders_copy --dry-run',
+    'pgbackops restore 3f2a --to-node pg-orders --rename-existing --yes',
+  ],
+  verify: ['pgbackops verify 3f2a', 'pgbackops verify --latest orders-nightly --restore --to-node pg-orders'],
+  backups: ['pgbackops backups --definition orders-nightly', 'pgbackops backups --status failed --since 2026-11-01 --json'],
+  show: ['pgbackops show 3f2a', 'pgbackops show 3f2a --json'],
+  status: ['pgbackops status', 'pgbackops status --no-nodes --json', 'pgbackops status --daemon http://127.0.0.1:9187'],
+  history: ['pgbackops history', 'pgbackops history --limit 10 --json'],
+  daemon: [
+    'pgbackops daemon -c /etc/pgbackops/config',
+    'pgbackops daemon --repo https://git.example.org/dba/backups.git --ref main --webhook-secret-file /etc/pgbackops/webhook-secret',
+  ],
+  catalog: ['pgbackops catalog status', 'pgbackops --catalog "host=/run/postgresql dbname=pgbackops" catalog migrate'],
+  'catalog migrate': ['pgbackops catalog migrate', 'pgbackops --catalog service=catalog catalog migrate --json'],
+  'catalog status': ['pgbackops catalog status', 'pgbackops --state-dir /var/lib/pgbackops catalog status --json'],
+  'catalog stop': ['pgbackops catalog stop'],
+  schema: ['pgbackops schema', 'pgbackops schema Backup > backup.schema.json'],
+  completion: [
+    'pgbackops completion bash > /etc/bash_completion.d/pgbackops',
+    'pgbackops completion zsh > ~/.pgbackops.zsh   # then, after compinit in ~/.zshrc: source ~/.pgbackops.zsh',
+    'pgbackops completion fish > ~/.config/fish/completions/pgbackops.fish',
+  ],
+};
+
+/** The examples of a command path ('' for pgbackops itself), if it has any. */
+export function examplesOf(path: readonly string[]): readonly string[] | undefined {
+  return EXAMPLES[path.join(' ')];
+}
+
+/** Adds an "Examples:" section to the --help of the command and every command under it. */
+export function attachExamples(command: Command, path: readonly string[] = []): void {
+  const examples = examplesOf(path);
+  if (examples) {
+    setExamples(command, [...examples]);
+    command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+  }
+  for (const sub of command.commands) attachExamples(sub, [...path, sub.name()]);
+}

@@ -1,0 +1,88 @@
+// Every command's --help shows examples and the global options; the completion scripts are valid shell
+// and complete command names. Through the built CLI, as a user runs it.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pgbackops } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/config.js';
+
+/** Command paths, read from the top-level help and each group's help. */
+async function commandPaths(): Promise<string[][]> {
+  const names = (help: string) => [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  const top = names((await pgbackops(['--help'])).stdout);
+  const paths: string[][] = [];
+  for (const name of top) {
+    paths.push([name]);
+    const help = (await pgbackops([name, '--help'])).stdout;
+    if (help.includes('Commands:')) for (const sub of names(help)) paths.push([name, sub]);
+  }
+  return paths;
+}
+
+const have = (shell: string) => spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
+
+describe('--help', () => {
+  it('every command shows examples and the global options', async () => {
+    const paths = await commandPaths();
+    expect(paths.map((p) => p.join(' '))).toEqual(expect.arrayContaining(['plan', 'apply', 'catalog migrate', 'backup now', 'completion']));
+    for (const path of [[], ...paths]) {
+      const r = await pgbackops([...path, '--help']);
+      const what = `pgbackops ${path.join(' ')} --help`;
+      expect(r.exitCode, what).toBe(0);
+      expect(r.stdout, what).toMatch(/\nExamples:\n {2}\$ pgbackops /);
+      for (const option of ['-c, --config <dir>', '--state-dir <dir>', '--catalog <conninfo>']) expect(r.stdout, `${what}: ${option}`).toContain(option);
+    }
+  });
+});
+
+describe('pgbackops completion', () => {
+  const dir = tempDir('completion');
+
+  async function script(shell: string): Promise<string> {
+    const r = await pgbackops(['completion', shell]);
+    expect(r.exitCode).toBe(0);
+    const file = join(dir, `pgbackops.${shell}`);
+    writeFileSync(file, r.stdout);
+    return file;
+  }
+
+  it('bash: valid, and completes commands, subcommands, options and choices', async () => {
+    const file = await script('bash');
+    expect(spawnSync('bash', ['-n', file]).status).toBe(0);
+    const complete = (...words: string[]) => {
+      const line = `source ${file}; COMP_WORDS=(pgbackops ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _pgbackops; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      return spawnSync('bash', ['-c', line], { encoding: 'utf8' }).stdout.trim().split('\n');
+    };
+    expect(complete('pl')).toEqual(['plan']);
+    expect(complete('-c', 'conf', 'ap')).toEqual(['apply']);
+    expect(complete('catalog', 'mi')).toEqual(['migrate']);
+    expect(complete('plan', '--detailed')).toEqual(['--detailed-exitcode']);
+    expect(complete('--log-level', 'de')).toEqual(['debug']);
+  });
+
+  it.runIf(have('zsh'))('zsh: valid', async () => {
+    const file = await script('zsh');
+    const r = spawnSync('zsh', ['-n', file], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // Sourced after compinit, as ~/.zshrc does, it defines the completion function.
+    const loaded = spawnSync('zsh', ['-f', '-c', `autoload -U compinit && compinit -u -D; source ${file} && whence -w _pgbackops`], { encoding: 'utf8' });
+    expect(loaded.stderr).toBe('');
+    expect(loaded.stdout).toContain('_pgbackops: function');
+  });
+
+  it.runIf(have('fish'))('fish: valid, and completes command names', async () => {
+    const file = await script('fish');
+    expect(spawnSync('fish', ['-n', file]).status).toBe(0);
+    const r = spawnSync('fish', ['-c', `source ${file}; complete -C 'pgbackops pla'; complete -C 'pgbackops catalog mi'`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^plan\t/m);
+    expect(r.stdout).toMatch(/^migrate\t/m);
+  });
+
+  it('an unknown shell is a usage error', async () => {
+    const r = await pgbackops(['completion', 'tcsh']);
+    expect(r.stderr).toContain("Allowed choices are bash, zsh, fish");
+    expect(r.exitCode).toBe(1);
+  });
+});
