@@ -3,6 +3,7 @@
 // PostgreSQL refuses to run as root. When pgbackops itself runs as root, initdb/pg_ctl/postgres are started
 // as an unprivileged user (default `postgres`) by passing uid/gid to the spawned process: no sudo/runuser
 // in between, no shell, and libuv drops root's supplementary groups when it switches uid.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { runProgram } from './run-program.js';
 
@@ -39,7 +40,7 @@ export function lookupOsUser(name: string): Promise<OsUser> {
 
 async function lookup(name: string): Promise<OsUser> {
   if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(name)) throw new Error(`invalid OS user name ${JSON.stringify(name)}`);
-  const [uid, gid] = await Promise.all([runProgram('id', ['-u', '--', name]), runProgram('id', ['-g', '--', name])]);
+  const [uid, gid] = await Promise.all([runProgram(systemProgram('id'), ['-u', '--', name]), runProgram(systemProgram('id'), ['-g', '--', name])]);
   if (uid.exitCode !== 0 || gid.exitCode !== 0) {
     throw new Error(
       `OS user ${JSON.stringify(name)} does not exist. PostgreSQL cannot run as root, so a root process runs ` +
@@ -84,8 +85,20 @@ export interface PasswdEntry extends OsUser {
 export async function lookupPasswdEntry(nameOrUid: string | number): Promise<PasswdEntry> {
   const key = String(nameOrUid);
   if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(key) && !/^\d+$/.test(key)) throw new Error(`invalid OS user ${JSON.stringify(key)}`);
-  const result = await runProgram('getent', ['passwd', '--', key]);
+  const result = await runProgram(systemProgram('getent'), ['passwd', '--', key]);
   const fields = result.exitCode === 0 ? result.stdout.split('\n')[0]!.split(':') : [];
   if (fields.length < 7) throw new Error(`OS user ${JSON.stringify(key)} does not exist (getent passwd found no entry)`);
   return { name: fields[0]!, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] || '/' };
+}
+
+/**
+ * The system's own copy of a user-database tool (`getent`, `id`), not whatever the caller's PATH finds first:
+ * who a user is must not depend on the PATH a job was started with (cron's is short, a test's may be empty).
+ */
+function systemProgram(name: string): string {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    const candidate = `${dir}/${name}`;
+    if (existsSync(candidate)) return candidate;
+  }
+  return name;
 }
