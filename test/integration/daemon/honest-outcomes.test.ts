@@ -4,6 +4,7 @@
 //   a line removed by hand still is;
 // - a revision applied with a held-back delete is reported as such (log, /status, /readyz, metrics), never as
 //   plainly applied.
+import { MAINTAIN_ENTRY } from '../../../src/core/schedule/entry.js';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -29,9 +30,11 @@ async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] 
   }
 }
 
+/** The definitions a cron.d file schedules (its server's maintain line left out). */
 function managed(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!).sort();
+    return readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('# pgbackops:')).map((l) => l.split('# pgbackops:')[1]!.split(':')[0]!)
+      .filter((name) => name !== MAINTAIN_ENTRY).sort();
   } catch {
     return [];
   }
