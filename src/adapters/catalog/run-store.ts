@@ -19,6 +19,7 @@ export interface RetentionGroup {
 const COLUMNS = [
   'id', 'definition', 'node', 'backup_server', 'database', 'backup_type', 'format', 'status', 'started_at', 'finished_at',
   'directory', 'bytes', 'files', 'pg_dump_version', 'server_version', 'failure_reason', 'failure_detail', 'log', 'retention', 'timezone',
+  'method', 'method_facts',
 ] as const;
 
 export class RunStore {
@@ -34,6 +35,7 @@ export class RunStore {
       r.id, r.definition, r.node, r.backupServer, r.database, r.backupType, r.format, r.status, r.startedAt, r.finishedAt,
       r.directory, r.bytes, r.files === null ? null : JSON.stringify(r.files), r.pgDumpVersion, r.serverVersion,
       r.failureReason, r.failureDetail, r.log, r.retention === null ? null : JSON.stringify(r.retention), r.timezone,
+      r.method, r.methodFacts === null ? null : JSON.stringify(r.methodFacts),
     ];
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');

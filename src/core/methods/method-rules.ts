@@ -4,6 +4,7 @@
 import type { Finding } from '../config/findings.js';
 import type { DumpInput } from '../config/input.js';
 import type { BackupMethodName, DumpSpec } from '../model.js';
+import type { MethodRunFacts } from '../runs/run-record.js';
 import type { RetentionDependencies } from './retention-dependencies.js';
 
 /** What the rules know of the backup server that will run a Backup or Snapshot, when it is known. */
@@ -12,8 +13,17 @@ export interface ServerFacts {
   pgDumpVersion?: number;
 }
 
+/** Something a method needs on a node and its backup server before it can take or restore a backup. */
+export interface Prerequisite {
+  name: string;
+  /** What it is and why the method needs it. */
+  description: string;
+}
+
 export interface MethodRules {
   readonly name: BackupMethodName;
+  /** What it needs on a node (checked by its BackupMethod's `check`). */
+  readonly prerequisites: readonly Prerequisite[];
   /**
    * The spec fields that belong to this method (its part of schemas/backup.schema.json, `definitions.<name>`).
    * Fields shared by every method (node, schedule, retention, timeout...) are not listed.
@@ -28,6 +38,8 @@ export interface MethodRules {
   serverFindings(spec: DumpInput, server: ServerFacts | undefined, defaultPgDumpVersion: number): Finding[];
   /** This method's fields with their defaults, as the normalised spec (and its hash) holds them. */
   normaliseOptions(spec: DumpInput): Omit<DumpSpec, 'node' | 'timeout' | 'remarks' | 'method'>;
+  /** The method's own part of a new run record of a definition with this spec (its facts so far). */
+  runFacts(spec: DumpSpec): MethodRunFacts;
   /** What retention may remove: which backups a kept backup needs. */
   readonly retention: RetentionDependencies;
 }

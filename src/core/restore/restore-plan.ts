@@ -1,5 +1,5 @@
 // What a restore will do, decided before anything is touched, from facts gathered about the backup and the
-// target (src/jobs/restore-backup.ts gathers them). Pure; the clock is passed in.
+// target (src/methods/logical/restore.ts gathers them): the logical method's restore plan. Pure; the clock is passed in.
 //
 // Rules (docs/restore.md):
 // - The target server's major version must be >= the backup's source server major.
