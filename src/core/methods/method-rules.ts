@@ -38,6 +38,8 @@ export interface MethodRules {
   serverFindings(spec: DumpInput, server: ServerFacts | undefined, defaultPgDumpVersion: number): Finding[];
   /** This method's fields with their defaults, as the normalised spec (and its hash) holds them. */
   normaliseOptions(spec: DumpInput): Omit<DumpSpec, 'node' | 'timeout' | 'remarks' | 'method'>;
+  /** Whether a definition with this spec backs up `database` of its node (for `status`: databases without a definition). */
+  covers(spec: DumpSpec, database: string): boolean;
   /** The method's own part of a new run record of a definition with this spec (its facts so far). */
   runFacts(spec: DumpSpec): MethodRunFacts;
   /** What retention may remove: which backups a kept backup needs. */

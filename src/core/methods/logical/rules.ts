@@ -19,6 +19,9 @@ export const LOGICAL_RULES: MethodRules = {
   serverFindings: (spec, server, defaultPgDumpVersion) =>
     logicalServerFindings(spec, server ? (server.pgDumpVersion ?? defaultPgDumpVersion) : undefined, server?.pgDumpVersion !== undefined),
   normaliseOptions: normaliseLogicalOptions,
+  // A cluster dump or `databases: all` covers every database it does not exclude.
+  covers: (spec, database) =>
+    spec.type === 'cluster' || (spec.databases === 'all' ? !spec.exclude.includes(database) : spec.databases.includes(database)),
   // The tool's version is known once the run has found its pg_dump.
   runFacts: (spec) => ({ method: 'logical', backupType: spec.type, format: spec.format, pgDumpVersion: null, methodFacts: null }),
   // A dump restores on its own: nothing it needs can expire before it.
