@@ -1,5 +1,7 @@
 // The pure half of the method seam: `method:` in the configuration, the registry of method rules, and the
 // dependencies retention must respect.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadSchema } from '../../../src/core/config/schemas.js';
 import { validateConfig } from '../../../src/core/config/validate.js';
@@ -7,16 +9,8 @@ import { isBackupMethod, methodRulesOf } from '../../../src/core/methods/registr
 import { neededByKept } from '../../../src/core/methods/retention-dependencies.js';
 import { BACKUP_METHODS, DEFAULT_BACKUP_METHOD, methodOf, type DesiredObject } from '../../../src/core/model.js';
 
-const BASE = `apiVersion: pgbackops/v1
-kind: BackupServer
-metadata: { name: backup01 }
-spec: { host: backup01.example.org, backupRoot: /srv/pgbackops }
----
-apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg-orders }
-spec: { host: pg-orders.example.org, backupServer: backup01 }
-`;
+// A BackupServer, the Node pg-orders and a Retention: the valid part of the method-unknown case of the corpus.
+const BASE = readFileSync(fileURLToPath(new URL('../../fixtures/config/invalid/method-unknown/base.yaml', import.meta.url)), 'utf8');
 
 function objects(definitions: string): DesiredObject[] {
   const result = validateConfig([{ path: 'base.yaml', text: BASE }, { path: 'definitions.yaml', text: definitions }]);

@@ -2,11 +2,12 @@
 // (a stand-in written here, touching no PostgreSQL) gets the run's lock, its databases, one takeBackup per
 // database and the vanished check, and its records go where every run's records go (here the spool: no
 // catalog). The I/O registry hands out the logical method by name and refuses names it does not have.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/adapters/logger.js';
+import { listSpool } from '../../../src/adapters/spool.js';
 import { LOGICAL_RULES } from '../../../src/core/methods/logical/rules.js';
 import { methodRulesOf } from '../../../src/core/methods/registry.js';
 import { BACKUP_METHODS, type BackupSpec, type NodeSpec } from '../../../src/core/model.js';
@@ -113,5 +114,16 @@ describe('method registry (I/O implementations)', () => {
     expect(() => backupMethodOf('pgbackrest', 'backup 1234abcd')).toThrow(UnknownBackupMethodError);
     expect(() => backupMethodOf('pgbackrest', 'backup 1234abcd')).toThrow(/^backup 1234abcd names the backup method "pgbackrest", which this version of pgbackops does not have \(it has: logical\)/);
     expect(() => backupMethodOf('toString', 'definition x')).toThrow(UnknownBackupMethodError);
+  });
+});
+
+describe('the spool', () => {
+  it('reads a record spooled by a version before methods as a logical run', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'pgbackops-dispatch-'));
+    mkdirSync(join(stateDir, 'spool'));
+    const old = { id: '6f1c1f1e-0000-4000-8000-000000000001', definition: 'orders', database: 'app', status: 'succeeded', backupType: 'full', format: 'custom' };
+    writeFileSync(join(stateDir, 'spool', `${old.id}.json`), JSON.stringify(old));
+    const [item] = await listSpool(stateDir);
+    expect(item!.record).toEqual({ ...old, method: 'logical', methodFacts: null });
   });
 });
