@@ -118,7 +118,6 @@ function nodeFindings(spec: NodeInput): Finding[] {
   return out;
 }
 
-
 function backupFindings(spec: BackupInput): Finding[] {
   const out: Finding[] = [];
   const cron = checkCronExpression(spec.schedule);

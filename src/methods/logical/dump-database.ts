@@ -13,9 +13,10 @@ import { findTool } from '../../adapters/postgres/tools.js';
 import { AppendOnlyDigest, digestTree } from '../../adapters/fs/file-digest.js';
 import { classifyFailure, classifyJobError, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
 import { buildDumpCommand, redactArgv } from '../../core/dump/dump-command.js';
+import { dumpFileOf } from '../../core/restore/restore-plan.js';
 import { runDirectoryName, type RunRecord } from '../../core/runs/run-record.js';
 import { approximateMilliseconds, parseDuration } from '../../core/time/duration.js';
-import { TEMP_PREFIX, databaseDirName, definitionRoot, dumpFileName, finalDirectory } from '../../jobs/backup-layout.js';
+import { TEMP_PREFIX, databaseDirName, definitionRoot, finalDirectory } from '../../jobs/backup-layout.js';
 import { NodeServerProbe } from '../../jobs/node-server-probe.js';
 import { baseRecord, type RunRequest } from '../../jobs/run-request.js';
 
@@ -52,7 +53,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // stream machinery per 4 KiB pipe write: about 0.7 s for a 20 MB custom archive, taken from the cores
     // pg_dump and the server are using), and a custom archive written to a pipe lacks the table-data
     // offsets pg_dump writes back into a seekable file, so pg_restore had to read through it to find a table.
-    const output = join(temp, dumpFileName(def));
+    const output = join(temp, dumpFileOf({ database, backupType: def.backup.type, format: def.backup.format }));
     const command = buildDumpCommand(def.backup, def.node, database, output, tool.major);
     log.push(`argv: ${redactArgv(command).join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
