@@ -89,14 +89,23 @@ function defaultOf(schema) {
   return `\`${stringify(schema.default, { collectionStyle: 'flow', flowCollectionPadding: true }).trim()}\``;
 }
 
+/** The backup method whose part of the schema (`definitions.<method>`) a property comes from, if any. */
+function methodOfField(raw) {
+  const methods = schemaFile('backup.schema.json').properties.spec.properties.method.enum;
+  const match = /#\/definitions\/([^/]+)\/properties\/[^/]+$/.exec(raw.$ref ?? '');
+  return match && methods.includes(match[1]) ? match[1] : null;
+}
+
 /** Rows for every property, depth first; nested mappings get their own rows (spec.scheduler.type). */
 function rows(schema, file, prefix, required = []) {
   const out = [];
   for (const [name, raw] of Object.entries(schema.properties ?? {})) {
     const { schema: property, file: propertyFile } = resolve(raw, file);
     const path = `${prefix}${name}`;
+    const method = methodOfField(raw);
+    const description = `${method ? `Method \`${method}\`. ` : ''}${property.description ?? ''}`;
     out.push(
-      `| \`${path}\` | ${cell(typeOf(property) + constraints(property))} | ${required.includes(name) ? 'yes' : ''} | ${cell(defaultOf(property))} | ${cell(property.description ?? '')} |`,
+      `| \`${path}\` | ${cell(typeOf(property) + constraints(property))} | ${required.includes(name) ? 'yes' : ''} | ${cell(defaultOf(property))} | ${cell(description)} |`,
     );
     const isNested = property.properties && (property.type === 'object' || (Array.isArray(property.type) && property.type.includes('object')));
     if (isNested && name !== 'metadata') out.push(...rows(property, propertyFile, `${path}.`, property.required ?? []));

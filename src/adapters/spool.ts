@@ -3,6 +3,7 @@
 // is removed); a record the catalog rejects moves to quarantine/ with the reason, never retried forever.
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_BACKUP_METHOD } from '../core/model.js';
 import type { RunRecord } from '../core/runs/run-record.js';
 import { writeFileAtomic } from './fs/atomic-write.js';
 
@@ -37,12 +38,18 @@ export async function listSpool(stateDir: string): Promise<SpooledRecord[]> {
     try {
       const record = JSON.parse(await readFile(path, 'utf8')) as RunRecord;
       if (typeof record.id !== 'string' || typeof record.definition !== 'string') throw new Error('missing id or definition');
-      out.push({ path, record });
+      out.push({ path, record: withMethod(record) });
     } catch (err) {
       out.push({ path, record: null, error: (err as Error).message });
     }
   }
   return out;
+}
+
+/** A record spooled by a version before backup methods has none: every run then was a logical one. */
+function withMethod(record: RunRecord): RunRecord {
+  const written = record as Partial<Pick<RunRecord, 'method' | 'methodFacts'>>;
+  return written.method === undefined ? { ...record, method: DEFAULT_BACKUP_METHOD, methodFacts: written.methodFacts ?? null } : record;
 }
 
 export async function removeSpooled(path: string): Promise<void> {

@@ -92,17 +92,21 @@ export type BackupType = 'full' | 'schema' | 'data' | 'cluster';
 export type DumpFormat = 'custom' | 'directory' | 'plain';
 export type CompressionMethod = 'gzip' | 'lz4' | 'zstd' | 'none';
 
-export interface BackupSpec {
-  node: string;
+/**
+ * How a backup is taken, checked, restored and expired: each method is one implementation of the method seam
+ * (docs/architecture.md, "The method seam"). `logical` is pg_dump / pg_dumpall.
+ */
+export const BACKUP_METHODS = ['logical'] as const;
+export type BackupMethodName = (typeof BACKUP_METHODS)[number];
+/** The method of a Backup or Snapshot that does not name one. */
+export const DEFAULT_BACKUP_METHOD: BackupMethodName = 'logical';
+
+/** The logical method's fields: which databases pg_dump (or the cluster pg_dumpall) dumps, and how. */
+export interface LogicalOptions {
   /** Explicit list, or 'all' (expanded when the job runs, minus `exclude` and templates). */
   databases: string[] | 'all';
   exclude: string[];
   type: BackupType;
-  /** The cron expression as written (may contain H). */
-  schedule: string;
-  /** The expression cron will read: H resolved from the definition name. */
-  resolvedSchedule: string;
-  timezone: string;
   format: DumpFormat;
   jobs: number;
   compression: { method: CompressionMethod; level?: number };
@@ -111,20 +115,41 @@ export interface BackupSpec {
   includeTables: string[];
   excludeTables: string[];
   extraArgs: string[];
-  /** Name of a Retention object, or an inline retention spec. */
-  retention: string | RetentionSpec;
-  enabled: boolean;
+}
+
+/** What a Backup and a Snapshot have whatever their method. */
+interface MethodSpecBase {
+  node: string;
   /** Duration such as "2h"; the run is killed past it. */
   timeout?: string;
   remarks?: string;
 }
 
-/** What a Backup and a Snapshot share: which databases of which node to dump, and how. */
-export type DumpSpec = Pick<
-  BackupSpec,
-  | 'node' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
-  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
->;
+/**
+ * A logical backup's spec. `method` is absent: the default method is not written in a normalised spec, so
+ * the spec (and its hash) of a definition written before methods existed is the same with `method: logical`.
+ */
+export type LogicalDumpSpec = MethodSpecBase & LogicalOptions & { method?: undefined };
+
+/** What a Backup and a Snapshot share: the node, and what their method takes of it (one member per method). */
+export type DumpSpec = LogicalDumpSpec;
+
+/** A scheduled backup definition. */
+export type BackupSpec = DumpSpec & {
+  /** The cron expression as written (may contain H). */
+  schedule: string;
+  /** The expression cron will read: H resolved from the definition name. */
+  resolvedSchedule: string;
+  timezone: string;
+  /** Name of a Retention object, or an inline retention spec. */
+  retention: string | RetentionSpec;
+  enabled: boolean;
+};
+
+/** The method of a normalised (or written) spec: the default when it names none. */
+export function methodOf(spec: { method?: BackupMethodName | undefined }): BackupMethodName {
+  return spec.method ?? DEFAULT_BACKUP_METHOD;
+}
 
 /** When a one-off job (Snapshot, Restore) is due, and until when it may still start. */
 export interface OneOffTiming {
@@ -135,9 +160,9 @@ export interface OneOffTiming {
 }
 
 /** A one-off backup (PgBackMan's snapshot): dumped once when due, kept for `keepFor` from when it was taken. */
-export interface SnapshotSpec extends DumpSpec, OneOffTiming {
+export type SnapshotSpec = DumpSpec & OneOffTiming & {
   keepFor: string;
-}
+};
 
 export type RestoreSource = { backup: string } | { latestOf: string; database?: string };
 

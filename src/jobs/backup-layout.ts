@@ -4,7 +4,6 @@ import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { BackupServerSpec } from '../core/model.js';
 import { runDirectoryName } from '../core/runs/run-record.js';
-import type { RunnableDefinition } from '../engine/definition-cache.js';
 
 export const TEMP_PREFIX = '.tmp-';
 
@@ -24,11 +23,6 @@ export function definitionRoot(place: DefinitionPlace): string {
 /** `_cluster` cannot collide with a database directory: database directories are prefixed `db-`. */
 export function databaseDirName(database: string | null): string {
   return database === null ? '_cluster' : `db-${encodeURIComponent(database)}`;
-}
-
-export function dumpFileName(def: RunnableDefinition): string {
-  if (def.backup.type === 'cluster' || def.backup.format === 'plain') return 'dump.sql';
-  return def.backup.format === 'directory' ? 'dump' : 'dump.pgdump';
 }
 
 /** The timestamped directory for a run; a second run in the same second gets a suffix. */

@@ -1,4 +1,4 @@
-// The version of a node's server, which decides the pg_dump a run uses, asked once per run.
+// The version of a node's server, which decides the client tools a run uses (pg_dump), asked once per run.
 //
 // Every database of a node answers the same, so one question serves the whole run, and it can be asked
 // before the catalog is open: run-definition starts it first, which hides this connection (a few ms of every
@@ -6,7 +6,7 @@
 // fail for reasons of its own (dropped, no CONNECT privilege, pg_hba), which must be reported against that
 // database's run and not decide the next database's.
 import pg from 'pg';
-import type { RunnableDefinition } from '../engine/definition-cache.js';
+import type { NodeSpec } from '../core/model.js';
 import { nodeClientConfig } from '../adapters/postgres/node-connection.js';
 import { serverMajor } from '../adapters/postgres/tools.js';
 
@@ -18,11 +18,11 @@ export interface ServerVersion {
 export class NodeServerProbe {
   private answer: Promise<ServerVersion> | null = null;
 
-  constructor(private readonly definition: RunnableDefinition) {}
+  constructor(private readonly node: NodeSpec) {}
 
-  /** Starts asking through the database the run connects to first; its outcome is picked up by version(). */
-  start(database?: string): this {
-    this.answer ??= this.ask(firstDatabaseOf(this.definition, database));
+  /** Starts asking through the database the run connects to first (its method knows which); picked up by version(). */
+  start(database: string): this {
+    this.answer ??= this.ask(database);
     this.answer.catch(() => undefined); // a failure is reported by version(), for the database it concerns
     return this;
   }
@@ -41,7 +41,7 @@ export class NodeServerProbe {
   }
 
   private async ask(database: string): Promise<ServerVersion> {
-    const client = new pg.Client(nodeClientConfig(this.definition.node, database));
+    const client = new pg.Client(nodeClientConfig(this.node, database));
     await client.connect();
     try {
       return await serverMajor(client);
@@ -49,12 +49,4 @@ export class NodeServerProbe {
       await client.end().catch(() => undefined);
     }
   }
-}
-
-/** The database a run of `definition` connects to first: where its first dump (or its database list) comes from. */
-function firstDatabaseOf(definition: RunnableDefinition, database?: string): string {
-  const { backup, node } = definition;
-  if (backup.type === 'cluster') return node.maintenanceDatabase;
-  if (database) return database;
-  return backup.databases === 'all' ? node.maintenanceDatabase : backup.databases[0] ?? node.maintenanceDatabase;
 }

@@ -9,6 +9,7 @@ import type { BackupServerSpec, BackupSpec, RetentionSpec } from '../core/model.
 import type { ActualObject } from '../core/plan/plan-catalog.js';
 import { decisionsOf, expiringIdsOf, type GroupSelection, type RetentionDecision } from '../core/retention/decision-list.js';
 import { selectForcedRemoval } from '../core/retention/force.js';
+import { retentionCannotJudge } from '../core/retention/method-guard.js';
 import { selectRetention } from '../core/retention/select.js';
 import type { RetentionSelection } from '../core/retention/verdicts.js';
 
@@ -54,6 +55,11 @@ export async function pruneServer(runs: RunStore, logger: Logger, request: Prune
   let total = 0;
   let expiring = 0;
   for (const group of await runs.retentionGroups(request.server, (definition) => !policies.has(definition))) {
+    const cannot = retentionCannotJudge(group.otherMethods);
+    if (cannot !== null) {
+      warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: ${cannot}; keeping its ${group.runs.count} run(s)`);
+      continue;
+    }
     const current = policies.get(group.definition);
     // A Snapshot's runs carry their own fixed-age retention: neither a removed definition nor force-removed
     // (removing the Snapshot object does not shorten its backups' keepFor).

@@ -1,21 +1,23 @@
-// `pgbackops run DEFINITION`: take the definition's dumps, one run record per database.
+// `pgbackops run DEFINITION`: take the definition's backups through its method (src/methods/), one run record
+// per database (or one for the cluster).
 //
 // Order of work, chosen so that nothing is lost or half-written when the process dies at any point:
 // 1. per-definition lock (an overlapping start is recorded as `skipped` and exits);
 // 2. under the lock, what dead runs of this definition left is cleared (sweep-abandoned.ts): the programs
 //    they started are stopped, their temporary directories removed, their rows marked abandoned;
-// 3. per database: record `running`, dump into `<dir>/.tmp-<run id>/` (0700 dirs, 0600 files), capture roles
-//    and database settings, write the log and manifest.json with sha256 of every file, rename to the final
-//    timestamped directory, record `succeeded` (or `failed` with a classified reason; the log stays).
-// A step that fails outside a database's dump (the lock directory, the sweep, listing the databases) is
-// recorded too: every database the run was to dump and has no record yet gets a `failed` one with the
-// classified reason, so no failure ever reads as "did not run" or stays `running`.
+// 3. per database, the method's takeBackup: record `running`, write into `<dir>/.tmp-<run id>/` (0700 dirs,
+//    0600 files), write the log and manifest.json with sha256 of every file, rename to the final timestamped
+//    directory, record `succeeded` (or `failed` with a classified reason; the log stays). The logical method
+//    (pg_dump) also captures roles and database settings there;
+// 4. the method records, as failed, what the last run backed up and is gone now (a dropped database).
+// A step that fails outside a backup (the lock directory, the sweep, listing the databases) is recorded too:
+// every database the run was to back up and has no record yet gets a `failed` one with the classified
+// reason, so no failure ever reads as "did not run" or stays `running`.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileLockTimeoutError, withFileLock } from '../adapters/postgres/file-lock.js';
 import { classifyJobError } from '../core/dump/classify-failure.js';
 import type { RunRecord } from '../core/runs/run-record.js';
-import { dumpDatabase } from './dump-database.js';
 import { baseRecord, failedRecord, type RunOutcome, type RunRequest } from './run-request.js';
 import { clearAbandonedRuns, runLockPath } from './sweep-abandoned.js';
 
@@ -23,7 +25,7 @@ export type { RunOutcome, RunProgress, RunRequest } from './run-request.js';
 
 export async function runBackup(request: RunRequest): Promise<RunOutcome> {
   const { definition: def, stateDir } = request;
-  const progress: RunProgressState = { databases: requestedDatabases(request), records: [] };
+  const progress: RunProgressState = { databases: request.method.plannedDatabases(request), records: [] };
   // Backup files and roles dumps (password hashes) must never be readable by others.
   const previousUmask = process.umask(0o077);
   try {
@@ -59,15 +61,15 @@ async function runLocked(request: RunRequest, progress: RunProgressState): Promi
     logger.warn({ definition: def.name, runs: swept.abandoned, stoppedPids: swept.stopped }, 'cleared what runs killed before they finished left: marked abandoned, programs stopped, temporary directories removed');
   }
 
-  progress.databases = await databasesToDump(request);
+  progress.databases = await request.method.databasesToBackUp(request);
   for (const database of progress.databases) {
-    // Asked to stop: the dump in progress was recorded `interrupted`; the next ones are not started.
+    // Asked to stop: the backup in progress was recorded `interrupted`; the next ones are not started.
     if (request.stop?.aborted) break;
-    const record = await dumpDatabase(request, database);
+    const record = await request.method.takeBackup(request, database);
     progress.records.push(record);
     request.onProgress?.({ kind: 'done', record });
   }
-  if (!request.stop?.aborted) progress.records.push(...(await reportVanishedDatabases(request, progress.databases)));
+  if (!request.stop?.aborted) progress.records.push(...(await request.method.recordVanished(request, progress.databases)));
 }
 
 /**
@@ -87,52 +89,4 @@ async function recordStepFailure(request: RunRequest, progress: RunProgressState
     await request.recorder.record(record);
     progress.records.push(record);
   }
-}
-
-/**
- * `databases: all` follows the node: a new database is picked up, and one that was backed up last time but
- * is gone now is reported as a failed run (once: its latest run is then no longer a success), never
- * silently dropped. Its earlier backups stay (retention keeps everything of a group whose last run failed).
- */
-async function reportVanishedDatabases(request: RunRequest, dumped: ReadonlyArray<string | null>): Promise<RunRecord[]> {
-  const { backup } = request.definition;
-  if (backup.databases !== 'all' || request.database) return [];
-  const now = new Set(dumped);
-  const excluded = new Set(backup.exclude);
-  const vanished = (await request.recorder.databasesLastSucceeded(request.server, request.definition.name))
-    .filter((d) => !now.has(d) && !excluded.has(d));
-  const out: RunRecord[] = [];
-  for (const database of vanished) {
-    const detail = `database "${database}" was backed up by the previous run but no longer exists on node ${request.definition.node.name}`;
-    const record = failedRecord(request, database, { reason: 'database-missing', detail }, detail);
-    await request.recorder.record(record);
-    out.push(record);
-  }
-  return out;
-}
-
-/**
- * The databases the run is to dump as far as known before it starts: the cluster, the listed databases (only
- * the one asked for, which must be one of them), or for `databases: all` the one asked for, else the
- * definition as a whole (null) until the node's list is read.
- */
-function requestedDatabases(request: RunRequest): Array<string | null> {
-  const { backup } = request.definition;
-  if (backup.type === 'cluster') return [null];
-  if (backup.databases === 'all') return [request.database ?? null];
-  if (!request.database) return [...backup.databases];
-  if (!backup.databases.includes(request.database)) {
-    throw new Error(`definition ${request.definition.name} does not back up database "${request.database}" (it covers: ${backup.databases.join(', ')})`);
-  }
-  return [request.database];
-}
-
-async function databasesToDump(request: RunRequest): Promise<Array<string | null>> {
-  const { backup, node } = request.definition;
-  if (backup.type === 'cluster' || backup.databases !== 'all' || request.database) return requestedDatabases(request);
-  const excluded = new Set(backup.exclude);
-  // Loaded only here: the module also holds the roles capture and its SQL rendering, which dumpDatabase
-  // loads once pg_dump is running rather than before.
-  const { listDatabases } = await import('../adapters/postgres/capture-globals.js');
-  return (await listDatabases(node)).filter((d) => !excluded.has(d));
 }

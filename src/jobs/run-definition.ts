@@ -3,6 +3,8 @@
 import type { Logger } from '../adapters/logger.js';
 import { openCatalog } from '../engine/catalog-session.js';
 import type { Settings } from '../engine/settings.js';
+import { methodOf } from '../core/model.js';
+import { backupMethodOf } from '../methods/registry.js';
 import { findCachedDefinition } from './definition-lookup.js';
 import { NodeServerProbe } from './node-server-probe.js';
 import { runBackup, type RunOutcome, type RunProgress } from './run-backup.js';
@@ -20,7 +22,8 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
   const found = await findCachedDefinition(settings.stateDir, request.definition, settings.server);
   if (!found.cache.serverSpec) throw new Error(`the definition cache of ${found.cache.server} has no server spec; run \`pgbackops apply\` again`);
   // Asked while the catalog opens; the run records nothing before it has its catalog (or spool) anyway.
-  const nodeServer = new NodeServerProbe(found.definition).start(request.database);
+  const method = backupMethodOf(methodOf(found.definition.backup), `definition ${found.definition.name}`);
+  const nodeServer = new NodeServerProbe(found.definition.node).start(method.firstDatabase(found.definition, request.database));
   const catalog = await openCatalog(settings, logger).catch((err: Error) => {
     logger.warn({ err: err.message }, 'catalog unreachable at start; the run will be recorded in the local spool');
     return null;
@@ -32,6 +35,7 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
       server: found.cache.server,
       serverSpec: found.cache.serverSpec,
       definition: found.definition,
+      method,
       ...(request.database ? { database: request.database } : {}),
       recorder,
       nodeServer,

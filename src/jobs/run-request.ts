@@ -5,6 +5,7 @@ import type { BackupServerSpec } from '../core/model.js';
 import type { ClassifiedFailure } from '../core/dump/classify-failure.js';
 import type { RunRecord } from '../core/runs/run-record.js';
 import type { RunnableDefinition } from '../engine/definition-cache.js';
+import type { BackupMethod } from '../methods/method.js';
 import type { NodeServerProbe } from './node-server-probe.js';
 import type { RunRecorder } from './run-recorder.js';
 
@@ -13,6 +14,8 @@ export interface RunRequest {
   server: string;
   serverSpec: BackupServerSpec;
   definition: RunnableDefinition;
+  /** The definition's method (src/methods/registry.ts), which takes its backups. */
+  method: BackupMethod;
   /** Only this database (must be one the definition covers, or any database for `databases: all`). */
   database?: string;
   recorder: RunRecorder;
@@ -52,15 +55,13 @@ export function baseRecord(request: RunRequest, database: string | null, started
     directory: null,
     bytes: null,
     files: null,
-    pgDumpVersion: null,
     serverVersion: null,
     failureReason: null,
     failureDetail: null,
     log: null,
     retention: def.retention,
     timezone: def.backup.timezone,
-    backupType: def.backup.type,
-    format: def.backup.format,
+    ...request.method.rules.runFacts(def.backup),
   };
 }
 

@@ -105,6 +105,32 @@ async function runs(definition: string): Promise<Array<Record<string, unknown>>>
 }
 
 describe('pgbackops run', () => {
+  it('a Backup with method: logical is the Backup without it: one catalog row and hash, an empty plan, the same kind of run', async () => {
+    const spec = 'databases: [second]\nretention: standard';
+    await setUp({ plain: spec });
+    const definitionRow = async () => {
+      const client = new pg.Client(catalogConfig);
+      await client.connect();
+      try {
+        return (await client.query("select name, spec, spec_hash from pgbackops.definitions where name = 'plain'")).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await definitionRow();
+    expect(before).toHaveLength(1);
+    expect(before[0].spec).not.toHaveProperty('method');
+
+    // The same definition with the default method spelt out: nothing to change, nothing changes.
+    await setUp({ plain: `method: logical\n${spec}` });
+    expect(await definitionRow()).toEqual(before);
+    const result = await run('plain');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [row] = await runs('plain');
+    expect(row).toMatchObject({ status: 'succeeded', database: 'second', method: 'logical', method_facts: null, backup_type: 'full', format: 'custom' });
+    expect(String(row!.pg_dump_version)).toMatch(/^\d+\.\d+/);
+  });
+
   it('takes a full backup that restores into an empty cluster, with roles and database settings', async () => {
     await setUp({ 'shop-full': `databases: ['${DB.replace(/'/g, "''")}']\nformat: directory\njobs: 2\nretention: standard` });
     const result = await run('shop-full');

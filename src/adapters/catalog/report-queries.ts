@@ -30,6 +30,10 @@ export interface BackupRow {
   expiredAt: Date | null;
   retention: RetentionSpec | null;
   timezone: string | null;
+  /** The method that took it: a name this version may not know, when a newer pgbackops recorded the run. */
+  method: string;
+  /** What the method recorded besides the shared columns (null for logical runs). */
+  methodFacts: Record<string, unknown> | null;
 }
 
 export interface BackupFilter {
@@ -57,7 +61,8 @@ export class AmbiguousBackupIdError extends Error {
 }
 
 const BACKUP_COLUMNS = `id::text, definition, node, backup_server, database, backup_type, format, status, started_at, finished_at,
-  bytes, files, failure_reason, failure_detail, log, pg_dump_version, server_version, directory, expired_at, retention, timezone`;
+  bytes, files, failure_reason, failure_detail, log, pg_dump_version, server_version, directory, expired_at, retention, timezone,
+  method, method_facts`;
 
 export class ReportQueries {
   constructor(private readonly withQuery: WithQuery) {}
@@ -179,5 +184,7 @@ function backupRow(r: Record<string, unknown>): BackupRow {
     expiredAt: r.expired_at as Date | null,
     retention: r.retention as RetentionSpec | null,
     timezone: r.timezone as string | null,
+    method: r.method as string,
+    methodFacts: r.method_facts as Record<string, unknown> | null,
   };
 }

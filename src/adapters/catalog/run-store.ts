@@ -14,11 +14,14 @@ export interface RetentionGroup {
   /** Retention and timezone of the group's newest run that recorded them (for removed definitions). */
   lastRetention: RetentionSpec | null;
   lastTimezone: string | null;
+  /** Methods of its runs other than `logical` (none in a catalog of pg_dump backups). */
+  otherMethods: string[];
 }
 
 const COLUMNS = [
   'id', 'definition', 'node', 'backup_server', 'database', 'backup_type', 'format', 'status', 'started_at', 'finished_at',
   'directory', 'bytes', 'files', 'pg_dump_version', 'server_version', 'failure_reason', 'failure_detail', 'log', 'retention', 'timezone',
+  'method', 'method_facts',
 ] as const;
 
 export class RunStore {
@@ -34,6 +37,7 @@ export class RunStore {
       r.id, r.definition, r.node, r.backupServer, r.database, r.backupType, r.format, r.status, r.startedAt, r.finishedAt,
       r.directory, r.bytes, r.files === null ? null : JSON.stringify(r.files), r.pgDumpVersion, r.serverVersion,
       r.failureReason, r.failureDetail, r.log, r.retention === null ? null : JSON.stringify(r.retention), r.timezone,
+      r.method, r.methodFacts === null ? null : JSON.stringify(r.methodFacts),
     ];
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
@@ -114,10 +118,21 @@ export class RunStore {
       ));
       for (const row of result.rows) last.set(`${row.definition}\u0000${row.database ?? ''}`, { retention: row.retention, timezone: row.timezone });
     }
+    // Through the partial index of runs that are not logical: nothing to read in a catalog of pg_dump backups.
+    const others = new Map<string, string[]>();
+    const methods = await this.withQuery((query) => query(
+      `select distinct definition, database, method from pgbackops.backup_runs where backup_server = $1 and method <> 'logical'`,
+      [backupServer],
+    ));
+    for (const row of methods.rows) {
+      const key = `${row.definition}\u0000${row.database ?? ''}`;
+      others.set(key, [...(others.get(key) ?? []), row.method as string]);
+    }
     return rows
       .map((row) => {
-        const known = last.get(`${row.definition}\u0000${row.database ?? ''}`);
-        return { ...row, lastRetention: known?.retention ?? null, lastTimezone: known?.timezone ?? null };
+        const key = `${row.definition}\u0000${row.database ?? ''}`;
+        const known = last.get(key);
+        return { ...row, lastRetention: known?.retention ?? null, lastTimezone: known?.timezone ?? null, otherMethods: others.get(key) ?? [] };
       })
       .sort((a, b) => compareText(a.definition, b.definition) || compareText(a.database ?? '', b.database ?? ''));
   }

@@ -6,7 +6,8 @@ import type { Catalog } from '../../adapters/catalog/catalog.js';
 import { renderRestorePlan } from '../../core/restore/render-restore-plan.js';
 import type { RolesMode } from '../../core/restore/restore-plan.js';
 import { withCatalog } from '../../engine/catalog-session.js';
-import { restoreBackup, RestoreRefusedError } from '../../jobs/restore-backup.js';
+import { RestoreRefusedError } from '../../methods/method.js';
+import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
@@ -48,7 +49,7 @@ export function registerRestore(program: Command): void {
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const backup = await resolveBackup(catalog, backupId);
         try {
-          return await restoreBackup(catalog, {
+          return await backupMethodOf(backup.method, `backup ${backup.id}`).restore(catalog, {
             backup, targetNode: opts.toNode, dryRun: Boolean(opts.dryRun), purpose: 'restore',
             options: { ...(opts.database !== undefined ? { targetDatabase: opts.database } : {}), renameExisting: Boolean(opts.renameExisting), roles, jobs },
             stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,

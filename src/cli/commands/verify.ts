@@ -2,7 +2,8 @@
 // restore into a scratch database that is dropped afterwards.
 import type { Command } from 'commander';
 import { withCatalog } from '../../engine/catalog-session.js';
-import { verifyBackup, type VerifyOutcome } from '../../jobs/verify-backup.js';
+import type { VerifyOutcome } from '../../methods/method.js';
+import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
@@ -40,7 +41,7 @@ export function registerVerify(program: Command): void {
           ? await resolveBackup(catalog, backupId)
           : await catalog.reports.latestSucceeded(opts.latest!, opts.database);
         if (!row) throw new CliError(`definition ${opts.latest} has no succeeded backup${opts.database ? ` of database ${JSON.stringify(opts.database)}` : ''}`, 1, 'E_BACKUP_NOT_FOUND');
-        return verifyBackup(catalog, row, {
+        return backupMethodOf(row.method, `backup ${row.id}`).verify(catalog, row, {
           ...(opts.restore ? { trialNode: opts.toNode! } : {}), jobs,
           stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
         });

@@ -1,12 +1,13 @@
 // Rules across documents: unique names, references, and the checks that need a Backup's node and server
-// (time zone against cron, compression against the server's pg_dump).
+// (time zone against cron; what the Backup's method checks against its server, such as compression against
+// the server's pg_dump).
+import { methodRulesOf } from '../methods/registry.js';
 import { referencesOf } from '../references.js';
-import { objectKey, type Kind, type SourceLocation } from '../model.js';
+import { methodOf, objectKey, type Kind, type SourceLocation } from '../model.js';
 import type { DiagnosticCode } from './codes.js';
 import { closest, finding, type DocPath, type Finding } from './findings.js';
 import { isKind, type BackupInput, type BackupServerInput, type CheckedDocument, type DumpInput, type NodeInput } from './input.js';
-import { DEFAULT_PG_DUMP_VERSION, DEFAULT_TIMEZONE, effectiveFormat } from './normalise.js';
-import { COMPRESSION_RULES } from '../dump/compression.js';
+import { DEFAULT_PG_DUMP_VERSION, DEFAULT_TIMEZONE } from './normalise.js';
 import { canonicalTimeZone } from './timezones.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
@@ -114,9 +115,8 @@ export function placementFindings(checked: readonly CheckedDocument[], placement
     if (!isKind(d, 'Backup') && !isKind(d, 'Snapshot')) continue;
     const spec = d.spec as DumpInput;
     const server = serverOfBackup(spec, placement);
-    // Unknown server (a dangling or broken reference, reported on its own): its pg_dump is unknown too.
-    const pgDump = server ? (server.pgDumpVersion ?? defaultPgDumpVersion ?? DEFAULT_PG_DUMP_VERSION) : undefined;
-    for (const f of compressionFindings(spec, pgDump, server?.pgDumpVersion !== undefined)) out.push({ doc: d.doc, finding: f });
+    const rules = methodRulesOf(methodOf(spec));
+    for (const f of rules.serverFindings(spec, server, defaultPgDumpVersion ?? DEFAULT_PG_DUMP_VERSION)) out.push({ doc: d.doc, finding: f });
     const tz = isKind(d, 'Backup') ? timeZoneFinding(d.spec, server) : null;
     if (tz) out.push({ doc: d.doc, finding: tz });
   }
@@ -137,38 +137,6 @@ export function restoreSourceFindings(checked: readonly CheckedDocument[], decla
       finding: finding('W_RESTORE_SOURCE_UNKNOWN', ['spec', 'from', 'latestOf'],
         `no Backup or Snapshot "${name}" is defined${guess ? ` (did you mean "${guess}"?)` : ''}; the restore will fail when it runs unless the catalog holds a successful backup of that name`),
     });
-  }
-  return out;
-}
-
-function compressionFindings(spec: DumpInput, pgDumpVersion: number | undefined, fromServer: boolean): Finding[] {
-  if (!spec.compression) return [];
-  const { method, level } = spec.compression;
-  const at: DocPath = ['spec', 'compression'];
-  const format = effectiveFormat(spec);
-  if (format === 'plain' && method !== 'none') {
-    return [
-      finding(
-        'E_COMPRESSION_UNSUPPORTED',
-        [...at, 'method'],
-        `compression ${method} is not possible with format: plain (${spec.type === 'cluster' ? 'pg_dumpall' : 'plain SQL'} output is not compressed); use method: none or omit compression`,
-      ),
-    ];
-  }
-  if (method === 'none') {
-    return level === undefined ? [] : [finding('E_COMPRESSION_UNSUPPORTED', [...at, 'level'], 'compression method none takes no level: remove level')];
-  }
-  const out: Finding[] = [];
-  const rule = COMPRESSION_RULES[method];
-  if (pgDumpVersion !== undefined && pgDumpVersion < rule.sinceMajor) {
-    const source = fromServer ? "the backup server's pgDumpVersion" : 'assumed: the BackupServer does not declare pgDumpVersion';
-    out.push(
-      finding('E_COMPRESSION_UNSUPPORTED', [...at, 'method'], `compression ${method} needs pg_dump ${rule.sinceMajor} or later, and pg_dump here is ${pgDumpVersion} (${source}); use gzip, or a newer pg_dump`),
-    );
-  }
-  const [min, max] = [rule.minLevel ?? 0, rule.maxLevel ?? 0];
-  if (level !== undefined && (level < min || level > max)) {
-    out.push(finding('E_COMPRESSION_UNSUPPORTED', [...at, 'level'], `${method} level ${level} is out of range: ${method} accepts ${min}-${max}`));
   }
   return out;
 }

@@ -1,14 +1,13 @@
 // Rules that look at one document at a time, once it has passed its schema: what JSON Schema cannot say
 // well (cron syntax, durations, paths, hosts, combinations of fields) or should explain better.
 import { checkCronExpression } from '../cron/expression.js';
-import type { SchedulerType } from '../model.js';
-import { databaseNameProblem } from './database-names.js';
+import { methodOf, type SchedulerType } from '../model.js';
+import { methodRulesOf } from '../methods/registry.js';
+import { pushDatabaseName } from './database-names.js';
 import { durationProblem } from '../time/duration.js';
-import { extraArgProblem } from '../dump/extra-args.js';
-import { displayPath, finding, quote, type DocPath, type Finding } from './findings.js';
+import { finding, quote, type DocPath, type Finding } from './findings.js';
 import { hostProblem } from './hosts.js';
 import type { BackupInput, BackupServerInput, CheckedDocument, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
-import { effectiveFormat } from './normalise.js';
 import { pathProblem } from './paths.js';
 import { timeZoneProblem } from './timezones.js';
 import { instantProblem } from '../time/instant.js';
@@ -127,8 +126,6 @@ function nodeFindings(spec: NodeInput): Finding[] {
   return out;
 }
 
-const FILTERS = ['includeSchemas', 'excludeSchemas', 'includeTables', 'excludeTables'] as const;
-
 function backupFindings(spec: BackupInput): Finding[] {
   const out: Finding[] = [];
   const cron = checkCronExpression(spec.schedule);
@@ -178,74 +175,17 @@ function timingFindings(spec: { at?: string; startingDeadline?: string }): Findi
   return out;
 }
 
-/** What Backup and Snapshot share: databases, type, format, jobs, filters and pg_dump arguments. */
+/** What every Backup and Snapshot has, then what its method checks of its own fields. */
 function dumpFindings(spec: DumpInput): Finding[] {
   const out: Finding[] = [];
   pushDuration(out, spec.timeout, 'timeout');
-  out.push(...databaseFindings(spec));
-  out.push(...typeFindings(spec));
-  const format = effectiveFormat(spec);
-  if ((spec.jobs ?? 1) > 1 && format !== 'directory') {
-    out.push(finding('E_JOBS_NEEDS_DIRECTORY', ['spec', 'jobs'], `jobs: ${spec.jobs} needs format: directory (pg_dump runs parallel jobs only into a directory); the format here is ${format}`));
-  }
-  const tool = spec.type === 'cluster' ? 'pg_dumpall' : 'pg_dump';
-  (spec.extraArgs ?? []).forEach((arg, i) => {
-    const problem = extraArgProblem(arg, tool);
-    if (problem) out.push(finding('E_EXTRA_ARG_FORBIDDEN', ['spec', 'extraArgs', i], `extraArgs[${i}]: ${problem}`));
-  });
+  out.push(...methodRulesOf(methodOf(spec)).specFindings(spec));
   return out;
 }
 
 function pushDuration(out: Finding[], value: string | undefined, field: string): void {
   const problem = value === undefined ? null : durationProblem(value);
   if (problem) out.push(finding('E_DURATION_INVALID', ['spec', field], `${field}: ${problem}`));
-}
-
-function databaseFindings(spec: DumpInput): Finding[] {
-  const out: Finding[] = [];
-  if (Array.isArray(spec.databases)) {
-    spec.databases.forEach((name, i) => pushDatabaseName(out, name, ['spec', 'databases', i]));
-    if (spec.databases.length === 1 && spec.databases[0] === 'all') {
-      out.push(finding('W_DATABASES_LIST_ALL', ['spec', 'databases'], 'databases is the list [all], which names one database called "all"; write databases: all (without brackets) for every database'));
-    }
-    if ((spec.exclude ?? []).length > 0) {
-      out.push(finding('W_EXCLUDE_IGNORED', ['spec', 'exclude'], 'exclude only applies to databases: all; with an explicit list it is ignored', 'key'));
-    }
-  }
-  (spec.exclude ?? []).forEach((name, i) => pushDatabaseName(out, name, ['spec', 'exclude', i]));
-  return out;
-}
-
-/** What each backup type can be combined with: cluster is pg_dumpall (plain SQL, whole cluster). */
-function typeFindings(spec: DumpInput): Finding[] {
-  const out: Finding[] = [];
-  const type = spec.type ?? 'full';
-  if (type === 'cluster') {
-    if (spec.format !== undefined && spec.format !== 'plain') {
-      out.push(finding('E_FORMAT_INVALID_FOR_TYPE', ['spec', 'format'], `format: ${spec.format} is not possible with type: cluster: pg_dumpall writes plain SQL only; use format: plain or omit it`));
-    }
-    if (spec.databases !== undefined && spec.databases !== 'all') {
-      out.push(finding('E_FORMAT_INVALID_FOR_TYPE', ['spec', 'databases'], 'type: cluster dumps every database of the node: omit databases (or write databases: all); to dump chosen databases use type: full'));
-    }
-    for (const filter of FILTERS) {
-      if ((spec[filter] ?? []).length > 0) {
-        out.push(finding('E_FILTER_INVALID_FOR_TYPE', ['spec', filter], `${filter} is not possible with type: cluster (pg_dumpall has no schema or table filters); use type: full, schema or data`, 'key'));
-      }
-    }
-    return out;
-  }
-  if (spec.format === 'plain') {
-    out.push(finding('E_FORMAT_INVALID_FOR_TYPE', ['spec', 'format'], `format: plain is only for type: cluster; a ${type} backup uses custom (one file) or directory (parallel jobs) so that it can be restored selectively`));
-  }
-  if (spec.databases === undefined) {
-    out.push(finding('E_SCHEMA_REQUIRED', ['spec', 'databases'], `spec is missing the required field "databases" (a ${type} backup needs a list of database names, or all)`, 'parent'));
-  }
-  return out;
-}
-
-function pushDatabaseName(out: Finding[], name: string, path: DocPath): void {
-  const problem = databaseNameProblem(name);
-  if (problem) out.push(finding('E_DATABASE_NAME_INVALID', path, `${displayPath(path)}: ${problem}`));
 }
 
 function pushTimeZone(out: Finding[], name: string, path: DocPath): void {

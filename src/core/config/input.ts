@@ -1,7 +1,7 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
-  BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
+  BackupMethodName, BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
 } from '../model.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
@@ -17,7 +17,7 @@ export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 
 export type NodeInput = Optional<NodeSpec, 'port' | 'user' | 'maintenanceDatabase' | 'status'>;
 
 export type BackupInput = Optional<
-  Omit<BackupSpec, 'resolvedSchedule' | 'compression' | 'databases'>,
+  Omit<BackupSpec, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
   | 'exclude'
   | 'type'
   | 'timezone'
@@ -30,14 +30,16 @@ export type BackupInput = Optional<
   | 'extraArgs'
   | 'enabled'
 > & {
+  /** One of the methods the schema lists (absent: the default method). */
+  method?: BackupMethodName;
   databases?: string[] | 'all';
   compression?: { method: CompressionMethod; level?: number };
 };
 
-/** The dump options a Snapshot shares with a Backup, as written. */
+/** The method and its options that a Snapshot shares with a Backup, as written. */
 export type DumpInput = Pick<
   BackupInput,
-  | 'node' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
+  | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
   | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
 >;
 

@@ -1,18 +1,19 @@
 // Specs as written -> the model's normalised specs: every default applied explicitly, so that the spec
 // hash changes exactly when the effective configuration does (and not when a default is spelt out).
-import { COMPRESSION_RULES } from '../dump/compression.js';
-import type {
-  BackupServerSpec,
-  BackupSpec,
-  DumpFormat,
-  DumpSpec,
-  MaintenanceSpec,
-  NodeSpec,
-  RestoreSource,
-  RestoreSpec,
-  RetentionSpec,
-  SchedulerSpec,
-  SnapshotSpec,
+import { methodRulesOf } from '../methods/registry.js';
+import {
+  DEFAULT_BACKUP_METHOD,
+  methodOf,
+  type BackupServerSpec,
+  type BackupSpec,
+  type DumpSpec,
+  type MaintenanceSpec,
+  type NodeSpec,
+  type RestoreSource,
+  type RestoreSpec,
+  type RetentionSpec,
+  type SchedulerSpec,
+  type SnapshotSpec,
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
 import type { BackupInput, BackupServerInput, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
@@ -24,16 +25,6 @@ export const DEFAULT_CRON_D_USER = 'root';
 
 /** Major version of pg_dump assumed when neither the server nor the caller says. */
 export const DEFAULT_PG_DUMP_VERSION = 15;
-
-export function effectiveFormat(spec: Pick<BackupInput, 'type' | 'format'>): DumpFormat {
-  return spec.format ?? (spec.type === 'cluster' ? 'plain' : 'custom');
-}
-
-export function effectiveCompression(spec: Pick<BackupInput, 'type' | 'format' | 'compression'>): BackupSpec['compression'] {
-  const method = spec.compression?.method ?? (effectiveFormat(spec) === 'plain' ? 'none' : 'gzip');
-  const level = spec.compression?.level ?? COMPRESSION_RULES[method].defaultLevel ?? undefined;
-  return level === undefined ? { method } : { method, level };
-}
 
 export function normaliseRetention(input: RetentionInput): RetentionSpec {
   // Only the rules that were written: an absent rule and a rule of 0 mean different things to a reader.
@@ -140,22 +131,16 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
   });
 }
 
-/** The dump options of a Backup or Snapshot with their defaults. */
+/**
+ * The node, method and method options of a Backup or Snapshot with their defaults. The default method is not
+ * written: a spec from before methods existed and the same spec with `method: logical` are one spec, one hash.
+ */
 function normaliseDump(input: DumpInput): DumpSpec {
+  const method = methodOf(input);
   return compact({
     node: input.node,
-    // A cluster dump always covers every database; validation refuses anything else.
-    databases: input.databases ?? 'all',
-    exclude: input.exclude ?? [],
-    type: input.type ?? 'full',
-    format: effectiveFormat(input),
-    jobs: input.jobs ?? 1,
-    compression: effectiveCompression(input),
-    includeSchemas: input.includeSchemas ?? [],
-    excludeSchemas: input.excludeSchemas ?? [],
-    includeTables: input.includeTables ?? [],
-    excludeTables: input.excludeTables ?? [],
-    extraArgs: input.extraArgs ?? [],
+    method: method === DEFAULT_BACKUP_METHOD ? undefined : method,
+    ...methodRulesOf(method).normaliseOptions(input),
     timeout: input.timeout,
     remarks: input.remarks,
   });

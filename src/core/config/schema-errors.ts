@@ -1,5 +1,6 @@
 // ajv errors -> findings a DBA can act on: what was found, what is allowed, pointing at the right node.
 import type { SchemaError } from './schemas.js';
+import type { DiagnosticCode } from './codes.js';
 import { closest, displayPath, finding, parseJsonPointer, quote, type Finding, type PathSegment } from './findings.js';
 import { NAME_PATTERN, nameProblem } from '../names.js';
 
@@ -17,6 +18,12 @@ export function schemaFindings(errors: readonly SchemaError[]): Finding[] {
   }
   return out;
 }
+
+/**
+ * Choices with a code of their own: a Backup's or Snapshot's method selects which of its fields apply and
+ * how it runs, so a method this version does not have is reported as such, not as any unknown choice.
+ */
+const ENUM_CODES: Readonly<Record<string, DiagnosticCode>> = { '/spec/method': 'E_METHOD_UNKNOWN' };
 
 function translate(error: SchemaError): Finding | null {
   const path: PathSegment[] = parseJsonPointer(error.instancePath);
@@ -52,7 +59,7 @@ function translate(error: SchemaError): Finding | null {
       const allowed = (error.keyword === 'enum' ? (error.schema as unknown[]) : [error.schema]).map(String);
       const guess = typeof error.data === 'string' ? closest(error.data, allowed) : undefined;
       return finding(
-        'E_SCHEMA_ENUM',
+        ENUM_CODES[error.instancePath] ?? 'E_SCHEMA_ENUM',
         path,
         `${where} is ${quote(error.data)}; allowed: ${allowed.join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`,
       );

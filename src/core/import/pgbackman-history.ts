@@ -64,6 +64,8 @@ export function mapPgbackmanHistory(runs: readonly PgbmBackupRun[], names: Pgbac
     const bytes = status === 'succeeded' ? (run.pgDumpFileSize ?? 0) + (run.pgDumpRolesFileSize ?? 0) + (run.pgDumpDbconfigFileSize ?? 0) : null;
     records.push({
       id: runIdOf(run),
+      method: 'logical',
+      methodFacts: null,
       definition: owner.name,
       node: names.node(run.pgsqlNodeId, run.backupServerId),
       backupServer: server.name,

@@ -2,7 +2,8 @@
 // its reason, next run and bytes kept; per node, the databases no enabled definition backs up (PgBackMan's
 // show_databases_without_backup_definitions), or why the node could not be asked. Pure: all facts and the
 // clock come in.
-import type { BackupSpec, NodeSpec } from '../model.js';
+import { methodRulesOf } from '../methods/registry.js';
+import { methodOf, type BackupSpec, type NodeSpec } from '../model.js';
 import { definitionHealth, nextExpectedRun, summariseRuns, type HealthState } from './definition-health.js';
 import { cellName, formatBytes, formatTime, renderTable } from './format.js';
 
@@ -121,10 +122,9 @@ export function statusReport(input: StatusInput): StatusReport {
   return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs };
 }
 
-/** Whether some definition backs a database up: a cluster dump or `databases: all` covers every one it does not exclude. */
+/** Whether some definition backs a database up, as its method says. */
 function coverage(specs: readonly BackupSpec[]): (database: string) => boolean {
-  return (database) => specs.some((s) =>
-    s.type === 'cluster' || (s.databases === 'all' ? !s.exclude.includes(database) : s.databases.includes(database)));
+  return (database) => specs.some((s) => methodRulesOf(methodOf(s)).covers(s, database));
 }
 
 function latestFailure(runs: readonly StatusRun[]): StatusRun | null {

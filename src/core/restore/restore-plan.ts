@@ -1,5 +1,5 @@
 // What a restore will do, decided before anything is touched, from facts gathered about the backup and the
-// target (src/jobs/restore-backup.ts gathers them). Pure; the clock is passed in.
+// target (src/methods/logical/restore.ts gathers them): the logical method's restore plan. Pure; the clock is passed in.
 //
 // Rules (docs/restore.md):
 // - The target server's major version must be >= the backup's source server major.
@@ -196,7 +196,7 @@ export function renamedName(name: string, now: Date): string {
   return `${name}_${now.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
 }
 
-/** The dump file of a backup directory, as run-backup.ts names it. */
+/** The dump file of a logical backup's directory: where pg_dump writes it, and what restore and verify read. */
 export function dumpFileOf(backup: Pick<BackupFacts, 'database' | 'backupType' | 'format'>): string {
   if (backup.database === null || backup.backupType === 'cluster' || backup.format === 'plain') return 'dump.sql';
   return backup.format === 'directory' ? 'dump' : 'dump.pgdump';

@@ -1,4 +1,4 @@
-// One backup run as recorded in the catalog (or, while the catalog is down, in the local spool).
+// Backup runs as recorded in the catalog (or, while the catalog is down, in the local spool).
 import type { BackupType, DumpFormat, RetentionSpec } from '../model.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'abandoned' | 'expiring';
@@ -10,15 +10,14 @@ export interface RunFile {
   sha256: string;
 }
 
-export interface RunRecord {
+/** What every run records, whatever its method. */
+interface RunRecordBase {
   id: string;
   definition: string;
   node: string;
   backupServer: string;
-  /** null for a cluster (pg_dumpall) backup. */
+  /** null for a backup of the whole cluster (pg_dumpall). */
   database: string | null;
-  backupType: BackupType;
-  format: DumpFormat;
   status: RunStatus;
   startedAt: string;
   finishedAt: string | null;
@@ -26,7 +25,6 @@ export interface RunRecord {
   directory: string | null;
   bytes: number | null;
   files: RunFile[] | null;
-  pgDumpVersion: string | null;
   serverVersion: string | null;
   failureReason: string | null;
   failureDetail: string | null;
@@ -36,6 +34,24 @@ export interface RunRecord {
   retention: RetentionSpec | null;
   timezone: string;
 }
+
+/**
+ * A run of the logical method (pg_dump / pg_dumpall). Its facts are the columns it has always had; its
+ * `methodFacts` are null. Another method's run has its own member, with its facts in `methodFacts`.
+ */
+export interface LogicalRunRecord extends RunRecordBase {
+  method: 'logical';
+  backupType: BackupType;
+  format: DumpFormat;
+  pgDumpVersion: string | null;
+  methodFacts: null;
+}
+
+/** One backup run as recorded in the catalog (or, while the catalog is down, in the local spool). */
+export type RunRecord = LogicalRunRecord;
+
+/** What a run's method records of its own, as a new run starts (its method's member of RunRecord). */
+export type MethodRunFacts = Omit<RunRecord, keyof RunRecordBase>;
 
 /** Backup directory name for a run: sortable UTC timestamp, safe as a path part. */
 export function runDirectoryName(startedAt: Date): string {

@@ -5,14 +5,14 @@ import type { ClaimedOneOff } from '../../adapters/catalog/one-off-store.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import type { RestoreSpec } from '../../core/model.js';
 import { restoreResult, type OneOffResult } from '../../core/one-off/outcome.js';
-import { restoreBackup } from '../restore-backup.js';
+import { backupMethodOf } from '../../methods/registry.js';
 import type { OneOffContext } from './one-off-context.js';
 
 export async function runRestoreJob(catalog: Catalog, ctx: OneOffContext, job: ClaimedOneOff): Promise<OneOffResult> {
   const spec = job.spec as RestoreSpec;
   const source = await resolveSource(catalog, spec);
   if (typeof source === 'string') return { state: 'failed', message: source, result: {} };
-  const outcome = await restoreBackup(catalog, {
+  const outcome = await backupMethodOf(source.method, `backup ${source.id}`).restore(catalog, {
     backup: source,
     targetNode: spec.toNode,
     options: {

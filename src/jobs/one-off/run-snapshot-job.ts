@@ -2,9 +2,10 @@
 // spool), under the snapshot's name, with its keepFor recorded as each run's retention.
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { ClaimedOneOff } from '../../adapters/catalog/one-off-store.js';
-import type { NodeSpec, SnapshotSpec } from '../../core/model.js';
+import { methodOf, type NodeSpec, type SnapshotSpec } from '../../core/model.js';
 import { snapshotResult, type OneOffResult } from '../../core/one-off/outcome.js';
 import type { RunnableDefinition } from '../../engine/definition-cache.js';
+import { backupMethodOf } from '../../methods/registry.js';
 import { runBackup } from '../run-backup.js';
 import { RunRecorder } from '../run-recorder.js';
 import type { OneOffContext } from './one-off-context.js';
@@ -28,6 +29,7 @@ export async function runSnapshotJob(catalog: Catalog, ctx: OneOffContext, job: 
     server: ctx.server,
     serverSpec: ctx.serverSpec,
     definition,
+    method: backupMethodOf(methodOf(spec), `Snapshot ${job.name}`),
     recorder: new RunRecorder(ctx.stateDir, catalog.runs, ctx.logger),
     logger: ctx.logger,
   });

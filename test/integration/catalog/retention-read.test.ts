@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import pg from 'pg';
 import { Catalog } from '../../../src/adapters/catalog/catalog.js';
+import { silentLogger } from '../../../src/adapters/logger.js';
+import { pruneServer } from '../../../src/jobs/prune.js';
 import { RUN_STATUSES, uuidAt } from '../../../src/core/retention/run-columns.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 
@@ -83,6 +85,34 @@ describe('retention read', () => {
       expect(marked.find((m) => m.id === ids[0])!.directory).toBe('/backups/1');
       expect(await catalog.runs.deleteExpired(ids)).toBe(10_000);
       expect((await catalog.runs.retentionGroups('b1', () => false))).toEqual([]);
+    } finally {
+      await catalog.close();
+    }
+  });
+
+  test('a group holding runs of a backup method this version does not have is left whole, even when forced', async () => {
+    const config = await cluster.createDatabase();
+    const catalog = await Catalog.open(config);
+    try {
+      // Two removed definitions: one of pg_dump backups only, one where a newer pgbackops also recorded a
+      // pgBackRest backup (whose files are not a directory to remove, and whose chain this version cannot weigh).
+      await withClient(config, async (client) => {
+        for (const [definition, method] of [['dumps', 'logical'], ['dumps', 'logical'], ['mixed', 'logical'], ['mixed', 'pgbackrest']]) {
+          await client.query(
+            `insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at, method, method_facts)
+             values ($1, 'n1', 'b1', null, 'succeeded', now() - interval '3 days', $2, $3)`,
+            [definition, method, method === 'logical' ? null : { label: '20261120-013000F', type: 'full', prior: null }],
+          );
+        }
+      });
+      const serverSpec = { host: 'h', backupRoot: '/nonexistent', scheduler: { type: 'builtin' as const }, timezone: 'UTC' };
+      const outcome = await pruneServer(catalog.runs, silentLogger, {
+        server: 'b1', serverSpec, stateDir: '/nonexistent', objects: [], dryRun: true, forceRemoved: true, now: Date.now(),
+      });
+      expect(outcome.groups.map((g) => [g.definition, g.selection.expiring])).toEqual([['dumps', 2]]);
+      expect(outcome.warnings).toEqual([
+        'mixed/(cluster): it holds runs of backup method(s) "pgbackrest" that this version of pgbackops does not have; keeping its 2 run(s)',
+      ]);
     } finally {
       await catalog.close();
     }

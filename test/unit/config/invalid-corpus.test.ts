@@ -56,6 +56,10 @@ const CASES: Record<string, Expected> = {
   'duplicate-name-different-files': [['E_DUPLICATE_NAME', 'b.yaml', 4, 9]],
   'duplicate-name-same-file': [['E_DUPLICATE_NAME', 'retention.yaml', 11, 9]],
   'enum-invalid-type': [['E_SCHEMA_ENUM', 'backup.yaml', 10, 9]],
+  'method-unknown': [
+    ['E_METHOD_UNKNOWN', 'backup.yaml', 7, 11],
+    ['E_METHOD_UNKNOWN', 'backup.yaml', 18, 11],
+  ],
   'extra-args-cluster-clustered-short': [
     ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 10, 15],
     ['E_EXTRA_ARG_FORBIDDEN', 'backup.yaml', 10, 20],

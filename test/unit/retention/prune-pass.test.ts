@@ -36,7 +36,7 @@ class MemoryRuns {
 }
 
 function group(definition: string, runs: NamedRun[], last: { retention: RetentionSpec; timezone: string } | null = null): RetentionGroup {
-  return { definition, database: 'app', runs: columnsOf(runs), lastRetention: last?.retention ?? null, lastTimezone: last?.timezone ?? null };
+  return { definition, database: 'app', runs: columnsOf(runs), lastRetention: last?.retention ?? null, lastTimezone: last?.timezone ?? null, otherMethods: [] };
 }
 
 const objects: ActualObject[] = [

@@ -5,10 +5,10 @@
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import pg from 'pg';
-import { nodeClientConfig, libpqEnv, toolProcessEnv } from '../adapters/postgres/node-connection.js';
-import { serverMajor } from '../adapters/postgres/tools.js';
-import { conninfoDbname } from '../core/dump/dump-command.js';
-import type { NodeSpec } from '../core/model.js';
+import { nodeClientConfig, libpqEnv, toolProcessEnv } from '../../adapters/postgres/node-connection.js';
+import { serverMajor } from '../../adapters/postgres/tools.js';
+import { conninfoDbname } from '../../core/dump/dump-command.js';
+import type { NodeSpec } from '../../core/model.js';
 
 export interface TargetState {
   serverVersion: string;

@@ -5,32 +5,14 @@
 //    with the roles the trial had to create (by the restore itself, which removes only what it proved it
 //    created); the run is recorded as a restore with purpose 'trial', so its duration is restore-time evidence.
 import { join } from 'node:path';
-import type { Catalog } from '../adapters/catalog/catalog.js';
-import type { BackupRow } from '../adapters/catalog/report-queries.js';
-import type { Logger } from '../adapters/logger.js';
-import { findTool } from '../adapters/postgres/tools.js';
-import { dumpFileOf, majorOf, renamedName } from '../core/restore/restore-plan.js';
-import { restoreBackup, type RestoreOutcome } from './restore-backup.js';
+import type { Catalog } from '../../adapters/catalog/catalog.js';
+import type { BackupRow } from '../../adapters/catalog/report-queries.js';
+import { findTool } from '../../adapters/postgres/tools.js';
+import { dumpFileOf, majorOf, renamedName } from '../../core/restore/restore-plan.js';
+import type { VerifyOutcome, VerifyRequest } from '../method.js';
+import { restoreBackup } from './restore.js';
 import { listArchive } from './restore-target.js';
-import { verifyBackupFiles, type FileCheck } from './verify-files.js';
-
-export interface VerifyRequest {
-  /** Trial-restore into this node. */
-  trialNode?: string;
-  jobs: number;
-  stateDir: string;
-  actor: string;
-  logger: Logger;
-  now?: () => Date;
-}
-
-export interface VerifyOutcome {
-  backupId: string;
-  files: FileCheck;
-  archive: { checked: boolean; entries: number | null; problem: string | null; note: string | null };
-  trial: { outcome: RestoreOutcome | null; scratchDatabase: string | null; durationMs: number | null; problem: string | null } | null;
-  ok: boolean;
-}
+import { verifyBackupFiles } from '../../jobs/verify-files.js';
 
 export async function verifyBackup(catalog: Catalog, row: BackupRow, request: VerifyRequest): Promise<VerifyOutcome> {
   const now = request.now ?? (() => new Date());

@@ -5,19 +5,20 @@
 // being written.
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toolProcessEnv } from '../adapters/postgres/node-connection.js';
-import { runMarker } from '../adapters/os/run-marked-processes.js';
-import { runProgram } from '../adapters/postgres/run-program.js';
-import { ToolVersionFile } from '../adapters/postgres/tool-version-file.js';
-import { findTool } from '../adapters/postgres/tools.js';
-import { AppendOnlyDigest, digestTree } from '../adapters/fs/file-digest.js';
-import { classifyFailure, classifyJobError, type ClassifiedFailure } from '../core/dump/classify-failure.js';
-import { buildDumpCommand, redactArgv } from '../core/dump/dump-command.js';
-import { runDirectoryName, type RunRecord } from '../core/runs/run-record.js';
-import { approximateMilliseconds, parseDuration } from '../core/time/duration.js';
-import { TEMP_PREFIX, databaseDirName, definitionRoot, dumpFileName, finalDirectory } from './backup-layout.js';
-import { NodeServerProbe } from './node-server-probe.js';
-import { baseRecord, type RunRequest } from './run-request.js';
+import { toolProcessEnv } from '../../adapters/postgres/node-connection.js';
+import { runMarker } from '../../adapters/os/run-marked-processes.js';
+import { runProgram } from '../../adapters/postgres/run-program.js';
+import { ToolVersionFile } from '../../adapters/postgres/tool-version-file.js';
+import { findTool } from '../../adapters/postgres/tools.js';
+import { AppendOnlyDigest, digestTree } from '../../adapters/fs/file-digest.js';
+import { classifyFailure, classifyJobError, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
+import { buildDumpCommand, redactArgv } from '../../core/dump/dump-command.js';
+import { dumpFileOf } from '../../core/restore/restore-plan.js';
+import { runDirectoryName, type RunRecord } from '../../core/runs/run-record.js';
+import { approximateMilliseconds, parseDuration } from '../../core/time/duration.js';
+import { TEMP_PREFIX, databaseDirName, definitionRoot, finalDirectory } from '../../jobs/backup-layout.js';
+import { NodeServerProbe } from '../../jobs/node-server-probe.js';
+import { baseRecord, type RunRequest } from '../../jobs/run-request.js';
 
 /** In the state directory: what each client binary answered to `--version` (see tool-version-file.ts). */
 // Under cache/, which belongs to the job user when cron runs jobs as another user than the applier.
@@ -39,7 +40,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     request.stop?.throwIfAborted();
     await mkdir(temp, { recursive: true, mode: 0o700 });
     const connectDb = database ?? def.node.maintenanceDatabase;
-    const server = await (request.nodeServer ?? new NodeServerProbe(def)).version(connectDb);
+    const server = await (request.nodeServer ?? new NodeServerProbe(def.node)).version(connectDb);
     record.serverVersion = server.version;
     const toolName = def.backup.type === 'cluster' ? 'pg_dumpall' : 'pg_dump';
     const tool = await findTool(toolName, server.major, request.serverSpec.pgBinDirs, new ToolVersionFile(join(request.stateDir, TOOL_VERSIONS_FILE)));
@@ -52,7 +53,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // stream machinery per 4 KiB pipe write: about 0.7 s for a 20 MB custom archive, taken from the cores
     // pg_dump and the server are using), and a custom archive written to a pipe lacks the table-data
     // offsets pg_dump writes back into a seekable file, so pg_restore had to read through it to find a table.
-    const output = join(temp, dumpFileName(def));
+    const output = join(temp, dumpFileOf({ database, backupType: def.backup.type, format: def.backup.format }));
     const command = buildDumpCommand(def.backup, def.node, database, output, tool.major);
     log.push(`argv: ${redactArgv(command).join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
@@ -76,7 +77,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // hides behind the dump's; so does loading the capture and its SQL rendering, which nothing before needs.
     const globals = database === null
       ? null
-      : import('../adapters/postgres/capture-globals.js').then((m) => m.captureGlobals(def.node, database));
+      : import('../../adapters/postgres/capture-globals.js').then((m) => m.captureGlobals(def.node, database));
     globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
     hashing?.start();
     const result = await dumped.finally(() => progress?.stop());

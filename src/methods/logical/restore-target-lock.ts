@@ -9,7 +9,7 @@
 // session: a killed restore releases it with its connection.
 import { hostname } from 'node:os';
 import pg from 'pg';
-import type { NodeSpec } from '../core/model.js';
+import type { NodeSpec } from '../../core/model.js';
 import { connectNodeClient } from './restore-target.js';
 
 /** "pbor" as a 32-bit integer: the first key of every restore target lock (two-int form, its own namespace). */

@@ -23,51 +23,24 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import type { Catalog } from '../adapters/catalog/catalog.js';
-import type { BackupRow } from '../adapters/catalog/report-queries.js';
-import type { Logger } from '../adapters/logger.js';
-import { executorId, isProcessAlive } from '../adapters/os/process-alive.js';
-import { findTool, type PgTool } from '../adapters/postgres/tools.js';
-import type { GlobalsCapture } from '../core/dump/globals.js';
-import { renderCreateDatabase, renderDatabaseProperties } from '../core/dump/render-database-sql.js';
-import { splitRolesSql } from '../core/dump/render-roles-sql.js';
-import type { BackupServerSpec, NodeSpec } from '../core/model.js';
-import { ClusterScriptScanner } from '../core/restore/cluster-script.js';
-import { creationMarkerCommand, readCreationMarkers, withoutCreationMarkers } from '../core/restore/creation-markers.js';
-import { changesSincePlan } from '../core/restore/plan-recheck.js';
-import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-record.js';
-import { majorOf, planRestore, type BackupFacts, type RestoreOptions, type RestorePlan, type TargetFacts } from '../core/restore/restore-plan.js';
-import { restoreRecorder } from './restore-recorder.js';
+import type { Catalog } from '../../adapters/catalog/catalog.js';
+import type { BackupRow } from '../../adapters/catalog/report-queries.js';
+import { executorId, isProcessAlive } from '../../adapters/os/process-alive.js';
+import { findTool, type PgTool } from '../../adapters/postgres/tools.js';
+import type { GlobalsCapture } from '../../core/dump/globals.js';
+import { renderCreateDatabase, renderDatabaseProperties } from '../../core/dump/render-database-sql.js';
+import { splitRolesSql } from '../../core/dump/render-roles-sql.js';
+import type { BackupServerSpec, NodeSpec } from '../../core/model.js';
+import { ClusterScriptScanner } from '../../core/restore/cluster-script.js';
+import { creationMarkerCommand, readCreationMarkers, withoutCreationMarkers } from '../../core/restore/creation-markers.js';
+import { changesSincePlan } from '../../core/restore/plan-recheck.js';
+import type { RestoreRecord } from '../../core/restore/restore-record.js';
+import { majorOf, planRestore, type BackupFacts, type RestorePlan, type TargetFacts } from '../../core/restore/restore-plan.js';
+import { restoreRecorder } from '../../jobs/restore-recorder.js';
+import { RestoreRefusedError, type RestoreOutcome, type RestoreRequest } from '../method.js';
 import { dropDatabase, dropRole, queryTargetState, readTargetState, renameDatabase, runPgRestore, runPsql, type TargetState } from './restore-target.js';
 import { lockRestoreTargets, RestoreTargetBusyError, type RestoreTargetLock } from './restore-target-lock.js';
-import { verifyBackupFiles } from './verify-files.js';
-
-export interface RestoreRequest {
-  backup: BackupRow;
-  targetNode: string;
-  options: RestoreOptions;
-  dryRun: boolean;
-  purpose: RestorePurpose;
-  stateDir: string;
-  actor: string;
-  logger: Logger;
-  /** Asked with the plan when it passed every check; false cancels (nothing is changed or recorded). */
-  confirm?: (plan: RestorePlan) => Promise<boolean>;
-  now?: () => Date;
-}
-
-export interface RestoreOutcome {
-  plan: RestorePlan;
-  /** null for a dry run or a cancelled restore. */
-  record: RestoreRecord | null;
-  recordedIn: 'catalog' | 'spool' | null;
-  /** A trial restore that succeeded: what it could not remove afterwards (empty: everything). */
-  cleanupFailures: string[];
-}
-
-export class RestoreRefusedError extends Error {
-  override name = 'RestoreRefusedError';
-}
+import { verifyBackupFiles } from '../../jobs/verify-files.js';
 
 /** Plans, and unless dryRun or refused, restores. A refused restore is recorded as failed (nothing changed). */
 export async function restoreBackup(catalog: Catalog, request: RestoreRequest): Promise<RestoreOutcome> {

@@ -1,0 +1,53 @@
+// The logical method's options with their defaults: what a Backup or Snapshot written without them means,
+// spelt out, so that the spec hash changes exactly when the effective dump does.
+import { COMPRESSION_RULES } from '../../dump/compression.js';
+import type { BackupType, CompressionMethod, DumpFormat, LogicalOptions } from '../../model.js';
+
+/** The logical fields as written (each may be omitted). */
+export interface LogicalInput {
+  databases?: string[] | 'all';
+  exclude?: string[];
+  type?: BackupType;
+  format?: DumpFormat;
+  jobs?: number;
+  compression?: { method: CompressionMethod; level?: number };
+  includeSchemas?: string[];
+  excludeSchemas?: string[];
+  includeTables?: string[];
+  excludeTables?: string[];
+  extraArgs?: string[];
+}
+
+/** Every field of the logical method: the part of the Backup and Snapshot schemas that is the method's own. */
+export const LOGICAL_FIELDS = [
+  'databases', 'exclude', 'type', 'format', 'jobs', 'compression',
+  'includeSchemas', 'excludeSchemas', 'includeTables', 'excludeTables', 'extraArgs',
+] as const satisfies ReadonlyArray<keyof LogicalOptions>;
+
+export function effectiveFormat(spec: Pick<LogicalInput, 'type' | 'format'>): DumpFormat {
+  return spec.format ?? (spec.type === 'cluster' ? 'plain' : 'custom');
+}
+
+export function effectiveCompression(spec: Pick<LogicalInput, 'type' | 'format' | 'compression'>): LogicalOptions['compression'] {
+  const method = spec.compression?.method ?? (effectiveFormat(spec) === 'plain' ? 'none' : 'gzip');
+  const level = spec.compression?.level ?? COMPRESSION_RULES[method].defaultLevel ?? undefined;
+  return level === undefined ? { method } : { method, level };
+}
+
+/** The options in the order plans have always printed them. */
+export function normaliseLogicalOptions(input: LogicalInput): LogicalOptions {
+  return {
+    // A cluster dump always covers every database; validation refuses anything else.
+    databases: input.databases ?? 'all',
+    exclude: input.exclude ?? [],
+    type: input.type ?? 'full',
+    format: effectiveFormat(input),
+    jobs: input.jobs ?? 1,
+    compression: effectiveCompression(input),
+    includeSchemas: input.includeSchemas ?? [],
+    excludeSchemas: input.excludeSchemas ?? [],
+    includeTables: input.includeTables ?? [],
+    excludeTables: input.excludeTables ?? [],
+    extraArgs: input.extraArgs ?? [],
+  };
+}
