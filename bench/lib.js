@@ -10,10 +10,12 @@ const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 /**
  * Runs `pgbackops ...args`; returns exit code, stdout, wall seconds, peak RSS in MiB and CPU seconds (user +
  * system: what a loaded machine inflates least) (both null without GNU time).
- * `env` is added to this process's environment, or replaces it with `replaceEnv: true` (cron's environment).
+ * `env` is added to this process's environment, or replaces it with `replaceEnv: true` (cron's environment);
+ * `nodeArgs` go to node itself (`--cpu-prof` is refused in NODE_OPTIONS).
  */
-export function runCli(args, { env = {}, allowExit = [0], replaceEnv = false } = {}) {
-  const argv = gnuTime ? [gnuTime, '-f', '__RSS_KB=%M __CPU=%U+%S', process.execPath, cli, ...args] : [process.execPath, cli, ...args];
+export function runCli(args, { env = {}, allowExit = [0], replaceEnv = false, nodeArgs = [] } = {}) {
+  const node = [process.execPath, ...nodeArgs, cli, ...args];
+  const argv = gnuTime ? [gnuTime, '-f', '__RSS_KB=%M __CPU=%U+%S', ...node] : node;
   const started = process.hrtime.bigint();
   const res = spawnSync(argv[0], argv.slice(1), { env: replaceEnv ? env : { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -47,7 +47,7 @@ function measureSize(definitions, { profileDir, noopRepeats }) {
   const stateDir = join(work, 'state');
   execFileSync(process.execPath, [join(root, 'examples/fleet/generate.mjs'), '--out', config, '--servers', String(shape.servers), '--nodes', String(shape.nodes), '--definitions', String(definitions)]);
   const common = ['-c', config, '--state-dir', stateDir, '--server', 'backup01'];
-  const profiled = (step) => (profileDir ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(profileDir, `${definitions}-${step}`)}` } } : {});
+  const profiled = (step) => (profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${definitions}-${step}`)}`] } : {});
   try {
     // Start the local catalog once so that its startup is not charged to the first measurement.
     runCli(['catalog', 'migrate', ...common]);
