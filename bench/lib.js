@@ -8,19 +8,23 @@ export const cli = fileURLToPath(new URL('../bin/pgbackops.js', import.meta.url)
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 /**
- * Runs `pgbackops ...args`; returns exit code, stdout, wall seconds and peak RSS in MiB (null without GNU time).
- * `env` is added to this process's environment, or replaces it with `replaceEnv: true` (cron's environment).
+ * Runs `pgbackops ...args`; returns exit code, stdout, wall seconds, peak RSS in MiB and CPU seconds (user +
+ * system: what a loaded machine inflates least) (both null without GNU time).
+ * `env` is added to this process's environment, or replaces it with `replaceEnv: true` (cron's environment);
+ * `nodeArgs` go to node itself (`--cpu-prof` is refused in NODE_OPTIONS).
  */
-export function runCli(args, { env = {}, allowExit = [0], replaceEnv = false } = {}) {
-  const argv = gnuTime ? [gnuTime, '-f', '__RSS_KB=%M', process.execPath, cli, ...args] : [process.execPath, cli, ...args];
+export function runCli(args, { env = {}, allowExit = [0], replaceEnv = false, nodeArgs = [] } = {}) {
+  const node = [process.execPath, ...nodeArgs, cli, ...args];
+  const argv = gnuTime ? [gnuTime, '-f', '__RSS_KB=%M __CPU=%U+%S', ...node] : node;
   const started = process.hrtime.bigint();
   const res = spawnSync(argv[0], argv.slice(1), { env: replaceEnv ? env : { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rss = /__RSS_KB=(\d+)/.exec(res.stderr ?? '');
+  const cpu = /__CPU=([\d.]+)\+([\d.]+)/.exec(res.stderr ?? '');
   if (!allowExit.includes(res.status)) {
     throw new Error(`pgbackops ${args.join(' ')} exited ${res.status}:\n${res.stderr}`);
   }
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr, seconds, rssMiB: rss ? Number(rss[1]) / 1024 : null };
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr, seconds, rssMiB: rss ? Number(rss[1]) / 1024 : null, cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : null };
 }
 
 export function median(values) {

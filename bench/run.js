@@ -1,5 +1,8 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status` picks some.
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status` picks some;
+// `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
+// its 100,000 size takes minutes); `--only explain` checks the query plans of the run-reading commands at
+// 1,000,000 run rows.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -7,13 +10,17 @@ import { benchParallelDump } from './parallel-dump.js';
 import { benchReconcile } from './reconcile.js';
 import { benchRetention } from './retention.js';
 import { benchRunJob } from './run-job.js';
+import { benchExplainRuns } from './explain-runs.js';
+import { benchScale } from './scale.js';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' }, max: { type: 'string' }, profile: { type: 'string' } } });
 const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon,status').split(','));
 const results = { machine: { node: process.version, cpus: cpus().length, date: new Date().toISOString() } };
 if (wanted.has('reconcile')) results.reconcile = await benchReconcile();
 if (wanted.has('retention')) results.retention = await benchRetention();
 if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: Number(values.scale) } : {});
+if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Number(values.max) : undefined, profileDir: values.profile ?? null });
+if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
 if (wanted.has('status')) results.daemonStatus = await (await import('./daemon-status.js')).benchDaemonStatus();
 if (wanted.has('daemon')) {

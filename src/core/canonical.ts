@@ -22,6 +22,13 @@ export function sha256Hex(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** sha256 of the concatenation of `parts`, without building it (a whole configuration is tens of MB). */
+export function sha256OfParts(parts: Iterable<string>): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
 export function specHash(spec: unknown): string {
   return sha256Hex(canonicalJson(spec));
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { describeHeldBack, heldBackSummary } from '../../core/plan/held-back.js';
 import { planHasChanges, type Plan } from '../../core/plan/types.js';
 import { planToJson } from '../../core/render/plan-json.js';
+import { GROUPED_PLAN_THRESHOLD } from '../../core/render/action-groups.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
 import { applyConfiguration, type ApplyOutcome } from '../../engine/apply.js';
 import { withCatalog } from '../../engine/catalog-session.js';
@@ -23,8 +24,9 @@ export function registerApply(program: Command): void {
     .argument('[planfile]', 'a plan saved with `plan --out`; refused if anything moved since')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
     .option('--json', 'print the applied plan and the outcome as JSON')
+    .option('--full', `list every action (a plan of more than ${GROUPED_PLAN_THRESHOLD} actions is shown in groups with counts)`)
     .option('--detailed-exitcode', 'exit 0 when everything was applied, 2 when actions were held back (or the apply was declined), 1 on error')
-    .action(async (planFile: string | undefined, opts: { yes?: boolean; detailedExitcode?: boolean }, command: Command) => {
+    .action(async (planFile: string | undefined, opts: { yes?: boolean; detailedExitcode?: boolean; full?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const source = await configDirOf(command, ctx.settings.stateDir);
       ctx.settings.configDir = source.dir;
@@ -37,11 +39,12 @@ export function registerApply(program: Command): void {
         throw new CliError('apply asks for confirmation; not on a TTY, so pass --yes (or apply a saved plan file)');
       }
       const style = stdoutStyle();
+      const textOptions = { full: opts.full, objects: desired.objects };
       const outcome = await withCatalog(ctx.settings, ctx.logger, (catalog) => applyConfiguration(ctx.settings, ctx.logger, catalog, {
         desired,
         options,
         ...(savedPlan ? { savedPlan } : {}),
-        ...(interactive ? { confirm: (plan: Plan) => confirm(renderPlanText(plan, style)) } : {}),
+        ...(interactive ? { confirm: (plan: Plan) => confirm(renderPlanText(plan, style, textOptions)) } : {}),
       }));
       // Converged: nothing the plan showed is left undone (a declined plan leaves all of it).
       const converged = outcome.heldBack.length === 0 && (outcome.applied || !planHasChanges(outcome.plan));
@@ -54,7 +57,7 @@ export function registerApply(program: Command): void {
         });
         return;
       }
-      if (!interactive) printText(renderPlanText(outcome.plan, style));
+      if (!interactive) printText(renderPlanText(outcome.plan, style, textOptions));
       printText(outcomeText(outcome, style));
     });
 }

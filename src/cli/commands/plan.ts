@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { planHasPendingWork } from '../../core/plan/types.js';
 import { planToJson } from '../../core/render/plan-json.js';
+import { GROUPED_PLAN_THRESHOLD } from '../../core/render/action-groups.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
 import { withExistingCatalog } from '../../engine/catalog-session.js';
 import { planAgainstState } from '../../engine/plan-state.js';
@@ -19,7 +20,8 @@ export function registerPlan(program: Command): void {
     .option('--json', 'print the plan as JSON (with format_version)')
     .option('--out <file>', 'save the plan so that `apply FILE` applies exactly it')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
-    .action(async (opts: { out?: string; detailedExitcode?: boolean }, command: Command) => {
+    .option('--full', `list every action (a plan of more than ${GROUPED_PLAN_THRESHOLD} actions is shown in groups with counts)`)
+    .action(async (opts: { out?: string; detailedExitcode?: boolean; full?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const options = planOptionsOf(command.opts());
       const source = await configDirOf(command, ctx.settings.stateDir);
@@ -28,7 +30,7 @@ export function registerPlan(program: Command): void {
       const desired = source.revision ? { ...loaded, revision: source.revision } : loaded;
       const { plan } = await withExistingCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options, ctx.logger));
       if (ctx.json) printJson(planToJson(plan, VERSION));
-      else printText(renderPlanText(plan, stdoutStyle()));
+      else printText(renderPlanText(plan, stdoutStyle(), { full: opts.full, objects: desired.objects }));
       if (opts.out) {
         await savePlan(opts.out, plan, VERSION);
         if (!ctx.json) printText(`Saved the plan to ${opts.out}; apply it with: pgbackops apply ${opts.out}`);

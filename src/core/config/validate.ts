@@ -1,6 +1,6 @@
 // Configuration files -> the desired model, or every problem at once with file:line:column and a stable
 // code. Pure: the files are given, nothing is read; the same input always gives the same output.
-import { canonicalJson, sha256Hex, specHash } from '../canonical.js';
+import { canonicalJson, sha256Hex, sha256OfParts, specHash } from '../canonical.js';
 import { API_VERSION, KINDS, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
 import type { ConfigFile } from './config-file.js';
 import {
@@ -44,8 +44,16 @@ export interface ValidationResult {
 
 /** Content hash of a set of files: sha256 over the (path, text) pairs sorted by path. */
 export function configRevision(files: readonly ConfigFile[]): string {
-  const pairs = [...files].sort((a, b) => compareText(a.path, b.path)).map((f) => [f.path, f.text]);
-  return sha256Hex(canonicalJson(pairs));
+  // The sha256 of canonicalJson([[path, text], ...]) in path order (revisions stay what they always were),
+  // hashed file by file rather than as one string of the whole configuration.
+  const sorted = [...files].sort((a, b) => compareText(a.path, b.path));
+  return sha256OfParts(
+    (function* () {
+      yield '[';
+      for (let i = 0; i < sorted.length; i++) yield `${i > 0 ? ',' : ''}[${JSON.stringify(sorted[i]!.path)},${JSON.stringify(sorted[i]!.text)}]`;
+      yield ']';
+    })(),
+  );
 }
 
 export function validateConfig(files: ConfigFile[], options: ValidateOptions = {}): ValidationResult {

@@ -1,8 +1,9 @@
 // A fast reader for the plain subset of YAML that configuration files are nearly always written in: block
 // mappings, block sequences of scalars, one-line flow sequences/mappings of scalars, plain and simply
-// quoted scalars, comments and `---`. It exists because the `yaml` package parses about 1 MB/s, which made
-// a 10,000-definition fleet take seconds to load. On anything outside the subset (anchors, tags, block
-// scalars, multi-line values, escapes, unusual numbers, duplicate keys, any syntax error...) it returns
+// quoted scalars (with the common escapes \" \\ \/ \n \t), comments and `---`. It exists because the `yaml`
+// package parses about 1 MB/s, which made a 10,000-definition fleet take seconds to load (and a file with
+// one escaped quote in a remark would send its whole file there). On anything outside the subset (anchors,
+// tags, block scalars, multi-line values, other escapes, unusual numbers, duplicate keys, any syntax error...) it returns
 // null and the caller parses the file with `yaml`, which also produces the error messages. For what it
 // accepts it must produce exactly the data `yaml` would (YAML 1.2 core schema): a differential test
 // compares the two.
@@ -36,11 +37,12 @@ const SEPARATOR = /^---(?: +(?:#.*)?)?$/;
 
 /**
  * Text the subset is written in: YAML's printable characters (c-printable), less what only `yaml` reads:
- * tab and CR (white space and line breaks other than space and \n), backslash (escapes), the BOM (a
- * document prefix anywhere in a stream), and NEL, LS and PS (line breaks in YAML 1.1, content in 1.2).
- * Anything else - control characters, DEL, lone surrogates, U+FFFE/U+FFFF - is left to `yaml` as well.
+ * tab and CR (white space and line breaks other than space and \n), the BOM (a document prefix anywhere in
+ * a stream), and NEL, LS and PS (line breaks in YAML 1.1, content in 1.2). Anything else - control
+ * characters, DEL, lone surrogates, U+FFFE/U+FFFF - is left to `yaml` as well. A backslash is an ordinary
+ * character except in a double-quoted scalar, where `quoted` reads the common escapes and declines the rest.
  */
-const OUTSIDE_SUBSET = /[^\n\x20-\x5B\x5D-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const OUTSIDE_SUBSET = /[^\n\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFEFE\uFF00-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 function isSeparator(line: Line): boolean {
   return line.indent === 0 && line.body.startsWith('---') && SEPARATOR.test(line.body);
@@ -262,7 +264,10 @@ class FlowScanner {
   }
 }
 
-/** A quoted scalar on one line, without escapes (a backslash anywhere already sent the file to `yaml`). */
+/**
+ * A quoted scalar on one line. Single quotes escape only by doubling; double quotes take the escapes real
+ * configuration uses (\" \\ \/ \n \t); any other escape (\x, \u, \0, a line continuation...) is left to `yaml`.
+ */
 function quoted(text: string, start: number): { value: string; end: number } {
   const q = text[start]!;
   let value = '';
@@ -270,14 +275,31 @@ function quoted(text: string, start: number): { value: string; end: number } {
   for (;;) {
     const close = text.indexOf(q, i);
     if (close === -1) throw new Unsupported();
-    value += text.slice(i, close);
-    if (q === "'" && text[close + 1] === "'") {
-      value += "'";
-      i = close + 2;
-      continue;
+    if (q === "'") {
+      value += text.slice(i, close);
+      if (text[close + 1] === "'") {
+        value += "'";
+        i = close + 2;
+        continue;
+      }
+      return { value, end: close + 1 };
     }
-    return { value, end: close + 1 };
+    const escape = text.indexOf('\\', i);
+    if (escape === -1 || escape > close) {
+      value += text.slice(i, close);
+      return { value, end: close + 1 };
+    }
+    value += text.slice(i, escape) + unescape(text[escape + 1]);
+    i = escape + 2;
   }
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', n: '\n', t: '\t' };
+
+function unescape(c: string | undefined): string {
+  const value = c === undefined ? undefined : ESCAPES[c];
+  if (value === undefined) throw new Unsupported();
+  return value;
 }
 
 /** Keys that `yaml` would read as null or a boolean, and __proto__, are left to `yaml`. */

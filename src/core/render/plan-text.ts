@@ -1,24 +1,51 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
+// A plan of more than GROUPED_PLAN_THRESHOLD actions is shown in groups with counts (action-groups.ts).
 import type { BackupServerSpec, BackupSpec, NodeSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
+import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
 import type { Style } from './style.js';
 
-export function renderPlanText(plan: Plan, style: Style): string {
+export interface PlanTextOptions {
+  /** List every action even when the plan is large enough to be shown in groups. */
+  full?: boolean;
+  /** The configuration's objects, so that the actions of unchanged nodes' definitions are placed by server. */
+  objects?: readonly PlacedObject[];
+}
+
+export function renderPlanText(plan: Plan, style: Style, options: PlanTextOptions = {}): string {
   const out: string[] = [];
   const objects = plan.objectActions;
+  const grouped = !options.full && objects.length + plan.scheduleActions.length > GROUPED_PLAN_THRESHOLD;
   out.push(style.bold(`Configuration revision ${shortRevision(plan.revision)}, catalog version ${plan.catalogVersion}`));
   if (plan.refusal) {
     out.push('', style.remove(`Refused (${plan.refusal.code}): ${plan.refusal.message}`));
   }
+  if (grouped) {
+    out.push('', style.dim(`${count(objects.length + plan.scheduleActions.length)} actions, in groups with the first ${LISTED_PER_GROUP} of each; --full lists every action, --json has them all.`));
+  }
   if (objects.length > 0) {
     out.push('', 'Catalog:');
-    for (const a of objects) out.push(...renderObjectAction(a, style));
+    if (grouped) {
+      for (const group of groupActions(objects, nodeServers(objects, options.objects))) out.push(...renderGroup(group, style));
+    } else {
+      for (const a of objects) out.push(...renderObjectAction(a, style));
+    }
   }
   if (plan.schedule) {
     if (plan.scheduleActions.length > 0 || plan.schedule.problems.length > 0) {
       out.push('', `Schedule of ${plan.server} (${plan.schedule.target}):`);
-      for (const a of plan.scheduleActions) out.push(renderScheduleAction(a, style));
+      if (grouped) {
+        for (const op of ['add', 'change', 'remove'] as const) {
+          const actions = plan.scheduleActions.filter((a) => a.op === op);
+          if (actions.length === 0) continue;
+          out.push(`  ${op} ${count(actions.length)} entr${actions.length === 1 ? 'y' : 'ies'}:`);
+          for (const a of actions.slice(0, LISTED_PER_GROUP)) out.push(`  ${renderScheduleAction(a, style)}`);
+          out.push(...moreLine(actions.length, style));
+        }
+      } else {
+        for (const a of plan.scheduleActions) out.push(renderScheduleAction(a, style));
+      }
       for (const p of plan.schedule.problems) out.push(style.change(`  ~ ${p}`) + style.warn(' [drift]'));
     }
   } else if (plan.serverNote) {
@@ -44,6 +71,24 @@ export function summaryLine(plan: Plan, style: Style): string {
     ? `; schedule: ${s.scheduleAdd} to add, ${s.scheduleChange} to change, ${s.scheduleRemove} to remove${s.drift > 0 ? ` (${s.drift} drift)` : ''}${plan.schedule.problems.length > 0 ? `, ${plan.schedule.problems.length} file problem(s) to fix` : ''}`
     : '';
   return style.bold(`Plan: ${parts.join(', ')}${schedule}.`);
+}
+
+const GROUP_VERBS: Record<ActionGroup['op'], string> = { create: 'create', update: 'update', delete: 'delete', blocked: 'blocked' };
+
+function renderGroup(group: ActionGroup, style: Style): string[] {
+  const where = group.server === null ? '' : ` of ${group.server}`;
+  const head = `  ${GROUP_VERBS[group.op]} ${count(group.actions.length)} ${group.kind}${where}:`;
+  const lines = [group.op === 'blocked' ? style.warn(head) : head];
+  for (const a of group.actions.slice(0, LISTED_PER_GROUP)) lines.push(...renderObjectAction(a, style).map((l) => `  ${l}`));
+  return [...lines, ...moreLine(group.actions.length, style)];
+}
+
+function moreLine(total: number, style: Style): string[] {
+  return total > LISTED_PER_GROUP ? [style.dim(`      ... and ${count(total - LISTED_PER_GROUP)} more`)] : [];
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en');
 }
 
 function objectsAndScheduleEmpty(plan: Plan): boolean {

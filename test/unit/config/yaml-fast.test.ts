@@ -92,7 +92,13 @@ describe('fast YAML reader', () => {
     ['duplicate key', 'a: 1\na: 2\n', 'declined'],
     ['tab', 'a:\n\tb: 1\n', 'declined'],
     ['CRLF', 'a: 1\r\nb: 2\r\n', 'declined'],
-    ['escape', 'a: "x\\ny"\n', 'declined'],
+    ['common escapes in double quotes', 'a: "x\\ny"\nb: "say \\"hi\\": C:\\\\dir\\/\\t."\nc: ["\\"", \'\\n\']\nd: { e: "\\\\" }\n', 'fast'],
+    ['a backslash is content outside double quotes', "a: C:\\dir\\x\nb: 'single \\n'\nc: [p\\q]\n", 'fast'],
+    ['other escapes', 'a: "\\x41"\n', 'declined'],
+    ['unicode escape', 'a: "\\u0041"\n', 'declined'],
+    ['NUL escape', 'a: "x\\0"\n', 'declined'],
+    ['escaped closing quote leaves the scalar open', 'a: "x\\"\nb: 1\n', 'declined'],
+    ['line continuation', 'a: "x\\\n  y"\n', 'declined'],
     ['explicit key', '? a\n: 1\n', 'declined'],
     ['mapping in a sequence', 'a:\n  - b: 1\n', 'declined'],
     ['nested flow', 'a: [[1], 2]\n', 'declined'],
@@ -174,7 +180,7 @@ function seeded(seed: number): () => number {
 }
 
 /** Words the fast reader takes itself (some look tricky but are plain strings, nulls or integers). */
-const SAFE_WORDS = ['a', 'pg-orders', 'backup01', 'null', 'Null', 'true', 'FALSE', 'yes', '~', '0', '12', '-3', '7d', '1d12h', 'x y', 'H H(0-5) * * *', 'a#b', '-x', '?x', ':x', "it's", 'é ü', '---', 'a:b'];
+const SAFE_WORDS = ['a', 'pg-orders', 'backup01', 'null', 'Null', 'true', 'FALSE', 'yes', '~', '0', '12', '-3', '7d', '1d12h', 'x y', 'H H(0-5) * * *', 'a#b', '-x', '?x', ':x', "it's", 'é ü', '---', 'a:b', 'say "hi"', 'C:\\dir', 'x\\', 'tab\there', 'two\nlines'];
 const WORDS = ['a', 'pg-orders', 'backup01', 'null', 'Null', 'true', 'FALSE', 'yes', '~', '0', '12', '-3', '007', '+4', '1.5', '1e3', '0x1F', '.inf', '.nan', '7d', '1d12h', 'x y', 'H H(0-5) * * *', '*/5 * * * *', 'a:b', 'a: b', 'a #b', 'a#b', '-x', '- x', '?x', ':x', '#x', '&x', '!x', '|', '>', '%x', '@x', '`x`', '[x]', '{x}', 'x,y', "it's", 'say "hi"', 'é ü', '', ' lead', 'trail ', '---', '...'];
 const SAFE_KEYS = ['a', 'b', 'c', 'd', 'name', 'metadata', 'spec', 'my-key', 'k_2', 'host', 'port', 'schedule', 'retention', 'keepLast'];
 const KEYS = [...SAFE_KEYS, 'true', '15', '"q"', 'a b', '__proto__'];
@@ -191,7 +197,7 @@ function scalarText(random: () => number, word: string): string {
     case 0:
       return word;
     case 1:
-      return JSON.stringify(word); // double-quoted (may contain escapes: those decline)
+      return JSON.stringify(word); // double-quoted (with escapes: \" \\ \n \t are read, others decline)
     default:
       return `'${word.replace(/'/g, "''")}'`;
   }

@@ -1,0 +1,75 @@
+// Query plans at 1,000,000 run rows (issue 16): a 10,000-definition fleet with 100 runs each in a local
+// catalog, then the commands that read runs (reports, prune, maintain) run with PostgreSQL's auto_explain
+// logging the plan of every statement they issue; prints each statement that scans a big table sequentially.
+// No SQL is copied here: what is checked is exactly what the commands send.
+//   node bench/run.js --only explain
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root, runCli } from './lib.js';
+
+const BIG_TABLES = ['backup_runs', 'restore_runs'];
+
+export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition = 100 } = {}) {
+  const work = mkdtempSync(join(tmpdir(), 'pgbackops-explain-'));
+  chmodSync(work, 0o755);
+  const config = join(work, 'config');
+  const stateDir = join(work, 'state');
+  execFileSync(process.execPath, [join(root, 'examples/fleet/generate.mjs'), '--out', config, '--servers', '1', '--nodes', String(definitions / 10), '--definitions', String(definitions)]);
+  const common = ['-c', config, '--state-dir', stateDir, '--server', 'backup01'];
+  try {
+    runCli(['apply', '--yes', ...common]);
+    const { ensureLocalCatalog, localCatalogPaths } = await import('../dist/adapters/catalog/local-catalog.js');
+    const pg = (await import('pg')).default;
+    const client = new pg.Client(await ensureLocalCatalog(stateDir));
+    await client.connect();
+    await client.query(`
+      insert into pgbackops.backup_runs (definition, node, backup_server, database, backup_type, format, status, started_at, finished_at, retention, timezone)
+      select d.name, d.spec->>'node', 'backup01', 'app', 'full', 'custom', 'succeeded',
+             date_trunc('day', now()) + interval '90 minutes' - make_interval(days => g),
+             date_trunc('day', now()) + interval '95 minutes' - make_interval(days => g),
+             coalesce(r.spec, d.spec->'retention'), 'UTC'
+        from pgbackops.definitions d
+        left join pgbackops.retentions r on r.name = d.spec->>'retention'
+        cross join generate_series(0, $1 - 1) g`, [runsPerDefinition]);
+    await client.query('vacuum analyze');
+    const rows = Number((await client.query('select count(*) from pgbackops.backup_runs')).rows[0].count);
+    // Loaded here first: ALTER SYSTEM only knows a module's parameters once the module is loaded.
+    await client.query("load 'auto_explain'");
+    await client.query("alter system set session_preload_libraries = 'auto_explain'");
+    await client.query('alter system set auto_explain.log_min_duration = 0');
+    await client.query('select pg_reload_conf()');
+    await client.end();
+    const logFile = localCatalogPaths(stateDir).logFile;
+    const definition = 'pg0001-db00000';
+    const commands = [
+      ['backups', ...common],
+      ['backups', definition, ...common],
+      ['status', ...common],
+      ['history', ...common],
+      ['prune', '--dry-run', ...common],
+      ['maintain', ...common],
+    ];
+    const findings = [];
+    for (const args of commands) {
+      const before = readFileSync(logFile, 'utf8').length;
+      const result = runCli(args, { allowExit: [0, 1, 2] });
+      const log = readFileSync(logFile, 'utf8').slice(before);
+      // auto_explain logs "duration: ... plan:\n Query Text: ...\n <plan>" per statement.
+      for (const entry of log.split(/\n(?=\S.*LOG: {2}duration: )/)) {
+        const scanned = BIG_TABLES.filter((t) => new RegExp(`Seq Scan on ${t}\\b`).test(entry));
+        if (scanned.length === 0) continue;
+        const query = /Query Text: ([\s\S]*?)\n\s*(?:Limit|Sort|Seq|Hash|Nested|Merge|Aggregate|GroupAggregate|HashAggregate|Unique|Result|Index|Bitmap|Gather|Subquery|CTE|Append|Update|Delete|Insert|WindowAgg|Incremental|Materialize|ProjectSet|LockRows)/.exec(entry)?.[1] ?? entry.slice(0, 400);
+        findings.push({ command: args[0] + (args[1] === definition ? ` ${definition}` : ''), tables: scanned, query: query.replace(/\s+/g, ' ').slice(0, 300), exit: result.status });
+      }
+    }
+    process.stdout.write(`\nQuery plans at ${rows.toLocaleString('en')} backup_runs rows (${definitions} definitions x ${runsPerDefinition}): sequential scans of ${BIG_TABLES.join(', ')}\n`);
+    if (findings.length === 0) process.stdout.write('  none\n');
+    for (const f of findings) process.stdout.write(`  ${f.command}: Seq Scan on ${f.tables.join(', ')}: ${f.query}\n`);
+    return { rows, findings };
+  } finally {
+    try { runCli(['catalog', 'stop', '--state-dir', stateDir]); } catch { /* already stopped */ }
+    rmSync(work, { recursive: true, force: true });
+  }
+}

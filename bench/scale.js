@@ -1,0 +1,122 @@
+// Fleet-scale benchmark (issue 16): generated fleets of 1,000 / 10,000 / 100,000 definitions (10 definitions
+// per node, 100 nodes per server: 10,000 nodes / 100 servers at the top size) from examples/fleet/generate.mjs,
+// each in its own local catalog. Measures whole processes: validate, plan against an empty catalog, the first
+// apply, a no-op plan, and peak RSS; prints a growth table with the exponent between sizes (log of the cost
+// ratio over log of the size ratio: 1 is linear, <= 1.15 is linear enough). Wall seconds are what a user
+// waits; CPU seconds (user + system of the pgbackops process, not the catalog's server) are what a loaded
+// machine inflates least, so the exponents are computed from both. Every process first pays Node's start and
+// module loading (measured as `pgbackops --version`); the exponents are of the cost above that start, which
+// would otherwise make every step look sublinear at small sizes.
+//   node bench/run.js --only scale [--max 10000] [--profile DIR]
+// `--max` caps the largest size (100,000 takes minutes on a loaded machine); `--profile DIR` writes a V8 CPU
+// profile of every measured process into DIR (node --cpu-prof), to be opened in Chrome's DevTools.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, root, runCli } from './lib.js';
+
+export const SCALE_SIZES = [1_000, 10_000, 100_000];
+
+/** Targets at 100,000 definitions (issue 16), and the no-op plan's at 10,000. */
+const TARGETS = {
+  validate: { 100_000: 3 },
+  plan: {},
+  firstApply: { 100_000: 15 },
+  noopPlan: { 10_000: 0.5, 100_000: 3 },
+};
+const RSS_TARGET_MIB = { 100_000: 600 };
+
+const STEPS = [
+  ['validate', 'validate'],
+  ['plan', 'plan (empty catalog)'],
+  ['firstApply', 'first apply'],
+  ['noopPlan', 'no-op plan (median)'],
+];
+
+function fleetShape(definitions) {
+  const nodes = definitions / 10;
+  return { definitions, nodes, servers: Math.max(1, nodes / 100) };
+}
+
+function measureSize(definitions, { profileDir, noopRepeats }) {
+  const shape = fleetShape(definitions);
+  const work = mkdtempSync(join(tmpdir(), 'pgbackops-scale-'));
+  chmodSync(work, 0o755);
+  const config = join(work, 'config');
+  const stateDir = join(work, 'state');
+  execFileSync(process.execPath, [join(root, 'examples/fleet/generate.mjs'), '--out', config, '--servers', String(shape.servers), '--nodes', String(shape.nodes), '--definitions', String(definitions)]);
+  const common = ['-c', config, '--state-dir', stateDir, '--server', 'backup01'];
+  const profiled = (step) => (profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${definitions}-${step}`)}`] } : {});
+  try {
+    // Start the local catalog once so that its startup is not charged to the first measurement.
+    runCli(['catalog', 'migrate', ...common]);
+    const starts = [0, 1, 2].map(() => runCli(['--version']));
+    const start = { seconds: median(starts.map((r) => r.seconds)), cpuSeconds: starts[0].cpuSeconds === null ? null : median(starts.map((r) => r.cpuSeconds)) };
+    const validate = runCli(['validate', ...common], profiled('validate'));
+    const plan = runCli(['plan', '--detailed-exitcode', ...common], { allowExit: [2], ...profiled('plan') });
+    const firstApply = runCli(['apply', '--yes', '--json', ...common], profiled('apply'));
+    const noop = [];
+    for (let i = 0; i < noopRepeats; i++) noop.push(runCli(['plan', '--detailed-exitcode', ...common], i === 0 ? profiled('noop') : {}));
+    const steps = {
+      validate: { seconds: validate.seconds, cpuSeconds: validate.cpuSeconds, rssMiB: validate.rssMiB },
+      plan: { seconds: plan.seconds, cpuSeconds: plan.cpuSeconds, rssMiB: plan.rssMiB },
+      firstApply: { seconds: firstApply.seconds, cpuSeconds: firstApply.cpuSeconds, rssMiB: firstApply.rssMiB },
+      noopPlan: {
+        seconds: median(noop.map((r) => r.seconds)),
+        cpuSeconds: noop[0].cpuSeconds === null ? null : median(noop.map((r) => r.cpuSeconds)),
+        rssMiB: Math.max(...noop.map((r) => r.rssMiB ?? 0)),
+      },
+    };
+    const peakRssMiB = Math.max(...Object.values(steps).map((s) => s.rssMiB ?? 0));
+    return { fleet: shape, start, steps, peakRssMiB, loadAverage: loadavg()[0] };
+  } finally {
+    try { runCli(['catalog', 'stop', '--state-dir', stateDir]); } catch { /* already stopped */ }
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const exponent = (a, b, sizeA, sizeB) => (a > 0 && b > 0 ? Math.log(b / a) / Math.log(sizeB / sizeA) : NaN);
+/** The exponent of a step's cost above the process start. */
+const netExponent = (results, key, field, i) => {
+  const net = (r) => r.steps[key][field] - (r.start[field] ?? 0);
+  return results[i].steps[key][field] === null ? NaN : exponent(net(results[i]), net(results[i + 1]), results[i].fleet.definitions, results[i + 1].fleet.definitions);
+};
+
+function printGrowth(results) {
+  const sizes = results.map((r) => r.fleet.definitions);
+  const cell = (s) => s.padStart(16);
+  const header = ['step'.padEnd(22), ...sizes.map((n) => cell(`${n.toLocaleString('en')} wall/cpu`)), ...sizes.slice(1).map((n, i) => cell(`exp ${sizes[i] / 1000}k->${n / 1000}k`))];
+  process.stdout.write(`\nFleet scale (whole processes, local catalog; seconds wall / CPU of pgbackops; exponent wall / CPU above the start)\n  ${header.join(' ')}\n`);
+  const starts = results.map((r) => cell(`${r.start.seconds.toFixed(2)}/${r.start.cpuSeconds?.toFixed(2) ?? '-'}`));
+  process.stdout.write(`  ${'start (--version)'.padEnd(22)} ${starts.join(' ')}\n`);
+  for (const [key, label] of STEPS) {
+    const figures = results.map((r) => r.steps[key]);
+    const values = figures.map((f, i) => {
+      const target = TARGETS[key][sizes[i]];
+      return cell(`${f.seconds.toFixed(2)}/${f.cpuSeconds?.toFixed(2) ?? '-'}${target ? (f.seconds <= target ? ' ok' : ' !') : ''}`);
+    });
+    const exps = figures.slice(1).map((_, i) => {
+      const wall = netExponent(results, key, 'seconds', i);
+      const cpu = netExponent(results, key, 'cpuSeconds', i);
+      return cell(`${wall.toFixed(2)}/${Number.isNaN(cpu) ? '-' : cpu.toFixed(2)}`);
+    });
+    process.stdout.write(`  ${label.padEnd(22)} ${[...values, ...exps].join(' ')}\n`);
+  }
+  const rss = results.map((r, i) => cell(`${r.peakRssMiB.toFixed(0)} MiB${RSS_TARGET_MIB[sizes[i]] ? (r.peakRssMiB <= RSS_TARGET_MIB[sizes[i]] ? ' ok' : ' !') : ''}`));
+  const rssExp = results.slice(1).map((r, i) => cell(exponent(results[i].peakRssMiB, r.peakRssMiB, sizes[i], sizes[i + 1]).toFixed(2)));
+  process.stdout.write(`  ${'peak RSS'.padEnd(22)} ${[...rss, ...rssExp].join(' ')}\n`);
+  process.stdout.write(`  targets (issue 16): at 100,000 validate <= 3 s, first apply <= 15 s, no-op plan <= 3 s, peak RSS <= 600 MiB; at 10,000 no-op plan <= 0.5 s ("ok" / "!" on wall time)\n`);
+  process.stdout.write(`  1-minute load average after each size: ${results.map((r) => r.loadAverage.toFixed(1)).join(' / ')}\n`);
+}
+
+export async function benchScale({ max = 100_000, profileDir = null } = {}) {
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const results = [];
+  for (const definitions of SCALE_SIZES.filter((n) => n <= max)) {
+    process.stdout.write(`scale: ${definitions.toLocaleString('en')} definitions...\n`);
+    results.push(measureSize(definitions, { profileDir, noopRepeats: definitions >= 100_000 ? 2 : 3 }));
+  }
+  printGrowth(results);
+  return { sizes: results };
+}
