@@ -11,7 +11,7 @@ export interface LoadResult {
 
 export async function loadDesired(dir: string, options: ValidateOptions = {}): Promise<LoadResult> {
   const read = await readConfigDir(dir);
-  const validated = validateConfig(read.files, options);
+  const validated = validateConfig(read.files, { now: Date.now(), ...options });
   const diagnostics = [...read.diagnostics, ...validated.diagnostics];
   const hasError = diagnostics.some((d) => d.severity === 'error');
   return { config: hasError ? null : validated.config, diagnostics, fileCount: read.files.length };

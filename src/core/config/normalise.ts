@@ -70,6 +70,7 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     maintenance: normaliseMaintenance(input.maintenance),
     pgDumpVersion: input.pgDumpVersion,
     pgBinDirs: input.pgBinDirs,
+    rpo: input.rpo,
     remarks: input.remarks,
   });
 }
@@ -94,6 +95,7 @@ export function normaliseNode(input: NodeInput): NodeSpec {
     sslrootcert: input.sslrootcert,
     status: input.status ?? 'running',
     backupServer: input.backupServer,
+    rpo: input.rpo,
     remarks: input.remarks,
   });
 }
@@ -114,6 +116,7 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     retention: typeof input.retention === 'string' ? input.retention : normaliseRetention(input.retention),
     enabled: input.enabled ?? true,
     timeout,
+    rpo: input.rpo,
     remarks,
   });
 }
