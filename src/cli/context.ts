@@ -22,11 +22,11 @@ export function contextOf(command: Command): CommandContext {
  * Loads and validates the configuration; on any error prints all diagnostics (text to stderr, or JSON to
  * stdout) and throws a CliError with exit code 1, so nothing is ever changed by an invalid revision.
  */
-export async function loadValidConfig(ctx: CommandContext): Promise<DesiredConfig> {
+export async function loadValidConfig(ctx: CommandContext, options: { strict?: boolean } = {}): Promise<DesiredConfig> {
   // Loaded here, not at the top: commands that never read YAML (run, maintain, reports) skip the parser,
   // the schemas and ajv at start-up.
   const { loadDesired } = await import('../engine/load-desired.js');
-  const result = await loadDesired(ctx.settings.configDir);
+  const result = await loadDesired(ctx.settings.configDir, options);
   if (result.config) {
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
     if (warnings.length > 0 && !ctx.json) process.stderr.write(renderDiagnostics(warnings, stdoutStyle()));
