@@ -35,6 +35,20 @@ export function unitKey(u: RpoUnit): string {
   return u.database === null ? `${u.node}\u0000*\u0000${u.definition}` : `${u.node}\u0000${u.database}`;
 }
 
+/** A definition's rpo: its own, else its node's, else its server's; months count as 30 days. */
+export function effectiveRpo(
+  backup: { name: string; spec: BackupSpec },
+  node: { name: string; spec: NodeSpec } | undefined,
+  server: { name: string; spec: BackupServerSpec } | undefined,
+): UnitCoverage['rpo'] {
+  const [text, kind, name] = backup.spec.rpo !== undefined ? [backup.spec.rpo, 'Backup' as const, backup.name]
+    : node?.spec.rpo !== undefined ? [node.spec.rpo, 'Node' as const, node.name]
+    : server?.spec.rpo !== undefined ? [server.spec.rpo, 'BackupServer' as const, server.name]
+    : [undefined, undefined, undefined];
+  const parsed = text === undefined ? null : parseDuration(text);
+  return parsed === null ? null : { ms: approximateMilliseconds(parsed), text: text!, kind: kind!, name: name! };
+}
+
 /** Every unit of the Backups on `nodes` (all nodes when omitted), with what protects it. */
 export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<string>): UnitCoverage[] {
   const nodeSpecs = new Map<string, NodeSpec>();
@@ -55,14 +69,7 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
   for (const [node, definitions] of byNode) {
     const nodeSpec = nodeSpecs.get(node);
     const serverSpec = nodeSpec ? serverSpecs.get(nodeSpec.backupServer) : undefined;
-    const rpoOf = (d: { name: string; spec: BackupSpec }): UnitCoverage['rpo'] => {
-      const [text, kind, name] = d.spec.rpo !== undefined ? [d.spec.rpo, 'Backup' as const, d.name]
-        : nodeSpec?.rpo !== undefined ? [nodeSpec.rpo, 'Node' as const, node]
-        : serverSpec?.rpo !== undefined ? [serverSpec.rpo, 'BackupServer' as const, nodeSpec!.backupServer]
-        : [undefined, undefined, undefined];
-      const parsed = text === undefined ? null : parseDuration(text);
-      return parsed === null ? null : { ms: approximateMilliseconds(parsed), text: text!, kind: kind!, name: name! };
-    };
+    const rpoOf = (d: { name: string; spec: BackupSpec }) => effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec });
     const running = nodeSpec?.status === 'running';
     const protects = (d: BackupSpec) => running && d.enabled && d.type !== 'schema';
     const units = new Map<string, { unit: RpoUnit; covering: Array<{ name: string; spec: BackupSpec }> }>();
