@@ -33,6 +33,8 @@ interface Compiled {
   /** Largest gap between two fires of the same day on a day without a clock change (0 for one fire a day). */
   innerGapMs: number;
   toInstant: (wallMs: number) => number;
+  /** The zone's offset through a local day, or NaN on a day the clock changes. */
+  dayOffset: (day: number) => number;
 }
 
 const compiledCache = new Map<string, Compiled>();
@@ -50,7 +52,9 @@ export function worstGapMs(schedules: readonly ZonedSchedule[], from: number): n
   if (gapCache.has(key)) return gapCache.get(key)!;
   const firstDay = Date.UTC(year, 0, 1) / DAY_MS;
   const compiled = schedules.map((s) => compile(s));
-  const gap = compiled.length === 1 ? singleGap(compiled[0]!, firstDay) : unionGap(compiled, firstDay);
+  const gap = compiled.length === 1 ? singleGap(compiled[0]!, firstDay)
+    : schedules.every((s) => s.timezone === schedules[0]!.timezone) ? sameZoneUnionGap(compiled, firstDay)
+    : unionGap(compiled, firstDay);
   if (gapCache.size >= MAX_REMEMBERED) gapCache.clear();
   gapCache.set(key, gap);
   return gap;
@@ -74,10 +78,37 @@ function compile(s: ZonedSchedule): Compiled {
   // Wall clock -> instant with the offset in force then; a wall time a DST change skips resolves to the
   // instant an hour later, a repeated one to one of its two instants (each fires once).
   const toInstant = (wall: number) => wall - offsetOf(wall - offsetOf(wall));
-  c = { fields, months: mask(fields.months, 13), daysOfMonth: mask(fields.daysOfMonth, 32), weekdays: mask(fields.weekdays, 7), times, innerGapMs, toInstant };
+  c = {
+    fields, months: mask(fields.months, 13), daysOfMonth: mask(fields.daysOfMonth, 32), weekdays: mask(fields.weekdays, 7), times, innerGapMs, toInstant,
+    dayOffset: dayOffsetsOf(s.timezone),
+  };
   if (compiledCache.size >= MAX_REMEMBERED) compiledCache.clear();
   compiledCache.set(key, c);
   return c;
+}
+
+const dayOffsetCaches = new Map<string, Map<number, number>>();
+
+/**
+ * Per zone and local day, the offset in force all day (NaN when the clock changes that day): asked of the
+ * zone twice per day and zone, instead of twice per fire, which made the zone lookups most of the cost.
+ */
+function dayOffsetsOf(timezone: string): (day: number) => number {
+  let cache = dayOffsetCaches.get(timezone);
+  if (!cache) dayOffsetCaches.set(timezone, (cache = new Map()));
+  const days = cache;
+  const offsetOf = zoneOffsetOf(timezone);
+  return (day) => {
+    let offset = days.get(day);
+    if (offset === undefined) {
+      const wall = day * DAY_MS;
+      const start = offsetOf(wall - offsetOf(wall));
+      const end = offsetOf(wall + DAY_MS - 1 - start);
+      offset = start === end ? start : NaN;
+      days.set(day, offset);
+    }
+    return offset;
+  };
 }
 
 function firesOn(c: Compiled, day: number): boolean {
@@ -97,10 +128,12 @@ function singleGap(c: Compiled, firstDay: number): number | null {
   for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
     if (!firesOn(c, day)) continue;
     const wall = day * DAY_MS;
-    const first = c.toInstant(wall + c.times[0]! * MINUTE_MS);
-    const end = c.toInstant(wall + c.times[last]! * MINUTE_MS);
+    const offset = c.dayOffset(day);
+    const steady = !Number.isNaN(offset);
+    const first = steady ? wall + c.times[0]! * MINUTE_MS - offset : c.toInstant(wall + c.times[0]! * MINUTE_MS);
+    const end = steady ? wall + c.times[last]! * MINUTE_MS - offset : c.toInstant(wall + c.times[last]! * MINUTE_MS);
     if (previous !== null) worst = Math.max(worst, first - previous);
-    worst = Math.max(worst, end - first === (c.times[last]! - c.times[0]!) * MINUTE_MS ? c.innerGapMs : innerGapOnClockChange(c, wall));
+    worst = Math.max(worst, steady ? c.innerGapMs : innerGapOnClockChange(c.times, c.toInstant, wall));
     previous = end;
     firingDays++;
     if (day >= firstDay + WINDOW_DAYS && firingDays >= 2) break;
@@ -108,15 +141,52 @@ function singleGap(c: Compiled, firstDay: number): number | null {
   return firingDays < 2 ? null : worst;
 }
 
-function innerGapOnClockChange(c: Compiled, wall: number): number {
-  const instants = c.times.map((t) => c.toInstant(wall + t * MINUTE_MS)).sort((a, b) => a - b);
+function innerGapOnClockChange(times: readonly number[], toInstant: (wall: number) => number, wall: number): number {
+  const instants = times.map((t) => toInstant(wall + t * MINUTE_MS)).sort((a, b) => a - b);
   let gap = 0;
   for (let i = 1; i < instants.length; i++) gap = Math.max(gap, instants[i]! - instants[i - 1]!);
   return gap;
 }
 
 /**
- * Several schedules (a database several definitions cover): every fire of each up to the first fire of any
+ * Several schedules in one zone (the usual case when several definitions cover a database): per local day,
+ * the union of the minutes the schedules fire at that day, then as for one schedule.
+ */
+function sameZoneUnionGap(compiled: readonly Compiled[], firstDay: number): number | null {
+  const zone = compiled[0]!;
+  // Which schedules fire on a day repeats (every day, weekdays, ...): their merged times are made once per set.
+  const merged = new Map<string, { times: number[]; innerGapMs: number }>();
+  let worst = 0;
+  let previous: number | null = null;
+  let firingDays = 0;
+  for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
+    let key = '';
+    for (let i = 0; i < compiled.length; i++) if (firesOn(compiled[i]!, day)) key += `${i},`;
+    if (key === '') continue;
+    let m = merged.get(key);
+    if (!m) {
+      const times = [...new Set(key.split(',').filter((k) => k !== '').flatMap((k) => compiled[Number(k)]!.times))].sort((a, b) => a - b);
+      let innerGapMs = 0;
+      for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
+      merged.set(key, (m = { times, innerGapMs }));
+    }
+    const wall = day * DAY_MS;
+    const offset = zone.dayOffset(day);
+    const steady = !Number.isNaN(offset);
+    const last = m.times.length - 1;
+    const first = steady ? wall + m.times[0]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[0]! * MINUTE_MS);
+    const end = steady ? wall + m.times[last]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[last]! * MINUTE_MS);
+    if (previous !== null) worst = Math.max(worst, first - previous);
+    worst = Math.max(worst, steady ? m.innerGapMs : innerGapOnClockChange(m.times, zone.toInstant, wall));
+    previous = end;
+    firingDays++;
+    if (day >= firstDay + WINDOW_DAYS && firingDays >= 2) break;
+  }
+  return firingDays < 2 ? null : worst;
+}
+
+/**
+ * Several schedules in different zones: every fire of each up to the first fire of any
  * after the window, merged. Rare, so plainly.
  */
 function unionGap(compiled: readonly Compiled[], firstDay: number): number | null {

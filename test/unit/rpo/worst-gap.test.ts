@@ -41,6 +41,13 @@ describe('worstGapMs', () => {
     expect(gap).toBeGreaterThan(7 * D);
   });
 
+  it('takes the union in one zone across its DST changes as croner fires them', () => {
+    for (const pair of [['30 2 * * *', '30 14 * * *'], ['0 2 * * 1-5', '0 3 * * 6'], ['15 1 * * 0', '0 3 1,15 * *']]) {
+      const zone = 'Europe/Berlin';
+      expect(worstGapMs(pair.map((schedule) => ({ schedule, timezone: zone })), Y2024)).toBe(croneUnionGap(pair, zone, 2024));
+    }
+  });
+
   it('is null for no schedule', () => {
     expect(worstGapMs([], Y2024)).toBeNull();
   });
@@ -60,6 +67,29 @@ describe('worstGapMs', () => {
     }
   });
 });
+
+/** croner's fire times of several schedules, merged, up to the first fire of any after the year. */
+function croneUnionGap(schedules: readonly string[], timezone: string, year: number): number | null {
+  const end = Date.UTC(year + 1, 0, 1);
+  const all: number[] = [];
+  let cut = Infinity;
+  for (const schedule of schedules) {
+    const cron = new Cron(schedule, { timezone, paused: true, legacyMode: true });
+    let cursor: Date | null = new Date(Date.UTC(year, 0, 1) - 1);
+    while ((cursor = cron.nextRun(cursor)) !== null) {
+      all.push(cursor.getTime());
+      if (cursor.getTime() >= end + 2 * 86_400_000) {
+        cut = Math.min(cut, cursor.getTime());
+        break;
+      }
+    }
+    cron.stop();
+  }
+  const sorted = all.filter((t) => t <= cut).sort((a, b) => a - b);
+  let worst = 0;
+  for (let i = 1; i < sorted.length; i++) worst = Math.max(worst, sorted[i]! - sorted[i - 1]!);
+  return sorted.length < 2 ? null : worst;
+}
 
 /** The same figure from croner's fire times: every fire from 1 January to the first fire after the year. */
 function croneGap(schedule: string, timezone: string, year: number): number | null {
