@@ -46,11 +46,11 @@ export function logLevelOf(flags: LogFlags, fallback: LogLevel = 'warn', env: No
  * Loads and validates the configuration; on any error prints all diagnostics (text to stderr, or JSON to
  * stdout) and throws a CliError with exit code 1, so nothing is ever changed by an invalid revision.
  */
-export async function loadValidConfig(ctx: CommandContext): Promise<DesiredConfig> {
+export async function loadValidConfig(ctx: CommandContext, options: { strict?: boolean } = {}): Promise<DesiredConfig> {
   // Loaded here, not at the top: commands that never read YAML (run, maintain, reports) skip the parser,
   // the schemas and ajv at start-up.
   const { loadDesired } = await import('../engine/load-desired.js');
-  const result = await loadDesired(ctx.settings.configDir);
+  const result = await loadDesired(ctx.settings.configDir, options);
   if (result.config) {
     ctx.logger.info({ dir: ctx.settings.configDir, files: result.fileCount, objects: result.config.objects.length, revision: result.config.revision }, 'configuration loaded and valid');
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning');

@@ -10,6 +10,13 @@ export function addPlanFlags(command: Command): Command {
     .addOption(new Option('--mass-delete-share <percent>', 'share of definitions a revision may delete without --allow-mass-delete').default('25'));
 }
 
+/** plan and apply: --strict (the daemon applies what validates; its warnings are in its log and /status). */
+export const STRICT_FLAG = ['--strict', 'treat configuration warnings (such as W_RPO_BREACH) as errors: refuse the configuration while it has any'] as const;
+
+export function addStrictFlag(command: Command): Command {
+  return command.option(...STRICT_FLAG);
+}
+
 export function planOptionsOf(opts: { prune?: boolean; allowMassDelete?: boolean; massDeleteShare?: string }): PlanOptions {
   const share = Number(opts.massDeleteShare ?? DEFAULT_PLAN_OPTIONS.massDeleteShare * 100);
   if (!Number.isFinite(share) || share < 0 || share > 100) throw new CliError(`--mass-delete-share must be a percentage from 0 to 100, got ${opts.massDeleteShare}`);

@@ -47,6 +47,8 @@ export interface BackupServerSpec {
   pgDumpVersion?: number;
   /** Directories holding PostgreSQL client binaries, by major version ("15": "/usr/lib/postgresql/15/bin"). */
   pgBinDirs?: Record<string, string>;
+  /** Default rpo of the definitions of this server's nodes. */
+  rpo?: string;
   remarks?: string;
 }
 
@@ -68,6 +70,8 @@ export interface NodeSpec {
   sslrootcert?: string;
   status: NodeStatus;
   backupServer: string;
+  /** Default rpo of this node's definitions. */
+  rpo?: string;
   remarks?: string;
 }
 
@@ -122,6 +126,11 @@ interface MethodSpecBase {
   node: string;
   /** Duration such as "2h"; the run is killed past it. */
   timeout?: string;
+  /**
+   * The longest time a database may go without a restorable backup (a duration); plan and validate warn
+   * when the schedules allow longer (docs/monitoring.md, "RPO").
+   */
+  rpo?: string;
   remarks?: string;
 }
 

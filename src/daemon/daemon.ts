@@ -152,7 +152,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     let builtin: BuiltinScheduler | null = null;
     const readStats = async (): Promise<Map<string, DefinitionRunStats>> => {
       if (connection?.connected) {
-        runStats = await readRunStats((sql, params) => connection!.query(sql, params), server).catch((err: Error) => {
+        runStats = await readRunStats((sql, params) => connection!.query(sql, params), { server }).catch((err: Error) => {
           log.warn({ err: err.message }, 'could not read run statistics');
           return runStats;
         });

@@ -10,7 +10,7 @@ export interface DefinitionRunStats extends RunSummary {
 
 type Query = <R extends Record<string, unknown>>(sql: string, params: unknown[]) => Promise<R[]>;
 
-const RUN_STATS_SQL = `
+const RUN_STATS_COLUMNS = `
   select definition,
          extract(epoch from max(started_at)) * 1000 as last_started_at,
          (array_agg(status order by started_at desc))[1] as last_status,
@@ -22,12 +22,13 @@ const RUN_STATS_SQL = `
             filter (where status in ('succeeded', 'expiring') and finished_at is not null))[1] as last_duration,
          (array_agg(bytes order by finished_at desc)
             filter (where status in ('succeeded', 'expiring') and bytes is not null))[1] as last_bytes
-    from pgbackops.backup_runs
-   where backup_server = $1
-   group by definition`;
+    from pgbackops.backup_runs`;
 
-export async function readRunStats(query: Query, server: string): Promise<Map<string, DefinitionRunStats>> {
-  const rows = await query<Record<string, unknown>>(RUN_STATS_SQL, [server]);
+/** Of one server's definitions (the daemon), or of the named definitions (`check-status`). */
+export async function readRunStats(query: Query, of: { server: string } | { definitions: readonly string[] }): Promise<Map<string, DefinitionRunStats>> {
+  const rows = 'server' in of
+    ? await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where backup_server = $1 group by definition`, [of.server])
+    : await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where definition = any($1) group by definition`, [of.definitions]);
   const out = new Map<string, DefinitionRunStats>();
   for (const r of rows) {
     const verdict = r.last_verdict as string | null;

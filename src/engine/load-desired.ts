@@ -9,10 +9,16 @@ export interface LoadResult {
   fileCount: number;
 }
 
-export async function loadDesired(dir: string, options: ValidateOptions = {}): Promise<LoadResult> {
+export interface LoadOptions extends ValidateOptions {
+  /** --strict: warnings are errors (the configuration is refused while it has any). */
+  strict?: boolean;
+}
+
+export async function loadDesired(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   const read = await readConfigDir(dir);
-  const validated = validateConfig(read.files, options);
-  const diagnostics = [...read.diagnostics, ...validated.diagnostics];
+  const validated = validateConfig(read.files, { now: Date.now(), ...options });
+  const found = [...read.diagnostics, ...validated.diagnostics];
+  const diagnostics = options.strict ? found.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d)) : found;
   const hasError = diagnostics.some((d) => d.severity === 'error');
   return { config: hasError ? null : validated.config, diagnostics, fileCount: read.files.length };
 }

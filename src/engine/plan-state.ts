@@ -49,7 +49,7 @@ export async function planAgainstState(
 
   const actual = { catalogVersion: snapshot.version, objects: snapshot.objects, backupCounts: snapshot.backupCounts };
   if (choice.server === null) {
-    const plan = makePlan(desired, actual, { server: null, note: choice.note }, options);
+    const plan = makePlan(desired, actual, { server: null, note: choice.note }, options, Date.now());
     await noteOneOffs(catalog, plan);
     logPlan(logger, plan);
     return { plan, snapshot, target: null, serverSpec: null };
@@ -63,7 +63,7 @@ export async function planAgainstState(
     target: target.description,
     observed,
     line: lineOptionsOf(settings, choice.server, serverSpec),
-  }, options);
+  }, options, Date.now());
   if (catalog) plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
   await noteOneOffs(catalog, plan);
   logPlan(logger, plan);

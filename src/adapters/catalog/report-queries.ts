@@ -4,6 +4,7 @@ import type { RunFile, RunStatus } from '../../core/runs/run-record.js';
 import type { BackupType, DumpFormat, RetentionSpec } from '../../core/model.js';
 import type { ApplyEntry, RestoreEntry } from '../../core/reports/history-report.js';
 import type { Query } from './migrations.js';
+import { readRunStats, type DefinitionRunStats } from '../../daemon/run-stats.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
@@ -66,6 +67,11 @@ const BACKUP_COLUMNS = `id::text, definition, node, backup_server, database, bac
 
 export class ReportQueries {
   constructor(private readonly withQuery: WithQuery) {}
+
+  /** Last success, failure, verdict, duration and size of each named definition, in one grouped query. */
+  async runStats(definitions: readonly string[]): Promise<Map<string, DefinitionRunStats>> {
+    return this.withQuery((query) => readRunStats(async (sql, params) => (await query(sql, params)).rows, { definitions }));
+  }
 
   /** A backup by its id or a unique prefix of it (at least 4 characters); null when none matches. */
   async findBackup(idOrPrefix: string): Promise<BackupRow | null> {

@@ -13,13 +13,13 @@ import { withCatalog } from '../../engine/catalog-session.js';
 import { loadSavedPlan } from '../../engine/saved-plan.js';
 import { contextOf, loadValidConfig } from '../context.js';
 import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
-import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
+import { addPlanFlags, addStrictFlag, planOptionsOf } from '../plan-flags.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import type { Style } from '../../core/render/style.js';
 import { VERSION } from '../version.js';
 
 export function registerApply(program: Command): void {
-  addConfigSourceFlags(addPlanFlags(program.command('apply')))
+  addConfigSourceFlags(addStrictFlag(addPlanFlags(program.command('apply'))))
     .description('apply the configuration (or a saved plan) to the catalog and this server\'s schedule')
     .argument('[planfile]', 'a plan saved with `plan --out`; refused if anything moved since')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
@@ -30,7 +30,7 @@ export function registerApply(program: Command): void {
       const ctx = contextOf(command);
       const source = await configDirOf(command, ctx.settings.stateDir);
       ctx.settings.configDir = source.dir;
-      const loaded = await loadValidConfig(ctx);
+      const loaded = await loadValidConfig(ctx, { strict: Boolean(command.opts().strict) });
       const desired = source.revision ? { ...loaded, revision: source.revision } : loaded;
       const savedPlan = planFile ? await loadSavedPlan(planFile) : undefined;
       const options = savedPlan ? savedPlan.options : planOptionsOf(command.opts());

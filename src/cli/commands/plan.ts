@@ -10,12 +10,12 @@ import { planAgainstState } from '../../engine/plan-state.js';
 import { savePlan } from '../../engine/saved-plan.js';
 import { contextOf, loadValidConfig } from '../context.js';
 import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
-import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
+import { addPlanFlags, addStrictFlag, planOptionsOf } from '../plan-flags.js';
 import { printJson, printText, stdoutStyle } from '../output.js';
 import { VERSION } from '../version.js';
 
 export function registerPlan(program: Command): void {
-  addConfigSourceFlags(addPlanFlags(program.command('plan')))
+  addConfigSourceFlags(addStrictFlag(addPlanFlags(program.command('plan'))))
     .description('show what apply would change in the catalog and this server\'s schedule (changes nothing)')
     .option('--json', 'print the plan as JSON (with format_version)')
     .option('--out <file>', 'save the plan so that `apply FILE` applies exactly it')
@@ -26,7 +26,7 @@ export function registerPlan(program: Command): void {
       const options = planOptionsOf(command.opts());
       const source = await configDirOf(command, ctx.settings.stateDir);
       ctx.settings.configDir = source.dir;
-      const loaded = await loadValidConfig(ctx);
+      const loaded = await loadValidConfig(ctx, { strict: Boolean(command.opts().strict) });
       const desired = source.revision ? { ...loaded, revision: source.revision } : loaded;
       const { plan } = await withExistingCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options, ctx.logger));
       if (ctx.json) printJson(planToJson(plan, VERSION));

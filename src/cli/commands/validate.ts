@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { renderDiagnostics } from '../../core/render/diagnostics-text.js';
 import { loadDesired } from '../../engine/load-desired.js';
 import { contextOf } from '../context.js';
+import { STRICT_FLAG } from '../plan-flags.js';
 import { printJson, printText, stdoutStyle } from '../output.js';
 
 export function registerValidate(program: Command): void {
@@ -10,9 +11,10 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check the configuration: syntax, schema, references, cron, names, secrets (changes nothing)')
     .option('--json', 'print the result as JSON')
-    .action(async (_opts, command: Command) => {
+    .option(...STRICT_FLAG)
+    .action(async (opts: { strict?: boolean }, command: Command) => {
       const ctx = contextOf(command);
-      const result = await loadDesired(ctx.settings.configDir);
+      const result = await loadDesired(ctx.settings.configDir, { strict: Boolean(opts.strict) });
       const valid = result.config !== null;
       if (ctx.json) {
         printJson({

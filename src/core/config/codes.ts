@@ -59,9 +59,10 @@ export const DIAGNOSTIC_CODES = {
   // Retention and durations
   E_RETENTION_EMPTY: 'a retention keeps nothing at all',
   E_RETENTION_INVALID: 'a retention duration is not valid',
-  E_DURATION_INVALID: 'a duration (timeout, keepFor, startingDeadline) is not valid',
+  E_DURATION_INVALID: 'a duration (timeout, rpo, keepFor, startingDeadline) is not valid',
   // One-off jobs (Snapshot, Restore)
   E_TIME_INVALID: 'an `at` time is not an RFC 3339 date-time with an offset',
+  W_RPO_BREACH: 'the schedules let a database go longer without a backup than its rpo allows, or nothing scheduled backs it up',
   W_DEADLINE_WITHOUT_AT: 'startingDeadline is given without at',
   E_RESTORE_SOURCE: "a Restore's from does not name exactly one backup",
   W_RESTORE_SOURCE_UNKNOWN: "a Restore's from.latestOf names no Backup or Snapshot of the configuration",

@@ -64,6 +64,7 @@ function serverFindings(spec: BackupServerInput): Finding[] {
   const root = pathProblem(spec.backupRoot, { allowRelative: true });
   if (root) out.push(finding('E_PATH_INVALID', ['spec', 'backupRoot'], `backupRoot ${quote(spec.backupRoot)}: ${root}`));
   if (spec.timezone !== undefined) pushTimeZone(out, spec.timezone, ['spec', 'timezone']);
+  pushDuration(out, spec.rpo, 'rpo');
   out.push(...schedulerFindings(spec.scheduler ?? {}));
   if (spec.maintenance?.schedule !== undefined) {
     const cron = checkCronExpression(spec.maintenance.schedule);
@@ -117,6 +118,7 @@ function nodeFindings(spec: NodeInput): Finding[] {
     const host = hostProblem(spec.host, { allowSocketDirectory: true });
     if (host) out.push(finding('E_HOST_INVALID', ['spec', 'host'], `host ${quote(spec.host)}: ${host}`));
   }
+  pushDuration(out, spec.rpo, 'rpo');
   for (const field of NODE_FILES) {
     const value = spec[field];
     const problem = value === undefined ? null : pathProblem(value, { allowRelative: false });
@@ -131,6 +133,7 @@ function backupFindings(spec: BackupInput): Finding[] {
   const cron = checkCronExpression(spec.schedule);
   if (!cron.ok) out.push(finding('E_CRON_INVALID', ['spec', 'schedule'], `schedule ${quote(spec.schedule)}: ${cron.message}`));
   if (spec.timezone !== undefined) pushTimeZone(out, spec.timezone, ['spec', 'timezone']);
+  pushDuration(out, spec.rpo, 'rpo');
   out.push(...dumpFindings(spec));
   if (typeof spec.retention === 'object') out.push(...retentionFindings(spec.retention, ['spec', 'retention']));
   return out;

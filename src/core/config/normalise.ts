@@ -61,6 +61,7 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     maintenance: normaliseMaintenance(input.maintenance),
     pgDumpVersion: input.pgDumpVersion,
     pgBinDirs: input.pgBinDirs,
+    rpo: input.rpo,
     remarks: input.remarks,
   });
 }
@@ -85,6 +86,7 @@ export function normaliseNode(input: NodeInput): NodeSpec {
     sslrootcert: input.sslrootcert,
     status: input.status ?? 'running',
     backupServer: input.backupServer,
+    rpo: input.rpo,
     remarks: input.remarks,
   });
 }
@@ -105,6 +107,7 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     retention: typeof input.retention === 'string' ? input.retention : normaliseRetention(input.retention),
     enabled: input.enabled ?? true,
     timeout,
+    rpo: input.rpo,
     remarks,
   });
 }

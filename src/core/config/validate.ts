@@ -1,7 +1,8 @@
 // Configuration files -> the desired model, or every problem at once with file:line:column and a stable
 // code. Pure: the files are given, nothing is read; the same input always gives the same output.
 import { canonicalJson, sha256Hex, sha256OfParts, specHash } from '../canonical.js';
-import { API_VERSION, KINDS, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
+import { rpoBreaches } from '../rpo/breaches.js';
+import { API_VERSION, KINDS, objectKey, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
 import type { ConfigFile } from './config-file.js';
 import {
   duplicateFindings,
@@ -33,7 +34,15 @@ export type { ConfigFile } from './config-file.js';
 export interface ValidateOptions {
   /** pg_dump major version assumed for servers that do not declare pgDumpVersion (default 15). */
   pgDumpVersion?: number;
+  /**
+   * When the configuration is checked (epoch ms): RPO worst cases are measured over the calendar year of it.
+   * Without it, over a fixed reference year, so that the result never depends on the clock.
+   */
+  now?: number;
 }
+
+/** 2024: a leap year, so schedules on 29 February are measured too. */
+const REFERENCE_TIME = Date.UTC(2024, 0, 1);
 
 export interface ValidationResult {
   /** Null if and only if there is at least one error. */
@@ -109,13 +118,19 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
       diagnostics.push(toDiagnostic(doc, f));
     }
   }
-  diagnostics.sort(compareDiagnostics);
-
   const failed = diagnostics.some((d) => d.severity === 'error');
-  return {
-    config: failed ? null : { revision: configRevision(files), objects: normaliseAll(checked, placement) },
-    diagnostics,
-  };
+  const objects = failed ? null : normaliseAll(checked, placement);
+  if (objects) diagnostics.push(...rpoDiagnostics(objects, checked, options.now ?? REFERENCE_TIME));
+  diagnostics.sort(compareDiagnostics);
+  return { config: objects === null ? null : { revision: configRevision(files), objects }, diagnostics };
+}
+
+/** W_RPO_BREACH at the rpo field that sets the requirement, naming the database and its worst case. */
+function rpoDiagnostics(objects: readonly DesiredObject[], checked: readonly CheckedDocument[], now: number): Diagnostic[] {
+  const breaches = rpoBreaches(objects, now);
+  if (breaches.length === 0) return [];
+  const docs = new Map(checked.map((d) => [objectKey(d.kind, d.name), d.doc]));
+  return breaches.map((b) => toDiagnostic(docs.get(objectKey(b.rpo.kind, b.rpo.name))!, finding('W_RPO_BREACH', ['spec', 'rpo'], b.message)));
 }
 
 /**

@@ -312,3 +312,31 @@ function expand(elements: Element[], min: number, max: number): number[] {
   }
   return [...out];
 }
+
+/** A resolved expression as the sets of values cron fires on (for computing fire times without a scheduler). */
+export interface CronFieldSets {
+  minutes: number[];
+  hours: number[];
+  daysOfMonth: number[];
+  months: number[];
+  /** 0 = Sunday … 6 = Saturday (a 7 is folded into 0). */
+  weekdays: number[];
+  /**
+   * Cron's day rule: when both the day-of-month and the day-of-week field are restricted (neither starts with
+   * `*`), a day matches if EITHER does; otherwise both must.
+   */
+  dayOrWeekday: boolean;
+}
+
+/** The value sets of an expression without `H` (resolve it first). Throws on an invalid expression. */
+export function expandCronFields(expr: string): CronFieldSets {
+  const texts = splitFields(expr);
+  const fields = parseExpression(expr);
+  if (fields.some((f) => f.some((e) => e.kind === 'hash'))) throw new Error(`"${expr}" still holds an H; resolve it first`);
+  const sorted = (index: number) => expand(fields[index]!, FIELDS[index]!.min, FIELDS[index]!.max).sort((a, b) => a - b);
+  const weekdays = [...new Set(sorted(4).map((d) => d % 7))].sort((a, b) => a - b);
+  return {
+    minutes: sorted(0), hours: sorted(1), daysOfMonth: sorted(2), months: sorted(3), weekdays,
+    dayOrWeekday: !texts[2]!.startsWith('*') && !texts[4]!.startsWith('*'),
+  };
+}

@@ -6,6 +6,7 @@ import { scheduleEntriesOfServer } from '../schedule/server-entries.js';
 import { planCatalog, type ActualObject } from './plan-catalog.js';
 import { entriesExpectedIn, planSchedule } from './plan-schedule.js';
 import { projectObjects } from './project.js';
+import { rpoEffects } from '../rpo/plan-effects.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanOptions, type PlanSummary } from './types.js';
 
 export interface ActualState {
@@ -26,13 +27,15 @@ export function makePlan(
   actual: ActualState,
   schedule: ScheduleContext | { server: null; note: string },
   options: PlanOptions,
+  /** The time of the plan: with it, the plan shows what it does to each database's worst case (rpoEffects). */
+  now?: number,
 ): Plan {
   const catalog = planCatalog(desired.objects, actual.objects, actual.backupCounts, options);
   let scheduleSection: Plan['schedule'] = null;
   let scheduleActions: Plan['scheduleActions'] = [];
+  const after = projectObjects(actual.objects, catalog.actions);
   if (schedule.server !== null) {
     const ctx = schedule as ScheduleContext;
-    const after = projectObjects(actual.objects, catalog.actions);
     const entries = scheduleEntriesOfServer(after, ctx.server, ctx.line);
     const before = entriesExpectedIn(ctx.observed, scheduleEntriesOfServer(actual.objects, ctx.server, ctx.line));
     scheduleActions = planSchedule(entries, ctx.observed.entries, before);
@@ -51,6 +54,10 @@ export function makePlan(
   };
   if (schedule.server === null) plan.serverNote = (schedule as { note: string }).note;
   if (catalog.refusal) plan.refusal = catalog.refusal;
+  if (now !== undefined) {
+    const effects = rpoEffects(actual.objects, after, catalog.actions, now);
+    if (effects.length > 0) plan.rpoEffects = effects;
+  }
   return plan;
 }
 

@@ -1,6 +1,7 @@
 // The plan: typed actions computed by pure functions from desired and actual state.
 // Everything here is plain data so a plan can be printed, saved as JSON and applied later.
 import type { Kind } from '../model.js';
+import type { RpoEffect } from '../rpo/plan-effects.js';
 import type { ObservedEntry, ScheduleEntry } from '../schedule/entry.js';
 
 export const PLAN_FORMAT_VERSION = '1';
@@ -96,6 +97,11 @@ export interface Plan {
    * their effect in review). Informational: prune, not apply, removes backups.
    */
   retentionPreview?: RetentionPreview[];
+  /**
+   * The worst case of each database whose schedules the plan changes, before and after (docs/monitoring.md,
+   * "RPO"). Absent when the plan was made without a clock.
+   */
+  rpoEffects?: RpoEffect[];
   options: PlanOptions;
   summary: PlanSummary;
 }

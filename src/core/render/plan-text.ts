@@ -4,6 +4,8 @@ import type { BackupServerSpec, BackupSpec, NodeSpec, RestoreSpec, RetentionSpec
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
+import { formatSpan } from '../rpo/format-span.js';
+import type { RpoEffect } from '../rpo/plan-effects.js';
 import type { Style } from './style.js';
 
 export interface PlanTextOptions {
@@ -56,8 +58,21 @@ export function renderPlanText(plan: Plan, style: Style, options: PlanTextOption
     out.push('', `Retention on ${plan.server} after this plan (\`pgbackops prune\` removes these; apply does not):`);
     for (const r of expiring) out.push(style.remove(`  - ${r.definition} ${r.database ?? '(cluster)'}: ${r.expiring} of ${r.kept + r.expiring} backup(s) would expire`));
   }
+  if (plan.rpoEffects && plan.rpoEffects.length > 0) {
+    out.push('', 'Worst case between backups after this plan (RPO):');
+    for (const e of plan.rpoEffects) out.push(renderRpoEffect(e, style));
+  }
   out.push('', summaryLine(plan, style));
   return out.join('\n') + '\n';
+}
+
+/** "orders (node pg-orders): worst case 25 h → 49 h"; "every database of" for databases: all and cluster dumps. */
+function renderRpoEffect(e: RpoEffect, style: Style): string {
+  const what = e.database === null ? `every database of ${e.definition} (node ${e.node})` : `${e.database} (node ${e.node})`;
+  const breach = e.breach ? style.warn(` [rpo ${e.rpo} not met]`) : '';
+  if (e.afterMs === null) return style.remove(`  - ${what}: no backup after this apply (worst case was ${formatSpan(e.beforeMs!)})`) + breach;
+  if (e.beforeMs === null) return style.add(`  + ${what}: no backup before, worst case ${formatSpan(e.afterMs)} after this apply`) + breach;
+  return style.change(`  ~ ${what}: worst case ${formatSpan(e.beforeMs)} → ${formatSpan(e.afterMs)}`) + breach;
 }
 
 export function summaryLine(plan: Plan, style: Style): string {

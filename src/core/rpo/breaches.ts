@@ -1,0 +1,42 @@
+// RPO breaches of a configuration, for validate and plan: every unit (coverage.ts) held to an rpo whose worst
+// case (worst-gap.ts) is longer, or that nothing scheduled backs up at all. Pure: the window's year comes in.
+import type { Kind } from '../model.js';
+import { coverageOf, type RpoObject, type RpoUnit } from './coverage.js';
+import { formatSpan } from './format-span.js';
+import { worstGapMs } from './worst-gap.js';
+
+export interface RpoBreach {
+  unit: RpoUnit;
+  /** Null: no scheduled definition backs it up. */
+  worstCaseMs: number | null;
+  rpo: { ms: number; text: string; kind: Kind; name: string };
+  message: string;
+}
+
+export function rpoBreaches(objects: readonly RpoObject[], from: number): RpoBreach[] {
+  // Nothing to hold the schedules to: skip the computation entirely.
+  if (!objects.some((o) => (o.spec as { rpo?: string }).rpo !== undefined)) return [];
+  const out: RpoBreach[] = [];
+  for (const c of coverageOf(objects)) {
+    if (c.rpo === null) continue;
+    const worst = worstGapMs(c.schedules, from);
+    if (worst !== null && worst <= c.rpo.ms) continue;
+    const what = unitLabel(c.unit);
+    const message = worst === null
+      ? `${what} has no scheduled backup (${c.protectedBy.length === 0 ? 'no enabled definition on a running node backs it up' : 'its schedules fire less than twice in eight years'}), so rpo ${c.rpo.text} cannot be met`
+      : `${what}: worst case ${formatSpan(worst)} between backups (${c.protectedBy.join(', ')}), longer than rpo ${c.rpo.text}`;
+    out.push({ unit: c.unit, worstCaseMs: worst, rpo: c.rpo, message });
+  }
+  return out.sort((a, b) => compare(a.message, b.message));
+}
+
+/** "database orders of node pg-orders", or "every database of definition nightly-all (node pg-orders)". */
+export function unitLabel(u: RpoUnit): string {
+  return u.database === null
+    ? `every database of definition ${u.definition} (node ${u.node})`
+    : `database ${u.database} of node ${u.node}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

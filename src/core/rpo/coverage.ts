@@ -1,0 +1,108 @@
+// Which scheduled backup definitions protect which database, and the RPO each database is held to. The
+// units are what the configuration can name: a database listed in `databases: [..]` on its node, and, for
+// `databases: all` and cluster dumps, "every database" of that definition (which databases those are is
+// only known when the node is asked, so the plan works per definition there).
+//
+// A definition protects a database when it is scheduled (enabled, its node running) and its dumps can bring
+// the database's data back: every type except `schema` (structure only) counts.
+import type { BackupServerSpec, BackupSpec, Kind, NodeSpec } from '../model.js';
+import { parseDuration, approximateMilliseconds } from '../time/duration.js';
+import type { ZonedSchedule } from './worst-gap.js';
+
+export interface RpoObject {
+  kind: Kind;
+  name: string;
+  spec: unknown;
+}
+
+export interface RpoUnit {
+  node: string;
+  /** A database named in a list; null for every database of `definition` (databases: all, or a cluster dump). */
+  database: string | null;
+  definition: string | null;
+}
+
+export interface UnitCoverage {
+  unit: RpoUnit;
+  /** Definitions whose runs protect it now (scheduled, and restorable). */
+  protectedBy: string[];
+  schedules: ZonedSchedule[];
+  /** The tightest rpo of the definitions that name it, and where it is written; null when none says one. */
+  rpo: { ms: number; text: string; kind: Kind; name: string } | null;
+}
+
+export function unitKey(u: RpoUnit): string {
+  return u.database === null ? `${u.node}\u0000*\u0000${u.definition}` : `${u.node}\u0000${u.database}`;
+}
+
+/** A definition's rpo: its own, else its node's, else its server's; months count as 30 days. */
+export function effectiveRpo(
+  backup: { name: string; spec: BackupSpec },
+  node: { name: string; spec: NodeSpec } | undefined,
+  server: { name: string; spec: BackupServerSpec } | undefined,
+): UnitCoverage['rpo'] {
+  const [text, kind, name] = backup.spec.rpo !== undefined ? [backup.spec.rpo, 'Backup' as const, backup.name]
+    : node?.spec.rpo !== undefined ? [node.spec.rpo, 'Node' as const, node.name]
+    : server?.spec.rpo !== undefined ? [server.spec.rpo, 'BackupServer' as const, server.name]
+    : [undefined, undefined, undefined];
+  const parsed = text === undefined ? null : parseDuration(text);
+  return parsed === null ? null : { ms: approximateMilliseconds(parsed), text: text!, kind: kind!, name: name! };
+}
+
+/** Every unit of the Backups on `nodes` (all nodes when omitted), with what protects it. */
+export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<string>): UnitCoverage[] {
+  const nodeSpecs = new Map<string, NodeSpec>();
+  const serverSpecs = new Map<string, BackupServerSpec>();
+  const byNode = new Map<string, Array<{ name: string; spec: BackupSpec }>>();
+  for (const o of objects) {
+    if (o.kind === 'Node') nodeSpecs.set(o.name, o.spec as NodeSpec);
+    else if (o.kind === 'BackupServer') serverSpecs.set(o.name, o.spec as BackupServerSpec);
+    else if (o.kind === 'Backup') {
+      const spec = o.spec as BackupSpec;
+      if (nodes && !nodes.has(spec.node)) continue;
+      let list = byNode.get(spec.node);
+      if (!list) byNode.set(spec.node, (list = []));
+      list.push({ name: o.name, spec });
+    }
+  }
+  const out: UnitCoverage[] = [];
+  for (const [node, definitions] of byNode) {
+    const nodeSpec = nodeSpecs.get(node);
+    const serverSpec = nodeSpec ? serverSpecs.get(nodeSpec.backupServer) : undefined;
+    const rpoOf = (d: { name: string; spec: BackupSpec }) => effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec });
+    const running = nodeSpec?.status === 'running';
+    const protects = (d: BackupSpec) => running && d.enabled && d.type !== 'schema';
+    const units = new Map<string, { unit: RpoUnit; covering: Array<{ name: string; spec: BackupSpec }> }>();
+    for (const d of definitions) {
+      if (d.spec.type === 'cluster' || d.spec.databases === 'all') {
+        const unit = { node, database: null, definition: d.name };
+        // Every database d covers is covered by another "every database" definition that excludes no more.
+        const covering = definitions.filter((o) => o.spec.type === 'cluster' || (o.spec.databases === 'all' && o.spec.exclude.every((x) => d.spec.type !== 'cluster' && d.spec.exclude.includes(x))));
+        units.set(unitKey(unit), { unit, covering });
+      } else {
+        for (const database of d.spec.databases) {
+          const unit = { node, database, definition: null };
+          if (units.has(unitKey(unit))) continue;
+          const covering = definitions.filter((o) => o.spec.type === 'cluster'
+            || (o.spec.databases === 'all' ? !o.spec.exclude.includes(database) : o.spec.databases.includes(database)));
+          units.set(unitKey(unit), { unit, covering });
+        }
+      }
+    }
+    for (const { unit, covering } of units.values()) {
+      const protecting = covering.filter((d) => protects(d.spec));
+      let rpo: UnitCoverage['rpo'] = null;
+      for (const d of covering) {
+        const r = rpoOf(d);
+        if (r && (rpo === null || r.ms < rpo.ms)) rpo = r;
+      }
+      out.push({
+        unit,
+        protectedBy: protecting.map((d) => d.name).sort(),
+        schedules: protecting.map((d) => ({ schedule: d.spec.resolvedSchedule, timezone: d.spec.timezone })),
+        rpo,
+      });
+    }
+  }
+  return out;
+}

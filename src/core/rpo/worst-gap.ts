@@ -1,0 +1,210 @@
+// The worst case of a set of schedules: the longest time between two consecutive fire times of their union,
+// over a representative window (a whole calendar year plus the gap into the next one), in each schedule's
+// time zone. A year holds every month length, both DST changes and every weekday of every month, so monthly,
+// yearly and weekday schedules are measured as they really fall; a schedule that fires only on 29 February
+// is followed into the next leap year. The duration of a run is not added: the worst case counts from the
+// start of one run to the start of the next (docs/monitoring.md, "RPO").
+//
+// Pure and cheap: fire times are computed per local day from the expanded cron fields (no scheduler
+// object), and a fleet repeats a few hundred resolved expressions, which are remembered.
+import { expandCronFields, type CronFieldSets } from '../cron/expression.js';
+import { civilFromDays, zoneOffsetOf } from '../time/zoned-calendar.js';
+
+export interface ZonedSchedule {
+  /** Five cron fields, H resolved. */
+  schedule: string;
+  timezone: string;
+}
+
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+/** The window: one calendar year of days (a leap year has 366). */
+const WINDOW_DAYS = 366;
+/** How far past the window a schedule is followed to its next fire: 29 February can be 8 years away (2096 → 2104). */
+const HORIZON_DAYS = 8 * 366 + 1;
+
+interface Compiled {
+  fields: CronFieldSets;
+  months: boolean[];
+  daysOfMonth: boolean[];
+  weekdays: boolean[];
+  /** Minutes of the day the schedule fires at, ascending. */
+  times: number[];
+  /** Largest gap between two fires of the same day on a day without a clock change (0 for one fire a day). */
+  innerGapMs: number;
+  toInstant: (wallMs: number) => number;
+  /** The zone's offset through a local day, or NaN on a day the clock changes. */
+  dayOffset: (day: number) => number;
+}
+
+const compiledCache = new Map<string, Compiled>();
+const gapCache = new Map<string, number | null>();
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * The longest time (ms) between consecutive fires of the union of `schedules` in the window starting on
+ * 1 January of the UTC year of `from`; null when they fire fewer than twice (nothing scheduled).
+ */
+export function worstGapMs(schedules: readonly ZonedSchedule[], from: number): number | null {
+  if (schedules.length === 0) return null;
+  const year = new Date(from).getUTCFullYear();
+  const key = `${year}\u0001${schedules.map((s) => `${s.schedule}\u0000${s.timezone}`).sort().join('\u0001')}`;
+  if (gapCache.has(key)) return gapCache.get(key)!;
+  const firstDay = Date.UTC(year, 0, 1) / DAY_MS;
+  const compiled = schedules.map((s) => compile(s));
+  const gap = compiled.length === 1 ? singleGap(compiled[0]!, firstDay)
+    : schedules.every((s) => s.timezone === schedules[0]!.timezone) ? sameZoneUnionGap(compiled, firstDay)
+    : unionGap(compiled, firstDay);
+  if (gapCache.size >= MAX_REMEMBERED) gapCache.clear();
+  gapCache.set(key, gap);
+  return gap;
+}
+
+function compile(s: ZonedSchedule): Compiled {
+  const key = `${s.schedule}\u0000${s.timezone}`;
+  let c = compiledCache.get(key);
+  if (c) return c;
+  const fields = expandCronFields(s.schedule);
+  const mask = (values: number[], size: number) => {
+    const out = new Array<boolean>(size).fill(false);
+    for (const v of values) out[v] = true;
+    return out;
+  };
+  const times: number[] = [];
+  for (const h of fields.hours) for (const m of fields.minutes) times.push(h * 60 + m);
+  let innerGapMs = 0;
+  for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
+  const offsetOf = zoneOffsetOf(s.timezone);
+  // Wall clock -> instant with the offset in force then; a wall time a DST change skips resolves to the
+  // instant an hour later, a repeated one to one of its two instants (each fires once).
+  const toInstant = (wall: number) => wall - offsetOf(wall - offsetOf(wall));
+  c = {
+    fields, months: mask(fields.months, 13), daysOfMonth: mask(fields.daysOfMonth, 32), weekdays: mask(fields.weekdays, 7), times, innerGapMs, toInstant,
+    dayOffset: dayOffsetsOf(s.timezone),
+  };
+  if (compiledCache.size >= MAX_REMEMBERED) compiledCache.clear();
+  compiledCache.set(key, c);
+  return c;
+}
+
+const dayOffsetCaches = new Map<string, Map<number, number>>();
+
+/**
+ * Per zone and local day, the offset in force all day (NaN when the clock changes that day): asked of the
+ * zone twice per day and zone, instead of twice per fire, which made the zone lookups most of the cost.
+ */
+function dayOffsetsOf(timezone: string): (day: number) => number {
+  let cache = dayOffsetCaches.get(timezone);
+  if (!cache) dayOffsetCaches.set(timezone, (cache = new Map()));
+  const days = cache;
+  const offsetOf = zoneOffsetOf(timezone);
+  return (day) => {
+    let offset = days.get(day);
+    if (offset === undefined) {
+      const wall = day * DAY_MS;
+      const start = offsetOf(wall - offsetOf(wall));
+      const end = offsetOf(wall + DAY_MS - 1 - start);
+      offset = start === end ? start : NaN;
+      days.set(day, offset);
+    }
+    return offset;
+  };
+}
+
+function firesOn(c: Compiled, day: number): boolean {
+  const { month, day: dayOfMonth } = civilFromDays(day);
+  if (!c.months[month]) return false;
+  const dom = c.daysOfMonth[dayOfMonth]!;
+  const dow = c.weekdays[(((day + 4) % 7) + 7) % 7]!; // 1970-01-01 was a Thursday
+  return c.fields.dayOrWeekday ? dom || dow : dom && dow;
+}
+
+/** One schedule: per firing day only its first and last fire, unless the clock changes that day. */
+function singleGap(c: Compiled, firstDay: number): number | null {
+  const last = c.times.length - 1;
+  let worst = 0;
+  let previous: number | null = null;
+  let firingDays = 0;
+  for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
+    if (!firesOn(c, day)) continue;
+    const wall = day * DAY_MS;
+    const offset = c.dayOffset(day);
+    const steady = !Number.isNaN(offset);
+    const first = steady ? wall + c.times[0]! * MINUTE_MS - offset : c.toInstant(wall + c.times[0]! * MINUTE_MS);
+    const end = steady ? wall + c.times[last]! * MINUTE_MS - offset : c.toInstant(wall + c.times[last]! * MINUTE_MS);
+    if (previous !== null) worst = Math.max(worst, first - previous);
+    worst = Math.max(worst, steady ? c.innerGapMs : innerGapOnClockChange(c.times, c.toInstant, wall));
+    previous = end;
+    firingDays++;
+    if (day >= firstDay + WINDOW_DAYS && firingDays >= 2) break;
+  }
+  return firingDays < 2 ? null : worst;
+}
+
+function innerGapOnClockChange(times: readonly number[], toInstant: (wall: number) => number, wall: number): number {
+  const instants = times.map((t) => toInstant(wall + t * MINUTE_MS)).sort((a, b) => a - b);
+  let gap = 0;
+  for (let i = 1; i < instants.length; i++) gap = Math.max(gap, instants[i]! - instants[i - 1]!);
+  return gap;
+}
+
+/**
+ * Several schedules in one zone (the usual case when several definitions cover a database): per local day,
+ * the union of the minutes the schedules fire at that day, then as for one schedule.
+ */
+function sameZoneUnionGap(compiled: readonly Compiled[], firstDay: number): number | null {
+  const zone = compiled[0]!;
+  // Which schedules fire on a day repeats (every day, weekdays, ...): their merged times are made once per set.
+  const merged = new Map<string, { times: number[]; innerGapMs: number }>();
+  let worst = 0;
+  let previous: number | null = null;
+  let firingDays = 0;
+  for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
+    let key = '';
+    for (let i = 0; i < compiled.length; i++) if (firesOn(compiled[i]!, day)) key += `${i},`;
+    if (key === '') continue;
+    let m = merged.get(key);
+    if (!m) {
+      const times = [...new Set(key.split(',').filter((k) => k !== '').flatMap((k) => compiled[Number(k)]!.times))].sort((a, b) => a - b);
+      let innerGapMs = 0;
+      for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
+      merged.set(key, (m = { times, innerGapMs }));
+    }
+    const wall = day * DAY_MS;
+    const offset = zone.dayOffset(day);
+    const steady = !Number.isNaN(offset);
+    const last = m.times.length - 1;
+    const first = steady ? wall + m.times[0]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[0]! * MINUTE_MS);
+    const end = steady ? wall + m.times[last]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[last]! * MINUTE_MS);
+    if (previous !== null) worst = Math.max(worst, first - previous);
+    worst = Math.max(worst, steady ? m.innerGapMs : innerGapOnClockChange(m.times, zone.toInstant, wall));
+    previous = end;
+    firingDays++;
+    if (day >= firstDay + WINDOW_DAYS && firingDays >= 2) break;
+  }
+  return firingDays < 2 ? null : worst;
+}
+
+/**
+ * Several schedules in different zones: every fire of each up to the first fire of any
+ * after the window, merged. Rare, so plainly.
+ */
+function unionGap(compiled: readonly Compiled[], firstDay: number): number | null {
+  const all: number[] = [];
+  let cut = Infinity;
+  for (const c of compiled) {
+    for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
+      if (!firesOn(c, day)) continue;
+      for (const t of c.times) all.push(c.toInstant(day * DAY_MS + t * MINUTE_MS));
+      if (day >= firstDay + WINDOW_DAYS) {
+        cut = Math.min(cut, c.toInstant(day * DAY_MS + c.times[0]! * MINUTE_MS));
+        break;
+      }
+    }
+  }
+  const instants = Float64Array.from(all.filter((t) => t <= cut)).sort();
+  if (instants.length < 2) return null;
+  let worst = 0;
+  for (let i = 1; i < instants.length; i++) worst = Math.max(worst, instants[i]! - instants[i - 1]!);
+  return worst;
+}

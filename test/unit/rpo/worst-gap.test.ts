@@ -1,0 +1,112 @@
+// The worst case of schedules: exact figures for known shapes (weekdays, months, leap days, DST), and a
+// differential test against croner (the builtin scheduler and the health computation's fire times).
+import { Cron } from 'croner';
+import { describe, expect, it } from 'vitest';
+import { resolveHashedSchedule } from '../../../src/core/cron/expression.js';
+import { worstGapMs } from '../../../src/core/rpo/worst-gap.js';
+
+const H = 3_600_000;
+const D = 24 * H;
+const Y2024 = Date.UTC(2024, 5, 1);
+
+describe('worstGapMs', () => {
+  it('measures daily, weekday, monthly and yearly schedules', () => {
+    expect(worstGapMs([{ schedule: '0 2 * * *', timezone: 'UTC' }], Y2024)).toBe(24 * H);
+    expect(worstGapMs([{ schedule: '0 2 * * 1-5', timezone: 'UTC' }], Y2024)).toBe(72 * H);
+    expect(worstGapMs([{ schedule: '0 0 1 * *', timezone: 'UTC' }], Y2024)).toBe(31 * D);
+    expect(worstGapMs([{ schedule: '0 0 1 1 *', timezone: 'UTC' }], Y2024)).toBe(366 * D);
+    expect(worstGapMs([{ schedule: '0 0 1 1 *', timezone: 'UTC' }], Date.UTC(2025, 0, 1))).toBe(365 * D);
+    expect(worstGapMs([{ schedule: '*/15 * * * *', timezone: 'UTC' }], Y2024)).toBe(H / 4);
+  });
+
+  it('follows a 29 February schedule into the next leap year', () => {
+    expect(worstGapMs([{ schedule: '0 0 29 2 *', timezone: 'UTC' }], Date.UTC(2025, 0, 1))).toBe((366 + 365 * 3) * D);
+  });
+
+  it('counts the DST change: a nightly 02:30 in Berlin goes 25 hours once a year', () => {
+    expect(worstGapMs([{ schedule: '30 2 * * *', timezone: 'Europe/Berlin' }], Y2024)).toBe(25 * H);
+    expect(worstGapMs([{ schedule: '30 2 * * *', timezone: 'UTC' }], Y2024)).toBe(24 * H);
+  });
+
+  it('takes the union of several schedules', () => {
+    expect(worstGapMs([{ schedule: '0 2 * * *', timezone: 'UTC' }, { schedule: '0 14 * * *', timezone: 'UTC' }], Y2024)).toBe(12 * H);
+    expect(worstGapMs([{ schedule: '0 2 * * 1-5', timezone: 'UTC' }, { schedule: '0 2 * * 0,6', timezone: 'UTC' }], Y2024)).toBe(24 * H);
+    expect(worstGapMs([{ schedule: '0 2 * * *', timezone: 'UTC' }, { schedule: '0 2 * * *', timezone: 'Asia/Tokyo' }], Y2024)).toBe(15 * H);
+  });
+
+  it('reads day of month and day of week as Debian cron does: a field starting with * does not widen the other', () => {
+    // "*/2" counts as unrestricted, so only Mondays with an odd day of month fire (croner would OR them).
+    const gap = worstGapMs([{ schedule: '0 1 */2 * 1', timezone: 'UTC' }], Y2024)!;
+    expect(gap % (7 * D)).toBe(0);
+    expect(gap).toBeGreaterThan(7 * D);
+  });
+
+  it('takes the union in one zone across its DST changes as croner fires them', () => {
+    for (const pair of [['30 2 * * *', '30 14 * * *'], ['0 2 * * 1-5', '0 3 * * 6'], ['15 1 * * 0', '0 3 1,15 * *']]) {
+      const zone = 'Europe/Berlin';
+      expect(worstGapMs(pair.map((schedule) => ({ schedule, timezone: zone })), Y2024)).toBe(croneUnionGap(pair, zone, 2024));
+    }
+  });
+
+  it('is null for no schedule', () => {
+    expect(worstGapMs([], Y2024)).toBeNull();
+  });
+
+  it('agrees with croner on every gap it reports', () => {
+    const expressions = [
+      '30 2 * * *', '0 */6 * * *', '15 1 * * 0', '0 3 1,15 * *', '0 4 1 */3 *', '0 1 13 * 5',
+      '45 23 * * 1-5', '0 0 31 * *', '0 2 * 3 *', 'H H(0-5) * * *', '0 2-4 * * 6', '@weekly', '@monthly',
+    ];
+    const zones = ['UTC', 'Europe/Berlin', 'Australia/Lord_Howe', 'America/Santiago'];
+    for (const written of expressions) {
+      const schedule = resolveHashedSchedule(written, 'orders-nightly');
+      for (const timezone of zones) {
+        expect({ schedule, timezone, gap: worstGapMs([{ schedule, timezone }], Y2024) })
+          .toEqual({ schedule, timezone, gap: croneGap(schedule, timezone, 2024) });
+      }
+    }
+  });
+});
+
+/** croner's fire times of several schedules, merged, up to the first fire of any after the year. */
+function croneUnionGap(schedules: readonly string[], timezone: string, year: number): number | null {
+  const end = Date.UTC(year + 1, 0, 1);
+  const all: number[] = [];
+  let cut = Infinity;
+  for (const schedule of schedules) {
+    const cron = new Cron(schedule, { timezone, paused: true, legacyMode: true });
+    let cursor: Date | null = new Date(Date.UTC(year, 0, 1) - 1);
+    while ((cursor = cron.nextRun(cursor)) !== null) {
+      all.push(cursor.getTime());
+      if (cursor.getTime() >= end + 2 * 86_400_000) {
+        cut = Math.min(cut, cursor.getTime());
+        break;
+      }
+    }
+    cron.stop();
+  }
+  const sorted = all.filter((t) => t <= cut).sort((a, b) => a - b);
+  let worst = 0;
+  for (let i = 1; i < sorted.length; i++) worst = Math.max(worst, sorted[i]! - sorted[i - 1]!);
+  return sorted.length < 2 ? null : worst;
+}
+
+/** The same figure from croner's fire times: every fire from 1 January to the first fire after the year. */
+function croneGap(schedule: string, timezone: string, year: number): number | null {
+  const cron = new Cron(schedule, { timezone, paused: true, legacyMode: true });
+  const end = Date.UTC(year + 1, 0, 1);
+  let cursor: Date | null = new Date(Date.UTC(year, 0, 1) - 1);
+  let previous: number | null = null;
+  let worst = 0;
+  // Start at the first fire on or after 1 January (local day of the zone): croner counts from an instant.
+  for (;;) {
+    cursor = cron.nextRun(cursor);
+    if (!cursor) break;
+    const t = cursor.getTime();
+    if (previous !== null) worst = Math.max(worst, t - previous);
+    previous = t;
+    if (t >= end + 2 * 86_400_000) break;
+  }
+  cron.stop();
+  return previous === null ? null : worst;
+}
