@@ -41,6 +41,15 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'catalog status': ['pgbackops catalog status', 'pgbackops --state-dir /var/lib/pgbackops catalog status --json'],
   'catalog stop': ['pgbackops catalog stop'],
   schema: ['pgbackops schema', 'pgbackops schema Backup > backup.schema.json'],
+  import: [
+    'pgbackops import pgbackman --from "host=pgbackman-db dbname=pgbackman" --out backups/ --dry-run',
+    'pgbackops import crontab --file /etc/cron.d/backups --out backups/',
+  ],
+  'import pgbackman': [
+    'pgbackops import pgbackman --from "host=pgbackman-db dbname=pgbackman" --out backups/ --dry-run',
+    'pgbackops import pgbackman --from service=pgbackman --out backups/ --with-history',
+  ],
+  'import crontab': ['pgbackops import crontab --user postgres --out backups/', 'pgbackops import crontab --file /etc/cron.d/backups --out backups/ --json'],
   completion: [
     'pgbackops completion bash > /etc/bash_completion.d/pgbackops',
     'pgbackops completion zsh > ~/.pgbackops.zsh   # then, after compinit in ~/.zshrc: source ~/.pgbackops.zsh',
