@@ -50,6 +50,11 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'pgbackops import pgbackman --from service=pgbackman --out backups/ --with-history',
   ],
   'import crontab': ['pgbackops import crontab --user postgres --out backups/', 'pgbackops import crontab --file /etc/cron.d/backups --out backups/ --json'],
+  'check-status': [
+    'pgbackops check-status',
+    'pgbackops check-status --definition orders-nightly --warning 26h --critical 50h',
+    'pgbackops check-status --node pg-orders --json',
+  ],
   completion: [
     'pgbackops completion bash > /etc/bash_completion.d/pgbackops',
     'pgbackops completion zsh > ~/.pgbackops.zsh   # then, after compinit in ~/.zshrc: source ~/.pgbackops.zsh',
