@@ -8,6 +8,7 @@ import type { BackupRow } from '../adapters/catalog/report-queries.js';
 import type { Logger } from '../adapters/logger.js';
 import type { MethodRules } from '../core/methods/method-rules.js';
 import type { BackupMethodName, NodeSpec } from '../core/model.js';
+import type { DirectoryRestoreOptions, DirectoryRestorePlan, DirectoryRestoreResult } from '../core/restore/directory-restore.js';
 import type { RestoreOptions, RestorePlan } from '../core/restore/restore-plan.js';
 import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-record.js';
 import type { RunRecord } from '../core/runs/run-record.js';
@@ -45,6 +46,12 @@ export interface BackupMethod {
   verify(catalog: Catalog, row: BackupRow, request: VerifyRequest): Promise<VerifyOutcome>;
   /** Plans a restore, and unless it is a dry run, refused or cancelled, executes it and records it. */
   restore(catalog: Catalog, request: RestoreRequest): Promise<RestoreOutcome>;
+  /**
+   * The physical methods: restores the whole cluster into a directory on this machine and recovers it to a
+   * target (src/core/restore/directory-restore.ts). Plans first; a dry run, a refusal or a cancel changes
+   * nothing. Absent: the method restores into nodes only (`restore` above).
+   */
+  restoreToDirectory?(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome>;
 }
 
 /** A node to check prerequisites on, with the backup server's client tool directories. */
@@ -102,6 +109,28 @@ export interface RestoreOutcome {
   recordedIn: 'catalog' | 'spool' | null;
   /** A trial restore that succeeded: what it could not remove afterwards (empty: everything). */
   cleanupFailures: string[];
+}
+
+export interface DirectoryRestoreRequest {
+  backup: BackupRow;
+  options: DirectoryRestoreOptions;
+  dryRun: boolean;
+  purpose: RestorePurpose;
+  stateDir: string;
+  actor: string;
+  logger: Logger;
+  /** Asked with the plan when it passed every check; false cancels (nothing is changed or recorded). */
+  confirm?: (plan: DirectoryRestorePlan) => Promise<boolean>;
+  now?: () => Date;
+}
+
+export interface DirectoryRestoreOutcome {
+  plan: DirectoryRestorePlan;
+  /** null for a dry run or a cancelled restore. */
+  record: RestoreRecord | null;
+  recordedIn: 'catalog' | 'spool' | null;
+  /** null unless it ran. */
+  result: DirectoryRestoreResult | null;
 }
 
 export class RestoreRefusedError extends Error {

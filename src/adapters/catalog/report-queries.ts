@@ -150,7 +150,7 @@ export class ReportQueries {
   /** Restores newest first; of one backup, by one actor, or since a time when given. */
   async restoreHistory(limit: number, filter: { backupId?: string; actor?: string; since?: Date } = {}): Promise<RestoreHistoryRow[]> {
     const { rows } = await this.withQuery((query) => query(
-      `select id::text, purpose, backup_run_id::text, definition, source_database, target_node, target_database, renamed_existing_to,
+      `select id::text, purpose, backup_run_id::text, definition, source_database, target_node, target_dir, target_database, renamed_existing_to,
               status, started_at, finished_at, failure_reason, created_roles, created_databases, actor
          from pgbackops.restore_runs
         where ($2::uuid is null or backup_run_id = $2) and ($3::text is null or actor = $3)
@@ -160,7 +160,7 @@ export class ReportQueries {
     ));
     return rows.map((r) => ({
       id: r.id, purpose: r.purpose, backupRunId: r.backup_run_id, definition: r.definition, sourceDatabase: r.source_database,
-      targetNode: r.target_node, targetDatabase: r.target_database, renamedExistingTo: r.renamed_existing_to, status: r.status,
+      targetNode: r.target_node, targetDir: r.target_dir, targetDatabase: r.target_database, renamedExistingTo: r.renamed_existing_to, status: r.status,
       startedAt: r.started_at, finishedAt: r.finished_at, failureReason: r.failure_reason, createdRoles: r.created_roles,
       createdDatabases: r.created_databases, actor: r.actor,
     }));

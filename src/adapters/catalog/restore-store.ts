@@ -8,7 +8,7 @@ type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 const COLUMNS = [
   'id', 'purpose', 'backup_run_id', 'definition', 'source_database', 'backup_type', 'format', 'target_node', 'target_database',
   'renamed_existing_to', 'status', 'started_at', 'finished_at', 'failure_reason', 'log', 'pg_restore_version', 'server_version',
-  'created_roles', 'created_databases', 'actor', 'executor',
+  'created_roles', 'created_databases', 'actor', 'executor', 'method', 'target_dir', 'recovery_target', 'method_facts',
 ] as const;
 
 export class RestoreStore {
@@ -22,7 +22,8 @@ export class RestoreStore {
     const values = [
       r.id, r.purpose, r.backupRunId, r.definition, r.sourceDatabase, r.backupType, r.format, r.targetNode, r.targetDatabase,
       r.renamedExistingTo, r.status, r.startedAt, r.finishedAt, r.failureReason, r.log, r.pgRestoreVersion, r.serverVersion,
-      r.createdRoles, r.createdDatabases, r.actor, r.executor ?? null,
+      r.createdRoles, r.createdDatabases, r.actor, r.executor ?? null, r.method ?? 'logical', r.targetDir ?? null, r.recoveryTarget ?? null,
+      r.methodFacts ? JSON.stringify(r.methodFacts) : null,
     ];
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');

@@ -7,13 +7,21 @@ import { renderRestorePlan } from '../../core/restore/render-restore-plan.js';
 import type { RolesMode } from '../../core/restore/restore-plan.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { RestoreRefusedError } from '../../methods/method.js';
+import { restoreToDirectory } from './restore-to-directory.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 
 interface RestoreFlags {
-  toNode: string;
+  toNode?: string;
+  toDir?: string;
+  targetTime?: string;
+  targetLsn?: string;
+  targetName?: string;
+  latest?: boolean;
+  start?: boolean;
+  port?: string;
   database?: string;
   renameExisting?: boolean;
   roles: string;
@@ -25,9 +33,16 @@ interface RestoreFlags {
 export function registerRestore(program: Command): void {
   program
     .command('restore')
-    .description('restore a backup (a database backup or a cluster dump) into a node; checks everything first and never drops existing data')
+    .description('restore a backup: a logical backup into a node (--to-node), a physical one into a directory (--to-dir) to a point in time; checks everything first and never drops existing data')
     .argument('<backup-id>', 'backup run id (or a unique prefix of it, at least 4 characters)')
-    .requiredOption('--to-node <node>', 'the Node to restore into')
+    .option('--to-node <node>', 'the Node to restore a logical backup (pg_dump, pg_dumpall) into')
+    .option('--to-dir <dir>', 'physical backups: the new, empty directory to restore the cluster into')
+    .option('--target-time <time>', 'physical backups: recover up to this instant (ISO 8601 with an offset, e.g. 2026-12-05T10:00:00Z)')
+    .option('--target-lsn <lsn>', 'physical backups: recover up to this LSN (e.g. 0/3000028)')
+    .option('--target-name <name>', 'physical backups: recover up to this restore point (pg_create_restore_point)')
+    .option('--latest', 'physical backups: recover everything the WAL archive has (default: the backup\'s end)')
+    .option('--start', 'physical backups: start the restored cluster and wait until recovery reaches the target')
+    .option('--port <port>', 'physical backups, with --start: the port to start it on')
     .option('--database <name>', 'restore the database under this name (database backups only)')
     .option('--rename-existing', 'rename an existing database of the same name to <name>_<YYYYMMDDHHMMSS> first (never dropped)')
     .option('--roles <mode>', 'create: refuse when a needed role already exists; reuse: use existing roles as they are', 'create')
@@ -37,6 +52,9 @@ export function registerRestore(program: Command): void {
     .option('--json', 'print the plan and outcome as JSON')
     .action(async (backupId: string, opts: RestoreFlags, command: Command) => {
       const ctx = contextOf(command);
+      if (opts.toDir !== undefined || opts.toNode === undefined) return restoreToDirectory(backupId, opts, command);
+      const physicalOnly = (['targetTime', 'targetLsn', 'targetName', 'latest', 'start', 'port'] as const).filter((k) => opts[k] !== undefined);
+      if (physicalOnly.length > 0) throw new CliError(`${physicalOnly.map(flagOf).join(', ')}: only for a physical backup restored into a directory (--to-dir), not with --to-node`);
       const roles = parseRoles(opts.roles);
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`);
@@ -50,7 +68,7 @@ export function registerRestore(program: Command): void {
         const backup = await resolveBackup(catalog, backupId);
         try {
           return await backupMethodOf(backup.method, `backup ${backup.id}`).restore(catalog, {
-            backup, targetNode: opts.toNode, dryRun: Boolean(opts.dryRun), purpose: 'restore',
+            backup, targetNode: opts.toNode!, dryRun: Boolean(opts.dryRun), purpose: 'restore',
             options: { ...(opts.database !== undefined ? { targetDatabase: opts.database } : {}), renameExisting: Boolean(opts.renameExisting), roles, jobs },
             stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
             ...(interactive ? { confirm: (plan) => confirm(renderRestorePlan(plan, style)) } : {}),
@@ -90,12 +108,17 @@ export async function resolveBackup(catalog: Catalog, id: string): Promise<Backu
   }
 }
 
+/** `targetTime` → `--target-time`. */
+export function flagOf(option: string): string {
+  return '--' + option.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
 function parseRoles(value: string): RolesMode {
   if (value === 'create' || value === 'reuse') return value;
   throw new CliError(`--roles must be create or reuse, not ${JSON.stringify(value)}`);
 }
 
-async function confirm(planText: string): Promise<boolean> {
+export async function confirm(planText: string): Promise<boolean> {
   process.stdout.write(planText + '\nRestore now? Only "yes" is accepted: ');
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
   try {

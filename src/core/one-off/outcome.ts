@@ -35,7 +35,9 @@ export interface RestoreSummary {
   id: string;
   status: string;
   failureReason: string | null;
-  targetNode: string;
+  /** null: a restore into a directory (targetDir). */
+  targetNode: string | null;
+  targetDir?: string | null;
   targetDatabase: string | null;
   backupRunId: string | null;
   renamedExistingTo: string | null;
@@ -43,7 +45,9 @@ export interface RestoreSummary {
 
 export function restoreResult(restore: RestoreSummary): OneOffResult {
   const result = { restore: restore.id, backup: restore.backupRunId };
-  const target = `${restore.targetNode}${restore.targetDatabase ? `/${restore.targetDatabase}` : ''}`;
+  const target = restore.targetNode === null
+    ? `directory ${restore.targetDir ?? '(unknown)'}`
+    : `${restore.targetNode}${restore.targetDatabase ? `/${restore.targetDatabase}` : ''}`;
   if (restore.status === 'succeeded') {
     const renamed = restore.renamedExistingTo ? `; the existing database was renamed to ${restore.renamedExistingTo}` : '';
     return { state: 'succeeded', message: `restored backup ${restore.backupRunId} into ${target}${renamed}`, result };

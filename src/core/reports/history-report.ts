@@ -19,7 +19,9 @@ export interface RestoreEntry {
   backupRunId: string | null;
   definition: string | null;
   sourceDatabase: string | null;
-  targetNode: string;
+  /** null: a restore into a directory (targetDir). */
+  targetNode: string | null;
+  targetDir: string | null;
   targetDatabase: string | null;
   renamedExistingTo: string | null;
   status: string;
@@ -36,7 +38,7 @@ export interface HistoryReport {
   }>;
   restores: Array<{
     id: string; purpose: string; backup_id: string | null; definition: string | null; source_database: string | null;
-    target_node: string; target_database: string | null; renamed_existing_to: string | null; status: string;
+    target_node: string | null; target_dir: string | null; target_database: string | null; renamed_existing_to: string | null; status: string;
     started_at: string; duration_ms: number | null; failure_reason: string | null; actor: string | null;
   }>;
 }
@@ -49,7 +51,7 @@ export function historyReport(applies: readonly ApplyEntry[], restores: readonly
     })),
     restores: restores.map((r) => ({
       id: r.id, purpose: r.purpose, backup_id: r.backupRunId, definition: r.definition, source_database: r.sourceDatabase,
-      target_node: r.targetNode, target_database: r.targetDatabase, renamed_existing_to: r.renamedExistingTo, status: r.status,
+      target_node: r.targetNode, target_dir: r.targetDir, target_database: r.targetDatabase, renamed_existing_to: r.renamedExistingTo, status: r.status,
       started_at: new Date(r.startedAt).toISOString(), duration_ms: r.finishedAt === null ? null : r.finishedAt - r.startedAt,
       failure_reason: r.failureReason, actor: r.actor,
     })),
@@ -78,7 +80,9 @@ export function renderHistoryText(h: HistoryReport): string {
       r.purpose,
       r.backup_id === null ? '-' : r.backup_id.slice(0, 8),
       `${r.definition ?? '-'}/${r.source_database === null ? '(cluster)' : cellName(r.source_database)}`,
-      `${r.target_node}/${r.target_database === null ? '(cluster)' : cellName(r.target_database)}${r.renamed_existing_to ? ` (existing renamed to ${cellName(r.renamed_existing_to)})` : ''}`,
+      r.target_node === null
+        ? `dir ${cellName(r.target_dir ?? '-')}`
+        : `${r.target_node}/${r.target_database === null ? '(cluster)' : cellName(r.target_database)}${r.renamed_existing_to ? ` (existing renamed to ${cellName(r.renamed_existing_to)})` : ''}`,
       formatDuration(r.duration_ms),
       r.failure_reason ? `${r.status}: ${oneLine(r.failure_reason)}` : r.status,
     ]);

@@ -12,7 +12,7 @@ export interface ShowDetails {
   failureDetail: string | null;
   log: string | null;
   timezone: string | null;
-  restores: Array<{ id: string; purpose: string; targetNode: string; targetDatabase: string | null; status: string; startedAt: number; finishedAt: number | null }>;
+  restores: Array<{ id: string; purpose: string; targetNode: string | null; targetDir: string | null; targetDatabase: string | null; status: string; startedAt: number; finishedAt: number | null }>;
 }
 
 export interface ShowReport {
@@ -28,7 +28,7 @@ export interface ShowReport {
   };
   restore_command: string[] | null;
   verify_command: string[];
-  restores: Array<{ id: string; purpose: string; target_node: string; target_database: string | null; status: string; started_at: string; duration_ms: number | null }>;
+  restores: Array<{ id: string; purpose: string; target_node: string | null; target_dir: string | null; target_database: string | null; status: string; started_at: string; duration_ms: number | null }>;
 }
 
 export function showReport(item: BackupReportItem, d: ShowDetails): ShowReport {
@@ -40,7 +40,7 @@ export function showReport(item: BackupReportItem, d: ShowDetails): ShowReport {
     restore_command: item.status === 'succeeded' ? ['pgbackops', 'restore', item.id, '--to-node', item.node] : null,
     verify_command: ['pgbackops', 'verify', item.id],
     restores: d.restores.map((r) => ({
-      id: r.id, purpose: r.purpose, target_node: r.targetNode, target_database: r.targetDatabase, status: r.status,
+      id: r.id, purpose: r.purpose, target_node: r.targetNode, target_dir: r.targetDir, target_database: r.targetDatabase, status: r.status,
       started_at: new Date(r.startedAt).toISOString(), duration_ms: r.finishedAt === null ? null : r.finishedAt - r.startedAt,
     })),
   };
@@ -73,7 +73,7 @@ export function renderShowText(r: ShowReport): string {
   if (r.restores.length > 0) {
     lines.push('', 'Restores of this backup:');
     for (const x of r.restores) {
-      lines.push(`  ${formatTime(Date.parse(x.started_at))}  ${x.purpose === 'trial' ? 'trial' : 'restore'} to ${x.target_node}${x.target_database === null ? '' : `/${JSON.stringify(x.target_database)}`}: ${x.status} (${formatDuration(x.duration_ms)}), ${x.id}`);
+      lines.push(`  ${formatTime(Date.parse(x.started_at))}  ${x.purpose === 'trial' ? 'trial' : 'restore'} to ${x.target_node === null ? `directory ${JSON.stringify(x.target_dir)}` : x.target_node}${x.target_database === null ? '' : `/${JSON.stringify(x.target_database)}`}: ${x.status} (${formatDuration(x.duration_ms)}), ${x.id}`);
     }
   }
   if (b.log) lines.push('', 'Log:', ...b.log.split('\n').map((l) => `  ${l}`));

@@ -15,7 +15,8 @@ export interface RestoreRecord {
   sourceDatabase: string | null;
   backupType: BackupType | null;
   format: DumpFormat | null;
-  targetNode: string;
+  /** null for a restore into a directory (targetDir). */
+  targetNode: string | null;
   /** null for a cluster dump (see createdDatabases). */
   targetDatabase: string | null;
   /** The name an existing database was renamed to (--rename-existing); null when nothing was renamed. */
@@ -32,4 +33,11 @@ export interface RestoreRecord {
   actor: string | null;
   /** "<host>:<pid>" of the process running it: how a sweep tells a restore whose process died. */
   executor?: string | null;
+  /** The method of the backup restored; absent: logical. */
+  method?: string;
+  /** A physical method's restore: the directory restored into (absolute), and what recovery was asked to reach. */
+  targetDir?: string | null;
+  recoveryTarget?: string | null;
+  /** What the method records besides the shared fields (the point reached, the port, the recovery time). */
+  methodFacts?: Record<string, unknown> | null;
 }

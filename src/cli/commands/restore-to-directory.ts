@@ -1,0 +1,129 @@
+// pgbackops restore <backup-id> --to-dir DIR [--target-time T | --target-lsn L | --target-name N | --latest]
+// [--start --port P]: a physical backup restored into a directory on this machine and recovered to a target.
+// The method does the work (BackupMethod.restoreToDirectory); this file turns flags into its request.
+import { isAbsolute, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { DirectoryRestorePlan, RecoveryTarget } from '../../core/restore/directory-restore.js';
+import { withCatalog } from '../../engine/catalog-session.js';
+import { RestoreRefusedError } from '../../methods/method.js';
+import { backupMethodOf } from '../../methods/registry.js';
+import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
+import { contextOf } from '../context.js';
+import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+import { confirm, flagOf, resolveBackup } from './restore.js';
+
+export interface DirectoryRestoreFlags {
+  toNode?: string;
+  toDir?: string;
+  targetTime?: string;
+  targetLsn?: string;
+  targetName?: string;
+  latest?: boolean;
+  start?: boolean;
+  port?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  database?: string;
+  renameExisting?: boolean;
+}
+
+export async function restoreToDirectory(backupId: string, opts: DirectoryRestoreFlags, command: Command): Promise<void> {
+  const ctx = contextOf(command);
+  if (opts.toDir === undefined) throw new CliError('say where to restore: --to-node NODE (logical backups) or --to-dir DIR (physical backups)');
+  if (opts.toNode !== undefined) throw new CliError('--to-node and --to-dir exclude each other: a logical backup restores into a node, a physical one into a directory');
+  const logicalOnly = (['database', 'renameExisting'] as const).filter((k) => opts[k] !== undefined);
+  if (logicalOnly.length > 0) throw new CliError(`${logicalOnly.map(flagOf).join(', ')}: only for a logical backup restored into a node (--to-node), not with --to-dir`);
+  const target = recoveryTargetOf(opts);
+  const start = startOf(opts);
+  const toDir = isAbsolute(opts.toDir) ? opts.toDir : resolve(opts.toDir);
+  const interactive = !opts.yes && !opts.dryRun;
+  if (interactive && (!process.stdin.isTTY || ctx.json)) {
+    throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)');
+  }
+  if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
+  const style = stdoutStyle();
+  const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
+    const backup = await resolveBackup(catalog, backupId);
+    const method = backupMethodOf(backup.method, `backup ${backup.id}`);
+    if (!method.restoreToDirectory) {
+      throw new CliError(`backup ${backup.id} was taken by the ${backup.method} method, which restores into a node: use --to-node NODE`, 1, 'E_RESTORE_REFUSED');
+    }
+    try {
+      return await method.restoreToDirectory(catalog, {
+        backup, options: { toDir, target, ...(start ? { start } : {}) }, dryRun: Boolean(opts.dryRun), purpose: 'restore',
+        stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
+        ...(interactive ? { confirm: (plan) => confirm(renderDirectoryRestorePlan(plan)) } : {}),
+      });
+    } catch (err) {
+      if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, 'E_RESTORE_REFUSED');
+      throw err;
+    }
+  });
+  const { plan, record, result } = outcome;
+  if (ctx.json) {
+    printJson({ dry_run: Boolean(opts.dryRun), plan, restore: record, result, recorded_in: outcome.recordedIn });
+  } else {
+    if (!interactive) printText(renderDirectoryRestorePlan(plan));
+    if (record) {
+      printText(record.status === 'succeeded'
+        ? style.add(`Restore ${record.id} succeeded${result?.reached?.time ? `: recovered to ${result.reached.time}` : ''}${result?.started ? `; the cluster is running on port ${result.started.port}` : ''}.`)
+        : style.remove(`Restore ${record.id} failed: ${record.failureReason}`));
+      if (outcome.recordedIn === 'spool') printText(style.warn('The catalog was unreachable: the restore is recorded in the local spool; `pgbackops maintain` ingests it.'));
+    } else if (!opts.dryRun && plan.refusals.length === 0) {
+      printText('Restore cancelled; nothing was changed.');
+    }
+  }
+  process.exitCode = plan.refusals.length > 0 || record?.status === 'failed' ? 1 : 0;
+}
+
+function recoveryTargetOf(opts: DirectoryRestoreFlags): RecoveryTarget {
+  const given = (['targetTime', 'targetLsn', 'targetName', 'latest'] as const).filter((k) => opts[k] !== undefined);
+  if (given.length > 1) throw new CliError(`${given.map(flagOf).join(', ')} exclude each other: recovery stops at one target`);
+  if (opts.targetTime !== undefined) {
+    // An instant needs its offset: a bare local time would be read in the restoring server's zone.
+    if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(opts.targetTime) || Number.isNaN(Date.parse(opts.targetTime))) {
+      throw new CliError(`--target-time must be an ISO 8601 instant with its offset (e.g. 2026-12-05T10:00:00Z), not ${JSON.stringify(opts.targetTime)}`);
+    }
+    return { kind: 'time', time: opts.targetTime };
+  }
+  if (opts.targetLsn !== undefined) {
+    if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(opts.targetLsn)) throw new CliError(`--target-lsn must be an LSN like 0/3000028, not ${JSON.stringify(opts.targetLsn)}`);
+    return { kind: 'lsn', lsn: opts.targetLsn.toUpperCase() };
+  }
+  if (opts.targetName !== undefined) {
+    if (opts.targetName.length === 0 || opts.targetName.length > 63) throw new CliError('--target-name must be a restore point name of 1 to 63 characters');
+    return { kind: 'name', name: opts.targetName };
+  }
+  return opts.latest ? { kind: 'latest' } : { kind: 'end' };
+}
+
+function startOf(opts: DirectoryRestoreFlags): { port: number } | undefined {
+  if (!opts.start) {
+    if (opts.port !== undefined) throw new CliError('--port is the port --start starts the restored cluster on: give --start too');
+    return undefined;
+  }
+  if (opts.port === undefined) throw new CliError('--start needs --port P: the port to start the restored cluster on');
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new CliError(`--port must be an integer from 1 to 65535, not ${JSON.stringify(opts.port)}`);
+  return { port };
+}
+
+/** The plan as text: what will be restored where, to which point, the checks and the steps. */
+export function renderDirectoryRestorePlan(plan: DirectoryRestorePlan): string {
+  const style = stdoutStyle();
+  const lines = [
+    `Restore of backup ${plan.backupId} (${plan.method}, ${plan.definition} on ${plan.node}) into ${plan.toDir}`,
+    `  recovery target: ${plan.target.kind === 'end' ? "the backup's end" : plan.target.kind === 'latest' ? 'the latest point in the WAL archive' : `${plan.target.kind} ${Object.values(plan.target)[1]}`}`,
+  ];
+  if (plan.recoverableWindow) lines.push(`  recoverable from ${plan.recoverableWindow.from} to ${plan.recoverableWindow.to}`);
+  lines.push('Checks:');
+  for (const c of plan.checks) lines.push(`  ${c.ok ? style.add('ok ') : style.remove('NO ')} ${c.what}: ${c.detail}`);
+  if (plan.refusals.length > 0) {
+    lines.push(style.remove('Refused; nothing will be done:'));
+    for (const r of plan.refusals) lines.push(`  - ${r}`);
+  } else {
+    lines.push('Steps:');
+    plan.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${s}`));
+  }
+  return lines.join('\n');
+}

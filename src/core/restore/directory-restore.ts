@@ -1,0 +1,67 @@
+// What a restore of a whole cluster into a directory is asked to do and what it decided: the contract of the
+// physical methods (basebackup with its WAL archive, pgbackrest), whose backups are a cluster's files, restored
+// on the machine running `pgbackops restore --to-dir` and recovered to a point in time. The logical method
+// restores into a node instead (restore-plan.ts). docs/restore.md, "Physical backups", describes the rules.
+
+/** What recovery replays the WAL up to. */
+export type RecoveryTarget =
+  /** The backup's own end: the earliest consistent point, no WAL beyond what the backup needs. */
+  | { kind: 'end' }
+  /** Everything the archive has. */
+  | { kind: 'latest' }
+  /** An instant, ISO 8601 with an offset; recovery stops before the first commit after it. */
+  | { kind: 'time'; time: string }
+  | { kind: 'lsn'; lsn: string }
+  /** A restore point made with pg_create_restore_point(). */
+  | { kind: 'name'; name: string };
+
+export interface DirectoryRestoreOptions {
+  /** Absolute path; must not exist or be empty. */
+  toDir: string;
+  target: RecoveryTarget;
+  /** Start the restored cluster on this port (as the PostgreSQL OS user) and wait until recovery reaches the target. */
+  start?: { port: number };
+}
+
+export interface DirectoryRestoreCheck {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DirectoryRestorePlan {
+  backupId: string;
+  method: string;
+  node: string;
+  definition: string;
+  toDir: string;
+  target: RecoveryTarget;
+  /** The instants a restore from this backup can reach with the archive as it is; null when not known. */
+  recoverableWindow: { from: string; to: string } | null;
+  checks: DirectoryRestoreCheck[];
+  /** Why the restore cannot go ahead; empty when it can. Any refusal means nothing is done. */
+  refusals: string[];
+  /** What will be done, in order, in words an operator can follow by hand. */
+  steps: string[];
+}
+
+/** How a directory restore ended, besides its RestoreRecord. */
+export interface DirectoryRestoreResult {
+  /** The point recovery reached, when the cluster was started and reported it. */
+  reached: { lsn: string | null; time: string | null } | null;
+  /** The cluster left running (--start), or null. */
+  started: { port: number; dataDirectory: string } | null;
+  /** From the start of the restore until the cluster accepted connections at the target (--start only). */
+  recoveryTimeMs: number | null;
+}
+
+/** The recovery target as the catalog and the log show it ("time 2026-12-05T10:00:00Z"). */
+export function describeRecoveryTarget(target: RecoveryTarget): string {
+  switch (target.kind) {
+    case 'end': return 'end';
+    case 'latest': return 'latest';
+    case 'time': return `time ${target.time}`;
+    case 'lsn': return `lsn ${target.lsn}`;
+    case 'name': return `name ${target.name}`;
+  }
+}
