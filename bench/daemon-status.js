@@ -8,10 +8,28 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { median, printTable, root, runCli } from './lib.js';
 import { startBenchDaemon, stopBenchDaemons } from './daemon.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * GET /status back to back until told to stop; answers how many were served. A request may meet a
+ * keep-alive connection the daemon is closing: counted as dropped, not fatal.
+ */
+const STATUS_LOAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+let serving = true;
+parentPort.once('message', () => { serving = false; });
+(async () => {
+  let served = 0, dropped = 0;
+  while (serving) {
+    try { const res = await fetch(workerData.url); await res.text(); served++; } catch { dropped++; }
+  }
+  parentPort.postMessage({ served, dropped });
+})();
+`;
 
 function rssMiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -51,25 +69,20 @@ async function figuresFor(definitions, work, requests) {
     const warm = [];
     for (let i = 0; i < requests; i++) warm.push((await timedGet(status)).ms);
 
-    // /healthz every 5 ms while /status requests run back to back.
-    let serving = true;
-    // A request may meet a keep-alive connection the daemon is closing: counted, not fatal.
-    let dropped = 0;
-    const statusLoop = (async () => {
-      let n = 0;
-      while (serving) {
-        await timedGet(status).then(() => n++, () => dropped++);
-      }
-      return n;
-    })();
+    // /healthz every 5 ms while /status requests run back to back. The /status load runs in a worker thread:
+    // reading a 2 MiB body on this thread would delay the probe's own response handling and count the
+    // client's work as the daemon's.
+    const statusLoad = new Worker(STATUS_LOAD, { eval: true, workerData: { url: status } });
+    const loadDone = new Promise((resolve, reject) => { statusLoad.once('message', resolve); statusLoad.once('error', reject); });
     const probes = [];
     const probeUntil = Date.now() + 5000;
     while (Date.now() < probeUntil) {
       probes.push((await timedGet(healthz)).ms);
       await sleep(5);
     }
-    serving = false;
-    const servedDuringProbes = await statusLoop;
+    statusLoad.postMessage('stop');
+    const { served: servedDuringProbes, dropped } = await loadDone;
+    await statusLoad.terminate();
 
     await sleep(3000);
     const rssAfter = rssMiB(d.child.pid);

@@ -48,8 +48,7 @@ export interface ProgramResult {
 /** Runs `file` with `args` to completion. Never rejects: the result says how it ended. */
 export function runProgram(file: string, args: readonly string[], options: ProgramOptions = {}): Promise<ProgramResult> {
   return new Promise((resolve) => {
-    const deathSignal = options.dieWithParent ? setprivWithDeathSignal() : null;
-    const [program, argv] = deathSignal ? [deathSignal, ['--pdeathsig', 'TERM', '--', file, ...args]] : [file, args];
+    const [program, argv] = options.dieWithParent ? dyingWithParent(file, args) : [file, args];
     const child = spawn(program, argv, {
       env: options.env ?? process.env,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
@@ -101,6 +100,16 @@ export function runProgram(file: string, args: readonly string[], options: Progr
 
 /** How long an aborted program gets to exit on SIGTERM (pg_dump cancels its queries) before SIGKILL. */
 const ABORT_GRACE_MS = 10_000;
+
+/**
+ * The program and argv that run `file` with `args` so that the kernel sends it SIGTERM when this process dies,
+ * even by SIGKILL (see ProgramOptions.dieWithParent): through setpriv when there is one, else unchanged.
+ * For callers that spawn through another API (execa, with stdin streaming).
+ */
+export function dyingWithParent(file: string, args: readonly string[]): [string, string[]] {
+  const deathSignal = setprivWithDeathSignal();
+  return deathSignal ? [deathSignal, ['--pdeathsig', 'TERM', '--', file, ...args]] : [file, [...args]];
+}
 
 let setpriv: string | null | undefined;
 

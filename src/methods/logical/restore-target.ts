@@ -4,6 +4,7 @@
 // a quoted conninfo dbname, never parsed as a connection string of their own.
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { dyingWithParent } from '../../adapters/postgres/run-program.js';
 import pg from 'pg';
 import { nodeClientConfig, libpqEnv, toolProcessEnv } from '../../adapters/postgres/node-connection.js';
 import { serverMajor } from '../../adapters/postgres/tools.js';
@@ -81,7 +82,9 @@ export async function runPsql(
     ...(singleTransaction ? ['--single-transaction'] : []),
     '--file=-',
   ];
-  const result = await execa(psqlPath, args, {
+  // Dying with this process: a restore killed by SIGKILL must not go on loading into the target after its
+  // row says it was abandoned (psql then ends, and the server rolls back what it had not committed).
+  const result = await execa(...dyingWithParent(psqlPath, args), {
     env: toolProcessEnv(libpqEnv(node, database)),
     extendEnv: false,
     reject: false,
@@ -102,7 +105,7 @@ export async function runPgRestore(pgRestorePath: string, node: NodeSpec, databa
     `--dbname=${conninfoDbname(database)}`,
     archive,
   ];
-  const result = await execa(pgRestorePath, args, {
+  const result = await execa(...dyingWithParent(pgRestorePath, args), {
     env: toolProcessEnv(libpqEnv(node, node.maintenanceDatabase)),
     extendEnv: false,
     reject: false,

@@ -325,6 +325,40 @@ describe('a cluster dump restore that fails part way', () => {
   });
 });
 
+/** The psql/pg_restore processes `pid` has started, waiting until there is one. */
+async function toolChildren(pid: number): Promise<number[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const tools = children.filter((child) => {
+      try {
+        return /^(psql|pg_restore)$/.test(readFileSync(`/proc/${child}/comm`, 'utf8').trim());
+      } catch {
+        return false;
+      }
+    });
+    if (tools.length > 0) return tools;
+    if (Date.now() > deadline) throw new Error(`process ${pid} never started psql or pg_restore`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until none of `pids` is a running process (a zombie counts as gone); fails after 20 s. */
+async function waitUntilGone(pids: number[]): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  const running = (pid: number): boolean => {
+    try {
+      return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  while (pids.some(running)) {
+    if (Date.now() > deadline) throw new Error(`still running after the restore was killed: ${pids.filter(running).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('a restore killed part way', () => {
   it('is recorded as failed (abandoned) by the next maintain or restore on its host, not left running', async () => {
     const fresh = await startTestCluster();
@@ -350,8 +384,12 @@ describe('a restore killed part way', () => {
       const [claim] = await catalogRows(`select executor from pgbackops.restore_runs where id = $1`, [rows[0]!.id]);
       const executorPid = Number(String(claim!.executor).split(':').pop());
       expect(await isStarterOrItsJobUserChild(executorPid, restore.pid)).toBe(true);
+      const tools = await toolChildren(executorPid);
       restore.kill('SIGKILL');
       await restore.catch(() => undefined);
+      // The psql it had started dies with it (the kernel's parent-death signal), rather than going on loading
+      // into the target once the blocker is gone, under a row that will say the restore was abandoned.
+      await waitUntilGone(tools);
       await blocker.query('rollback');
       return { id: String(rows[0]!.id), pid: executorPid };
     };
