@@ -3,10 +3,12 @@
 // $(date) file names, passwords) -> a configuration directory that validates and plans against an empty
 // catalog, the same files every time, no password anywhere in it, and a report of what was not imported.
 import { readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgbackops, type CliResult } from '../../helpers/cli.js';
+import { applyConverged, pgbackops, type CliResult } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 
@@ -86,5 +88,40 @@ describe('import crontab', () => {
     const refused = await cli('import', 'crontab', '--file', FIXTURE, '--out', join(out, 'nodes'), '--host', 'b.example.org');
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/already holds files .* that no import wrote/);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('--user reads a real user crontab; apply then adds its block beside the old lines, which stay until removed', async () => {
+    const user = `pgbo-imp-${process.pid % 100000}`;
+    const theirs = [
+      'MAILTO=dba@example.org',
+      '30 1 * * * pg_dump -h db1.example.org -U backup -Fc shop > /srv/backups/shop.dump',
+      '0 7 * * * /usr/local/bin/rotate-logs.sh',
+      '',
+    ].join('\n');
+    await execa('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user]);
+    try {
+      await execa('crontab', ['-u', user, '-'], { input: theirs });
+      const out = join(work, 'from-user');
+      const backups = join(work, 'user-backups');
+      const imported = await cli('import', 'crontab', '--user', user, '--out', out, '--host', hostname(), '--backup-root', backups);
+      expect(imported.exitCode, imported.stderr + imported.stdout).toBe(0);
+      const files = tree(out);
+      expect(files['servers.yaml']).toMatch(new RegExp(`scheduler:\\n\\s+type: crontab\\n\\s+user: ${user}`));
+      expect(files['nodes/db1-example-org.yaml']).toMatch(/name: db1-example-org-shop\n[\s\S]*?schedule: 30 1 \* \* \*/);
+      expect(imported.stdout).toContain(`I_CRON_OUTPUT_REPLACED  crontab of ${user} line 2`);
+      // A line without a backup tool is not a backup: not imported, and nothing to report.
+      expect(imported.stdout).not.toMatch(/line 3|rotate-logs/);
+      expect(imported.stdout).toMatch(/remove the old lines/i);
+
+      // The switch-over the report describes: apply adds pgbackops' block; the old lines are not touched.
+      const config = (...args: string[]): Promise<CliResult> => cli(...args, '-c', out);
+      await applyConverged(config);
+      const after = (await execa('crontab', ['-u', user, '-l'])).stdout;
+      expect(after.startsWith(theirs.trimEnd())).toBe(true);
+      expect(after).toMatch(/^30 1 \* \* \* \S*pgbackops(\.js)? run .* db1-example-org-shop # pgbackops:db1-example-org-shop:/m);
+    } finally {
+      await execa('crontab', ['-u', user, '-r'], { reject: false });
+      await execa('userdel', [user], { reject: false });
+    }
   });
 });
