@@ -11,6 +11,16 @@ import { root, runCli } from './lib.js';
 
 const BIG_TABLES = ['backup_runs', 'restore_runs'];
 
+/**
+ * Statements that read every row they scan by design, so a sequential scan is their right plan: the retention
+ * pass reads every run of the server (each group's whole history decides what it keeps), and status sums the
+ * kept bytes of every definition it lists. Listed apart from the findings, with the reason.
+ */
+const WHOLE_READS = [
+  { pattern: /string_agg\(uuid_send\(id\)/, why: 'retention reads every run of the server' },
+  { pattern: /coalesce\(sum\(bytes\), 0\)/, why: 'status sums the kept bytes of every definition it lists' },
+];
+
 export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition = 100 } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'pgbackops-explain-'));
   chmodSync(work, 0o755);
@@ -33,7 +43,15 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
         from pgbackops.definitions d
         left join pgbackops.retentions r on r.name = d.spec->>'retention'
         cross join generate_series(0, $1 - 1) g`, [runsPerDefinition]);
+    // Restores too, or the planner rightly reads a table of a few rows whole and the listing is never tested.
+    await client.query(`
+      insert into pgbackops.restore_runs (backup_run_id, definition, source_database, target_node, target_database, status, started_at, finished_at, purpose)
+      select r.id, r.definition, r.database, r.node, 'restored_' || g, 'succeeded', r.started_at + interval '1 hour', r.started_at + interval '2 hours', 'restore'
+        from (select id, definition, database, node, started_at, row_number() over () as n from pgbackops.backup_runs) r
+        cross join generate_series(1, 1) g
+       where r.n % 10 = 0`);
     await client.query('vacuum analyze');
+    const someRun = (await client.query('select left(id::text, 8) as prefix from pgbackops.backup_runs order by started_at limit 1')).rows[0].prefix;
     const rows = Number((await client.query('select count(*) from pgbackops.backup_runs')).rows[0].count);
     // Loaded here first: ALTER SYSTEM only knows a module's parameters once the module is loaded.
     await client.query("load 'auto_explain'");
@@ -48,6 +66,7 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
       ['backups', definition, ...common],
       ['status', ...common],
       ['history', ...common],
+      ['show', someRun, ...common],
       ['prune', '--dry-run', ...common],
       ['maintain', ...common],
     ];
@@ -61,12 +80,16 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
         const scanned = BIG_TABLES.filter((t) => new RegExp(`Seq Scan on ${t}\\b`).test(entry));
         if (scanned.length === 0) continue;
         const query = /Query Text: ([\s\S]*?)\n\s*(?:Limit|Sort|Seq|Hash|Nested|Merge|Aggregate|GroupAggregate|HashAggregate|Unique|Result|Index|Bitmap|Gather|Subquery|CTE|Append|Update|Delete|Insert|WindowAgg|Incremental|Materialize|ProjectSet|LockRows)/.exec(entry)?.[1] ?? entry.slice(0, 400);
-        findings.push({ command: args[0] + (args[1] === definition ? ` ${definition}` : ''), tables: scanned, query: query.replace(/\s+/g, ' ').slice(0, 300), exit: result.status });
+        const whole = WHOLE_READS.find((w) => w.pattern.test(query));
+        findings.push({ command: args[0] + (args[1] === definition ? ` ${definition}` : ''), tables: scanned, query: query.replace(/\s+/g, ' ').slice(0, 300), exit: result.status, expected: whole?.why ?? null });
       }
     }
     process.stdout.write(`\nQuery plans at ${rows.toLocaleString('en')} backup_runs rows (${definitions} definitions x ${runsPerDefinition}): sequential scans of ${BIG_TABLES.join(', ')}\n`);
-    if (findings.length === 0) process.stdout.write('  none\n');
-    for (const f of findings) process.stdout.write(`  ${f.command}: Seq Scan on ${f.tables.join(', ')}: ${f.query}\n`);
+    const unexpected = findings.filter((f) => !f.expected);
+    if (unexpected.length === 0) process.stdout.write('  none\n');
+    for (const f of unexpected) process.stdout.write(`  ${f.command}: Seq Scan on ${f.tables.join(', ')}: ${f.query}\n`);
+    process.stdout.write('Whole-table reads by design (a sequential scan is their plan):\n');
+    for (const f of findings.filter((f) => f.expected)) process.stdout.write(`  ${f.command}: ${f.expected}\n`);
     return { rows, findings };
   } finally {
     try { runCli(['catalog', 'stop', '--state-dir', stateDir]); } catch { /* already stopped */ }

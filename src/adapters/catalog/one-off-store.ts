@@ -41,10 +41,17 @@ const TABLE: Record<OneOffKind, string> = { Snapshot: 'pgbackops.snapshots', Res
  * A Restore whose backup cannot be found has no server: any executor may claim it, to fail it with a reason
  * rather than leave it pending forever.
  */
+/**
+ * A Restore's `from.backup` as a uuid (null when it is not one): compared as uuid, the run is found by its
+ * primary key; compared as text (`r.id::text = ...`), every run was read to find it.
+ */
+const BACKUP_ID_OF_RESTORE = `case when j.spec -> 'from' ->> 'backup' ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+      then (j.spec -> 'from' ->> 'backup')::uuid end`;
+
 const SERVER_OF: Record<OneOffKind, string> = {
   Snapshot: `(select n.backup_server from pgbackops.nodes n where n.name = j.node)`,
   Restore: `coalesce(
-      (select r.backup_server from pgbackops.backup_runs r where r.id::text = j.spec -> 'from' ->> 'backup'),
+      (select r.backup_server from pgbackops.backup_runs r where r.id = ${BACKUP_ID_OF_RESTORE}),
       (select r.backup_server from pgbackops.backup_runs r
         where r.definition = j.spec -> 'from' ->> 'latestOf' and r.status = 'succeeded'
           and (j.spec -> 'from' ->> 'database' is null or r.database = j.spec -> 'from' ->> 'database')

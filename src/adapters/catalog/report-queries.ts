@@ -76,10 +76,11 @@ export class ReportQueries {
   /** A backup by its id or a unique prefix of it (at least 4 characters); null when none matches. */
   async findBackup(idOrPrefix: string): Promise<BackupRow | null> {
     const prefix = idOrPrefix.trim().toLowerCase();
-    if (!/^[0-9a-f-]{4,36}$/.test(prefix)) return null;
+    const range = uuidRangeOfPrefix(prefix);
+    if (!range) return null;
     const { rows } = await this.withQuery((query) => query(
-      `select ${BACKUP_COLUMNS} from pgbackops.backup_runs where id::text like $1 || '%' order by started_at desc limit 2`,
-      [prefix],
+      `select ${BACKUP_COLUMNS} from pgbackops.backup_runs where id between $1::uuid and $2::uuid order by started_at desc limit 2`,
+      range,
     ));
     if (rows.length > 1) throw new AmbiguousBackupIdError(`backup id prefix ${prefix} matches more than one backup; give more characters`);
     return rows[0] ? backupRow(rows[0]) : null;
@@ -98,14 +99,14 @@ export class ReportQueries {
 
   /** Backups newest first (id breaks ties, for a stable order). */
   async listBackups(filter: BackupFilter): Promise<BackupRow[]> {
+    const where = conditions([
+      ['node', filter.node], ['definition', filter.definition], ['database', filter.database], ['status', filter.status],
+    ], filter.since);
     const { rows } = await this.withQuery((query) => query(
-      `select ${BACKUP_COLUMNS} from pgbackops.backup_runs
-        where ($1::text is null or node = $1) and ($2::text is null or definition = $2)
-          and ($3::text is null or database = $3) and ($4::text is null or status = $4)
-          and ($5::timestamptz is null or started_at >= $5)
+      `select ${BACKUP_COLUMNS} from pgbackops.backup_runs ${where.sql}
         order by started_at desc, id
-        limit $6`,
-      [filter.node ?? null, filter.definition ?? null, filter.database ?? null, filter.status ?? null, filter.since ?? null, filter.limit ?? 1000],
+        limit $${where.params.length + 1}`,
+      [...where.params, filter.limit ?? 1000],
     ));
     return rows.map(backupRow);
   }
@@ -149,14 +150,13 @@ export class ReportQueries {
 
   /** Restores newest first; of one backup, by one actor, or since a time when given. */
   async restoreHistory(limit: number, filter: { backupId?: string; actor?: string; since?: Date } = {}): Promise<RestoreHistoryRow[]> {
+    const where = conditions([['backup_run_id', filter.backupId, 'uuid'], ['actor', filter.actor]], filter.since);
     const { rows } = await this.withQuery((query) => query(
       `select id::text, purpose, backup_run_id::text, definition, source_database, target_node, target_dir, target_database, renamed_existing_to,
               status, started_at, finished_at, failure_reason, created_roles, created_databases, actor
-         from pgbackops.restore_runs
-        where ($2::uuid is null or backup_run_id = $2) and ($3::text is null or actor = $3)
-          and ($4::timestamptz is null or started_at >= $4)
-        order by started_at desc, id limit $1`,
-      [limit, filter.backupId ?? null, filter.actor ?? null, filter.since ?? null],
+         from pgbackops.restore_runs ${where.sql}
+        order by started_at desc, id limit $${where.params.length + 1}`,
+      [...where.params, limit],
     ));
     return rows.map((r) => ({
       id: r.id, purpose: r.purpose, backupRunId: r.backup_run_id, definition: r.definition, sourceDatabase: r.source_database,
@@ -165,6 +165,43 @@ export class ReportQueries {
       createdDatabases: r.created_databases, actor: r.actor,
     }));
   }
+}
+
+const UUID_SHAPE = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
+
+/**
+ * The smallest and the largest uuid whose text starts with `prefix` (at least 4 characters), or null when no
+ * uuid does. PostgreSQL orders uuids as their text orders, so `id between` them is exactly `id::text like
+ * prefix%`, and finds the run through the primary key instead of reading every run.
+ */
+export function uuidRangeOfPrefix(prefix: string): [string, string] | null {
+  if (prefix.length < 4 || prefix.length > UUID_SHAPE.length) return null;
+  for (let i = 0; i < prefix.length; i++) {
+    const dash = UUID_SHAPE[i] === '-';
+    if (dash ? prefix[i] !== '-' : !/[0-9a-f]/.test(prefix[i]!)) return null;
+  }
+  const fill = (digit: string): string => prefix + UUID_SHAPE.slice(prefix.length).replace(/x/g, digit);
+  return [fill('0'), fill('f')];
+}
+
+/**
+ * A WHERE clause of only the filters given, each `column = $n`, and `started_at >= $n` for `since`. Written
+ * out rather than `($1 is null or column = $1)`: PostgreSQL plans such a statement once for any parameters,
+ * and a plan that must also work with every filter absent reads the whole table (bench/explain-runs.js).
+ */
+function conditions(filters: Array<[column: string, value: string | undefined, type?: string]>, since: Date | undefined): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const parts: string[] = [];
+  for (const [column, value, type] of filters) {
+    if (value === undefined) continue;
+    params.push(value);
+    parts.push(`${column} = $${params.length}${type ? `::${type}` : ''}`);
+  }
+  if (since !== undefined) {
+    params.push(since);
+    parts.push(`started_at >= $${params.length}`);
+  }
+  return { sql: parts.length > 0 ? `where ${parts.join(' and ')}` : '', params };
 }
 
 function backupRow(r: Record<string, unknown>): BackupRow {
