@@ -58,6 +58,8 @@ export interface BackupMethod {
 export interface CheckTarget {
   node: NodeSpec & { name: string };
   pgBinDirs?: Record<string, string>;
+  /** Where this node's WAL archive is on this backup server (the physical methods' archive). */
+  archiveDir?: string;
 }
 
 export interface PrerequisiteCheck {

@@ -1,0 +1,68 @@
+// The settings a restored base backup starts with, appended to its postgresql.auto.conf (the last setting of a
+// name wins in PostgreSQL's configuration files, so they override what the source had). Pure.
+//
+// restore_command is run by the server through a shell (/bin/sh -c), after PostgreSQL has replaced %f and %p:
+// every path in it is quoted for the shell, and the whole command is then quoted as a configuration string.
+import type { RecoveryTarget } from '../../restore/directory-restore.js';
+
+/** A word for /bin/sh: single-quoted, a single quote written as '\''. */
+export function shellWord(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A string value in postgresql.conf syntax: single-quoted, with quotes doubled and backslashes escaped. */
+export function gucString(text: string): string {
+  if (/[\n\r\0]/.test(text)) throw new Error(`a configuration value cannot hold a line break or NUL: ${JSON.stringify(text)}`);
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** `pgbackops wal-fetch` as the restored server runs it: this Node and this launcher, the archive by path. */
+export function restoreCommand(pgbackops: readonly string[], archiveDir: string): string {
+  return [...pgbackops.map(shellWord), 'wal-fetch', '--archive-dir', shellWord(archiveDir), '%f', '%p'].join(' ');
+}
+
+export interface RecoverySettingsInput {
+  target: RecoveryTarget;
+  restoreCommand: string;
+  /** Set when the restore starts the cluster: its own port and socket directory. */
+  port?: number;
+  socketDirectory?: string;
+}
+
+/** The lines appended to postgresql.auto.conf, with a comment saying who wrote them. */
+export function recoverySettings(input: RecoverySettingsInput, comment: string): string {
+  const settings: Array<[string, string]> = [
+    ['restore_command', gucString(input.restoreCommand)],
+    // Stay on the backup's timeline: a newer timeline in the source's archive (a failover there) is not ours.
+    ['recovery_target_timeline', gucString('current')],
+    ['recovery_target_action', gucString('promote')],
+    // The copy must never push its WAL into the source's archive, nor ship it anywhere.
+    ['archive_mode', gucString('off')],
+    // Its messages go to pg_ctl's log file, where the restore reads how recovery ended.
+    ['logging_collector', gucString('off')],
+  ];
+  const t = input.target;
+  if (t.kind === 'end') settings.push(['recovery_target', gucString('immediate')]);
+  if (t.kind === 'time') settings.push(['recovery_target_time', gucString(t.time)]);
+  if (t.kind === 'lsn') settings.push(['recovery_target_lsn', gucString(t.lsn)]);
+  if (t.kind === 'name') settings.push(['recovery_target_name', gucString(t.name)]);
+  if (input.port !== undefined) settings.push(['port', String(input.port)]);
+  if (input.socketDirectory !== undefined) settings.push(['unix_socket_directories', gucString(input.socketDirectory)]);
+  return [`# ${comment}`, ...settings.map(([k, v]) => `${k} = ${v}`)].join('\n') + '\n';
+}
+
+/** What the server log says recovery reached: "redo done at LSN", the last replayed transaction's time. */
+export function recoveryReached(log: string): { lsn: string | null; time: string | null } {
+  const redo = /redo done at ([0-9A-F]+\/[0-9A-F]+)/.exec(log);
+  const stopped = /recovery stopping (?:before|after) (?:commit|abort) of transaction \d+, time (.+)$/m.exec(log);
+  const last = /last completed transaction was at log time (.+)$/m.exec(log);
+  const time = (last?.[1] ?? stopped?.[1] ?? null)?.trim() ?? null;
+  return { lsn: redo?.[1] ?? null, time: time === null ? null : normaliseLogTime(time) };
+}
+
+/** "2026-12-05 18:55:00.123456+00" -> ISO 8601, or the text as logged when it does not parse. */
+function normaliseLogTime(text: string): string {
+  const iso = text.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
+  const parsed = Date.parse(iso);
+  return Number.isNaN(parsed) ? text : new Date(parsed).toISOString();
+}
