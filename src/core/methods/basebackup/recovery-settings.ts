@@ -43,12 +43,20 @@ export function recoverySettings(input: RecoverySettingsInput, comment: string):
   ];
   const t = input.target;
   if (t.kind === 'end') settings.push(['recovery_target', gucString('immediate')]);
-  if (t.kind === 'time') settings.push(['recovery_target_time', gucString(t.time)]);
+  if (t.kind === 'time') settings.push(['recovery_target_time', gucString(postgresTimestamp(t.time))]);
   if (t.kind === 'lsn') settings.push(['recovery_target_lsn', gucString(t.lsn)]);
   if (t.kind === 'name') settings.push(['recovery_target_name', gucString(t.name)]);
   if (input.port !== undefined) settings.push(['port', String(input.port)]);
   if (input.socketDirectory !== undefined) settings.push(['unix_socket_directories', gucString(input.socketDirectory)]);
   return [`# ${comment}`, ...settings.map(([k, v]) => `${k} = ${v}`)].join('\n') + '\n';
+}
+
+/**
+ * An ISO 8601 instant as recovery_target_time reads it: PostgreSQL's timestamp input takes the "T" and the
+ * offset, but recovery_target_time's check refuses "Z"; written with a space and a numeric offset instead.
+ */
+export function postgresTimestamp(iso: string): string {
+  return iso.replace('T', ' ').replace(/Z$/, '+00');
 }
 
 /** What the server log says recovery reached: "redo done at LSN", the last replayed transaction's time. */
