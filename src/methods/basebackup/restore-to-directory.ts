@@ -75,7 +75,8 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     if (createdDir) await mkdir(toDir, { mode: 0o700 });
     // PostgreSQL refuses a data directory that others can read.
     await chmod(toDir, 0o700);
-    const owner = await stat(toDir);
+    // DIR's owner runs the copy; a DIR this restore creates belongs to the owner of its parent directory.
+    const owner = await stat(createdDir ? dirname(toDir) : toDir);
     await extractBackup(backup.directory!, toDir);
     log.push(`extracted ${backup.directory} into ${toDir}`);
     await completeConfiguration(toDir);
@@ -150,9 +151,9 @@ async function directoryState(dir: string): Promise<DirectoryRestoreFacts['toDir
   return entries.length === 0 ? { kind: 'empty-directory' } : { kind: 'not-empty', entries: entries.length };
 }
 
-/** Who runs the restored server: the owner of DIR (this process's user when DIR is created). */
+/** Who runs the restored server: the owner of DIR, or of its parent when DIR is to be created. */
 async function startOwner(dir: string, port: number): Promise<NonNullable<DirectoryRestoreFacts['start']>> {
-  const uid = (await stat(dir).catch(() => null))?.uid ?? process.getuid?.() ?? 0;
+  const uid = (await stat(dir).catch(() => stat(dirname(dir))).catch(() => null))?.uid ?? process.getuid?.() ?? 0;
   const name = await runProgram('id', ['-nu', String(uid)]).then((r) => (r.exitCode === 0 ? r.stdout.trim() : `uid ${uid}`));
   return { port, owner: name, ownerIsRoot: uid === 0 };
 }

@@ -180,6 +180,18 @@ describe('basebackup: backups', () => {
     expect(verify.stdout).toMatch(/backup_manifest verified by pg_verifybackup/);
   });
 
+  it('verify --restore: restored into a temporary directory, started, recovered to its end, queried, removed; recorded as a trial', async () => {
+    const { id } = await backup('phys');
+    const r = await cli('verify', id, '--restore');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/trial restore into a temporary directory, recovered to the backup's end and promoted, databases .*\bapp\b.*; stopped and removed/);
+    const [trial] = await queryAt<{ purpose: string; status: string; recovery_target: string; target_dir: string; rto: number }>(catalogConfig,
+      `select purpose, status, recovery_target, target_dir, (method_facts->>'recoveryTimeMs')::int as rto from pgbackops.restore_runs where backup_run_id = $1`, [id]);
+    expect(trial).toMatchObject({ purpose: 'trial', status: 'succeeded', recovery_target: 'end' });
+    expect(trial!.rto).toBeGreaterThan(0);
+    expect(existsSync(trial!.target_dir)).toBe(false);
+  }, 120_000);
+
   it('kill -9 during a run: abandoned, no temporary directory counts as a backup, the next run works', async () => {
     writeConfig(configDir, config(true));
     await applyConverged(cli);

@@ -62,7 +62,7 @@ export function planDirectoryRestore(input: DirectoryRestoreFacts, target: Recov
   }
   if (input.start) {
     check('start as', !input.start.ownerIsRoot, input.start.ownerIsRoot
-      ? `${input.toDir} would belong to root, and PostgreSQL refuses to run as root: create it empty and owned by the PostgreSQL OS user (chown postgres: DIR), then restore again`
+      ? `${input.toDir} would belong to root, and PostgreSQL refuses to run as root: create it (or its parent directory) owned by the PostgreSQL OS user (chown postgres: DIR), then restore again`
       : `the restored cluster runs as ${input.start.owner}, the owner of ${input.toDir}, on port ${input.start.port}`);
   }
   if (facts) planRecovery(input, facts, target, plan, check);
