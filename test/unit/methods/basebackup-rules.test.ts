@@ -76,7 +76,7 @@ describe('pg_basebackup argv', () => {
 describe('recovery settings', () => {
   it('quotes restore_command for the shell, then for the configuration file', () => {
     const command = restoreCommand(['/usr/bin/node', "/opt/it's/pgbackops.js"], '/srv/b/pg 1/_wal');
-    expect(command).toBe(`'/usr/bin/node' '/opt/it'\\''s/pgbackops.js' wal-fetch --archive-dir '/srv/b/pg 1/_wal' %f %p`);
+    expect(command).toBe(`test -f '/srv/b/pg 1/_wal'/%f && { cp '/srv/b/pg 1/_wal'/%f %p && exit 0; exit 126; }; exec '/usr/bin/node' '/opt/it'\\''s/pgbackops.js' wal-fetch --archive-dir '/srv/b/pg 1/_wal' %f %p`);
     expect(shellWord('a;b $(x)')).toBe(`'a;b $(x)'`);
     expect(gucString(`a'b\\c`)).toBe(`'a''b\\\\c'`);
     expect(() => gucString('a\nb')).toThrow();

@@ -16,9 +16,17 @@ export function gucString(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
-/** `pgbackops wal-fetch` as the restored server runs it: this Node and this launcher, the archive by path. */
+/**
+ * The restore_command: an uncompressed complete file in the archive is copied with cp (PostgreSQL restores into a
+ * temporary name of its own, RECOVERYXLOG, and checks the size), anything else goes to `pgbackops wal-fetch`
+ * (compressed files, a `.partial` segment, the answer "not there"). Starting Node for every segment cost a
+ * restore seconds (bench/basebackup.js). A cp that fails exits 126, which PostgreSQL treats as fatal: exit 1
+ * would read as the end of the archive and recovery would promote short.
+ */
 export function restoreCommand(pgbackops: readonly string[], archiveDir: string): string {
-  return [...pgbackops.map(shellWord), 'wal-fetch', '--archive-dir', shellWord(archiveDir), '%f', '%p'].join(' ');
+  const dir = shellWord(archiveDir);
+  const walFetch = [...pgbackops.map(shellWord), 'wal-fetch', '--archive-dir', dir, '%f', '%p'].join(' ');
+  return `test -f ${dir}/%f && { cp ${dir}/%f %p && exit 0; exit 126; }; exec ${walFetch}`;
 }
 
 export interface RecoverySettingsInput {
