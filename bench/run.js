@@ -19,6 +19,9 @@ const results = { machine: { node: process.version, cpus: cpus().length, date: n
 if (wanted.has('reconcile')) results.reconcile = await benchReconcile();
 if (wanted.has('retention')) results.retention = await benchRetention();
 if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: Number(values.scale) } : {});
+// Not in the default set (a ~1 GB cluster backed up and restored several times): `--only basebackup`,
+// BENCH_BASEBACKUP_SCALE=N for another pgbench scale, BENCH_BASEBACKUP_PAIRS=N for more pairs.
+if (wanted.has('basebackup')) results.basebackup = await (await import('./basebackup.js')).benchBasebackup();
 if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Number(values.max) : undefined, profileDir: values.profile ?? null });
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();

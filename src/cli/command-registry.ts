@@ -28,6 +28,8 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['catalog'], load: async () => (await import('./commands/catalog.js')).registerCatalog },
   { names: ['schema'], load: async () => (await import('./commands/schema.js')).registerSchema },
   { names: ['import'], load: async () => (await import('./commands/import.js')).registerImport },
+  { names: ['check'], load: async () => (await import('./commands/check.js')).registerCheck },
+  { names: ['wal-fetch'], load: async () => (await import('./commands/wal-fetch.js')).registerWalFetch },
   { names: ['completion'], load: async () => (await import('./commands/completion.js')).registerCompletion },
 ];
 

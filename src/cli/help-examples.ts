@@ -26,8 +26,9 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   restore: [
     'pgbackops restore 3f2a --to-node pg-orders --database orders_copy --dry-run',
     'pgbackops restore 3f2a --to-node pg-orders --rename-existing --yes',
+    'pgbackops restore 9c1e --to-dir /srv/restore/orders --target-time 2026-12-05T10:00:00Z --start --port 5499 --yes',
   ],
-  verify: ['pgbackops verify 3f2a', 'pgbackops verify --latest orders-nightly --restore --to-node pg-orders'],
+  verify: ['pgbackops verify 3f2a', 'pgbackops verify --latest orders-nightly --restore --to-node pg-orders', 'pgbackops verify --latest orders-physical --restore'],
   backups: ['pgbackops backups --definition orders-nightly', 'pgbackops backups --status failed --since 2026-11-01 --json'],
   show: ['pgbackops show 3f2a', 'pgbackops show 3f2a --json'],
   status: ['pgbackops status', 'pgbackops status --no-nodes --json', 'pgbackops status --daemon http://127.0.0.1:9187'],
@@ -54,6 +55,11 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'pgbackops check-status',
     'pgbackops check-status --definition orders-nightly --warning 26h --critical 50h',
     'pgbackops check-status --node pg-orders --json',
+  ],
+  check: ['pgbackops check', 'pgbackops check pg-orders --json'],
+  'wal-fetch': [
+    "restore_command = 'pgbackops wal-fetch --archive-dir /var/backups/pgbackops/pg-orders/_wal %f %p'",
+    'pgbackops wal-fetch --node pg-orders 000000010000000000000003 /tmp/000000010000000000000003',
   ],
   completion: [
     'pgbackops completion bash > /etc/bash_completion.d/pgbackops',

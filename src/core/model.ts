@@ -98,9 +98,10 @@ export type CompressionMethod = 'gzip' | 'lz4' | 'zstd' | 'none';
 
 /**
  * How a backup is taken, checked, restored and expired: each method is one implementation of the method seam
- * (docs/architecture.md, "The method seam"). `logical` is pg_dump / pg_dumpall.
+ * (docs/architecture.md, "The method seam"). `logical` is pg_dump / pg_dumpall; `basebackup` is pg_basebackup of
+ * the whole cluster, recovered to a point in time with the node's WAL archive.
  */
-export const BACKUP_METHODS = ['logical'] as const;
+export const BACKUP_METHODS = ['logical', 'basebackup'] as const;
 export type BackupMethodName = (typeof BACKUP_METHODS)[number];
 /** The method of a Backup or Snapshot that does not name one. */
 export const DEFAULT_BACKUP_METHOD: BackupMethodName = 'logical';
@@ -119,6 +120,17 @@ export interface LogicalOptions {
   includeTables: string[];
   excludeTables: string[];
   extraArgs: string[];
+}
+
+/** When pg_basebackup's checkpoint happens: at once (`fast`, more I/O now) or spread like a normal one. */
+export type CheckpointMode = 'fast' | 'spread';
+
+/** The basebackup method's fields: how pg_basebackup copies the cluster (tar format, WAL streamed). */
+export interface BasebackupOptions {
+  compression: { method: CompressionMethod; level?: number };
+  checkpoint: CheckpointMode;
+  /** pg_basebackup --max-rate as written ("100M", "512k"); absent: unlimited. */
+  maxRate?: string;
 }
 
 /** What a Backup and a Snapshot have whatever their method. */
@@ -140,8 +152,11 @@ interface MethodSpecBase {
  */
 export type LogicalDumpSpec = MethodSpecBase & LogicalOptions & { method?: undefined };
 
+/** A physical backup's spec: the whole cluster with pg_basebackup. */
+export type BasebackupDumpSpec = MethodSpecBase & BasebackupOptions & { method: 'basebackup' };
+
 /** What a Backup and a Snapshot share: the node, and what their method takes of it (one member per method). */
-export type DumpSpec = LogicalDumpSpec;
+export type DumpSpec = LogicalDumpSpec | BasebackupDumpSpec;
 
 /** A scheduled backup definition. */
 export type BackupSpec = DumpSpec & {

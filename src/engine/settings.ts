@@ -53,7 +53,7 @@ function osUserName(): string {
 }
 
 /** bin/pgbackops.js of this installation, with symlinks resolved. */
-function launcherPath(): string {
+export function launcherPath(): string {
   const path = packagePath('bin', 'pgbackops.js');
   try {
     return realpathSync(path);

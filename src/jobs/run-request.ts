@@ -62,7 +62,7 @@ export function baseRecord(request: RunRequest, database: string | null, started
     retention: def.retention,
     timezone: def.backup.timezone,
     ...request.method.rules.runFacts(def.backup),
-  };
+  } as RunRecord;
 }
 
 /** A `failed` record for one database whose dump never started (a step before it failed, or it vanished). */

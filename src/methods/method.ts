@@ -58,6 +58,8 @@ export interface BackupMethod {
 export interface CheckTarget {
   node: NodeSpec & { name: string };
   pgBinDirs?: Record<string, string>;
+  /** Where this node's WAL archive is on this backup server (the physical methods' archive). */
+  archiveDir?: string;
 }
 
 export interface PrerequisiteCheck {
@@ -71,6 +73,8 @@ export interface PrerequisiteCheck {
 export interface VerifyRequest {
   /** Trial-restore into this node. */
   trialNode?: string;
+  /** `verify --restore`: a trial restore (a logical backup needs trialNode; a physical one uses a temporary directory). */
+  trialRestore?: boolean;
   jobs: number;
   stateDir: string;
   actor: string;
@@ -83,7 +87,11 @@ export interface VerifyOutcome {
   files: FileCheck;
   /** The method's own check that the backup is readable (logical: pg_restore --list of the archive). */
   archive: { checked: boolean; entries: number | null; problem: string | null; note: string | null };
-  trial: { outcome: RestoreOutcome | null; scratchDatabase: string | null; durationMs: number | null; problem: string | null } | null;
+  trial: {
+    outcome: RestoreOutcome | null; scratchDatabase: string | null; durationMs: number | null; problem: string | null;
+    /** A method's own trial (a physical restore into a directory): what it did, and its record. */
+    description?: string; record?: RestoreRecord | null;
+  } | null;
   ok: boolean;
 }
 

@@ -2,11 +2,13 @@
 // method recorded with a run, which a newer pgbackops sharing the catalog may have written.
 import { isBackupMethod } from '../core/methods/registry.js';
 import type { BackupMethodName } from '../core/model.js';
+import { BASEBACKUP_METHOD } from './basebackup/basebackup-method.js';
 import { LOGICAL_METHOD } from './logical/logical-method.js';
 import type { BackupMethod } from './method.js';
 
 const METHODS: Readonly<Record<BackupMethodName, BackupMethod>> = {
   logical: LOGICAL_METHOD,
+  basebackup: BASEBACKUP_METHOD,
 };
 
 /** A method this version of pgbackops does not have: a run or definition written by a newer one. */

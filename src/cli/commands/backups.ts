@@ -47,7 +47,9 @@ export function registerBackups(program: Command): void {
 
 export function reportRow(r: BackupRow): BackupReportRow {
   return {
-    id: r.id, definition: r.definition, node: r.node, database: r.database, backupType: r.backupType, format: r.format, status: r.status,
+    // A physical backup has no logical type or format: its method stands in the type column, its tar format in format.
+    id: r.id, definition: r.definition, node: r.node, database: r.database, status: r.status,
+    backupType: r.method === 'logical' ? r.backupType : r.method, format: r.method === 'basebackup' ? 'tar' : r.format,
     startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null, bytes: r.bytes, failureReason: r.failureReason,
     retention: r.retention, timezone: r.timezone,
   };

@@ -22,6 +22,7 @@ export function registerShow(program: Command): void {
         return showReport(backupReportItems([reportRow(row)])[0]!, {
           backupServer: row.backupServer, directory: row.directory, files: row.files, pgDumpVersion: row.pgDumpVersion,
           serverVersion: row.serverVersion, failureDetail: row.failureDetail, log: row.log, timezone: row.timezone,
+          method: row.method, methodFacts: row.methodFacts,
           restores: restores.map((r) => ({
             id: r.id, purpose: r.purpose, targetNode: r.targetNode, targetDir: r.targetDir, targetDatabase: r.targetDatabase, status: r.status,
             startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null,

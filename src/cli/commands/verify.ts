@@ -24,14 +24,13 @@ export function registerVerify(program: Command): void {
     .argument('[backup-id]', 'backup run id (or a unique prefix of it)')
     .option('--latest <definition>', 'the newest succeeded backup of this definition instead of an id')
     .option('--database <name>', 'with --latest: of this database')
-    .option('--restore', 'also restore it into a scratch database on --to-node, dropped afterwards (recorded as a trial restore)')
+    .option('--restore', 'also restore it: a logical backup into a scratch database on --to-node, a basebackup into a temporary directory started on a free port (removed afterwards; recorded as a trial restore)')
     .option('--to-node <node>', 'the Node for the trial restore')
     .option('--jobs <n>', 'parallel pg_restore jobs for the trial restore', '1')
     .option('--json', 'print the outcome as JSON')
     .action(async (backupId: string | undefined, opts: VerifyFlags, command: Command) => {
       const ctx = contextOf(command);
       if ((backupId === undefined) === (opts.latest === undefined)) throw new CliError('give a backup id or --latest DEFINITION (one of them)');
-      if (opts.restore && !opts.toNode) throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
       if (!opts.restore && opts.toNode) throw new CliError('--to-node is for --restore');
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`);
@@ -41,8 +40,10 @@ export function registerVerify(program: Command): void {
           ? await resolveBackup(catalog, backupId)
           : await catalog.reports.latestSucceeded(opts.latest!, opts.database);
         if (!row) throw new CliError(`definition ${opts.latest} has no succeeded backup${opts.database ? ` of database ${JSON.stringify(opts.database)}` : ''}`, 1, 'E_BACKUP_NOT_FOUND');
+        // A logical backup is tried in a scratch database of a node; a physical one in a directory of this machine.
+        if (opts.restore && !opts.toNode && row.method === 'logical') throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
         return backupMethodOf(row.method, `backup ${row.id}`).verify(catalog, row, {
-          ...(opts.restore ? { trialNode: opts.toNode! } : {}), jobs,
+          ...(opts.restore && opts.toNode ? { trialNode: opts.toNode } : {}), ...(opts.restore ? { trialRestore: true } : {}), jobs,
           stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
         });
       });
@@ -51,7 +52,7 @@ export function registerVerify(program: Command): void {
           backup_id: outcome.backupId, ok: outcome.ok, files: outcome.files, archive: outcome.archive,
           trial: outcome.trial && {
             scratch_database: outcome.trial.scratchDatabase, duration_ms: outcome.trial.durationMs, problem: outcome.trial.problem,
-            restore: outcome.trial.outcome?.record ?? null, refusals: outcome.trial.outcome?.plan.refusals ?? [],
+            restore: outcome.trial.outcome?.record ?? outcome.trial.record ?? null, refusals: outcome.trial.outcome?.plan.refusals ?? [],
           },
         });
       } else {
@@ -68,13 +69,15 @@ function renderVerify(o: VerifyOutcome): string {
   const lines = [style.bold(`Verify backup ${o.backupId}`)];
   lines.push(o.files.problems.length === 0 ? ok(`checksums: ${o.files.checked} file(s) match the manifest`) : fail(`checksums: ${o.files.problems.join('; ')}`));
   if (o.files.problems.length === 0) {
-    if (o.archive.checked) lines.push(o.archive.problem === null ? ok(`archive: pg_restore --list read ${o.archive.entries} entries`) : fail(`archive: ${o.archive.problem}`));
+    if (o.archive.checked) lines.push(o.archive.problem !== null ? fail(`archive: ${o.archive.problem}`) : ok(o.archive.note ?? `archive: pg_restore --list read ${o.archive.entries} entries`));
     else if (o.archive.note) lines.push(`     archive: ${o.archive.note}`);
   }
   if (o.trial) {
     const seconds = o.trial.durationMs === null ? '' : ` in ${(o.trial.durationMs / 1000).toFixed(1)} s`;
     const refusals = o.trial.outcome?.plan.refusals ?? [];
-    if (o.trial.problem === null) {
+    if (o.trial.problem === null && o.trial.description) {
+      lines.push(ok(`${o.trial.description}${seconds}`));
+    } else if (o.trial.problem === null) {
       lines.push(ok(`trial restore into ${JSON.stringify(o.trial.scratchDatabase)} on ${o.trial.outcome!.plan.targetNode}${seconds}; scratch database dropped (restore ${o.trial.outcome!.record!.id})`));
     } else {
       lines.push(fail(`trial restore${seconds}: ${refusals.length > 0 ? refusals.join('; ') : o.trial.problem}`));

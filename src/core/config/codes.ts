@@ -29,6 +29,7 @@ export const DIAGNOSTIC_CODES = {
   E_SCHEMA_RANGE: 'a number, string length or list length is out of range',
   E_SCHEMA: 'any other schema violation',
   E_METHOD_UNKNOWN: 'a Backup or Snapshot names a backup method this version of pgbackops does not have',
+  E_FIELD_NOT_FOR_METHOD: "a Backup or Snapshot sets a field of another backup method than its own",
   // Names and references
   E_NAME_INVALID: 'a name is not made of lowercase letters, digits and hyphens',
   E_DUPLICATE_NAME: 'two objects of the same kind (or a Backup and a Snapshot) have the same name',

@@ -1,7 +1,7 @@
 // Rules that look at one document at a time, once it has passed its schema: what JSON Schema cannot say
 // well (cron syntax, durations, paths, hosts, combinations of fields) or should explain better.
 import { checkCronExpression } from '../cron/expression.js';
-import { methodOf, type SchedulerType } from '../model.js';
+import { BACKUP_METHODS, methodOf, type SchedulerType } from '../model.js';
 import { methodRulesOf } from '../methods/registry.js';
 import { pushDatabaseName } from './database-names.js';
 import { durationProblem } from '../time/duration.js';
@@ -182,7 +182,18 @@ function timingFindings(spec: { at?: string; startingDeadline?: string }): Findi
 function dumpFindings(spec: DumpInput): Finding[] {
   const out: Finding[] = [];
   pushDuration(out, spec.timeout, 'timeout');
-  out.push(...methodRulesOf(methodOf(spec)).specFindings(spec));
+  const method = methodOf(spec);
+  const own = new Set<string>(methodRulesOf(method).fields);
+  // A field of another method would be silently ignored: say whose it is instead.
+  for (const other of BACKUP_METHODS) {
+    if (other === method) continue;
+    for (const field of methodRulesOf(other).fields) {
+      if (own.has(field) || (spec as Record<string, unknown>)[field] === undefined) continue;
+      own.add(field); // reported once, even if several methods own it
+      out.push(finding('E_FIELD_NOT_FOR_METHOD', ['spec', field], `${field} is a field of the ${other} method, and this ${method === 'basebackup' ? 'basebackup backs up the whole cluster with pg_basebackup' : `${method} backup does not use it`}: remove it, or set method: ${other}`, 'key'));
+    }
+  }
+  out.push(...methodRulesOf(method).specFindings(spec));
   return out;
 }
 

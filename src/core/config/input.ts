@@ -1,7 +1,7 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
-  BackupMethodName, BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
+  BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
 } from '../model.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
@@ -16,8 +16,9 @@ export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 
 
 export type NodeInput = Optional<NodeSpec, 'port' | 'user' | 'maintenanceDatabase' | 'status'>;
 
+/** A Backup as written: every method's fields optional (its schema and rules say which apply). */
 export type BackupInput = Optional<
-  Omit<BackupSpec, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
+  Omit<Extract<BackupSpec, { method?: undefined }>, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
   | 'exclude'
   | 'type'
   | 'timezone'
@@ -34,6 +35,9 @@ export type BackupInput = Optional<
   method?: BackupMethodName;
   databases?: string[] | 'all';
   compression?: { method: CompressionMethod; level?: number };
+  /** The basebackup method's own fields. */
+  checkpoint?: CheckpointMode;
+  maxRate?: string;
 };
 
 /** The method and its options that a Snapshot shares with a Backup, as written. */
@@ -41,6 +45,7 @@ export type DumpInput = Pick<
   BackupInput,
   | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
   | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
+  | 'checkpoint' | 'maxRate'
 >;
 
 export type SnapshotInput = DumpInput & Pick<SnapshotSpec, 'at' | 'startingDeadline' | 'keepFor'>;

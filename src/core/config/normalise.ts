@@ -94,7 +94,7 @@ export function normaliseNode(input: NodeInput): NodeSpec {
 /** `name` seeds the H values of the schedule; `serverTimezone` is the default time zone. */
 export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string): BackupSpec {
   // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
-  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input);
+  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input) as Partial<Extract<DumpSpec, { method?: undefined }>> & DumpSpec;
   return compact({
     node,
     databases,
@@ -146,7 +146,7 @@ function normaliseDump(input: DumpInput): DumpSpec {
     ...methodRulesOf(method).normaliseOptions(input),
     timeout: input.timeout,
     remarks: input.remarks,
-  });
+  }) as DumpSpec;
 }
 
 /**

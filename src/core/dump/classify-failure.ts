@@ -20,6 +20,7 @@ export type FailureReason =
   | 'killed'
   | 'interrupted'
   | 'dump-error'
+  | 'verify-failed'
   | 'job-error';
 
 export interface FailureInput {

@@ -110,7 +110,7 @@ export function mapCrontab(source: CrontabSource, options: CrontabImportOptions)
         break;
       }
       if (program === 'pg_basebackup') {
-        findings.push({ code: 'I_CRON_BASEBACKUP_UNSUPPORTED', object: label, chosen: 'not imported: pgbackops takes logical backups (pg_dump) only; keep this line' });
+        findings.push({ code: 'I_CRON_BASEBACKUP_UNSUPPORTED', object: label, chosen: 'not imported: write a Backup with method: basebackup for it (docs/restore.md, "Physical backups"), then remove this line' });
         continue;
       }
       const commandEnv = { ...lineEnv };

@@ -34,7 +34,7 @@ export const IMPORT_CODES = {
   I_HISTORY_NOT_RESTORABLE: 'imported backups are listed and expired, but restored with PgBackMan\'s tools',
   // crontab
   I_CRON_LINE_NOT_UNDERSTOOD: 'a line that runs a PostgreSQL backup tool but could not be understood',
-  I_CRON_BASEBACKUP_UNSUPPORTED: 'a pg_basebackup line: pgbackops has no physical backup method yet',
+  I_CRON_BASEBACKUP_UNSUPPORTED: 'a pg_basebackup line: not translated; write a Backup with method: basebackup for it',
   I_CRON_GLOBALS_ONLY: 'a pg_dumpall of roles / tablespaces only: covered by every pgbackops database backup',
   I_CRON_OUTPUT_REPLACED: 'where the dump was written (-f, redirection, pipe) is decided by pgbackops',
   I_CRON_FORMAT_CHANGED: 'a plain or tar dump of a database becomes a custom archive',

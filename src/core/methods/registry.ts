@@ -3,10 +3,12 @@
 // a run recorded in the catalog, which a newer pgbackops may have written.
 import { BACKUP_METHODS, type BackupMethodName } from '../model.js';
 import type { MethodRules } from './method-rules.js';
+import { BASEBACKUP_RULES } from './basebackup/rules.js';
 import { LOGICAL_RULES } from './logical/rules.js';
 
 const RULES: Readonly<Record<BackupMethodName, MethodRules>> = {
   logical: LOGICAL_RULES,
+  basebackup: BASEBACKUP_RULES,
 };
 
 export function isBackupMethod(name: unknown): name is BackupMethodName {

@@ -153,6 +153,9 @@ function describeSpec(kind: string, spec: unknown): string {
   switch (kind) {
     case 'Backup': {
       const b = spec as BackupSpec;
+      if (b.method === 'basebackup') {
+        return `basebackup of the cluster on ${b.node}, "${b.resolvedSchedule}" ${b.timezone}, ${b.compression.method}${b.enabled ? '' : ', disabled'}`;
+      }
       const dbs = b.databases === 'all' ? `all${b.exclude.length ? ` except ${b.exclude.join(',')}` : ''}` : b.databases.join(',');
       return `${b.type} of ${dbs} on ${b.node}, "${b.resolvedSchedule}" ${b.timezone}, ${b.format}${b.enabled ? '' : ', disabled'}`;
     }
@@ -168,6 +171,7 @@ function describeSpec(kind: string, spec: unknown): string {
       return compact(spec as RetentionSpec);
     case 'Snapshot': {
       const sn = spec as SnapshotSpec;
+      if (sn.method === 'basebackup') return `once ${sn.at ?? 'as soon as applied'}: basebackup of the cluster on ${sn.node}, kept ${sn.keepFor}`;
       const dbs = sn.databases === 'all' ? 'all' : sn.databases.join(',');
       return `once ${sn.at ?? 'as soon as applied'}: ${sn.type} of ${dbs} on ${sn.node}, kept ${sn.keepFor}`;
     }

@@ -1,4 +1,5 @@
 // Backup runs as recorded in the catalog (or, while the catalog is down, in the local spool).
+import type { BasebackupFacts } from '../methods/basebackup/facts.js';
 import type { BackupType, DumpFormat, RetentionSpec } from '../model.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'abandoned' | 'expiring';
@@ -47,8 +48,20 @@ export interface LogicalRunRecord extends RunRecordBase {
   methodFacts: null;
 }
 
+/**
+ * A run of the basebackup method (pg_basebackup of the whole cluster: `database` is null). The logical
+ * method's columns stay null (migration 014's check); its facts are in `methodFacts` once it succeeded.
+ */
+export interface BasebackupRunRecord extends RunRecordBase {
+  method: 'basebackup';
+  backupType: null;
+  format: null;
+  pgDumpVersion: null;
+  methodFacts: BasebackupFacts | null;
+}
+
 /** One backup run as recorded in the catalog (or, while the catalog is down, in the local spool). */
-export type RunRecord = LogicalRunRecord;
+export type RunRecord = LogicalRunRecord | BasebackupRunRecord;
 
 /** What a run's method records of its own, as a new run starts (its method's member of RunRecord). */
 export type MethodRunFacts = Omit<RunRecord, keyof RunRecordBase>;

@@ -13,6 +13,7 @@ import { findTool } from '../../adapters/postgres/tools.js';
 import { AppendOnlyDigest, digestTree } from '../../adapters/fs/file-digest.js';
 import { classifyFailure, classifyJobError, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
 import { buildDumpCommand, redactArgv } from '../../core/dump/dump-command.js';
+import { logicalSpecOf } from '../../core/methods/logical/options.js';
 import { dumpFileOf } from '../../core/restore/restore-plan.js';
 import { runDirectoryName, type RunRecord } from '../../core/runs/run-record.js';
 import { approximateMilliseconds, parseDuration } from '../../core/time/duration.js';
@@ -25,7 +26,8 @@ import { baseRecord, type RunRequest } from '../../jobs/run-request.js';
 const TOOL_VERSIONS_FILE = join('cache', 'tool-versions.json');
 
 export async function dumpDatabase(request: RunRequest, database: string | null): Promise<RunRecord> {
-  const { definition: def, logger } = request;
+  const { logger } = request;
+  const def = { ...request.definition, backup: logicalSpecOf(request.definition.backup) };
   const startedAt = request.now?.() ?? new Date();
   const record = baseRecord(request, database, startedAt);
   await request.recorder.record(record);

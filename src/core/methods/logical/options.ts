@@ -1,7 +1,7 @@
 // The logical method's options with their defaults: what a Backup or Snapshot written without them means,
 // spelt out, so that the spec hash changes exactly when the effective dump does.
 import { COMPRESSION_RULES } from '../../dump/compression.js';
-import type { BackupType, CompressionMethod, DumpFormat, LogicalOptions } from '../../model.js';
+import type { BackupType, CompressionMethod, DumpFormat, DumpSpec, LogicalDumpSpec, LogicalOptions } from '../../model.js';
 
 /** The logical fields as written (each may be omitted). */
 export interface LogicalInput {
@@ -50,4 +50,10 @@ export function normaliseLogicalOptions(input: LogicalInput): LogicalOptions {
     excludeTables: input.excludeTables ?? [],
     extraArgs: input.extraArgs ?? [],
   };
+}
+
+/** A spec the logical method was handed: logical by construction (the registry picks methods by `method:`). */
+export function logicalSpecOf<T extends DumpSpec>(spec: T): T & LogicalDumpSpec {
+  if (spec.method !== undefined) throw new Error(`the logical method was given a ${spec.method} spec`);
+  return spec as T & LogicalDumpSpec;
 }

@@ -2,7 +2,7 @@
 // pure parts: command lines and failure classification in src/core/dump/, restore planning in
 // src/core/restore/; its I/O in src/methods/logical/.
 import type { MethodRules } from '../method-rules.js';
-import { LOGICAL_FIELDS, normaliseLogicalOptions } from './options.js';
+import { LOGICAL_FIELDS, logicalSpecOf, normaliseLogicalOptions, type LogicalInput } from './options.js';
 import { logicalServerFindings, logicalSpecFindings } from './spec-rules.js';
 
 export const LOGICAL_RULES: MethodRules = {
@@ -15,15 +15,20 @@ export const LOGICAL_RULES: MethodRules = {
     { name: 'psql', description: 'psql: restore creates roles and databases and loads plain SQL with it' },
   ],
   fields: LOGICAL_FIELDS,
-  specFindings: logicalSpecFindings,
+  specFindings: (spec) => logicalSpecFindings(spec as LogicalInput),
   serverFindings: (spec, server, defaultPgDumpVersion) =>
-    logicalServerFindings(spec, server ? (server.pgDumpVersion ?? defaultPgDumpVersion) : undefined, server?.pgDumpVersion !== undefined),
-  normaliseOptions: normaliseLogicalOptions,
+    logicalServerFindings(spec as LogicalInput, server ? (server.pgDumpVersion ?? defaultPgDumpVersion) : undefined, server?.pgDumpVersion !== undefined),
+  normaliseOptions: (spec) => normaliseLogicalOptions(spec as LogicalInput),
   // A cluster dump or `databases: all` covers every database it does not exclude.
-  covers: (spec, database) =>
-    spec.type === 'cluster' || (spec.databases === 'all' ? !spec.exclude.includes(database) : spec.databases.includes(database)),
+  covers: (written, database) => {
+    const spec = logicalSpecOf(written);
+    return spec.type === 'cluster' || (spec.databases === 'all' ? !spec.exclude.includes(database) : spec.databases.includes(database));
+  },
   // The tool's version is known once the run has found its pg_dump.
-  runFacts: (spec) => ({ method: 'logical', backupType: spec.type, format: spec.format, pgDumpVersion: null, methodFacts: null }),
+  runFacts: (written) => {
+    const spec = logicalSpecOf(written);
+    return { method: 'logical', backupType: spec.type, format: spec.format, pgDumpVersion: null, methodFacts: null };
+  },
   // A dump restores on its own: nothing it needs can expire before it.
   retention: { kind: 'standalone' },
 };

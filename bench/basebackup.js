@@ -1,0 +1,188 @@
+// The basebackup method against the bare tools, on a generated cluster (pgbench tables, logged: a base backup
+// skips unlogged tables' data; scale 70 is about 1 GB, BENCH_BASEBACKUP_SCALE=N for another size):
+// 1. `pgbackops run` of a basebackup vs bare pg_basebackup with the same options (tar, streamed WAL, gzip 1,
+//    fast checkpoint, SHA256 manifest): wall-time ratio (the issue's target is <= 1.03). pgbackops also checks
+//    backup_manifest with pg_verifybackup on an extraction (docs/restore.md, "Physical backups"), which the bare
+//    side does not: the table shows that step's share.
+// 2. A point-in-time restore to a target time, started and recovered: `pgbackops restore --to-dir --start` vs
+//    the same steps by hand (tar -x of both tars, the recovery settings with `cp` as restore_command,
+//    recovery.signal, pg_ctl start, wait until promoted): wall-time ratio (target <= 1.05) and the RTO.
+// Pairs interleaved with alternating order, medians of each side and of the per-pair ratios.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBenchCluster } from './cluster.js';
+import { median, printTable, runCli } from './lib.js';
+
+const BIN = '/usr/lib/postgresql/15/bin';
+
+export async function benchBasebackup({ scale = Number(process.env.BENCH_BASEBACKUP_SCALE ?? 70), repeats = Number(process.env.BENCH_BASEBACKUP_PAIRS ?? 3) } = {}) {
+  const cluster = await startBenchCluster('basebackup');
+  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-bb-'));
+  chmodSync(work, 0o755);
+  const dataDir = join(cluster.base, 'data');
+  const owner = statSync(dataDir);
+  const asOwner = (file, args, opts = {}) => {
+    const res = spawnSync('setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', file, ...args], { encoding: 'utf8', cwd: '/', ...opts });
+    if (res.status !== 0) throw new Error(`${file} ${args.join(' ')}: ${res.stderr}`);
+    return res.stdout;
+  };
+  try {
+    const { socketDir, port } = cluster.instance;
+    const user = String(cluster.instance.config.user);
+    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
+    const psql = (sql, db = 'bench') => execFileSync(`${BIN}/psql`, ['-XAtqc', sql, db], { env, encoding: 'utf8' }).trim();
+    const backupRoot = join(work, 'backups');
+    const archiveDir = join(backupRoot, 'pg', '_wal');
+    for (const d of [backupRoot, join(backupRoot, 'pg'), archiveDir]) {
+      mkdirSync(d, { recursive: true });
+      chownSync(d, owner.uid, owner.gid);
+    }
+    // The documented archive_command; archive_mode needs a restart.
+    psql(`alter system set archive_mode = on`, 'postgres');
+    psql(`alter system set archive_command = 'test ! -f ${archiveDir}/%f && cp %p ${archiveDir}/.%f.tmp && mv ${archiveDir}/.%f.tmp ${archiveDir}/%f'`, 'postgres');
+    asOwner(`${BIN}/pg_ctl`, ['restart', '-D', dataDir, '-w', '-m', 'fast', '-l', join(cluster.base, 'postgres.log')]);
+
+    execFileSync(`${BIN}/createdb`, ['bench'], { env });
+    process.stdout.write(`generating pgbench scale ${scale} (logged tables)...\n`);
+    execFileSync(`${BIN}/pgbench`, ['-i', '-q', '-s', String(scale), 'bench'], { env, stdio: 'ignore' });
+    const clusterBytes = Number(psql('select sum(pg_database_size(oid)) from pg_database'));
+
+    const config = join(work, 'config');
+    const stateDir = join(work, 'state');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
+kind: BackupServer
+metadata: { name: bench }
+spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: builtin } }
+---
+apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg }
+spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench }
+---
+apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: bb }
+spec: { node: pg, method: basebackup, schedule: "0 1 * * *", compression: { method: gzip, level: 1 }, checkpoint: fast, retention: { keepLast: 100 } }
+`);
+    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+    const cli = (...args) => runCli([...args, '-c', config, '--state-dir', stateDir]);
+    const runsDir = join(backupRoot, 'pg', 'bb', '_cluster');
+
+    // 1. Taking a backup.
+    const bare = () => {
+      const out = join(work, 'bare');
+      const started = process.hrtime.bigint();
+      execFileSync(`${BIN}/pg_basebackup`, [`--pgdata=${out}`, '--format=tar', '--wal-method=stream', '--checkpoint=fast', '--compress=client-gzip:1', '--label=bare', '--no-password', '--manifest-checksums=SHA256'], { env, stdio: 'ignore' });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      rmSync(out, { recursive: true, force: true });
+      return seconds;
+    };
+    const ours = () => {
+      const run = runCli(['run', '--state-dir', stateDir, 'bb']);
+      const newest = readdirSync(runsDir).filter((d) => !d.startsWith('.')).sort().pop();
+      const verified = /copied in ([\d.]+) s; finished .* in ([\d.]+) s/.exec(execFileSync('cat', [join(runsDir, newest, 'run.log')], { encoding: 'utf8' }));
+      return { seconds: run.seconds, copySeconds: verified ? Number(verified[1]) : null, dir: join(runsDir, newest) };
+    };
+    bare();
+    ours();
+    const pairs = [];
+    for (let i = 0; i < repeats; i++) {
+      const pair = i % 2 === 0 ? { bare: bare(), ours: ours() } : (() => { const o = ours(); return { ours: o, bare: bare() }; })();
+      pairs.push(pair);
+      process.stdout.write(`  backup pair ${i + 1}/${repeats}: pg_basebackup ${pair.bare.toFixed(2)} s, pgbackops run ${pair.ours.seconds.toFixed(2)} s (pg_basebackup inside it ${pair.ours.copySeconds?.toFixed(2)} s)\n`);
+    }
+    const backupFigures = {
+      barePgBasebackupSeconds: median(pairs.map((p) => p.bare)),
+      pgbackopsRunSeconds: median(pairs.map((p) => p.ours.seconds)),
+      pgBasebackupInsideRunSeconds: median(pairs.map((p) => p.ours.copySeconds ?? NaN)),
+      medianPairRatio: median(pairs.map((p) => p.ours.seconds / p.bare)),
+    };
+    backupFigures.ratio = backupFigures.pgbackopsRunSeconds / backupFigures.barePgBasebackupSeconds;
+    backupFigures.ratioWithoutVerify = backupFigures.pgBasebackupInsideRunSeconds / backupFigures.barePgBasebackupSeconds;
+
+    // 2. Point-in-time restore of the newest backup to a time between two write loads.
+    const backupId = JSON.parse(cli('backups', '--definition', 'bb', '--json').stdout).backups.find((b) => b.status === 'succeeded').id;
+    const backupDir = join(runsDir, readdirSync(runsDir).filter((d) => !d.startsWith('.')).sort().pop());
+    execFileSync(`${BIN}/pgbench`, ['-n', '-T', '5', '-c', '2', 'bench'], { env, stdio: 'ignore' });
+    const target = psql(`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+    execFileSync(`${BIN}/pgbench`, ['-n', '-T', '3', '-c', '2', 'bench'], { env, stdio: 'ignore' });
+    const last = psql('select pg_walfile_name(pg_switch_wal())');
+    for (let i = 0; i < 600 && !existsSync(join(archiveDir, last)); i++) spawnSync('sleep', ['0.1']);
+    const emptyDir = (name) => {
+      const d = join(work, name);
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d, { mode: 0o700 });
+      chownSync(d, owner.uid, owner.gid);
+      return d;
+    };
+    const restorePort = port + 1;
+    const stop = (d) => asOwner(`${BIN}/pg_ctl`, ['stop', '-D', d, '-m', 'immediate', '-w']);
+    const restoreOurs = () => {
+      const d = emptyDir('pitr-ours');
+      const r = cli('restore', backupId, '--to-dir', d, '--target-time', target, '--start', '--port', String(restorePort), '--yes', '--json');
+      const out = JSON.parse(r.stdout);
+      stop(d);
+      rmSync(d, { recursive: true, force: true });
+      return { seconds: r.seconds, rtoMs: out.result.recoveryTimeMs };
+    };
+    const restoreByHand = () => {
+      const d = emptyDir('pitr-hand');
+      const started = process.hrtime.bigint();
+      // As pgbackops does it: extracted by the backup files' owner (root here), then handed to the cluster's user.
+      execFileSync('tar', ['-xf', join(backupDir, 'base.tar.gz'), '-C', d, '--no-same-owner']);
+      execFileSync('tar', ['-xf', join(backupDir, 'pg_wal.tar.gz'), '-C', join(d, 'pg_wal'), '--no-same-owner']);
+      appendFileSync(join(d, 'postgresql.auto.conf'), [
+        `restore_command = 'cp ${archiveDir}/%f %p'`, `recovery_target_time = '${target.replace('T', ' ').replace('Z', '+00')}'`,
+        `recovery_target_action = 'promote'`, `archive_mode = 'off'`, `port = ${restorePort}`, `unix_socket_directories = '${d}'`, '',
+      ].join('\n'));
+      writeFileSync(join(d, 'recovery.signal'), '');
+      execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, d]);
+      asOwner(`${BIN}/pg_ctl`, ['start', '-D', d, '-w', '-l', join(d, 'log')]);
+      for (;;) {
+        const r = spawnSync(`${BIN}/psql`, ['-XAtqc', 'select pg_is_in_recovery()', '-h', d, '-p', String(restorePort), '-U', user, 'postgres'], { encoding: 'utf8' });
+        if (r.stdout.trim() === 'f') break;
+        spawnSync('sleep', ['0.05']);
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      stop(d);
+      rmSync(d, { recursive: true, force: true });
+      return seconds;
+    };
+    const restorePairs = [];
+    for (let i = 0; i < repeats; i++) {
+      const pair = i % 2 === 0 ? { hand: restoreByHand(), ours: restoreOurs() } : (() => { const o = restoreOurs(); return { ours: o, hand: restoreByHand() }; })();
+      restorePairs.push(pair);
+      process.stdout.write(`  restore pair ${i + 1}/${repeats}: by hand ${pair.hand.toFixed(2)} s, pgbackops restore ${pair.ours.seconds.toFixed(2)} s (RTO ${(pair.ours.rtoMs / 1000).toFixed(2)} s)\n`);
+    }
+    const restoreFigures = {
+      byHandSeconds: median(restorePairs.map((p) => p.hand)),
+      pgbackopsRestoreSeconds: median(restorePairs.map((p) => p.ours.seconds)),
+      rtoSeconds: median(restorePairs.map((p) => p.ours.rtoMs / 1000)),
+      medianPairRatio: median(restorePairs.map((p) => p.ours.seconds / p.hand)),
+    };
+    restoreFigures.ratio = restoreFigures.pgbackopsRestoreSeconds / restoreFigures.byHandSeconds;
+
+    const size = `cluster ${(clusterBytes / 2 ** 30).toFixed(2)} GiB (pgbench scale ${scale})`;
+    printTable(`pgbackops run (basebackup) vs bare pg_basebackup, tar + gzip 1 + fast checkpoint, ${size}, ${repeats} interleaved pairs, medians`, [
+      ['bare pg_basebackup (s)', backupFigures.barePgBasebackupSeconds.toFixed(2)],
+      ['pgbackops run, incl. pg_verifybackup, sha256, catalog record (s)', backupFigures.pgbackopsRunSeconds.toFixed(2)],
+      ['ratio run / pg_basebackup (of the medians)', backupFigures.ratio.toFixed(3), '<= 1.03'],
+      ['ratio run / pg_basebackup (median of the pairs)', backupFigures.medianPairRatio.toFixed(3)],
+      ['pg_basebackup inside the run / bare (without the verification)', backupFigures.ratioWithoutVerify.toFixed(3)],
+    ]);
+    printTable(`PITR restore to a target time, started and promoted, ${size}, ${repeats} interleaved pairs, medians`, [
+      ['by hand: tar -x, settings, cp restore_command, pg_ctl start, wait (s)', restoreFigures.byHandSeconds.toFixed(2)],
+      ['pgbackops restore --to-dir --target-time --start (s)', restoreFigures.pgbackopsRestoreSeconds.toFixed(2)],
+      ['ratio pgbackops / by hand (of the medians)', restoreFigures.ratio.toFixed(3), '<= 1.05'],
+      ['ratio pgbackops / by hand (median of the pairs)', restoreFigures.medianPairRatio.toFixed(3)],
+      ['RTO reported by pgbackops (s)', restoreFigures.rtoSeconds.toFixed(2)],
+    ]);
+    return { clusterBytes, scale, pairs: repeats, backup: backupFigures, restore: restoreFigures };
+  } finally {
+    await cluster.stop().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,144 @@
+// Planning the restore of a base backup into a directory, recovered to a target (the contract is
+// src/core/restore/directory-restore.ts): every check runs on facts gathered beforehand, and any refusal means
+// nothing is done. Pure. PostgreSQL itself accepts targets it cannot honour (a time before the backup's end is
+// passed at the consistency point; with a gap in the archive and no target it promotes short without a
+// warning), so the refusals here are what keeps a restore from reaching another point than asked.
+import type { DirectoryRestoreCheck, DirectoryRestorePlan, RecoveryTarget } from '../../restore/directory-restore.js';
+import { continuousRange, type ArchiveSummary } from '../../wal/archive-range.js';
+import { segnoOfLsn, parseLsn, walSegmentName } from '../../wal/wal-segment.js';
+import type { BasebackupFacts } from './facts.js';
+
+export interface DirectoryRestoreFacts {
+  backup: { id: string; node: string; definition: string; status: string; serverVersion: string | null; facts: BasebackupFacts | null };
+  toDir: string;
+  /** What is at toDir now. */
+  toDirState: { kind: 'absent'; parentExists: boolean } | { kind: 'empty-directory' } | { kind: 'not-empty'; entries: number } | { kind: 'not-a-directory' };
+  /** The backup's files against their checksums: the problems found (empty: all good). */
+  fileProblems: string[];
+  archiveDir: string;
+  archive: ArchiveSummary;
+  /** The pg_ctl found for the backup's major version, or why none. */
+  pgCtl: { path: string; version: string; major: number } | { error: string };
+  /** Who would own the restored cluster, when it is started: a refusal when it cannot be root. */
+  start: { port: number; owner: string; ownerIsRoot: boolean } | null;
+}
+
+/** Milliseconds of an ISO instant. */
+function ms(instant: string): number {
+  return Date.parse(instant);
+}
+
+export function planDirectoryRestore(input: DirectoryRestoreFacts, target: RecoveryTarget): DirectoryRestorePlan {
+  const checks: DirectoryRestoreCheck[] = [];
+  const refusals: string[] = [];
+  const check = (what: string, ok: boolean, detail: string) => {
+    checks.push({ what, ok, detail });
+    if (!ok) refusals.push(`${what}: ${detail}`);
+  };
+  const { backup } = input;
+  const plan: DirectoryRestorePlan = {
+    backupId: backup.id, method: 'basebackup', node: backup.node, definition: backup.definition, toDir: input.toDir, target,
+    recoverableWindow: null, checks, refusals, steps: [],
+  };
+
+  check('backup', backup.status === 'succeeded' && backup.facts !== null,
+    backup.status !== 'succeeded' ? `backup ${backup.id} is ${backup.status}: it holds no backup` : backup.facts === null ? 'the backup records no WAL range (method_facts): it cannot be recovered' : `succeeded; WAL ${backup.facts.startLsn} to ${backup.facts.stopLsn} on timeline ${backup.facts.timeline}`);
+  check('checksums', input.fileProblems.length === 0, input.fileProblems.length === 0 ? 'every file matches its sha256' : input.fileProblems.slice(0, 5).join('; '));
+  const dir = input.toDirState;
+  check('target directory', dir.kind === 'empty-directory' || (dir.kind === 'absent' && dir.parentExists),
+    dir.kind === 'empty-directory' ? `${input.toDir} is empty`
+      : dir.kind === 'absent' ? (dir.parentExists ? `${input.toDir} will be created` : `the parent directory of ${input.toDir} does not exist`)
+      : dir.kind === 'not-empty' ? `${input.toDir} is not empty (${dir.entries} entries): a restore never writes over files; give an empty or new directory`
+      : `${input.toDir} exists and is not a directory`);
+  const facts = backup.facts;
+  const major = backup.serverVersion ? Number(backup.serverVersion.split('.')[0]) : null;
+  if ('error' in input.pgCtl) {
+    check('server binaries', false, input.pgCtl.error);
+  } else {
+    check('server binaries', major === null || input.pgCtl.major === major,
+      major !== null && input.pgCtl.major !== major
+        ? `the backup is of PostgreSQL ${backup.serverVersion}, but the server binaries here are ${input.pgCtl.version} (${input.pgCtl.path}): a physical backup starts only with its own major version; install PostgreSQL ${major} or set the backup server's pgBinDirs`
+        : `${input.pgCtl.path} (${input.pgCtl.version})`);
+  }
+  if (input.start) {
+    check('start as', !input.start.ownerIsRoot, input.start.ownerIsRoot
+      ? `${input.toDir} would belong to root, and PostgreSQL refuses to run as root: create it (or its parent directory) owned by the PostgreSQL OS user (chown postgres: DIR), then restore again`
+      : `the restored cluster runs as ${input.start.owner}, the owner of ${input.toDir}, on port ${input.start.port}`);
+  }
+  if (facts) planRecovery(input, facts, target, plan, check);
+  if (refusals.length === 0) plan.steps = steps(input, target);
+  return plan;
+}
+
+function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, target: RecoveryTarget, plan: DirectoryRestorePlan, check: (what: string, ok: boolean, detail: string) => void): void {
+  const size = facts.walSegmentSize;
+  // The backup holds its WAL up to its stop LSN (pg_wal.tar); going further needs the archive from the
+  // segment holding the stop LSN on, complete (the backup's own copy of that segment ends at the stop LSN).
+  const stopSeg = segnoOfLsn(facts.stopLsn, size);
+  const range = continuousRange(input.archive, facts.timeline, stopSeg, size);
+  const latest = range.latestMtimeMs === null ? null : new Date(range.latestMtimeMs).toISOString();
+  plan.recoverableWindow = { from: facts.endTime, to: latest !== null && latest > facts.endTime ? latest : facts.endTime };
+  if (target.kind === 'end') {
+    check('recovery target', true, `the backup's end (${facts.stopLsn}, consistent from about ${facts.endTime}); no archived WAL needed`);
+    return;
+  }
+  const hasTimeline = input.archive.timelines.includes(facts.timeline);
+  check('timeline', hasTimeline, hasTimeline
+    ? `the archive ${input.archiveDir} has timeline ${facts.timeline}${input.archive.timelines.some((t) => t > facts.timeline) ? ` (and later timelines ${input.archive.timelines.filter((t) => t > facts.timeline).join(', ')}, which recovery does not follow: it stays on the backup's timeline)` : ''}`
+    : `the backup is on timeline ${facts.timeline}, and the archive ${input.archiveDir} has no WAL of it (it has: ${input.archive.timelines.join(', ') || 'nothing'}): check the node's archive_command or WAL receiver`);
+  if (!hasTimeline) return;
+  const gapNames = range.to === null ? [walSegmentName(facts.timeline, stopSeg, size), ...range.missingAfter.filter((n) => n !== walSegmentName(facts.timeline, stopSeg, size))] : range.missingAfter;
+  const gap = gapNames.length > 0 ? `the archive is missing ${gapNames.slice(0, 5).join(', ')}${gapNames.length > 5 ? ` and ${gapNames.length - 5} more` : ''}` : null;
+  const reach = latest === null ? `nothing after the backup's end` : `WAL up to ${latest}`;
+  switch (target.kind) {
+    case 'latest':
+      // With a gap and no target PostgreSQL would promote at the gap without a warning.
+      check('archive', gap === null, gap === null ? `gapless from ${facts.stopWal} to the newest segment (${reach})` : `${gap}: recovery would stop there silently, short of the latest point; put the segments back or choose an earlier target`);
+      break;
+    case 'time': {
+      const t = ms(target.time);
+      if (t < ms(facts.endTime)) {
+        check('recovery target', false, `${target.time} is before the end of backup ${input.backup.id} (${facts.endTime}): PostgreSQL would recover past it to the backup's end; choose an earlier backup or a later time`);
+        return;
+      }
+      if (latest === null || t > ms(latest)) {
+        check('archive', false, gap !== null
+          ? `${gap}, so recovery cannot get past ${latest ?? facts.endTime} to ${target.time}`
+          : `${target.time} is after the archive's latest point (${reach}): nothing archived shows a commit after it; choose an earlier time or --latest`);
+        return;
+      }
+      check('archive', true, `gapless from ${facts.stopWal} through ${reach}${gap ? ` (after that, ${gap})` : ''}`);
+      check('recovery target', true, `time ${target.time}, within ${facts.endTime} … ${latest}`);
+      break;
+    }
+    case 'lsn': {
+      const lsn = parseLsn(target.lsn);
+      if (lsn < parseLsn(facts.stopLsn)) {
+        check('recovery target', false, `${target.lsn} is before the end of backup ${input.backup.id} (${facts.stopLsn}): choose an earlier backup or a later LSN`);
+        return;
+      }
+      const needed = segnoOfLsn(lsn, size);
+      const ok = range.to !== null && range.to >= needed;
+      check('archive', ok, ok ? `gapless from ${facts.stopWal} through ${walSegmentName(facts.timeline, needed, size)}` : `${gap ?? 'the archive ends before it'}: the segment holding ${target.lsn} (${walSegmentName(facts.timeline, needed, size)}) cannot be reached`);
+      break;
+    }
+    case 'name':
+      check('archive', gap === null, gap === null ? `gapless from ${facts.stopWal} (${reach}); a restore point of that name must lie in it, else recovery fails without promoting` : `${gap}: a restore point after it cannot be reached`);
+      break;
+  }
+}
+
+function steps(input: DirectoryRestoreFacts, target: RecoveryTarget): string[] {
+  const out = [
+    `${input.toDirState.kind === 'absent' ? 'create' : 'use'} ${input.toDir} (mode 0700)`,
+    'extract base.tar into it and pg_wal.tar into its pg_wal/',
+    `write the recovery settings into postgresql.auto.conf: restore_command = pgbackops wal-fetch from ${input.archiveDir}, ${target.kind === 'end' ? "recovery_target = 'immediate'" : target.kind === 'latest' ? 'no target (replay everything archived)' : `recovery_target_${target.kind} = '${target.kind === 'time' ? target.time : target.kind === 'lsn' ? target.lsn : target.name}'`}, recovery_target_action = promote, recovery_target_timeline = current; archive_mode = off (the copy never archives into the source's archive)`,
+    'create recovery.signal',
+  ];
+  if (input.start) {
+    out.push(`start it as ${input.start.owner} with pg_ctl on port ${input.start.port} (unix socket in ${input.toDir}) and wait until recovery has promoted it`);
+  } else {
+    out.push(`leave it stopped: start it with pg_ctl -D ${input.toDir} start (set port first if the source's port is taken)`);
+  }
+  return out;
+}

@@ -1,0 +1,226 @@
+// `pgbackops restore ID --to-dir DIR` for a base backup: restore the whole cluster into DIR on this machine
+// and recover it to a target with the node's WAL archive (docs/restore.md, "Physical backups").
+//
+// Order of work:
+// 1. gather facts without changing anything: the backup's recorded WAL range, its files against their
+//    checksums, DIR, the archive's segments, the server binaries of the backup's major version, who would run
+//    the copy; plan (src/core/methods/basebackup/directory-restore-plan.ts): any refusal stops here, as does
+//    --dry-run or a cancel;
+// 2. record the restore as running; create DIR (or use the empty one), extract base.tar and pg_wal.tar, append
+//    the recovery settings to postgresql.auto.conf, create recovery.signal, hand the files to DIR's owner;
+// 3. with --start: pg_ctl start as DIR's owner, wait until recovery promoted the copy (its log says "ready to
+//    accept connections") or failed, and read from the log the point reached;
+// 4. on failure undo only what this restore created: the server it started is stopped, the files it extracted
+//    (DIR itself when it created it) removed; the log keeps what happened. Record the outcome.
+import { randomUUID } from 'node:crypto';
+import { appendFile, chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Catalog } from '../../adapters/catalog/catalog.js';
+import type { BackupRow } from '../../adapters/catalog/report-queries.js';
+import { executorId } from '../../adapters/os/process-alive.js';
+import { isRoot } from '../../adapters/postgres/os-user.js';
+import { runProgram } from '../../adapters/postgres/run-program.js';
+import { findTool } from '../../adapters/postgres/tools.js';
+import { planDirectoryRestore, type DirectoryRestoreFacts } from '../../core/methods/basebackup/directory-restore-plan.js';
+import { basebackupFactsOf } from '../../core/methods/basebackup/facts.js';
+import { recoveryReached, recoverySettings, restoreCommand } from '../../core/methods/basebackup/recovery-settings.js';
+import type { BackupServerSpec } from '../../core/model.js';
+import { describeRecoveryTarget, type DirectoryRestoreResult } from '../../core/restore/directory-restore.js';
+import type { RestoreRecord } from '../../core/restore/restore-record.js';
+import { summariseArchive } from '../../core/wal/archive-range.js';
+import { DEFAULT_WAL_SEGMENT_SIZE } from '../../core/wal/wal-segment.js';
+import { launcherPath } from '../../engine/settings.js';
+import { restoreRecorder } from '../../jobs/restore-recorder.js';
+import { verifyBackupFiles } from '../../jobs/verify-files.js';
+import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method.js';
+import { listArchive } from './wal-archive.js';
+import { walArchiveDirectory } from './wal-archive-layout.js';
+import { extractBackup } from './tar-files.js';
+
+/** In the restored directory: pg_ctl's log of the recovery, which the restore reads. */
+export const RECOVERY_LOG = 'pgbackops-recovery.log';
+/** A Unix socket path is limited to 107 bytes: a longer DIR puts the restored server's socket in /tmp. */
+const MAX_SOCKET_DIR = 90;
+
+export async function restoreBasebackupToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
+  const now = request.now ?? (() => new Date());
+  const started = process.hrtime.bigint();
+  const startedAt = now();
+  const { backup } = request;
+  const snapshot = await catalog.readSnapshot();
+  const server = snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === backup.backupServer)?.spec as BackupServerSpec | undefined;
+  const facts = await gatherFacts(backup, request, server);
+  const plan = planDirectoryRestore(facts, request.options.target);
+  if (request.dryRun || plan.refusals.length > 0) return { plan, record: null, recordedIn: null, result: null };
+  if (request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null, result: null };
+
+  const recorder = restoreRecorder(request.stateDir, catalog.restores, request.logger);
+  const toDir = request.options.toDir;
+  const record: RestoreRecord = {
+    id: randomUUID(), purpose: request.purpose, backupRunId: backup.id, definition: backup.definition, sourceDatabase: null,
+    backupType: null, format: null, targetNode: null, targetDatabase: null, renamedExistingTo: null,
+    status: 'running', startedAt: startedAt.toISOString(), finishedAt: null, failureReason: null, log: null,
+    pgRestoreVersion: null, serverVersion: backup.serverVersion, createdRoles: [], createdDatabases: [], actor: request.actor,
+    executor: executorId(hostname()), method: 'basebackup', targetDir: toDir,
+    recoveryTarget: describeRecoveryTarget(request.options.target), methodFacts: null,
+  };
+  await recorder.record(record);
+  const log: string[] = [`restore ${record.id} of backup ${backup.id} (basebackup of ${backup.node}) into ${toDir}, target ${record.recoveryTarget}`];
+  const createdDir = facts.toDirState.kind === 'absent';
+  let serverStarted = false;
+  let result: DirectoryRestoreResult | null = null;
+  const pgCtl = 'error' in facts.pgCtl ? null : facts.pgCtl;
+  try {
+    if (createdDir) await mkdir(toDir, { mode: 0o700 });
+    // PostgreSQL refuses a data directory that others can read.
+    await chmod(toDir, 0o700);
+    // DIR's owner runs the copy; a DIR this restore creates belongs to the owner of its parent directory.
+    const owner = await stat(createdDir ? dirname(toDir) : toDir);
+    await extractBackup(backup.directory!, toDir);
+    log.push(`extracted ${backup.directory} into ${toDir}`);
+    await completeConfiguration(toDir);
+    const start = request.options.start;
+    const socketDirectory = start ? (toDir.length <= MAX_SOCKET_DIR ? toDir : '/tmp') : undefined;
+    const pgbackops = [process.execPath, process.env.PGBACKOPS_BINARY ?? launcherPath()];
+    const settings = recoverySettings({
+      target: request.options.target, restoreCommand: restoreCommand(pgbackops, facts.archiveDir),
+      ...(start ? { port: start.port, socketDirectory: socketDirectory! } : {}),
+    }, `pgbackops restore ${record.id} of backup ${backup.id}, ${startedAt.toISOString()}: recovery settings`);
+    await appendFile(join(toDir, 'postgresql.auto.conf'), `\n${settings}`, { mode: 0o600 });
+    await rm(join(toDir, 'standby.signal'), { force: true });
+    await writeFile(join(toDir, 'recovery.signal'), '', { mode: 0o600 });
+    log.push(`recovery settings appended to postgresql.auto.conf:\n${settings.trimEnd()}`);
+    if (isRoot() && owner.uid !== 0) await chownTree(toDir, owner.uid, owner.gid);
+
+    if (start && pgCtl) {
+      serverStarted = true;
+      const recovered = await startAndRecover(pgCtl.path, toDir, { uid: owner.uid, gid: owner.gid });
+      log.push(`server log:\n${recovered.log.trim()}`);
+      if (!recovered.ok) throw new Error(recovered.problem);
+      const recoveryTimeMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+      result = { reached: recoveryReached(recovered.log), started: { port: start.port, dataDirectory: toDir }, recoveryTimeMs };
+      log.push(`recovered to ${result.reached?.lsn ?? '?'} (${result.reached?.time ?? 'no transaction replayed'}); running on port ${start.port}; ${(recoveryTimeMs / 1000).toFixed(1)} s from the start of the restore`);
+    } else {
+      result = { reached: null, started: null, recoveryTimeMs: null };
+    }
+    Object.assign(record, {
+      status: 'succeeded', finishedAt: now().toISOString(), log: log.join('\n'),
+      methodFacts: { reached: result.reached, port: result.started?.port ?? null, recoveryTimeMs: result.recoveryTimeMs, archiveDir: facts.archiveDir },
+    });
+  } catch (err) {
+    const message = (err as Error).message;
+    log.push(`failed: ${message}`);
+    request.logger.error({ restore: record.id, backup: backup.id }, message);
+    if (serverStarted && pgCtl) await stopServer(pgCtl.path, toDir).catch((e: Error) => log.push(`could not stop the restored server: ${e.message}`));
+    // Only what this restore created: DIR itself when it made it, else what it extracted into the empty DIR.
+    const undo = createdDir
+      ? rm(toDir, { recursive: true, force: true })
+      : readdir(toDir).then((names) => Promise.all(names.map((n) => rm(join(toDir, n), { recursive: true, force: true }))));
+    await undo.then(() => log.push(`removed what the restore wrote into ${toDir}`), (e: Error) => log.push(`could not remove what the restore wrote into ${toDir}: ${e.message}`));
+    Object.assign(record, { status: 'failed', finishedAt: now().toISOString(), failureReason: message.split('\n')[0], log: log.join('\n') });
+  }
+  await recorder.record(record);
+  return { plan, record, recordedIn: recorder.mode, result };
+}
+
+async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, server: BackupServerSpec | undefined): Promise<DirectoryRestoreFacts> {
+  const facts = basebackupFactsOf(backup.methodFacts);
+  const toDir = request.options.toDir;
+  const root = server ? (isAbsolute(server.backupRoot) ? server.backupRoot : resolve(request.stateDir, server.backupRoot)) : null;
+  const archiveDir = root ? walArchiveDirectory(root, backup.node) : '(unknown: the backup server is not in the catalog)';
+  const segmentSize = facts?.walSegmentSize ?? DEFAULT_WAL_SEGMENT_SIZE;
+  const major = backup.serverVersion ? Number(backup.serverVersion.split('.')[0]) : 0;
+  const pgCtl = await findTool('pg_ctl', major, server?.pgBinDirs).then((t) => ({ path: t.path, version: t.version, major: t.major }), (err: Error) => ({ error: err.message }));
+  const files = backup.status === 'succeeded' && backup.directory
+    ? (await verifyBackupFiles(backup.directory, backup.files, backup.backupServer)).problems
+    : [];
+  const start = request.options.start ? await startOwner(toDir, request.options.start.port) : null;
+  return {
+    backup: { id: backup.id, node: backup.node, definition: backup.definition, status: backup.status, serverVersion: backup.serverVersion, facts },
+    toDir, toDirState: await directoryState(toDir), fileProblems: files, archiveDir,
+    archive: summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize), pgCtl, start,
+  };
+}
+
+async function directoryState(dir: string): Promise<DirectoryRestoreFacts['toDirState']> {
+  const st = await lstat(dir).catch(() => null);
+  if (!st) return { kind: 'absent', parentExists: (await stat(dirname(dir)).catch(() => null))?.isDirectory() ?? false };
+  if (!st.isDirectory()) return { kind: 'not-a-directory' };
+  const entries = await readdir(dir);
+  return entries.length === 0 ? { kind: 'empty-directory' } : { kind: 'not-empty', entries: entries.length };
+}
+
+/** Who runs the restored server: the owner of DIR, or of its parent when DIR is to be created. */
+async function startOwner(dir: string, port: number): Promise<NonNullable<DirectoryRestoreFacts['start']>> {
+  const uid = (await stat(dir).catch(() => stat(dirname(dir))).catch(() => null))?.uid ?? process.getuid?.() ?? 0;
+  const name = await runProgram('id', ['-nu', String(uid)]).then((r) => (r.exitCode === 0 ? r.stdout.trim() : `uid ${uid}`));
+  return { port, owner: name, ownerIsRoot: uid === 0 };
+}
+
+/**
+ * A cluster whose configuration files live outside its data directory (Debian keeps them in /etc) has none
+ * in its backup: the restored copy gets minimal ones (defaults, and local connections for its OS user only).
+ */
+async function completeConfiguration(dir: string): Promise<void> {
+  const missing = async (name: string) => !(await stat(join(dir, name)).catch(() => null));
+  if (await missing('postgresql.conf')) await writeFile(join(dir, 'postgresql.conf'), '# written by pgbackops restore: the backup held no postgresql.conf\n', { mode: 0o600 });
+  if (await missing('pg_hba.conf')) await writeFile(join(dir, 'pg_hba.conf'), '# written by pgbackops restore: the backup held no pg_hba.conf\nlocal all all peer\n', { mode: 0o600 });
+  if (await missing('pg_ident.conf')) await writeFile(join(dir, 'pg_ident.conf'), '', { mode: 0o600 });
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await chown(dir, uid, gid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(path, uid, gid);
+    else await chown(path, uid, gid).catch((err: NodeJS.ErrnoException) => { if (!entry.isSymbolicLink()) throw err; });
+  }
+}
+
+function serverEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PG')) env[key] = value;
+  return { ...env, LC_ALL: 'C' };
+}
+
+/**
+ * Starts the restored server and waits until recovery ended: promoted ("database system is ready to accept
+ * connections", not the read-only kind of a hot standby), or failed (the postmaster exits; its log says why,
+ * e.g. "recovery ended before configured recovery target was reached").
+ */
+async function startAndRecover(pgCtl: string, dir: string, as: { uid: number; gid: number }): Promise<{ ok: boolean; log: string; problem: string }> {
+  const logFile = join(dir, RECOVERY_LOG);
+  const spawnAs = isRoot() && as.uid !== 0 ? { uid: as.uid, gid: as.gid } : {};
+  // -t: recovery may take long; the loop below watches the postmaster anyway.
+  const started = await runProgram(pgCtl, ['start', '-D', dir, '-l', logFile, '-w', '-t', '86400'], { ...spawnAs, cwd: '/', env: serverEnv() });
+  const readLog = () => readFile(logFile, 'utf8').catch(() => '');
+  for (;;) {
+    const log = await readLog();
+    if (/database system is ready to accept connections/.test(log)) return { ok: true, log, problem: '' };
+    const fatal = /^.*(?:FATAL|PANIC):.*$/m.exec(log)?.[0];
+    const alive = await postmasterAlive(dir);
+    if (!alive || started.exitCode !== 0) {
+      const why = fatal ?? (started.stderr.trim() || 'the server stopped before recovery ended');
+      return { ok: false, log, problem: `the restored server did not finish recovery: ${why}` };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function postmasterAlive(dir: string): Promise<boolean> {
+  const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopServer(pgCtl: string, dir: string): Promise<void> {
+  const owner = await stat(dir);
+  const spawnAs = isRoot() && owner.uid !== 0 ? { uid: owner.uid, gid: owner.gid } : {};
+  await runProgram(pgCtl, ['stop', '-D', dir, '-m', 'immediate', '-w'], { ...spawnAs, cwd: '/', env: serverEnv() });
+}

@@ -1,0 +1,51 @@
+// A base backup's tar files (pg_basebackup --format=tar): base.tar[.gz|.lz4|.zst] for the data directory,
+// <OID>.tar* per tablespace, pg_wal.tar* for the WAL streamed during the backup. Extracted with the system's
+// GNU tar (argv only), which recognises gzip, lz4 and zstd archives by their content when reading.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runProgram } from '../../adapters/postgres/run-program.js';
+
+const TAR = /^(base|pg_wal|\d+)\.tar(\.gz|\.lz4|\.zst)?$/;
+
+export interface BackupTar {
+  name: string;
+  /** base, pg_wal, or a tablespace OID. */
+  part: string;
+}
+
+export async function backupTars(directory: string): Promise<BackupTar[]> {
+  const out: BackupTar[] = [];
+  for (const name of await readdir(directory)) {
+    const m = TAR.exec(name);
+    if (m) out.push({ name, part: m[1]! });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Extracts one tar into `into` (which exists). Throws with tar's message when it fails. */
+export async function extractTar(file: string, into: string, abort?: AbortSignal): Promise<void> {
+  // --no-same-owner: the files belong to whoever extracts (the caller hands them to the PostgreSQL OS user).
+  const result = await runProgram('tar', ['--extract', `--file=${file}`, `--directory=${into}`, '--no-same-owner', '--delay-directory-restore'], {
+    env: { ...process.env, LC_ALL: 'C' },
+    ...(abort ? { abort } : {}),
+  });
+  if (result.exitCode !== 0) {
+    throw new Error(`tar could not extract ${file}: ${result.spawnError?.message ?? (result.stderr.trim() || `exit ${result.exitCode ?? result.signal}`)}`);
+  }
+}
+
+/**
+ * Extracts a base backup's tars the way PostgreSQL lays them out: base.tar into `dataDir`, pg_wal.tar into
+ * its pg_wal/. Tablespaces are refused: restoring them needs a mapping of their locations, which a directory
+ * restore does not have.
+ */
+export async function extractBackup(directory: string, dataDir: string, abort?: AbortSignal): Promise<void> {
+  const tars = await backupTars(directory);
+  const tablespaces = tars.filter((t) => t.part !== 'base' && t.part !== 'pg_wal');
+  if (tablespaces.length > 0) throw new Error(`the backup holds tablespaces (${tablespaces.map((t) => t.name).join(', ')}), which a restore into one directory cannot place`);
+  const base = tars.find((t) => t.part === 'base');
+  if (!base) throw new Error(`no base.tar in ${directory}`);
+  await extractTar(join(directory, base.name), dataDir, abort);
+  const wal = tars.find((t) => t.part === 'pg_wal');
+  if (wal) await extractTar(join(directory, wal.name), join(dataDir, 'pg_wal'), abort);
+}

@@ -1,0 +1,331 @@
+// The basebackup method end to end through the built CLI, against real PostgreSQL 15 with real pg_basebackup,
+// pg_verifybackup and pg_ctl: a node archiving its WAL into <backupRoot>/<node>/_wal/ with the documented
+// archive_command (docs/restore.md, "Physical backups"), backups taken with `pgbackops run`, restored with
+// `restore --to-dir` to a point in time, started, and queried; refusals checked against what is left on disk;
+// a kill -9 during a run; `check` on a correct node and on one without REPLICATION and with wal_level=minimal.
+import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
+import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { query, queryAt } from '../../helpers/pg-tools.js';
+
+let source: TestCluster;
+let minimal: TestCluster;
+let catalog: TestCluster;
+let work: string;
+let configDir: string;
+let stateDir: string;
+let catalogUrl: string;
+let catalogConfig: pg.ClientConfig;
+let archiveDir: string;
+let postgresUid: number;
+let postgresGid: number;
+const started: string[] = [];
+
+const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
+
+function physicalYaml(name: string, extra = ''): string {
+  return `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: ${name} }
+spec:
+  node: pg1
+  method: basebackup
+  schedule: "41 1 * * *"
+  retention: standard
+  compression: { method: gzip, level: 1 }
+${extra}`;
+}
+
+function config(slowRate: boolean): Record<string, string> {
+  return {
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg-min', { ...minimal, config: { user: 'norepl' } })].join('---\n'),
+    'retention.yaml': retentionDoc,
+    'backups.yaml': [
+      physicalYaml('phys', '  checkpoint: fast\n'),
+      physicalYaml('slowphys', slowRate ? '  maxRate: 32k\n' : ''),
+      `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: min-phys }
+spec: { node: pg-min, method: basebackup, schedule: "41 2 * * *", retention: standard }
+`,
+    ].join('---\n'),
+  };
+}
+
+function cli(...args: string[]): Promise<CliResult> {
+  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
+}
+
+async function sourceSql<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string): Promise<T[]> {
+  return query<T>(source, 'app', sql);
+}
+
+/** Makes the node close its current WAL segment and waits until archive_command has put it in the archive. */
+async function switchAndArchive(): Promise<string> {
+  const [{ name }] = await sourceSql<{ name: string }>('select pg_walfile_name(pg_switch_wal()) as name');
+  for (let i = 0; i < 300 && !existsSync(join(archiveDir, name)); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(existsSync(join(archiveDir, name)), `${name} archived`).toBe(true);
+  return name;
+}
+
+async function backup(definition: string): Promise<{ id: string; facts: Record<string, unknown> }> {
+  const result = await pgbackops(['run', '--state-dir', stateDir, definition]);
+  expect(result.exitCode, result.stderr + result.stdout).toBe(0);
+  const rows = await queryAt<{ id: string; method_facts: Record<string, unknown> }>(catalogConfig,
+    `select id::text, method_facts from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
+  return { id: rows[0]!.id, facts: rows[0]!.method_facts };
+}
+
+/** A directory the job user (postgres) may create restore directories in. */
+function restoreParent(): string {
+  const dir = join(work, 'restores');
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { mode: 0o755 });
+    chownSync(dir, postgresUid, postgresGid);
+  }
+  return dir;
+}
+
+async function restoredQuery<T extends pg.QueryResultRow>(dir: string, port: number, sql: string): Promise<T[]> {
+  const client = new pg.Client({ host: dir, port, user: String(source.config.user), database: 'app' });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function stopRestored(dir: string): Promise<void> {
+  await execa('runuser', ['-u', 'postgres', '--', PG_CTL, 'stop', '-D', dir, '-m', 'immediate', '-w'], { reject: false, cwd: '/' });
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  [source, minimal, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
+  const ids = await execa('id', ['-u', 'postgres']);
+  postgresUid = Number(ids.stdout);
+  postgresGid = Number((await execa('id', ['-g', 'postgres'])).stdout);
+  work = tempDir('basebackup');
+  configDir = join(work, 'config');
+  stateDir = join(work, 'state');
+  // The node's archive, as the documented archive_command fills it: the node runs as postgres on this host.
+  archiveDir = join(work, 'backups', 'pg1', '_wal');
+  for (const dir of [join(work, 'backups'), join(work, 'backups', 'pg1'), archiveDir]) {
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, postgresUid, postgresGid);
+  }
+  await source.createDatabase('app');
+  await sourceSql('create table t (n int primary key, at timestamptz default clock_timestamp())');
+  await sourceSql('create table keep (x int)');
+  await sourceSql('insert into keep values (1), (2)');
+  const archiveCommand = `test ! -f ${archiveDir}/%f && cp %p ${archiveDir}/.%f.tmp && mv ${archiveDir}/.%f.tmp ${archiveDir}/%f`;
+  await query(source, 'postgres', `alter system set archive_mode = on`);
+  await query(source, 'postgres', `alter system set archive_command = '${archiveCommand}'`);
+  await source.pause();
+  await source.resume();
+
+  // The node `check` must find wanting: no REPLICATION for its user, wal_level = minimal.
+  await query(minimal, 'postgres', 'create role norepl login');
+  await query(minimal, 'postgres', 'alter system set wal_level = minimal');
+  await query(minimal, 'postgres', 'alter system set max_wal_senders = 0');
+  await minimal.pause();
+  await minimal.resume();
+
+  catalogConfig = await catalog.createDatabase();
+  catalogUrl = catalog.urlFor(catalogConfig);
+  writeConfig(configDir, config(false));
+  await applyConverged(cli);
+}, 180_000);
+
+afterAll(async () => {
+  for (const dir of started) await stopRestored(dir);
+  await Promise.all([source?.stop(), minimal?.stop(), catalog?.stop()]);
+});
+
+describe('basebackup: backups', () => {
+  it('pgbackops run takes a verified tar backup of the cluster and records its WAL range', async () => {
+    const { id, facts } = await backup('phys');
+    expect(facts).toMatchObject({ timeline: 1, checkpoint: 'fast', compression: { method: 'gzip', level: 1 } });
+    expect(facts.startLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(facts.stopWal).toMatch(/^[0-9A-F]{24}$/);
+    expect(facts.systemIdentifier).toMatch(/^\d+$/);
+    expect(String(facts.manifestCheck)).toMatch(/^pg_verifybackup 15\./);
+    const [row] = await queryAt<{ method: string; database: string | null; files: Array<{ path: string }>; server_version: string; backup_type: null }>(catalogConfig,
+      'select method, database, files, server_version, backup_type from pgbackops.backup_runs where id = $1', [id]);
+    expect(row).toMatchObject({ method: 'basebackup', database: null, backup_type: null });
+    expect(row!.files.map((f) => f.path).sort()).toEqual(['backup_manifest', 'base.tar.gz', 'pg_wal.tar.gz', 'run.log']);
+
+    const show = await cli('show', id.slice(0, 8));
+    expect(show.exitCode, show.stderr).toBe(0);
+    expect(show.stdout).toContain(String(facts.startLsn));
+    expect(show.stdout).toContain(String(facts.stopWal));
+    const verify = await cli('verify', id);
+    expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/backup_manifest verified by pg_verifybackup/);
+  });
+
+  it('verify --restore: restored into a temporary directory, started, recovered to its end, queried, removed; recorded as a trial', async () => {
+    const { id } = await backup('phys');
+    const r = await cli('verify', id, '--restore');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/trial restore into a temporary directory, recovered to the backup's end and promoted, databases .*\bapp\b.*; stopped and removed/);
+    const [trial] = await queryAt<{ purpose: string; status: string; recovery_target: string; target_dir: string; rto: number }>(catalogConfig,
+      `select purpose, status, recovery_target, target_dir, (method_facts->>'recoveryTimeMs')::int as rto from pgbackops.restore_runs where backup_run_id = $1`, [id]);
+    expect(trial).toMatchObject({ purpose: 'trial', status: 'succeeded', recovery_target: 'end' });
+    expect(trial!.rto).toBeGreaterThan(0);
+    expect(existsSync(trial!.target_dir)).toBe(false);
+  }, 120_000);
+
+  it('kill -9 during a run: abandoned, no temporary directory counts as a backup, the next run works', async () => {
+    writeConfig(configDir, config(true));
+    await applyConverged(cli);
+    const parent = join(work, 'backups', 'pg1', 'slowphys', '_cluster');
+    const job = spawnPgbackops(['run', '--state-dir', stateDir, 'slowphys']);
+    const temps = () => (existsSync(parent) ? readdirSync(parent).filter((n) => n.startsWith('.tmp-')) : []);
+    for (let i = 0; i < 300 && temps().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(temps()).toHaveLength(1);
+    // The starter and the child it runs as the job user (act-as-job-user.ts): both die at once.
+    const children = (await execa('pgrep', ['-P', String(job.pid)], { reject: false })).stdout.split('\n').filter(Boolean).map(Number);
+    for (const pid of [job.pid!, ...children]) process.kill(pid, 'SIGKILL');
+    await job;
+    const runs = () => queryAt<{ status: string }>(catalogConfig, `select status from pgbackops.backup_runs where definition = 'slowphys' order by started_at`);
+    expect((await runs()).map((r) => r.status)).toEqual(['running']);
+
+    writeConfig(configDir, config(false));
+    await applyConverged(cli);
+    const next = await pgbackops(['run', '--state-dir', stateDir, 'slowphys']);
+    expect(next.exitCode, next.stderr + next.stdout).toBe(0);
+    expect((await runs()).map((r) => r.status)).toEqual(['abandoned', 'succeeded']);
+    expect(temps()).toEqual([]);
+    expect(readdirSync(parent).filter((n) => !n.startsWith('failed-'))).toHaveLength(1);
+  }, 120_000);
+});
+
+describe('basebackup: point-in-time restore into a directory', () => {
+  let backupId: string;
+  let backupFacts: Record<string, unknown>;
+  let t1: string;
+  let afterT1Segment: string;
+
+  beforeAll(async () => {
+    ({ id: backupId, facts: backupFacts } = await backup('phys'));
+    await sourceSql('insert into t (n) select generate_series(1, 10)');
+    afterT1Segment = await switchAndArchive();
+    await new Promise((r) => setTimeout(r, 1100));
+    [{ t1 }] = await sourceSql<{ t1: string }>(`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t1`);
+    await new Promise((r) => setTimeout(r, 1100));
+    await sourceSql('insert into t (n) select generate_series(11, 20)');
+    await sourceSql('drop table keep');
+    await switchAndArchive();
+  }, 120_000);
+
+  it('--target-time T1 --start gives exactly the rows of T1 and the dropped table back', async () => {
+    const dir = join(restoreParent(), 't1');
+    const port = await freePort();
+    const r = await cli('restore', backupId, '--to-dir', dir, '--target-time', t1, '--start', '--port', String(port), '--yes', '--json');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    started.push(dir);
+    const out = JSON.parse(r.stdout);
+    expect(out.restore).toMatchObject({ status: 'succeeded', method: 'basebackup', targetDir: dir, recoveryTarget: `time ${t1}` });
+    expect(out.result.started).toEqual({ port, dataDirectory: dir });
+    expect(out.result.recoveryTimeMs).toBeGreaterThan(0);
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n, max(n) as top from t')).toEqual([{ n: 10, top: 10 }]);
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n from keep')).toEqual([{ n: 2 }]);
+    expect(await restoredQuery(dir, port, 'select pg_is_in_recovery() as r')).toEqual([{ r: false }]);
+    const [recorded] = await queryAt<{ method: string; target_dir: string; recovery_target: string; target_node: null }>(catalogConfig,
+      'select method, target_dir, recovery_target, target_node from pgbackops.restore_runs where id = $1', [out.restore.id]);
+    expect(recorded).toEqual({ method: 'basebackup', target_dir: dir, recovery_target: `time ${t1}`, target_node: null });
+    await stopRestored(dir);
+  }, 120_000);
+
+  it('--latest gives everything the archive has: every row, the table dropped', async () => {
+    const dir = join(restoreParent(), 'latest');
+    const port = await freePort();
+    const r = await cli('restore', backupId, '--to-dir', dir, '--latest', '--start', '--port', String(port), '--yes');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    started.push(dir);
+    expect(r.stdout).toMatch(/Restore .* succeeded: recovered to .*; the cluster is running on port/);
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n from t')).toEqual([{ n: 20 }]);
+    expect(await restoredQuery(dir, port, `select to_regclass('keep') as k`)).toEqual([{ k: null }]);
+    await stopRestored(dir);
+  }, 120_000);
+
+  it('refuses a target time before the backup\'s end, writing nothing', async () => {
+    const dir = join(restoreParent(), 'early');
+    const before = new Date(Date.parse(String(backupFacts.startTime)) - 1000).toISOString();
+    const r = await cli('restore', backupId, '--to-dir', dir, '--target-time', before, '--yes');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/is before the end of backup/);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('refuses when a segment between the backup and the target is missing, naming it', async () => {
+    const moved = join(work, afterT1Segment);
+    renameSync(join(archiveDir, afterT1Segment), moved);
+    try {
+      for (const target of [['--target-time', t1], ['--latest']]) {
+        const dir = join(restoreParent(), 'gap');
+        const r = await cli('restore', backupId, '--to-dir', dir, ...target, '--yes');
+        expect(r.exitCode, r.stdout).toBe(1);
+        expect(r.stdout + r.stderr).toContain(`the archive is missing ${afterT1Segment}`);
+        expect(existsSync(dir)).toBe(false);
+      }
+    } finally {
+      renameSync(moved, join(archiveDir, afterT1Segment));
+    }
+  });
+
+  it('refuses a directory that is not empty, and leaves it alone', async () => {
+    const dir = join(restoreParent(), 'full');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'precious'), 'x');
+    const r = await cli('restore', backupId, '--to-dir', dir, '--yes');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/is not empty \(1 entries\)/);
+    expect(readdirSync(dir)).toEqual(['precious']);
+  });
+
+  it('a target after the archive\'s latest point is refused', async () => {
+    const r = await cli('restore', backupId, '--to-dir', join(restoreParent(), 'future'), '--target-time', new Date(Date.now() + 3600_000).toISOString(), '--dry-run');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/is after the archive's latest point/);
+  });
+});
+
+describe('pgbackops check', () => {
+  it('a node ready for base backups and archiving passes (exit 0)', async () => {
+    const r = await cli('check', 'pg1', '--json');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const checks = out.nodes[0].methods[0].checks as Array<{ name: string; ok: boolean }>;
+    expect(checks.map((c) => c.name)).toEqual(['connection', 'replication role', 'wal_level', 'max_wal_senders', 'replication connection', 'pg_basebackup', 'pg_verifybackup', 'wal archive']);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('a node without REPLICATION and with wal_level=minimal: each finding with what to change (exit 1)', async () => {
+    const r = await cli('check', 'pg-min');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/NO  replication role: norepl has neither REPLICATION nor superuser: run ALTER ROLE norepl REPLICATION/);
+    expect(r.stdout).toMatch(/NO  wal_level: wal_level is minimal: set wal_level = replica/);
+    expect(r.stdout).toMatch(/NO  max_wal_senders: max_wal_senders is 0/);
+    expect(r.stdout).toMatch(/NO  replication connection: /);
+    expect(r.stdout).toMatch(/NO  wal archive: archive_mode is off/);
+    expect(r.stdout).toMatch(/Something is missing/);
+  });
+});
