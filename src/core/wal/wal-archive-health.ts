@@ -1,0 +1,80 @@
+// Whether a node's WAL archive is healthy, from what its receiver last reported (the wal_receivers row) and the
+// node's walArchive setting: the reasons a DBA is alerted for are a receiver that is not running (stopped,
+// restarting after failures, or silent: no heartbeat) and a slot that keeps too much WAL on the node, the
+// classic slot that fills a node's disk (docs/operations.md). Pure.
+import type { WalArchiveSpec } from '../model.js';
+
+/** What a receiver reports at every heartbeat (catalog table wal_receivers). */
+export interface WalReceiverReport {
+  node: string;
+  server: string;
+  slot: string;
+  state: 'running' | 'restarting' | 'stopped';
+  receiverPid: number | null;
+  startedAt: number;
+  heartbeatAt: number;
+  restarts: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  nodeLsn: string | null;
+  receivedLsn: string | null;
+  receivedAt: number | null;
+  lagBytes: number | null;
+  lagSeconds: number | null;
+  slotRetainedBytes: number | null;
+  slotWalStatus: string | null;
+}
+
+/** How often a supervisor reports; a report older than HEARTBEAT_STALE_MS means no supervisor is alive. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+export const HEARTBEAT_STALE_MS = 30_000;
+
+export type WalArchiveState = 'running' | 'restarting' | 'stopped' | 'disabled';
+
+export interface WalArchiveHealth {
+  node: string;
+  slot: string;
+  state: WalArchiveState;
+  failing: boolean;
+  /** Why it is failing, in words (empty when healthy). */
+  reasons: string[];
+  report: WalReceiverReport | null;
+}
+
+export function walArchiveHealth(node: string, spec: WalArchiveSpec, report: WalReceiverReport | null, nowMs: number): WalArchiveHealth {
+  if (!spec.enabled) return { node, slot: spec.slot, state: 'disabled', failing: false, reasons: [], report };
+  const reasons: string[] = [];
+  let state: WalArchiveState;
+  if (report === null) {
+    state = 'stopped';
+    reasons.push('no WAL receiver has reported: start the daemon on the archiving server, or `pgbackops wal-receive --node ' + node + '`');
+  } else if (nowMs - report.heartbeatAt > HEARTBEAT_STALE_MS) {
+    state = 'stopped';
+    reasons.push(`the WAL receiver has not reported since ${new Date(report.heartbeatAt).toISOString()} (its supervisor is not running)`);
+  } else {
+    state = report.state;
+    if (state !== 'running') {
+      const error = report.lastError ? `: ${report.lastError}` : '';
+      reasons.push(`the WAL receiver is ${state}${error}`);
+    }
+  }
+  if (report !== null) {
+    if (spec.maxSlotRetainedBytes !== undefined && report.slotRetainedBytes !== null && report.slotRetainedBytes > spec.maxSlotRetainedBytes) {
+      reasons.push(`slot ${report.slot} keeps ${report.slotRetainedBytes} bytes of WAL on the node, above maxSlotRetainedBytes (${spec.maxSlotRetainedBytes})`);
+    }
+    if (report.slotWalStatus === 'lost' || report.slotWalStatus === 'unreserved') {
+      reasons.push(`slot ${report.slot} wal_status is ${report.slotWalStatus}: the node ${report.slotWalStatus === 'lost' ? 'removed' : 'is about to remove'} WAL the archive has not received (max_slot_wal_keep_size)`);
+    }
+  }
+  return { node, slot: spec.slot, state, failing: reasons.length > 0, reasons, report };
+}
+
+/**
+ * Seconds the archive is behind: 0 when it has flushed everything the node wrote, else the time since it last
+ * had (or since the receiver started, when it never has). Null when the node's position is unknown.
+ */
+export function lagSecondsOf(nodeLsn: bigint | null, receivedLsn: bigint | null, caughtUpAtMs: number | null, sinceMs: number, nowMs: number): number | null {
+  if (nodeLsn === null) return null;
+  if (receivedLsn !== null && receivedLsn >= nodeLsn) return 0;
+  return Math.max(0, (nowMs - (caughtUpAtMs ?? sinceMs)) / 1000);
+}
