@@ -55,6 +55,10 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'pgbackops check-status --definition orders-nightly --warning 26h --critical 50h',
     'pgbackops check-status --node pg-orders --json',
   ],
+  'wal-receive': [
+    'pgbackops wal-receive --node pg-orders',
+    'pgbackops --server backup01 --state-dir /var/lib/pgbackops wal-receive --node pg-orders   # ExecStart= of a systemd unit',
+  ],
   completion: [
     'pgbackops completion bash > /etc/bash_completion.d/pgbackops',
     'pgbackops completion zsh > ~/.pgbackops.zsh   # then, after compinit in ~/.zshrc: source ~/.pgbackops.zsh',
