@@ -4,6 +4,11 @@ import type { BackupServerSpec } from '../core/model.js';
 import type { ArchivedNode } from '../core/wal/archived-nodes.js';
 import { cachedServers, readDefinitionCache } from '../engine/definition-cache.js';
 
+/** `wal-receive` for a node this machine does not archive (exit 1, `pgbackops: error E_WAL_NOT_ARCHIVED: ...`). */
+export class WalNotArchivedError extends Error {
+  readonly code = 'E_WAL_NOT_ARCHIVED';
+}
+
 export type FoundArchive = { server: string; serverSpec: BackupServerSpec; node: ArchivedNode } | { error: string };
 
 /** The enabled archive of `node` on `server` (else on any server applied in this state directory). */

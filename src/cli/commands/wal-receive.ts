@@ -8,14 +8,13 @@ import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { Logger } from '../../adapters/logger.js';
 import { trapInterruptions } from '../../adapters/os/interruption.js';
 import { walArchiveDirectory } from '../../methods/basebackup/wal-archive-layout.js';
-import { superviseWalReceiver, WalReceiverBusyError } from '../../methods/basebackup/wal-receiver.js';
+import { superviseWalReceiver } from '../../methods/basebackup/wal-receiver.js';
 import type { WalReceiverReport } from '../../core/wal/wal-archive-health.js';
-import { findArchivedNode } from '../../jobs/wal-archives.js';
+import { findArchivedNode, WalNotArchivedError } from '../../jobs/wal-archives.js';
 import { openCatalog } from '../../engine/catalog-session.js';
 import type { Settings } from '../../engine/settings.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
-import { CliError } from '../output.js';
 import { hostname } from 'node:os';
 
 export function registerWalReceive(program: Command): void {
@@ -27,7 +26,7 @@ export function registerWalReceive(program: Command): void {
       const ctx = contextOf(command);
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'write'))) === 'delegated') return;
       const found = await findArchivedNode(ctx.settings.stateDir, opts.node, ctx.settings.server);
-      if ('error' in found) throw new CliError(found.error, 1, 'E_WAL_NOT_ARCHIVED');
+      if ('error' in found) throw new WalNotArchivedError(found.error);
       const { server, serverSpec, node } = found;
       const interruption = trapInterruptions();
       const reporter = new CatalogReporter(ctx.settings, ctx.logger);
@@ -39,9 +38,6 @@ export function registerWalReceive(program: Command): void {
           stillWanted: async () => !('error' in (await findArchivedNode(ctx.settings.stateDir, opts.node, server))),
         });
         ctx.logger.info({ node: node.name, end }, 'WAL receiver stopped');
-      } catch (err) {
-        if (err instanceof WalReceiverBusyError) throw new CliError(err.message, 1, err.code);
-        throw err;
       } finally {
         interruption.dispose();
         await reporter.close();
