@@ -15,7 +15,7 @@ import { resolveCatalogConnection } from '../adapters/catalog/local-catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import { BuiltinTarget } from '../adapters/schedule/builtin-target.js';
 import type { BackupServerSpec } from '../core/model.js';
-import { HELD_BACK_HINT } from '../core/plan/held-back.js';
+import { heldBackHint } from '../core/plan/held-back.js';
 import type { PlanOptions } from '../core/plan/types.js';
 import { selectServer } from '../core/select-server.js';
 import { isScheduled } from '../core/schedule/server-entries.js';
@@ -228,7 +228,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         if (!status.lastFullPass) return { ok: false, why: 'first pass not finished' };
         if (status.rejected) return { ok: false, why: `revision ${status.rejected.revision} ${status.rejected.result}: ${status.rejected.error}` };
         if (!passOk(status.lastFullPass)) return { ok: false, why: `last pass ${status.lastFullPass.result}: ${status.lastFullPass.error ?? ''}` };
-        const partially = status.heldBack.length > 0 ? ` applied with ${status.heldBack.length} action(s) held back (${HELD_BACK_HINT})` : '';
+        const partially = status.heldBack.length > 0 ? ` applied with ${status.heldBack.length} action(s) held back (${heldBackHint(status.heldBack)})` : '';
         return { ok: true, why: `revision ${status.appliedRevision ?? 'none'}${partially}` };
       },
       metrics: async () => {

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { listDatabases } from '../../adapters/postgres/capture-globals.js';
 import type { BackupSpec, NodeSpec } from '../../core/model.js';
-import { HELD_BACK_HINT } from '../../core/plan/held-back.js';
+import { heldBackHint } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
 import { withCatalog } from '../../engine/catalog-session.js';
@@ -74,7 +74,7 @@ async function printDaemonStatus(url: string, json: boolean): Promise<void> {
   const status = await fetchDaemonStatus(url);
   if (json) return printJson({ daemon: url, ...status });
   const heldBack = status.heldBack ?? [];
-  const partially = heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${HELD_BACK_HINT})` : '';
+  const partially = heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${heldBackHint(heldBack)})` : '';
   const lines = [
     `Daemon ${url}: ${status.ready ? 'ready' : 'not ready'}; applied revision ${status.revision ?? '(none)'}${partially}`,
     ...heldBack.map((a) => `  held back: ${a}`),
