@@ -78,3 +78,37 @@ export function lagSecondsOf(nodeLsn: bigint | null, receivedLsn: bigint | null,
   if (receivedLsn !== null && receivedLsn >= nodeLsn) return 0;
   return Math.max(0, (nowMs - (caughtUpAtMs ?? sinceMs)) / 1000);
 }
+
+/** What `status --json` and the daemon's /status show of an archive: state, health and why, the receiver's figures. */
+export interface WalArchiveStatus {
+  node: string;
+  slot: string;
+  state: WalArchiveState;
+  health: 'OK' | 'Failing' | 'Disabled';
+  reasons: string[];
+  server: string | null;
+  receiver_pid: number | null;
+  restarts: number | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  node_lsn: string | null;
+  received_lsn: string | null;
+  received_at: string | null;
+  lag_bytes: number | null;
+  lag_seconds: number | null;
+  slot_retained_bytes: number | null;
+  slot_wal_status: string | null;
+  reported_at: string | null;
+}
+
+export function walArchiveStatus(h: WalArchiveHealth): WalArchiveStatus {
+  const r = h.report;
+  const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    node: h.node, slot: h.slot, state: h.state, health: h.failing ? 'Failing' : h.state === 'disabled' ? 'Disabled' : 'OK', reasons: h.reasons,
+    server: r?.server ?? null, receiver_pid: r?.receiverPid ?? null, restarts: r?.restarts ?? null, last_error: r?.lastError ?? null,
+    last_error_at: iso(r?.lastErrorAt), node_lsn: r?.nodeLsn ?? null, received_lsn: r?.receivedLsn ?? null, received_at: iso(r?.receivedAt),
+    lag_bytes: r?.lagBytes ?? null, lag_seconds: r?.lagSeconds ?? null, slot_retained_bytes: r?.slotRetainedBytes ?? null,
+    slot_wal_status: r?.slotWalStatus ?? null, reported_at: iso(r?.heartbeatAt),
+  };
+}

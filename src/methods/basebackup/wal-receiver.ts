@@ -15,6 +15,7 @@
 //   receiver's flush position) and the state is reported (the catalog's wal_receivers table).
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as wait } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
 import { makeDirectory } from '../../adapters/fs/make-directory.js';
@@ -229,15 +230,7 @@ function describeExit(result: ProgramResult): string {
   return lastLine ? `${how}: ${lastLine}` : how;
 }
 
+/** Waits `ms`, or less when `signal` is aborted meanwhile. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return wait(ms, undefined, { signal }).catch(() => undefined);
 }
