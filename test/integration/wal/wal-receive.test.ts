@@ -9,6 +9,8 @@ import type { ResultPromise } from 'execa';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
 import { serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { waitFor } from '../daemon/daemon-process.js';
+import { nodeQuery, switchSegment } from '../../helpers/wal-node.js';
 import { missingSegments, parseWalFileName } from '../../../src/core/wal/wal-segment.js';
 
 let node: TestCluster;
@@ -61,16 +63,6 @@ ${walArchive === null ? '' : `  walArchive: ${walArchive}\n`}`,
 
 const archive = () => join(backupRoot, 'pg1', '_wal');
 
-async function nodeQuery<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client(node.adminConfig);
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
 async function receiverRow(): Promise<Record<string, unknown> | undefined> {
   const client = new pg.Client(catalogConfig);
   await client.connect();
@@ -81,22 +73,9 @@ async function receiverRow(): Promise<Record<string, unknown> | undefined> {
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Writes some WAL and closes the segment; returns the name of the segment that was closed. */
-async function switchSegment(): Promise<string> {
-  await nodeQuery('create table if not exists churn(x int)');
-  await nodeQuery('insert into churn select generate_series(1, 1000)');
-  const [row] = await nodeQuery<{ name: string }>('select pg_walfile_name(pg_switch_wal()) as name');
-  return row!.name;
+/** waitFor (the daemon tests' bounded poll), with what is awaited first. */
+function until<T>(what: string, probe: () => Promise<T>): Promise<NonNullable<T>> {
+  return waitFor(probe, 60_000, () => what);
 }
 
 function archiveFiles(): string[] {
@@ -114,10 +93,10 @@ describe('wal-receive', () => {
     configure('{ enabled: true, slot: pgbo_archive }');
     await applyConverged(cli);
     startReceiver();
-    const slot = await until('the slot', async () => (await nodeQuery("select active_pid from pg_replication_slots where slot_name = 'pgbo_archive'"))[0]?.active_pid);
+    const slot = await until('the slot', async () => (await nodeQuery(node, "select active_pid from pg_replication_slots where slot_name = 'pgbo_archive'"))[0]?.active_pid);
     expect(slot).toBeGreaterThan(0);
     await until('a .partial segment', async () => archiveFiles().some((f) => f.endsWith('.partial')));
-    const closed = await switchSegment();
+    const closed = await switchSegment(node);
     await until(`segment ${closed}`, async () => archiveFiles().includes(closed));
 
     const row = await until('a running report', async () => {
@@ -135,10 +114,10 @@ describe('wal-receive', () => {
       return r && r.state === 'running' && r.receiver_pid ? r : null;
     });
     const killed = Number(first.receiver_pid);
-    await switchSegment();
+    await switchSegment(node);
     process.kill(killed, 'SIGKILL');
     // WAL written while no receiver runs is kept by the slot.
-    const whileDown = [await switchSegment(), await switchSegment()];
+    const whileDown = [await switchSegment(node), await switchSegment(node)];
     const again = await until('a restarted receiver', async () => {
       const r = await receiverRow();
       return r && r.state === 'running' && r.receiver_pid && Number(r.receiver_pid) !== killed ? r : null;
