@@ -23,6 +23,7 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['show'], load: async () => (await import('./commands/show.js')).registerShow },
   { names: ['status'], load: async () => (await import('./commands/status.js')).registerStatus },
   { names: ['check-status'], load: async () => (await import('./commands/check-status.js')).registerCheckStatus },
+  { names: ['wal-receive'], load: async () => (await import('./commands/wal-receive.js')).registerWalReceive },
   { names: ['history'], load: async () => (await import('./commands/history.js')).registerHistory },
   { names: ['daemon'], load: async () => (await import('./commands/daemon.js')).registerDaemon },
   { names: ['catalog'], load: async () => (await import('./commands/catalog.js')).registerCatalog },

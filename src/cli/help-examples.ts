@@ -61,6 +61,10 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "restore_command = 'pgbackops wal-fetch --archive-dir /var/backups/pgbackops/pg-orders/_wal %f %p'",
     'pgbackops wal-fetch --node pg-orders 000000010000000000000003 /tmp/000000010000000000000003',
   ],
+  'wal-receive': [
+    'pgbackops wal-receive --node pg-orders',
+    'pgbackops --server backup01 --state-dir /var/lib/pgbackops wal-receive --node pg-orders   # ExecStart= of a systemd unit',
+  ],
   completion: [
     'pgbackops completion bash > /etc/bash_completion.d/pgbackops',
     'pgbackops completion zsh > ~/.pgbackops.zsh   # then, after compinit in ~/.zshrc: source ~/.pgbackops.zsh',

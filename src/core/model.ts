@@ -72,7 +72,27 @@ export interface NodeSpec {
   backupServer: string;
   /** Default rpo of this node's definitions. */
   rpo?: string;
+  /** The node's continuous WAL archive (docs/operations.md, "The WAL archive"). */
+  walArchive?: WalArchiveSpec;
   remarks?: string;
+}
+
+export type WalArchiveCompression = 'none' | 'gzip' | 'lz4';
+
+export interface WalArchiveSpec {
+  enabled: boolean;
+  /** Physical replication slot on the node (PostgreSQL's slot name rules). */
+  slot: string;
+  compression: WalArchiveCompression;
+  /** Alert threshold for the WAL the slot keeps on the node, in bytes. */
+  maxSlotRetainedBytes?: number;
+  /** The BackupServer that receives the WAL, when it is not the node's backupServer. */
+  server?: string;
+}
+
+/** The backup server whose daemon receives a node's WAL: `walArchive.server`, else the node's backupServer. */
+export function walArchiveServerOf(node: Pick<NodeSpec, 'backupServer' | 'walArchive'>): string {
+  return node.walArchive?.server ?? node.backupServer;
 }
 
 export interface RetentionSpec {

@@ -11,8 +11,13 @@ export interface ObjectRef {
 
 export function referencesOf(kind: Kind, spec: unknown): ObjectRef[] {
   switch (kind) {
-    case 'Node':
-      return [{ kind: 'BackupServer', name: (spec as NodeSpec).backupServer, path: ['spec', 'backupServer'] }];
+    case 'Node': {
+      const node = spec as NodeSpec;
+      const refs: ObjectRef[] = [{ kind: 'BackupServer', name: node.backupServer, path: ['spec', 'backupServer'] }];
+      // The archiving server is an object the node needs: it cannot be deleted while the node names it.
+      if (node.walArchive?.server !== undefined) refs.push({ kind: 'BackupServer', name: node.walArchive.server, path: ['spec', 'walArchive', 'server'] });
+      return refs;
+    }
     case 'Backup': {
       const b = spec as BackupSpec;
       const refs: ObjectRef[] = [{ kind: 'Node', name: b.node, path: ['spec', 'node'] }];

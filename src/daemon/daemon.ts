@@ -15,7 +15,7 @@ import { resolveCatalogConnection } from '../adapters/catalog/local-catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import { BuiltinTarget } from '../adapters/schedule/builtin-target.js';
 import type { BackupServerSpec } from '../core/model.js';
-import { HELD_BACK_HINT } from '../core/plan/held-back.js';
+import { heldBackHint } from '../core/plan/held-back.js';
 import type { PlanOptions } from '../core/plan/types.js';
 import { selectServer } from '../core/select-server.js';
 import { isScheduled } from '../core/schedule/server-entries.js';
@@ -25,6 +25,9 @@ import { loadDesired } from '../engine/load-desired.js';
 import { resolveSettings, type GlobalFlags, type Settings } from '../engine/settings.js';
 import { BuiltinScheduler } from './builtin-scheduler.js';
 import { ChildJobs } from './child-jobs.js';
+import { WalReceivers } from './wal-receivers.js';
+import type { ArchivedNode } from '../core/wal/archived-nodes.js';
+import { walArchiveHealth, walArchiveStatus, type WalArchiveHealth } from '../core/wal/wal-archive-health.js';
 import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
 import { definitionHealth, type DefinitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
@@ -65,6 +68,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   let stopping = false;
   const children = new ChildJobs(logger.child({ component: 'jobs' }));
+  let walReceivers: WalReceivers | null = null;
   const removeSignals = installSignalHandlers({
     stop: (signal) => {
       logger.info({ signal }, 'stopping: finishing the current pass');
@@ -73,6 +77,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     },
     force: (signal) => {
       logger.warn({ signal }, 'second signal: exiting now');
+      walReceivers?.kill();
       void children.stopAll(0).finally(() => process.exit(1));
     },
     reload: () => reload(),
@@ -159,7 +164,26 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       }
       return runStats;
     };
+    walReceivers = new WalReceivers({
+      settings: () => settings, server, logger: log.child({ component: 'wal' }),
+      catalogObjects: async () => (await catalog!.readSnapshot()).objects,
+      forgetReport: (node) => catalog!.walReceivers.forget(node, server),
+    });
+    let walArchives: ArchivedNode[] = [];
+    /** The health of this server's WAL archives, from their receivers' reports in the catalog. */
+    const readWalHealth = async (): Promise<WalArchiveHealth[]> => {
+      if (walArchives.length === 0) return [];
+      const reports = new Map((await catalog!.walReceivers.list(server).catch((err: Error) => {
+        log.warn({ err: err.message }, 'could not read the WAL receivers\' reports');
+        return [];
+      })).map((r) => [r.node, r]));
+      const now = Date.now();
+      return walArchives.map((a) => walArchiveHealth(a.name, a.walArchive, reports.get(a.name) ?? null, now));
+    };
     const onConverged = async (cache: DefinitionCache): Promise<void> => {
+      walArchives = cache.walArchives ?? [];
+      // Not awaited: stopping a receiver waits for pg_receivewal to flush, which must not hold the pass.
+      void walReceivers!.sync(walArchives);
       definitions = cache.definitions.map((d) => ({ name: d.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone, scheduled: isScheduled(d) }));
       const spec: BackupServerSpec | null = cache.serverSpec;
       if (spec?.scheduler.type === 'builtin') {
@@ -228,11 +252,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         if (!status.lastFullPass) return { ok: false, why: 'first pass not finished' };
         if (status.rejected) return { ok: false, why: `revision ${status.rejected.revision} ${status.rejected.result}: ${status.rejected.error}` };
         if (!passOk(status.lastFullPass)) return { ok: false, why: `last pass ${status.lastFullPass.result}: ${status.lastFullPass.error ?? ''}` };
-        const partially = status.heldBack.length > 0 ? ` applied with ${status.heldBack.length} action(s) held back (${HELD_BACK_HINT})` : '';
+        const partially = status.heldBack.length > 0 ? ` applied with ${status.heldBack.length} action(s) held back (${heldBackHint(status.heldBack)})` : '';
         return { ok: true, why: `revision ${status.appliedRevision ?? 'none'}${partially}` };
       },
       metrics: async () => {
         metrics.runStats(await readStats());
+        metrics.walArchives(await readWalHealth());
         return { contentType: metrics.contentType, body: await metrics.text() };
       },
       status: async () => {
@@ -256,6 +281,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
           fields: {
             ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
             builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary,
+            walArchives: (await readWalHealth()).map(walArchiveStatus),
           },
           listKey: 'definitions',
           list: health,
@@ -290,7 +316,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     await watcher?.close();
     await queue.close();
     await (builtin as BuiltinScheduler | null)?.stop();
-    await children.stopAll(options.graceMs);
+    await Promise.all([children.stopAll(options.graceMs), walReceivers.stopAll(options.graceMs)]);
     log.info('stopped');
     return Number(process.exitCode ?? 0);
   } finally {

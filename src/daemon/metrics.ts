@@ -2,6 +2,7 @@
 // worth in one process). Per-definition backup series are refreshed from one grouped query per scrape.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DefinitionRunStats } from './run-stats.js';
+import type { WalArchiveHealth } from '../core/wal/wal-archive-health.js';
 
 /** 'held-back': the revision is applied except for actions held back (deletes that need --prune). */
 export type PassResult = 'applied' | 'held-back' | 'unchanged' | 'converged' | 'invalid' | 'refused' | 'unverified' | 'failed';
@@ -20,6 +21,13 @@ export class DaemonMetrics {
   private readonly lastFailure: Gauge<'definition'>;
   private readonly lastDuration: Gauge<'definition'>;
   private readonly lastBytes: Gauge<'definition'>;
+  private readonly walUp: Gauge<'node'>;
+  private readonly walFailing: Gauge<'node'>;
+  private readonly walLagBytes: Gauge<'node'>;
+  private readonly walLagSeconds: Gauge<'node'>;
+  private readonly walRetained: Gauge<'node'>;
+  private readonly walReceivedAt: Gauge<'node'>;
+  private readonly walRestarts: Gauge<'node'>;
 
   constructor(server: string) {
     this.registry.setDefaultLabels({ server });
@@ -40,6 +48,14 @@ export class DaemonMetrics {
     this.lastFailure = new Gauge({ name: 'pgbackops_backup_last_failure_timestamp_seconds', help: 'When the last failed backup of a definition finished.', labelNames: ['definition'], registers });
     this.lastDuration = new Gauge({ name: 'pgbackops_backup_last_duration_seconds', help: 'Duration of the last successful backup of a definition.', labelNames: ['definition'], registers });
     this.lastBytes = new Gauge({ name: 'pgbackops_backup_last_size_bytes', help: 'Size of the last successful backup of a definition.', labelNames: ['definition'], registers });
+    const wal = (name: string, help: string) => new Gauge({ name: `pgbackops_wal_archive_${name}`, help, labelNames: ['node'], registers });
+    this.walUp = wal('receiver_up', '1 when the WAL receiver of an archived node is running and reporting, else 0.');
+    this.walFailing = wal('failing', '1 when the WAL archive of a node is Failing (receiver not running, or its slot keeps too much WAL), else 0.');
+    this.walLagBytes = wal('lag_bytes', "Bytes of WAL the node has written that the archive has not flushed yet.");
+    this.walLagSeconds = wal('lag_seconds', 'Seconds since the archive last had all the WAL the node had written (0 when caught up).');
+    this.walRetained = wal('slot_retained_bytes', "WAL the archive's replication slot keeps on the node (pg_current_wal_lsn() - restart_lsn).");
+    this.walReceivedAt = wal('last_received_timestamp_seconds', 'When a WAL file of the archive was last written (unix time).');
+    this.walRestarts = wal('receiver_restarts', 'Restarts of pg_receivewal since its supervisor started.');
   }
 
   pass(kind: 'full' | 'converge', result: PassResult, seconds: number): void {
@@ -73,6 +89,24 @@ export class DaemonMetrics {
       if (s.lastFailureAt !== null) this.lastFailure.set({ definition }, s.lastFailureAt / 1000);
       if (s.lastDurationSeconds !== null) this.lastDuration.set({ definition }, s.lastDurationSeconds);
       if (s.lastBytes !== null) this.lastBytes.set({ definition }, s.lastBytes);
+    }
+  }
+
+  walArchives(healths: readonly WalArchiveHealth[]): void {
+    const gauges = [this.walUp, this.walFailing, this.walLagBytes, this.walLagSeconds, this.walRetained, this.walReceivedAt, this.walRestarts];
+    for (const g of gauges) g.reset();
+    for (const h of healths) {
+      if (h.state === 'disabled') continue;
+      const node = h.node;
+      const r = h.report;
+      this.walUp.set({ node }, h.state === 'running' ? 1 : 0);
+      this.walFailing.set({ node }, h.failing ? 1 : 0);
+      if (!r) continue;
+      if (r.lagBytes !== null) this.walLagBytes.set({ node }, r.lagBytes);
+      if (r.lagSeconds !== null) this.walLagSeconds.set({ node }, r.lagSeconds);
+      if (r.slotRetainedBytes !== null) this.walRetained.set({ node }, r.slotRetainedBytes);
+      if (r.receivedAt !== null) this.walReceivedAt.set({ node }, r.receivedAt / 1000);
+      this.walRestarts.set({ node }, r.restarts);
     }
   }
 

@@ -1,6 +1,7 @@
 // Apply: under the catalog's apply lock, plan against fresh state (or check a saved plan is still
 // current), commit the catalog changes in one transaction, refresh the server's definition cache, then
 // converge the schedule target. Each step is idempotent, so a crash anywhere is healed by the next apply.
+import { slotDroppedBy } from '../core/plan/slot-drops.js';
 import type { Catalog, CatalogChange } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
@@ -111,6 +112,7 @@ function overridesUsed(plan: Plan): string[] {
   const deletesDefinitions = plan.objectActions.some((a) => a.kind === 'Backup' && a.op === 'delete' && !a.blocked);
   if (plan.options.prune && deletesDefinitions) out.push('prune');
   if (plan.options.allowMassDelete && deletesDefinitions) out.push('allow-mass-delete');
+  if (plan.options.allowSlotDrop && plan.objectActions.some((a) => !a.blocked && slotDroppedBy(a) !== null)) out.push('allow-slot-drop');
   return out;
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import type { BackupServerSpec, DumpSpec, NodeSpec, RetentionSpec } from '../core/model.js';
 import type { ActualObject } from '../core/plan/plan-catalog.js';
+import { archivedNodesOfServer, type ArchivedNode } from '../core/wal/archived-nodes.js';
 import { definitionsOfServer, serverSpecOf, type ServerDefinition } from '../core/schedule/server-entries.js';
 
 /** Bumped whenever a reader of the old format would misread the new one. */
@@ -38,6 +39,11 @@ export interface DefinitionCache {
   revision: string;
   catalogVersion: number;
   definitions: CachedDefinition[];
+  /**
+   * Nodes whose WAL this server archives (what `wal-receive` and the daemon's receivers run from). Absent in
+   * caches written before WAL archives existed: none.
+   */
+  walArchives?: ArchivedNode[];
 }
 
 /** A cache file this version cannot read: written by another version of pgbackops, or damaged. */
@@ -71,6 +77,7 @@ export function buildDefinitionCache(objects: readonly ActualObject[], server: s
       ...d,
       retention: typeof d.backup.retention === 'string' ? retentions.get(d.backup.retention) ?? null : d.backup.retention,
     })),
+    walArchives: archivedNodesOfServer(objects, server),
   };
 }
 

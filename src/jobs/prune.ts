@@ -12,6 +12,8 @@ import { selectForcedRemoval } from '../core/retention/force.js';
 import { retentionCannotJudge } from '../core/retention/method-guard.js';
 import { selectRetention } from '../core/retention/select.js';
 import type { RetentionSelection } from '../core/retention/verdicts.js';
+import { archivedNodesOfServer } from '../core/wal/archived-nodes.js';
+import { pruneWalArchives, type WalPruneOutcome } from './wal-prune.js';
 
 export interface PruneRequest {
   server: string;
@@ -39,6 +41,8 @@ export interface PruneOutcome {
   kept: number;
   /** Groups skipped because no retention is known for them. */
   warnings: string[];
+  /** WAL retention of the archives this server receives, after the backups' retention. */
+  wal: WalPruneOutcome[];
 }
 
 const REMOVED_NOTE = 'definition removed from the configuration: last retention applies';
@@ -78,8 +82,12 @@ export async function pruneServer(runs: RunStore, logger: Logger, request: Prune
     expiring += selection.expiring;
   }
 
-  const expired = !request.dryRun && expiring > 0 ? await expire(runs, logger, request, expiringIdsOf(groups)) : 0;
-  return { groups, decisions: { [Symbol.iterator]: () => decisionsOf(groups) }, expiring, expired, kept: total - expiring, warnings };
+  const expiringIds = expiring > 0 ? expiringIdsOf(groups) : [];
+  const expired = !request.dryRun && expiring > 0 ? await expire(runs, logger, request, expiringIds) : 0;
+  const wal = await pruneWalArchives(runs, logger, {
+    nodes: archivedNodesOfServer(request.objects, request.server), backupRoot: resolveRoot(request), dryRun: request.dryRun, expiringRunIds: new Set(expiringIds),
+  });
+  return { groups, decisions: { [Symbol.iterator]: () => decisionsOf(groups) }, expiring, expired, kept: total - expiring, warnings, wal };
 }
 
 async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids: string[]): Promise<number> {

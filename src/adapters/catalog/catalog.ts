@@ -8,6 +8,7 @@ import type { HeldBackAction } from '../../core/plan/held-back.js';
 import { withApplyLock } from './apply-lock.js';
 import { withMaintainLock } from './maintain-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
+import { WalReceiverStore } from './wal-receiver-store.js';
 import { OneOffStore } from './one-off-store.js';
 import { CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError } from './errors.js';
 import { isConnectionLoss, withPoolClient } from './pool-client.js';
@@ -76,6 +77,8 @@ export class Catalog {
   readonly reports: ReportQueries;
   /** Status of one-off jobs (Snapshot, Restore): claims and outcomes. */
   readonly oneOffs: OneOffStore;
+  /** What the WAL receivers of archived nodes last reported. */
+  readonly walReceivers: WalReceiverStore;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -85,6 +88,7 @@ export class Catalog {
     this.restores = new RestoreStore((fn) => this.withClient(fn));
     this.reports = new ReportQueries((fn) => this.withClient(fn));
     this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
+    this.walReceivers = new WalReceiverStore((fn) => this.withClient(fn));
   }
 
 

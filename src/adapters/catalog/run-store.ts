@@ -138,6 +138,22 @@ export class RunStore {
   }
 
   /** Tombstones: rows whose files are about to be removed. Returns the rows actually marked, with their files. */
+  /**
+   * The base backups of a node that keep its WAL archive's segments (wal-prune.ts): succeeded and still running
+   * runs of method `basebackup`, with their facts. Taken by the node's backup server (the partial index on
+   * backup_server serves it).
+   */
+  async baseBackupsKeepingWal(backupServer: string, node: string): Promise<Array<{ runId: string; facts: Record<string, unknown> | null }>> {
+    return this.withQuery(async (query) => {
+      const result = await query(
+        `select id, method_facts from pgbackops.backup_runs
+          where backup_server = $1 and method = 'basebackup' and node = $2 and status in ('succeeded', 'running')`,
+        [backupServer, node],
+      );
+      return (result.rows as Array<{ id: string; method_facts: Record<string, unknown> | null }>).map((r) => ({ runId: r.id, facts: r.method_facts }));
+    });
+  }
+
   async markExpiring(ids: readonly string[]): Promise<Array<{ id: string; directory: string | null }>> {
     if (ids.length === 0) return [];
     const result = await this.withQuery((query) => query(

@@ -29,6 +29,8 @@ export interface ProgramOptions {
    * snapshot on the node).
    */
   dieWithParent?: boolean;
+  /** Told the program's pid once it is started (a supervisor reports which process it watches). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ProgramResult {
@@ -56,6 +58,7 @@ export function runProgram(file: string, args: readonly string[], options: Progr
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
       stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -1,7 +1,7 @@
 // pgbackops catalog migrate|status|stop: the catalog's schema and the local catalog instance.
 import type { Command } from 'commander';
 import { stopLocalCatalog } from '../../adapters/catalog/local-catalog.js';
-import { describeHeldBack, HELD_BACK_HINT } from '../../core/plan/held-back.js';
+import { describeHeldBack, heldBackHint } from '../../core/plan/held-back.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
@@ -47,7 +47,7 @@ export function registerCatalog(program: Command): void {
       printText([
         `Catalog:               ${where}`,
         `Version:               ${result.snapshot.version}`,
-        `Last applied revision: ${result.snapshot.lastAppliedRevision ?? '(none)'}${heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${HELD_BACK_HINT})` : ''}`,
+        `Last applied revision: ${result.snapshot.lastAppliedRevision ?? '(none)'}${heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${heldBackHint(heldBack)})` : ''}`,
         ...heldBack.map((a) => `  held back: ${describeHeldBack(a)}`),
         `Objects:               ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`,
         `Migrations:            ${result.migrations.applied.length} applied, ${result.migrations.pending.length} pending`,

@@ -2,7 +2,8 @@
 // with perfdata) over a definition, a node, a server (the global --server) or every definition. The
 // decision is src/core/reports/check-status.ts; this reads the catalog (two queries) and prints.
 import type { Command } from 'commander';
-import type { BackupServerSpec, BackupSpec, NodeSpec } from '../../core/model.js';
+import { walArchiveServerOf, type BackupServerSpec, type BackupSpec, type NodeSpec } from '../../core/model.js';
+import { walArchiveHealth } from '../../core/wal/wal-archive-health.js';
 import { CHECK_EXIT_CODES, checkStatus, type CheckDefinition } from '../../core/reports/check-status.js';
 import { effectiveRpo } from '../../core/rpo/coverage.js';
 import { approximateMilliseconds, durationProblem, parseDuration } from '../../core/time/duration.js';
@@ -22,7 +23,7 @@ interface CheckOptions {
 export function registerCheckStatus(program: Command): void {
   program
     .command('check-status')
-    .description('Nagios/Icinga check of backup freshness: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, one line with perfdata (scope: --definition, --node, the global --server, or everything)')
+    .description('Nagios/Icinga check of backup freshness and WAL archives: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, one line with perfdata (scope: --definition, --node, the global --server, or everything)')
     .option('--definition <name>', 'check this backup definition only')
     .option('--node <name>', "check this node's definitions only")
     .option('--warning <duration>', 'WARNING when a definition last succeeded longer ago than this (e.g. 26h)')
@@ -60,7 +61,11 @@ export function registerCheckStatus(program: Command): void {
             });
           }
           const runs = await catalog.reports.runStats(definitions.map((d) => d.name));
-          return checkStatus(definitions, runs, thresholds, now, scope);
+          const archived = opts.definition ? [] : [...nodes].filter(([name, spec]) =>
+            spec.walArchive && (!opts.node || name === opts.node) && (!server || walArchiveServerOf(spec) === server));
+          const reports = archived.length === 0 ? new Map() : new Map((await catalog.walReceivers.list()).map((r) => [r.node, r]));
+          const walArchives = archived.map(([name, spec]) => walArchiveHealth(name, spec.walArchive!, reports.get(name) ?? null, now));
+          return checkStatus(definitions, runs, thresholds, now, scope, walArchives);
         });
       } catch (err) {
         // A check that cannot look is UNKNOWN, never OK or a crash: the monitoring system shows why.

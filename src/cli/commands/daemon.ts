@@ -21,6 +21,7 @@ interface DaemonFlags extends GlobalFlags, ConfigSourceFlags, LogFlags {
   grace: string;
   prune?: boolean;
   allowMassDelete?: boolean;
+  allowSlotDrop?: boolean;
   massDeleteShare?: string;
 }
 

@@ -19,6 +19,10 @@ export async function writePruneText(prune: PruneOutcome, dryRun: boolean, showK
     await out.drained();
   }
   for (const w of prune.warnings) out.write(`${style.warn(`  warning: ${w}`)}\n`);
+  for (const a of prune.wal) {
+    for (const name of a.removed) out.write(`${style.remove(`  ${dryRun ? 'would remove' : 'removed'} WAL ${a.node} ${name}`)}\n`);
+    out.write(`  WAL archive of ${a.node}: ${a.removed.length} file(s) ${dryRun ? 'would be removed' : 'removed'}; ${a.note}\n`);
+  }
   out.write(dryRun
     ? `  ${prune.kept} kept, ${prune.expiring} would expire (dry run)\n`
     : `  ${prune.kept} kept, ${prune.expired} expired\n`);
@@ -45,8 +49,8 @@ export async function printJsonWithDecisions(value: Record<string, unknown>): Pr
   const text = JSON.stringify('pgbackops_version' in value ? value : { pgbackops_version: VERSION, ...value }, (_key, v: unknown) => {
     if (!(v instanceof PruneJson)) return v;
     prunes.push(v.prune);
-    const { expired, kept, warnings } = v.prune;
-    return { decisions: `${placeholder}:${prunes.length - 1}`, expired, kept, warnings };
+    const { expired, kept, warnings, wal } = v.prune;
+    return { decisions: `${placeholder}:${prunes.length - 1}`, expired, kept, warnings, wal_archives: wal };
   }, 2);
   const out = new ChunkedStdout();
   let written = 0;

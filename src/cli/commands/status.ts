@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { listDatabases } from '../../adapters/postgres/capture-globals.js';
 import type { BackupSpec, NodeSpec } from '../../core/model.js';
-import { HELD_BACK_HINT } from '../../core/plan/held-back.js';
+import { heldBackHint } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
 import { withCatalog } from '../../engine/catalog-session.js';
@@ -17,7 +17,7 @@ const NODE_TIMEOUT_MS = 5_000;
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, and the status of one-off jobs (Snapshot, Restore)')
+    .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, the status of one-off jobs (Snapshot, Restore), and the WAL archives (receiver, lag, slot)')
     .option('--no-nodes', 'do not connect to the nodes (skip the databases-without-definition check)')
     .option('--now <time>', 'evaluate as of this time instead of the clock (ISO 8601), for reproducible reports')
     .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:9187) instead of the catalog")
@@ -42,7 +42,8 @@ export function registerStatus(program: Command): void {
         const oneOffs = (await catalog.oneOffs.list()).map((j) => ({
           kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
         }));
-        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, now });
+        const walReceivers = nodes.some((n) => n.spec.walArchive) ? await catalog.walReceivers.list() : [];
+        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, now });
       });
       if (ctx.json) printJson({ ...report });
       else printText(renderStatusText(report));
@@ -74,7 +75,7 @@ async function printDaemonStatus(url: string, json: boolean): Promise<void> {
   const status = await fetchDaemonStatus(url);
   if (json) return printJson({ daemon: url, ...status });
   const heldBack = status.heldBack ?? [];
-  const partially = heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${HELD_BACK_HINT})` : '';
+  const partially = heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${heldBackHint(heldBack)})` : '';
   const lines = [
     `Daemon ${url}: ${status.ready ? 'ready' : 'not ready'}; applied revision ${status.revision ?? '(none)'}${partially}`,
     ...heldBack.map((a) => `  held back: ${a}`),

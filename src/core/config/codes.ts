@@ -33,9 +33,10 @@ export const DIAGNOSTIC_CODES = {
   // Names and references
   E_NAME_INVALID: 'a name is not made of lowercase letters, digits and hyphens',
   E_DUPLICATE_NAME: 'two objects of the same kind (or a Backup and a Snapshot) have the same name',
-  E_REF_UNKNOWN_SERVER: 'a Node refers to a BackupServer that is not defined',
+  E_REF_UNKNOWN_SERVER: 'a Node refers to a BackupServer that is not defined (backupServer or walArchive.server)',
   E_REF_UNKNOWN_NODE: 'a Backup, Snapshot or Restore refers to a Node that is not defined',
   E_REF_UNKNOWN_RETENTION: 'a Backup refers to a Retention that is not defined',
+  E_WAL_SLOT_DUPLICATE: 'two Nodes archive the same PostgreSQL server through the same replication slot',
   // Security
   E_SECRET_FIELD: 'a password or other secret is written in the configuration',
   E_EXTRA_ARG_FORBIDDEN: 'an extraArgs item would change the connection, the output or a managed option',

@@ -1,7 +1,7 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
-  BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
+  BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec,
 } from '../model.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
@@ -14,7 +14,9 @@ export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 
   maintenance?: { enabled?: boolean; schedule?: string };
 };
 
-export type NodeInput = Optional<NodeSpec, 'port' | 'user' | 'maintenanceDatabase' | 'status'>;
+export type NodeInput = Optional<Omit<NodeSpec, 'walArchive'>, 'port' | 'user' | 'maintenanceDatabase' | 'status'> & {
+  walArchive?: Optional<Omit<WalArchiveSpec, 'maxSlotRetainedBytes'>, 'compression'> & { maxSlotRetainedBytes?: number | string };
+};
 
 /** A Backup as written: every method's fields optional (its schema and rules say which apply). */
 export type BackupInput = Optional<

@@ -17,6 +17,7 @@ import {
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
 import type { BackupInput, BackupServerInput, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
+import { sizeInBytes } from './size.js';
 
 export const DEFAULT_TIMEZONE = 'UTC';
 export const DEFAULT_CRON_D_FILE = '/etc/cron.d/pgbackops';
@@ -87,6 +88,13 @@ export function normaliseNode(input: NodeInput): NodeSpec {
     status: input.status ?? 'running',
     backupServer: input.backupServer,
     rpo: input.rpo,
+    walArchive: input.walArchive && compact({
+      enabled: input.walArchive.enabled,
+      slot: input.walArchive.slot,
+      compression: input.walArchive.compression ?? 'none',
+      maxSlotRetainedBytes: input.walArchive.maxSlotRetainedBytes === undefined ? undefined : sizeInBytes(input.walArchive.maxSlotRetainedBytes),
+      server: input.walArchive.server,
+    }),
     remarks: input.remarks,
   });
 }

@@ -1,5 +1,6 @@
 // Configuration files -> the desired model, or every problem at once with file:line:column and a stable
 // code. Pure: the files are given, nothing is read; the same input always gives the same output.
+import { walArchiveFindings } from './wal-archive-rules.js';
 import { canonicalJson, sha256Hex, sha256OfParts, specHash } from '../canonical.js';
 import { rpoBreaches } from '../rpo/breaches.js';
 import { API_VERSION, KINDS, objectKey, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
@@ -107,6 +108,7 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     ...referenceFindings(checked, declared),
     ...placementFindings(checked, placement, options.pgDumpVersion),
     ...restoreSourceFindings(checked, declared),
+    ...walArchiveFindings(checked),
   ];
   for (const { doc, finding: f } of crossFindings) findings.get(doc)!.push(f);
 

@@ -4,6 +4,7 @@
 // must say so rather than report success.
 import type { Kind } from '../model.js';
 import type { ObjectOp, Plan } from './types.js';
+import { SLOT_DROP_FLAG } from './slot-drops.js';
 
 export interface HeldBackAction {
   op: ObjectOp;
@@ -25,14 +26,23 @@ export function describeHeldBack(action: HeldBackAction): string {
 }
 
 /**
- * What releases held-back actions. Every one goes back to a definition that has backups (a reference only
- * blocks while its referrer stays), so --prune releases them all.
+ * What releases held-back actions. A delete goes back to a definition that has backups (a reference only
+ * blocks while its referrer stays), so --prune releases those; a Node change that would drop a WAL archive's
+ * replication slot needs --allow-slot-drop (slot-drops.ts), and says so in its reason.
  */
 export const HELD_BACK_HINT = 'needs --prune';
 
+/** The flags that release these held-back actions (described or as actions): "needs --prune", "needs --allow-slot-drop"... */
+export function heldBackHint(actions: ReadonlyArray<HeldBackAction | string>): string {
+  const texts = actions.map((a) => (typeof a === 'string' ? a : a.reason));
+  const slot = texts.filter((t) => t.endsWith(`needs ${SLOT_DROP_FLAG}`)).length;
+  if (slot === 0) return HELD_BACK_HINT;
+  return slot === texts.length ? `needs ${SLOT_DROP_FLAG}` : `${HELD_BACK_HINT} or ${SLOT_DROP_FLAG}`;
+}
+
 /** The outcome in a few words: "1 action(s) held back (needs --prune)". */
 export function heldBackSummary(actions: readonly HeldBackAction[]): string {
-  return `${actions.length} action(s) held back (${HELD_BACK_HINT})`;
+  return `${actions.length} action(s) held back (${heldBackHint(actions)})`;
 }
 
 /**

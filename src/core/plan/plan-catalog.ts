@@ -4,6 +4,7 @@ import { KINDS, objectKey, type DesiredObject, type Kind } from '../model.js';
 import { referencesOf } from '../references.js';
 import { canonicalJson } from '../canonical.js';
 import type { ObjectAction, PlanOptions } from './types.js';
+import { holdBackSlotDrops } from './slot-drops.js';
 
 /** An object as the catalog holds it. */
 export interface ActualObject {
@@ -47,7 +48,9 @@ export function planCatalog(
 
   const deletes = actual.filter((o) => !desiredKeys.has(objectKey(o.kind, o.name)))
     .map((o): ObjectAction => ({ op: 'delete', kind: o.kind, name: o.name, before: o.spec, reason: 'no longer in the configuration' }));
-  blockDeletes(deletes, desired, actual, backupCounts, options);
+  // Before the deletes are blocked: a Node update held back keeps referencing what it references now.
+  holdBackSlotDrops(upserts, options);
+  blockDeletes(upserts, deletes, desired, actual, backupCounts, options);
 
   const actions = [
     ...upserts.sort(byKindThenName(1)),
@@ -62,6 +65,7 @@ export function planCatalog(
  * blocked definition keeps its node and the node keeps its server.
  */
 function blockDeletes(
+  upserts: readonly ObjectAction[],
   deletes: ObjectAction[],
   desired: readonly DesiredObject[],
   actual: readonly ActualObject[],
@@ -81,6 +85,8 @@ function blockDeletes(
     }
   };
   for (const o of desired) addReferrer(o.kind, o.name, o.spec);
+  // A held-back update leaves the object as the catalog has it.
+  for (const a of upserts) if (a.blocked && a.op === 'update') addReferrer(a.kind, a.name, a.before);
 
   for (const action of [...deletes].sort(byKindThenName(-1))) {
     if (action.kind === 'Backup') {
@@ -92,6 +98,8 @@ function blockDeletes(
       const users = referrers.get(objectKey(action.kind, action.name));
       if (users && users.length > 0) {
         action.blocked = `still referenced by ${describeList(users)}`;
+      } else {
+        holdBackSlotDrops([action], options);
       }
     }
     // An object that stays keeps what it references alive.

@@ -47,6 +47,11 @@ export interface PlanOptions {
   allowMassDelete: boolean;
   /** Share of existing definitions (0..1) above which a deletion is a mass deletion. */
   massDeleteShare: number;
+  /**
+   * Consent to drop the replication slot of a WAL archive that a Node change removes (core/plan/slot-drops.ts).
+   * Absent in plans saved before WAL archives: no consent.
+   */
+  allowSlotDrop?: boolean;
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = { prune: false, allowMassDelete: false, massDeleteShare: 0.25 };

@@ -7,8 +7,10 @@
 //   WARNING   past the warning threshold (--warning), or its health is Failing, Late, or Never run while a
 //             run was due
 //   OK        otherwise.
-// The check's state is the worst of them; no definition in scope is UNKNOWN (a typo must not read as OK).
+// A node's WAL archive in scope is CRITICAL while it is Failing (wal-archive-health.ts).
+// The check's state is the worst of them; nothing in scope is UNKNOWN (a typo must not read as OK).
 import { formatSpan } from '../rpo/format-span.js';
+import type { WalArchiveHealth } from '../wal/wal-archive-health.js';
 import { definitionHealth, type HealthState, type RunSummary } from './definition-health.js';
 
 export type CheckState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -49,6 +51,8 @@ export interface CheckResult {
   line: string;
   counts: Record<CheckState, number>;
   definitions: DefinitionCheck[];
+  /** The WAL archives in scope, when there are any. */
+  wal_archives?: WalArchiveCheck[];
 }
 
 /** Above this many definitions in scope, perfdata holds only the totals (a line per definition would be huge). */
@@ -56,17 +60,36 @@ export const PER_DEFINITION_PERFDATA_MAX = 20;
 
 export function checkStatus(
   definitions: readonly CheckDefinition[], runs: ReadonlyMap<string, RunSummary>, thresholds: CheckThresholds, now: number, scope: string,
+  walArchives: readonly WalArchiveHealth[] = [],
 ): CheckResult {
   const checks = definitions.map((d) => checkOne(d, runs.get(d.name), thresholds, now));
+  // A WAL archive that is Failing (receiver down, slot keeping too much WAL) is CRITICAL: the restorable window
+  // stops growing, and a slot without its receiver fills the node's disk.
+  const archives = walArchives.filter((a) => a.state !== 'disabled').map((a): WalArchiveCheck => ({
+    node: a.node, state: a.failing ? 'CRITICAL' : 'OK', reason: a.failing ? a.reasons.join('; ') : `receiver ${a.state}`,
+  }));
   const counts: Record<CheckState, number> = { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0 };
-  for (const c of checks) counts[c.state]++;
-  const state: CheckState = checks.length === 0 ? 'UNKNOWN' : counts.CRITICAL > 0 ? 'CRITICAL' : counts.WARNING > 0 ? 'WARNING' : 'OK';
-  const bad = checks.filter((c) => c.state !== 'OK').sort((a, b) => rank(b.state) - rank(a.state) || compare(a.name, b.name));
-  const text = checks.length === 0
+  for (const c of [...checks, ...archives]) counts[c.state]++;
+  const total = checks.length + archives.length;
+  const state: CheckState = total === 0 ? 'UNKNOWN' : counts.CRITICAL > 0 ? 'CRITICAL' : counts.WARNING > 0 ? 'WARNING' : 'OK';
+  const bad = [
+    ...archives.filter((a) => a.state !== 'OK').map((a) => ({ state: a.state, name: `WAL archive of ${a.node}`, reason: `is failing: ${a.reason}` })),
+    ...checks.filter((c) => c.state !== 'OK'),
+  ].sort((a, b) => rank(b.state) - rank(a.state) || compare(a.name, b.name));
+  const of = archives.length === 0 ? `${checks.length} definition(s)` : `${checks.length} definition(s) and ${archives.length} WAL archive(s)`;
+  const text = total === 0
     ? `no backup definition matches ${scope}`
-    : `${counts.CRITICAL} critical, ${counts.WARNING} warning, ${counts.OK} ok of ${checks.length} definition(s) (${scope})` +
+    : `${counts.CRITICAL} critical, ${counts.WARNING} warning, ${counts.OK} ok of ${of} (${scope})` +
       (bad.length > 0 ? `: ${bad.slice(0, 5).map((c) => `${c.name} ${c.reason}`).join('; ')}${bad.length > 5 ? `; and ${bad.length - 5} more` : ''}` : '');
-  return { state, line: `PGBACKOPS ${state} - ${text} | ${perfdata(checks, counts, thresholds)}`, counts, definitions: checks };
+  const result: CheckResult = { state, line: `PGBACKOPS ${state} - ${text} | ${perfdata(checks, counts, thresholds)}`, counts, definitions: checks };
+  if (archives.length > 0) result.wal_archives = archives;
+  return result;
+}
+
+export interface WalArchiveCheck {
+  node: string;
+  state: CheckState;
+  reason: string;
 }
 
 function checkOne(d: CheckDefinition, runs: RunSummary | undefined, t: CheckThresholds, now: number): DefinitionCheck {

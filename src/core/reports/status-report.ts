@@ -2,6 +2,7 @@
 // its reason, next run and bytes kept; per node, the databases no enabled definition backs up (PgBackMan's
 // show_databases_without_backup_definitions), or why the node could not be asked. Pure: all facts and the
 // clock come in.
+import { walArchiveHealth, walArchiveStatus, type WalArchiveStatus, type WalReceiverReport } from '../wal/wal-archive-health.js';
 import { methodRulesOf } from '../methods/registry.js';
 import { methodOf, type BackupSpec, type NodeSpec } from '../model.js';
 import { definitionHealth, nextExpectedRun, summariseRuns, type HealthState } from './definition-health.js';
@@ -26,6 +27,8 @@ export interface StatusInput {
   nodeDatabases: Record<string, { databases: string[] } | { error: string }>;
   /** Snapshot and Restore objects with their status. */
   oneOffs: OneOffInput[];
+  /** What the WAL receivers of archived nodes last reported (absent: none read). */
+  walReceivers?: WalReceiverReport[];
   now: number;
 }
 
@@ -75,6 +78,8 @@ export interface StatusReport {
   definitions: DefinitionStatus[];
   nodes: NodeStatus[];
   one_offs: OneOffStatus[];
+  /** The WAL archive of every node that has one (docs/operations.md, "The WAL archive"). */
+  wal_archives: WalArchiveStatus[];
 }
 
 export function statusReport(input: StatusInput): StatusReport {
@@ -119,7 +124,10 @@ export function statusReport(input: StatusInput): StatusReport {
   const oneOffs = [...input.oneOffs]
     .sort((a, b) => compare(a.kind, b.kind) || compare(a.name, b.name))
     .map((j): OneOffStatus => ({ kind: j.kind, name: j.name, state: j.state, due_at: iso(j.dueAt)!, finished_at: iso(j.finishedAt), message: j.message }));
-  return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs };
+  const reports = new Map((input.walReceivers ?? []).map((r) => [r.node, r]));
+  const walArchives = [...input.nodes].sort((a, b) => compare(a.name, b.name)).flatMap((n) =>
+    n.spec.walArchive ? [walArchiveStatus(walArchiveHealth(n.name, n.spec.walArchive, reports.get(n.name) ?? null, input.now))] : []);
+  return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives };
 }
 
 /** Whether some definition backs a database up, as its method says. */
@@ -167,6 +175,15 @@ export function renderStatusText(s: StatusReport): string {
     lines.push('', 'One-off jobs:');
     const rows = s.one_offs.map((j) => [j.kind, j.name, j.state, formatTime(time(j.due_at)), formatTime(time(j.finished_at)), j.message ?? '']);
     lines.push(...renderTable(['KIND', 'NAME', 'STATE', 'DUE', 'FINISHED', 'RESULT'], rows).map((l) => `  ${l}`.trimEnd()));
+  }
+  if (s.wal_archives.length > 0) {
+    lines.push('', 'WAL archives:');
+    const rows = s.wal_archives.map((a) => [
+      a.node, a.slot, a.state, a.health, formatTime(time(a.received_at)), a.lag_bytes === null ? '-' : formatBytes(a.lag_bytes),
+      a.lag_seconds === null ? '-' : `${a.lag_seconds.toFixed(1)} s`, a.slot_retained_bytes === null ? '-' : formatBytes(a.slot_retained_bytes),
+    ]);
+    lines.push(...renderTable(['NODE', 'SLOT', 'RECEIVER', 'HEALTH', 'LAST RECEIVED', 'LAG', 'LAG TIME', 'SLOT RETAINS'], rows).map((l) => `  ${l}`.trimEnd()));
+    for (const a of s.wal_archives) if (a.health === 'Failing') lines.push(`  ${a.node}: Failing: ${a.reasons.join('; ')}`);
   }
   lines.push('', `As of ${formatTime(Date.parse(s.now))}; times in UTC.`);
   return `${lines.join('\n')}\n`;

@@ -18,7 +18,7 @@ function outcome(runsPerGroup: number): PruneOutcome {
     note: null,
   }));
   const expiring = groups.reduce((n, g) => n + g.selection.expiring, 0);
-  return { groups, decisions: { [Symbol.iterator]: () => decisionsOf(groups) }, expiring, expired: 0, kept: 2 * runsPerGroup - expiring, warnings: ['w/(cluster): a warning'] };
+  return { groups, decisions: { [Symbol.iterator]: () => decisionsOf(groups) }, expiring, expired: 0, kept: 2 * runsPerGroup - expiring, warnings: ['w/(cluster): a warning'], wal: [] };
 }
 
 function captureStdout(): () => string {
@@ -42,7 +42,7 @@ describe('prune output', () => {
       expect(output()).toBe(`${JSON.stringify({
         pgbackops_version: VERSION,
         servers: [
-          { server: 'b1', spool: { ingested: 0 }, prune: { decisions, expired: 0, kept: prune.kept, warnings: prune.warnings }, after: [1] },
+          { server: 'b1', spool: { ingested: 0 }, prune: { decisions, expired: 0, kept: prune.kept, warnings: prune.warnings, wal_archives: [] }, after: [1] },
           { server: 'b2', prune: null },
         ],
       }, null, 2)}\n`);

@@ -1,0 +1,130 @@
+// The daemon supervises the WAL receivers of its server's archived nodes: it starts one per archive, shows
+// them in /status and /metrics, stops them with itself (the archive then reads Failing in status and CRITICAL
+// in check-status), holds back the removal of an archive without --allow-slot-drop, and drops the slot once the
+// removal is applied with it.
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { pgbackops } from '../../helpers/cli.js';
+import { serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { startDaemon, waitFor, type DaemonProcess } from '../daemon/daemon-process.js';
+
+let node: TestCluster;
+let catalog: TestCluster;
+let configDir: string;
+let stateDir: string;
+let backupRoot: string;
+let work: string;
+let catalogUrl: string;
+let catalogConfig: pg.ClientConfig;
+const daemons: DaemonProcess[] = [];
+
+beforeAll(async () => {
+  [node, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
+  work = tempDir('wal-daemon');
+  configDir = join(work, 'config');
+  stateDir = join(work, 'state');
+  backupRoot = join(work, 'backups');
+  catalogConfig = await catalog.createDatabase();
+  catalogUrl = catalog.urlFor(catalogConfig);
+});
+afterAll(async () => {
+  for (const d of daemons) await d.stop();
+  await Promise.all([node?.stop(), catalog?.stop()]);
+});
+
+function configure(archived: boolean): void {
+  writeConfig(configDir, {
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
+    'node.yaml': `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg1 }
+spec:
+  host: ${node.socketDir}
+  port: ${node.port}
+  user: ${String(node.config.user)}
+  backupServer: backup01
+${archived ? '  walArchive: { enabled: true, slot: pgbo_daemon, maxSlotRetainedBytes: 1GB }\n' : ''}`,
+  });
+}
+
+function cli(...args: string[]) {
+  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
+}
+
+async function daemon(extra: string[] = []): Promise<DaemonProcess> {
+  const d = await startDaemon(['-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01', ...extra]);
+  daemons.push(d);
+  return d;
+}
+
+async function slot(): Promise<{ active_pid: number | null } | undefined> {
+  const client = new pg.Client(node.adminConfig);
+  await client.connect();
+  try {
+    return (await client.query("select active_pid from pg_replication_slots where slot_name = 'pgbo_daemon'")).rows[0] as { active_pid: number | null } | undefined;
+  } finally {
+    await client.end();
+  }
+}
+
+async function reportRows(): Promise<Array<Record<string, unknown>>> {
+  const client = new pg.Client(catalogConfig);
+  await client.connect();
+  try {
+    return (await client.query('select * from pgbackops.wal_receivers')).rows as Array<Record<string, unknown>>;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('the daemon and WAL archives', () => {
+  it('runs the receiver, reports it, and a stopped receiver is Failing and CRITICAL', async () => {
+    configure(true);
+    const d = await daemon();
+    await waitFor(async () => (await slot())?.active_pid, 60_000, () => 'pg_receivewal streaming from the slot');
+    const status = await waitFor(async () => {
+      const s = await d.status();
+      return s.walArchives?.[0]?.state === 'running' && s.walArchives[0].received_lsn ? s : null;
+    }, 60_000, () => 'the archive running in /status');
+    expect(status.walArchives[0]).toMatchObject({ node: 'pg1', slot: 'pgbo_daemon', health: 'OK', reasons: [] });
+    const metrics = (await d.get('/metrics')).text;
+    expect(metrics).toMatch(/pgbackops_wal_archive_receiver_up\{node="pg1",server="backup01"\} 1/);
+    expect(metrics).toMatch(/pgbackops_wal_archive_lag_bytes\{node="pg1",server="backup01"\} \d+/);
+    expect(metrics).toMatch(/pgbackops_wal_archive_slot_retained_bytes\{node="pg1",server="backup01"\} \d+/);
+
+    const ok = await cli('status', '--no-nodes', '--json');
+    expect(JSON.parse(ok.stdout).wal_archives[0]).toMatchObject({ node: 'pg1', state: 'running', health: 'OK' });
+    expect((await cli('check-status', '--node', 'pg1')).exitCode).toBe(0);
+
+    // The daemon stops its receivers with itself; the archive is then reported, not silently stale.
+    expect(await d.stop()).toBe(0);
+    await waitFor(async () => (await slot())?.active_pid === null, 60_000, () => 'the slot released');
+    const failing = await cli('status', '--no-nodes');
+    expect(failing.stdout).toMatch(/pg1: Failing: the WAL receiver is stopped/);
+    const check = await cli('check-status', '--node', 'pg1');
+    expect(check.exitCode).toBe(2);
+    expect(check.stdout).toMatch(/^PGBACKOPS CRITICAL - .*WAL archive of pg1 is failing: the WAL receiver is stopped/);
+  });
+
+  it('holds back removing the archive without --allow-slot-drop, and drops the slot with it', async () => {
+    configure(false);
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.exitCode).toBe(2);
+    expect(plan.stdout).toMatch(/Node pg1: update blocked: drops replication slot pgbo_daemon on node pg1 .*needs --allow-slot-drop/);
+
+    const held = await daemon();
+    await held.waitForLog((l) => /held back \(needs --allow-slot-drop\)/.test(l.msg));
+    // Still archived: the receiver runs and the slot stays.
+    await waitFor(async () => (await slot())?.active_pid, 60_000, () => 'pg_receivewal streaming again');
+    await held.stop();
+
+    const d = await daemon(['--allow-slot-drop']);
+    await waitFor(async () => (await slot()) === undefined, 60_000, () => 'the slot dropped');
+    await waitFor(async () => (await reportRows()).length === 0, 60_000, () => 'the report forgotten');
+    expect((await d.status()).walArchives).toEqual([]);
+    const after = await cli('plan', '--detailed-exitcode', '--allow-slot-drop');
+    expect(after.exitCode, after.stdout).toBe(0);
+  });
+});
