@@ -45,6 +45,13 @@ export function registerCheck(program: Command): void {
           if (!used) methods.set(spec.node, (used = new Set()));
           used.add(methodOf(spec));
         }
+        // A WAL archive serves base backups: a node archived ahead of its first basebackup definition is checked as one.
+        for (const [name, node] of nodes) {
+          if (!node.walArchive?.enabled) continue;
+          let used = methods.get(name);
+          if (!used) methods.set(name, (used = new Set()));
+          used.add('basebackup');
+        }
         const unknown = names.filter((n) => !nodes.has(n));
         if (unknown.length > 0) throw new CliError(`no node ${unknown.join(', ')} in the catalog (it has: ${[...nodes.keys()].join(', ') || 'none'})`);
         const out: NodeOutcome[] = [];

@@ -31,6 +31,8 @@ export interface NodeSettings {
   lastArchivedTime: string | null;
   lastFailedWal: string | null;
   lastFailedTime: string | null;
+  /** The replication slot named by the Node's walArchive, when it has one: null when the node has no such slot. */
+  slot: { active: boolean; walStatus: string | null; retainedBytes: number | null } | null;
 }
 
 export interface CheckContext {
@@ -90,7 +92,31 @@ const toolCheck = (name: 'pg_basebackup' | 'pg_verifybackup'): NodeCheck => asyn
     : { name, ok: true, detail: `${tool.path} (${tool.version}) for a PostgreSQL ${node.version} server` };
 };
 
-const archiveCheck: NodeCheck = async ({ target, node }) => {
+const archiveCheck: NodeCheck = async (ctx) => (ctx.target.node.walArchive?.enabled ? receiverArchiveCheck(ctx) : commandArchiveCheck(ctx));
+
+/**
+ * A node archived by pg_receivewal (walArchive): its slot, which the receiver creates on its first start
+ * (docs/operations.md, "The WAL archive"); archive_command is not needed then.
+ */
+const receiverArchiveCheck: NodeCheck = async ({ target, node }) => {
+  const name = 'wal archive';
+  const slot = target.node.walArchive!.slot;
+  if (!node.slot) {
+    return { name, ok: false, detail: `walArchive names the slot ${slot}, which the node does not have yet: the receiver creates it when it starts (run the daemon on the node's backup server, or \`pgbackops wal-receive --node ${target.node.name}\`)` };
+  }
+  if (node.slot.walStatus === 'lost') {
+    return { name, ok: false, detail: `slot ${slot}: wal_status is lost (the node removed WAL the slot needed): the archive has a gap; take a new base backup` };
+  }
+  const retained = node.slot.retainedBytes === null ? '' : `, keeps ${node.slot.retainedBytes} bytes of WAL on the node`;
+  return {
+    name, ok: node.slot.active,
+    detail: node.slot.active
+      ? `slot ${slot} is streamed to the archive (wal_status ${node.slot.walStatus ?? 'unknown'}${retained})`
+      : `slot ${slot} exists but nothing streams from it${retained}: start the receiver (the daemon on the node's backup server, or \`pgbackops wal-receive --node ${target.node.name}\`); meanwhile the slot holds WAL on the node`,
+  };
+};
+
+const commandArchiveCheck: NodeCheck = async ({ target, node }) => {
   const name = 'wal archive';
   if (node.archiveMode === 'off' || (node.archiveCommand === '' && node.archiveLibrary === '')) {
     return {
@@ -147,6 +173,10 @@ async function readNodeSettings(target: CheckTarget): Promise<NodeSettings> {
              coalesce(current_setting('archive_library', true), '') as archive_library,
              a.last_archived_wal, a.last_archived_time, a.last_failed_wal, a.last_failed_time
         from pg_roles r, pg_stat_archiver a where r.rolname = current_user`)).rows[0] as Record<string, unknown>;
+    const slotName = target.node.walArchive?.enabled ? target.node.walArchive.slot : null;
+    const slot = slotName === null ? null : ((await client.query(
+      `select active, wal_status, (pg_current_wal_lsn() - restart_lsn)::float8 as retained
+         from pg_replication_slots where slot_name = $1 and slot_type = 'physical'`, [slotName])).rows[0] as Record<string, unknown> | undefined) ?? null;
     const num = row.num as number;
     const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : null);
     return {
@@ -156,6 +186,10 @@ async function readNodeSettings(target: CheckTarget): Promise<NodeSettings> {
       archiveMode: String(row.archive_mode), archiveCommand: String(row.archive_command), archiveLibrary: String(row.archive_library),
       lastArchivedWal: (row.last_archived_wal as string | null) ?? null, lastArchivedTime: iso(row.last_archived_time),
       lastFailedWal: (row.last_failed_wal as string | null) ?? null, lastFailedTime: iso(row.last_failed_time),
+      slot: slot === null ? null : {
+        active: Boolean(slot.active), walStatus: (slot.wal_status as string | null) ?? null,
+        retainedBytes: slot.retained === null ? null : Number(slot.retained),
+      },
     };
   } finally {
     await client.end().catch(() => undefined);

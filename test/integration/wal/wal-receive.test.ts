@@ -105,6 +105,12 @@ describe('wal-receive', () => {
     });
     expect(row).toMatchObject({ server: 'backup01', slot: 'pgbo_archive', state: 'running', slot_wal_status: 'reserved' });
     expect(Number(row.lag_bytes)).toBeGreaterThanOrEqual(0);
+
+    // `check` judges a receiver-archived node by its slot, not by archive_command (which it does not need).
+    const check = await cli('check', 'pg1', '--json');
+    const archiveCheck = JSON.parse(check.stdout).nodes[0].methods.find((m: { method: string }) => m.method === 'basebackup')
+      .checks.find((c: { name: string }) => c.name === 'wal archive');
+    expect(archiveCheck).toMatchObject({ ok: true, detail: expect.stringMatching(/^slot pgbo_archive is streamed to the archive/) });
   });
 
   it('restarts a pg_receivewal killed with SIGKILL, and the archive has no gap', async () => {
