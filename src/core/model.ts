@@ -4,7 +4,7 @@
 export const API_VERSION = 'pgbackops/v1';
 
 /** Kinds in dependency order: a kind may only reference kinds listed before it. */
-export const KINDS = ['Retention', 'BackupServer', 'Node', 'Backup', 'Snapshot', 'Restore'] as const;
+export const KINDS = ['Retention', 'Notifier', 'BackupServer', 'Node', 'Backup', 'Snapshot', 'Restore'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Where something was written in the configuration; 1-based line and column. */
@@ -47,6 +47,8 @@ export interface BackupServerSpec {
   pgDumpVersion?: number;
   /** Directories holding PostgreSQL client binaries, by major version ("15": "/usr/lib/postgresql/15/bin"). */
   pgBinDirs?: Record<string, string>;
+  /** Notifiers of its nodes' definitions, unless a node or definition names its own. */
+  notifiers?: string[];
   remarks?: string;
 }
 
@@ -67,6 +69,8 @@ export interface NodeSpec {
   sslrootcert?: string;
   status: NodeStatus;
   backupServer: string;
+  /** Notifiers of its definitions (replacing the server's), unless a definition names its own. */
+  notifiers?: string[];
   remarks?: string;
 }
 
@@ -115,6 +119,51 @@ export interface BackupSpec {
   enabled: boolean;
   /** Duration such as "2h"; the run is killed past it. */
   timeout?: string;
+  /** Its own notifiers (replacing its node's and server's); see core/notify/notifiers-of.ts. */
+  notifiers?: string[];
+  remarks?: string;
+}
+
+/** The alerts a Notifier can subscribe to (each brings its reminders and recovery notice). */
+export const NOTIFIER_EVENTS = [
+  'run-failed', 'definition-late', 'verify-failed', 'restore-failed', 'restore-finished', 'apply-failed', 'wal-archive-lagging',
+] as const;
+export type NotifierEvent = (typeof NOTIFIER_EVENTS)[number];
+
+export type WebhookFormat = 'json' | 'slack';
+
+export interface WebhookChannel {
+  url?: string;
+  urlFile?: string;
+  secretFile?: string;
+  format: WebhookFormat;
+  timeoutSeconds: number;
+}
+
+export interface EmailChannel {
+  host: string;
+  port: number;
+  secure: boolean;
+  from: string;
+  to: string[];
+  usernameFile?: string;
+  passwordFile?: string;
+  timeoutSeconds: number;
+}
+
+export interface ExecChannel {
+  argv: string[];
+  timeoutSeconds: number;
+}
+
+/** Where alerts go: exactly one channel. Secrets only as file paths. */
+export interface NotifierSpec {
+  events: NotifierEvent[];
+  /** A duration, or 'off'. */
+  remindEvery: string;
+  webhook?: WebhookChannel;
+  email?: EmailChannel;
+  exec?: ExecChannel;
   remarks?: string;
 }
 
@@ -158,6 +207,7 @@ export type OneOffKind = (typeof ONE_OFF_KINDS)[number];
 
 export interface SpecByKind {
   Retention: RetentionSpec;
+  Notifier: NotifierSpec;
   BackupServer: BackupServerSpec;
   Node: NodeSpec;
   Backup: BackupSpec;

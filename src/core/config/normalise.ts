@@ -8,6 +8,7 @@ import type {
   DumpSpec,
   MaintenanceSpec,
   NodeSpec,
+  NotifierSpec,
   RestoreSource,
   RestoreSpec,
   RetentionSpec,
@@ -15,7 +16,8 @@ import type {
   SnapshotSpec,
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
-import type { BackupInput, BackupServerInput, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
+import { NOTIFIER_EVENTS } from '../model.js';
+import type { BackupInput, BackupServerInput, DumpInput, NodeInput, NotifierInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 
 export const DEFAULT_TIMEZONE = 'UTC';
 export const DEFAULT_CRON_D_FILE = '/etc/cron.d/pgbackops';
@@ -70,6 +72,7 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     maintenance: normaliseMaintenance(input.maintenance),
     pgDumpVersion: input.pgDumpVersion,
     pgBinDirs: input.pgBinDirs,
+    notifiers: input.notifiers,
     remarks: input.remarks,
   });
 }
@@ -94,6 +97,7 @@ export function normaliseNode(input: NodeInput): NodeSpec {
     sslrootcert: input.sslrootcert,
     status: input.status ?? 'running',
     backupServer: input.backupServer,
+    notifiers: input.notifiers,
     remarks: input.remarks,
   });
 }
@@ -114,7 +118,35 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     retention: typeof input.retention === 'string' ? input.retention : normaliseRetention(input.retention),
     enabled: input.enabled ?? true,
     timeout,
+    notifiers: input.notifiers,
     remarks,
+  });
+}
+
+/** Reminders while an alert stays bad: once a day unless the notifier says otherwise. */
+export const DEFAULT_REMIND_EVERY = '24h';
+
+export function normaliseNotifier(input: NotifierInput): NotifierSpec {
+  const { webhook, email, exec } = input;
+  return compact({
+    // Listed in one fixed order, so that the hash does not change when the list is only reordered.
+    events: input.events ? NOTIFIER_EVENTS.filter((e) => input.events!.includes(e)) : [...NOTIFIER_EVENTS],
+    remindEvery: input.remindEvery ?? DEFAULT_REMIND_EVERY,
+    webhook: webhook && compact({
+      url: webhook.url, urlFile: webhook.urlFile, secretFile: webhook.secretFile, format: webhook.format ?? 'json', timeoutSeconds: webhook.timeoutSeconds ?? 10,
+    }),
+    email: email && compact({
+      host: email.host,
+      port: email.port ?? (email.secure ? 465 : 587),
+      secure: email.secure ?? false,
+      from: email.from,
+      to: email.to,
+      usernameFile: email.usernameFile,
+      passwordFile: email.passwordFile,
+      timeoutSeconds: email.timeoutSeconds ?? 30,
+    }),
+    exec: exec && { argv: exec.argv, timeoutSeconds: exec.timeoutSeconds ?? 30 },
+    remarks: input.remarks,
   });
 }
 

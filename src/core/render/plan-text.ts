@@ -1,5 +1,5 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
-import type { BackupServerSpec, BackupSpec, NodeSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
+import type { BackupServerSpec, BackupSpec, NodeSpec, NotifierSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import type { Style } from './style.js';
@@ -106,6 +106,11 @@ function describeSpec(kind: string, spec: unknown): string {
     }
     case 'Retention':
       return compact(spec as RetentionSpec);
+    case 'Notifier': {
+      const n = spec as NotifierSpec;
+      const channel = n.webhook ? `webhook ${n.webhook.url ?? `(url in ${n.webhook.urlFile})`}` : n.email ? `email to ${n.email.to.join(',')}` : `exec ${n.exec?.argv[0] ?? ''}`;
+      return `${channel}; ${n.events.join(',')}; reminders ${n.remindEvery === 'off' ? 'off' : `every ${n.remindEvery}`}`;
+    }
     case 'Snapshot': {
       const sn = spec as SnapshotSpec;
       const dbs = sn.databases === 'all' ? 'all' : sn.databases.join(',');
