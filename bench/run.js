@@ -1,5 +1,5 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon` picks some.
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,notify` picks some.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { benchRetention } from './retention.js';
 import { benchRunJob } from './run-job.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' } } });
-const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon').split(','));
+const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon,notify').split(','));
 const results = { machine: { node: process.version, cpus: cpus().length, date: new Date().toISOString() } };
 if (wanted.has('reconcile')) results.reconcile = await benchReconcile();
 if (wanted.has('retention')) results.retention = await benchRetention();
@@ -19,6 +19,7 @@ if (wanted.has('daemon')) {
   const daemon = await import('./daemon.js').catch(() => null);
   if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();
 }
+if (wanted.has('notify')) results.notify = await (await import('./notify.js')).benchNotify();
 // Merge with earlier figures so that `--only` runs add to one file.
 const out = new URL('./out/latest.json', import.meta.url);
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
