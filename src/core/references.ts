@@ -1,6 +1,6 @@
 // Which objects an object's spec points at. The one place that knows the reference fields,
 // used to check them, to order and block deletions and to find a server's definitions.
-import type { BackupSpec, Kind, NodeSpec, RestoreSpec, SnapshotSpec } from './model.js';
+import type { BackupServerSpec, BackupSpec, Kind, NodeSpec, RestoreSpec, SnapshotSpec } from './model.js';
 
 export interface ObjectRef {
   kind: Kind;
@@ -11,13 +11,15 @@ export interface ObjectRef {
 
 export function referencesOf(kind: Kind, spec: unknown): ObjectRef[] {
   switch (kind) {
+    case 'BackupServer':
+      return notifierRefs(spec as BackupServerSpec);
     case 'Node':
-      return [{ kind: 'BackupServer', name: (spec as NodeSpec).backupServer, path: ['spec', 'backupServer'] }];
+      return [{ kind: 'BackupServer', name: (spec as NodeSpec).backupServer, path: ['spec', 'backupServer'] }, ...notifierRefs(spec as NodeSpec)];
     case 'Backup': {
       const b = spec as BackupSpec;
       const refs: ObjectRef[] = [{ kind: 'Node', name: b.node, path: ['spec', 'node'] }];
       if (typeof b.retention === 'string') refs.push({ kind: 'Retention', name: b.retention, path: ['spec', 'retention'] });
-      return refs;
+      return [...refs, ...notifierRefs(b)];
     }
     case 'Snapshot':
       return [{ kind: 'Node', name: (spec as SnapshotSpec).node, path: ['spec', 'node'] }];
@@ -27,4 +29,8 @@ export function referencesOf(kind: Kind, spec: unknown): ObjectRef[] {
     default:
       return [];
   }
+}
+
+function notifierRefs(spec: { notifiers?: readonly string[] }): ObjectRef[] {
+  return (spec.notifiers ?? []).map((name, i) => ({ kind: 'Notifier', name, path: ['spec', 'notifiers', String(i)] }));
 }

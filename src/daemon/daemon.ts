@@ -34,6 +34,8 @@ import { collectGarbage, memoryFigures } from './memory.js';
 import { DaemonMetrics } from './metrics.js';
 import { nextPollDelayMs } from './poll-delay.js';
 import { OneOffTrigger } from './one-off-trigger.js';
+import { NotificationLoop } from './notification-loop.js';
+import { backoffFromEnvironment } from '../jobs/notify/deliver-notifications.js';
 import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 import { installSignalHandlers } from './signals.js';
@@ -192,6 +194,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       runDue: () => children.run(settings, server, ['maintain', '--one-offs-only'], 'one-off jobs'),
       logger: log.child({ component: 'one-offs' }),
     });
+    const notifications = new NotificationLoop({
+      catalog, config: catalogConfig, server, logger: log.child({ component: 'notifications' }), backoff: backoffFromEnvironment(), evaluateEveryMs: 60_000,
+    });
+    await notifications.start();
     queue = new TriggerQueue(async (request) => {
       const onlyOwnNotify = request.kind === 'converge' && request.reasons.every((r) => r === 'notify') && notifiedVersion <= (loop!.ownCatalogVersion ?? -1);
       if (onlyOwnNotify) return;
@@ -200,6 +206,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       oneOffs.poke();
       // After full passes only (they load the whole configuration); a collection costs tens of milliseconds.
       if (record.kind === 'full') collectGarbage();
+      if (record.kind === 'full') await notifications.observePass(record);
       if (request.reasons.includes('interval') || request.kind === 'full' || loop!.consecutiveFailures > 0) schedulePoll();
     }, (err) => log.error({ err: (err as Error).message }, 'pass crashed'));
 
@@ -287,6 +294,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     if (pollTimer) clearTimeout(pollTimer);
     maintain?.stop();
     oneOffs.stop();
+    await notifications.stop();
     await watcher?.close();
     await queue.close();
     await (builtin as BuiltinScheduler | null)?.stop();

@@ -14,6 +14,8 @@ import { isConnectionLoss, withPoolClient } from './pool-client.js';
 import { ReportQueries } from './report-queries.js';
 import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
+import { OutboxStore } from './outbox-store.js';
+import { AlertStore } from './notification-store.js';
 import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
 
 export { ApplyLockTimeoutError, CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
@@ -76,6 +78,10 @@ export class Catalog {
   readonly reports: ReportQueries;
   /** Status of one-off jobs (Snapshot, Restore): claims and outcomes. */
   readonly oneOffs: OneOffStore;
+  /** The notification outbox: delivery, reminders. */
+  readonly outbox: OutboxStore;
+  /** Alert states observed by passes (lateness) and by the daemon (applies). */
+  readonly alerts: AlertStore;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -85,6 +91,8 @@ export class Catalog {
     this.restores = new RestoreStore((fn) => this.withClient(fn));
     this.reports = new ReportQueries((fn) => this.withClient(fn));
     this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
+    this.outbox = new OutboxStore((fn) => this.withClient(fn));
+    this.alerts = new AlertStore((fn) => this.withClient(fn));
   }
 
 
