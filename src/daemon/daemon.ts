@@ -29,6 +29,10 @@ import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
 import { definitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
 import { startHttpServer } from './http-server.js';
+import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
+import type { PageDaemon } from '../core/reports/status-page-model.js';
+import { readHttpAuthFile } from './status-page/http-auth.js';
+import { coalesced } from './status-page/page-routes.js';
 import { collectGarbage, memoryFigures } from './memory.js';
 import { DaemonMetrics } from './metrics.js';
 import { nextPollDelayMs } from './poll-delay.js';
@@ -45,6 +49,8 @@ export interface DaemonOptions {
   intervalMs: number;
   listen: string;
   webhookSecretFile?: string;
+  /** Credentials for the HTTP endpoints (status-page/http-auth.ts); none when absent. */
+  httpAuthFile?: string;
   planOptions: PlanOptions;
   catchUpWindowMs: number;
   /** Cron expression for maintain runs of the daemon's own, besides the server's maintenance line; null for none. */
@@ -77,6 +83,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   let settings = resolveSettings(options.flags);
   let webhookSecret = readSecret(options.webhookSecretFile);
+  let httpAuth = options.httpAuthFile ? readHttpAuthFile(options.httpAuthFile) : null;
   const git = await gitSourceOf(options.source, settings.stateDir);
   const localDir = options.source.config ?? settings.configDir;
   const source: PassSource = git
@@ -251,6 +258,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       },
       webhookSecret: () => webhookSecret,
       onWebhook: () => queue?.trigger('full', 'webhook'),
+      page: {
+        data: coalesced(() => readStatusPage(catalog!, Date.now(), pageDaemon(status, connection?.connected ?? false))),
+        definitionRuns: (name) => readDefinitionRuns(catalog!, name),
+      },
+      auth: () => httpAuth,
     }, httpLog);
     http = started.server;
 
@@ -297,6 +309,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const server = settings.server;
       settings = { ...resolveSettings(options.flags), server };
       webhookSecret = readSecret(options.webhookSecretFile);
+      httpAuth = options.httpAuthFile ? readHttpAuthFile(options.httpAuthFile) : null;
       logger.info('settings reloaded (SIGHUP)');
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'reload failed; keeping the previous settings');
@@ -326,6 +339,16 @@ function readSecret(file: string | undefined): string | null {
   const secret = readFileSync(file, 'utf8').trim();
   if (secret === '') throw new Error(`the webhook secret file ${file} is empty`);
   return secret;
+}
+
+/** What the status page shows of this daemon. */
+function pageDaemon(status: DaemonStatus, connected: boolean): PageDaemon {
+  return {
+    server: status.server, source: status.source, startedAt: status.startedAt, catalogConnected: connected,
+    ready: connected && !status.rejected && passOk(status.lastFullPass),
+    lastPass: status.lastPass && { result: status.lastPass.result, finishedAt: status.lastPass.finishedAt, error: status.lastPass.error },
+    rejected: status.rejected && { revision: status.rejected.revision, result: status.rejected.result, error: status.rejected.error, since: status.rejected.since },
+  };
 }
 
 function iso(ms: number | null | undefined): string | null {

@@ -1,5 +1,6 @@
-// Per-definition run statistics of one backup server, read with ONE grouped query over backup_runs: what
-// /metrics and /status show (last success, last failure, last duration and size, health inputs).
+// Per-definition run statistics of one backup server (or of every server, for the status page), read with ONE
+// grouped query over backup_runs: what /metrics, /status and the status page show (last success, last
+// failure, last duration and size, health inputs).
 import type { RunSummary } from '../core/reports/definition-health.js';
 
 export interface DefinitionRunStats extends RunSummary {
@@ -23,10 +24,11 @@ const RUN_STATS_SQL = `
          (array_agg(bytes order by finished_at desc)
             filter (where status in ('succeeded', 'expiring') and bytes is not null))[1] as last_bytes
     from pgbackops.backup_runs
-   where backup_server = $1
+   where ($1::text is null or backup_server = $1)
    group by definition`;
 
-export async function readRunStats(query: Query, server: string): Promise<Map<string, DefinitionRunStats>> {
+/** `server` null: the runs of every backup server. */
+export async function readRunStats(query: Query, server: string | null): Promise<Map<string, DefinitionRunStats>> {
   const rows = await query<Record<string, unknown>>(RUN_STATS_SQL, [server]);
   const out = new Map<string, DefinitionRunStats>();
   for (const r of rows) {

@@ -11,9 +11,10 @@ export interface DaemonStatusDocument extends DaemonStatus {
   runningJobs: number;
 }
 
-export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000): Promise<DaemonStatusDocument> {
+/** `authorization`: the header value when the daemon requires credentials (--http-auth-file). */
+export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000, authorization?: string): Promise<DaemonStatusDocument> {
   const url = new URL('/status', baseUrl);
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), ...(authorization ? { headers: { authorization } } : {}) });
   if (!res.ok) throw new Error(`${url} answered ${res.status} ${res.statusText}`);
   return (await res.json()) as DaemonStatusDocument;
 }

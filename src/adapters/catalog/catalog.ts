@@ -11,6 +11,7 @@ import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
 import { OneOffStore } from './one-off-store.js';
 import { CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError } from './errors.js';
 import { isConnectionLoss, withPoolClient } from './pool-client.js';
+import { StatusPageQueries } from './status-page-queries.js';
 import { ReportQueries } from './report-queries.js';
 import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
@@ -76,6 +77,8 @@ export class Catalog {
   readonly reports: ReportQueries;
   /** Status of one-off jobs (Snapshot, Restore): claims and outcomes. */
   readonly oneOffs: OneOffStore;
+  /** Read-only queries of the status page. */
+  readonly statusPage: StatusPageQueries;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -85,6 +88,7 @@ export class Catalog {
     this.restores = new RestoreStore((fn) => this.withClient(fn));
     this.reports = new ReportQueries((fn) => this.withClient(fn));
     this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
+    this.statusPage = new StatusPageQueries((fn) => this.withClient(fn));
   }
 
 
