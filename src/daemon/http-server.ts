@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../adapters/logger.js';
 import { STATUS_PAGE_CSP } from '../core/render/status-page-html.js';
-import { challenge, isAuthorised, OPEN_PATHS, type HttpAuth } from './status-page/http-auth.js';
+import { CHALLENGE, isAuthorised, OPEN_PATHS, type HttpAuth } from './status-page/http-auth.js';
 import { servePage, type PageHandlers } from './status-page/page-routes.js';
 import { isValidSignature } from './webhook-signature.js';
 
@@ -70,7 +70,7 @@ async function route(req: IncomingMessage, res: ServerResponse, h: HttpHandlers,
   const path = url.pathname;
   const auth = h.auth?.() ?? null;
   if (auth && !OPEN_PATHS.has(path) && !isAuthorised(auth, req.headers.authorization)) {
-    return send(res, 401, 'text/plain', 'authentication required (see --http-auth-file)\n', { 'www-authenticate': challenge(auth) });
+    return send(res, 401, 'text/plain', 'authentication required (see --http-auth-file)\n', { 'www-authenticate': CHALLENGE });
   }
   if (req.method === 'POST' && path === '/hooks/git') return webhook(req, res, h, logger);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');

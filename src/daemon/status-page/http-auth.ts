@@ -47,10 +47,11 @@ export function isAuthorised(auth: HttpAuth, header: string | undefined): boolea
     : [same(user, auth.user), same(password, auth.password)].every(Boolean);
 }
 
-/** The WWW-Authenticate challenge of a refusal: basic, so that a browser asks for the credentials. */
-export function challenge(auth: HttpAuth): string {
-  return auth.kind === 'bearer' ? 'Bearer realm="pgbackops", Basic realm="pgbackops", charset="UTF-8"' : 'Basic realm="pgbackops", charset="UTF-8"';
-}
+/**
+ * The WWW-Authenticate challenge of a refusal: basic only, also when a token is configured, so that a browser
+ * asks for the credentials (a second challenge in the same header made chromium give up on the page's assets).
+ */
+export const CHALLENGE = 'Basic realm="pgbackops", charset="UTF-8"';
 
 /** Constant-time comparison of two strings of any lengths (compared as digests, which have one length). */
 function same(a: string, b: string): boolean {
