@@ -1,5 +1,6 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon` picks some.
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,page` picks some
+// (page, the status page in chromium, runs only when asked for).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,7 @@ if (wanted.has('reconcile')) results.reconcile = await benchReconcile();
 if (wanted.has('retention')) results.retention = await benchRetention();
 if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: Number(values.scale) } : {});
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
+if (wanted.has('page')) results.page = await (await import('./status-page.js')).benchStatusPage();
 if (wanted.has('daemon')) {
   const daemon = await import('./daemon.js').catch(() => null);
   if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();
