@@ -13,18 +13,29 @@ export type HttpAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; user
 /** Paths served without credentials. */
 export const OPEN_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/hooks/git']);
 
+/** The auth file cannot be read or holds no usable credentials (docs/errors.md). */
+export class HttpAuthFileError extends Error {
+  readonly code = 'E_HTTP_AUTH_FILE';
+}
+
 export function readHttpAuthFile(file: string): HttpAuth {
-  return parseHttpAuth(readFileSync(file, 'utf8'), file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new HttpAuthFileError(`cannot read the HTTP auth file: ${(err as Error).message}`);
+  }
+  return parseHttpAuth(text, file);
 }
 
 export function parseHttpAuth(text: string, file: string): HttpAuth {
   const line = text.split('\n')[0]!.trim();
-  if (line === '') throw new Error(`the HTTP auth file ${file} is empty`);
+  if (line === '') throw new HttpAuthFileError(`the HTTP auth file ${file} is empty`);
   const colon = line.indexOf(':');
   if (colon < 0) return { kind: 'bearer', token: line };
   const user = line.slice(0, colon);
   const password = line.slice(colon + 1);
-  if (user === '' || password === '') throw new Error(`the HTTP auth file ${file} must hold user:password (both non-empty) or a token`);
+  if (user === '' || password === '') throw new HttpAuthFileError(`the HTTP auth file ${file} must hold user:password (both non-empty) or a token`);
   return { kind: 'basic', user, password };
 }
 
