@@ -26,7 +26,7 @@ async function freePort() {
 }
 
 /** 30 nightly runs per definition, sizes growing; every 50th definition failing, late or never run. */
-async function recordRuns(stateDir) {
+export async function recordRuns(stateDir) {
   const { ensureLocalCatalog } = await import('../dist/adapters/catalog/local-catalog.js');
   const pg = (await import('pg')).default;
   const client = new pg.Client(await ensureLocalCatalog(stateDir));

@@ -8,25 +8,39 @@ import { stateClass } from './states.js';
 
 export type Show = (filter: { state: HealthState; server: string | null; node: string | null }) => void;
 
+/** Up to this many nodes in all, every server's nodes are listed at once; beyond, a server's on request. */
+const NODES_SHOWN_OPEN = 50;
+
 export function healthGrid(data: StatusPageData, show: Show): HTMLElement {
   if (data.nodes.length === 0) return el('p', { class: 'empty' }, 'No node is configured.');
   const nodes = new Map(data.nodes.map((n) => [n.name, n]));
   const head = el('tr', {}, el('th', { scope: 'col' }, 'Server / node'), el('th', { scope: 'col' }, 'Node status'),
     ...HEALTH_STATES.map((s) => el('th', { scope: 'col' }, s)), el('th', { scope: 'col' }, 'Restorable window'));
+  const open = data.nodes.length <= NODES_SHOWN_OPEN;
   const bodies = data.servers.map((server) => {
-    const serverRow = el('tr', { class: 'server-row' },
-      el('th', { scope: 'rowgroup', colspan: 2 }, `Server ${server.name}`, el('span', { class: 'muted' }, ` (${server.scheduler})`)),
-      ...HEALTH_STATES.map((s) => countCell(server.counts[s], s, `on server ${server.name}`, { server: server.name, node: null }, show)),
-      el('td', {}));
-    const rows = server.nodes.map((name) => {
+    const body = el('tbody', { 'data-server': server.name });
+    // A large fleet has a thousand nodes: their rows are built when their server is opened, not before.
+    const nodeRows = () => server.nodes.map((name) => {
       const n = nodes.get(name)!;
       return el('tr', { 'data-node': name },
-        el('th', { scope: 'row' }, name),
+        el('th', { scope: 'row', class: 'node-name' }, name),
         el('td', {}, n.status),
         ...HEALTH_STATES.map((s) => countCell(n.counts[s], s, `on node ${name}`, { server: null, node: name }, show)),
         el('td', {}, n.restorableWindow === null ? el('span', { class: 'muted' }, 'no WAL archive') : `${formatTime(n.restorableWindow.from)} to ${formatTime(n.restorableWindow.to)}`));
     });
-    return el('tbody', {}, serverRow, ...rows);
+    const toggle = el('button', { type: 'button', class: 'toggle', 'aria-expanded': String(open) },
+      `Server ${server.name}`, el('span', { class: 'muted' }, ` (${server.scheduler}, ${server.nodes.length} node${server.nodes.length === 1 ? '' : 's'})`));
+    const serverRow = el('tr', { class: 'server-row' },
+      el('th', { scope: 'rowgroup', colspan: 2 }, toggle),
+      ...HEALTH_STATES.map((s) => countCell(server.counts[s], s, `on server ${server.name}`, { server: server.name, node: null }, show)),
+      el('td', {}));
+    toggle.addEventListener('click', () => {
+      const expand = toggle.getAttribute('aria-expanded') !== 'true';
+      toggle.setAttribute('aria-expanded', String(expand));
+      body.replaceChildren(serverRow, ...(expand ? nodeRows() : []));
+    });
+    body.replaceChildren(serverRow, ...(open ? nodeRows() : []));
+    return body;
   });
   return el('table', { class: 'grid', id: 'health-grid' }, el('caption', { class: 'visually-hidden' }, 'Definitions per state, by backup server and node'),
     el('thead', {}, head), ...bodies);
