@@ -1,11 +1,12 @@
 // Status page benchmark (issue 18: a page for 10,000 definitions renders in <= 1 s): fleets of 1,000 and
 // 10,000 definitions (examples/fleet) with 30 days of nightly runs each (some failing, late or never run),
 // served by a daemon over a local catalog. Measures the daemon's GET /api/page (time and size) and, in
-// chromium (playwright-core), the page: data loaded and parsed, and first render painted, both from the
+// chromium (playwright-core), the page: data loaded and parsed, DOM built and first render painted, from the
 // script's start, plus navigation to painted; and `status --html` (time, file size, render of the file).
 // Prints growth between the sizes. Saves a screenshot per size in bench/out/.
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,12 +69,18 @@ async function startDaemon(config, stateDir) {
   return { url, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
 }
 
+/** Time and size on the wire (node:http does not decompress, unlike fetch). */
 async function timeFetch(url, headers = {}) {
   const t = performance.now();
-  const res = await fetch(url, { headers });
-  const body = Buffer.from(await res.arrayBuffer());
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  return { ms: performance.now() - t, bytes: body.length };
+  const bytes = await new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`${url}: ${res.statusCode}`));
+      let n = 0;
+      res.on('data', (c) => (n += c.length));
+      res.on('end', () => resolve(n));
+    }).on('error', reject);
+  });
+  return { ms: performance.now() - t, bytes };
 }
 
 async function browserFigures(browser, url, screenshot) {
@@ -89,7 +96,7 @@ async function browserFigures(browser, url, screenshot) {
     await context.close();
   }
   return {
-    loadMs: median(figures.map((f) => f.loadMs)), renderMs: median(figures.map((f) => f.renderMs)), navigationMs: median(figures.map((f) => f.navigationMs)),
+    loadMs: median(figures.map((f) => f.loadMs)), builtMs: median(figures.map((f) => f.builtMs)), renderMs: median(figures.map((f) => f.renderMs)), navigationMs: median(figures.map((f) => f.navigationMs)),
     definitions: figures[0].definitions,
   };
 }
@@ -112,6 +119,7 @@ export async function benchStatusPage({ sizes = [1000, 10000] } = {}) {
         runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir, '--server', 'backup01']);
         const runs = await recordRuns(stateDir);
         daemon = await startDaemon(config, stateDir);
+        // The first read is cold; the daemon then serves its data for 15 s while it reads again.
         const api = [];
         for (let i = 0; i < 3; i++) api.push(await timeFetch(`${daemon.url}/api/page`));
         const gz = await timeFetch(`${daemon.url}/api/page`, { 'accept-encoding': 'gzip' });
@@ -120,7 +128,7 @@ export async function benchStatusPage({ sizes = [1000, 10000] } = {}) {
         const html = runCli(['status', '--html', file, '--state-dir', stateDir]);
         const written = await browserFigures(browser, `file://${file}`, null);
         results[definitions] = {
-          runs, apiMs: median(api.map((a) => a.ms)), apiBytes: api[0].bytes, apiGzipBytes: gz.bytes, served,
+          runs, apiColdMs: api[0].ms, apiMs: median(api.slice(1).map((a) => a.ms)), apiBytes: api[0].bytes, apiGzipBytes: gz.bytes, served,
           htmlSeconds: html.seconds, htmlBytes: statSync(file).size, written,
         };
       } finally {
@@ -137,17 +145,19 @@ export async function benchStatusPage({ sizes = [1000, 10000] } = {}) {
   const rows = sizes.flatMap((n) => {
     const r = results[n];
     return [
-      [`${n} definitions (${r.runs.toLocaleString('en')} runs): GET /api/page (ms, median of 3)`, r.apiMs.toFixed(0)],
+      [`${n} definitions (${r.runs.toLocaleString('en')} runs): GET /api/page, first (ms)`, r.apiColdMs.toFixed(0)],
+      [`${n}: GET /api/page, from the daemon's cache (ms, median of 2)`, r.apiMs.toFixed(0)],
       [`${n}: /api/page size (MiB; gzip)`, `${(r.apiBytes / 1048576).toFixed(2)}; ${(r.apiGzipBytes / 1048576).toFixed(2)}`],
       [`${n}: browser, data loaded and parsed (ms from script start)`, r.served.loadMs],
+      [`${n}: browser, DOM built (ms from script start)`, r.served.builtMs],
       [`${n}: browser, first render painted (ms from script start)`, r.served.renderMs, '<= 1000 ms at 10,000'],
       [`${n}: browser, navigation start to painted (ms)`, r.served.navigationMs],
       [`${n}: status --html (s, whole process; file MiB)`, `${r.htmlSeconds.toFixed(2)}; ${(r.htmlBytes / 1048576).toFixed(2)}`],
-      [`${n}: written file, painted (ms from script start)`, r.written.renderMs],
+      [`${n}: written file, painted (ms from script start)`, r.written.renderMs, '<= 1000 ms at 10,000'],
     ];
   });
-  rows.push([`growth ${a} -> ${b}: /api/page time exponent`, exponent((r) => r.apiMs)]);
-  rows.push([`growth ${a} -> ${b}: browser render exponent`, exponent((r) => r.served.renderMs)]);
+  rows.push([`growth ${a} -> ${b}: /api/page first read, time exponent`, exponent((r) => r.apiColdMs)]);
+  rows.push([`growth ${a} -> ${b}: browser render (written file) exponent`, exponent((r) => r.written.renderMs)]);
   printTable('Status page (daemon over a local catalog, chromium)', rows);
   return results;
 }

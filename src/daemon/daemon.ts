@@ -32,7 +32,7 @@ import { startHttpServer } from './http-server.js';
 import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
 import type { PageDaemon } from '../core/reports/status-page-model.js';
 import { readHttpAuthFile } from './status-page/http-auth.js';
-import { coalesced } from './status-page/page-routes.js';
+import { staleWhileRefreshing } from './status-page/page-routes.js';
 import { collectGarbage, memoryFigures } from './memory.js';
 import { DaemonMetrics } from './metrics.js';
 import { nextPollDelayMs } from './poll-delay.js';
@@ -61,6 +61,8 @@ export interface DaemonOptions {
 
 const CATALOG_RETRY_MAX_MS = 30_000;
 const RELOAD_EVERY_POLLS = 10;
+/** The status page's data is read again when older than this (status-page/page-routes.ts). */
+const PAGE_DATA_MAX_AGE_MS = 15_000;
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const logger = options.logger;
@@ -224,6 +226,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     };
 
     const httpLog = log.child({ component: 'http' });
+    const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(catalog!, Date.now()));
     const started = await startHttpServer(options.listen, {
       ready: async () => {
         status.catalogConnected = connection?.connected ?? false;
@@ -259,7 +262,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       webhookSecret: () => webhookSecret,
       onWebhook: () => queue?.trigger('full', 'webhook'),
       page: {
-        data: coalesced(() => readStatusPage(catalog!, Date.now(), pageDaemon(status, connection?.connected ?? false))),
+        // The daemon's own state is always current (a refused revision shows at once); the rest may lag.
+        data: async () => ({ ...(await pageData()), daemon: pageDaemon(status, connection?.connected ?? false) }),
         definitionRuns: (name) => readDefinitionRuns(catalog!, name),
       },
       auth: () => httpAuth,

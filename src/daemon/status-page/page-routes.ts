@@ -55,8 +55,23 @@ async function sendJson(res: ServerResponse, value: unknown, acceptsGzip: boolea
   send(res, 200, 'application/json', await gzipAsync(text), { 'content-encoding': 'gzip', vary: 'accept-encoding' });
 }
 
-/** Coalesces concurrent reads: while one is under way, every request waits for that one. */
-export function coalesced<T>(read: () => Promise<T>): () => Promise<T> {
+/**
+ * The page's data at most `maxAgeMs` old when asked again, else the previous data while a fresh read runs
+ * (one at a time): reading 10,000 definitions takes seconds, and a page that polls every minute, or ten
+ * people looking at once, should not each pay it. The page says as of when its data is.
+ */
+export function staleWhileRefreshing<T>(maxAgeMs: number, read: () => Promise<T>, now: () => number = Date.now): () => Promise<T> {
+  let last: { value: T; at: number } | null = null;
   let pending: Promise<T> | null = null;
-  return () => (pending ??= read().finally(() => (pending = null)));
+  const refresh = (): Promise<T> => (pending ??= read()
+    .then((value) => {
+      last = { value, at: now() };
+      return value;
+    })
+    .finally(() => (pending = null)));
+  return async () => {
+    if (last === null) return refresh();
+    if (now() - last.at >= maxAgeMs) refresh().catch(() => undefined); // the next request sees it, or the error
+    return last.value;
+  };
 }

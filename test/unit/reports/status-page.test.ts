@@ -132,3 +132,27 @@ describe('http auth', () => {
     expect(() => parseHttpAuth(':x', 'f')).toThrow(/user:password/);
   });
 });
+
+describe('staleWhileRefreshing', () => {
+  it('reads once at first, serves the last data while a newer read runs, one read at a time', async () => {
+    const { staleWhileRefreshing } = await import('../../../src/daemon/status-page/page-routes.js');
+    let clock = 0;
+    let reads = 0;
+    let release: (() => void) | null = null;
+    const data = staleWhileRefreshing(10, async () => {
+      reads++;
+      if (reads > 1) await new Promise<void>((r) => (release = r));
+      return reads;
+    }, () => clock);
+    expect(await Promise.all([data(), data()])).toEqual([1, 1]);
+    clock = 5;
+    expect(await data()).toBe(1);
+    clock = 20;
+    expect(await data()).toBe(1); // stale, a read started
+    expect(await data()).toBe(1); // no second read meanwhile
+    expect(reads).toBe(2);
+    release!();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await data()).toBe(2);
+  });
+});
