@@ -1,5 +1,6 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,notify` picks some;
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,notify,page` picks some
+// (page, the status page in chromium, runs only when asked for);
 // `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
 // its 100,000 size takes minutes); `--only explain` checks the query plans of the run-reading commands at
 // 1,000,000 run rows.
@@ -23,6 +24,7 @@ if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Nu
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
 if (wanted.has('status')) results.daemonStatus = await (await import('./daemon-status.js')).benchDaemonStatus();
+if (wanted.has('page')) results.page = await (await import('./status-page.js')).benchStatusPage();
 if (wanted.has('daemon')) {
   const daemon = await import('./daemon.js').catch(() => null);
   if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();

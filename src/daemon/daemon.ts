@@ -30,6 +30,10 @@ import { passOk, type DaemonStatus } from './daemon-status.js';
 import { definitionHealth, type DefinitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
 import { isoTimestamp } from '../core/time/iso-timestamp.js';
 import { startHttpServer, yieldToEventLoop } from './http-server.js';
+import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
+import type { PageDaemon } from '../core/reports/status-page-model.js';
+import { readHttpAuthFile } from './status-page/http-auth.js';
+import { staleWhileRefreshing } from './status-page/page-routes.js';
 import { collectGarbage, memoryFigures } from './memory.js';
 import { DaemonMetrics } from './metrics.js';
 import { nextPollDelayMs } from './poll-delay.js';
@@ -48,6 +52,8 @@ export interface DaemonOptions {
   intervalMs: number;
   listen: string;
   webhookSecretFile?: string;
+  /** Credentials for the HTTP endpoints (status-page/http-auth.ts); none when absent. */
+  httpAuthFile?: string;
   planOptions: PlanOptions;
   catchUpWindowMs: number;
   /** Cron expression for maintain runs of the daemon's own, besides the server's maintenance line; null for none. */
@@ -60,6 +66,8 @@ const CATALOG_RETRY_MAX_MS = 30_000;
 /** Definitions whose health /status computes between two turns of the event loop. */
 const HEALTH_PER_SLICE = 1000;
 const RELOAD_EVERY_POLLS = 10;
+/** The status page's data is read again when older than this (status-page/page-routes.ts). */
+const PAGE_DATA_MAX_AGE_MS = 15_000;
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const logger = options.logger;
@@ -82,6 +90,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   let settings = resolveSettings(options.flags);
   let webhookSecret = readSecret(options.webhookSecretFile);
+  let httpAuth = options.httpAuthFile ? readHttpAuthFile(options.httpAuthFile) : null;
   const git = await gitSourceOf(options.source, settings.stateDir);
   const localDir = options.source.config ?? settings.configDir;
   const source: PassSource = git
@@ -117,6 +126,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   let connection: DaemonConnection | null = null;
   let http: Server | null = null;
+  // Stopped in `finally` too: its LISTEN connection would keep a daemon that failed to start (a --listen
+  // address in use) from exiting.
+  let notifications: NotificationLoop | null = null;
   try {
     const server = await chooseServer(settings, catalog, source);
     settings = { ...settings, server };
@@ -194,10 +206,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       runDue: () => children.run(settings, server, ['maintain', '--one-offs-only'], 'one-off jobs'),
       logger: log.child({ component: 'one-offs' }),
     });
-    const notifications = new NotificationLoop({
+    const notifier = new NotificationLoop({
       catalog, config: catalogConfig, server, logger: log.child({ component: 'notifications' }), backoff: backoffFromEnvironment(), evaluateEveryMs: 60_000,
     });
-    await notifications.start();
+    notifications = notifier;
+    await notifier.start();
     queue = new TriggerQueue(async (request) => {
       const onlyOwnNotify = request.kind === 'converge' && request.reasons.every((r) => r === 'notify') && notifiedVersion <= (loop!.ownCatalogVersion ?? -1);
       if (onlyOwnNotify) return;
@@ -206,7 +219,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       oneOffs.poke();
       // After full passes only (they load the whole configuration); a collection costs tens of milliseconds.
       if (record.kind === 'full') collectGarbage();
-      if (record.kind === 'full') await notifications.observePass(record);
+      if (record.kind === 'full') await notifier.observePass(record);
       if (request.reasons.includes('interval') || request.kind === 'full' || loop!.consecutiveFailures > 0) schedulePoll();
     }, (err) => log.error({ err: (err as Error).message }, 'pass crashed'));
 
@@ -228,6 +241,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     };
 
     const httpLog = log.child({ component: 'http' });
+    const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(catalog!, Date.now()));
     const started = await startHttpServer(options.listen, {
       ready: async () => {
         status.catalogConnected = connection?.connected ?? false;
@@ -270,6 +284,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       },
       webhookSecret: () => webhookSecret,
       onWebhook: () => queue?.trigger('full', 'webhook'),
+      page: {
+        // The daemon's own state is always current (a refused revision shows at once); the rest may lag.
+        data: async () => ({ ...(await pageData()), daemon: pageDaemon(status, connection?.connected ?? false) }),
+        definitionRuns: (name) => readDefinitionRuns(catalog!, name),
+      },
+      auth: () => httpAuth,
     }, httpLog);
     http = started.server;
 
@@ -294,7 +314,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     if (pollTimer) clearTimeout(pollTimer);
     maintain?.stop();
     oneOffs.stop();
-    await notifications.stop();
+    await notifier.stop();
     await watcher?.close();
     await queue.close();
     await (builtin as BuiltinScheduler | null)?.stop();
@@ -303,6 +323,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return Number(process.exitCode ?? 0);
   } finally {
     removeSignals();
+    await notifications?.stop();
     if (http) {
       const closing = new Promise<void>((resolve) => http!.close(() => resolve()));
       http.closeAllConnections(); // idle keep-alive connections (a Prometheus scraper) must not delay the exit
@@ -317,6 +338,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const server = settings.server;
       settings = { ...resolveSettings(options.flags), server };
       webhookSecret = readSecret(options.webhookSecretFile);
+      httpAuth = options.httpAuthFile ? readHttpAuthFile(options.httpAuthFile) : null;
       logger.info('settings reloaded (SIGHUP)');
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'reload failed; keeping the previous settings');
@@ -346,6 +368,16 @@ function readSecret(file: string | undefined): string | null {
   const secret = readFileSync(file, 'utf8').trim();
   if (secret === '') throw new Error(`the webhook secret file ${file} is empty`);
   return secret;
+}
+
+/** What the status page shows of this daemon. */
+function pageDaemon(status: DaemonStatus, connected: boolean): PageDaemon {
+  return {
+    server: status.server, source: status.source, startedAt: status.startedAt, catalogConnected: connected,
+    ready: connected && !status.rejected && passOk(status.lastFullPass),
+    lastPass: status.lastPass && { result: status.lastPass.result, finishedAt: status.lastPass.finishedAt, error: status.lastPass.error },
+    rejected: status.rejected && { revision: status.rejected.revision, result: status.rejected.result, error: status.rejected.error, since: status.rejected.since },
+  };
 }
 
 function iso(ms: number | null | undefined): string | null {

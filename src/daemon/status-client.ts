@@ -11,7 +11,8 @@ export interface DaemonStatusDocument extends DaemonStatus {
   runningJobs: number;
 }
 
-export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000): Promise<DaemonStatusDocument> {
+/** `authorization`: the header value when the daemon requires credentials (--http-auth-file). */
+export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000, authorization?: string): Promise<DaemonStatusDocument> {
   let url: URL;
   try {
     url = new URL('/status', baseUrl);
@@ -20,7 +21,7 @@ export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000): Pr
   }
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), ...(authorization ? { headers: { authorization } } : {}) });
   } catch (err) {
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a timeout) is in its cause.
     const cause = (err as Error & { cause?: Error & { code?: string } }).cause;

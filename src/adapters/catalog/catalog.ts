@@ -11,6 +11,7 @@ import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
 import { OneOffStore } from './one-off-store.js';
 import { CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError } from './errors.js';
 import { isConnectionLoss, withPoolClient } from './pool-client.js';
+import { StatusPageQueries } from './status-page-queries.js';
 import { ReportQueries } from './report-queries.js';
 import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
@@ -82,6 +83,8 @@ export class Catalog {
   readonly outbox: OutboxStore;
   /** Alert states observed by passes (lateness) and by the daemon (applies). */
   readonly alerts: AlertStore;
+  /** Read-only queries of the status page. */
+  readonly statusPage: StatusPageQueries;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -93,6 +96,7 @@ export class Catalog {
     this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
     this.outbox = new OutboxStore((fn) => this.withClient(fn));
     this.alerts = new AlertStore((fn) => this.withClient(fn));
+    this.statusPage = new StatusPageQueries((fn) => this.withClient(fn));
   }
 
 
