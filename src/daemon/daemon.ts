@@ -18,7 +18,7 @@ import type { BackupServerSpec } from '../core/model.js';
 import { HELD_BACK_HINT } from '../core/plan/held-back.js';
 import type { PlanOptions } from '../core/plan/types.js';
 import { selectServer } from '../core/select-server.js';
-import { isScheduled } from '../core/schedule/server-entries.js';
+import { definitionsOfServer, isScheduled, type ServerDefinition } from '../core/schedule/server-entries.js';
 import { gitSourceOf, type ConfigSourceFlags } from '../engine/config-source.js';
 import type { DefinitionCache } from '../engine/definition-cache.js';
 import { loadDesired } from '../engine/load-desired.js';
@@ -27,7 +27,7 @@ import { BuiltinScheduler } from './builtin-scheduler.js';
 import { ChildJobs } from './child-jobs.js';
 import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
-import { definitionHealth, type DefinitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
+import { definitionHealth, type DefinitionHealth } from '../core/reports/definition-health.js';
 import { isoTimestamp } from '../core/time/iso-timestamp.js';
 import { startHttpServer, yieldToEventLoop } from './http-server.js';
 import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
@@ -35,7 +35,8 @@ import type { PageDaemon } from '../core/reports/status-page-model.js';
 import { readHttpAuthFile } from './status-page/http-auth.js';
 import { staleWhileRefreshing } from './status-page/page-routes.js';
 import { collectGarbage, memoryFigures } from './memory.js';
-import { DaemonMetrics } from './metrics.js';
+import { DaemonMetrics, type MetricDefinition } from './metrics.js';
+import { readDatabaseBackupFigures, readRestoreOutcomes } from './scrape-figures.js';
 import { nextPollDelayMs } from './poll-delay.js';
 import { OneOffTrigger } from './one-off-trigger.js';
 import { NotificationLoop } from './notification-loop.js';
@@ -161,7 +162,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log.info({ source: source.description, intervalMs: options.intervalMs }, 'daemon lock taken; starting');
 
     // State kept between passes for /status and the builtin scheduler.
-    let definitions: HealthDefinition[] = [];
+    const asMetricDefinitions = (defs: readonly ServerDefinition[]): MetricDefinition[] =>
+      defs.map((d) => ({ name: d.name, node: d.node.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone, scheduled: isScheduled(d) }));
+    // The definitions the catalog holds for this server now, so that the first scrape (before the first pass
+    // converges) already has a state series for each, never run included; every converge replaces them.
+    let definitions: MetricDefinition[] = await catalog.readSnapshot()
+      .then((snapshot) => asMetricDefinitions(definitionsOfServer(snapshot.objects, server)))
+      .catch((err: Error) => {
+        log.warn({ err: err.message }, 'could not read the definitions of this server before the first pass');
+        return [];
+      });
     let runStats = new Map<string, DefinitionRunStats>();
     let builtin: BuiltinScheduler | null = null;
     const readStats = async (): Promise<Map<string, DefinitionRunStats>> => {
@@ -174,7 +184,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       return runStats;
     };
     const onConverged = async (cache: DefinitionCache): Promise<void> => {
-      definitions = cache.definitions.map((d) => ({ name: d.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone, scheduled: isScheduled(d) }));
+      definitions = asMetricDefinitions(cache.definitions);
       const spec: BackupServerSpec | null = cache.serverSpec;
       if (spec?.scheduler.type === 'builtin') {
         builtin ??= new BuiltinScheduler({
@@ -253,7 +263,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         return { ok: true, why: `revision ${status.appliedRevision ?? 'none'}${partially}` };
       },
       metrics: async () => {
-        metrics.runStats(await readStats());
+        const listed = definitions;
+        const query = <R extends Record<string, unknown>>(sql: string, params: unknown[]) => connection!.query<R>(sql, params);
+        const [stats, databases, restores] = connection?.connected
+          ? await Promise.all([
+              readStats(),
+              readDatabaseBackupFigures(query, server),
+              readRestoreOutcomes(query, listed.map((d) => d.name)),
+            ])
+          : [runStats, [], []];
+        metrics.backups({ now: Date.now(), definitions: listed, stats, databases, restores });
         return { contentType: metrics.contentType, body: await metrics.text() };
       },
       status: async () => {

@@ -1,4 +1,4 @@
-// The daemon's HTTP endpoints (default 127.0.0.1:9187, loopback only unless --listen says otherwise):
+// The daemon's HTTP endpoints (default 127.0.0.1:7963, default-listen.ts; loopback only unless --listen says otherwise):
 //   GET  /healthz     200 while the process runs
 //   GET  /readyz      200 when the catalog is reachable and the last full pass was ok, else 503
 //   GET  /metrics     Prometheus text

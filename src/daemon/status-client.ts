@@ -1,5 +1,6 @@
 // Reading a running daemon's /status, for `pgbackops status --daemon URL` and scripts.
 import type { DaemonStatus } from './daemon-status.js';
+import { DEFAULT_LISTEN } from './default-listen.js';
 import type { DefinitionHealth } from '../core/reports/definition-health.js';
 
 export interface DaemonStatusDocument extends DaemonStatus {
@@ -17,7 +18,7 @@ export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000, aut
   try {
     url = new URL('/status', baseUrl);
   } catch {
-    throw new Error(`--daemon must be the daemon's base URL, such as http://127.0.0.1:9187, not ${JSON.stringify(baseUrl)}`);
+    throw new Error(`--daemon must be the daemon's base URL, such as http://${DEFAULT_LISTEN}, not ${JSON.stringify(baseUrl)}`);
   }
   let res: Response;
   try {
@@ -26,7 +27,7 @@ export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000, aut
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a timeout) is in its cause.
     const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
     const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : cause?.code ?? cause?.message ?? (err as Error).message;
-    throw new Error(`cannot reach the daemon at ${url.origin}: ${why}. Next step: check that \`pgbackops daemon\` runs and listens there (its --listen, default 127.0.0.1:9187), or leave out --daemon to read the catalog`);
+    throw new Error(`cannot reach the daemon at ${url.origin}: ${why}. Next step: check that \`pgbackops daemon\` runs and listens there (its --listen, default ${DEFAULT_LISTEN}), or leave out --daemon to read the catalog`);
   }
   if (!res.ok) throw new Error(`the daemon at ${url} answered ${res.status} ${res.statusText}`);
   return (await res.json()) as DaemonStatusDocument;
