@@ -10,6 +10,7 @@ import type { GlobalFlags } from '../../engine/settings.js';
 import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
 import { logLevelOf, type LogFlags } from '../context.js';
 import { CliError } from '../output.js';
+import { DEFAULT_LISTEN } from '../../daemon/default-listen.js';
 import { refusePasswordInCatalogUrl } from '../../engine/remembered-catalog.js';
 
 interface DaemonFlags extends GlobalFlags, ConfigSourceFlags, LogFlags {
@@ -29,7 +30,7 @@ export function registerDaemon(program: Command): void {
   addConfigSourceFlags(addPlanFlags(program.command('daemon')))
     .description('run continuously: apply the configuration (directory or git), converge and heal this server\'s schedule, fire builtin schedules, serve /healthz /readyz /metrics /status and the status page')
     .option('--interval <seconds>', 'poll interval (jittered by 10%); failures retry sooner with backoff', '60')
-    .option('--listen <host:port>', 'HTTP address for health, metrics, status and webhooks', '127.0.0.1:9187')
+    .option('--listen <host:port>', 'HTTP address for health, metrics, status and webhooks', DEFAULT_LISTEN)
     .option('--http-auth-file <file>', 'require credentials for the status page, /status and /metrics (not /healthz, /readyz): the file holds user:password (basic) or a token (bearer)')
     .option('--webhook-secret-file <file>', 'enable POST /hooks/git, authenticated with this HMAC-SHA256 secret (X-Hub-Signature-256)')
     .option('--catch-up-window <duration>', 'builtin scheduler: run a job missed while the daemon was down if it was due within this long', '1h')

@@ -20,7 +20,7 @@ export function registerStatus(program: Command): void {
     .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, and the status of one-off jobs (Snapshot, Restore)')
     .option('--no-nodes', 'do not connect to the nodes (skip the databases-without-definition check)')
     .option('--now <time>', 'evaluate as of this time instead of the clock (ISO 8601), for reproducible reports')
-    .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:9187) instead of the catalog")
+    .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:7963) instead of the catalog")
     .option('--http-auth-file <file>', 'with --daemon: the credentials the daemon requires (its --http-auth-file)')
     .option('--html <file>', 'write the status page (docs/status-page.md) to this file: self-contained, for servers without a daemon')
     .option('--json', 'print the status as JSON')
