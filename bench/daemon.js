@@ -13,12 +13,12 @@ import { cli, median, printTable, root, runCli } from './lib.js';
 const IDLE_POLL_SECONDS = 10;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(values, p) {
+export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function freePort() {
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -29,7 +29,7 @@ async function freePort() {
   });
 }
 
-async function waitFor(fn, timeoutMs, what) {
+export async function waitFor(fn, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -51,7 +51,7 @@ function readText(file) {
 const running = new Set();
 
 /** Starts the daemon; resolves once it logged its first finished pass. */
-async function startDaemon(args, env = {}) {
+export async function startDaemon(args, env = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, [cli, 'daemon', '--listen', `127.0.0.1:${port}`, '--maintain-schedule', 'off', '--interval', '3600', ...args], {
     env: { ...process.env, NO_COLOR: '1', PGBACKOPS_LOG_LEVEL: 'info', ...env },

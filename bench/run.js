@@ -1,5 +1,6 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,wal-archive` picks some;
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,wal-archive,notify,page` picks some
+// (page, the status page in chromium, runs only when asked for);
 // `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
 // its 100,000 size takes minutes); `--only explain` checks the query plans of the run-reading commands at
 // 1,000,000 run rows.
@@ -14,7 +15,7 @@ import { benchExplainRuns } from './explain-runs.js';
 import { benchScale } from './scale.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' }, max: { type: 'string' }, profile: { type: 'string' } } });
-const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon,status,wal-archive').split(','));
+const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon,status,wal-archive,notify').split(','));
 const results = { machine: { node: process.version, cpus: cpus().length, date: new Date().toISOString() } };
 if (wanted.has('reconcile')) results.reconcile = await benchReconcile();
 if (wanted.has('retention')) results.retention = await benchRetention();
@@ -27,10 +28,12 @@ if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
 if (wanted.has('wal-archive')) results.walArchive = await (await import('./wal-archive.js')).benchWalArchive();
 if (wanted.has('status')) results.daemonStatus = await (await import('./daemon-status.js')).benchDaemonStatus();
+if (wanted.has('page')) results.page = await (await import('./status-page.js')).benchStatusPage();
 if (wanted.has('daemon')) {
   const daemon = await import('./daemon.js').catch(() => null);
   if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();
 }
+if (wanted.has('notify')) results.notify = await (await import('./notify.js')).benchNotify();
 // Merge with earlier figures so that `--only` runs add to one file.
 const out = new URL('./out/latest.json', import.meta.url);
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });

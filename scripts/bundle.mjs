@@ -31,3 +31,17 @@ await build({
   banner: { js: "import { createRequire as pgbackopsCreateRequire } from 'node:module'; const require = pgbackopsCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The status page's script and style (docs/status-page.md): plain TypeScript and CSS, minified, no framework
+// and nothing fetched from elsewhere at run time; the daemon serves them and `status --html` inlines them.
+await build({
+  entryPoints: { 'status-page': `${root}web/status-page/main.ts`, 'status-page-style': `${root}web/status-page/page.css` },
+  outdir: `${root}dist/status-page`,
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  charset: 'utf8',
+  logLevel: 'warning',
+});

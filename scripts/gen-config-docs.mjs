@@ -17,6 +17,7 @@ const KINDS = [
   ['Backup', 'backup.schema.json'],
   ['Snapshot', 'snapshot.schema.json'],
   ['Restore', 'restore.schema.json'],
+  ['Notifier', 'notifier.schema.json'],
 ];
 const COMBINED = 'pgbackops.schema.json';
 

@@ -31,7 +31,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   verify: ['pgbackops verify 3f2a', 'pgbackops verify --latest orders-nightly --restore --to-node pg-orders', 'pgbackops verify --latest orders-physical --restore'],
   backups: ['pgbackops backups --definition orders-nightly', 'pgbackops backups --status failed --since 2026-11-01 --json'],
   show: ['pgbackops show 3f2a', 'pgbackops show 3f2a --json'],
-  status: ['pgbackops status', 'pgbackops status --no-nodes --json', 'pgbackops status --daemon http://127.0.0.1:9187'],
+  status: ['pgbackops status', 'pgbackops status --no-nodes --json', 'pgbackops status --daemon http://127.0.0.1:7963'],
   history: ['pgbackops history', 'pgbackops history --limit 10 --json'],
   daemon: [
     'pgbackops daemon -c /etc/pgbackops/config',

@@ -4,7 +4,7 @@
 export const API_VERSION = 'pgbackops/v1';
 
 /** Kinds in dependency order: a kind may only reference kinds listed before it. */
-export const KINDS = ['Retention', 'BackupServer', 'Node', 'Backup', 'Snapshot', 'Restore'] as const;
+export const KINDS = ['Retention', 'Notifier', 'BackupServer', 'Node', 'Backup', 'Snapshot', 'Restore'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Where something was written in the configuration; 1-based line and column. */
@@ -49,6 +49,8 @@ export interface BackupServerSpec {
   pgBinDirs?: Record<string, string>;
   /** Default rpo of the definitions of this server's nodes. */
   rpo?: string;
+  /** Notifiers of its nodes' definitions, unless a node or definition names its own. */
+  notifiers?: string[];
   remarks?: string;
 }
 
@@ -74,6 +76,8 @@ export interface NodeSpec {
   rpo?: string;
   /** The node's continuous WAL archive (docs/operations.md, "The WAL archive"). */
   walArchive?: WalArchiveSpec;
+  /** Notifiers of its definitions (replacing the server's), unless a definition names its own. */
+  notifiers?: string[];
   remarks?: string;
 }
 
@@ -166,6 +170,49 @@ interface MethodSpecBase {
   remarks?: string;
 }
 
+/** The alerts a Notifier can subscribe to (each brings its reminders and recovery notice). */
+export const NOTIFIER_EVENTS = [
+  'run-failed', 'definition-late', 'verify-failed', 'restore-failed', 'restore-finished', 'apply-failed', 'wal-archive-lagging',
+] as const;
+export type NotifierEvent = (typeof NOTIFIER_EVENTS)[number];
+
+export type WebhookFormat = 'json' | 'slack';
+
+export interface WebhookChannel {
+  url?: string;
+  urlFile?: string;
+  secretFile?: string;
+  format: WebhookFormat;
+  timeoutSeconds: number;
+}
+
+export interface EmailChannel {
+  host: string;
+  port: number;
+  secure: boolean;
+  from: string;
+  to: string[];
+  usernameFile?: string;
+  passwordFile?: string;
+  timeoutSeconds: number;
+}
+
+export interface ExecChannel {
+  argv: string[];
+  timeoutSeconds: number;
+}
+
+/** Where alerts go: exactly one channel. Secrets only as file paths. */
+export interface NotifierSpec {
+  events: NotifierEvent[];
+  /** A duration, or 'off'. */
+  remindEvery: string;
+  webhook?: WebhookChannel;
+  email?: EmailChannel;
+  exec?: ExecChannel;
+  remarks?: string;
+}
+
 /**
  * A logical backup's spec. `method` is absent: the default method is not written in a normalised spec, so
  * the spec (and its hash) of a definition written before methods existed is the same with `method: logical`.
@@ -188,6 +235,8 @@ export type BackupSpec = DumpSpec & {
   /** Name of a Retention object, or an inline retention spec. */
   retention: string | RetentionSpec;
   enabled: boolean;
+  /** Its own notifiers (replacing its node's and server's); see core/notify/notifiers-of.ts. */
+  notifiers?: string[];
 };
 
 /** The method of a normalised (or written) spec: the default when it names none. */
@@ -228,6 +277,7 @@ export type OneOffKind = (typeof ONE_OFF_KINDS)[number];
 
 export interface SpecByKind {
   Retention: RetentionSpec;
+  Notifier: NotifierSpec;
   BackupServer: BackupServerSpec;
   Node: NodeSpec;
   Backup: BackupSpec;

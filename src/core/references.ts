@@ -1,6 +1,6 @@
 // Which objects an object's spec points at. The one place that knows the reference fields,
 // used to check them, to order and block deletions and to find a server's definitions.
-import type { BackupSpec, Kind, NodeSpec, RestoreSpec, SnapshotSpec } from './model.js';
+import type { BackupServerSpec, BackupSpec, Kind, NodeSpec, RestoreSpec, SnapshotSpec } from './model.js';
 
 export interface ObjectRef {
   kind: Kind;
@@ -11,9 +11,11 @@ export interface ObjectRef {
 
 export function referencesOf(kind: Kind, spec: unknown): ObjectRef[] {
   switch (kind) {
+    case 'BackupServer':
+      return notifierRefs(spec as BackupServerSpec);
     case 'Node': {
       const node = spec as NodeSpec;
-      const refs: ObjectRef[] = [{ kind: 'BackupServer', name: node.backupServer, path: ['spec', 'backupServer'] }];
+      const refs: ObjectRef[] = [{ kind: 'BackupServer', name: node.backupServer, path: ['spec', 'backupServer'] }, ...notifierRefs(node)];
       // The archiving server is an object the node needs: it cannot be deleted while the node names it.
       if (node.walArchive?.server !== undefined) refs.push({ kind: 'BackupServer', name: node.walArchive.server, path: ['spec', 'walArchive', 'server'] });
       return refs;
@@ -22,7 +24,7 @@ export function referencesOf(kind: Kind, spec: unknown): ObjectRef[] {
       const b = spec as BackupSpec;
       const refs: ObjectRef[] = [{ kind: 'Node', name: b.node, path: ['spec', 'node'] }];
       if (typeof b.retention === 'string') refs.push({ kind: 'Retention', name: b.retention, path: ['spec', 'retention'] });
-      return refs;
+      return [...refs, ...notifierRefs(b)];
     }
     case 'Snapshot':
       return [{ kind: 'Node', name: (spec as SnapshotSpec).node, path: ['spec', 'node'] }];
@@ -32,4 +34,8 @@ export function referencesOf(kind: Kind, spec: unknown): ObjectRef[] {
     default:
       return [];
   }
+}
+
+function notifierRefs(spec: { notifiers?: readonly string[] }): ObjectRef[] {
+  return (spec.notifiers ?? []).map((name, i) => ({ kind: 'Notifier', name, path: ['spec', 'notifiers', String(i)] }));
 }

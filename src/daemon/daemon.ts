@@ -18,7 +18,7 @@ import type { BackupServerSpec } from '../core/model.js';
 import { heldBackHint } from '../core/plan/held-back.js';
 import type { PlanOptions } from '../core/plan/types.js';
 import { selectServer } from '../core/select-server.js';
-import { isScheduled } from '../core/schedule/server-entries.js';
+import { definitionsOfServer, isScheduled, type ServerDefinition } from '../core/schedule/server-entries.js';
 import { gitSourceOf, type ConfigSourceFlags } from '../engine/config-source.js';
 import type { DefinitionCache } from '../engine/definition-cache.js';
 import { loadDesired } from '../engine/load-desired.js';
@@ -30,13 +30,20 @@ import type { ArchivedNode } from '../core/wal/archived-nodes.js';
 import { walArchiveHealth, walArchiveStatus, type WalArchiveHealth } from '../core/wal/wal-archive-health.js';
 import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
-import { definitionHealth, type DefinitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
+import { definitionHealth, type DefinitionHealth } from '../core/reports/definition-health.js';
 import { isoTimestamp } from '../core/time/iso-timestamp.js';
 import { startHttpServer, yieldToEventLoop } from './http-server.js';
+import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
+import type { PageDaemon } from '../core/reports/status-page-model.js';
+import { readHttpAuthFile } from './status-page/http-auth.js';
+import { staleWhileRefreshing } from './status-page/page-routes.js';
 import { collectGarbage, memoryFigures } from './memory.js';
-import { DaemonMetrics } from './metrics.js';
+import { DaemonMetrics, type MetricDefinition } from './metrics.js';
+import { readDatabaseBackupFigures, readRestoreOutcomes } from './scrape-figures.js';
 import { nextPollDelayMs } from './poll-delay.js';
 import { OneOffTrigger } from './one-off-trigger.js';
+import { NotificationLoop } from './notification-loop.js';
+import { backoffFromEnvironment } from '../jobs/notify/deliver-notifications.js';
 import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 import { installSignalHandlers } from './signals.js';
@@ -49,6 +56,8 @@ export interface DaemonOptions {
   intervalMs: number;
   listen: string;
   webhookSecretFile?: string;
+  /** Credentials for the HTTP endpoints (status-page/http-auth.ts); none when absent. */
+  httpAuthFile?: string;
   planOptions: PlanOptions;
   catchUpWindowMs: number;
   /** Cron expression for maintain runs of the daemon's own, besides the server's maintenance line; null for none. */
@@ -61,6 +70,8 @@ const CATALOG_RETRY_MAX_MS = 30_000;
 /** Definitions whose health /status computes between two turns of the event loop. */
 const HEALTH_PER_SLICE = 1000;
 const RELOAD_EVERY_POLLS = 10;
+/** The status page's data is read again when older than this (status-page/page-routes.ts). */
+const PAGE_DATA_MAX_AGE_MS = 15_000;
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const logger = options.logger;
@@ -85,6 +96,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   let settings = resolveSettings(options.flags);
   let webhookSecret = readSecret(options.webhookSecretFile);
+  let httpAuth = options.httpAuthFile ? readHttpAuthFile(options.httpAuthFile) : null;
   const git = await gitSourceOf(options.source, settings.stateDir);
   const localDir = options.source.config ?? settings.configDir;
   const source: PassSource = git
@@ -120,6 +132,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   let connection: DaemonConnection | null = null;
   let http: Server | null = null;
+  // Stopped in `finally` too: its LISTEN connection would keep a daemon that failed to start (a --listen
+  // address in use) from exiting.
+  let notifications: NotificationLoop | null = null;
   try {
     const server = await chooseServer(settings, catalog, source);
     settings = { ...settings, server };
@@ -152,7 +167,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log.info({ source: source.description, intervalMs: options.intervalMs }, 'daemon lock taken; starting');
 
     // State kept between passes for /status and the builtin scheduler.
-    let definitions: HealthDefinition[] = [];
+    const asMetricDefinitions = (defs: readonly ServerDefinition[]): MetricDefinition[] =>
+      defs.map((d) => ({ name: d.name, node: d.node.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone, scheduled: isScheduled(d) }));
+    // The definitions the catalog holds for this server now, so that the first scrape (before the first pass
+    // converges) already has a state series for each, never run included; every converge replaces them.
+    let definitions: MetricDefinition[] = await catalog.readSnapshot()
+      .then((snapshot) => asMetricDefinitions(definitionsOfServer(snapshot.objects, server)))
+      .catch((err: Error) => {
+        log.warn({ err: err.message }, 'could not read the definitions of this server before the first pass');
+        return [];
+      });
     let runStats = new Map<string, DefinitionRunStats>();
     let builtin: BuiltinScheduler | null = null;
     const readStats = async (): Promise<Map<string, DefinitionRunStats>> => {
@@ -184,7 +208,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       walArchives = cache.walArchives ?? [];
       // Not awaited: stopping a receiver waits for pg_receivewal to flush, which must not hold the pass.
       void walReceivers!.sync(walArchives);
-      definitions = cache.definitions.map((d) => ({ name: d.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone, scheduled: isScheduled(d) }));
+      definitions = asMetricDefinitions(cache.definitions);
       const spec: BackupServerSpec | null = cache.serverSpec;
       if (spec?.scheduler.type === 'builtin') {
         builtin ??= new BuiltinScheduler({
@@ -216,6 +240,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       runDue: () => children.run(settings, server, ['maintain', '--one-offs-only'], 'one-off jobs'),
       logger: log.child({ component: 'one-offs' }),
     });
+    const notifier = new NotificationLoop({
+      catalog, config: catalogConfig, server, logger: log.child({ component: 'notifications' }), backoff: backoffFromEnvironment(), evaluateEveryMs: 60_000,
+    });
+    notifications = notifier;
+    await notifier.start();
     queue = new TriggerQueue(async (request) => {
       const onlyOwnNotify = request.kind === 'converge' && request.reasons.every((r) => r === 'notify') && notifiedVersion <= (loop!.ownCatalogVersion ?? -1);
       if (onlyOwnNotify) return;
@@ -224,6 +253,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       oneOffs.poke();
       // After full passes only (they load the whole configuration); a collection costs tens of milliseconds.
       if (record.kind === 'full') collectGarbage();
+      if (record.kind === 'full') await notifier.observePass(record);
       if (request.reasons.includes('interval') || request.kind === 'full' || loop!.consecutiveFailures > 0) schedulePoll();
     }, (err) => log.error({ err: (err as Error).message }, 'pass crashed'));
 
@@ -245,6 +275,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     };
 
     const httpLog = log.child({ component: 'http' });
+    const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(catalog!, Date.now()));
     const started = await startHttpServer(options.listen, {
       ready: async () => {
         status.catalogConnected = connection?.connected ?? false;
@@ -256,8 +287,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         return { ok: true, why: `revision ${status.appliedRevision ?? 'none'}${partially}` };
       },
       metrics: async () => {
-        metrics.runStats(await readStats());
-        metrics.walArchives(await readWalHealth());
+        const listed = definitions;
+        const query = <R extends Record<string, unknown>>(sql: string, params: unknown[]) => connection!.query<R>(sql, params);
+        const [stats, databases, restores] = connection?.connected
+          ? await Promise.all([
+              readStats(),
+              readDatabaseBackupFigures(query, server),
+              readRestoreOutcomes(query, listed.map((d) => d.name)),
+            ])
+          : [runStats, [], []];
+        metrics.backups({ now: Date.now(), definitions: listed, stats, databases, restores });
+        if (connection?.connected) metrics.walArchives(await readWalHealth());
         return { contentType: metrics.contentType, body: await metrics.text() };
       },
       status: async () => {
@@ -289,6 +329,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       },
       webhookSecret: () => webhookSecret,
       onWebhook: () => queue?.trigger('full', 'webhook'),
+      page: {
+        // The daemon's own state is always current (a refused revision shows at once); the rest may lag.
+        data: async () => ({ ...(await pageData()), daemon: pageDaemon(status, connection?.connected ?? false) }),
+        definitionRuns: (name) => readDefinitionRuns(catalog!, name),
+      },
+      auth: () => httpAuth,
     }, httpLog);
     http = started.server;
 
@@ -313,6 +359,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     if (pollTimer) clearTimeout(pollTimer);
     maintain?.stop();
     oneOffs.stop();
+    await notifier.stop();
     await watcher?.close();
     await queue.close();
     await (builtin as BuiltinScheduler | null)?.stop();
@@ -321,6 +368,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return Number(process.exitCode ?? 0);
   } finally {
     removeSignals();
+    await notifications?.stop();
     if (http) {
       const closing = new Promise<void>((resolve) => http!.close(() => resolve()));
       http.closeAllConnections(); // idle keep-alive connections (a Prometheus scraper) must not delay the exit
@@ -335,6 +383,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const server = settings.server;
       settings = { ...resolveSettings(options.flags), server };
       webhookSecret = readSecret(options.webhookSecretFile);
+      httpAuth = options.httpAuthFile ? readHttpAuthFile(options.httpAuthFile) : null;
       logger.info('settings reloaded (SIGHUP)');
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'reload failed; keeping the previous settings');
@@ -364,6 +413,16 @@ function readSecret(file: string | undefined): string | null {
   const secret = readFileSync(file, 'utf8').trim();
   if (secret === '') throw new Error(`the webhook secret file ${file} is empty`);
   return secret;
+}
+
+/** What the status page shows of this daemon. */
+function pageDaemon(status: DaemonStatus, connected: boolean): PageDaemon {
+  return {
+    server: status.server, source: status.source, startedAt: status.startedAt, catalogConnected: connected,
+    ready: connected && !status.rejected && passOk(status.lastFullPass),
+    lastPass: status.lastPass && { result: status.lastPass.result, finishedAt: status.lastPass.finishedAt, error: status.lastPass.error },
+    rejected: status.rejected && { revision: status.rejected.revision, result: status.rejected.result, error: status.rejected.error, since: status.rejected.since },
+  };
 }
 
 function iso(ms: number | null | undefined): string | null {

@@ -1,12 +1,18 @@
-// The daemon's HTTP endpoints (default 127.0.0.1:9187, loopback only unless --listen says otherwise):
+// The daemon's HTTP endpoints (default 127.0.0.1:7963, default-listen.ts; loopback only unless --listen says otherwise):
 //   GET  /healthz     200 while the process runs
 //   GET  /readyz      200 when the catalog is reachable and the last full pass was ok, else 503
 //   GET  /metrics     Prometheus text
 //   GET  /status      JSON: revision, last pass, per-definition health
+//   GET  /            the status page (status-page/page-routes.ts: its assets and GET /api/page data)
 //   POST /hooks/git   HMAC-signed webhook: triggers a full pass (401 without a valid signature)
+// With --http-auth-file every path but /healthz, /readyz and /hooks/git needs credentials (status-page/http-auth.ts).
+// Every response carries the status page's Content-Security-Policy and the headers that keep it read-only.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../adapters/logger.js';
+import { STATUS_PAGE_CSP } from '../core/render/status-page-html.js';
+import { CHALLENGE, isAuthorised, OPEN_PATHS, type HttpAuth } from './status-page/http-auth.js';
+import { servePage, type PageHandlers } from './status-page/page-routes.js';
 import { isValidSignature } from './webhook-signature.js';
 
 /** A JSON object with one long list (the per-definition health of /status), sent a slice at a time. */
@@ -23,7 +29,18 @@ export interface HttpHandlers {
   /** The webhook secret, or null when webhooks are off (then /hooks/git answers 404). */
   webhookSecret(): string | null;
   onWebhook(): void;
+  /** The status page's data; without it the page is not served. */
+  page?: PageHandlers;
+  /** The credentials every path but OPEN_PATHS needs, or null when none are configured. */
+  auth?(): HttpAuth | null;
 }
+
+const SECURITY_HEADERS = {
+  'content-security-policy': STATUS_PAGE_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+};
 
 const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
@@ -68,9 +85,16 @@ export async function startHttpServer(listen: string, handlers: HttpHandlers, lo
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, h: HttpHandlers, logger: Logger): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const url = new URL(req.url ?? '/', 'http://daemon');
+  const path = url.pathname;
+  const auth = h.auth?.() ?? null;
+  if (auth && !OPEN_PATHS.has(path) && !isAuthorised(auth, req.headers.authorization)) {
+    return send(res, 401, 'text/plain', 'authentication required (see --http-auth-file)\n', { 'www-authenticate': CHALLENGE });
+  }
   if (req.method === 'POST' && path === '/hooks/git') return webhook(req, res, h, logger);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  if (h.page && (await servePage(path, url.searchParams, gzip, res, h.page, send))) return;
   switch (path) {
     case '/healthz':
       return send(res, 200, 'text/plain', 'ok\n');
@@ -122,7 +146,7 @@ export function yieldToEventLoop(): Promise<void> {
  * 10,000 definitions at once held the loop for a second and doubled the process's memory for the string.
  */
 async function sendJsonWithList(res: ServerResponse, body: JsonWithList): Promise<void> {
-  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...SECURITY_HEADERS });
   const head = JSON.stringify(body.fields, null, 2);
   res.write(`${head.length > 2 ? `${head.slice(0, -2)},\n` : '{\n'}  ${JSON.stringify(body.listKey)}: [`);
   for (let start = 0; start < body.list.length; start += ITEMS_PER_SLICE) {
@@ -135,7 +159,7 @@ async function sendJsonWithList(res: ServerResponse, body: JsonWithList): Promis
   res.end(`${body.list.length > 0 ? '\n  ' : ''}]\n}\n`);
 }
 
-function send(res: ServerResponse, code: number, type: string, body: string): void {
-  res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+function send(res: ServerResponse, code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store', ...SECURITY_HEADERS, ...headers });
   res.end(body);
 }

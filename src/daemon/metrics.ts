@@ -1,8 +1,27 @@
 // The daemon's Prometheus metrics (prom-client, a registry of its own so tests can run several daemons'
-// worth in one process). Per-definition backup series are refreshed from one grouped query per scrape.
+// worth in one process). Per-definition backup series are refreshed on every scrape from the definitions of
+// the applied revision and three grouped catalog queries (run-stats.ts, scrape-figures.ts). Names: counters,
+// and only counters, end in `_total` (docs/monitoring.md, "Metrics").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { definitionHealth, nextExpectedRun, type HealthDefinition } from '../core/reports/definition-health.js';
+import { HEALTH_METRIC_LABELS } from '../core/reports/health-state.js';
 import type { DefinitionRunStats } from './run-stats.js';
 import type { WalArchiveHealth } from '../core/wal/wal-archive-health.js';
+import type { DatabaseBackupFigures, RestoreOutcome } from './scrape-figures.js';
+
+/** A definition of this server as the metrics name it. */
+export type MetricDefinition = HealthDefinition & { node: string };
+
+/** What one scrape shows of the backups. */
+export interface BackupFigures {
+  now: number;
+  definitions: readonly MetricDefinition[];
+  stats: ReadonlyMap<string, DefinitionRunStats>;
+  databases: readonly DatabaseBackupFigures[];
+  restores: readonly RestoreOutcome[];
+}
+
+const STATE_LABELS = Object.values(HEALTH_METRIC_LABELS);
 
 /** 'held-back': the revision is applied except for actions held back (deletes that need --prune). */
 export type PassResult = 'applied' | 'held-back' | 'unchanged' | 'converged' | 'invalid' | 'refused' | 'unverified' | 'failed';
@@ -19,8 +38,14 @@ export class DaemonMetrics {
   private readonly missedRuns: Counter<'definition'>;
   private readonly lastSuccess: Gauge<'definition'>;
   private readonly lastFailure: Gauge<'definition'>;
-  private readonly lastDuration: Gauge<'definition'>;
-  private readonly lastBytes: Gauge<'definition'>;
+  private readonly lastDuration: Gauge<'definition' | 'database'>;
+  private readonly lastBytes: Gauge<'definition' | 'database'>;
+  private readonly state: Gauge<'definition' | 'node' | 'state'>;
+  private readonly nextRun: Gauge<'definition'>;
+  private readonly restoreResult: Gauge<'definition'>;
+  private readonly restoreAt: Gauge<'definition'>;
+  private readonly verifyResult: Gauge<'definition'>;
+  private readonly verifyAt: Gauge<'definition'>;
   private readonly walUp: Gauge<'node'>;
   private readonly walFailing: Gauge<'node'>;
   private readonly walLagBytes: Gauge<'node'>;
@@ -31,7 +56,13 @@ export class DaemonMetrics {
 
   constructor(server: string) {
     this.registry.setDefaultLabels({ server });
-    collectDefaultMetrics({ register: this.registry, prefix: 'pgbackops_daemon_process_' });
+    // prom-client's own names start with process_ or nodejs_: the prefix makes pgbackops_daemon_process_cpu_...
+    collectDefaultMetrics({ register: this.registry, prefix: 'pgbackops_daemon_' });
+    // Three of them, nodejs_active_{handles,requests,resources}_total, are gauges (the sums of the labelled
+    // gauges of the same name without _total): here only counters end in _total, so they go.
+    for (const m of this.registry.getMetricsAsArray()) {
+      if (m.name.endsWith('_total') && !(m instanceof Counter)) this.registry.removeSingleMetric(m.name);
+    }
     const registers = [this.registry];
     this.passes = new Counter({ name: 'pgbackops_daemon_passes_total', help: 'Reconcile passes by result and kind (full or converge).', labelNames: ['result', 'kind'], registers });
     this.passDuration = new Histogram({
@@ -46,8 +77,23 @@ export class DaemonMetrics {
     this.missedRuns = new Counter({ name: 'pgbackops_daemon_missed_runs_total', help: 'Builtin scheduler runs missed while the daemon was down and outside the catch-up window.', labelNames: ['definition'], registers });
     this.lastSuccess = new Gauge({ name: 'pgbackops_backup_last_success_timestamp_seconds', help: 'When the last successful backup of a definition finished.', labelNames: ['definition'], registers });
     this.lastFailure = new Gauge({ name: 'pgbackops_backup_last_failure_timestamp_seconds', help: 'When the last failed backup of a definition finished.', labelNames: ['definition'], registers });
-    this.lastDuration = new Gauge({ name: 'pgbackops_backup_last_duration_seconds', help: 'Duration of the last successful backup of a definition.', labelNames: ['definition'], registers });
-    this.lastBytes = new Gauge({ name: 'pgbackops_backup_last_size_bytes', help: 'Size of the last successful backup of a definition.', labelNames: ['definition'], registers });
+    this.lastDuration = new Gauge({
+      name: 'pgbackops_backup_last_duration_seconds', labelNames: ['definition', 'database'], registers,
+      help: 'Duration of the last successful backup of each database of a definition (database "" for a cluster-wide backup).',
+    });
+    this.lastBytes = new Gauge({
+      name: 'pgbackops_backup_last_size_bytes', labelNames: ['definition', 'database'], registers,
+      help: 'Size of the last successful backup of each database of a definition (database "" for a cluster-wide backup).',
+    });
+    this.state = new Gauge({
+      name: 'pgbackops_backup_state', labelNames: ['definition', 'node', 'state'], registers,
+      help: `1 for the state a definition is in, 0 for the others (${STATE_LABELS.join(', ')}); every definition of the applied revision, runs or not.`,
+    });
+    this.nextRun = new Gauge({ name: 'pgbackops_backup_next_run_timestamp_seconds', help: 'When the schedule of a definition fires next (unix time).', labelNames: ['definition'], registers });
+    this.restoreResult = new Gauge({ name: 'pgbackops_restore_last_success', help: '1 if the last finished restore of a backup of a definition succeeded, 0 if it failed.', labelNames: ['definition'], registers });
+    this.restoreAt = new Gauge({ name: 'pgbackops_restore_last_timestamp_seconds', help: 'When the last restore of a backup of a definition finished (unix time).', labelNames: ['definition'], registers });
+    this.verifyResult = new Gauge({ name: 'pgbackops_verify_last_success', help: '1 if the last trial restore (verify --restore) of a backup of a definition succeeded, 0 if it failed.', labelNames: ['definition'], registers });
+    this.verifyAt = new Gauge({ name: 'pgbackops_verify_last_timestamp_seconds', help: 'When the last trial restore (verify --restore) of a backup of a definition finished (unix time).', labelNames: ['definition'], registers });
     const wal = (name: string, help: string) => new Gauge({ name: `pgbackops_wal_archive_${name}`, help, labelNames: ['node'], registers });
     this.walUp = wal('receiver_up', '1 when the WAL receiver of an archived node is running and reporting, else 0.');
     this.walFailing = wal('failing', '1 when the WAL archive of a node is Failing (receiver not running, or its slot keeps too much WAL), else 0.');
@@ -82,13 +128,28 @@ export class DaemonMetrics {
     this.missedRuns.inc({ definition });
   }
 
-  runStats(stats: ReadonlyMap<string, DefinitionRunStats>): void {
-    for (const g of [this.lastSuccess, this.lastFailure, this.lastDuration, this.lastBytes]) g.reset();
-    for (const [definition, s] of stats) {
+  /** Replaces every per-definition series with what `figures` says (a removed definition's series go). */
+  backups(figures: BackupFigures): void {
+    const gauges = [this.lastSuccess, this.lastFailure, this.lastDuration, this.lastBytes, this.state, this.nextRun, this.restoreResult, this.restoreAt, this.verifyResult, this.verifyAt];
+    for (const g of gauges) g.reset();
+    for (const d of figures.definitions) {
+      const current = HEALTH_METRIC_LABELS[definitionHealth(d, figures.stats.get(d.name), figures.now).state];
+      for (const state of STATE_LABELS) this.state.set({ definition: d.name, node: d.node, state }, state === current ? 1 : 0);
+      const next = d.scheduled ? nextExpectedRun(d.schedule, d.timezone, figures.now) : null;
+      if (next !== null) this.nextRun.set({ definition: d.name }, next / 1000);
+    }
+    for (const [definition, s] of figures.stats) {
       if (s.lastSuccessAt !== null) this.lastSuccess.set({ definition }, s.lastSuccessAt / 1000);
       if (s.lastFailureAt !== null) this.lastFailure.set({ definition }, s.lastFailureAt / 1000);
-      if (s.lastDurationSeconds !== null) this.lastDuration.set({ definition }, s.lastDurationSeconds);
-      if (s.lastBytes !== null) this.lastBytes.set({ definition }, s.lastBytes);
+    }
+    for (const { definition, database, bytes, durationSeconds } of figures.databases) {
+      if (durationSeconds !== null) this.lastDuration.set({ definition, database }, durationSeconds);
+      if (bytes !== null) this.lastBytes.set({ definition, database }, bytes);
+    }
+    for (const r of figures.restores) {
+      const [result, at] = r.purpose === 'trial' ? [this.verifyResult, this.verifyAt] : [this.restoreResult, this.restoreAt];
+      result.set({ definition: r.definition }, r.succeeded ? 1 : 0);
+      at.set({ definition: r.definition }, r.finishedAt / 1000);
     }
   }
 

@@ -1,5 +1,6 @@
-// Per-definition run statistics of one backup server, read with ONE grouped query over backup_runs: what
-// /metrics and /status show (last success, last failure, last duration and size, health inputs).
+// Per-definition run statistics of one backup server (or of every server, for the status page), read with ONE
+// grouped query over backup_runs: what /metrics, /status and the status page show (last success, last
+// failure, last duration and size, health inputs).
 import type { RunSummary } from '../core/reports/definition-health.js';
 
 export interface DefinitionRunStats extends RunSummary {
@@ -24,11 +25,18 @@ const RUN_STATS_COLUMNS = `
             filter (where status in ('succeeded', 'expiring') and bytes is not null))[1] as last_bytes
     from pgbackops.backup_runs`;
 
-/** Of one server's definitions (the daemon), or of the named definitions (`check-status`). */
-export async function readRunStats(query: Query, of: { server: string } | { definitions: readonly string[] }): Promise<Map<string, DefinitionRunStats>> {
-  const rows = 'server' in of
-    ? await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where backup_server = $1 group by definition`, [of.server])
-    : await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where definition = any($1) group by definition`, [of.definitions]);
+/**
+ * Of one server's definitions (the daemon), of the named definitions (`check-status`), or of every server's
+ * (the status page).
+ */
+export async function readRunStats(
+  query: Query, of: { server: string } | { definitions: readonly string[] } | 'all',
+): Promise<Map<string, DefinitionRunStats>> {
+  const rows = of === 'all'
+    ? await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} group by definition`, [])
+    : 'server' in of
+      ? await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where backup_server = $1 group by definition`, [of.server])
+      : await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where definition = any($1) group by definition`, [of.definitions]);
   const out = new Map<string, DefinitionRunStats>();
   for (const r of rows) {
     const verdict = r.last_verdict as string | null;

@@ -1,5 +1,6 @@
 // Reading a running daemon's /status, for `pgbackops status --daemon URL` and scripts.
 import type { DaemonStatus } from './daemon-status.js';
+import { DEFAULT_LISTEN } from './default-listen.js';
 import type { DefinitionHealth } from '../core/reports/definition-health.js';
 
 export interface DaemonStatusDocument extends DaemonStatus {
@@ -11,21 +12,22 @@ export interface DaemonStatusDocument extends DaemonStatus {
   runningJobs: number;
 }
 
-export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000): Promise<DaemonStatusDocument> {
+/** `authorization`: the header value when the daemon requires credentials (--http-auth-file). */
+export async function fetchDaemonStatus(baseUrl: string, timeoutMs = 10_000, authorization?: string): Promise<DaemonStatusDocument> {
   let url: URL;
   try {
     url = new URL('/status', baseUrl);
   } catch {
-    throw new Error(`--daemon must be the daemon's base URL, such as http://127.0.0.1:9187, not ${JSON.stringify(baseUrl)}`);
+    throw new Error(`--daemon must be the daemon's base URL, such as http://${DEFAULT_LISTEN}, not ${JSON.stringify(baseUrl)}`);
   }
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), ...(authorization ? { headers: { authorization } } : {}) });
   } catch (err) {
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a timeout) is in its cause.
     const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
     const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : cause?.code ?? cause?.message ?? (err as Error).message;
-    throw new Error(`cannot reach the daemon at ${url.origin}: ${why}. Next step: check that \`pgbackops daemon\` runs and listens there (its --listen, default 127.0.0.1:9187), or leave out --daemon to read the catalog`);
+    throw new Error(`cannot reach the daemon at ${url.origin}: ${why}. Next step: check that \`pgbackops daemon\` runs and listens there (its --listen, default ${DEFAULT_LISTEN}), or leave out --daemon to read the catalog`);
   }
   if (!res.ok) throw new Error(`the daemon at ${url} answered ${res.status} ${res.statusText}`);
   return (await res.json()) as DaemonStatusDocument;

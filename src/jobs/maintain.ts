@@ -15,6 +15,8 @@ import { ingestSpool, type IngestOutcome } from './ingest-spool.js';
 import { runDueOneOffs, type OneOffReport } from './one-off/run-due-one-offs.js';
 import { pruneServer, type PruneOutcome } from './prune.js';
 import { sweepAbandoned } from './sweep-abandoned.js';
+import { backoffFromEnvironment, deliverNotifications, type DeliveryOutcome } from './notify/deliver-notifications.js';
+import { evaluateAlerts } from './notify/evaluate-alerts.js';
 
 export interface MaintainRequest {
   stateDir: string;
@@ -37,6 +39,8 @@ export interface MaintainOutcome {
   abandonedRestores: string[];
   prune: PruneOutcome | null;
   oneOffs: OneOffReport[];
+  /** Notifications sent from the outbox (cron-only servers have no daemon to send them); null when not run. */
+  notifications?: DeliveryOutcome | null;
   /** Set when nothing was done because another maintain of the server held the lock: why, in words. */
   skipped?: string;
 }
@@ -97,5 +101,20 @@ async function maintenanceWork(catalog: Catalog, logger: Logger, request: Mainta
     server: request.server, serverSpec, stateDir: request.stateDir, objects: snapshot.objects,
     dryRun: request.dryRun, forceRemoved: request.forceRemoved, now: request.now,
   });
-  return { spool, abandoned, abandonedRestores, prune, oneOffs };
+  const notifications = housekeeping ? await notify(catalog, logger, request, snapshot.objects) : null;
+  return { spool, abandoned, abandonedRestores, prune, oneOffs, notifications };
+}
+
+/**
+ * Lateness and reminders, then delivery of what the outbox holds for the server (including what the spool
+ * ingest and the sweep above raised). A failure here is logged, not fatal: the outbox keeps it for next time.
+ */
+async function notify(catalog: Catalog, logger: Logger, request: MaintainRequest, objects: Parameters<typeof evaluateAlerts>[2]): Promise<DeliveryOutcome | null> {
+  try {
+    await evaluateAlerts(catalog, request.server, objects, logger, Date.now());
+    return await deliverNotifications(catalog, request.server, logger, { backoff: backoffFromEnvironment() });
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'notifications not evaluated or delivered; the outbox keeps them for the next pass');
+    return null;
+  }
 }

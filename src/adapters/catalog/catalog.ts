@@ -12,9 +12,12 @@ import { WalReceiverStore } from './wal-receiver-store.js';
 import { OneOffStore } from './one-off-store.js';
 import { CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError } from './errors.js';
 import { isConnectionLoss, withPoolClient } from './pool-client.js';
+import { StatusPageQueries } from './status-page-queries.js';
 import { ReportQueries } from './report-queries.js';
 import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
+import { OutboxStore } from './outbox-store.js';
+import { AlertStore } from './notification-store.js';
 import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
 
 export { ApplyLockTimeoutError, CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
@@ -79,6 +82,12 @@ export class Catalog {
   readonly oneOffs: OneOffStore;
   /** What the WAL receivers of archived nodes last reported. */
   readonly walReceivers: WalReceiverStore;
+  /** The notification outbox: delivery, reminders. */
+  readonly outbox: OutboxStore;
+  /** Alert states observed by passes (lateness) and by the daemon (applies). */
+  readonly alerts: AlertStore;
+  /** Read-only queries of the status page. */
+  readonly statusPage: StatusPageQueries;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -89,6 +98,9 @@ export class Catalog {
     this.reports = new ReportQueries((fn) => this.withClient(fn));
     this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
     this.walReceivers = new WalReceiverStore((fn) => this.withClient(fn));
+    this.outbox = new OutboxStore((fn) => this.withClient(fn));
+    this.alerts = new AlertStore((fn) => this.withClient(fn));
+    this.statusPage = new StatusPageQueries((fn) => this.withClient(fn));
   }
 
 

@@ -2,6 +2,8 @@
 // or later from the spool; read by `pgbackops history`.
 import type { RestoreRecord } from '../../core/restore/restore-record.js';
 import type { Query } from './migrations.js';
+import { NOTIFICATION_EVENT_VERSION, type NotificationEvent } from '../../core/notify/event.js';
+import { enqueue, inTransaction, lockState, settleState } from './notification-store.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
@@ -27,12 +29,21 @@ export class RestoreStore {
     ];
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
-    await this.withQuery((query) => query(
+    const upsert = (query: Query) => query(
       `insert into pgbackops.restore_runs (${COLUMNS.join(', ')}) values (${placeholders})
        on conflict (id) do update set ${updates}
        where pgbackops.restore_runs.status = 'running' or excluded.status <> 'running'`,
       values,
-    ));
+    );
+    if (r.status === 'running') {
+      await this.withQuery(upsert);
+      return;
+    }
+    // The outcome's notification is recorded with it (docs/monitoring.md#notifications).
+    await this.withQuery((query) => inTransaction(query, async () => {
+      await upsert(query);
+      await notifyRestoreOutcome(query, r);
+    }));
   }
 
   /**
@@ -58,4 +69,43 @@ export class RestoreStore {
       return ids;
     });
   }
+}
+
+/**
+ * A restore's outcome is an event of its own (restore-finished / restore-failed, keyed by the restore id, so
+ * a record ingested twice tells once). A trial restore (`verify --restore`) is the definition's verify state:
+ * alerted when it turns failing, and when it recovers.
+ */
+async function notifyRestoreOutcome(query: Query, r: RestoreRecord): Promise<void> {
+  // A physical method's restore goes into a directory (targetDir), not into a node's database.
+  const what = r.targetNode === null ? `directory ${r.targetDir ?? '(unknown)'}`
+    : r.targetDatabase ? `${r.targetNode}/${r.targetDatabase}` : r.targetNode;
+  const node = r.targetNode === null ? {} : { node: r.targetNode };
+  if (r.purpose === 'trial') {
+    const subject = `definition:${r.definition}`;
+    const state = await lockState(query, subject, 'verify');
+    const failed = r.status === 'failed';
+    await settleState(query, subject, 'verify', state, {
+      bad: failed,
+      cause: r.id,
+      summary: failed ? `trial restore of a backup of ${r.definition} failed on ${what}` : `trial restore of a backup of ${r.definition} succeeded again`,
+      ...(failed && r.failureReason ? { detail: r.failureReason } : {}),
+      subject: { definition: r.definition, ...node, restoreId: r.id, runId: r.backupRunId },
+    }, { definition: r.definition });
+    return;
+  }
+  const failed = r.status === 'failed';
+  const type = failed ? 'restore-failed' : 'restore-finished';
+  const event: NotificationEvent = {
+    version: NOTIFICATION_EVENT_VERSION, id: `${type}/restore:${r.id}`, type, notice: 'info', severity: failed ? 'critical' : 'info',
+    occurredAt: r.finishedAt ?? new Date().toISOString(),
+    summary: failed ? `restore of a backup of ${r.definition} into ${what} failed` : `restore of a backup of ${r.definition} into ${what} finished`,
+    ...(failed && r.failureReason ? { detail: r.failureReason } : {}),
+    subject: {
+      definition: r.definition, ...node, restoreId: r.id, runId: r.backupRunId,
+      ...(r.targetDatabase ? { database: r.targetDatabase } : {}),
+    },
+  };
+  // Told to the target node's notifiers; a restore into a directory, to its definition's.
+  await enqueue(query, event, r.targetNode === null ? { definition: r.definition } : { node: r.targetNode });
 }

@@ -3,6 +3,7 @@ import type { RunRecord } from '../../core/runs/run-record.js';
 import type { RetentionSpec } from '../../core/model.js';
 import { allocateRunColumns, RUN_STATUSES, UUID_BYTES, type RunColumns } from '../../core/retention/run-columns.js';
 import type { Query } from './migrations.js';
+import { inTransaction, observeRuns } from './notification-store.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
@@ -24,6 +25,9 @@ const COLUMNS = [
   'method', 'method_facts',
 ] as const;
 
+/** Statuses that are a verdict on the definition's health (see core/reports/definition-health.ts). */
+const VERDICTS: ReadonlySet<string> = new Set(['succeeded', 'failed', 'abandoned']);
+
 export class RunStore {
   constructor(private readonly withQuery: WithQuery) {}
 
@@ -41,24 +45,39 @@ export class RunStore {
     ];
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
-    await this.withQuery((query) => query(
+    const upsert = (query: Query) => query(
       `insert into pgbackops.backup_runs (${COLUMNS.join(', ')}) values (${placeholders})
        on conflict (id) do update set ${updates}
        where pgbackops.backup_runs.status <> 'expiring'
          and (pgbackops.backup_runs.status = 'running' or excluded.status <> 'running')`,
       values,
-    ));
+    );
+    if (!VERDICTS.has(r.status)) {
+      await this.withQuery(upsert);
+      return;
+    }
+    // A verdict may change the definition's alert state: observed in the same transaction, so the alert it
+    // raises is recorded with the outcome or not at all (docs/monitoring.md#notifications).
+    await this.withQuery((query) => inTransaction(query, async () => {
+      await upsert(query);
+      await observeRuns(query, r.definition);
+    }));
   }
 
   async abandonRunning(backupServer: string, definition: string, exceptIds: readonly string[]): Promise<string[]> {
-    const result = await this.withQuery((query) => query(
-      `update pgbackops.backup_runs
-          set status = 'abandoned', finished_at = greatest(started_at, now()),
-              failure_reason = 'abandoned', failure_detail = 'the process running it died before it finished'
-        where status = 'running' and backup_server = $1 and definition = $2 and not (id = any($3::uuid[]))
-        returning id`,
-      [backupServer, definition, exceptIds],
-    ));
+    const result = await this.withQuery((query) => inTransaction(query, async () => {
+      const abandoned = await query(
+        `update pgbackops.backup_runs
+            set status = 'abandoned', finished_at = greatest(started_at, now()),
+                failure_reason = 'abandoned', failure_detail = 'the process running it died before it finished'
+          where status = 'running' and backup_server = $1 and definition = $2 and not (id = any($3::uuid[]))
+          returning id`,
+        [backupServer, definition, exceptIds],
+      );
+      // An abandoned run is a failure: alerted like one.
+      if ((abandoned.rowCount ?? 0) > 0) await observeRuns(query, definition);
+      return abandoned;
+    }));
     return result.rows.map((row) => row.id as string);
   }
 

@@ -10,12 +10,14 @@ import type { GlobalFlags } from '../../engine/settings.js';
 import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
 import { logLevelOf, type LogFlags } from '../context.js';
 import { CliError } from '../output.js';
+import { DEFAULT_LISTEN } from '../../daemon/default-listen.js';
 import { refusePasswordInCatalogUrl } from '../../engine/remembered-catalog.js';
 
 interface DaemonFlags extends GlobalFlags, ConfigSourceFlags, LogFlags {
   interval: string;
   listen: string;
   webhookSecretFile?: string;
+  httpAuthFile?: string;
   catchUpWindow: string;
   maintainSchedule: string;
   grace: string;
@@ -27,9 +29,10 @@ interface DaemonFlags extends GlobalFlags, ConfigSourceFlags, LogFlags {
 
 export function registerDaemon(program: Command): void {
   addConfigSourceFlags(addPlanFlags(program.command('daemon')))
-    .description('run continuously: apply the configuration (directory or git), converge and heal this server\'s schedule, fire builtin schedules, serve /healthz /readyz /metrics /status')
+    .description('run continuously: apply the configuration (directory or git), converge and heal this server\'s schedule, fire builtin schedules, serve /healthz /readyz /metrics /status and the status page')
     .option('--interval <seconds>', 'poll interval (jittered by 10%); failures retry sooner with backoff', '60')
-    .option('--listen <host:port>', 'HTTP address for health, metrics, status and webhooks', '127.0.0.1:9187')
+    .option('--listen <host:port>', 'HTTP address for health, metrics, status and webhooks', DEFAULT_LISTEN)
+    .option('--http-auth-file <file>', 'require credentials for the status page, /status and /metrics (not /healthz, /readyz): the file holds user:password (basic) or a token (bearer)')
     .option('--webhook-secret-file <file>', 'enable POST /hooks/git, authenticated with this HMAC-SHA256 secret (X-Hub-Signature-256)')
     .option('--catch-up-window <duration>', 'builtin scheduler: run a job missed while the daemon was down if it was due within this long', '1h')
     .option('--maintain-schedule <cron|server|off>', 'extra runs of `pgbackops maintain` started by the daemon; `server` (the default) adds none: the BackupServer\'s `maintenance` line in its schedule (cron, crontab or builtin) runs it', 'server')
@@ -63,6 +66,7 @@ export function registerDaemon(program: Command): void {
         intervalMs: Math.round(interval * 1000),
         listen: flags.listen,
         ...(flags.webhookSecretFile ? { webhookSecretFile: flags.webhookSecretFile } : {}),
+        ...(flags.httpAuthFile ? { httpAuthFile: flags.httpAuthFile } : {}),
         planOptions: planOptionsOf(flags),
         catchUpWindowMs: approximateMilliseconds(window),
         maintainSchedule,

@@ -29,6 +29,8 @@ export function registerMaintain(program: Command): void {
         }
         if (!opts.oneOffsOnly) {
           printText(`${server}: spool ${outcome.spool.ingested} ingested, ${outcome.spool.quarantined} quarantined, ${outcome.spool.remaining} remaining; ${outcome.abandoned.length} run(s) and ${outcome.abandonedRestores.length} restore(s) marked abandoned`);
+          const n = outcome.notifications;
+          if (n && n.delivered + n.failed + n.givenUp > 0) printText(`${server}: notifications ${n.delivered} delivered, ${n.failed} failed (will retry), ${n.givenUp} given up`);
         }
         for (const job of outcome.oneOffs) {
           const line = `  ${job.kind} ${job.name}: ${job.state}: ${job.message}`;

@@ -20,12 +20,18 @@ export function registerStatus(program: Command): void {
     .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, the status of one-off jobs (Snapshot, Restore), and the WAL archives (receiver, lag, slot)')
     .option('--no-nodes', 'do not connect to the nodes (skip the databases-without-definition check)')
     .option('--now <time>', 'evaluate as of this time instead of the clock (ISO 8601), for reproducible reports')
-    .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:9187) instead of the catalog")
+    .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:7963) instead of the catalog")
+    .option('--http-auth-file <file>', 'with --daemon: the credentials the daemon requires (its --http-auth-file)')
+    .option('--html <file>', 'write the status page (docs/status-page.md) to this file: self-contained, for servers without a daemon')
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { nodes: boolean; now?: string; daemon?: string }, command: Command) => {
+    .action(async (opts: { nodes: boolean; now?: string; daemon?: string; httpAuthFile?: string; html?: string }, command: Command) => {
       const ctx = contextOf(command);
-      if (opts.daemon) return printDaemonStatus(opts.daemon, ctx.json);
+      if (opts.daemon) return printDaemonStatus(opts.daemon, ctx.json, opts.httpAuthFile);
       const now = opts.now === undefined ? Date.now() : parseTime(opts.now, '--now').getTime();
+      if (opts.html !== undefined) {
+        const { writeStatusPage } = await import('../status-html.js');
+        return printText(await withCatalog(ctx.settings, ctx.logger, (catalog) => writeStatusPage(catalog, now, opts.html!)));
+      }
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const snapshot = await catalog.readSnapshot();
         const definitions = snapshot.objects.filter((o) => o.kind === 'Backup').map((o) => ({ name: o.name, spec: o.spec as BackupSpec }));
@@ -70,9 +76,10 @@ async function askNodes(nodes: Array<{ name: string; spec: NodeSpec }>): Promise
 }
 
 /** The daemon's own view: last pass, applied revision, and per-definition health as it computed them. */
-async function printDaemonStatus(url: string, json: boolean): Promise<void> {
+async function printDaemonStatus(url: string, json: boolean, authFile: string | undefined): Promise<void> {
   const { fetchDaemonStatus } = await import('../../daemon/status-client.js');
-  const status = await fetchDaemonStatus(url);
+  const { authorizationHeader, readHttpAuthFile } = await import('../../daemon/status-page/http-auth.js');
+  const status = await fetchDaemonStatus(url, undefined, authFile ? authorizationHeader(readHttpAuthFile(authFile)) : undefined);
   if (json) return printJson({ daemon: url, ...status });
   const heldBack = status.heldBack ?? [];
   const partially = heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${heldBackHint(heldBack)})` : '';

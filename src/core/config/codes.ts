@@ -20,7 +20,7 @@ export const DIAGNOSTIC_CODES = {
   W_YAML: 'the YAML parser warns about something (e.g. an unknown tag)',
   // Schema
   E_API_VERSION: 'apiVersion is missing or is not pgbackops/v1',
-  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention, Backup, Snapshot or Restore',
+  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention, Backup, Snapshot, Restore or Notifier',
   E_SCHEMA_TYPE: 'a value has the wrong type',
   E_SCHEMA_REQUIRED: 'a required field is missing',
   E_SCHEMA_UNKNOWN_FIELD: 'a field is not part of the schema (often a typo)',
@@ -37,6 +37,7 @@ export const DIAGNOSTIC_CODES = {
   E_REF_UNKNOWN_NODE: 'a Backup, Snapshot or Restore refers to a Node that is not defined',
   E_REF_UNKNOWN_RETENTION: 'a Backup refers to a Retention that is not defined',
   E_WAL_SLOT_DUPLICATE: 'two Nodes archive the same PostgreSQL server through the same replication slot',
+  E_REF_UNKNOWN_NOTIFIER: 'a BackupServer, Node or Backup refers to a Notifier that is not defined',
   // Security
   E_SECRET_FIELD: 'a password or other secret is written in the configuration',
   E_EXTRA_ARG_FORBIDDEN: 'an extraArgs item would change the connection, the output or a managed option',
@@ -67,6 +68,8 @@ export const DIAGNOSTIC_CODES = {
   W_RPO_BREACH: 'the schedules let a database go longer without a backup than its rpo allows, or nothing scheduled backs it up',
   W_DEADLINE_WITHOUT_AT: 'startingDeadline is given without at',
   E_RESTORE_SOURCE: "a Restore's from does not name exactly one backup",
+  // Notifications
+  E_NOTIFIER_CHANNEL: 'a Notifier does not have exactly one channel, or a channel lacks a required pairing (url/urlFile, usernameFile/passwordFile)',
   W_RESTORE_SOURCE_UNKNOWN: "a Restore's from.latestOf names no Backup or Snapshot of the configuration",
 } as const;
 

@@ -5,9 +5,9 @@ import { BACKUP_METHODS, methodOf, type SchedulerType } from '../model.js';
 import { methodRulesOf } from '../methods/registry.js';
 import { pushDatabaseName } from './database-names.js';
 import { durationProblem } from '../time/duration.js';
-import { finding, quote, type DocPath, type Finding } from './findings.js';
+import { displayPath, finding, quote, type DocPath, type Finding } from './findings.js';
 import { hostProblem } from './hosts.js';
-import type { BackupInput, BackupServerInput, CheckedDocument, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
+import type { BackupInput, BackupServerInput, CheckedDocument, DumpInput, NodeInput, NotifierInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 import { pathProblem } from './paths.js';
 import { timeZoneProblem } from './timezones.js';
 import { instantProblem } from '../time/instant.js';
@@ -16,6 +16,8 @@ export function documentFindings(d: CheckedDocument): Finding[] {
   switch (d.kind) {
     case 'Retention':
       return retentionFindings(d.spec as RetentionInput, ['spec']);
+    case 'Notifier':
+      return notifierFindings(d.spec as NotifierInput);
     case 'BackupServer':
       return serverFindings(d.spec as BackupServerInput);
     case 'Node':
@@ -194,6 +196,42 @@ function dumpFindings(spec: DumpInput): Finding[] {
     }
   }
   out.push(...methodRulesOf(method).specFindings(spec));
+  return out;
+}
+
+const CHANNELS = ['webhook', 'email', 'exec'] as const;
+
+function notifierFindings(spec: NotifierInput): Finding[] {
+  const out: Finding[] = [];
+  const given = CHANNELS.filter((c) => spec[c] !== undefined);
+  if (given.length !== 1) {
+    const which = given.length === 0 ? 'none is given' : `${given.join(' and ')} are given`;
+    out.push(finding('E_NOTIFIER_CHANNEL', given.length === 0 ? ['spec'] : ['spec', given[1]!],
+      `a Notifier has exactly one channel (webhook, email or exec); ${which}: write one Notifier per channel`, 'key'));
+  }
+  if (spec.remindEvery !== undefined && spec.remindEvery !== 'off') pushDuration(out, spec.remindEvery, 'remindEvery');
+  const files: Array<[DocPath, string | undefined]> = [];
+  if (spec.webhook) {
+    const { url, urlFile } = spec.webhook;
+    if ((url === undefined) === (urlFile === undefined)) {
+      out.push(finding('E_NOTIFIER_CHANNEL', ['spec', 'webhook'], `webhook needs exactly one of url and urlFile; ${url === undefined ? 'neither' : 'both'} given`, 'key'));
+    }
+    files.push([['spec', 'webhook', 'urlFile'], urlFile], [['spec', 'webhook', 'secretFile'], spec.webhook.secretFile]);
+  }
+  if (spec.email) {
+    const { usernameFile, passwordFile } = spec.email;
+    if ((usernameFile === undefined) !== (passwordFile === undefined)) {
+      out.push(finding('E_NOTIFIER_CHANNEL', ['spec', 'email', usernameFile === undefined ? 'passwordFile' : 'usernameFile'],
+        'email credentials are usernameFile and passwordFile together, or neither (no authentication)', 'key'));
+    }
+    files.push([['spec', 'email', 'usernameFile'], usernameFile], [['spec', 'email', 'passwordFile'], passwordFile]);
+  }
+  // The program is run without a shell and without a PATH search: which file runs must not depend on the environment.
+  if (spec.exec) files.push([['spec', 'exec', 'argv', 0], spec.exec.argv[0]]);
+  for (const [at, value] of files) {
+    const problem = value === undefined ? null : pathProblem(value, { allowRelative: false });
+    if (problem) out.push(finding('E_PATH_INVALID', at, `${displayPath(at.slice(1))} ${quote(value)}: ${problem}`));
+  }
   return out;
 }
 

@@ -1,13 +1,19 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
-  BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec,
+  BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, EmailChannel, ExecChannel, Kind, NodeSpec, NotifierSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec, WebhookChannel,
 } from '../model.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
 type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
 export type RetentionInput = RetentionSpec;
+
+export type NotifierInput = Optional<Omit<NotifierSpec, 'webhook' | 'email' | 'exec'>, 'events' | 'remindEvery'> & {
+  webhook?: Optional<WebhookChannel, 'format' | 'timeoutSeconds'>;
+  email?: Optional<EmailChannel, 'port' | 'secure' | 'timeoutSeconds'>;
+  exec?: Optional<ExecChannel, 'timeoutSeconds'>;
+};
 
 export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 'timezone' | 'scheduler'> & {
   scheduler?: Partial<SchedulerSpec>;
@@ -59,6 +65,7 @@ export type RestoreInput = Optional<RestoreSpec, 'renameExisting' | 'roles' | 'j
 
 export interface InputByKind {
   Retention: RetentionInput;
+  Notifier: NotifierInput;
   BackupServer: BackupServerInput;
   Node: NodeInput;
   Backup: BackupInput;

@@ -4,11 +4,13 @@ import { methodRulesOf } from '../methods/registry.js';
 import {
   DEFAULT_BACKUP_METHOD,
   methodOf,
+  NOTIFIER_EVENTS,
   type BackupServerSpec,
   type BackupSpec,
   type DumpSpec,
   type MaintenanceSpec,
   type NodeSpec,
+  type NotifierSpec,
   type RestoreSource,
   type RestoreSpec,
   type RetentionSpec,
@@ -16,7 +18,7 @@ import {
   type SnapshotSpec,
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
-import type { BackupInput, BackupServerInput, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
+import type { BackupInput, BackupServerInput, DumpInput, NodeInput, NotifierInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 import { sizeInBytes } from './size.js';
 
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -63,6 +65,7 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     pgDumpVersion: input.pgDumpVersion,
     pgBinDirs: input.pgBinDirs,
     rpo: input.rpo,
+    notifiers: input.notifiers,
     remarks: input.remarks,
   });
 }
@@ -95,6 +98,7 @@ export function normaliseNode(input: NodeInput): NodeSpec {
       maxSlotRetainedBytes: input.walArchive.maxSlotRetainedBytes === undefined ? undefined : sizeInBytes(input.walArchive.maxSlotRetainedBytes),
       server: input.walArchive.server,
     }),
+    notifiers: input.notifiers,
     remarks: input.remarks,
   });
 }
@@ -116,7 +120,35 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     enabled: input.enabled ?? true,
     timeout,
     rpo: input.rpo,
+    notifiers: input.notifiers,
     remarks,
+  });
+}
+
+/** Reminders while an alert stays bad: once a day unless the notifier says otherwise. */
+export const DEFAULT_REMIND_EVERY = '24h';
+
+export function normaliseNotifier(input: NotifierInput): NotifierSpec {
+  const { webhook, email, exec } = input;
+  return compact({
+    // Listed in one fixed order, so that the hash does not change when the list is only reordered.
+    events: input.events ? NOTIFIER_EVENTS.filter((e) => input.events!.includes(e)) : [...NOTIFIER_EVENTS],
+    remindEvery: input.remindEvery ?? DEFAULT_REMIND_EVERY,
+    webhook: webhook && compact({
+      url: webhook.url, urlFile: webhook.urlFile, secretFile: webhook.secretFile, format: webhook.format ?? 'json', timeoutSeconds: webhook.timeoutSeconds ?? 10,
+    }),
+    email: email && compact({
+      host: email.host,
+      port: email.port ?? (email.secure ? 465 : 587),
+      secure: email.secure ?? false,
+      from: email.from,
+      to: email.to,
+      usernameFile: email.usernameFile,
+      passwordFile: email.passwordFile,
+      timeoutSeconds: email.timeoutSeconds ?? 30,
+    }),
+    exec: exec && { argv: exec.argv, timeoutSeconds: exec.timeoutSeconds ?? 30 },
+    remarks: input.remarks,
   });
 }
 

@@ -5,6 +5,11 @@ import { finding, type DocPath, type Finding } from './findings.js';
 
 /** Keys that can only hold a secret (password, dbPassword, sslpassword, client_secret, apiToken...). */
 const SECRET_KEY = /pass(word|wd)|secret|token/i;
+/**
+ * ...unless the key names the file the secret is read from (secretFile, passwordFile): that is the way
+ * secrets are given, and its value is a path (checked as one where the field is known).
+ */
+const FILE_PATH_KEY = /File$/;
 /** libpq keyword/value strings and URI query parameters: `password=...`, also PGPASSWORD=... */
 const CONNINFO_PASSWORD = /(^|[^a-z0-9_])(pg)?password\s*=/i;
 /** URIs with a password in the user-info part: postgresql://user:pass@host/db */
@@ -19,7 +24,7 @@ export function findSecrets(value: unknown): Finding[] {
   const found: Finding[] = [];
   walkData(value, {
     key(key, path) {
-      if (!SECRET_KEY.test(key)) return true;
+      if (!SECRET_KEY.test(key) || FILE_PATH_KEY.test(key)) return true;
       found.push(finding('E_SECRET_FIELD', [...path], `field "${key}" would hold a secret: ${ADVICE}`, 'key'));
       return false;
     },

@@ -1,6 +1,6 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
 // A plan of more than GROUPED_PLAN_THRESHOLD actions is shown in groups with counts (action-groups.ts).
-import type { BackupServerSpec, BackupSpec, NodeSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
+import type { BackupServerSpec, BackupSpec, NodeSpec, NotifierSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
@@ -169,6 +169,11 @@ function describeSpec(kind: string, spec: unknown): string {
     }
     case 'Retention':
       return compact(spec as RetentionSpec);
+    case 'Notifier': {
+      const n = spec as NotifierSpec;
+      const channel = n.webhook ? `webhook ${n.webhook.url ?? `(url in ${n.webhook.urlFile})`}` : n.email ? `email to ${n.email.to.join(',')}` : `exec ${n.exec?.argv[0] ?? ''}`;
+      return `${channel}; ${n.events.join(',')}; reminders ${n.remindEvery === 'off' ? 'off' : `every ${n.remindEvery}`}`;
+    }
     case 'Snapshot': {
       const sn = spec as SnapshotSpec;
       if (sn.method === 'basebackup') return `once ${sn.at ?? 'as soon as applied'}: basebackup of the cluster on ${sn.node}, kept ${sn.keepFor}`;

@@ -9,8 +9,9 @@
 // Unscheduled the definition is disabled or its node is stopped: nothing is expected of it.
 import { fireTimes } from '../cron/fire-times.js';
 import { isoTimestamp } from '../time/iso-timestamp.js';
+import type { HealthState } from './health-state.js';
 
-export type HealthState = 'Healthy' | 'Late' | 'Failing' | 'Never run' | 'Unscheduled';
+export type { HealthState };
 
 export interface HealthDefinition {
   name: string;

@@ -55,10 +55,10 @@ describe('watcher ignores', () => {
 
 describe('parseListen', () => {
   it('reads HOST:PORT, [IPv6]:PORT and :PORT (loopback)', () => {
-    expect(parseListen('127.0.0.1:9187')).toEqual({ host: '127.0.0.1', port: 9187 });
+    expect(parseListen('127.0.0.1:7963')).toEqual({ host: '127.0.0.1', port: 7963 });
     expect(parseListen('[::1]:80')).toEqual({ host: '::1', port: 80 });
-    expect(parseListen(':9187')).toEqual({ host: '127.0.0.1', port: 9187 });
-    expect(() => parseListen('9187')).toThrow(/HOST:PORT/);
+    expect(parseListen(':7963')).toEqual({ host: '127.0.0.1', port: 7963 });
+    expect(() => parseListen('7963')).toThrow(/HOST:PORT/);
   });
 });
 

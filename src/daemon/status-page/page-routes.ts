@@ -1,0 +1,77 @@
+// The status page's routes on the daemon's HTTP server (docs/status-page.md): the page, its bundled script
+// and style, and its data. Read-only: GET and HEAD only (the server refuses other methods before this).
+import type { ServerResponse } from 'node:http';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { statusPageAssets } from '../../adapters/fs/status-page-assets.js';
+import { statusPageHtml } from '../../core/render/status-page-html.js';
+import type { PageRunDetail, StatusPageData } from '../../core/reports/status-page-model.js';
+
+export interface PageHandlers {
+  data(): Promise<StatusPageData>;
+  definitionRuns(name: string): Promise<PageRunDetail[]>;
+}
+
+type Send = (res: ServerResponse, code: number, type: string, body: string | Buffer, headers?: Record<string, string>) => void;
+
+const gzipAsync = promisify(gzip);
+// Below this a response goes as it is: compressing costs more than it saves.
+const GZIP_FROM_BYTES = 16 * 1024;
+
+/** Serves `path` if it is one of the page's; false when it is not. */
+export async function servePage(path: string, query: URLSearchParams, acceptsGzip: boolean, res: ServerResponse, page: PageHandlers, send: Send): Promise<boolean> {
+  switch (path) {
+    case '/':
+    case '/index.html':
+      send(res, 200, 'text/html; charset=utf-8', statusPageHtml({ mode: 'served', scriptUrl: 'assets/status-page.js', styleUrl: 'assets/status-page.css' }));
+      return true;
+    case '/assets/status-page.js':
+      send(res, 200, 'text/javascript; charset=utf-8', statusPageAssets().script);
+      return true;
+    case '/assets/status-page.css':
+      send(res, 200, 'text/css; charset=utf-8', statusPageAssets().style);
+      return true;
+    case '/api/page':
+      await sendJson(res, await page.data(), acceptsGzip, send);
+      return true;
+    case '/api/page/definition': {
+      const name = query.get('name');
+      if (!name) {
+        send(res, 400, 'text/plain', 'name is required\n');
+        return true;
+      }
+      await sendJson(res, { name, runs: await page.definitionRuns(name) }, acceptsGzip, send);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+async function sendJson(res: ServerResponse, value: unknown, acceptsGzip: boolean, send: Send): Promise<void> {
+  const text = JSON.stringify(value);
+  if (!acceptsGzip || text.length < GZIP_FROM_BYTES) return send(res, 200, 'application/json', text);
+  // In the thread pool: 10,000 definitions are megabytes of JSON, and the event loop serves /healthz meanwhile.
+  send(res, 200, 'application/json', await gzipAsync(text), { 'content-encoding': 'gzip', vary: 'accept-encoding' });
+}
+
+/**
+ * The page's data at most `maxAgeMs` old when asked again, else the previous data while a fresh read runs
+ * (one at a time): reading 10,000 definitions takes seconds, and a page that polls every minute, or ten
+ * people looking at once, should not each pay it. The page says as of when its data is.
+ */
+export function staleWhileRefreshing<T>(maxAgeMs: number, read: () => Promise<T>, now: () => number = Date.now): () => Promise<T> {
+  let last: { value: T; at: number } | null = null;
+  let pending: Promise<T> | null = null;
+  const refresh = (): Promise<T> => (pending ??= read()
+    .then((value) => {
+      last = { value, at: now() };
+      return value;
+    })
+    .finally(() => (pending = null)));
+  return async () => {
+    if (last === null) return refresh();
+    if (now() - last.at >= maxAgeMs) refresh().catch(() => undefined); // the next request sees it, or the error
+    return last.value;
+  };
+}
