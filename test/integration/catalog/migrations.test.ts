@@ -63,6 +63,7 @@ describe('catalog migrations', () => {
       'retentions',
       'schema_migrations',
       'snapshots',
+      'wal_receivers',
     ]);
 
     const again = await Catalog.open(config);
