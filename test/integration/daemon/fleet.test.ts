@@ -123,7 +123,7 @@ describe('/metrics and /status', () => {
       'pgbackops_backup_last_success_timestamp_seconds', 'pgbackops_backup_last_failure_timestamp_seconds',
       'pgbackops_backup_last_duration_seconds', 'pgbackops_backup_last_size_bytes',
     ]) expect(names, name).toContain(name);
-    expect(res.text).toMatch(/pgbackops_backup_last_size_bytes\{definition="ok-job",server="backup01"\} 123456/);
+    expect(res.text).toMatch(/pgbackops_backup_last_size_bytes\{definition="ok-job",database="app",server="backup01"\} 123456/);
     expect(res.text).toMatch(/pgbackops_daemon_passes_total\{result="applied",kind="full",server="backup01"\} 1/);
 
     const status = await fetchDaemonStatus(d.url);
