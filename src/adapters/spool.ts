@@ -49,7 +49,7 @@ export async function listSpool(stateDir: string): Promise<SpooledRecord[]> {
 /** A record spooled by a version before backup methods has none: every run then was a logical one. */
 function withMethod(record: RunRecord): RunRecord {
   const written = record as Partial<Pick<RunRecord, 'method' | 'methodFacts'>>;
-  return written.method === undefined ? { ...record, method: DEFAULT_BACKUP_METHOD, methodFacts: written.methodFacts ?? null } : record;
+  return written.method === undefined ? { ...record, method: DEFAULT_BACKUP_METHOD, methodFacts: null } as RunRecord : record;
 }
 
 export async function removeSpooled(path: string): Promise<void> {

@@ -72,7 +72,31 @@ export interface NodeSpec {
   backupServer: string;
   /** Default rpo of this node's definitions. */
   rpo?: string;
+  /** The node's pgBackRest stanza, for Backups with `method: pgbackrest` (docs/pgbackrest.md). */
+  pgbackrest?: NodePgbackrestSpec;
   remarks?: string;
+}
+
+/**
+ * A node's pgBackRest stanza as the backup server's pgBackRest configuration file declares it: pgBackRest
+ * reaches the node's data directory and server (through its socket) on this machine, or through its TLS
+ * server or SSH on another (docs/pgbackrest.md, "Several hosts").
+ */
+export interface NodePgbackrestSpec {
+  /** The stanza's name (default: the node's name). */
+  stanza: string;
+  /** The node's data directory (pg1-path). */
+  pgPath: string;
+  /** pg1-port (default: the node's port). */
+  pgPort: number;
+  /** pg1-socket-path: the directory of the server's Unix socket (default: pgBackRest's, /var/run/postgresql). */
+  pgSocketPath?: string;
+  /** pg1-user: the database user pgBackRest connects as (default: pgBackRest's, postgres). */
+  pgUser?: string;
+  /** pg1-host: the node's host when it is not the backup server (reached by SSH, or TLS with pg1-host-type=tls). */
+  pgHost?: string;
+  /** pg1-host-user: the OS user on pg1-host (default postgres). */
+  pgHostUser?: string;
 }
 
 export interface RetentionSpec {
@@ -98,9 +122,10 @@ export type CompressionMethod = 'gzip' | 'lz4' | 'zstd' | 'none';
 
 /**
  * How a backup is taken, checked, restored and expired: each method is one implementation of the method seam
- * (docs/architecture.md, "The method seam"). `logical` is pg_dump / pg_dumpall.
+ * (docs/architecture.md, "The method seam"). `logical` is pg_dump / pg_dumpall; `pgbackrest` drives pgBackRest
+ * (docs/pgbackrest.md).
  */
-export const BACKUP_METHODS = ['logical'] as const;
+export const BACKUP_METHODS = ['logical', 'pgbackrest'] as const;
 export type BackupMethodName = (typeof BACKUP_METHODS)[number];
 /** The method of a Backup or Snapshot that does not name one. */
 export const DEFAULT_BACKUP_METHOD: BackupMethodName = 'logical';
@@ -140,8 +165,20 @@ interface MethodSpecBase {
  */
 export type LogicalDumpSpec = MethodSpecBase & LogicalOptions & { method?: undefined };
 
+/** pgBackRest's backup types: a diff is taken against the last full, an incr against the last backup of any type. */
+export const PGBACKREST_BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
+export type PgbackrestBackupType = (typeof PGBACKREST_BACKUP_TYPES)[number];
+
+/** The pgbackrest method's fields: which type of backup pgBackRest takes of the node's stanza. */
+export interface PgbackrestOptions {
+  backupType: PgbackrestBackupType;
+}
+
+/** A pgBackRest backup's spec: the whole cluster, into the backup server's repository. */
+export type PgbackrestDumpSpec = MethodSpecBase & PgbackrestOptions & { method: 'pgbackrest' };
+
 /** What a Backup and a Snapshot share: the node, and what their method takes of it (one member per method). */
-export type DumpSpec = LogicalDumpSpec;
+export type DumpSpec = LogicalDumpSpec | PgbackrestDumpSpec;
 
 /** A scheduled backup definition. */
 export type BackupSpec = DumpSpec & {
@@ -154,6 +191,20 @@ export type BackupSpec = DumpSpec & {
   retention: string | RetentionSpec;
   enabled: boolean;
 };
+
+/** Whether a normalised spec is the logical method's (which does not write its `method`). */
+export function isLogicalSpec<T extends DumpSpec>(spec: T): spec is Extract<T, LogicalDumpSpec> {
+  return spec.method === undefined || (spec.method as string) === 'logical';
+}
+
+/**
+ * The logical spec of a definition the logical method was chosen for (by its `method`): anything else here is
+ * a dispatch error, not a configuration one.
+ */
+export function logicalSpecOf<T extends DumpSpec>(spec: T): Extract<T, LogicalDumpSpec> {
+  if (!isLogicalSpec(spec)) throw new Error(`a ${spec.method} definition was handed to the logical method`);
+  return spec;
+}
 
 /** The method of a normalised (or written) spec: the default when it names none. */
 export function methodOf(spec: { method?: BackupMethodName | undefined }): BackupMethodName {

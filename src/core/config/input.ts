@@ -1,7 +1,8 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
-  BackupMethodName, BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
+  BackupMethodName, BackupServerSpec, BackupSpec, CompressionMethod, Kind, LogicalDumpSpec, NodePgbackrestSpec, NodeSpec, PgbackrestBackupType,
+  RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
 } from '../model.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
@@ -14,10 +15,16 @@ export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 
   maintenance?: { enabled?: boolean; schedule?: string };
 };
 
-export type NodeInput = Optional<NodeSpec, 'port' | 'user' | 'maintenanceDatabase' | 'status'>;
+export type NodeInput = Optional<Omit<NodeSpec, 'pgbackrest'>, 'port' | 'user' | 'maintenanceDatabase' | 'status'> & {
+  pgbackrest?: Optional<NodePgbackrestSpec, 'stanza' | 'pgPort'>;
+};
 
+/**
+ * A Backup as written: the logical method's fields and every other method's, each optional; the schema says
+ * which belong together (one method's fields only).
+ */
 export type BackupInput = Optional<
-  Omit<BackupSpec, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
+  Omit<Extract<BackupSpec, LogicalDumpSpec>, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
   | 'exclude'
   | 'type'
   | 'timezone'
@@ -34,6 +41,8 @@ export type BackupInput = Optional<
   method?: BackupMethodName;
   databases?: string[] | 'all';
   compression?: { method: CompressionMethod; level?: number };
+  /** The pgbackrest method's. */
+  backupType?: PgbackrestBackupType;
 };
 
 /** The method and its options that a Snapshot shares with a Backup, as written. */
@@ -41,6 +50,7 @@ export type DumpInput = Pick<
   BackupInput,
   | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
   | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
+  | 'backupType'
 >;
 
 export type SnapshotInput = DumpInput & Pick<SnapshotSpec, 'at' | 'startingDeadline' | 'keepFor'>;

@@ -7,6 +7,7 @@ import {
   type BackupServerSpec,
   type BackupSpec,
   type DumpSpec,
+  type LogicalOptions,
   type MaintenanceSpec,
   type NodeSpec,
   type RestoreSource,
@@ -72,10 +73,12 @@ export function normaliseMaintenance(input: BackupServerInput['maintenance']): M
   return { enabled: input?.enabled ?? true, schedule: input?.schedule ?? DEFAULT_MAINTENANCE_SCHEDULE };
 }
 
-export function normaliseNode(input: NodeInput): NodeSpec {
+/** `name` is the default of its pgBackRest stanza's name. */
+export function normaliseNode(input: NodeInput, name: string): NodeSpec {
+  const port = input.port ?? 5432;
   return compact({
     host: input.host,
-    port: input.port ?? 5432,
+    port,
     user: input.user ?? 'postgres',
     maintenanceDatabase: input.maintenanceDatabase ?? 'postgres',
     passfile: input.passfile,
@@ -87,6 +90,15 @@ export function normaliseNode(input: NodeInput): NodeSpec {
     status: input.status ?? 'running',
     backupServer: input.backupServer,
     rpo: input.rpo,
+    pgbackrest: input.pgbackrest && compact({
+      stanza: input.pgbackrest.stanza ?? name,
+      pgPath: input.pgbackrest.pgPath,
+      pgPort: input.pgbackrest.pgPort ?? port,
+      pgSocketPath: input.pgbackrest.pgSocketPath,
+      pgUser: input.pgbackrest.pgUser,
+      pgHost: input.pgbackrest.pgHost,
+      pgHostUser: input.pgbackrest.pgHostUser,
+    }),
     remarks: input.remarks,
   });
 }
@@ -94,7 +106,8 @@ export function normaliseNode(input: NodeInput): NodeSpec {
 /** `name` seeds the H values of the schedule; `serverTimezone` is the default time zone. */
 export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string): BackupSpec {
   // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
-  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input);
+  // The logical fields come first (absent for another method, and then left out by compact).
+  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input) as DumpSpec & Partial<LogicalOptions>;
   return compact({
     node,
     databases,
@@ -109,7 +122,7 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     timeout,
     rpo: input.rpo,
     remarks,
-  });
+  } as BackupSpec);
 }
 
 export function normaliseSnapshot(input: SnapshotInput): SnapshotSpec {
@@ -140,13 +153,14 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
  */
 function normaliseDump(input: DumpInput): DumpSpec {
   const method = methodOf(input);
+  // The method's rules give the options of that method: together they make that method's member of DumpSpec.
   return compact({
     node: input.node,
     method: method === DEFAULT_BACKUP_METHOD ? undefined : method,
     ...methodRulesOf(method).normaliseOptions(input),
     timeout: input.timeout,
     remarks: input.remarks,
-  });
+  } as DumpSpec);
 }
 
 /**

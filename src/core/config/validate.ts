@@ -4,6 +4,7 @@ import { canonicalJson, sha256Hex, sha256OfParts, specHash } from '../canonical.
 import { rpoBreaches } from '../rpo/breaches.js';
 import { API_VERSION, KINDS, objectKey, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
 import type { ConfigFile } from './config-file.js';
+import { pgbackrestPlacementFindings } from '../methods/pgbackrest/placement-rules.js';
 import {
   duplicateFindings,
   placementFindings,
@@ -107,6 +108,7 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     ...referenceFindings(checked, declared),
     ...placementFindings(checked, placement, options.pgDumpVersion),
     ...restoreSourceFindings(checked, declared),
+    ...pgbackrestPlacementFindings(checked),
   ];
   for (const { doc, finding: f } of crossFindings) findings.get(doc)!.push(f);
 
@@ -230,7 +232,7 @@ function normaliseAll(checked: readonly CheckedDocument[], placement: Placement)
 function normaliseSpec(d: CheckedDocument, placement: Placement): DesiredObject['spec'] {
   if (isKind(d, 'Retention')) return normaliseRetention(d.spec);
   if (isKind(d, 'BackupServer')) return normaliseServer(d.spec);
-  if (isKind(d, 'Node')) return normaliseNode(d.spec);
+  if (isKind(d, 'Node')) return normaliseNode(d.spec, d.name);
   if (isKind(d, 'Backup')) {
     const serverTimezone = serverOfBackup(d.spec, placement)?.timezone ?? DEFAULT_TIMEZONE;
     return normaliseBackup(d.spec, d.name, serverTimezone);

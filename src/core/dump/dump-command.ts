@@ -11,7 +11,7 @@
 // - --no-password: a missing password fails the run at once instead of waiting for a prompt nobody answers.
 // - no database name and no connection option on the command line: they travel in the environment
 //   (libpq-env.ts), where libpq cannot mistake them for a connection string.
-import type { DumpSpec, NodeSpec } from '../model.js';
+import type { LogicalDumpSpec, NodeSpec } from '../model.js';
 import { compressionArg } from './compression.js';
 import { extraArgsProblems, type DumpTool } from './extra-args.js';
 import { libpqEnv } from './libpq-env.js';
@@ -43,7 +43,7 @@ function fileArg(output: string): string[] {
 }
 
 export function buildDumpCommand(
-  spec: DumpSpec,
+  spec: LogicalDumpSpec,
   node: NodeSpec,
   database: string | null,
   outputPath: string,
@@ -55,7 +55,7 @@ export function buildDumpCommand(
     : buildPgDumpCommand(spec, node, database, outputPath, toolMajor);
 }
 
-function buildPgDumpCommand(spec: DumpSpec, node: NodeSpec, database: string | null, output: string, toolMajor: number): DumpCommand {
+function buildPgDumpCommand(spec: LogicalDumpSpec, node: NodeSpec, database: string | null, output: string, toolMajor: number): DumpCommand {
   if (database === null || database === '') throw new DumpCommandError(`a ${spec.type} backup dumps one database: none given`);
   checkExtraArgs('pg_dump', spec.extraArgs);
   if (spec.jobs > 1 && spec.format !== 'directory') {
@@ -80,7 +80,7 @@ function buildPgDumpCommand(spec: DumpSpec, node: NodeSpec, database: string | n
   return { tool: 'pg_dump', args, env: libpqEnv(node, database), output };
 }
 
-function buildDumpallCommand(spec: DumpSpec, node: NodeSpec, database: string | null, output: string): DumpCommand {
+function buildDumpallCommand(spec: LogicalDumpSpec, node: NodeSpec, database: string | null, output: string): DumpCommand {
   if (database !== null) throw new DumpCommandError('a cluster backup dumps every database: pass database null');
   checkExtraArgs('pg_dumpall', spec.extraArgs);
   if (spec.format !== 'plain') throw new DumpCommandError(`a cluster backup is written by pg_dumpall as plain SQL, not format: ${spec.format}`);

@@ -1,6 +1,6 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
 // A plan of more than GROUPED_PLAN_THRESHOLD actions is shown in groups with counts (action-groups.ts).
-import type { BackupServerSpec, BackupSpec, NodeSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
+import { isLogicalSpec, type BackupServerSpec, type BackupSpec, type NodeSpec, type RestoreSpec, type RetentionSpec, type SnapshotSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
@@ -153,6 +153,7 @@ function describeSpec(kind: string, spec: unknown): string {
   switch (kind) {
     case 'Backup': {
       const b = spec as BackupSpec;
+      if (!isLogicalSpec(b)) return `pgbackrest ${b.backupType} of ${b.node}, "${b.resolvedSchedule}" ${b.timezone}${b.enabled ? '' : ', disabled'}`;
       const dbs = b.databases === 'all' ? `all${b.exclude.length ? ` except ${b.exclude.join(',')}` : ''}` : b.databases.join(',');
       return `${b.type} of ${dbs} on ${b.node}, "${b.resolvedSchedule}" ${b.timezone}, ${b.format}${b.enabled ? '' : ', disabled'}`;
     }
@@ -168,6 +169,7 @@ function describeSpec(kind: string, spec: unknown): string {
       return compact(spec as RetentionSpec);
     case 'Snapshot': {
       const sn = spec as SnapshotSpec;
+      if (!isLogicalSpec(sn)) return `once ${sn.at ?? 'as soon as applied'}: pgbackrest ${sn.backupType} of ${sn.node}, kept ${sn.keepFor}`;
       const dbs = sn.databases === 'all' ? 'all' : sn.databases.join(',');
       return `once ${sn.at ?? 'as soon as applied'}: ${sn.type} of ${dbs} on ${sn.node}, kept ${sn.keepFor}`;
     }

@@ -1,5 +1,6 @@
 // Which databases a logical run dumps: the listed ones, the one asked for, every database of the node for
 // `databases: all` (read when the run starts), or the cluster as a whole (`type: cluster`, pg_dumpall).
+import { logicalSpecOf } from '../../core/model.js';
 import type { RunRecord } from '../../core/runs/run-record.js';
 import type { RunnableDefinition } from '../../engine/definition-cache.js';
 import { failedRecord, type RunRequest } from '../../jobs/run-request.js';
@@ -10,7 +11,7 @@ import { failedRecord, type RunRequest } from '../../jobs/run-request.js';
  * silently dropped. Its earlier backups stay (retention keeps everything of a group whose last run failed).
  */
 export async function recordVanishedDatabases(request: RunRequest, dumped: ReadonlyArray<string | null>): Promise<RunRecord[]> {
-  const { backup } = request.definition;
+  const backup = logicalSpecOf(request.definition.backup);
   if (backup.databases !== 'all' || request.database) return [];
   const now = new Set(dumped);
   const excluded = new Set(backup.exclude);
@@ -32,7 +33,7 @@ export async function recordVanishedDatabases(request: RunRequest, dumped: Reado
  * definition as a whole (null) until the node's list is read.
  */
 export function plannedDatabases(request: RunRequest): Array<string | null> {
-  const { backup } = request.definition;
+  const backup = logicalSpecOf(request.definition.backup);
   if (backup.type === 'cluster') return [null];
   if (backup.databases === 'all') return [request.database ?? null];
   if (!request.database) return [...backup.databases];
@@ -43,7 +44,8 @@ export function plannedDatabases(request: RunRequest): Array<string | null> {
 }
 
 export async function databasesToDump(request: RunRequest): Promise<Array<string | null>> {
-  const { backup, node } = request.definition;
+  const { node } = request.definition;
+  const backup = logicalSpecOf(request.definition.backup);
   if (backup.type === 'cluster' || backup.databases !== 'all' || request.database) return plannedDatabases(request);
   const excluded = new Set(backup.exclude);
   // Loaded only here: the module also holds the roles capture and its SQL rendering, which dumpDatabase
@@ -54,7 +56,8 @@ export async function databasesToDump(request: RunRequest): Promise<Array<string
 
 /** The database a run of `definition` connects to first: where its first dump (or its database list) comes from. */
 export function firstDatabase(definition: RunnableDefinition, database?: string): string {
-  const { backup, node } = definition;
+  const { node } = definition;
+  const backup = logicalSpecOf(definition.backup);
   if (backup.type === 'cluster') return node.maintenanceDatabase;
   if (database) return database;
   return backup.databases === 'all' ? node.maintenanceDatabase : backup.databases[0] ?? node.maintenanceDatabase;

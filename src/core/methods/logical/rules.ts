@@ -1,6 +1,7 @@
 // The logical method (pg_dump / pg_dumpall), as the configuration loader and retention see it. Its other
 // pure parts: command lines and failure classification in src/core/dump/, restore planning in
 // src/core/restore/; its I/O in src/methods/logical/.
+import { logicalSpecOf } from '../../model.js';
 import type { MethodRules } from '../method-rules.js';
 import { LOGICAL_FIELDS, normaliseLogicalOptions } from './options.js';
 import { logicalServerFindings, logicalSpecFindings } from './spec-rules.js';
@@ -20,10 +21,15 @@ export const LOGICAL_RULES: MethodRules = {
     logicalServerFindings(spec, server ? (server.pgDumpVersion ?? defaultPgDumpVersion) : undefined, server?.pgDumpVersion !== undefined),
   normaliseOptions: normaliseLogicalOptions,
   // A cluster dump or `databases: all` covers every database it does not exclude.
-  covers: (spec, database) =>
-    spec.type === 'cluster' || (spec.databases === 'all' ? !spec.exclude.includes(database) : spec.databases.includes(database)),
+  covers: (written, database) => {
+    const spec = logicalSpecOf(written);
+    return spec.type === 'cluster' || (spec.databases === 'all' ? !spec.exclude.includes(database) : spec.databases.includes(database));
+  },
   // The tool's version is known once the run has found its pg_dump.
-  runFacts: (spec) => ({ method: 'logical', backupType: spec.type, format: spec.format, pgDumpVersion: null, methodFacts: null }),
+  runFacts: (written) => {
+    const spec = logicalSpecOf(written);
+    return { method: 'logical', backupType: spec.type, format: spec.format, pgDumpVersion: null, methodFacts: null };
+  },
   // A dump restores on its own: nothing it needs can expire before it.
   retention: { kind: 'standalone' },
 };
