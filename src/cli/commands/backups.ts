@@ -49,7 +49,7 @@ export function reportRow(r: BackupRow): BackupReportRow {
   return {
     id: r.id, definition: r.definition, node: r.node, database: r.database, backupType: r.backupType, format: r.format, status: r.status,
     startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null, bytes: r.bytes, failureReason: r.failureReason,
-    retention: r.retention, timezone: r.timezone,
+    retention: r.retention, timezone: r.timezone, method: r.method, methodFacts: r.methodFacts,
   };
 }
 

@@ -53,6 +53,7 @@ export function renderPlanText(plan: Plan, style: Style, options: PlanTextOption
   } else if (plan.serverNote) {
     out.push('', style.dim(`Schedule: ${plan.serverNote}`));
   }
+  if (plan.pgbackrestConfig) out.push(...renderPgbackrestConfigChange(plan.pgbackrestConfig, style));
   const expiring = (plan.retentionPreview ?? []).filter((r) => r.expiring > 0);
   if (expiring.length > 0) {
     out.push('', `Retention on ${plan.server} after this plan (\`pgbackops prune\` removes these; apply does not):`);
@@ -189,4 +190,19 @@ function compact(value: unknown): string {
 
 export function shortRevision(revision: string): string {
   return revision.length > 12 ? revision.slice(0, 12) : revision;
+}
+
+/** The pgBackRest configuration file, like a schedule: what apply writes, and a hand edit marked as drift. */
+function renderPgbackrestConfigChange(config: NonNullable<Plan['pgbackrestConfig']>, style: Style): string[] {
+  const { change } = config;
+  switch (change.kind) {
+    case 'unchanged':
+      return [];
+    case 'create':
+      return ['', `pgBackRest configuration ${config.file}:`, style.add(`  + create with stanza(s) ${config.stanzas.join(', ') || '(none)'}`)];
+    case 'foreign':
+      return ['', `pgBackRest configuration ${config.file}:`, style.remove('  ! a file pgbackops did not write is there: apply leaves it alone and creates no stanza; move it away')];
+    case 'update':
+      return ['', `pgBackRest configuration ${config.file}:`, ...change.changedLines.map((l) => (l.startsWith('+') ? style.add(`  ${l}`) : style.remove(`  ${l}`)))];
+  }
 }
