@@ -1,7 +1,7 @@
 // The pgbackrest method end to end through the built CLI, with the real pgBackRest and real clusters: a node
 // whose archive_command pushes to the stanza pgbackops declares, the backup server's repository under its
 // backup root, the catalog in another cluster. pgBackRest runs as the job user, the PostgreSQL OS user.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -171,10 +171,17 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     expect(refused.exitCode).toBe(1);
     expect(refused.stdout + refused.stderr).toMatch(/outside what this backup can reach/);
 
-    const dir = join(work, 'restored');
+    // Restores run as the job user (the PostgreSQL OS user), who creates the directory.
+    const restores = join(work, 'restores');
+    mkdirSync(restores);
+    await execa('chown', ['postgres', restores]);
+    const dir = join(restores, 'restored');
     const port = node.port + 7;
     const restore = await cli('restore', byDef('pg1-incr').id, '--to-dir', dir, '--target-time', target, '--start', '--port', String(port), '--yes');
-    expect(restore.exitCode, restore.stdout + restore.stderr).toBe(0);
+    if (restore.exitCode !== 0) {
+      const logs = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);
+      throw new Error(`restore failed:\n${restore.stdout}${restore.stderr}\n${logs[0]?.log}`);
+    }
     try {
       const ids = await nodeSql<{ id: number }>('select id from t order by id', { host: dir, port, user: 'postgres', database: 'postgres' });
       expect(ids.map((r) => r.id)).toEqual([1, 2, 3, 4]);

@@ -69,8 +69,17 @@ export function targetArgs(target: RecoveryTarget): string[] {
   switch (target.kind) {
     case 'end': return ['--type=immediate', '--target-action=promote'];
     case 'latest': return ['--type=default'];
-    case 'time': return ['--type=time', `--target=${target.time}`, '--target-action=promote'];
+    case 'time': return ['--type=time', `--target=${postgresTimestamp(target.time)}`, '--target-action=promote'];
     case 'lsn': return ['--type=lsn', `--target=${target.lsn}`, '--target-action=promote'];
     case 'name': return ['--type=name', `--target=${target.name}`, '--target-action=promote'];
   }
+}
+
+/**
+ * An ISO 8601 instant as PostgreSQL's recovery_target_time reads it: pgBackRest passes the text through, and
+ * PostgreSQL 15 refuses `2026-12-05T10:00:00.5Z` there ("invalid value for parameter"), while it reads
+ * `2026-12-05 10:00:00.5+00`. The offset is kept: the instant must not depend on the restored server's zone.
+ */
+export function postgresTimestamp(iso: string): string {
+  return iso.replace('T', ' ').replace(/Z$/, '+00');
 }
