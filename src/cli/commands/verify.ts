@@ -25,13 +25,12 @@ export function registerVerify(program: Command): void {
     .option('--latest <definition>', 'the newest succeeded backup of this definition instead of an id')
     .option('--database <name>', 'with --latest: of this database')
     .option('--restore', 'also restore it into a scratch database on --to-node, dropped afterwards (recorded as a trial restore)')
-    .option('--to-node <node>', 'the Node for the trial restore')
+    .option('--to-node <node>', 'the Node for the trial restore of a logical backup (a pgbackrest backup is restored into a temporary directory)')
     .option('--jobs <n>', 'parallel pg_restore jobs for the trial restore', '1')
     .option('--json', 'print the outcome as JSON')
     .action(async (backupId: string | undefined, opts: VerifyFlags, command: Command) => {
       const ctx = contextOf(command);
       if ((backupId === undefined) === (opts.latest === undefined)) throw new CliError('give a backup id or --latest DEFINITION (one of them)');
-      if (opts.restore && !opts.toNode) throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
       if (!opts.restore && opts.toNode) throw new CliError('--to-node is for --restore');
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`);
@@ -41,8 +40,11 @@ export function registerVerify(program: Command): void {
           ? await resolveBackup(catalog, backupId)
           : await catalog.reports.latestSucceeded(opts.latest!, opts.database);
         if (!row) throw new CliError(`definition ${opts.latest} has no succeeded backup${opts.database ? ` of database ${JSON.stringify(opts.database)}` : ''}`, 1, 'E_BACKUP_NOT_FOUND');
+        // A logical backup's trial restore goes into a scratch database of a node; a physical one (pgbackrest)
+        // into a temporary directory on this machine, started on a free port.
+        if (opts.restore && !opts.toNode && row.method === 'logical') throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
         return backupMethodOf(row.method, `backup ${row.id}`).verify(catalog, row, {
-          ...(opts.restore ? { trialNode: opts.toNode! } : {}), jobs,
+          ...(opts.restore ? { trialNode: opts.toNode ?? '' } : {}), jobs,
           stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
         });
       });
