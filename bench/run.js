@@ -12,6 +12,7 @@ import { benchRetention } from './retention.js';
 import { benchRunJob } from './run-job.js';
 import { benchExplainRuns } from './explain-runs.js';
 import { benchScale } from './scale.js';
+import { benchPgbackrest } from './pgbackrest.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' }, max: { type: 'string' }, profile: { type: 'string' } } });
 const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon,status').split(','));
@@ -20,6 +21,7 @@ if (wanted.has('reconcile')) results.reconcile = await benchReconcile();
 if (wanted.has('retention')) results.retention = await benchRetention();
 if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: Number(values.scale) } : {});
 if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Number(values.max) : undefined, profileDir: values.profile ?? null });
+if (wanted.has('pgbackrest')) results.pgbackrest = await benchPgbackrest();
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
 if (wanted.has('status')) results.daemonStatus = await (await import('./daemon-status.js')).benchDaemonStatus();
