@@ -118,7 +118,7 @@ spec: { node: n1, method: pgbackrest, backupType: diff, schedule: "@daily", rete
     expect(out).toMatch(/E_PGBACKREST_NODE/);
     expect(out).toMatch(/E_PGBACKREST_NO_FULL/);
     expect(out).toMatch(/all\.yaml:\d+:\d+/);
-    // A logical field with method: pgbackrest is refused by the schema, on the field.
+    // A logical field with method: pgbackrest is refused on the field, saying whose it is (E_FIELD_NOT_FOR_METHOD).
     writeConfig(dir, {
       'logical-field.yaml': `apiVersion: pgbackops/v1
 kind: Snapshot
@@ -128,7 +128,7 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     });
     const schema = await pgbackops(['validate', '-c', dir]);
     expect(schema.exitCode).toBe(1);
-    expect(schema.stdout + schema.stderr).toMatch(/logical-field\.yaml:4:\d+: error E_SCHEMA\w*: spec\.databases/);
+    expect(schema.stdout + schema.stderr).toMatch(/logical-field\.yaml:4:\d+: error E_FIELD_NOT_FOR_METHOD: databases is a field of the logical method/);
   });
 
   it('apply writes the owned configuration file, creates and checks the stanza; full -> diff -> incr are chained; PITR from the incr gives exactly the data at the time', async () => {
