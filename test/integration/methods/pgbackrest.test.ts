@@ -139,6 +139,13 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     expect(text).toMatch(/^# Managed by pgbackops/);
     expect(text).toMatch(/repo1-retention-full=9999999/);
     expect(text).toMatch(/\[pg1\]\npg1-path=/);
+    // pgbackops check judges the node by the stanza in the server's file: every prerequisite passes.
+    const check = await cli('check', 'pg1', '--json');
+    expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+    const methods = JSON.parse(check.stdout).nodes[0].methods as Array<{ method: string; checks: Array<{ name: string; ok: boolean }> }>;
+    expect(methods.map((m) => m.method)).toEqual(['pgbackrest']);
+    expect(methods[0]!.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(methods[0]!.checks.map((c) => c.name)).toContain('pgbackrest check');
 
     await nodeSql('insert into t (id) values (1)');
     expect((await run('pg1-full')).exitCode).toBe(0);
