@@ -13,6 +13,7 @@ import { benchRetention } from './retention.js';
 import { benchRunJob } from './run-job.js';
 import { benchExplainRuns } from './explain-runs.js';
 import { benchScale } from './scale.js';
+import { benchPgbackrest } from './pgbackrest.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' }, max: { type: 'string' }, profile: { type: 'string' } } });
 const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon,status,wal-archive,notify').split(','));
@@ -24,6 +25,7 @@ if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: N
 // BENCH_BASEBACKUP_SCALE=N for another pgbench scale, BENCH_BASEBACKUP_PAIRS=N for more pairs.
 if (wanted.has('basebackup')) results.basebackup = await (await import('./basebackup.js')).benchBasebackup();
 if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Number(values.max) : undefined, profileDir: values.profile ?? null });
+if (wanted.has('pgbackrest')) results.pgbackrest = await benchPgbackrest();
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
 if (wanted.has('wal-archive')) results.walArchive = await (await import('./wal-archive.js')).benchWalArchive();

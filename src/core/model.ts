@@ -78,6 +78,8 @@ export interface NodeSpec {
   walArchive?: WalArchiveSpec;
   /** Notifiers of its definitions (replacing the server's), unless a definition names its own. */
   notifiers?: string[];
+  /** The node's pgBackRest stanza, for Backups with `method: pgbackrest` (docs/pgbackrest.md). */
+  pgbackrest?: NodePgbackrestSpec;
   remarks?: string;
 }
 
@@ -97,6 +99,28 @@ export interface WalArchiveSpec {
 /** The backup server whose daemon receives a node's WAL: `walArchive.server`, else the node's backupServer. */
 export function walArchiveServerOf(node: Pick<NodeSpec, 'backupServer' | 'walArchive'>): string {
   return node.walArchive?.server ?? node.backupServer;
+}
+
+/**
+ * A node's pgBackRest stanza as the backup server's pgBackRest configuration file declares it: pgBackRest
+ * reaches the node's data directory and server (through its socket) on this machine, or through its TLS
+ * server or SSH on another (docs/pgbackrest.md, "Several hosts").
+ */
+export interface NodePgbackrestSpec {
+  /** The stanza's name (default: the node's name). */
+  stanza: string;
+  /** The node's data directory (pg1-path). */
+  pgPath: string;
+  /** pg1-port (default: the node's port). */
+  pgPort: number;
+  /** pg1-socket-path: the directory of the server's Unix socket (default: pgBackRest's, /var/run/postgresql). */
+  pgSocketPath?: string;
+  /** pg1-user: the database user pgBackRest connects as (default: pgBackRest's, postgres). */
+  pgUser?: string;
+  /** pg1-host: the node's host when it is not the backup server (reached by SSH, or TLS with pg1-host-type=tls). */
+  pgHost?: string;
+  /** pg1-host-user: the OS user on pg1-host (default postgres). */
+  pgHostUser?: string;
 }
 
 export interface RetentionSpec {
@@ -123,9 +147,10 @@ export type CompressionMethod = 'gzip' | 'lz4' | 'zstd' | 'none';
 /**
  * How a backup is taken, checked, restored and expired: each method is one implementation of the method seam
  * (docs/architecture.md, "The method seam"). `logical` is pg_dump / pg_dumpall; `basebackup` is pg_basebackup of
- * the whole cluster, recovered to a point in time with the node's WAL archive.
+ * the whole cluster, recovered to a point in time with the node's WAL archive; `pgbackrest` drives pgBackRest
+ * (docs/pgbackrest.md).
  */
-export const BACKUP_METHODS = ['logical', 'basebackup'] as const;
+export const BACKUP_METHODS = ['logical', 'basebackup', 'pgbackrest'] as const;
 export type BackupMethodName = (typeof BACKUP_METHODS)[number];
 /** The method of a Backup or Snapshot that does not name one. */
 export const DEFAULT_BACKUP_METHOD: BackupMethodName = 'logical';
@@ -222,8 +247,20 @@ export type LogicalDumpSpec = MethodSpecBase & LogicalOptions & { method?: undef
 /** A physical backup's spec: the whole cluster with pg_basebackup. */
 export type BasebackupDumpSpec = MethodSpecBase & BasebackupOptions & { method: 'basebackup' };
 
+/** pgBackRest's backup types: a diff is taken against the last full, an incr against the last backup of any type. */
+export const PGBACKREST_BACKUP_TYPES = ['full', 'diff', 'incr'] as const;
+export type PgbackrestBackupType = (typeof PGBACKREST_BACKUP_TYPES)[number];
+
+/** The pgbackrest method's fields: which type of backup pgBackRest takes of the node's stanza. */
+export interface PgbackrestOptions {
+  backupType: PgbackrestBackupType;
+}
+
+/** A pgBackRest backup's spec: the whole cluster, into the backup server's repository. */
+export type PgbackrestDumpSpec = MethodSpecBase & PgbackrestOptions & { method: 'pgbackrest' };
+
 /** What a Backup and a Snapshot share: the node, and what their method takes of it (one member per method). */
-export type DumpSpec = LogicalDumpSpec | BasebackupDumpSpec;
+export type DumpSpec = LogicalDumpSpec | BasebackupDumpSpec | PgbackrestDumpSpec;
 
 /** A scheduled backup definition. */
 export type BackupSpec = DumpSpec & {
@@ -238,6 +275,12 @@ export type BackupSpec = DumpSpec & {
   /** Its own notifiers (replacing its node's and server's); see core/notify/notifiers-of.ts. */
   notifiers?: string[];
 };
+
+/** Whether a normalised spec is the logical method's (which does not write its `method`). */
+export function isLogicalSpec<T extends DumpSpec>(spec: T): spec is Extract<T, LogicalDumpSpec> {
+  return spec.method === undefined || (spec.method as string) === 'logical';
+}
+
 
 /** The method of a normalised (or written) spec: the default when it names none. */
 export function methodOf(spec: { method?: BackupMethodName | undefined }): BackupMethodName {

@@ -7,7 +7,7 @@ import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
 import { heldBackActions, sameHeldBack, type HeldBackAction } from '../core/plan/held-back.js';
 import { projectObjects } from '../core/plan/project.js';
-import { planHasChanges, scheduleNeedsWrite, type Plan, type PlanOptions } from '../core/plan/types.js';
+import { pgbackrestConfigChanges, planHasChanges, scheduleNeedsWrite, type Plan, type PlanOptions } from '../core/plan/types.js';
 import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
 import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
@@ -15,6 +15,7 @@ import { failpoint } from './failpoint.js';
 import { refusePasswordInCatalogUrl, rememberCatalog } from './remembered-catalog.js';
 import { rememberScheduledServer } from './remembered-server.js';
 import { grantJobUser } from './job-user-access.js';
+import { convergePgbackrestConfig, type PgbackrestConvergence } from './pgbackrest-config.js';
 import type { Settings } from './settings.js';
 
 export class PlanRefusedError extends Error {
@@ -42,6 +43,8 @@ export interface ApplyOutcome {
   statements: number;
   /** Actions the plan holds back: while this is not empty the revision is applied only partially. */
   heldBack: HeldBackAction[];
+  /** The server's pgBackRest configuration file and stanzas (stanza-create, check), when it has any. */
+  pgbackrest?: PgbackrestConvergence | null;
 }
 
 export async function applyConfiguration(settings: Settings, logger: Logger, catalog: Catalog, request: ApplyRequest): Promise<ApplyOutcome> {
@@ -67,9 +70,9 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
       !sameHeldBack(heldBack, state.snapshot.lastAppliedHeldBack);
     const writeSchedule = state.target !== null && plan.schedule !== null && scheduleNeedsWrite(plan);
     const unchanged = { plan, applied: false, committed: false, catalogVersion: plan.catalogVersion, statements: 0, heldBack };
-    if (!catalogNeedsWrite && !writeSchedule) {
+    if (!catalogNeedsWrite && !writeSchedule && !pgbackrestConfigChanges(plan)) {
       await refreshCache(settings, logger, plan, state.snapshot.objects, plan.catalogVersion, state.serverSpec);
-      return unchanged;
+      return { ...unchanged, pgbackrest: await convergePgbackrest(settings, logger, plan, state.snapshot.objects, state.serverSpec) };
     }
     if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) return unchanged;
 
@@ -94,7 +97,8 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
       await state.target!.write(plan.schedule!.entries);
       logger.info({ target: state.target!.description, entries: plan.schedule!.entries.length }, 'schedule converged');
     }
-    return { plan, applied: true, committed: catalogNeedsWrite, catalogVersion, statements, heldBack };
+    const pgbackrest = await convergePgbackrest(settings, logger, plan, projectObjects(state.snapshot.objects, plan.objectActions), state.serverSpec);
+    return { plan, applied: true, committed: catalogNeedsWrite, catalogVersion, statements, heldBack, pgbackrest };
   });
 }
 
@@ -127,4 +131,12 @@ async function refreshCache(
   await writeDefinitionCache(settings.stateDir, cache);
   logger.info({ server: plan.server, definitions: cache.definitions.length, catalogVersion }, 'definition cache written');
   if (cache.serverSpec) await grantJobUser(settings.stateDir, plan.server, cache.serverSpec);
+}
+
+/** The server's pgBackRest file follows the catalog as it now is; its stanzas are created and checked. */
+async function convergePgbackrest(
+  settings: Settings, logger: Logger, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], serverSpec: BackupServerSpec | null,
+): Promise<PgbackrestConvergence | null> {
+  if (!plan.server || !serverSpec) return null;
+  return convergePgbackrestConfig(settings.stateDir, logger, plan.server, serverSpec, objects);
 }

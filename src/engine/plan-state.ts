@@ -13,6 +13,7 @@ import { silentLogger, type Logger } from '../adapters/logger.js';
 import { selectServer, type ServerCandidate } from '../core/select-server.js';
 import { readRememberedServers } from './remembered-server.js';
 import type { LineOptions } from '../core/schedule/render.js';
+import { planPgbackrestConfig } from './pgbackrest-config.js';
 import type { Settings } from './settings.js';
 
 export interface PlannedState {
@@ -65,6 +66,8 @@ export async function planAgainstState(
     line: lineOptionsOf(settings, choice.server, serverSpec),
   }, options, Date.now());
   if (catalog) plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
+  const pgbackrest = await planPgbackrestConfig(settings.stateDir, choice.server, serverSpec, desired.objects);
+  if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas };
   await noteOneOffs(catalog, plan);
   logPlan(logger, plan);
   return { plan, snapshot, target, serverSpec };

@@ -10,6 +10,10 @@ import type { ActualObject } from '../core/plan/plan-catalog.js';
 import { decisionsOf, expiringIdsOf, type GroupSelection, type RetentionDecision } from '../core/retention/decision-list.js';
 import { selectForcedRemoval } from '../core/retention/force.js';
 import { retentionCannotJudge } from '../core/retention/method-guard.js';
+import { keepDependencies } from '../core/retention/keep-dependencies.js';
+import { isBackupMethod, methodRulesOf } from '../core/methods/registry.js';
+import type { BackupDependency } from '../core/methods/retention-dependencies.js';
+import type { BackupMethodName } from '../core/model.js';
 import { selectRetention } from '../core/retention/select.js';
 import type { RetentionSelection } from '../core/retention/verdicts.js';
 import { archivedNodesOfServer } from '../core/wal/archived-nodes.js';
@@ -58,7 +62,9 @@ export async function pruneServer(runs: RunStore, logger: Logger, request: Prune
   const warnings: string[] = [];
   let total = 0;
   let expiring = 0;
+  const groupsMethods: string[] = [];
   for (const group of await runs.retentionGroups(request.server, (definition) => !policies.has(definition))) {
+    groupsMethods.push(...group.otherMethods);
     const cannot = retentionCannotJudge(group.otherMethods);
     if (cannot !== null) {
       warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: ${cannot}; keeping its ${group.runs.count} run(s)`);
@@ -82,12 +88,25 @@ export async function pruneServer(runs: RunStore, logger: Logger, request: Prune
     expiring += selection.expiring;
   }
 
-  const expiringIds = expiring > 0 ? expiringIdsOf(groups) : [];
+  // A backup a kept one was taken against stays (pgBackRest chains): across groups, from the runs' facts.
+  const chainedMethods = [...new Set(groupsMethods)].filter((m) => isBackupMethod(m) && methodRulesOf(m).retention.kind === 'chained');
+  let judged = groups;
+  if (chainedMethods.length > 0) {
+    const dependencies: BackupDependency[] = [];
+    const facts = await runs.chainedRunFacts(request.server, chainedMethods);
+    for (const method of chainedMethods) {
+      const rules = methodRulesOf(method as BackupMethodName).retention;
+      if (rules.kind === 'chained') dependencies.push(...rules.dependencies(facts.filter((f) => f.method === method)));
+    }
+    judged = keepDependencies(groups, dependencies);
+    expiring = judged.reduce((n, g) => n + g.selection.expiring, 0);
+  }
+  const expiringIds = expiring > 0 ? expiringIdsOf(judged) : [];
   const expired = !request.dryRun && expiring > 0 ? await expire(runs, logger, request, expiringIds) : 0;
   const wal = await pruneWalArchives(runs, logger, {
     nodes: archivedNodesOfServer(request.objects, request.server), backupRoot: resolveRoot(request), dryRun: request.dryRun, expiringRunIds: new Set(expiringIds),
   });
-  return { groups, decisions: { [Symbol.iterator]: () => decisionsOf(groups) }, expiring, expired, kept: total - expiring, warnings, wal };
+  return { groups: judged, decisions: { [Symbol.iterator]: () => decisionsOf(judged) }, expiring, expired, kept: total - expiring, warnings, wal };
 }
 
 async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids: string[]): Promise<number> {
@@ -95,7 +114,19 @@ async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids
   let expired = 0;
   for (let start = 0; start < ids.length; start += EXPIRE_BATCH) {
     const removable: string[] = [];
-    for (const { id, directory } of await runs.markExpiring(ids.slice(start, start + EXPIRE_BATCH))) {
+    const marked = await runs.markExpiring(ids.slice(start, start + EXPIRE_BATCH));
+    // Backups in a pgBackRest repository go through `pgbackrest expire --set` (newest first); a row whose
+    // backup could not be expired stays tombstoned, and the next pass tries again.
+    const inRepository = marked.filter((r) => r.method === 'pgbackrest');
+    const expiredInRepository = new Set<string>();
+    if (inRepository.length > 0) {
+      const { expirePgbackrestBackups } = await import('../methods/pgbackrest/expire.js');
+      const done = await expirePgbackrestBackups(request.stateDir, request.serverSpec, inRepository.map((r) => ({ id: r.id, facts: r.methodFacts })));
+      for (const id of done.removed) expiredInRepository.add(id);
+      for (const p of done.problems) logger.error({ problem: p }, 'a pgBackRest backup could not be expired; its row stays tombstoned for the next pass');
+    }
+    for (const { id, directory, method } of marked) {
+      if (method === 'pgbackrest' && !expiredInRepository.has(id)) continue;
       if (directory) {
         // Defence in depth: only ever delete below this server's backup root, whatever a row says.
         if (!isInside(directory, backupRoot)) {

@@ -7,7 +7,7 @@ import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { BackupRow } from '../adapters/catalog/report-queries.js';
 import type { Logger } from '../adapters/logger.js';
 import type { MethodRules } from '../core/methods/method-rules.js';
-import type { BackupMethodName, NodeSpec } from '../core/model.js';
+import type { BackupMethodName, BackupServerSpec, NodeSpec } from '../core/model.js';
 import type { DirectoryRestoreOptions, DirectoryRestorePlan, DirectoryRestoreResult } from '../core/restore/directory-restore.js';
 import type { RestoreOptions, RestorePlan } from '../core/restore/restore-plan.js';
 import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-record.js';
@@ -60,6 +60,8 @@ export interface CheckTarget {
   pgBinDirs?: Record<string, string>;
   /** Where this node's WAL archive is on this backup server (the physical methods' archive). */
   archiveDir?: string;
+  /** The node's backup server and this machine's state directory (pgbackrest: where its configuration file is). */
+  server?: { spec: BackupServerSpec; stateDir: string };
 }
 
 export interface PrerequisiteCheck {

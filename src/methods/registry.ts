@@ -5,10 +5,12 @@ import type { BackupMethodName } from '../core/model.js';
 import { BASEBACKUP_METHOD } from './basebackup/basebackup-method.js';
 import { LOGICAL_METHOD } from './logical/logical-method.js';
 import type { BackupMethod } from './method.js';
+import { PGBACKREST_METHOD } from './pgbackrest/pgbackrest-method.js';
 
 const METHODS: Readonly<Record<BackupMethodName, BackupMethod>> = {
   logical: LOGICAL_METHOD,
   basebackup: BASEBACKUP_METHOD,
+  pgbackrest: PGBACKREST_METHOD,
 };
 
 /** A method this version of pgbackops does not have: a run or definition written by a newer one. */

@@ -156,7 +156,6 @@ export class RunStore {
       .sort((a, b) => compareText(a.definition, b.definition) || compareText(a.database ?? '', b.database ?? ''));
   }
 
-  /** Tombstones: rows whose files are about to be removed. Returns the rows actually marked, with their files. */
   /**
    * The base backups of a node that keep its WAL archive's segments (wal-prune.ts): succeeded and still running
    * runs of method `basebackup`, with their facts. Taken by the node's backup server (the partial index on
@@ -173,14 +172,29 @@ export class RunStore {
     });
   }
 
-  async markExpiring(ids: readonly string[]): Promise<Array<{ id: string; directory: string | null }>> {
+  /** Tombstones: rows whose files are about to be removed. Returns the rows actually marked, with their files. */
+  async markExpiring(ids: readonly string[]): Promise<Array<{ id: string; directory: string | null; method: string; methodFacts: unknown }>> {
     if (ids.length === 0) return [];
     const result = await this.withQuery((query) => query(
       `update pgbackops.backup_runs set status = 'expiring', expired_at = now()
-        where id = any($1::uuid[]) and status in ('succeeded', 'failed', 'expiring') returning id, directory`,
+        where id = any($1::uuid[]) and status in ('succeeded', 'failed', 'expiring') returning id, directory, method, method_facts`,
       [ids],
     ));
-    return result.rows.map((row) => ({ id: row.id as string, directory: row.directory as string | null }));
+    return result.rows.map((row) => ({ id: row.id as string, directory: row.directory as string | null, method: row.method as string, methodFacts: row.method_facts as unknown }));
+  }
+
+  /**
+   * The facts of a server's runs of methods whose backups depend on each other, for retention's dependency
+   * pass; through the partial index of runs that are not logical, so a catalog of pg_dump backups reads none.
+   */
+  async chainedRunFacts(backupServer: string, methods: readonly string[]): Promise<Array<{ id: string; method: string; facts: unknown }>> {
+    if (methods.length === 0) return [];
+    const result = await this.withQuery((query) => query(
+      `select id, method, method_facts from pgbackops.backup_runs
+        where backup_server = $1 and method <> 'logical' and method = any($2) and status in ('succeeded', 'expiring', 'running')`,
+      [backupServer, methods],
+    ));
+    return result.rows.map((row) => ({ id: row.id as string, method: row.method as string, facts: row.method_facts as unknown }));
   }
 
   /** Removes tombstoned rows (their files are gone). */

@@ -49,16 +49,21 @@ export function registerApply(program: Command): void {
       // Converged: nothing the plan showed is left undone (a declined plan leaves all of it).
       const converged = outcome.heldBack.length === 0 && (outcome.applied || !planHasChanges(outcome.plan));
       if (opts.detailedExitcode) process.exitCode = converged ? 0 : 2;
+      // A stanza that cannot be created or fails `pgbackrest check` cannot take backups: never a success.
+      const stanzasFailing = (outcome.pgbackrest?.stanzas ?? []).filter((s) => !s.create.ok || !s.check.ok);
+      if (stanzasFailing.length > 0 || outcome.pgbackrest?.change.kind === 'foreign') process.exitCode = 1;
       if (ctx.json) {
         printJson({
           ...planToJson(outcome.plan, VERSION),
           applied: outcome.applied, converged, held_back: outcome.heldBack,
           catalog_version: outcome.catalogVersion, catalog_statements: outcome.statements,
+          pgbackrest: outcome.pgbackrest ?? null,
         });
         return;
       }
       if (!interactive) printText(renderPlanText(outcome.plan, style, textOptions));
       printText(outcomeText(outcome, style));
+      if (outcome.pgbackrest) printText(pgbackrestText(outcome.pgbackrest, style));
     });
 }
 
@@ -68,6 +73,16 @@ function outcomeText(outcome: ApplyOutcome, style: Style): string {
   const summary = heldBackSummary(outcome.heldBack);
   const head = outcome.applied ? `Applied with ${summary}: ${where}.` : `Nothing applied; ${summary}.`;
   return [style.warn(style.bold(head)), ...outcome.heldBack.map((a) => style.warn(`  held back: ${describeHeldBack(a)}`))].join('\n');
+}
+
+/** Each stanza's stanza-create and check, failures first in words an operator can act on. */
+function pgbackrestText(result: NonNullable<ApplyOutcome['pgbackrest']>, style: Style): string {
+  const lines = [`pgBackRest configuration ${result.file}: ${result.change.kind === 'foreign' ? style.remove('not written (a file pgbackops did not write is there)') : result.written ? 'written' : 'unchanged'}.`];
+  for (const s of result.stanzas) {
+    if (s.create.ok && s.check.ok) lines.push(style.add(`  stanza ${s.stanza}: created, check passed`));
+    else lines.push(style.remove(`  stanza ${s.stanza}: ${!s.create.ok ? `stanza-create FAILED: ${s.create.detail}` : `check FAILED: ${s.check.detail}`}`));
+  }
+  return lines.join('\n');
 }
 
 async function confirm(planText: string): Promise<boolean> {

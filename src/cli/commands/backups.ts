@@ -51,7 +51,7 @@ export function reportRow(r: BackupRow): BackupReportRow {
     id: r.id, definition: r.definition, node: r.node, database: r.database, status: r.status,
     backupType: r.method === 'logical' ? r.backupType : r.method, format: r.method === 'basebackup' ? 'tar' : r.format,
     startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null, bytes: r.bytes, failureReason: r.failureReason,
-    retention: r.retention, timezone: r.timezone,
+    retention: r.retention, timezone: r.timezone, method: r.method, methodFacts: r.methodFacts,
   };
 }
 

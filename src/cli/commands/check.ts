@@ -23,7 +23,7 @@ interface NodeOutcome {
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description("check each node's prerequisites for the backup methods its definitions use (connection, client tools; for basebackup: REPLICATION, wal_level, WAL senders, pg_hba replication entry, the WAL archive); read-only")
+    .description("check each node's prerequisites for the backup methods its definitions use (connection, client tools; for basebackup: REPLICATION, wal_level, WAL senders, pg_hba replication entry, the WAL archive; for pgbackrest: the stanza, archive_command, pgbackrest check); read-only")
     .argument('[node...]', 'only these nodes (default: every node in the catalog)')
     .option('--json', 'print every finding as JSON')
     .action(async (names: string[], _opts: unknown, command: Command) => {
@@ -64,6 +64,8 @@ export function registerCheck(program: Command): void {
             const checks = await backupMethodOf(method, `node ${name}`).check({
               node: { ...node, name }, ...(server?.pgBinDirs ? { pgBinDirs: server.pgBinDirs } : {}),
               ...(root ? { archiveDir: walArchiveDirectory(root, name) } : {}),
+              // pgbackrest reads the node's stanza from the server's configuration file under this state directory.
+              ...(server ? { server: { spec: server, stateDir: ctx.settings.stateDir } } : {}),
             });
             outcome.methods.push({ method, checks });
           }

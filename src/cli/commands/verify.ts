@@ -24,8 +24,8 @@ export function registerVerify(program: Command): void {
     .argument('[backup-id]', 'backup run id (or a unique prefix of it)')
     .option('--latest <definition>', 'the newest succeeded backup of this definition instead of an id')
     .option('--database <name>', 'with --latest: of this database')
-    .option('--restore', 'also restore it: a logical backup into a scratch database on --to-node, a basebackup into a temporary directory started on a free port (removed afterwards; recorded as a trial restore)')
-    .option('--to-node <node>', 'the Node for the trial restore')
+    .option('--restore', 'also restore it: a logical backup into a scratch database on --to-node, a physical one (basebackup, pgbackrest) into a temporary directory started on a free port (removed afterwards; recorded as a trial restore)')
+    .option('--to-node <node>', 'the Node for the trial restore of a logical backup')
     .option('--jobs <n>', 'parallel pg_restore jobs for the trial restore', '1')
     .option('--json', 'print the outcome as JSON')
     .action(async (backupId: string | undefined, opts: VerifyFlags, command: Command) => {

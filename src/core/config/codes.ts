@@ -59,6 +59,10 @@ export const DIAGNOSTIC_CODES = {
   E_COMPRESSION_UNSUPPORTED: 'the compression method or level is not supported here',
   W_EXCLUDE_IGNORED: 'exclude is given but databases is an explicit list',
   W_DATABASES_LIST_ALL: 'databases is the list [all] rather than the word all',
+  // pgBackRest
+  E_PGBACKREST_NODE: 'a pgbackrest Backup or Snapshot is on a Node without pgbackrest settings',
+  E_PGBACKREST_NO_FULL: 'a pgbackrest diff or incr Backup has no full Backup of the same stanza to be taken against',
+  E_PGBACKREST_STANZA_DUPLICATE: "two Nodes of one backup server declare the same pgBackRest stanza",
   // Retention and durations
   E_RETENTION_EMPTY: 'a retention keeps nothing at all',
   E_RETENTION_INVALID: 'a retention duration is not valid',

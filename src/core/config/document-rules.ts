@@ -127,6 +127,11 @@ function nodeFindings(spec: NodeInput): Finding[] {
     if (problem) out.push(finding('E_PATH_INVALID', ['spec', field], `${field} ${quote(value)}: ${problem}`));
   }
   if (spec.maintenanceDatabase !== undefined) pushDatabaseName(out, spec.maintenanceDatabase, ['spec', 'maintenanceDatabase']);
+  for (const field of ['pgPath', 'pgSocketPath'] as const) {
+    const value = spec.pgbackrest?.[field];
+    const problem = value === undefined ? null : pathProblem(value, { allowRelative: false });
+    if (problem) out.push(finding('E_PATH_INVALID', ['spec', 'pgbackrest', field], `pgbackrest.${field} ${quote(value)}: ${problem}`));
+  }
   return out;
 }
 

@@ -1,7 +1,8 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
-  BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, EmailChannel, ExecChannel, Kind, NodeSpec, NotifierSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec, WebhookChannel,
+  BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, EmailChannel, ExecChannel, Kind, LogicalDumpSpec, NodePgbackrestSpec, NodeSpec, NotifierSpec,
+  PgbackrestBackupType, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec, WebhookChannel,
 } from '../model.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
@@ -20,13 +21,17 @@ export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 
   maintenance?: { enabled?: boolean; schedule?: string };
 };
 
-export type NodeInput = Optional<Omit<NodeSpec, 'walArchive'>, 'port' | 'user' | 'maintenanceDatabase' | 'status'> & {
+export type NodeInput = Optional<Omit<NodeSpec, 'walArchive' | 'pgbackrest'>, 'port' | 'user' | 'maintenanceDatabase' | 'status'> & {
   walArchive?: Optional<Omit<WalArchiveSpec, 'maxSlotRetainedBytes'>, 'compression'> & { maxSlotRetainedBytes?: number | string };
+  pgbackrest?: Optional<NodePgbackrestSpec, 'stanza' | 'pgPort'>;
 };
 
-/** A Backup as written: every method's fields optional (its schema and rules say which apply). */
+/**
+ * A Backup as written: the logical method's fields and every other method's, each optional; the schema says
+ * which belong together (one method's fields only).
+ */
 export type BackupInput = Optional<
-  Omit<Extract<BackupSpec, { method?: undefined }>, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
+  Omit<Extract<BackupSpec, LogicalDumpSpec>, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
   | 'exclude'
   | 'type'
   | 'timezone'
@@ -46,6 +51,8 @@ export type BackupInput = Optional<
   /** The basebackup method's own fields. */
   checkpoint?: CheckpointMode;
   maxRate?: string;
+  /** The pgbackrest method's. */
+  backupType?: PgbackrestBackupType;
 };
 
 /** The method and its options that a Snapshot shares with a Backup, as written. */
@@ -54,6 +61,7 @@ export type DumpInput = Pick<
   | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
   | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
   | 'checkpoint' | 'maxRate'
+  | 'backupType'
 >;
 
 export type SnapshotInput = DumpInput & Pick<SnapshotSpec, 'at' | 'startingDeadline' | 'keepFor'>;

@@ -8,6 +8,7 @@ import {
   type BackupServerSpec,
   type BackupSpec,
   type DumpSpec,
+  type LogicalOptions,
   type MaintenanceSpec,
   type NodeSpec,
   type NotifierSpec,
@@ -76,10 +77,12 @@ export function normaliseMaintenance(input: BackupServerInput['maintenance']): M
   return { enabled: input?.enabled ?? true, schedule: input?.schedule ?? DEFAULT_MAINTENANCE_SCHEDULE };
 }
 
-export function normaliseNode(input: NodeInput): NodeSpec {
+/** `name` is the default of its pgBackRest stanza's name. */
+export function normaliseNode(input: NodeInput, name: string): NodeSpec {
+  const port = input.port ?? 5432;
   return compact({
     host: input.host,
-    port: input.port ?? 5432,
+    port,
     user: input.user ?? 'postgres',
     maintenanceDatabase: input.maintenanceDatabase ?? 'postgres',
     passfile: input.passfile,
@@ -99,6 +102,15 @@ export function normaliseNode(input: NodeInput): NodeSpec {
       server: input.walArchive.server,
     }),
     notifiers: input.notifiers,
+    pgbackrest: input.pgbackrest && compact({
+      stanza: input.pgbackrest.stanza ?? name,
+      pgPath: input.pgbackrest.pgPath,
+      pgPort: input.pgbackrest.pgPort ?? port,
+      pgSocketPath: input.pgbackrest.pgSocketPath,
+      pgUser: input.pgbackrest.pgUser,
+      pgHost: input.pgbackrest.pgHost,
+      pgHostUser: input.pgbackrest.pgHostUser,
+    }),
     remarks: input.remarks,
   });
 }
@@ -106,7 +118,8 @@ export function normaliseNode(input: NodeInput): NodeSpec {
 /** `name` seeds the H values of the schedule; `serverTimezone` is the default time zone. */
 export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string): BackupSpec {
   // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
-  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input) as Partial<Extract<DumpSpec, { method?: undefined }>> & DumpSpec;
+  // The logical fields come first (absent for another method, and then left out by compact).
+  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input) as DumpSpec & Partial<LogicalOptions>;
   return compact({
     node,
     databases,
@@ -122,7 +135,7 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     rpo: input.rpo,
     notifiers: input.notifiers,
     remarks,
-  });
+  } as BackupSpec);
 }
 
 /** Reminders while an alert stays bad: once a day unless the notifier says otherwise. */
@@ -180,13 +193,14 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
  */
 function normaliseDump(input: DumpInput): DumpSpec {
   const method = methodOf(input);
+  // The method's rules give the options of that method: together they make that method's member of DumpSpec.
   return compact({
     node: input.node,
     method: method === DEFAULT_BACKUP_METHOD ? undefined : method,
     ...methodRulesOf(method).normaliseOptions(input),
     timeout: input.timeout,
     remarks: input.remarks,
-  }) as DumpSpec;
+  } as DumpSpec);
 }
 
 /**

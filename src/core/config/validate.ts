@@ -5,6 +5,7 @@ import { canonicalJson, sha256Hex, sha256OfParts, specHash } from '../canonical.
 import { rpoBreaches } from '../rpo/breaches.js';
 import { API_VERSION, KINDS, objectKey, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
 import type { ConfigFile } from './config-file.js';
+import { pgbackrestPlacementFindings } from '../methods/pgbackrest/placement-rules.js';
 import {
   duplicateFindings,
   placementFindings,
@@ -109,6 +110,7 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     ...placementFindings(checked, placement, options.pgDumpVersion),
     ...restoreSourceFindings(checked, declared),
     ...walArchiveFindings(checked),
+    ...pgbackrestPlacementFindings(checked),
   ];
   for (const { doc, finding: f } of crossFindings) findings.get(doc)!.push(f);
 
@@ -233,7 +235,7 @@ function normaliseSpec(d: CheckedDocument, placement: Placement): DesiredObject[
   if (isKind(d, 'Retention')) return normaliseRetention(d.spec);
   if (isKind(d, 'Notifier')) return normaliseNotifier(d.spec);
   if (isKind(d, 'BackupServer')) return normaliseServer(d.spec);
-  if (isKind(d, 'Node')) return normaliseNode(d.spec);
+  if (isKind(d, 'Node')) return normaliseNode(d.spec, d.name);
   if (isKind(d, 'Backup')) {
     const serverTimezone = serverOfBackup(d.spec, placement)?.timezone ?? DEFAULT_TIMEZONE;
     return normaliseBackup(d.spec, d.name, serverTimezone);

@@ -3,7 +3,7 @@
 // registry.ts.
 import type { Finding } from '../config/findings.js';
 import type { DumpInput } from '../config/input.js';
-import type { BackupMethodName, BasebackupOptions, DumpSpec, LogicalOptions } from '../model.js';
+import type { BackupMethodName, BasebackupOptions, DumpSpec, LogicalOptions, PgbackrestOptions } from '../model.js';
 import type { MethodRunFacts } from '../runs/run-record.js';
 import type { RetentionDependencies } from './retention-dependencies.js';
 
@@ -37,7 +37,7 @@ export interface MethodRules {
    */
   serverFindings(spec: DumpInput, server: ServerFacts | undefined, defaultPgDumpVersion: number): Finding[];
   /** This method's fields with their defaults, as the normalised spec (and its hash) holds them. */
-  normaliseOptions(spec: DumpInput): LogicalOptions | BasebackupOptions;
+  normaliseOptions(spec: DumpInput): LogicalOptions | BasebackupOptions | PgbackrestOptions;
   /** Whether a definition with this spec backs up `database` of its node (for `status`: databases without a definition). */
   covers(spec: DumpSpec, database: string): boolean;
   /** The method's own part of a new run record of a definition with this spec (its facts so far). */

@@ -5,10 +5,12 @@ import { BACKUP_METHODS, type BackupMethodName } from '../model.js';
 import type { MethodRules } from './method-rules.js';
 import { BASEBACKUP_RULES } from './basebackup/rules.js';
 import { LOGICAL_RULES } from './logical/rules.js';
+import { PGBACKREST_RULES } from './pgbackrest/rules.js';
 
 const RULES: Readonly<Record<BackupMethodName, MethodRules>> = {
   logical: LOGICAL_RULES,
   basebackup: BASEBACKUP_RULES,
+  pgbackrest: PGBACKREST_RULES,
 };
 
 export function isBackupMethod(name: unknown): name is BackupMethodName {

@@ -2,6 +2,7 @@
 // Everything here is plain data so a plan can be printed, saved as JSON and applied later.
 import type { Kind } from '../model.js';
 import type { RpoEffect } from '../rpo/plan-effects.js';
+import type { ConfigFileChange } from '../methods/pgbackrest/config-file.js';
 import type { ObservedEntry, ScheduleEntry } from '../schedule/entry.js';
 
 export const PLAN_FORMAT_VERSION = '1';
@@ -107,13 +108,18 @@ export interface Plan {
    * "RPO"). Absent when the plan was made without a clock.
    */
   rpoEffects?: RpoEffect[];
+  /**
+   * The server's pgBackRest configuration file (docs/pgbackrest.md): what apply will do to it. Absent when the
+   * server has no stanza and no such file.
+   */
+  pgbackrestConfig?: { file: string; change: ConfigFileChange; stanzas: string[] };
   options: PlanOptions;
   summary: PlanSummary;
 }
 
 /** True when applying the plan would change something (blocked actions change nothing). */
 export function planHasChanges(plan: Plan): boolean {
-  return plan.objectActions.some((a) => !a.blocked) || scheduleNeedsWrite(plan);
+  return plan.objectActions.some((a) => !a.blocked) || scheduleNeedsWrite(plan) || pgbackrestConfigChanges(plan);
 }
 
 /** The schedule target must be written: an entry differs or the managed content has other problems. */
@@ -123,5 +129,11 @@ export function scheduleNeedsWrite(plan: Plan): boolean {
 
 /** True when the plan has anything to show, including blocked actions the operator must decide on. */
 export function planHasPendingWork(plan: Plan): boolean {
-  return plan.objectActions.length > 0 || scheduleNeedsWrite(plan);
+  return plan.objectActions.length > 0 || scheduleNeedsWrite(plan) || pgbackrestConfigChanges(plan);
+}
+
+/** The pgBackRest configuration file will be created or rewritten (a configuration change or drift). */
+export function pgbackrestConfigChanges(plan: Plan): boolean {
+  const kind = plan.pgbackrestConfig?.change.kind;
+  return kind === 'create' || kind === 'update';
 }

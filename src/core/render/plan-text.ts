@@ -1,6 +1,6 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
 // A plan of more than GROUPED_PLAN_THRESHOLD actions is shown in groups with counts (action-groups.ts).
-import type { BackupServerSpec, BackupSpec, NodeSpec, NotifierSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
+import { isLogicalSpec, type BackupServerSpec, type BackupSpec, type NodeSpec, type NotifierSpec, type RestoreSpec, type RetentionSpec, type SnapshotSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
@@ -53,6 +53,7 @@ export function renderPlanText(plan: Plan, style: Style, options: PlanTextOption
   } else if (plan.serverNote) {
     out.push('', style.dim(`Schedule: ${plan.serverNote}`));
   }
+  if (plan.pgbackrestConfig) out.push(...renderPgbackrestConfigChange(plan.pgbackrestConfig, style));
   const expiring = (plan.retentionPreview ?? []).filter((r) => r.expiring > 0);
   if (expiring.length > 0) {
     out.push('', `Retention on ${plan.server} after this plan (\`pgbackops prune\` removes these; apply does not):`);
@@ -156,6 +157,7 @@ function describeSpec(kind: string, spec: unknown): string {
       if (b.method === 'basebackup') {
         return `basebackup of the cluster on ${b.node}, "${b.resolvedSchedule}" ${b.timezone}, ${b.compression.method}${b.enabled ? '' : ', disabled'}`;
       }
+      if (!isLogicalSpec(b)) return `pgbackrest ${b.backupType} of ${b.node}, "${b.resolvedSchedule}" ${b.timezone}${b.enabled ? '' : ', disabled'}`;
       const dbs = b.databases === 'all' ? `all${b.exclude.length ? ` except ${b.exclude.join(',')}` : ''}` : b.databases.join(',');
       return `${b.type} of ${dbs} on ${b.node}, "${b.resolvedSchedule}" ${b.timezone}, ${b.format}${b.enabled ? '' : ', disabled'}`;
     }
@@ -177,6 +179,7 @@ function describeSpec(kind: string, spec: unknown): string {
     case 'Snapshot': {
       const sn = spec as SnapshotSpec;
       if (sn.method === 'basebackup') return `once ${sn.at ?? 'as soon as applied'}: basebackup of the cluster on ${sn.node}, kept ${sn.keepFor}`;
+      if (!isLogicalSpec(sn)) return `once ${sn.at ?? 'as soon as applied'}: pgbackrest ${sn.backupType} of ${sn.node}, kept ${sn.keepFor}`;
       const dbs = sn.databases === 'all' ? 'all' : sn.databases.join(',');
       return `once ${sn.at ?? 'as soon as applied'}: ${sn.type} of ${dbs} on ${sn.node}, kept ${sn.keepFor}`;
     }
@@ -196,4 +199,19 @@ function compact(value: unknown): string {
 
 export function shortRevision(revision: string): string {
   return revision.length > 12 ? revision.slice(0, 12) : revision;
+}
+
+/** The pgBackRest configuration file, like a schedule: what apply writes, and a hand edit marked as drift. */
+function renderPgbackrestConfigChange(config: NonNullable<Plan['pgbackrestConfig']>, style: Style): string[] {
+  const { change } = config;
+  switch (change.kind) {
+    case 'unchanged':
+      return [];
+    case 'create':
+      return ['', `pgBackRest configuration ${config.file}:`, style.add(`  + create with stanza(s) ${config.stanzas.join(', ') || '(none)'}`)];
+    case 'foreign':
+      return ['', `pgBackRest configuration ${config.file}:`, style.remove('  ! a file pgbackops did not write is there: apply leaves it alone and creates no stanza; move it away')];
+    case 'update':
+      return ['', `pgBackRest configuration ${config.file}:`, ...change.changedLines.map((l) => (l.startsWith('+') ? style.add(`  ${l}`) : style.remove(`  ${l}`)))];
+  }
 }

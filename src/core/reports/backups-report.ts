@@ -18,6 +18,9 @@ export interface BackupReportRow {
   retention: RetentionSpec | null;
   /** The timezone recorded with the run (null for runs recorded before it was). */
   timezone: string | null;
+  /** The method that took it, and what it recorded of its own (null for logical runs). */
+  method?: string;
+  methodFacts?: Record<string, unknown> | null;
 }
 
 export interface BackupReportItem {
@@ -37,6 +40,10 @@ export interface BackupReportItem {
   /** True when expires_at is the earliest possible time (keepWithin counts from the newest backup; the newest failure stays while it is the newest). */
   expires_at_earliest: boolean;
   failure_reason: string | null;
+  /** The method that took it: absent for a logical backup (the default, and what reports showed before methods). */
+  method?: string;
+  /** What the method recorded besides the shared fields (a base backup's WAL range, a pgBackRest backup's label, type, prior, LSNs...). */
+  method_facts?: Record<string, unknown> | null;
 }
 
 export function backupReportItems(rows: readonly BackupReportRow[]): BackupReportItem[] {
@@ -51,6 +58,7 @@ export function backupReportItems(rows: readonly BackupReportRow[]): BackupRepor
       expires_at: expiry.kind === 'at' ? new Date(expiry.at).toISOString() : expiry.kind === 'now' ? 'now' : null,
       expires_at_earliest: expiry.kind === 'at' && expiry.earliest,
       failure_reason: r.failureReason,
+      ...(r.method !== undefined && r.method !== 'logical' ? { method: r.method, method_facts: r.methodFacts ?? null } : {}),
     };
   });
 }

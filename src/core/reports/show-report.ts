@@ -37,6 +37,11 @@ export interface ShowReport {
   restores: Array<{ id: string; purpose: string; target_node: string | null; target_dir: string | null; target_database: string | null; status: string; started_at: string; duration_ms: number | null }>;
 }
 
+/** A physical method's backup is the whole data directory, restored with --to-dir (basebackup, pgbackrest). */
+function isPhysical(method: string | undefined): boolean {
+  return method === 'basebackup' || method === 'pgbackrest';
+}
+
 export function showReport(item: BackupReportItem, d: ShowDetails): ShowReport {
   return {
     backup: {
@@ -45,7 +50,7 @@ export function showReport(item: BackupReportItem, d: ShowDetails): ShowReport {
       ...(d.method !== undefined && d.method !== 'logical' ? { method: d.method, method_facts: d.methodFacts ?? null } : {}),
     },
     restore_command: item.status !== 'succeeded' ? null
-      : d.method === 'basebackup' ? ['pgbackops', 'restore', item.id, '--to-dir', 'DIR']
+      : isPhysical(d.method) ? ['pgbackops', 'restore', item.id, '--to-dir', 'DIR']
       : ['pgbackops', 'restore', item.id, '--to-node', item.node],
     verify_command: ['pgbackops', 'verify', item.id],
     restores: d.restores.map((r) => ({
@@ -60,7 +65,7 @@ export function renderShowText(r: ShowReport): string {
   const lines = [
     `Backup ${b.id}`,
     `  definition:  ${b.definition} (node ${b.node}, backup server ${b.backup_server})`,
-    `  database:    ${b.method === 'basebackup' ? '(cluster: the whole data directory, pg_basebackup)' : b.database === null ? '(cluster: every database and role, pg_dumpall)' : JSON.stringify(b.database)}`,
+    `  database:    ${b.method === 'basebackup' ? '(cluster: the whole data directory, pg_basebackup)' : b.method === 'pgbackrest' ? '(cluster: the whole data directory, pgBackRest)' : b.database === null ? '(cluster: every database and role, pg_dumpall)' : JSON.stringify(b.database)}`,
     b.method === undefined ? `  type:        ${b.type ?? '-'}, format ${b.format ?? '-'}` : `  method:      ${b.method}`,
     `  status:      ${b.status}${b.failure_reason ? ` (${b.failure_reason}${b.failure_detail ? `: ${b.failure_detail}` : ''})` : ''}`,
     `  started:     ${formatTime(Date.parse(b.started_at))}${b.timezone ? ` (schedule timezone ${b.timezone})` : ''}`,
@@ -75,7 +80,7 @@ export function renderShowText(r: ShowReport): string {
   for (const f of b.files) lines.push(`  ${f.sha256}  ${formatBytes(f.bytes).padStart(10)}  ${f.path}`);
   lines.push('');
   if (r.restore_command) {
-    lines.push('Restore with:', b.method === 'basebackup'
+    lines.push('Restore with:', isPhysical(b.method)
       ? `  ${shellCommand(r.restore_command)} [--target-time T | --target-lsn L | --target-name N | --latest] [--start --port P] --dry-run`
       : `  ${shellCommand(r.restore_command)} [--database NEW_NAME | --rename-existing] [--roles reuse] --dry-run`);
   } else {

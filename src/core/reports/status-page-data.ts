@@ -126,7 +126,7 @@ function compare(a: string, b: string): number {
 
 /** The type, databases and format columns: a logical definition's own, a physical one's whole cluster. */
 function whatItBacksUp(spec: DumpSpec): { type: string; databases: string; format: string } {
-  if (spec.method !== undefined) return { type: spec.method, databases: 'cluster (physical)', format: 'tar' };
+  if (spec.method !== undefined) return { type: spec.method, databases: 'cluster (physical)', format: spec.method === 'basebackup' ? 'tar' : 'pgBackRest repository' };
   return {
     type: spec.type,
     databases: spec.type === 'cluster' ? 'cluster (pg_dumpall)' : spec.databases === 'all'

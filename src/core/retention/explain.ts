@@ -13,6 +13,7 @@ const FIXED_REASONS: Partial<Record<Verdict, string>> = {
   [Verdict.KeptFrozen]: 'the latest run failed or was abandoned: nothing expires until a newer backup succeeds',
   [Verdict.KeptLatestFailure]: 'latest finished run, failed: kept past keepFailedFor until a newer run finishes, as it holds back expiry',
   [Verdict.KeptRunning]: 'running',
+  [Verdict.KeptNeededByKept]: 'a kept backup was taken against it (its prior in a pgBackRest chain): it stays as long as that one',
   [Verdict.ExpiredNotKept]: 'no retention rule keeps it',
   [Verdict.ExpiredFinishing]: 'already being expired (finishing an interrupted deletion)',
   [Verdict.ExpiredForced]: 'definition removed; --force expires all its backups',

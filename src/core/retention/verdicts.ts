@@ -19,19 +19,21 @@ export const Verdict = {
   KeptRunning: 5,
   /** A snapshot's backup younger than its keepFor (policy.expireAfter). */
   KeptSnapshotAge: 6,
-  ExpiredNotKept: 7,
-  ExpiredFailedLog: 8,
+  /** No rule keeps it, but a kept backup was taken against it (a pgBackRest diff's full): it stays as long. */
+  KeptNeededByKept: 7,
+  ExpiredNotKept: 8,
+  ExpiredFailedLog: 9,
   /** Already tombstoned by an interrupted pass: the expiry is finished. */
-  ExpiredFinishing: 9,
+  ExpiredFinishing: 10,
   /** The definition was removed and `--force` removes all its backups. */
-  ExpiredForced: 10,
+  ExpiredForced: 11,
   /** A snapshot's backup older than its keepFor. */
-  ExpiredSnapshotAge: 11,
+  ExpiredSnapshotAge: 12,
 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 export function isKept(verdict: number): boolean {
-  return verdict <= Verdict.KeptSnapshotAge;
+  return verdict <= Verdict.KeptNeededByKept;
 }
 
 /** Bits of `keptBy`, in the order explanations list the rules. */

@@ -5,7 +5,7 @@
 //
 // A definition protects a database when it is scheduled (enabled, its node running) and its dumps can bring
 // the database's data back: every type except `schema` (structure only) counts.
-import type { BackupServerSpec, BackupSpec, Kind, NodeSpec } from '../model.js';
+import { isLogicalSpec, type BackupServerSpec, type BackupSpec, type Kind, type LogicalOptions, type NodeSpec } from '../model.js';
 import { parseDuration, approximateMilliseconds } from '../time/duration.js';
 import type { ZonedSchedule } from './worst-gap.js';
 
@@ -71,16 +71,16 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
     const serverSpec = nodeSpec ? serverSpecs.get(nodeSpec.backupServer) : undefined;
     const rpoOf = (d: { name: string; spec: BackupSpec }) => effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec });
     const running = nodeSpec?.status === 'running';
-    const protects = (d: BackupSpec) => running && d.enabled && (d.method === 'basebackup' || d.type !== 'schema');
+    const protects = (d: BackupSpec) => running && d.enabled && scopeOf(d).type !== 'schema';
     const units = new Map<string, { unit: RpoUnit; covering: Array<{ name: string; spec: BackupSpec }> }>();
     for (const d of definitions) {
-      const ds = selectionOf(d.spec);
-      if (ds === null || ds.databases === 'all') {
+      const ds = scopeOf(d.spec);
+      if (ds.type === 'cluster' || ds.databases === 'all') {
         const unit = { node, database: null, definition: d.name };
         // Every database d covers is covered by another "every database" definition that excludes no more.
         const covering = definitions.filter((o) => {
-          const os = selectionOf(o.spec);
-          return os === null || (os.databases === 'all' && os.exclude.every((x) => ds !== null && ds.exclude.includes(x)));
+          const os = scopeOf(o.spec);
+          return os.type === 'cluster' || (os.databases === 'all' && os.exclude.every((x) => ds.type !== 'cluster' && ds.exclude.includes(x)));
         });
         units.set(unitKey(unit), { unit, covering });
       } else {
@@ -88,8 +88,8 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
           const unit = { node, database, definition: null };
           if (units.has(unitKey(unit))) continue;
           const covering = definitions.filter((o) => {
-            const os = selectionOf(o.spec);
-            return os === null || (os.databases === 'all' ? !os.exclude.includes(database) : os.databases.includes(database));
+            const os = scopeOf(o.spec);
+            return os.type === 'cluster' || (os.databases === 'all' ? !os.exclude.includes(database) : os.databases.includes(database));
           });
           units.set(unitKey(unit), { unit, covering });
         }
@@ -113,7 +113,7 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
   return out;
 }
 
-/** The databases a definition selects; null when it holds the whole cluster (a cluster dump, a physical backup). */
-function selectionOf(spec: BackupSpec): { databases: string[] | 'all'; exclude: string[] } | null {
-  return spec.method === 'basebackup' || spec.type === 'cluster' ? null : spec;
+/** What a definition backs up: a physical method (basebackup, pgbackrest) takes the whole cluster, like pg_dumpall. */
+function scopeOf(spec: BackupSpec): Pick<LogicalOptions, 'type' | 'databases' | 'exclude'> {
+  return isLogicalSpec(spec) ? spec : { type: 'cluster', databases: 'all', exclude: [] };
 }

@@ -1,5 +1,6 @@
 // Backup runs as recorded in the catalog (or, while the catalog is down, in the local spool).
 import type { BasebackupFacts } from '../methods/basebackup/facts.js';
+import type { PgbackrestRunFacts } from '../methods/pgbackrest/run-facts.js';
 import type { BackupType, DumpFormat, RetentionSpec } from '../model.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'abandoned' | 'expiring';
@@ -60,11 +61,26 @@ export interface BasebackupRunRecord extends RunRecordBase {
   methodFacts: BasebackupFacts | null;
 }
 
+/**
+ * A run of the pgbackrest method: the backup lives in the server's pgBackRest repository (`directory` is null
+ * when it succeeded, its log file when it failed), described by its facts (run-facts.ts).
+ */
+export interface PgbackrestRunRecord extends RunRecordBase {
+  method: 'pgbackrest';
+  backupType: null;
+  format: null;
+  pgDumpVersion: null;
+  methodFacts: PgbackrestRunFacts;
+}
+
 /** One backup run as recorded in the catalog (or, while the catalog is down, in the local spool). */
-export type RunRecord = LogicalRunRecord | BasebackupRunRecord;
+export type RunRecord = LogicalRunRecord | BasebackupRunRecord | PgbackrestRunRecord;
 
 /** What a run's method records of its own, as a new run starts (its method's member of RunRecord). */
-export type MethodRunFacts = Omit<RunRecord, keyof RunRecordBase>;
+export type MethodRunFacts =
+  | Omit<LogicalRunRecord, keyof RunRecordBase>
+  | Omit<BasebackupRunRecord, keyof RunRecordBase>
+  | Omit<PgbackrestRunRecord, keyof RunRecordBase>;
 
 /** Backup directory name for a run: sortable UTC timestamp, safe as a path part. */
 export function runDirectoryName(startedAt: Date): string {

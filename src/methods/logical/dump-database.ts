@@ -26,8 +26,8 @@ import { baseRecord, type RunRequest } from '../../jobs/run-request.js';
 const TOOL_VERSIONS_FILE = join('cache', 'tool-versions.json');
 
 export async function dumpDatabase(request: RunRequest, database: string | null): Promise<RunRecord> {
-  const { logger } = request;
-  const def = { ...request.definition, backup: logicalSpecOf(request.definition.backup) };
+  const { definition: def, logger } = request;
+  const spec = logicalSpecOf(def.backup);
   const startedAt = request.now?.() ?? new Date();
   const record = baseRecord(request, database, startedAt);
   await request.recorder.record(record);
@@ -35,7 +35,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
 
   const parent = join(definitionRoot(request), databaseDirName(database));
   const temp = join(parent, `${TEMP_PREFIX}${record.id}`);
-  const log: string[] = [`run ${record.id} of ${def.name} (${def.backup.type}) on node ${def.node.name}, database ${database ?? '(cluster)'}`, `started ${record.startedAt}`];
+  const log: string[] = [`run ${record.id} of ${def.name} (${spec.type}) on node ${def.node.name}, database ${database ?? '(cluster)'}`, `started ${record.startedAt}`];
   const started = process.hrtime.bigint();
   let hashing: AppendOnlyDigest | null = null;
   try {
@@ -44,7 +44,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     const connectDb = database ?? def.node.maintenanceDatabase;
     const server = await (request.nodeServer ?? new NodeServerProbe(def.node)).version(connectDb);
     record.serverVersion = server.version;
-    const toolName = def.backup.type === 'cluster' ? 'pg_dumpall' : 'pg_dump';
+    const toolName = spec.type === 'cluster' ? 'pg_dumpall' : 'pg_dump';
     const tool = await findTool(toolName, server.major, request.serverSpec.pgBinDirs, new ToolVersionFile(join(request.stateDir, TOOL_VERSIONS_FILE)));
     record.pgDumpVersion = tool.version;
     log.push(`server ${server.version}; using ${tool.path} (${tool.version})`);
@@ -55,14 +55,14 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // stream machinery per 4 KiB pipe write: about 0.7 s for a 20 MB custom archive, taken from the cores
     // pg_dump and the server are using), and a custom archive written to a pipe lacks the table-data
     // offsets pg_dump writes back into a seekable file, so pg_restore had to read through it to find a table.
-    const output = join(temp, dumpFileOf({ database, backupType: def.backup.type, format: def.backup.format }));
-    const command = buildDumpCommand(def.backup, def.node, database, output, tool.major);
+    const output = join(temp, dumpFileOf({ database, backupType: spec.type, format: spec.format }));
+    const command = buildDumpCommand(spec, def.node, database, output, tool.major);
     log.push(`argv: ${redactArgv(command).join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
     const timeoutMs = timeout ? approximateMilliseconds(timeout) : undefined;
     const progress = request.onProgress ? watchBytes(temp, (bytes) => request.onProgress?.({ kind: 'bytes', database, bytes })) : null;
     // pg_dump appends to every file of a directory archive and to plain SQL: those are hashed while written.
-    const appendOnly = def.backup.type === 'cluster' || def.backup.format !== 'custom';
+    const appendOnly = spec.type === 'cluster' || spec.format !== 'custom';
     hashing = appendOnly ? new AppendOnlyDigest(output) : null;
     const dumped = runProgram(tool.path, command.args, {
       // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
@@ -107,8 +107,8 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     await writeFile(join(temp, 'run.log'), log.join('\n') + '\n', { mode: 0o600 });
     const files = await digestTree(temp, await hashing?.finish());
     const manifest = {
-      formatVersion: 1, runId: record.id, definition: def.name, node: def.node.name, database, type: def.backup.type,
-      format: def.backup.format, startedAt: record.startedAt, finishedAt: finishedAt.toISOString(), durationMs: Math.round(durationMs),
+      formatVersion: 1, runId: record.id, definition: def.name, node: def.node.name, database, type: spec.type,
+      format: spec.format, startedAt: record.startedAt, finishedAt: finishedAt.toISOString(), durationMs: Math.round(durationMs),
       pgDumpVersion: tool.version, serverVersion: server.version, argv: redactArgv(command), files,
     };
     await writeFile(join(temp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });

@@ -62,7 +62,7 @@ describe('method: in the configuration', () => {
       ['E_METHOD_UNKNOWN', 6, 11, '/spec/method'],
       ['E_METHOD_UNKNOWN', 18, 11, '/spec/method'],
     ]);
-    expect(result.diagnostics[0]!.message).toBe('spec.method is "logicl"; allowed: logical, basebackup (did you mean "logical"?)');
+    expect(result.diagnostics[0]!.message).toBe('spec.method is "logicl"; allowed: logical, basebackup, pgbackrest (did you mean "logical"?)');
   });
 });
 
@@ -73,7 +73,7 @@ describe('method registry (pure rules)', () => {
       expect(methodRulesOf(name).name).toBe(name);
     }
     expect(BACKUP_METHODS).toContain(DEFAULT_BACKUP_METHOD);
-    for (const other of ['', 'Logical', 'pgbackrest', 'toString', '__proto__', null, 1]) expect(isBackupMethod(other)).toBe(false);
+    for (const other of ['', 'Logical', 'barman', 'toString', '__proto__', null, 1]) expect(isBackupMethod(other)).toBe(false);
   });
 
   it('the schemas list exactly these methods, each with its own part holding exactly the fields its rules own', () => {

@@ -111,8 +111,8 @@ describe('method registry (I/O implementations)', () => {
   });
 
   it('refuses a method this version does not have, saying whose it is', () => {
-    expect(() => backupMethodOf('pgbackrest', 'backup 1234abcd')).toThrow(UnknownBackupMethodError);
-    expect(() => backupMethodOf('pgbackrest', 'backup 1234abcd')).toThrow(/^backup 1234abcd names the backup method "pgbackrest", which this version of pgbackops does not have \(it has: logical, basebackup\)/);
+    expect(() => backupMethodOf('barman', 'backup 1234abcd')).toThrow(UnknownBackupMethodError);
+    expect(() => backupMethodOf('barman', 'backup 1234abcd')).toThrow(/^backup 1234abcd names the backup method "barman", which this version of pgbackops does not have \(it has: logical, basebackup, pgbackrest\)/);
     expect(() => backupMethodOf('toString', 'definition x')).toThrow(UnknownBackupMethodError);
   });
 });

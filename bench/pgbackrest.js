@@ -1,0 +1,84 @@
+// `pgbackops run` of a pgbackrest definition vs bare `pgbackrest backup` of the same type on the same data
+// (pgbench tables, scale PGBACKOPS_BENCH_PGBACKREST_SCALE, default 70 ≈ 1 GB): interleaved pairs, the order
+// alternating, medians of each side, of the per-pair ratios and of the per-pair differences. Both back up
+// the same stanza of the same repository, as the PostgreSQL OS user (pgBackRest's requirement).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBenchCluster } from './cluster.js';
+import { median, printTable, runCli } from './lib.js';
+
+export async function benchPgbackrest({ scale = Number(process.env.PGBACKOPS_BENCH_PGBACKREST_SCALE ?? 70), repeats = 5, type = process.env.PGBACKOPS_BENCH_PGBACKREST_TYPE ?? 'full' } = {}) {
+  const cluster = await startBenchCluster('pgbr');
+  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-pgbr-'));
+  chmodSync(work, 0o755);
+  try {
+    const { socketDir, port } = cluster.instance;
+    const dataDir = join(cluster.base, 'data');
+    const user = String(cluster.instance.config.user);
+    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
+    const bin = '/usr/lib/postgresql/15/bin';
+    const backupRoot = join(work, 'backups');
+    const pgbrConfig = join(backupRoot, '_pgbackrest', 'pgbackrest.conf');
+    const sql = (q) => execFileSync(`${bin}/psql`, ['-XAtc', q, 'postgres'], { env, encoding: 'utf8' }).trim();
+    sql('alter system set archive_mode = on');
+    sql(`alter system set archive_command = 'pgbackrest --config=${pgbrConfig} --stanza=pg archive-push %p'`);
+    spawnSync('runuser', ['-u', 'postgres', '--', `${bin}/pg_ctl`, 'restart', '-D', dataDir, '-w', '-m', 'fast', '-l', join(cluster.base, 'postgres.log')], { stdio: 'ignore' });
+    execFileSync(`${bin}/createdb`, ['bench'], { env });
+    process.stdout.write(`generating pgbench scale ${scale}...\n`);
+    execFileSync(`${bin}/pgbench`, ['-i', '-q', '-s', String(scale), 'bench'], { env, stdio: 'ignore' });
+    const size = sql("select pg_database_size('bench')");
+
+    const config = join(work, 'config');
+    const stateDir = join(work, 'state');
+    mkdirSync(config, { recursive: true });
+    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
+kind: BackupServer
+metadata: { name: bench }
+spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: cron.d, file: ${join(work, 'cron', 'pgbackops')}, user: postgres } }
+---
+apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg }
+spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench, pgbackrest: { pgPath: ${dataDir}, pgSocketPath: ${socketDir}, pgPort: ${port} } }
+---
+apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: bench-full }
+spec: { node: pg, method: pgbackrest, backupType: full, schedule: "0 1 * * 0", retention: { keepLast: 1000 } }
+${type === 'full' ? '' : `---\napiVersion: pgbackops/v1\nkind: Backup\nmetadata: { name: bench-${type} }\nspec: { node: pg, method: pgbackrest, backupType: ${type}, schedule: "0 1 * * *", retention: { keepLast: 1000 } }\n`}`);
+    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+    const bare = () => {
+      const started = process.hrtime.bigint();
+      const res = spawnSync('runuser', ['-u', 'postgres', '--', 'pgbackrest', `--config=${pgbrConfig}`, '--stanza=pg', `--type=${type}`, 'backup'], { encoding: 'utf8' });
+      if (res.status !== 0) throw new Error(`pgbackrest backup failed: ${res.stderr}`);
+      return Number(process.hrtime.bigint() - started) / 1e9;
+    };
+    const ours = () => runCli(['run', '--state-dir', stateDir, `bench-${type}`]).seconds;
+    bare(); // warm-up (and the full a diff/incr is taken against)
+    ours();
+    const b = [];
+    const o = [];
+    for (let i = 0; i < repeats; i++) {
+      if (i % 2 === 0) { b.push(bare()); o.push(ours()); } else { o.push(ours()); b.push(bare()); }
+    }
+    const ratios = o.map((x, i) => x / b[i]);
+    const diffs = o.map((x, i) => x - b[i]);
+    const result = {
+      scale, type, databaseBytes: Number(size), pairs: repeats,
+      bareMedianS: median(b), oursMedianS: median(o), ratioMedian: median(ratios), addedMedianS: median(diffs),
+    };
+    printTable(`pgbackops run (pgbackrest ${type}) vs bare pgbackrest backup, pgbench scale ${scale} (${(Number(size) / 2 ** 20).toFixed(0)} MiB), ${repeats} pairs`, [
+      ['', 'median s'],
+      ['bare pgbackrest backup', result.bareMedianS.toFixed(2)],
+      ['pgbackops run', result.oursMedianS.toFixed(2)],
+      ['ratio (median of pairs)', result.ratioMedian.toFixed(3)],
+      ['added per run (median of pairs)', result.addedMedianS.toFixed(2)],
+    ]);
+    return result;
+  } finally {
+    await cluster.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,85 @@
+// A pgBackRest restore into a directory, planned without I/O: the refusals (the same as every directory
+// restore: a non-empty directory, a target outside what the backup and the archive can reach) and the
+// `pgbackrest restore` argv. docs/pgbackrest.md, "Restore".
+import type { DirectoryRestoreCheck, DirectoryRestorePlan, RecoveryTarget } from '../../restore/directory-restore.js';
+import type { StanzaInfo } from './info.js';
+import type { PgbackrestRunFacts } from './run-facts.js';
+
+export interface PgbackrestRestoreInput {
+  backup: { id: string; node: string; definition: string; facts: PgbackrestRunFacts };
+  toDir: string;
+  /** null: the directory does not exist; else how many entries it holds. */
+  dirEntries: number | null;
+  target: RecoveryTarget;
+  /** The stanza as `info` sees it now, or null when info could not be read. */
+  info: StanzaInfo | null;
+  config: string;
+  now: number;
+}
+
+export interface PgbackrestRestorePlan extends DirectoryRestorePlan {
+  argv: string[];
+}
+
+export function planPgbackrestRestore(input: PgbackrestRestoreInput): PgbackrestRestorePlan {
+  const { facts } = input.backup;
+  const checks: DirectoryRestoreCheck[] = [];
+  const refusals: string[] = [];
+  const check = (what: string, ok: boolean, detail: string): void => {
+    checks.push({ what, ok, detail });
+    if (!ok) refusals.push(`${what}: ${detail}`);
+  };
+
+  check('target directory', input.dirEntries === null || input.dirEntries === 0,
+    input.dirEntries === null ? `${input.toDir} does not exist: it will be created` : input.dirEntries === 0 ? `${input.toDir} is empty` : `${input.toDir} is not empty (${input.dirEntries} entries): a restore never writes over files`);
+  const inRepo = input.info?.backups.find((b) => b.label === facts.label) ?? null;
+  check('backup in the repository', facts.label !== null && inRepo !== null,
+    facts.label === null ? 'the run recorded no pgBackRest label' : inRepo ? `${facts.label} (${inRepo.type}) is in stanza ${facts.stanza}` : input.info ? `${facts.label} is not in stanza ${facts.stanza} any more (expired?)` : 'pgbackrest info could not be read');
+  const archived = input.info !== null && facts.walStart !== null && facts.walStop !== null && input.info.archiveMin !== null && input.info.archiveMax !== null
+    && input.info.archiveMin.slice(8) <= facts.walStart.slice(8) && input.info.archiveMax.slice(8) >= facts.walStop.slice(8);
+  check('WAL archive', archived, archived
+    ? `holds ${input.info!.archiveMin}..${input.info!.archiveMax}, which covers the backup's ${facts.walStart}..${facts.walStop}`
+    : `the archive (${input.info?.archiveMin ?? '?'}..${input.info?.archiveMax ?? '?'}) does not hold the backup's WAL ${facts.walStart ?? '?'}..${facts.walStop ?? '?'}`);
+
+  const from = facts.timestampStop === null ? null : new Date(facts.timestampStop * 1000).toISOString();
+  const to = new Date(input.now).toISOString();
+  if (input.target.kind === 'time') {
+    const t = Date.parse(input.target.time);
+    // PostgreSQL does not refuse a target before the backup is consistent: it would promote past it.
+    const ok = from !== null && t >= facts.timestampStop! * 1000 && t <= input.now;
+    check('recovery target', ok, ok
+      ? `${input.target.time} is between the backup's end (${from}) and now`
+      : `${input.target.time} is outside what this backup can reach (from its end, ${from ?? 'unknown'}, to now, ${to}): choose a later backup, an earlier time or another target`);
+  }
+
+  const argv = [`--stanza=${facts.stanza}`, `--set=${facts.label ?? ''}`, `--pg1-path=${input.toDir}`, ...targetArgs(input.target),
+    // The copy must never push WAL into the source's stanza.
+    '--archive-mode=off'];
+  const steps = [
+    `pgbackrest --config=${input.config} ${argv.join(' ')} restore`,
+  ];
+  return {
+    backupId: input.backup.id, method: 'pgbackrest', node: input.backup.node, definition: input.backup.definition,
+    toDir: input.toDir, target: input.target, recoverableWindow: from === null ? null : { from, to }, checks, refusals, steps, argv,
+  };
+}
+
+/** pgBackRest's recovery options for a target: promote at it (its default action, pause, never would). */
+export function targetArgs(target: RecoveryTarget): string[] {
+  switch (target.kind) {
+    case 'end': return ['--type=immediate', '--target-action=promote'];
+    case 'latest': return ['--type=default'];
+    case 'time': return ['--type=time', `--target=${postgresTimestamp(target.time)}`, '--target-action=promote'];
+    case 'lsn': return ['--type=lsn', `--target=${target.lsn}`, '--target-action=promote'];
+    case 'name': return ['--type=name', `--target=${target.name}`, '--target-action=promote'];
+  }
+}
+
+/**
+ * An ISO 8601 instant as PostgreSQL's recovery_target_time reads it: pgBackRest passes the text through, and
+ * PostgreSQL 15 refuses `2026-12-05T10:00:00.5Z` there ("invalid value for parameter"), while it reads
+ * `2026-12-05 10:00:00.5+00`. The offset is kept: the instant must not depend on the restored server's zone.
+ */
+export function postgresTimestamp(iso: string): string {
+  return iso.replace('T', ' ').replace(/Z$/, '+00');
+}

@@ -1,0 +1,106 @@
+// The backup server's pgBackRest configuration file, converged like its schedule (docs/pgbackrest.md): plan
+// reads it and shows what apply would change (a hand edit is drift), apply and the daemon write it (atomic,
+// only over a file with our header: a file pgbackops did not write is never touched), create the
+// repository's directories for the job user, run `stanza-create` for each stanza and then `check`, and
+// report every result: a failing check is shown, never hidden.
+import { chown, lstat, readFile } from 'node:fs/promises';
+import type { Logger } from '../adapters/logger.js';
+import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
+import { makeDirectory } from '../adapters/fs/make-directory.js';
+import { isRoot } from '../adapters/postgres/os-user.js';
+import {
+  configFileChange, renderPgbackrestConfig, stanzasOfServer, type ConfigFileChange,
+} from '../core/methods/pgbackrest/config-file.js';
+import type { BackupServerSpec } from '../core/model.js';
+import { pgbackrestFailure, runPgbackrest, succeeded } from '../methods/pgbackrest/run-pgbackrest.js';
+import { pgbackrestInvocation, serverPgbackrestPaths } from '../methods/pgbackrest/server-files.js';
+import { resolveJobUser } from './job-user-access.js';
+
+export interface PgbackrestConfigPlan {
+  file: string;
+  change: ConfigFileChange;
+  stanzas: string[];
+  /** What apply writes. */
+  text: string;
+}
+
+export interface StanzaResult {
+  stanza: string;
+  /** stanza-create's outcome (it succeeds on an existing stanza that matches its cluster). */
+  create: { ok: boolean; detail: string };
+  /** `pgbackrest check`'s outcome. */
+  check: { ok: boolean; detail: string };
+}
+
+export interface PgbackrestConvergence {
+  file: string;
+  change: ConfigFileChange;
+  written: boolean;
+  stanzas: StanzaResult[];
+}
+
+type Objects = Iterable<{ kind: string; name: string; spec: unknown }>;
+
+/** null when the server has no stanza and no file: nothing of pgBackRest to show. */
+export async function planPgbackrestConfig(stateDir: string, server: string, spec: BackupServerSpec, objects: Objects): Promise<PgbackrestConfigPlan | null> {
+  const paths = serverPgbackrestPaths(stateDir, spec);
+  const stanzas = stanzasOfServer(objects, server);
+  const current = await readIfFile(paths.config);
+  if (stanzas.length === 0 && current === null) return null;
+  const text = renderPgbackrestConfig(server, paths, stanzas);
+  return { file: paths.config, change: configFileChange(current, text), stanzas: stanzas.map((s) => s.spec.stanza).sort(), text };
+}
+
+export function pgbackrestConfigNeedsWrite(plan: PgbackrestConfigPlan | null | undefined): boolean {
+  return plan?.change.kind === 'create' || plan?.change.kind === 'update';
+}
+
+export async function convergePgbackrestConfig(
+  stateDir: string, logger: Logger, server: string, spec: BackupServerSpec, objects: Objects,
+): Promise<PgbackrestConvergence | null> {
+  const plan = await planPgbackrestConfig(stateDir, server, spec, objects);
+  if (plan === null) return null;
+  if (plan.change.kind === 'foreign') {
+    logger.error({ file: plan.file }, 'a pgBackRest configuration file pgbackops did not write is in the way: left alone; no stanza is created or checked');
+    return { file: plan.file, change: plan.change, written: false, stanzas: [] };
+  }
+  const paths = serverPgbackrestPaths(stateDir, spec);
+  // The job user (the PostgreSQL OS user) owns the repository, logs, locks and spool; the node's
+  // archive_command, run by the same user, reads the file.
+  const owner = isRoot() ? await resolveJobUser(stateDir, spec) : null;
+  for (const dir of [paths.root, paths.repository, paths.log, paths.lock, paths.spool]) {
+    const made = await makeDirectory(dir, 0o750, 0o755);
+    if (owner && made.created) await chown(dir, owner.uid, owner.gid);
+  }
+  const written = pgbackrestConfigNeedsWrite(plan);
+  if (written) {
+    await writeFileAtomic(plan.file, plan.text, 0o640);
+    if (owner) await chown(plan.file, owner.uid, owner.gid);
+    logger.info({ file: plan.file, change: plan.change.kind }, 'pgBackRest configuration written');
+  }
+  const how = await pgbackrestInvocation(stateDir, spec);
+  const stanzas: StanzaResult[] = [];
+  for (const stanza of plan.stanzas) {
+    const created = await runPgbackrest('stanza-create', [`--stanza=${stanza}`], how);
+    const create = succeeded(created) ? { ok: true, detail: 'stanza exists' } : { ok: false, detail: pgbackrestFailure(created).detail };
+    const checked = create.ok ? await runPgbackrest('check', [`--stanza=${stanza}`], how) : null;
+    const check = checked === null
+      ? { ok: false, detail: 'not checked: stanza-create failed' }
+      : succeeded(checked) ? { ok: true, detail: 'pgbackrest check passed' } : { ok: false, detail: pgbackrestFailure(checked).detail };
+    if (!create.ok || !check.ok) logger.error({ stanza, create, check }, 'pgBackRest stanza is not ready');
+    stanzas.push({ stanza, create, check });
+  }
+  return { file: plan.file, change: plan.change, written, stanzas };
+}
+
+async function readIfFile(path: string): Promise<string | null> {
+  try {
+    const st = await lstat(path);
+    // A symlink or directory is not a file pgbackops wrote: report it as foreign (no header can be read).
+    if (!st.isFile()) return '';
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

@@ -1,0 +1,87 @@
+// `pgbackops restore ID --to-dir DIR` of a pgBackRest backup: plan (restore-plan.ts: refusals, argv), then
+// `pgbackrest restore --set=<label> --pg1-path=DIR` with the recovery target, as the job user (the PostgreSQL
+// OS user), and with --start the restored cluster started on its own port until recovery reaches the target.
+// Recorded like every restore (restore-recorder.ts): running first, then succeeded or failed.
+import { randomUUID } from 'node:crypto';
+import { chown, readdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { Catalog } from '../../adapters/catalog/catalog.js';
+import { executorId } from '../../adapters/os/process-alive.js';
+import { makeDirectory } from '../../adapters/fs/make-directory.js';
+import { parseStanzaInfo, type StanzaInfo } from '../../core/methods/pgbackrest/info.js';
+import { planPgbackrestRestore } from '../../core/methods/pgbackrest/restore-plan.js';
+import type { PgbackrestRunFacts } from '../../core/methods/pgbackrest/run-facts.js';
+import { describeRecoveryTarget, type DirectoryRestoreResult } from '../../core/restore/directory-restore.js';
+import type { RestoreRecord } from '../../core/restore/restore-record.js';
+import { readDefinitionCache } from '../../engine/definition-cache.js';
+import { restoreRecorder } from '../../jobs/restore-recorder.js';
+import { RestoreRefusedError, type DirectoryRestoreOutcome, type DirectoryRestoreRequest } from '../method.js';
+import { startRestoredCluster } from '../physical/start-restored-cluster.js';
+import { pgbackrestFailure, runPgbackrest, succeeded, type PgbackrestInvocation } from './run-pgbackrest.js';
+import { pgbackrestInvocation } from './server-files.js';
+
+export async function restorePgbackrestToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
+  const { backup, options } = request;
+  const facts = backup.methodFacts as unknown as PgbackrestRunFacts | null;
+  if (backup.status !== 'succeeded' || !facts?.label) throw new RestoreRefusedError(`backup ${backup.id} is ${backup.status}${facts?.label ? '' : ' with no pgBackRest label'}: only a succeeded backup can be restored`);
+  const cache = await readDefinitionCache(request.stateDir, backup.backupServer);
+  if (!cache?.serverSpec) throw new RestoreRefusedError(`backup server ${backup.backupServer} has not been applied in ${request.stateDir}: its pgBackRest repository is not known here`);
+  const how = await pgbackrestInvocation(request.stateDir, cache.serverSpec);
+  const info = await readInfo(how, facts.stanza);
+  const plan = planPgbackrestRestore({
+    backup: { id: backup.id, node: backup.node, definition: backup.definition, facts },
+    toDir: options.toDir, dirEntries: await entriesOf(options.toDir), target: options.target, info, config: how.config,
+    now: (request.now?.() ?? new Date()).getTime(),
+  });
+  if (options.start) plan.steps.push(`start the restored cluster on port ${options.start.port} (socket in ${options.toDir}) and wait until recovery reaches the target`);
+  if (request.dryRun || plan.refusals.length > 0) return { plan, record: null, recordedIn: null, result: null };
+  if (request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null, result: null };
+
+  const recorder = restoreRecorder(request.stateDir, catalog.restores, request.logger);
+  const started = Date.now();
+  const record: RestoreRecord = {
+    id: randomUUID(), purpose: request.purpose, backupRunId: backup.id, definition: backup.definition, sourceDatabase: null,
+    backupType: null, format: null, targetNode: null, targetDatabase: null, renamedExistingTo: null, status: 'running',
+    startedAt: new Date(started).toISOString(), finishedAt: null, failureReason: null, log: null, pgRestoreVersion: null,
+    serverVersion: backup.serverVersion, createdRoles: [], createdDatabases: [], actor: request.actor, executor: executorId(hostname()),
+    method: 'pgbackrest', targetDir: options.toDir, recoveryTarget: describeRecoveryTarget(options.target), methodFacts: { label: facts.label, stanza: facts.stanza },
+  };
+  await recorder.record(record);
+  const log: string[] = [...plan.steps.map((s, i) => `${i + 1}. ${s}`)];
+  let result: DirectoryRestoreResult | null = null;
+  try {
+    const made = await makeDirectory(options.toDir, 0o700, 0o755);
+    if (how.as && made.created) await chown(options.toDir, how.as.uid, how.as.gid);
+    const restored = await runPgbackrest('restore', plan.argv, how);
+    if (restored.stderr) log.push(restored.stderr.trimEnd());
+    if (!succeeded(restored)) throw Object.assign(new Error('pgbackrest restore failed'), { failure: pgbackrestFailure(restored) });
+    result = { reached: null, started: null, recoveryTimeMs: null };
+    if (options.start) {
+      const cluster = await startRestoredCluster(options.toDir, options.start.port, how.as, cache.serverSpec.pgBinDirs ? { binDirs: cache.serverSpec.pgBinDirs } : {});
+      result = { reached: cluster.reached, started: { port: cluster.port, dataDirectory: cluster.dataDirectory }, recoveryTimeMs: Date.now() - started };
+      log.push(`started on port ${cluster.port}; recovery reached lsn ${cluster.reached.lsn}, last transaction at ${cluster.reached.time}; ${result.recoveryTimeMs} ms from the start of the restore`);
+    }
+    Object.assign(record, { status: 'succeeded', finishedAt: new Date().toISOString(), log: log.join('\n'), methodFacts: { ...record.methodFacts, reached: result.reached, port: options.start?.port ?? null, recoveryTimeMs: result.recoveryTimeMs } });
+  } catch (err) {
+    const failure = (err as { failure?: { reason: string; detail: string } }).failure;
+    log.push(`failed: ${failure ? `${failure.reason}: ${failure.detail}` : (err as Error).message}`);
+    Object.assign(record, { status: 'failed', finishedAt: new Date().toISOString(), failureReason: failure?.reason ?? 'restore-error', log: log.join('\n') });
+  }
+  await recorder.record(record);
+  const recordedIn = recorder.mode;
+  return { plan, record, recordedIn, result };
+}
+
+async function readInfo(how: PgbackrestInvocation, stanza: string): Promise<StanzaInfo | null> {
+  const info = await runPgbackrest('info', [`--stanza=${stanza}`, '--output=json'], how);
+  return succeeded(info) ? parseStanzaInfo(info.stdout, stanza) : null;
+}
+
+async function entriesOf(dir: string): Promise<number | null> {
+  try {
+    return (await readdir(dir)).length;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

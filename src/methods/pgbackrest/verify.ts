@@ -1,0 +1,70 @@
+// `pgbackops verify ID` of a pgBackRest backup: `pgbackrest verify --set=<label>` checks the backup's files
+// and the WAL it needs in the repository against their checksums. With --restore, a trial restore to the
+// backup's end into a temporary directory, started on a free port, then stopped and removed.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Catalog } from '../../adapters/catalog/catalog.js';
+import type { BackupRow } from '../../adapters/catalog/report-queries.js';
+import type { PgbackrestRunFacts } from '../../core/methods/pgbackrest/run-facts.js';
+import { readDefinitionCache } from '../../engine/definition-cache.js';
+import type { VerifyOutcome, VerifyRequest } from '../method.js';
+import { stopRestoredCluster } from '../physical/start-restored-cluster.js';
+import { pgbackrestFailure, runPgbackrest, succeeded } from './run-pgbackrest.js';
+import { pgbackrestInvocation } from './server-files.js';
+import { restorePgbackrestToDirectory } from './restore-to-directory.js';
+
+export async function verifyPgbackrestBackup(catalog: Catalog, row: BackupRow, request: VerifyRequest): Promise<VerifyOutcome> {
+  const facts = row.methodFacts as unknown as PgbackrestRunFacts | null;
+  const outcome: VerifyOutcome = {
+    backupId: row.id, files: { checked: 0, problems: [] },
+    archive: { checked: false, entries: null, problem: null, note: null }, trial: null, ok: false,
+  };
+  const cache = await readDefinitionCache(request.stateDir, row.backupServer);
+  if (!facts?.label || !cache?.serverSpec) {
+    outcome.archive.problem = !facts?.label ? 'the run recorded no pgBackRest label' : `backup server ${row.backupServer} has not been applied here`;
+    return outcome;
+  }
+  const how = await pgbackrestInvocation(request.stateDir, cache.serverSpec);
+  const verified = await runPgbackrest('verify', [`--stanza=${facts.stanza}`, `--set=${facts.label}`], how);
+  outcome.archive = succeeded(verified)
+    ? { checked: true, entries: null, problem: null, note: `pgbackrest verify --set=${facts.label}: the backup's files and WAL match their checksums` }
+    : { checked: true, entries: null, problem: pgbackrestFailure(verified).detail, note: null };
+  if (request.trialRestore || request.trialNode !== undefined) outcome.trial = await trialRestore(catalog, row, request, how.as, cache.serverSpec.pgBinDirs);
+  outcome.ok = outcome.archive.problem === null && (outcome.trial === null || outcome.trial.problem === null);
+  return outcome;
+}
+
+async function trialRestore(
+  catalog: Catalog, row: BackupRow, request: VerifyRequest, as: { uid: number; gid: number } | undefined, binDirs: Record<string, string> | undefined,
+): Promise<NonNullable<VerifyOutcome['trial']>> {
+  const base = await mkdtemp(join(tmpdir(), 'pgbo-trial-'));
+  const toDir = join(base, 'data');
+  const started = Date.now();
+  try {
+    const { chmod } = await import('node:fs/promises');
+    await chmod(base, 0o755);
+    const port = await freePort();
+    const restored = await restorePgbackrestToDirectory(catalog, {
+      backup: row, options: { toDir, target: { kind: 'end' }, start: { port } }, dryRun: false, purpose: 'trial',
+      stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
+    });
+    if (restored.result?.started) await stopRestoredCluster(toDir, as, binDirs);
+    const problem = restored.plan.refusals[0] ?? (restored.record?.status === 'succeeded' ? null : restored.record?.log?.split('\n').pop() ?? 'the trial restore failed');
+    return { outcome: null, scratchDatabase: null, durationMs: Date.now() - started, problem };
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

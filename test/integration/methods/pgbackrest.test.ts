@@ -1,0 +1,265 @@
+// The pgbackrest method end to end through the built CLI, with the real pgBackRest and real clusters: a node
+// whose archive_command pushes to the stanza pgbackops declares, the backup server's repository under its
+// backup root, the catalog in another cluster. pgBackRest runs as the job user, the PostgreSQL OS user.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
+import { serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+
+let node: TestCluster;
+let catalog: TestCluster;
+let work: string;
+let configDir: string;
+let stateDir: string;
+let backupRoot: string;
+let catalogUrl: string;
+let catalogConfig: pg.ClientConfig;
+
+const pgbackrestConfig = () => join(backupRoot, '_pgbackrest', 'pgbackrest.conf');
+
+beforeAll(async () => {
+  [node, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
+  work = tempDir('pgbr');
+  chmodSync(work, 0o755);
+  configDir = join(work, 'config');
+  stateDir = join(work, 'state');
+  backupRoot = join(work, 'backups');
+  catalogConfig = await catalog.createDatabase();
+  catalogUrl = catalog.urlFor(catalogConfig);
+  // What `pgbackops check` tells an operator to set: pgbackops never changes a node's settings itself.
+  await nodeSql(`alter system set archive_mode = on`);
+  await nodeSql(`alter system set archive_command = 'pgbackrest --config=${pgbackrestConfig()} --stanza=pg1 archive-push %p'`);
+  await node.pause();
+  await node.resume();
+  await nodeSql('create table t (id int primary key, at timestamptz default clock_timestamp())');
+}, 120_000);
+afterAll(async () => {
+  await Promise.all([node?.stop(), catalog?.stop()]);
+});
+
+async function nodeSql<T extends pg.QueryResultRow>(sql: string, config: pg.ClientConfig = node.adminConfig): Promise<T[]> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function cli(...args: string[]) {
+  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
+}
+function run(name: string) {
+  return pgbackops(['run', '--state-dir', stateDir, name]);
+}
+
+function configure(retention = '{ keepLast: 10 }'): void {
+  const backup = (name: string, type: string) => `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: ${name} }
+spec: { node: pg1, method: pgbackrest, backupType: ${type}, schedule: "H 1 * * *", retention: ${retention} }
+`;
+  writeConfig(configDir, {
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
+    'node.yaml': `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg1 }
+spec:
+  host: ${node.socketDir}
+  port: ${node.port}
+  user: ${String(node.config.user)}
+  backupServer: backup01
+  pgbackrest: { pgPath: ${node.dataDir}, pgSocketPath: ${node.socketDir} }
+`,
+    'backups.yaml': [backup('pg1-full', 'full'), backup('pg1-diff', 'diff'), backup('pg1-incr', 'incr')].join('---\n'),
+  });
+}
+
+async function infoLabels(): Promise<Array<{ label: string; type: string; prior: string | null }>> {
+  const { stdout } = await execa('runuser', ['-u', 'postgres', '--', 'pgbackrest', `--config=${pgbackrestConfig()}`, '--stanza=pg1', '--output=json', 'info']);
+  return (JSON.parse(stdout)[0].backup as Array<{ label: string; type: string; prior: string | null }>).map((b) => ({ label: b.label, type: b.type, prior: b.prior }));
+}
+
+async function backupsJson(): Promise<Array<Record<string, any>>> {
+  const result = await cli('backups', '--json');
+  expect(result.exitCode, result.stderr).toBe(0);
+  const parsed = JSON.parse(result.stdout);
+  return (Array.isArray(parsed) ? parsed : parsed.backups) as Array<Record<string, any>>;
+}
+
+describe('method: pgbackrest', () => {
+  it('rejects a diff without a full, and a node without a stanza, with positions and codes', async () => {
+    const dir = join(tempDir('pgbr-bad'), 'c');
+    writeConfig(dir, {
+      'all.yaml': `apiVersion: pgbackops/v1
+kind: BackupServer
+metadata: { name: b1 }
+spec: { host: b1.example.org, backupRoot: /srv/x, scheduler: { type: builtin } }
+---
+apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: n1 }
+spec: { host: n1.example.org, backupServer: b1 }
+---
+apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: d1 }
+spec: { node: n1, method: pgbackrest, backupType: diff, schedule: "@daily", retention: { keepLast: 2 } }
+`,
+    });
+    const result = await pgbackops(['validate', '-c', dir]);
+    expect(result.exitCode).toBe(1);
+    const out = result.stdout + result.stderr;
+    expect(out).toMatch(/E_PGBACKREST_NODE/);
+    expect(out).toMatch(/E_PGBACKREST_NO_FULL/);
+    expect(out).toMatch(/all\.yaml:\d+:\d+/);
+    // A logical field with method: pgbackrest is refused on the field, saying whose it is (E_FIELD_NOT_FOR_METHOD).
+    writeConfig(dir, {
+      'logical-field.yaml': `apiVersion: pgbackops/v1
+kind: Snapshot
+metadata: { name: s1 }
+spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
+`,
+    });
+    const schema = await pgbackops(['validate', '-c', dir]);
+    expect(schema.exitCode).toBe(1);
+    expect(schema.stdout + schema.stderr).toMatch(/logical-field\.yaml:4:\d+: error E_FIELD_NOT_FOR_METHOD: databases is a field of the logical method/);
+  });
+
+  it('apply writes the owned configuration file, creates and checks the stanza; full -> diff -> incr are chained; PITR from the incr gives exactly the data at the time', async () => {
+    configure();
+    const apply = await applyConverged(cli);
+    expect(apply.stdout).toMatch(/stanza pg1: created, check passed/);
+    const text = readFileSync(pgbackrestConfig(), 'utf8');
+    expect(text).toMatch(/^# Managed by pgbackops/);
+    expect(text).toMatch(/repo1-retention-full=9999999/);
+    expect(text).toMatch(/\[pg1\]\npg1-path=/);
+    // pgbackops check judges the node by the stanza in the server's file: every prerequisite passes.
+    const check = await cli('check', 'pg1', '--json');
+    expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+    const methods = JSON.parse(check.stdout).nodes[0].methods as Array<{ method: string; checks: Array<{ name: string; ok: boolean }> }>;
+    expect(methods.map((m) => m.method)).toEqual(['pgbackrest']);
+    expect(methods[0]!.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(methods[0]!.checks.map((c) => c.name)).toContain('pgbackrest check');
+
+    await nodeSql('insert into t (id) values (1)');
+    expect((await run('pg1-full')).exitCode).toBe(0);
+    await nodeSql('insert into t (id) values (2)');
+    expect((await run('pg1-diff')).exitCode).toBe(0);
+    await nodeSql('insert into t (id) values (3)');
+    const incr = await run('pg1-incr');
+    expect(incr.exitCode, incr.stderr).toBe(0);
+    // Two commits around the target time, each in its own archived segment.
+    await nodeSql('insert into t (id) values (4)');
+    await new Promise((r) => setTimeout(r, 1100));
+    const [{ now: target }] = await nodeSql<{ now: string }>("select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') as now");
+    await new Promise((r) => setTimeout(r, 1100));
+    await nodeSql('insert into t (id) values (5)');
+    await nodeSql('select pg_switch_wal()');
+    await nodeSql("select pg_sleep(0.5)");
+
+    const rows = await backupsJson();
+    const byDef = (d: string) => rows.find((r) => r.definition === d)!;
+    const facts = (d: string) => (byDef(d).method_facts ?? byDef(d).methodFacts) as Record<string, any>;
+    expect(facts('pg1-full')).toMatchObject({ type: 'full', prior: null });
+    expect(facts('pg1-diff')).toMatchObject({ type: 'diff', prior: facts('pg1-full').label });
+    expect(facts('pg1-incr')).toMatchObject({ type: 'incr', prior: facts('pg1-diff').label });
+    expect(facts('pg1-incr').lsnStart).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect((await infoLabels()).map((b) => b.label)).toEqual([facts('pg1-full').label, facts('pg1-diff').label, facts('pg1-incr').label]);
+
+    // A target before the incr's end is refused, nothing written.
+    const early = join(work, 'early');
+    const refused = await cli('restore', byDef('pg1-incr').id, '--to-dir', early, '--target-time', '2000-01-01T00:00:00Z', '--yes');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout + refused.stderr).toMatch(/outside what this backup can reach/);
+
+    // Restores run as the job user (the PostgreSQL OS user), who creates the directory.
+    const restores = join(work, 'restores');
+    mkdirSync(restores);
+    await execa('chown', ['postgres', restores]);
+    const dir = join(restores, 'restored');
+    const port = node.port + 7;
+    const restore = await cli('restore', byDef('pg1-incr').id, '--to-dir', dir, '--target-time', target, '--start', '--port', String(port), '--yes');
+    if (restore.exitCode !== 0) {
+      const logs = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);
+      throw new Error(`restore failed:\n${restore.stdout}${restore.stderr}\n${logs[0]?.log}`);
+    }
+    try {
+      const ids = await nodeSql<{ id: number }>('select id from t order by id', { host: dir, port, user: 'postgres', database: 'postgres' });
+      expect(ids.map((r) => r.id)).toEqual([1, 2, 3, 4]);
+      // The restored copy archives nowhere: it must never push into the source's stanza.
+      const [{ archive_mode }] = await nodeSql<{ archive_mode: string }>('show archive_mode', { host: dir, port, user: 'postgres', database: 'postgres' });
+      expect(archive_mode).toBe('off');
+    } finally {
+      await execa('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/pg_ctl', 'stop', '-D', dir, '-m', 'immediate'], { reject: false });
+    }
+  }, 300_000);
+
+  it('GFS retention over the chain keeps every dependency of a kept backup; the repository and the catalog agree', async () => {
+    // keepLast 1 per definition: the newest full, diff and incr stay; the incr needs its diff needs its full.
+    expect((await run('pg1-full')).exitCode).toBe(0);
+    expect((await run('pg1-incr')).exitCode).toBe(0);
+    configure('{ keepLast: 1 }');
+    await applyConverged(cli);
+    const dry = await cli('prune', '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    const prune = await cli('prune');
+    expect(prune.exitCode, prune.stdout + prune.stderr).toBe(0);
+    const rows = (await backupsJson()).filter((r) => r.status === 'succeeded');
+    const labels = rows.map((r) => (r.method_facts ?? r.methodFacts).label).sort();
+    const info = await infoLabels();
+    expect(info.map((b) => b.label).sort()).toEqual(labels);
+    // Every kept backup's prior is kept.
+    for (const b of info) if (b.prior) expect(labels).toContain(b.prior);
+    // The newest incr (on the second full) and the diff it does not need: the old diff expired with its chain.
+    expect(info.length).toBeLessThan(5);
+  }, 300_000);
+
+  it('drift in the owned file is shown by plan and healed by apply; a stanza failing check is reported', async () => {
+    const file = pgbackrestConfig();
+    writeFileSync(file, readFileSync(file, 'utf8').replace('start-fast=y', 'start-fast=n'));
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.exitCode).toBe(2);
+    expect(plan.stdout).toMatch(/- start-fast=n/);
+    await applyConverged(cli);
+    expect(readFileSync(file, 'utf8')).toMatch(/start-fast=y/);
+
+    // The node stops archiving to the stanza: check fails, apply says so and exits 1.
+    await nodeSql("alter system set archive_command = '/bin/false'");
+    await nodeSql('select pg_reload_conf()');
+    const apply = await cli('apply', '--yes');
+    expect(apply.exitCode).toBe(1);
+    expect(apply.stdout).toMatch(/stanza pg1: check FAILED/);
+    await nodeSql(`alter system set archive_command = 'pgbackrest --config=${file} --stanza=pg1 archive-push %p'`);
+    await nodeSql('select pg_reload_conf()');
+  }, 300_000);
+
+  it('kill -9 during a backup: the run is abandoned, the next backup succeeds', async () => {
+    await nodeSql('create table if not exists big as select g, repeat(md5(g::text), 20) as pad from generate_series(1, 300000) g');
+    const child = spawnPgbackops(['run', '--state-dir', stateDir, 'pg1-full']);
+    // Killed once pgBackRest is copying: the run's row is `running` and pgbackrest holds the stanza's lock.
+    for (let i = 0; i < 300; i++) {
+      const rows = await nodeSql<{ n: string }>("select count(*) as n from pgbackops.backup_runs where definition = 'pg1-full' and status = 'running'", catalogConfig);
+      const lock = await execa('pgrep', ['-f', 'pgbackrest.*--stanza=pg1.*backup'], { reject: false });
+      if (Number(rows[0]!.n) > 0 && lock.exitCode === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    await child;
+    const next = await run('pg1-full');
+    expect(next.exitCode, next.stderr).toBe(0);
+    const client = new pg.Client(catalogConfig);
+    await client.connect();
+    try {
+      const statuses = (await client.query("select status from pgbackops.backup_runs where definition = 'pg1-full' order by started_at desc limit 2")).rows.map((r) => r.status);
+      expect(statuses).toEqual(['succeeded', 'abandoned']);
+    } finally {
+      await client.end();
+    }
+  }, 300_000);
+});
