@@ -94,10 +94,10 @@ describe('retention read', () => {
     const config = await cluster.createDatabase();
     const catalog = await Catalog.open(config);
     try {
-      // Two removed definitions: one of pg_dump backups only, one where a newer pgbackops also recorded a
-      // pgBackRest backup (whose files are not a directory to remove, and whose chain this version cannot weigh).
+      // Two removed definitions: one of pg_dump backups only, one where a newer pgbackops also recorded a backup
+      // of a method this version does not have (whose files and dependencies it cannot weigh).
       await withClient(config, async (client) => {
-        for (const [definition, method] of [['dumps', 'logical'], ['dumps', 'logical'], ['mixed', 'logical'], ['mixed', 'pgbackrest']]) {
+        for (const [definition, method] of [['dumps', 'logical'], ['dumps', 'logical'], ['mixed', 'logical'], ['mixed', 'barman-cloud']]) {
           await client.query(
             `insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at, method, method_facts)
              values ($1, 'n1', 'b1', null, 'succeeded', now() - interval '3 days', $2, $3)`,
@@ -111,7 +111,7 @@ describe('retention read', () => {
       });
       expect(outcome.groups.map((g) => [g.definition, g.selection.expiring])).toEqual([['dumps', 2]]);
       expect(outcome.warnings).toEqual([
-        'mixed/(cluster): it holds runs of backup method(s) "pgbackrest" that this version of pgbackops does not have; keeping its 2 run(s)',
+        'mixed/(cluster): it holds runs of backup method(s) "barman-cloud" that this version of pgbackops does not have; keeping its 2 run(s)',
       ]);
     } finally {
       await catalog.close();
