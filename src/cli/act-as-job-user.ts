@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { BackupServerSpec } from '../core/model.js';
-import { isRoot } from '../adapters/postgres/os-user.js';
+import { isRoot } from '../adapters/os/os-user.js';
 import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
 import { serverSpecsOfThisMachine } from '../jobs/definition-lookup.js';
 import { jobAccessProblems, resolveJobUser, type JobUser } from '../engine/job-user-access.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createLogger, type Logger } from '../adapters/logger.js';
 import type { DesiredConfig } from '../core/model.js';
 import { renderDiagnostics } from '../core/render/diagnostics-text.js';
-import { resolveSettings, type GlobalFlags, type Settings } from '../engine/settings.js';
+import { resolveSettings, type GlobalFlags, type Settings } from '../runtime/settings.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './flag-values.js';
 import { CliError, printJson, stdoutStyle } from './output.js';
 

@@ -3,7 +3,7 @@
 // tracked so shutdown can stop them: SIGTERM first, SIGKILL after the grace period.
 import { execa, type ResultPromise } from 'execa';
 import type { Logger } from '../adapters/logger.js';
-import type { Settings } from '../engine/settings.js';
+import type { Settings } from '../runtime/settings.js';
 
 export class ChildJobs {
   private readonly running = new Set<ResultPromise>();

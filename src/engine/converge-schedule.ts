@@ -8,9 +8,9 @@ import type { BackupServerSpec } from '../core/model.js';
 import { entriesExpectedIn, planSchedule } from '../core/plan/plan-schedule.js';
 import type { ScheduleAction } from '../core/plan/types.js';
 import { scheduleEntriesOf, scheduleEntriesOfServer, serverSpecOf } from '../core/schedule/server-entries.js';
-import { buildDefinitionCache, readDefinitionCache, writeDefinitionCache } from './definition-cache.js';
+import { buildDefinitionCache, readDefinitionCache, writeDefinitionCache } from '../runtime/definition-cache.js';
 import { lineOptionsOf, scheduleTargetOf } from './plan-state.js';
-import type { Settings } from './settings.js';
+import type { Settings } from '../runtime/settings.js';
 import { grantJobUser } from './job-user-access.js';
 import { readRememberedServer, rememberScheduledServer } from './remembered-server.js';
 

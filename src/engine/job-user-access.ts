@@ -8,11 +8,11 @@ import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { makeDirectory } from '../adapters/fs/make-directory.js';
 import { localCatalogPaths } from '../adapters/catalog/local-catalog.js';
-import { isRoot, lookupPasswdEntry, type PasswdEntry } from '../adapters/postgres/os-user.js';
+import { isRoot, lookupPasswdEntry, type PasswdEntry } from '../adapters/os/os-user.js';
 import { describeOwnership, mayAccess, type Access } from '../core/access/mode-bits.js';
 import { jobUserOf } from '../core/access/job-user.js';
 import type { BackupServerSpec } from '../core/model.js';
-import { cachePath, definitionCacheDir } from './definition-cache.js';
+import { cachePath, definitionCacheDir } from '../runtime/definition-cache.js';
 
 export interface JobUser extends PasswdEntry {
   /** Why this user (for messages): which setting names it. */

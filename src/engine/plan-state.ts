@@ -13,7 +13,7 @@ import { silentLogger, type Logger } from '../adapters/logger.js';
 import { selectServer, type ServerCandidate } from '../core/select-server.js';
 import { readRememberedServers } from './remembered-server.js';
 import type { LineOptions } from '../core/schedule/render.js';
-import type { Settings } from './settings.js';
+import type { Settings } from '../runtime/settings.js';
 
 export interface PlannedState {
   plan: Plan;

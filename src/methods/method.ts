@@ -12,7 +12,7 @@ import type { DirectoryRestoreOptions, DirectoryRestorePlan, DirectoryRestoreRes
 import type { RestoreOptions, RestorePlan } from '../core/restore/restore-plan.js';
 import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-record.js';
 import type { RunRecord } from '../core/runs/run-record.js';
-import type { RunnableDefinition } from '../engine/definition-cache.js';
+import type { RunnableDefinition } from '../runtime/definition-cache.js';
 import type { RunRequest } from '../jobs/run-request.js';
 import type { FileCheck } from '../jobs/verify-files.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { ensureInstance, readInstanceState, runningInstanceConfig, stopInstance } from '../postgres/instance.js';
-import { isRoot } from '../postgres/os-user.js';
+import { isRoot } from '../os/os-user.js';
 import { libpqClientConfig, parseConnectionString, redactConnection } from '../postgres/libpq-connection.js';
 
 export { redactConnection };

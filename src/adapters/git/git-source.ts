@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { simpleGit } from 'simple-git';
-import { withFileLock } from '../postgres/file-lock.js';
+import { withFileLock } from '../os/file-lock.js';
 
 export interface GitSourceOptions {
   /** Remote URL or local path of the repository. */

@@ -7,7 +7,7 @@
 import { access, readdir, realpath } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { runProgram } from './run-program.js';
+import { runProgram } from '../os/run-program.js';
 
 export interface ServerBinaries {
   /** Real directory holding the binaries. */

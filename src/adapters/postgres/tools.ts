@@ -16,7 +16,7 @@ import { constants } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { parseVersion } from './binaries.js';
-import { runProgram } from './run-program.js';
+import { runProgram } from '../os/run-program.js';
 import type { ToolVersionFile } from './tool-version-file.js';
 
 export type PgToolName = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql';

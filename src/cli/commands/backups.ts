@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import { backupReportItems, renderBackupsText, type BackupReportRow } from '../../core/reports/backups-report.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText } from '../output.js';
 

@@ -6,7 +6,7 @@ import type { BackupServerSpec, BackupSpec, NodeSpec } from '../../core/model.js
 import { CHECK_EXIT_CODES, checkStatus, type CheckDefinition } from '../../core/reports/check-status.js';
 import { effectiveRpo } from '../../core/rpo/coverage.js';
 import { approximateMilliseconds, durationProblem, parseDuration } from '../../core/time/duration.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
 import { parseTime } from './backups.js';

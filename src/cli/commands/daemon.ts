@@ -6,11 +6,11 @@ import { createLogger } from '../../adapters/logger.js';
 import { approximateMilliseconds, durationProblem, parseDuration } from '../../core/time/duration.js';
 import type { ConfigSourceFlags } from '../../engine/config-source.js';
 import { addConfigSourceFlags } from '../config-source-flags.js';
-import type { GlobalFlags } from '../../engine/settings.js';
+import type { GlobalFlags } from '../../runtime/settings.js';
 import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
 import { logLevelOf, type LogFlags } from '../context.js';
 import { CliError } from '../output.js';
-import { refusePasswordInCatalogUrl } from '../../engine/remembered-catalog.js';
+import { refusePasswordInCatalogUrl } from '../../runtime/remembered-catalog.js';
 
 interface DaemonFlags extends GlobalFlags, ConfigSourceFlags, LogFlags {
   interval: string;

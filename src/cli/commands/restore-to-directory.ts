@@ -4,7 +4,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { DirectoryRestorePlan, RecoveryTarget } from '../../core/restore/directory-restore.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../../methods/method.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';

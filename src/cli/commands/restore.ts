@@ -5,7 +5,7 @@ import { AmbiguousBackupIdError, type BackupRow } from '../../adapters/catalog/r
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import { renderRestorePlan } from '../../core/restore/render-restore-plan.js';
 import type { RolesMode } from '../../core/restore/restore-plan.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../../methods/method.js';
 import { restoreToDirectory } from './restore-to-directory.js';
 import { backupMethodOf } from '../../methods/registry.js';

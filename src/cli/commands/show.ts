@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { backupReportItems } from '../../core/reports/backups-report.js';
 import { renderShowText, showReport } from '../../core/reports/show-report.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
 import { reportRow } from './backups.js';

@@ -6,7 +6,7 @@ import type { BackupSpec, NodeSpec } from '../../core/model.js';
 import { HELD_BACK_HINT } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
 import { parseTime } from './backups.js';

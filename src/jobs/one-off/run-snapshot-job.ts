@@ -4,7 +4,7 @@ import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { ClaimedOneOff } from '../../adapters/catalog/one-off-store.js';
 import { methodOf, type NodeSpec, type SnapshotSpec } from '../../core/model.js';
 import { snapshotResult, type OneOffResult } from '../../core/one-off/outcome.js';
-import type { RunnableDefinition } from '../../engine/definition-cache.js';
+import type { RunnableDefinition } from '../../runtime/definition-cache.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { runBackup } from '../run-backup.js';
 import { RunRecorder } from '../run-recorder.js';

@@ -1,7 +1,7 @@
 // Which databases a logical run dumps: the listed ones, the one asked for, every database of the node for
 // `databases: all` (read when the run starts), or the cluster as a whole (`type: cluster`, pg_dumpall).
 import type { RunRecord } from '../../core/runs/run-record.js';
-import type { RunnableDefinition } from '../../engine/definition-cache.js';
+import type { RunnableDefinition } from '../../runtime/definition-cache.js';
 import { failedRecord, type RunRequest } from '../../jobs/run-request.js';
 
 /**

@@ -7,7 +7,7 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolProcessEnv } from '../../adapters/postgres/node-connection.js';
 import { runMarker } from '../../adapters/os/run-marked-processes.js';
-import { runProgram } from '../../adapters/postgres/run-program.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 import { ToolVersionFile } from '../../adapters/postgres/tool-version-file.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import { AppendOnlyDigest, digestTree } from '../../adapters/fs/file-digest.js';

@@ -8,7 +8,7 @@
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { bootId, isProcessAlive } from '../os/process-alive.js';
+import { bootId, isProcessAlive } from './process-alive.js';
 
 interface LockHolder {
   pid: number;
