@@ -9,10 +9,11 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { BackupServerSpec } from '../core/model.js';
 import { isRoot } from '../adapters/os/os-user.js';
-import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
+import { LIFELINE_FD } from './lifeline.js';
 import { serverSpecsOfThisMachine } from '../jobs/definition-lookup.js';
 import { jobAccessProblems, resolveJobUser, type JobUser } from '../engine/job-user-access.js';
 import type { CommandContext } from './context.js';
+import { ENV } from '../adapters/os/environment.js';
 
 /** Exit 1 with its code on stderr (`pgbackops: error E_JOB_USER_ACCESS: ...`): the job user could not do the job. */
 export class JobUserError extends Error {
@@ -91,10 +92,10 @@ function runAs(user: JobUser, stateDir: string, actor: string): Promise<number> 
       HOME: user.home,
       USER: user.name,
       LOGNAME: user.name,
-      PGBACKOPS_STATE_DIR: stateDir,
+      [ENV.stateDir]: stateDir,
       // Who started it, for what is recorded (a restore's actor), is still the operator.
-      PGBACKOPS_ACTOR: actor,
-      [LIFELINE_ENV]: String(LIFELINE_FD),
+      [ENV.actor]: actor,
+      [ENV.lifelineFd]: String(LIFELINE_FD),
     },
   });
   const forward = (signal: NodeJS.Signals): void => {

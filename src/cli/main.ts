@@ -7,6 +7,7 @@ import { LOG_LEVELS, seconds } from './flag-values.js';
 import { attachExamples } from './help-examples.js';
 import { CliError } from './output.js';
 import { VERSION } from './version.js';
+import { envSetting } from '../adapters/os/environment.js';
 
 // pg, which most commands load, asks on load whether it runs in Cloudflare Workers: it reads
 // navigator.userAgent and, where there is no `navigator`, constructs a fetch Response instead, which makes
@@ -62,6 +63,6 @@ function exitCodeOf(err: unknown): number {
   }
   const e = err as Error & { code?: string };
   process.stderr.write(`pgbackops: error${e.code ? ` ${e.code}` : ''}: ${e.message ?? String(err)}\n`);
-  if (process.env.PGBACKOPS_DEBUG) process.stderr.write(`${e.stack}\n`);
+  if (envSetting('debug')) process.stderr.write(`${e.stack}\n`);
   return 1;
 }

@@ -35,7 +35,7 @@ import { DaemonMetrics } from './metrics.js';
 import { nextPollDelayMs } from './poll-delay.js';
 import { OneOffTrigger } from './one-off-trigger.js';
 import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
-import { readRunStats, type DefinitionRunStats } from './run-stats.js';
+import { readRunStats, type DefinitionRunStats } from '../adapters/catalog/run-stats.js';
 import { installSignalHandlers } from './signals.js';
 import { TriggerQueue, type PassRequest } from './trigger-queue.js';
 import { watchConfigDir, type ConfigWatcher } from './watcher.js';

@@ -1,7 +1,7 @@
 // The daemon's Prometheus metrics (prom-client, a registry of its own so tests can run several daemons'
 // worth in one process). Per-definition backup series are refreshed from one grouped query per scrape.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DefinitionRunStats } from './run-stats.js';
+import type { DefinitionRunStats } from '../adapters/catalog/run-stats.js';
 
 /** 'held-back': the revision is applied except for actions held back (deletes that need --prune). */
 export type PassResult = 'applied' | 'held-back' | 'unchanged' | 'converged' | 'invalid' | 'refused' | 'unverified' | 'failed';

@@ -8,7 +8,7 @@ import { makePlan } from '../core/plan/make-plan.js';
 import type { Plan, PlanOptions, RetentionPreview } from '../core/plan/types.js';
 import { noteOneOffActions } from '../core/plan/one-off-notes.js';
 import { projectObjects } from '../core/plan/project.js';
-import { pruneServer } from '../jobs/prune.js';
+import { currentPolicies, judgeServerRuns } from '../core/retention/server-pass.js';
 import { silentLogger, type Logger } from '../adapters/logger.js';
 import { selectServer, type ServerCandidate } from '../core/select-server.js';
 import { readRememberedServers } from './remembered-server.js';
@@ -64,7 +64,7 @@ export async function planAgainstState(
     observed,
     line: lineOptionsOf(settings, choice.server, serverSpec),
   }, options, Date.now());
-  if (catalog) plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
+  if (catalog) plan.retentionPreview = await previewRetention(catalog, plan, snapshot.objects);
   await noteOneOffs(catalog, plan);
   logPlan(logger, plan);
   return { plan, snapshot, target, serverSpec };
@@ -106,12 +106,13 @@ async function noteOneOffs(catalog: Catalog | null, plan: Plan): Promise<void> {
   noteOneOffActions(plan.objectActions, states);
 }
 
-/** A dry-run retention pass against the catalog as the plan would leave it, summarised per group. */
-async function previewRetention(settings: Settings, catalog: Catalog, plan: Plan, objects: CatalogSnapshot['objects'], serverSpec: BackupServerSpec): Promise<RetentionPreview[]> {
-  const outcome = await pruneServer(catalog.runs, silentLogger, {
-    server: plan.server!, serverSpec, stateDir: settings.stateDir, objects: projectObjects(objects, plan.objectActions),
-    dryRun: true, forceRemoved: false, now: Date.now(),
-  });
+/**
+ * What a retention pass (the one `pgbackops prune` makes) would decide against the catalog as the plan would
+ * leave it, summarised per group.
+ */
+async function previewRetention(catalog: Catalog, plan: Plan, objects: CatalogSnapshot['objects']): Promise<RetentionPreview[]> {
+  const policies = currentPolicies(projectObjects(objects, plan.objectActions));
+  const outcome = judgeServerRuns(await catalog.runs.retentionGroups(plan.server!, (definition) => !policies.has(definition)), policies, { forceRemoved: false, now: Date.now() });
   // Per group from the compact selections: no decision objects (a server may hold a million runs).
   const groups = new Map<string, RetentionPreview>();
   for (const { definition, database, selection } of outcome.groups) {

@@ -1,17 +1,14 @@
-// Retention pass over one backup server's runs: decide (pure selectRetention), then expire crash-safely:
+// Retention pass over one backup server's runs: decide (pure judgeServerRuns), then expire crash-safely:
 // tombstone the rows (status `expiring`), remove the files, delete the rows. A crash between steps leaves
 // tombstones that the next pass finishes; a row never points at files that nobody will clean up.
 import { rm } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import type { RunStore } from '../adapters/catalog/run-store.js';
 import type { Logger } from '../adapters/logger.js';
-import type { BackupServerSpec, BackupSpec, RetentionSpec } from '../core/model.js';
-import type { ActualObject } from '../core/plan/plan-catalog.js';
+import type { BackupServerSpec } from '../core/model.js';
+import type { ActualObject } from '../core/objects.js';
 import { decisionsOf, expiringIdsOf, type GroupSelection, type RetentionDecision } from '../core/retention/decision-list.js';
-import { selectForcedRemoval } from '../core/retention/force.js';
-import { retentionCannotJudge } from '../core/retention/method-guard.js';
-import { selectRetention } from '../core/retention/select.js';
-import type { RetentionSelection } from '../core/retention/verdicts.js';
+import { currentPolicies, judgeServerRuns } from '../core/retention/server-pass.js';
 
 export interface PruneRequest {
   server: string;
@@ -41,7 +38,6 @@ export interface PruneOutcome {
   warnings: string[];
 }
 
-const REMOVED_NOTE = 'definition removed from the configuration: last retention applies';
 /**
  * Runs expired per round of tombstone, remove files, delete rows: bounds the statements (a forced removal
  * can expire a million runs) and leaves at most one round of tombstones for the next pass after a crash.
@@ -50,36 +46,13 @@ const EXPIRE_BATCH = 5_000;
 
 export async function pruneServer(runs: RunStore, logger: Logger, request: PruneRequest): Promise<PruneOutcome> {
   const policies = currentPolicies(request.objects);
-  const groups: GroupSelection[] = [];
-  const warnings: string[] = [];
-  let total = 0;
-  let expiring = 0;
-  for (const group of await runs.retentionGroups(request.server, (definition) => !policies.has(definition))) {
-    const cannot = retentionCannotJudge(group.otherMethods);
-    if (cannot !== null) {
-      warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: ${cannot}; keeping its ${group.runs.count} run(s)`);
-      continue;
-    }
-    const current = policies.get(group.definition);
-    // A Snapshot's runs carry their own fixed-age retention: neither a removed definition nor force-removed
-    // (removing the Snapshot object does not shorten its backups' keepFor).
-    const snapshot = !current && group.lastRetention?.expireAfter !== undefined;
-    const removed = !current && !snapshot;
-    const retention = current?.retention ?? group.lastRetention;
-    let selection: RetentionSelection;
-    if (removed && request.forceRemoved) selection = selectForcedRemoval(group.runs);
-    else if (retention) selection = selectRetention(group.runs, retention, current?.timezone ?? group.lastTimezone ?? 'UTC', request.now);
-    else {
-      warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: no retention known for a removed definition; keeping its ${group.runs.count} run(s) (use --force to remove them)`);
-      continue;
-    }
-    groups.push({ definition: group.definition, database: group.database, selection, note: removed && !request.forceRemoved ? REMOVED_NOTE : null });
-    total += group.runs.count;
-    expiring += selection.expiring;
-  }
-
-  const expired = !request.dryRun && expiring > 0 ? await expire(runs, logger, request, expiringIdsOf(groups)) : 0;
-  return { groups, decisions: { [Symbol.iterator]: () => decisionsOf(groups) }, expiring, expired, kept: total - expiring, warnings };
+  const groups = await runs.retentionGroups(request.server, (definition) => !policies.has(definition));
+  const pass = judgeServerRuns(groups, policies, { forceRemoved: request.forceRemoved, now: request.now });
+  const expired = !request.dryRun && pass.expiring > 0 ? await expire(runs, logger, request, expiringIdsOf(pass.groups)) : 0;
+  return {
+    groups: pass.groups, decisions: { [Symbol.iterator]: () => decisionsOf(pass.groups) },
+    expiring: pass.expiring, expired, kept: pass.total - pass.expiring, warnings: pass.warnings,
+  };
 }
 
 async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids: string[]): Promise<number> {
@@ -101,18 +74,6 @@ async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids
     expired += await runs.deleteExpired(removable);
   }
   return expired;
-}
-
-function currentPolicies(objects: readonly ActualObject[]): Map<string, { retention: RetentionSpec | null; timezone: string }> {
-  const retentions = new Map<string, RetentionSpec>();
-  for (const o of objects) if (o.kind === 'Retention') retentions.set(o.name, o.spec as RetentionSpec);
-  const out = new Map<string, { retention: RetentionSpec | null; timezone: string }>();
-  for (const o of objects) {
-    if (o.kind !== 'Backup') continue;
-    const spec = o.spec as BackupSpec;
-    out.set(o.name, { retention: typeof spec.retention === 'string' ? retentions.get(spec.retention) ?? null : spec.retention, timezone: spec.timezone });
-  }
-  return out;
 }
 
 function resolveRoot(request: PruneRequest): string {

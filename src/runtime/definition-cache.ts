@@ -10,7 +10,7 @@ import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import type { BackupServerSpec, DumpSpec, NodeSpec, RetentionSpec } from '../core/model.js';
-import type { ActualObject } from '../core/plan/plan-catalog.js';
+import type { ActualObject } from '../core/objects.js';
 import { definitionsOfServer, serverSpecOf, type ServerDefinition } from '../core/schedule/server-entries.js';
 
 /** Bumped whenever a reader of the old format would misread the new one. */

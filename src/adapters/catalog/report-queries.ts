@@ -4,7 +4,7 @@ import type { RunFile, RunStatus } from '../../core/runs/run-record.js';
 import type { BackupType, DumpFormat, RetentionSpec } from '../../core/model.js';
 import type { ApplyEntry, RestoreEntry } from '../../core/reports/history-report.js';
 import type { Query } from './migrations.js';
-import { readRunStats, type DefinitionRunStats } from '../../daemon/run-stats.js';
+import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 

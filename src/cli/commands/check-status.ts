@@ -9,7 +9,7 @@ import { approximateMilliseconds, durationProblem, parseDuration } from '../../c
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
-import { parseTime } from './backups.js';
+import { parseTime } from '../flag-values.js';
 
 interface CheckOptions {
   definition?: string;

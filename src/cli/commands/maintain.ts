@@ -6,7 +6,7 @@ import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { maintainServer, type MaintainOutcome } from '../../jobs/maintain.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { CliError, printText, stdoutStyle } from '../output.js';
-import { printJsonWithDecisions, pruneJson, writePruneText } from './prune-output.js';
+import { printJsonWithDecisions, pruneJson, writePruneText } from '../prune-output.js';
 
 export function registerMaintain(program: Command): void {
   program

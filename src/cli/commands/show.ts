@@ -5,8 +5,7 @@ import { renderShowText, showReport } from '../../core/reports/show-report.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
-import { reportRow } from './backups.js';
-import { resolveBackup } from './restore.js';
+import { reportRow, resolveBackup } from '../backup-rows.js';
 
 export function registerShow(program: Command): void {
   program

@@ -9,7 +9,7 @@ import { renderStatusText, statusReport, type StatusRun } from '../../core/repor
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
-import { parseTime } from './backups.js';
+import { parseTime } from '../flag-values.js';
 
 /** How long `status` waits for a node to list its databases before calling it unreachable. */
 const NODE_TIMEOUT_MS = 5_000;

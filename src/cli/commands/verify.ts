@@ -7,7 +7,7 @@ import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
-import { resolveBackup } from './restore.js';
+import { resolveBackup } from '../backup-rows.js';
 
 interface VerifyFlags {
   latest?: string;

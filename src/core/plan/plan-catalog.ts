@@ -3,15 +3,8 @@
 import { KINDS, objectKey, type DesiredObject, type Kind } from '../model.js';
 import { referencesOf } from '../references.js';
 import { canonicalJson } from '../canonical.js';
+import type { ActualObject } from '../objects.js';
 import type { ObjectAction, PlanOptions } from './types.js';
-
-/** An object as the catalog holds it. */
-export interface ActualObject {
-  kind: Kind;
-  name: string;
-  spec: unknown;
-  hash: string;
-}
 
 export interface CatalogPlan {
   actions: ObjectAction[];
@@ -35,18 +28,18 @@ export function planCatalog(
     desiredKeys.add(key);
     const have = actualByKey.get(key);
     if (!have) {
-      upserts.push({ op: 'create', kind: want.kind, name: want.name, after: want.spec, hash: want.hash, reason: 'declared in the configuration, absent from the catalog' });
+      upserts.push(objectAction({ op: 'create', kind: want.kind, name: want.name, after: want.spec, hash: want.hash, reason: 'declared in the configuration, absent from the catalog' }));
     } else if (have.hash !== want.hash) {
-      upserts.push({
+      upserts.push(objectAction({
         op: 'update', kind: want.kind, name: want.name, before: have.spec, after: want.spec, hash: want.hash,
         changedFields: changedTopLevelFields(have.spec, want.spec),
         reason: 'the configuration differs from the catalog',
-      });
+      }));
     }
   }
 
   const deletes = actual.filter((o) => !desiredKeys.has(objectKey(o.kind, o.name)))
-    .map((o): ObjectAction => ({ op: 'delete', kind: o.kind, name: o.name, before: o.spec, reason: 'no longer in the configuration' }));
+    .map((o) => objectAction({ op: 'delete', kind: o.kind, name: o.name, before: o.spec, reason: 'no longer in the configuration' }));
   blockDeletes(deletes, desired, actual, backupCounts, options);
 
   const actions = [
@@ -54,6 +47,15 @@ export function planCatalog(
     ...deletes.sort(byKindThenName(-1)),
   ];
   return { actions, refusal: massDeletionRefusal(deletes, actual, options) };
+}
+
+/**
+ * An action from an object whose kind and spec are known to belong together (a desired or catalog object of
+ * that kind): the one place where TypeScript is told so, as it cannot correlate a kind and spec of
+ * `Kind`-wide unions.
+ */
+function objectAction(action: { op: ObjectAction['op']; kind: Kind; name: string; reason: string; before?: unknown; after?: unknown; hash?: string; changedFields?: string[] }): ObjectAction {
+  return action as ObjectAction;
 }
 
 /**

@@ -3,7 +3,7 @@
 // disabled definitions leave the schedule but stay in the catalog. A server that is not in `objects` (removed
 // from the configuration) schedules nothing.
 import type { BackupServerSpec, BackupSpec, NodeSpec } from '../model.js';
-import type { ActualObject } from '../plan/plan-catalog.js';
+import type { ActualObject } from '../objects.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
 import { buildEntry, type LineOptions } from './render.js';
 import { MAINTAIN_ENTRY, type ScheduleEntry } from './entry.js';

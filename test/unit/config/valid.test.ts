@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readConfigDir } from '../../../src/adapters/config-dir.js';
 import { specHash } from '../../../src/core/canonical.js';
-import { loadSchema, SCHEMA_FILES } from '../../../src/core/config/schemas.js';
+import { loadSchema, SCHEMA_FILES } from '../../helpers/schemas.js';
 import { configRevision, validateConfig, type ConfigFile } from '../../../src/core/config/validate.js';
 import { KINDS, methodOf, type BackupServerSpec, type BackupSpec, type DesiredConfig, type DesiredObject, type NodeSpec } from '../../../src/core/model.js';
 

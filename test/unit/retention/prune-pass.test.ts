@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RetentionGroup, RunStore } from '../../../src/adapters/catalog/run-store.js';
 import { silentLogger, type Logger } from '../../../src/adapters/logger.js';
 import type { BackupServerSpec, RetentionSpec } from '../../../src/core/model.js';
-import type { ActualObject } from '../../../src/core/plan/plan-catalog.js';
+import type { ActualObject } from '../../../src/core/objects.js';
 import { pruneServer, type PruneRequest } from '../../../src/jobs/prune.js';
 import { at, columnsOf, nameOfUuid, ok, uuidOfName, type NamedRun } from './named-runs.js';
 

@@ -1,6 +1,6 @@
 // Per-definition run statistics of one backup server, read with ONE grouped query over backup_runs: what
 // /metrics and /status show (last success, last failure, last duration and size, health inputs).
-import type { RunSummary } from '../core/reports/definition-health.js';
+import type { RunSummary } from '../../core/reports/definition-health.js';
 
 export interface DefinitionRunStats extends RunSummary {
   /** Duration (seconds) and size (bytes) of the latest finished run that has them. */

@@ -1,0 +1,89 @@
+// What one retention pass over a backup server's runs decides, group by group (a group is one definition and
+// database): the policy that applies to it (the definition's current one, the one its newest run recorded when
+// the definition is gone, a Snapshot's fixed age), or why the group is left alone. Pure: the prune job
+// (src/jobs/prune.ts) expires what this decides, and the plan's retention preview (src/engine/plan-state.ts)
+// shows it, so the two can never disagree.
+import type { RetentionSpec } from '../model.js';
+import type { ActualObject } from '../objects.js';
+import type { GroupSelection } from './decision-list.js';
+import { selectForcedRemoval } from './force.js';
+import { retentionCannotJudge } from './method-guard.js';
+import type { RunColumns } from './run-columns.js';
+import { selectRetention } from './select.js';
+import type { RetentionSelection } from './verdicts.js';
+
+/** All runs of one definition and database: what a retention pass decides on. */
+export interface RetentionGroup {
+  definition: string;
+  database: string | null;
+  runs: RunColumns;
+  /** Retention and timezone of the group's newest run that recorded them (for removed definitions). */
+  lastRetention: RetentionSpec | null;
+  lastTimezone: string | null;
+  /** Methods of its runs other than `logical` (none in a catalog of pg_dump backups). */
+  otherMethods: string[];
+}
+
+/** The retention (null: none) and timezone of each Backup in the catalog, by name. */
+export type RetentionPolicies = ReadonlyMap<string, { retention: RetentionSpec | null; timezone: string }>;
+
+export interface ServerPass {
+  /** What retention decided, per definition and database, in compact form (see decisionsOf). */
+  groups: GroupSelection[];
+  /** Runs retention expires. */
+  expiring: number;
+  /** Runs in the groups judged (the groups left alone are not counted). */
+  total: number;
+  /** Groups left alone, and why. */
+  warnings: string[];
+}
+
+const REMOVED_NOTE = 'definition removed from the configuration: last retention applies';
+
+/** The current policy of every Backup among the catalog objects (a named Retention resolved). */
+export function currentPolicies(objects: readonly ActualObject[]): RetentionPolicies {
+  const retentions = new Map<string, RetentionSpec>();
+  for (const o of objects) if (o.kind === 'Retention') retentions.set(o.name, o.spec);
+  const out = new Map<string, { retention: RetentionSpec | null; timezone: string }>();
+  for (const o of objects) {
+    if (o.kind !== 'Backup') continue;
+    const spec = o.spec;
+    out.set(o.name, { retention: typeof spec.retention === 'string' ? retentions.get(spec.retention) ?? null : spec.retention, timezone: spec.timezone });
+  }
+  return out;
+}
+
+/**
+ * Decides every group. `forceRemoved` also expires every run of definitions no longer in the catalog
+ * (PgBackMan's force deletion); a Snapshot's runs are never force-removed: removing the Snapshot object does
+ * not shorten its backups' keepFor.
+ */
+export function judgeServerRuns(groups: Iterable<RetentionGroup>, policies: RetentionPolicies, options: { forceRemoved: boolean; now: number }): ServerPass {
+  const judged: GroupSelection[] = [];
+  const warnings: string[] = [];
+  let total = 0;
+  let expiring = 0;
+  for (const group of groups) {
+    const label = `${group.definition}/${group.database ?? '(cluster)'}`;
+    const cannot = retentionCannotJudge(group.otherMethods);
+    if (cannot !== null) {
+      warnings.push(`${label}: ${cannot}; keeping its ${group.runs.count} run(s)`);
+      continue;
+    }
+    const current = policies.get(group.definition);
+    const snapshot = !current && group.lastRetention?.expireAfter !== undefined;
+    const removed = !current && !snapshot;
+    const retention = current?.retention ?? group.lastRetention;
+    let selection: RetentionSelection;
+    if (removed && options.forceRemoved) selection = selectForcedRemoval(group.runs);
+    else if (retention) selection = selectRetention(group.runs, retention, current?.timezone ?? group.lastTimezone ?? 'UTC', options.now);
+    else {
+      warnings.push(`${label}: no retention known for a removed definition; keeping its ${group.runs.count} run(s) (use --force to remove them)`);
+      continue;
+    }
+    judged.push({ definition: group.definition, database: group.database, selection, note: removed && !options.forceRemoved ? REMOVED_NOTE : null });
+    total += group.runs.count;
+    expiring += selection.expiring;
+  }
+  return { groups: judged, expiring, total, warnings };
+}
