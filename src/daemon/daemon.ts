@@ -39,6 +39,7 @@ import { readRunStats, type DefinitionRunStats } from '../adapters/catalog/run-s
 import { installSignalHandlers } from './signals.js';
 import { TriggerQueue, type PassRequest } from './trigger-queue.js';
 import { watchConfigDir, type ConfigWatcher } from './watcher.js';
+import { specsOfKind } from '../core/objects.js';
 
 export interface DaemonOptions {
   flags: GlobalFlags;
@@ -319,13 +320,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 /** --server, else the catalog's or the configuration's BackupServer whose host is this machine (or the only one). */
 async function chooseServer(settings: Settings, catalog: Catalog, source: PassSource): Promise<string> {
   if (settings.server) return settings.server;
-  const fromCatalog = (await catalog.readSnapshot()).objects
-    .filter((o) => o.kind === 'BackupServer')
-    .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  const fromCatalog = specsOfKind((await catalog.readSnapshot()).objects, 'BackupServer');
   let servers = fromCatalog;
   if (servers.length === 0) {
     const loaded = await loadDesired(await source.checkout(await source.revision(), () => catalog.lastAppliedRevision()));
-    servers = (loaded.config?.objects ?? []).filter((o) => o.kind === 'BackupServer').map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+    servers = specsOfKind(loaded.config?.objects ?? [], 'BackupServer');
   }
   const choice = selectServer(servers, undefined, [hostname()]);
   if ('error' in choice) throw new Error(choice.error);

@@ -14,6 +14,7 @@ import { selectServer, type ServerCandidate } from '../core/select-server.js';
 import { readRememberedServers } from './remembered-server.js';
 import type { LineOptions } from '../core/schedule/render.js';
 import type { Settings } from '../runtime/settings.js';
+import { specsOfKind } from '../core/objects.js';
 
 export interface PlannedState {
   plan: Plan;
@@ -77,13 +78,11 @@ export async function planAgainstState(
  * such server, or keeps it while its delete is held back).
  */
 async function serverCandidates(settings: Settings, desired: DesiredConfig, snapshot: PlanningSnapshot): Promise<ServerCandidate[]> {
-  const out: ServerCandidate[] = desired.objects
-    .filter((o) => o.kind === 'BackupServer')
-    .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  const out: ServerCandidate[] = specsOfKind(desired.objects, 'BackupServer');
   const known = new Set(out.map((s) => s.name));
   for (const o of snapshot.objects) {
     if (o.kind !== 'BackupServer' || known.has(o.name)) continue;
-    out.push({ name: o.name, spec: o.spec as BackupServerSpec, removed: 'removed from the configuration: its schedule is emptied' });
+    out.push({ name: o.name, spec: o.spec, removed: 'removed from the configuration: its schedule is emptied' });
     known.add(o.name);
   }
   for (const r of await readRememberedServers(settings.stateDir)) {

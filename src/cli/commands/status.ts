@@ -2,7 +2,7 @@
 // databases without a backup definition (each running node is asked, with a short timeout).
 import type { Command } from 'commander';
 import { listDatabases } from '../../adapters/postgres/capture-globals.js';
-import type { BackupSpec, NodeSpec } from '../../core/model.js';
+import type { NodeSpec } from '../../core/model.js';
 import { HELD_BACK_HINT } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
@@ -10,6 +10,7 @@ import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
 import { parseTime } from '../flag-values.js';
+import { specsOfKind } from '../../core/objects.js';
 
 /** How long `status` waits for a node to list its databases before calling it unreachable. */
 const NODE_TIMEOUT_MS = 5_000;
@@ -28,8 +29,8 @@ export function registerStatus(program: Command): void {
       const now = opts.now === undefined ? Date.now() : parseTime(opts.now, '--now').getTime();
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const snapshot = await catalog.readSnapshot();
-        const definitions = snapshot.objects.filter((o) => o.kind === 'Backup').map((o) => ({ name: o.name, spec: o.spec as BackupSpec }));
-        const nodes = snapshot.objects.filter((o) => o.kind === 'Node').map((o) => ({ name: o.name, spec: o.spec as NodeSpec }));
+        const definitions = specsOfKind(snapshot.objects, 'Backup');
+        const nodes = specsOfKind(snapshot.objects, 'Node');
         const { runs, bytesKept } = await catalog.reports.recentRuns(definitions.map((d) => d.name));
         const byDefinition: Record<string, StatusRun[]> = {};
         for (const r of runs) {

@@ -4,7 +4,7 @@
 // (src/jobs/prune.ts) expires what this decides, and the plan's retention preview (src/engine/plan-state.ts)
 // shows it, so the two can never disagree.
 import type { RetentionSpec } from '../model.js';
-import type { ActualObject } from '../objects.js';
+import { retentionOf, specMap, specsOfKind, type ActualObject } from '../objects.js';
 import type { GroupSelection } from './decision-list.js';
 import { selectForcedRemoval } from './force.js';
 import { retentionCannotJudge } from './method-guard.js';
@@ -42,15 +42,8 @@ const REMOVED_NOTE = 'definition removed from the configuration: last retention 
 
 /** The current policy of every Backup among the catalog objects (a named Retention resolved). */
 export function currentPolicies(objects: readonly ActualObject[]): RetentionPolicies {
-  const retentions = new Map<string, RetentionSpec>();
-  for (const o of objects) if (o.kind === 'Retention') retentions.set(o.name, o.spec);
-  const out = new Map<string, { retention: RetentionSpec | null; timezone: string }>();
-  for (const o of objects) {
-    if (o.kind !== 'Backup') continue;
-    const spec = o.spec;
-    out.set(o.name, { retention: typeof spec.retention === 'string' ? retentions.get(spec.retention) ?? null : spec.retention, timezone: spec.timezone });
-  }
-  return out;
+  const retentions = specMap(objects, 'Retention');
+  return new Map(specsOfKind(objects, 'Backup').map(({ name, spec }) => [name, { retention: retentionOf(spec, retentions), timezone: spec.timezone }]));
 }
 
 /**
