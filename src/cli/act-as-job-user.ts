@@ -14,9 +14,10 @@ import { serverSpecsOfThisMachine } from '../jobs/definition-lookup.js';
 import { jobAccessProblems, resolveJobUser, type JobUser } from '../engine/job-user-access.js';
 import type { CommandContext } from './context.js';
 import { ENV } from '../adapters/os/environment.js';
+import { PgbackopsError } from '../core/errors.js';
 
 /** Exit 1 with its code on stderr (`pgbackops: error E_JOB_USER_ACCESS: ...`): the job user could not do the job. */
-export class JobUserError extends Error {
+export class JobUserError extends PgbackopsError {
   constructor(readonly code: 'E_JOB_USER_ACCESS' | 'E_JOB_USER_AMBIGUOUS', message: string) {
     super(message);
   }

@@ -15,8 +15,9 @@ import { refusePasswordInCatalogUrl, rememberCatalog } from '../runtime/remember
 import { rememberScheduledServer } from './remembered-server.js';
 import { grantJobUser } from './job-user-access.js';
 import type { Settings } from '../runtime/settings.js';
+import { PgbackopsError } from '../core/errors.js';
 
-export class PlanRefusedError extends Error {
+export class PlanRefusedError extends PgbackopsError {
   constructor(readonly code: string, message: string) {
     super(message);
   }

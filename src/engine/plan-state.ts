@@ -15,6 +15,7 @@ import { readRememberedServers } from './remembered-server.js';
 import type { LineOptions } from '../core/schedule/render.js';
 import type { Settings } from '../runtime/settings.js';
 import { specsOfKind } from '../core/objects.js';
+import { PgbackopsError } from '../core/errors.js';
 
 export interface PlannedState {
   plan: Plan;
@@ -25,7 +26,8 @@ export interface PlannedState {
   serverSpec: BackupServerSpec | null;
 }
 
-export class PlanInputError extends Error {}
+export class PlanInputError extends PgbackopsError {
+  readonly code = 'E_SERVER_CHOICE';}
 
 /**
  * A catalog that does not exist yet, as a fresh one reads: version 0 (what the first migration creates, so

@@ -15,6 +15,7 @@ import type { RunRecord } from '../core/runs/run-record.js';
 import type { RunnableDefinition } from '../runtime/definition-cache.js';
 import type { RunRequest } from '../jobs/run-request.js';
 import type { FileCheck } from '../jobs/verify-files.js';
+import { PgbackopsError } from '../core/errors.js';
 
 export interface BackupMethod {
   readonly name: BackupMethodName;
@@ -133,6 +134,6 @@ export interface DirectoryRestoreOutcome {
   result: DirectoryRestoreResult | null;
 }
 
-export class RestoreRefusedError extends Error {
-  override name = 'RestoreRefusedError';
+export class RestoreRefusedError extends PgbackopsError {
+  readonly code = 'E_RESTORE_REFUSED';
 }

@@ -4,14 +4,14 @@ import { isBackupMethod } from '../core/methods/registry.js';
 import type { BackupMethodName } from '../core/model.js';
 import { LOGICAL_METHOD } from './logical/logical-method.js';
 import type { BackupMethod } from './method.js';
+import { PgbackopsError } from '../core/errors.js';
 
 const METHODS: Readonly<Record<BackupMethodName, BackupMethod>> = {
   logical: LOGICAL_METHOD,
 };
 
 /** A method this version of pgbackops does not have: a run or definition written by a newer one. */
-export class UnknownBackupMethodError extends Error {
-  override name = 'UnknownBackupMethodError';
+export class UnknownBackupMethodError extends PgbackopsError {
   readonly code = 'E_METHOD_UNKNOWN';
 }
 

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import type { BackupServerSpec, DumpSpec, NodeSpec, RetentionSpec } from '../core/model.js';
 import { retentionOf, serverSpecOf, specMap, type ActualObject } from '../core/objects.js';
 import { definitionsOfServer, type ServerDefinition } from '../core/schedule/server-entries.js';
+import { PgbackopsError } from '../core/errors.js';
 
 /** Bumped whenever a reader of the old format would misread the new one. */
 export const CACHE_FORMAT_VERSION = 1;
@@ -41,7 +42,7 @@ export interface DefinitionCache {
 }
 
 /** A cache file this version cannot read: written by another version of pgbackops, or damaged. */
-export class DefinitionCacheFormatError extends Error {
+export class DefinitionCacheFormatError extends PgbackopsError {
   readonly code = 'E_CACHE_FORMAT';
 }
 

@@ -18,6 +18,7 @@ import type pg from 'pg';
 import { parseVersion } from './binaries.js';
 import { runProgram } from '../os/run-program.js';
 import type { ToolVersionFile } from './tool-version-file.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 export type PgToolName = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql';
 
@@ -30,8 +31,8 @@ export interface PgTool {
   version: string;
 }
 
-export class ToolNotFoundError extends Error {
-  override name = 'ToolNotFoundError';
+export class ToolNotFoundError extends PgbackopsError {
+  readonly code = 'E_TOOL_NOT_FOUND';
 }
 
 const DEBIAN_LAYOUT_ROOT = '/usr/lib/postgresql';

@@ -86,7 +86,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
       const stderr = result.spawnError ? `${tool.path}: ${result.spawnError.message}` : result.stderr;
       const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
-      throw Object.assign(new Error(failure.detail), { failure });
+      throw new DumpFailedError(failure);
     }
 
     if (globals) {
@@ -120,7 +120,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   } catch (err) {
     const failure: ClassifiedFailure = request.stop?.aborted
       ? interruptedFailure(request.stop)
-      : (err as { failure?: ClassifiedFailure }).failure ?? classifyJobError(err as Error & { code?: unknown; path?: unknown });
+      : err instanceof DumpFailedError ? err.failure : classifyJobError(err as Error & { code?: unknown; path?: unknown });
     log.push(`failed: ${failure.reason}: ${failure.detail}`);
     logger.error({ definition: def.name, database, reason: failure.reason }, failure.detail);
     // A failed run keeps its log (next to where the backup would have been) and no half dump. Each step is
@@ -162,4 +162,11 @@ async function digestSize(dir: string): Promise<number> {
     if (entry.isFile()) total += (await stat(join(entry.parentPath ?? dir, entry.name))).size;
   }
   return total;
+}
+
+/** The dump tool failed; its classified failure is what the run records (never reaches the CLI: caught above). */
+class DumpFailedError extends Error {
+  constructor(readonly failure: ClassifiedFailure) {
+    super(failure.detail);
+  }
 }
