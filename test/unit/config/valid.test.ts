@@ -32,7 +32,7 @@ function find<T>(config: DesiredConfig, kind: DesiredObject['kind'], name: strin
   return found as DesiredObject & { spec: T };
 }
 
-describe('the DESIGN.md section 3 example', () => {
+describe('the example configuration the product started from (fixtures/valid/design)', () => {
   it('validates as written when the server runs pg_dump 16 (it asks for zstd)', async () => {
     const read = await readConfigDir(join(VALID, 'design'));
     const result = validateConfig(read.files, { pgDumpVersion: 16 });
