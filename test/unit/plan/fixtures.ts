@@ -8,7 +8,7 @@ export function desiredObject(kind: Kind, name: string, spec: Record<string, unk
 }
 
 export function actualOf(objects: readonly DesiredObject[]): ActualObject[] {
-  return objects.map(({ kind, name, spec, hash }) => ({ kind, name, spec, hash }));
+  return objects.map(({ kind, name, spec, hash }) => ({ kind, name, spec, hash }) as ActualObject);
 }
 
 export function server(name: string) {
