@@ -1,4 +1,4 @@
-// Daemon benchmark (DESIGN.md section 7, issue 4): commit-to-converged latency with a watched local
+// Daemon benchmark (issue 4; targets in bench/README.md): commit-to-converged latency with a watched local
 // directory (20 edits, median and p90; target median <= 1 s) and with a git remote plus webhook, then the
 // daemon's resident memory (target <= 150 MB) and idle CPU with a 10,000-definition fleet after convergence,
 // plus the latency of a one-definition edit in that fleet. Uses a local catalog in a temp state dir.

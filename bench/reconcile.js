@@ -1,4 +1,4 @@
-// Reconciler benchmark (DESIGN.md section 7): a fleet of 10,000 definitions / 1,000 nodes / 10 servers.
+// Reconciler benchmark (targets in bench/README.md): a fleet of 10,000 definitions / 1,000 nodes / 10 servers.
 // Measures whole-process validate, first plan, first apply, no-op plan, a one-definition change (plan +
 // apply, and the catalog statements it issued), and peak RSS. Uses a local catalog in a temp state dir.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';

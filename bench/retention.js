@@ -1,4 +1,4 @@
-// Retention pass over 1,000,000 catalog rows (DESIGN.md section 7: <= 5 s): 1,000 definitions with 1,000
+// Retention pass over 1,000,000 catalog rows (target <= 5 s, bench/README.md): 1,000 definitions with 1,000
 // successful daily runs each on one backup server, in a steady state: each definition keeps 990 daily
 // backups, so a pass expires 10 per definition (as a daily pass does). Measures the whole process of
 // `pgbackops prune --dry-run` (read + decide + list) and of the real pass (+ tombstone, delete rows), each

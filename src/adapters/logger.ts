@@ -4,6 +4,7 @@
 // that succeeds logs nothing at the default level `warn`, and its start-up is part of every backup's time.
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
+import { envSetting } from './os/environment.js';
 
 export type { Logger };
 
@@ -20,7 +21,7 @@ const LEVELS: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 3
 const requireHere = createRequire(import.meta.url);
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? process.env.PGBACKOPS_LOG_LEVEL ?? 'warn';
+  const level = options.level ?? envSetting('logLevel') ?? 'warn';
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
   return lazyLogger(level, () => {
     const { pino, destination } = requireHere('pino') as typeof import('pino');

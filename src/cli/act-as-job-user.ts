@@ -8,14 +8,17 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { BackupServerSpec } from '../core/model.js';
-import { isRoot } from '../adapters/postgres/os-user.js';
-import { LIFELINE_ENV, LIFELINE_FD } from './lifeline.js';
+import { isRoot } from '../adapters/os/os-user.js';
+import { LIFELINE_FD } from './lifeline.js';
 import { serverSpecsOfThisMachine } from '../jobs/definition-lookup.js';
-import { jobAccessProblems, resolveJobUser, type JobUser } from '../engine/job-user-access.js';
+import { jobAccessProblems } from '../engine/job-user-access.js';
+import { resolveJobUser, type JobUser } from '../runtime/job-user.js';
 import type { CommandContext } from './context.js';
+import { ENV } from '../adapters/os/environment.js';
+import { PgbackopsError } from '../core/errors.js';
 
 /** Exit 1 with its code on stderr (`pgbackops: error E_JOB_USER_ACCESS: ...`): the job user could not do the job. */
-export class JobUserError extends Error {
+export class JobUserError extends PgbackopsError {
   constructor(readonly code: 'E_JOB_USER_ACCESS' | 'E_JOB_USER_AMBIGUOUS', message: string) {
     super(message);
   }
@@ -91,10 +94,10 @@ function runAs(user: JobUser, stateDir: string, actor: string): Promise<number> 
       HOME: user.home,
       USER: user.name,
       LOGNAME: user.name,
-      PGBACKOPS_STATE_DIR: stateDir,
+      [ENV.stateDir]: stateDir,
       // Who started it, for what is recorded (a restore's actor), is still the operator.
-      PGBACKOPS_ACTOR: actor,
-      [LIFELINE_ENV]: String(LIFELINE_FD),
+      [ENV.actor]: actor,
+      [ENV.lifelineFd]: String(LIFELINE_FD),
     },
   });
   const forward = (signal: NodeJS.Signals): void => {

@@ -1,7 +1,7 @@
 // --repo/--ref/--path (+ signature verification): where plan, apply and the daemon take the configuration
 // from, when it is a git repository rather than -c DIR.
 import type { Command } from 'commander';
-import { withCatalog } from '../engine/catalog-session.js';
+import { withCatalog } from '../runtime/catalog-session.js';
 import { resolveConfigSource, type ConfigSourceFlags } from '../engine/config-source.js';
 import { contextOf } from './context.js';
 import { CliError } from './output.js';

@@ -3,9 +3,10 @@ import type { Command } from 'commander';
 import { createLogger, type Logger } from '../adapters/logger.js';
 import type { DesiredConfig } from '../core/model.js';
 import { renderDiagnostics } from '../core/render/diagnostics-text.js';
-import { resolveSettings, type GlobalFlags, type Settings } from '../engine/settings.js';
+import { resolveSettings, type GlobalFlags, type Settings } from '../runtime/settings.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './flag-values.js';
 import { CliError, printJson, stdoutStyle } from './output.js';
+import { envSetting } from '../adapters/os/environment.js';
 
 export interface CommandContext {
   settings: Settings;
@@ -36,7 +37,7 @@ export function logLevelOf(flags: LogFlags, fallback: LogLevel = 'warn', env: No
   if (flags.quiet) return 'error';
   if (flags.logLevel) return flags.logLevel;
   if (flags.verbose) return 'info';
-  const fromEnv = env.PGBACKOPS_LOG_LEVEL;
+  const fromEnv = envSetting('logLevel', env);
   if (fromEnv === undefined || fromEnv === '') return fallback;
   if (!isLogLevel(fromEnv)) throw new CliError(`PGBACKOPS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(fromEnv)}`);
   return fromEnv;

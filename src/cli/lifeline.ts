@@ -2,8 +2,8 @@
 // a pipe on fd 3 that closes when the root process dies. Kept apart so every command can follow it at start
 // without loading what acting as the job user needs.
 import { Socket } from 'node:net';
+import { ENV, envSetting } from '../adapters/os/environment.js';
 
-export const LIFELINE_ENV = 'PGBACKOPS_LIFELINE_FD';
 export const LIFELINE_FD = 3;
 
 /**
@@ -13,10 +13,10 @@ export const LIFELINE_FD = 3;
  * the output pipes its starter waits on. Called first thing.
  */
 export function followLifeline(): void {
-  const fd = Number(process.env[LIFELINE_ENV]);
+  const fd = Number(envSetting('lifelineFd'));
   if (!Number.isInteger(fd) || fd < 3) return;
   // Not passed on: a job's own children have no lifeline on that descriptor.
-  delete process.env[LIFELINE_ENV];
+  delete process.env[ENV.lifelineFd];
   const line = new Socket({ fd, readable: true, writable: false });
   line.on('error', () => undefined);
   line.on('close', () => process.kill(process.pid, 'SIGKILL'));

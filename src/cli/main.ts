@@ -7,6 +7,8 @@ import { LOG_LEVELS, seconds } from './flag-values.js';
 import { attachExamples } from './help-examples.js';
 import { CliError } from './output.js';
 import { VERSION } from './version.js';
+import { envSetting } from '../adapters/os/environment.js';
+import { PgbackopsError } from '../core/errors.js';
 
 // pg, which most commands load, asks on load whether it runs in Cloudflare Workers: it reads
 // navigator.userAgent and, where there is no `navigator`, constructs a fetch Response instead, which makes
@@ -60,8 +62,14 @@ function exitCodeOf(err: unknown): number {
     process.stderr.write(`pgbackops: ${err.message}\n`);
     return err.exitCode;
   }
-  const e = err as Error & { code?: string };
-  process.stderr.write(`pgbackops: error${e.code ? ` ${e.code}` : ''}: ${e.message ?? String(err)}\n`);
-  if (process.env.PGBACKOPS_DEBUG) process.stderr.write(`${e.stack}\n`);
+  if (err instanceof PgbackopsError) {
+    process.stderr.write(`pgbackops: error ${err.code}: ${err.message}\n`);
+    if (envSetting('debug')) process.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  // Not raised on purpose: a bug, or a system error no step turned into one of ours. Its message is all there
+  // is to print (a system error's names its errno: "ENOENT: no such file or directory, open ...").
+  process.stderr.write(`pgbackops: error: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (envSetting('debug') && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return 1;
 }

@@ -2,6 +2,7 @@
 import { ansiStyle, plainStyle, type Style } from '../core/render/style.js';
 import { EXIT_ERROR, type ErrorExitCode } from './exit-codes.js';
 import { VERSION } from './version.js';
+import { PgbackopsError } from '../core/errors.js';
 
 export function stdoutStyle(): Style {
   const forced = process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0';
@@ -20,11 +21,12 @@ export function printJson(value: Record<string, unknown>): void {
 }
 
 /**
- * An error the CLI reports in one line and turns into exit code 1: every error, usage errors included,
- * exits 1 (see exit-codes.ts); the type admits no other code.
+ * A usage error, or a refusal a command makes itself: reported in one line without a code (like commander's
+ * own usage errors) and turned into exit code 1: every error, usage errors included, exits 1 (see
+ * exit-codes.ts); the type admits no other code. `code` is what --json output carries.
  */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode: ErrorExitCode = EXIT_ERROR, readonly code = 'E_CLI') {
+export class CliError extends PgbackopsError {
+  constructor(message: string, override readonly exitCode: ErrorExitCode = EXIT_ERROR, readonly code = 'E_CLI') {
     super(message);
   }
 }

@@ -328,15 +328,15 @@ export interface SpecByKind {
   Restore: RestoreSpec;
 }
 
-/** One validated object of the configuration. */
-export interface DesiredObject<K extends Kind = Kind> {
+/** One validated object of the configuration; a union by kind, so that checking `kind` types `spec`. */
+export type DesiredObject<K extends Kind = Kind> = K extends Kind ? {
   kind: K;
   name: string;
   spec: SpecByKind[K];
   /** sha256 (hex) of the canonical JSON of `spec`: equal hashes mean nothing to change. */
   hash: string;
   source: SourceLocation;
-}
+} : never;
 
 export interface DesiredConfig {
   /** Content hash of the configuration files (or the git commit once the git source is used). */

@@ -13,7 +13,7 @@ import { Cron } from 'croner';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import type { Logger } from '../adapters/logger.js';
 import { jobArgsOf, type ScheduleEntry } from '../core/schedule/entry.js';
-import type { Settings } from '../engine/settings.js';
+import type { Settings } from '../runtime/settings.js';
 import type { ChildJobs } from './child-jobs.js';
 import { lastExpectedRun } from '../core/reports/definition-health.js';
 import type { DaemonMetrics } from './metrics.js';

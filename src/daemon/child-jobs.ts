@@ -3,7 +3,8 @@
 // tracked so shutdown can stop them: SIGTERM first, SIGKILL after the grace period.
 import { execa, type ResultPromise } from 'execa';
 import type { Logger } from '../adapters/logger.js';
-import type { Settings } from '../engine/settings.js';
+import type { Settings } from '../runtime/settings.js';
+import { ENV } from '../adapters/os/environment.js';
 
 export class ChildJobs {
   private readonly running = new Set<ResultPromise>();
@@ -23,7 +24,7 @@ export class ChildJobs {
       // The job's own JSON log lines go where the daemon's go.
       stderr: 'inherit',
       // The catalog URL goes through the environment, never the command line (ps shows argv to everyone).
-      env: settings.catalogUrl ? { PGBACKOPS_CATALOG_URL: settings.catalogUrl } : {},
+      env: settings.catalogUrl ? { [ENV.catalogUrl]: settings.catalogUrl } : {},
     });
     this.running.add(child);
     const log = this.logger.child({ job: label, childPid: child.pid });

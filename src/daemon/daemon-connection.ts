@@ -11,13 +11,14 @@
 import pg from 'pg';
 import { APPLY_NOTIFY_CHANNEL } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
+import { PgbackopsError } from '../core/errors.js';
 
 /** First key of the daemon lock ("pbod"), distinct from the catalog's own lock class, so no collision. */
 export const DAEMON_LOCK_CLASS = 0x70626f64;
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 
-export class DaemonAlreadyRunningError extends Error {
+export class DaemonAlreadyRunningError extends PgbackopsError {
   readonly code = 'E_DAEMON_RUNNING';
 }
 

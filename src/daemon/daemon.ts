@@ -20,9 +20,9 @@ import type { PlanOptions } from '../core/plan/types.js';
 import { selectServer } from '../core/select-server.js';
 import { definitionsOfServer, isScheduled, type ServerDefinition } from '../core/schedule/server-entries.js';
 import { gitSourceOf, type ConfigSourceFlags } from '../engine/config-source.js';
-import type { DefinitionCache } from '../engine/definition-cache.js';
+import type { DefinitionCache } from '../runtime/definition-cache.js';
 import { loadDesired } from '../engine/load-desired.js';
-import { resolveSettings, type GlobalFlags, type Settings } from '../engine/settings.js';
+import { resolveSettings, type GlobalFlags, type Settings } from '../runtime/settings.js';
 import { BuiltinScheduler } from './builtin-scheduler.js';
 import { ChildJobs } from './child-jobs.js';
 import { WalReceivers } from './wal-receivers.js';
@@ -45,10 +45,11 @@ import { OneOffTrigger } from './one-off-trigger.js';
 import { NotificationLoop } from './notification-loop.js';
 import { backoffFromEnvironment } from '../jobs/notify/deliver-notifications.js';
 import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
-import { readRunStats, type DefinitionRunStats } from './run-stats.js';
+import { readRunStats, type DefinitionRunStats } from '../adapters/catalog/run-stats.js';
 import { installSignalHandlers } from './signals.js';
 import { TriggerQueue, type PassRequest } from './trigger-queue.js';
 import { watchConfigDir, type ConfigWatcher } from './watcher.js';
+import { specsOfKind } from '../core/objects.js';
 
 export interface DaemonOptions {
   flags: GlobalFlags;
@@ -394,13 +395,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 /** --server, else the catalog's or the configuration's BackupServer whose host is this machine (or the only one). */
 async function chooseServer(settings: Settings, catalog: Catalog, source: PassSource): Promise<string> {
   if (settings.server) return settings.server;
-  const fromCatalog = (await catalog.readSnapshot()).objects
-    .filter((o) => o.kind === 'BackupServer')
-    .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  const fromCatalog = specsOfKind((await catalog.readSnapshot()).objects, 'BackupServer');
   let servers = fromCatalog;
   if (servers.length === 0) {
     const loaded = await loadDesired(await source.checkout(await source.revision(), () => catalog.lastAppliedRevision()));
-    servers = (loaded.config?.objects ?? []).filter((o) => o.kind === 'BackupServer').map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+    servers = specsOfKind(loaded.config?.objects ?? [], 'BackupServer');
   }
   const choice = selectServer(servers, undefined, [hostname()]);
   if ('error' in choice) throw new Error(choice.error);

@@ -14,6 +14,7 @@ import { STATUS_PAGE_CSP } from '../core/render/status-page-html.js';
 import { CHALLENGE, isAuthorised, OPEN_PATHS, type HttpAuth } from './status-page/http-auth.js';
 import { servePage, type PageHandlers } from './status-page/page-routes.js';
 import { isValidSignature } from './webhook-signature.js';
+import { PgbackopsError } from '../core/errors.js';
 
 /** A JSON object with one long list (the per-definition health of /status), sent a slice at a time. */
 export interface JsonWithList {
@@ -52,8 +53,15 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
+/** The HTTP endpoints cannot listen; the code is the errno (EADDRINUSE, EACCES, EADDRNOTAVAIL: docs/errors.md). */
+export class DaemonListenError extends PgbackopsError {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
 /** Why the HTTP endpoints cannot listen, and what to do: the errno alone (EADDRINUSE) says neither. */
-function listenError(listen: string, err: Error & { code?: string }): Error {
+function listenError(listen: string, err: Error & { code?: string }): DaemonListenError {
   const why = err.code === 'EADDRINUSE'
     ? 'the address is in use (another pgbackops daemon, or another program: `ss -ltnp` shows which)'
     : err.code === 'EACCES'
@@ -61,7 +69,7 @@ function listenError(listen: string, err: Error & { code?: string }): Error {
       : err.code === 'EADDRNOTAVAIL'
         ? 'no interface of this machine has that address'
         : err.message;
-  return Object.assign(new Error(`cannot listen on ${listen} for the health, metrics and status endpoints: ${why}. Next step: stop the other program or choose another --listen`), { code: err.code });
+  return new DaemonListenError(err.code ?? 'E_DAEMON_LISTEN', `cannot listen on ${listen} for the health, metrics and status endpoints: ${why}. Next step: stop the other program or choose another --listen`);
 }
 
 export async function startHttpServer(listen: string, handlers: HttpHandlers, logger: Logger): Promise<{ server: Server; address: string }> {

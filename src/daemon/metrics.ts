@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { definitionHealth, nextExpectedRun, type HealthDefinition } from '../core/reports/definition-health.js';
 import { HEALTH_METRIC_LABELS } from '../core/reports/health-state.js';
-import type { DefinitionRunStats } from './run-stats.js';
+import type { DefinitionRunStats } from '../adapters/catalog/run-stats.js';
 import type { WalArchiveHealth } from '../core/wal/wal-archive-health.js';
 import type { DatabaseBackupFigures, RestoreOutcome } from './scrape-figures.js';
 

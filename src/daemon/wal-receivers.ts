@@ -14,11 +14,11 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { Logger } from '../adapters/logger.js';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
-import type { ActualObject } from '../core/plan/plan-catalog.js';
+import type { ActualObject } from '../core/objects.js';
 import { wantedSlot } from '../core/plan/slot-drops.js';
 import type { ArchivedNode } from '../core/wal/archived-nodes.js';
 import { RECEIVER_BACKOFF, failuresAfterRun, restartDelayMs, type BackoffPolicy } from '../core/wal/receiver-backoff.js';
-import type { Settings } from '../engine/settings.js';
+import type { Settings } from '../runtime/settings.js';
 import { dropSlot } from '../methods/basebackup/wal-slot.js';
 
 interface Running {

@@ -8,17 +8,18 @@ import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
 import { heldBackActions, sameHeldBack, type HeldBackAction } from '../core/plan/held-back.js';
 import { projectObjects } from '../core/plan/project.js';
 import { pgbackrestConfigChanges, planHasChanges, scheduleNeedsWrite, type Plan, type PlanOptions } from '../core/plan/types.js';
-import { buildDefinitionCache, writeDefinitionCache } from './definition-cache.js';
+import { buildDefinitionCache, writeDefinitionCache } from '../runtime/definition-cache.js';
 import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
 import { failpoint } from './failpoint.js';
-import { refusePasswordInCatalogUrl, rememberCatalog } from './remembered-catalog.js';
+import { refusePasswordInCatalogUrl, rememberCatalog } from '../runtime/remembered-catalog.js';
 import { rememberScheduledServer } from './remembered-server.js';
 import { grantJobUser } from './job-user-access.js';
 import { convergePgbackrestConfig, type PgbackrestConvergence } from './pgbackrest-config.js';
-import type { Settings } from './settings.js';
+import type { Settings } from '../runtime/settings.js';
+import { PgbackopsError } from '../core/errors.js';
 
-export class PlanRefusedError extends Error {
+export class PlanRefusedError extends PgbackopsError {
   constructor(readonly code: string, message: string) {
     super(message);
   }

@@ -7,10 +7,11 @@ import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec } from '../core/model.js';
 import { entriesExpectedIn, planSchedule } from '../core/plan/plan-schedule.js';
 import type { ScheduleAction } from '../core/plan/types.js';
-import { scheduleEntriesOf, scheduleEntriesOfServer, serverSpecOf } from '../core/schedule/server-entries.js';
-import { buildDefinitionCache, readDefinitionCache, writeDefinitionCache } from './definition-cache.js';
+import { scheduleEntriesOf, scheduleEntriesOfServer } from '../core/schedule/server-entries.js';
+import { serverSpecOf } from '../core/objects.js';
+import { buildDefinitionCache, readDefinitionCache, writeDefinitionCache } from '../runtime/definition-cache.js';
 import { lineOptionsOf, scheduleTargetOf } from './plan-state.js';
-import type { Settings } from './settings.js';
+import type { Settings } from '../runtime/settings.js';
 import { grantJobUser } from './job-user-access.js';
 import { readRememberedServer, rememberScheduledServer } from './remembered-server.js';
 

@@ -8,30 +8,15 @@ import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { makeDirectory } from '../adapters/fs/make-directory.js';
 import { localCatalogPaths } from '../adapters/catalog/local-catalog.js';
-import { isRoot, lookupPasswdEntry, type PasswdEntry } from '../adapters/postgres/os-user.js';
+import { isRoot, lookupPasswdEntry, type PasswdEntry } from '../adapters/os/os-user.js';
 import { describeOwnership, mayAccess, type Access } from '../core/access/mode-bits.js';
 import { jobUserOf } from '../core/access/job-user.js';
 import type { BackupServerSpec } from '../core/model.js';
-import { cachePath, definitionCacheDir } from './definition-cache.js';
-
-export interface JobUser extends PasswdEntry {
-  /** Why this user (for messages): which setting names it. */
-  because: string;
-}
+import { cachePath, definitionCacheDir } from '../runtime/definition-cache.js';
+import { backupRootOf, resolveJobUser, type JobUser } from '../runtime/job-user.js';
 
 /** Directories under the state directory that jobs write (parents first; cache/definitions: definition-cache.ts). */
 const JOB_STATE_DIRS = ['cache', 'cache/definitions', 'spool', 'locks'] as const;
-
-export function backupRootOf(stateDir: string, server: BackupServerSpec): string {
-  return isAbsolute(server.backupRoot) ? server.backupRoot : resolve(stateDir, server.backupRoot);
-}
-
-/** The server's job user; where that is the state directory's owner and there is none yet, this process's user. */
-export async function resolveJobUser(stateDir: string, server: BackupServerSpec): Promise<JobUser> {
-  const choice = jobUserOf(server.scheduler);
-  const key = choice.name ?? (await statOrNull(stateDir))?.uid ?? process.getuid?.() ?? 0;
-  return { ...(await lookupPasswdEntry(key)), because: choice.because };
-}
 
 export async function grantJobUser(stateDir: string, serverName: string, server: BackupServerSpec): Promise<void> {
   if (!isRoot()) return;

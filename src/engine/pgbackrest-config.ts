@@ -7,14 +7,14 @@ import { chown, lstat, readFile } from 'node:fs/promises';
 import type { Logger } from '../adapters/logger.js';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import { makeDirectory } from '../adapters/fs/make-directory.js';
-import { isRoot } from '../adapters/postgres/os-user.js';
+import { isRoot } from '../adapters/os/os-user.js';
 import {
   configFileChange, renderPgbackrestConfig, stanzasOfServer, type ConfigFileChange,
 } from '../core/methods/pgbackrest/config-file.js';
 import type { BackupServerSpec } from '../core/model.js';
 import { pgbackrestFailure, runPgbackrest, succeeded } from '../methods/pgbackrest/run-pgbackrest.js';
 import { pgbackrestInvocation, serverPgbackrestPaths } from '../methods/pgbackrest/server-files.js';
-import { resolveJobUser } from './job-user-access.js';
+import { resolveJobUser } from '../runtime/job-user.js';
 
 export interface PgbackrestConfigPlan {
   file: string;

@@ -8,13 +8,15 @@ import { makePlan } from '../core/plan/make-plan.js';
 import type { Plan, PlanOptions, RetentionPreview } from '../core/plan/types.js';
 import { noteOneOffActions } from '../core/plan/one-off-notes.js';
 import { projectObjects } from '../core/plan/project.js';
-import { pruneServer } from '../jobs/prune.js';
+import { chainedMethodsOf, currentPolicies, judgeServerRuns, keepChainedBackups } from '../core/retention/server-pass.js';
 import { silentLogger, type Logger } from '../adapters/logger.js';
 import { selectServer, type ServerCandidate } from '../core/select-server.js';
 import { readRememberedServers } from './remembered-server.js';
 import type { LineOptions } from '../core/schedule/render.js';
 import { planPgbackrestConfig } from './pgbackrest-config.js';
-import type { Settings } from './settings.js';
+import type { Settings } from '../runtime/settings.js';
+import { specsOfKind } from '../core/objects.js';
+import { PgbackopsError } from '../core/errors.js';
 
 export interface PlannedState {
   plan: Plan;
@@ -25,7 +27,8 @@ export interface PlannedState {
   serverSpec: BackupServerSpec | null;
 }
 
-export class PlanInputError extends Error {}
+export class PlanInputError extends PgbackopsError {
+  readonly code = 'E_SERVER_CHOICE';}
 
 /**
  * A catalog that does not exist yet, as a fresh one reads: version 0 (what the first migration creates, so
@@ -65,7 +68,7 @@ export async function planAgainstState(
     observed,
     line: lineOptionsOf(settings, choice.server, serverSpec),
   }, options, Date.now());
-  if (catalog) plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
+  if (catalog) plan.retentionPreview = await previewRetention(catalog, plan, snapshot.objects);
   const pgbackrest = await planPgbackrestConfig(settings.stateDir, choice.server, serverSpec, desired.objects);
   if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas };
   await noteOneOffs(catalog, plan);
@@ -80,13 +83,11 @@ export async function planAgainstState(
  * such server, or keeps it while its delete is held back).
  */
 async function serverCandidates(settings: Settings, desired: DesiredConfig, snapshot: PlanningSnapshot): Promise<ServerCandidate[]> {
-  const out: ServerCandidate[] = desired.objects
-    .filter((o) => o.kind === 'BackupServer')
-    .map((o) => ({ name: o.name, spec: o.spec as BackupServerSpec }));
+  const out: ServerCandidate[] = specsOfKind(desired.objects, 'BackupServer');
   const known = new Set(out.map((s) => s.name));
   for (const o of snapshot.objects) {
     if (o.kind !== 'BackupServer' || known.has(o.name)) continue;
-    out.push({ name: o.name, spec: o.spec as BackupServerSpec, removed: 'removed from the configuration: its schedule is emptied' });
+    out.push({ name: o.name, spec: o.spec, removed: 'removed from the configuration: its schedule is emptied' });
     known.add(o.name);
   }
   for (const r of await readRememberedServers(settings.stateDir)) {
@@ -109,12 +110,16 @@ async function noteOneOffs(catalog: Catalog | null, plan: Plan): Promise<void> {
   noteOneOffActions(plan.objectActions, states);
 }
 
-/** A dry-run retention pass against the catalog as the plan would leave it, summarised per group. */
-async function previewRetention(settings: Settings, catalog: Catalog, plan: Plan, objects: CatalogSnapshot['objects'], serverSpec: BackupServerSpec): Promise<RetentionPreview[]> {
-  const outcome = await pruneServer(catalog.runs, silentLogger, {
-    server: plan.server!, serverSpec, stateDir: settings.stateDir, objects: projectObjects(objects, plan.objectActions),
-    dryRun: true, forceRemoved: false, now: Date.now(),
-  });
+/**
+ * What a retention pass (the one `pgbackops prune` makes) would decide against the catalog as the plan would
+ * leave it, summarised per group.
+ */
+async function previewRetention(catalog: Catalog, plan: Plan, objects: CatalogSnapshot['objects']): Promise<RetentionPreview[]> {
+  const policies = currentPolicies(projectObjects(objects, plan.objectActions));
+  const alone = judgeServerRuns(await catalog.runs.retentionGroups(plan.server!, (definition) => !policies.has(definition)), policies, { forceRemoved: false, now: Date.now() });
+  // As prune decides: what a kept pgBackRest backup was taken against is kept too.
+  const chained = chainedMethodsOf(alone);
+  const outcome = chained.length > 0 ? keepChainedBackups(alone, await catalog.runs.chainedRunFacts(plan.server!, chained)) : alone;
   // Per group from the compact selections: no decision objects (a server may hold a million runs).
   const groups = new Map<string, RetentionPreview>();
   for (const { definition, database, selection } of outcome.groups) {

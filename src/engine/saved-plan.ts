@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../core/plan/types.js';
 import { planToJson } from '../core/render/plan-json.js';
+import { PgbackopsError } from '../core/errors.js';
 
-export class StalePlanError extends Error {
+export class StalePlanError extends PgbackopsError {
   readonly code = 'E_PLAN_STALE';
 }
 

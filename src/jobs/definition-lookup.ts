@@ -1,14 +1,15 @@
 // Finding a definition for `pgbackops run`: from this server's definition cache, written at apply time
 // from the catalog (and refreshed by the daemon). The cache is what lets a job run while the catalog is down.
 import type { BackupServerSpec } from '../core/model.js';
-import { cachedServers, definitionCacheDir, readDefinitionCache, type CachedDefinition, type DefinitionCache } from '../engine/definition-cache.js';
+import { cachedServers, definitionCacheDir, readDefinitionCache, type CachedDefinition, type DefinitionCache } from '../runtime/definition-cache.js';
+import { PgbackopsError } from '../core/errors.js';
 
 export interface FoundDefinition {
   cache: DefinitionCache;
   definition: CachedDefinition;
 }
 
-export class DefinitionNotFoundError extends Error {
+export class DefinitionNotFoundError extends PgbackopsError {
   readonly code = 'E_DEFINITION_UNKNOWN';
 }
 

@@ -9,7 +9,6 @@ import type { Catalog } from '../adapters/catalog/catalog.js';
 import { MaintainLockBusyError } from '../adapters/catalog/maintain-lock.js';
 import type { Logger } from '../adapters/logger.js';
 import { isProcessAlive } from '../adapters/os/process-alive.js';
-import type { BackupServerSpec } from '../core/model.js';
 import { definitionsOfServer } from '../core/schedule/server-entries.js';
 import { ingestSpool, type IngestOutcome } from './ingest-spool.js';
 import { runDueOneOffs, type OneOffReport } from './one-off/run-due-one-offs.js';
@@ -17,6 +16,7 @@ import { pruneServer, type PruneOutcome } from './prune.js';
 import { sweepAbandoned } from './sweep-abandoned.js';
 import { backoffFromEnvironment, deliverNotifications, type DeliveryOutcome } from './notify/deliver-notifications.js';
 import { evaluateAlerts } from './notify/evaluate-alerts.js';
+import { serverSpecOf } from '../core/objects.js';
 
 export interface MaintainRequest {
   stateDir: string;
@@ -69,7 +69,7 @@ async function maintenanceWork(catalog: Catalog, logger: Logger, request: Mainta
   const housekeeping = !request.dryRun && !request.pruneOnly && !request.oneOffsOnly;
   const spool = !housekeeping ? { ingested: 0, quarantined: 0, remaining: 0 } : await ingestSpool(request.stateDir, catalog.runs, logger, catalog.restores);
   const snapshot = await catalog.readSnapshot();
-  const serverSpec = snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === request.server)?.spec as BackupServerSpec | undefined;
+  const serverSpec = serverSpecOf(snapshot.objects, request.server);
   const abandoned: string[] = [];
   const abandonedRestores = housekeeping ? await catalog.restores.abandonDead(hostname(), isProcessAlive) : [];
   if (housekeeping) {

@@ -1,21 +1,14 @@
-// Retention pass over one backup server's runs: decide (pure selectRetention), then expire crash-safely:
+// Retention pass over one backup server's runs: decide (pure judgeServerRuns), then expire crash-safely:
 // tombstone the rows (status `expiring`), remove the files, delete the rows. A crash between steps leaves
 // tombstones that the next pass finishes; a row never points at files that nobody will clean up.
 import { rm } from 'node:fs/promises';
 import { isAbsolute, resolve, sep } from 'node:path';
 import type { RunStore } from '../adapters/catalog/run-store.js';
 import type { Logger } from '../adapters/logger.js';
-import type { BackupServerSpec, BackupSpec, RetentionSpec } from '../core/model.js';
-import type { ActualObject } from '../core/plan/plan-catalog.js';
+import type { BackupServerSpec } from '../core/model.js';
+import type { ActualObject } from '../core/objects.js';
 import { decisionsOf, expiringIdsOf, type GroupSelection, type RetentionDecision } from '../core/retention/decision-list.js';
-import { selectForcedRemoval } from '../core/retention/force.js';
-import { retentionCannotJudge } from '../core/retention/method-guard.js';
-import { keepDependencies } from '../core/retention/keep-dependencies.js';
-import { isBackupMethod, methodRulesOf } from '../core/methods/registry.js';
-import type { BackupDependency } from '../core/methods/retention-dependencies.js';
-import type { BackupMethodName } from '../core/model.js';
-import { selectRetention } from '../core/retention/select.js';
-import type { RetentionSelection } from '../core/retention/verdicts.js';
+import { chainedMethodsOf, currentPolicies, judgeServerRuns, keepChainedBackups } from '../core/retention/server-pass.js';
 import { archivedNodesOfServer } from '../core/wal/archived-nodes.js';
 import { pruneWalArchives, type WalPruneOutcome } from './wal-prune.js';
 
@@ -49,7 +42,6 @@ export interface PruneOutcome {
   wal: WalPruneOutcome[];
 }
 
-const REMOVED_NOTE = 'definition removed from the configuration: last retention applies';
 /**
  * Runs expired per round of tombstone, remove files, delete rows: bounds the statements (a forced removal
  * can expire a million runs) and leaves at most one round of tombstones for the next pass after a crash.
@@ -58,55 +50,20 @@ const EXPIRE_BATCH = 5_000;
 
 export async function pruneServer(runs: RunStore, logger: Logger, request: PruneRequest): Promise<PruneOutcome> {
   const policies = currentPolicies(request.objects);
-  const groups: GroupSelection[] = [];
-  const warnings: string[] = [];
-  let total = 0;
-  let expiring = 0;
-  const groupsMethods: string[] = [];
-  for (const group of await runs.retentionGroups(request.server, (definition) => !policies.has(definition))) {
-    groupsMethods.push(...group.otherMethods);
-    const cannot = retentionCannotJudge(group.otherMethods);
-    if (cannot !== null) {
-      warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: ${cannot}; keeping its ${group.runs.count} run(s)`);
-      continue;
-    }
-    const current = policies.get(group.definition);
-    // A Snapshot's runs carry their own fixed-age retention: neither a removed definition nor force-removed
-    // (removing the Snapshot object does not shorten its backups' keepFor).
-    const snapshot = !current && group.lastRetention?.expireAfter !== undefined;
-    const removed = !current && !snapshot;
-    const retention = current?.retention ?? group.lastRetention;
-    let selection: RetentionSelection;
-    if (removed && request.forceRemoved) selection = selectForcedRemoval(group.runs);
-    else if (retention) selection = selectRetention(group.runs, retention, current?.timezone ?? group.lastTimezone ?? 'UTC', request.now);
-    else {
-      warnings.push(`${group.definition}/${group.database ?? '(cluster)'}: no retention known for a removed definition; keeping its ${group.runs.count} run(s) (use --force to remove them)`);
-      continue;
-    }
-    groups.push({ definition: group.definition, database: group.database, selection, note: removed && !request.forceRemoved ? REMOVED_NOTE : null });
-    total += group.runs.count;
-    expiring += selection.expiring;
-  }
-
+  const groups = await runs.retentionGroups(request.server, (definition) => !policies.has(definition));
+  const alone = judgeServerRuns(groups, policies, { forceRemoved: request.forceRemoved, now: request.now });
   // A backup a kept one was taken against stays (pgBackRest chains): across groups, from the runs' facts.
-  const chainedMethods = [...new Set(groupsMethods)].filter((m) => isBackupMethod(m) && methodRulesOf(m).retention.kind === 'chained');
-  let judged = groups;
-  if (chainedMethods.length > 0) {
-    const dependencies: BackupDependency[] = [];
-    const facts = await runs.chainedRunFacts(request.server, chainedMethods);
-    for (const method of chainedMethods) {
-      const rules = methodRulesOf(method as BackupMethodName).retention;
-      if (rules.kind === 'chained') dependencies.push(...rules.dependencies(facts.filter((f) => f.method === method)));
-    }
-    judged = keepDependencies(groups, dependencies);
-    expiring = judged.reduce((n, g) => n + g.selection.expiring, 0);
-  }
-  const expiringIds = expiring > 0 ? expiringIdsOf(judged) : [];
-  const expired = !request.dryRun && expiring > 0 ? await expire(runs, logger, request, expiringIds) : 0;
+  const chained = chainedMethodsOf(alone);
+  const pass = chained.length > 0 ? keepChainedBackups(alone, await runs.chainedRunFacts(request.server, chained)) : alone;
+  const expiringIds = pass.expiring > 0 ? expiringIdsOf(pass.groups) : [];
+  const expired = !request.dryRun && pass.expiring > 0 ? await expire(runs, logger, request, expiringIds) : 0;
   const wal = await pruneWalArchives(runs, logger, {
     nodes: archivedNodesOfServer(request.objects, request.server), backupRoot: resolveRoot(request), dryRun: request.dryRun, expiringRunIds: new Set(expiringIds),
   });
-  return { groups: judged, decisions: { [Symbol.iterator]: () => decisionsOf(judged) }, expiring, expired, kept: total - expiring, warnings, wal };
+  return {
+    groups: pass.groups, decisions: { [Symbol.iterator]: () => decisionsOf(pass.groups) },
+    expiring: pass.expiring, expired, kept: pass.total - pass.expiring, warnings: pass.warnings, wal,
+  };
 }
 
 async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids: string[]): Promise<number> {
@@ -140,18 +97,6 @@ async function expire(runs: RunStore, logger: Logger, request: PruneRequest, ids
     expired += await runs.deleteExpired(removable);
   }
   return expired;
-}
-
-function currentPolicies(objects: readonly ActualObject[]): Map<string, { retention: RetentionSpec | null; timezone: string }> {
-  const retentions = new Map<string, RetentionSpec>();
-  for (const o of objects) if (o.kind === 'Retention') retentions.set(o.name, o.spec as RetentionSpec);
-  const out = new Map<string, { retention: RetentionSpec | null; timezone: string }>();
-  for (const o of objects) {
-    if (o.kind !== 'Backup') continue;
-    const spec = o.spec as BackupSpec;
-    out.set(o.name, { retention: typeof spec.retention === 'string' ? retentions.get(spec.retention) ?? null : spec.retention, timezone: spec.timezone });
-  }
-  return out;
 }
 
 function resolveRoot(request: PruneRequest): string {

@@ -15,7 +15,7 @@
 // reason, so no failure ever reads as "did not run" or stays `running`.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileLockTimeoutError, withFileLock } from '../adapters/postgres/file-lock.js';
+import { FileLockTimeoutError, withFileLock } from '../adapters/os/file-lock.js';
 import { classifyJobError } from '../core/dump/classify-failure.js';
 import type { RunRecord } from '../core/runs/run-record.js';
 import { baseRecord, failedRecord, type RunOutcome, type RunRequest } from './run-request.js';

@@ -1,8 +1,8 @@
 // Runs one definition the way a schedule line does: definition from this server's cache, records to the
 // catalog when reachable (a short connect timeout), otherwise to the local spool.
 import type { Logger } from '../adapters/logger.js';
-import { openCatalog } from '../engine/catalog-session.js';
-import type { Settings } from '../engine/settings.js';
+import { openCatalog } from '../runtime/catalog-session.js';
+import type { Settings } from '../runtime/settings.js';
 import { methodOf } from '../core/model.js';
 import { backupMethodOf } from '../methods/registry.js';
 import { findCachedDefinition } from './definition-lookup.js';

@@ -4,7 +4,7 @@ import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec } from '../core/model.js';
 import type { ClassifiedFailure } from '../core/dump/classify-failure.js';
 import type { RunRecord } from '../core/runs/run-record.js';
-import type { RunnableDefinition } from '../engine/definition-cache.js';
+import type { RunnableDefinition } from '../runtime/definition-cache.js';
 import type { BackupMethod } from '../methods/method.js';
 import type { NodeServerProbe } from './node-server-probe.js';
 import type { RunRecorder } from './run-recorder.js';

@@ -7,7 +7,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stopRunProcesses } from '../adapters/os/run-marked-processes.js';
-import { FileLockTimeoutError, withFileLock } from '../adapters/postgres/file-lock.js';
+import { FileLockTimeoutError, withFileLock } from '../adapters/os/file-lock.js';
 import { definitionRoot, temporaryDirectories, type DefinitionPlace } from './backup-layout.js';
 
 export interface AbandonedSweep {

@@ -1,11 +1,12 @@
 // The WAL archives this machine's backup server(s) receive, from their definition caches (written at apply and
 // by the daemon's converge): what `wal-receive` and the daemon's receivers run from, with the catalog down too.
+import { PgbackopsError } from '../core/errors.js';
 import type { BackupServerSpec } from '../core/model.js';
 import type { ArchivedNode } from '../core/wal/archived-nodes.js';
-import { cachedServers, readDefinitionCache } from '../engine/definition-cache.js';
+import { cachedServers, readDefinitionCache } from '../runtime/definition-cache.js';
 
 /** `wal-receive` for a node this machine does not archive (exit 1, `pgbackops: error E_WAL_NOT_ARCHIVED: ...`). */
-export class WalNotArchivedError extends Error {
+export class WalNotArchivedError extends PgbackopsError {
   readonly code = 'E_WAL_NOT_ARCHIVED';
 }
 

@@ -12,9 +12,10 @@ import type { DirectoryRestoreOptions, DirectoryRestorePlan, DirectoryRestoreRes
 import type { RestoreOptions, RestorePlan } from '../core/restore/restore-plan.js';
 import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-record.js';
 import type { RunRecord } from '../core/runs/run-record.js';
-import type { RunnableDefinition } from '../engine/definition-cache.js';
+import type { RunnableDefinition } from '../runtime/definition-cache.js';
 import type { RunRequest } from '../jobs/run-request.js';
 import type { FileCheck } from '../jobs/verify-files.js';
+import { PgbackopsError } from '../core/errors.js';
 
 export interface BackupMethod {
   readonly name: BackupMethodName;
@@ -143,6 +144,6 @@ export interface DirectoryRestoreOutcome {
   result: DirectoryRestoreResult | null;
 }
 
-export class RestoreRefusedError extends Error {
-  override name = 'RestoreRefusedError';
+export class RestoreRefusedError extends PgbackopsError {
+  readonly code = 'E_RESTORE_REFUSED';
 }

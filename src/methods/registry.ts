@@ -6,6 +6,7 @@ import { BASEBACKUP_METHOD } from './basebackup/basebackup-method.js';
 import { LOGICAL_METHOD } from './logical/logical-method.js';
 import type { BackupMethod } from './method.js';
 import { PGBACKREST_METHOD } from './pgbackrest/pgbackrest-method.js';
+import { PgbackopsError } from '../core/errors.js';
 
 const METHODS: Readonly<Record<BackupMethodName, BackupMethod>> = {
   logical: LOGICAL_METHOD,
@@ -14,8 +15,7 @@ const METHODS: Readonly<Record<BackupMethodName, BackupMethod>> = {
 };
 
 /** A method this version of pgbackops does not have: a run or definition written by a newer one. */
-export class UnknownBackupMethodError extends Error {
-  override name = 'UnknownBackupMethodError';
+export class UnknownBackupMethodError extends PgbackopsError {
   readonly code = 'E_METHOD_UNKNOWN';
 }
 

@@ -100,13 +100,28 @@ export async function query<T extends pg.QueryResultRow>(cluster: TestCluster, d
 
 /** One query on a connection of its own (a catalog database, say). */
 export async function queryAt<T extends pg.QueryResultRow>(config: pg.ClientConfig, sql: string, params: unknown[] = []): Promise<T[]> {
+  return withClient(config, async (client) => (await client.query<T>(sql, params)).rows);
+}
+
+/** `work` on a connection of its own, closed whatever happens. */
+export async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client(config);
   await client.connect();
   try {
-    return (await client.query<T>(sql, params)).rows;
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/** The cluster's databases (templates left out), by name. */
+export async function databaseNames(cluster: TestCluster): Promise<string[]> {
+  return (await query<{ datname: string }>(cluster, 'postgres', 'select datname from pg_database where not datistemplate order by datname')).map((r) => r.datname);
+}
+
+/** The cluster's roles (the pg_ ones left out), by name. */
+export async function roleNames(cluster: TestCluster): Promise<string[]> {
+  return (await query<{ rolname: string }>(cluster, 'postgres', `select rolname from pg_roles where rolname !~ '^pg_' order by rolname`)).map((r) => r.rolname);
 }
 
 /** Everything about `roles` that a restore must reproduce: attributes, password hash, settings, memberships. */

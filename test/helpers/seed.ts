@@ -11,6 +11,7 @@
 // plus a database setting (work_mem), a database comment and a non-default database ACL.
 // Roles are cluster-wide: seed one database per cluster.
 import pg from 'pg';
+import { withClient } from './pg-tools.js';
 
 export const HOSTILE_ROLE = 'we"ird $pgbackops$ \\ rôle\nDROP ROLE app_owner; --';
 
@@ -157,14 +158,4 @@ export async function seedDatabase(admin: pg.ClientConfig, database: string, row
     await c.query('ANALYZE');
   });
   return { database, roles: SEEDED_ROLES, rows };
-}
-
-async function withClient<T>(config: pg.ClientConfig, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { findServerBinaries } from '../../src/adapters/postgres/binaries.js';
-import { runProgram } from '../../src/adapters/postgres/run-program.js';
+import { runProgram } from '../../src/adapters/os/run-program.js';
 import type { TestCluster } from './pg-cluster.js';
 
 export async function nodeQuery<T = Record<string, unknown>>(node: TestCluster, sql: string, params: unknown[] = []): Promise<T[]> {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { KINDS, type Kind } from '../../core/model.js';
 import type { HeldBackAction } from '../../core/plan/held-back.js';
+import type { ActualObject } from '../../core/objects.js';
 import { withApplyLock } from './apply-lock.js';
 import { withMaintainLock } from './maintain-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
@@ -23,12 +24,8 @@ import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query
 export { ApplyLockTimeoutError, CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
 export { CatalogTooNewError } from './migrations.js';
 
-export interface CatalogObject {
-  kind: Kind;
-  name: string;
-  spec: unknown;
-  hash: string;
-}
+/** An object of the catalog (one type with the planner's: src/core/objects.ts). */
+export type CatalogObject = ActualObject;
 
 export interface CatalogSnapshot {
   /** catalog_state.version */

@@ -1,8 +1,9 @@
 // Errors the catalog reports to its callers, each a distinct class so the engine can react to it.
+import { PgbackopsError } from '../../core/errors.js';
 
 /** The catalog version moved since the plan was made: plan again. */
-export class StaleCatalogError extends Error {
-  override name = 'StaleCatalogError';
+export class StaleCatalogError extends PgbackopsError {
+  readonly code = 'E_CATALOG_STALE';
   constructor(
     readonly expectedVersion: number,
     readonly actualVersion: number,
@@ -24,8 +25,8 @@ export interface ApplyLockHolder {
 }
 
 /** Another process holds the apply lock; the message names it. */
-export class ApplyLockTimeoutError extends Error {
-  override name = 'ApplyLockTimeoutError';
+export class ApplyLockTimeoutError extends PgbackopsError {
+  readonly code = 'E_APPLY_LOCK_TIMEOUT';
   constructor(
     readonly timeoutMs: number,
     readonly holder: ApplyLockHolder | null,
@@ -47,8 +48,8 @@ function describeHolder(holder: ApplyLockHolder | null): string {
 }
 
 /** The catalog refused a change for integrity reasons (a foreign key, a duplicate, a missing row). */
-export class CatalogIntegrityError extends Error {
-  override name = 'CatalogIntegrityError';
+export class CatalogIntegrityError extends PgbackopsError {
+  readonly code = 'E_CATALOG_INTEGRITY';
 }
 
 /**
@@ -56,8 +57,7 @@ export class CatalogIntegrityError extends Error {
  * it: false when the commit was never sent or PostgreSQL reports the transaction aborted (nothing was
  * applied), null when nobody can tell (the commit was sent and the catalog could not be asked again).
  */
-export class CatalogConnectionLostError extends Error {
-  override name = 'CatalogConnectionLostError';
+export class CatalogConnectionLostError extends PgbackopsError {
   readonly code = 'E_CATALOG_CONNECTION_LOST';
   constructor(
     readonly committed: false | null,
@@ -81,8 +81,7 @@ function causeText(cause: unknown): string {
  * The catalog could not be opened (reached, logged into, found, migrated): the message names which catalog,
  * why in the words of classifyJobError's reasons, and the next step (core/failure-advice.ts).
  */
-export class CatalogUnavailableError extends Error {
-  override name = 'CatalogUnavailableError';
+export class CatalogUnavailableError extends PgbackopsError {
   readonly code = 'E_CATALOG_UNAVAILABLE';
   constructor(
     readonly where: string,

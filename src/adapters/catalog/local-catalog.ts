@@ -8,8 +8,9 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { ensureInstance, readInstanceState, runningInstanceConfig, stopInstance } from '../postgres/instance.js';
-import { isRoot } from '../postgres/os-user.js';
+import { isRoot } from '../os/os-user.js';
 import { libpqClientConfig, parseConnectionString, redactConnection } from '../postgres/libpq-connection.js';
+import { envSetting } from '../os/environment.js';
 
 export { redactConnection };
 
@@ -35,7 +36,7 @@ export async function ensureLocalCatalog(stateDir: string, opts: LocalCatalogOpt
     dataDir: paths.dataDir,
     socketDir: paths.socketDir,
     logFile: paths.logFile,
-    runAsUser: opts.runAsUser ?? process.env.PGBACKOPS_LOCAL_CATALOG_USER,
+    runAsUser: opts.runAsUser ?? envSetting('localCatalogUser'),
     unsafeNoSync: opts.unsafeNoSync,
   });
   if (instance.initialisedNow) opts.logger?.info({ dataDir: paths.dataDir }, 'local catalog initialised');
@@ -50,7 +51,7 @@ export async function ensureLocalCatalog(stateDir: string, opts: LocalCatalogOpt
  * connects twice more first (to check the instance answers, and that the database exists).
  */
 export async function runningLocalCatalog(stateDir: string, opts: Pick<LocalCatalogOptions, 'runAsUser'> = {}): Promise<pg.ClientConfig | null> {
-  const config = await runningInstanceConfig(localCatalogPaths(stateDir).dataDir, opts.runAsUser ?? process.env.PGBACKOPS_LOCAL_CATALOG_USER);
+  const config = await runningInstanceConfig(localCatalogPaths(stateDir).dataDir, opts.runAsUser ?? envSetting('localCatalogUser'));
   // A postmaster that is alive but not answering must not hold a backup's start: give up as the probe would.
   return config ? { ...config, database: LOCAL_CATALOG_DATABASE, connectionTimeoutMillis: 5_000 } : null;
 }
@@ -99,7 +100,7 @@ export interface CatalogConnectionOptions {
  */
 export async function resolveCatalogConnection(opts: CatalogConnectionOptions): Promise<pg.ClientConfig> {
   const env = opts.env ?? process.env;
-  const url = opts.catalogUrl || env.PGBACKOPS_CATALOG_URL;
+  const url = opts.catalogUrl || envSetting('catalogUrl', env);
   if (url) {
     opts.logger?.debug({ catalog: redactConnection(url) }, 'using the catalog at the configured URL');
     return libpqClientConfig(parseConnectionString(url), { env, warn: (message) => opts.logger?.warn(message) });
@@ -113,7 +114,8 @@ export async function resolveCatalogConnection(opts: CatalogConnectionOptions): 
  * else ~/.local/state/pgbackops.
  */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, root: boolean = isRoot()): string {
-  if (env.PGBACKOPS_STATE_DIR) return path.resolve(env.PGBACKOPS_STATE_DIR);
+  const fromEnv = envSetting('stateDir', env);
+  if (fromEnv) return path.resolve(fromEnv);
   if (root) return '/var/lib/pgbackops';
   // XDG: a relative XDG_STATE_HOME is invalid and must be ignored.
   if (env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)) return path.join(env.XDG_STATE_HOME, 'pgbackops');

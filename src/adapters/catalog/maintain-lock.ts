@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import type { Query } from './migrations.js';
 import { withPoolClient } from './pool-client.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 /** "pbom" (pgbackops maintain) as a 32-bit integer: the first key of every maintain lock. */
 export const MAINTAIN_LOCK_CLASS = 0x70626f6d;
@@ -16,7 +17,7 @@ const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 500;
 
 /** Another maintain of the same server holds the lock (and still held it when the wait ended). */
-export class MaintainLockBusyError extends Error {
+export class MaintainLockBusyError extends PgbackopsError {
   readonly code = 'E_MAINTAIN_BUSY';
   constructor(readonly server: string, holder: string | null, waitedMs: number) {
     super(

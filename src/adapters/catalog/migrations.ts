@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { sha256Hex } from '../../core/canonical.js';
 import { packagePath } from '../fs/package-files.js';
 import { LockKey, PGBACKOPS_LOCK_CLASS } from './advisory-locks.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 /** Runs one SQL statement (counted by the caller). */
 export type Query = (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
@@ -30,8 +31,8 @@ export interface AppliedMigration {
   appliedAt: Date;
 }
 
-export class CatalogTooNewError extends Error {
-  override name = 'CatalogTooNewError';
+export class CatalogTooNewError extends PgbackopsError {
+  readonly code = 'E_CATALOG_TOO_NEW';
 }
 
 

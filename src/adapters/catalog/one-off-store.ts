@@ -1,16 +1,16 @@
 // Status of one-off jobs (pgbackops.snapshots, pgbackops.restores; see migrations/004_one_off_jobs.sql):
 // claiming due jobs exactly once across any number of executors, and recording their outcome.
-import type { OneOffKind, RestoreSpec, SnapshotSpec } from '../../core/model.js';
+import type { OneOffKind, SpecByKind } from '../../core/model.js';
 import type { Query } from './migrations.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
 export type OneOffState = 'pending' | 'running' | 'succeeded' | 'failed' | 'missed';
 
-export interface OneOffRow {
-  kind: OneOffKind;
+interface OneOffRowOf<K extends OneOffKind> {
+  kind: K;
   name: string;
-  spec: SnapshotSpec | RestoreSpec;
+  spec: SpecByKind[K];
   state: OneOffState;
   attemptId: string | null;
   claimedBy: string | null;
@@ -22,10 +22,13 @@ export interface OneOffRow {
   createdAt: Date;
 }
 
-export interface ClaimedOneOff extends OneOffRow {
+/** A Snapshot's or a Restore's row: checking `kind` types `spec`. */
+export type OneOffRow = OneOffRowOf<'Snapshot'> | OneOffRowOf<'Restore'>;
+
+export type ClaimedOneOff<K extends OneOffKind = OneOffKind> = Extract<OneOffRow, { kind: K }> & {
   attemptId: string;
   claimedAt: Date;
-}
+};
 
 export interface OneOffOutcome {
   state: 'succeeded' | 'failed' | 'missed';
@@ -148,10 +151,11 @@ export class OneOffStore {
 }
 
 function toRow(kind: OneOffKind, r: Record<string, unknown>): OneOffRow {
+  // The spec column of a kind's table holds that kind's normalised spec (written by apply, validated first).
   return {
     kind,
     name: r.name as string,
-    spec: r.spec as SnapshotSpec | RestoreSpec,
+    spec: r.spec,
     state: r.state as OneOffState,
     attemptId: (r.attempt_id as string | null) ?? null,
     claimedBy: (r.claimed_by as string | null) ?? null,
@@ -160,5 +164,5 @@ function toRow(kind: OneOffKind, r: Record<string, unknown>): OneOffRow {
     message: (r.message as string | null) ?? null,
     result: (r.result as Record<string, unknown> | null) ?? null,
     createdAt: r.created_at as Date,
-  };
+  } as OneOffRow;
 }

@@ -4,7 +4,8 @@ import type { RunFile, RunStatus } from '../../core/runs/run-record.js';
 import type { BackupType, DumpFormat, RetentionSpec } from '../../core/model.js';
 import type { ApplyEntry, RestoreEntry } from '../../core/reports/history-report.js';
 import type { Query } from './migrations.js';
-import { readRunStats, type DefinitionRunStats } from '../../daemon/run-stats.js';
+import { readRunStats, type DefinitionRunStats } from './run-stats.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
@@ -57,8 +58,8 @@ export type RestoreHistoryRow = Omit<RestoreEntry, 'startedAt' | 'finishedAt'> &
   createdDatabases: string[];
 };
 
-export class AmbiguousBackupIdError extends Error {
-  override name = 'AmbiguousBackupIdError';
+export class AmbiguousBackupIdError extends PgbackopsError {
+  readonly code = 'E_BACKUP_AMBIGUOUS';
 }
 
 const BACKUP_COLUMNS = `id::text, definition, node, backup_server, database, backup_type, format, status, started_at, finished_at,

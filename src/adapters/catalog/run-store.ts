@@ -2,22 +2,11 @@
 import type { RunRecord } from '../../core/runs/run-record.js';
 import type { RetentionSpec } from '../../core/model.js';
 import { allocateRunColumns, RUN_STATUSES, UUID_BYTES, type RunColumns } from '../../core/retention/run-columns.js';
+import type { RetentionGroup } from '../../core/retention/server-pass.js';
 import type { Query } from './migrations.js';
 import { inTransaction, observeRuns } from './notification-store.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
-
-/** All runs of one definition and database: what a retention pass decides on. */
-export interface RetentionGroup {
-  definition: string;
-  database: string | null;
-  runs: RunColumns;
-  /** Retention and timezone of the group's newest run that recorded them (for removed definitions). */
-  lastRetention: RetentionSpec | null;
-  lastTimezone: string | null;
-  /** Methods of its runs other than `logical` (none in a catalog of pg_dump backups). */
-  otherMethods: string[];
-}
 
 const COLUMNS = [
   'id', 'definition', 'node', 'backup_server', 'database', 'backup_type', 'format', 'status', 'started_at', 'finished_at',

@@ -3,7 +3,7 @@
 import type { PageRevision } from '../../core/reports/status-page-model.js';
 import type { TimelineRun } from '../../core/reports/run-timeline.js';
 import { describeHeldBack, type HeldBackAction } from '../../core/plan/held-back.js';
-import { readRunStats, type DefinitionRunStats } from '../../daemon/run-stats.js';
+import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 import type { Query } from './migrations.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;

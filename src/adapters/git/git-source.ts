@@ -13,7 +13,8 @@ import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { simpleGit } from 'simple-git';
-import { withFileLock } from '../postgres/file-lock.js';
+import { withFileLock } from '../os/file-lock.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 export interface GitSourceOptions {
   /** Remote URL or local path of the repository. */
@@ -33,7 +34,7 @@ export interface GitCheckout {
   dir: string;
 }
 
-export class UnverifiedCommitError extends Error {
+export class UnverifiedCommitError extends PgbackopsError {
   readonly code = 'E_GIT_UNVERIFIED';
   /**
    * @param commit the commit that was to be applied (the head of the ref)
@@ -46,7 +47,7 @@ export class UnverifiedCommitError extends Error {
   }
 }
 
-export class GitSourceError extends Error {
+export class GitSourceError extends PgbackopsError {
   readonly code = 'E_GIT_SOURCE';
 }
 

@@ -3,8 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { execa } from 'execa';
+import { PgbackopsError } from '../../core/errors.js';
 
-export class CrontabReadError extends Error {
+export class CrontabReadError extends PgbackopsError {
   readonly code = 'E_IMPORT_SOURCE';
 }
 

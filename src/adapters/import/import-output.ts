@@ -7,10 +7,11 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { YamlFile } from '../../core/import/yaml-tree.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 export const IMPORT_MANIFEST = '.pgbackops-import.json';
 
-export class ImportOutputError extends Error {
+export class ImportOutputError extends PgbackopsError {
   readonly code = 'E_IMPORT_OUTPUT';
 }
 

@@ -6,10 +6,11 @@ import pg from 'pg';
 import type {
   PgbmBackupDefinition, PgbmBackupRun, PgbmCatalog, PgbmNode, PgbmRestoreDefinition, PgbmServer, PgbmSnapshotDefinition,
 } from '../../core/import/pgbackman-catalog.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 type Row = Record<string, unknown>;
 
-export class PgbackmanReadError extends Error {
+export class PgbackmanReadError extends PgbackopsError {
   readonly code = 'E_IMPORT_SOURCE';
 }
 

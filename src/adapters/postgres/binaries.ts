@@ -7,7 +7,8 @@
 import { access, readdir, realpath } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { runProgram } from './run-program.js';
+import { runProgram } from '../os/run-program.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 export interface ServerBinaries {
   /** Real directory holding the binaries. */
@@ -21,8 +22,8 @@ export interface ServerBinaries {
   postgres: string;
 }
 
-export class ServerBinariesNotFoundError extends Error {
-  override name = 'ServerBinariesNotFoundError';
+export class ServerBinariesNotFoundError extends PgbackopsError {
+  readonly code = 'E_SERVER_BINARIES';
 }
 
 const DEBIAN_LAYOUT_ROOT = '/usr/lib/postgresql';

@@ -18,10 +18,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { findServerBinaries, type ServerBinaries } from './binaries.js';
-import { withFileLock } from './file-lock.js';
-import { instanceOwner, instanceOwnerName, isRoot, spawnAs, type OsUser } from './os-user.js';
+import { withFileLock } from '../os/file-lock.js';
+import { instanceOwner, instanceOwnerName, isRoot, spawnAs, type OsUser } from '../os/os-user.js';
 import { isProcessAlive, processState } from '../os/process-alive.js';
-import { runProgram } from './run-program.js';
+import { runProgram } from '../os/run-program.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 export interface InstanceOptions {
   dataDir: string;
@@ -60,8 +61,8 @@ export interface RunningInstance {
   initialisedNow: boolean;
 }
 
-export class InstanceError extends Error {
-  override name = 'InstanceError';
+export class InstanceError extends PgbackopsError {
+  readonly code = 'E_LOCAL_INSTANCE';
 }
 
 /** File holding the settings pgbackops controls, rewritten before every start; included from postgresql.conf. */

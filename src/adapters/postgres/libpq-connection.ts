@@ -15,6 +15,7 @@ import { parse as parseUrl } from 'pg-connection-string';
 import { ConninfoError, isConnectionUrl, parseConninfo } from '../../core/libpq/conninfo.js';
 import { passfilePath, readPassfilePassword } from './passfile.js';
 import { readService } from './service-file.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 
@@ -37,8 +38,8 @@ export interface LibpqParams {
 
 const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
-export class ConnectionStringError extends Error {
-  override name = 'ConnectionStringError';
+export class ConnectionStringError extends PgbackopsError {
+  readonly code = 'E_CONNECTION_STRING';
 }
 
 /**

@@ -16,8 +16,9 @@ import { constants } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { parseVersion } from './binaries.js';
-import { runProgram } from './run-program.js';
+import { runProgram } from '../os/run-program.js';
 import type { ToolVersionFile } from './tool-version-file.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 export type PgToolName = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql' | 'pg_basebackup' | 'pg_verifybackup' | 'pg_ctl' | 'pg_receivewal';
 
@@ -30,8 +31,8 @@ export interface PgTool {
   version: string;
 }
 
-export class ToolNotFoundError extends Error {
-  override name = 'ToolNotFoundError';
+export class ToolNotFoundError extends PgbackopsError {
+  readonly code = 'E_TOOL_NOT_FOUND';
 }
 
 const DEBIAN_LAYOUT_ROOT = '/usr/lib/postgresql';

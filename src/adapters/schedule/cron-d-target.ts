@@ -11,7 +11,7 @@ import { absentSchedule, isPgbackopsCronDFile, parseCronDFile } from '../../core
 import { renderCronDFile, type CronTextOptions, type LineOptions } from '../../core/schedule/render.js';
 import { assertSafePath } from '../../core/schedule/safe-values.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { isRoot } from '../postgres/os-user.js';
+import { isRoot } from '../os/os-user.js';
 import type { ScheduleTarget } from './target.js';
 
 export { DEFAULT_CRON_D_FILE } from '../../core/config/normalise.js';

@@ -1,7 +1,6 @@
 // pgbackops apply [PLANFILE]: converge the catalog and this server's schedule with the configuration.
 // An apply that holds actions back (deletes that need --prune) says so instead of "Apply complete".
 // --detailed-exitcode: 0 converged, 2 something is left (actions held back, or declined at the prompt), 1 error.
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { describeHeldBack, heldBackSummary } from '../../core/plan/held-back.js';
 import { planHasChanges, type Plan } from '../../core/plan/types.js';
@@ -9,8 +8,9 @@ import { planToJson } from '../../core/render/plan-json.js';
 import { GROUPED_PLAN_THRESHOLD } from '../../core/render/action-groups.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
 import { applyConfiguration, type ApplyOutcome } from '../../engine/apply.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { loadSavedPlan } from '../../engine/saved-plan.js';
+import { confirm } from '../confirm.js';
 import { contextOf, loadValidConfig } from '../context.js';
 import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
 import { addPlanFlags, addStrictFlag, planOptionsOf } from '../plan-flags.js';
@@ -44,7 +44,7 @@ export function registerApply(program: Command): void {
         desired,
         options,
         ...(savedPlan ? { savedPlan } : {}),
-        ...(interactive ? { confirm: (plan: Plan) => confirm(renderPlanText(plan, style, textOptions)) } : {}),
+        ...(interactive ? { confirm: (plan: Plan) => confirm(renderPlanText(plan, style, textOptions), 'Do you want to apply these changes?') } : {}),
       }));
       // Converged: nothing the plan showed is left undone (a declined plan leaves all of it).
       const converged = outcome.heldBack.length === 0 && (outcome.applied || !planHasChanges(outcome.plan));
@@ -83,15 +83,4 @@ function pgbackrestText(result: NonNullable<ApplyOutcome['pgbackrest']>, style: 
     else lines.push(style.remove(`  stanza ${s.stanza}: ${!s.create.ok ? `stanza-create FAILED: ${s.create.detail}` : `check FAILED: ${s.check.detail}`}`));
   }
   return lines.join('\n');
-}
-
-async function confirm(planText: string): Promise<boolean> {
-  process.stdout.write(planText + '\nDo you want to apply these changes? Only "yes" is accepted: ');
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
-  try {
-    const answer = await rl.question('');
-    return answer.trim() === 'yes';
-  } finally {
-    rl.close();
-  }
 }

@@ -1,9 +1,10 @@
 // pgbackops backups: the catalog's backups, newest first, filtered.
 import type { Command } from 'commander';
-import type { BackupRow } from '../../adapters/catalog/report-queries.js';
-import { backupReportItems, renderBackupsText, type BackupReportRow } from '../../core/reports/backups-report.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { backupReportItems, renderBackupsText } from '../../core/reports/backups-report.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
+import { reportRow } from '../backup-rows.js';
 import { contextOf } from '../context.js';
+import { parseTime } from '../flag-values.js';
 import { CliError, printJson, printText } from '../output.js';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'skipped', 'abandoned', 'expiring'];
@@ -43,20 +44,4 @@ export function registerBackups(program: Command): void {
       if (ctx.json) printJson({ backups: items });
       else printText(renderBackupsText(items));
     });
-}
-
-export function reportRow(r: BackupRow): BackupReportRow {
-  return {
-    // A physical backup has no logical type or format: its method stands in the type column, its tar format in format.
-    id: r.id, definition: r.definition, node: r.node, database: r.database, status: r.status,
-    backupType: r.method === 'logical' ? r.backupType : r.method, format: r.method === 'basebackup' ? 'tar' : r.format,
-    startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null, bytes: r.bytes, failureReason: r.failureReason,
-    retention: r.retention, timezone: r.timezone, method: r.method, methodFacts: r.methodFacts,
-  };
-}
-
-export function parseTime(text: string, flag: string): Date {
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) throw new CliError(`${flag} must be an ISO 8601 date or time, not ${JSON.stringify(text)}`);
-  return new Date(ms);
 }

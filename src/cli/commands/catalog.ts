@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { stopLocalCatalog } from '../../adapters/catalog/local-catalog.js';
 import { describeHeldBack, heldBackHint } from '../../core/plan/held-back.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
 

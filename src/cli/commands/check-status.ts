@@ -7,10 +7,11 @@ import { walArchiveHealth } from '../../core/wal/wal-archive-health.js';
 import { CHECK_EXIT_CODES, checkStatus, type CheckDefinition } from '../../core/reports/check-status.js';
 import { effectiveRpo } from '../../core/rpo/coverage.js';
 import { approximateMilliseconds, durationProblem, parseDuration } from '../../core/time/duration.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
-import { parseTime } from './backups.js';
+import { parseTime } from '../flag-values.js';
+import { specMap, specsOfKind } from '../../core/objects.js';
 
 interface CheckOptions {
   definition?: string;
@@ -40,16 +41,11 @@ export function registerCheckStatus(program: Command): void {
         const scope = opts.definition ? `definition ${opts.definition}` : opts.node ? `node ${opts.node}` : server ? `server ${server}` : 'all';
         result = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
           const snapshot = await catalog.readSnapshot();
-          const nodes = new Map<string, NodeSpec>();
-          const servers = new Map<string, BackupServerSpec>();
-          for (const o of snapshot.objects) {
-            if (o.kind === 'Node') nodes.set(o.name, o.spec as NodeSpec);
-            else if (o.kind === 'BackupServer') servers.set(o.name, o.spec as BackupServerSpec);
-          }
+          const nodes = specMap(snapshot.objects, 'Node');
+          const servers = specMap(snapshot.objects, 'BackupServer');
           const definitions: CheckDefinition[] = [];
-          for (const o of snapshot.objects) {
-            if (o.kind !== 'Backup') continue;
-            const spec = o.spec as BackupSpec;
+          for (const o of specsOfKind(snapshot.objects, 'Backup')) {
+            const spec = o.spec;
             const node = nodes.get(spec.node);
             const serverName = node?.backupServer ?? '';
             if ((opts.definition && o.name !== opts.definition) || (opts.node && spec.node !== opts.node) || (server && serverName !== server)) continue;

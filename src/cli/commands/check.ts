@@ -4,7 +4,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { methodOf, type BackupMethodName, type BackupServerSpec, type DumpSpec, type NodeSpec } from '../../core/model.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { walArchiveDirectory } from '../../methods/basebackup/wal-archive-layout.js';
 import type { PrerequisiteCheck } from '../../methods/method.js';
 import { backupMethodOf } from '../../methods/registry.js';

@@ -6,12 +6,13 @@ import { createLogger } from '../../adapters/logger.js';
 import { approximateMilliseconds, durationProblem, parseDuration } from '../../core/time/duration.js';
 import type { ConfigSourceFlags } from '../../engine/config-source.js';
 import { addConfigSourceFlags } from '../config-source-flags.js';
-import type { GlobalFlags } from '../../engine/settings.js';
+import type { GlobalFlags } from '../../runtime/settings.js';
 import { addPlanFlags, planOptionsOf } from '../plan-flags.js';
 import { logLevelOf, type LogFlags } from '../context.js';
 import { CliError } from '../output.js';
 import { DEFAULT_LISTEN } from '../../daemon/default-listen.js';
-import { refusePasswordInCatalogUrl } from '../../engine/remembered-catalog.js';
+import { refusePasswordInCatalogUrl } from '../../runtime/remembered-catalog.js';
+import { envSetting } from '../../adapters/os/environment.js';
 
 interface DaemonFlags extends GlobalFlags, ConfigSourceFlags, LogFlags {
   interval: string;
@@ -55,7 +56,7 @@ export function registerDaemon(program: Command): void {
         }
       }
       // Every pass applies: refuse at start what every apply would refuse.
-      refusePasswordInCatalogUrl(flags.catalog ?? process.env.PGBACKOPS_CATALOG_URL);
+      refusePasswordInCatalogUrl(flags.catalog ?? envSetting('catalogUrl'));
       // A daemon logs at info unless told otherwise: its log is its record of what it did.
       const logger = createLogger({ level: logLevelOf(flags, 'info') });
       // Loaded here, not at the top: plan and apply import this module for the source flags only.

@@ -1,7 +1,7 @@
 // pgbackops history: applies and restores, newest first.
 import type { Command } from 'commander';
 import { historyReport, renderHistoryText } from '../../core/reports/history-report.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText } from '../output.js';
 

@@ -15,7 +15,7 @@ import { mapPgbackman } from '../../core/import/pgbackman-map.js';
 import { importReportJson, renderImportReport, type ImportReport } from '../../core/import/report.js';
 import { renderYamlTree, type YamlFile } from '../../core/import/yaml-tree.js';
 import type { RunRecord } from '../../core/runs/run-record.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 

@@ -1,12 +1,12 @@
 // pgbackops maintain / prune: retention and housekeeping for this machine's backup server(s).
 import type { Command } from 'commander';
-import { withCatalog } from '../../engine/catalog-session.js';
-import { cachedServers } from '../../engine/definition-cache.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
+import { cachedServers } from '../../runtime/definition-cache.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { maintainServer, type MaintainOutcome } from '../../jobs/maintain.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { CliError, printText, stdoutStyle } from '../output.js';
-import { printJsonWithDecisions, pruneJson, writePruneText } from './prune-output.js';
+import { printJsonWithDecisions, pruneJson, writePruneText } from '../prune-output.js';
 
 export function registerMaintain(program: Command): void {
   program

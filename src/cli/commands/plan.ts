@@ -5,7 +5,7 @@ import { planHasPendingWork } from '../../core/plan/types.js';
 import { planToJson } from '../../core/render/plan-json.js';
 import { GROUPED_PLAN_THRESHOLD } from '../../core/render/action-groups.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
-import { withExistingCatalog } from '../../engine/catalog-session.js';
+import { withExistingCatalog } from '../../runtime/catalog-session.js';
 import { planAgainstState } from '../../engine/plan-state.js';
 import { savePlan } from '../../engine/saved-plan.js';
 import { contextOf, loadValidConfig } from '../context.js';

@@ -1,16 +1,16 @@
 // pgbackops restore <backup-id> --to-node NODE: the plan first (all of it with --dry-run), then the restore.
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { AmbiguousBackupIdError, type BackupRow } from '../../adapters/catalog/report-queries.js';
-import type { Catalog } from '../../adapters/catalog/catalog.js';
 import { renderRestorePlan } from '../../core/restore/render-restore-plan.js';
 import type { RolesMode } from '../../core/restore/restore-plan.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../../methods/method.js';
-import { restoreToDirectory } from './restore-to-directory.js';
+import { restoreToDirectory } from '../restore-to-directory.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
+import { resolveBackup } from '../backup-rows.js';
+import { confirm } from '../confirm.js';
 import { contextOf } from '../context.js';
+import { flagOf } from '../flag-values.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 
 interface RestoreFlags {
@@ -71,7 +71,7 @@ export function registerRestore(program: Command): void {
             backup, targetNode: opts.toNode!, dryRun: Boolean(opts.dryRun), purpose: 'restore',
             options: { ...(opts.database !== undefined ? { targetDatabase: opts.database } : {}), renameExisting: Boolean(opts.renameExisting), roles, jobs },
             stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
-            ...(interactive ? { confirm: (plan) => confirm(renderRestorePlan(plan, style)) } : {}),
+            ...(interactive ? { confirm: (plan) => confirm(renderRestorePlan(plan, style), 'Restore now?') } : {}),
           });
         } catch (err) {
           if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, 'E_RESTORE_REFUSED');
@@ -97,33 +97,7 @@ export function registerRestore(program: Command): void {
     });
 }
 
-export async function resolveBackup(catalog: Catalog, id: string): Promise<BackupRow> {
-  try {
-    const row = await catalog.reports.findBackup(id);
-    if (!row) throw new CliError(`no backup with id ${JSON.stringify(id)} in the catalog (see \`pgbackops backups\`)`, 1, 'E_BACKUP_NOT_FOUND');
-    return row;
-  } catch (err) {
-    if (err instanceof AmbiguousBackupIdError) throw new CliError(err.message, 1, 'E_BACKUP_AMBIGUOUS');
-    throw err;
-  }
-}
-
-/** `targetTime` → `--target-time`. */
-export function flagOf(option: string): string {
-  return '--' + option.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
 function parseRoles(value: string): RolesMode {
   if (value === 'create' || value === 'reuse') return value;
   throw new CliError(`--roles must be create or reuse, not ${JSON.stringify(value)}`);
-}
-
-export async function confirm(planText: string): Promise<boolean> {
-  process.stdout.write(planText + '\nRestore now? Only "yes" is accepted: ');
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
-  try {
-    return (await rl.question('')).trim() === 'yes';
-  } finally {
-    rl.close();
-  }
 }

@@ -2,11 +2,10 @@
 import type { Command } from 'commander';
 import { backupReportItems } from '../../core/reports/backups-report.js';
 import { renderShowText, showReport } from '../../core/reports/show-report.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
-import { reportRow } from './backups.js';
-import { resolveBackup } from './restore.js';
+import { reportRow, resolveBackup } from '../backup-rows.js';
 
 export function registerShow(program: Command): void {
   program

@@ -6,10 +6,11 @@ import type { BackupSpec, NodeSpec } from '../../core/model.js';
 import { heldBackHint } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
-import { parseTime } from './backups.js';
+import { parseTime } from '../flag-values.js';
+import { specsOfKind } from '../../core/objects.js';
 
 /** How long `status` waits for a node to list its databases before calling it unreachable. */
 const NODE_TIMEOUT_MS = 5_000;
@@ -34,8 +35,8 @@ export function registerStatus(program: Command): void {
       }
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const snapshot = await catalog.readSnapshot();
-        const definitions = snapshot.objects.filter((o) => o.kind === 'Backup').map((o) => ({ name: o.name, spec: o.spec as BackupSpec }));
-        const nodes = snapshot.objects.filter((o) => o.kind === 'Node').map((o) => ({ name: o.name, spec: o.spec as NodeSpec }));
+        const definitions = specsOfKind(snapshot.objects, 'Backup');
+        const nodes = specsOfKind(snapshot.objects, 'Node');
         const { runs, bytesKept } = await catalog.reports.recentRuns(definitions.map((d) => d.name));
         const byDefinition: Record<string, StatusRun[]> = {};
         for (const r of runs) {

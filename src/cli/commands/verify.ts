@@ -1,13 +1,13 @@
 // pgbackops verify <backup-id> | --latest DEFINITION: checksums, pg_restore --list, and optionally a trial
 // restore into a scratch database that is dropped afterwards.
 import type { Command } from 'commander';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import type { VerifyOutcome } from '../../methods/method.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
-import { resolveBackup } from './restore.js';
+import { resolveBackup } from '../backup-rows.js';
 
 interface VerifyFlags {
   latest?: string;

@@ -7,7 +7,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BackupServerSpec, NodeSpec } from '../../core/model.js';
-import { withCatalog } from '../../engine/catalog-session.js';
+import { withCatalog } from '../../runtime/catalog-session.js';
 import { fetchArchived, findArchived } from '../../methods/basebackup/wal-archive.js';
 import { walArchiveDirectory } from '../../methods/basebackup/wal-archive-layout.js';
 import { contextOf } from '../context.js';

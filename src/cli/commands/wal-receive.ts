@@ -11,8 +11,8 @@ import { walArchiveDirectory } from '../../methods/basebackup/wal-archive-layout
 import { superviseWalReceiver } from '../../methods/basebackup/wal-receiver.js';
 import type { WalReceiverReport } from '../../core/wal/wal-archive-health.js';
 import { findArchivedNode, WalNotArchivedError } from '../../jobs/wal-archives.js';
-import { openCatalog } from '../../engine/catalog-session.js';
-import type { Settings } from '../../engine/settings.js';
+import { openCatalog } from '../../runtime/catalog-session.js';
+import type { Settings } from '../../runtime/settings.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { hostname } from 'node:os';

@@ -1,6 +1,6 @@
 // Host names, IP addresses and (for PostgreSQL nodes) Unix socket directories, as libpq and os.hostname()
 // understand them. Anything else is refused before it reaches a command line or a connection string.
-import { isIP } from 'node:net';
+import { ipVersion } from './ip-address.js';
 import { pathProblem } from './paths.js';
 
 const LABEL = /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
@@ -12,7 +12,7 @@ export function hostProblem(host: string, options: { allowSocketDirectory: boole
     const problem = pathProblem(host, { allowRelative: false });
     return problem ? `as a socket directory, ${problem}` : null;
   }
-  if (isIP(host) !== 0) return null;
+  if (ipVersion(host) !== 0) return null;
   if (host.includes('://')) return 'it looks like a URL: give the host name only (port, user and database have their own fields)';
   if (host.includes(',')) return 'it lists several hosts: give one host per Node';
   if (/:\d+$/.test(host)) return 'it contains a port: put the port in spec.port';

@@ -225,7 +225,8 @@ function identify(doc: ConfigDocument, value: unknown): Omit<NamedDocument, 'doc
 function normaliseAll(checked: readonly CheckedDocument[], placement: Placement): DesiredObject[] {
   const objects = checked.map((d): DesiredObject => {
     const spec = normaliseSpec(d, placement);
-    return { kind: d.kind, name: d.name, spec, hash: specHash(spec), source: d.source };
+    // normaliseSpec returns the spec of the document's kind; TypeScript cannot pair the two unions.
+    return { kind: d.kind, name: d.name, spec, hash: specHash(spec), source: d.source } as DesiredObject;
   });
   const order = new Map<Kind, number>(KINDS.map((k, i) => [k, i]));
   return objects.sort((a, b) => order.get(a.kind)! - order.get(b.kind)! || compareText(a.name, b.name));

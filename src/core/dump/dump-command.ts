@@ -15,6 +15,7 @@ import type { LogicalOptions, NodeSpec } from '../model.js';
 import { compressionArg } from './compression.js';
 import { extraArgsProblems, type DumpTool } from './extra-args.js';
 import { libpqEnv } from './libpq-env.js';
+import { PgbackopsError } from '../errors.js';
 
 export interface DumpCommand {
   tool: DumpTool;
@@ -26,8 +27,8 @@ export interface DumpCommand {
 }
 
 /** The definition asks for something this tool cannot do (a run records it as failed, it is not retried). */
-export class DumpCommandError extends Error {
-  override name = 'DumpCommandError';
+export class DumpCommandError extends PgbackopsError {
+  readonly code = 'E_DUMP_COMMAND';
 }
 
 const FORMAT_FLAG = { custom: '--format=custom', directory: '--format=directory', plain: '--format=plain' } as const;

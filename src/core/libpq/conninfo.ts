@@ -3,9 +3,10 @@
 // `keyword = value` pairs separated by whitespace, spaces allowed around `=`; a value is either a run of
 // non-space characters or a single-quoted string, and a backslash takes the next character literally in
 // both. postgresql:// URLs are parsed elsewhere (pg-connection-string).
+import { PgbackopsError } from '../errors.js';
 
-export class ConninfoError extends Error {
-  override name = 'ConninfoError';
+export class ConninfoError extends PgbackopsError {
+  readonly code = 'E_CONNECTION_STRING';
 }
 
 /**

@@ -3,9 +3,10 @@
 // and reads the files. Follows libpq's parseServiceFile: leading and trailing whitespace of a line is
 // ignored, `#` starts a comment line, the first section of the name wins, a value runs to the end of the
 // line (no quoting), and a `service` keyword inside a service is refused.
+import { PgbackopsError } from '../errors.js';
 
-export class ServiceFileError extends Error {
-  override name = 'ServiceFileError';
+export class ServiceFileError extends PgbackopsError {
+  readonly code = 'E_SERVICE_FILE';
 }
 
 /** The keywords of service `name` in the text of one file, or null when the file has no such section. */

@@ -3,16 +3,9 @@
 import { KINDS, objectKey, type DesiredObject, type Kind } from '../model.js';
 import { referencesOf } from '../references.js';
 import { canonicalJson } from '../canonical.js';
+import type { ActualObject } from '../objects.js';
 import type { ObjectAction, PlanOptions } from './types.js';
 import { holdBackSlotDrops } from './slot-drops.js';
-
-/** An object as the catalog holds it. */
-export interface ActualObject {
-  kind: Kind;
-  name: string;
-  spec: unknown;
-  hash: string;
-}
 
 export interface CatalogPlan {
   actions: ObjectAction[];
@@ -36,18 +29,18 @@ export function planCatalog(
     desiredKeys.add(key);
     const have = actualByKey.get(key);
     if (!have) {
-      upserts.push({ op: 'create', kind: want.kind, name: want.name, after: want.spec, hash: want.hash, reason: 'declared in the configuration, absent from the catalog' });
+      upserts.push(objectAction({ op: 'create', kind: want.kind, name: want.name, after: want.spec, hash: want.hash, reason: 'declared in the configuration, absent from the catalog' }));
     } else if (have.hash !== want.hash) {
-      upserts.push({
+      upserts.push(objectAction({
         op: 'update', kind: want.kind, name: want.name, before: have.spec, after: want.spec, hash: want.hash,
         changedFields: changedTopLevelFields(have.spec, want.spec),
         reason: 'the configuration differs from the catalog',
-      });
+      }));
     }
   }
 
   const deletes = actual.filter((o) => !desiredKeys.has(objectKey(o.kind, o.name)))
-    .map((o): ObjectAction => ({ op: 'delete', kind: o.kind, name: o.name, before: o.spec, reason: 'no longer in the configuration' }));
+    .map((o) => objectAction({ op: 'delete', kind: o.kind, name: o.name, before: o.spec, reason: 'no longer in the configuration' }));
   // Before the deletes are blocked: a Node update held back keeps referencing what it references now.
   holdBackSlotDrops(upserts, options);
   blockDeletes(upserts, deletes, desired, actual, backupCounts, options);
@@ -57,6 +50,15 @@ export function planCatalog(
     ...deletes.sort(byKindThenName(-1)),
   ];
   return { actions, refusal: massDeletionRefusal(deletes, actual, options) };
+}
+
+/**
+ * An action from an object whose kind and spec are known to belong together (a desired or catalog object of
+ * that kind): the one place where TypeScript is told so, as it cannot correlate a kind and spec of
+ * `Kind`-wide unions.
+ */
+function objectAction(action: { op: ObjectAction['op']; kind: Kind; name: string; reason: string; before?: unknown; after?: unknown; hash?: string; changedFields?: string[] }): ObjectAction {
+  return action as ObjectAction;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The catalog as it will be after a plan's unblocked object actions: the source of every server's schedule.
 import { objectKey } from '../model.js';
-import type { ActualObject } from './plan-catalog.js';
+import type { ActualObject } from '../objects.js';
 import type { ObjectAction } from './types.js';
 
 export function projectObjects(actual: readonly ActualObject[], actions: readonly ObjectAction[]): ActualObject[] {
@@ -9,7 +9,9 @@ export function projectObjects(actual: readonly ActualObject[], actions: readonl
     if (action.blocked) continue;
     const key = objectKey(action.kind, action.name);
     if (action.op === 'delete') byKey.delete(key);
-    else byKey.set(key, { kind: action.kind, name: action.name, spec: action.after, hash: action.hash ?? '' });
+    // The action's kind and spec belong together (ObjectAction is a union by kind); TypeScript cannot follow that
+    // through the copy.
+    else byKey.set(key, { kind: action.kind, name: action.name, spec: action.after, hash: action.hash } as ActualObject);
   }
   return [...byKey.values()];
 }

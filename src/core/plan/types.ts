@@ -1,6 +1,6 @@
 // The plan: typed actions computed by pure functions from desired and actual state.
 // Everything here is plain data so a plan can be printed, saved as JSON and applied later.
-import type { Kind } from '../model.js';
+import type { Kind, SpecByKind } from '../model.js';
 import type { RpoEffect } from '../rpo/plan-effects.js';
 import type { ConfigFileChange } from '../methods/pgbackrest/config-file.js';
 import type { ObservedEntry, ScheduleEntry } from '../schedule/entry.js';
@@ -9,18 +9,9 @@ export const PLAN_FORMAT_VERSION = '1';
 
 export type ObjectOp = 'create' | 'update' | 'delete';
 
-export interface ObjectAction {
-  op: ObjectOp;
-  kind: Kind;
+interface ObjectActionBase<K extends Kind> {
+  kind: K;
   name: string;
-  /** Normalised spec in the catalog (update/delete). */
-  before?: unknown;
-  /** Normalised spec wanted (create/update). */
-  after?: unknown;
-  /** Hash of `after`; stored in the catalog with the spec. */
-  hash?: string;
-  /** Top-level spec fields that differ (update only). */
-  changedFields?: string[];
   /** Why this action exists, in words. */
   reason: string;
   /** Set when the action will not be applied, with the reason and how to allow it. */
@@ -28,6 +19,43 @@ export interface ObjectAction {
   /** What the action means beyond the change itself (a one-off job that already ran is not run again). */
   note?: string;
 }
+
+/** An object declared in the configuration and absent from the catalog. */
+export interface CreateAction<K extends Kind = Kind> extends ObjectActionBase<K> {
+  op: 'create';
+  before?: undefined;
+  /** Normalised spec wanted. */
+  after: SpecByKind[K];
+  /** Hash of `after`; stored in the catalog with the spec. */
+  hash: string;
+  changedFields?: undefined;
+}
+
+/** An object whose spec in the configuration differs from the catalog's. */
+export interface UpdateAction<K extends Kind = Kind> extends ObjectActionBase<K> {
+  op: 'update';
+  /** Normalised spec in the catalog. */
+  before: SpecByKind[K];
+  after: SpecByKind[K];
+  hash: string;
+  /** Top-level spec fields that differ. */
+  changedFields: string[];
+}
+
+/** An object of the catalog that is no longer in the configuration. */
+export interface DeleteAction<K extends Kind = Kind> extends ObjectActionBase<K> {
+  op: 'delete';
+  before: SpecByKind[K];
+  after?: undefined;
+  hash?: undefined;
+  changedFields?: undefined;
+}
+
+/**
+ * One change to the catalog, discriminated by `op` (which specs it carries) and by `kind` (what they are):
+ * after `a.kind === 'Backup' && a.op !== 'delete'`, `a.after` is a BackupSpec.
+ */
+export type ObjectAction = { [K in Kind]: CreateAction<K> | UpdateAction<K> | DeleteAction<K> }[Kind];
 
 export type ScheduleOp = 'add' | 'change' | 'remove';
 

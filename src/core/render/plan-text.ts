@@ -1,6 +1,6 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
 // A plan of more than GROUPED_PLAN_THRESHOLD actions is shown in groups with counts (action-groups.ts).
-import { isLogicalSpec, type BackupServerSpec, type BackupSpec, type NodeSpec, type NotifierSpec, type RestoreSpec, type RetentionSpec, type SnapshotSpec } from '../model.js';
+import { isLogicalSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
@@ -118,7 +118,7 @@ function renderObjectAction(a: ObjectAction, style: Style): string[] {
   }
   switch (a.op) {
     case 'create':
-      return [style.add(`  + ${label}`) + style.dim(`  ${describeSpec(a.kind, a.after)}`)];
+      return [style.add(`  + ${label}`) + style.dim(`  ${describeCreated(a)}`)];
     case 'delete':
       return [style.remove(`  - ${label}`), ...noteLine(a, style)];
     case 'update': {
@@ -149,11 +149,11 @@ function renderScheduleAction(a: ScheduleAction, style: Style): string {
   }
 }
 
-/** One line that says what an object is, for create lines. */
-function describeSpec(kind: string, spec: unknown): string {
-  switch (kind) {
+/** One line that says what a created object is. */
+function describeCreated(a: Extract<ObjectAction, { op: 'create' }>): string {
+  switch (a.kind) {
     case 'Backup': {
-      const b = spec as BackupSpec;
+      const b = a.after;
       if (b.method === 'basebackup') {
         return `basebackup of the cluster on ${b.node}, "${b.resolvedSchedule}" ${b.timezone}, ${b.compression.method}${b.enabled ? '' : ', disabled'}`;
       }
@@ -162,29 +162,29 @@ function describeSpec(kind: string, spec: unknown): string {
       return `${b.type} of ${dbs} on ${b.node}, "${b.resolvedSchedule}" ${b.timezone}, ${b.format}${b.enabled ? '' : ', disabled'}`;
     }
     case 'Node': {
-      const n = spec as NodeSpec;
+      const n = a.after;
       return `${n.host === undefined ? `service ${n.service}` : `${n.user}@${n.host}:${n.port}`} -> ${n.backupServer}${n.status === 'stopped' ? ', stopped' : ''}`;
     }
     case 'BackupServer': {
-      const s = spec as BackupServerSpec;
+      const s = a.after;
       return `${s.host}, ${s.scheduler.type}${s.scheduler.file ? ` ${s.scheduler.file}` : ''}, root ${s.backupRoot}`;
     }
     case 'Retention':
-      return compact(spec as RetentionSpec);
+      return compact(a.after);
     case 'Notifier': {
-      const n = spec as NotifierSpec;
+      const n = a.after;
       const channel = n.webhook ? `webhook ${n.webhook.url ?? `(url in ${n.webhook.urlFile})`}` : n.email ? `email to ${n.email.to.join(',')}` : `exec ${n.exec?.argv[0] ?? ''}`;
       return `${channel}; ${n.events.join(',')}; reminders ${n.remindEvery === 'off' ? 'off' : `every ${n.remindEvery}`}`;
     }
     case 'Snapshot': {
-      const sn = spec as SnapshotSpec;
+      const sn = a.after;
       if (sn.method === 'basebackup') return `once ${sn.at ?? 'as soon as applied'}: basebackup of the cluster on ${sn.node}, kept ${sn.keepFor}`;
       if (!isLogicalSpec(sn)) return `once ${sn.at ?? 'as soon as applied'}: pgbackrest ${sn.backupType} of ${sn.node}, kept ${sn.keepFor}`;
       const dbs = sn.databases === 'all' ? 'all' : sn.databases.join(',');
       return `once ${sn.at ?? 'as soon as applied'}: ${sn.type} of ${dbs} on ${sn.node}, kept ${sn.keepFor}`;
     }
     case 'Restore': {
-      const r = spec as RestoreSpec;
+      const r = a.after;
       const from = 'backup' in r.from ? `backup ${r.from.backup}` : `latest of ${r.from.latestOf}${r.from.database ? `/${r.from.database}` : ''}`;
       return `once ${r.at ?? 'as soon as applied'}: ${from} -> ${r.toNode}${r.database ? `/${r.database}` : ''}`;
     }

@@ -8,12 +8,10 @@
 import { isLogicalSpec, type BackupServerSpec, type BackupSpec, type Kind, type LogicalOptions, type NodeSpec } from '../model.js';
 import { parseDuration, approximateMilliseconds } from '../time/duration.js';
 import type { ZonedSchedule } from './worst-gap.js';
+import type { TypedObject } from '../objects.js';
 
-export interface RpoObject {
-  kind: Kind;
-  name: string;
-  spec: unknown;
-}
+/** A configuration or catalog object (the coverage of a plan is computed on both). */
+export type RpoObject = TypedObject;
 
 export interface RpoUnit {
   node: string;
@@ -55,10 +53,10 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
   const serverSpecs = new Map<string, BackupServerSpec>();
   const byNode = new Map<string, Array<{ name: string; spec: BackupSpec }>>();
   for (const o of objects) {
-    if (o.kind === 'Node') nodeSpecs.set(o.name, o.spec as NodeSpec);
-    else if (o.kind === 'BackupServer') serverSpecs.set(o.name, o.spec as BackupServerSpec);
+    if (o.kind === 'Node') nodeSpecs.set(o.name, o.spec);
+    else if (o.kind === 'BackupServer') serverSpecs.set(o.name, o.spec);
     else if (o.kind === 'Backup') {
-      const spec = o.spec as BackupSpec;
+      const spec = o.spec;
       if (nodes && !nodes.has(spec.node)) continue;
       let list = byNode.get(spec.node);
       if (!list) byNode.set(spec.node, (list = []));

@@ -1,7 +1,6 @@
 // What a plan does to the worst case of each database it touches: "orders: worst case 25 h → 49 h",
 // "billing: no backup after this apply". Only nodes an action touches are measured (a node's definitions,
 // or the node itself), before (the catalog) and after (the catalog as the plan leaves it).
-import type { BackupSpec } from '../model.js';
 import type { ObjectAction } from '../plan/types.js';
 import { coverageOf, unitKey, type RpoObject, type RpoUnit, type UnitCoverage } from './coverage.js';
 import { worstGapMs } from './worst-gap.js';
@@ -52,7 +51,7 @@ function touchedNodes(actions: readonly ObjectAction[]): Set<string> {
   for (const a of actions) {
     if (a.blocked) continue;
     if (a.kind === 'Backup') {
-      for (const spec of [a.before, a.after] as Array<BackupSpec | undefined>) if (spec) nodes.add(spec.node);
+      for (const spec of [a.before, a.after]) if (spec) nodes.add(spec.node);
     } else if (a.kind === 'Node') nodes.add(a.name);
   }
   return nodes;

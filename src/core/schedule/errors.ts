@@ -1,4 +1,5 @@
 // Errors of the schedule layer, with stable codes so the CLI can print them and tests can tell them apart.
+import { PgbackopsError } from '../errors.js';
 
 export type ScheduleErrorCode =
   /** A name, path, user or schedule that cannot safely become part of a cron line. */
@@ -14,7 +15,7 @@ export type ScheduleErrorCode =
   /** crontab(1) or the file system failed in a way pgbackops cannot interpret. */
   | 'SCHEDULE_TARGET_FAILED';
 
-export class ScheduleError extends Error {
+export class ScheduleError extends PgbackopsError {
   constructor(
     readonly code: ScheduleErrorCode,
     message: string,

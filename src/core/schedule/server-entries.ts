@@ -3,7 +3,7 @@
 // disabled definitions leave the schedule but stay in the catalog. A server that is not in `objects` (removed
 // from the configuration) schedules nothing.
 import type { BackupServerSpec, BackupSpec, NodeSpec } from '../model.js';
-import type { ActualObject } from '../plan/plan-catalog.js';
+import { serverSpecOf, specMap, specsOfKind, type ActualObject } from '../objects.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
 import { buildEntry, type LineOptions } from './render.js';
 import { MAINTAIN_ENTRY, type ScheduleEntry } from './entry.js';
@@ -16,14 +16,11 @@ export interface ServerDefinition {
 
 /** Definitions assigned to `server` (through their node), whether or not they are scheduled. */
 export function definitionsOfServer(objects: readonly ActualObject[], server: string): ServerDefinition[] {
-  const nodes = new Map<string, NodeSpec>();
-  for (const o of objects) if (o.kind === 'Node') nodes.set(o.name, o.spec as NodeSpec);
+  const nodes = specMap(objects, 'Node');
   const out: ServerDefinition[] = [];
-  for (const o of objects) {
-    if (o.kind !== 'Backup') continue;
-    const backup = o.spec as BackupSpec;
+  for (const { name, spec: backup } of specsOfKind(objects, 'Backup')) {
     const node = nodes.get(backup.node);
-    if (node && node.backupServer === server) out.push({ name: o.name, backup, node: { ...node, name: backup.node } });
+    if (node && node.backupServer === server) out.push({ name, backup, node: { ...node, name: backup.node } });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -54,8 +51,4 @@ export function scheduleEntriesOf(
   const schedule = resolveHashedSchedule(spec.maintenance.schedule, server);
   const maintain = buildEntry({ name: MAINTAIN_ENTRY, schedule, timezone: spec.timezone }, { ...line, server });
   return [maintain, ...backups];
-}
-
-export function serverSpecOf(objects: readonly ActualObject[], server: string): BackupServerSpec | undefined {
-  return objects.find((o) => o.kind === 'BackupServer' && o.name === server)?.spec as BackupServerSpec | undefined;
 }

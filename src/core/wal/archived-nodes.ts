@@ -1,7 +1,7 @@
 // Which nodes a backup server archives the WAL of: those with a walArchive whose archiving server
 // (`walArchive.server`, else the node's backupServer) is this one. Pure.
 import { walArchiveServerOf, type NodeSpec, type WalArchiveSpec } from '../model.js';
-import type { ActualObject } from '../plan/plan-catalog.js';
+import type { ActualObject } from '../objects.js';
 
 export type ArchivedNode = NodeSpec & { name: string; walArchive: WalArchiveSpec };
 

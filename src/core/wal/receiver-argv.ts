@@ -7,6 +7,7 @@
 // --no-loop: on a lost connection pg_receivewal exits instead of retrying on its own every 5 s silently; the
 //   supervisor restarts it with backoff and reports the failure.
 // --no-password: never prompt (there is no terminal); passwords come from the passfile.
+import { PgbackopsError } from '../errors.js';
 import type { WalArchiveCompression } from '../model.js';
 
 export interface ReceiverArgvInput {
@@ -17,7 +18,7 @@ export interface ReceiverArgvInput {
   major: number;
 }
 
-export class ReceiverCompressionError extends Error {
+export class ReceiverCompressionError extends PgbackopsError {
   readonly code = 'E_WAL_COMPRESSION';
 }
 

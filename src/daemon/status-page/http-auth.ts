@@ -5,6 +5,7 @@
 //
 // /healthz and /readyz stay open (liveness and readiness probes carry no credentials and tell nothing
 // secret), and so does /hooks/git, which has its own HMAC signature; everything else needs the credentials.
+import { PgbackopsError } from '../../core/errors.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -14,7 +15,7 @@ export type HttpAuth = { kind: 'bearer'; token: string } | { kind: 'basic'; user
 export const OPEN_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/hooks/git']);
 
 /** The auth file cannot be read or holds no usable credentials (docs/errors.md). */
-export class HttpAuthFileError extends Error {
+export class HttpAuthFileError extends PgbackopsError {
   readonly code = 'E_HTTP_AUTH_FILE';
 }
 

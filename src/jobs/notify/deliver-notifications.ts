@@ -1,5 +1,6 @@
 // Sends what the outbox holds for a backup server, one row at a time, until nothing is due (or the limit).
 // Used by `maintain` (cron-only servers) and by the daemon (at once, on NOTIFY).
+import { envSetting } from '../../adapters/os/environment.js';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { Sender } from '../../adapters/catalog/outbox-store.js';
 import type { Logger } from '../../adapters/logger.js';
@@ -42,6 +43,7 @@ export async function deliverNotifications(catalog: Pick<Catalog, 'outbox'>, ser
 
 /** The backoff policy, with its base from PGBACKOPS_NOTIFY_RETRY_BASE (seconds) when set. */
 export function backoffFromEnvironment(env: NodeJS.ProcessEnv = process.env): BackoffPolicy {
-  const base = Number(env.PGBACKOPS_NOTIFY_RETRY_BASE);
-  return env.PGBACKOPS_NOTIFY_RETRY_BASE && Number.isFinite(base) && base > 0 ? { ...DEFAULT_BACKOFF, baseMs: base * 1000 } : DEFAULT_BACKOFF;
+  const text = envSetting('notifyRetryBase', env);
+  const base = Number(text);
+  return text && Number.isFinite(base) && base > 0 ? { ...DEFAULT_BACKOFF, baseMs: base * 1000 } : DEFAULT_BACKOFF;
 }

@@ -5,7 +5,7 @@ import type { Catalog, CatalogObject } from '../../adapters/catalog/catalog.js';
 import type { Logger } from '../../adapters/logger.js';
 import { definitionHealth } from '../../core/reports/definition-health.js';
 import { definitionsOfServer, isScheduled } from '../../core/schedule/server-entries.js';
-import { readRunStats } from '../../daemon/run-stats.js';
+import { readRunStats } from '../../adapters/catalog/run-stats.js';
 
 export interface EvaluationOutcome {
   late: string[];

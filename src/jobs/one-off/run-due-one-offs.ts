@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import { executorId, isProcessAlive } from '../../adapters/os/process-alive.js';
 import type { ClaimedOneOff, OneOffOutcome } from '../../adapters/catalog/one-off-store.js';
-import { ONE_OFF_KINDS, type OneOffKind, type SnapshotSpec } from '../../core/model.js';
+import { ONE_OFF_KINDS, type OneOffKind } from '../../core/model.js';
 import { restoreResult, snapshotResult } from '../../core/one-off/outcome.js';
 import { sweepAbandoned } from '../sweep-abandoned.js';
 import { missedDeadline } from '../../core/one-off/timing.js';
@@ -71,8 +71,8 @@ async function sweepDeadExecutors(catalog: Catalog, ctx: OneOffContext): Promise
       const pid = Number(job.claimedBy!.slice(host.length + 1));
       if (isProcessAlive(pid)) continue;
       // The snapshot's own runs left `running` are abandoned first, so its outcome can be judged from them.
-      if (kind === 'Snapshot') {
-        const place = { stateDir: ctx.stateDir, serverSpec: ctx.serverSpec, definition: { name: job.name, node: { name: (job.spec as SnapshotSpec).node } } };
+      if (job.kind === 'Snapshot') {
+        const place = { stateDir: ctx.stateDir, serverSpec: ctx.serverSpec, definition: { name: job.name, node: { name: job.spec.node } } };
         await sweepAbandoned(ctx.stateDir, job.name, { place, markAbandoned: () => catalog.runs.abandonRunning(ctx.server, job.name, []) });
       }
       else await catalog.restores.abandonDead(host, isProcessAlive);

@@ -8,8 +8,8 @@ import { restoreResult, type OneOffResult } from '../../core/one-off/outcome.js'
 import { backupMethodOf } from '../../methods/registry.js';
 import type { OneOffContext } from './one-off-context.js';
 
-export async function runRestoreJob(catalog: Catalog, ctx: OneOffContext, job: ClaimedOneOff): Promise<OneOffResult> {
-  const spec = job.spec as RestoreSpec;
+export async function runRestoreJob(catalog: Catalog, ctx: OneOffContext, job: ClaimedOneOff<'Restore'>): Promise<OneOffResult> {
+  const spec = job.spec;
   const source = await resolveSource(catalog, spec);
   if (typeof source === 'string') return { state: 'failed', message: source, result: {} };
   const outcome = await backupMethodOf(source.method, `backup ${source.id}`).restore(catalog, {

@@ -2,18 +2,19 @@
 // spool), under the snapshot's name, with its keepFor recorded as each run's retention.
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { ClaimedOneOff } from '../../adapters/catalog/one-off-store.js';
-import { methodOf, type NodeSpec, type SnapshotSpec } from '../../core/model.js';
+import { methodOf } from '../../core/model.js';
+import { nodeSpecOf } from '../../core/objects.js';
 import { snapshotResult, type OneOffResult } from '../../core/one-off/outcome.js';
-import type { RunnableDefinition } from '../../engine/definition-cache.js';
+import type { RunnableDefinition } from '../../runtime/definition-cache.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { runBackup } from '../run-backup.js';
 import { RunRecorder } from '../run-recorder.js';
 import type { OneOffContext } from './one-off-context.js';
 
-export async function runSnapshotJob(catalog: Catalog, ctx: OneOffContext, job: ClaimedOneOff): Promise<OneOffResult> {
-  const spec = job.spec as SnapshotSpec;
+export async function runSnapshotJob(catalog: Catalog, ctx: OneOffContext, job: ClaimedOneOff<'Snapshot'>): Promise<OneOffResult> {
+  const spec = job.spec;
   const { objects } = await catalog.readSnapshot();
-  const node = objects.find((o) => o.kind === 'Node' && o.name === spec.node)?.spec as NodeSpec | undefined;
+  const node = nodeSpecOf(objects, spec.node);
   if (!node) return { state: 'failed', message: `node ${spec.node} is not in the catalog`, result: {} };
   if (node.status === 'stopped') return { state: 'failed', message: `node ${spec.node} is marked stopped; nothing was dumped`, result: {} };
   const { at: _at, startingDeadline: _deadline, keepFor, ...dump } = spec;

@@ -12,6 +12,7 @@
 //    accept connections") or failed, and read from the log the point reached;
 // 4. on failure undo only what this restore created: the server it started is stopped, the files it extracted
 //    (DIR itself when it created it) removed; the log keeps what happened. Record the outcome.
+import { envSetting } from '../../adapters/os/environment.js';
 import { randomUUID } from 'node:crypto';
 import { appendFile, chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -19,8 +20,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import { executorId } from '../../adapters/os/process-alive.js';
-import { isRoot } from '../../adapters/postgres/os-user.js';
-import { runProgram } from '../../adapters/postgres/run-program.js';
+import { isRoot } from '../../adapters/os/os-user.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import { planDirectoryRestore, type DirectoryRestoreFacts } from '../../core/methods/basebackup/directory-restore-plan.js';
 import { basebackupFactsOf } from '../../core/methods/basebackup/facts.js';
@@ -30,7 +31,7 @@ import { describeRecoveryTarget, type DirectoryRestoreResult } from '../../core/
 import type { RestoreRecord } from '../../core/restore/restore-record.js';
 import { summariseArchive } from '../../core/wal/archive-range.js';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../core/wal/wal-segment.js';
-import { launcherPath } from '../../engine/settings.js';
+import { launcherPath } from '../../runtime/settings.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method.js';
@@ -82,7 +83,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     await completeConfiguration(toDir);
     const start = request.options.start;
     const socketDirectory = start ? (toDir.length <= MAX_SOCKET_DIR ? toDir : '/tmp') : undefined;
-    const pgbackops = [process.execPath, process.env.PGBACKOPS_BINARY ?? launcherPath()];
+    const pgbackops = [process.execPath, envSetting('binary') ?? launcherPath()];
     const settings = recoverySettings({
       target: request.options.target, restoreCommand: restoreCommand(pgbackops, facts.archiveDir),
       ...(start ? { port: start.port, socketDirectory: socketDirectory! } : {}),

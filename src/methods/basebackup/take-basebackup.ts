@@ -3,15 +3,16 @@
 // renamed to its final timestamped directory under <definition>/_cluster/. A failure, a kill or a stop leaves
 // no directory that counts as a backup: only the rename makes one, and the sweep of a dead run removes its
 // temporary directory (sweep-abandoned.ts), as for a dump.
+import { failureOf, StepFailedError } from '../step-failed.js';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runMarker } from '../../adapters/os/run-marked-processes.js';
 import { toolProcessEnv } from '../../adapters/postgres/node-connection.js';
-import { runProgram } from '../../adapters/postgres/run-program.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 import { ToolVersionFile } from '../../adapters/postgres/tool-version-file.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import { digestTree } from '../../adapters/fs/file-digest.js';
-import { classifyFailure, classifyJobError, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
+import { classifyFailure, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
 import { buildBasebackupCommand } from '../../core/methods/basebackup/basebackup-command.js';
 import type { BasebackupFacts } from '../../core/methods/basebackup/facts.js';
 import { basebackupSpecOf } from '../../core/methods/basebackup/options.js';
@@ -66,7 +67,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
       const stderr = result.spawnError ? `${tool.path}: ${result.spawnError.message}` : result.stderr;
       const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
-      throw Object.assign(new Error(failure.detail), { failure });
+      throw new StepFailedError(failure);
     }
     const endTime = await nodeClock(def.node);
     const copiedMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -75,7 +76,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
     const check = await verifyWithPgVerifybackup(temp, join(temp, VERIFY_SCRATCH), node.serverMajor, request.serverSpec.pgBinDirs, request.stop);
     log.push(check.ok ? `backup_manifest verified by ${check.how}` : `${check.how} found problems:\n${check.problem}`);
     if (!check.ok) {
-      throw Object.assign(new Error(check.problem ?? 'pg_verifybackup failed'), { failure: { reason: 'verify-failed', detail: `${check.how}: ${check.problem}` } });
+      throw new StepFailedError({ reason: 'verify-failed', detail: `${check.how}: ${check.problem}` });
     }
 
     const finishedAt = request.now?.() ?? new Date();
@@ -114,7 +115,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
   } catch (err) {
     const failure: ClassifiedFailure = request.stop?.aborted
       ? { reason: 'interrupted', detail: `pgbackops run received ${typeof request.stop.reason === 'string' ? request.stop.reason : 'a stop request'}: the base backup was stopped before it finished` }
-      : (err as { failure?: ClassifiedFailure }).failure ?? classifyJobError(err as Error & { code?: unknown; path?: unknown });
+      : failureOf(err);
     log.push(`failed: ${failure.reason}: ${failure.detail}`);
     logger.error({ definition: def.name, reason: failure.reason }, failure.detail);
     await rm(temp, { recursive: true, force: true }).catch((e: Error) => log.push(`could not remove ${temp}: ${e.message}`));

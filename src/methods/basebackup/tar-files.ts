@@ -3,7 +3,7 @@
 // GNU tar (argv only), which recognises gzip, lz4 and zstd archives by their content when reading.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runProgram } from '../../adapters/postgres/run-program.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 
 const TAR = /^(base|pg_wal|\d+)\.tar(\.gz|\.lz4|\.zst)?$/;
 

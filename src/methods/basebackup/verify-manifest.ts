@@ -7,7 +7,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findTool } from '../../adapters/postgres/tools.js';
-import { runProgram } from '../../adapters/postgres/run-program.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 import { extractBackup } from './tar-files.js';
 
 export interface ManifestCheck {

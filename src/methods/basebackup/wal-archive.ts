@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { join } from 'node:path';
-import { runProgram } from '../../adapters/postgres/run-program.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 import type { ArchiveEntry } from '../../core/wal/archive-range.js';
 import { parseWalFileName } from '../../core/wal/wal-segment.js';
 

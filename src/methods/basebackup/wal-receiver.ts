@@ -13,15 +13,16 @@
 //   WAL in between.
 // - Every few seconds the node is sampled (its WAL position, the slot's retained WAL and wal_status, the
 //   receiver's flush position) and the state is reported (the catalog's wal_receivers table).
+import { PgbackopsError } from '../../core/errors.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as wait } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from '../../adapters/logger.js';
 import { makeDirectory } from '../../adapters/fs/make-directory.js';
-import { FileLockTimeoutError, withFileLock } from '../../adapters/postgres/file-lock.js';
+import { FileLockTimeoutError, withFileLock } from '../../adapters/os/file-lock.js';
 import { libpqEnv, toolProcessEnv } from '../../adapters/postgres/node-connection.js';
-import { runProgram, type ProgramResult } from '../../adapters/postgres/run-program.js';
+import { runProgram, type ProgramResult } from '../../adapters/os/run-program.js';
 import { findTool, serverMajor } from '../../adapters/postgres/tools.js';
 import { runMarker, stopRunProcesses } from '../../adapters/os/run-marked-processes.js';
 import type { ArchivedNode } from '../../core/wal/archived-nodes.js';
@@ -33,7 +34,7 @@ import { connectToNode, sampleSlot } from './wal-slot.js';
 
 export const RECEIVER_LOCK_FILE = '.pgbackops-receiver.lock';
 
-export class WalReceiverBusyError extends Error {
+export class WalReceiverBusyError extends PgbackopsError {
   readonly code = 'E_WAL_RECEIVER_RUNNING';
 }
 

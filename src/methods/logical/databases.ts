@@ -2,7 +2,7 @@
 // `databases: all` (read when the run starts), or the cluster as a whole (`type: cluster`, pg_dumpall).
 import { logicalSpecOf } from '../../core/methods/logical/options.js';
 import type { RunRecord } from '../../core/runs/run-record.js';
-import type { RunnableDefinition } from '../../engine/definition-cache.js';
+import type { RunnableDefinition } from '../../runtime/definition-cache.js';
 import { failedRecord, type RunRequest } from '../../jobs/run-request.js';
 
 /**

@@ -3,15 +3,16 @@
 // then renamed to its final timestamped directory. A failure leaves its log and no half dump, and is
 // recorded whatever step failed: cleaning up after a failure is best effort and never keeps the record from
 // being written.
+import { failureOf, StepFailedError } from '../step-failed.js';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolProcessEnv } from '../../adapters/postgres/node-connection.js';
 import { runMarker } from '../../adapters/os/run-marked-processes.js';
-import { runProgram } from '../../adapters/postgres/run-program.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 import { ToolVersionFile } from '../../adapters/postgres/tool-version-file.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import { AppendOnlyDigest, digestTree } from '../../adapters/fs/file-digest.js';
-import { classifyFailure, classifyJobError, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
+import { classifyFailure, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
 import { buildDumpCommand, redactArgv } from '../../core/dump/dump-command.js';
 import { logicalSpecOf } from '../../core/methods/logical/options.js';
 import { dumpFileOf } from '../../core/restore/restore-plan.js';
@@ -88,7 +89,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
       const stderr = result.spawnError ? `${tool.path}: ${result.spawnError.message}` : result.stderr;
       const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
-      throw Object.assign(new Error(failure.detail), { failure });
+      throw new StepFailedError(failure);
     }
 
     if (globals) {
@@ -122,7 +123,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   } catch (err) {
     const failure: ClassifiedFailure = request.stop?.aborted
       ? interruptedFailure(request.stop)
-      : (err as { failure?: ClassifiedFailure }).failure ?? classifyJobError(err as Error & { code?: unknown; path?: unknown });
+      : failureOf(err);
     log.push(`failed: ${failure.reason}: ${failure.detail}`);
     logger.error({ definition: def.name, database, reason: failure.reason }, failure.detail);
     // A failed run keeps its log (next to where the backup would have been) and no half dump. Each step is
@@ -165,3 +166,4 @@ async function digestSize(dir: string): Promise<number> {
   }
   return total;
 }
+

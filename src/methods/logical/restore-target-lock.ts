@@ -11,12 +11,13 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { NodeSpec } from '../../core/model.js';
 import { connectNodeClient } from './restore-target.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 /** "pbor" as a 32-bit integer: the first key of every restore target lock (two-int form, its own namespace). */
 export const RESTORE_TARGET_LOCK_CLASS = 0x70626f72;
 
-export class RestoreTargetBusyError extends Error {
-  override name = 'RestoreTargetBusyError';
+export class RestoreTargetBusyError extends PgbackopsError {
+  readonly code = 'E_RESTORE_TARGET_BUSY';
 }
 
 export interface RestoreTargetLock {

@@ -4,7 +4,7 @@
 // a quoted conninfo dbname, never parsed as a connection string of their own.
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
-import { dyingWithParent } from '../../adapters/postgres/run-program.js';
+import { dyingWithParent } from '../../adapters/os/run-program.js';
 import pg from 'pg';
 import { nodeClientConfig, libpqEnv, toolProcessEnv } from '../../adapters/postgres/node-connection.js';
 import { serverMajor } from '../../adapters/postgres/tools.js';

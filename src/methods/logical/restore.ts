@@ -30,7 +30,7 @@ import { findTool, type PgTool } from '../../adapters/postgres/tools.js';
 import type { GlobalsCapture } from '../../core/dump/globals.js';
 import { renderCreateDatabase, renderDatabaseProperties } from '../../core/dump/render-database-sql.js';
 import { splitRolesSql } from '../../core/dump/render-roles-sql.js';
-import type { BackupServerSpec, NodeSpec } from '../../core/model.js';
+import type { NodeSpec } from '../../core/model.js';
 import { ClusterScriptScanner } from '../../core/restore/cluster-script.js';
 import { creationMarkerCommand, readCreationMarkers, withoutCreationMarkers } from '../../core/restore/creation-markers.js';
 import { changesSincePlan } from '../../core/restore/plan-recheck.js';
@@ -41,16 +41,16 @@ import { RestoreRefusedError, type RestoreOutcome, type RestoreRequest } from '.
 import { dropDatabase, dropRole, queryTargetState, readTargetState, renameDatabase, runPgRestore, runPsql, type TargetState } from './restore-target.js';
 import { lockRestoreTargets, RestoreTargetBusyError, type RestoreTargetLock } from './restore-target-lock.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
+import { nodeSpecOf, serverSpecOf } from '../../core/objects.js';
 
 /** Plans, and unless dryRun or refused, restores. A refused restore is recorded as failed (nothing changed). */
 export async function restoreBackup(catalog: Catalog, request: RestoreRequest): Promise<RestoreOutcome> {
   const now = request.now ?? (() => new Date());
   const snapshot = await catalog.readSnapshot();
-  const nodeObject = snapshot.objects.find((o) => o.kind === 'Node' && o.name === request.targetNode);
-  if (!nodeObject) throw new RestoreRefusedError(`node ${request.targetNode} is not in the catalog`);
-  const node = nodeObject.spec as NodeSpec;
+  const node = nodeSpecOf(snapshot.objects, request.targetNode);
+  if (!node) throw new RestoreRefusedError(`node ${request.targetNode} is not in the catalog`);
   // The backup server's configured client tool directories, as for backups (the files are on that server).
-  const binDirs = (snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === request.backup.backupServer)?.spec as BackupServerSpec | undefined)?.pgBinDirs;
+  const binDirs = serverSpecOf(snapshot.objects, request.backup.backupServer)?.pgBinDirs;
 
   const { backup: facts, globals } = await backupFacts(request.backup);
   const target = await readTargetState(node).catch((err: Error) => err);

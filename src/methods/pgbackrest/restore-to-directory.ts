@@ -2,6 +2,7 @@
 // `pgbackrest restore --set=<label> --pg1-path=DIR` with the recovery target, as the job user (the PostgreSQL
 // OS user), and with --start the restored cluster started on its own port until recovery reaches the target.
 // Recorded like every restore (restore-recorder.ts): running first, then succeeded or failed.
+import { StepFailedError } from '../step-failed.js';
 import { randomUUID } from 'node:crypto';
 import { chown, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -13,7 +14,7 @@ import { planPgbackrestRestore } from '../../core/methods/pgbackrest/restore-pla
 import type { PgbackrestRunFacts } from '../../core/methods/pgbackrest/run-facts.js';
 import { describeRecoveryTarget, type DirectoryRestoreResult } from '../../core/restore/directory-restore.js';
 import type { RestoreRecord } from '../../core/restore/restore-record.js';
-import { readDefinitionCache } from '../../engine/definition-cache.js';
+import { readDefinitionCache } from '../../runtime/definition-cache.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
 import { RestoreRefusedError, type DirectoryRestoreOutcome, type DirectoryRestoreRequest } from '../method.js';
 import { startRestoredCluster } from '../physical/start-restored-cluster.js';
@@ -54,7 +55,7 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
     if (how.as && made.created) await chown(options.toDir, how.as.uid, how.as.gid);
     const restored = await runPgbackrest('restore', plan.argv, how);
     if (restored.stderr) log.push(restored.stderr.trimEnd());
-    if (!succeeded(restored)) throw Object.assign(new Error('pgbackrest restore failed'), { failure: pgbackrestFailure(restored) });
+    if (!succeeded(restored)) throw new StepFailedError(pgbackrestFailure(restored));
     result = { reached: null, started: null, recoveryTimeMs: null };
     if (options.start) {
       const cluster = await startRestoredCluster(options.toDir, options.start.port, how.as, cache.serverSpec.pgBinDirs ? { binDirs: cache.serverSpec.pgBinDirs } : {});
@@ -63,7 +64,7 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
     }
     Object.assign(record, { status: 'succeeded', finishedAt: new Date().toISOString(), log: log.join('\n'), methodFacts: { ...record.methodFacts, reached: result.reached, port: options.start?.port ?? null, recoveryTimeMs: result.recoveryTimeMs } });
   } catch (err) {
-    const failure = (err as { failure?: { reason: string; detail: string } }).failure;
+    const failure = err instanceof StepFailedError ? err.failure : undefined;
     log.push(`failed: ${failure ? `${failure.reason}: ${failure.detail}` : (err as Error).message}`);
     Object.assign(record, { status: 'failed', finishedAt: new Date().toISOString(), failureReason: failure?.reason ?? 'restore-error', log: log.join('\n') });
   }

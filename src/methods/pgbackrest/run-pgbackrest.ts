@@ -2,7 +2,7 @@
 // backup server's job user (pgBackRest runs as the PostgreSQL OS user, which owns the repository, its locks
 // and logs: docs/pgbackrest.md), with an argument array, English messages, and the run's marker so the sweep
 // of a killed run finds it.
-import { runProgram, type ProgramOptions, type ProgramResult } from '../../adapters/postgres/run-program.js';
+import { runProgram, type ProgramOptions, type ProgramResult } from '../../adapters/os/run-program.js';
 import { classifyFailure, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
 
 export interface PgbackrestInvocation {

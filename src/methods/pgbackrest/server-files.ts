@@ -1,9 +1,9 @@
 // Where this backup server's pgBackRest files are (its configuration file, repository, logs), and who runs
 // pgBackRest on them: the job user, which must be the PostgreSQL OS user (docs/pgbackrest.md).
-import { isRoot } from '../../adapters/postgres/os-user.js';
+import { isRoot } from '../../adapters/os/os-user.js';
 import { pgbackrestPaths, type PgbackrestPaths } from '../../core/methods/pgbackrest/config-file.js';
 import type { BackupServerSpec } from '../../core/model.js';
-import { backupRootOf, resolveJobUser } from '../../engine/job-user-access.js';
+import { backupRootOf, resolveJobUser } from '../../runtime/job-user.js';
 import type { PgbackrestInvocation } from './run-pgbackrest.js';
 
 export function serverPgbackrestPaths(stateDir: string, server: BackupServerSpec): PgbackrestPaths {

@@ -3,10 +3,11 @@
 // the server's repository, which pgBackRest writes crash-safely itself (an interrupted backup is resumed or
 // removed by its next backup): a run killed meanwhile is marked abandoned by the next run's sweep, and
 // nothing of it is ever recorded as a backup. A failure is classified like every run's and keeps its log.
+import { failureOf, StepFailedError } from '../step-failed.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runMarker } from '../../adapters/os/run-marked-processes.js';
-import { classifyJobError, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
+import type { ClassifiedFailure } from '../../core/dump/classify-failure.js';
 import { backupTakenSince, factsOfBackup, parseStanzaInfo } from '../../core/methods/pgbackrest/info.js';
 import { pgbackrestSpecOf } from '../../core/methods/pgbackrest/rules.js';
 import { emptyPgbackrestFacts } from '../../core/methods/pgbackrest/run-facts.js';
@@ -46,10 +47,10 @@ export async function takePgbackrestBackup(request: RunRequest): Promise<Pgbackr
     });
     if (result.stderr) log.push(`pgbackrest output:\n${result.stderr.trimEnd()}`);
     request.stop?.throwIfAborted();
-    if (!succeeded(result)) throw Object.assign(new Error('pgbackrest backup failed'), { failure: pgbackrestFailure(result) });
+    if (!succeeded(result)) throw new StepFailedError(pgbackrestFailure(result));
 
     const info = await runPgbackrest('info', [`--stanza=${stanza}`, '--output=json'], how);
-    if (!succeeded(info)) throw Object.assign(new Error('pgbackrest info failed'), { failure: pgbackrestFailure(info) });
+    if (!succeeded(info)) throw new StepFailedError(pgbackrestFailure(info));
     // Timestamps are whole seconds: the backup started no earlier than the second the run did.
     const taken = backupTakenSince(parseStanzaInfo(info.stdout, stanza), Math.floor(startedAt.getTime() / 1000));
     if (!taken) throw new Error(`pgbackrest backup succeeded but pgbackrest info lists no backup of stanza ${stanza} started since ${record.startedAt}`);
@@ -68,7 +69,7 @@ export async function takePgbackrestBackup(request: RunRequest): Promise<Pgbackr
   } catch (err) {
     const failure: ClassifiedFailure = request.stop?.aborted
       ? { reason: 'interrupted', detail: `pgbackops run received ${typeof request.stop.reason === 'string' ? request.stop.reason : 'a stop request'}: pgbackrest was stopped before it finished` }
-      : (err as { failure?: ClassifiedFailure }).failure ?? classifyJobError(err as Error & { code?: unknown; path?: unknown });
+      : failureOf(err);
     log.push(`failed: ${failure.reason}: ${failure.detail}`);
     logger.error({ definition: def.name, reason: failure.reason }, failure.detail);
     // A failed run keeps its log where its backups' logs would be, for retention's keepFailedFor.

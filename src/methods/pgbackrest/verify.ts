@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import type { PgbackrestRunFacts } from '../../core/methods/pgbackrest/run-facts.js';
-import { readDefinitionCache } from '../../engine/definition-cache.js';
+import { readDefinitionCache } from '../../runtime/definition-cache.js';
 import type { VerifyOutcome, VerifyRequest } from '../method.js';
 import { stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { pgbackrestFailure, runPgbackrest, succeeded } from './run-pgbackrest.js';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { runProgram } from '../../adapters/postgres/run-program.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 
 export interface StartedCluster {
   port: number;

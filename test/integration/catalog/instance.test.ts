@@ -7,7 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { findServerBinaries, parseVersion } from '../../../src/adapters/postgres/binaries.js';
 import { ensureInstance, readInstanceState, stopInstance, type InstanceOptions } from '../../../src/adapters/postgres/instance.js';
-import { isRoot, lookupOsUser } from '../../../src/adapters/postgres/os-user.js';
+import { isRoot, lookupOsUser } from '../../../src/adapters/os/os-user.js';
 import { isProcessAlive } from '../../../src/adapters/os/process-alive.js';
 
 const bases: string[] = [];

@@ -15,8 +15,8 @@ import {
   stopLocalCatalog,
 } from '../../../src/adapters/catalog/local-catalog.js';
 import { silentLogger } from '../../../src/adapters/logger.js';
-import { openCatalog } from '../../../src/engine/catalog-session.js';
-import type { Settings } from '../../../src/engine/settings.js';
+import { openCatalog } from '../../../src/runtime/catalog-session.js';
+import type { Settings } from '../../../src/runtime/settings.js';
 import { readInstanceState } from '../../../src/adapters/postgres/instance.js';
 import { fleet } from './fleet.js';
 

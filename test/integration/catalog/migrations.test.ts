@@ -5,22 +5,13 @@ import { Catalog, CatalogTooNewError } from '../../../src/adapters/catalog/catal
 import { LockKey, PGBACKOPS_LOCK_CLASS } from '../../../src/adapters/catalog/advisory-locks.js';
 import { migrate, readMigrationFiles, type Query } from '../../../src/adapters/catalog/migrations.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { withClient } from '../../helpers/pg-tools.js';
 
 let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await startTestCluster();
 });
 afterAll(() => cluster?.stop());
-
-async function withClient<T>(config: pg.ClientConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const queryOn =
   (client: pg.Client): Query =>

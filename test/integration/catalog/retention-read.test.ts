@@ -8,22 +8,13 @@ import { silentLogger } from '../../../src/adapters/logger.js';
 import { pruneServer } from '../../../src/jobs/prune.js';
 import { RUN_STATUSES, uuidAt } from '../../../src/core/retention/run-columns.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { withClient } from '../../helpers/pg-tools.js';
 
 let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await startTestCluster();
 });
 afterAll(() => cluster?.stop());
-
-async function withClient<T>(config: pg.ClientConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const INSERT = `insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at, retention, timezone)
   values ($1, 'n1', $2, $3, $4, $5, $6, 'Europe/Oslo')`;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
 import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
-import { nodeOf, plainDump, query, queryAt } from '../../helpers/pg-tools.js';
+import { databaseNames, nodeOf, plainDump, query, queryAt, roleNames } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, UNRELATED_ROLE, seedDatabase } from '../../helpers/seed.js';
 
 const DB = 'shop';
@@ -59,14 +59,6 @@ async function backup(definition: string): Promise<string> {
   expect(result.exitCode, result.stderr + result.stdout).toBe(0);
   const rows = await catalogRows(`select id::text from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
   return String(rows[0]!.id);
-}
-
-async function databases(cluster: TestCluster): Promise<string[]> {
-  return (await query<{ datname: string }>(cluster, 'postgres', 'select datname from pg_database where not datistemplate order by datname')).map((r) => r.datname);
-}
-
-async function roles(cluster: TestCluster): Promise<string[]> {
-  return (await query<{ rolname: string }>(cluster, 'postgres', `select rolname from pg_roles where rolname !~ '^pg_' order by rolname`)).map((r) => r.rolname);
 }
 
 async function expectSameDatabase(restored: TestCluster, restoredName: string): Promise<void> {
@@ -175,7 +167,7 @@ describe('restores of a database backup into the same new name, at once', () => 
 
 describe('a restore racing a CREATE DATABASE of the same name by someone else', () => {
   it('never drops the other database: held open between the plan and the restore\'s CREATE DATABASE', async () => {
-    const before = { dbs: await databases(empty), roles: await roles(empty) };
+    const before = { dbs: await databaseNames(empty), roles: await roleNames(empty) };
     // The restore creates the roles first (pg3 is empty); an uncommitted CREATE ROLE of another session holds
     // that step, after the restore planned and started, while someone creates the database.
     const blocker = new pg.Client(empty.adminConfig);
@@ -197,7 +189,7 @@ describe('a restore racing a CREATE DATABASE of the same name by someone else', 
       await blocker.end().catch(() => undefined);
     }
     expect(await hasStrangerData(empty, DB)).toBe(true);
-    expect({ dbs: await databases(empty), roles: await roles(empty) }).toEqual({ dbs: [...before.dbs, DB].sort(), roles: before.roles });
+    expect({ dbs: await databaseNames(empty), roles: await roleNames(empty) }).toEqual({ dbs: [...before.dbs, DB].sort(), roles: before.roles });
     await emptyCluster(empty);
   }, 120_000);
 
@@ -212,7 +204,7 @@ describe('a restore racing a CREATE DATABASE of the same name by someone else', 
         // As soon as the restore has planned (database absent) and started, someone creates the name.
         const stranger = waitForRunningRestore('pg2', name).then(() => createStrangerDatabase(target, name, c)).then(() => true, () => false);
         const [result, strangerWon] = await Promise.all([restore, stranger]);
-        expect(await databases(target)).toContain(name);
+        expect(await databaseNames(target)).toContain(name);
         if (strangerWon) {
           outcomes.stranger++;
           expect(result.exitCode, String(result.stdout)).toBe(1);
@@ -234,7 +226,7 @@ describe('a restore racing a CREATE DATABASE of the same name by someone else', 
 describe('cluster-dump restores', () => {
   it('into one empty cluster at once: exactly one succeeds with the whole cluster; nothing of it is dropped', async () => {
     for (let round = 1; round <= ROUNDS - 1; round++) {
-      const before = await roles(empty);
+      const before = await roleNames(empty);
       const results = await Promise.all(Array.from({ length: RACERS }, () => spawnPgbackops(restoreArgs(backups.whole!, '--to-node', 'pg3'))));
       const winners = results.filter((r) => r.exitCode === 0);
       expect(winners, `round ${round}: ${results.map((r) => `exit ${r.exitCode}: ${String(r.stdout)}`).join('\n---\n')}`).toHaveLength(1);
@@ -242,13 +234,13 @@ describe('cluster-dump restores', () => {
         expect(String(loser.stdout)).not.toMatch(/dropped (database|role)/);
       }
       await expectSameDatabase(empty, DB);
-      expect(await roles(empty)).toEqual([...before, ...SEEDED_ROLES, UNRELATED_ROLE].sort());
+      expect(await roleNames(empty)).toEqual([...before, ...SEEDED_ROLES, UNRELATED_ROLE].sort());
       await emptyCluster(empty);
     }
   }, 600_000);
 
   it('a CREATE DATABASE by someone else while the script runs: only the roles the script created are dropped', async () => {
-    const before = { dbs: await databases(empty), roles: await roles(empty) };
+    const before = { dbs: await databaseNames(empty), roles: await roleNames(empty) };
     const blocker = new pg.Client(empty.adminConfig);
     await blocker.connect();
     try {
@@ -268,14 +260,14 @@ describe('cluster-dump restores', () => {
       await blocker.end().catch(() => undefined);
     }
     expect(await hasStrangerData(empty, DB)).toBe(true);
-    expect(await roles(empty)).toEqual(before.roles);
+    expect(await roleNames(empty)).toEqual(before.roles);
     await emptyCluster(empty);
   }, 120_000);
 });
 
 describe('roles someone else creates while a restore runs', () => {
   it('cluster dump: the undo drops the roles the script created, never the one whose CREATE ROLE failed', async () => {
-    const before = await roles(empty);
+    const before = await roleNames(empty);
     const stranger = new pg.Client(empty.adminConfig);
     await stranger.connect();
     try {
@@ -301,14 +293,14 @@ describe('roles someone else creates while a restore runs', () => {
     } finally {
       await stranger.end().catch(() => undefined);
     }
-    expect(await roles(empty)).toEqual([...before, 'app_user'].sort());
+    expect(await roleNames(empty)).toEqual([...before, 'app_user'].sort());
     await emptyCluster(empty);
   }, 120_000);
 });
 
 describe('verify --restore', () => {
   it('a trial restore whose scratch database someone else created meanwhile leaves that database alone', async () => {
-    const before = await roles(empty);
+    const before = await roleNames(empty);
     const blocker = new pg.Client(empty.adminConfig);
     await blocker.connect();
     let scratch = '';
@@ -332,7 +324,7 @@ describe('verify --restore', () => {
       await blocker.end().catch(() => undefined);
     }
     expect(await hasStrangerData(empty, scratch)).toBe(true);
-    expect(await roles(empty)).toEqual(before);
+    expect(await roleNames(empty)).toEqual(before);
     await emptyCluster(empty);
   }, 120_000);
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
 import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
-import { databaseState, nodeOf, plainDump, query, queryAt, rolesState } from '../../helpers/pg-tools.js';
+import { databaseNames, databaseState, nodeOf, plainDump, query, queryAt, roleNames, rolesState } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, seedDatabase } from '../../helpers/seed.js';
 
 const DB = 'Shop "Ω" db=1';
@@ -51,14 +51,6 @@ async function backup(definition: string): Promise<string> {
   expect(result.exitCode, result.stderr + result.stdout).toBe(0);
   const rows = await catalogRows(`select id::text from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
   return String(rows[0]!.id);
-}
-
-async function databases(cluster: TestCluster): Promise<string[]> {
-  return (await query<{ datname: string }>(cluster, 'postgres', 'select datname from pg_database where not datistemplate order by datname')).map((r) => r.datname);
-}
-
-async function roles(cluster: TestCluster): Promise<string[]> {
-  return (await query<{ rolname: string }>(cluster, 'postgres', `select rolname from pg_roles where rolname !~ '^pg_' order by rolname`)).map((r) => r.rolname);
 }
 
 async function expectSameDatabase(restored: TestCluster, restoredName: string, sourceName = DB): Promise<void> {
@@ -135,7 +127,7 @@ afterAll(async () => {
 
 describe('pgbackops restore', () => {
   it('--dry-run prints the plan and changes nothing', async () => {
-    const before = { dbs: await databases(target), roles: await roles(target) };
+    const before = { dbs: await databaseNames(target), roles: await roleNames(target) };
     const result = await cli('restore', backups.custom!, '--to-node', 'pg2', '--dry-run');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toContain('ok   checksums:');
@@ -145,7 +137,7 @@ describe('pgbackops restore', () => {
     const asJson = await cli('restore', backups.custom!, '--to-node', 'pg2', '--dry-run', '--json');
     expect(JSON.parse(asJson.stdout).plan.rolesToCreate).toContain('app_owner');
     expect(asJson.stdout).not.toMatch(/SCRAM-SHA-256|md5[0-9a-f]{32}/); // no password hash in any output
-    expect({ dbs: await databases(target), roles: await roles(target) }).toEqual(before);
+    expect({ dbs: await databaseNames(target), roles: await roleNames(target) }).toEqual(before);
     expect(await catalogRows('select * from pgbackops.restore_runs')).toEqual([]);
   });
 
@@ -163,7 +155,7 @@ describe('pgbackops restore', () => {
     expect(await rolesState(target, SEEDED_ROLES)).toEqual(await rolesState(source, SEEDED_ROLES));
     expect(await databaseState(target, DB)).toEqual(await databaseState(source, DB));
     expect(await query(target, DB, 'select count(*)::int as n from pg_largeobject_metadata')).toEqual([{ n: 1 }]);
-    expect(await roles(target)).not.toContain('app_lurker');
+    expect(await roleNames(target)).not.toContain('app_lurker');
     const [row] = await catalogRows('select * from pgbackops.restore_runs');
     expect(row).toMatchObject({
       status: 'succeeded', purpose: 'restore', backup_run_id: backups.custom, target_node: 'pg2', target_database: DB,
@@ -173,13 +165,13 @@ describe('pgbackops restore', () => {
   });
 
   it('refuses an existing database and existing roles, listing them, and changes nothing', async () => {
-    const before = { dbs: await databases(target), roles: await roles(target) };
+    const before = { dbs: await databaseNames(target), roles: await roleNames(target) };
     const result = await cli('restore', backups.dir!, '--to-node', 'pg2', '--yes');
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain(`FAIL target database: database ${JSON.stringify(DB)} already exists on pg2`);
     expect(result.stdout).toMatch(/FAIL roles: role\(s\) already on pg2: .*"app_owner"/);
     expect(result.stdout).toContain('nothing was changed');
-    expect({ dbs: await databases(target), roles: await roles(target) }).toEqual(before);
+    expect({ dbs: await databaseNames(target), roles: await roleNames(target) }).toEqual(before);
     const refused = await catalogRows(`select * from pgbackops.restore_runs where status = 'failed'`);
     expect(refused).toHaveLength(1);
     expect(String(refused[0]!.failure_reason)).toMatch(/^refused: /);
@@ -209,7 +201,7 @@ describe('pgbackops restore', () => {
     const [row] = await catalogRows(`select * from pgbackops.restore_runs where backup_run_id = $1 and renamed_existing_to is not null`, [backups.custom]);
     const renamed = String(row!.renamed_existing_to);
     expect(renamed).toMatch(new RegExp(`^${DB.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_\\d{14}$`));
-    expect(await databases(target)).toContain(renamed);
+    expect(await databaseNames(target)).toContain(renamed);
     expect(await query(target, renamed, `select count(*)::int as n from pg_tables where tablename = 'marker_before_restore'`)).toEqual([{ n: 1 }]);
     await expectSameDatabase(target, DB);
   });
@@ -224,7 +216,7 @@ describe('pgbackops restore', () => {
     await keep.connect();
     await keep.query('create table keep_me (x int)');
     await keep.end();
-    const before = { dbs: await databases(target), roles: await roles(target) };
+    const before = { dbs: await databaseNames(target), roles: await roleNames(target) };
 
     const result = await cli('restore', backups.spaced!, '--to-node', 'pg2', '--rename-existing', '--roles', 'reuse', '--yes');
     expect(result.exitCode).toBe(1);
@@ -232,7 +224,7 @@ describe('pgbackops restore', () => {
     expect(result.stdout).toContain('dropped database "spaced" (created by this restore)');
     expect(result.stdout).toContain('dropped role "spaced_owner" (created by this restore)');
     expect(result.stdout).toMatch(/renamed database "spaced_\d{14}" back to "spaced"/);
-    expect({ dbs: await databases(target), roles: await roles(target) }).toEqual(before);
+    expect({ dbs: await databaseNames(target), roles: await roleNames(target) }).toEqual(before);
     expect(await query(target, 'spaced', `select count(*)::int as n from pg_tables where tablename = 'keep_me'`)).toEqual([{ n: 1 }]);
     const [row] = await catalogRows(`select * from pgbackops.restore_runs where backup_run_id = $1`, [backups.spaced]);
     expect(row).toMatchObject({ status: 'failed' });
@@ -247,11 +239,11 @@ describe('pgbackops restore', () => {
     corrupted[Math.floor(corrupted.length / 2)] ^= 0x01;
     writeFileSync(file, corrupted);
     try {
-      const before = { dbs: await databases(target), roles: await roles(target) };
+      const before = { dbs: await databaseNames(target), roles: await roleNames(target) };
       const result = await cli('restore', backups.custom!, '--to-node', 'pg2', '--database', 'never', '--yes');
       expect(result.exitCode).toBe(1);
       expect(result.stdout).toContain('FAIL checksums: dump.pgdump: sha256 differs from the manifest');
-      expect({ dbs: await databases(target), roles: await roles(target) }).toEqual(before);
+      expect({ dbs: await databaseNames(target), roles: await roleNames(target) }).toEqual(before);
       const verify = await cli('verify', backups.custom!);
       expect(verify.exitCode).toBe(1);
       expect(verify.stdout).toContain('FAIL checksums: dump.pgdump: sha256 differs from the manifest');
@@ -310,12 +302,12 @@ describe('a cluster dump restore that fails part way', () => {
     try {
       writeFileSync(join(configDir, 'node5.yaml'), clusterNodeDoc('pg5', fresh));
       await applyConverged(cli);
-      const before = { dbs: await databases(fresh), roles: await roles(fresh) };
+      const before = { dbs: await databaseNames(fresh), roles: await roleNames(fresh) };
       const result = await cli('restore', backups.wholeWithTablespace!, '--to-node', 'pg5', '--yes');
       expect(result.exitCode).toBe(1);
       expect(result.stdout).toMatch(/failed: psql stopped at an error/);
       expect(result.stdout).toContain('dropped role "app_owner" (created by this restore)');
-      expect({ dbs: await databases(fresh), roles: await roles(fresh) }).toEqual(before);
+      expect({ dbs: await databaseNames(fresh), roles: await roleNames(fresh) }).toEqual(before);
       const [row] = await catalogRows(`select * from pgbackops.restore_runs where target_node = 'pg5'`);
       expect(row).toMatchObject({ status: 'failed', created_roles: [] });
       expect(String(row!.log)).toMatch(/already in use as a tablespace/);
@@ -468,11 +460,11 @@ describe('pgbackops verify', () => {
     try {
       writeFileSync(join(configDir, 'node4.yaml'), clusterNodeDoc('pg4', fresh));
       await applyConverged(cli);
-      const before = { dbs: await databases(fresh), roles: await roles(fresh) };
+      const before = { dbs: await databaseNames(fresh), roles: await roleNames(fresh) };
       const result = await cli('verify', '--latest', 'shop-dir', '--restore', '--to-node', 'pg4', '--jobs', '2');
       expect(result.exitCode, result.stderr + result.stdout).toBe(0);
       expect(result.stdout).toMatch(/ok   trial restore into "pgbackops_verify_[0-9a-f]{8}_\d{14}" on pg4 in \d+\.\d s; scratch database dropped/);
-      expect({ dbs: await databases(fresh), roles: await roles(fresh) }).toEqual(before);
+      expect({ dbs: await databaseNames(fresh), roles: await roleNames(fresh) }).toEqual(before);
       const [row] = await catalogRows(`select *, extract(epoch from finished_at - started_at) as seconds from pgbackops.restore_runs where purpose = 'trial'`);
       expect(row).toMatchObject({ status: 'succeeded', target_node: 'pg4', backup_run_id: backups.dir });
       expect(Number(row!.seconds)).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { readConfigDir } from '../../../src/adapters/config-dir.js';
 import { DIAGNOSTIC_CODES } from '../../../src/core/config/codes.js';
-import { COMBINED_SCHEMA_FILE, loadSchema, SCHEMA_FILES } from '../../../src/core/config/schemas.js';
+import { COMBINED_SCHEMA_FILE, loadSchema, SCHEMA_FILES } from '../../helpers/schemas.js';
 import { validateConfig } from '../../../src/core/config/validate.js';
 import { KINDS } from '../../../src/core/model.js';
 

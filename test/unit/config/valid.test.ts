@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readConfigDir } from '../../../src/adapters/config-dir.js';
 import { specHash } from '../../../src/core/canonical.js';
-import { loadSchema, SCHEMA_FILES } from '../../../src/core/config/schemas.js';
+import { loadSchema, SCHEMA_FILES } from '../../helpers/schemas.js';
 import { configRevision, validateConfig, type ConfigFile } from '../../../src/core/config/validate.js';
 import { KINDS, methodOf, type BackupServerSpec, type BackupSpec, type DesiredConfig, type DesiredObject, type NodeSpec } from '../../../src/core/model.js';
 import { methodRulesOf } from '../../../src/core/methods/registry.js';
@@ -33,7 +33,7 @@ function find<T>(config: DesiredConfig, kind: DesiredObject['kind'], name: strin
   return found as DesiredObject & { spec: T };
 }
 
-describe('the DESIGN.md section 3 example', () => {
+describe('the example configuration the product started from (fixtures/valid/design)', () => {
   it('validates as written when the server runs pg_dump 16 (it asks for zstd)', async () => {
     const read = await readConfigDir(join(VALID, 'design'));
     const result = validateConfig(read.files, { pgDumpVersion: 16 });

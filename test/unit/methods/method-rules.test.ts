@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadSchema } from '../../../src/core/config/schemas.js';
+import { loadSchema } from '../../helpers/schemas.js';
 import { validateConfig } from '../../../src/core/config/validate.js';
 import { isBackupMethod, methodRulesOf } from '../../../src/core/methods/registry.js';
 import { neededByKept } from '../../../src/core/methods/retention-dependencies.js';

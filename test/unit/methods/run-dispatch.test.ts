@@ -12,7 +12,7 @@ import { LOGICAL_RULES } from '../../../src/core/methods/logical/rules.js';
 import { methodRulesOf } from '../../../src/core/methods/registry.js';
 import { BACKUP_METHODS, type BackupSpec, type NodeSpec } from '../../../src/core/model.js';
 import type { RunRecord } from '../../../src/core/runs/run-record.js';
-import type { RunnableDefinition } from '../../../src/engine/definition-cache.js';
+import type { RunnableDefinition } from '../../../src/runtime/definition-cache.js';
 import { runBackup } from '../../../src/jobs/run-backup.js';
 import { baseRecord, type RunRequest } from '../../../src/jobs/run-request.js';
 import { RunRecorder } from '../../../src/jobs/run-recorder.js';

@@ -1,14 +1,14 @@
 // Small hand-built desired/actual objects for planner unit tests.
 import { specHash } from '../../../src/core/canonical.js';
 import type { DesiredObject, Kind } from '../../../src/core/model.js';
-import type { ActualObject } from '../../../src/core/plan/plan-catalog.js';
+import type { ActualObject } from '../../../src/core/objects.js';
 
 export function desiredObject(kind: Kind, name: string, spec: Record<string, unknown>): DesiredObject {
   return { kind, name, spec: spec as never, hash: specHash(spec), source: { file: 'test.yaml', line: 1, column: 1 } };
 }
 
 export function actualOf(objects: readonly DesiredObject[]): ActualObject[] {
-  return objects.map(({ kind, name, spec, hash }) => ({ kind, name, spec, hash }));
+  return objects.map(({ kind, name, spec, hash }) => ({ kind, name, spec, hash }) as ActualObject);
 }
 
 export function server(name: string) {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type ConfigFile } from '../../../src/core/config/validate.js';
 import type { DesiredConfig } from '../../../src/core/model.js';
+import { actualOf } from './fixtures.js';
 import { makePlan } from '../../../src/core/plan/make-plan.js';
 import { DEFAULT_PLAN_OPTIONS } from '../../../src/core/plan/types.js';
 import { planToJson } from '../../../src/core/render/plan-json.js';
@@ -43,7 +44,7 @@ describe('golden plans', () => {
     it(name, () => {
       const dir = join(root, name);
       const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Case;
-      const before = c.emptyCatalog ? [] : load(join(dir, 'before')).objects.map(({ kind, name: n, spec, hash }) => ({ kind, name: n, spec, hash }));
+      const before = c.emptyCatalog ? [] : actualOf(load(join(dir, 'before')).objects);
       const after = load(join(dir, c.afterIsBefore ? 'before' : 'after'));
 
       // The schedule as the previous apply left it, optionally edited by hand.

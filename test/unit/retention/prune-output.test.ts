@@ -1,6 +1,6 @@
 // What `prune` prints: the decisions written in chunks must read exactly as if printed in one piece.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { printJsonWithDecisions, pruneJson, writePruneText } from '../../../src/cli/commands/prune-output.js';
+import { printJsonWithDecisions, pruneJson, writePruneText } from '../../../src/cli/prune-output.js';
 import { VERSION } from '../../../src/cli/version.js';
 import { decisionsOf } from '../../../src/core/retention/decision-list.js';
 import { selectRetention } from '../../../src/core/retention/select.js';

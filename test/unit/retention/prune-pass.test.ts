@@ -4,10 +4,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RetentionGroup, RunStore } from '../../../src/adapters/catalog/run-store.js';
+import type { RunStore } from '../../../src/adapters/catalog/run-store.js';
+import type { RetentionGroup } from '../../../src/core/retention/server-pass.js';
 import { silentLogger, type Logger } from '../../../src/adapters/logger.js';
-import type { BackupServerSpec, RetentionSpec } from '../../../src/core/model.js';
-import type { ActualObject } from '../../../src/core/plan/plan-catalog.js';
+import type { BackupServerSpec, BackupSpec, RetentionSpec } from '../../../src/core/model.js';
+import type { ActualObject } from '../../../src/core/objects.js';
 import { pruneServer, type PruneRequest } from '../../../src/jobs/prune.js';
 import { at, columnsOf, nameOfUuid, ok, uuidOfName, type NamedRun } from './named-runs.js';
 
@@ -41,7 +42,7 @@ function group(definition: string, runs: NamedRun[], last: { retention: Retentio
 
 const objects: ActualObject[] = [
   { kind: 'Retention', name: 'two', spec: { keepLast: 2 }, hash: 'h' },
-  { kind: 'Backup', name: 'kept', spec: { retention: 'two', timezone: 'UTC' }, hash: 'h' },
+  { kind: 'Backup', name: 'kept', spec: { retention: 'two', timezone: 'UTC' } as BackupSpec, hash: 'h' },
 ];
 
 function request(overrides: Partial<PruneRequest> = {}): PruneRequest {

@@ -8,7 +8,8 @@
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { bootId, isProcessAlive } from '../os/process-alive.js';
+import { bootId, isProcessAlive } from './process-alive.js';
+import { PgbackopsError } from '../../core/errors.js';
 
 interface LockHolder {
   pid: number;
@@ -19,8 +20,8 @@ interface LockHolder {
   purpose: string;
 }
 
-export class FileLockTimeoutError extends Error {
-  override name = 'FileLockTimeoutError';
+export class FileLockTimeoutError extends PgbackopsError {
+  readonly code = 'E_LOCK_TIMEOUT';
 }
 
 /** Tokens of the locks this process holds right now: tells our own live holds from leftovers of a reused pid. */

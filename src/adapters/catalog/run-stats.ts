@@ -1,7 +1,7 @@
 // Per-definition run statistics of one backup server (or of every server, for the status page), read with ONE
 // grouped query over backup_runs: what /metrics, /status and the status page show (last success, last
 // failure, last duration and size, health inputs).
-import type { RunSummary } from '../core/reports/definition-health.js';
+import type { RunSummary } from '../../core/reports/definition-health.js';
 
 export interface DefinitionRunStats extends RunSummary {
   /** Duration (seconds) and size (bytes) of the latest finished run that has them. */

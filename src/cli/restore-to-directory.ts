@@ -3,14 +3,16 @@
 // The method does the work (BackupMethod.restoreToDirectory); this file turns flags into its request.
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { DirectoryRestorePlan, RecoveryTarget } from '../../core/restore/directory-restore.js';
-import { withCatalog } from '../../engine/catalog-session.js';
-import { RestoreRefusedError } from '../../methods/method.js';
-import { backupMethodOf } from '../../methods/registry.js';
-import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
-import { contextOf } from '../context.js';
-import { CliError, printJson, printText, stdoutStyle } from '../output.js';
-import { confirm, flagOf, resolveBackup } from './restore.js';
+import type { DirectoryRestorePlan, RecoveryTarget } from '../core/restore/directory-restore.js';
+import { withCatalog } from '../runtime/catalog-session.js';
+import { RestoreRefusedError } from '../methods/method.js';
+import { backupMethodOf } from '../methods/registry.js';
+import { actAsJobUser, actingForThisMachine } from './act-as-job-user.js';
+import { contextOf } from './context.js';
+import { CliError, printJson, printText, stdoutStyle } from './output.js';
+import { resolveBackup } from './backup-rows.js';
+import { confirm } from './confirm.js';
+import { flagOf } from './flag-values.js';
 
 export interface DirectoryRestoreFlags {
   toNode?: string;
@@ -52,7 +54,7 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
       return await method.restoreToDirectory(catalog, {
         backup, options: { toDir, target, ...(start ? { start } : {}) }, dryRun: Boolean(opts.dryRun), purpose: 'restore',
         stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
-        ...(interactive ? { confirm: (plan) => confirm(renderDirectoryRestorePlan(plan)) } : {}),
+        ...(interactive ? { confirm: (plan) => confirm(renderDirectoryRestorePlan(plan), 'Restore now?') } : {}),
       });
     } catch (err) {
       if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, 'E_RESTORE_REFUSED');

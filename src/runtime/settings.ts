@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { defaultStateDir } from '../adapters/catalog/local-catalog.js';
 import { packagePath } from '../adapters/fs/package-files.js';
 import { readRememberedCatalog } from './remembered-catalog.js';
+import { envSetting } from '../adapters/os/environment.js';
 
 export interface Settings {
   configDir: string;
@@ -34,10 +35,10 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv = pro
     configDir: flags.config ?? '.',
     stateDir,
     // Flag, environment, then the catalog this state directory was last applied with (see remembered-catalog).
-    catalogUrl: flags.catalog ?? env.PGBACKOPS_CATALOG_URL ?? readRememberedCatalog(stateDir),
-    server: flags.server ?? env.PGBACKOPS_SERVER ?? undefined,
-    binary: env.PGBACKOPS_BINARY ?? launcherPath(),
-    actor: env.PGBACKOPS_ACTOR ?? `${env.USER || env.LOGNAME || osUserName()}@${hostname()}`,
+    catalogUrl: flags.catalog ?? envSetting('catalogUrl', env) ?? readRememberedCatalog(stateDir),
+    server: flags.server ?? envSetting('server', env) ?? undefined,
+    binary: envSetting('binary', env) ?? launcherPath(),
+    actor: envSetting('actor', env) ?? `${env.USER || env.LOGNAME || osUserName()}@${hostname()}`,
     lockTimeoutMs: flags.lockTimeout ? Math.round(Number(flags.lockTimeout) * 1000) : 30_000,
   };
 }

@@ -3,11 +3,11 @@
 // one string it would take gigabytes of memory, or exceed what a JS string may hold.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { decisionsOf, type RetentionDecision } from '../../core/retention/decision-list.js';
-import { isoTimestamp } from '../../core/time/iso-timestamp.js';
-import type { PruneOutcome } from '../../jobs/prune.js';
-import { stdoutStyle } from '../output.js';
-import { VERSION } from '../version.js';
+import { decisionsOf, type RetentionDecision } from '../core/retention/decision-list.js';
+import { isoTimestamp } from '../core/time/iso-timestamp.js';
+import type { PruneOutcome } from '../jobs/prune.js';
+import { stdoutStyle } from './output.js';
+import { VERSION } from './version.js';
 
 /** Expired decisions (kept ones too with `showKept`), warnings, then the counts. */
 export async function writePruneText(prune: PruneOutcome, dryRun: boolean, showKept: boolean): Promise<void> {

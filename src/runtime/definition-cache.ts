@@ -10,9 +10,10 @@ import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import type { BackupServerSpec, DumpSpec, NodeSpec, RetentionSpec } from '../core/model.js';
-import type { ActualObject } from '../core/plan/plan-catalog.js';
 import { archivedNodesOfServer, type ArchivedNode } from '../core/wal/archived-nodes.js';
-import { definitionsOfServer, serverSpecOf, type ServerDefinition } from '../core/schedule/server-entries.js';
+import { retentionOf, serverSpecOf, specMap, type ActualObject } from '../core/objects.js';
+import { definitionsOfServer, type ServerDefinition } from '../core/schedule/server-entries.js';
+import { PgbackopsError } from '../core/errors.js';
 
 /** Bumped whenever a reader of the old format would misread the new one. */
 export const CACHE_FORMAT_VERSION = 1;
@@ -47,7 +48,7 @@ export interface DefinitionCache {
 }
 
 /** A cache file this version cannot read: written by another version of pgbackops, or damaged. */
-export class DefinitionCacheFormatError extends Error {
+export class DefinitionCacheFormatError extends PgbackopsError {
   readonly code = 'E_CACHE_FORMAT';
 }
 
@@ -65,8 +66,7 @@ function legacyCachePath(stateDir: string, server: string): string {
 }
 
 export function buildDefinitionCache(objects: readonly ActualObject[], server: string, revision: string, catalogVersion: number): DefinitionCache {
-  const retentions = new Map<string, RetentionSpec>();
-  for (const o of objects) if (o.kind === 'Retention') retentions.set(o.name, o.spec as RetentionSpec);
+  const retentions = specMap(objects, 'Retention');
   return {
     formatVersion: CACHE_FORMAT_VERSION,
     server,
@@ -75,7 +75,7 @@ export function buildDefinitionCache(objects: readonly ActualObject[], server: s
     catalogVersion,
     definitions: definitionsOfServer(objects, server).map((d) => ({
       ...d,
-      retention: typeof d.backup.retention === 'string' ? retentions.get(d.backup.retention) ?? null : d.backup.retention,
+      retention: retentionOf(d.backup, retentions),
     })),
     walArchives: archivedNodesOfServer(objects, server),
   };

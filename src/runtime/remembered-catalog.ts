@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import { ConnectionStringError, parseConnectionString } from '../adapters/postgres/libpq-connection.js';
+import { PgbackopsError } from '../core/errors.js';
 
 interface Remembered {
   url: string | null;
@@ -39,7 +40,7 @@ function withoutPassword(url: string): string {
   }
 }
 
-export class CatalogUrlPasswordError extends Error {
+export class CatalogUrlPasswordError extends PgbackopsError {
   readonly code = 'E_CATALOG_URL_PASSWORD';
 }
 

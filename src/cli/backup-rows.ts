@@ -1,0 +1,27 @@
+// A backup as the commands that name one find it (`show`, `verify`, `restore`), and as the reports show it.
+import { AmbiguousBackupIdError, type BackupRow } from '../adapters/catalog/report-queries.js';
+import type { Catalog } from '../adapters/catalog/catalog.js';
+import type { BackupReportRow } from '../core/reports/backups-report.js';
+import { CliError } from './output.js';
+
+/** The backup whose id (or unique id prefix) is given; a clear error when there is none or several. */
+export async function resolveBackup(catalog: Catalog, id: string): Promise<BackupRow> {
+  try {
+    const row = await catalog.reports.findBackup(id);
+    if (!row) throw new CliError(`no backup with id ${JSON.stringify(id)} in the catalog (see \`pgbackops backups\`)`, 1, 'E_BACKUP_NOT_FOUND');
+    return row;
+  } catch (err) {
+    if (err instanceof AmbiguousBackupIdError) throw new CliError(err.message, 1, 'E_BACKUP_AMBIGUOUS');
+    throw err;
+  }
+}
+
+export function reportRow(r: BackupRow): BackupReportRow {
+  return {
+    // A physical backup has no logical type or format: its method stands in the type column, its tar format in format.
+    id: r.id, definition: r.definition, node: r.node, database: r.database, status: r.status,
+    backupType: r.method === 'logical' ? r.backupType : r.method, format: r.method === 'basebackup' ? 'tar' : r.format,
+    startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null, bytes: r.bytes, failureReason: r.failureReason,
+    retention: r.retention, timezone: r.timezone, method: r.method, methodFacts: r.methodFacts,
+  };
+}
