@@ -5,7 +5,7 @@ import { followLifeline } from './lifeline.js';
 import { registerCommands } from './command-registry.js';
 import { LOG_LEVELS, seconds } from './flag-values.js';
 import { attachExamples } from './help-examples.js';
-import { CliError } from './output.js';
+import { CliError, printJsonError } from './output.js';
 import { VERSION } from './version.js';
 
 // pg, which most commands load, asks on load whether it runs in Cloudflare Workers: it reads
@@ -44,24 +44,36 @@ export async function main(argv: string[]): Promise<void> {
   defineNavigatorAsNode21Does();
   followLifeline();
   const program = await buildProgram(argv.slice(2));
-  program.exitOverride();
+  // Every command throws instead of exiting, so that a usage error of a subcommand also reaches exitCodeOf
+  // (and, under --json, prints the error object).
+  for (const command of allCommands(program)) command.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.exitCode = exitCodeOf(err);
+    process.exitCode = exitCodeOf(err, argv.slice(2).includes('--json'));
   }
 }
-function exitCodeOf(err: unknown): number {
+
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
+}
+
+function exitCodeOf(err: unknown, json: boolean): number {
   if (err instanceof CommanderError) {
-    // --help and --version end here too, with exit code 0.
+    // --help and --version end here too, with exit code 0; commander has printed the usage error on stderr.
+    if (err.exitCode !== 0 && json) printJsonError({ code: 'E_USAGE', message: err.message.replace(/^error: /, '') });
     return err.exitCode;
   }
   if (err instanceof CliError) {
     process.stderr.write(`pgbackops: ${err.message}\n`);
+    if (json) printJsonError({ code: err.code, message: err.message, ...(err.diagnostics ? { diagnostics: err.diagnostics } : {}) });
     return err.exitCode;
   }
-  const e = err as Error & { code?: string };
-  process.stderr.write(`pgbackops: error${e.code ? ` ${e.code}` : ''}: ${e.message ?? String(err)}\n`);
+  const e = err as Error & { code?: unknown };
+  const code = typeof e.code === 'string' && e.code !== '' ? e.code : undefined;
+  process.stderr.write(`pgbackops: error${code ? ` ${code}` : ''}: ${e.message ?? String(err)}\n`);
   if (process.env.PGBACKOPS_DEBUG) process.stderr.write(`${e.stack}\n`);
+  // An error without a code of its own is not one pgbackops foresaw (docs/errors.md, "CLI errors").
+  if (json) printJsonError({ code: code ?? 'E_UNEXPECTED', message: e.message ?? String(err) });
   return 1;
 }

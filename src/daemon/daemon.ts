@@ -27,7 +27,9 @@ import { BuiltinScheduler } from './builtin-scheduler.js';
 import { ChildJobs } from './child-jobs.js';
 import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
-import { definitionHealth, type DefinitionHealth, type HealthDefinition } from '../core/reports/definition-health.js';
+import { definitionHealth, healthStateId, type HealthDefinition, type HealthStateId } from '../core/reports/definition-health.js';
+import { contractJson, jsonDocument } from '../core/render/json-contract.js';
+import { VERSION } from '../cli/version.js';
 import { isoTimestamp } from '../core/time/iso-timestamp.js';
 import { startHttpServer, yieldToEventLoop } from './http-server.js';
 import { collectGarbage, memoryFigures } from './memory.js';
@@ -241,22 +243,26 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         const now = Date.now();
         // In slices, the event loop free in between: /healthz and webhooks must not wait for 10,000 definitions.
         const listed = definitions;
-        const health: (DefinitionHealth & { lastSuccessAt: string | null; lastFailureAt: string | null; lastStatus: string | null })[] = [];
-        const summary: Record<string, number> = {};
+        const health: unknown[] = [];
+        const summary: Partial<Record<HealthStateId, number>> = {};
         for (let start = 0; start < listed.length; start += HEALTH_PER_SLICE) {
           if (start > 0) await yieldToEventLoop();
           for (const d of listed.slice(start, start + HEALTH_PER_SLICE)) {
             const s = stats.get(d.name);
             const h = definitionHealth(d, s, now);
-            summary[h.state] = (summary[h.state] ?? 0) + 1;
-            health.push({ ...h, lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null });
+            const state = healthStateId(h.state);
+            summary[state] = (summary[state] ?? 0) + 1;
+            // Each item in the JSON contract's spelling here, a slice at a time, as the list is sent.
+            health.push(contractJson({ ...h, state, lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null }));
           }
         }
         return {
-          fields: {
+          // The same JSON contract as the CLI's documents (docs/cli.md, "JSON output"): `status --daemon --json`
+          // passes it on.
+          fields: jsonDocument({
             ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
             builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary,
-          },
+          }, VERSION, { maps: ['summary'] }),
           listKey: 'definitions',
           list: health,
         };

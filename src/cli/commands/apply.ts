@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { describeHeldBack, heldBackSummary } from '../../core/plan/held-back.js';
 import { planHasChanges, type Plan } from '../../core/plan/types.js';
-import { planToJson } from '../../core/render/plan-json.js';
+import { PLAN_JSON_KEPT, planToJson } from '../../core/render/plan-json.js';
 import { GROUPED_PLAN_THRESHOLD } from '../../core/render/action-groups.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
 import { applyConfiguration, type ApplyOutcome } from '../../engine/apply.js';
@@ -54,7 +54,7 @@ export function registerApply(program: Command): void {
           ...planToJson(outcome.plan, VERSION),
           applied: outcome.applied, converged, held_back: outcome.heldBack,
           catalog_version: outcome.catalogVersion, catalog_statements: outcome.statements,
-        });
+        }, PLAN_JSON_KEPT);
         return;
       }
       if (!interactive) printText(renderPlanText(outcome.plan, style, textOptions));

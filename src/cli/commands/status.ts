@@ -5,6 +5,7 @@ import { listDatabases } from '../../adapters/postgres/capture-globals.js';
 import type { BackupSpec, NodeSpec } from '../../core/model.js';
 import { HELD_BACK_HINT } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
+import { healthStateId } from '../../core/reports/definition-health.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { contextOf } from '../context.js';
@@ -44,7 +45,7 @@ export function registerStatus(program: Command): void {
         }));
         return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, now });
       });
-      if (ctx.json) printJson({ ...report });
+      if (ctx.json) printJson({ ...report, definitions: report.definitions.map((d) => ({ ...d, state: healthStateId(d.state) })) });
       else printText(renderStatusText(report));
     });
 }
@@ -72,14 +73,15 @@ async function askNodes(nodes: Array<{ name: string; spec: NodeSpec }>): Promise
 async function printDaemonStatus(url: string, json: boolean): Promise<void> {
   const { fetchDaemonStatus } = await import('../../daemon/status-client.js');
   const status = await fetchDaemonStatus(url);
+  // The daemon's own document (its format_version and pgbackops_version), with where it came from.
   if (json) return printJson({ daemon: url, ...status });
-  const heldBack = status.heldBack ?? [];
+  const heldBack = status.held_back;
   const partially = heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${HELD_BACK_HINT})` : '';
   const lines = [
     `Daemon ${url}: ${status.ready ? 'ready' : 'not ready'}; applied revision ${status.revision ?? '(none)'}${partially}`,
     ...heldBack.map((a) => `  held back: ${a}`),
     ...Object.entries(status.summary).map(([state, n]) => `  ${state}: ${n}`),
-    ...status.definitions.filter((d) => d.state !== 'Healthy').map((d) => `  ${d.state.padEnd(9)} ${d.name}${d.reason ? `: ${d.reason}` : ''}`),
+    ...status.definitions.filter((d) => d.state !== 'healthy').map((d) => `  ${d.state.padEnd(11)} ${d.name}${d.reason ? `: ${d.reason}` : ''}`),
   ];
   printText(lines.join('\n'));
 }

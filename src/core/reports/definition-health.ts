@@ -12,6 +12,13 @@ import { isoTimestamp } from '../time/iso-timestamp.js';
 
 export type HealthState = 'Healthy' | 'Late' | 'Failing' | 'Never run' | 'Unscheduled';
 
+/** A health state as JSON documents carry it: an identifier a script can compare (docs/cli.md, "JSON output"). */
+export type HealthStateId = 'healthy' | 'late' | 'failing' | 'never_run' | 'unscheduled';
+
+export function healthStateId(state: HealthState): HealthStateId {
+  return state.toLowerCase().replace(' ', '_') as HealthStateId;
+}
+
 export interface HealthDefinition {
   name: string;
   /** Five cron fields, H resolved. */

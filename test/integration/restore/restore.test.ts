@@ -143,7 +143,7 @@ describe('pgbackops restore', () => {
     expect(result.stdout).toMatch(/create role\(s\) .*"app_owner"/);
     expect(result.stdout).toContain(`create database ${JSON.stringify(DB)}`);
     const asJson = await cli('restore', backups.custom!, '--to-node', 'pg2', '--dry-run', '--json');
-    expect(JSON.parse(asJson.stdout).plan.rolesToCreate).toContain('app_owner');
+    expect(JSON.parse(asJson.stdout).plan.roles_to_create).toContain('app_owner');
     expect(asJson.stdout).not.toMatch(/SCRAM-SHA-256|md5[0-9a-f]{32}/); // no password hash in any output
     expect({ dbs: await databases(target), roles: await roles(target) }).toEqual(before);
     expect(await catalogRows('select * from pgbackops.restore_runs')).toEqual([]);
