@@ -398,7 +398,7 @@ describe('the backup directories, as the README describes them', () => {
     expect(entries(await dirOf(backups.dir!))).toEqual(['database.sql', 'dump', 'globals.json', 'manifest.json', 'roles.sql', 'run.log']);
     const whole = await dirOf(backups.whole!);
     expect(dirname(whole)).toBe(join(root, 'whole', '_cluster'));
-    expect(entries(whole)).toEqual(['dump.sql', 'manifest.json', 'run.log']);
+    expect(entries(whole)).toEqual(['dump.sql.gz', 'manifest.json', 'run.log']); // compressed with gzip, the default
     expect(statSync(whole).mode & 0o777).toBe(0o700);
     for (const dir of [custom, whole]) {
       for (const f of entries(dir)) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
