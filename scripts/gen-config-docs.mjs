@@ -163,9 +163,31 @@ spec:
   ...
 \`\`\`
 
-The first line (a comment) gives editors using the YAML language server (VS Code's YAML extension,
-Neovim, ...) completion, descriptions and checks from \`schemas/pgbackops.schema.json\`; adjust the relative
-path. \`pgbackops schema [KIND]\` prints the schemas.
+## Editors
+
+Editors that use the YAML language server (VS Code's YAML extension, Neovim, Helix, ...) give completion,
+descriptions and checks from \`schemas/pgbackops.schema.json\`. Map the schema to the configuration files
+with the \`yaml.schemas\` setting, a glob per schema: the \`# yaml-language-server: $schema=...\` comment above
+applies only to the first document of a file, and a file of several documents (separated by \`---\`) would be
+checked in its first document only. In VS Code's \`settings.json\` (paths relative to the workspace):
+
+\`\`\`json
+{
+  "yaml.schemas": {
+    "./schemas/pgbackops.schema.json": ["backups/**/*.yaml", "backups/**/*.yml"]
+  }
+}
+\`\`\`
+
+Neovim (nvim-lspconfig): \`settings = { yaml = { schemas = { ["/path/to/pgbackops.schema.json"] = "backups/**/*.yaml" } } }\`.
+The per-kind schemas refer to each other by relative file name, so keep \`schemas/\` together, or use
+\`pgbackops schema --bundle > pgbackops.bundle.json\`: one self-contained schema with an \`$id\`
+(\`urn:pgbackops:schema:config:<version>\`) and no reference to another file, for a tool that takes one file
+or URL (a schema store, a CI validator). \`pgbackops schema [KIND]\` prints the schema of one kind. The schemas
+pass Ajv's strict mode; their one keyword of their own, \`patternErrorMessage\` (a message VS Code shows for a
+pattern), is to be declared to a strict validator (\`ajv.addKeyword('patternErrorMessage')\`).
+
+## Validation
 
 \`pgbackops validate\` reports every problem at once, each with \`file:line:column\`, a stable code and the
 path of the field; the codes are explained in [errors.md](errors.md). Nothing is ever changed from a

@@ -32,7 +32,7 @@ export function generateValidators() {
     allErrors: true, // every problem at once, not the first one
     verbose: true, // errors carry their schema, so messages can quote descriptions and allowed values
     allowUnionTypes: true, // `databases: all | [names]`, `retention: name | {rules}`
-    strictTypes: false, // retentionRules applies object keywords without `type` so it can sit under a union
+    strict: true, // the schemas pass Ajv's strict mode (test/unit/config/schema-bundle.test.ts checks it too)
     code: { source: true, esm: true },
   });
   ajv.addVocabulary(EDITOR_KEYWORDS);

@@ -2,7 +2,7 @@
 import { commandTree } from '../src/cli/command-tree.js';
 import { buildProgram } from '../src/cli/main.js';
 import { manPage } from '../src/cli/man-page.js';
-import { VERSION } from '../src/cli/version.js';
+import { VERSION } from '../src/runtime/version.js';
 
 export async function renderManPage(): Promise<string> {
   return manPage(commandTree(await buildProgram()), VERSION);

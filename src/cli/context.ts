@@ -5,7 +5,8 @@ import type { DesiredConfig } from '../core/model.js';
 import { renderDiagnostics } from '../core/render/diagnostics-text.js';
 import { resolveSettings, type GlobalFlags, type Settings } from '../runtime/settings.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './flag-values.js';
-import { CliError, printJson, stdoutStyle } from './output.js';
+import { contractJson } from '../core/render/json-contract.js';
+import { CliError, stdoutStyle } from './output.js';
 import { envSetting } from '../adapters/os/environment.js';
 
 export interface CommandContext {
@@ -58,10 +59,7 @@ export async function loadValidConfig(ctx: CommandContext, options: { strict?: b
     if (warnings.length > 0 && !ctx.json && !ctx.quiet) process.stderr.write(renderDiagnostics(warnings, stdoutStyle()));
     return result.config;
   }
-  if (ctx.json) {
-    printJson({ valid: false, diagnostics: result.diagnostics });
-  } else {
-    process.stderr.write(renderDiagnostics(result.diagnostics, stdoutStyle()));
-  }
-  throw new CliError('the configuration is invalid; nothing was changed', 1, 'E_CONFIG_INVALID');
+  // Under --json the diagnostics go in the error object main prints (docs/cli.md, "JSON output").
+  if (!ctx.json) process.stderr.write(renderDiagnostics(result.diagnostics, stdoutStyle()));
+  throw new CliError('the configuration is invalid; nothing was changed', 1, 'E_CONFIG_INVALID', contractJson(result.diagnostics) as unknown[]);
 }

@@ -41,7 +41,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'catalog migrate': ['pgbackops catalog migrate', 'pgbackops --catalog service=catalog catalog migrate --json'],
   'catalog status': ['pgbackops catalog status', 'pgbackops --state-dir /var/lib/pgbackops catalog status --json'],
   'catalog stop': ['pgbackops catalog stop'],
-  schema: ['pgbackops schema', 'pgbackops schema Backup > backup.schema.json'],
+  schema: ['pgbackops schema', 'pgbackops schema Backup > backup.schema.json', 'pgbackops schema --bundle > pgbackops.bundle.json   # one self-contained file, with an $id'],
   import: [
     'pgbackops import pgbackman --from "host=pgbackman-db dbname=pgbackman" --out backups/ --dry-run',
     'pgbackops import crontab --file /etc/cron.d/backups --out backups/',

@@ -5,8 +5,8 @@ import { followLifeline } from './lifeline.js';
 import { registerCommands } from './command-registry.js';
 import { LOG_LEVELS, seconds } from './flag-values.js';
 import { attachExamples } from './help-examples.js';
-import { CliError } from './output.js';
-import { VERSION } from './version.js';
+import { CliError, printJsonError } from './output.js';
+import { VERSION } from '../runtime/version.js';
 import { envSetting } from '../adapters/os/environment.js';
 import { PgbackopsError } from '../core/errors.js';
 
@@ -46,30 +46,42 @@ export async function main(argv: string[]): Promise<void> {
   defineNavigatorAsNode21Does();
   followLifeline();
   const program = await buildProgram(argv.slice(2));
-  program.exitOverride();
+  // Every command throws instead of exiting, so that a usage error of a subcommand also reaches exitCodeOf
+  // (and, under --json, prints the error object).
+  for (const command of allCommands(program)) command.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.exitCode = exitCodeOf(err);
+    process.exitCode = exitCodeOf(err, argv.slice(2).includes('--json'));
   }
 }
-function exitCodeOf(err: unknown): number {
+
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
+}
+
+function exitCodeOf(err: unknown, json: boolean): number {
   if (err instanceof CommanderError) {
-    // --help and --version end here too, with exit code 0.
+    // --help and --version end here too, with exit code 0; commander has printed the usage error on stderr.
+    if (err.exitCode !== 0 && json) printJsonError({ code: 'E_USAGE', message: err.message.replace(/^error: /, '') });
     return err.exitCode;
   }
   if (err instanceof CliError) {
     process.stderr.write(`pgbackops: ${err.message}\n`);
+    if (json) printJsonError({ code: err.code, message: err.message, ...(err.diagnostics ? { diagnostics: err.diagnostics } : {}) });
     return err.exitCode;
   }
   if (err instanceof PgbackopsError) {
     process.stderr.write(`pgbackops: error ${err.code}: ${err.message}\n`);
     if (envSetting('debug')) process.stderr.write(`${err.stack}\n`);
+    if (json) printJsonError({ code: err.code, message: err.message });
     return err.exitCode;
   }
   // Not raised on purpose: a bug, or a system error no step turned into one of ours. Its message is all there
   // is to print (a system error's names its errno: "ENOENT: no such file or directory, open ...").
-  process.stderr.write(`pgbackops: error: ${err instanceof Error ? err.message : String(err)}\n`);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`pgbackops: error: ${message}\n`);
   if (envSetting('debug') && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  if (json) printJsonError({ code: 'E_UNEXPECTED', message });
   return 1;
 }

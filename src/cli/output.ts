@@ -1,7 +1,8 @@
 // Where command output goes: stdout for results, colour only on a TTY and never with NO_COLOR.
 import { ansiStyle, plainStyle, type Style } from '../core/render/style.js';
+import { errorDocument, jsonDocument, type JsonError, type KeptKeys } from '../core/render/json-contract.js';
 import { EXIT_ERROR, type ErrorExitCode } from './exit-codes.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../runtime/version.js';
 import { PgbackopsError } from '../core/errors.js';
 
 export function stdoutStyle(): Style {
@@ -14,19 +15,41 @@ export function printText(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
-/** JSON output always carries the pgbackops version so scripts can tell what produced it. */
-export function printJson(value: Record<string, unknown>): void {
-  const withVersion = 'pgbackops_version' in value ? value : { pgbackops_version: VERSION, ...value };
-  process.stdout.write(JSON.stringify(withVersion, null, 2) + '\n');
+/** Whether this process has printed its JSON document: a later failure must not print a second one. */
+let documentPrinted = false;
+
+/**
+ * A command's --json document, in the JSON contract (src/core/render/json-contract.ts, docs/cli.md): snake_case
+ * keys, format_version and pgbackops_version first. `kept` names the keys that are data.
+ */
+export function printJson(value: Record<string, unknown>, kept: KeptKeys = {}): void {
+  markJsonPrinted();
+  process.stdout.write(JSON.stringify(jsonDocument(value, VERSION, kept), null, 2) + '\n');
+}
+
+/** For printers that write their document themselves (prune's decisions, in chunks). */
+export function markJsonPrinted(): void {
+  documentPrinted = true;
+}
+
+/**
+ * A failure under --json: the error object on stdout, so that a script reading stdout always gets one JSON
+ * document. Nothing when the command already printed its document (an invalid configuration's diagnostics).
+ */
+export function printJsonError(error: JsonError): void {
+  if (documentPrinted) return;
+  documentPrinted = true;
+  process.stdout.write(JSON.stringify(errorDocument(error, VERSION), null, 2) + '\n');
 }
 
 /**
  * A usage error, or a refusal a command makes itself: reported in one line without a code (like commander's
  * own usage errors) and turned into exit code 1: every error, usage errors included, exits 1 (see
- * exit-codes.ts); the type admits no other code. `code` is what --json output carries.
+ * exit-codes.ts); the type admits no other code. `code` is the stable code of the error object printed under
+ * --json (docs/errors.md).
  */
 export class CliError extends PgbackopsError {
-  constructor(message: string, override readonly exitCode: ErrorExitCode = EXIT_ERROR, readonly code = 'E_CLI') {
+  constructor(message: string, override readonly exitCode: ErrorExitCode = EXIT_ERROR, readonly code = 'E_USAGE', readonly diagnostics?: unknown[]) {
     super(message);
   }
 }

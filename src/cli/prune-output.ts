@@ -6,8 +6,9 @@ import { once } from 'node:events';
 import { decisionsOf, type RetentionDecision } from '../core/retention/decision-list.js';
 import { isoTimestamp } from '../core/time/iso-timestamp.js';
 import type { PruneOutcome } from '../jobs/prune.js';
-import { stdoutStyle } from './output.js';
-import { VERSION } from './version.js';
+import { contractJson, jsonDocument } from '../core/render/json-contract.js';
+import { markJsonPrinted, stdoutStyle } from './output.js';
+import { VERSION } from '../runtime/version.js';
 
 /** Expired decisions (kept ones too with `showKept`), warnings, then the counts. */
 export async function writePruneText(prune: PruneOutcome, dryRun: boolean, showKept: boolean): Promise<void> {
@@ -39,14 +40,15 @@ class PruneJson {
 }
 
 /**
- * Prints `value` as printJson does (pretty, with pgbackops_version), each PruneJson in it as
- * `{ decisions, expired, kept, warnings }` with the decisions written one at a time.
+ * Prints `value` as printJson does (the JSON contract: snake_case, format_version and pgbackops_version), each
+ * PruneJson in it as `{ decisions, expired, kept, warnings }` with the decisions written one at a time.
  */
 export async function printJsonWithDecisions(value: Record<string, unknown>): Promise<void> {
+  markJsonPrinted();
   const prunes: PruneOutcome[] = [];
   // Each decision list is stringified as a placeholder that no data can contain, then written in its place.
   const placeholder = `pgbackops-decisions-${randomUUID()}`;
-  const text = JSON.stringify('pgbackops_version' in value ? value : { pgbackops_version: VERSION, ...value }, (_key, v: unknown) => {
+  const text = JSON.stringify(jsonDocument(value, VERSION), (_key, v: unknown) => {
     if (!(v instanceof PruneJson)) return v;
     prunes.push(v.prune);
     const { expired, kept, warnings, wal } = v.prune;
@@ -69,7 +71,7 @@ async function writeDecisionsJson(out: ChunkedStdout, decisions: Iterable<Retent
   const inner = `\n${indent}  `;
   let first = true;
   for (const d of decisions) {
-    const json = JSON.stringify({ ...d, startedAt: isoTimestamp(d.startedAt) }, null, 2).replaceAll('\n', inner);
+    const json = JSON.stringify(contractJson({ ...d, startedAt: isoTimestamp(d.startedAt) }), null, 2).replaceAll('\n', inner);
     out.write(first ? `[${inner}${json}` : `,${inner}${json}`);
     first = false;
     await out.drained();

@@ -30,7 +30,9 @@ import type { ArchivedNode } from '../core/wal/archived-nodes.js';
 import { walArchiveHealth, walArchiveStatus, type WalArchiveHealth } from '../core/wal/wal-archive-health.js';
 import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
-import { definitionHealth, type DefinitionHealth } from '../core/reports/definition-health.js';
+import { definitionHealth, healthStateId, type HealthStateId } from '../core/reports/definition-health.js';
+import { contractJson, jsonDocument } from '../core/render/json-contract.js';
+import { VERSION } from '../runtime/version.js';
 import { isoTimestamp } from '../core/time/iso-timestamp.js';
 import { startHttpServer, yieldToEventLoop } from './http-server.js';
 import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
@@ -307,23 +309,27 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
         const now = Date.now();
         // In slices, the event loop free in between: /healthz and webhooks must not wait for 10,000 definitions.
         const listed = definitions;
-        const health: (DefinitionHealth & { lastSuccessAt: string | null; lastFailureAt: string | null; lastStatus: string | null })[] = [];
-        const summary: Record<string, number> = {};
+        const health: unknown[] = [];
+        const summary: Partial<Record<HealthStateId, number>> = {};
         for (let start = 0; start < listed.length; start += HEALTH_PER_SLICE) {
           if (start > 0) await yieldToEventLoop();
           for (const d of listed.slice(start, start + HEALTH_PER_SLICE)) {
             const s = stats.get(d.name);
             const h = definitionHealth(d, s, now);
-            summary[h.state] = (summary[h.state] ?? 0) + 1;
-            health.push({ ...h, lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null });
+            const state = healthStateId(h.state);
+            summary[state] = (summary[state] ?? 0) + 1;
+            // Each item in the JSON contract's spelling here, a slice at a time, as the list is sent.
+            health.push(contractJson({ ...h, state, lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null }));
           }
         }
         return {
-          fields: {
+          // The same JSON contract as the CLI's documents (docs/cli.md, "JSON output"): `status --daemon --json`
+          // passes it on.
+          fields: jsonDocument({
             ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
             builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary,
             walArchives: (await readWalHealth()).map(walArchiveStatus),
-          },
+          }, VERSION, { maps: ['summary'] }),
           listKey: 'definitions',
           list: health,
         };

@@ -1,15 +1,20 @@
 // Reading a running daemon's /status, for `pgbackops status --daemon URL` and scripts.
-import type { DaemonStatus } from './daemon-status.js';
+import type { HealthStateId } from '../core/reports/definition-health.js';
 import { DEFAULT_LISTEN } from './default-listen.js';
-import type { DefinitionHealth } from '../core/reports/definition-health.js';
 
-export interface DaemonStatusDocument extends DaemonStatus {
+/**
+ * The fields of /status that `status --daemon` shows, in the JSON contract's spelling (docs/cli.md, "JSON
+ * output"; schemas/output/daemon-status.schema.json has them all).
+ */
+export interface DaemonStatusDocument {
+  format_version: string;
+  pgbackops_version: string;
   revision: string | null;
   ready: boolean;
-  summary: Record<string, number>;
-  definitions: Array<DefinitionHealth & { lastSuccessAt: string | null; lastFailureAt: string | null; lastStatus: string | null }>;
-  builtinJobs: string[] | null;
-  runningJobs: number;
+  held_back: string[];
+  summary: Partial<Record<HealthStateId, number>>;
+  definitions: Array<{ name: string; state: HealthStateId; reason: string; last_success_at: string | null }>;
+  [field: string]: unknown;
 }
 
 /** `authorization`: the header value when the daemon requires credentials (--http-auth-file). */

@@ -257,8 +257,8 @@ describe('saved plans', () => {
     const json = JSON.parse(res.stdout);
     expect(json.format_version).toBe('1');
     expect(json.changes).toBe(true);
-    expect(json.plan.summary).toMatchObject({ create: 4, scheduleAdd: 2 }); // the definition's line and the server's maintain line
-    expect(json.plan.objectActions[0]).toMatchObject({ op: 'create', kind: 'Retention', name: 'standard' });
+    expect(json.plan.summary).toMatchObject({ create: 4, schedule_add: 2 }); // the definition's line and the server's maintain line
+    expect(json.plan.object_actions[0]).toMatchObject({ op: 'create', kind: 'Retention', name: 'standard' });
   });
 });
 

@@ -1,6 +1,7 @@
 // `pgbackops run` end to end through the built CLI: real node cluster (seeded), real catalog cluster, real
 // pg_dump. Backups are restored into a fresh cluster and compared; the catalog outage, kill -9, overlap and
 // failure paths are exercised for real.
+import { gunzipSync } from 'node:zlib';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -188,7 +189,8 @@ describe('pgbackops run', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const [row] = await runs('whole');
     expect(row).toMatchObject({ status: 'succeeded', database: null, backup_type: 'cluster', format: 'plain' });
-    expect(readFileSync(join(String(row!.directory), 'dump.sql'), 'utf8')).toContain('CREATE ROLE app_owner;');
+    // Compressed with gzip, the default (pg_dumpall's output piped through gzip).
+    expect(gunzipSync(readFileSync(join(String(row!.directory), 'dump.sql.gz'))).toString('utf8')).toContain('CREATE ROLE app_owner;');
   });
 
   it('records a missing database as failed with its reason, keeps the log, leaves no half dump', async () => {

@@ -4,7 +4,8 @@
 // Why not execa: loading it costs about a quarter of a second (some hundred and seventy modules), which a
 // cron job's `pgbackops run` pays on every start, and the run path needs only this: spawn, collect stderr
 // (and stdout when asked), an optional timeout.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -18,8 +19,14 @@ export interface ProgramOptions {
   /** Stop the program with killSignal after this long; the result says timedOut. */
   timeoutMs?: number;
   killSignal?: NodeJS.Signals;
-  /** 'ignore' for programs that write their output to a file (a dump with --file): nothing to collect. */
-  stdout?: 'pipe' | 'ignore';
+  /**
+   * 'pipe' (the default) collects it; 'ignore' for programs that write their output to a file (a dump with
+   * --file); 'stream' leaves it to the caller (startProgram's child.stdout), uncollected; a file descriptor
+   * or another program's stdin makes it that (a pipeline: run-pipeline.ts).
+   */
+  stdout?: 'pipe' | 'ignore' | 'stream' | number | Writable;
+  /** Nothing by default; a file descriptor or another program's stdout; 'pipe' for the next stage of a pipeline. */
+  stdin?: 'ignore' | 'pipe' | number | Readable;
   /** Stop the program (SIGTERM, SIGKILL after a grace period) when this is aborted; the result says aborted. */
   abort?: AbortSignal;
   /**
@@ -49,19 +56,32 @@ export interface ProgramResult {
 
 /** Runs `file` with `args` to completion. Never rejects: the result says how it ended. */
 export function runProgram(file: string, args: readonly string[], options: ProgramOptions = {}): Promise<ProgramResult> {
-  return new Promise((resolve) => {
+  return startProgram(file, args, options).done;
+}
+
+/** A started program: its process (for the streams of stdin/stdout 'pipe' and 'stream') and how it ends. */
+export interface StartedProgram {
+  child: ChildProcess;
+  done: Promise<ProgramResult>;
+}
+
+/** Starts `file` with `args`; `done` never rejects. */
+export function startProgram(file: string, args: readonly string[], options: ProgramOptions = {}): StartedProgram {
+  let child!: ChildProcess;
+  const done = new Promise<ProgramResult>((resolve) => {
     const [program, argv] = options.dieWithParent ? dyingWithParent(file, args) : [file, args];
-    const child = spawn(program, argv, {
+    const stdoutOption = options.stdout ?? 'pipe';
+    child = spawn(program, argv, {
       env: options.env ?? process.env,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
-      stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
+      stdio: [options.stdin ?? 'ignore', stdoutOption === 'stream' ? 'pipe' : stdoutOption, 'pipe'],
     });
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    if (stdoutOption === 'pipe') child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
 
     let timedOut = false;
@@ -99,6 +119,7 @@ export function runProgram(file: string, args: readonly string[], options: Progr
       resolve({ exitCode, signal, stdout: text(stdout), stderr: text(stderr), timedOut, aborted, spawnError });
     }
   });
+  return { child, done };
 }
 
 /** How long an aborted program gets to exit on SIGTERM (pg_dump cancels its queries) before SIGKILL. */

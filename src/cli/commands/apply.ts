@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { describeHeldBack, heldBackSummary } from '../../core/plan/held-back.js';
 import { planHasChanges, type Plan } from '../../core/plan/types.js';
-import { planToJson } from '../../core/render/plan-json.js';
+import { PLAN_JSON_KEPT, planToJson } from '../../core/render/plan-json.js';
 import { GROUPED_PLAN_THRESHOLD } from '../../core/render/action-groups.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
 import { applyConfiguration, type ApplyOutcome } from '../../engine/apply.js';
@@ -16,7 +16,7 @@ import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
 import { addPlanFlags, addStrictFlag, planOptionsOf } from '../plan-flags.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import type { Style } from '../../core/render/style.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../runtime/version.js';
 
 export function registerApply(program: Command): void {
   addConfigSourceFlags(addStrictFlag(addPlanFlags(program.command('apply'))))
@@ -58,7 +58,7 @@ export function registerApply(program: Command): void {
           applied: outcome.applied, converged, held_back: outcome.heldBack,
           catalog_version: outcome.catalogVersion, catalog_statements: outcome.statements,
           pgbackrest: outcome.pgbackrest ?? null,
-        });
+        }, PLAN_JSON_KEPT);
         return;
       }
       if (!interactive) printText(renderPlanText(outcome.plan, style, textOptions));

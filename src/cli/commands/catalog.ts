@@ -41,7 +41,7 @@ export function registerCatalog(program: Command): void {
           last_apply_held_back: heldBack,
           objects: counts,
           migrations: result.migrations,
-        });
+        }, { maps: ['objects'] });
         return;
       }
       printText([

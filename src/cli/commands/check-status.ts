@@ -4,12 +4,13 @@
 import type { Command } from 'commander';
 import { walArchiveServerOf, type BackupServerSpec, type BackupSpec, type NodeSpec } from '../../core/model.js';
 import { walArchiveHealth } from '../../core/wal/wal-archive-health.js';
+import { healthStateId } from '../../core/reports/definition-health.js';
 import { CHECK_EXIT_CODES, checkStatus, type CheckDefinition } from '../../core/reports/check-status.js';
 import { effectiveRpo } from '../../core/rpo/coverage.js';
 import { approximateMilliseconds, durationProblem, parseDuration } from '../../core/time/duration.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
-import { printJson, printText } from '../output.js';
+import { CliError, printJson, printText } from '../output.js';
 import { parseTime } from '../flag-values.js';
 import { specMap, specsOfKind } from '../../core/objects.js';
 
@@ -71,7 +72,7 @@ export function registerCheckStatus(program: Command): void {
         process.exitCode = CHECK_EXIT_CODES.UNKNOWN;
         return;
       }
-      if (ctx.json) printJson({ ...result });
+      if (ctx.json) printJson({ ...result, definitions: result.definitions.map((d) => ({ ...d, health: healthStateId(d.health) })) });
       else printText(result.line);
       process.exitCode = CHECK_EXIT_CODES[result.state];
     });
@@ -80,6 +81,6 @@ export function registerCheckStatus(program: Command): void {
 function durationFlag(value: string | undefined, flag: string): number | null {
   if (value === undefined) return null;
   const parsed = parseDuration(value);
-  if (parsed === null) throw new Error(`${flag}: ${durationProblem(value)}`);
+  if (parsed === null) throw new CliError(`${flag}: ${durationProblem(value)}`);
   return approximateMilliseconds(parsed);
 }

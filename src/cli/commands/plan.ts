@@ -2,7 +2,7 @@
 // --detailed-exitcode: 0 no changes, 2 changes (or blocked actions awaiting a decision), 1 error.
 import type { Command } from 'commander';
 import { planHasPendingWork } from '../../core/plan/types.js';
-import { planToJson } from '../../core/render/plan-json.js';
+import { PLAN_JSON_KEPT, planToJson } from '../../core/render/plan-json.js';
 import { GROUPED_PLAN_THRESHOLD } from '../../core/render/action-groups.js';
 import { renderPlanText } from '../../core/render/plan-text.js';
 import { withExistingCatalog } from '../../runtime/catalog-session.js';
@@ -12,7 +12,7 @@ import { contextOf, loadValidConfig } from '../context.js';
 import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
 import { addPlanFlags, addStrictFlag, planOptionsOf } from '../plan-flags.js';
 import { printJson, printText, stdoutStyle } from '../output.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../../runtime/version.js';
 
 export function registerPlan(program: Command): void {
   addConfigSourceFlags(addStrictFlag(addPlanFlags(program.command('plan'))))
@@ -29,7 +29,7 @@ export function registerPlan(program: Command): void {
       const loaded = await loadValidConfig(ctx, { strict: Boolean(command.opts().strict) });
       const desired = source.revision ? { ...loaded, revision: source.revision } : loaded;
       const { plan } = await withExistingCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options, ctx.logger));
-      if (ctx.json) printJson(planToJson(plan, VERSION));
+      if (ctx.json) printJson(planToJson(plan, VERSION), PLAN_JSON_KEPT);
       else printText(renderPlanText(plan, stdoutStyle(), { full: opts.full, objects: desired.objects }));
       if (opts.out) {
         await savePlan(opts.out, plan, VERSION);

@@ -59,7 +59,8 @@ async function runAndReport(command: Command, definition: string, database: stri
       : {}),
   }).finally(() => interruption.dispose());
   if (ctx.json) {
-    printJson({ recorded_in: outcome.recordedIn, runs: outcome.records });
+    // A run's retention rules are the definition's, as written in its YAML.
+    printJson({ recorded_in: outcome.recordedIn, runs: outcome.records }, { verbatim: ['runs.*.retention'] });
   } else if (!progress) {
     const style = stdoutStyle();
     for (const r of outcome.records) printText(r.status === 'succeeded' ? style.add(describeRecord(r)) : style.remove(describeRecord(r)));

@@ -5,6 +5,7 @@ import { listDatabases } from '../../adapters/postgres/capture-globals.js';
 import type { BackupSpec, NodeSpec } from '../../core/model.js';
 import { heldBackHint } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
+import { healthStateId } from '../../core/reports/definition-health.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
@@ -52,7 +53,7 @@ export function registerStatus(program: Command): void {
         const walReceivers = nodes.some((n) => n.spec.walArchive) ? await catalog.walReceivers.list() : [];
         return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, now });
       });
-      if (ctx.json) printJson({ ...report });
+      if (ctx.json) printJson({ ...report, definitions: report.definitions.map((d) => ({ ...d, state: healthStateId(d.state) })) });
       else printText(renderStatusText(report));
     });
 }
@@ -81,14 +82,15 @@ async function printDaemonStatus(url: string, json: boolean, authFile: string | 
   const { fetchDaemonStatus } = await import('../../daemon/status-client.js');
   const { authorizationHeader, readHttpAuthFile } = await import('../../daemon/status-page/http-auth.js');
   const status = await fetchDaemonStatus(url, undefined, authFile ? authorizationHeader(readHttpAuthFile(authFile)) : undefined);
+  // The daemon's own document (its format_version and pgbackops_version), with where it came from.
   if (json) return printJson({ daemon: url, ...status });
-  const heldBack = status.heldBack ?? [];
+  const heldBack = status.held_back;
   const partially = heldBack.length > 0 ? ` (partially: ${heldBack.length} action(s) held back, ${heldBackHint(heldBack)})` : '';
   const lines = [
     `Daemon ${url}: ${status.ready ? 'ready' : 'not ready'}; applied revision ${status.revision ?? '(none)'}${partially}`,
     ...heldBack.map((a) => `  held back: ${a}`),
     ...Object.entries(status.summary).map(([state, n]) => `  ${state}: ${n}`),
-    ...status.definitions.filter((d) => d.state !== 'Healthy').map((d) => `  ${d.state.padEnd(9)} ${d.name}${d.reason ? `: ${d.reason}` : ''}`),
+    ...status.definitions.filter((d) => d.state !== 'healthy').map((d) => `  ${d.state.padEnd(11)} ${d.name}${d.reason ? `: ${d.reason}` : ''}`),
   ];
   printText(lines.join('\n'));
 }

@@ -23,7 +23,7 @@ export function registerValidate(program: Command): void {
           files: result.fileCount,
           objects: result.config ? countByKind(result.config.objects) : null,
           diagnostics: result.diagnostics,
-        });
+        }, { maps: ['objects'] });
       } else if (valid) {
         if (result.diagnostics.length > 0 && !ctx.quiet) process.stderr.write(renderDiagnostics(result.diagnostics, stdoutStyle()));
         const counts = countByKind(result.config!.objects);

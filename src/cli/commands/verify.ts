@@ -69,7 +69,8 @@ function renderVerify(o: VerifyOutcome): string {
   const lines = [style.bold(`Verify backup ${o.backupId}`)];
   lines.push(o.files.problems.length === 0 ? ok(`checksums: ${o.files.checked} file(s) match the manifest`) : fail(`checksums: ${o.files.problems.join('; ')}`));
   if (o.files.problems.length === 0) {
-    if (o.archive.checked) lines.push(o.archive.problem !== null ? fail(`archive: ${o.archive.problem}`) : ok(o.archive.note ?? `archive: pg_restore --list read ${o.archive.entries} entries`));
+    const read = o.archive.entries !== null ? `pg_restore --list read ${o.archive.entries} entries` : o.archive.note;
+    if (o.archive.checked) lines.push(o.archive.problem === null ? ok(`archive: ${read}`) : fail(`archive: ${o.archive.problem}`));
     else if (o.archive.note) lines.push(`     archive: ${o.archive.note}`);
   }
   if (o.trial) {

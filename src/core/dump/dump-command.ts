@@ -16,6 +16,7 @@ import { compressionArg } from './compression.js';
 import { extraArgsProblems, type DumpTool } from './extra-args.js';
 import { libpqEnv } from './libpq-env.js';
 import { PgbackopsError } from '../errors.js';
+import { compressCommand, type StreamProgram } from './stream-compression.js';
 
 export interface DumpCommand {
   tool: DumpTool;
@@ -24,6 +25,11 @@ export interface DumpCommand {
   env: Record<string, string>;
   /** Where the dump is written: a file, or for format directory a directory pg_dump creates. */
   output: string;
+  /**
+   * A compressed cluster dump: pg_dumpall writes to its stdout, piped through this program into `output`
+   * (stream-compression.ts). null: the tool writes `output` itself (--file).
+   */
+  compress: StreamProgram | null;
 }
 
 /** The definition asks for something this tool cannot do (a run records it as failed, it is not retried). */
@@ -78,16 +84,13 @@ function buildPgDumpCommand(spec: LogicalOptions, node: NodeSpec, database: stri
   for (const pattern of spec.includeTables) args.push(`--table=${pattern}`);
   for (const pattern of spec.excludeTables) args.push(`--exclude-table=${pattern}`);
   args.push('--no-password', ...fileArg(output));
-  return { tool: 'pg_dump', args, env: libpqEnv(node, database), output };
+  return { tool: 'pg_dump', args, env: libpqEnv(node, database), output, compress: null };
 }
 
 function buildDumpallCommand(spec: LogicalOptions, node: NodeSpec, database: string | null, output: string): DumpCommand {
   if (database !== null) throw new DumpCommandError('a cluster backup dumps every database: pass database null');
   checkExtraArgs('pg_dumpall', spec.extraArgs);
   if (spec.format !== 'plain') throw new DumpCommandError(`a cluster backup is written by pg_dumpall as plain SQL, not format: ${spec.format}`);
-  if (spec.compression.method !== 'none') {
-    throw new DumpCommandError(`pg_dumpall cannot compress its output: a cluster backup needs compression: none (got ${spec.compression.method})`);
-  }
   if (spec.jobs > 1) throw new DumpCommandError('pg_dumpall has no parallel mode: a cluster backup needs jobs: 1');
   const filters = [spec.includeSchemas, spec.excludeSchemas, spec.includeTables, spec.excludeTables];
   if (filters.some((list) => list.length > 0)) throw new DumpCommandError('schema and table filters do not apply to a cluster backup');
@@ -99,9 +102,11 @@ function buildDumpallCommand(spec: LogicalOptions, node: NodeSpec, database: str
     // '='; handing it a connection string we quote ourselves makes any name, even "host=x", mean itself.
     `--database=${conninfoDbname(maintenance)}`,
     '--no-password',
-    ...fileArg(output),
   ];
-  return { tool: 'pg_dumpall', args, env: libpqEnv(node, maintenance), output };
+  // pg_dumpall cannot compress: compressed, its SQL goes to stdout and through the compression program.
+  const compress = compressCommand(spec.compression);
+  if (!compress) args.push(...fileArg(output));
+  return { tool: 'pg_dumpall', args, env: libpqEnv(node, maintenance), output, compress };
 }
 
 function checkExtraArgs(tool: DumpTool, extraArgs: readonly string[]): void {
@@ -127,5 +132,7 @@ export function redactArgv(cmd: DumpCommand): string[] {
     .sort()
     .map((key) => `${key}=${SECRET_ENV.has(key) ? '***' : cmd.env[key]}`);
   const args = cmd.args.map((arg) => arg.replace(SECRET_IN_ARG, '$1***'));
-  return [...env, cmd.tool, ...args];
+  // Written as the shell pipeline it is equivalent to (it is run without a shell).
+  const pipeline = cmd.compress ? ['|', cmd.compress.program, ...cmd.compress.args, '>', cmd.output] : [];
+  return [...env, cmd.tool, ...args, ...pipeline];
 }

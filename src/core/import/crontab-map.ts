@@ -330,7 +330,11 @@ function formatFields(f: Found, type: string, label: string, findings: ImportFin
   const spec: Record<string, unknown> = {};
   const a = f.args;
   if (type === 'cluster') {
-    if (f.piped) findings.push({ code: 'I_CRON_FORMAT_CHANGED', object: label, chosen: `plain SQL, not compressed: pgbackops writes pg_dumpall's output as is (the line piped it into ${f.piped.program})` });
+    // pgbackops pipes pg_dumpall's SQL through the same program (stream-compression.ts); unpiped, it was
+    // written as plain SQL, which the definition keeps.
+    spec.compression = f.piped
+      ? { method: COMPRESSORS[f.piped.program]!, ...(f.piped.level !== null ? { level: f.piped.level } : {}) }
+      : { method: 'none' };
     return spec;
   }
   const format = a.format ?? 'plain';

@@ -19,7 +19,6 @@ export const IMPORT_CODES = {
   I_BACKUP_LOCATION_CHANGED: 'new backups are written under backupRoot/<node>/<definition>/, not PgBackMan\'s node partitions',
   I_BACKUP_CODE_APPROXIMATED: 'a backup code mapped to the closest type (RDS -> full)',
   I_BACKUP_CODE_UNSUPPORTED: 'a backup code pgbackops has no type for (CONFIG): not imported',
-  I_COMPRESSION_CHANGED: 'the compression of a dump changes (CLUSTER dumps were gzipped)',
   I_ENCRYPTION_DROPPED: 'encryption was set (PgBackMan never implemented it)',
   I_SCHEDULE_INVALID: 'a cron schedule pgbackops refuses: the definition was not imported',
   I_DEFINITION_DELETED: 'a definition PgBackMan marked DELETED: not written; its backups keep their retention',

@@ -153,9 +153,6 @@ export function mapPgbackman(catalog: PgbmCatalog, options: PgbackmanImportOptio
     if (d.backupCode === 'RDS') {
       findings.push({ code: 'I_BACKUP_CODE_APPROXIMATED', object: label, chosen: 'type: full (pgbackops also captures the roles and database settings the dump needs, from catalog queries; on RDS the role passwords are not readable)' });
     }
-    if (type === 'cluster') {
-      findings.push({ code: 'I_COMPRESSION_CHANGED', object: label, chosen: 'plain SQL, not compressed: PgBackMan piped pg_dumpall into gzip; pgbackops writes pg_dumpall\'s output as is' });
-    }
     if (d.encryption) findings.push({ code: 'I_ENCRYPTION_DROPPED', object: label, chosen: 'not encrypted (PgBackMan never implemented encryption either)' });
     documents.push({ kind: 'Backup', name, file: nodeFile(String(spec.node)), annotations: { 'pgbackman/def-id': String(d.defId) }, spec });
   }
@@ -293,7 +290,7 @@ function dumpOptions(parameters: string | null, type: BackupKind, label: string,
   if (args.compress !== null) {
     const compression = type === 'cluster' ? null : compressionOf(args.compress);
     if (compression) spec.compression = compression;
-    else drop(`--compress=${args.compress}`, type === 'cluster' ? 'pg_dumpall output is not compressed' : 'not a compression pgbackops knows');
+    else drop(`--compress=${args.compress}`, type === 'cluster' ? 'a cluster dump is compressed with gzip, as PgBackMan did' : 'not a compression pgbackops knows');
   }
   return spec;
 }

@@ -13,6 +13,13 @@ import type { HealthState } from './health-state.js';
 
 export type { HealthState };
 
+/** A health state as JSON documents carry it: an identifier a script can compare (docs/cli.md, "JSON output"). */
+export type HealthStateId = 'healthy' | 'late' | 'failing' | 'never_run' | 'unscheduled';
+
+export function healthStateId(state: HealthState): HealthStateId {
+  return state.toLowerCase().replace(' ', '_') as HealthStateId;
+}
+
 export interface HealthDefinition {
   name: string;
   /** Five cron fields, H resolved. */

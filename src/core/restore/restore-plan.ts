@@ -45,6 +45,11 @@ export interface BackupFacts {
   /** Problems found verifying the manifest checksums (empty: all files match). */
   checksumProblems: string[];
   filesChecked: number;
+  /**
+   * The dump's file as recorded, where its kind does not say it: a cluster dump's name says how it is
+   * compressed (dump.sql.gz, ...: stream-compression.ts). Absent: the name its kind implies (dumpFileOf).
+   */
+  dumpFile?: string;
 }
 
 export interface TargetFacts {
@@ -197,7 +202,8 @@ export function renamedName(name: string, now: Date): string {
 }
 
 /** The dump file of a logical backup's directory: where pg_dump writes it, and what restore and verify read. */
-export function dumpFileOf(backup: Pick<BackupFacts, 'database' | 'backupType' | 'format'>): string {
+export function dumpFileOf(backup: Pick<BackupFacts, 'database' | 'backupType' | 'format' | 'dumpFile'>): string {
+  if (backup.dumpFile !== undefined) return backup.dumpFile;
   if (backup.database === null || backup.backupType === 'cluster' || backup.format === 'plain') return 'dump.sql';
   return backup.format === 'directory' ? 'dump' : 'dump.pgdump';
 }

@@ -8,13 +8,15 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolProcessEnv } from '../../adapters/postgres/node-connection.js';
 import { runMarker } from '../../adapters/os/run-marked-processes.js';
-import { runProgram } from '../../adapters/os/run-program.js';
+import { runPipelineToFile } from '../../adapters/os/run-pipeline.js';
+import { runProgram, type ProgramOptions, type ProgramResult } from '../../adapters/os/run-program.js';
 import { ToolVersionFile } from '../../adapters/postgres/tool-version-file.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import { AppendOnlyDigest, digestTree } from '../../adapters/fs/file-digest.js';
 import { classifyFailure, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
 import { buildDumpCommand, redactArgv } from '../../core/dump/dump-command.js';
 import { logicalSpecOf } from '../../core/methods/logical/options.js';
+import { clusterDumpFile, type StreamProgram } from '../../core/dump/stream-compression.js';
 import { dumpFileOf } from '../../core/restore/restore-plan.js';
 import { runDirectoryName, type RunRecord } from '../../core/runs/run-record.js';
 import { approximateMilliseconds, parseDuration } from '../../core/time/duration.js';
@@ -56,26 +58,30 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // stream machinery per 4 KiB pipe write: about 0.7 s for a 20 MB custom archive, taken from the cores
     // pg_dump and the server are using), and a custom archive written to a pipe lacks the table-data
     // offsets pg_dump writes back into a seekable file, so pg_restore had to read through it to find a table.
-    const output = join(temp, dumpFileOf({ database, backupType: spec.type, format: spec.format }));
+    const cluster = spec.type === 'cluster';
+    const output = join(temp, cluster ? clusterDumpFile(spec.compression) : dumpFileOf({ database, backupType: spec.type, format: spec.format }));
     const command = buildDumpCommand(spec, def.node, database, output, tool.major);
     log.push(`argv: ${redactArgv(command).join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
     const timeoutMs = timeout ? approximateMilliseconds(timeout) : undefined;
     const progress = request.onProgress ? watchBytes(temp, (bytes) => request.onProgress?.({ kind: 'bytes', database, bytes })) : null;
-    // pg_dump appends to every file of a directory archive and to plain SQL: those are hashed while written.
-    const appendOnly = spec.type === 'cluster' || spec.format !== 'custom';
+    // pg_dump appends to every file of a directory archive and to plain SQL, and a compression program to a
+    // compressed cluster dump: those are hashed while written (what is on disk, compressed).
+    const appendOnly = cluster || spec.format !== 'custom';
     hashing = appendOnly ? new AppendOnlyDigest(output) : null;
-    const dumped = runProgram(tool.path, command.args, {
+    const toolOptions = {
       // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
       // shell must not change how the node is reached, and English messages keep failures classifiable.
       // The run's marker lets the sweep of a killed run find this program (and its workers) again; with
       // dieWithParent it is stopped by the kernel as soon as this process dies, however it dies.
       env: { ...toolProcessEnv(command.env), ...runMarker(record.id) },
-      stdout: 'ignore',
       dieWithParent: true,
       ...(request.stop ? { abort: request.stop } : {}),
       ...(timeoutMs ? { timeoutMs, killSignal: 'SIGTERM' as const } : {}),
-    });
+    };
+    const dumped = command.compress
+      ? runCompressedDump(tool.path, command.args, toolOptions, command.compress, output, record.id)
+      : runProgram(tool.path, command.args, { ...toolOptions, stdout: 'ignore' }).then((result) => ({ result, program: tool.path, output: result.stderr }));
     // Roles and database settings are captured on their own connection while pg_dump runs, so their cost
     // hides behind the dump's; so does loading the capture and its SQL rendering, which nothing before needs.
     const globals = database === null
@@ -83,11 +89,11 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
       : import('../../adapters/postgres/capture-globals.js').then((m) => m.captureGlobals(def.node, database));
     globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
     hashing?.start();
-    const result = await dumped.finally(() => progress?.stop());
-    if (result.stderr) log.push(`${toolName} output:\n${result.stderr}`);
+    const { result, program, output: toolOutput } = await dumped.finally(() => progress?.stop());
+    if (toolOutput) log.push(`${toolName} output:\n${toolOutput}`);
     request.stop?.throwIfAborted();
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
-      const stderr = result.spawnError ? `${tool.path}: ${result.spawnError.message}` : result.stderr;
+      const stderr = result.spawnError ? `${program}: ${result.spawnError.message}` : result.stderr;
       const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
       throw new StepFailedError(failure);
     }
@@ -167,3 +173,22 @@ async function digestSize(dir: string): Promise<number> {
   return total;
 }
 
+/**
+ * pg_dumpall piped through the compression program into `output` (stream-compression.ts). The result is the
+ * failing program's (a full disk is the compressor's failure, and pg_dumpall's broken pipe only follows from
+ * it), with what both wrote on stderr for the run log.
+ */
+async function runCompressedDump(
+  dumpall: string, args: readonly string[], options: Omit<ProgramOptions, 'stdin' | 'stdout'>, compress: StreamProgram, output: string, runId: string,
+): Promise<{ result: ProgramResult; program: string; output: string }> {
+  const pipeline = await runPipelineToFile([
+    { file: dumpall, args, options },
+    // The compressor is stopped with the job too (marker, death signal); the pipe's end stops it otherwise.
+    { file: compress.program, args: compress.args, options: { env: { ...process.env, ...runMarker(runId) }, dieWithParent: true } },
+  ], output);
+  const [dumped, compressed] = pipeline.stages as [ProgramResult, ProgramResult];
+  const stderr = [dumped.stderr, compressed.stderr && `${compress.program}: ${compressed.stderr}`].filter(Boolean).join('\n');
+  return pipeline.failed === 1
+    ? { result: compressed, program: compress.program, output: stderr }
+    : { result: dumped, program: dumpall, output: stderr };
+}

@@ -30,7 +30,8 @@ import { findTool, type PgTool } from '../../adapters/postgres/tools.js';
 import type { GlobalsCapture } from '../../core/dump/globals.js';
 import { renderCreateDatabase, renderDatabaseProperties } from '../../core/dump/render-database-sql.js';
 import { splitRolesSql } from '../../core/dump/render-roles-sql.js';
-import type { NodeSpec } from '../../core/model.js';
+import { CLUSTER_DUMP_FILE, clusterDumpFileIn } from '../../core/dump/stream-compression.js';
+import type { BackupServerSpec, NodeSpec } from '../../core/model.js';
 import { ClusterScriptScanner } from '../../core/restore/cluster-script.js';
 import { creationMarkerCommand, readCreationMarkers, withoutCreationMarkers } from '../../core/restore/creation-markers.js';
 import { changesSincePlan } from '../../core/restore/plan-recheck.js';
@@ -42,6 +43,7 @@ import { dropDatabase, dropRole, queryTargetState, readTargetState, renameDataba
 import { lockRestoreTargets, RestoreTargetBusyError, type RestoreTargetLock } from './restore-target-lock.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import { nodeSpecOf, serverSpecOf } from '../../core/objects.js';
+import { readClusterDump } from './cluster-dump-reader.js';
 
 /** Plans, and unless dryRun or refused, restores. A refused restore is recorded as failed (nothing changed). */
 export async function restoreBackup(catalog: Catalog, request: RestoreRequest): Promise<RestoreOutcome> {
@@ -155,17 +157,21 @@ async function execute(
     const psql = tool.path; // the plan loads a cluster script with psql
     const nonce = randomBytes(16).toString('hex');
     const scanner = new ClusterScriptScanner(skip, (kind, name) => creationMarkerCommand(nonce, kind, name));
-    const filtered = createReadStream(join(dir, plan.load.file), { encoding: 'utf8' }).pipe(new Transform({
+    const dump = readClusterDump(join(dir, plan.load.file));
+    const filtered = dump.sql.pipe(new Transform({
       decodeStrings: false,
       transform(chunk: string, _enc, done) { done(null, scanner.feed(chunk)); },
       flush(done) { done(null, scanner.end()); },
     }));
     const result = await runPsql(psql, node, node.maintenanceDatabase, filtered, false, { secret: true });
+    // A dump that could not be decompressed to its end was not restored whole, even if psql took what it got.
+    const unread = await dump.close().then(() => null, (err: Error) => err);
     const created = readCreationMarkers(nonce, result.stdout);
     undo.createdRoles(created.roles);
     for (const database of created.databases) undo.createdDatabase(database);
     logToolOutput(log, 'psql', withoutCreationMarkers(nonce, result.output));
     if (!result.ok) throw new Error(`psql stopped at an error (exit ${result.exitCode}): ${firstError(result.output)}`);
+    if (unread) throw unread;
     record.createdRoles = created.roles;
     record.createdDatabases = created.databases;
     log.push(`loaded ${plan.load.file}: created ${created.roles.length} role(s) and ${created.databases.length} database(s)`);
@@ -278,9 +284,11 @@ async function backupFacts(row: BackupRow): Promise<{ backup: BackupFacts; globa
     checksumProblems: files.problems, filesChecked: files.checked,
   } as const;
   if (row.database === null) {
-    const facts = files.problems.length === 0 ? await scanClusterScript(join(row.directory, 'dump.sql')) : { roles: [], databases: [] };
+    // Its name says how it is compressed (dump.sql.gz...); plain dump.sql when the run recorded no files.
+    const dumpFile = clusterDumpFileIn((row.files ?? []).map((f) => f.path)) ?? CLUSTER_DUMP_FILE;
+    const facts = files.problems.length === 0 ? await scanClusterScript(join(row.directory, dumpFile)) : { roles: [], databases: [] };
     return {
-      backup: { ...base, roles: facts.roles.map((name) => ({ name, bootstrap: false, memberOf: [] })), clusterDatabases: facts.databases, tablespaces: [] },
+      backup: { ...base, dumpFile, roles: facts.roles.map((name) => ({ name, bootstrap: false, memberOf: [] })), clusterDatabases: facts.databases, tablespaces: [] },
       globals: null,
     };
   }
@@ -295,7 +303,12 @@ async function backupFacts(row: BackupRow): Promise<{ backup: BackupFacts; globa
 
 async function scanClusterScript(path: string): Promise<{ roles: string[]; databases: string[] }> {
   const scanner = new ClusterScriptScanner();
-  for await (const chunk of createReadStream(path, { encoding: 'utf8' })) scanner.feed(chunk as string);
+  const dump = readClusterDump(path);
+  try {
+    for await (const chunk of dump.sql) scanner.feed(chunk as string);
+  } finally {
+    await dump.close();
+  }
   scanner.end();
   return scanner.facts;
 }

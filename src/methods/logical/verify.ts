@@ -1,13 +1,16 @@
 // `pgbackops verify`: is a backup restorable? Three levels of evidence, each one only if the last passed:
 // 1. every file matches the manifest checksums (and the manifest matches the catalog);
-// 2. pg_restore --list reads the archive's whole table of contents (custom and directory archives);
+// 2. pg_restore --list reads the archive's whole table of contents (custom and directory archives), or a
+//    compressed cluster dump decompresses to its end (gzip/lz4/zstd --test);
 // 3. with a target node, a full trial restore into a scratch database that is dropped afterwards, together
 //    with the roles the trial had to create (by the restore itself, which removes only what it proved it
 //    created); the run is recorded as a restore with purpose 'trial', so its duration is restore-time evidence.
 import { join } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
+import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
+import { CLUSTER_DUMP_FILE, clusterDumpCompression, clusterDumpFileIn, testCommand } from '../../core/dump/stream-compression.js';
 import { dumpFileOf, majorOf, renamedName } from '../../core/restore/restore-plan.js';
 import type { VerifyOutcome, VerifyRequest } from '../method.js';
 import { restoreBackup } from './restore.js';
@@ -40,7 +43,21 @@ export async function verifyBackup(catalog: Catalog, row: BackupRow, request: Ve
     };
     if (!listed.ok) return outcome;
   } else {
-    outcome.archive.note = 'plain SQL (pg_dumpall): no archive table of contents to list; checksums only';
+    const file = clusterDumpFileIn((row.files ?? []).map((f) => f.path)) ?? CLUSTER_DUMP_FILE;
+    const method = clusterDumpCompression(file) ?? 'none';
+    const test = testCommand(method, join(row.directory, file));
+    if (!test) {
+      outcome.archive.note = 'plain SQL (pg_dumpall): no archive table of contents to list; checksums only';
+    } else {
+      // The checksums say the file is what was written; this says what was written decompresses to its end.
+      const tested = await runProgram(test.program, test.args);
+      const why = tested.spawnError ? tested.spawnError.message : tested.stderr.trim().split('\n')[0] || `exit ${tested.exitCode}`;
+      outcome.archive = {
+        checked: true, entries: null, note: `${file}: the ${method} stream decompresses to its end (${test.program} --test)`,
+        problem: tested.exitCode === 0 ? null : `${test.program} --test of ${file} failed: ${why}`,
+      };
+      if (outcome.archive.problem) return outcome;
+    }
   }
 
   if (request.trialNode !== undefined) outcome.trial = await trialRestore(catalog, row, request, now);

@@ -128,13 +128,13 @@ describe('/metrics and /status', () => {
 
     const status = await fetchDaemonStatus(d.url);
     const health = Object.fromEntries((status.definitions as { name: string; state: string }[]).map((h) => [h.name, h.state]));
-    expect(health['ok-job']).toBe('Healthy');
-    expect(health['failing-job']).toBe('Failing');
-    expect(health['new-job']).toBe('Never run');
+    expect(health['ok-job']).toBe('healthy');
+    expect(health['failing-job']).toBe('failing');
+    expect(health['new-job']).toBe('never_run');
     expect(status.revision).toMatch(/^[0-9a-f]+$/);
-    expect(status.lastPass?.result).toMatch(/applied|unchanged|converged/);
+    expect(status.last_pass?.result).toMatch(/applied|unchanged|converged/);
     expect(status.ready).toBe(true);
-    expect(status.summary).toMatchObject({ Healthy: 1, Failing: 1, 'Never run': 3 });
+    expect(status.summary).toMatchObject({ healthy: 1, failing: 1, never_run: 3 });
 
     // Removing a definition that has backups, without --prune: the delete is blocked, logged and exposed.
     writeFileSync(join(dir, 'backups.yaml'), ['failing-job', 'new-job', 'extra-1', 'extra-2'].map((name) => backupDoc({ name, schedule: '*/5 * * * *' })).join('---\n'));
@@ -146,9 +146,9 @@ describe('/metrics and /status', () => {
     // The gauge is set during the pass, /status at its end: wait for the pass to finish.
     const after = await waitFor(async () => {
       const s = await fetchDaemonStatus(d.url);
-      return s.lastFullPass?.blockedDeletes.length ? s : null;
+      return s.last_full_pass?.blocked_deletes.length ? s : null;
     }, WAIT, () => 'blocked delete in /status');
-    expect(after.lastFullPass?.blockedDeletes.join()).toContain('Backup ok-job');
+    expect(after.last_full_pass?.blocked_deletes.join()).toContain('Backup ok-job');
     expect(d.logs.some((l) => l.msg.startsWith('deletes blocked'))).toBe(true);
     // Still scheduled: a blocked delete keeps the definition as it was.
     expect(managed(cron)).toContain('ok-job');
@@ -191,7 +191,7 @@ spec: { host: 127.0.0.1, port: 1, user: postgres, backupServer: backup01, status
     expect(runs.map((r) => r.definition)).toEqual(['recent']);
     const status = await d.status();
     // The server's maintain entry is fired by the builtin scheduler too; it came due while the daemon was down.
-    expect([...status.builtinJobs].sort()).toEqual(['@maintain', 'recent', 'yearly']);
+    expect([...status.builtin_jobs].sort()).toEqual(['@maintain', 'recent', 'yearly']);
     expect(d.logs.some((l) => l.msg.startsWith('run missed while the daemon was down; catching up once') && l.definition === '@maintain')).toBe(true);
     await d.waitForLog((l) => l.msg === 'job started' && JSON.stringify(l.args) === '["maintain"]');
     const metrics = (await d.get('/metrics')).text;

@@ -226,7 +226,7 @@ describe('daemon following a git repository', () => {
 
     const later = await d.status();
     expect(later.rejected).toEqual(first.rejected);
-    expect(later.lastFullPass.result).toBe('unverified');
+    expect(later.last_full_pass.result).toBe('unverified');
     expect(await catalogAttempt()).toEqual(attempt);
     expect(d.logs.filter((l) => l.msg.startsWith('revision not applied')).length).toBe(1);
   }, 180_000);

@@ -89,13 +89,13 @@ describe('a new server', () => {
     expect(await applyHistoryRows()).toBe(1);
 
     const b = await daemon(['-c', dir, '--state-dir', join(work, 'state-b'), '--server', 'backup02', '--interval', '3600']);
-    await waitFor(async () => (await b.status()).lastFullPass, WAIT, () => 'first pass of backup02');
+    await waitFor(async () => (await b.status()).last_full_pass, WAIT, () => 'first pass of backup02');
     expect(managed(cronB)).toEqual(['two-a', 'two-b']);
     expect(b.logs.filter((l) => l.msg === 'schedule drift restored')).toEqual([]);
     expect(await driftCounter(b)).toBe(0);
     const status = await b.status();
-    expect(status.driftCorrections).toBe(0);
-    expect(status.lastFullPass.driftCorrections).toBe(0);
+    expect(status.drift_corrections).toBe(0);
+    expect(status.last_full_pass.drift_corrections).toBe(0);
     // The revision was in the catalog already: writing this server's schedule is no apply.
     expect(await applyHistoryRows()).toBe(1);
 
@@ -105,7 +105,7 @@ describe('a new server', () => {
     writeConfig(live, twoServers(['two-a', 'two-b', 'two-c']));
     expect((await applyA(live)).exitCode).toBe(0);
     await waitFor(() => managed(cronB).join() === 'two-a,two-b,two-c', WAIT, () => `B converged through NOTIFY, has ${managed(cronB)}`);
-    await waitFor(async () => (await b.status()).lastPass?.kind === 'converge', WAIT);
+    await waitFor(async () => (await b.status()).last_pass?.kind === 'converge', WAIT);
     expect(b.logs.filter((l) => l.msg === 'schedule drift restored')).toEqual([]);
     expect(await driftCounter(b)).toBe(0);
 
@@ -129,16 +129,16 @@ describe('a held-back delete', () => {
     writeConfig(dir, defs(['keep', 'gone']));
     const d = await daemon(['-c', dir, '--state-dir', join(work, 'state'), '--server', 'backup01']);
     await waitFor(() => managed(cron).join() === 'gone,keep', WAIT, () => 'first convergence');
-    await waitFor(async () => (await d.status()).lastFullPass?.result === 'applied', WAIT, () => 'first apply');
+    await waitFor(async () => (await d.status()).last_full_pass?.result === 'applied', WAIT, () => 'first apply');
     await sql(`insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at, finished_at)
                values ('gone', 'pg1', 'backup01', 'app', 'succeeded', now(), now())`);
 
     writeFileSync(join(dir, 'backups.yaml'), backupDoc({ name: 'keep' }));
     const status = await waitFor(async () => {
       const s = await d.status();
-      return s.lastFullPass?.result === 'held-back' ? s : null;
+      return s.last_full_pass?.result === 'held-back' ? s : null;
     }, WAIT, () => 'the pass reported as held back');
-    expect(status.heldBack).toEqual([expect.stringContaining('delete Backup gone')]);
+    expect(status.held_back).toEqual([expect.stringContaining('delete Backup gone')]);
     expect(status.revision).toMatch(/^[0-9a-f]+$/);
     expect(managed(cron)).toEqual(['gone', 'keep']);
     const held = d.logs.filter((l) => l.msg === 'revision applied with 1 action(s) held back (needs --prune)');

@@ -123,7 +123,7 @@ describe('Snapshot and Restore objects', () => {
     const racers = await Promise.all([1, 2, 3, 4].map(() => maintain('--one-offs-only', '--json')));
     for (const r of racers) expect(r.exitCode, r.stderr + r.stdout).toBe(0);
     // Every due job was reported by exactly one of them.
-    const reported = racers.flatMap((r) => (JSON.parse(r.stdout) as { servers: Array<{ oneOffs: Array<{ kind: string; name: string; state: string }> }> }).servers[0]!.oneOffs);
+    const reported = racers.flatMap((r) => (JSON.parse(r.stdout) as { servers: Array<{ one_offs: Array<{ kind: string; name: string; state: string }> }> }).servers[0]!.one_offs);
     expect(reported.map((j) => `${j.kind}/${j.name}:${j.state}`).sort()).toEqual([
       'Restore/ledger-to-staging:succeeded', 'Restore/shop-to-staging:succeeded',
       'Snapshot/both-once:succeeded', 'Snapshot/ledger-once:succeeded', 'Snapshot/shop-before-upgrade:succeeded',

@@ -135,7 +135,7 @@ describe('pgbackops restore', () => {
     expect(result.stdout).toMatch(/create role\(s\) .*"app_owner"/);
     expect(result.stdout).toContain(`create database ${JSON.stringify(DB)}`);
     const asJson = await cli('restore', backups.custom!, '--to-node', 'pg2', '--dry-run', '--json');
-    expect(JSON.parse(asJson.stdout).plan.rolesToCreate).toContain('app_owner');
+    expect(JSON.parse(asJson.stdout).plan.roles_to_create).toContain('app_owner');
     expect(asJson.stdout).not.toMatch(/SCRAM-SHA-256|md5[0-9a-f]{32}/); // no password hash in any output
     expect({ dbs: await databaseNames(target), roles: await roleNames(target) }).toEqual(before);
     expect(await catalogRows('select * from pgbackops.restore_runs')).toEqual([]);
@@ -428,7 +428,7 @@ describe('the backup directories, as the README describes them', () => {
     expect(entries(await dirOf(backups.dir!))).toEqual(['database.sql', 'dump', 'globals.json', 'manifest.json', 'roles.sql', 'run.log']);
     const whole = await dirOf(backups.whole!);
     expect(dirname(whole)).toBe(join(root, 'whole', '_cluster'));
-    expect(entries(whole)).toEqual(['dump.sql', 'manifest.json', 'run.log']);
+    expect(entries(whole)).toEqual(['dump.sql.gz', 'manifest.json', 'run.log']); // compressed with gzip, the default
     expect(statSync(whole).mode & 0o777).toBe(0o700);
     for (const dir of [custom, whole]) {
       for (const f of entries(dir)) expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);

@@ -62,11 +62,11 @@ describe('RPO in validate and plan', () => {
     expect(plan.stdout).toContain('  - every database of pg2-all (node pg2): no backup after this apply (worst case was 24 h)');
     expect(plan.stdout).toContain('  - reports (node pg1): no backup after this apply (worst case was 24 h)');
 
-    const json = JSON.parse((await cli('plan', '--prune', '--json')).stdout) as { plan: { rpoEffects: unknown[] } };
-    expect(json.plan.rpoEffects).toContainEqual({
-      node: 'pg1', database: 'orders', definition: null, beforeMs: 24 * 3_600_000, afterMs: 72 * 3_600_000, rpo: null, breach: false,
+    const json = JSON.parse((await cli('plan', '--prune', '--json')).stdout) as { plan: { rpo_effects: unknown[] } };
+    expect(json.plan.rpo_effects).toContainEqual({
+      node: 'pg1', database: 'orders', definition: null, before_ms: 24 * 3_600_000, after_ms: 72 * 3_600_000, rpo: null, breach: false,
     });
-    expect(json.plan.rpoEffects).toHaveLength(4);
+    expect(json.plan.rpo_effects).toHaveLength(4);
     await applyConverged(cli, '--prune');
   });
 

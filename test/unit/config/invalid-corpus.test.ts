@@ -24,7 +24,7 @@ const CASES: Record<string, Expected> = {
     ['E_COMPRESSION_UNSUPPORTED', 'backups.yaml', 10, 39],
     ['E_COMPRESSION_UNSUPPORTED', 'backups.yaml', 21, 39],
   ],
-  'compression-on-cluster': [['E_COMPRESSION_UNSUPPORTED', 'backup.yaml', 10, 26]],
+  'compression-level-on-cluster': [['E_COMPRESSION_UNSUPPORTED', 'backup.yaml', 10, 38]],
   'cron-bad-hash-range': [['E_CRON_INVALID', 'backup.yaml', 8, 13]],
   'cron-bad-steps': [
     ['E_CRON_INVALID', 'backups.yaml', 8, 13],

@@ -110,12 +110,12 @@ describe('normalisation', () => {
     });
   });
 
-  it('gives a cluster backup every database, plain format and no compression; macros become five fields', async () => {
+  it('gives a cluster backup every database, plain format and gzip (its SQL piped through gzip); macros become five fields', async () => {
     const { config } = await loadValid('defaults');
     const spec = find<BackupSpec>(config, 'Backup', 'orders-cluster').spec;
     expect(spec.databases).toBe('all');
     expect(spec.format).toBe('plain');
-    expect(spec.compression).toEqual({ method: 'none' });
+    expect(spec.compression).toEqual({ method: 'gzip', level: 6 });
     expect(spec.schedule).toBe('@weekly');
     expect(spec.resolvedSchedule).toBe('0 0 * * 0');
   });

@@ -21,6 +21,7 @@ describe('buildDumpCommand: pg_dump', () => {
         PGCONNECT_TIMEOUT: '15',
       },
       output: OUT,
+      compress: null,
     });
   });
 
@@ -182,12 +183,25 @@ describe('buildDumpCommand: pg_dumpall (cluster)', () => {
       args: ["--database=dbname='ops db \\'main\\''", '--no-password', '--file=/srv/x/cluster.sql'],
       env: expect.objectContaining({ PGDATABASE: "ops db 'main'", PGHOST: 'pg1.example.org' }),
       output: '/srv/x/cluster.sql',
+      compress: null,
     });
+  });
+
+  it('compressed: pg_dumpall writes to stdout, piped through the method\'s program at its level', () => {
+    const gz = buildDumpCommand({ ...cluster, compression: { method: 'gzip', level: 9 } }, node(), null, '/srv/x/dump.sql.gz', 15);
+    expect(gz.args).not.toContainEqual(expect.stringMatching(/^--file/));
+    expect(gz.compress).toEqual({ program: 'gzip', args: ['--stdout', '--no-name', '-9'] });
+    expect(redactArgv(gz).slice(-7)).toEqual(['|', 'gzip', '--stdout', '--no-name', '-9', '>', '/srv/x/dump.sql.gz']);
+    // lz4 and zstd need no pg_dump 16: the program compresses, not pg_dumpall.
+    expect(buildDumpCommand({ ...cluster, compression: { method: 'zstd' } }, node(), null, OUT, 15).compress).toEqual({ program: 'zstd', args: ['-q', '-c', '-3'] });
+    expect(buildDumpCommand({ ...cluster, compression: { method: 'zstd', level: 22 } }, node(), null, OUT, 15).compress?.args).toContain('--ultra');
+    expect(buildDumpCommand({ ...cluster, compression: { method: 'lz4', level: 12 } }, node(), null, OUT, 15).compress).toEqual({ program: 'lz4', args: ['-q', '-c', '-12'] });
+    // gzip level 0 is no compression, as for pg_dump.
+    expect(buildDumpCommand({ ...cluster, compression: { method: 'gzip', level: 0 } }, node(), null, OUT, 15).compress).toBeNull();
   });
 
   it('refuses what pg_dumpall cannot do', () => {
     expect(() => buildDumpCommand({ ...cluster, format: 'custom' }, node(), null, OUT, 15)).toThrow(/plain SQL/);
-    expect(() => buildDumpCommand({ ...cluster, compression: { method: 'gzip', level: 6 } }, node(), null, OUT, 15)).toThrow(/compress/);
     expect(() => buildDumpCommand({ ...cluster, includeSchemas: ['x'] }, node(), null, OUT, 15)).toThrow(/filters/);
     expect(() => buildDumpCommand(cluster, node(), 'app', OUT, 15)).toThrow(/database null/);
     expect(() => buildDumpCommand({ ...cluster, extraArgs: ['--globals-only'] }, node(), null, OUT, 15)).toThrow(/globals-only/);

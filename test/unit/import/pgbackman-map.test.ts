@@ -92,9 +92,10 @@ describe('mapPgbackman', () => {
       expect.stringMatching(/^I_OPTION_DROPPED extra parameter --clean left out/),
       expect.stringMatching(/^I_OPTION_DROPPED extra parameter "--no-owner; rm -rf/),
       expect.stringMatching(/^I_ENCRYPTION_DROPPED/),
-      expect.stringMatching(/^I_COMPRESSION_CHANGED/),
     ]));
     expect(found.join('\n')).not.toContain('hunter2');
+    // A CLUSTER dump is gzipped by pgbackops as by PgBackMan: no finding.
+    expect(found.some((f) => f.startsWith('I_COMPRESSION_CHANGED'))).toBe(false);
   });
 
   it('splits a node backed up by two servers, and writes only snapshots still to come', () => {

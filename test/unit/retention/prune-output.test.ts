@@ -1,7 +1,7 @@
 // What `prune` prints: the decisions written in chunks must read exactly as if printed in one piece.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { printJsonWithDecisions, pruneJson, writePruneText } from '../../../src/cli/prune-output.js';
-import { VERSION } from '../../../src/cli/version.js';
+import { VERSION } from '../../../src/runtime/version.js';
 import { decisionsOf } from '../../../src/core/retention/decision-list.js';
 import { selectRetention } from '../../../src/core/retention/select.js';
 import type { PruneOutcome } from '../../../src/jobs/prune.js';
@@ -33,13 +33,15 @@ function captureStdout(): () => string {
 afterEach(() => vi.restoreAllMocks());
 
 describe('prune output', () => {
-  it('JSON: every decision with an ISO timestamp, formatted as JSON.stringify would, wherever the outcome sits', async () => {
+  it('JSON: every decision with an ISO timestamp, in the JSON contract (snake_case), formatted as JSON.stringify would, wherever the outcome sits', async () => {
     for (const runs of [0, 3, 2000]) {
       const prune = outcome(runs);
       const output = captureStdout();
       await printJsonWithDecisions({ servers: [{ server: 'b1', spool: { ingested: 0 }, prune: pruneJson(prune), after: [1] }, { server: 'b2', prune: pruneJson(null) }] });
-      const decisions = [...prune.decisions].map((d) => ({ ...d, startedAt: new Date(d.startedAt).toISOString() }));
+      const decisions = [...prune.decisions].map(({ startedAt, ...d }) => ({ ...d, started_at: new Date(startedAt).toISOString() }))
+        .map(({ id, definition, database, started_at, status, keep, reasons }) => ({ id, definition, database, started_at, status, keep, reasons }));
       expect(output()).toBe(`${JSON.stringify({
+        format_version: '1',
         pgbackops_version: VERSION,
         servers: [
           { server: 'b1', spool: { ingested: 0 }, prune: { decisions, expired: 0, kept: prune.kept, warnings: prune.warnings, wal_archives: [] }, after: [1] },

@@ -28,8 +28,9 @@ export function effectiveFormat(spec: Pick<LogicalInput, 'type' | 'format'>): Du
   return spec.format ?? (spec.type === 'cluster' ? 'plain' : 'custom');
 }
 
+/** gzip unless the spec says otherwise, a cluster dump too (its SQL is piped through gzip: stream-compression.ts). */
 export function effectiveCompression(spec: Pick<LogicalInput, 'type' | 'format' | 'compression'>): LogicalOptions['compression'] {
-  const method = spec.compression?.method ?? (effectiveFormat(spec) === 'plain' ? 'none' : 'gzip');
+  const method = spec.compression?.method ?? (effectiveFormat(spec) === 'plain' && spec.type !== 'cluster' ? 'none' : 'gzip');
   const level = spec.compression?.level ?? COMPRESSION_RULES[method].defaultLevel ?? undefined;
   return level === undefined ? { method } : { method, level };
 }

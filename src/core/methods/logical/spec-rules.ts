@@ -76,21 +76,18 @@ export function logicalServerFindings(spec: LogicalInput, pgDumpVersion: number 
   const { method, level } = spec.compression;
   const at: DocPath = ['spec', 'compression'];
   const format = effectiveFormat(spec);
-  if (format === 'plain' && method !== 'none') {
-    return [
-      finding(
-        'E_COMPRESSION_UNSUPPORTED',
-        [...at, 'method'],
-        `compression ${method} is not possible with format: plain (${spec.type === 'cluster' ? 'pg_dumpall' : 'plain SQL'} output is not compressed); use method: none or omit compression`,
-      ),
-    ];
+  // A cluster dump's plain SQL is compressed by a program of its own (gzip, lz4, zstd: stream-compression.ts),
+  // so its methods do not depend on the pg_dump version.
+  const cluster = spec.type === 'cluster';
+  if (format === 'plain' && !cluster && method !== 'none') {
+    return [finding('E_COMPRESSION_UNSUPPORTED', [...at, 'method'], `compression ${method} is not possible with format: plain (plain SQL output is not compressed); use method: none or omit compression`)];
   }
   if (method === 'none') {
     return level === undefined ? [] : [finding('E_COMPRESSION_UNSUPPORTED', [...at, 'level'], 'compression method none takes no level: remove level')];
   }
   const out: Finding[] = [];
   const rule = COMPRESSION_RULES[method];
-  if (pgDumpVersion !== undefined && pgDumpVersion < rule.sinceMajor) {
+  if (!cluster && pgDumpVersion !== undefined && pgDumpVersion < rule.sinceMajor) {
     const source = fromServer ? "the backup server's pgDumpVersion" : 'assumed: the BackupServer does not declare pgDumpVersion';
     out.push(
       finding('E_COMPRESSION_UNSUPPORTED', [...at, 'method'], `compression ${method} needs pg_dump ${rule.sinceMajor} or later, and pg_dump here is ${pgDumpVersion} (${source}); use gzip, or a newer pg_dump`),

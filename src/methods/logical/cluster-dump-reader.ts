@@ -1,0 +1,45 @@
+// Reading a cluster dump's SQL back (restore, and the plan's scan of the roles and databases it creates): a
+// compressed one through its decompression program (stream-compression.ts), a plain one (dump.sql, also every
+// cluster dump written before they were compressed) as it is.
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { startProgram } from '../../adapters/os/run-program.js';
+import { clusterDumpCompression, decompressCommand } from '../../core/dump/stream-compression.js';
+
+export interface ClusterDumpReader {
+  /** The SQL, as UTF-8 strings. */
+  sql: Readable;
+  /**
+   * After the SQL was read to its end, or abandoned (a psql that stopped at an error): stops the
+   * decompression if it still runs, and throws if it failed while the SQL was read to its end.
+   */
+  close(): Promise<void>;
+}
+
+export function readClusterDump(path: string): ClusterDumpReader {
+  const command = decompressCommand(clusterDumpCompression(basename(path)) ?? 'none', path);
+  if (!command) {
+    const sql = createReadStream(path, { encoding: 'utf8' });
+    return { sql, close: async () => void sql.destroy() };
+  }
+  const { child, done } = startProgram(command.program, command.args, { stdout: 'stream' });
+  const sql = child.stdout!.setEncoding('utf8');
+  let ended = false;
+  sql.once('end', () => {
+    ended = true;
+  });
+  return {
+    sql,
+    async close() {
+      // Abandoned before its end: closing the pipe stops the program (SIGPIPE), whose failure is then expected.
+      if (!ended) sql.destroy();
+      const result = await done;
+      if (!ended) return;
+      if (result.exitCode !== 0 || result.spawnError) {
+        const why = result.spawnError ? `${command.program}: ${result.spawnError.message}` : result.stderr || `exit ${result.exitCode}`;
+        throw new Error(`could not decompress ${path}: ${why}`);
+      }
+    },
+  };
+}
