@@ -3,6 +3,7 @@
 import type {
   BackupMethodName, BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
 } from '../model.js';
+import type { DumpEncryptionInput } from '../encryption/encryption-config.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
 type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
@@ -17,7 +18,7 @@ export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 
 export type NodeInput = Optional<NodeSpec, 'port' | 'user' | 'maintenanceDatabase' | 'status'>;
 
 export type BackupInput = Optional<
-  Omit<BackupSpec, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
+  Omit<BackupSpec, 'resolvedSchedule' | 'compression' | 'databases' | 'method' | 'encryption'>,
   | 'exclude'
   | 'type'
   | 'timezone'
@@ -34,13 +35,15 @@ export type BackupInput = Optional<
   method?: BackupMethodName;
   databases?: string[] | 'all';
   compression?: { method: CompressionMethod; level?: number };
+  /** Its own encryption, `none`, or absent (its server's default). */
+  encryption?: DumpEncryptionInput;
 };
 
 /** The method and its options that a Snapshot shares with a Backup, as written. */
 export type DumpInput = Pick<
   BackupInput,
   | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
-  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
+  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'encryption' | 'remarks'
 >;
 
 export type SnapshotInput = DumpInput & Pick<SnapshotSpec, 'at' | 'startingDeadline' | 'keepFor'>;

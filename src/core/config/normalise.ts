@@ -7,6 +7,7 @@ import {
   type BackupServerSpec,
   type BackupSpec,
   type DumpSpec,
+  type EncryptionSpec,
   type MaintenanceSpec,
   type NodeSpec,
   type RestoreSource,
@@ -16,6 +17,7 @@ import {
   type SnapshotSpec,
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
+import { effectiveEncryption } from '../encryption/encryption-config.js';
 import type { BackupInput, BackupServerInput, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -62,6 +64,7 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     pgDumpVersion: input.pgDumpVersion,
     pgBinDirs: input.pgBinDirs,
     rpo: input.rpo,
+    encryption: effectiveEncryption(input.encryption, undefined),
     remarks: input.remarks,
   });
 }
@@ -91,10 +94,13 @@ export function normaliseNode(input: NodeInput): NodeSpec {
   });
 }
 
-/** `name` seeds the H values of the schedule; `serverTimezone` is the default time zone. */
-export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string): BackupSpec {
+/**
+ * `name` seeds the H values of the schedule; `serverTimezone` is the default time zone, `serverEncryption` the
+ * default encryption (docs/encryption.md).
+ */
+export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string, serverEncryption?: EncryptionSpec): BackupSpec {
   // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
-  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input);
+  const { node, databases, exclude, type, timeout, encryption, remarks, ...options } = normaliseDump(input, serverEncryption);
   return compact({
     node,
     databases,
@@ -108,12 +114,14 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     enabled: input.enabled ?? true,
     timeout,
     rpo: input.rpo,
+    encryption,
     remarks,
   });
 }
 
-export function normaliseSnapshot(input: SnapshotInput): SnapshotSpec {
-  return compact({ ...normaliseDump(input), at: input.at, startingDeadline: input.startingDeadline, keepFor: input.keepFor });
+/** `serverEncryption`: its backup server's default encryption. */
+export function normaliseSnapshot(input: SnapshotInput, serverEncryption?: EncryptionSpec): SnapshotSpec {
+  return compact({ ...normaliseDump(input, serverEncryption), at: input.at, startingDeadline: input.startingDeadline, keepFor: input.keepFor });
 }
 
 export function normaliseRestore(input: RestoreInput): RestoreSpec {
@@ -138,13 +146,14 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
  * The node, method and method options of a Backup or Snapshot with their defaults. The default method is not
  * written: a spec from before methods existed and the same spec with `method: logical` are one spec, one hash.
  */
-function normaliseDump(input: DumpInput): DumpSpec {
+function normaliseDump(input: DumpInput, serverEncryption: EncryptionSpec | undefined): DumpSpec {
   const method = methodOf(input);
   return compact({
     node: input.node,
     method: method === DEFAULT_BACKUP_METHOD ? undefined : method,
     ...methodRulesOf(method).normaliseOptions(input),
     timeout: input.timeout,
+    encryption: effectiveEncryption(input.encryption, serverEncryption),
     remarks: input.remarks,
   });
 }
