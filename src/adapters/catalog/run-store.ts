@@ -21,7 +21,7 @@ export interface RetentionGroup {
 const COLUMNS = [
   'id', 'definition', 'node', 'backup_server', 'database', 'backup_type', 'format', 'status', 'started_at', 'finished_at',
   'directory', 'bytes', 'files', 'pg_dump_version', 'server_version', 'failure_reason', 'failure_detail', 'log', 'retention', 'timezone',
-  'method', 'method_facts',
+  'method', 'method_facts', 'encryption',
 ] as const;
 
 export class RunStore {
@@ -38,6 +38,7 @@ export class RunStore {
       r.directory, r.bytes, r.files === null ? null : JSON.stringify(r.files), r.pgDumpVersion, r.serverVersion,
       r.failureReason, r.failureDetail, r.log, r.retention === null ? null : JSON.stringify(r.retention), r.timezone,
       r.method, r.methodFacts === null ? null : JSON.stringify(r.methodFacts),
+      r.encryption === null ? null : JSON.stringify(r.encryption),
     ];
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
