@@ -71,6 +71,8 @@ export interface PrerequisiteCheck {
 export interface VerifyRequest {
   /** Trial-restore into this node. */
   trialNode?: string;
+  /** The age identity (private key) file that decrypts an encrypted backup (docs/encryption.md). */
+  identityFile?: string;
   jobs: number;
   stateDir: string;
   actor: string;
@@ -90,6 +92,8 @@ export interface VerifyOutcome {
 export interface RestoreRequest {
   backup: BackupRow;
   targetNode: string;
+  /** The age identity (private key) file that decrypts an encrypted backup (docs/encryption.md). */
+  identityFile?: string;
   options: RestoreOptions;
   dryRun: boolean;
   purpose: RestorePurpose;
@@ -135,4 +139,8 @@ export interface DirectoryRestoreOutcome {
 
 export class RestoreRefusedError extends Error {
   override name = 'RestoreRefusedError';
+  /** Its stable code (docs/errors.md): E_RESTORE_REFUSED, or what refused it more precisely (E_AGE_...). */
+  constructor(message: string, readonly code = 'E_RESTORE_REFUSED') {
+    super(message);
+  }
 }

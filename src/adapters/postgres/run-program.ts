@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 export interface ProgramOptions {
   /** The complete environment of the program (default: this process's). */
@@ -18,8 +19,15 @@ export interface ProgramOptions {
   /** Stop the program with killSignal after this long; the result says timedOut. */
   timeoutMs?: number;
   killSignal?: NodeJS.Signals;
-  /** 'ignore' for programs that write their output to a file (a dump with --file): nothing to collect. */
-  stdout?: 'pipe' | 'ignore';
+  /**
+   * 'ignore' for programs that write their output to a file (a dump with --file): nothing to collect;
+   * 'stream' hands the output to `onStdout` as it comes (a dump piped into its encryptor), uncollected.
+   */
+  stdout?: 'pipe' | 'ignore' | 'stream';
+  /** With stdout 'stream': called once, as the program starts, with its standard output. */
+  onStdout?: (stdout: Readable) => void;
+  /** The program's standard input (default: none). A program that exits before reading all of it is no error here: its result says how it ended. */
+  stdin?: Readable;
   /** Stop the program (SIGTERM, SIGKILL after a grace period) when this is aborted; the result says aborted. */
   abort?: AbortSignal;
   /**
@@ -55,11 +63,17 @@ export function runProgram(file: string, args: readonly string[], options: Progr
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
-      stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
+      stdio: [options.stdin ? 'pipe' : 'ignore', options.stdout === 'stream' ? 'pipe' : options.stdout ?? 'pipe', 'pipe'],
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    if (options.stdin && child.stdin) {
+      // EPIPE when the program stops reading (it failed, or needs no more): its exit status tells the story.
+      child.stdin.on('error', () => undefined);
+      options.stdin.pipe(child.stdin);
+    }
+    if (options.stdout === 'stream' && child.stdout) options.onStdout?.(child.stdout);
+    else child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
 
     let timedOut = false;

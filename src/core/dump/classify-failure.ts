@@ -20,6 +20,7 @@ export type FailureReason =
   | 'killed'
   | 'interrupted'
   | 'dump-error'
+  | 'encrypt-error'
   | 'job-error';
 
 export interface FailureInput {

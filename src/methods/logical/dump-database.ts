@@ -1,10 +1,15 @@
 // Dumping one database (or the cluster) of a definition: pg_dump / pg_dumpall into a temporary directory,
 // roles and database settings captured alongside, run.log and manifest.json with sha256 of every file,
-// then renamed to its final timestamped directory. A failure leaves its log and no half dump, and is
+// then renamed to its final timestamped directory. An encrypted backup (docs/encryption.md) streams the
+// tool's standard output through a sha256 of the plaintext into `age -e`, which writes the .age file: no
+// plaintext reaches the disk; the captures are encrypted from memory the same way. A failure leaves its log and no half dump, and is
 // recorded whatever step failed: cleaning up after a failure is best effort and never keeps the record from
 // being written.
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { AgeNotFoundError, encryptBuffer, startEncryptor, type Encryptor } from '../../adapters/age/age-cli.js';
+import { ageErrorLine, encryptedName } from '../../core/encryption/age-command.js';
 import { toolProcessEnv } from '../../adapters/postgres/node-connection.js';
 import { runMarker } from '../../adapters/os/run-marked-processes.js';
 import { runProgram } from '../../adapters/postgres/run-program.js';
@@ -36,6 +41,10 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   const log: string[] = [`run ${record.id} of ${def.name} (${def.backup.type}) on node ${def.node.name}, database ${database ?? '(cluster)'}`, `started ${record.startedAt}`];
   const started = process.hrtime.bigint();
   let hashing: AppendOnlyDigest | null = null;
+  const encryption = def.backup.encryption ?? null;
+  const recipients = encryption?.age.recipients ?? null;
+  /** Encrypted files (relative path) -> the digest of their plaintext. */
+  const plaintexts = new Map<string, { bytes: number; sha256: string }>();
   try {
     request.stop?.throwIfAborted();
     await mkdir(temp, { recursive: true, mode: 0o700 });
@@ -53,22 +62,30 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // stream machinery per 4 KiB pipe write: about 0.7 s for a 20 MB custom archive, taken from the cores
     // pg_dump and the server are using), and a custom archive written to a pipe lacks the table-data
     // offsets pg_dump writes back into a seekable file, so pg_restore had to read through it to find a table.
-    const output = join(temp, dumpFileOf({ database, backupType: def.backup.type, format: def.backup.format }));
-    const command = buildDumpCommand(def.backup, def.node, database, output, tool.major);
+    const plainName = dumpFileOf({ database, backupType: def.backup.type, format: def.backup.format });
+    const output = join(temp, recipients ? encryptedName(plainName) : plainName);
+    // Encrypted: the tool writes to its standard output (no --file), which age reads (below).
+    const command = buildDumpCommand(def.backup, def.node, database, recipients ? null : output, tool.major);
+    if (recipients) log.push(`encrypting with age to ${recipients.length} recipient(s): ${recipients.map(shortRecipient).join(', ')}`);
     log.push(`argv: ${redactArgv(command).join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
     const timeoutMs = timeout ? approximateMilliseconds(timeout) : undefined;
     const progress = request.onProgress ? watchBytes(temp, (bytes) => request.onProgress?.({ kind: 'bytes', database, bytes })) : null;
-    // pg_dump appends to every file of a directory archive and to plain SQL: those are hashed while written.
-    const appendOnly = def.backup.type === 'cluster' || def.backup.format !== 'custom';
+    // pg_dump appends to every file of a directory archive and to plain SQL: those are hashed while written;
+    // so is age's output, whatever it encrypts.
+    const appendOnly = recipients !== null || def.backup.type === 'cluster' || def.backup.format !== 'custom';
     hashing = appendOnly ? new AppendOnlyDigest(output) : null;
+    // age's environment is this process's (it needs no libpq settings); it dies with this process as the dump does.
+    const encryptor = recipients ? encryptorOrFailure(recipients, output, request.stop) : null;
     const dumped = runProgram(tool.path, command.args, {
       // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
       // shell must not change how the node is reached, and English messages keep failures classifiable.
       // The run's marker lets the sweep of a killed run find this program (and its workers) again; with
       // dieWithParent it is stopped by the kernel as soon as this process dies, however it dies.
       env: { ...toolProcessEnv(command.env), ...runMarker(record.id) },
-      stdout: 'ignore',
+      ...(encryptor
+        ? { stdout: 'stream' as const, onStdout: (stdout: Readable) => stdout.pipe(encryptor.input) }
+        : { stdout: 'ignore' as const }),
       dieWithParent: true,
       ...(request.stop ? { abort: request.stop } : {}),
       ...(timeoutMs ? { timeoutMs, killSignal: 'SIGTERM' as const } : {}),
@@ -81,21 +98,38 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
     hashing?.start();
     const result = await dumped.finally(() => progress?.stop());
+    // A tool that never started handed over no stdout: age must still see the end of its input.
+    if (encryptor && !encryptor.input.writableEnded) encryptor.input.end();
+    const encrypted = encryptor ? await encryptor.result : null;
     if (result.stderr) log.push(`${toolName} output:\n${result.stderr}`);
     request.stop?.throwIfAborted();
+    // age failing first is why the tool died (SIGPIPE): its error is the one that says what happened.
+    if (encrypted && encrypted.exitCode !== 0) {
+      const detail = `age: ${ageErrorLine(encrypted.spawnError?.message ?? encrypted.stderr)}`;
+      throw Object.assign(new Error(detail), { failure: { reason: 'encrypt-error', detail } satisfies ClassifiedFailure });
+    }
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
       const stderr = result.spawnError ? `${tool.path}: ${result.spawnError.message}` : result.stderr;
       const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
       throw Object.assign(new Error(failure.detail), { failure });
     }
 
+    if (encryptor) plaintexts.set(relativeName(temp, output), encryptor.input.digest());
+
     if (globals) {
       const captured = await globals;
-      await writeFile(join(temp, 'roles.sql'), captured.rolesSql, { mode: 0o600 });
-      await writeFile(join(temp, 'database.sql'), captured.databaseSql, { mode: 0o600 });
       // The same capture as data: restore re-renders database.sql under another name from it.
       const globalsJson = { serverVersion: captured.serverVersion, database: captured.database, roleDetails: captured.roleDetails, passwordsCaptured: captured.passwordsCaptured };
-      await writeFile(join(temp, 'globals.json'), JSON.stringify(globalsJson, null, 2) + '\n', { mode: 0o600 });
+      const captures: Array<[string, string]> = [
+        ['roles.sql', captured.rolesSql],
+        ['database.sql', captured.databaseSql],
+        ['globals.json', JSON.stringify(globalsJson, null, 2) + '\n'],
+      ];
+      for (const [name, text] of captures) {
+        // Role captures hold password hashes: encrypted like the dump when the backup is.
+        if (recipients) plaintexts.set(encryptedName(name), await encryptBuffer(recipients, text, join(temp, encryptedName(name))));
+        else await writeFile(join(temp, name), text, { mode: 0o600 });
+      }
       log.push(`captured ${captured.roles.length} role(s): ${captured.roles.join(', ')}${captured.passwordsCaptured ? '' : ' (password hashes not readable by this user)'}`);
     }
 
@@ -103,11 +137,17 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     log.push(`finished ${finishedAt.toISOString()} in ${(durationMs / 1000).toFixed(1)} s`);
     await writeFile(join(temp, 'run.log'), log.join('\n') + '\n', { mode: 0o600 });
-    const files = await digestTree(temp, await hashing?.finish());
+    const files = (await digestTree(temp, await hashing?.finish())).map((f) => {
+      const plaintext = plaintexts.get(f.path);
+      return plaintext ? { ...f, plaintext } : f;
+    });
     const manifest = {
       formatVersion: 1, runId: record.id, definition: def.name, node: def.node.name, database, type: def.backup.type,
       format: def.backup.format, startedAt: record.startedAt, finishedAt: finishedAt.toISOString(), durationMs: Math.round(durationMs),
-      pgDumpVersion: tool.version, serverVersion: server.version, argv: redactArgv(command), files,
+      pgDumpVersion: tool.version, serverVersion: server.version, argv: redactArgv(command),
+      // The recipients (public keys) the files ending in .age were encrypted to: which identity decrypts them.
+      ...(encryption ? { encryption } : {}),
+      files,
     };
     await writeFile(join(temp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
     const final = await finalDirectory(parent, startedAt);
@@ -140,6 +180,27 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   }
   await request.recorder.record(record);
   return record;
+}
+
+/** age writing `output`, or the run's failure when there is no age to start. */
+function encryptorOrFailure(recipients: readonly string[], output: string, stop: AbortSignal | undefined): Encryptor {
+  try {
+    return startEncryptor(recipients, output, stop ? { abort: stop } : {});
+  } catch (err) {
+    if (!(err instanceof AgeNotFoundError)) throw err;
+    throw Object.assign(err, { failure: { reason: 'encrypt-error', detail: err.message } satisfies ClassifiedFailure });
+  }
+}
+
+/** A recipient in a log line: an age key in full (it is public), an SSH key by its type and comment. */
+function shortRecipient(recipient: string): string {
+  if (!recipient.startsWith('ssh-')) return recipient;
+  const [type, , ...comment] = recipient.split(' ');
+  return `${type} key${comment.length > 0 ? ` ${comment.join(' ')}` : ''}`;
+}
+
+function relativeName(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
 }
 
 /** The job was asked to stop (by the signal named in the abort reason) while this dump was in progress. */
