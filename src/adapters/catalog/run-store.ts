@@ -3,6 +3,7 @@ import type { RunRecord } from '../../core/runs/run-record.js';
 import type { RetentionSpec } from '../../core/model.js';
 import { allocateRunColumns, RUN_STATUSES, UUID_BYTES, type RunColumns } from '../../core/retention/run-columns.js';
 import type { Query } from './migrations.js';
+import type { KeptEncryptedRuns } from '../../core/encryption/recipient-removal.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
@@ -136,6 +137,19 @@ export class RunStore {
         return { ...row, lastRetention: known?.retention ?? null, lastTimezone: known?.timezone ?? null, otherMethods: others.get(key) ?? [] };
       })
       .sort((a, b) => compareText(a.definition, b.definition) || compareText(a.database ?? '', b.database ?? ''));
+  }
+
+  /**
+   * Succeeded runs that are encrypted, counted per definition and set of recipients: what the plan's check of
+   * removed recipients reads (through the partial index of encrypted runs).
+   */
+  async keptEncryptedRuns(): Promise<KeptEncryptedRuns[]> {
+    const result = await this.withQuery((query) => query(
+      `select definition, encryption -> 'age' -> 'recipients' as recipients, count(*)::int as count
+         from pgbackops.backup_runs where encryption is not null and status = 'succeeded'
+        group by 1, 2`,
+    ));
+    return result.rows.map((row) => ({ definition: row.definition as string, recipients: row.recipients as string[], count: row.count as number }));
   }
 
   /** Tombstones: rows whose files are about to be removed. Returns the rows actually marked, with their files. */

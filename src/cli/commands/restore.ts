@@ -79,7 +79,8 @@ export function registerRestore(program: Command): void {
             ...(interactive ? { confirm: (plan) => confirm(renderRestorePlan(plan, style)) } : {}),
           });
         } catch (err) {
-          if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, err.code);
+          // A refusal with a code of its own (an identity that cannot decrypt the backup) is printed with it.
+          if (err instanceof RestoreRefusedError && err.code === 'E_RESTORE_REFUSED') throw new CliError(err.message, 1, err.code);
           throw err;
         }
       });
