@@ -11,6 +11,8 @@ import type { Readable } from 'node:stream';
 import { AgeNotFoundError, encryptBuffer, startEncryptor, type Encryptor } from '../../adapters/age/age-cli.js';
 import { ageErrorLine, encryptedName } from '../../core/encryption/age-command.js';
 import { toolProcessEnv } from '../../adapters/postgres/node-connection.js';
+// Type only: the capture module itself is loaded while pg_dump runs (below).
+import type { CapturedGlobals } from '../../adapters/postgres/capture-globals.js';
 import { runMarker } from '../../adapters/os/run-marked-processes.js';
 import { runProgram } from '../../adapters/postgres/run-program.js';
 import { ToolVersionFile } from '../../adapters/postgres/tool-version-file.js';
@@ -41,6 +43,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   const log: string[] = [`run ${record.id} of ${def.name} (${def.backup.type}) on node ${def.node.name}, database ${database ?? '(cluster)'}`, `started ${record.startedAt}`];
   const started = process.hrtime.bigint();
   let hashing: AppendOnlyDigest | null = null;
+  let captures: Promise<CapturedGlobals> | null = null;
   const encryption = def.backup.encryption ?? null;
   const recipients = encryption?.age.recipients ?? null;
   /** Encrypted files (relative path) -> the digest of their plaintext. */
@@ -95,7 +98,12 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     const globals = database === null
       ? null
       : import('../../adapters/postgres/capture-globals.js').then((m) => m.captureGlobals(def.node, database));
-    globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
+    // Written (encrypted: each through its own age, at once) as soon as captured, while the dump still runs.
+    captures = globals?.then(async (captured) => {
+      await writeCaptures(temp, captured, recipients, plaintexts);
+      return captured;
+    }) ?? null;
+    captures?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
     hashing?.start();
     const result = await dumped.finally(() => progress?.stop());
     // A tool that never started handed over no stdout: age must still see the end of its input.
@@ -116,20 +124,8 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
 
     if (encryptor) plaintexts.set(relativeName(temp, output), encryptor.input.digest());
 
-    if (globals) {
-      const captured = await globals;
-      // The same capture as data: restore re-renders database.sql under another name from it.
-      const globalsJson = { serverVersion: captured.serverVersion, database: captured.database, roleDetails: captured.roleDetails, passwordsCaptured: captured.passwordsCaptured };
-      const captures: Array<[string, string]> = [
-        ['roles.sql', captured.rolesSql],
-        ['database.sql', captured.databaseSql],
-        ['globals.json', JSON.stringify(globalsJson, null, 2) + '\n'],
-      ];
-      for (const [name, text] of captures) {
-        // Role captures hold password hashes: encrypted like the dump when the backup is.
-        if (recipients) plaintexts.set(encryptedName(name), await encryptBuffer(recipients, text, join(temp, encryptedName(name))));
-        else await writeFile(join(temp, name), text, { mode: 0o600 });
-      }
+    if (captures) {
+      const captured = await captures;
       log.push(`captured ${captured.roles.length} role(s): ${captured.roles.join(', ')}${captured.passwordsCaptured ? '' : ' (password hashes not readable by this user)'}`);
     }
 
@@ -166,6 +162,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // A failed run keeps its log (next to where the backup would have been) and no half dump. Each step is
     // best effort: the directory that made the run fail may be the one these would write to.
     await hashing?.stop().catch(() => undefined);
+    await captures?.catch(() => undefined); // nothing may still be writing into the directory removed next
     await rm(temp, { recursive: true, force: true }).catch((e: Error) => log.push(`could not remove ${temp}: ${e.message}`));
     const failedLog = join(parent, `failed-${runDirectoryName(startedAt)}-${record.id.slice(0, 8)}.log`);
     const logWritten = await mkdir(parent, { recursive: true, mode: 0o700 })
@@ -180,6 +177,23 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   }
   await request.recorder.record(record);
   return record;
+}
+
+/**
+ * roles.sql, database.sql and globals.json (the same capture as data: restore re-renders database.sql under
+ * another name from it). Role captures hold password hashes: encrypted like the dump when the backup is.
+ */
+async function writeCaptures(temp: string, captured: CapturedGlobals, recipients: readonly string[] | null, plaintexts: Map<string, { bytes: number; sha256: string }>): Promise<void> {
+  const globalsJson = { serverVersion: captured.serverVersion, database: captured.database, roleDetails: captured.roleDetails, passwordsCaptured: captured.passwordsCaptured };
+  const files: Array<[string, string]> = [
+    ['roles.sql', captured.rolesSql],
+    ['database.sql', captured.databaseSql],
+    ['globals.json', JSON.stringify(globalsJson, null, 2) + '\n'],
+  ];
+  await Promise.all(files.map(async ([name, text]) => {
+    if (recipients) plaintexts.set(encryptedName(name), await encryptBuffer(recipients, text, join(temp, encryptedName(name))));
+    else await writeFile(join(temp, name), text, { mode: 0o600 });
+  }));
 }
 
 /** age writing `output`, or the run's failure when there is no age to start. */
