@@ -65,7 +65,8 @@ spec: { node: pg, ${options}, encryption: { age: { recipients: [${recipient}] } 
         for (const f of readdirSync(join(dir, d))) if (f.startsWith('dump.')) bytes = Number(execFileSync('stat', ['-c', '%s', join(dir, d, f)], { encoding: 'utf8' }));
         rmSync(join(dir, d), { recursive: true, force: true });
       }
-      return { seconds: result.seconds, bytes };
+      // CPU: the run's whole process tree (pgbackops, pg_dump, age: GNU time counts the children it waited for).
+      return { seconds: result.seconds, cpuSeconds: result.cpuSeconds, bytes };
     };
     run('bench-plain');
     run('bench-age');
@@ -79,7 +80,7 @@ spec: { node: pg, ${options}, encryption: { age: { recipients: [${recipient}] } 
         encrypted.push(run('bench-age'));
         plain.push(run('bench-plain'));
       }
-      process.stdout.write(`  pair ${i + 1}/${repeats}: unencrypted ${plain[i].seconds.toFixed(2)} s, age ${encrypted[i].seconds.toFixed(2)} s\n`);
+      process.stdout.write(`  pair ${i + 1}/${repeats}: unencrypted ${plain[i].seconds.toFixed(2)} s (CPU ${plain[i].cpuSeconds?.toFixed(2)} s), age ${encrypted[i].seconds.toFixed(2)} s (CPU ${encrypted[i].cpuSeconds?.toFixed(2)} s)\n`);
     }
     const plainS = median(plain.map((r) => r.seconds));
     const ageS = median(encrypted.map((r) => r.seconds));
@@ -90,6 +91,9 @@ spec: { node: pg, ${options}, encryption: { age: { recipients: [${recipient}] } 
       ratio: ageS / plainS,
       medianPairRatio: median(encrypted.map((r, i) => r.seconds / plain[i].seconds)),
       ratioOfBest: Math.min(...encrypted.map((r) => r.seconds)) / Math.min(...plain.map((r) => r.seconds)),
+      // On a loaded machine wall time is mostly waiting for a core; the CPU time of the run's processes is not.
+      unencryptedCpuSeconds: plain[0].cpuSeconds === null ? null : median(plain.map((r) => r.cpuSeconds)),
+      encryptedCpuSeconds: encrypted[0].cpuSeconds === null ? null : median(encrypted.map((r) => r.cpuSeconds)),
       dumpBytes: plain[0].bytes,
       encryptedDumpBytes: encrypted[0].bytes,
     };
@@ -99,6 +103,8 @@ spec: { node: pg, ${options}, encryption: { age: { recipients: [${recipient}] } 
       ['ratio age / unencrypted (of the medians)', figures.ratio.toFixed(3), '<= 1.15'],
       ['ratio age / unencrypted (median of the pairs)', figures.medianPairRatio.toFixed(3)],
       ['ratio age / unencrypted (fastest of each)', figures.ratioOfBest.toFixed(3)],
+      ['CPU of the run\'s processes, unencrypted / age (medians, s)', figures.unencryptedCpuSeconds === null ? 'n/a (no GNU time)' : `${figures.unencryptedCpuSeconds.toFixed(2)} / ${figures.encryptedCpuSeconds.toFixed(2)}`],
+      ['CPU ratio age / unencrypted', figures.unencryptedCpuSeconds === null ? 'n/a' : (figures.encryptedCpuSeconds / figures.unencryptedCpuSeconds).toFixed(3)],
       ['archive bytes, unencrypted / encrypted', `${figures.dumpBytes} / ${figures.encryptedDumpBytes}`],
     ]);
     return figures;

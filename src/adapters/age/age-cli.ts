@@ -4,7 +4,7 @@
 // and it adds no npm dependency. Every recipient and path is an argv item (no shell); the private key is only
 // ever named by path (-i), on the machine that decrypts.
 import { createHash, type Hash } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, closeSync, constants, openSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { ageDecryptArgs, ageEncryptArgs, ageErrorLine, classifyAgeDecryptError, type AgeDecryptFailure } from '../../core/encryption/age-command.js';
@@ -76,12 +76,15 @@ export interface Encryptor {
 }
 
 /**
- * Starts `age -e` writing `output` from what is written to `input`. age opens `output` itself (created with
- * this process's umask; the backup directory is 0700): the plaintext never reaches the disk.
+ * Starts `age -e` writing `output` from what is written to `input`: the plaintext never reaches the disk.
+ * The file is created here first, 0600 and new (age would create it with the umask's mode, 0644), and age
+ * writes into it.
  */
 export function startEncryptor(recipients: readonly string[], output: string, options: { env?: NodeJS.ProcessEnv; abort?: AbortSignal } = {}): Encryptor {
+  const age = findAge();
+  closeSync(openSync(output, 'wx', 0o600));
   const input = new PlaintextDigest({ highWaterMark: 1 << 20 });
-  const result = runProgram(findAge(), ageEncryptArgs(recipients, output), {
+  const result = runProgram(age, ageEncryptArgs(recipients, output), {
     stdin: input, stdout: 'ignore', dieWithParent: true,
     ...(options.env ? { env: options.env } : {}),
     ...(options.abort ? { abort: options.abort } : {}),

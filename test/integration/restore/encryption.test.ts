@@ -5,7 +5,7 @@
 // touched; verify without the identity checks the ciphertext and says what it could not; a recipient removed
 // while kept backups are encrypted only to it is a plan warning.
 import { createHash } from 'node:crypto';
-import { chownSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -158,6 +158,8 @@ describe('an encrypted run', () => {
     for (const f of shop.files.filter((file) => file.path.endsWith('.age'))) {
       // The ciphertext's digest is what is on disk; the plaintext's was taken before the encryptor.
       const ciphertext = readFileSync(join(shop.directory, f.path));
+      // Backup files are 0600 (age alone would create them with the umask's 0644).
+      expect(statSync(join(shop.directory, f.path)).mode & 0o777).toBe(0o600);
       expect(ciphertext.subarray(0, 21).toString()).toBe('age-encryption.org/v1');
       expect(sha256(ciphertext)).toBe(f.sha256);
       expect(f.plaintext).toBeDefined();
