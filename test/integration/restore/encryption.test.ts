@@ -21,6 +21,8 @@ const DB = 'shop';
 
 let source: TestCluster;
 let target: TestCluster;
+/** Receives the cluster dump: every role and database under its own name. */
+let empty: TestCluster;
 let catalog: TestCluster;
 let work: string;
 let configDir: string;
@@ -50,7 +52,7 @@ function serverYaml(recipients: string[]): string {
 function writeFiles(recipients: string[]): void {
   writeConfig(configDir, {
     'server.yaml': serverYaml(recipients),
-    'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
+    'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target), clusterNodeDoc('pg3', empty)].join('---\n'),
     'retention.yaml': retentionDoc,
     'backups.yaml': [backupYaml('shop', `databases: [${DB}]\n  format: custom`), backupYaml('whole', 'type: cluster')].join('---\n'),
   });
@@ -108,7 +110,7 @@ async function ageDecrypt(identity: string, file: string): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
+  [source, target, empty, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster(), startTestCluster()]);
   await seedDatabase(source.config, DB, 20_000);
   work = tempDir('encryption');
   configDir = join(work, 'config');
@@ -123,7 +125,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([source?.stop(), target?.stop(), catalog?.stop()]);
+  await Promise.all([source?.stop(), target?.stop(), empty?.stop(), catalog?.stop()]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -211,6 +213,14 @@ describe('restore of an encrypted backup', () => {
     expect(result.stdout).toMatch(/encryption.*--jobs 4 is not used.*one job/);
     expect(await plainDump(nodeOf(target), 'shop_copy', '--schema-only')).toBe(await plainDump(nodeOf(source), DB, '--schema-only'));
     expect(await plainDump(nodeOf(target), 'shop_copy', '--data-only')).toBe(await plainDump(nodeOf(source), DB, '--data-only'));
+  }, 180_000);
+
+  it('of a cluster dump streams the decrypted script into psql: every database comes back identical', async () => {
+    const result = await pgbackops(restoreArgs(backups.whole!, '--to-node', 'pg3', '--identity-file', keys.first.identity));
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/encryption: age: each file is decrypted with the identity as it streams into psql/);
+    expect(await plainDump(nodeOf(empty), DB, '--schema-only')).toBe(await plainDump(nodeOf(source), DB, '--schema-only'));
+    expect(await plainDump(nodeOf(empty), DB, '--data-only')).toBe(await plainDump(nodeOf(source), DB, '--data-only'));
   }, 180_000);
 
   it('fails and undoes what it created when the archive does not authenticate half-way (the identity is right)', async () => {
