@@ -2,9 +2,9 @@
 // roles and database settings captured alongside, run.log and manifest.json with sha256 of every file,
 // then renamed to its final timestamped directory. An encrypted backup (docs/encryption.md) streams the
 // tool's standard output through a sha256 of the plaintext into `age -e`, which writes the .age file: no
-// plaintext reaches the disk; the captures are encrypted from memory the same way. A failure leaves its log and no half dump, and is
-// recorded whatever step failed: cleaning up after a failure is best effort and never keeps the record from
-// being written.
+// plaintext reaches the disk; the captures are encrypted from memory the same way. A failure leaves its log
+// and no half dump, and is recorded whatever step failed: cleaning up after a failure is best effort and
+// never keeps the record from being written.
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -78,8 +78,9 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // so is age's output, whatever it encrypts.
     const appendOnly = recipients !== null || def.backup.type === 'cluster' || def.backup.format !== 'custom';
     hashing = appendOnly ? new AppendOnlyDigest(output) : null;
-    // age's environment is this process's (it needs no libpq settings); it dies with this process as the dump does.
-    const encryptor = recipients ? encryptorOrFailure(recipients, output, request.stop) : null;
+    // age's environment is this process's (it needs no libpq settings) with the run's marker: it dies with this
+    // process as the dump does, and the sweep of a killed run finds it the same way.
+    const encryptor = recipients ? encryptorOrFailure(recipients, output, record.id, request.stop) : null;
     const dumped = runProgram(tool.path, command.args, {
       // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
       // shell must not change how the node is reached, and English messages keep failures classifiable.
@@ -197,9 +198,9 @@ async function writeCaptures(temp: string, captured: CapturedGlobals, recipients
 }
 
 /** age writing `output`, or the run's failure when there is no age to start. */
-function encryptorOrFailure(recipients: readonly string[], output: string, stop: AbortSignal | undefined): Encryptor {
+function encryptorOrFailure(recipients: readonly string[], output: string, runId: string, stop: AbortSignal | undefined): Encryptor {
   try {
-    return startEncryptor(recipients, output, stop ? { abort: stop } : {});
+    return startEncryptor(recipients, output, { env: { ...process.env, ...runMarker(runId) }, ...(stop ? { abort: stop } : {}) });
   } catch (err) {
     if (!(err instanceof AgeNotFoundError)) throw err;
     throw Object.assign(err, { failure: { reason: 'encrypt-error', detail: err.message } satisfies ClassifiedFailure });
