@@ -3,7 +3,7 @@
 // (page, the status page in chromium, runs only when asked for);
 // `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
 // its 100,000 size takes minutes); `--only explain` checks the query plans of the run-reading commands at
-// 1,000,000 run rows.
+// 1,000,000 run rows; `--only encryption` measures a run encrypted with age against the same run unencrypted.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ import { benchRunJob } from './run-job.js';
 import { benchExplainRuns } from './explain-runs.js';
 import { benchScale } from './scale.js';
 import { benchPgbackrest } from './pgbackrest.js';
+import { benchEncryption } from './encryption.js';
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, scale: { type: 'string' }, max: { type: 'string' }, profile: { type: 'string' } } });
 const wanted = new Set((values.only ?? 'reconcile,run,parallel,retention,daemon,status,wal-archive,notify').split(','));
@@ -27,6 +28,7 @@ if (wanted.has('basebackup')) results.basebackup = await (await import('./baseba
 if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Number(values.max) : undefined, profileDir: values.profile ?? null });
 if (wanted.has('pgbackrest')) results.pgbackrest = await benchPgbackrest();
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
+if (wanted.has('encryption')) results.encryption = await benchEncryption(values.scale ? { scale: Number(values.scale) } : {});
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
 if (wanted.has('wal-archive')) results.walArchive = await (await import('./wal-archive.js')).benchWalArchive();
 if (wanted.has('status')) results.daemonStatus = await (await import('./daemon-status.js')).benchDaemonStatus();

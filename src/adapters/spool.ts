@@ -38,7 +38,7 @@ export async function listSpool(stateDir: string): Promise<SpooledRecord[]> {
     try {
       const record = JSON.parse(await readFile(path, 'utf8')) as RunRecord;
       if (typeof record.id !== 'string' || typeof record.definition !== 'string') throw new Error('missing id or definition');
-      out.push({ path, record: withMethod(record) });
+      out.push({ path, record: withEncryption(withMethod(record)) });
     } catch (err) {
       out.push({ path, record: null, error: (err as Error).message });
     }
@@ -50,6 +50,11 @@ export async function listSpool(stateDir: string): Promise<SpooledRecord[]> {
 function withMethod(record: RunRecord): RunRecord {
   const written = record as Partial<Pick<RunRecord, 'method' | 'methodFacts'>>;
   return written.method === undefined ? { ...record, method: DEFAULT_BACKUP_METHOD, methodFacts: null } as RunRecord : record;
+}
+
+/** A record spooled by a version before encryption has none: its files were not encrypted. */
+function withEncryption(record: RunRecord): RunRecord {
+  return (record as Partial<RunRecord>).encryption === undefined ? { ...record, encryption: null } : record;
 }
 
 export async function removeSpooled(path: string): Promise<void> {

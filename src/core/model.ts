@@ -31,6 +31,15 @@ export interface MaintenanceSpec {
   schedule: string;
 }
 
+/**
+ * Encryption at rest of a backup's files (docs/encryption.md): each file is encrypted as it is written, in the
+ * age format, to every recipient (public keys only; the identities that decrypt never need to be on the
+ * backup server).
+ */
+export interface EncryptionSpec {
+  age: { recipients: string[] };
+}
+
 export interface BackupServerSpec {
   /** How a process recognises that it runs on this server (compared with os.hostname()). */
   host: string;
@@ -51,6 +60,8 @@ export interface BackupServerSpec {
   rpo?: string;
   /** Notifiers of its nodes' definitions, unless a node or definition names its own. */
   notifiers?: string[];
+  /** Default encryption of the Backups and Snapshots of this server's nodes. */
+  encryption?: EncryptionSpec;
   remarks?: string;
 }
 
@@ -192,6 +203,12 @@ interface MethodSpecBase {
    * when the schedules allow longer (docs/monitoring.md, "RPO").
    */
   rpo?: string;
+  /**
+   * The encryption its backups are written with: its own, else its server's default (resolved when the
+   * configuration is normalised, so a change of the server's recipients updates the definitions it reaches).
+   * Absent: not encrypted.
+   */
+  encryption?: EncryptionSpec;
   remarks?: string;
 }
 

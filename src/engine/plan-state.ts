@@ -7,6 +7,7 @@ import { objectKey, type BackupServerSpec, type DesiredConfig } from '../core/mo
 import { makePlan } from '../core/plan/make-plan.js';
 import type { Plan, PlanOptions, RetentionPreview } from '../core/plan/types.js';
 import { noteOneOffActions } from '../core/plan/one-off-notes.js';
+import { configuredRecipients, recipientRemovalWarnings, removedRecipients } from '../core/encryption/recipient-removal.js';
 import { projectObjects } from '../core/plan/project.js';
 import { chainedMethodsOf, currentPolicies, judgeServerRuns, keepChainedBackups } from '../core/retention/server-pass.js';
 import { silentLogger, type Logger } from '../adapters/logger.js';
@@ -55,6 +56,7 @@ export async function planAgainstState(
   if (choice.server === null) {
     const plan = makePlan(desired, actual, { server: null, note: choice.note }, options, Date.now());
     await noteOneOffs(catalog, plan);
+    await warnOfRemovedRecipients(catalog, plan, snapshot, desired);
     logPlan(logger, plan);
     return { plan, snapshot, target: null, serverSpec: null };
   }
@@ -72,6 +74,7 @@ export async function planAgainstState(
   const pgbackrest = await planPgbackrestConfig(settings.stateDir, choice.server, serverSpec, desired.objects);
   if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas };
   await noteOneOffs(catalog, plan);
+  await warnOfRemovedRecipients(catalog, plan, snapshot, desired);
   logPlan(logger, plan);
   return { plan, snapshot, target, serverSpec };
 }
@@ -108,6 +111,19 @@ async function noteOneOffs(catalog: Catalog | null, plan: Plan): Promise<void> {
   if (!catalog || !plan.objectActions.some((a) => a.kind === 'Snapshot' || a.kind === 'Restore')) return;
   const states = new Map((await catalog.oneOffs.list()).map((j) => [objectKey(j.kind, j.name), j.state]));
   noteOneOffActions(plan.objectActions, states);
+}
+
+/**
+ * W_RECIPIENT_REMOVED (docs/encryption.md, "Key rotation"): the catalog's runs are read only when the plan
+ * removes a recipient, so a plan that touches no encryption pays nothing.
+ */
+async function warnOfRemovedRecipients(catalog: Catalog | null, plan: Plan, snapshot: PlanningSnapshot, desired: DesiredConfig): Promise<void> {
+  if (!catalog) return;
+  const after = configuredRecipients(desired.objects);
+  const removed = removedRecipients(configuredRecipients(snapshot.objects), after);
+  if (removed.size === 0) return;
+  const warnings = recipientRemovalWarnings(removed, after, await catalog.runs.keptEncryptedRuns());
+  if (warnings.length > 0) plan.warnings = warnings;
 }
 
 /**

@@ -61,6 +61,7 @@ export function baseRecord(request: RunRequest, database: string | null, started
     log: null,
     retention: def.retention,
     timezone: def.backup.timezone,
+    encryption: def.backup.encryption ?? null,
     ...request.method.rules.runFacts(def.backup),
   } as RunRecord;
 }

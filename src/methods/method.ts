@@ -78,6 +78,8 @@ export interface VerifyRequest {
   trialNode?: string;
   /** `verify --restore`: a trial restore (a logical backup needs trialNode; a physical one uses a temporary directory). */
   trialRestore?: boolean;
+  /** The age identity (private key) file that decrypts an encrypted backup (docs/encryption.md). */
+  identityFile?: string;
   jobs: number;
   stateDir: string;
   actor: string;
@@ -101,6 +103,8 @@ export interface VerifyOutcome {
 export interface RestoreRequest {
   backup: BackupRow;
   targetNode: string;
+  /** The age identity (private key) file that decrypts an encrypted backup (docs/encryption.md). */
+  identityFile?: string;
   options: RestoreOptions;
   dryRun: boolean;
   purpose: RestorePurpose;
@@ -145,5 +149,8 @@ export interface DirectoryRestoreOutcome {
 }
 
 export class RestoreRefusedError extends PgbackopsError {
-  readonly code = 'E_RESTORE_REFUSED';
+  /** Its stable code (docs/errors.md): E_RESTORE_REFUSED, or what refused it more precisely (E_AGE_...). */
+  constructor(message: string, readonly code = 'E_RESTORE_REFUSED') {
+    super(message);
+  }
 }

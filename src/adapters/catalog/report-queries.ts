@@ -1,7 +1,7 @@
 // Read-only catalog queries behind the operator reports (backups, show, history, status) and behind restore
 // and verify, which start from a backup run row.
 import type { RunFile, RunStatus } from '../../core/runs/run-record.js';
-import type { BackupType, DumpFormat, RetentionSpec } from '../../core/model.js';
+import type { BackupType, DumpFormat, EncryptionSpec, RetentionSpec } from '../../core/model.js';
 import type { ApplyEntry, RestoreEntry } from '../../core/reports/history-report.js';
 import type { Query } from './migrations.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
@@ -36,6 +36,8 @@ export interface BackupRow {
   method: string;
   /** What the method recorded besides the shared columns (null for logical runs). */
   methodFacts: Record<string, unknown> | null;
+  /** The recipients its files were encrypted to; null: not encrypted (docs/encryption.md). */
+  encryption: EncryptionSpec | null;
 }
 
 export interface BackupFilter {
@@ -64,7 +66,7 @@ export class AmbiguousBackupIdError extends PgbackopsError {
 
 const BACKUP_COLUMNS = `id::text, definition, node, backup_server, database, backup_type, format, status, started_at, finished_at,
   bytes, files, failure_reason, failure_detail, log, pg_dump_version, server_version, directory, expired_at, retention, timezone,
-  method, method_facts`;
+  method, method_facts, encryption`;
 
 export class ReportQueries {
   constructor(private readonly withQuery: WithQuery) {}
@@ -230,5 +232,6 @@ function backupRow(r: Record<string, unknown>): BackupRow {
     timezone: r.timezone as string | null,
     method: r.method as string,
     methodFacts: r.method_facts as Record<string, unknown> | null,
+    encryption: (r.encryption ?? null) as EncryptionSpec | null,
   };
 }

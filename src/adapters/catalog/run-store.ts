@@ -5,13 +5,14 @@ import { allocateRunColumns, RUN_STATUSES, UUID_BYTES, type RunColumns } from '.
 import type { RetentionGroup } from '../../core/retention/server-pass.js';
 import type { Query } from './migrations.js';
 import { inTransaction, observeRuns } from './notification-store.js';
+import type { KeptEncryptedRuns } from '../../core/encryption/recipient-removal.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
 const COLUMNS = [
   'id', 'definition', 'node', 'backup_server', 'database', 'backup_type', 'format', 'status', 'started_at', 'finished_at',
   'directory', 'bytes', 'files', 'pg_dump_version', 'server_version', 'failure_reason', 'failure_detail', 'log', 'retention', 'timezone',
-  'method', 'method_facts',
+  'method', 'method_facts', 'encryption',
 ] as const;
 
 /** Statuses that are a verdict on the definition's health (see core/reports/definition-health.ts). */
@@ -31,6 +32,7 @@ export class RunStore {
       r.directory, r.bytes, r.files === null ? null : JSON.stringify(r.files), r.pgDumpVersion, r.serverVersion,
       r.failureReason, r.failureDetail, r.log, r.retention === null ? null : JSON.stringify(r.retention), r.timezone,
       r.method, r.methodFacts === null ? null : JSON.stringify(r.methodFacts),
+      r.encryption === null ? null : JSON.stringify(r.encryption),
     ];
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
@@ -159,6 +161,19 @@ export class RunStore {
       );
       return (result.rows as Array<{ id: string; method_facts: Record<string, unknown> | null }>).map((r) => ({ runId: r.id, facts: r.method_facts }));
     });
+  }
+
+  /**
+   * Succeeded runs that are encrypted, counted per definition and set of recipients: what the plan's check of
+   * removed recipients reads (through the partial index of encrypted runs).
+   */
+  async keptEncryptedRuns(): Promise<KeptEncryptedRuns[]> {
+    const result = await this.withQuery((query) => query(
+      `select definition, encryption -> 'age' -> 'recipients' as recipients, count(*)::int as count
+         from pgbackops.backup_runs where encryption is not null and status = 'succeeded'
+        group by 1, 2`,
+    ));
+    return result.rows.map((row) => ({ definition: row.definition as string, recipients: row.recipients as string[], count: row.count as number }));
   }
 
   /** Tombstones: rows whose files are about to be removed. Returns the rows actually marked, with their files. */

@@ -21,12 +21,20 @@ export interface ProgramOptions {
   killSignal?: NodeJS.Signals;
   /**
    * 'pipe' (the default) collects it; 'ignore' for programs that write their output to a file (a dump with
-   * --file); 'stream' leaves it to the caller (startProgram's child.stdout), uncollected; a file descriptor
-   * or another program's stdin makes it that (a pipeline: run-pipeline.ts).
+   * --file); 'stream' leaves it to the caller, uncollected: startProgram's child.stdout, and `onStdout` as the
+   * program starts (a dump piped into its encryptor); a file descriptor or another program's stdin makes it
+   * that (a pipeline: run-pipeline.ts).
    */
   stdout?: 'pipe' | 'ignore' | 'stream' | number | Writable;
+  /** With stdout 'stream': called once, as the program starts, with its standard output. */
+  onStdout?: (stdout: Readable) => void;
   /** Nothing by default; a file descriptor or another program's stdout; 'pipe' for the next stage of a pipeline. */
   stdin?: 'ignore' | 'pipe' | number | Readable;
+  /**
+   * A stream of this process piped into the program's standard input (stdin is then a pipe), e.g. a plaintext
+   * into age. A program that exits before reading all of it is no error here: its result says how it ended.
+   */
+  input?: Readable;
   /** Stop the program (SIGTERM, SIGKILL after a grace period) when this is aborted; the result says aborted. */
   abort?: AbortSignal;
   /**
@@ -76,12 +84,18 @@ export function startProgram(file: string, args: readonly string[], options: Pro
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
-      stdio: [options.stdin ?? 'ignore', stdoutOption === 'stream' ? 'pipe' : stdoutOption, 'pipe'],
+      stdio: [options.input ? 'pipe' : options.stdin ?? 'ignore', stdoutOption === 'stream' ? 'pipe' : stdoutOption, 'pipe'],
     });
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    if (stdoutOption === 'pipe') child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    if (options.input && child.stdin) {
+      // EPIPE when the program stops reading (it failed, or needs no more): its exit status tells the story.
+      child.stdin.on('error', () => undefined);
+      options.input.pipe(child.stdin);
+    }
+    if (stdoutOption === 'stream' && child.stdout) options.onStdout?.(child.stdout);
+    else if (stdoutOption === 'pipe') child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
 
     let timedOut = false;

@@ -11,6 +11,7 @@ import { resolveBackup } from '../backup-rows.js';
 import { confirm } from '../confirm.js';
 import { contextOf } from '../context.js';
 import { flagOf } from '../flag-values.js';
+import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 
 interface RestoreFlags {
@@ -28,6 +29,7 @@ interface RestoreFlags {
   jobs: string;
   dryRun?: boolean;
   yes?: boolean;
+  identityFile?: string;
 }
 
 export function registerRestore(program: Command): void {
@@ -47,6 +49,7 @@ export function registerRestore(program: Command): void {
     .option('--rename-existing', 'rename an existing database of the same name to <name>_<YYYYMMDDHHMMSS> first (never dropped)')
     .option('--roles <mode>', 'create: refuse when a needed role already exists; reuse: use existing roles as they are', 'create')
     .option('--jobs <n>', 'parallel pg_restore jobs (custom and directory archives)', '1')
+    .option('--identity-file <file>', 'an encrypted backup: the age identity (private key) file of one of its recipients (default: $PGBACKOPS_AGE_IDENTITY_FILE)')
     .option('--dry-run', 'print the plan and the checks; change nothing')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
     .option('--json', 'print the plan and outcome as JSON')
@@ -64,17 +67,20 @@ export function registerRestore(program: Command): void {
       }
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
       const style = stdoutStyle();
+      const identityFile = configuredIdentityFile(opts.identityFile);
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const backup = await resolveBackup(catalog, backupId);
         try {
           return await backupMethodOf(backup.method, `backup ${backup.id}`).restore(catalog, {
             backup, targetNode: opts.toNode!, dryRun: Boolean(opts.dryRun), purpose: 'restore',
+            ...(identityFile !== undefined ? { identityFile } : {}),
             options: { ...(opts.database !== undefined ? { targetDatabase: opts.database } : {}), renameExisting: Boolean(opts.renameExisting), roles, jobs },
             stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
             ...(interactive ? { confirm: (plan) => confirm(renderRestorePlan(plan, style), 'Restore now?') } : {}),
           });
         } catch (err) {
-          if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, 'E_RESTORE_REFUSED');
+          // A refusal with a code of its own (an identity that cannot decrypt the backup) is printed with it.
+          if (err instanceof RestoreRefusedError && err.code === 'E_RESTORE_REFUSED') throw new CliError(err.message, 1, err.code);
           throw err;
         }
       });

@@ -6,6 +6,7 @@ import type { VerifyOutcome } from '../../methods/method.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
+import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import { resolveBackup } from '../backup-rows.js';
 
@@ -15,6 +16,7 @@ interface VerifyFlags {
   restore?: boolean;
   toNode?: string;
   jobs: string;
+  identityFile?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -27,6 +29,7 @@ export function registerVerify(program: Command): void {
     .option('--restore', 'also restore it: a logical backup into a scratch database on --to-node, a physical one (basebackup, pgbackrest) into a temporary directory started on a free port (removed afterwards; recorded as a trial restore)')
     .option('--to-node <node>', 'the Node for the trial restore of a logical backup')
     .option('--jobs <n>', 'parallel pg_restore jobs for the trial restore', '1')
+    .option('--identity-file <file>', 'an encrypted backup: the age identity (private key) file that decrypts it, to check the archive itself (default: $PGBACKOPS_AGE_IDENTITY_FILE); without it only the ciphertext checksums are checked')
     .option('--json', 'print the outcome as JSON')
     .action(async (backupId: string | undefined, opts: VerifyFlags, command: Command) => {
       const ctx = contextOf(command);
@@ -35,6 +38,7 @@ export function registerVerify(program: Command): void {
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`);
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
+      const identityFile = configuredIdentityFile(opts.identityFile);
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const row = backupId !== undefined
           ? await resolveBackup(catalog, backupId)
@@ -44,6 +48,7 @@ export function registerVerify(program: Command): void {
         if (opts.restore && !opts.toNode && row.method === 'logical') throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
         return backupMethodOf(row.method, `backup ${row.id}`).verify(catalog, row, {
           ...(opts.restore && opts.toNode ? { trialNode: opts.toNode } : {}), ...(opts.restore ? { trialRestore: true } : {}), jobs,
+          ...(identityFile !== undefined ? { identityFile } : {}),
           stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
         });
       });

@@ -46,6 +46,9 @@ export const DIAGNOSTIC_CODES = {
   E_DATABASE_NAME_INVALID: 'a database name is empty or longer than 63 bytes',
   E_NUL_CHARACTER: 'a string or key contains a NUL character (an escape such as "\\0"), which PostgreSQL cannot store',
   E_UNPAIRED_SURROGATE: 'a string or key contains half a UTF-16 surrogate pair (an escape such as "\\uD800"), which PostgreSQL cannot store',
+  // Encryption (docs/encryption.md)
+  E_AGE_RECIPIENT_INVALID: 'an age recipient is not an age public key (age1...) or an ssh-ed25519 / ssh-rsa public key, or is listed twice',
+  E_ENCRYPTION_UNSUPPORTED: 'encryption is asked for a backup whose method or format cannot be encrypted as it is written',
   // Scheduling
   E_CRON_INVALID: 'a schedule is not a valid 5-field cron expression',
   E_TIMEZONE_INVALID: 'a time zone is not a known IANA name',

@@ -118,10 +118,22 @@ export function placementFindings(checked: readonly CheckedDocument[], placement
     const server = serverOfBackup(spec, placement);
     const rules = methodRulesOf(methodOf(spec));
     for (const f of rules.serverFindings(spec, server, defaultPgDumpVersion ?? DEFAULT_PG_DUMP_VERSION)) out.push({ doc: d.doc, finding: f });
+    for (const f of encryptionPlacementFindings(spec, server)) out.push({ doc: d.doc, finding: f });
     const tz = isKind(d, 'Backup') ? timeZoneFinding(d.spec, server) : null;
     if (tz) out.push({ doc: d.doc, finding: tz });
   }
   return out;
+}
+
+/** What the method of an encrypted Backup or Snapshot says about encrypting it (own encryption, or its server's). */
+function encryptionPlacementFindings(spec: DumpInput, server: BackupServerInput | undefined): Finding[] {
+  if (spec.encryption === 'none' || (spec.encryption === undefined && server?.encryption === undefined)) return [];
+  const from = spec.encryption !== undefined ? 'spec' : 'server';
+  const method = methodOf(spec);
+  const rules = methodRulesOf(method);
+  if (rules.encryptionFindings) return rules.encryptionFindings(spec, from);
+  return [finding('E_ENCRYPTION_UNSUPPORTED', from === 'spec' ? ['spec', 'encryption'] : ['spec', 'method'],
+    `the ${method} method cannot encrypt its backups yet${from === 'server' ? " (its backup server's default encryption applies to it): write encryption: none" : ': remove encryption'}`)];
 }
 
 /** A Restore of the latest backup of a name that is neither a Backup nor a Snapshot: likely a typo. */

@@ -1,6 +1,7 @@
 // Rules that look at one document at a time, once it has passed its schema: what JSON Schema cannot say
 // well (cron syntax, durations, paths, hosts, combinations of fields) or should explain better.
 import { checkCronExpression } from '../cron/expression.js';
+import { encryptionFindings } from '../encryption/encryption-config.js';
 import { BACKUP_METHODS, methodOf, type SchedulerType } from '../model.js';
 import { methodRulesOf } from '../methods/registry.js';
 import { pushDatabaseName } from './database-names.js';
@@ -72,6 +73,7 @@ function serverFindings(spec: BackupServerInput): Finding[] {
     const cron = checkCronExpression(spec.maintenance.schedule);
     if (!cron.ok) out.push(finding('E_CRON_INVALID', ['spec', 'maintenance', 'schedule'], `maintenance.schedule ${quote(spec.maintenance.schedule)}: ${cron.message}`));
   }
+  out.push(...encryptionFindings(spec.encryption, ['spec', 'encryption']));
   for (const [version, dir] of Object.entries(spec.pgBinDirs ?? {})) {
     const problem = pathProblem(dir, { allowRelative: false });
     if (problem) out.push(finding('E_PATH_INVALID', ['spec', 'pgBinDirs', version], `pgBinDirs.${version} ${quote(dir)}: ${problem}`));
@@ -200,6 +202,7 @@ function dumpFindings(spec: DumpInput): Finding[] {
       out.push(finding('E_FIELD_NOT_FOR_METHOD', ['spec', field], `${field} is a field of the ${other} method, and this ${method === 'basebackup' ? 'basebackup backs up the whole cluster with pg_basebackup' : `${method} backup does not use it`}: remove it, or set method: ${other}`, 'key'));
     }
   }
+  out.push(...encryptionFindings(spec.encryption, ['spec', 'encryption']));
   out.push(...methodRulesOf(method).specFindings(spec));
   return out;
 }

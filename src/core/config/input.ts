@@ -4,6 +4,7 @@ import type {
   BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, EmailChannel, ExecChannel, Kind, LogicalDumpSpec, NodePgbackrestSpec, NodeSpec, NotifierSpec,
   PgbackrestBackupType, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec, WebhookChannel,
 } from '../model.js';
+import type { DumpEncryptionInput } from '../encryption/encryption-config.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
 type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
@@ -31,7 +32,7 @@ export type NodeInput = Optional<Omit<NodeSpec, 'walArchive' | 'pgbackrest'>, 'p
  * which belong together (one method's fields only).
  */
 export type BackupInput = Optional<
-  Omit<Extract<BackupSpec, LogicalDumpSpec>, 'resolvedSchedule' | 'compression' | 'databases' | 'method'>,
+  Omit<Extract<BackupSpec, LogicalDumpSpec>, 'resolvedSchedule' | 'compression' | 'databases' | 'method' | 'encryption'>,
   | 'exclude'
   | 'type'
   | 'timezone'
@@ -53,13 +54,15 @@ export type BackupInput = Optional<
   maxRate?: string;
   /** The pgbackrest method's. */
   backupType?: PgbackrestBackupType;
+  /** Its own encryption, `none`, or absent (its server's default). */
+  encryption?: DumpEncryptionInput;
 };
 
 /** The method and its options that a Snapshot shares with a Backup, as written. */
 export type DumpInput = Pick<
   BackupInput,
   | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
-  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
+  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'encryption' | 'remarks'
   | 'checkpoint' | 'maxRate'
   | 'backupType'
 >;

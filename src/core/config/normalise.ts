@@ -9,6 +9,7 @@ import {
   type BackupSpec,
   type DumpSpec,
   type LogicalOptions,
+  type EncryptionSpec,
   type MaintenanceSpec,
   type NodeSpec,
   type NotifierSpec,
@@ -19,6 +20,7 @@ import {
   type SnapshotSpec,
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
+import { effectiveEncryption } from '../encryption/encryption-config.js';
 import type { BackupInput, BackupServerInput, DumpInput, NodeInput, NotifierInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 import { sizeInBytes } from './size.js';
 
@@ -67,6 +69,7 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     pgBinDirs: input.pgBinDirs,
     rpo: input.rpo,
     notifiers: input.notifiers,
+    encryption: effectiveEncryption(input.encryption, undefined),
     remarks: input.remarks,
   });
 }
@@ -115,11 +118,14 @@ export function normaliseNode(input: NodeInput, name: string): NodeSpec {
   });
 }
 
-/** `name` seeds the H values of the schedule; `serverTimezone` is the default time zone. */
-export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string): BackupSpec {
+/**
+ * `name` seeds the H values of the schedule; `serverTimezone` is the default time zone, `serverEncryption` the
+ * default encryption (docs/encryption.md).
+ */
+export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string, serverEncryption?: EncryptionSpec): BackupSpec {
   // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
   // The logical fields come first (absent for another method, and then left out by compact).
-  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input) as DumpSpec & Partial<LogicalOptions>;
+  const { node, databases, exclude, type, timeout, encryption, remarks, ...options } = normaliseDump(input, serverEncryption) as DumpSpec & Partial<LogicalOptions>;
   return compact({
     node,
     databases,
@@ -134,6 +140,7 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     timeout,
     rpo: input.rpo,
     notifiers: input.notifiers,
+    encryption,
     remarks,
   } as BackupSpec);
 }
@@ -165,8 +172,9 @@ export function normaliseNotifier(input: NotifierInput): NotifierSpec {
   });
 }
 
-export function normaliseSnapshot(input: SnapshotInput): SnapshotSpec {
-  return compact({ ...normaliseDump(input), at: input.at, startingDeadline: input.startingDeadline, keepFor: input.keepFor });
+/** `serverEncryption`: its backup server's default encryption. */
+export function normaliseSnapshot(input: SnapshotInput, serverEncryption?: EncryptionSpec): SnapshotSpec {
+  return compact({ ...normaliseDump(input, serverEncryption), at: input.at, startingDeadline: input.startingDeadline, keepFor: input.keepFor });
 }
 
 export function normaliseRestore(input: RestoreInput): RestoreSpec {
@@ -191,7 +199,7 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
  * The node, method and method options of a Backup or Snapshot with their defaults. The default method is not
  * written: a spec from before methods existed and the same spec with `method: logical` are one spec, one hash.
  */
-function normaliseDump(input: DumpInput): DumpSpec {
+function normaliseDump(input: DumpInput, serverEncryption: EncryptionSpec | undefined): DumpSpec {
   const method = methodOf(input);
   // The method's rules give the options of that method: together they make that method's member of DumpSpec.
   return compact({
@@ -199,6 +207,7 @@ function normaliseDump(input: DumpInput): DumpSpec {
     method: method === DEFAULT_BACKUP_METHOD ? undefined : method,
     ...methodRulesOf(method).normaliseOptions(input),
     timeout: input.timeout,
+    encryption: effectiveEncryption(input.encryption, serverEncryption),
     remarks: input.remarks,
   } as DumpSpec);
 }

@@ -238,10 +238,10 @@ function normaliseSpec(d: CheckedDocument, placement: Placement): DesiredObject[
   if (isKind(d, 'BackupServer')) return normaliseServer(d.spec);
   if (isKind(d, 'Node')) return normaliseNode(d.spec, d.name);
   if (isKind(d, 'Backup')) {
-    const serverTimezone = serverOfBackup(d.spec, placement)?.timezone ?? DEFAULT_TIMEZONE;
-    return normaliseBackup(d.spec, d.name, serverTimezone);
+    const server = serverOfBackup(d.spec, placement);
+    return normaliseBackup(d.spec, d.name, server?.timezone ?? DEFAULT_TIMEZONE, server?.encryption);
   }
-  if (isKind(d, 'Snapshot')) return normaliseSnapshot(d.spec);
+  if (isKind(d, 'Snapshot')) return normaliseSnapshot(d.spec, serverOfBackup(d.spec, placement)?.encryption);
   if (isKind(d, 'Restore')) return normaliseRestore(d.spec);
   throw new Error(`unhandled kind ${d.kind}`);
 }

@@ -21,6 +21,7 @@ export type FailureReason =
   | 'interrupted'
   | 'dump-error'
   | 'verify-failed'
+  | 'encrypt-error'
   | 'job-error';
 
 export interface FailureInput {

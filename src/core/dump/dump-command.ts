@@ -23,11 +23,15 @@ export interface DumpCommand {
   args: string[];
   /** libpq variables only; spawn with processEnvFor(env, process.env) and extendEnv: false. */
   env: Record<string, string>;
-  /** Where the dump is written: a file, or for format directory a directory pg_dump creates. */
-  output: string;
+  /**
+   * Where the dump is written: a file, or for format directory a directory pg_dump creates; null: standard
+   * output, which an encrypted backup streams into its encryptor (docs/encryption.md).
+   */
+  output: string | null;
   /**
    * A compressed cluster dump: pg_dumpall writes to its stdout, piped through this program into `output`
-   * (stream-compression.ts). null: the tool writes `output` itself (--file).
+   * (stream-compression.ts), or into the encryptor when `output` is null. null: the tool writes `output`
+   * itself (--file), or its stdout is the encryptor's input.
    */
   compress: StreamProgram | null;
 }
@@ -44,25 +48,29 @@ const FORMAT_FLAG = { custom: '--format=custom', directory: '--format=directory'
  *   maintenanceDatabase first and then to every database).
  * @param toolMajor major version of the pg_dump / pg_dumpall that will run this (findTool().major).
  */
-/** The output always goes to a file the tool writes itself (extraArgs cannot redirect it: see extra-args.ts). */
-function fileArg(output: string): string[] {
-  return [`--file=${output}`];
+/**
+ * The output goes to a file the tool writes itself (extraArgs cannot redirect it: see extra-args.ts), or to
+ * standard output (null) for an encrypted backup, which age reads from the tool's stdout.
+ */
+function fileArg(output: string | null): string[] {
+  return output === null ? [] : [`--file=${output}`];
 }
 
 export function buildDumpCommand(
   spec: LogicalOptions,
   node: NodeSpec,
   database: string | null,
-  outputPath: string,
+  outputPath: string | null,
   toolMajor: number,
 ): DumpCommand {
   if (outputPath === '') throw new DumpCommandError('the output path is empty');
+  if (outputPath === null && spec.format === 'directory') throw new DumpCommandError('the directory format is written by pg_dump into a directory, not to standard output');
   return spec.type === 'cluster'
     ? buildDumpallCommand(spec, node, database, outputPath)
     : buildPgDumpCommand(spec, node, database, outputPath, toolMajor);
 }
 
-function buildPgDumpCommand(spec: LogicalOptions, node: NodeSpec, database: string | null, output: string, toolMajor: number): DumpCommand {
+function buildPgDumpCommand(spec: LogicalOptions, node: NodeSpec, database: string | null, output: string | null, toolMajor: number): DumpCommand {
   if (database === null || database === '') throw new DumpCommandError(`a ${spec.type} backup dumps one database: none given`);
   checkExtraArgs('pg_dump', spec.extraArgs);
   if (spec.jobs > 1 && spec.format !== 'directory') {
@@ -87,7 +95,7 @@ function buildPgDumpCommand(spec: LogicalOptions, node: NodeSpec, database: stri
   return { tool: 'pg_dump', args, env: libpqEnv(node, database), output, compress: null };
 }
 
-function buildDumpallCommand(spec: LogicalOptions, node: NodeSpec, database: string | null, output: string): DumpCommand {
+function buildDumpallCommand(spec: LogicalOptions, node: NodeSpec, database: string | null, output: string | null): DumpCommand {
   if (database !== null) throw new DumpCommandError('a cluster backup dumps every database: pass database null');
   checkExtraArgs('pg_dumpall', spec.extraArgs);
   if (spec.format !== 'plain') throw new DumpCommandError(`a cluster backup is written by pg_dumpall as plain SQL, not format: ${spec.format}`);
@@ -133,6 +141,6 @@ export function redactArgv(cmd: DumpCommand): string[] {
     .map((key) => `${key}=${SECRET_ENV.has(key) ? '***' : cmd.env[key]}`);
   const args = cmd.args.map((arg) => arg.replace(SECRET_IN_ARG, '$1***'));
   // Written as the shell pipeline it is equivalent to (it is run without a shell).
-  const pipeline = cmd.compress ? ['|', cmd.compress.program, ...cmd.compress.args, '>', cmd.output] : [];
+  const pipeline = cmd.compress ? ['|', cmd.compress.program, ...cmd.compress.args, ...(cmd.output === null ? [] : ['>', cmd.output])] : [];
   return [...env, cmd.tool, ...args, ...pipeline];
 }

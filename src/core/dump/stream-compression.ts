@@ -59,12 +59,14 @@ export function compressCommand(compression: { method: CompressionMethod; level?
 }
 
 /** The program that writes the SQL of a compressed `file` to stdout; null for plain SQL. */
-export function decompressCommand(method: CompressionMethod, file: string): StreamProgram | null {
+export function decompressCommand(method: CompressionMethod, file: string | null): StreamProgram | null {
   if (method === 'none') return null;
-  // `--` : the path is never read as an option, whatever it starts with.
+  // `--` : the path is never read as an option, whatever it starts with. No file: standard input (a stream
+  // decrypted on its way in).
+  const source = file === null ? [] : ['--', file];
   return method === 'gzip'
-    ? { program: 'gzip', args: ['--decompress', '--stdout', '--', file] }
-    : { program: method, args: ['-q', '-d', '-c', '--', file] };
+    ? { program: 'gzip', args: ['--decompress', '--stdout', ...source] }
+    : { program: method, args: ['-q', '-d', '-c', ...source] };
 }
 
 /** The program that checks a compressed `file` end to end (its checksums and framing) without writing it out. */

@@ -66,6 +66,7 @@ export function mapPgbackmanHistory(runs: readonly PgbmBackupRun[], names: Pgbac
       id: runIdOf(run),
       method: 'logical',
       methodFacts: null,
+      encryption: null,
       definition: owner.name,
       node: names.node(run.pgsqlNodeId, run.backupServerId),
       backupServer: server.name,

@@ -36,6 +36,12 @@ export interface MethodRules {
    * reference, reported on its own); `defaultPgDumpVersion` is what to assume when the server declares none.
    */
   serverFindings(spec: DumpInput, server: ServerFacts | undefined, defaultPgDumpVersion: number): Finding[];
+  /**
+   * Problems of a Backup or Snapshot whose backups are to be encrypted (docs/encryption.md), with `from` saying
+   * whether the spec asks for it or inherits its server's default. Absent: the method cannot encrypt its
+   * files, and encryption is refused for it.
+   */
+  encryptionFindings?(spec: DumpInput, from: 'spec' | 'server'): Finding[];
   /** This method's fields with their defaults, as the normalised spec (and its hash) holds them. */
   normaliseOptions(spec: DumpInput): LogicalOptions | BasebackupOptions | PgbackrestOptions;
   /** Whether a definition with this spec backs up `database` of its node (for `status`: databases without a definition). */

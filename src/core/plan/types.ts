@@ -1,5 +1,6 @@
 // The plan: typed actions computed by pure functions from desired and actual state.
 // Everything here is plain data so a plan can be printed, saved as JSON and applied later.
+import type { RecipientWarning } from '../encryption/recipient-removal.js';
 import type { Kind, SpecByKind } from '../model.js';
 import type { RpoEffect } from '../rpo/plan-effects.js';
 import type { ConfigFileChange } from '../methods/pgbackrest/config-file.js';
@@ -141,6 +142,11 @@ export interface Plan {
    * server has no stanza and no such file.
    */
   pgbackrestConfig?: { file: string; change: ConfigFileChange; stanzas: string[] };
+  /**
+   * What applying the plan risks without changing anything (W_RECIPIENT_REMOVED: kept backups encrypted only
+   * to recipients it removes). Informational: warnings never block an apply.
+   */
+  warnings?: RecipientWarning[];
   options: PlanOptions;
   summary: PlanSummary;
 }

@@ -59,6 +59,7 @@ export function renderPlanText(plan: Plan, style: Style, options: PlanTextOption
     out.push('', `Retention on ${plan.server} after this plan (\`pgbackops prune\` removes these; apply does not):`);
     for (const r of expiring) out.push(style.remove(`  - ${r.definition} ${r.database ?? '(cluster)'}: ${r.expiring} of ${r.kept + r.expiring} backup(s) would expire`));
   }
+  for (const w of plan.warnings ?? []) out.push('', style.warn(`Warning ${w.code}: ${w.message}`));
   if (plan.rpoEffects && plan.rpoEffects.length > 0) {
     out.push('', 'Worst case between backups after this plan (RPO):');
     for (const e of plan.rpoEffects) out.push(renderRpoEffect(e, style));

@@ -13,6 +13,7 @@
 import type { BackupType, DumpFormat } from '../model.js';
 import type { RoleDetails } from '../dump/globals.js';
 import { orderRolesByMembership } from '../dump/render-roles-sql.js';
+import { encryptedName } from '../encryption/age-command.js';
 
 export type RolesMode = 'create' | 'reuse';
 
@@ -50,6 +51,11 @@ export interface BackupFacts {
    * compressed (dump.sql.gz, ...: stream-compression.ts). Absent: the name its kind implies (dumpFileOf).
    */
   dumpFile?: string;
+  /**
+   * Its files are encrypted with age (docs/encryption.md): they are decrypted as they stream into the tool
+   * that loads them, so an archive is read through a pipe, by one pg_restore job.
+   */
+  encrypted?: boolean;
 }
 
 export interface TargetFacts {
@@ -179,8 +185,17 @@ export function planRestore(backup: BackupFacts, target: TargetFacts, options: R
     checks.push({ what: 'roles', ok: true, detail: `${rolesToCreate.length} to create, ${rolesReused.length} reused${bootstrapMapped !== null ? `, bootstrap superuser ${JSON.stringify(bootstrapMapped)} is the target's own` : ''}` });
   }
 
-  const file = dumpFileOf(backup);
+  const file = backup.encrypted ? encryptedName(dumpFileOf(backup)) : dumpFileOf(backup);
   const archive = !cluster && backup.format !== 'plain';
+  // pg_restore runs parallel jobs only from a seekable file; decrypting into one would put the plaintext on
+  // disk, so an encrypted archive streams into one pg_restore job.
+  const jobs = archive ? (backup.encrypted ? 1 : Math.max(1, options.jobs)) : 1;
+  if (backup.encrypted) {
+    checks.push({
+      what: 'encryption', ok: true,
+      detail: `age: each file is decrypted with the identity as it streams into ${archive ? 'pg_restore' : 'psql'}, never onto disk${archive && options.jobs > 1 ? `; --jobs ${options.jobs} is not used (parallel pg_restore needs a seekable plaintext file): one job` : ''}`,
+    });
+  }
   return {
     backup,
     targetNode: target.node,
@@ -192,7 +207,7 @@ export function planRestore(backup: BackupFacts, target: TargetFacts, options: R
     rolesReused,
     bootstrapMapped,
     databasesToCreate: cluster ? backup.clusterDatabases : [targetDatabase!],
-    load: { tool: archive ? 'pg_restore' : 'psql', jobs: archive ? Math.max(1, options.jobs) : 1, file },
+    load: { tool: archive ? 'pg_restore' : 'psql', jobs, file },
   };
 }
 

@@ -1,7 +1,7 @@
 // Backup runs as recorded in the catalog (or, while the catalog is down, in the local spool).
 import type { BasebackupFacts } from '../methods/basebackup/facts.js';
 import type { PgbackrestRunFacts } from '../methods/pgbackrest/run-facts.js';
-import type { BackupType, DumpFormat, RetentionSpec } from '../model.js';
+import type { BackupType, DumpFormat, EncryptionSpec, RetentionSpec } from '../model.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'abandoned' | 'expiring';
 
@@ -10,6 +10,11 @@ export interface RunFile {
   path: string;
   bytes: number;
   sha256: string;
+  /**
+   * An encrypted file (name ending in .age): the bytes and sha256 of what was encrypted, hashed in the same
+   * pass before the encryptor. `bytes` and `sha256` above are the ciphertext's, what is on disk.
+   */
+  plaintext?: { bytes: number; sha256: string };
 }
 
 /** What every run records, whatever its method. */
@@ -35,6 +40,8 @@ interface RunRecordBase {
   /** Retention and timezone in force when the run was taken: what prunes it if its definition is removed. */
   retention: RetentionSpec | null;
   timezone: string;
+  /** The recipients its files were encrypted to (docs/encryption.md); null: not encrypted. */
+  encryption: EncryptionSpec | null;
 }
 
 /**

@@ -6,15 +6,19 @@ import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import type { RestoreSpec } from '../../core/model.js';
 import { restoreResult, type OneOffResult } from '../../core/one-off/outcome.js';
 import { backupMethodOf } from '../../methods/registry.js';
+import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import type { OneOffContext } from './one-off-context.js';
 
 export async function runRestoreJob(catalog: Catalog, ctx: OneOffContext, job: ClaimedOneOff<'Restore'>): Promise<OneOffResult> {
   const spec = job.spec;
   const source = await resolveSource(catalog, spec);
   if (typeof source === 'string') return { state: 'failed', message: source, result: {} };
+  // An encrypted backup: the identity configured in this process's environment, on this host only.
+  const identityFile = configuredIdentityFile(undefined);
   const outcome = await backupMethodOf(source.method, `backup ${source.id}`).restore(catalog, {
     backup: source,
     targetNode: spec.toNode,
+    ...(identityFile !== undefined ? { identityFile } : {}),
     options: {
       ...(spec.database !== undefined ? { targetDatabase: spec.database } : {}),
       renameExisting: spec.renameExisting,

@@ -1,11 +1,11 @@
 // Reading a cluster dump's SQL back (restore, and the plan's scan of the roles and databases it creates): a
 // compressed one through its decompression program (stream-compression.ts), a plain one (dump.sql, also every
-// cluster dump written before they were compressed) as it is.
-import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
+// cluster dump written before they were compressed) as it is; an encrypted one decrypted on its way in
+// (backup-source.ts: the caller checks the decryption with `source.finished()`).
 import type { Readable } from 'node:stream';
 import { startProgram } from '../../adapters/os/run-program.js';
 import { clusterDumpCompression, decompressCommand } from '../../core/dump/stream-compression.js';
+import type { BackupSource } from './backup-source.js';
 
 export interface ClusterDumpReader {
   /** The SQL, as UTF-8 strings. */
@@ -17,13 +17,16 @@ export interface ClusterDumpReader {
   close(): Promise<void>;
 }
 
-export function readClusterDump(path: string): ClusterDumpReader {
-  const command = decompressCommand(clusterDumpCompression(basename(path)) ?? 'none', path);
+/** The cluster dump `name` (its plain name: dump.sql, dump.sql.gz, ...) of the backup `source` reads. */
+export function readClusterDump(source: BackupSource, name: string): ClusterDumpReader {
+  const path = source.pathOf(name);
+  const command = decompressCommand(clusterDumpCompression(name) ?? 'none', source.encrypted ? null : path);
   if (!command) {
-    const sql = createReadStream(path, { encoding: 'utf8' });
+    const sql = source.stream(name).setEncoding('utf8');
     return { sql, close: async () => void sql.destroy() };
   }
-  const { child, done } = startProgram(command.program, command.args, { stdout: 'stream' });
+  const input = source.encrypted ? source.stream(name) : undefined;
+  const { child, done } = startProgram(command.program, command.args, { stdout: 'stream', ...(input ? { input } : {}) });
   const sql = child.stdout!.setEncoding('utf8');
   let ended = false;
   sql.once('end', () => {

@@ -1,14 +1,21 @@
 // Dumping one database (or the cluster) of a definition: pg_dump / pg_dumpall into a temporary directory,
 // roles and database settings captured alongside, run.log and manifest.json with sha256 of every file,
-// then renamed to its final timestamped directory. A failure leaves its log and no half dump, and is
-// recorded whatever step failed: cleaning up after a failure is best effort and never keeps the record from
-// being written.
+// then renamed to its final timestamped directory. An encrypted backup (docs/encryption.md) streams the
+// tool's standard output (a cluster dump's through its compression program first) through a sha256 of the
+// plaintext into `age -e`, which writes the .age file: no plaintext reaches the disk; the captures are
+// encrypted from memory the same way. A failure leaves its log and no half dump, and is recorded whatever
+// step failed: cleaning up after a failure is best effort and never keeps the record from being written.
 import { failureOf, StepFailedError } from '../step-failed.js';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { AgeNotFoundError, encryptBuffer, startEncryptor, type Encryptor } from '../../adapters/age/age-cli.js';
+import { ageErrorLine, encryptedName } from '../../core/encryption/age-command.js';
 import { toolProcessEnv } from '../../adapters/postgres/node-connection.js';
+// Type only: the capture module itself is loaded while pg_dump runs (below).
+import type { CapturedGlobals } from '../../adapters/postgres/capture-globals.js';
 import { runMarker } from '../../adapters/os/run-marked-processes.js';
-import { runPipelineToFile } from '../../adapters/os/run-pipeline.js';
+import { runPipeline, type PipelineSink } from '../../adapters/os/run-pipeline.js';
 import { runProgram, type ProgramOptions, type ProgramResult } from '../../adapters/os/run-program.js';
 import { ToolVersionFile } from '../../adapters/postgres/tool-version-file.js';
 import { findTool } from '../../adapters/postgres/tools.js';
@@ -41,6 +48,11 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   const log: string[] = [`run ${record.id} of ${def.name} (${spec.type}) on node ${def.node.name}, database ${database ?? '(cluster)'}`, `started ${record.startedAt}`];
   const started = process.hrtime.bigint();
   let hashing: AppendOnlyDigest | null = null;
+  let captures: Promise<CapturedGlobals> | null = null;
+  const encryption = def.backup.encryption ?? null;
+  const recipients = encryption?.age.recipients ?? null;
+  /** Encrypted files (relative path) -> the digest of their plaintext. */
+  const plaintexts = new Map<string, { bytes: number; sha256: string }>();
   try {
     request.stop?.throwIfAborted();
     await mkdir(temp, { recursive: true, mode: 0o700 });
@@ -59,16 +71,22 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // pg_dump and the server are using), and a custom archive written to a pipe lacks the table-data
     // offsets pg_dump writes back into a seekable file, so pg_restore had to read through it to find a table.
     const cluster = spec.type === 'cluster';
-    const output = join(temp, cluster ? clusterDumpFile(spec.compression) : dumpFileOf({ database, backupType: spec.type, format: spec.format }));
-    const command = buildDumpCommand(spec, def.node, database, output, tool.major);
+    const plainName = cluster ? clusterDumpFile(spec.compression) : dumpFileOf({ database, backupType: spec.type, format: spec.format });
+    const output = join(temp, recipients ? encryptedName(plainName) : plainName);
+    // Encrypted: the tool writes to its standard output (no --file), which age reads (below).
+    const command = buildDumpCommand(spec, def.node, database, recipients ? null : output, tool.major);
+    if (recipients) log.push(`encrypting with age to ${recipients.length} recipient(s): ${recipients.map(shortRecipient).join(', ')}`);
     log.push(`argv: ${redactArgv(command).join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
     const timeoutMs = timeout ? approximateMilliseconds(timeout) : undefined;
     const progress = request.onProgress ? watchBytes(temp, (bytes) => request.onProgress?.({ kind: 'bytes', database, bytes })) : null;
-    // pg_dump appends to every file of a directory archive and to plain SQL, and a compression program to a
-    // compressed cluster dump: those are hashed while written (what is on disk, compressed).
-    const appendOnly = cluster || spec.format !== 'custom';
+    // pg_dump appends to every file of a directory archive and to plain SQL, a compression program to a
+    // compressed cluster dump, age to what it encrypts: those are hashed while written (what is on disk).
+    const appendOnly = recipients !== null || cluster || spec.format !== 'custom';
     hashing = appendOnly ? new AppendOnlyDigest(output) : null;
+    // age's environment is this process's (it needs no libpq settings) with the run's marker: it dies with this
+    // process as the dump does, and the sweep of a killed run finds it the same way.
+    const encryptor = recipients ? encryptorOrFailure(recipients, output, record.id, request.stop) : null;
     const toolOptions = {
       // Only the node's libpq settings and LC_MESSAGES=C: a PGPASSWORD or PGOPTIONS exported in the caller's
       // shell must not change how the node is reached, and English messages keep failures classifiable.
@@ -79,32 +97,40 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
       ...(request.stop ? { abort: request.stop } : {}),
       ...(timeoutMs ? { timeoutMs, killSignal: 'SIGTERM' as const } : {}),
     };
-    const dumped = command.compress
-      ? runCompressedDump(tool.path, command.args, toolOptions, command.compress, output, record.id)
-      : runProgram(tool.path, command.args, { ...toolOptions, stdout: 'ignore' }).then((result) => ({ result, program: tool.path, output: result.stderr }));
+    const dumped = runDump(tool.path, command.args, toolOptions, command.compress, encryptor ? { onStdout: (stdout) => stdout.pipe(encryptor.input) } : { file: output }, record.id);
     // Roles and database settings are captured on their own connection while pg_dump runs, so their cost
     // hides behind the dump's; so does loading the capture and its SQL rendering, which nothing before needs.
     const globals = database === null
       ? null
       : import('../../adapters/postgres/capture-globals.js').then((m) => m.captureGlobals(def.node, database));
-    globals?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
+    // Written (encrypted: each through its own age, at once) as soon as captured, while the dump still runs.
+    captures = globals?.then(async (captured) => {
+      await writeCaptures(temp, captured, recipients, plaintexts);
+      return captured;
+    }) ?? null;
+    captures?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
     hashing?.start();
     const { result, program, output: toolOutput } = await dumped.finally(() => progress?.stop());
+    // A tool that never started handed over no stdout: age must still see the end of its input.
+    if (encryptor && !encryptor.input.writableEnded) encryptor.input.end();
+    const encrypted = encryptor ? await encryptor.result : null;
     if (toolOutput) log.push(`${toolName} output:\n${toolOutput}`);
     request.stop?.throwIfAborted();
+    // age failing first is why the tool died (SIGPIPE): its error is the one that says what happened.
+    if (encrypted && encrypted.exitCode !== 0) {
+      const detail = `age: ${ageErrorLine(encrypted.spawnError?.message ?? encrypted.stderr)}`;
+      throw new StepFailedError({ reason: 'encrypt-error', detail });
+    }
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
       const stderr = result.spawnError ? `${program}: ${result.spawnError.message}` : result.stderr;
       const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
       throw new StepFailedError(failure);
     }
 
-    if (globals) {
-      const captured = await globals;
-      await writeFile(join(temp, 'roles.sql'), captured.rolesSql, { mode: 0o600 });
-      await writeFile(join(temp, 'database.sql'), captured.databaseSql, { mode: 0o600 });
-      // The same capture as data: restore re-renders database.sql under another name from it.
-      const globalsJson = { serverVersion: captured.serverVersion, database: captured.database, roleDetails: captured.roleDetails, passwordsCaptured: captured.passwordsCaptured };
-      await writeFile(join(temp, 'globals.json'), JSON.stringify(globalsJson, null, 2) + '\n', { mode: 0o600 });
+    if (encryptor) plaintexts.set(relativeName(temp, output), encryptor.input.digest());
+
+    if (captures) {
+      const captured = await captures;
       log.push(`captured ${captured.roles.length} role(s): ${captured.roles.join(', ')}${captured.passwordsCaptured ? '' : ' (password hashes not readable by this user)'}`);
     }
 
@@ -112,11 +138,17 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
     log.push(`finished ${finishedAt.toISOString()} in ${(durationMs / 1000).toFixed(1)} s`);
     await writeFile(join(temp, 'run.log'), log.join('\n') + '\n', { mode: 0o600 });
-    const files = await digestTree(temp, await hashing?.finish());
+    const files = (await digestTree(temp, await hashing?.finish())).map((f) => {
+      const plaintext = plaintexts.get(f.path);
+      return plaintext ? { ...f, plaintext } : f;
+    });
     const manifest = {
       formatVersion: 1, runId: record.id, definition: def.name, node: def.node.name, database, type: spec.type,
       format: spec.format, startedAt: record.startedAt, finishedAt: finishedAt.toISOString(), durationMs: Math.round(durationMs),
-      pgDumpVersion: tool.version, serverVersion: server.version, argv: redactArgv(command), files,
+      pgDumpVersion: tool.version, serverVersion: server.version, argv: redactArgv(command),
+      // The recipients (public keys) the files ending in .age were encrypted to: which identity decrypts them.
+      ...(encryption ? { encryption } : {}),
+      files,
     };
     await writeFile(join(temp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
     const final = await finalDirectory(parent, startedAt);
@@ -135,6 +167,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     // A failed run keeps its log (next to where the backup would have been) and no half dump. Each step is
     // best effort: the directory that made the run fail may be the one these would write to.
     await hashing?.stop().catch(() => undefined);
+    await captures?.catch(() => undefined); // nothing may still be writing into the directory removed next
     await rm(temp, { recursive: true, force: true }).catch((e: Error) => log.push(`could not remove ${temp}: ${e.message}`));
     const failedLog = join(parent, `failed-${runDirectoryName(startedAt)}-${record.id.slice(0, 8)}.log`);
     const logWritten = await mkdir(parent, { recursive: true, mode: 0o700 })
@@ -149,6 +182,44 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   }
   await request.recorder.record(record);
   return record;
+}
+
+/**
+ * roles.sql, database.sql and globals.json (the same capture as data: restore re-renders database.sql under
+ * another name from it). Role captures hold password hashes: encrypted like the dump when the backup is.
+ */
+async function writeCaptures(temp: string, captured: CapturedGlobals, recipients: readonly string[] | null, plaintexts: Map<string, { bytes: number; sha256: string }>): Promise<void> {
+  const globalsJson = { serverVersion: captured.serverVersion, database: captured.database, roleDetails: captured.roleDetails, passwordsCaptured: captured.passwordsCaptured };
+  const files: Array<[string, string]> = [
+    ['roles.sql', captured.rolesSql],
+    ['database.sql', captured.databaseSql],
+    ['globals.json', JSON.stringify(globalsJson, null, 2) + '\n'],
+  ];
+  await Promise.all(files.map(async ([name, text]) => {
+    if (recipients) plaintexts.set(encryptedName(name), await encryptBuffer(recipients, text, join(temp, encryptedName(name))));
+    else await writeFile(join(temp, name), text, { mode: 0o600 });
+  }));
+}
+
+/** age writing `output`, or the run's failure when there is no age to start. */
+function encryptorOrFailure(recipients: readonly string[], output: string, runId: string, stop: AbortSignal | undefined): Encryptor {
+  try {
+    return startEncryptor(recipients, output, { env: { ...process.env, ...runMarker(runId) }, ...(stop ? { abort: stop } : {}) });
+  } catch (err) {
+    if (!(err instanceof AgeNotFoundError)) throw err;
+    throw new StepFailedError({ reason: 'encrypt-error', detail: err.message });
+  }
+}
+
+/** A recipient in a log line: an age key in full (it is public), an SSH key by its type and comment. */
+function shortRecipient(recipient: string): string {
+  if (!recipient.startsWith('ssh-')) return recipient;
+  const [type, , ...comment] = recipient.split(' ');
+  return `${type} key${comment.length > 0 ? ` ${comment.join(' ')}` : ''}`;
+}
+
+function relativeName(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
 }
 
 /** The job was asked to stop (by the signal named in the abort reason) while this dump was in progress. */
@@ -174,21 +245,26 @@ async function digestSize(dir: string): Promise<number> {
 }
 
 /**
- * pg_dumpall piped through the compression program into `output` (stream-compression.ts). The result is the
- * failing program's (a full disk is the compressor's failure, and pg_dumpall's broken pipe only follows from
- * it), with what both wrote on stderr for the run log.
+ * The dump tool writing into `sink`: the file it names (the tool's own --file, else its stdout), or an
+ * encryptor reading its stdout. A compressed cluster dump is pg_dumpall piped through the compression program
+ * (stream-compression.ts); the result is then the failing program's (a full disk is the compressor's
+ * failure, and pg_dumpall's broken pipe only follows from it), with what both wrote on stderr for the run log.
  */
-async function runCompressedDump(
-  dumpall: string, args: readonly string[], options: Omit<ProgramOptions, 'stdin' | 'stdout'>, compress: StreamProgram, output: string, runId: string,
+async function runDump(
+  tool: string, args: readonly string[], options: Omit<ProgramOptions, 'stdin' | 'stdout'>, compress: StreamProgram | null, sink: PipelineSink, runId: string,
 ): Promise<{ result: ProgramResult; program: string; output: string }> {
-  const pipeline = await runPipelineToFile([
-    { file: dumpall, args, options },
+  if (!compress) {
+    const result = await runProgram(tool, args, { ...options, ...('file' in sink ? { stdout: 'ignore' as const } : { stdout: 'stream' as const, onStdout: sink.onStdout }) });
+    return { result, program: tool, output: result.stderr };
+  }
+  const pipeline = await runPipeline([
+    { file: tool, args, options },
     // The compressor is stopped with the job too (marker, death signal); the pipe's end stops it otherwise.
     { file: compress.program, args: compress.args, options: { env: { ...process.env, ...runMarker(runId) }, dieWithParent: true } },
-  ], output);
+  ], sink);
   const [dumped, compressed] = pipeline.stages as [ProgramResult, ProgramResult];
   const stderr = [dumped.stderr, compressed.stderr && `${compress.program}: ${compressed.stderr}`].filter(Boolean).join('\n');
   return pipeline.failed === 1
     ? { result: compressed, program: compress.program, output: stderr }
-    : { result: dumped, program: dumpall, output: stderr };
+    : { result: dumped, program: tool, output: stderr };
 }

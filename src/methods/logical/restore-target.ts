@@ -96,29 +96,35 @@ export async function runPsql(
   return { ok: result.exitCode === 0, output: String(result.all ?? ''), stdout: String(result.stdout ?? ''), exitCode: result.exitCode ?? null };
 }
 
-/** pg_restore --exit-on-error of `archive` into `database` (which must exist). */
-export async function runPgRestore(pgRestorePath: string, node: NodeSpec, database: string, archive: string, jobs: number): Promise<ToolRun> {
+/**
+ * pg_restore --exit-on-error of `archive` into `database` (which must exist): a file, or a stream (a
+ * decrypted archive) read on stdin, by one job.
+ */
+export async function runPgRestore(pgRestorePath: string, node: NodeSpec, database: string, archive: string | Readable, jobs: number): Promise<ToolRun> {
   const args = [
     '--exit-on-error',
     '--no-password',
     ...(jobs > 1 ? [`--jobs=${jobs}`] : []),
     `--dbname=${conninfoDbname(database)}`,
-    archive,
+    ...(typeof archive === 'string' ? [archive] : []),
   ];
   const result = await execa(...dyingWithParent(pgRestorePath, args), {
     env: toolProcessEnv(libpqEnv(node, node.maintenanceDatabase)),
     extendEnv: false,
     reject: false,
-    stdin: 'ignore',
+    ...(typeof archive === 'string' ? { stdin: 'ignore' as const } : { input: archive }),
     all: true,
     maxBuffer: 64 * 1024 * 1024,
   });
   return { ok: result.exitCode === 0, output: String(result.all ?? ''), exitCode: result.exitCode ?? null };
 }
 
-/** pg_restore --list: reads the whole archive's table of contents without touching any server. */
-export async function listArchive(pgRestorePath: string, archive: string): Promise<ToolRun & { entries: number }> {
-  const result = await execa(pgRestorePath, ['--list', archive], { reject: false, stdin: 'ignore', maxBuffer: 256 * 1024 * 1024, env: { LC_MESSAGES: 'C' } });
+/** pg_restore --list: reads the whole archive's table of contents (a file, or a decrypted stream on stdin) without touching any server. */
+export async function listArchive(pgRestorePath: string, archive: string | Readable): Promise<ToolRun & { entries: number }> {
+  const result = await execa(pgRestorePath, ['--list', ...(typeof archive === 'string' ? [archive] : [])], {
+    reject: false, maxBuffer: 256 * 1024 * 1024, env: { LC_MESSAGES: 'C' },
+    ...(typeof archive === 'string' ? { stdin: 'ignore' as const } : { input: archive }),
+  });
   const entries = String(result.stdout ?? '').split('\n').filter((l) => /^\d+;/.test(l)).length;
   return { ok: result.exitCode === 0, output: String(result.stderr ?? ''), exitCode: result.exitCode ?? null, entries };
 }

@@ -17,10 +17,15 @@
 //    what was undone and what could not be. A trial restore (verify --restore) undoes the same way after it
 //    succeeded, still under the lock;
 // 6. record the outcome (catalog, or the local spool when the catalog went away).
+//
+// An encrypted backup (docs/encryption.md) needs the age identity file: its small files are decrypted into
+// memory while facts are gathered (a wrong identity is refused there, before the target is touched), and
+// the dump streams from `age -d` into psql or pg_restore; age's own exit status is checked after the load,
+// so a file that fails authentication half-way fails the restore (and is undone) even if the tool took
+// the truncated input.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
@@ -44,6 +49,10 @@ import { lockRestoreTargets, RestoreTargetBusyError, type RestoreTargetLock } fr
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import { nodeSpecOf, serverSpecOf } from '../../core/objects.js';
 import { readClusterDump } from './cluster-dump-reader.js';
+import { AgeDecryptError } from '../../adapters/age/age-cli.js';
+import { AGE_SUFFIX } from '../../core/encryption/age-command.js';
+import type { EncryptionSpec } from '../../core/model.js';
+import { BackupSource } from './backup-source.js';
 
 /** Plans, and unless dryRun or refused, restores. A refused restore is recorded as failed (nothing changed). */
 export async function restoreBackup(catalog: Catalog, request: RestoreRequest): Promise<RestoreOutcome> {
@@ -54,7 +63,7 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
   // The backup server's configured client tool directories, as for backups (the files are on that server).
   const binDirs = serverSpecOf(snapshot.objects, request.backup.backupServer)?.pgBinDirs;
 
-  const { backup: facts, globals } = await backupFacts(request.backup);
+  const { backup: facts, globals } = await backupFacts(request.backup, request.identityFile);
   const target = await readTargetState(node).catch((err: Error) => err);
   const tool = target instanceof Error ? target : await loadTool(facts, request.backup, target, binDirs).catch((err: Error) => err);
   const targetFacts: TargetFacts = target instanceof Error
@@ -112,7 +121,12 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
     const started = process.hrtime.bigint();
     let cleanupFailures: string[] = [];
     try {
-      await execute(plan, node, target, tool, binDirs, globals, undo, record, log);
+      const source = new BackupSource(plan.backup.directory, plan.backup.encrypted ? request.identityFile : undefined);
+      try {
+        await execute(plan, node, target, tool, binDirs, globals, undo, record, log, source);
+      } finally {
+        source.close();
+      }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       log.push(`succeeded in ${seconds.toFixed(1)} s`);
       Object.assign(record, { status: 'succeeded', finishedAt: now().toISOString() });
@@ -138,7 +152,7 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
 
 async function execute(
   plan: RestorePlan, node: NodeSpec, target: TargetState, tool: PgTool, binDirs: Record<string, string> | undefined, globals: GlobalsCapture | null,
-  undo: UndoLog, record: RestoreRecord, log: string[],
+  undo: UndoLog, record: RestoreRecord, log: string[], source: BackupSource,
 ): Promise<void> {
   const dir = plan.backup.directory;
   for (const r of plan.renames) {
@@ -157,7 +171,7 @@ async function execute(
     const psql = tool.path; // the plan loads a cluster script with psql
     const nonce = randomBytes(16).toString('hex');
     const scanner = new ClusterScriptScanner(skip, (kind, name) => creationMarkerCommand(nonce, kind, name));
-    const dump = readClusterDump(join(dir, plan.load.file));
+    const dump = readClusterDump(source, plan.load.file);
     const filtered = dump.sql.pipe(new Transform({
       decodeStrings: false,
       transform(chunk: string, _enc, done) { done(null, scanner.feed(chunk)); },
@@ -172,6 +186,7 @@ async function execute(
     logToolOutput(log, 'psql', withoutCreationMarkers(nonce, result.output));
     if (!result.ok) throw new Error(`psql stopped at an error (exit ${result.exitCode}): ${firstError(result.output)}`);
     if (unread) throw unread;
+    await source.finished();
     record.createdRoles = created.roles;
     record.createdDatabases = created.databases;
     log.push(`loaded ${plan.load.file}: created ${created.roles.length} role(s) and ${created.databases.length} database(s)`);
@@ -181,7 +196,7 @@ async function execute(
   const database = plan.targetDatabase!;
   const psql = plan.load.tool === 'psql' ? tool.path : (await findTool('psql', target.major, binDirs)).path;
   if (plan.rolesToCreate.length > 0) {
-    const blocks = splitRolesSql(await readFile(join(dir, 'roles.sql'), 'utf8'));
+    const blocks = splitRolesSql(await source.text('roles.sql'));
     const sql = plan.rolesToCreate.map((name) => {
       const block = blocks.get(name);
       if (block === undefined) throw new Error(`roles.sql has no block for role ${JSON.stringify(name)}`);
@@ -209,12 +224,14 @@ async function execute(
   logToolOutput(log, 'psql (database properties)', properties.output);
   if (!properties.ok) throw new Error(`setting the properties of database ${JSON.stringify(database)} failed: ${firstError(properties.output)}`);
 
-  const file = join(dir, plan.load.file);
+  // A plain file is named to pg_restore (it seeks in it, and runs parallel jobs); a decrypted one streams on stdin.
+  const input = plan.backup.encrypted ? source.stream(plan.load.file) : join(dir, plan.load.file);
   const loaded = plan.load.tool === 'pg_restore'
-    ? await runPgRestore(tool.path, node, database, file, plan.load.jobs)
-    : await runPsql(tool.path, node, database, createReadStream(file), false);
+    ? await runPgRestore(tool.path, node, database, input, plan.load.jobs)
+    : await runPsql(tool.path, node, database, typeof input === 'string' ? createReadStream(input) : input, false);
   logToolOutput(log, plan.load.tool, loaded.output);
   if (!loaded.ok) throw new Error(`${plan.load.tool} failed (exit ${loaded.exitCode}): ${firstError(loaded.output)}`);
+  await source.finished();
   log.push(`loaded ${plan.load.file} with ${plan.load.tool}${plan.load.jobs > 1 ? ` (${plan.load.jobs} jobs)` : ''} (${target.serverVersion} target)`);
 }
 
@@ -272,28 +289,41 @@ class UndoLog {
   }
 }
 
-/** The plan's view of the backup: row, checksums, and what it needs (globals.json or the cluster script). */
-async function backupFacts(row: BackupRow): Promise<{ backup: BackupFacts; globals: GlobalsCapture | null }> {
+/**
+ * The plan's view of the backup: row, checksums, and what it needs (globals.json or the cluster script).
+ * An encrypted backup is read with the identity here: without one, or with one that does not decrypt it, the
+ * restore is refused before anything else is done.
+ */
+async function backupFacts(row: BackupRow, identityFile: string | undefined): Promise<{ backup: BackupFacts; globals: GlobalsCapture | null }> {
   if (row.status !== 'succeeded') throw new RestoreRefusedError(`backup ${row.id} is ${row.status}: only a succeeded backup can be restored`);
   if (!row.directory) throw new RestoreRefusedError(`backup ${row.id} has no directory recorded`);
+  const encrypted = row.encryption !== null;
+  if (encrypted && identityFile === undefined) {
+    throw new RestoreRefusedError(
+      `backup ${row.id} is encrypted with age to ${describeRecipients(row.encryption!)}: give the identity (private key) file of one of them with --identity-file FILE (or PGBACKOPS_AGE_IDENTITY_FILE); nothing was changed`,
+      'E_AGE_IDENTITY_REQUIRED',
+    );
+  }
   const files = await verifyBackupFiles(row.directory, row.files, row.backupServer);
+  const source = new BackupSource(row.directory, encrypted ? identityFile : undefined);
   const base = {
     runId: row.id, definition: row.definition, node: row.node, database: row.database,
     backupType: row.backupType ?? (row.database === null ? 'cluster' : 'full'), format: row.format ?? 'plain',
     serverVersion: row.serverVersion ?? '0', startedAt: row.startedAt.toISOString(), directory: row.directory,
-    checksumProblems: files.problems, filesChecked: files.checked,
+    checksumProblems: files.problems, filesChecked: files.checked, encrypted,
   } as const;
   if (row.database === null) {
-    // Its name says how it is compressed (dump.sql.gz...); plain dump.sql when the run recorded no files.
-    const dumpFile = clusterDumpFileIn((row.files ?? []).map((f) => f.path)) ?? CLUSTER_DUMP_FILE;
-    const facts = files.problems.length === 0 ? await scanClusterScript(join(row.directory, dumpFile)) : { roles: [], databases: [] };
+    // Its name says how it is compressed (dump.sql.gz...; .age after it when encrypted); plain dump.sql when the
+    // run recorded no files.
+    const dumpFile = clusterDumpFileIn((row.files ?? []).map((f) => (f.path.endsWith(AGE_SUFFIX) ? f.path.slice(0, -AGE_SUFFIX.length) : f.path))) ?? CLUSTER_DUMP_FILE;
+    const facts = files.problems.length === 0 ? await refusedOnIdentity(row, () => scanClusterScript(source, dumpFile)) : { roles: [], databases: [] };
     return {
       backup: { ...base, dumpFile, roles: facts.roles.map((name) => ({ name, bootstrap: false, memberOf: [] })), clusterDatabases: facts.databases, tablespaces: [] },
       globals: null,
     };
   }
   const globals = files.problems.length === 0
-    ? JSON.parse(await readFile(join(row.directory, 'globals.json'), 'utf8')) as GlobalsCapture
+    ? JSON.parse(await refusedOnIdentity(row, () => source.text('globals.json'))) as GlobalsCapture
     : null;
   // Only what the plan needs: the plan is printed (and as JSON), and RoleDetails carry password hashes.
   const roles = (globals?.roleDetails ?? []).map((r) => ({ name: r.name, bootstrap: r.bootstrap, memberOf: r.memberOf }));
@@ -301,16 +331,34 @@ async function backupFacts(row: BackupRow): Promise<{ backup: BackupFacts; globa
   return { backup: { ...base, roles, clusterDatabases: [], tablespaces }, globals };
 }
 
-async function scanClusterScript(path: string): Promise<{ roles: string[]; databases: string[] }> {
+async function scanClusterScript(source: BackupSource, name: string): Promise<{ roles: string[]; databases: string[] }> {
   const scanner = new ClusterScriptScanner();
-  const dump = readClusterDump(path);
+  const dump = readClusterDump(source, name);
   try {
     for await (const chunk of dump.sql) scanner.feed(chunk as string);
   } finally {
     await dump.close();
   }
+  await source.finished();
   scanner.end();
   return scanner.facts;
+}
+
+/** An identity that cannot decrypt the backup refuses the restore with the code that says why. */
+async function refusedOnIdentity<T>(row: BackupRow, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof AgeDecryptError) {
+      const to = row.encryption ? ` (it is encrypted to ${describeRecipients(row.encryption)})` : '';
+      throw new RestoreRefusedError(`backup ${row.id}: ${err.message}${to}; nothing was changed`, err.code);
+    }
+    throw err;
+  }
+}
+
+function describeRecipients(encryption: EncryptionSpec): string {
+  return encryption.age.recipients.map((r) => (r.startsWith('ssh-') ? r.split(' ').filter((_, i) => i !== 1).join(' ') : r)).join(', ');
 }
 
 /**

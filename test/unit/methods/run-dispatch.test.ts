@@ -118,12 +118,12 @@ describe('method registry (I/O implementations)', () => {
 });
 
 describe('the spool', () => {
-  it('reads a record spooled by a version before methods as a logical run', async () => {
+  it('reads a record spooled by a version before methods as a logical run, not encrypted', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'pgbackops-dispatch-'));
     mkdirSync(join(stateDir, 'spool'));
     const old = { id: '6f1c1f1e-0000-4000-8000-000000000001', definition: 'orders', database: 'app', status: 'succeeded', backupType: 'full', format: 'custom' };
     writeFileSync(join(stateDir, 'spool', `${old.id}.json`), JSON.stringify(old));
     const [item] = await listSpool(stateDir);
-    expect(item!.record).toEqual({ ...old, method: 'logical', methodFacts: null });
+    expect(item!.record).toEqual({ ...old, method: 'logical', methodFacts: null, encryption: null });
   });
 });

@@ -3,7 +3,7 @@
 // src/core/restore/; its I/O in src/methods/logical/.
 import type { MethodRules } from '../method-rules.js';
 import { LOGICAL_FIELDS, logicalSpecOf, normaliseLogicalOptions, type LogicalInput } from './options.js';
-import { logicalServerFindings, logicalSpecFindings } from './spec-rules.js';
+import { logicalEncryptionFindings, logicalServerFindings, logicalSpecFindings } from './spec-rules.js';
 
 export const LOGICAL_RULES: MethodRules = {
   name: 'logical',
@@ -18,6 +18,7 @@ export const LOGICAL_RULES: MethodRules = {
   specFindings: (spec) => logicalSpecFindings(spec as LogicalInput),
   serverFindings: (spec, server, defaultPgDumpVersion) =>
     logicalServerFindings(spec as LogicalInput, server ? (server.pgDumpVersion ?? defaultPgDumpVersion) : undefined, server?.pgDumpVersion !== undefined),
+  encryptionFindings: (spec, from) => logicalEncryptionFindings(spec as LogicalInput, from),
   normaliseOptions: (spec) => normaliseLogicalOptions(spec as LogicalInput),
   // A cluster dump or `databases: all` covers every database it does not exclude.
   covers: (written, database) => {

@@ -25,6 +25,17 @@ export function logicalSpecFindings(spec: LogicalInput): Finding[] {
   return out;
 }
 
+/**
+ * Encrypted backups are streamed from pg_dump's (pg_dumpall's) standard output through age into the file:
+ * the directory format writes its files itself, which cannot be encrypted without plaintext on disk.
+ */
+export function logicalEncryptionFindings(spec: LogicalInput, from: 'spec' | 'server'): Finding[] {
+  if (spec.type === 'cluster' || effectiveFormat(spec) !== 'directory') return [];
+  const why = from === 'server' ? "its backup server's default encryption applies to it" : 'it is encrypted';
+  return [finding('E_ENCRYPTION_UNSUPPORTED', ['spec', 'format'],
+    `format: directory cannot be encrypted (pg_dump writes its files itself, so they would be plaintext on disk) and ${why}: use format: custom (one file, encrypted as it is written)${from === 'server' ? ', or encryption: none to keep this backup unencrypted' : ''}`)];
+}
+
 function databaseFindings(spec: LogicalInput): Finding[] {
   const out: Finding[] = [];
   if (Array.isArray(spec.databases)) {

@@ -1,0 +1,116 @@
+// Encryption overhead (issue 17): `pgbackops run` of a definition encrypted with age (pg_dump's stdout through
+// a plaintext sha256 into `age -e`) vs the same definition unencrypted (pg_dump writing its file itself), on a
+// generated database (pgbench tables; scale 70 is about 1 GB: BENCH_ENCRYPTION_SCALE or --scale N changes it).
+// Both are whole `pgbackops run` processes with the same format and compression, in cron's environment; they
+// run interleaved in pairs, the order alternating, after one untimed run of each; figures are medians of each
+// side, of the per-pair ratios, and the ratio of the fastest runs (noise only adds time). Target: <= 1.15.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBenchCluster } from './cluster.js';
+import { cronEnvironment, median, printTable, runCli } from './lib.js';
+
+export async function benchEncryption({ scale = Number(process.env.BENCH_ENCRYPTION_SCALE ?? 70), repeats = Number(process.env.BENCH_ENCRYPTION_PAIRS ?? 5) } = {}) {
+  const cluster = await startBenchCluster('encryption');
+  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-encryption-'));
+  chmodSync(work, 0o755);
+  try {
+    const { socketDir, port } = cluster.instance;
+    const user = String(cluster.instance.config.user);
+    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
+    const bin = '/usr/lib/postgresql/15/bin';
+    execFileSync(`${bin}/createdb`, ['bench'], { env });
+    process.stdout.write(`generating pgbench scale ${scale}...\n`);
+    execFileSync(`${bin}/pgbench`, ['-i', '-q', '-s', String(scale), '--unlogged-tables', 'bench'], { env, stdio: 'ignore' });
+    const size = Number(execFileSync(`${bin}/psql`, ['-XAtc', "select pg_database_size('bench')", 'bench'], { env, encoding: 'utf8' }).trim());
+    // A key pair made here: only the public key goes into the configuration, as on a backup server.
+    const identity = join(work, 'bench.key');
+    execFileSync('age-keygen', ['-o', identity], { stdio: 'ignore' });
+    const recipient = execFileSync('age-keygen', ['-y', identity], { encoding: 'utf8' }).trim();
+
+    const config = join(work, 'config');
+    const stateDir = join(work, 'state');
+    const backupRoot = join(work, 'backups');
+    mkdirSync(config, { recursive: true });
+    const options = 'databases: [bench], schedule: "0 1 * * *", format: custom, compression: { method: gzip, level: 6 }, retention: { keepLast: 100 }';
+    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
+kind: BackupServer
+metadata: { name: bench }
+spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: builtin } }
+---
+apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg }
+spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench }
+---
+apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: bench-plain }
+spec: { node: pg, ${options} }
+---
+apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: bench-age }
+spec: { node: pg, ${options}, encryption: { age: { recipients: [${recipient}] } } }
+`);
+    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+
+    const ours = cronEnvironment();
+    const run = (definition) => {
+      const result = runCli(['run', '--state-dir', stateDir, definition], { env: ours, replaceEnv: true });
+      const dir = join(backupRoot, 'pg', definition, 'db-bench');
+      let bytes = 0;
+      for (const d of readdirSync(dir)) {
+        for (const f of readdirSync(join(dir, d))) if (f.startsWith('dump.')) bytes = Number(execFileSync('stat', ['-c', '%s', join(dir, d, f)], { encoding: 'utf8' }));
+        rmSync(join(dir, d), { recursive: true, force: true });
+      }
+      // CPU: the run's whole process tree (pgbackops, pg_dump, age: GNU time counts the children it waited for).
+      return { seconds: result.seconds, cpuSeconds: result.cpuSeconds, bytes };
+    };
+    run('bench-plain');
+    run('bench-age');
+    const plain = [];
+    const encrypted = [];
+    for (let i = 0; i < repeats; i++) {
+      if (i % 2 === 0) {
+        plain.push(run('bench-plain'));
+        encrypted.push(run('bench-age'));
+      } else {
+        encrypted.push(run('bench-age'));
+        plain.push(run('bench-plain'));
+      }
+      process.stdout.write(`  pair ${i + 1}/${repeats}: unencrypted ${plain[i].seconds.toFixed(2)} s (CPU ${plain[i].cpuSeconds?.toFixed(2)} s), age ${encrypted[i].seconds.toFixed(2)} s (CPU ${encrypted[i].cpuSeconds?.toFixed(2)} s)\n`);
+    }
+    const plainS = median(plain.map((r) => r.seconds));
+    const ageS = median(encrypted.map((r) => r.seconds));
+    const figures = {
+      databaseBytes: size, scale, pairs: repeats,
+      unencryptedRunSeconds: plainS,
+      encryptedRunSeconds: ageS,
+      ratio: ageS / plainS,
+      medianPairRatio: median(encrypted.map((r, i) => r.seconds / plain[i].seconds)),
+      ratioOfBest: Math.min(...encrypted.map((r) => r.seconds)) / Math.min(...plain.map((r) => r.seconds)),
+      // On a loaded machine wall time is mostly waiting for a core; the CPU time of the run's processes is not.
+      unencryptedCpuSeconds: plain[0].cpuSeconds === null ? null : median(plain.map((r) => r.cpuSeconds)),
+      encryptedCpuSeconds: encrypted[0].cpuSeconds === null ? null : median(encrypted.map((r) => r.cpuSeconds)),
+      dumpBytes: plain[0].bytes,
+      encryptedDumpBytes: encrypted[0].bytes,
+    };
+    printTable(`pgbackops run with age vs without (custom, gzip 6), database ${(size / 2 ** 30).toFixed(2)} GiB (pgbench scale ${scale}), ${repeats} interleaved pairs, medians`, [
+      ['run, unencrypted (s)', plainS.toFixed(2)],
+      ['run, encrypted with age (s)', ageS.toFixed(2)],
+      ['ratio age / unencrypted (of the medians)', figures.ratio.toFixed(3), '<= 1.15'],
+      ['ratio age / unencrypted (median of the pairs)', figures.medianPairRatio.toFixed(3)],
+      ['ratio age / unencrypted (fastest of each)', figures.ratioOfBest.toFixed(3)],
+      ['CPU of the run\'s processes, unencrypted / age (medians, s)', figures.unencryptedCpuSeconds === null ? 'n/a (no GNU time)' : `${figures.unencryptedCpuSeconds.toFixed(2)} / ${figures.encryptedCpuSeconds.toFixed(2)}`],
+      ['CPU ratio age / unencrypted', figures.unencryptedCpuSeconds === null ? 'n/a' : (figures.encryptedCpuSeconds / figures.unencryptedCpuSeconds).toFixed(3)],
+      ['archive bytes, unencrypted / encrypted', `${figures.dumpBytes} / ${figures.encryptedDumpBytes}`],
+    ]);
+    return figures;
+  } finally {
+    try { runCli(['catalog', 'stop', '--state-dir', join(work, 'state')]); } catch { /* not started */ }
+    rmSync(work, { recursive: true, force: true });
+    await cluster.stop();
+  }
+}
