@@ -16,6 +16,7 @@ const output = new URL('src/core/config/generated/kind-validators.ts', root);
 /** Kind -> schema file; the file names are also how the schemas refer to each other. */
 const KINDS = {
   Retention: 'retention.schema.json',
+  ObjectStore: 'objectstore.schema.json',
   BackupServer: 'backupserver.schema.json',
   Node: 'node.schema.json',
   Backup: 'backup.schema.json',

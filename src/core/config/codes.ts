@@ -20,7 +20,7 @@ export const DIAGNOSTIC_CODES = {
   W_YAML: 'the YAML parser warns about something (e.g. an unknown tag)',
   // Schema
   E_API_VERSION: 'apiVersion is missing or is not pgbackops/v1',
-  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention, Backup, Snapshot or Restore',
+  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention, Backup, Snapshot, Restore or ObjectStore',
   E_SCHEMA_TYPE: 'a value has the wrong type',
   E_SCHEMA_REQUIRED: 'a required field is missing',
   E_SCHEMA_UNKNOWN_FIELD: 'a field is not part of the schema (often a typo)',
@@ -34,7 +34,8 @@ export const DIAGNOSTIC_CODES = {
   E_DUPLICATE_NAME: 'two objects of the same kind (or a Backup and a Snapshot) have the same name',
   E_REF_UNKNOWN_SERVER: 'a Node refers to a BackupServer that is not defined',
   E_REF_UNKNOWN_NODE: 'a Backup, Snapshot or Restore refers to a Node that is not defined',
-  E_REF_UNKNOWN_RETENTION: 'a Backup refers to a Retention that is not defined',
+  E_REF_UNKNOWN_RETENTION: 'a Backup (or an offsite entry) refers to a Retention that is not defined',
+  E_REF_UNKNOWN_STORE: 'an offsite entry refers to an ObjectStore that is not defined',
   // Security
   E_SECRET_FIELD: 'a password or other secret is written in the configuration',
   E_EXTRA_ARG_FORBIDDEN: 'an extraArgs item would change the connection, the output or a managed option',
@@ -56,6 +57,9 @@ export const DIAGNOSTIC_CODES = {
   E_COMPRESSION_UNSUPPORTED: 'the compression method or level is not supported here',
   W_EXCLUDE_IGNORED: 'exclude is given but databases is an explicit list',
   W_DATABASES_LIST_ALL: 'databases is the list [all] rather than the word all',
+  // Off-site copies
+  E_STORE_INVALID: 'an ObjectStore field is not valid in combination (a "." or ".." prefix segment, kmsKeyId without aws:kms)',
+  E_OFFSITE_DUPLICATE: 'an offsite list names the same ObjectStore twice',
   // Retention and durations
   E_RETENTION_EMPTY: 'a retention keeps nothing at all',
   E_RETENTION_INVALID: 'a retention duration is not valid',

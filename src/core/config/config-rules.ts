@@ -62,6 +62,7 @@ const REFERENCE_CODES: Readonly<Partial<Record<Kind, DiagnosticCode>>> = {
   BackupServer: 'E_REF_UNKNOWN_SERVER',
   Node: 'E_REF_UNKNOWN_NODE',
   Retention: 'E_REF_UNKNOWN_RETENTION',
+  ObjectStore: 'E_REF_UNKNOWN_STORE',
 };
 
 /**

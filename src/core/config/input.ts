@@ -1,13 +1,15 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
-  BackupMethodName, BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
+  BackupMethodName, BackupServerSpec, BackupSpec, CompressionMethod, Kind, NodeSpec, ObjectStoreSpec, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation,
 } from '../model.js';
 import type { ConfigDocument } from './yaml-documents.js';
 
 type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
 export type RetentionInput = RetentionSpec;
+
+export type ObjectStoreInput = Optional<ObjectStoreSpec, 'region' | 'prefix' | 'forcePathStyle' | 'partSizeMiB' | 'parallelParts'>;
 
 export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 'timezone' | 'scheduler'> & {
   scheduler?: Partial<SchedulerSpec>;
@@ -40,7 +42,7 @@ export type BackupInput = Optional<
 export type DumpInput = Pick<
   BackupInput,
   | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
-  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'remarks'
+  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'offsite' | 'remarks'
 >;
 
 export type SnapshotInput = DumpInput & Pick<SnapshotSpec, 'at' | 'startingDeadline' | 'keepFor'>;
@@ -52,6 +54,7 @@ export type RestoreInput = Optional<RestoreSpec, 'renameExisting' | 'roles' | 'j
 
 export interface InputByKind {
   Retention: RetentionInput;
+  ObjectStore: ObjectStoreInput;
   BackupServer: BackupServerInput;
   Node: NodeInput;
   Backup: BackupInput;

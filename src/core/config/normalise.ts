@@ -9,6 +9,7 @@ import {
   type DumpSpec,
   type MaintenanceSpec,
   type NodeSpec,
+  type ObjectStoreSpec,
   type RestoreSource,
   type RestoreSpec,
   type RetentionSpec,
@@ -16,7 +17,7 @@ import {
   type SnapshotSpec,
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
-import type { BackupInput, BackupServerInput, DumpInput, NodeInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
+import type { BackupInput, BackupServerInput, DumpInput, NodeInput, ObjectStoreInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 
 export const DEFAULT_TIMEZONE = 'UTC';
 export const DEFAULT_CRON_D_FILE = '/etc/cron.d/pgbackops';
@@ -62,6 +63,7 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     pgDumpVersion: input.pgDumpVersion,
     pgBinDirs: input.pgBinDirs,
     rpo: input.rpo,
+    offsite: input.offsite,
     remarks: input.remarks,
   });
 }
@@ -94,7 +96,7 @@ export function normaliseNode(input: NodeInput): NodeSpec {
 /** `name` seeds the H values of the schedule; `serverTimezone` is the default time zone. */
 export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string): BackupSpec {
   // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
-  const { node, databases, exclude, type, timeout, remarks, ...options } = normaliseDump(input);
+  const { node, databases, exclude, type, timeout, offsite, remarks, ...options } = normaliseDump(input);
   return compact({
     node,
     databases,
@@ -108,6 +110,7 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     enabled: input.enabled ?? true,
     timeout,
     rpo: input.rpo,
+    offsite,
     remarks,
   });
 }
@@ -145,6 +148,27 @@ function normaliseDump(input: DumpInput): DumpSpec {
     method: method === DEFAULT_BACKUP_METHOD ? undefined : method,
     ...methodRulesOf(method).normaliseOptions(input),
     timeout: input.timeout,
+    offsite: input.offsite,
+    remarks: input.remarks,
+  });
+}
+
+export const DEFAULT_STORE_REGION = 'us-east-1';
+export const DEFAULT_PART_SIZE_MIB = 16;
+export const DEFAULT_PARALLEL_PARTS = 4;
+
+export function normaliseObjectStore(input: ObjectStoreInput): ObjectStoreSpec {
+  return compact({
+    endpoint: input.endpoint,
+    region: input.region ?? DEFAULT_STORE_REGION,
+    bucket: input.bucket,
+    prefix: input.prefix ?? '',
+    forcePathStyle: input.forcePathStyle ?? false,
+    storageClass: input.storageClass,
+    serverSideEncryption: input.serverSideEncryption && compact({ ...input.serverSideEncryption }),
+    credentialsFile: input.credentialsFile,
+    partSizeMiB: input.partSizeMiB ?? DEFAULT_PART_SIZE_MIB,
+    parallelParts: input.parallelParts ?? DEFAULT_PARALLEL_PARTS,
     remarks: input.remarks,
   });
 }

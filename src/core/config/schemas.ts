@@ -11,6 +11,7 @@ import type { Kind } from '../model.js';
 /** File name of each kind's schema; the names are also how schemas refer to each other. */
 export const SCHEMA_FILES: Readonly<Record<Kind, string>> = {
   Retention: 'retention.schema.json',
+  ObjectStore: 'objectstore.schema.json',
   BackupServer: 'backupserver.schema.json',
   Node: 'node.schema.json',
   Backup: 'backup.schema.json',

@@ -1,6 +1,6 @@
 // Terraform-like text rendering of a plan: + create, ~ update, - delete, ! blocked, then a summary line.
 // A plan of more than GROUPED_PLAN_THRESHOLD actions is shown in groups with counts (action-groups.ts).
-import type { BackupServerSpec, BackupSpec, NodeSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
+import type { BackupServerSpec, BackupSpec, NodeSpec, ObjectStoreSpec, RestoreSpec, RetentionSpec, SnapshotSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
@@ -166,6 +166,10 @@ function describeSpec(kind: string, spec: unknown): string {
     }
     case 'Retention':
       return compact(spec as RetentionSpec);
+    case 'ObjectStore': {
+      const o = spec as ObjectStoreSpec;
+      return `s3://${o.bucket}/${o.prefix} at ${o.endpoint ?? `AWS ${o.region}`}${o.storageClass ? `, ${o.storageClass}` : ''}${o.serverSideEncryption ? `, SSE ${o.serverSideEncryption.algorithm}` : ''}`;
+    }
     case 'Snapshot': {
       const sn = spec as SnapshotSpec;
       const dbs = sn.databases === 'all' ? 'all' : sn.databases.join(',');
