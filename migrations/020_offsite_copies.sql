@@ -34,6 +34,10 @@ create table pgbackops.offsite_copies (
   attempts        integer not null default 0 check (attempts >= 0),
   next_attempt_at timestamptz not null default now(),
   failure_reason  text,
+  -- The process making an attempt now ("<host>:<pid>", as restores record theirs): another process takes the
+  -- copy over only when that one is dead (same host) or the claim is stale (another host).
+  claimed_by      text,
+  claimed_at      timestamptz,
   -- The key prefix of the copy's objects in the store (ends with '/'); its files are <prefix><relative path>.
   key_prefix      text not null,
   -- Set when copied: every object's key, size and sha256, and how the upload was re-verified.

@@ -9,7 +9,8 @@
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
-import type { BackupServerSpec, DumpSpec, NodeSpec, RetentionSpec } from '../core/model.js';
+import type { BackupServerSpec, DumpSpec, NodeSpec, ObjectStoreSpec, RetentionSpec } from '../core/model.js';
+import { offsiteTargetsOf, resolveTargets, type ResolvedTarget } from '../core/offsite/targets.js';
 import type { ActualObject } from '../core/plan/plan-catalog.js';
 import { definitionsOfServer, serverSpecOf, type ServerDefinition } from '../core/schedule/server-entries.js';
 
@@ -18,6 +19,11 @@ export const CACHE_FORMAT_VERSION = 1;
 
 export interface CachedDefinition extends ServerDefinition {
   retention: RetentionSpec | null;
+  /**
+   * Where its backups are copied (docs/offsite.md), stores and retentions resolved. Absent in caches written
+   * before off-site copies existed: none.
+   */
+  offsite?: ResolvedTarget[];
 }
 
 /**
@@ -60,16 +66,22 @@ function legacyCachePath(stateDir: string, server: string): string {
 
 export function buildDefinitionCache(objects: readonly ActualObject[], server: string, revision: string, catalogVersion: number): DefinitionCache {
   const retentions = new Map<string, RetentionSpec>();
-  for (const o of objects) if (o.kind === 'Retention') retentions.set(o.name, o.spec as RetentionSpec);
+  const stores = new Map<string, ObjectStoreSpec>();
+  for (const o of objects) {
+    if (o.kind === 'Retention') retentions.set(o.name, o.spec as RetentionSpec);
+    if (o.kind === 'ObjectStore') stores.set(o.name, o.spec as ObjectStoreSpec);
+  }
+  const serverSpec = serverSpecOf(objects, server) ?? null;
   return {
     formatVersion: CACHE_FORMAT_VERSION,
     server,
-    serverSpec: serverSpecOf(objects, server) ?? null,
+    serverSpec,
     revision,
     catalogVersion,
     definitions: definitionsOfServer(objects, server).map((d) => ({
       ...d,
       retention: typeof d.backup.retention === 'string' ? retentions.get(d.backup.retention) ?? null : d.backup.retention,
+      offsite: resolveTargets(offsiteTargetsOf(d.backup, serverSpec), stores, retentions),
     })),
   };
 }

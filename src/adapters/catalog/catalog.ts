@@ -14,6 +14,7 @@ import { isConnectionLoss, withPoolClient } from './pool-client.js';
 import { ReportQueries } from './report-queries.js';
 import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
+import { OffsiteStore } from './offsite-store.js';
 import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
 
 export { ApplyLockTimeoutError, CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
@@ -76,6 +77,8 @@ export class Catalog {
   readonly reports: ReportQueries;
   /** Status of one-off jobs (Snapshot, Restore): claims and outcomes. */
   readonly oneOffs: OneOffStore;
+  /** Off-site copies of backup runs, per store (docs/offsite.md). */
+  readonly offsite: OffsiteStore;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -85,6 +88,7 @@ export class Catalog {
     this.restores = new RestoreStore((fn) => this.withClient(fn));
     this.reports = new ReportQueries((fn) => this.withClient(fn));
     this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
+    this.offsite = new OffsiteStore((fn) => this.withClient(fn));
   }
 
 
