@@ -15,6 +15,7 @@ import { ingestSpool, type IngestOutcome } from './ingest-spool.js';
 import { runDueOneOffs, type OneOffReport } from './one-off/run-due-one-offs.js';
 import { pruneServer, type PruneOutcome } from './prune.js';
 import { sweepAbandoned } from './sweep-abandoned.js';
+import { maintainOffsite, type OffsiteMaintainOutcome } from './offsite/maintain-offsite.js';
 
 export interface MaintainRequest {
   stateDir: string;
@@ -37,6 +38,8 @@ export interface MaintainOutcome {
   abandonedRestores: string[];
   prune: PruneOutcome | null;
   oneOffs: OneOffReport[];
+  /** Off-site copies made and remote retention (null when not run: no server spec, one-offs only, skipped). */
+  offsite: OffsiteMaintainOutcome | null;
   /** Set when nothing was done because another maintain of the server held the lock: why, in words. */
   skipped?: string;
 }
@@ -56,7 +59,7 @@ export async function maintainServer(catalog: Catalog, logger: Logger, request: 
   } catch (err) {
     if (!(err instanceof MaintainLockBusyError) || waitMs > 0) throw err;
     logger.info({ server: request.server, reason: err.message }, 'maintain skipped');
-    return { spool: { ingested: 0, quarantined: 0, remaining: 0 }, abandoned: [], abandonedRestores: [], prune: null, oneOffs: [], skipped: err.message };
+    return { spool: { ingested: 0, quarantined: 0, remaining: 0 }, abandoned: [], abandonedRestores: [], prune: null, oneOffs: [], offsite: null, skipped: err.message };
   }
 }
 
@@ -87,15 +90,24 @@ async function maintenanceWork(catalog: Catalog, logger: Logger, request: Mainta
   }
   if (!serverSpec) {
     logger.warn({ server: request.server }, 'backup server not in the catalog; one-off jobs and retention skipped');
-    return { spool, abandoned, abandonedRestores, prune: null, oneOffs: [] };
+    return { spool, abandoned, abandonedRestores, prune: null, oneOffs: [], offsite: null };
   }
   const oneOffs = request.dryRun || request.pruneOnly ? [] : await runDueOneOffs(catalog, {
     stateDir: request.stateDir, server: request.server, serverSpec, logger, now: () => new Date(),
   });
-  if (request.oneOffsOnly) return { spool, abandoned, abandonedRestores, prune: null, oneOffs };
+  if (request.oneOffsOnly) return { spool, abandoned, abandonedRestores, prune: null, oneOffs, offsite: null };
   const prune = await pruneServer(catalog.runs, logger, {
     server: request.server, serverSpec, stateDir: request.stateDir, objects: snapshot.objects,
     dryRun: request.dryRun, forceRemoved: request.forceRemoved, now: request.now,
   });
-  return { spool, abandoned, abandonedRestores, prune, oneOffs };
+  // Off-site copies come after local retention: a local backup expired in this pass before its copy was made
+  // fails its copy (the files are gone), which says so, rather than racing with the removal. Its own
+  // failure does not undo what the pass did.
+  const offsite = await maintainOffsite(catalog, logger, {
+    server: request.server, serverSpec, objects: snapshot.objects, dryRun: request.dryRun, pruneOnly: Boolean(request.pruneOnly), now: request.now,
+  }).catch((err: Error) => {
+    logger.error({ err: err.message }, 'off-site copies and remote retention failed');
+    return null;
+  });
+  return { spool, abandoned, abandonedRestores, prune, oneOffs, offsite };
 }
