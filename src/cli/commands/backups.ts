@@ -1,6 +1,7 @@
 // pgbackops backups: the catalog's backups, newest first, filtered.
 import type { Command } from 'commander';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
+import type { OffsiteCopy } from '../../adapters/catalog/offsite-store.js';
 import { backupReportItems, renderBackupsText, type BackupReportRow } from '../../core/reports/backups-report.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { contextOf } from '../context.js';
@@ -20,7 +21,7 @@ interface BackupsFlags {
 export function registerBackups(program: Command): void {
   program
     .command('backups')
-    .description('list backups from the catalog, newest first: id, definition, database, started, duration, size, status, expiry')
+    .description('list backups from the catalog, newest first: id, definition, database, started, duration, size, status, expiry, and where they live (local, off-site copies)')
     .option('--node <name>', 'only backups of this node')
     .option('--definition <name>', 'only backups of this definition')
     .option('--database <name>', 'only backups of this database')
@@ -34,19 +35,25 @@ export function registerBackups(program: Command): void {
       const since = opts.since === undefined ? undefined : parseTime(opts.since, '--since');
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer');
-      const rows = await withCatalog(ctx.settings, ctx.logger, (catalog) => catalog.reports.listBackups({
-        ...(opts.node ? { node: opts.node } : {}), ...(opts.definition ? { definition: opts.definition } : {}),
-        ...(opts.database !== undefined ? { database: opts.database } : {}), ...(opts.status ? { status: opts.status } : {}),
-        ...(since ? { since } : {}), limit,
-      }));
-      const items = backupReportItems(rows.map(reportRow));
+      const rows = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
+        const backups = await catalog.reports.listBackups({
+          ...(opts.node ? { node: opts.node } : {}), ...(opts.definition ? { definition: opts.definition } : {}),
+          ...(opts.database !== undefined ? { database: opts.database } : {}), ...(opts.status ? { status: opts.status } : {}),
+          ...(since ? { since } : {}), limit,
+        });
+        const copies = await catalog.offsite.copiesOf(backups.map((b) => b.id));
+        return backups.map((b) => reportRow(b, copies.filter((c) => c.runId === b.id)));
+      });
+      const items = backupReportItems(rows);
       if (ctx.json) printJson({ backups: items });
       else printText(renderBackupsText(items));
     });
 }
 
-export function reportRow(r: BackupRow): BackupReportRow {
+export function reportRow(r: BackupRow, copies: readonly OffsiteCopy[] = [], local?: boolean): BackupReportRow {
   return {
+    ...(local !== undefined ? { local } : {}),
+    copies: copies.map((c) => ({ store: c.store, state: c.state, copiedAt: c.copiedAt?.getTime() ?? null, failureReason: c.failureReason })),
     id: r.id, definition: r.definition, node: r.node, database: r.database, backupType: r.backupType, format: r.format, status: r.status,
     startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null, bytes: r.bytes, failureReason: r.failureReason,
     retention: r.retention, timezone: r.timezone,

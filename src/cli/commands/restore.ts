@@ -8,6 +8,7 @@ import type { RolesMode } from '../../core/restore/restore-plan.js';
 import { withCatalog } from '../../engine/catalog-session.js';
 import { RestoreRefusedError } from '../../methods/method.js';
 import { restoreToDirectory } from './restore-to-directory.js';
+import { backupSource, findBackupOrCopy } from './backup-source.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
@@ -28,6 +29,7 @@ interface RestoreFlags {
   jobs: string;
   dryRun?: boolean;
   yes?: boolean;
+  from?: string;
 }
 
 export function registerRestore(program: Command): void {
@@ -47,11 +49,13 @@ export function registerRestore(program: Command): void {
     .option('--rename-existing', 'rename an existing database of the same name to <name>_<YYYYMMDDHHMMSS> first (never dropped)')
     .option('--roles <mode>', 'create: refuse when a needed role already exists; reuse: use existing roles as they are', 'create')
     .option('--jobs <n>', 'parallel pg_restore jobs (custom and directory archives)', '1')
+    .option('--from <store>', 'restore from the off-site copy in this ObjectStore (default: the local files, else a copy when they are gone)')
     .option('--dry-run', 'print the plan and the checks; change nothing')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
     .option('--json', 'print the plan and outcome as JSON')
     .action(async (backupId: string, opts: RestoreFlags, command: Command) => {
       const ctx = contextOf(command);
+      if (opts.from !== undefined && opts.toNode === undefined) throw new CliError('--from: off-site copies are restored into a node (--to-node); a physical restore into a directory reads its backup server\'s files', 1);
       if (opts.toDir !== undefined || opts.toNode === undefined) return restoreToDirectory(backupId, opts, command);
       const physicalOnly = (['targetTime', 'targetLsn', 'targetName', 'latest', 'start', 'port'] as const).filter((k) => opts[k] !== undefined);
       if (physicalOnly.length > 0) throw new CliError(`${physicalOnly.map(flagOf).join(', ')}: only for a physical backup restored into a directory (--to-dir), not with --to-node`);
@@ -65,7 +69,10 @@ export function registerRestore(program: Command): void {
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
       const style = stdoutStyle();
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
-        const backup = await resolveBackup(catalog, backupId);
+        // An off-site copy is downloaded and checked first; the restore then reads it like local files.
+        const source = await backupSource(catalog, await findBackupOrCopy(catalog, backupId), { ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir: ctx.settings.stateDir });
+        if (source.from !== 'local' && !ctx.json) printText(`Backup ${source.row.id}: downloaded from ${source.from} and checked against its manifest.`);
+        const backup = source.row;
         try {
           return await backupMethodOf(backup.method, `backup ${backup.id}`).restore(catalog, {
             backup, targetNode: opts.toNode!, dryRun: Boolean(opts.dryRun), purpose: 'restore',
@@ -76,6 +83,8 @@ export function registerRestore(program: Command): void {
         } catch (err) {
           if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, 'E_RESTORE_REFUSED');
           throw err;
+        } finally {
+          await source.release();
         }
       });
       const { plan, record } = outcome;

@@ -7,7 +7,7 @@ import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
-import { resolveBackup } from './restore.js';
+import { backupSource, findBackupOrCopy } from './backup-source.js';
 
 interface VerifyFlags {
   latest?: string;
@@ -15,6 +15,7 @@ interface VerifyFlags {
   restore?: boolean;
   toNode?: string;
   jobs: string;
+  from?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -27,6 +28,7 @@ export function registerVerify(program: Command): void {
     .option('--restore', 'also restore it into a scratch database on --to-node, dropped afterwards (recorded as a trial restore)')
     .option('--to-node <node>', 'the Node for the trial restore')
     .option('--jobs <n>', 'parallel pg_restore jobs for the trial restore', '1')
+    .option('--from <store>', 'verify the off-site copy in this ObjectStore (default: the local files, else a copy when they are gone)')
     .option('--json', 'print the outcome as JSON')
     .action(async (backupId: string | undefined, opts: VerifyFlags, command: Command) => {
       const ctx = contextOf(command);
@@ -37,24 +39,31 @@ export function registerVerify(program: Command): void {
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`);
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
-        const row = backupId !== undefined
-          ? await resolveBackup(catalog, backupId)
-          : await catalog.reports.latestSucceeded(opts.latest!, opts.database);
-        if (!row) throw new CliError(`definition ${opts.latest} has no succeeded backup${opts.database ? ` of database ${JSON.stringify(opts.database)}` : ''}`, 1, 'E_BACKUP_NOT_FOUND');
-        return backupMethodOf(row.method, `backup ${row.id}`).verify(catalog, row, {
-          ...(opts.restore ? { trialNode: opts.toNode! } : {}), jobs,
-          stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
-        });
+        const latest = backupId === undefined ? await catalog.reports.latestSucceeded(opts.latest!, opts.database) : null;
+        if (backupId === undefined && !latest) throw new CliError(`definition ${opts.latest} has no succeeded backup${opts.database ? ` of database ${JSON.stringify(opts.database)}` : ''}`, 1, 'E_BACKUP_NOT_FOUND');
+        const found = await findBackupOrCopy(catalog, backupId ?? latest!.id);
+        // A copy is downloaded and checked against its manifest first (a refused copy is an error, exit 1).
+        const source = await backupSource(catalog, found, { ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir: ctx.settings.stateDir });
+        try {
+          const outcome = await backupMethodOf(source.row.method, `backup ${source.row.id}`).verify(catalog, source.row, {
+            ...(opts.restore ? { trialNode: opts.toNode! } : {}), jobs,
+            stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
+          });
+          return { ...outcome, from: source.from };
+        } finally {
+          await source.release();
+        }
       });
       if (ctx.json) {
         printJson({
-          backup_id: outcome.backupId, ok: outcome.ok, files: outcome.files, archive: outcome.archive,
+          backup_id: outcome.backupId, from: outcome.from, ok: outcome.ok, files: outcome.files, archive: outcome.archive,
           trial: outcome.trial && {
             scratch_database: outcome.trial.scratchDatabase, duration_ms: outcome.trial.durationMs, problem: outcome.trial.problem,
             restore: outcome.trial.outcome?.record ?? null, refusals: outcome.trial.outcome?.plan.refusals ?? [],
           },
         });
       } else {
+        if (outcome.from !== 'local') printText(`Backup ${outcome.backupId}: downloaded from ${outcome.from} and checked against its manifest.`);
         printText(renderVerify(outcome));
       }
       process.exitCode = outcome.ok ? 0 : 1;
