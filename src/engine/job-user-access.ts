@@ -19,8 +19,11 @@ export interface JobUser extends PasswdEntry {
   because: string;
 }
 
-/** Directories under the state directory that jobs write (parents first; cache/definitions: definition-cache.ts). */
-const JOB_STATE_DIRS = ['cache', 'cache/definitions', 'spool', 'locks'] as const;
+/**
+ * Directories under the state directory that jobs write (parents first; cache/definitions: definition-cache.ts;
+ * tmp: off-site copies downloaded for a restore or verify, src/jobs/offsite/fetch-copy.ts).
+ */
+const JOB_STATE_DIRS = ['cache', 'cache/definitions', 'spool', 'locks', 'tmp'] as const;
 
 export function backupRootOf(stateDir: string, server: BackupServerSpec): string {
   return isAbsolute(server.backupRoot) ? server.backupRoot : resolve(stateDir, server.backupRoot);

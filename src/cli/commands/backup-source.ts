@@ -11,6 +11,13 @@ import type { ObjectStoreSpec } from '../../core/model.js';
 import { backupRowOfCopy, fetchCopy, OffsiteCopyRefusedError } from '../../jobs/offsite/fetch-copy.js';
 import { CliError } from '../output.js';
 
+/** A copy that cannot be used: printed as `pgbackops: error CODE: message` (exit 1). */
+export class OffsiteSourceError extends Error {
+  constructor(message: string, readonly code: 'E_OFFSITE_COPY_UNKNOWN' | 'E_OFFSITE_DOWNLOAD') {
+    super(message);
+  }
+}
+
 export interface BackupSource {
   row: BackupRow;
   /** 'local', or the store the copy was downloaded from. */
@@ -45,7 +52,7 @@ export async function backupSource(
     copy = found.copies.find((c) => c.store === options.from);
     if (!copy) {
       const where = found.copies.length ? `its copies: ${found.copies.map((c) => `${c.store} (${c.state})`).join(', ')}` : 'it has no off-site copy';
-      throw new CliError(`backup ${found.row.id} has no copy in store ${JSON.stringify(options.from)}; ${where}`, 1, 'E_OFFSITE_COPY_UNKNOWN');
+      throw new OffsiteSourceError(`backup ${found.row.id} has no copy in store ${JSON.stringify(options.from)}; ${where}`, 'E_OFFSITE_COPY_UNKNOWN');
     }
   } else {
     if (await hasLocalFiles(found.row)) return local;
@@ -53,13 +60,13 @@ export async function backupSource(
     if (!copy) return local; // the method reports the missing files as it always has
   }
   const storeSpec = (await catalog.readSnapshot()).objects.find((o) => o.kind === 'ObjectStore' && o.name === copy.store)?.spec as ObjectStoreSpec | undefined;
-  if (!storeSpec) throw new CliError(`ObjectStore ${copy.store} is not in the catalog: the copy of backup ${found.row.id} cannot be read`, 1, 'E_OFFSITE_COPY_UNKNOWN');
+  if (!storeSpec) throw new OffsiteSourceError(`ObjectStore ${copy.store} is not in the catalog: the copy of backup ${found.row.id} cannot be read`, 'E_OFFSITE_COPY_UNKNOWN');
   try {
     const fetched = await fetchCopy(copy, storeSpec, options.stateDir, found.row.files);
     return { row: { ...found.row, directory: fetched.directory }, from: copy.store, release: fetched.remove };
   } catch (err) {
-    if (err instanceof OffsiteCopyRefusedError) throw new CliError(err.message, 1, err.code);
-    throw new CliError(`the copy of backup ${found.row.id} in ${copy.store} could not be downloaded: ${(err as Error).message}`, 1, 'E_OFFSITE_COPY_REFUSED');
+    if (err instanceof OffsiteCopyRefusedError) throw err;
+    throw new OffsiteSourceError(`the copy of backup ${found.row.id} in ${copy.store} could not be downloaded: ${(err as Error).message}; nothing was restored`, 'E_OFFSITE_DOWNLOAD');
   }
 }
 
