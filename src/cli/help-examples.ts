@@ -26,8 +26,9 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   restore: [
     'pgbackops restore 3f2a --to-node pg-orders --database orders_copy --dry-run',
     'pgbackops restore 3f2a --to-node pg-orders --rename-existing --yes',
+    'pgbackops restore 3f2a --to-node pg-orders --from offsite-eu --database orders_copy --yes',
   ],
-  verify: ['pgbackops verify 3f2a', 'pgbackops verify --latest orders-nightly --restore --to-node pg-orders'],
+  verify: ['pgbackops verify 3f2a', 'pgbackops verify --latest orders-nightly --restore --to-node pg-orders', 'pgbackops verify 3f2a --from offsite-eu'],
   backups: ['pgbackops backups --definition orders-nightly', 'pgbackops backups --status failed --since 2026-11-01 --json'],
   show: ['pgbackops show 3f2a', 'pgbackops show 3f2a --json'],
   status: ['pgbackops status', 'pgbackops status --no-nodes --json', 'pgbackops status --daemon http://127.0.0.1:9187'],
