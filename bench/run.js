@@ -1,5 +1,6 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status` picks some;
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,offsite` picks some
+// (`offsite`: upload throughput of off-site copies vs a plain SDK upload; PGBACKOPS_BENCH_OFFSITE_SCALE scales its sizes);
 // `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
 // its 100,000 size takes minutes); `--only explain` checks the query plans of the run-reading commands at
 // 1,000,000 run rows.
@@ -22,6 +23,7 @@ if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: N
 if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Number(values.max) : undefined, profileDir: values.profile ?? null });
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
+if (wanted.has('offsite')) results.offsite = await (await import('./offsite.js')).benchOffsite();
 if (wanted.has('status')) results.daemonStatus = await (await import('./daemon-status.js')).benchDaemonStatus();
 if (wanted.has('daemon')) {
   const daemon = await import('./daemon.js').catch(() => null);
