@@ -19,7 +19,7 @@ export function registerShow(program: Command): void {
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const { row, copies } = await findBackupOrCopy(catalog, backupId);
         // A backup known only from its copies (local retention removed its row) has no local files.
-        const local = (await catalog.reports.findBackup(row.id)) !== null && (row.status === 'succeeded' || row.status === 'failed');
+        const local = (await catalog.reports.findBackup(row.id)) !== null && row.status === 'succeeded';
         const restores = await catalog.reports.restoreHistory(100, { backupId: row.id });
         return showReport(backupReportItems([reportRow(row, copies, local)])[0]!, {
           backupServer: row.backupServer, directory: row.directory, files: row.files, pgDumpVersion: row.pgDumpVersion,

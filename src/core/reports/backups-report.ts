@@ -49,7 +49,7 @@ export interface BackupReportItem {
   /** True when expires_at is the earliest possible time (keepWithin counts from the newest backup; the newest failure stays while it is the newest). */
   expires_at_earliest: boolean;
   failure_reason: string | null;
-  /** Where it lives: `local` (its files on the backup server) and each off-site copy with its state. */
+  /** Where it lives: `local` (a succeeded backup whose run row is still in the catalog: its files on the backup server) and each off-site copy with its state. */
   locations: { local: boolean; copies: CopyItem[] };
 }
 
@@ -66,7 +66,7 @@ export function backupReportItems(rows: readonly BackupReportRow[]): BackupRepor
       expires_at_earliest: expiry.kind === 'at' && expiry.earliest,
       failure_reason: r.failureReason,
       locations: {
-        local: r.local ?? (r.status === 'succeeded' || r.status === 'failed'),
+        local: r.local ?? r.status === 'succeeded',
         copies: (r.copies ?? []).map((c) => ({
           store: c.store, state: c.state, copied_at: c.copiedAt === null ? null : new Date(c.copiedAt).toISOString(), failure_reason: c.failureReason,
         })),

@@ -59,7 +59,8 @@ export function renderShowText(r: ShowReport): string {
     `  size:        ${formatBytes(b.bytes)}`,
     `  expires:     ${b.expires_at === null ? 'not known in advance (kept by retention counts)' : b.expires_at === 'now' ? 'being expired now' : `${b.expires_at_earliest ? 'not before ' : ''}${formatTime(Date.parse(b.expires_at))}`}`,
     `  directory:   ${b.directory ?? '-'}`,
-    ...(b.locations.copies.length > 0 || !b.locations.local ? [`  where:       ${locationsText(b)}`] : []),
+    // Only where something lives elsewhere than the backup server: copies, or a backup whose local files are gone.
+    ...(b.locations.copies.length > 0 || (b.status === 'succeeded' && !b.locations.local) ? [`  where:       ${locationsText(b)}`] : []),
     ...b.locations.copies.filter((c) => c.failure_reason).map((c) => `    ${c.store}: ${c.failure_reason}`),
     `  versions:    pg_dump ${b.pg_dump_version ?? '-'}, server ${b.server_version ?? '-'}`,
   ];
