@@ -96,18 +96,18 @@ async function maintenanceWork(catalog: Catalog, logger: Logger, request: Mainta
     stateDir: request.stateDir, server: request.server, serverSpec, logger, now: () => new Date(),
   });
   if (request.oneOffsOnly) return { spool, abandoned, abandonedRestores, prune: null, oneOffs, offsite: null };
-  const prune = await pruneServer(catalog.runs, logger, {
-    server: request.server, serverSpec, stateDir: request.stateDir, objects: snapshot.objects,
-    dryRun: request.dryRun, forceRemoved: request.forceRemoved, now: request.now,
-  });
-  // Off-site copies come after local retention: a local backup expired in this pass before its copy was made
-  // fails its copy (the files are gone), which says so, rather than racing with the removal. Its own
-  // failure does not undo what the pass did.
+  // Off-site copies before local retention: a backup whose copy is due (a spooled run, a retry) is copied
+  // while its files are still there. Remote retention, in the same step, judges the copies alone. A failure
+  // here is logged and leaves local retention to run.
   const offsite = await maintainOffsite(catalog, logger, {
     server: request.server, serverSpec, objects: snapshot.objects, dryRun: request.dryRun, pruneOnly: Boolean(request.pruneOnly), now: request.now,
   }).catch((err: Error) => {
     logger.error({ err: err.message }, 'off-site copies and remote retention failed');
     return null;
+  });
+  const prune = await pruneServer(catalog.runs, logger, {
+    server: request.server, serverSpec, stateDir: request.stateDir, objects: snapshot.objects,
+    dryRun: request.dryRun, forceRemoved: request.forceRemoved, now: request.now,
   });
   return { spool, abandoned, abandonedRestores, prune, oneOffs, offsite };
 }

@@ -55,6 +55,8 @@ describe('catalog migrations', () => {
       'catalog_state',
       'definitions',
       'nodes',
+      'object_stores',
+      'offsite_copies',
       'restore_runs',
       'restores',
       'retentions',
