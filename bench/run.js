@@ -1,6 +1,7 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,wal-archive,notify,page` picks some
-// (page, the status page in chromium, runs only when asked for);
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,wal-archive,notify,page,offsite` picks some
+// (page, the status page in chromium, runs only when asked for; `offsite`: upload throughput of off-site copies vs a plain SDK upload,
+// PGBACKOPS_BENCH_OFFSITE_SCALE scales its sizes);
 // `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
 // its 100,000 size takes minutes); `--only explain` checks the query plans of the run-reading commands at
 // 1,000,000 run rows; `--only encryption` measures a run encrypted with age against the same run unencrypted.
@@ -31,6 +32,7 @@ if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('encryption')) results.encryption = await benchEncryption(values.scale ? { scale: Number(values.scale) } : {});
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
 if (wanted.has('wal-archive')) results.walArchive = await (await import('./wal-archive.js')).benchWalArchive();
+if (wanted.has('offsite')) results.offsite = await (await import('./offsite.js')).benchOffsite();
 if (wanted.has('status')) results.daemonStatus = await (await import('./daemon-status.js')).benchDaemonStatus();
 if (wanted.has('page')) results.page = await (await import('./status-page.js')).benchStatusPage();
 if (wanted.has('daemon')) {

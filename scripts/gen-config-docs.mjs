@@ -18,6 +18,7 @@ const KINDS = [
   ['Snapshot', 'snapshot.schema.json'],
   ['Restore', 'restore.schema.json'],
   ['Notifier', 'notifier.schema.json'],
+  ['ObjectStore', 'objectstore.schema.json'],
 ];
 const COMBINED = 'pgbackops.schema.json';
 
@@ -136,7 +137,7 @@ function metadataSection() {
     '',
     ...TABLE_HEAD,
     '| `apiVersion` | `pgbackops/v1` | yes |  | Version of the configuration format. |',
-    `| \`kind\` | ${cell('`BackupServer` | `Node` | `Retention` | `Backup` | `Snapshot` | `Restore`')} | yes |  | Kind of object. |`,
+    `| \`kind\` | ${cell('`BackupServer` | `Node` | `Retention` | `Backup` | `Snapshot` | `Restore` | `ObjectStore`')} | yes |  | Kind of object. |`,
     ...rows(schema, COMBINED, 'metadata.', schema.required ?? []),
     '| `spec` | mapping | yes |  | The object itself: see each kind below. |',
     '',
@@ -156,7 +157,7 @@ is one object:
 \`\`\`yaml
 # yaml-language-server: $schema=../schemas/pgbackops.schema.json
 apiVersion: pgbackops/v1
-kind: Backup              # BackupServer | Node | Retention | Backup | Snapshot | Restore
+kind: Backup              # BackupServer | Node | Retention | Backup | Snapshot | Restore | ObjectStore
 metadata:
   name: orders-nightly    # the object's identity, unique per kind
 spec:

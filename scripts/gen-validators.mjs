@@ -17,6 +17,7 @@ const output = new URL('src/core/config/generated/kind-validators.ts', root);
 const KINDS = {
   Retention: 'retention.schema.json',
   Notifier: 'notifier.schema.json',
+  ObjectStore: 'objectstore.schema.json',
   BackupServer: 'backupserver.schema.json',
   Node: 'node.schema.json',
   Backup: 'backup.schema.json',

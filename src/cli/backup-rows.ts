@@ -1,6 +1,7 @@
 // A backup as the commands that name one find it (`show`, `verify`, `restore`), and as the reports show it.
 import { AmbiguousBackupIdError, type BackupRow } from '../adapters/catalog/report-queries.js';
 import type { Catalog } from '../adapters/catalog/catalog.js';
+import type { OffsiteCopy } from '../adapters/catalog/offsite-store.js';
 import type { BackupReportRow } from '../core/reports/backups-report.js';
 import { CliError } from './output.js';
 
@@ -16,8 +17,11 @@ export async function resolveBackup(catalog: Catalog, id: string): Promise<Backu
   }
 }
 
-export function reportRow(r: BackupRow): BackupReportRow {
+/** `copies`: its off-site copies (docs/offsite.md); `local`: whether its local files are still there, when known. */
+export function reportRow(r: BackupRow, copies: readonly OffsiteCopy[] = [], local?: boolean): BackupReportRow {
   return {
+    ...(local !== undefined ? { local } : {}),
+    copies: copies.map((c) => ({ store: c.store, state: c.state, copiedAt: c.copiedAt?.getTime() ?? null, failureReason: c.failureReason })),
     // A physical backup has no logical type or format: its method stands in the type column, its tar format in format.
     id: r.id, definition: r.definition, node: r.node, database: r.database, status: r.status,
     backupType: r.method === 'logical' ? r.backupType : r.method, format: r.method === 'basebackup' ? 'tar' : r.format,

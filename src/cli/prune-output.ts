@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { decisionsOf, type RetentionDecision } from '../core/retention/decision-list.js';
 import { isoTimestamp } from '../core/time/iso-timestamp.js';
 import type { PruneOutcome } from '../jobs/prune.js';
+import type { OffsiteMaintainOutcome } from '../jobs/offsite/maintain-offsite.js';
 import { contractJson, jsonDocument } from '../core/render/json-contract.js';
 import { markJsonPrinted, stdoutStyle } from './output.js';
 import { VERSION } from '../runtime/version.js';
@@ -112,4 +113,43 @@ class ChunkedStdout {
     this.size = 0;
     if (!process.stdout.write(chunk)) this.blocked = true;
   }
+}
+
+/** The off-site part of a maintain or prune: copies made, then remote retention's decisions (expiring ones, or all). */
+export function offsiteText(offsite: OffsiteMaintainOutcome, dryRun: boolean, showKept: boolean): string[] {
+  const style = stdoutStyle();
+  const lines: string[] = [];
+  if (offsite.requested > 0) lines.push(`  off-site: ${offsite.requested} copy(ies) requested`);
+  for (const c of offsite.copies) {
+    lines.push(c.state === 'copied'
+      ? style.add(`  copied  ${c.runId} to ${c.store} (verified by ${c.verifiedBy})`)
+      : style.remove(`  failed  ${c.runId} to ${c.store}: ${c.reason} (retried later)`));
+  }
+  const prune = offsite.prune;
+  for (const d of prune.decisions) {
+    if (d.keep && !showKept) continue;
+    const line = `${d.store}: ${d.definition} ${d.database ?? '(cluster)'} ${isoTimestamp(d.startedAt)} ${d.id}: ${d.reasons.join('; ')}`;
+    lines.push(d.keep ? style.add(`  keep    ${line}`) : style.remove(`  expire  ${line}`));
+  }
+  for (const w of prune.warnings) lines.push(style.warn(`  warning: ${w}`));
+  if (prune.groups.length > 0 || offsite.copies.length > 0) {
+    lines.push(dryRun
+      ? `  off-site: ${prune.kept} copy(ies) kept, ${prune.expiring} would expire (dry run)`
+      : `  off-site: ${offsite.copies.filter((c) => c.state === 'copied').length} copied, ${offsite.copies.filter((c) => c.state === 'failed').length} failed; ${prune.kept} kept, ${prune.expired} expired`);
+  }
+  return lines;
+}
+
+/** The off-site part as JSON (every remote retention decision, with its store). */
+export function offsiteJson(offsite: OffsiteMaintainOutcome | null): unknown {
+  if (!offsite) return null;
+  const { prune } = offsite;
+  return {
+    requested: offsite.requested,
+    copies: offsite.copies,
+    retention: {
+      expiring: prune.expiring, expired: prune.expired, kept: prune.kept, warnings: prune.warnings,
+      decisions: [...prune.decisions].map((d) => ({ ...d, startedAt: isoTimestamp(d.startedAt) })),
+    },
+  };
 }

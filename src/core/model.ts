@@ -4,7 +4,7 @@
 export const API_VERSION = 'pgbackops/v1';
 
 /** Kinds in dependency order: a kind may only reference kinds listed before it. */
-export const KINDS = ['Retention', 'Notifier', 'BackupServer', 'Node', 'Backup', 'Snapshot', 'Restore'] as const;
+export const KINDS = ['Retention', 'Notifier', 'ObjectStore', 'BackupServer', 'Node', 'Backup', 'Snapshot', 'Restore'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Where something was written in the configuration; 1-based line and column. */
@@ -62,6 +62,34 @@ export interface BackupServerSpec {
   notifiers?: string[];
   /** Default encryption of the Backups and Snapshots of this server's nodes. */
   encryption?: EncryptionSpec;
+  /** Default off-site copies of the Backups and Snapshots of its nodes (docs/offsite.md). */
+  offsite?: OffsiteTarget[];
+  remarks?: string;
+}
+
+/** One place a backup is copied to: an ObjectStore, and the Retention that decides what it keeps there. */
+export interface OffsiteTarget {
+  store: string;
+  retention: string;
+}
+
+export type StorageClass = 'STANDARD' | 'REDUCED_REDUNDANCY' | 'STANDARD_IA' | 'ONEZONE_IA' | 'INTELLIGENT_TIERING' | 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE';
+
+/** An S3-compatible object store that off-site copies go to. Credentials are never part of it. */
+export interface ObjectStoreSpec {
+  /** Absent: AWS S3 of the region. */
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  /** Empty, or segments each ending with '/'. */
+  prefix: string;
+  forcePathStyle: boolean;
+  storageClass?: StorageClass;
+  serverSideEncryption?: { algorithm: 'AES256' | 'aws:kms'; kmsKeyId?: string };
+  /** An AWS shared-credentials file read at run time; absent: the AWS SDK's default chain. */
+  credentialsFile?: string;
+  partSizeMiB: number;
+  parallelParts: number;
   remarks?: string;
 }
 
@@ -209,6 +237,8 @@ interface MethodSpecBase {
    * Absent: not encrypted.
    */
   encryption?: EncryptionSpec;
+  /** Its own off-site copies, replacing its server's (docs/offsite.md); [] copies nothing. */
+  offsite?: OffsiteTarget[];
   remarks?: string;
 }
 
@@ -338,6 +368,7 @@ export type OneOffKind = (typeof ONE_OFF_KINDS)[number];
 export interface SpecByKind {
   Retention: RetentionSpec;
   Notifier: NotifierSpec;
+  ObjectStore: ObjectStoreSpec;
   BackupServer: BackupServerSpec;
   Node: NodeSpec;
   Backup: BackupSpec;

@@ -11,7 +11,7 @@ import { pgbackrestConfigChanges, planHasChanges, scheduleNeedsWrite, type Plan,
 import { buildDefinitionCache, writeDefinitionCache } from '../runtime/definition-cache.js';
 import { planAgainstState } from './plan-state.js';
 import { checkSavedPlanCurrent } from './saved-plan.js';
-import { failpoint } from './failpoint.js';
+import { failpoint } from '../runtime/failpoint.js';
 import { refusePasswordInCatalogUrl, rememberCatalog } from '../runtime/remembered-catalog.js';
 import { rememberScheduledServer } from './remembered-server.js';
 import { grantJobUser } from './job-user-access.js';

@@ -15,8 +15,11 @@ import type { BackupServerSpec } from '../core/model.js';
 import { cachePath, definitionCacheDir } from '../runtime/definition-cache.js';
 import { backupRootOf, resolveJobUser, type JobUser } from '../runtime/job-user.js';
 
-/** Directories under the state directory that jobs write (parents first; cache/definitions: definition-cache.ts). */
-const JOB_STATE_DIRS = ['cache', 'cache/definitions', 'spool', 'locks'] as const;
+/**
+ * Directories under the state directory that jobs write (parents first; cache/definitions: definition-cache.ts;
+ * tmp: off-site copies downloaded for a restore or verify, src/jobs/offsite/fetch-copy.ts).
+ */
+const JOB_STATE_DIRS = ['cache', 'cache/definitions', 'spool', 'locks', 'tmp'] as const;
 
 export async function grantJobUser(stateDir: string, serverName: string, server: BackupServerSpec): Promise<void> {
   if (!isRoot()) return;

@@ -17,6 +17,7 @@ import { sweepAbandoned } from './sweep-abandoned.js';
 import { backoffFromEnvironment, deliverNotifications, type DeliveryOutcome } from './notify/deliver-notifications.js';
 import { evaluateAlerts } from './notify/evaluate-alerts.js';
 import { serverSpecOf } from '../core/objects.js';
+import { maintainOffsite, type OffsiteMaintainOutcome } from './offsite/maintain-offsite.js';
 
 export interface MaintainRequest {
   stateDir: string;
@@ -41,6 +42,8 @@ export interface MaintainOutcome {
   oneOffs: OneOffReport[];
   /** Notifications sent from the outbox (cron-only servers have no daemon to send them); null when not run. */
   notifications?: DeliveryOutcome | null;
+  /** Off-site copies made and remote retention (null when not run: no server spec, one-offs only, skipped). */
+  offsite: OffsiteMaintainOutcome | null;
   /** Set when nothing was done because another maintain of the server held the lock: why, in words. */
   skipped?: string;
 }
@@ -60,7 +63,7 @@ export async function maintainServer(catalog: Catalog, logger: Logger, request: 
   } catch (err) {
     if (!(err instanceof MaintainLockBusyError) || waitMs > 0) throw err;
     logger.info({ server: request.server, reason: err.message }, 'maintain skipped');
-    return { spool: { ingested: 0, quarantined: 0, remaining: 0 }, abandoned: [], abandonedRestores: [], prune: null, oneOffs: [], skipped: err.message };
+    return { spool: { ingested: 0, quarantined: 0, remaining: 0 }, abandoned: [], abandonedRestores: [], prune: null, oneOffs: [], offsite: null, skipped: err.message };
   }
 }
 
@@ -91,18 +94,27 @@ async function maintenanceWork(catalog: Catalog, logger: Logger, request: Mainta
   }
   if (!serverSpec) {
     logger.warn({ server: request.server }, 'backup server not in the catalog; one-off jobs and retention skipped');
-    return { spool, abandoned, abandonedRestores, prune: null, oneOffs: [] };
+    return { spool, abandoned, abandonedRestores, prune: null, oneOffs: [], offsite: null };
   }
   const oneOffs = request.dryRun || request.pruneOnly ? [] : await runDueOneOffs(catalog, {
     stateDir: request.stateDir, server: request.server, serverSpec, logger, now: () => new Date(),
   });
-  if (request.oneOffsOnly) return { spool, abandoned, abandonedRestores, prune: null, oneOffs };
+  if (request.oneOffsOnly) return { spool, abandoned, abandonedRestores, prune: null, oneOffs, offsite: null };
+  // Off-site copies before local retention: a backup whose copy is due (a spooled run, a retry) is copied
+  // while its files are still there. Remote retention, in the same step, judges the copies alone. A failure
+  // here is logged and leaves local retention to run.
+  const offsite = await maintainOffsite(catalog, logger, {
+    server: request.server, serverSpec, objects: snapshot.objects, dryRun: request.dryRun, pruneOnly: Boolean(request.pruneOnly), now: request.now,
+  }).catch((err: Error) => {
+    logger.error({ err: err.message }, 'off-site copies and remote retention failed');
+    return null;
+  });
   const prune = await pruneServer(catalog.runs, logger, {
     server: request.server, serverSpec, stateDir: request.stateDir, objects: snapshot.objects,
     dryRun: request.dryRun, forceRemoved: request.forceRemoved, now: request.now,
   });
   const notifications = housekeeping ? await notify(catalog, logger, request, snapshot.objects) : null;
-  return { spool, abandoned, abandonedRestores, prune, oneOffs, notifications };
+  return { spool, abandoned, abandonedRestores, prune, oneOffs, offsite, notifications };
 }
 
 /**

@@ -8,6 +8,7 @@ import { backupMethodOf } from '../methods/registry.js';
 import { findCachedDefinition } from './definition-lookup.js';
 import { NodeServerProbe } from './node-server-probe.js';
 import { runBackup, type RunOutcome, type RunProgress } from './run-backup.js';
+import { copyOffsite, type RunCopies } from './offsite/run-copies.js';
 import { RunRecorder } from './run-recorder.js';
 
 export interface RunDefinitionRequest {
@@ -18,7 +19,7 @@ export interface RunDefinitionRequest {
   stop?: AbortSignal;
 }
 
-export async function runDefinition(settings: Settings, logger: Logger, request: RunDefinitionRequest): Promise<RunOutcome> {
+export async function runDefinition(settings: Settings, logger: Logger, request: RunDefinitionRequest): Promise<RunOutcome & { offsite: RunCopies }> {
   const found = await findCachedDefinition(settings.stateDir, request.definition, settings.server);
   if (!found.cache.serverSpec) throw new Error(`the definition cache of ${found.cache.server} has no server spec; run \`pgbackops apply\` again`);
   // Asked while the catalog opens; the run records nothing before it has its catalog (or spool) anyway.
@@ -30,7 +31,7 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
   });
   try {
     const recorder = new RunRecorder(settings.stateDir, catalog ? catalog.runs : null, logger);
-    return await runBackup({
+    const outcome = await runBackup({
       stateDir: settings.stateDir,
       server: found.cache.server,
       serverSpec: found.cache.serverSpec,
@@ -43,6 +44,10 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       ...(request.stop ? { stop: request.stop } : {}),
     });
+    // The backups are recorded: their off-site copies come after, and a failed copy fails no backup.
+    const offsite = request.stop?.aborted ? { copies: [], deferred: false }
+      : await copyOffsite(catalog, logger, found.cache.server, found.definition.offsite ?? [], outcome.records);
+    return { ...outcome, offsite };
   } finally {
     await catalog?.close().catch(() => undefined);
   }

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
 import type { BackupServerSpec, DumpSpec, NodeSpec, RetentionSpec } from '../core/model.js';
 import { archivedNodesOfServer, type ArchivedNode } from '../core/wal/archived-nodes.js';
 import { retentionOf, serverSpecOf, specMap, type ActualObject } from '../core/objects.js';
+import { offsiteTargetsOf, resolveTargets, type ResolvedTarget } from '../core/offsite/targets.js';
 import { definitionsOfServer, type ServerDefinition } from '../core/schedule/server-entries.js';
 import { PgbackopsError } from '../core/errors.js';
 
@@ -20,6 +21,11 @@ export const CACHE_FORMAT_VERSION = 1;
 
 export interface CachedDefinition extends ServerDefinition {
   retention: RetentionSpec | null;
+  /**
+   * Where its backups are copied (docs/offsite.md), stores and retentions resolved. Absent in caches written
+   * before off-site copies existed: none.
+   */
+  offsite?: ResolvedTarget[];
 }
 
 /**
@@ -67,15 +73,18 @@ function legacyCachePath(stateDir: string, server: string): string {
 
 export function buildDefinitionCache(objects: readonly ActualObject[], server: string, revision: string, catalogVersion: number): DefinitionCache {
   const retentions = specMap(objects, 'Retention');
+  const stores = specMap(objects, 'ObjectStore');
+  const serverSpec = serverSpecOf(objects, server) ?? null;
   return {
     formatVersion: CACHE_FORMAT_VERSION,
     server,
-    serverSpec: serverSpecOf(objects, server) ?? null,
+    serverSpec,
     revision,
     catalogVersion,
     definitions: definitionsOfServer(objects, server).map((d) => ({
       ...d,
       retention: retentionOf(d.backup, retentions),
+      offsite: resolveTargets(offsiteTargetsOf(d.backup, serverSpec), stores, retentions),
     })),
     walArchives: archivedNodesOfServer(objects, server),
   };

@@ -10,6 +10,7 @@ import type { Kind } from '../../src/core/model.js';
 export const SCHEMA_FILES: Readonly<Record<Kind, string>> = {
   Retention: 'retention.schema.json',
   Notifier: 'notifier.schema.json',
+  ObjectStore: 'objectstore.schema.json',
   BackupServer: 'backupserver.schema.json',
   Node: 'node.schema.json',
   Backup: 'backup.schema.json',

@@ -19,6 +19,7 @@ import { RestoreStore } from './restore-store.js';
 import { RunStore } from './run-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { AlertStore } from './notification-store.js';
+import { OffsiteStore } from './offsite-store.js';
 import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
 
 export { ApplyLockTimeoutError, CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
@@ -85,6 +86,8 @@ export class Catalog {
   readonly alerts: AlertStore;
   /** Read-only queries of the status page. */
   readonly statusPage: StatusPageQueries;
+  /** Off-site copies of backup runs, per store (docs/offsite.md). */
+  readonly offsite: OffsiteStore;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -98,6 +101,7 @@ export class Catalog {
     this.outbox = new OutboxStore((fn) => this.withClient(fn));
     this.alerts = new AlertStore((fn) => this.withClient(fn));
     this.statusPage = new StatusPageQueries((fn) => this.withClient(fn));
+    this.offsite = new OffsiteStore((fn) => this.withClient(fn));
   }
 
 

@@ -2,7 +2,7 @@
 // objects (ChunkLimits), so applying 10,000 creates is a handful of statements and a one-object change costs
 // the same few.
 //
-// Order: creates and updates follow the kinds' dependency order (Retention, Notifier, BackupServer, Node, Backup), so
+// Order: creates and updates follow the kinds' dependency order (Retention, Notifier, ObjectStore, BackupServer, Node, Backup), so
 // whatever a row references exists first; deletes go in reverse, so referencing rows go first. The foreign
 // keys (see migrations/001_initial.sql) stay the backstop for a plan that gets this wrong.
 import { KINDS, type Kind } from '../../core/model.js';
@@ -11,6 +11,7 @@ import type { CatalogChange } from './catalog.js';
 export const TABLE_BY_KIND: Record<Kind, string> = {
   Retention: 'pgbackops.retentions',
   Notifier: 'pgbackops.notifiers',
+  ObjectStore: 'pgbackops.object_stores',
   BackupServer: 'pgbackops.backup_servers',
   Node: 'pgbackops.nodes',
   Backup: 'pgbackops.definitions',

@@ -21,7 +21,7 @@ interface BackupsFlags {
 export function registerBackups(program: Command): void {
   program
     .command('backups')
-    .description('list backups from the catalog, newest first: id, definition, database, started, duration, size, status, expiry')
+    .description('list backups from the catalog, newest first: id, definition, database, started, duration, size, status, expiry, and where they live (local, off-site copies)')
     .option('--node <name>', 'only backups of this node')
     .option('--definition <name>', 'only backups of this definition')
     .option('--database <name>', 'only backups of this database')
@@ -35,12 +35,16 @@ export function registerBackups(program: Command): void {
       const since = opts.since === undefined ? undefined : parseTime(opts.since, '--since');
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer');
-      const rows = await withCatalog(ctx.settings, ctx.logger, (catalog) => catalog.reports.listBackups({
-        ...(opts.node ? { node: opts.node } : {}), ...(opts.definition ? { definition: opts.definition } : {}),
-        ...(opts.database !== undefined ? { database: opts.database } : {}), ...(opts.status ? { status: opts.status } : {}),
-        ...(since ? { since } : {}), limit,
-      }));
-      const items = backupReportItems(rows.map(reportRow));
+      const rows = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
+        const backups = await catalog.reports.listBackups({
+          ...(opts.node ? { node: opts.node } : {}), ...(opts.definition ? { definition: opts.definition } : {}),
+          ...(opts.database !== undefined ? { database: opts.database } : {}), ...(opts.status ? { status: opts.status } : {}),
+          ...(since ? { since } : {}), limit,
+        });
+        const copies = await catalog.offsite.copiesOf(backups.map((b) => b.id));
+        return backups.map((b) => reportRow(b, copies.filter((c) => c.runId === b.id)));
+      });
+      const items = backupReportItems(rows);
       if (ctx.json) printJson({ backups: items });
       else printText(renderBackupsText(items));
     });

@@ -6,12 +6,12 @@ import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { maintainServer, type MaintainOutcome } from '../../jobs/maintain.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { CliError, printText, stdoutStyle } from '../output.js';
-import { printJsonWithDecisions, pruneJson, writePruneText } from '../prune-output.js';
+import { offsiteJson, offsiteText, printJsonWithDecisions, pruneJson, writePruneText } from '../prune-output.js';
 
 export function registerMaintain(program: Command): void {
   program
     .command('maintain')
-    .description('ingest the local spool, mark runs and restores left running by dead processes abandoned, run due one-off jobs (Snapshot, Restore), and apply retention')
+    .description('ingest the local spool, mark runs and restores left running by dead processes abandoned, run due one-off jobs (Snapshot, Restore), and apply retention; make and retry off-site copies and apply their remote retention')
     .option('--dry-run', 'change nothing; show what retention would expire')
     .option('--one-offs-only', 'only run the one-off jobs that are due (what the daemon does when one is due)')
     .option('--json', 'print the outcome as JSON')
@@ -20,7 +20,7 @@ export function registerMaintain(program: Command): void {
       if (opts.dryRun && opts.oneOffsOnly) throw new CliError('--one-offs-only runs jobs; it cannot be combined with --dry-run');
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'write'))) === 'delegated') return;
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), false, { oneOffsOnly: Boolean(opts.oneOffsOnly) });
-      if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune) })) });
+      if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, ...outcome, prune: pruneJson(outcome.prune), offsite: offsiteJson(outcome.offsite) })) });
       const style = stdoutStyle();
       for (const { server, outcome } of outcomes) {
         if (outcome.skipped) {
@@ -38,13 +38,14 @@ export function registerMaintain(program: Command): void {
         }
         if (opts.oneOffsOnly && outcome.oneOffs.length === 0) printText(`${server}: no one-off job due`);
         if (outcome.prune) await writePruneText(outcome.prune, Boolean(opts.dryRun), false);
+        if (outcome.offsite) for (const line of offsiteText(outcome.offsite, Boolean(opts.dryRun), false)) printText(line);
       }
       if (anyOneOffFailed(outcomes)) process.exitCode = 1;
     });
 
   program
     .command('prune')
-    .description('apply retention: list each backup as kept or expired with the rule that decided, and expire')
+    .description('apply retention (local, and remote for off-site copies): list each backup as kept or expired with the rule that decided, and expire')
     .option('--dry-run', 'only list the decisions')
     .option('--force', 'also expire every backup of definitions removed from the configuration')
     .option('--verbose-decisions', 'list kept backups too, with the rules that keep them')
@@ -54,10 +55,11 @@ export function registerMaintain(program: Command): void {
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'write'))) === 'delegated') return;
       // Run by hand: wait for a scheduled maintain of the server to finish rather than skip.
       const outcomes = await maintainAll(ctx, Boolean(opts.dryRun), Boolean(opts.force), { pruneOnly: true, lockWaitMs: ctx.settings.lockTimeoutMs });
-      if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: pruneJson(outcome.prune) })) });
+      if (ctx.json) return printJsonWithDecisions({ servers: outcomes.map(({ server, outcome }) => ({ server, prune: pruneJson(outcome.prune), offsite: offsiteJson(outcome.offsite) })) });
       for (const { server, outcome } of outcomes) {
         printText(`${server}:`);
         if (outcome.prune) await writePruneText(outcome.prune, Boolean(opts.dryRun), Boolean(opts.verboseDecisions));
+        if (outcome.offsite) for (const line of offsiteText(outcome.offsite, Boolean(opts.dryRun), Boolean(opts.verboseDecisions))) printText(line);
       }
     });
 }

@@ -5,9 +5,9 @@ import type { RolesMode } from '../../core/restore/restore-plan.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../../methods/method.js';
 import { restoreToDirectory } from '../restore-to-directory.js';
+import { backupSource, findBackupOrCopy } from '../offsite-source.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
-import { resolveBackup } from '../backup-rows.js';
 import { confirm } from '../confirm.js';
 import { contextOf } from '../context.js';
 import { flagOf } from '../flag-values.js';
@@ -30,6 +30,7 @@ interface RestoreFlags {
   dryRun?: boolean;
   yes?: boolean;
   identityFile?: string;
+  from?: string;
 }
 
 export function registerRestore(program: Command): void {
@@ -50,11 +51,13 @@ export function registerRestore(program: Command): void {
     .option('--roles <mode>', 'create: refuse when a needed role already exists; reuse: use existing roles as they are', 'create')
     .option('--jobs <n>', 'parallel pg_restore jobs (custom and directory archives)', '1')
     .option('--identity-file <file>', 'an encrypted backup: the age identity (private key) file of one of its recipients (default: $PGBACKOPS_AGE_IDENTITY_FILE)')
+    .option('--from <store>', 'restore from the off-site copy in this ObjectStore (default: the local files, else a copy when they are gone)')
     .option('--dry-run', 'print the plan and the checks; change nothing')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a TTY)')
     .option('--json', 'print the plan and outcome as JSON')
     .action(async (backupId: string, opts: RestoreFlags, command: Command) => {
       const ctx = contextOf(command);
+      if (opts.from !== undefined && opts.toNode === undefined) throw new CliError('--from: off-site copies are restored into a node (--to-node); a physical restore into a directory reads its backup server\'s files', 1);
       if (opts.toDir !== undefined || opts.toNode === undefined) return restoreToDirectory(backupId, opts, command);
       const physicalOnly = (['targetTime', 'targetLsn', 'targetName', 'latest', 'start', 'port'] as const).filter((k) => opts[k] !== undefined);
       if (physicalOnly.length > 0) throw new CliError(`${physicalOnly.map(flagOf).join(', ')}: only for a physical backup restored into a directory (--to-dir), not with --to-node`);
@@ -69,7 +72,10 @@ export function registerRestore(program: Command): void {
       const style = stdoutStyle();
       const identityFile = configuredIdentityFile(opts.identityFile);
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
-        const backup = await resolveBackup(catalog, backupId);
+        // An off-site copy is downloaded and checked first; the restore then reads it like local files.
+        const source = await backupSource(catalog, await findBackupOrCopy(catalog, backupId), { ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir: ctx.settings.stateDir });
+        if (source.from !== 'local' && !ctx.json) printText(`Backup ${source.row.id}: downloaded from ${source.from} and checked against its manifest.`);
+        const backup = source.row;
         try {
           return await backupMethodOf(backup.method, `backup ${backup.id}`).restore(catalog, {
             backup, targetNode: opts.toNode!, dryRun: Boolean(opts.dryRun), purpose: 'restore',
@@ -82,6 +88,8 @@ export function registerRestore(program: Command): void {
           // A refusal with a code of its own (an identity that cannot decrypt the backup) is printed with it.
           if (err instanceof RestoreRefusedError && err.code === 'E_RESTORE_REFUSED') throw new CliError(err.message, 1, err.code);
           throw err;
+        } finally {
+          await source.release();
         }
       });
       const { plan, record } = outcome;

@@ -60,11 +60,20 @@ async function runAndReport(command: Command, definition: string, database: stri
   }).finally(() => interruption.dispose());
   if (ctx.json) {
     // A run's retention rules are the definition's, as written in its YAML.
-    printJson({ recorded_in: outcome.recordedIn, runs: outcome.records }, { verbatim: ['runs.*.retention'] });
+    printJson({ recorded_in: outcome.recordedIn, runs: outcome.records, offsite: outcome.offsite }, { verbatim: ['runs.*.retention'] });
   } else if (!progress) {
     const style = stdoutStyle();
     for (const r of outcome.records) printText(r.status === 'succeeded' ? style.add(describeRecord(r)) : style.remove(describeRecord(r)));
     if (outcome.recordedIn === 'spool') printText(style.warn('The catalog was unreachable: results are in the local spool; `pgbackops maintain` ingests them.'));
+  }
+  if (!ctx.json) {
+    const style = stdoutStyle();
+    for (const c of outcome.offsite.copies) {
+      printText(c.state === 'copied'
+        ? style.add(`off-site copy of run ${c.runId} in ${c.store}: copied, ${formatBytes(c.bytes)}, verified by ${c.verifiedBy}`)
+        : style.warn(`off-site copy of run ${c.runId} in ${c.store}: failed: ${c.reason} (maintain retries it)`));
+    }
+    if (outcome.offsite.deferred) printText(style.warn('Off-site copies were not made now; `pgbackops maintain` makes them.'));
   }
   // Exit 0 only if every database succeeded; a skipped (overlapping) start is not a failure of this run.
   // Stopped by a signal: 128 + its number, as a shell reports a process the signal ended.

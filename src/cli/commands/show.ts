@@ -5,20 +5,23 @@ import { renderShowText, showReport } from '../../core/reports/show-report.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
-import { reportRow, resolveBackup } from '../backup-rows.js';
+import { reportRow } from '../backup-rows.js';
+import { findBackupOrCopy } from '../offsite-source.js';
 
 export function registerShow(program: Command): void {
   program
     .command('show')
-    .description('show one backup: everything recorded, its files with checksums, its restores, and the restore command')
+    .description('show one backup: everything recorded, its files with checksums, where it lives (local, off-site copies), its restores, and the restore command')
     .argument('<backup-id>', 'backup run id (or a unique prefix of it)')
     .option('--json', 'print it as JSON')
     .action(async (backupId: string, _opts: unknown, command: Command) => {
       const ctx = contextOf(command);
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
-        const row = await resolveBackup(catalog, backupId);
+        const { row, copies } = await findBackupOrCopy(catalog, backupId);
+        // A backup known only from its copies (local retention removed its row) has no local files.
+        const local = (await catalog.reports.findBackup(row.id)) !== null && row.status === 'succeeded';
         const restores = await catalog.reports.restoreHistory(100, { backupId: row.id });
-        return showReport(backupReportItems([reportRow(row)])[0]!, {
+        return showReport(backupReportItems([reportRow(row, copies, local)])[0]!, {
           backupServer: row.backupServer, directory: row.directory, files: row.files, pgDumpVersion: row.pgDumpVersion,
           serverVersion: row.serverVersion, failureDetail: row.failureDetail, log: row.log, timezone: row.timezone,
           method: row.method, methodFacts: row.methodFacts,

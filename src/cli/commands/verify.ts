@@ -8,7 +8,7 @@ import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
-import { resolveBackup } from '../backup-rows.js';
+import { backupSource, findBackupOrCopy } from '../offsite-source.js';
 
 interface VerifyFlags {
   latest?: string;
@@ -17,6 +17,7 @@ interface VerifyFlags {
   toNode?: string;
   jobs: string;
   identityFile?: string;
+  from?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -30,6 +31,7 @@ export function registerVerify(program: Command): void {
     .option('--to-node <node>', 'the Node for the trial restore of a logical backup')
     .option('--jobs <n>', 'parallel pg_restore jobs for the trial restore', '1')
     .option('--identity-file <file>', 'an encrypted backup: the age identity (private key) file that decrypts it, to check the archive itself (default: $PGBACKOPS_AGE_IDENTITY_FILE); without it only the ciphertext checksums are checked')
+    .option('--from <store>', 'verify the off-site copy in this ObjectStore (default: the local files, else a copy when they are gone)')
     .option('--json', 'print the outcome as JSON')
     .action(async (backupId: string | undefined, opts: VerifyFlags, command: Command) => {
       const ctx = contextOf(command);
@@ -40,27 +42,34 @@ export function registerVerify(program: Command): void {
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
       const identityFile = configuredIdentityFile(opts.identityFile);
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
-        const row = backupId !== undefined
-          ? await resolveBackup(catalog, backupId)
-          : await catalog.reports.latestSucceeded(opts.latest!, opts.database);
-        if (!row) throw new CliError(`definition ${opts.latest} has no succeeded backup${opts.database ? ` of database ${JSON.stringify(opts.database)}` : ''}`, 1, 'E_BACKUP_NOT_FOUND');
+        const latest = backupId === undefined ? await catalog.reports.latestSucceeded(opts.latest!, opts.database) : null;
+        if (backupId === undefined && !latest) throw new CliError(`definition ${opts.latest} has no succeeded backup${opts.database ? ` of database ${JSON.stringify(opts.database)}` : ''}`, 1, 'E_BACKUP_NOT_FOUND');
+        const found = await findBackupOrCopy(catalog, backupId ?? latest!.id);
         // A logical backup is tried in a scratch database of a node; a physical one in a directory of this machine.
-        if (opts.restore && !opts.toNode && row.method === 'logical') throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
-        return backupMethodOf(row.method, `backup ${row.id}`).verify(catalog, row, {
-          ...(opts.restore && opts.toNode ? { trialNode: opts.toNode } : {}), ...(opts.restore ? { trialRestore: true } : {}), jobs,
-          ...(identityFile !== undefined ? { identityFile } : {}),
-          stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
-        });
+        if (opts.restore && !opts.toNode && found.row.method === 'logical') throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
+        // A copy is downloaded and checked against its manifest first (a refused copy is an error, exit 1).
+        const source = await backupSource(catalog, found, { ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir: ctx.settings.stateDir });
+        try {
+          const outcome = await backupMethodOf(source.row.method, `backup ${source.row.id}`).verify(catalog, source.row, {
+            ...(opts.restore && opts.toNode ? { trialNode: opts.toNode } : {}), ...(opts.restore ? { trialRestore: true } : {}), jobs,
+            ...(identityFile !== undefined ? { identityFile } : {}),
+            stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
+          });
+          return { ...outcome, from: source.from };
+        } finally {
+          await source.release();
+        }
       });
       if (ctx.json) {
         printJson({
-          backup_id: outcome.backupId, ok: outcome.ok, files: outcome.files, archive: outcome.archive,
+          backup_id: outcome.backupId, from: outcome.from, ok: outcome.ok, files: outcome.files, archive: outcome.archive,
           trial: outcome.trial && {
             scratch_database: outcome.trial.scratchDatabase, duration_ms: outcome.trial.durationMs, problem: outcome.trial.problem,
             restore: outcome.trial.outcome?.record ?? outcome.trial.record ?? null, refusals: outcome.trial.outcome?.plan.refusals ?? [],
           },
         });
       } else {
+        if (outcome.from !== 'local') printText(`Backup ${outcome.backupId}: downloaded from ${outcome.from} and checked against its manifest.`);
         printText(renderVerify(outcome));
       }
       process.exitCode = outcome.ok ? 0 : 1;

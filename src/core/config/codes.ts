@@ -20,7 +20,7 @@ export const DIAGNOSTIC_CODES = {
   W_YAML: 'the YAML parser warns about something (e.g. an unknown tag)',
   // Schema
   E_API_VERSION: 'apiVersion is missing or is not pgbackops/v1',
-  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention, Backup, Snapshot, Restore or Notifier',
+  E_KIND_UNKNOWN: 'kind is missing or is not BackupServer, Node, Retention, Backup, Snapshot, Restore, Notifier or ObjectStore',
   E_SCHEMA_TYPE: 'a value has the wrong type',
   E_SCHEMA_REQUIRED: 'a required field is missing',
   E_SCHEMA_UNKNOWN_FIELD: 'a field is not part of the schema (often a typo)',
@@ -35,9 +35,10 @@ export const DIAGNOSTIC_CODES = {
   E_DUPLICATE_NAME: 'two objects of the same kind (or a Backup and a Snapshot) have the same name',
   E_REF_UNKNOWN_SERVER: 'a Node refers to a BackupServer that is not defined (backupServer or walArchive.server)',
   E_REF_UNKNOWN_NODE: 'a Backup, Snapshot or Restore refers to a Node that is not defined',
-  E_REF_UNKNOWN_RETENTION: 'a Backup refers to a Retention that is not defined',
+  E_REF_UNKNOWN_RETENTION: 'a Backup (or an offsite entry) refers to a Retention that is not defined',
   E_WAL_SLOT_DUPLICATE: 'two Nodes archive the same PostgreSQL server through the same replication slot',
   E_REF_UNKNOWN_NOTIFIER: 'a BackupServer, Node or Backup refers to a Notifier that is not defined',
+  E_REF_UNKNOWN_STORE: 'an offsite entry refers to an ObjectStore that is not defined',
   // Security
   E_SECRET_FIELD: 'a password or other secret is written in the configuration',
   E_EXTRA_ARG_FORBIDDEN: 'an extraArgs item would change the connection, the output or a managed option',
@@ -66,6 +67,9 @@ export const DIAGNOSTIC_CODES = {
   E_PGBACKREST_NODE: 'a pgbackrest Backup or Snapshot is on a Node without pgbackrest settings',
   E_PGBACKREST_NO_FULL: 'a pgbackrest diff or incr Backup has no full Backup of the same stanza to be taken against',
   E_PGBACKREST_STANZA_DUPLICATE: "two Nodes of one backup server declare the same pgBackRest stanza",
+  // Off-site copies
+  E_STORE_INVALID: 'an ObjectStore field is not valid in combination (a "." or ".." prefix segment, kmsKeyId without aws:kms)',
+  E_OFFSITE_DUPLICATE: 'an offsite list names the same ObjectStore twice',
   // Retention and durations
   E_RETENTION_EMPTY: 'a retention keeps nothing at all',
   E_RETENTION_INVALID: 'a retention duration is not valid',

@@ -63,6 +63,7 @@ const REFERENCE_CODES: Readonly<Partial<Record<Kind, DiagnosticCode>>> = {
   Node: 'E_REF_UNKNOWN_NODE',
   Retention: 'E_REF_UNKNOWN_RETENTION',
   Notifier: 'E_REF_UNKNOWN_NOTIFIER',
+  ObjectStore: 'E_REF_UNKNOWN_STORE',
 };
 
 /**

@@ -8,10 +8,11 @@ import { pushDatabaseName } from './database-names.js';
 import { durationProblem } from '../time/duration.js';
 import { displayPath, finding, quote, type DocPath, type Finding } from './findings.js';
 import { hostProblem } from './hosts.js';
-import type { BackupInput, BackupServerInput, CheckedDocument, DumpInput, NodeInput, NotifierInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
+import type { BackupInput, BackupServerInput, CheckedDocument, DumpInput, NodeInput, NotifierInput, ObjectStoreInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 import { pathProblem } from './paths.js';
 import { timeZoneProblem } from './timezones.js';
 import { instantProblem } from '../time/instant.js';
+import type { OffsiteTarget } from '../model.js';
 
 export function documentFindings(d: CheckedDocument): Finding[] {
   switch (d.kind) {
@@ -19,6 +20,8 @@ export function documentFindings(d: CheckedDocument): Finding[] {
       return retentionFindings(d.spec as RetentionInput, ['spec']);
     case 'Notifier':
       return notifierFindings(d.spec as NotifierInput);
+    case 'ObjectStore':
+      return objectStoreFindings(d.spec as ObjectStoreInput);
     case 'BackupServer':
       return serverFindings(d.spec as BackupServerInput);
     case 'Node':
@@ -68,6 +71,7 @@ function serverFindings(spec: BackupServerInput): Finding[] {
   if (root) out.push(finding('E_PATH_INVALID', ['spec', 'backupRoot'], `backupRoot ${quote(spec.backupRoot)}: ${root}`));
   if (spec.timezone !== undefined) pushTimeZone(out, spec.timezone, ['spec', 'timezone']);
   pushDuration(out, spec.rpo, 'rpo');
+  out.push(...offsiteFindings(spec.offsite));
   out.push(...schedulerFindings(spec.scheduler ?? {}));
   if (spec.maintenance?.schedule !== undefined) {
     const cron = checkCronExpression(spec.maintenance.schedule);
@@ -203,6 +207,7 @@ function dumpFindings(spec: DumpInput): Finding[] {
     }
   }
   out.push(...encryptionFindings(spec.encryption, ['spec', 'encryption']));
+  out.push(...offsiteFindings(spec.offsite));
   out.push(...methodRulesOf(method).specFindings(spec));
   return out;
 }
@@ -240,6 +245,39 @@ function notifierFindings(spec: NotifierInput): Finding[] {
     const problem = value === undefined ? null : pathProblem(value, { allowRelative: false });
     if (problem) out.push(finding('E_PATH_INVALID', at, `${displayPath(at.slice(1))} ${quote(value)}: ${problem}`));
   }
+  return out;
+}
+
+function objectStoreFindings(spec: ObjectStoreInput): Finding[] {
+  const out: Finding[] = [];
+  if (spec.credentialsFile !== undefined) {
+    const problem = pathProblem(spec.credentialsFile, { allowRelative: false });
+    if (problem) out.push(finding('E_PATH_INVALID', ['spec', 'credentialsFile'], `credentialsFile ${quote(spec.credentialsFile)}: ${problem}`));
+  }
+  // The prefix becomes the start of every key: a "." or ".." segment would be read as a directory by tools
+  // that map keys to files (and by people), so the layout would not mirror the backup root.
+  if (spec.prefix !== undefined && spec.prefix.split('/').some((segment) => segment === '.' || segment === '..')) {
+    out.push(finding('E_STORE_INVALID', ['spec', 'prefix'], `prefix ${quote(spec.prefix)}: it contains a "." or ".." segment`));
+  }
+  const sse = spec.serverSideEncryption;
+  if (sse?.kmsKeyId !== undefined && sse.algorithm !== 'aws:kms') {
+    out.push(finding('E_STORE_INVALID', ['spec', 'serverSideEncryption', 'kmsKeyId'], `kmsKeyId is for algorithm aws:kms, not ${sse.algorithm}`, 'key'));
+  }
+  return out;
+}
+
+/** A store named twice in one list would copy the same backup twice under two retentions: say which to keep. */
+function offsiteFindings(offsite: readonly OffsiteTarget[] | undefined): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Map<string, number>();
+  (offsite ?? []).forEach((target, i) => {
+    const first = seen.get(target.store);
+    if (first !== undefined) {
+      out.push(finding('E_OFFSITE_DUPLICATE', ['spec', 'offsite', i, 'store'], `store ${quote(target.store)} is already listed at offsite[${first}]: one entry (and one retention) per store`));
+    } else {
+      seen.set(target.store, i);
+    }
+  });
   return out;
 }
 

@@ -2,7 +2,7 @@
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
   BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, EmailChannel, ExecChannel, Kind, LogicalDumpSpec, NodePgbackrestSpec, NodeSpec, NotifierSpec,
-  PgbackrestBackupType, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec, WebhookChannel,
+  ObjectStoreSpec, PgbackrestBackupType, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec, WebhookChannel,
 } from '../model.js';
 import type { DumpEncryptionInput } from '../encryption/encryption-config.js';
 import type { ConfigDocument } from './yaml-documents.js';
@@ -16,6 +16,7 @@ export type NotifierInput = Optional<Omit<NotifierSpec, 'webhook' | 'email' | 'e
   email?: Optional<EmailChannel, 'port' | 'secure' | 'timeoutSeconds'>;
   exec?: Optional<ExecChannel, 'timeoutSeconds'>;
 };
+export type ObjectStoreInput = Optional<ObjectStoreSpec, 'region' | 'prefix' | 'forcePathStyle' | 'partSizeMiB' | 'parallelParts'>;
 
 export type BackupServerInput = Optional<Omit<BackupServerSpec, 'maintenance'>, 'timezone' | 'scheduler'> & {
   scheduler?: Partial<SchedulerSpec>;
@@ -62,7 +63,7 @@ export type BackupInput = Optional<
 export type DumpInput = Pick<
   BackupInput,
   | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
-  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'encryption' | 'remarks'
+  | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'encryption' | 'offsite' | 'remarks'
   | 'checkpoint' | 'maxRate'
   | 'backupType'
 >;
@@ -77,6 +78,7 @@ export type RestoreInput = Optional<RestoreSpec, 'renameExisting' | 'roles' | 'j
 export interface InputByKind {
   Retention: RetentionInput;
   Notifier: NotifierInput;
+  ObjectStore: ObjectStoreInput;
   BackupServer: BackupServerInput;
   Node: NodeInput;
   Backup: BackupInput;

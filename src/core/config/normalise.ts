@@ -13,6 +13,7 @@ import {
   type MaintenanceSpec,
   type NodeSpec,
   type NotifierSpec,
+  type ObjectStoreSpec,
   type RestoreSource,
   type RestoreSpec,
   type RetentionSpec,
@@ -21,7 +22,7 @@ import {
 } from '../model.js';
 import { resolveHashedSchedule } from '../cron/expression.js';
 import { effectiveEncryption } from '../encryption/encryption-config.js';
-import type { BackupInput, BackupServerInput, DumpInput, NodeInput, NotifierInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
+import type { BackupInput, BackupServerInput, DumpInput, NodeInput, NotifierInput, ObjectStoreInput, RestoreInput, RetentionInput, SnapshotInput } from './input.js';
 import { sizeInBytes } from './size.js';
 
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -70,6 +71,7 @@ export function normaliseServer(input: BackupServerInput): BackupServerSpec {
     rpo: input.rpo,
     notifiers: input.notifiers,
     encryption: effectiveEncryption(input.encryption, undefined),
+    offsite: input.offsite,
     remarks: input.remarks,
   });
 }
@@ -125,7 +127,7 @@ export function normaliseNode(input: NodeInput, name: string): NodeSpec {
 export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string, serverEncryption?: EncryptionSpec): BackupSpec {
   // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
   // The logical fields come first (absent for another method, and then left out by compact).
-  const { node, databases, exclude, type, timeout, encryption, remarks, ...options } = normaliseDump(input, serverEncryption) as DumpSpec & Partial<LogicalOptions>;
+  const { node, databases, exclude, type, timeout, encryption, offsite, remarks, ...options } = normaliseDump(input, serverEncryption) as DumpSpec & Partial<LogicalOptions>;
   return compact({
     node,
     databases,
@@ -141,6 +143,7 @@ export function normaliseBackup(input: BackupInput, name: string, serverTimezone
     rpo: input.rpo,
     notifiers: input.notifiers,
     encryption,
+    offsite,
     remarks,
   } as BackupSpec);
 }
@@ -208,8 +211,29 @@ function normaliseDump(input: DumpInput, serverEncryption: EncryptionSpec | unde
     ...methodRulesOf(method).normaliseOptions(input),
     timeout: input.timeout,
     encryption: effectiveEncryption(input.encryption, serverEncryption),
+    offsite: input.offsite,
     remarks: input.remarks,
   } as DumpSpec);
+}
+
+export const DEFAULT_STORE_REGION = 'us-east-1';
+export const DEFAULT_PART_SIZE_MIB = 16;
+export const DEFAULT_PARALLEL_PARTS = 4;
+
+export function normaliseObjectStore(input: ObjectStoreInput): ObjectStoreSpec {
+  return compact({
+    endpoint: input.endpoint,
+    region: input.region ?? DEFAULT_STORE_REGION,
+    bucket: input.bucket,
+    prefix: input.prefix ?? '',
+    forcePathStyle: input.forcePathStyle ?? false,
+    storageClass: input.storageClass,
+    serverSideEncryption: input.serverSideEncryption && compact({ ...input.serverSideEncryption }),
+    credentialsFile: input.credentialsFile,
+    partSizeMiB: input.partSizeMiB ?? DEFAULT_PART_SIZE_MIB,
+    parallelParts: input.parallelParts ?? DEFAULT_PARALLEL_PARTS,
+    remarks: input.remarks,
+  });
 }
 
 /**

@@ -22,7 +22,7 @@ import { closest, compareDiagnostics, compareText, finding, quote, type Finding 
 import { isKind, type CheckedDocument } from './input.js';
 import { locate, toDiagnostic } from './locate.js';
 import {
-  DEFAULT_TIMEZONE, normaliseBackup, normaliseNode, normaliseNotifier, normaliseRestore, normaliseRetention, normaliseServer, normaliseSnapshot,
+  DEFAULT_TIMEZONE, normaliseBackup, normaliseNode, normaliseNotifier, normaliseObjectStore, normaliseRestore, normaliseRetention, normaliseServer, normaliseSnapshot,
 } from './normalise.js';
 import { TOO_DEEP_MESSAGE, tooDeepPath } from './nesting.js';
 import { schemaFindings } from './schema-errors.js';
@@ -235,6 +235,7 @@ function normaliseAll(checked: readonly CheckedDocument[], placement: Placement)
 function normaliseSpec(d: CheckedDocument, placement: Placement): DesiredObject['spec'] {
   if (isKind(d, 'Retention')) return normaliseRetention(d.spec);
   if (isKind(d, 'Notifier')) return normaliseNotifier(d.spec);
+  if (isKind(d, 'ObjectStore')) return normaliseObjectStore(d.spec);
   if (isKind(d, 'BackupServer')) return normaliseServer(d.spec);
   if (isKind(d, 'Node')) return normaliseNode(d.spec, d.name);
   if (isKind(d, 'Backup')) {

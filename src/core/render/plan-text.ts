@@ -172,6 +172,10 @@ function describeCreated(a: Extract<ObjectAction, { op: 'create' }>): string {
     }
     case 'Retention':
       return compact(a.after);
+    case 'ObjectStore': {
+      const o = a.after;
+      return `s3://${o.bucket}/${o.prefix} at ${o.endpoint ?? `AWS ${o.region}`}${o.storageClass ? `, ${o.storageClass}` : ''}${o.serverSideEncryption ? `, SSE ${o.serverSideEncryption.algorithm}` : ''}`;
+    }
     case 'Notifier': {
       const n = a.after;
       const channel = n.webhook ? `webhook ${n.webhook.url ?? `(url in ${n.webhook.urlFile})`}` : n.email ? `email to ${n.email.to.join(',')}` : `exec ${n.exec?.argv[0] ?? ''}`;

@@ -1,6 +1,6 @@
 // `pgbackops show <backup-id>`: everything recorded about one backup, and how to restore it. Pure.
 import type { RunFile } from '../runs/run-record.js';
-import type { BackupReportItem } from './backups-report.js';
+import { locationsText, type BackupReportItem } from './backups-report.js';
 import { formatBytes, formatDuration, formatTime } from './format.js';
 
 export interface ShowDetails {
@@ -73,6 +73,9 @@ export function renderShowText(r: ShowReport): string {
     `  size:        ${formatBytes(b.bytes)}`,
     `  expires:     ${b.expires_at === null ? 'not known in advance (kept by retention counts)' : b.expires_at === 'now' ? 'being expired now' : `${b.expires_at_earliest ? 'not before ' : ''}${formatTime(Date.parse(b.expires_at))}`}`,
     `  directory:   ${b.directory ?? '-'}`,
+    // Only where something lives elsewhere than the backup server: copies, or a backup whose local files are gone.
+    ...(b.locations.copies.length > 0 || (b.status === 'succeeded' && !b.locations.local) ? [`  where:       ${locationsText(b)}`] : []),
+    ...b.locations.copies.filter((c) => c.failure_reason).map((c) => `    ${c.store}: ${c.failure_reason}`),
     b.method === undefined ? `  versions:    pg_dump ${b.pg_dump_version ?? '-'}, server ${b.server_version ?? '-'}` : `  versions:    server ${b.server_version ?? '-'}`,
   ];
   if (b.method_facts) lines.push(...methodFactLines(b.method_facts));

@@ -49,6 +49,8 @@ describe('catalog migrations', () => {
       'notification_outbox',
       'notification_state',
       'notifiers',
+      'object_stores',
+      'offsite_copies',
       'restore_runs',
       'restores',
       'retentions',

@@ -164,6 +164,12 @@ const CASES: Record<string, Expected> = {
     ['E_SCHEMA_RANGE', 'backup.yaml', 11, 9],
     ['E_SCHEMA_RANGE', 'node2.yaml', 7, 9],
   ],
+  // An off-site entry's store and retention, each at its own position; a store listed twice.
+  'offsite-references': [
+    ['E_REF_UNKNOWN_STORE', 'backup.yaml', 19, 16],
+    ['E_REF_UNKNOWN_RETENTION', 'backup.yaml', 19, 34],
+    ['E_OFFSITE_DUPLICATE', 'backup.yaml', 20, 14],
+  ],
   'ref-unknown-node': [['E_REF_UNKNOWN_NODE', 'backup.yaml', 6, 9]],
   'ref-unknown-retention': [['E_REF_UNKNOWN_RETENTION', 'backup.yaml', 9, 14]],
   'ref-unknown-server': [['E_REF_UNKNOWN_SERVER', 'node.yaml', 12, 17]],
@@ -195,6 +201,11 @@ const CASES: Record<string, Expected> = {
     ['E_REF_UNKNOWN_SERVER', 'nodes.yaml', 16, 17],
     ['E_PATH_INVALID', 'servers.yaml', 7, 15],
     ['E_TIMEZONE_INVALID', 'servers.yaml', 8, 13],
+  ],
+  'store-invalid': [
+    ['E_STORE_INVALID', 'store.yaml', 7, 11],
+    ['E_PATH_INVALID', 'store.yaml', 8, 20],
+    ['E_STORE_INVALID', 'store.yaml', 11, 5],
   ],
   'timeout-invalid': [['E_DURATION_INVALID', 'backup.yaml', 10, 12]],
   'timezone-invalid': [['E_TIMEZONE_INVALID', 'server.yaml', 8, 13]],
