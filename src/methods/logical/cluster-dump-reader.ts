@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { startProgram } from '../../adapters/os/run-program.js';
 import { clusterDumpCompression, decompressCommand } from '../../core/dump/stream-compression.js';
 import type { BackupSource } from './backup-source.js';
+import { AGE_SUFFIX } from '../../core/encryption/age-command.js';
 
 export interface ClusterDumpReader {
   /** The SQL, as UTF-8 strings. */
@@ -17,10 +18,11 @@ export interface ClusterDumpReader {
   close(): Promise<void>;
 }
 
-/** The cluster dump `name` (its plain name: dump.sql, dump.sql.gz, ...) of the backup `source` reads. */
+/** The cluster dump `name` (dump.sql, dump.sql.gz, ...; with .age after it or not) of the backup `source` reads. */
 export function readClusterDump(source: BackupSource, name: string): ClusterDumpReader {
   const path = source.pathOf(name);
-  const command = decompressCommand(clusterDumpCompression(name) ?? 'none', source.encrypted ? null : path);
+  const plainName = name.endsWith(AGE_SUFFIX) ? name.slice(0, -AGE_SUFFIX.length) : name;
+  const command = decompressCommand(clusterDumpCompression(plainName) ?? 'none', source.encrypted ? null : path);
   if (!command) {
     const sql = source.stream(name).setEncoding('utf8');
     return { sql, close: async () => void sql.destroy() };

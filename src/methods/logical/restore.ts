@@ -184,9 +184,10 @@ async function execute(
     undo.createdRoles(created.roles);
     for (const database of created.databases) undo.createdDatabase(database);
     logToolOutput(log, 'psql', withoutCreationMarkers(nonce, result.output));
+    // A decryption that failed explains a decompression or psql failing after it: it is reported first.
+    await source.finished();
     if (!result.ok) throw new Error(`psql stopped at an error (exit ${result.exitCode}): ${firstError(result.output)}`);
     if (unread) throw unread;
-    await source.finished();
     record.createdRoles = created.roles;
     record.createdDatabases = created.databases;
     log.push(`loaded ${plan.load.file}: created ${created.roles.length} role(s) and ${created.databases.length} database(s)`);
@@ -334,12 +335,15 @@ async function backupFacts(row: BackupRow, identityFile: string | undefined): Pr
 async function scanClusterScript(source: BackupSource, name: string): Promise<{ roles: string[]; databases: string[] }> {
   const scanner = new ClusterScriptScanner();
   const dump = readClusterDump(source, name);
+  let unread: unknown = null;
   try {
     for await (const chunk of dump.sql) scanner.feed(chunk as string);
   } finally {
-    await dump.close();
+    unread = await dump.close().then(() => null, (err: unknown) => err);
   }
+  // A decryption that failed is why the decompression failed too: it is the error that says what to do.
   await source.finished();
+  if (unread) throw unread;
   scanner.end();
   return scanner.facts;
 }

@@ -4,6 +4,7 @@
 // identity gives back an identical database; a wrong or missing identity is refused before the target is
 // touched; verify without the identity checks the ciphertext and says what it could not; a recipient removed
 // while kept backups are encrypted only to it is a plan warning.
+import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { chownSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -150,7 +151,8 @@ describe('an encrypted run', () => {
     [backups.shop, backups.whole] = runs;
     expect([...seen].filter((name) => !name.endsWith('.age') && !/^(manifest\.json|run\.log)$/.test(name))).toEqual([]);
     expect(seen).toContain('dump.pgdump.age');
-    expect(seen).toContain('dump.sql.age');
+    // A cluster dump is compressed before it is encrypted: pg_dumpall | gzip | age.
+    expect(seen).toContain('dump.sql.gz.age');
 
     const shop = await runRow(backups.shop!);
     expect(shop.encryption).toEqual({ age: { recipients: [keys.first.recipient] } });
@@ -181,7 +183,9 @@ describe('an encrypted run', () => {
         const listed = await execa('sh', ['-c', 'age -d -i "$1" "$2" | pg_restore --list', 'sh', keys.first.identity, join(row.directory, dump.path)]);
         expect(listed.stdout).toMatch(/TABLE DATA public /);
       } else {
-        expect(plain.toString()).toMatch(/CREATE DATABASE shop/);
+        // The cluster script is gzip-compressed before encryption (`age -d ... | gunzip`).
+        expect(dump.path).toBe('dump.sql.gz.age');
+        expect(gunzipSync(plain).toString()).toMatch(/CREATE DATABASE shop/);
       }
       // The roles capture holds password hashes: encrypted too, and it decrypts to SQL.
       if (id === backups.shop) expect((await ageDecrypt(keys.first.identity, join(row.directory, 'roles.sql.age'))).toString()).toMatch(/CREATE ROLE/);
