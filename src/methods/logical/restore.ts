@@ -184,10 +184,9 @@ async function execute(
     undo.createdRoles(created.roles);
     for (const database of created.databases) undo.createdDatabase(database);
     logToolOutput(log, 'psql', withoutCreationMarkers(nonce, result.output));
-    // A decryption that failed explains a decompression or psql failing after it: it is reported first.
-    await source.finished();
     if (!result.ok) throw new Error(`psql stopped at an error (exit ${result.exitCode}): ${firstError(result.output)}`);
     if (unread) throw unread;
+    await source.finished();
     record.createdRoles = created.roles;
     record.createdDatabases = created.databases;
     log.push(`loaded ${plan.load.file}: created ${created.roles.length} role(s) and ${created.databases.length} database(s)`);
