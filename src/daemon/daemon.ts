@@ -61,7 +61,7 @@ export interface DaemonOptions {
 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const logger = options.logger;
-  const settings = new ReloadableSettings({ flags: options.flags, webhookSecretFile: options.webhookSecretFile, httpAuthFile: options.httpAuthFile }, logger);
+  const settings = new ReloadableSettings(options, logger);
   const stop = new StopRequest();
   const children = new ChildJobs(logger.child({ component: 'jobs' }));
   let wal: WalSupervisor | null = null;
