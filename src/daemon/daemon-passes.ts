@@ -13,7 +13,7 @@ import type { StopRequest } from './stop-request.js';
 import { TriggerQueue, type PassKind, type PassRequest } from './trigger-queue.js';
 
 export interface DaemonPassesOptions {
-  loop: ReconcileLoop;
+  loop: Pick<ReconcileLoop, 'run' | 'consecutiveFailures' | 'ownCatalogVersion'>;
   policy: PassPolicy;
   intervalMs: number;
   /** Once requested, no interval pass is scheduled any more. */
