@@ -1,57 +1,48 @@
-// `pgbackops daemon`: wires the pieces together and runs until a signal.
+// `pgbackops daemon`: wires the pieces together and runs until a signal. Each piece is a file of its own;
+// this function only starts them in order and stops them in reverse.
 //
-// start: catalog (retried until reachable) -> which server -> daemon lock -> HTTP -> first full pass
-// then:  full passes on file change / webhook / interval (jittered, backoff after failures), converge
-//        passes on NOTIFY, all through one trigger queue (no overlap, coalescing); builtin scheduler and
-//        maintain jobs as child processes.
+// start: settings (reloadable-settings) -> source (daemon-source) -> catalog, retried until reachable
+//        (open-catalog) -> which server -> daemon lock (daemon-connection) -> HTTP (daemon-endpoints) -> first
+//        full pass
+// then:  full passes on file change / webhook / interval, converge passes on NOTIFY, all through one queue
+//        (daemon-passes, pass-policy, poll-delay); after each pass the WAL receivers (wal-supervisor), the
+//        builtin scheduler (builtin-schedule-sync) and the reported definitions follow the definition cache,
+//        due one-off jobs start and full passes' outcomes go to notifications (notification-loop); jobs run as
+//        child processes (child-jobs).
 // stop:  SIGTERM/SIGINT -> no new passes, the running pass finishes, children get SIGTERM then SIGKILL
 //        after the grace period, connections closed, exit 0. A second signal exits at once (code 1).
-import { readFileSync } from 'node:fs';
+import { specsOfKind } from '../core/objects.js';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { Cron } from 'croner';
-import { Catalog } from '../adapters/catalog/catalog.js';
-import { resolveCatalogConnection } from '../adapters/catalog/local-catalog.js';
+import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
-import { BuiltinTarget } from '../adapters/schedule/builtin-target.js';
 import type { BackupServerSpec } from '../core/model.js';
-import { heldBackHint } from '../core/plan/held-back.js';
 import type { PlanOptions } from '../core/plan/types.js';
 import { selectServer } from '../core/select-server.js';
-import { definitionsOfServer, isScheduled, type ServerDefinition } from '../core/schedule/server-entries.js';
-import { gitSourceOf, type ConfigSourceFlags } from '../engine/config-source.js';
-import type { DefinitionCache } from '../runtime/definition-cache.js';
+import type { ConfigSourceFlags } from '../engine/config-source.js';
 import { loadDesired } from '../engine/load-desired.js';
-import { resolveSettings, type GlobalFlags, type Settings } from '../runtime/settings.js';
-import { BuiltinScheduler } from './builtin-scheduler.js';
+import type { GlobalFlags, Settings } from '../runtime/settings.js';
+import { BuiltinScheduleSync } from './builtin-schedule-sync.js';
 import { ChildJobs } from './child-jobs.js';
-import { WalReceivers } from './wal-receivers.js';
-import type { ArchivedNode } from '../core/wal/archived-nodes.js';
-import { walArchiveHealth, walArchiveStatus, type WalArchiveHealth } from '../core/wal/wal-archive-health.js';
-import { DaemonConnection } from './daemon-connection.js';
-import { passOk, type DaemonStatus } from './daemon-status.js';
-import { definitionHealth, healthStateId, type HealthStateId } from '../core/reports/definition-health.js';
-import { contractJson, jsonDocument } from '../core/render/json-contract.js';
-import { VERSION } from '../runtime/version.js';
-import { isoTimestamp } from '../core/time/iso-timestamp.js';
-import { startHttpServer, yieldToEventLoop } from './http-server.js';
-import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
-import type { PageDaemon } from '../core/reports/status-page-model.js';
-import { readHttpAuthFile } from './status-page/http-auth.js';
-import { staleWhileRefreshing } from './status-page/page-routes.js';
-import { collectGarbage, memoryFigures } from './memory.js';
-import { DaemonMetrics, type MetricDefinition } from './metrics.js';
-import { readDatabaseBackupFigures, readRestoreOutcomes } from './scrape-figures.js';
-import { nextPollDelayMs } from './poll-delay.js';
+import { DaemonConnection, type DaemonConnectionEvents } from './daemon-connection.js';
+import { daemonEndpoints } from './daemon-endpoints.js';
+import { DaemonPasses } from './daemon-passes.js';
+import { daemonSourceOf } from './daemon-source.js';
+import { startHttpServer } from './http-server.js';
+import { DaemonMetrics } from './metrics.js';
+import { startNotificationLoop, type NotificationLoop } from './notification-loop.js';
 import { OneOffTrigger } from './one-off-trigger.js';
-import { NotificationLoop } from './notification-loop.js';
-import { backoffFromEnvironment } from '../jobs/notify/deliver-notifications.js';
+import { openCatalogWhenReachable } from './open-catalog.js';
+import { PassPolicy } from './pass-policy.js';
 import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
-import { readRunStats, type DefinitionRunStats } from '../adapters/catalog/run-stats.js';
-import { installSignalHandlers } from './signals.js';
-import { TriggerQueue, type PassRequest } from './trigger-queue.js';
-import { watchConfigDir, type ConfigWatcher } from './watcher.js';
-import { specsOfKind } from '../core/objects.js';
+import { ReloadableSettings } from './reloadable-settings.js';
+import { ReportedDefinitions } from './reported-definitions.js';
+import { installSignalHandlers, type SignalHandlers } from './signals.js';
+import { initialStatus } from './status-document.js';
+import { StopRequest } from './stop-request.js';
+import { WalSupervisor } from './wal-supervisor.js';
+import { watchConfigDir } from './watcher.js';
 
 export interface DaemonOptions {
   flags: GlobalFlags;
@@ -69,332 +60,96 @@ export interface DaemonOptions {
   logger: Logger;
 }
 
-const CATALOG_RETRY_MAX_MS = 30_000;
-/** Definitions whose health /status computes between two turns of the event loop. */
-const HEALTH_PER_SLICE = 1000;
-const RELOAD_EVERY_POLLS = 10;
-/** The status page's data is read again when older than this (status-page/page-routes.ts). */
-const PAGE_DATA_MAX_AGE_MS = 15_000;
-
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const logger = options.logger;
-  let stopRequested: ((signal: string) => void) | null = null;
-  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
-  let stopping = false;
+  const settings = new ReloadableSettings(options, logger);
+  const stop = new StopRequest();
   const children = new ChildJobs(logger.child({ component: 'jobs' }));
-  let walReceivers: WalReceivers | null = null;
-  const removeSignals = installSignalHandlers({
-    stop: (signal) => {
-      logger.info({ signal }, 'stopping: finishing the current pass');
-      stopping = true;
-      stopRequested?.(signal);
-    },
-    force: (signal) => {
-      logger.warn({ signal }, 'second signal: exiting now');
-      walReceivers?.kill();
-      void children.stopAll(0).finally(() => process.exit(1));
-    },
-    reload: () => reload(),
-  });
-
-  let settings = resolveSettings(options.flags);
-  let webhookSecret = readSecret(options.webhookSecretFile);
-  let httpAuth = options.httpAuthFile ? readHttpAuthFile(options.httpAuthFile) : null;
-  const git = await gitSourceOf(options.source, settings.stateDir);
-  const localDir = options.source.config ?? settings.configDir;
-  const source: PassSource = git
-    ? {
-        description: git.description,
-        revision: () => git.fetchRevision(),
-        checkout: async (revision, since) => {
-          const c = await git.checkout(revision!, git.verifiesSignatures ? await since() : null);
-          await git.pruneTrees(c.commit).catch(() => undefined);
-          return c.dir;
-        },
-      }
-    : { description: `directory ${localDir}`, revision: async () => null, checkout: async () => localDir };
-
-  // The catalog: retried until reachable (a daemon started before its catalog should wait, not crash).
-  const catalogLog = logger.child({ component: 'catalog' });
-  let catalog: Catalog | null = null;
-  let catalogConfig: Awaited<ReturnType<typeof resolveCatalogConnection>> | null = null;
-  for (let attempt = 0; !catalog && !stopping; attempt++) {
-    try {
-      catalogConfig = await resolveCatalogConnection({ catalogUrl: settings.catalogUrl, stateDir: settings.stateDir, logger: catalogLog });
-      catalog = await Catalog.open(catalogConfig, { logger: catalogLog, applicationName: 'pgbackops daemon' });
-    } catch (err) {
-      const delay = Math.min(CATALOG_RETRY_MAX_MS, 500 * 2 ** attempt);
-      catalogLog.error({ err: (err as Error).message, retryInMs: delay }, 'catalog unreachable at start; retrying');
-      await Promise.race([sleep(delay), stopped]);
-    }
-  }
-  if (!catalog || !catalogConfig) {
+  let wal: WalSupervisor | null = null;
+  const removeSignals = installSignalHandlers(signalHandlers(logger, stop, settings, children, () => wal));
+  const { source, watchedDir } = await daemonSourceOf(options.source, settings.current);
+  const opened = await openCatalogWhenReachable(settings.current, logger.child({ component: 'catalog' }), stop);
+  if (!opened) {
     removeSignals();
     return 0;
   }
-
+  const { catalog } = opened;
   let connection: DaemonConnection | null = null;
   let http: Server | null = null;
   // Stopped in `finally` too: its LISTEN connection would keep a daemon that failed to start (a --listen
   // address in use) from exiting.
   let notifications: NotificationLoop | null = null;
   try {
-    const server = await chooseServer(settings, catalog, source);
-    settings = { ...settings, server };
-    const status: DaemonStatus = {
-      server, source: source.description, startedAt: new Date().toISOString(), appliedRevision: null, appliedAt: null, heldBack: [],
-      lastPass: null, lastFullPass: null, rejected: null, catalogConnected: false, driftCorrections: 0,
-    };
+    const server = await chooseServer(settings.current, catalog, source);
+    settings.keepServer(server);
+    const status = initialStatus(server, source.description, new Date().toISOString());
     const metrics = new DaemonMetrics(server);
     const log = logger.child({ server });
-
-    let queue: TriggerQueue | null = null;
-    // Highest catalog version announced by NOTIFY: a notification of this daemon's own apply (it may arrive
-    // while that pass still runs) needs no converge pass.
-    let notifiedVersion = 0;
-    let loop: ReconcileLoop | null = null;
-    connection = new DaemonConnection(catalogConfig, server, log.child({ component: 'listener' }), {
-      onWake: (payload) => {
-        if (payload === 'reconnected') return queue?.trigger('converge', 'catalog reconnected');
-        notifiedVersion = Math.max(notifiedVersion, Number(payload) || 0);
-        queue?.trigger('converge', 'notify');
-      },
-      onLockLost: (why) => {
-        log.fatal({ why }, 'the daemon lock of this server was taken by another daemon while disconnected; stopping');
-        process.exitCode = 1;
-        stopping = true;
-        stopRequested?.('lock lost');
-      },
-    });
+    const policy = new PassPolicy(watchedDir !== null);
+    let passes: DaemonPasses | null = null;
+    connection = new DaemonConnection(opened.config, server, log.child({ component: 'listener' }), connectionEvents(log, stop, policy, () => passes));
     await connection.start();
     log.info({ source: source.description, intervalMs: options.intervalMs }, 'daemon lock taken; starting');
 
-    // State kept between passes for /status and the builtin scheduler.
-    const asMetricDefinitions = (defs: readonly ServerDefinition[]): MetricDefinition[] =>
-      defs.map((d) => ({ name: d.name, node: d.node.name, schedule: d.backup.resolvedSchedule, timezone: d.backup.timezone, scheduled: isScheduled(d) }));
-    // The definitions the catalog holds for this server now, so that the first scrape (before the first pass
-    // converges) already has a state series for each, never run included; every converge replaces them.
-    let definitions: MetricDefinition[] = await catalog.readSnapshot()
-      .then((snapshot) => asMetricDefinitions(definitionsOfServer(snapshot.objects, server)))
-      .catch((err: Error) => {
-        log.warn({ err: err.message }, 'could not read the definitions of this server before the first pass');
-        return [];
-      });
-    let runStats = new Map<string, DefinitionRunStats>();
-    let builtin: BuiltinScheduler | null = null;
-    const readStats = async (): Promise<Map<string, DefinitionRunStats>> => {
-      if (connection?.connected) {
-        runStats = await readRunStats((sql, params) => connection!.query(sql, params), { server }).catch((err: Error) => {
-          log.warn({ err: err.message }, 'could not read run statistics');
-          return runStats;
-        });
-      }
-      return runStats;
-    };
-    walReceivers = new WalReceivers({
-      settings: () => settings, server, logger: log.child({ component: 'wal' }),
-      catalogObjects: async () => (await catalog!.readSnapshot()).objects,
-      forgetReport: (node) => catalog!.walReceivers.forget(node, server),
+    const definitions = await ReportedDefinitions.read(catalog, server, connection, log);
+    const current = () => settings.current;
+    wal = new WalSupervisor({ settings: current, server, catalog, logger: log });
+    const builtin = new BuiltinScheduleSync({
+      settings: current, server, logger: log.child({ component: 'scheduler' }), children, metrics, catchUpWindowMs: options.catchUpWindowMs,
     });
-    let walArchives: ArchivedNode[] = [];
-    /** The health of this server's WAL archives, from their receivers' reports in the catalog. */
-    const readWalHealth = async (): Promise<WalArchiveHealth[]> => {
-      if (walArchives.length === 0) return [];
-      const reports = new Map((await catalog!.walReceivers.list(server).catch((err: Error) => {
-        log.warn({ err: err.message }, 'could not read the WAL receivers\' reports');
-        return [];
-      })).map((r) => [r.node, r]));
-      const now = Date.now();
-      return walArchives.map((a) => walArchiveHealth(a.name, a.walArchive, reports.get(a.name) ?? null, now));
-    };
-    const onConverged = async (cache: DefinitionCache): Promise<void> => {
-      walArchives = cache.walArchives ?? [];
-      // Not awaited: stopping a receiver waits for pg_receivewal to flush, which must not hold the pass.
-      void walReceivers!.sync(walArchives);
-      definitions = asMetricDefinitions(cache.definitions);
-      const spec: BackupServerSpec | null = cache.serverSpec;
-      if (spec?.scheduler.type === 'builtin') {
-        builtin ??= new BuiltinScheduler({
-          settings: () => settings, server, logger: log.child({ component: 'scheduler' }), children, metrics, catchUpWindowMs: options.catchUpWindowMs,
-        });
-        const observed = await new BuiltinTarget(server, { binary: settings.binary, stateDir: settings.stateDir }).read();
-        await builtin.sync(observed.entries.filter((e) => !e.edited), Date.now());
-      } else if (builtin) {
-        await builtin.stop();
-        builtin = null;
-      }
-    };
-
-    loop = new ReconcileLoop({
-      settings: () => settings, logger: log.child({ component: 'reconcile' }), catalog, server, source, planOptions: options.planOptions,
-      metrics, status, onConverged,
+    const loop = new ReconcileLoop({
+      settings: current, logger: log.child({ component: 'reconcile' }), catalog, server, source, planOptions: options.planOptions, metrics, status,
+      onConverged: async (cache) => {
+        wal!.follow(cache.walArchives ?? []);
+        definitions.replace(cache.definitions);
+        await builtin.follow(cache.serverSpec);
+      },
     });
-
-    // Interval passes, rescheduled after every full pass (jitter, or backoff after failures).
-    let pollTimer: NodeJS.Timeout | null = null;
-    const schedulePoll = (): void => {
-      if (pollTimer) clearTimeout(pollTimer);
-      if (stopping) return;
-      const delay = nextPollDelayMs(options.intervalMs, loop!.consecutiveFailures, Math.random());
-      pollTimer = setTimeout(() => queue?.trigger('full', 'interval'), delay);
-    };
     const oneOffs = new OneOffTrigger({
-      nextDue: () => catalog!.oneOffs.nextDue(server),
-      runDue: () => children.run(settings, server, ['maintain', '--one-offs-only'], 'one-off jobs'),
+      nextDue: () => catalog.oneOffs.nextDue(server),
+      runDue: () => children.run(settings.current, server, ['maintain', '--one-offs-only'], 'one-off jobs'),
       logger: log.child({ component: 'one-offs' }),
     });
-    const notifier = new NotificationLoop({
-      catalog, config: catalogConfig, server, logger: log.child({ component: 'notifications' }), backoff: backoffFromEnvironment(), evaluateEveryMs: 60_000,
-    });
+    const notifier = await startNotificationLoop({ catalog, config: opened.config, server, logger: log.child({ component: 'notifications' }) });
     notifications = notifier;
-    await notifier.start();
-    queue = new TriggerQueue(async (request) => {
-      const onlyOwnNotify = request.kind === 'converge' && request.reasons.every((r) => r === 'notify') && notifiedVersion <= (loop!.ownCatalogVersion ?? -1);
-      if (onlyOwnNotify) return;
-      const record = await loop!.run(downgradeQuietPoll(request));
-      // The pass may have applied a one-off job (or another process did, and NOTIFY brought us here).
-      oneOffs.poke();
-      // After full passes only (they load the whole configuration); a collection costs tens of milliseconds.
-      if (record.kind === 'full') collectGarbage();
-      if (record.kind === 'full') await notifier.observePass(record);
-      if (request.reasons.includes('interval') || request.kind === 'full' || loop!.consecutiveFailures > 0) schedulePoll();
-    }, (err) => log.error({ err: (err as Error).message }, 'pass crashed'));
-
-    // A watched directory is re-read when the watcher reports a change. Interval passes then only converge
-    // the schedule (drift) and re-read the whole directory every RELOAD_EVERY_POLLS-th time, as a safety net
-    // for events a file system did not deliver: reading 10,000 definitions costs about a second of CPU.
-    let directoryChanged = true;
-    let quietPolls = 0;
-    const downgradeQuietPoll = (request: PassRequest): PassRequest => {
-      if (request.kind !== 'full') return request;
-      const onlyInterval = request.reasons.every((r) => r === 'interval');
-      if (!git && onlyInterval && !directoryChanged && quietPolls < RELOAD_EVERY_POLLS - 1) {
-        quietPolls++;
-        return { kind: 'converge', reasons: request.reasons };
-      }
-      quietPolls = 0;
-      directoryChanged = false;
-      return request;
-    };
-
-    const httpLog = log.child({ component: 'http' });
-    const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(catalog!, Date.now()));
-    const started = await startHttpServer(options.listen, {
-      ready: async () => {
-        status.catalogConnected = connection?.connected ?? false;
-        if (!status.catalogConnected) return { ok: false, why: 'catalog unreachable' };
-        if (!status.lastFullPass) return { ok: false, why: 'first pass not finished' };
-        if (status.rejected) return { ok: false, why: `revision ${status.rejected.revision} ${status.rejected.result}: ${status.rejected.error}` };
-        if (!passOk(status.lastFullPass)) return { ok: false, why: `last pass ${status.lastFullPass.result}: ${status.lastFullPass.error ?? ''}` };
-        const partially = status.heldBack.length > 0 ? ` applied with ${status.heldBack.length} action(s) held back (${heldBackHint(status.heldBack)})` : '';
-        return { ok: true, why: `revision ${status.appliedRevision ?? 'none'}${partially}` };
+    passes = new DaemonPasses({
+      loop, policy, intervalMs: options.intervalMs, stop, logger: log,
+      afterPass: async (record) => {
+        // The pass may have applied a one-off job (or another process did, and NOTIFY brought us here).
+        oneOffs.poke();
+        if (record.kind === 'full') await notifier.observePass(record);
       },
-      metrics: async () => {
-        const listed = definitions;
-        const query = <R extends Record<string, unknown>>(sql: string, params: unknown[]) => connection!.query<R>(sql, params);
-        const [stats, databases, restores] = connection?.connected
-          ? await Promise.all([
-              readStats(),
-              readDatabaseBackupFigures(query, server),
-              readRestoreOutcomes(query, listed.map((d) => d.name)),
-            ])
-          : [runStats, [], []];
-        metrics.backups({ now: Date.now(), definitions: listed, stats, databases, restores });
-        if (connection?.connected) metrics.walArchives(await readWalHealth());
-        return { contentType: metrics.contentType, body: await metrics.text() };
-      },
-      status: async () => {
-        status.catalogConnected = connection?.connected ?? false;
-        const stats = await readStats();
-        const now = Date.now();
-        // In slices, the event loop free in between: /healthz and webhooks must not wait for 10,000 definitions.
-        const listed = definitions;
-        const health: unknown[] = [];
-        const summary: Partial<Record<HealthStateId, number>> = {};
-        for (let start = 0; start < listed.length; start += HEALTH_PER_SLICE) {
-          if (start > 0) await yieldToEventLoop();
-          for (const d of listed.slice(start, start + HEALTH_PER_SLICE)) {
-            const s = stats.get(d.name);
-            const h = definitionHealth(d, s, now);
-            const state = healthStateId(h.state);
-            summary[state] = (summary[state] ?? 0) + 1;
-            // Each item in the JSON contract's spelling here, a slice at a time, as the list is sent.
-            health.push(contractJson({ ...h, state, lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null }));
-          }
-        }
-        return {
-          // The same JSON contract as the CLI's documents (docs/cli.md, "JSON output"): `status --daemon --json`
-          // passes it on.
-          fields: jsonDocument({
-            ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
-            builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary,
-            walArchives: (await readWalHealth()).map(walArchiveStatus),
-          }, VERSION, { maps: ['summary'] }),
-          listKey: 'definitions',
-          list: health,
-        };
-      },
-      webhookSecret: () => webhookSecret,
-      onWebhook: () => queue?.trigger('full', 'webhook'),
-      page: {
-        // The daemon's own state is always current (a refused revision shows at once); the rest may lag.
-        data: async () => ({ ...(await pageData()), daemon: pageDaemon(status, connection?.connected ?? false) }),
-        definitionRuns: (name) => readDefinitionRuns(catalog!, name),
-      },
-      auth: () => httpAuth,
-    }, httpLog);
-    http = started.server;
+    });
+    const endpoints = daemonEndpoints({
+      server, status, connection, catalog, metrics, definitions, wal, builtin, children, settings, onWebhook: () => passes?.trigger('full', 'webhook'),
+    });
+    http = (await startHttpServer(options.listen, endpoints, log.child({ component: 'http' }))).server;
+    const watchLog = log.child({ component: 'watcher' });
+    const watcher = watchedDir === null ? null : await watchConfigDir(watchedDir, (path) => {
+      watchLog.debug({ path }, 'configuration changed');
+      policy.directoryChangedNow();
+      passes?.trigger('full', 'file change');
+    });
+    const maintain = options.maintainSchedule ? maintainCron(options.maintainSchedule, () => children.run(settings.current, server, ['maintain'], 'maintain')) : null;
 
-    let watcher: ConfigWatcher | null = null;
-    if (!git) {
-      const watchLog = log.child({ component: 'watcher' });
-      watcher = await watchConfigDir(localDir, (path) => {
-        watchLog.debug({ path }, 'configuration changed');
-        directoryChanged = true;
-        queue?.trigger('full', 'file change');
-      });
-    }
-    const maintain = options.maintainSchedule
-      ? new Cron(options.maintainSchedule, { protect: true, legacyMode: true, name: 'pgbackops-maintain' }, async () => {
-          await children.run(settings, server, ['maintain'], 'maintain');
-        })
-      : null;
-
-    queue.trigger('full', 'start');
-    const signal = await stopped;
+    passes.trigger('full', 'start');
+    const signal = await stop.reason;
     log.info({ signal }, 'shutting down');
-    if (pollTimer) clearTimeout(pollTimer);
     maintain?.stop();
     oneOffs.stop();
     await notifier.stop();
     await watcher?.close();
-    await queue.close();
-    await (builtin as BuiltinScheduler | null)?.stop();
-    await Promise.all([children.stopAll(options.graceMs), walReceivers.stopAll(options.graceMs)]);
+    await passes.close();
+    await builtin.stop();
+    await Promise.all([children.stopAll(options.graceMs), wal.stopAll(options.graceMs)]);
     log.info('stopped');
     return Number(process.exitCode ?? 0);
   } finally {
     removeSignals();
     await notifications?.stop();
-    if (http) {
-      const closing = new Promise<void>((resolve) => http!.close(() => resolve()));
-      http.closeAllConnections(); // idle keep-alive connections (a Prometheus scraper) must not delay the exit
-      await closing;
-    }
+    if (http) await closeHttpServer(http);
     await connection?.close();
     await catalog.close().catch(() => undefined);
-  }
-
-  function reload(): void {
-    try {
-      const server = settings.server;
-      settings = { ...resolveSettings(options.flags), server };
-      webhookSecret = readSecret(options.webhookSecretFile);
-      httpAuth = options.httpAuthFile ? readHttpAuthFile(options.httpAuthFile) : null;
-      logger.info('settings reloaded (SIGHUP)');
-    } catch (err) {
-      logger.error({ err: (err as Error).message }, 'reload failed; keeping the previous settings');
-    }
   }
 }
 
@@ -413,27 +168,51 @@ async function chooseServer(settings: Settings, catalog: Catalog, source: PassSo
   return choice.server;
 }
 
-function readSecret(file: string | undefined): string | null {
-  if (!file) return null;
-  const secret = readFileSync(file, 'utf8').trim();
-  if (secret === '') throw new Error(`the webhook secret file ${file} is empty`);
-  return secret;
-}
-
-/** What the status page shows of this daemon. */
-function pageDaemon(status: DaemonStatus, connected: boolean): PageDaemon {
+/** SIGTERM/SIGINT stop gracefully; a second one exits at once, killing the children; SIGHUP reloads the settings. */
+function signalHandlers(logger: Logger, stop: StopRequest, settings: ReloadableSettings, children: ChildJobs, wal: () => WalSupervisor | null): SignalHandlers {
   return {
-    server: status.server, source: status.source, startedAt: status.startedAt, catalogConnected: connected,
-    ready: connected && !status.rejected && passOk(status.lastFullPass),
-    lastPass: status.lastPass && { result: status.lastPass.result, finishedAt: status.lastPass.finishedAt, error: status.lastPass.error },
-    rejected: status.rejected && { revision: status.rejected.revision, result: status.rejected.result, error: status.rejected.error, since: status.rejected.since },
+    stop: (signal) => {
+      logger.info({ signal }, 'stopping: finishing the current pass');
+      stop.request(signal);
+    },
+    force: (signal) => {
+      logger.warn({ signal }, 'second signal: exiting now');
+      wal()?.kill();
+      void children.stopAll(0).finally(() => process.exit(1));
+    },
+    reload: () => settings.reload(),
   };
 }
 
-function iso(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : isoTimestamp(ms);
+/**
+ * NOTIFY of an apply (its payload the new catalog version) asks for a converge pass, as does a reconnection
+ * (notifications may have been missed); losing the server's lock to another daemon stops this one (exit 1).
+ */
+function connectionEvents(log: Logger, stop: StopRequest, policy: PassPolicy, passes: () => DaemonPasses | null): DaemonConnectionEvents {
+  return {
+    onWake: (payload) => {
+      if (payload === 'reconnected') return passes()?.trigger('converge', 'catalog reconnected');
+      policy.notified(payload);
+      passes()?.trigger('converge', 'notify');
+    },
+    onLockLost: (why) => {
+      log.fatal({ why }, 'the daemon lock of this server was taken by another daemon while disconnected; stopping');
+      process.exitCode = 1;
+      stop.request('lock lost');
+    },
+  };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** `maintain` runs of the daemon's own (--maintain-schedule), besides the server's maintenance line; never two at once. */
+function maintainCron(schedule: string, run: () => Promise<unknown>): Cron {
+  return new Cron(schedule, { protect: true, legacyMode: true, name: 'pgbackops-maintain' }, async () => {
+    await run();
+  });
+}
+
+/** Stops listening and closes idle keep-alive connections too: a Prometheus scraper's must not delay the exit. */
+function closeHttpServer(http: Server): Promise<void> {
+  const closing = new Promise<void>((resolve) => http.close(() => resolve()));
+  http.closeAllConnections();
+  return closing;
 }

@@ -7,12 +7,14 @@ import pg from 'pg';
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import type { BackoffPolicy } from '../core/notify/backoff.js';
-import { deliverNotifications } from '../jobs/notify/deliver-notifications.js';
+import { backoffFromEnvironment, deliverNotifications } from '../jobs/notify/deliver-notifications.js';
 import { evaluateAlerts } from '../jobs/notify/evaluate-alerts.js';
 import { passOk, type PassRecord } from './daemon-status.js';
 
 export const NOTIFICATION_CHANNEL = 'pgbackops_notification';
 const RECONNECT_MS = 2_000;
+/** How often the daemon raises lateness alerts and reminders. */
+const EVALUATE_EVERY_MS = 60_000;
 
 export interface NotificationLoopOptions {
   catalog: Catalog;
@@ -22,6 +24,13 @@ export interface NotificationLoopOptions {
   backoff: BackoffPolicy;
   /** How often lateness and reminders are evaluated (ms). */
   evaluateEveryMs: number;
+}
+
+/** The daemon's loop, started: retries with the backoff of `maintain` (its environment), evaluation every minute. */
+export async function startNotificationLoop(o: Omit<NotificationLoopOptions, 'backoff' | 'evaluateEveryMs'>): Promise<NotificationLoop> {
+  const loop = new NotificationLoop({ ...o, backoff: backoffFromEnvironment(), evaluateEveryMs: EVALUATE_EVERY_MS });
+  await loop.start();
+  return loop;
 }
 
 export class NotificationLoop {

@@ -41,7 +41,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startDaemon(args: string[], env: Record<string, string> = {}): Promise<DaemonProcess> {
+/** The daemon listens on HTTP: it has its catalog, its server and its lock. */
+const listening = (l: LogLine): boolean => l.msg === 'HTTP listening';
+
+/** Starts the daemon; resolves when `startedWhen` sees a log line (by default: HTTP listens) or the process ended. */
+export async function startDaemon(args: string[], env: Record<string, string> = {}, startedWhen: (l: LogLine) => boolean = listening): Promise<DaemonProcess> {
   const port = await freePort();
   const proc = execa(process.execPath, [CLI, 'daemon', '--listen', `127.0.0.1:${port}`, '--maintain-schedule', 'off', ...args], {
     reject: false,
@@ -89,9 +93,9 @@ export async function startDaemon(args: string[], env: Record<string, string> = 
       return result.exitCode ?? -1;
     },
   };
-  // Ready once HTTP listens (after the lock is taken), or the process ended early (refused to start).
+  // Started once the line is seen, or the process ended early (refused to start).
   started.push(d);
-  await Promise.race([d.waitForLog((l) => l.msg === 'HTTP listening', WAIT), proc]);
+  await Promise.race([d.waitForLog(startedWhen, WAIT), proc]);
   return d;
 }
 

@@ -4,6 +4,7 @@ import { lastExpectedRun } from '../../../src/core/reports/definition-health.js'
 import { redactUrl } from '../../../src/adapters/git/git-source.js';
 import { parseListen } from '../../../src/daemon/http-server.js';
 import { nextPollDelayMs } from '../../../src/daemon/poll-delay.js';
+import { CATALOG_RETRY_MAX_MS, catalogRetryDelayMs } from '../../../src/daemon/open-catalog.js';
 import { isIgnoredPath } from '../../../src/daemon/watcher.js';
 import { isValidSignature, signBody } from '../../../src/daemon/webhook-signature.js';
 
@@ -20,6 +21,14 @@ describe('nextPollDelayMs', () => {
     expect(nextPollDelayMs(60_000, 2, 0.5)).toBe(2000);
     expect(nextPollDelayMs(60_000, 5, 0.5)).toBe(16_000);
     expect(nextPollDelayMs(60_000, 12, 1)).toBe(60_000);
+  });
+});
+
+describe('catalogRetryDelayMs', () => {
+  it('doubles from half a second while the catalog is unreachable at start, up to the cap', () => {
+    expect([0, 1, 2, 3].map(catalogRetryDelayMs)).toEqual([500, 1000, 2000, 4000]);
+    expect(catalogRetryDelayMs(6)).toBe(CATALOG_RETRY_MAX_MS);
+    expect(catalogRetryDelayMs(60)).toBe(CATALOG_RETRY_MAX_MS);
   });
 });
 

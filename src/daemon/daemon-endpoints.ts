@@ -1,0 +1,82 @@
+// What the daemon's HTTP endpoints (http-server.ts) answer, from its parts: /readyz and /status from the
+// status record (composed by readiness.ts and status-document.ts), /metrics from the catalog's figures read
+// per scrape, the status page from the catalog (read again when older than PAGE_DATA_MAX_AGE_MS) with the
+// daemon's own state always current, so that a refused revision shows at once. The status record's
+// catalogConnected is refreshed from the daemon's connection at every request that shows it.
+import type { Catalog } from '../adapters/catalog/catalog.js';
+import { walArchiveStatus } from '../core/wal/wal-archive-health.js';
+import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
+import type { BuiltinScheduleSync } from './builtin-schedule-sync.js';
+import type { ChildJobs } from './child-jobs.js';
+import type { DaemonConnection } from './daemon-connection.js';
+import type { DaemonStatus } from './daemon-status.js';
+import { yieldToEventLoop, type HttpHandlers } from './http-server.js';
+import { memoryFigures } from './memory.js';
+import type { DaemonMetrics } from './metrics.js';
+import { readiness } from './readiness.js';
+import type { ReloadableSettings } from './reloadable-settings.js';
+import type { ReportedDefinitions } from './reported-definitions.js';
+import { readDatabaseBackupFigures, readRestoreOutcomes } from './scrape-figures.js';
+import { staleWhileRefreshing } from './status-page/page-routes.js';
+import { definitionStatuses, pageDaemon, statusFields } from './status-document.js';
+import type { WalSupervisor } from './wal-supervisor.js';
+
+/** The status page's catalog data is read again when older than this (status-page/page-routes.ts). */
+const PAGE_DATA_MAX_AGE_MS = 15_000;
+
+export interface DaemonParts {
+  server: string;
+  status: DaemonStatus;
+  connection: DaemonConnection;
+  catalog: Catalog;
+  metrics: DaemonMetrics;
+  definitions: ReportedDefinitions;
+  wal: WalSupervisor;
+  builtin: BuiltinScheduleSync;
+  children: ChildJobs;
+  settings: ReloadableSettings;
+  /** A valid webhook arrived. */
+  onWebhook: () => void;
+}
+
+export function daemonEndpoints(p: DaemonParts): HttpHandlers {
+  const current = (): DaemonStatus => {
+    p.status.catalogConnected = p.connection.connected;
+    return p.status;
+  };
+  const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(p.catalog, Date.now()));
+  return {
+    ready: async () => readiness(current()),
+    metrics: async () => {
+      const listed = p.definitions.list;
+      const query = <R extends Record<string, unknown>>(sql: string, params: unknown[]) => p.connection.query<R>(sql, params);
+      const [stats, databases, restores] = p.connection.connected
+        ? await Promise.all([
+            p.definitions.readStats(),
+            readDatabaseBackupFigures(query, p.server),
+            readRestoreOutcomes(query, listed.map((d) => d.name)),
+          ])
+        : [p.definitions.lastStats, [], []];
+      p.metrics.backups({ now: Date.now(), definitions: listed, stats, databases, restores });
+      if (p.connection.connected) p.metrics.walArchives(await p.wal.health());
+      return { contentType: p.metrics.contentType, body: await p.metrics.text() };
+    },
+    status: async () => {
+      const status = current();
+      const stats = await p.definitions.readStats();
+      const { list, summary } = await definitionStatuses(p.definitions.list, stats, Date.now(), yieldToEventLoop);
+      const fields = statusFields(status, {
+        builtinJobs: p.builtin.scheduled, runningJobs: p.children.count, memory: memoryFigures(), summary,
+        walArchives: (await p.wal.health()).map(walArchiveStatus),
+      });
+      return { fields, listKey: 'definitions', list };
+    },
+    webhookSecret: () => p.settings.webhookSecret,
+    onWebhook: p.onWebhook,
+    page: {
+      data: async () => ({ ...(await pageData()), daemon: pageDaemon(current()) }),
+      definitionRuns: (name) => readDefinitionRuns(p.catalog, name),
+    },
+    auth: () => p.settings.httpAuth,
+  };
+}
