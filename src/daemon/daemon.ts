@@ -30,9 +30,8 @@ import type { ArchivedNode } from '../core/wal/archived-nodes.js';
 import { walArchiveHealth, walArchiveStatus, type WalArchiveHealth } from '../core/wal/wal-archive-health.js';
 import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
-import { definitionHealth, type DefinitionHealth } from '../core/reports/definition-health.js';
-import { isoTimestamp } from '../core/time/iso-timestamp.js';
-import { startHttpServer, yieldToEventLoop } from './http-server.js';
+import { startHttpServer } from './http-server.js';
+import { StatusHealthList } from './status-health-list.js';
 import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
 import type { PageDaemon } from '../core/reports/status-page-model.js';
 import { readHttpAuthFile } from './status-page/http-auth.js';
@@ -67,8 +66,6 @@ export interface DaemonOptions {
 }
 
 const CATALOG_RETRY_MAX_MS = 30_000;
-/** Definitions whose health /status computes between two turns of the event loop. */
-const HEALTH_PER_SLICE = 1000;
 const RELOAD_EVERY_POLLS = 10;
 /** The status page's data is read again when older than this (status-page/page-routes.ts). */
 const PAGE_DATA_MAX_AGE_MS = 15_000;
@@ -275,6 +272,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     };
 
     const httpLog = log.child({ component: 'http' });
+    const healthList = new StatusHealthList();
     const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(catalog!, Date.now()));
     const started = await startHttpServer(options.listen, {
       ready: async () => {
@@ -303,20 +301,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       status: async () => {
         status.catalogConnected = connection?.connected ?? false;
         const stats = await readStats();
-        const now = Date.now();
-        // In slices, the event loop free in between: /healthz and webhooks must not wait for 10,000 definitions.
-        const listed = definitions;
-        const health: (DefinitionHealth & { lastSuccessAt: string | null; lastFailureAt: string | null; lastStatus: string | null })[] = [];
-        const summary: Record<string, number> = {};
-        for (let start = 0; start < listed.length; start += HEALTH_PER_SLICE) {
-          if (start > 0) await yieldToEventLoop();
-          for (const d of listed.slice(start, start + HEALTH_PER_SLICE)) {
-            const s = stats.get(d.name);
-            const h = definitionHealth(d, s, now);
-            summary[h.state] = (summary[h.state] ?? 0) + 1;
-            health.push({ ...h, lastSuccessAt: iso(s?.lastSuccessAt), lastFailureAt: iso(s?.lastFailureAt), lastStatus: s?.lastStatus ?? null });
-          }
-        }
+        // Each definition's line is remembered until its runs or the clock change it (status-health-list.ts).
+        const { summary, slices } = await healthList.read(definitions, stats, Date.now());
         return {
           fields: {
             ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
@@ -324,7 +310,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             walArchives: (await readWalHealth()).map(walArchiveStatus),
           },
           listKey: 'definitions',
-          list: health,
+          listSlices: slices,
         };
       },
       webhookSecret: () => webhookSecret,
@@ -423,10 +409,6 @@ function pageDaemon(status: DaemonStatus, connected: boolean): PageDaemon {
     lastPass: status.lastPass && { result: status.lastPass.result, finishedAt: status.lastPass.finishedAt, error: status.lastPass.error },
     rejected: status.rejected && { revision: status.rejected.revision, result: status.rejected.result, error: status.rejected.error, since: status.rejected.since },
   };
-}
-
-function iso(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : isoTimestamp(ms);
 }
 
 function sleep(ms: number): Promise<void> {
