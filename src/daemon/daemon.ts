@@ -317,7 +317,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       onWebhook: () => queue?.trigger('full', 'webhook'),
       page: {
         // The daemon's own state is always current (a refused revision shows at once); the rest may lag.
-        data: async () => ({ ...(await pageData()), daemon: pageDaemon(status, connection?.connected ?? false) }),
+        data: pageData,
+        daemon: () => pageDaemon(status, connection?.connected ?? false),
         definitionRuns: (name) => readDefinitionRuns(catalog!, name),
       },
       auth: () => httpAuth,

@@ -5,12 +5,19 @@ import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { statusPageAssets } from '../../adapters/fs/status-page-assets.js';
 import { statusPageHtml } from '../../core/render/status-page-html.js';
-import type { PageRunDetail, StatusPageData } from '../../core/reports/status-page-model.js';
+import type { PageDaemon, PageRunDetail, StatusPageData } from '../../core/reports/status-page-model.js';
+import { PageBodyCache } from './page-body.js';
 
 export interface PageHandlers {
+  /** The page's data from the catalog; the same object while it is current (its body is built once). */
   data(): Promise<StatusPageData>;
+  /** What the daemon shows of itself, always current (a refused revision shows at once). */
+  daemon(): PageDaemon | null;
   definitionRuns(name: string): Promise<PageRunDetail[]>;
 }
+
+/** The /api/page bodies of each set of handlers (one per HTTP server). */
+const bodies = new WeakMap<PageHandlers, PageBodyCache>();
 
 type Send = (res: ServerResponse, code: number, type: string, body: string | Buffer, headers?: Record<string, string>) => void;
 
@@ -31,9 +38,14 @@ export async function servePage(path: string, query: URLSearchParams, acceptsGzi
     case '/assets/status-page.css':
       send(res, 200, 'text/css; charset=utf-8', statusPageAssets().style);
       return true;
-    case '/api/page':
-      await sendJson(res, await page.data(), acceptsGzip, send);
+    case '/api/page': {
+      let cache = bodies.get(page);
+      if (!cache) bodies.set(page, (cache = new PageBodyCache()));
+      const body = await cache.of(await page.data(), page.daemon());
+      if (acceptsGzip) send(res, 200, 'application/json', await body.gzipped, { 'content-encoding': 'gzip', vary: 'accept-encoding' });
+      else send(res, 200, 'application/json', body.json, { vary: 'accept-encoding' });
       return true;
+    }
     case '/api/page/definition': {
       const name = query.get('name');
       if (!name) {
