@@ -4,9 +4,8 @@ import type { ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { statusPageAssets } from '../../adapters/fs/status-page-assets.js';
-import { statusPageHtml } from '../../core/render/status-page-html.js';
 import type { PageDaemon, PageRunDetail, StatusPageData } from '../../core/reports/status-page-model.js';
-import { PageBodyCache } from './page-body.js';
+import { PageBodyCache, type PageBody } from './page-body.js';
 
 export interface PageHandlers {
   /** The page's data from the catalog; the same object while it is current (its body is built once). */
@@ -29,9 +28,13 @@ const GZIP_FROM_BYTES = 16 * 1024;
 export async function servePage(path: string, query: URLSearchParams, acceptsGzip: boolean, res: ServerResponse, page: PageHandlers, send: Send): Promise<boolean> {
   switch (path) {
     case '/':
-    case '/index.html':
-      send(res, 200, 'text/html; charset=utf-8', statusPageHtml({ mode: 'served', scriptUrl: 'assets/status-page.js', styleUrl: 'assets/status-page.css' }));
+    case '/index.html': {
+      // With its data inlined: painted without a second request for it (page-body.ts).
+      const body = await bodyOf(page);
+      if (acceptsGzip) send(res, 200, 'text/html; charset=utf-8', await body.htmlGzipped, { 'content-encoding': 'gzip', vary: 'accept-encoding' });
+      else send(res, 200, 'text/html; charset=utf-8', body.html, { vary: 'accept-encoding' });
       return true;
+    }
     case '/assets/status-page.js':
       send(res, 200, 'text/javascript; charset=utf-8', statusPageAssets().script);
       return true;
@@ -39,10 +42,8 @@ export async function servePage(path: string, query: URLSearchParams, acceptsGzi
       send(res, 200, 'text/css; charset=utf-8', statusPageAssets().style);
       return true;
     case '/api/page': {
-      let cache = bodies.get(page);
-      if (!cache) bodies.set(page, (cache = new PageBodyCache()));
-      const body = await cache.of(await page.data(), page.daemon());
-      if (acceptsGzip) send(res, 200, 'application/json', await body.gzipped, { 'content-encoding': 'gzip', vary: 'accept-encoding' });
+      const body = await bodyOf(page);
+      if (acceptsGzip) send(res, 200, 'application/json', await body.jsonGzipped(), { 'content-encoding': 'gzip', vary: 'accept-encoding' });
       else send(res, 200, 'application/json', body.json, { vary: 'accept-encoding' });
       return true;
     }
@@ -58,6 +59,12 @@ export async function servePage(path: string, query: URLSearchParams, acceptsGzi
     default:
       return false;
   }
+}
+
+async function bodyOf(page: PageHandlers): Promise<PageBody> {
+  let cache = bodies.get(page);
+  if (!cache) bodies.set(page, (cache = new PageBodyCache()));
+  return cache.of(await page.data(), page.daemon());
 }
 
 async function sendJson(res: ServerResponse, value: unknown, acceptsGzip: boolean, send: Send): Promise<void> {

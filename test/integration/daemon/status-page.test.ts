@@ -147,6 +147,8 @@ describe('the daemon serves the status page', () => {
   it('shows each definition in its state, the counts per state and per node, the next runs and the restores', async () => {
     const { page, violations } = await openPage(daemon.url);
     expect(await tileCounts(page)).toEqual({ Failing: 1, Late: 1, 'Never run': 1, Healthy: 1, Unscheduled: 1 });
+    // Its first data came inlined in the page: no second request before the first paint.
+    expect(await page.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname))).not.toContain('/api/page');
     expect(await page.textContent('#verdict')).toContain('Not covered: 1 failing, 1 late, 1 never run');
     expect(await rowStates(page)).toEqual(EXPECTED_STATES);
     // Worst first.

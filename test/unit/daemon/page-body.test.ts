@@ -1,5 +1,6 @@
-// GET /api/page's body is built once per version of the data and of the daemon's own part
-// (status-page/page-body.ts): it must be exactly the data with the daemon's part, plain and gzipped.
+// GET /api/page's body and the page with its data inlined are built once per version of the data and of the
+// daemon's own part (status-page/page-body.ts): exactly the data with the daemon's part, plain and gzipped,
+// and in the page an element text that cannot end its element early.
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { PageDaemon, StatusPageData } from '../../../src/core/reports/status-page-model.js';
@@ -30,7 +31,13 @@ describe('PageBodyCache', () => {
       const body = await new PageBodyCache().of(data, daemon(true));
       const expected = { ...data, daemon: daemon(true) };
       expect(JSON.parse(body.json.toString('utf8'))).toEqual(expected);
-      expect(JSON.parse(gunzipSync(await body.gzipped).toString('utf8'))).toEqual(expected);
+      expect(JSON.parse(gunzipSync(await body.jsonGzipped()).toString('utf8'))).toEqual(expected);
+      for (const html of [body.html.toString('utf8'), gunzipSync(await body.htmlGzipped).toString('utf8')]) {
+        const element = /<script type="application\/json" id="status-page-data" data-refresh="api\/page">([^<]*)<\/script>\n<script type="module" src="assets\/status-page.js"><\/script>/.exec(html);
+        expect(element, html.slice(0, 2000)).not.toBeNull();
+        expect(JSON.parse(element![1]!)).toEqual(expected);
+        expect(html).not.toContain('</script>"'); // the error text's end tag is escaped
+      }
     }
   });
 
