@@ -10,7 +10,7 @@ import type { BuiltinScheduleSync } from './builtin-schedule-sync.js';
 import type { ChildJobs } from './child-jobs.js';
 import type { DaemonConnection } from './daemon-connection.js';
 import type { DaemonStatus } from './daemon-status.js';
-import { yieldToEventLoop, type HttpHandlers } from './http-server.js';
+import type { HttpHandlers } from './http-server.js';
 import { memoryFigures } from './memory.js';
 import type { DaemonMetrics } from './metrics.js';
 import { readiness } from './readiness.js';
@@ -18,7 +18,8 @@ import type { ReloadableSettings } from './reloadable-settings.js';
 import type { ReportedDefinitions } from './reported-definitions.js';
 import { readDatabaseBackupFigures, readRestoreOutcomes } from './scrape-figures.js';
 import { staleWhileRefreshing } from './status-page/page-routes.js';
-import { definitionStatuses, pageDaemon, statusFields } from './status-document.js';
+import { pageDaemon, statusFields } from './status-document.js';
+import { StatusHealthList } from './status-health-list.js';
 import type { WalSupervisor } from './wal-supervisor.js';
 
 /** The status page's catalog data is read again when older than this (status-page/page-routes.ts). */
@@ -45,6 +46,7 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
     return p.status;
   };
   const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(p.catalog, Date.now()));
+  const healthList = new StatusHealthList();
   return {
     ready: async () => readiness(current()),
     metrics: async () => {
@@ -64,17 +66,20 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
     status: async () => {
       const status = current();
       const stats = await p.definitions.readStats();
-      const { list, summary } = await definitionStatuses(p.definitions.list, stats, Date.now(), yieldToEventLoop);
+      // Each definition's line is remembered until its runs or the clock change it (status-health-list.ts).
+      const { summary, slices } = await healthList.read(p.definitions.list, stats, Date.now());
       const fields = statusFields(status, {
         builtinJobs: p.builtin.scheduled, runningJobs: p.children.count, memory: memoryFigures(), summary,
         walArchives: (await p.wal.health()).map(walArchiveStatus),
       });
-      return { fields, listKey: 'definitions', list };
+      return { fields, listKey: 'definitions', listSlices: slices };
     },
     webhookSecret: () => p.settings.webhookSecret,
     onWebhook: p.onWebhook,
     page: {
-      data: async () => ({ ...(await pageData()), daemon: pageDaemon(current()) }),
+      // The daemon's own part is always current (a refused revision shows at once); the catalog's may lag.
+      data: pageData,
+      daemon: () => pageDaemon(current()),
       definitionRuns: (name) => readDefinitionRuns(p.catalog, name),
     },
     auth: () => p.settings.httpAuth,

@@ -20,7 +20,11 @@ import { PgbackopsError } from '../core/errors.js';
 export interface JsonWithList {
   fields: Record<string, unknown>;
   listKey: string;
-  list: readonly unknown[];
+  /**
+   * The list, serialised: each slice is the JSON text of consecutive items joined by `,\n    ` (one item per
+   * line). Serialised by the caller, which may keep slices that did not change (status-health-list.ts).
+   */
+  listSlices: readonly (string | Buffer)[];
 }
 
 export interface HttpHandlers {
@@ -140,8 +144,20 @@ async function webhook(req: IncomingMessage, res: ServerResponse, h: HttpHandler
   return send(res, 202, 'text/plain', 'pass triggered\n');
 }
 
-/** Items serialised between two turns of the event loop: about a millisecond of work. */
-const ITEMS_PER_SLICE = 250;
+/** Items written between two turns of the event loop: about a millisecond of work. */
+export const ITEMS_PER_SLICE = 250;
+
+/** A list as JsonWithList's slices, ITEMS_PER_SLICE items each. */
+export function jsonListSlices(list: readonly unknown[], perSlice = ITEMS_PER_SLICE): string[] {
+  const slices: string[] = [];
+  for (let start = 0; start < list.length; start += perSlice) {
+    slices.push(list.slice(start, start + perSlice).map((item) => JSON.stringify(item)).join(JSON_LIST_SEPARATOR));
+  }
+  return slices;
+}
+
+/** Between two items of a JsonWithList: each item on its own line. */
+export const JSON_LIST_SEPARATOR = ',\n    ';
 
 /** Lets timers, /healthz and webhooks run between slices of a long computation or response. */
 export function yieldToEventLoop(): Promise<void> {
@@ -157,14 +173,14 @@ async function sendJsonWithList(res: ServerResponse, body: JsonWithList): Promis
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...SECURITY_HEADERS });
   const head = JSON.stringify(body.fields, null, 2);
   res.write(`${head.length > 2 ? `${head.slice(0, -2)},\n` : '{\n'}  ${JSON.stringify(body.listKey)}: [`);
-  for (let start = 0; start < body.list.length; start += ITEMS_PER_SLICE) {
-    const slice = body.list.slice(start, start + ITEMS_PER_SLICE).map((item) => `\n    ${JSON.stringify(item)}`).join(',');
-    const flushed = res.write(`${start > 0 ? ',' : ''}${slice}`);
+  for (const [i, slice] of body.listSlices.entries()) {
+    res.write(i > 0 ? JSON_LIST_SEPARATOR : '\n    ');
+    const flushed = res.write(slice);
     if (res.destroyed) return;
     if (!flushed) await new Promise((resolve) => res.once('drain', resolve));
     else await yieldToEventLoop();
   }
-  res.end(`${body.list.length > 0 ? '\n  ' : ''}]\n}\n`);
+  res.end(`${body.listSlices.length > 0 ? '\n  ' : ''}]\n}\n`);
 }
 
 function send(res: ServerResponse, code: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {

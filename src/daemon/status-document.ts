@@ -3,7 +3,7 @@
 // server with a count per state) and the daemon's part of the status page. No I/O: the endpoints
 // (daemon-endpoints.ts) read the figures and pass them in.
 import type { PageDaemon } from '../core/reports/status-page-model.js';
-import { definitionHealth, healthStateId, type DefinitionHealth, type HealthDefinition, type HealthStateId } from '../core/reports/definition-health.js';
+import { definitionHealth, healthStateId, type HealthDefinition, type HealthStateId, type RunSummary } from '../core/reports/definition-health.js';
 import { contractJson, jsonDocument } from '../core/render/json-contract.js';
 import { VERSION } from '../runtime/version.js';
 import { isoTimestamp } from '../core/time/iso-timestamp.js';
@@ -13,9 +13,6 @@ import type { memoryFigures } from './memory.js';
 import { isReady } from './readiness.js';
 import type { DefinitionRunStats } from '../adapters/catalog/run-stats.js';
 
-/** Definitions whose health /status computes between two turns of the event loop. */
-export const HEALTH_PER_SLICE = 1000;
-
 export function initialStatus(server: string, source: string, startedAt: string): DaemonStatus {
   return {
     server, source, startedAt, appliedRevision: null, appliedAt: null, heldBack: [],
@@ -23,40 +20,19 @@ export function initialStatus(server: string, source: string, startedAt: string)
   };
 }
 
-/** One definition in /status: its health, and when its runs last succeeded and failed. */
-export type DefinitionStatus = DefinitionHealth & { lastSuccessAt: string | null; lastFailureAt: string | null; lastStatus: string | null };
-
-export function definitionStatus(definition: HealthDefinition, stats: DefinitionRunStats | undefined, now: number): DefinitionStatus {
-  return {
-    ...definitionHealth(definition, stats, now),
-    lastSuccessAt: iso(stats?.lastSuccessAt), lastFailureAt: iso(stats?.lastFailureAt), lastStatus: stats?.lastStatus ?? null,
-  };
-}
-
 /**
- * Every definition's status and the count per health state, HEALTH_PER_SLICE at a time with `pause()` in
- * between: the daemon passes a turn of the event loop, so that /healthz and webhooks do not wait for 10,000
- * definitions. Each item is in the JSON contract's spelling (docs/cli.md, "JSON output"), made a slice at a
- * time as the list is sent; states are identifiers (never_run).
+ * One definition in /status, in the JSON contract's spelling (docs/cli.md, "JSON output"): its health, its
+ * state as an identifier (never_run), and when its runs last succeeded and failed. status-health-list.ts
+ * remembers the serialised item between requests.
  */
-export async function definitionStatuses(
-  definitions: readonly HealthDefinition[],
-  stats: ReadonlyMap<string, DefinitionRunStats>,
-  now: number,
-  pause: () => Promise<void>,
-): Promise<{ list: unknown[]; summary: Partial<Record<HealthStateId, number>> }> {
-  const list: unknown[] = [];
-  const summary: Partial<Record<HealthStateId, number>> = {};
-  for (let start = 0; start < definitions.length; start += HEALTH_PER_SLICE) {
-    if (start > 0) await pause();
-    for (const d of definitions.slice(start, start + HEALTH_PER_SLICE)) {
-      const row = definitionStatus(d, stats.get(d.name), now);
-      const state = healthStateId(row.state);
-      summary[state] = (summary[state] ?? 0) + 1;
-      list.push(contractJson({ ...row, state }));
-    }
-  }
-  return { list, summary };
+export function definitionStatus(definition: HealthDefinition, stats: DefinitionRunStats | RunSummary | undefined, now: number): { state: HealthStateId; item: Record<string, unknown> } {
+  const h = definitionHealth(definition, stats, now);
+  const state = healthStateId(h.state);
+  const item = contractJson({
+    ...h, state,
+    lastSuccessAt: iso(stats?.lastSuccessAt), lastFailureAt: iso(stats?.lastFailureAt), lastStatus: stats?.lastStatus ?? null,
+  }) as Record<string, unknown>;
+  return { state, item };
 }
 
 /** What /status shows besides the status record and the definitions. */

@@ -1,6 +1,6 @@
-// The status page (docs/status-page.md): reads its data (inlined by `pgbackops status --html`, else from the
-// daemon's api/page, refreshed every minute), lays it out, and records how long the first render took in
-// window.__statusPage for the benchmark and the tests.
+// The status page (docs/status-page.md): reads its data (inlined, by `pgbackops status --html` and by the
+// daemon, whose page then fetches newer data from api/page every minute), lays it out, and records how long
+// the first render took in window.__statusPage for the benchmark and the tests.
 import { PAGE_DATA_ELEMENT_ID, type StatusPageData } from '../../src/core/reports/status-page-model.js';
 import { nextRuns, oneOffs, restores } from './activity.js';
 import { DefinitionTable, filterControls, type DefinitionFilter } from './definition-table.js';
@@ -19,8 +19,10 @@ declare global {
 
 const REFRESH_MS = 60_000;
 const started = performance.now();
-const inline = document.getElementById(PAGE_DATA_ELEMENT_ID);
-const served = inline === null;
+let inline = document.getElementById(PAGE_DATA_ELEMENT_ID);
+// Served by the daemon: where newer data is (a written file has no daemon to ask).
+const refreshUrl = inline === null ? 'api/page' : (inline.dataset.refresh ?? null);
+const served = refreshUrl !== null;
 const main = document.getElementById('main')!;
 const asOf = document.getElementById('as-of')!;
 
@@ -53,8 +55,14 @@ function render(next: StatusPageData): void {
 }
 
 async function load(): Promise<StatusPageData> {
-  if (inline) return JSON.parse(inline.textContent ?? 'null') as StatusPageData;
-  const res = await fetch('api/page', { credentials: 'same-origin', cache: 'no-store' });
+  if (inline) {
+    const text = inline.textContent ?? 'null';
+    // Read once: the element's megabytes of text are not kept, and a refresh asks the daemon.
+    inline.remove();
+    inline = null;
+    return JSON.parse(text) as StatusPageData;
+  }
+  const res = await fetch(refreshUrl!, { credentials: 'same-origin', cache: 'no-store' });
   if (!res.ok) throw new Error(`the daemon answered HTTP ${res.status}`);
   return (await res.json()) as StatusPageData;
 }

@@ -12,7 +12,11 @@ export const STATUS_PAGE_CSP =
 
 
 export type StatusPageHtml =
-  | { mode: 'served'; scriptUrl: string; styleUrl: string }
+  /**
+   * `dataText`: the data as the text of its element (scriptElementText of its JSON), inlined so that the first
+   * paint needs no second request; the page fetches newer data from `refreshUrl`.
+   */
+  | { mode: 'served'; scriptUrl: string; styleUrl: string; data?: { dataText: string; refreshUrl: string } }
   | { mode: 'file'; script: string; style: string; data: unknown };
 
 export function statusPageHtml(page: StatusPageHtml): string {
@@ -20,7 +24,7 @@ export function statusPageHtml(page: StatusPageHtml): string {
     ? `<link rel="stylesheet" href="${page.styleUrl}">`
     : `<meta http-equiv="Content-Security-Policy" content="${fileCsp(page.script, page.style)}">\n<style>${page.style}</style>`;
   const tail = page.mode === 'served'
-    ? `<script type="module" src="${page.scriptUrl}"></script>`
+    ? `${page.data ? `<script type="application/json" id="${PAGE_DATA_ELEMENT_ID}" data-refresh="${page.data.refreshUrl}">${page.data.dataText}</script>\n` : ''}<script type="module" src="${page.scriptUrl}"></script>`
     : `<script type="application/json" id="${PAGE_DATA_ELEMENT_ID}">${jsonForScriptElement(page.data)}</script>\n<script type="module">${scriptForElement(page.script)}</script>`;
   return `<!doctype html>
 <html lang="en">
@@ -61,7 +65,12 @@ function fileCsp(script: string, style: string): string {
  * line separators JavaScript once rejected.
  */
 export function jsonForScriptElement(data: unknown): string {
-  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return scriptElementText(JSON.stringify(data));
+}
+
+/** JSON text made safe as the text of a <script> element (see jsonForScriptElement); still the same JSON. */
+export function scriptElementText(json: string): string {
+  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 /** The bundled script as element text: it must not contain its own end tag (esbuild's output escapes it). */

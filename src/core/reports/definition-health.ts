@@ -73,6 +73,21 @@ export function definitionHealth(def: HealthDefinition, runs: RunSummary | undef
 }
 
 /**
+ * An instant after `now` before which definitionHealth answers the same for the same runs: the end of the
+ * current minute, or earlier the end of the last firing's start grace (when Late may begin). Not the next
+ * firing: around a daylight-saving gap the last firing croner reports can be a time no earlier instant gave
+ * as its next one (fire-times.ts), while every answer holds for the minute it was asked in. The daemon's
+ * /status remembers each definition's health until then, or until its runs change.
+ */
+export function healthChangesAt(def: HealthDefinition, now: number): number {
+  const minuteEnds = (Math.floor(now / 60_000) + 1) * 60_000;
+  const last = fireTimes(def.schedule, def.timezone, now).last;
+  // The Late test is `now - last > START_GRACE_MS`: it first holds one millisecond after the grace.
+  const graceEnds = last === null ? Infinity : last + START_GRACE_MS + 1;
+  return graceEnds > now ? Math.min(minuteEnds, graceEnds) : minuteEnds;
+}
+
+/**
  * The RunSummary of a definition's runs (any order), counted the way the daemon's grouped query does:
  * succeeded and expiring runs are successes, failed and abandoned ones failures, by finish time.
  */

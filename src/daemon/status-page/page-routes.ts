@@ -4,13 +4,19 @@ import type { ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { statusPageAssets } from '../../adapters/fs/status-page-assets.js';
-import { statusPageHtml } from '../../core/render/status-page-html.js';
-import type { PageRunDetail, StatusPageData } from '../../core/reports/status-page-model.js';
+import type { PageDaemon, PageRunDetail, StatusPageData } from '../../core/reports/status-page-model.js';
+import { PageBodyCache, type PageBody } from './page-body.js';
 
 export interface PageHandlers {
+  /** The page's data from the catalog; the same object while it is current (its body is built once). */
   data(): Promise<StatusPageData>;
+  /** What the daemon shows of itself, always current (a refused revision shows at once). */
+  daemon(): PageDaemon | null;
   definitionRuns(name: string): Promise<PageRunDetail[]>;
 }
+
+/** The /api/page bodies of each set of handlers (one per HTTP server). */
+const bodies = new WeakMap<PageHandlers, PageBodyCache>();
 
 type Send = (res: ServerResponse, code: number, type: string, body: string | Buffer, headers?: Record<string, string>) => void;
 
@@ -22,18 +28,25 @@ const GZIP_FROM_BYTES = 16 * 1024;
 export async function servePage(path: string, query: URLSearchParams, acceptsGzip: boolean, res: ServerResponse, page: PageHandlers, send: Send): Promise<boolean> {
   switch (path) {
     case '/':
-    case '/index.html':
-      send(res, 200, 'text/html; charset=utf-8', statusPageHtml({ mode: 'served', scriptUrl: 'assets/status-page.js', styleUrl: 'assets/status-page.css' }));
+    case '/index.html': {
+      // With its data inlined: painted without a second request for it (page-body.ts).
+      const body = await bodyOf(page);
+      if (acceptsGzip) send(res, 200, 'text/html; charset=utf-8', await body.htmlGzipped, { 'content-encoding': 'gzip', vary: 'accept-encoding' });
+      else send(res, 200, 'text/html; charset=utf-8', body.html, { vary: 'accept-encoding' });
       return true;
+    }
     case '/assets/status-page.js':
       send(res, 200, 'text/javascript; charset=utf-8', statusPageAssets().script);
       return true;
     case '/assets/status-page.css':
       send(res, 200, 'text/css; charset=utf-8', statusPageAssets().style);
       return true;
-    case '/api/page':
-      await sendJson(res, await page.data(), acceptsGzip, send);
+    case '/api/page': {
+      const body = await bodyOf(page);
+      if (acceptsGzip) send(res, 200, 'application/json', await body.jsonGzipped(), { 'content-encoding': 'gzip', vary: 'accept-encoding' });
+      else send(res, 200, 'application/json', body.json, { vary: 'accept-encoding' });
       return true;
+    }
     case '/api/page/definition': {
       const name = query.get('name');
       if (!name) {
@@ -46,6 +59,12 @@ export async function servePage(path: string, query: URLSearchParams, acceptsGzi
     default:
       return false;
   }
+}
+
+async function bodyOf(page: PageHandlers): Promise<PageBody> {
+  let cache = bodies.get(page);
+  if (!cache) bodies.set(page, (cache = new PageBodyCache()));
+  return cache.of(await page.data(), page.daemon());
 }
 
 async function sendJson(res: ServerResponse, value: unknown, acceptsGzip: boolean, send: Send): Promise<void> {

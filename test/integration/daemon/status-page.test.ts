@@ -147,6 +147,8 @@ describe('the daemon serves the status page', () => {
   it('shows each definition in its state, the counts per state and per node, the next runs and the restores', async () => {
     const { page, violations } = await openPage(daemon.url);
     expect(await tileCounts(page)).toEqual({ Failing: 1, Late: 1, 'Never run': 1, Healthy: 1, Unscheduled: 1 });
+    // Its first data came inlined in the page: no second request before the first paint.
+    expect(await page.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname))).not.toContain('/api/page');
     expect(await page.textContent('#verdict')).toContain('Not covered: 1 failing, 1 late, 1 never run');
     expect(await rowStates(page)).toEqual(EXPECTED_STATES);
     // Worst first.
@@ -219,6 +221,40 @@ describe('the daemon serves the status page', () => {
     expect(await page.textContent('#verdict')).toContain('Not covered');
     await page.context().close();
     writeFileSync(join(configDir, 'backups.yaml'), definitions);
+  });
+
+  // /status remembers each definition's line and the page its body (status-health-list.ts, page-body.ts):
+  // a run recorded by another process must still show, in /status at once, on the page once its data is
+  // read again (it is at most 15 seconds old).
+  it('shows a run that started and then failed: in /status at once, on the page with its next data', async () => {
+    const getJson = async (path: string): Promise<Record<string, any>> => {
+      const res = await fetch(`${daemon.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status, path).toBe(200);
+      return (await res.json()) as Record<string, any>;
+    };
+    const of = (doc: Record<string, any>, name: string) => (doc.definitions as Array<Record<string, any>>).find((d) => d.name === name)!;
+    // Both remembered before the run: /status's lines, the page's data and body.
+    for (let i = 0; i < 2; i++) {
+      expect(of(await getJson('/status'), 'new-job').state).toBe('Never run');
+      expect(of(await getJson('/api/page'), 'new-job').state).toBe('Never run');
+    }
+    const [run] = await sql(`insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at)
+                             values ('new-job', 'pg2', 'backup01', 'app', 'running', now()) returning id`);
+    const running = of(await getJson('/status'), 'new-job');
+    expect(running).toMatchObject({ state: 'Never run', lastStatus: 'running', reason: 'no run has finished yet' });
+    await sql(`update pgbackops.backup_runs set status = 'failed', finished_at = now(), failure_reason = 'connection' where id = $1`, [run!.id]);
+    const status = await getJson('/status');
+    expect(of(status, 'new-job')).toMatchObject({ state: 'Failing', lastStatus: 'failed' });
+    expect(status.summary.Failing).toBe(2);
+    const page = await waitFor(async () => {
+      const p = await getJson('/api/page');
+      return of(p, 'new-job').state === 'Failing' ? p : null;
+    }, WAIT, () => 'the failed run on the page');
+    expect(page.summary).toMatchObject({ Failing: 2, 'Never run': 0 });
+    expect(of(page, 'new-job').lastFailure).toContain('connection');
+    // As it was, for the tests that follow.
+    await sql('delete from pgbackops.backup_runs where id = $1', [run!.id]);
+    expect(of(await getJson('/status'), 'new-job').state).toBe('Never run');
   });
 });
 

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/adapters/logger.js';
-import { startHttpServer, type HttpHandlers, type JsonWithList } from '../../../src/daemon/http-server.js';
+import { jsonListSlices, startHttpServer, type HttpHandlers, type JsonWithList } from '../../../src/daemon/http-server.js';
 
 let close: (() => Promise<void>) | null = null;
 afterEach(async () => {
@@ -48,14 +48,14 @@ describe('GET /status, written in slices', () => {
   it('is one JSON document with the fields and every item, in order', async () => {
     const list = Array.from({ length: 2345 }, (_, i) => ({ name: `def-${i}`, state: i % 3 ? 'Healthy' : 'Late', note: 'x'.repeat(i % 200), quote: '"\\\n' }));
     const fields = { server: 'backup01', summary: { Healthy: 1563, Late: 782 }, nested: { a: [1, 2] } };
-    const address = await serve({ fields, listKey: 'definitions', list });
+    const address = await serve({ fields, listKey: 'definitions', listSlices: jsonListSlices(list) });
     const body = await slowGet(address, '/status');
     expect(JSON.parse(body)).toEqual({ ...fields, definitions: list });
   });
 
   it('is valid with no items and with no fields', async () => {
-    expect(JSON.parse(await slowGet(await serve({ fields: { a: 1 }, listKey: 'definitions', list: [] }), '/status'))).toEqual({ a: 1, definitions: [] });
+    expect(JSON.parse(await slowGet(await serve({ fields: { a: 1 }, listKey: 'definitions', listSlices: jsonListSlices([]) }), '/status'))).toEqual({ a: 1, definitions: [] });
     await close?.();
-    expect(JSON.parse(await slowGet(await serve({ fields: {}, listKey: 'definitions', list: [{ n: 1 }] }), '/status'))).toEqual({ definitions: [{ n: 1 }] });
+    expect(JSON.parse(await slowGet(await serve({ fields: {}, listKey: 'definitions', listSlices: jsonListSlices([{ n: 1 }]) }), '/status'))).toEqual({ definitions: [{ n: 1 }] });
   });
 });

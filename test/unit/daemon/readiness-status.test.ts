@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DaemonStatus, PassRecord } from '../../../src/daemon/daemon-status.js';
 import { isReady, readiness } from '../../../src/daemon/readiness.js';
-import { definitionStatuses, HEALTH_PER_SLICE, initialStatus, pageDaemon, statusFields } from '../../../src/daemon/status-document.js';
+import { definitionStatus, initialStatus, pageDaemon, statusFields } from '../../../src/daemon/status-document.js';
 import type { DefinitionRunStats } from '../../../src/adapters/catalog/run-stats.js';
 import type { PassResult } from '../../../src/daemon/metrics.js';
 
@@ -56,41 +56,24 @@ describe('readiness', () => {
   });
 });
 
-describe('definitionStatuses', () => {
+describe('definitionStatus', () => {
   const daily = (name: string, scheduled = true) => ({ name, schedule: '0 1 * * *', timezone: 'UTC', scheduled });
   const stats = (fields: Partial<DefinitionRunStats>): DefinitionRunStats => ({
     lastStartedAt: null, lastStatus: null, lastSuccessAt: null, lastFailureAt: null, lastVerdict: null, lastDurationSeconds: null, lastBytes: null, ...fields,
   });
 
-  it('gives each definition its health and last run times, and counts the states', async () => {
+  it('gives each definition its health and last run times, in the JSON contract (snake_case, states as identifiers)', () => {
     const runs = new Map([
       ['orders', stats({ lastStartedAt: at('2026-03-10T01:00:05Z'), lastStatus: 'succeeded', lastSuccessAt: at('2026-03-10T01:02:00Z'), lastVerdict: 'succeeded' })],
       ['billing', stats({ lastStartedAt: at('2026-03-10T01:00:05Z'), lastStatus: 'failed', lastFailureAt: at('2026-03-10T01:01:00Z'), lastVerdict: 'failed' })],
     ]);
-    const { list, summary } = await definitionStatuses([daily('orders'), daily('billing'), daily('new'), daily('off', false)], runs, NOW, async () => undefined);
-    // In the JSON contract's spelling (snake_case, states as identifiers), as /status sends them.
-    const items = list as Array<Record<string, unknown>>;
-    expect(items.map((d) => [d.name, d.state])).toEqual([['orders', 'healthy'], ['billing', 'failing'], ['new', 'never_run'], ['off', 'unscheduled']]);
-    expect(items[0]).toMatchObject({ last_success_at: '2026-03-10T01:02:00.000Z', last_failure_at: null, last_status: 'succeeded', last_expected_run: '2026-03-10T01:00:00.000Z' });
-    expect(items[1]).toMatchObject({ last_success_at: null, last_failure_at: '2026-03-10T01:01:00.000Z', last_status: 'failed' });
-    expect(items[2]).toMatchObject({ last_success_at: null, last_failure_at: null, last_status: null });
-    expect(summary).toEqual({ healthy: 1, failing: 1, never_run: 1, unscheduled: 1 });
-  });
-
-  it('pauses between slices of HEALTH_PER_SLICE definitions, never before the first or after the last', async () => {
-    const pausesFor = async (count: number): Promise<number> => {
-      let pauses = 0;
-      const definitions = Array.from({ length: count }, (_, i) => daily(`d${i}`));
-      const { list } = await definitionStatuses(definitions, new Map(), NOW, async () => {
-        pauses++;
-      });
-      expect(list).toHaveLength(count);
-      return pauses;
-    };
-    expect(await pausesFor(0)).toBe(0);
-    expect(await pausesFor(HEALTH_PER_SLICE)).toBe(0);
-    expect(await pausesFor(HEALTH_PER_SLICE + 1)).toBe(1);
-    expect(await pausesFor(2 * HEALTH_PER_SLICE + 1)).toBe(2);
+    const rows = [daily('orders'), daily('billing'), daily('new'), daily('off', false)].map((d) => definitionStatus(d, runs.get(d.name), NOW));
+    expect(rows.map((r) => [r.item.name, r.state, r.item.state])).toEqual([
+      ['orders', 'healthy', 'healthy'], ['billing', 'failing', 'failing'], ['new', 'never_run', 'never_run'], ['off', 'unscheduled', 'unscheduled'],
+    ]);
+    expect(rows[0]!.item).toMatchObject({ last_success_at: '2026-03-10T01:02:00.000Z', last_failure_at: null, last_status: 'succeeded', last_expected_run: '2026-03-10T01:00:00.000Z' });
+    expect(rows[1]!.item).toMatchObject({ last_success_at: null, last_failure_at: '2026-03-10T01:01:00.000Z', last_status: 'failed' });
+    expect(rows[2]!.item).toMatchObject({ last_success_at: null, last_failure_at: null, last_status: null });
   });
 });
 
