@@ -28,6 +28,8 @@ import { ChildJobs } from './child-jobs.js';
 import { WalReceivers } from './wal-receivers.js';
 import type { ArchivedNode } from '../core/wal/archived-nodes.js';
 import { walArchiveHealth, walArchiveStatus, type WalArchiveHealth } from '../core/wal/wal-archive-health.js';
+import { restorableWindowStatus, type WindowVerdict } from '../core/wal/restorable-window.js';
+import { readRestorableWindows } from '../engine/restorable-windows.js';
 import { DaemonConnection } from './daemon-connection.js';
 import { passOk, type DaemonStatus } from './daemon-status.js';
 import { definitionHealth, type DefinitionHealth } from '../core/reports/definition-health.js';
@@ -275,7 +277,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     };
 
     const httpLog = log.child({ component: 'http' });
-    const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(catalog!, Date.now()));
+    // The windows read the archives' files (pg_waldump when the newest file changed): at most every 15 s.
+    const restorableWindows = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, async () => readRestorableWindows(catalog!, (await catalog!.readSnapshot()).objects, settings.stateDir));
+    const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(catalog!, Date.now(), null, settings.stateDir));
     const started = await startHttpServer(options.listen, {
       ready: async () => {
         status.catalogConnected = connection?.connected ?? false;
@@ -297,7 +301,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             ])
           : [runStats, [], []];
         metrics.backups({ now: Date.now(), definitions: listed, stats, databases, restores });
-        if (connection?.connected) metrics.walArchives(await readWalHealth());
+        if (connection?.connected) {
+          metrics.walArchives(await readWalHealth());
+          metrics.restorableWindows(await restorableWindows().catch(() => new Map()));
+        }
         return { contentType: metrics.contentType, body: await metrics.text() };
       },
       status: async () => {
@@ -322,6 +329,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
             builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary,
             walArchives: (await readWalHealth()).map(walArchiveStatus),
+            restorableWindows: [...(await restorableWindows().catch(() => new Map<string, WindowVerdict>()))].map(([node, v]) => restorableWindowStatus(node, v)),
           },
           listKey: 'definitions',
           list: health,

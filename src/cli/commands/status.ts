@@ -7,6 +7,7 @@ import { heldBackHint } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
 import { withCatalog } from '../../engine/catalog-session.js';
+import { readRestorableWindows } from '../../engine/restorable-windows.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
 import { parseTime } from './backups.js';
@@ -30,7 +31,7 @@ export function registerStatus(program: Command): void {
       const now = opts.now === undefined ? Date.now() : parseTime(opts.now, '--now').getTime();
       if (opts.html !== undefined) {
         const { writeStatusPage } = await import('../status-html.js');
-        return printText(await withCatalog(ctx.settings, ctx.logger, (catalog) => writeStatusPage(catalog, now, opts.html!)));
+        return printText(await withCatalog(ctx.settings, ctx.logger, (catalog) => writeStatusPage(catalog, now, opts.html!, ctx.settings.stateDir)));
       }
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const snapshot = await catalog.readSnapshot();
@@ -49,7 +50,8 @@ export function registerStatus(program: Command): void {
           kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
         }));
         const walReceivers = nodes.some((n) => n.spec.walArchive) ? await catalog.walReceivers.list() : [];
-        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, now });
+        const restorableWindows = await readRestorableWindows(catalog, snapshot.objects, ctx.settings.stateDir);
+        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, restorableWindows, now });
       });
       if (ctx.json) printJson({ ...report });
       else printText(renderStatusText(report));

@@ -1,0 +1,145 @@
+// Point-in-time recovery as an operator sees it, against real PostgreSQL 15, a real pg_receivewal supervised by
+// `pgbackops wal-receive` and real base backups taken by `pgbackops run`: the restorable window that `status`
+// (text and --json) and `status --html` show is read from the archive's contents (the newest commit in
+// pg_receivewal's .partial segment), and (below) a declarative `Restore` with a physical target.
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyConverged, pgbackops, spawnPgbackops, type CliResult } from '../../helpers/cli.js';
+import { retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { query, queryAt } from '../../helpers/pg-tools.js';
+import { waitFor } from '../daemon/daemon-process.js';
+
+let node: TestCluster;
+let catalog: TestCluster;
+let work: string;
+let configDir: string;
+let stateDir: string;
+let backupRoot: string;
+let catalogUrl: string;
+let catalogConfig: pg.ClientConfig;
+let postgresUid: number;
+let postgresGid: number;
+let receiver: ResultPromise | null = null;
+const started: string[] = [];
+const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
+
+function cli(...args: string[]): Promise<CliResult> {
+  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
+}
+
+function baseConfig(): Record<string, string> {
+  return {
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
+    'node.yaml': `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg1 }
+spec:
+  host: ${node.socketDir}
+  port: ${node.port}
+  user: ${String(node.config.user)}
+  backupServer: backup01
+  walArchive: { enabled: true, slot: pgbo_pitr }
+`,
+    'retention.yaml': retentionDoc,
+    'backup.yaml': `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: phys }
+spec:
+  node: pg1
+  method: basebackup
+  schedule: "41 1 * * *"
+  retention: standard
+  compression: { method: gzip, level: 1 }
+`,
+  };
+}
+
+async function app<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return query<T>(node, 'app', sql, params);
+}
+
+/** waitFor (the daemon tests' bounded poll), with what is awaited first. */
+function until<T>(what: string, probe: () => Promise<T>): Promise<NonNullable<T>> {
+  return waitFor(probe, 60_000, () => what);
+}
+
+async function statusJson(): Promise<{ restorable_windows: Array<Record<string, unknown>> }> {
+  const r = await cli('status', '--json', '--no-nodes');
+  expect(r.exitCode, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+async function backup(): Promise<{ id: string; facts: { endTime: string; stopLsn: string; timeline: number } }> {
+  const r = await pgbackops(['run', '--state-dir', stateDir, 'phys']);
+  expect(r.exitCode, r.stderr + r.stdout).toBe(0);
+  const [row] = await queryAt<{ id: string; method_facts: { endTime: string; stopLsn: string; timeline: number } }>(catalogConfig,
+    `select id::text, method_facts from pgbackops.backup_runs where definition = 'phys' and status = 'succeeded' order by started_at desc limit 1`);
+  return { id: row!.id, facts: row!.method_facts };
+}
+
+beforeAll(async () => {
+  [node, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
+  postgresUid = Number((await execa('id', ['-u', 'postgres'])).stdout);
+  postgresGid = Number((await execa('id', ['-g', 'postgres'])).stdout);
+  work = tempDir('pitr');
+  configDir = join(work, 'config');
+  stateDir = join(work, 'state');
+  backupRoot = join(work, 'backups');
+  catalogConfig = await catalog.createDatabase();
+  catalogUrl = catalog.urlFor(catalogConfig);
+  await node.createDatabase('app');
+  await app('create table t (n int primary key)');
+  writeConfig(configDir, baseConfig());
+  await applyConverged(cli);
+  receiver = spawnPgbackops(['wal-receive', '--node', 'pg1', '--state-dir', stateDir], { PGBACKOPS_LOG_LEVEL: 'warn' });
+  const archive = join(backupRoot, 'pg1', '_wal');
+  await until('a .partial segment', async () => existsSync(archive) && readdirSync(archive).some((f) => f.endsWith('.partial')));
+}, 180_000);
+
+afterAll(async () => {
+  for (const dir of started) await execa('runuser', ['-u', 'postgres', '--', PG_CTL, 'stop', '-D', dir, '-m', 'immediate', '-w'], { reject: false, cwd: '/' });
+  if (receiver) {
+    receiver.kill('SIGTERM');
+    await receiver;
+  }
+  await Promise.all([node?.stop(), catalog?.stop()]);
+});
+
+describe('the restorable window', () => {
+  it('none before a base backup exists, then from the backup\'s end to the newest commit in the archive\'s .partial segment', async () => {
+    const before = (await statusJson()).restorable_windows;
+    expect(before).toEqual([expect.objectContaining({ node: 'pg1', from: null, to: null, problem: expect.stringMatching(/no kept base backup/) })]);
+
+    const { id, facts } = await backup();
+    const [{ t0 }] = await app<{ t0: Date }>('select clock_timestamp() as t0');
+    await app('insert into t select generate_series(1, 100)');
+    const [{ t1, lsn }] = await app<{ t1: Date; lsn: string }>('select clock_timestamp() as t1, pg_current_wal_lsn()::text as lsn');
+
+    // The receiver writes the commit into the .partial segment at once (--synchronous); status reads it back.
+    const window = await until('a window ending at the insert\'s commit', async () => {
+      const w = (await statusJson()).restorable_windows.find((x) => x.node === 'pg1');
+      return w && w.to_source === 'last-transaction' && Date.parse(String(w.to)) >= t0.getTime() ? w : null;
+    });
+    expect(window).toMatchObject({ from: facts.endTime, from_lsn: facts.stopLsn, from_backup: id, timeline: facts.timeline, partial: true, outside_backups: [], problem: null });
+    // The commit happened between the two clock readings on the node: the end is its recorded timestamp.
+    expect(Date.parse(String(window.to))).toBeGreaterThanOrEqual(t0.getTime());
+    expect(Date.parse(String(window.to))).toBeLessThanOrEqual(t1.getTime());
+    // The end LSN is where the received WAL ends: at or after the commit.
+    const lsnValue = (l: string) => { const [hi, lo] = l.split('/'); return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`); };
+    expect(lsnValue(String(window.to_lsn))).toBeGreaterThanOrEqual(lsnValue(lsn) - 200n);
+    expect(String(window.newest_segment)).toMatch(/^[0-9A-F]{24}$/);
+
+    const text = await cli('status', '--no-nodes');
+    expect(text.stdout).toContain('Restorable windows (point-in-time restore):');
+    expect(text.stdout).toContain(`pg1: ${facts.endTime} to ${String(window.to)} (last commit); LSN ${facts.stopLsn} to ${String(window.to_lsn)} on timeline ${facts.timeline}, from backup ${id}`);
+
+    const page = join(work, 'status.html');
+    const html = await cli('status', '--html', page);
+    expect(html.exitCode, html.stderr).toBe(0);
+    expect(readFileSync(page, 'utf8')).toContain(`"restorableWindow":{"from":${Date.parse(facts.endTime)},"to":${Date.parse(String(window.to))}}`);
+  }, 180_000);
+});
