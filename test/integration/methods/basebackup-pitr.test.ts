@@ -143,3 +143,132 @@ describe('the restorable window', () => {
     expect(readFileSync(page, 'utf8')).toContain(`"restorableWindow":{"from":${Date.parse(facts.endTime)},"to":${Date.parse(String(window.to))}}`);
   }, 180_000);
 });
+
+/** A directory the job user (postgres) may create restore directories in. */
+function restoreParent(): string {
+  const dir = join(work, 'restores');
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { mode: 0o755 });
+    chownSync(dir, postgresUid, postgresGid);
+  }
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function restoredQuery<T extends pg.QueryResultRow>(dir: string, port: number, sql: string): Promise<T[]> {
+  const client = new pg.Client({ host: dir, port, user: String(node.config.user), database: 'app' });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function withRestore(yaml: string): Record<string, string> {
+  return { ...baseConfig(), 'restore.yaml': `apiVersion: pgbackops/v1\nkind: Restore\n${yaml}` };
+}
+
+async function oneOff(name: string): Promise<{ state: string; message: string | null } | undefined> {
+  const [row] = await queryAt<{ state: string; message: string | null }>(catalogConfig, 'select state, message from pgbackops.restores where name = $1', [name]);
+  return row;
+}
+
+function maintain(): Promise<CliResult> {
+  return pgbackops(['maintain', '--one-offs-only', '--state-dir', stateDir, '--catalog', catalogUrl]);
+}
+
+describe('a declarative Restore into a directory', () => {
+  it('plan shows it; apply, and maintain runs it once: the directory holds the cluster at exactly the target time\'s rows; the plan is empty', async () => {
+    const { id } = await backup();
+    await app('create table pitr (n int)');
+    await app('insert into pitr select generate_series(1, 10)');
+    await new Promise((r) => setTimeout(r, 1100));
+    const [{ target }] = await app<{ target: string }>(`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as target`);
+    await new Promise((r) => setTimeout(r, 1100));
+    await app('insert into pitr select generate_series(11, 20)');
+    await app('drop table t');
+    // Recovery stops at the first commit after the target: the archive must hold one, which the window shows.
+    await until('the drop in the archive', async () => {
+      const w = (await statusJson()).restorable_windows.find((x) => x.node === 'pg1');
+      return w && w.to_source === 'last-transaction' && String(w.to) > target ? w : null;
+    });
+
+    const dir = join(restoreParent(), 'declared');
+    const port = await freePort();
+    writeConfig(configDir, withRestore(`metadata: { name: before-drop }
+spec:
+  from: { backup: ${id} }
+  toDir: ${dir}
+  targetTime: "${target}"
+  start: true
+  port: ${port}
+`));
+    const plan = await cli('plan');
+    expect(plan.stdout).toContain(`+ Restore before-drop`);
+    expect(plan.stdout).toContain(`once as soon as applied: backup ${id} -> directory ${dir}, recovered to time ${target}, started on port ${port}`);
+    await applyConverged(cli);
+    expect(existsSync(dir)).toBe(false);
+
+    const ran = await maintain();
+    expect(ran.exitCode, ran.stdout + ran.stderr).toBe(0);
+    started.push(dir);
+    const job = await oneOff('before-drop');
+    expect(job?.state, job?.message ?? '').toBe('succeeded');
+    expect(job?.message).toMatch(new RegExp(`^restored backup ${id} into directory ${dir}; recovered to .*; running on port ${port}$`));
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n, max(n) as top from pitr')).toEqual([{ n: 10, top: 10 }]);
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n from t')).toEqual([{ n: 100 }]);
+    expect(await restoredQuery(dir, port, 'select pg_is_in_recovery() as r')).toEqual([{ r: false }]);
+    const [recorded] = await queryAt<{ method: string; target_dir: string; recovery_target: string; actor: string }>(catalogConfig,
+      `select method, target_dir, recovery_target, actor from pgbackops.restore_runs where actor = 'Restore/before-drop'`);
+    expect(recorded).toEqual({ method: 'basebackup', target_dir: dir, recovery_target: `time ${target}`, actor: 'Restore/before-drop' });
+
+    // Once: nothing left to do, and the configuration converged.
+    const again = await maintain();
+    expect(again.stdout).toMatch(/no one-off job due/);
+    const converged = await cli('plan', '--detailed-exitcode');
+    expect(converged.exitCode, converged.stdout).toBe(0);
+  }, 240_000);
+
+  it('refused by the restore\'s checks (a time before the backup\'s end): the job fails saying why, nothing is written', async () => {
+    const { id, facts } = await backup();
+    const dir = join(restoreParent(), 'too-early');
+    const early = new Date(Date.parse(facts.endTime) - 3_600_000).toISOString();
+    writeConfig(configDir, withRestore(`metadata: { name: too-early }
+spec:
+  from: { backup: ${id} }
+  toDir: ${dir}
+  targetTime: "${early}"
+`));
+    await applyConverged(cli);
+    await maintain();
+    const job = await oneOff('too-early');
+    expect(job?.state).toBe('failed');
+    expect(job?.message).toMatch(/^refused, nothing was written: recovery target: .* is before the end of backup/);
+    expect(existsSync(dir)).toBe(false);
+  }, 240_000);
+
+  it('a logical definition cannot be restored into a directory: refused at validate with its position', async () => {
+    writeConfig(configDir, { ...withRestore(`metadata: { name: dump-to-dir }
+spec:
+  from: { latestOf: dumps }
+  toDir: /srv/restores/x
+`), 'dumps.yaml': `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: dumps }
+spec: { node: pg1, databases: [app], schedule: "41 3 * * *", retention: standard }
+` });
+    const r = await cli('validate');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/restore\.yaml:6:3: error E_RESTORE_METHOD[^\n]*dumps is a logical backup: it restores into a node's databases \(toNode\), not into a directory/);
+  });
+});
