@@ -21,10 +21,12 @@ export async function readRestorableWindows(catalog: Catalog, objects: readonly 
   await Promise.all(nodes.map(async (node) => {
     const server = servers.get(node.spec.backupServer);
     if (!server) return;
+    const backups = kept.filter((b) => b.node === node.name);
+    // A node of a large fleet with neither an archive nor a base backup costs nothing here.
+    if (!node.spec.walArchive?.enabled && backups.length === 0) return;
     const archiveDir = walArchiveDirectory(backupRootOf(stateDir, server), node.name);
     const here = (await stat(archiveDir).catch(() => null))?.isDirectory() ?? false;
-    const backups = kept.filter((b) => b.node === node.name);
-    if (!node.spec.walArchive?.enabled && !(here && backups.length > 0)) return;
+    if (!node.spec.walArchive?.enabled && !here) return;
     if (!here) {
       windows.set(node.name, { window: null, problem: `the WAL archive ${archiveDir} is not on this machine: ask on backup server ${node.spec.backupServer}` });
       return;
