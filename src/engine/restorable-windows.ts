@@ -16,12 +16,17 @@ import { backupRootOf } from './job-user-access.js';
 export async function readRestorableWindows(catalog: Catalog, objects: readonly CatalogObject[], stateDir: string): Promise<Map<string, WindowVerdict>> {
   const servers = new Map(objects.filter((o) => o.kind === 'BackupServer').map((o) => [o.name, o.spec as BackupServerSpec]));
   const nodes = objects.filter((o) => o.kind === 'Node').map((o) => ({ name: o.name, spec: o.spec as NodeSpec }));
-  const kept = await catalog.reports.keptBaseBackups(nodes.map((n) => n.name));
+  const kept = new Map<string, Awaited<ReturnType<Catalog['reports']['keptBaseBackups']>>>();
+  for (const b of await catalog.reports.keptBaseBackups(nodes.map((n) => n.name))) {
+    const list = kept.get(b.node);
+    if (list) list.push(b);
+    else kept.set(b.node, [b]);
+  }
   const windows = new Map<string, WindowVerdict>();
   await Promise.all(nodes.map(async (node) => {
     const server = servers.get(node.spec.backupServer);
     if (!server) return;
-    const backups = kept.filter((b) => b.node === node.name);
+    const backups = kept.get(node.name) ?? [];
     // A node of a large fleet with neither an archive nor a base backup costs nothing here.
     if (!node.spec.walArchive?.enabled && backups.length === 0) return;
     const archiveDir = walArchiveDirectory(backupRootOf(stateDir, server), node.name);
