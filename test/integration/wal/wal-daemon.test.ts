@@ -131,7 +131,7 @@ describe('the daemon and WAL archives', () => {
     const check = await cli('check-status', '--node', 'pg1');
     expect(check.exitCode).toBe(2);
     expect(check.stdout).toMatch(/^PGBACKOPS CRITICAL - .*WAL archive of pg1 is failing: the WAL receiver is stopped/);
-  });
+  }, 300_000);
 
   it('holds back removing the archive without --allow-slot-drop, and drops the slot with it', async () => {
     configure(false);
