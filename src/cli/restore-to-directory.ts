@@ -3,7 +3,7 @@
 // The method does the work (BackupMethod.restoreToDirectory); this file turns flags into its request.
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { DirectoryRestorePlan, RecoveryTarget } from '../core/restore/directory-restore.js';
+import { recoveryTargetOfSpec, type DirectoryRestorePlan, type RecoveryTarget } from '../core/restore/directory-restore.js';
 import { withCatalog } from '../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../methods/method.js';
 import { backupMethodOf } from '../methods/registry.js';
@@ -86,17 +86,11 @@ function recoveryTargetOf(opts: DirectoryRestoreFlags): RecoveryTarget {
     if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(opts.targetTime) || Number.isNaN(Date.parse(opts.targetTime))) {
       throw new CliError(`--target-time must be an ISO 8601 instant with its offset (e.g. 2026-12-05T10:00:00Z), not ${JSON.stringify(opts.targetTime)}`);
     }
-    return { kind: 'time', time: opts.targetTime };
   }
-  if (opts.targetLsn !== undefined) {
-    if (!/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(opts.targetLsn)) throw new CliError(`--target-lsn must be an LSN like 0/3000028, not ${JSON.stringify(opts.targetLsn)}`);
-    return { kind: 'lsn', lsn: opts.targetLsn.toUpperCase() };
-  }
-  if (opts.targetName !== undefined) {
-    if (opts.targetName.length === 0 || opts.targetName.length > 63) throw new CliError('--target-name must be a restore point name of 1 to 63 characters');
-    return { kind: 'name', name: opts.targetName };
-  }
-  return opts.latest ? { kind: 'latest' } : { kind: 'end' };
+  if (opts.targetLsn !== undefined && !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(opts.targetLsn)) throw new CliError(`--target-lsn must be an LSN like 0/3000028, not ${JSON.stringify(opts.targetLsn)}`);
+  if (opts.targetName !== undefined && (opts.targetName.length === 0 || opts.targetName.length > 63)) throw new CliError('--target-name must be a restore point name of 1 to 63 characters');
+  // The same target a declarative Restore's fields make.
+  return recoveryTargetOfSpec(opts);
 }
 
 function startOf(opts: DirectoryRestoreFlags): { port: number } | undefined {

@@ -7,8 +7,8 @@ import { statusPageHtml } from '../core/render/status-page-html.js';
 import { readStatusPage } from '../engine/status-page.js';
 
 /** Writes the page and says what it wrote. Mode 0644: the page holds no secret, and a web server may serve it. */
-export async function writeStatusPage(catalog: Catalog, now: number, file: string): Promise<string> {
-  const data = await readStatusPage(catalog, now);
+export async function writeStatusPage(catalog: Catalog, now: number, file: string, stateDir: string): Promise<string> {
+  const data = await readStatusPage(catalog, now, null, stateDir);
   const assets = statusPageAssets();
   await writeFileAtomic(file, statusPageHtml({ mode: 'file', script: assets.script, style: assets.style, data }), 0o644);
   const problems = data.summary.Failing + data.summary.Late + data.summary['Never run'];

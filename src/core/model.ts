@@ -349,15 +349,30 @@ export type SnapshotSpec = DumpSpec & OneOffTiming & {
 
 export type RestoreSource = { backup: string } | { latestOf: string; database?: string };
 
-/** A one-off restore of a named backup, or of the latest backup of a definition, into a node. */
+/**
+ * A one-off restore of a named backup, or of the latest backup of a definition: a logical backup into a node
+ * (`toNode`, with the logical options), or a physical one into a directory of its backup server (`toDir`, with
+ * a recovery target and `start`/`port`). Exactly one of toNode and toDir (document-rules.ts).
+ */
 export interface RestoreSpec extends OneOffTiming {
   from: RestoreSource;
-  toNode: string;
+  toNode?: string;
   /** Target database name (database backups only); default: the backup's database. */
   database?: string;
-  renameExisting: boolean;
-  roles: 'create' | 'reuse';
-  jobs: number;
+  /** Defaulted for a logical restore (toNode); absent for a physical one. */
+  renameExisting?: boolean;
+  roles?: 'create' | 'reuse';
+  jobs?: number;
+  /** Physical: an absolute directory on the backup server holding the backup. */
+  toDir?: string;
+  /** Physical: at most one recovery target; none = the backup's end. */
+  targetTime?: string;
+  targetLsn?: string;
+  targetName?: string;
+  latest?: true;
+  /** Physical: start the restored cluster on `port` (both or neither). */
+  start?: boolean;
+  port?: number;
   remarks?: string;
 }
 

@@ -30,7 +30,8 @@ export function referencesOf(kind: Kind, spec: unknown): ObjectRef[] {
       return [{ kind: 'Node', name: (spec as SnapshotSpec).node, path: ['spec', 'node'] }, ...offsiteRefs(spec as SnapshotSpec)];
     // from.latestOf is not a reference: the backups of a removed definition stay restorable.
     case 'Restore':
-      return [{ kind: 'Node', name: (spec as RestoreSpec).toNode, path: ['spec', 'toNode'] }];
+      // A restore into a directory (toDir) refers to no Node: the directory is on the backup's own server.
+      return (spec as RestoreSpec).toNode === undefined ? [] : [{ kind: 'Node', name: (spec as RestoreSpec).toNode!, path: ['spec', 'toNode'] }];
     default:
       return [];
   }

@@ -5,6 +5,8 @@
 // catalogConnected is refreshed from the daemon's connection at every request that shows it.
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import { walArchiveStatus } from '../core/wal/wal-archive-health.js';
+import { restorableWindowStatus, type WindowVerdict } from '../core/wal/restorable-window.js';
+import { readRestorableWindows } from '../engine/restorable-windows.js';
 import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
 import type { BuiltinScheduleSync } from './builtin-schedule-sync.js';
 import type { ChildJobs } from './child-jobs.js';
@@ -27,6 +29,8 @@ const PAGE_DATA_MAX_AGE_MS = 15_000;
 
 export interface DaemonParts {
   server: string;
+  /** Where this server's archives and backups are found (the restorable windows read them). */
+  stateDir: string;
   status: DaemonStatus;
   connection: DaemonConnection;
   catalog: Catalog;
@@ -45,7 +49,10 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
     p.status.catalogConnected = p.connection.connected;
     return p.status;
   };
-  const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(p.catalog, Date.now()));
+  const pageData = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, () => readStatusPage(p.catalog, Date.now(), null, p.stateDir));
+  // The windows read the archives' files (pg_waldump when the newest file changed): at most every 15 s.
+  const restorableWindows = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, async () => readRestorableWindows(p.catalog, (await p.catalog.readSnapshot()).objects, p.stateDir));
+  const windows = (): Promise<Map<string, WindowVerdict>> => restorableWindows().catch(() => new Map<string, WindowVerdict>());
   const healthList = new StatusHealthList();
   return {
     ready: async () => readiness(current()),
@@ -60,7 +67,10 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
           ])
         : [p.definitions.lastStats, [], []];
       p.metrics.backups({ now: Date.now(), definitions: listed, stats, databases, restores });
-      if (p.connection.connected) p.metrics.walArchives(await p.wal.health());
+      if (p.connection.connected) {
+        p.metrics.walArchives(await p.wal.health());
+        p.metrics.restorableWindows(await windows());
+      }
       return { contentType: p.metrics.contentType, body: await p.metrics.text() };
     },
     status: async () => {
@@ -71,6 +81,7 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
       const fields = statusFields(status, {
         builtinJobs: p.builtin.scheduled, runningJobs: p.children.count, memory: memoryFigures(), summary,
         walArchives: (await p.wal.health()).map(walArchiveStatus),
+        restorableWindows: [...(await windows())].map(([node, v]) => restorableWindowStatus(node, v)),
       });
       return { fields, listKey: 'definitions', listSlices: slices };
     },

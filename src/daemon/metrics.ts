@@ -7,6 +7,7 @@ import { definitionHealth, nextExpectedRun, type HealthDefinition } from '../cor
 import { HEALTH_METRIC_LABELS } from '../core/reports/health-state.js';
 import type { DefinitionRunStats } from '../adapters/catalog/run-stats.js';
 import type { WalArchiveHealth } from '../core/wal/wal-archive-health.js';
+import type { WindowVerdict } from '../core/wal/restorable-window.js';
 import type { DatabaseBackupFigures, RestoreOutcome } from './scrape-figures.js';
 
 /** A definition of this server as the metrics name it. */
@@ -53,6 +54,8 @@ export class DaemonMetrics {
   private readonly walRetained: Gauge<'node'>;
   private readonly walReceivedAt: Gauge<'node'>;
   private readonly walRestarts: Gauge<'node'>;
+  private readonly windowStart: Gauge<'node'>;
+  private readonly windowEnd: Gauge<'node'>;
 
   constructor(server: string) {
     this.registry.setDefaultLabels({ server });
@@ -102,6 +105,9 @@ export class DaemonMetrics {
     this.walRetained = wal('slot_retained_bytes', "WAL the archive's replication slot keeps on the node (pg_current_wal_lsn() - restart_lsn).");
     this.walReceivedAt = wal('last_received_timestamp_seconds', 'When a WAL file of the archive was last written (unix time).');
     this.walRestarts = wal('receiver_restarts', 'Restarts of pg_receivewal since its supervisor started.');
+    const window = (name: string, help: string) => new Gauge({ name: `pgbackops_restorable_window_${name}`, help, labelNames: ['node'], registers });
+    this.windowStart = window('start_seconds', "Start of the node's restorable window (unix time): the end of the oldest kept base backup the WAL archive continues without a gap.");
+    this.windowEnd = window('end_seconds', "End of the node's restorable window (unix time): the newest commit in its WAL archive (docs/restore.md, \"The restorable window\").");
   }
 
   pass(kind: 'full' | 'converge', result: PassResult, seconds: number): void {
@@ -168,6 +174,17 @@ export class DaemonMetrics {
       if (r.slotRetainedBytes !== null) this.walRetained.set({ node }, r.slotRetainedBytes);
       if (r.receivedAt !== null) this.walReceivedAt.set({ node }, r.receivedAt / 1000);
       this.walRestarts.set({ node }, r.restarts);
+    }
+  }
+
+  /** Only nodes that have a window: a node without one has no series (alert on absent()). */
+  restorableWindows(windows: ReadonlyMap<string, WindowVerdict>): void {
+    this.windowStart.reset();
+    this.windowEnd.reset();
+    for (const [node, v] of windows) {
+      if (!v.window) continue;
+      this.windowStart.set({ node }, Date.parse(v.window.from) / 1000);
+      this.windowEnd.set({ node }, Date.parse(v.window.to) / 1000);
     }
   }
 

@@ -43,6 +43,8 @@ export interface StatusFigures {
   memory: ReturnType<typeof memoryFigures>;
   summary: Partial<Record<HealthStateId, number>>;
   walArchives: WalArchiveStatus[];
+  /** Per archived node whose archive is on this machine: from when to when it can be restored. */
+  restorableWindows: unknown[];
 }
 
 /**
@@ -53,7 +55,7 @@ export function statusFields(status: DaemonStatus, figures: StatusFigures): Reco
   return jsonDocument({
     ...status, revision: status.appliedRevision, ready: isReady(status),
     builtinJobs: figures.builtinJobs, runningJobs: figures.runningJobs, memory: figures.memory, summary: figures.summary,
-    walArchives: figures.walArchives,
+    walArchives: figures.walArchives, restorableWindows: figures.restorableWindows,
   }, VERSION, { maps: ['summary'] }) as Record<string, unknown>;
 }
 

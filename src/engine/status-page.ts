@@ -6,22 +6,31 @@ import type { BackupServerSpec, BackupSpec, NodeSpec } from '../core/model.js';
 import { dueAt } from '../core/one-off/timing.js';
 import { TIMELINE_DAYS, TIMELINE_MAX_RUNS } from '../core/reports/run-timeline.js';
 import { statusPageData, type PageRunSummary } from '../core/reports/status-page-data.js';
+import type { WindowVerdict } from '../core/wal/restorable-window.js';
+import { readRestorableWindows } from './restorable-windows.js';
 import { DETAIL_RUNS_SHOWN, type PageDaemon, type PageRunDetail, type StatusPageData } from '../core/reports/status-page-model.js';
 
 /** Restores the page lists (the newest). */
 const RESTORES_SHOWN = 20;
 
-export async function readStatusPage(catalog: Catalog, now: number, daemon: PageDaemon | null = null): Promise<StatusPageData> {
+/**
+ * @param stateDir when given, the restorable window of every node whose WAL archive is on this machine is read
+ *   from the archive (src/engine/restorable-windows.ts); without it the page shows none.
+ */
+export async function readStatusPage(catalog: Catalog, now: number, daemon: PageDaemon | null = null, stateDir?: string): Promise<StatusPageData> {
   const snapshot = await catalog.readSnapshot();
   const of = <S>(kind: string) => snapshot.objects.filter((o) => o.kind === kind).map((o) => ({ name: o.name, spec: o.spec as S }));
   const definitions = of<BackupSpec>('Backup');
-  const [stats, timelines, revision, oneOffs, restores] = await Promise.all([
+  const [stats, timelines, revision, oneOffs, restores, windows] = await Promise.all([
     catalog.statusPage.runSummaries(),
     catalog.statusPage.timelineRuns(new Date(now - TIMELINE_DAYS * 86_400_000), TIMELINE_MAX_RUNS),
     catalog.statusPage.revision(),
     catalog.oneOffs.list(),
     catalog.reports.restoreHistory(RESTORES_SHOWN),
+    stateDir === undefined ? new Map<string, WindowVerdict>() : readRestorableWindows(catalog, snapshot.objects, stateDir),
   ]);
+  const restorableWindows = new Map<string, { from: number; to: number }>();
+  for (const [node, v] of windows) if (v.window) restorableWindows.set(node, { from: Date.parse(v.window.from), to: Date.parse(v.window.to) });
   const failing = definitions.filter((d) => stats.get(d.name)?.lastVerdict === 'failed').map((d) => d.name);
   const reasons = await catalog.statusPage.lastFailureReasons(failing);
   const summaries = new Map<string, PageRunSummary>();
@@ -39,6 +48,7 @@ export async function readStatusPage(catalog: Catalog, now: number, daemon: Page
       kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
     })),
     restores: restores.map((r) => ({ ...r, startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null })),
+    restorableWindows,
   });
 }
 

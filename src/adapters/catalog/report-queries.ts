@@ -100,6 +100,24 @@ export class ReportQueries {
     return rows[0] ? backupRow(rows[0]) : null;
   }
 
+  /**
+   * The kept (succeeded, not expired) base backups of the given nodes, with the facts the restorable window
+   * needs (src/core/wal/restorable-window.ts); a small query, no logs or file lists.
+   */
+  async keptBaseBackups(nodes: readonly string[]): Promise<Array<{ id: string; node: string; serverVersion: string | null; methodFacts: Record<string, unknown> | null }>> {
+    if (nodes.length === 0) return [];
+    const { rows } = await this.withQuery((query) => query(
+      `select id::text, node, server_version, method_facts from pgbackops.backup_runs
+        where method = 'basebackup' and status = 'succeeded' and expired_at is null and node = any($1::text[])
+        order by started_at, id`,
+      [nodes],
+    ));
+    return rows.map((r: Record<string, unknown>) => ({
+      id: r.id as string, node: r.node as string, serverVersion: (r.server_version as string | null) ?? null,
+      methodFacts: (r.method_facts as Record<string, unknown> | null) ?? null,
+    }));
+  }
+
   /** Backups newest first (id breaks ties, for a stable order). */
   async listBackups(filter: BackupFilter): Promise<BackupRow[]> {
     const where = conditions([

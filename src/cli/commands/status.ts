@@ -8,6 +8,7 @@ import { dueAt } from '../../core/one-off/timing.js';
 import { healthStateId } from '../../core/reports/definition-health.js';
 import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
+import { readRestorableWindows } from '../../engine/restorable-windows.js';
 import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
 import { parseTime } from '../flag-values.js';
@@ -32,7 +33,7 @@ export function registerStatus(program: Command): void {
       const now = opts.now === undefined ? Date.now() : parseTime(opts.now, '--now').getTime();
       if (opts.html !== undefined) {
         const { writeStatusPage } = await import('../status-html.js');
-        return printText(await withCatalog(ctx.settings, ctx.logger, (catalog) => writeStatusPage(catalog, now, opts.html!)));
+        return printText(await withCatalog(ctx.settings, ctx.logger, (catalog) => writeStatusPage(catalog, now, opts.html!, ctx.settings.stateDir)));
       }
       const report = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
         const snapshot = await catalog.readSnapshot();
@@ -51,7 +52,8 @@ export function registerStatus(program: Command): void {
           kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
         }));
         const walReceivers = nodes.some((n) => n.spec.walArchive) ? await catalog.walReceivers.list() : [];
-        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, now });
+        const restorableWindows = await readRestorableWindows(catalog, snapshot.objects, ctx.settings.stateDir);
+        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, restorableWindows, now });
       });
       if (ctx.json) printJson({ ...report, definitions: report.definitions.map((d) => ({ ...d, state: healthStateId(d.state) })) });
       else printText(renderStatusText(report));

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { Logger } from '../../adapters/logger.js';
 import { trapInterruptions } from '../../adapters/os/interruption.js';
+import { backupRootOf } from '../../runtime/job-user.js';
 import { walArchiveDirectory } from '../../methods/basebackup/wal-archive-layout.js';
 import { superviseWalReceiver } from '../../methods/basebackup/wal-receiver.js';
 import type { WalReceiverReport } from '../../core/wal/wal-archive-health.js';
@@ -32,7 +33,7 @@ export function registerWalReceive(program: Command): void {
       const reporter = new CatalogReporter(ctx.settings, ctx.logger);
       try {
         const end = await superviseWalReceiver({
-          node, server, archiveDir: walArchiveDirectory(serverSpec.backupRoot, node.name), pgBinDirs: serverSpec.pgBinDirs,
+          node, server, archiveDir: walArchiveDirectory(backupRootOf(ctx.settings.stateDir, serverSpec), node.name), pgBinDirs: serverSpec.pgBinDirs,
           logger: ctx.logger.child({ node: node.name }), signal: interruption.signal,
           report: (r) => reporter.report(r),
           stillWanted: async () => !('error' in (await findArchivedNode(ctx.settings.stateDir, opts.node, server))),

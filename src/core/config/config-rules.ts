@@ -141,9 +141,26 @@ function encryptionPlacementFindings(spec: DumpInput, server: BackupServerInput 
 export function restoreSourceFindings(checked: readonly CheckedDocument[], declared: ReadonlyMap<Kind, ReadonlySet<string>>): DocFinding[] {
   const out: DocFinding[] = [];
   const sources = new Set([...(declared.get('Backup') ?? []), ...(declared.get('Snapshot') ?? [])]);
+  const methods = new Map<string, DumpInput>();
+  for (const d of checked) if (isKind(d, 'Backup') || isKind(d, 'Snapshot')) methods.set(d.name, d.spec as DumpInput);
   for (const d of checked) {
     if (!isKind(d, 'Restore')) continue;
     const name = d.spec.from.latestOf;
+    const source = name === undefined ? undefined : methods.get(name);
+    if (source !== undefined) {
+      // A logical backup cannot become a cluster directory, nor a physical one a node's databases.
+      const method = methodOf(source);
+      const into = methodRulesOf(method).restoresInto;
+      const wants = d.spec.toDir !== undefined ? 'directory' : d.spec.toNode !== undefined ? 'node' : null;
+      if (wants !== null && wants !== into) {
+        out.push({
+          doc: d.doc,
+          finding: finding('E_RESTORE_METHOD', ['spec', wants === 'directory' ? 'toDir' : 'toNode'], into === 'node'
+            ? `${name} is a ${method} backup: it restores into a node's databases (toNode), not into a directory; a point-in-time restore into a directory needs a basebackup or pgbackrest Backup`
+            : `${name} is a ${method} backup of a whole cluster: it restores into a directory (toDir), with a recovery target, not into a node`, 'key'),
+        });
+      }
+    }
     if (name === undefined || sources.has(name)) continue;
     const guess = closest(name, sources);
     out.push({

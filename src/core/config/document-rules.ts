@@ -172,6 +172,43 @@ function restoreFindings(spec: RestoreInput): Finding[] {
   }
   if (database !== undefined) pushDatabaseName(out, database, ['spec', 'from', 'database']);
   if (spec.database !== undefined) pushDatabaseName(out, spec.database, ['spec', 'database']);
+  out.push(...restoreDestinationFindings(spec));
+  return out;
+}
+
+/** The physical restore options, which only a restore into a directory (toDir) takes. */
+const PHYSICAL_RESTORE_FIELDS = ['targetTime', 'targetLsn', 'targetName', 'latest', 'start', 'port'] as const;
+const LOGICAL_RESTORE_FIELDS = ['database', 'renameExisting', 'roles', 'jobs'] as const;
+const RECOVERY_TARGETS = ['targetTime', 'targetLsn', 'targetName', 'latest'] as const;
+
+/** Where a Restore goes: into a node (logical) or a directory (physical), each with its own options. */
+function restoreDestinationFindings(spec: RestoreInput): Finding[] {
+  const out: Finding[] = [];
+  if ((spec.toNode === undefined) === (spec.toDir === undefined)) {
+    out.push(spec.toNode === undefined
+      ? finding('E_RESTORE_DESTINATION', ['spec'], 'say where to restore: toNode (a logical backup, into a node) or toDir (a physical backup, into a directory on its backup server)', 'key')
+      : finding('E_RESTORE_DESTINATION', ['spec', 'toDir'], 'toNode and toDir exclude each other: a logical backup restores into a node, a physical one into a directory', 'key'));
+    return out;
+  }
+  if (spec.toNode !== undefined) {
+    for (const field of PHYSICAL_RESTORE_FIELDS) {
+      if (spec[field] !== undefined) out.push(finding('E_RESTORE_DESTINATION', ['spec', field], `${field} is for a physical restore into a directory (toDir); a restore into a node (toNode) loads the backup as it was taken`, 'key'));
+    }
+    return out;
+  }
+  for (const field of LOGICAL_RESTORE_FIELDS) {
+    if (spec[field] !== undefined) out.push(finding('E_RESTORE_DESTINATION', ['spec', field], `${field} is for a logical restore into a node (toNode); a restore into a directory (toDir) restores the whole cluster`, 'key'));
+  }
+  const targets = RECOVERY_TARGETS.filter((t) => spec[t] !== undefined);
+  for (const extra of targets.slice(1)) {
+    out.push(finding('E_RESTORE_RECOVERY_TARGET', ['spec', extra], `${targets.join(', ')} exclude each other: recovery stops at one target (none: the backup's end)`, 'key'));
+  }
+  if (spec.targetTime !== undefined) {
+    const problem = instantProblem(spec.targetTime);
+    if (problem) out.push(finding('E_RESTORE_RECOVERY_TARGET', ['spec', 'targetTime'], `targetTime: ${problem}`));
+  }
+  if (spec.start === true && spec.port === undefined) out.push(finding('E_RESTORE_START', ['spec', 'start'], 'start needs port: the port to start the restored cluster on', 'key'));
+  if (spec.port !== undefined && spec.start !== true) out.push(finding('E_RESTORE_START', ['spec', 'port'], 'port is the port the restored cluster is started on: give start: true too', 'key'));
   return out;
 }
 

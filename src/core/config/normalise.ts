@@ -185,6 +185,22 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
   const from: RestoreSource = input.from.backup !== undefined
     ? { backup: input.from.backup }
     : compact({ latestOf: input.from.latestOf!, database: input.from.database });
+  if (input.toDir !== undefined) {
+    // Physical: the logical options are refused by the document rules, and get no defaults here.
+    return compact({
+      from,
+      toDir: input.toDir,
+      targetTime: input.targetTime,
+      targetLsn: input.targetLsn?.toUpperCase(),
+      targetName: input.targetName,
+      latest: input.latest,
+      start: input.start ? true : undefined,
+      port: input.port,
+      at: input.at,
+      startingDeadline: input.startingDeadline,
+      remarks: input.remarks,
+    });
+  }
   return compact({
     from,
     toNode: input.toNode,

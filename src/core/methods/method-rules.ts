@@ -50,4 +50,9 @@ export interface MethodRules {
   runFacts(spec: DumpSpec): MethodRunFacts;
   /** What retention may remove: which backups a kept backup needs. */
   readonly retention: RetentionDependencies;
+  /**
+   * Where its backups are restored: into a node's databases (a Restore's `toNode`), or as a whole cluster into
+   * a directory recovered to a point in time (`toDir`). A Restore of the other kind is refused (E_RESTORE_METHOD).
+   */
+  readonly restoresInto: 'node' | 'directory';
 }

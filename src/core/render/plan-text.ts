@@ -2,6 +2,7 @@
 // A plan of more than GROUPED_PLAN_THRESHOLD actions is shown in groups with counts (action-groups.ts).
 import { isLogicalSpec } from '../model.js';
 import { canonicalJson } from '../canonical.js';
+import { describeRecoveryTarget, recoveryTargetOfSpec } from '../restore/directory-restore.js';
 import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction } from '../plan/types.js';
 import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
 import { formatSpan } from '../rpo/format-span.js';
@@ -191,6 +192,10 @@ function describeCreated(a: Extract<ObjectAction, { op: 'create' }>): string {
     case 'Restore': {
       const r = a.after;
       const from = 'backup' in r.from ? `backup ${r.from.backup}` : `latest of ${r.from.latestOf}${r.from.database ? `/${r.from.database}` : ''}`;
+      if (r.toDir !== undefined) {
+        const target = describeRecoveryTarget(recoveryTargetOfSpec(r));
+        return `once ${r.at ?? 'as soon as applied'}: ${from} -> directory ${r.toDir}, recovered to ${target === 'end' ? "the backup's end" : target}${r.start ? `, started on port ${r.port}` : ''}`;
+      }
       return `once ${r.at ?? 'as soon as applied'}: ${from} -> ${r.toNode}${r.database ? `/${r.database}` : ''}`;
     }
     default:

@@ -3,6 +3,7 @@
 // show_databases_without_backup_definitions), or why the node could not be asked. Pure: all facts and the
 // clock come in.
 import { walArchiveHealth, walArchiveStatus, type WalArchiveStatus, type WalReceiverReport } from '../wal/wal-archive-health.js';
+import { restorableWindowStatus, type RestorableWindowStatus, type WindowVerdict } from '../wal/restorable-window.js';
 import { methodRulesOf } from '../methods/registry.js';
 import { methodOf, type BackupSpec, type NodeSpec } from '../model.js';
 import { definitionHealth, nextExpectedRun, summariseRuns, type HealthState } from './definition-health.js';
@@ -29,6 +30,8 @@ export interface StatusInput {
   oneOffs: OneOffInput[];
   /** What the WAL receivers of archived nodes last reported (absent: none read). */
   walReceivers?: WalReceiverReport[];
+  /** The restorable window of each node whose WAL archive was read (src/engine/restorable-windows.ts). */
+  restorableWindows?: ReadonlyMap<string, WindowVerdict>;
   now: number;
 }
 
@@ -80,6 +83,8 @@ export interface StatusReport {
   one_offs: OneOffStatus[];
   /** The WAL archive of every node that has one (docs/operations.md, "The WAL archive"). */
   wal_archives: WalArchiveStatus[];
+  /** Per node with a WAL archive on this machine: from when to when a point-in-time restore can go (docs/restore.md). */
+  restorable_windows: RestorableWindowStatus[];
 }
 
 export function statusReport(input: StatusInput): StatusReport {
@@ -127,7 +132,8 @@ export function statusReport(input: StatusInput): StatusReport {
   const reports = new Map((input.walReceivers ?? []).map((r) => [r.node, r]));
   const walArchives = [...input.nodes].sort((a, b) => compare(a.name, b.name)).flatMap((n) =>
     n.spec.walArchive ? [walArchiveStatus(walArchiveHealth(n.name, n.spec.walArchive, reports.get(n.name) ?? null, input.now))] : []);
-  return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives };
+  const windows = [...(input.restorableWindows ?? new Map<string, WindowVerdict>())].sort(([a], [b]) => compare(a, b)).map(([node, v]) => restorableWindowStatus(node, v));
+  return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives, restorable_windows: windows };
 }
 
 /** Whether some definition backs a database up, as its method says. */
@@ -184,6 +190,18 @@ export function renderStatusText(s: StatusReport): string {
     ]);
     lines.push(...renderTable(['NODE', 'SLOT', 'RECEIVER', 'HEALTH', 'LAST RECEIVED', 'LAG', 'LAG TIME', 'SLOT RETAINS'], rows).map((l) => `  ${l}`.trimEnd()));
     for (const a of s.wal_archives) if (a.health === 'Failing') lines.push(`  ${a.node}: Failing: ${a.reasons.join('; ')}`);
+  }
+  if (s.restorable_windows.length > 0) {
+    lines.push('', 'Restorable windows (point-in-time restore):');
+    for (const w of s.restorable_windows) {
+      if (w.problem !== null) {
+        lines.push(`  ${w.node}: none: ${w.problem}`);
+        continue;
+      }
+      const end = w.to_source === 'file-time' ? ' (upper bound: the archive could not be read)' : w.to_source === 'backup-end' ? ' (nothing committed since the backup)' : ' (last commit)';
+      lines.push(`  ${w.node}: ${w.from} to ${w.to}${end}; LSN ${w.from_lsn} to ${w.to_lsn} on timeline ${w.timeline}, from backup ${w.from_backup}`);
+      if (w.outside_backups.length > 0) lines.push(`  ${w.node}: ${w.outside_backups.length} kept backup(s) outside it restore only to their own end: ${w.outside_backups.join(', ')}`);
+    }
   }
   lines.push('', `As of ${formatTime(Date.parse(s.now))}; times in UTC.`);
   return `${lines.join('\n')}\n`;

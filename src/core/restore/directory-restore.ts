@@ -55,6 +55,14 @@ export interface DirectoryRestoreResult {
   recoveryTimeMs: number | null;
 }
 
+/** A Restore's recovery target fields (validated: at most one, document-rules.ts), as the target. */
+export function recoveryTargetOfSpec(fields: { targetTime?: string; targetLsn?: string; targetName?: string; latest?: boolean }): RecoveryTarget {
+  if (fields.targetTime !== undefined) return { kind: 'time', time: fields.targetTime };
+  if (fields.targetLsn !== undefined) return { kind: 'lsn', lsn: fields.targetLsn.toUpperCase() };
+  if (fields.targetName !== undefined) return { kind: 'name', name: fields.targetName };
+  return fields.latest ? { kind: 'latest' } : { kind: 'end' };
+}
+
 /** The recovery target as the catalog and the log show it ("time 2026-12-05T10:00:00Z"). */
 export function describeRecoveryTarget(target: RecoveryTarget): string {
   switch (target.kind) {

@@ -1,10 +1,14 @@
 // Runs a claimed Restore: resolves its backup (a named one, or the newest successful one of `latestOf`),
-// then restores exactly as `pgbackops restore --yes` would, with every check and the undo on failure.
+// then restores exactly as `pgbackops restore --yes` would, with every check and the undo on failure: into a
+// node through the backup's method's `restore` (toNode), or into a directory, recovered to a target, through
+// its `restoreToDirectory` (toDir), the code of `restore --to-dir`.
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { ClaimedOneOff } from '../../adapters/catalog/one-off-store.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import type { RestoreSpec } from '../../core/model.js';
 import { restoreResult, type OneOffResult } from '../../core/one-off/outcome.js';
+import { recoveryTargetOfSpec } from '../../core/restore/directory-restore.js';
+import { RestoreRefusedError } from '../../methods/method.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import type { OneOffContext } from './one-off-context.js';
@@ -13,17 +17,19 @@ export async function runRestoreJob(catalog: Catalog, ctx: OneOffContext, job: C
   const spec = job.spec;
   const source = await resolveSource(catalog, spec);
   if (typeof source === 'string') return { state: 'failed', message: source, result: {} };
+  const method = backupMethodOf(source.method, `backup ${source.id}`);
+  if (spec.toDir !== undefined) return runDirectoryRestore(catalog, ctx, job, spec, source, spec.toDir);
   // An encrypted backup: the identity configured in this process's environment, on this host only.
   const identityFile = configuredIdentityFile(undefined);
-  const outcome = await backupMethodOf(source.method, `backup ${source.id}`).restore(catalog, {
+  const outcome = await method.restore(catalog, {
     backup: source,
-    targetNode: spec.toNode,
+    targetNode: spec.toNode!,
     ...(identityFile !== undefined ? { identityFile } : {}),
     options: {
       ...(spec.database !== undefined ? { targetDatabase: spec.database } : {}),
-      renameExisting: spec.renameExisting,
-      roles: spec.roles,
-      jobs: spec.jobs,
+      renameExisting: spec.renameExisting ?? false,
+      roles: spec.roles ?? 'create',
+      jobs: spec.jobs ?? 1,
     },
     dryRun: false,
     purpose: 'restore',
@@ -34,6 +40,36 @@ export async function runRestoreJob(catalog: Catalog, ctx: OneOffContext, job: C
   });
   // Not a dry run and nobody to ask: there is always a record.
   return restoreResult(outcome.record!);
+}
+
+/** toDir: the whole cluster into the directory, recovered to the target; a refusal of the plan fails the job, nothing written. */
+async function runDirectoryRestore(catalog: Catalog, ctx: OneOffContext, job: ClaimedOneOff, spec: RestoreSpec, source: BackupRow, toDir: string): Promise<OneOffResult> {
+  const method = backupMethodOf(source.method, `backup ${source.id}`);
+  if (!method.restoreToDirectory) {
+    return { state: 'failed', message: `backup ${source.id} was taken by the ${source.method} method, which restores into a node's databases (toNode), not into a directory`, result: { backup: source.id } };
+  }
+  try {
+    const outcome = await method.restoreToDirectory(catalog, {
+      backup: source,
+      options: { toDir, target: recoveryTargetOfSpec(spec), ...(spec.start && spec.port !== undefined ? { start: { port: spec.port } } : {}) },
+      dryRun: false,
+      purpose: 'restore',
+      stateDir: ctx.stateDir,
+      actor: `Restore/${job.name}`,
+      logger: ctx.logger,
+      now: ctx.now,
+    });
+    if (outcome.record === null) {
+      return { state: 'failed', message: `refused, nothing was written: ${outcome.plan.refusals.join('; ')}`, result: { backup: source.id } };
+    }
+    const done = restoreResult({ ...outcome.record, targetDir: outcome.record.targetDir ?? toDir });
+    const reached = outcome.result?.reached?.time ? `; recovered to ${outcome.result.reached.time}` : '';
+    const running = outcome.result?.started ? `; running on port ${outcome.result.started.port}` : '';
+    return done.state === 'succeeded' ? { ...done, message: `${done.message}${reached}${running}` } : done;
+  } catch (err) {
+    if (err instanceof RestoreRefusedError) return { state: 'failed', message: `refused, nothing was written: ${err.message}`, result: { backup: source.id } };
+    throw err;
+  }
 }
 
 /** The backup to restore, or why there is none. */

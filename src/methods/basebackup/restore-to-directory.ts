@@ -35,6 +35,7 @@ import { launcherPath } from '../../runtime/settings.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method.js';
+import { readArchiveHead } from './archive-head.js';
 import { listArchive } from './wal-archive.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
 import { extractBackup } from './tar-files.js';
@@ -137,10 +138,14 @@ async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, 
     ? (await verifyBackupFiles(backup.directory, backup.files, backup.backupServer)).problems
     : [];
   const start = request.options.start ? await startOwner(toDir, request.options.start.port) : null;
+  // The newest commit in the archive, read with pg_waldump: what a time target can reach (the restorable window).
+  const head = root && request.options.target.kind !== 'end'
+    ? await readArchiveHead(archiveDir, { major, segmentSize, ...(server?.pgBinDirs ? { pgBinDirs: server.pgBinDirs } : {}) }).catch(() => null)
+    : null;
   return {
     backup: { id: backup.id, node: backup.node, definition: backup.definition, status: backup.status, serverVersion: backup.serverVersion, facts },
     toDir, toDirState: await directoryState(toDir), fileProblems: files, archiveDir,
-    archive: summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize), pgCtl, start,
+    archive: summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize), head, pgCtl, start,
   };
 }
 

@@ -46,6 +46,12 @@ spec:
   user: ${String(node.config.user)}
   backupServer: backup01
 ${archived ? '  walArchive: { enabled: true, slot: pgbo_daemon, maxSlotRetainedBytes: 1GB }\n' : ''}`,
+    // A base backup starts the node's restorable window.
+    'backup.yaml': `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: phys }
+spec: { node: pg1, method: basebackup, schedule: "41 1 * * *", retention: { keepLast: 2 } }
+`,
   });
 }
 
@@ -94,6 +100,25 @@ describe('the daemon and WAL archives', () => {
     expect(metrics).toMatch(/pgbackops_wal_archive_lag_bytes\{node="pg1",server="backup01"\} \d+/);
     expect(metrics).toMatch(/pgbackops_wal_archive_slot_retained_bytes\{node="pg1",server="backup01"\} \d+/);
 
+    // A base backup, then a commit streamed into the archive: the daemon shows the node's restorable window.
+    expect(status.restorableWindows).toEqual([expect.objectContaining({ node: 'pg1', from: null, problem: expect.stringMatching(/no kept base backup/) })]);
+    const run = await pgbackops(['run', '--state-dir', stateDir, 'phys']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const client = new pg.Client(node.adminConfig);
+    await client.connect();
+    await client.query('create table if not exists windowed (x int)');
+    await client.end();
+    const windowed = await waitFor(async () => {
+      const w = (await d.status()).restorableWindows?.[0];
+      return w?.to_source === 'last-transaction' ? w : null;
+    }, 60_000, () => 'a restorable window in /status');
+    expect(windowed).toMatchObject({ node: 'pg1', timeline: 1, partial: true, problem: null });
+    const windowMetrics = (await d.get('/metrics')).text;
+    const start = /pgbackops_restorable_window_start_seconds\{node="pg1",server="backup01"\} (\S+)/.exec(windowMetrics);
+    const end = /pgbackops_restorable_window_end_seconds\{node="pg1",server="backup01"\} (\S+)/.exec(windowMetrics);
+    expect(Number(start?.[1])).toBe(Date.parse(windowed.from) / 1000);
+    expect(Number(end?.[1])).toBeGreaterThanOrEqual(Date.parse(windowed.to) / 1000);
+
     const ok = await cli('status', '--no-nodes', '--json');
     expect(JSON.parse(ok.stdout).wal_archives[0]).toMatchObject({ node: 'pg1', state: 'running', health: 'OK' });
     expect((await cli('check-status', '--node', 'pg1')).exitCode).toBe(0);
@@ -106,7 +131,7 @@ describe('the daemon and WAL archives', () => {
     const check = await cli('check-status', '--node', 'pg1');
     expect(check.exitCode).toBe(2);
     expect(check.stdout).toMatch(/^PGBACKOPS CRITICAL - .*WAL archive of pg1 is failing: the WAL receiver is stopped/);
-  });
+  }, 300_000);
 
   it('holds back removing the archive without --allow-slot-drop, and drops the slot with it', async () => {
     configure(false);

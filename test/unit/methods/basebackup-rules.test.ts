@@ -142,6 +142,24 @@ describe('the archive and the restore plan', () => {
     expect(planDirectoryRestore(input([3, 5, 6]), { kind: 'end' }).refusals).toEqual([]);
   });
 
+  it('with the archive\'s contents read: a time must be before its newest commit after the backup, which ends the window', () => {
+    const head = (lastTransaction: { lsn: string; time: string } | null, readFromSegno = 5n) => ({
+      ...input([3, 4, 5]),
+      head: { timeline: 1, segmentSize: 16 * 1024 * 1024, newestSegno: 5n, gaplessFromSegno: 3n, partial: true, endLsn: '0/5000300', lastTransaction, readFromSegno, newestWriteMs: at(5), unreadable: null },
+    });
+    const commit = { lsn: '0/5000200', time: '2026-12-05T10:04:30.250001Z' };
+    const ok = planDirectoryRestore(head(commit), { kind: 'time', time: '2026-12-05T10:04:00Z' });
+    expect(ok.refusals).toEqual([]);
+    expect(ok.recoverableWindow).toEqual({ from: facts.endTime, to: commit.time });
+    // Between the newest commit and the newest file's time: PostgreSQL would replay everything and fail.
+    expect(planDirectoryRestore(head(commit), { kind: 'time', time: '2026-12-05T10:04:45Z' }).refusals.join()).toMatch(/is not before the archive's newest commit \(2026-12-05T10:04:30.250001Z\)/);
+    // Nothing committed after the backup (the newest commit is older than its stop LSN, or none in the segments read back to it).
+    expect(planDirectoryRestore(head({ lsn: '0/3000000', time: '2026-12-05T10:02:59Z' }), { kind: 'time', time: '2026-12-05T10:04:00Z' }).refusals.join()).toMatch(/nothing was committed after the backup's end/);
+    expect(planDirectoryRestore(head(null, 3n), { kind: 'time', time: '2026-12-05T10:04:00Z' }).refusals.join()).toMatch(/nothing was committed after the backup's end/);
+    // Not read back far enough to know: the files' times decide, as without the contents.
+    expect(planDirectoryRestore(head(null, 5n), { kind: 'time', time: '2026-12-05T10:04:00Z' }).refusals).toEqual([]);
+  });
+
   it('refuses a timeline the archive does not have, other server binaries, a non-empty directory, failed checksums', () => {
     const other = input([]);
     other.archive = summariseArchive([{ name: '000000020000000000000003', mtimeMs: at(3) }]);

@@ -5,6 +5,7 @@
 // warning), so the refusals here are what keeps a restore from reaching another point than asked.
 import type { DirectoryRestoreCheck, DirectoryRestorePlan, RecoveryTarget } from '../../restore/directory-restore.js';
 import { continuousRange, type ArchiveSummary } from '../../wal/archive-range.js';
+import type { ArchiveHead } from '../../wal/restorable-window.js';
 import { segnoOfLsn, parseLsn, walSegmentName } from '../../wal/wal-segment.js';
 import type { BasebackupFacts } from './facts.js';
 
@@ -17,6 +18,11 @@ export interface DirectoryRestoreFacts {
   fileProblems: string[];
   archiveDir: string;
   archive: ArchiveSummary;
+  /**
+   * The archive's newest end read from its contents (src/methods/basebackup/archive-head.ts): the newest commit
+   * recorded in it. Absent or unreadable: the files' modification times bound what a time target can reach.
+   */
+  head?: ArchiveHead | null;
   /** The pg_ctl found for the backup's major version, or why none. */
   pgCtl: { path: string; version: string; major: number } | { error: string };
   /** Who would own the restored cluster, when it is started: a refusal when it cannot be root. */
@@ -76,7 +82,11 @@ function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, targ
   // segment holding the stop LSN on, complete (the backup's own copy of that segment ends at the stop LSN).
   const stopSeg = segnoOfLsn(facts.stopLsn, size);
   const range = continuousRange(input.archive, facts.timeline, stopSeg, size);
-  const latest = range.latestMtimeMs === null ? null : new Date(range.latestMtimeMs).toISOString();
+  const fileTime = range.latestMtimeMs === null ? null : new Date(range.latestMtimeMs).toISOString();
+  const commit = lastCommitReachable(input.head ?? null, facts, range.to);
+  // The newest commit in the archive is the latest instant a time target can reach (recovery stops only at a
+  // commit later than the target); without the contents, the newest file's modification time bounds it.
+  const latest = commit.known ? commit.time : fileTime;
   plan.recoverableWindow = { from: facts.endTime, to: latest !== null && latest > facts.endTime ? latest : facts.endTime };
   if (target.kind === 'end') {
     check('recovery target', true, `the backup's end (${facts.stopLsn}, consistent from about ${facts.endTime}); no archived WAL needed`);
@@ -99,6 +109,12 @@ function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, targ
       const t = ms(target.time);
       if (t < ms(facts.endTime)) {
         check('recovery target', false, `${target.time} is before the end of backup ${input.backup.id} (${facts.endTime}): PostgreSQL would recover past it to the backup's end; choose an earlier backup or a later time`);
+        return;
+      }
+      if (commit.known && (commit.time === null || t >= ms(commit.time))) {
+        check('archive', false, commit.time === null
+          ? `nothing was committed after the backup's end in the archived WAL: a time target is never reached (recovery stops only at a later commit); restore to the backup's end or --latest`
+          : `${target.time} is not before the archive's newest commit (${commit.time}): recovery stops only at a commit later than the target, and none is archived; choose an earlier time or --latest`);
         return;
       }
       if (latest === null || t > ms(latest)) {
@@ -126,6 +142,18 @@ function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, targ
       check('archive', gap === null, gap === null ? `gapless from ${facts.stopWal} (${reach}); a restore point of that name must lie in it, else recovery fails without promoting` : `${gap}: a restore point after it cannot be reached`);
       break;
   }
+}
+
+/**
+ * The newest commit recovery from this backup can replay, when the archive's contents say it: known only when
+ * they were read on the backup's timeline and the gapless run from the backup reaches the newest segment. time
+ * null: nothing committed after the backup's end (looked back far enough to see it).
+ */
+function lastCommitReachable(head: ArchiveHead | null, facts: BasebackupFacts, runEnd: bigint | null): { known: false } | { known: true; time: string | null } {
+  if (head === null || head.unreadable !== null || head.timeline !== facts.timeline || runEnd === null || runEnd < head.newestSegno) return { known: false };
+  const tx = head.lastTransaction;
+  if (tx !== null) return { known: true, time: parseLsn(tx.lsn) > parseLsn(facts.stopLsn) ? tx.time : null };
+  return head.readFromSegno <= segnoOfLsn(facts.stopLsn, facts.walSegmentSize) ? { known: true, time: null } : { known: false };
 }
 
 function steps(input: DirectoryRestoreFacts, target: RecoveryTarget): string[] {

@@ -29,4 +29,5 @@ export const BASEBACKUP_RULES: MethodRules = {
   // A base backup restores to its end on its own (its WAL is streamed into it). What the WAL archive must keep
   // for point-in-time recovery from it is the archive's retention, not a dependency between backups.
   retention: { kind: 'standalone' },
+  restoresInto: 'directory',
 };

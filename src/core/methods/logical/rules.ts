@@ -32,4 +32,5 @@ export const LOGICAL_RULES: MethodRules = {
   },
   // A dump restores on its own: nothing it needs can expire before it.
   retention: { kind: 'standalone' },
+  restoresInto: 'node',
 };

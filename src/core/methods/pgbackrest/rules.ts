@@ -29,6 +29,7 @@ export const PGBACKREST_RULES: MethodRules = {
     methodFacts: emptyPgbackrestFacts('', pgbackrestSpecOf(spec).backupType),
   }),
   retention: { kind: 'chained', dependencies: priorDependencies },
+  restoresInto: 'directory',
 };
 
 export function pgbackrestSpecOf(spec: DumpSpec): PgbackrestDumpSpec {

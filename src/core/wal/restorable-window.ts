@@ -1,0 +1,147 @@
+// The restorable window of a node (docs/restore.md, "The restorable window"): from the end of the oldest kept
+// base backup that the WAL archive continues without a gap, to the archive's latest point. Every instant in it
+// can be a recovery target; before it there is no backup to start from, after it no WAL. Pure: the facts come
+// from the catalog (the kept backups) and from the archive's contents (archive-head.ts reads them).
+//
+// How exact the end is: its LSN is where the archived WAL ends (the end of the last whole record of
+// pg_receivewal's .partial segment, or the end of the newest complete segment). Its time is the timestamp of the
+// newest commit or abort record in the archive, as PostgreSQL recorded it (microseconds): recovery_target_time
+// stops only at such a record later than the target, so a time target must be earlier than the end, and
+// `latest` reaches it. Only when the files cannot be read (no pg_waldump of the node's major version) is the end's
+// time the newest file's modification time, an upper bound, and the window says so.
+import { formatLsn, parseLsn, segnoOfLsn, walSegmentName } from './wal-segment.js';
+
+/** What the archive's contents say about its newest WAL (src/methods/basebackup/archive-head.ts). */
+export interface ArchiveHead {
+  /** The newest timeline with segments in the archive. */
+  timeline: number;
+  segmentSize: number;
+  /** The newest segment of that timeline, and the first one of the gapless run that ends at it. */
+  newestSegno: bigint;
+  gaplessFromSegno: bigint;
+  /** The newest segment is pg_receivewal's .partial (being written). */
+  partial: boolean;
+  /** The end of the archived WAL: after the last valid record of a .partial, else the end of the newest segment. */
+  endLsn: string;
+  /** The newest commit or abort record found reading back from the newest segment; null when none was. */
+  lastTransaction: { lsn: string; time: string } | null;
+  /** The oldest segment read looking for it: below it, nothing was read. */
+  readFromSegno: bigint;
+  /** When the newest file was last written (milliseconds since the epoch). */
+  newestWriteMs: number;
+  /** Why the contents could not be read (then lastTransaction is null and readFromSegno is newestSegno + 1). */
+  unreadable: string | null;
+}
+
+/** A kept (succeeded, not expired) base backup of the node, from the catalog. */
+export interface KeptBaseBackup {
+  id: string;
+  timeline: number;
+  stopLsn: string;
+  /** The node's clock when the backup ended: the earliest instant a restore from it reaches. */
+  endTime: string;
+}
+
+export type WindowEndSource =
+  /** The timestamp of the newest commit or abort record in the archive: exact. */
+  | 'last-transaction'
+  /** Nothing was committed after the newest backup usable here: its end is the latest point. */
+  | 'backup-end'
+  /** The archive's files could not be read: the newest file's modification time, an upper bound. */
+  | 'file-time';
+
+export interface RestorableWindow {
+  /** ISO 8601 instants and LSNs; timeline of the WAL recovery follows. */
+  from: string;
+  fromLsn: string;
+  fromBackup: string;
+  to: string;
+  toLsn: string;
+  toSource: WindowEndSource;
+  timeline: number;
+  /** The newest archived segment (its plain name), and whether pg_receivewal is still writing it. */
+  newestSegment: string;
+  partial: boolean;
+  /** Kept backups outside the window (another timeline, or before a gap in the archive): each restores only to its own end. */
+  outside: string[];
+}
+
+export type WindowVerdict = { window: RestorableWindow; problem: null } | { window: null; problem: string };
+
+export function restorableWindow(backups: readonly KeptBaseBackup[], head: ArchiveHead | null): WindowVerdict {
+  if (backups.length === 0) return { window: null, problem: 'no kept base backup of this node: a point-in-time restore starts from one' };
+  if (head === null) return { window: null, problem: 'the WAL archive holds no segment yet' };
+  const size = head.segmentSize;
+  const inRun = (b: KeptBaseBackup) => {
+    if (b.timeline !== head.timeline) return false;
+    const seg = segnoOfLsn(b.stopLsn, size);
+    return seg >= head.gaplessFromSegno && seg <= head.newestSegno;
+  };
+  const byStop = [...backups].sort((a, b) => cmp(parseLsn(a.stopLsn), parseLsn(b.stopLsn)) || a.id.localeCompare(b.id));
+  const usable = byStop.filter(inRun);
+  const outside = byStop.filter((b) => !inRun(b)).map((b) => b.id);
+  if (usable.length === 0) {
+    const from = walSegmentName(head.timeline, head.gaplessFromSegno, size);
+    return {
+      window: null,
+      problem: `no kept base backup ends in the archive's gapless WAL (timeline ${head.timeline}, from ${from}): each restores only to its own end`,
+    };
+  }
+  const oldest = usable[0]!;
+  const newest = usable.at(-1)!;
+  const endLsn = parseLsn(head.endLsn) > parseLsn(newest.stopLsn) ? head.endLsn : newest.stopLsn;
+  let to: string;
+  let toSource: WindowEndSource;
+  const tx = head.lastTransaction;
+  if (tx !== null && parseLsn(tx.lsn) > parseLsn(newest.stopLsn)) {
+    to = tx.time;
+    toSource = 'last-transaction';
+  } else if (tx !== null || (head.unreadable === null && head.readFromSegno <= segnoOfLsn(newest.stopLsn, size))) {
+    // The newest transaction is older than the backup's end, or none was written since: the backup's end.
+    to = newest.endTime;
+    toSource = 'backup-end';
+  } else {
+    to = new Date(Math.max(head.newestWriteMs, Date.parse(newest.endTime))).toISOString();
+    toSource = 'file-time';
+  }
+  return {
+    window: {
+      from: oldest.endTime, fromLsn: formatLsn(parseLsn(oldest.stopLsn)), fromBackup: oldest.id,
+      to, toLsn: formatLsn(parseLsn(endLsn)), toSource, timeline: head.timeline,
+      newestSegment: walSegmentName(head.timeline, head.newestSegno, size), partial: head.partial, outside,
+    },
+    problem: null,
+  };
+}
+
+function cmp(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** What `status --json`, the daemon's /status and the status page show of a node's window. */
+export interface RestorableWindowStatus {
+  node: string;
+  /** Null when there is no window; `problem` says why. */
+  from: string | null;
+  to: string | null;
+  from_lsn: string | null;
+  to_lsn: string | null;
+  from_backup: string | null;
+  timeline: number | null;
+  /** How the end's time is known (WindowEndSource). */
+  to_source: WindowEndSource | null;
+  newest_segment: string | null;
+  partial: boolean | null;
+  /** Kept backups that restore only to their own end. */
+  outside_backups: string[];
+  problem: string | null;
+}
+
+export function restorableWindowStatus(node: string, verdict: WindowVerdict): RestorableWindowStatus {
+  const w = verdict.window;
+  return {
+    node, from: w?.from ?? null, to: w?.to ?? null, from_lsn: w?.fromLsn ?? null, to_lsn: w?.toLsn ?? null, from_backup: w?.fromBackup ?? null,
+    timeline: w?.timeline ?? null, to_source: w?.toSource ?? null, newest_segment: w?.newestSegment ?? null, partial: w?.partial ?? null,
+    outside_backups: w?.outside ?? [], problem: verdict.problem,
+  };
+}
