@@ -46,7 +46,7 @@ function unitFields(u: RpoUnit): Pick<RpoEffect, 'node' | 'database' | 'definiti
 }
 
 /** Nodes whose definitions' coverage an action can change. */
-function touchedNodes(actions: readonly ObjectAction[]): Set<string> {
+export function touchedNodes(actions: readonly ObjectAction[]): Set<string> {
   // A server's changes reach its definitions as their own updates (the time zone is part of a Backup's spec).
   const nodes = new Set<string>();
   for (const a of actions) {
