@@ -1,5 +1,5 @@
-// The mass-delete brake also counts databases a revision leaves without a backup (docs/cli.md, "The
-// mass-delete brake"): disabling most definitions, stopping a node or narrowing their lists uncovers as much
+// The mass-delete brake also counts databases a revision leaves without a backup (docs/monitoring.md,
+// "Coverage"): disabling most definitions, stopping a node or narrowing their lists uncovers as much
 // as deleting them does, and nothing is deleted that the delete count would see.
 import type { ProtectionLoss } from '../rpo/uncovered-databases.js';
 import type { RpoUnit } from '../rpo/coverage.js';
