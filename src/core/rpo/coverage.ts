@@ -70,7 +70,12 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
   for (const [node, definitions] of byNode) {
     const nodeSpec = nodeSpecs.get(node);
     const serverSpec = nodeSpec ? serverSpecs.get(nodeSpec.backupServer) : undefined;
-    const rpoOf = (d: { name: string; spec: BackupSpec }) => effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec });
+    // Once per definition: a definition covers several units, and each unit asks every definition covering it.
+    const rpos = new Map<string, UnitCoverage['rpo']>();
+    const rpoOf = (d: { name: string; spec: BackupSpec }) => {
+      if (!rpos.has(d.name)) rpos.set(d.name, effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec }));
+      return rpos.get(d.name)!;
+    };
     const running = nodeSpec?.status === 'running';
     const protects = (d: BackupSpec) => running && d.enabled && scopeOf(d).type !== 'schema';
     const units = new Map<string, { unit: RpoUnit; covering: Array<{ name: string; spec: BackupSpec }> }>();

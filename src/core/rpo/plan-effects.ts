@@ -4,7 +4,7 @@
 import type { BackupSpec } from '../model.js';
 import type { ObjectAction } from '../plan/types.js';
 import { coverageOf, unitKey, type RpoObject, type RpoUnit, type UnitCoverage } from './coverage.js';
-import { worstGapMs } from './worst-gap.js';
+import { worstGapMs, type ZonedSchedule } from './worst-gap.js';
 
 export interface RpoEffect {
   node: string;
@@ -29,6 +29,8 @@ export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObje
   // Units that exist before: a new definition's databases have no "before" to compare with.
   for (const [key, old] of was) {
     const next: UnitCoverage | undefined = will.get(key);
+    // The same schedules have the same worst case: most units of a touched node keep theirs (not computed).
+    if (next && sameSchedules(old.schedules, next.schedules)) continue;
     const beforeMs = worstGapMs(old.schedules, now);
     const afterMs = next ? worstGapMs(next.schedules, now) : null;
     if (beforeMs === afterMs) continue;
@@ -39,6 +41,12 @@ export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObje
     });
   }
   return out.sort((a, b) => compare(a.node, b.node) || compare(a.database ?? '', b.database ?? '') || compare(a.definition ?? '', b.definition ?? ''));
+}
+
+function sameSchedules(a: readonly ZonedSchedule[], b: readonly ZonedSchedule[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (list: readonly ZonedSchedule[]) => list.map((s) => `${s.schedule}\u0000${s.timezone}`).sort().join('\u0001');
+  return key(a) === key(b);
 }
 
 function unitFields(u: RpoUnit): Pick<RpoEffect, 'node' | 'database' | 'definition'> {
