@@ -108,13 +108,21 @@ export function statusReport(input: StatusInput): StatusReport {
       bytes_kept: input.bytesKept[d.name] ?? 0,
     };
   });
+  // Grouped once: asking every node for its definitions in the whole list grew as nodes x definitions.
+  const enabledByNode = new Map<string, Array<{ name: string; spec: BackupSpec }>>();
+  for (const d of input.definitions) {
+    if (!d.spec.enabled) continue;
+    let list = enabledByNode.get(d.spec.node);
+    if (!list) enabledByNode.set(d.spec.node, (list = []));
+    list.push(d);
+  }
   const nodes = [...input.nodes].sort((a, b) => compare(a.name, b.name)).map((n): NodeStatus => {
     const asked = input.nodeDatabases[n.name];
     if (n.spec.status !== 'running' || asked === undefined) {
       return { name: n.name, status: n.spec.status, reachable: null, error: null, databases_without_definition: [] };
     }
     if ('error' in asked) return { name: n.name, status: n.spec.status, reachable: false, error: asked.error, databases_without_definition: [] };
-    const backups = input.definitions.filter((d) => d.spec.node === n.name && d.spec.enabled);
+    const backups = enabledByNode.get(n.name) ?? [];
     return {
       name: n.name, status: n.spec.status, reachable: true, error: null,
       databases_without_definition: databasesWithoutBackup(asked.databases, backups),

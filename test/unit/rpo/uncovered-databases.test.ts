@@ -115,3 +115,20 @@ describe('nodeCoverage', () => {
     ]);
   });
 });
+
+describe('status lists the same databases as plan --check-nodes', () => {
+  it('a structure-only dump is no backup of a database; a disabled definition none either', async () => {
+    const { statusReport } = await import('../../../src/core/reports/status-report.js');
+    const objects = actualOf(fleet(
+      backup('orders', 'pg1', { databases: ['orders'] }),
+      backup('shape', 'pg1', { databases: ['billing'], type: 'schema' }),
+      backup('off', 'pg1', { databases: ['hr'], enabled: false }),
+    ));
+    const asked = { pg1: { databases: ['billing', 'hr', 'orders'] } };
+    const definitions = objects.filter((o) => o.kind === 'Backup').map((o) => ({ name: o.name, spec: o.spec as never }));
+    const nodes = objects.filter((o) => o.kind === 'Node' && o.name === 'pg1').map((o) => ({ name: o.name, spec: o.spec as never }));
+    const status = statusReport({ definitions, nodes, runs: {}, bytesKept: {}, nodeDatabases: asked, oneOffs: [], now: Date.UTC(2026, 0, 1) });
+    expect(status.nodes[0]!.databases_without_definition).toEqual(['billing', 'hr']);
+    expect(nodeCoverage(objects, objects, asked)[0]!.uncovered).toEqual(['billing', 'hr']);
+  });
+});
