@@ -87,7 +87,7 @@ async function figuresFor(definitions, work, repeats) {
 }
 
 /** 30 nightly runs per definition; every 50th definition's latest failed, every 70th never ran. */
-async function seedRuns(stateDir) {
+export async function seedRuns(stateDir) {
   const { ensureLocalCatalog } = await import('../dist/adapters/catalog/local-catalog.js');
   const pg = (await import('pg')).default;
   const client = new pg.Client(await ensureLocalCatalog(stateDir));
