@@ -126,7 +126,8 @@ export async function benchRpo({
       table.push([`${at} status without / with the nodes' coverage (CPU ms)`, `${r.statusMs.toFixed(1)} / ${r.statusCoverageMs.toFixed(1)}`]);
       if (i > 0) {
         const prev = rows[i - 1];
-        const exp = (a, b) => (Math.log(a / b) / Math.log(r.definitions / prev.definitions)).toFixed(2);
+        // A cost lost in the noise (zero or negative at one size) has no exponent.
+        const exp = (a, b) => (a > 0 && b > 0 ? (Math.log(a / b) / Math.log(r.definitions / prev.definitions)).toFixed(2) : 'n/a');
         const key = '10 % of schedules changed';
         table.push([`growth ${prev.definitions} -> ${r.definitions}: rpoBreaches / effects / brake / status coverage`,
           `${exp(r.breachesMs, prev.breachesMs)} / ${exp(r.plans[key].effectsMs, prev.plans[key].effectsMs)} / ${exp(r.plans[key].brakeMs, prev.plans[key].brakeMs)} / ${exp(r.statusCoverageMs - r.statusMs, prev.statusCoverageMs - prev.statusMs)}`]);
