@@ -1,5 +1,5 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,wal-archive,notify,page` picks some
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,wal-archive,notify,check-status,rpo,page` picks some
 // (page, the status page in chromium, runs only when asked for);
 // `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
 // its 100,000 size takes minutes); `--only explain` checks the query plans of the run-reading commands at
@@ -38,6 +38,8 @@ if (wanted.has('daemon')) {
   if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();
 }
 if (wanted.has('notify')) results.notify = await (await import('./notify.js')).benchNotify();
+if (wanted.has('check-status')) results.checkStatus = await (await import('./check-status.js')).benchCheckStatus();
+if (wanted.has('rpo')) results.rpo = await (await import('./rpo.js')).benchRpo();
 // Merge with earlier figures so that `--only` runs add to one file.
 const out = new URL('./out/latest.json', import.meta.url);
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });

@@ -1,7 +1,7 @@
 // pgbackops status: per definition health, last success and failure, next run, bytes kept; per node, the
 // databases without a backup definition (each running node is asked, with a short timeout).
 import type { Command } from 'commander';
-import { listDatabases } from '../../adapters/postgres/capture-globals.js';
+import { askNodes } from '../../adapters/postgres/ask-nodes.js';
 import type { BackupSpec, NodeSpec } from '../../core/model.js';
 import { heldBackHint } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
@@ -12,9 +12,6 @@ import { contextOf } from '../context.js';
 import { printJson, printText } from '../output.js';
 import { parseTime } from '../flag-values.js';
 import { specsOfKind } from '../../core/objects.js';
-
-/** How long `status` waits for a node to list its databases before calling it unreachable. */
-const NODE_TIMEOUT_MS = 5_000;
 
 export function registerStatus(program: Command): void {
   program
@@ -46,7 +43,7 @@ export function registerStatus(program: Command): void {
             failureReason: r.failureReason, failureDetail: r.failureDetail,
           });
         }
-        const nodeDatabases = opts.nodes ? await askNodes(nodes) : {};
+        const nodeDatabases = opts.nodes ? await askNodes(nodes.filter((n) => n.spec.status === 'running')) : {};
         const oneOffs = (await catalog.oneOffs.list()).map((j) => ({
           kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
         }));
@@ -56,25 +53,6 @@ export function registerStatus(program: Command): void {
       if (ctx.json) printJson({ ...report, definitions: report.definitions.map((d) => ({ ...d, state: healthStateId(d.state) })) });
       else printText(renderStatusText(report));
     });
-}
-
-/** Every running node at once, each with a timeout: one unreachable node must not hold up the report. */
-async function askNodes(nodes: Array<{ name: string; spec: NodeSpec }>): Promise<Record<string, { databases: string[] } | { error: string }>> {
-  const running = nodes.filter((n) => n.spec.status === 'running');
-  const answers = await Promise.all(running.map(async (n) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${NODE_TIMEOUT_MS / 1000} s`)), NODE_TIMEOUT_MS);
-    });
-    try {
-      return [n.name, { databases: await Promise.race([listDatabases(n.spec), timeout]) }] as const;
-    } catch (err) {
-      return [n.name, { error: (err as Error).message.split('\n')[0] ?? 'unreachable' }] as const;
-    } finally {
-      clearTimeout(timer);
-    }
-  }));
-  return Object.fromEntries(answers);
 }
 
 /** The daemon's own view: last pass, applied revision, and per-definition health as it computed them. */

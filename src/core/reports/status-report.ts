@@ -3,8 +3,8 @@
 // show_databases_without_backup_definitions), or why the node could not be asked. Pure: all facts and the
 // clock come in.
 import { walArchiveHealth, walArchiveStatus, type WalArchiveStatus, type WalReceiverReport } from '../wal/wal-archive-health.js';
-import { methodRulesOf } from '../methods/registry.js';
-import { methodOf, type BackupSpec, type NodeSpec } from '../model.js';
+import type { BackupSpec, NodeSpec } from '../model.js';
+import { databasesWithoutBackup } from '../rpo/uncovered-databases.js';
 import { definitionHealth, nextExpectedRun, summariseRuns, type HealthState } from './definition-health.js';
 import { cellName, formatBytes, formatTime, renderTable } from './format.js';
 
@@ -108,16 +108,24 @@ export function statusReport(input: StatusInput): StatusReport {
       bytes_kept: input.bytesKept[d.name] ?? 0,
     };
   });
+  // Grouped once: asking every node for its definitions in the whole list grew as nodes x definitions.
+  const enabledByNode = new Map<string, Array<{ name: string; spec: BackupSpec }>>();
+  for (const d of input.definitions) {
+    if (!d.spec.enabled) continue;
+    let list = enabledByNode.get(d.spec.node);
+    if (!list) enabledByNode.set(d.spec.node, (list = []));
+    list.push(d);
+  }
   const nodes = [...input.nodes].sort((a, b) => compare(a.name, b.name)).map((n): NodeStatus => {
     const asked = input.nodeDatabases[n.name];
     if (n.spec.status !== 'running' || asked === undefined) {
       return { name: n.name, status: n.spec.status, reachable: null, error: null, databases_without_definition: [] };
     }
     if ('error' in asked) return { name: n.name, status: n.spec.status, reachable: false, error: asked.error, databases_without_definition: [] };
-    const covered = coverage(input.definitions.filter((d) => d.spec.node === n.name && d.spec.enabled).map((d) => d.spec));
+    const backups = enabledByNode.get(n.name) ?? [];
     return {
       name: n.name, status: n.spec.status, reachable: true, error: null,
-      databases_without_definition: asked.databases.filter((db) => !covered(db)).sort(compare),
+      databases_without_definition: databasesWithoutBackup(asked.databases, backups),
     };
   });
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -128,11 +136,6 @@ export function statusReport(input: StatusInput): StatusReport {
   const walArchives = [...input.nodes].sort((a, b) => compare(a.name, b.name)).flatMap((n) =>
     n.spec.walArchive ? [walArchiveStatus(walArchiveHealth(n.name, n.spec.walArchive, reports.get(n.name) ?? null, input.now))] : []);
   return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives };
-}
-
-/** Whether some definition backs a database up, as its method says. */
-function coverage(specs: readonly BackupSpec[]): (database: string) => boolean {
-  return (database) => specs.some((s) => methodRulesOf(methodOf(s)).covers(s, database));
 }
 
 function latestFailure(runs: readonly StatusRun[]): StatusRun | null {
