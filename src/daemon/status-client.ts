@@ -2,6 +2,7 @@
 import type { DaemonStatus } from './daemon-status.js';
 import { DEFAULT_LISTEN } from './default-listen.js';
 import type { DefinitionHealth } from '../core/reports/definition-health.js';
+import type { StanzaCheckStatus } from '../core/methods/pgbackrest/stanza-check.js';
 
 export interface DaemonStatusDocument extends DaemonStatus {
   revision: string | null;
@@ -10,6 +11,8 @@ export interface DaemonStatusDocument extends DaemonStatus {
   definitions: Array<DefinitionHealth & { lastSuccessAt: string | null; lastFailureAt: string | null; lastStatus: string | null }>;
   builtinJobs: string[] | null;
   runningJobs: number;
+  /** The last check of each pgBackRest stanza of this server's nodes (absent from daemons before it). */
+  pgbackrestStanzas?: StanzaCheckStatus[];
 }
 
 /** `authorization`: the header value when the daemon requires credentials (--http-auth-file). */
