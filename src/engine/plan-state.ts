@@ -67,7 +67,7 @@ export async function planAgainstState(
   }, options, Date.now());
   if (catalog) plan.retentionPreview = await previewRetention(settings, catalog, plan, snapshot.objects, serverSpec);
   const pgbackrest = await planPgbackrestConfig(settings.stateDir, choice.server, serverSpec, desired.objects);
-  if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas };
+  if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas, contentHash: pgbackrest.contentHash };
   await noteOneOffs(catalog, plan);
   logPlan(logger, plan);
   return { plan, snapshot, target, serverSpec };

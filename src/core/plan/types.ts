@@ -112,7 +112,13 @@ export interface Plan {
    * The server's pgBackRest configuration file (docs/pgbackrest.md): what apply will do to it. Absent when the
    * server has no stanza and no such file.
    */
-  pgbackrestConfig?: { file: string; change: ConfigFileChange; stanzas: string[] };
+  pgbackrestConfig?: {
+    file: string;
+    change: ConfigFileChange;
+    stanzas: string[];
+    /** sha256 of the file when the plan was made (null: absent); a saved plan is stale once it moved. */
+    contentHash?: string | null;
+  };
   options: PlanOptions;
   summary: PlanSummary;
 }
