@@ -198,6 +198,14 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     } finally {
       await execa('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/pg_ctl', 'stop', '-D', dir, '-m', 'immediate'], { reject: false });
     }
+
+    // The trial restore: pgbackrest verify, then restored to the backup's end, started, stopped and removed.
+    const trial = await cli('verify', byDef('pg1-diff').id, '--restore', '--json');
+    expect(trial.exitCode, trial.stdout + trial.stderr).toBe(0);
+    expect(JSON.parse(trial.stdout)).toMatchObject({ ok: true });
+    const [{ reached }] = await nodeSql<{ reached: Record<string, string | null> }>(
+      "select method_facts->'reached' as reached from pgbackops.restore_runs where purpose = 'trial' order by started_at desc limit 1", catalogConfig);
+    expect(reached!.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
   }, 300_000);
 
   it('GFS retention over the chain keeps every dependency of a kept backup; the repository and the catalog agree', async () => {
