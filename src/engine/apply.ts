@@ -142,7 +142,8 @@ async function convergePgbackrest(
 ): Promise<PgbackrestConvergence | null> {
   if (!plan.server || !serverSpec) return null;
   const convergence = await convergePgbackrestConfig(settings.stateDir, logger, plan.server, serverSpec, objects);
-  const checks = convergence ? stanzaCheckRecords(plan.server, convergence, 'apply', Date.now()) : [];
-  await catalog.stanzaChecks.record(checks, { allOf: plan.server });
+  // null: the server has no stanza and no file, so no row to keep either (the apply that removed its last stanza
+  // still found the file and removed the rows): a server without pgBackRest pays no statement here.
+  if (convergence) await catalog.stanzaChecks.record(stanzaCheckRecords(plan.server, convergence, 'apply', Date.now()), { allOf: plan.server });
   return convergence;
 }
