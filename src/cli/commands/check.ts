@@ -25,7 +25,7 @@ interface NodeOutcome {
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description("check each node's prerequisites for the backup methods its definitions use (connection, client tools; for basebackup: REPLICATION, wal_level, WAL senders, pg_hba replication entry, the WAL archive; for pgbackrest: the stanza, archive_command, pgbackrest check); read-only")
+    .description("check each node's prerequisites for the backup methods its definitions use (connection, client tools; for basebackup: REPLICATION, wal_level, WAL senders, pg_hba replication entry, the WAL archive; for pgbackrest: the stanza, archive_command, pgbackrest check, whose outcome status shows); read-only on the nodes")
     .argument('[node...]', 'only these nodes (default: every node in the catalog)')
     .option('--json', 'print every finding as JSON')
     .action(async (names: string[], _opts: unknown, command: Command) => {
