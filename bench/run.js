@@ -27,6 +27,8 @@ if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: N
 if (wanted.has('basebackup')) results.basebackup = await (await import('./basebackup.js')).benchBasebackup();
 if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Number(values.max) : undefined, profileDir: values.profile ?? null });
 if (wanted.has('pgbackrest')) results.pgbackrest = await benchPgbackrest();
+// `--only pgbackrest-retention`: the keep-dependencies pass over 1,000 / 10,000 / 100,000 pgBackRest backups.
+if (wanted.has('pgbackrest-retention')) results.pgbackrestRetention = await (await import('./pgbackrest-retention.js')).benchPgbackrestRetention();
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('encryption')) results.encryption = await benchEncryption(values.scale ? { scale: Number(values.scale) } : {});
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();

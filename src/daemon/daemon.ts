@@ -14,7 +14,8 @@ import { Catalog } from '../adapters/catalog/catalog.js';
 import { resolveCatalogConnection } from '../adapters/catalog/local-catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import { BuiltinTarget } from '../adapters/schedule/builtin-target.js';
-import type { BackupServerSpec } from '../core/model.js';
+import type { BackupServerSpec, NodeSpec } from '../core/model.js';
+import { stanzaCheckStatuses, type StanzaCheckStatus } from '../core/methods/pgbackrest/stanza-check.js';
 import { heldBackHint } from '../core/plan/held-back.js';
 import type { PlanOptions } from '../core/plan/types.js';
 import { selectServer } from '../core/select-server.js';
@@ -207,8 +208,19 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       const now = Date.now();
       return walArchives.map((a) => walArchiveHealth(a.name, a.walArchive, reports.get(a.name) ?? null, now));
     };
+    // The nodes of this server's definitions that declare a pgBackRest stanza, and the stanzas' last checks.
+    let stanzaNodes: Array<{ name: string; spec: NodeSpec }> = [];
+    const readStanzaChecks = async (): Promise<StanzaCheckStatus[]> => {
+      if (stanzaNodes.length === 0) return [];
+      const records = await catalog!.stanzaChecks.list(server).catch((err: Error) => {
+        log.warn({ err: err.message }, 'could not read the pgBackRest stanza checks');
+        return null;
+      });
+      return records === null ? [] : stanzaCheckStatuses(stanzaNodes, records, server);
+    };
     const onConverged = async (cache: DefinitionCache): Promise<void> => {
       walArchives = cache.walArchives ?? [];
+      stanzaNodes = [...new Map(cache.definitions.filter((d) => d.node.pgbackrest).map((d) => [d.node.name, { name: d.node.name, spec: d.node }])).values()];
       // Not awaited: stopping a receiver waits for pg_receivewal to flush, which must not hold the pass.
       void walReceivers!.sync(walArchives);
       definitions = asMetricDefinitions(cache.definitions);
@@ -300,7 +312,10 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             ])
           : [runStats, [], []];
         metrics.backups({ now: Date.now(), definitions: listed, stats, databases, restores });
-        if (connection?.connected) metrics.walArchives(await readWalHealth());
+        if (connection?.connected) {
+          metrics.walArchives(await readWalHealth());
+          metrics.pgbackrestStanzas(await readStanzaChecks());
+        }
         return { contentType: metrics.contentType, body: await metrics.text() };
       },
       status: async () => {
@@ -329,6 +344,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
             ...status, revision: status.appliedRevision, ready: status.catalogConnected && !status.rejected && passOk(status.lastFullPass),
             builtinJobs: builtin?.scheduled ?? null, runningJobs: children.count, memory: memoryFigures(), summary,
             walArchives: (await readWalHealth()).map(walArchiveStatus),
+            pgbackrestStanzas: await readStanzaChecks(),
           }, VERSION, { maps: ['summary'] }),
           listKey: 'definitions',
           list: health,

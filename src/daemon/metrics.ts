@@ -7,6 +7,7 @@ import { definitionHealth, nextExpectedRun, type HealthDefinition } from '../cor
 import { HEALTH_METRIC_LABELS } from '../core/reports/health-state.js';
 import type { DefinitionRunStats } from '../adapters/catalog/run-stats.js';
 import type { WalArchiveHealth } from '../core/wal/wal-archive-health.js';
+import type { StanzaCheckStatus } from '../core/methods/pgbackrest/stanza-check.js';
 import type { DatabaseBackupFigures, RestoreOutcome } from './scrape-figures.js';
 
 /** A definition of this server as the metrics name it. */
@@ -53,6 +54,8 @@ export class DaemonMetrics {
   private readonly walRetained: Gauge<'node'>;
   private readonly walReceivedAt: Gauge<'node'>;
   private readonly walRestarts: Gauge<'node'>;
+  private readonly stanzaFailing: Gauge<'stanza' | 'node'>;
+  private readonly stanzaCheckedAt: Gauge<'stanza' | 'node'>;
 
   constructor(server: string) {
     this.registry.setDefaultLabels({ server });
@@ -102,6 +105,14 @@ export class DaemonMetrics {
     this.walRetained = wal('slot_retained_bytes', "WAL the archive's replication slot keeps on the node (pg_current_wal_lsn() - restart_lsn).");
     this.walReceivedAt = wal('last_received_timestamp_seconds', 'When a WAL file of the archive was last written (unix time).');
     this.walRestarts = wal('receiver_restarts', 'Restarts of pg_receivewal since its supervisor started.');
+    this.stanzaFailing = new Gauge({
+      name: 'pgbackops_pgbackrest_stanza_check_failing', labelNames: ['stanza', 'node'], registers,
+      help: '1 when the last check of a pgBackRest stanza (apply, the daemon, pgbackops check) failed or it was never checked, 0 when it passed.',
+    });
+    this.stanzaCheckedAt = new Gauge({
+      name: 'pgbackops_pgbackrest_stanza_checked_timestamp_seconds', labelNames: ['stanza', 'node'], registers,
+      help: 'When a pgBackRest stanza was last checked (unix time); absent while it never was.',
+    });
   }
 
   pass(kind: 'full' | 'converge', result: PassResult, seconds: number): void {
@@ -168,6 +179,17 @@ export class DaemonMetrics {
       if (r.slotRetainedBytes !== null) this.walRetained.set({ node }, r.slotRetainedBytes);
       if (r.receivedAt !== null) this.walReceivedAt.set({ node }, r.receivedAt / 1000);
       this.walRestarts.set({ node }, r.restarts);
+    }
+  }
+
+  /** Every stanza of this server's nodes: one series each, never checked included (as failing: nothing proves it works). */
+  pgbackrestStanzas(stanzas: readonly StanzaCheckStatus[]): void {
+    this.stanzaFailing.reset();
+    this.stanzaCheckedAt.reset();
+    for (const s of stanzas) {
+      const labels = { stanza: s.stanza, node: s.node };
+      this.stanzaFailing.set(labels, s.state === 'passing' ? 0 : 1);
+      if (s.checked_at !== null) this.stanzaCheckedAt.set(labels, Date.parse(s.checked_at) / 1000);
     }
   }
 

@@ -77,7 +77,7 @@ export async function planAgainstState(
   }, options, Date.now(), nodeDatabases);
   if (catalog) plan.retentionPreview = await previewRetention(catalog, plan, snapshot.objects);
   const pgbackrest = await planPgbackrestConfig(settings.stateDir, choice.server, serverSpec, desired.objects);
-  if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas };
+  if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas, contentHash: pgbackrest.contentHash };
   await noteOneOffs(catalog, plan);
   await warnOfRemovedRecipients(catalog, plan, snapshot, desired);
   logPlan(logger, plan);

@@ -16,7 +16,7 @@ import { specsOfKind } from '../../core/objects.js';
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, the status of one-off jobs (Snapshot, Restore), and the WAL archives (receiver, lag, slot)')
+    .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, the status of one-off jobs (Snapshot, Restore), the WAL archives (receiver, lag, slot) and the last check of each pgBackRest stanza')
     .option('--no-nodes', 'do not connect to the nodes (skip the databases-without-definition check)')
     .option('--now <time>', 'evaluate as of this time instead of the clock (ISO 8601), for reproducible reports')
     .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:7963) instead of the catalog")
@@ -48,7 +48,8 @@ export function registerStatus(program: Command): void {
           kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
         }));
         const walReceivers = nodes.some((n) => n.spec.walArchive) ? await catalog.walReceivers.list() : [];
-        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, now });
+        const stanzaChecks = nodes.some((n) => n.spec.pgbackrest) ? await catalog.stanzaChecks.list() : [];
+        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, stanzaChecks, now });
       });
       if (ctx.json) printJson({ ...report, definitions: report.definitions.map((d) => ({ ...d, state: healthStateId(d.state) })) });
       else printText(renderStatusText(report));
@@ -69,6 +70,8 @@ async function printDaemonStatus(url: string, json: boolean, authFile: string | 
     ...heldBack.map((a) => `  held back: ${a}`),
     ...Object.entries(status.summary).map(([state, n]) => `  ${state}: ${n}`),
     ...status.definitions.filter((d) => d.state !== 'healthy').map((d) => `  ${d.state.padEnd(11)} ${d.name}${d.reason ? `: ${d.reason}` : ''}`),
+    ...(status.pgbackrest_stanzas ?? []).filter((s) => s.state !== 'passing')
+      .map((s) => `  stanza ${s.stanza} (node ${s.node}): check ${s.state === 'failing' ? `FAILING: ${(s.detail ?? 'failed').split('\n')[0]}` : 'never run'}`),
   ];
   printText(lines.join('\n'));
 }

@@ -150,7 +150,13 @@ export interface Plan {
    * The server's pgBackRest configuration file (docs/pgbackrest.md): what apply will do to it. Absent when the
    * server has no stanza and no such file.
    */
-  pgbackrestConfig?: { file: string; change: ConfigFileChange; stanzas: string[] };
+  pgbackrestConfig?: {
+    file: string;
+    change: ConfigFileChange;
+    stanzas: string[];
+    /** sha256 of the file when the plan was made (null: absent); a saved plan is stale once it moved. */
+    contentHash?: string | null;
+  };
   /**
    * What applying the plan risks without changing anything (W_RECIPIENT_REMOVED: kept backups encrypted only
    * to recipients it removes). Informational: warnings never block an apply.

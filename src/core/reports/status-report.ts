@@ -3,6 +3,7 @@
 // show_databases_without_backup_definitions), or why the node could not be asked. Pure: all facts and the
 // clock come in.
 import { walArchiveHealth, walArchiveStatus, type WalArchiveStatus, type WalReceiverReport } from '../wal/wal-archive-health.js';
+import { stanzaCheckStatuses, type StanzaCheckRecord, type StanzaCheckStatus } from '../methods/pgbackrest/stanza-check.js';
 import type { BackupSpec, NodeSpec } from '../model.js';
 import { databasesWithoutBackup } from '../rpo/uncovered-databases.js';
 import { definitionHealth, nextExpectedRun, summariseRuns, type HealthState } from './definition-health.js';
@@ -29,6 +30,8 @@ export interface StatusInput {
   oneOffs: OneOffInput[];
   /** What the WAL receivers of archived nodes last reported (absent: none read). */
   walReceivers?: WalReceiverReport[];
+  /** The last check of each pgBackRest stanza (absent: none read). */
+  stanzaChecks?: StanzaCheckRecord[];
   now: number;
 }
 
@@ -80,6 +83,8 @@ export interface StatusReport {
   one_offs: OneOffStatus[];
   /** The WAL archive of every node that has one (docs/operations.md, "The WAL archive"). */
   wal_archives: WalArchiveStatus[];
+  /** Every pgBackRest stanza the nodes declare, with its last check (docs/pgbackrest.md, "A failing stanza"). */
+  pgbackrest_stanzas: StanzaCheckStatus[];
 }
 
 export function statusReport(input: StatusInput): StatusReport {
@@ -135,7 +140,10 @@ export function statusReport(input: StatusInput): StatusReport {
   const reports = new Map((input.walReceivers ?? []).map((r) => [r.node, r]));
   const walArchives = [...input.nodes].sort((a, b) => compare(a.name, b.name)).flatMap((n) =>
     n.spec.walArchive ? [walArchiveStatus(walArchiveHealth(n.name, n.spec.walArchive, reports.get(n.name) ?? null, input.now))] : []);
-  return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives };
+  return {
+    now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives,
+    pgbackrest_stanzas: stanzaCheckStatuses(input.nodes, input.stanzaChecks ?? []),
+  };
 }
 
 function latestFailure(runs: readonly StatusRun[]): StatusRun | null {
@@ -187,6 +195,15 @@ export function renderStatusText(s: StatusReport): string {
     ]);
     lines.push(...renderTable(['NODE', 'SLOT', 'RECEIVER', 'HEALTH', 'LAST RECEIVED', 'LAG', 'LAG TIME', 'SLOT RETAINS'], rows).map((l) => `  ${l}`.trimEnd()));
     for (const a of s.wal_archives) if (a.health === 'Failing') lines.push(`  ${a.node}: Failing: ${a.reasons.join('; ')}`);
+  }
+  if (s.pgbackrest_stanzas.length > 0) {
+    lines.push('', 'pgBackRest stanzas:');
+    const rows = s.pgbackrest_stanzas.map((c) => [c.stanza, c.node, c.server, c.state, formatTime(time(c.checked_at)), c.checked_by ?? '-']);
+    lines.push(...renderTable(['STANZA', 'NODE', 'SERVER', 'CHECK', 'CHECKED', 'BY'], rows).map((l) => `  ${l}`.trimEnd()));
+    for (const c of s.pgbackrest_stanzas) {
+      if (c.state === 'failing') lines.push(`  ${c.stanza}: check FAILING since ${formatTime(time(c.failing_since))}: ${(c.detail ?? 'failed').split('\n')[0]}`);
+      else if (c.state === 'never_checked') lines.push(`  ${c.stanza}: never checked: pgbackops apply (on ${c.server}) or pgbackops check ${c.node} checks it`);
+    }
   }
   lines.push('', `As of ${formatTime(Date.parse(s.now))}; times in UTC.`);
   return `${lines.join('\n')}\n`;

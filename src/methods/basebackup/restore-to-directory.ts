@@ -9,12 +9,13 @@
 // 2. record the restore as running; create DIR (or use the empty one), extract base.tar and pg_wal.tar, append
 //    the recovery settings to postgresql.auto.conf, create recovery.signal, hand the files to DIR's owner;
 // 3. with --start: pg_ctl start as DIR's owner, wait until recovery promoted the copy (its log says "ready to
-//    accept connections") or failed, and read from the log the point reached;
+//    accept connections") or failed, and read from the log the point reached (src/methods/physical/
+//    start-restored-cluster.ts, shared with the pgbackrest method);
 // 4. on failure undo only what this restore created: the server it started is stopped, the files it extracted
 //    (DIR itself when it created it) removed; the log keeps what happened. Record the outcome.
 import { envSetting } from '../../adapters/os/environment.js';
 import { randomUUID } from 'node:crypto';
-import { appendFile, chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, lstat, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
@@ -25,7 +26,7 @@ import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import { planDirectoryRestore, type DirectoryRestoreFacts } from '../../core/methods/basebackup/directory-restore-plan.js';
 import { basebackupFactsOf } from '../../core/methods/basebackup/facts.js';
-import { recoveryReached, recoverySettings, restoreCommand } from '../../core/methods/basebackup/recovery-settings.js';
+import { recoverySettings, restoreCommand } from '../../core/methods/basebackup/recovery-settings.js';
 import type { BackupServerSpec } from '../../core/model.js';
 import { describeRecoveryTarget, type DirectoryRestoreResult } from '../../core/restore/directory-restore.js';
 import type { RestoreRecord } from '../../core/restore/restore-record.js';
@@ -35,14 +36,10 @@ import { launcherPath } from '../../runtime/settings.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method.js';
+import { restoredSocketDirectory, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { listArchive } from './wal-archive.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
 import { extractBackup } from './tar-files.js';
-
-/** In the restored directory: pg_ctl's log of the recovery, which the restore reads. */
-export const RECOVERY_LOG = 'pgbackops-recovery.log';
-/** A Unix socket path is limited to 107 bytes: a longer DIR puts the restored server's socket in /tmp. */
-const MAX_SOCKET_DIR = 90;
 
 export async function restoreBasebackupToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
   const now = request.now ?? (() => new Date());
@@ -82,7 +79,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     log.push(`extracted ${backup.directory} into ${toDir}`);
     await completeConfiguration(toDir);
     const start = request.options.start;
-    const socketDirectory = start ? (toDir.length <= MAX_SOCKET_DIR ? toDir : '/tmp') : undefined;
+    const socketDirectory = start ? restoredSocketDirectory(toDir) : undefined;
     const pgbackops = [process.execPath, envSetting('binary') ?? launcherPath()];
     const settings = recoverySettings({
       target: request.options.target, restoreCommand: restoreCommand(pgbackops, facts.archiveDir),
@@ -96,11 +93,13 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
 
     if (start && pgCtl) {
       serverStarted = true;
-      const recovered = await startAndRecover(pgCtl.path, toDir, { uid: owner.uid, gid: owner.gid });
+      const recovered = await startRestoredCluster(pgCtl.path, toDir, start.port).catch((err: Error) => {
+        if (err instanceof StartRestoredClusterError) log.push(`server log:\n${err.log.trim()}`);
+        throw err;
+      });
       log.push(`server log:\n${recovered.log.trim()}`);
-      if (!recovered.ok) throw new Error(recovered.problem);
       const recoveryTimeMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
-      result = { reached: recoveryReached(recovered.log), started: { port: start.port, dataDirectory: toDir }, recoveryTimeMs };
+      result = { reached: recovered.reached, started: { port: start.port, dataDirectory: toDir }, recoveryTimeMs };
       log.push(`recovered to ${result.reached?.lsn ?? '?'} (${result.reached?.time ?? 'no transaction replayed'}); running on port ${start.port}; ${(recoveryTimeMs / 1000).toFixed(1)} s from the start of the restore`);
     } else {
       result = { reached: null, started: null, recoveryTimeMs: null };
@@ -113,7 +112,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     const message = (err as Error).message;
     log.push(`failed: ${message}`);
     request.logger.error({ restore: record.id, backup: backup.id }, message);
-    if (serverStarted && pgCtl) await stopServer(pgCtl.path, toDir).catch((e: Error) => log.push(`could not stop the restored server: ${e.message}`));
+    if (serverStarted && pgCtl) await stopRestoredCluster(pgCtl.path, toDir, 'immediate').catch((e: Error) => log.push(`could not stop the restored server: ${e.message}`));
     // Only what this restore created: DIR itself when it made it, else what it extracted into the empty DIR.
     const undo = createdDir
       ? rm(toDir, { recursive: true, force: true })
@@ -177,51 +176,4 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
     if (entry.isDirectory()) await chownTree(path, uid, gid);
     else await chown(path, uid, gid).catch((err: NodeJS.ErrnoException) => { if (!entry.isSymbolicLink()) throw err; });
   }
-}
-
-function serverEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PG')) env[key] = value;
-  return { ...env, LC_ALL: 'C' };
-}
-
-/**
- * Starts the restored server and waits until recovery ended: promoted ("database system is ready to accept
- * connections", not the read-only kind of a hot standby), or failed (the postmaster exits; its log says why,
- * e.g. "recovery ended before configured recovery target was reached").
- */
-async function startAndRecover(pgCtl: string, dir: string, as: { uid: number; gid: number }): Promise<{ ok: boolean; log: string; problem: string }> {
-  const logFile = join(dir, RECOVERY_LOG);
-  const spawnAs = isRoot() && as.uid !== 0 ? { uid: as.uid, gid: as.gid } : {};
-  // -t: recovery may take long; the loop below watches the postmaster anyway.
-  const started = await runProgram(pgCtl, ['start', '-D', dir, '-l', logFile, '-w', '-t', '86400'], { ...spawnAs, cwd: '/', env: serverEnv() });
-  const readLog = () => readFile(logFile, 'utf8').catch(() => '');
-  for (;;) {
-    const log = await readLog();
-    if (/database system is ready to accept connections/.test(log)) return { ok: true, log, problem: '' };
-    const fatal = /^.*(?:FATAL|PANIC):.*$/m.exec(log)?.[0];
-    const alive = await postmasterAlive(dir);
-    if (!alive || started.exitCode !== 0) {
-      const why = fatal ?? (started.stderr.trim() || 'the server stopped before recovery ended');
-      return { ok: false, log, problem: `the restored server did not finish recovery: ${why}` };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function postmasterAlive(dir: string): Promise<boolean> {
-  const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopServer(pgCtl: string, dir: string): Promise<void> {
-  const owner = await stat(dir);
-  const spawnAs = isRoot() && owner.uid !== 0 ? { uid: owner.uid, gid: owner.gid } : {};
-  await runProgram(pgCtl, ['stop', '-D', dir, '-m', 'immediate', '-w'], { ...spawnAs, cwd: '/', env: serverEnv() });
 }

@@ -11,11 +11,11 @@ import pg from 'pg';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import { isRoot, lookupOsUser, DEFAULT_INSTANCE_USER } from '../../adapters/os/os-user.js';
-import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import type { NodeSpec } from '../../core/model.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import type { VerifyOutcome, VerifyRequest } from '../method.js';
+import { stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { restoreBasebackupToDirectory } from './restore-to-directory.js';
 import { verifyWithPgVerifybackup } from './verify-manifest.js';
 
@@ -94,8 +94,7 @@ async function listDatabases(catalog: Catalog, row: BackupRow, socketDir: string
 
 async function stop(dir: string, row: BackupRow): Promise<void> {
   const pgCtl = await findTool('pg_ctl', row.serverVersion ? Number(row.serverVersion.split('.')[0]) : 0);
-  const user = isRoot() ? await lookupOsUser(DEFAULT_INSTANCE_USER) : null;
-  await runProgram(pgCtl.path, ['stop', '-D', dir, '-m', 'fast', '-w'], { cwd: '/', ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+  await stopRestoredCluster(pgCtl.path, dir);
 }
 
 function freePort(): Promise<number> {

@@ -49,6 +49,7 @@ describe('catalog migrations', () => {
       'notification_outbox',
       'notification_state',
       'notifiers',
+      'pgbackrest_stanza_checks',
       'restore_runs',
       'restores',
       'retentions',
