@@ -2,11 +2,12 @@
 // and recover it to a target with the node's WAL archive (docs/restore.md, "Physical backups").
 //
 // Order of work:
-// 1. gather facts without changing anything: the backup's recorded WAL range, its files against their
-//    checksums, DIR, the archive's segments, the server binaries of the backup's major version, who would run
+// 1. gather facts without changing anything: the backup's recorded WAL range, its files against their sizes and
+//    checksums (the tars' sha256 only with --dry-run: otherwise on the read that extracts them, step 2), DIR, the archive's segments, the server binaries of the backup's major version, who would run
 //    the copy; plan (src/core/methods/basebackup/directory-restore-plan.ts): any refusal stops here, as does
 //    --dry-run or a cancel;
-// 2. record the restore as running; create DIR (or use the empty one), extract base.tar and pg_wal.tar, append
+// 2. record the restore as running; create DIR (or use the empty one), extract base.tar and pg_wal.tar (read
+//    once, hashed on the way: a tar that does not match its sha256 fails the restore here, undone), append
 //    the recovery settings to postgresql.auto.conf, create recovery.signal, hand the files to DIR's owner;
 // 3. with --start: pg_ctl start as DIR's owner, wait until recovery promoted the copy (its log says "ready to
 //    accept connections") or failed, and read from the log the point reached;
@@ -32,11 +33,12 @@ import { summariseArchive } from '../../core/wal/archive-range.js';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../core/wal/wal-segment.js';
 import { launcherPath } from '../../engine/settings.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
-import { verifyBackupFiles } from '../../jobs/verify-files.js';
+import { checksumProblem, verifyBackupFiles } from '../../jobs/verify-files.js';
+import { sha256File } from '../../adapters/fs/file-digest.js';
 import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method.js';
 import { listArchive } from './wal-archive.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
-import { extractBackup } from './tar-files.js';
+import { backupTarPart, extractBackup, type FileDigest } from './tar-files.js';
 
 /** In the restored directory: pg_ctl's log of the recovery, which the restore reads. */
 export const RECOVERY_LOG = 'pgbackops-recovery.log';
@@ -77,8 +79,8 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     await chmod(toDir, 0o700);
     // DIR's owner runs the copy; a DIR this restore creates belongs to the owner of its parent directory.
     const owner = await stat(createdDir ? dirname(toDir) : toDir);
-    await extractBackup(backup.directory!, toDir);
-    log.push(`extracted ${backup.directory} into ${toDir}`);
+    await extractChecked(backup, toDir, facts.checksumsWhileExtracting ?? []);
+    log.push(`extracted ${backup.directory} into ${toDir}${facts.checksumsWhileExtracting?.length ? `; sha256 of ${facts.checksumsWhileExtracting.join(', ')} matched as read` : ''}`);
     await completeConfiguration(toDir);
     const start = request.options.start;
     const socketDirectory = start ? (toDir.length <= MAX_SOCKET_DIR ? toDir : '/tmp') : undefined;
@@ -132,15 +134,51 @@ async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, 
   const segmentSize = facts?.walSegmentSize ?? DEFAULT_WAL_SEGMENT_SIZE;
   const major = backup.serverVersion ? Number(backup.serverVersion.split('.')[0]) : 0;
   const pgCtl = await findTool('pg_ctl', major, server?.pgBinDirs).then((t) => ({ path: t.path, version: t.version, major: t.major }), (err: Error) => ({ error: err.message }));
+  // The tars are read to be extracted anyway: their sha256 is compared on that read (extractChecked), not on one
+  // of its own first. A dry run, which extracts nothing, reads them for it.
+  const later = request.dryRun ? [] : (backup.files ?? []).map((f) => f.path).filter(extractedTar);
   const files = backup.status === 'succeeded' && backup.directory
-    ? (await verifyBackupFiles(backup.directory, backup.files, backup.backupServer)).problems
+    ? (await verifyBackupFiles(backup.directory, backup.files, backup.backupServer, { checksumLater: (p) => later.includes(p) })).problems
     : [];
   const start = request.options.start ? await startOwner(toDir, request.options.start.port) : null;
   return {
     backup: { id: backup.id, node: backup.node, definition: backup.definition, status: backup.status, serverVersion: backup.serverVersion, facts },
-    toDir, toDirState: await directoryState(toDir), fileProblems: files, archiveDir,
+    toDir, toDirState: await directoryState(toDir), fileProblems: files, checksumsWhileExtracting: later, archiveDir,
     archive: summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize), pgCtl, start,
   };
+}
+
+/** The tars extractBackup reads: base.tar* and pg_wal.tar*. */
+function extractedTar(path: string): boolean {
+  const part = backupTarPart(path);
+  return part === 'base' || part === 'pg_wal';
+}
+
+/**
+ * Extracts the backup into DIR, comparing the sha256 of the tars named in `checked` as they are read. A tar
+ * that does not match fails the restore (whose undo removes what was extracted) before any recovery setting
+ * is written or the server started. When tar itself fails, a file that does not match its checksum is the
+ * reason given: tar's complaint about a corrupted stream says less.
+ */
+async function extractChecked(backup: BackupRow, toDir: string, checked: readonly string[]): Promise<void> {
+  const directory = backup.directory!;
+  const digests = new Map<string, FileDigest>();
+  const recorded = (name: string) => (backup.files ?? []).find((f) => f.path === name)!;
+  try {
+    await extractBackup(directory, toDir, undefined, checked.length > 0 ? digests : undefined);
+  } catch (err) {
+    for (const name of checked) {
+      const file = recorded(name);
+      const sha256 = await sha256File(join(directory, name)).catch(() => null);
+      if (sha256 !== file.sha256) throw new Error(`${name}: sha256 differs from the manifest (${(err as Error).message.split('\n')[0]})`);
+    }
+    throw err;
+  }
+  const problems = checked.map((name) => {
+    const digest = digests.get(name);
+    return digest ? checksumProblem(recorded(name), { bytes: digest.bytes, sha256: digest.hash.digest('hex') }) : `${name}: not read by the extraction`;
+  }).filter((p): p is string => p !== null);
+  if (problems.length > 0) throw new Error(`the backup's files do not match their checksums: ${problems.join('; ')}`);
 }
 
 async function directoryState(dir: string): Promise<DirectoryRestoreFacts['toDirState']> {

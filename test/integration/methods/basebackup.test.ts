@@ -192,7 +192,7 @@ describe('basebackup: backups', () => {
     expect(existsSync(trial!.target_dir)).toBe(false);
   }, 120_000);
 
-  it('a corrupted base.tar.gz is caught by verify and refused by restore, which writes nothing', async () => {
+  it('a corrupted base.tar.gz is caught by verify, and by restore (on the read that extracts it), which leaves nothing behind', async () => {
     const { id } = await backup('phys');
     const [{ directory }] = await queryAt<{ directory: string }>(catalogConfig, 'select directory from pgbackops.backup_runs where id = $1', [id]);
     const tar = join(directory, 'base.tar.gz');
