@@ -242,7 +242,8 @@ async function startAndRecover(pgCtl: string, dir: string, as: { uid: number; gi
       const why = fatal ?? (started.stderr.trim() || 'the server stopped before recovery ended');
       return { ok: false, log, problem: `the restored server did not finish recovery: ${why}` };
     }
-    await new Promise((r) => setTimeout(r, 200));
+    // Often: the time between promotion and noticing it is RTO (a DBA doing it by hand polls too).
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
