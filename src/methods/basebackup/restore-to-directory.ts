@@ -53,6 +53,9 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
   const snapshot = await catalog.readSnapshot();
   const server = snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === backup.backupServer)?.spec as BackupServerSpec | undefined;
   const facts = await gatherFacts(backup, request, server);
+  // Seconds since the restore started, in the log: where a restore's time (its RTO) goes.
+  const at = () => `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s`;
+  const checkedAt = at();
   const plan = planDirectoryRestore(facts, request.options.target);
   if (request.dryRun || plan.refusals.length > 0) return { plan, record: null, recordedIn: null, result: null };
   if (request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null, result: null };
@@ -68,7 +71,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     recoveryTarget: describeRecoveryTarget(request.options.target), methodFacts: null,
   };
   await recorder.record(record);
-  const log: string[] = [`restore ${record.id} of backup ${backup.id} (basebackup of ${backup.node}) into ${toDir}, target ${record.recoveryTarget}`];
+  const log: string[] = [`restore ${record.id} of backup ${backup.id} (basebackup of ${backup.node}) into ${toDir}, target ${record.recoveryTarget}; checked at ${checkedAt}`];
   const createdDir = facts.toDirState.kind === 'absent';
   let serverStarted = false;
   let result: DirectoryRestoreResult | null = null;
@@ -80,7 +83,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     // DIR's owner runs the copy; a DIR this restore creates belongs to the owner of its parent directory.
     const owner = await stat(createdDir ? dirname(toDir) : toDir);
     await extractChecked(backup, toDir, facts.checksumsWhileExtracting ?? []);
-    log.push(`extracted ${backup.directory} into ${toDir}${facts.checksumsWhileExtracting?.length ? `; sha256 of ${facts.checksumsWhileExtracting.join(', ')} matched as read` : ''}`);
+    log.push(`extracted ${backup.directory} into ${toDir}${facts.checksumsWhileExtracting?.length ? `; sha256 of ${facts.checksumsWhileExtracting.join(', ')} matched as read` : ''} (at ${at()})`);
     await completeConfiguration(toDir);
     const start = request.options.start;
     const socketDirectory = start ? (toDir.length <= MAX_SOCKET_DIR ? toDir : '/tmp') : undefined;
@@ -92,8 +95,9 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     await appendFile(join(toDir, 'postgresql.auto.conf'), `\n${settings}`, { mode: 0o600 });
     await rm(join(toDir, 'standby.signal'), { force: true });
     await writeFile(join(toDir, 'recovery.signal'), '', { mode: 0o600 });
-    log.push(`recovery settings appended to postgresql.auto.conf:\n${settings.trimEnd()}`);
+    log.push(`recovery settings appended to postgresql.auto.conf (at ${at()}):\n${settings.trimEnd()}`);
     if (isRoot() && owner.uid !== 0) await chownTree(toDir, owner.uid, owner.gid);
+    log.push(`handed to its owner; starting (at ${at()})`);
 
     if (start && pgCtl) {
       serverStarted = true;
