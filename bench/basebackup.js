@@ -131,6 +131,7 @@ spec: { node: pg, method: basebackup, schedule: "0 1 * * *", compression: { meth
       const d = emptyDir('pitr-ours');
       const r = cli('restore', backupId, '--to-dir', d, '--target-time', target, '--start', '--port', String(restorePort), '--yes', '--json');
       const out = JSON.parse(r.stdout);
+      if (process.env.BENCH_DUMP_RESTORE) appendFileSync(process.env.BENCH_DUMP_RESTORE, `${r.seconds}\n${out.restore.log}\n\n`);
       stop(d);
       rmSync(d, { recursive: true, force: true });
       return { seconds: r.seconds, rtoMs: out.result.recoveryTimeMs };

@@ -18,8 +18,6 @@ export interface ProgramOptions {
   /** Stop the program with killSignal after this long; the result says timedOut. */
   timeoutMs?: number;
   killSignal?: NodeJS.Signals;
-  /** Piped to the program's standard input (default: none). */
-  stdin?: NodeJS.ReadableStream;
   /** 'ignore' for programs that write their output to a file (a dump with --file): nothing to collect. */
   stdout?: 'pipe' | 'ignore';
   /** Stop the program (SIGTERM, SIGKILL after a grace period) when this is aborted; the result says aborted. */
@@ -58,13 +56,8 @@ export function runProgram(file: string, args: readonly string[], options: Progr
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
-      stdio: [options.stdin ? 'pipe' : 'ignore', options.stdout ?? 'pipe', 'pipe'],
+      stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
     });
-    if (options.stdin && child.stdin) {
-      // A program that exits before reading everything closes the pipe: its exit status says what went wrong.
-      child.stdin.on('error', () => undefined);
-      options.stdin.pipe(child.stdin);
-    }
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];

@@ -3,11 +3,11 @@
 //
 // Order of work:
 // 1. gather facts without changing anything: the backup's recorded WAL range, its files against their sizes and
-//    checksums (the tars' sha256 only with --dry-run: otherwise on the read that extracts them, step 2), DIR, the archive's segments, the server binaries of the backup's major version, who would run
+//    checksums (the tars' sha256 only with --dry-run: otherwise while they are extracted, step 2), DIR, the archive's segments, the server binaries of the backup's major version, who would run
 //    the copy; plan (src/core/methods/basebackup/directory-restore-plan.ts): any refusal stops here, as does
 //    --dry-run or a cancel;
-// 2. record the restore as running; create DIR (or use the empty one), extract base.tar and pg_wal.tar (read
-//    once, hashed on the way: a tar that does not match its sha256 fails the restore here, undone), append
+// 2. record the restore as running; create DIR (or use the empty one), extract base.tar and pg_wal.tar (hashed
+//    at the same time: a tar that does not match its sha256 fails the restore here, undone), append
 //    the recovery settings to postgresql.auto.conf, create recovery.signal, hand the files to DIR's owner;
 // 3. with --start: pg_ctl start as DIR's owner, wait until recovery promoted the copy (its log says "ready to
 //    accept connections") or failed, and read from the log the point reached;
@@ -38,7 +38,7 @@ import { sha256File } from '../../adapters/fs/file-digest.js';
 import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method.js';
 import { listArchive } from './wal-archive.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
-import { backupTarPart, extractBackup, type FileDigest } from './tar-files.js';
+import { backupTarPart, extractBackup } from './tar-files.js';
 
 /** In the restored directory: pg_ctl's log of the recovery, which the restore reads. */
 export const RECOVERY_LOG = 'pgbackops-recovery.log';
@@ -83,7 +83,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     // DIR's owner runs the copy; a DIR this restore creates belongs to the owner of its parent directory.
     const owner = await stat(createdDir ? dirname(toDir) : toDir);
     await extractChecked(backup, toDir, facts.checksumsWhileExtracting ?? []);
-    log.push(`extracted ${backup.directory} into ${toDir}${facts.checksumsWhileExtracting?.length ? `; sha256 of ${facts.checksumsWhileExtracting.join(', ')} matched as read` : ''} (at ${at()})`);
+    log.push(`extracted ${backup.directory} into ${toDir}${facts.checksumsWhileExtracting?.length ? `; sha256 of ${facts.checksumsWhileExtracting.join(', ')} matched` : ''} (at ${at()})`);
     await completeConfiguration(toDir);
     const start = request.options.start;
     const socketDirectory = start ? (toDir.length <= MAX_SOCKET_DIR ? toDir : '/tmp') : undefined;
@@ -159,30 +159,25 @@ function extractedTar(path: string): boolean {
 }
 
 /**
- * Extracts the backup into DIR, comparing the sha256 of the tars named in `checked` as they are read. A tar
+ * Extracts the backup into DIR while the tars named in `checked` are hashed by a read of their own beside tar's
+ * (from the page cache: the two reads run at once, so the hash no longer comes before the extraction). A tar
  * that does not match fails the restore (whose undo removes what was extracted) before any recovery setting
- * is written or the server started. When tar itself fails, a file that does not match its checksum is the
- * reason given: tar's complaint about a corrupted stream says less.
+ * is written or the server started; when tar itself fails on a tar that does not match, the mismatch is the
+ * reason given: tar's complaint about a corrupted stream says less. (Piping one read through this process into
+ * tar was slower on a loaded machine: one more process to schedule between the file and tar.)
  */
 async function extractChecked(backup: BackupRow, toDir: string, checked: readonly string[]): Promise<void> {
   const directory = backup.directory!;
-  const digests = new Map<string, FileDigest>();
   const recorded = (name: string) => (backup.files ?? []).find((f) => f.path === name)!;
-  try {
-    await extractBackup(directory, toDir, undefined, checked.length > 0 ? digests : undefined);
-  } catch (err) {
-    for (const name of checked) {
-      const file = recorded(name);
-      const sha256 = await sha256File(join(directory, name)).catch(() => null);
-      if (sha256 !== file.sha256) throw new Error(`${name}: sha256 differs from the manifest (${(err as Error).message.split('\n')[0]})`);
-    }
-    throw err;
-  }
-  const problems = checked.map((name) => {
-    const digest = digests.get(name);
-    return digest ? checksumProblem(recorded(name), { bytes: digest.bytes, sha256: digest.hash.digest('hex') }) : `${name}: not read by the extraction`;
-  }).filter((p): p is string => p !== null);
-  if (problems.length > 0) throw new Error(`the backup's files do not match their checksums: ${problems.join('; ')}`);
+  // Caught at once: a failed read must not be an unhandled rejection while tar runs.
+  const hashes = checked.map(async (name) => {
+    const path = join(directory, name);
+    return checksumProblem(recorded(name), { bytes: (await stat(path)).size, sha256: await sha256File(path) });
+  }).map((h) => h.catch((err: Error) => `${err.message}`));
+  const extracted = await extractBackup(directory, toDir).then(() => null, (err: Error) => err);
+  const problems = (await Promise.all(hashes)).filter((p): p is string => p !== null);
+  if (problems.length > 0) throw new Error(`the backup's files do not match their checksums: ${problems.join('; ')}${extracted ? ` (tar: ${extracted.message.split('\n')[0]})` : ''}`);
+  if (extracted) throw extracted;
 }
 
 async function directoryState(dir: string): Promise<DirectoryRestoreFacts['toDirState']> {

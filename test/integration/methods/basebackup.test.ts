@@ -180,11 +180,13 @@ describe('basebackup: backups', () => {
     expect(verify.stdout).toMatch(/backup_manifest verified by pg_verifybackup/);
   });
 
-  it('verify --restore: restored into a temporary directory, started, recovered to its end, queried, removed; recorded as a trial', async () => {
+  it('verify --restore: restored into a temporary directory, started, recovered to its end, queried, its B-tree indexes checked with amcheck, removed; recorded as a trial', async () => {
     const { id } = await backup('phys');
     const r = await cli('verify', id, '--restore');
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/trial restore into a temporary directory, recovered to the backup's end and promoted, databases .*\bapp\b.*; stopped and removed/);
+    expect(r.stdout).toMatch(/trial restore into a temporary directory, recovered to the backup's end and promoted, databases .*\bapp\b.*; amcheck bt_index_check: \d+ B-tree indexes in \d+ databases sound; stopped and removed/);
+    // app's primary key among them: more indexes than the catalogs of the databases alone would have.
+    expect(Number(/amcheck bt_index_check: (\d+) B-tree/.exec(r.stdout)![1])).toBeGreaterThan(0);
     const [trial] = await queryAt<{ purpose: string; status: string; recovery_target: string; target_dir: string; rto: number }>(catalogConfig,
       `select purpose, status, recovery_target, target_dir, (method_facts->>'recoveryTimeMs')::int as rto from pgbackops.restore_runs where backup_run_id = $1`, [id]);
     expect(trial).toMatchObject({ purpose: 'trial', status: 'succeeded', recovery_target: 'end' });
@@ -192,7 +194,7 @@ describe('basebackup: backups', () => {
     expect(existsSync(trial!.target_dir)).toBe(false);
   }, 120_000);
 
-  it('a corrupted base.tar.gz is caught by verify, and by restore (on the read that extracts it), which leaves nothing behind', async () => {
+  it('a corrupted base.tar.gz is caught by verify, and by restore (hashed beside the extraction), which leaves nothing behind', async () => {
     const { id } = await backup('phys');
     const [{ directory }] = await queryAt<{ directory: string }>(catalogConfig, 'select directory from pgbackops.backup_runs where id = $1', [id]);
     const tar = join(directory, 'base.tar.gz');

@@ -16,7 +16,7 @@ export interface DirectoryRestoreFacts {
   /** The backup's files against their checksums: the problems found (empty: all good). */
   fileProblems: string[];
   /**
-   * Files whose size was checked but whose sha256 is compared while they are extracted (the tars, read once):
+   * Files whose size was checked but whose sha256 is compared while they are extracted (the tars):
    * a mismatch then fails the restore before anything is started.
    */
   checksumsWhileExtracting?: string[];
