@@ -9,6 +9,7 @@
 //    the same steps by hand (tar -x of both tars, the recovery settings with `cp` as restore_command,
 //    recovery.signal, pg_ctl start, wait until promoted): wall-time ratio (target <= 1.05) and the RTO.
 // Pairs interleaved with alternating order, medians of each side and of the per-pair ratios.
+// BENCH_DUMP_RESTORE=FILE appends each pgbackops restore's log (when each step ended, the server's log) to FILE.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
