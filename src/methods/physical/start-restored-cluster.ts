@@ -68,7 +68,8 @@ export async function startRestoredCluster(pgCtl: string, dataDirectory: string,
       const why = fatal ?? (started.stderr.trim() || 'the server stopped before recovery ended');
       throw new StartRestoredClusterError(`the restored server did not finish recovery: ${why}`, log);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    // Often: the time between promotion and noticing it is RTO (a DBA doing it by hand polls too).
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
