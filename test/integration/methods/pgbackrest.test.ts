@@ -169,7 +169,7 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     expect(facts('pg1-full')).toMatchObject({ type: 'full', prior: null });
     expect(facts('pg1-diff')).toMatchObject({ type: 'diff', prior: facts('pg1-full').label });
     expect(facts('pg1-incr')).toMatchObject({ type: 'incr', prior: facts('pg1-diff').label });
-    expect(facts('pg1-incr').lsnStart).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(facts('pg1-incr').lsn_start).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect((await infoLabels()).map((b) => b.label)).toEqual([facts('pg1-full').label, facts('pg1-diff').label, facts('pg1-incr').label]);
 
     // A target before the incr's end is refused, nothing written.
