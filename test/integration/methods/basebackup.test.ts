@@ -263,9 +263,9 @@ describe('basebackup: point-in-time restore into a directory', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     started.push(dir);
     const out = JSON.parse(r.stdout);
-    expect(out.restore).toMatchObject({ status: 'succeeded', method: 'basebackup', targetDir: dir, recoveryTarget: `time ${t1}` });
-    expect(out.result.started).toEqual({ port, dataDirectory: dir });
-    expect(out.result.recoveryTimeMs).toBeGreaterThan(0);
+    expect(out.restore).toMatchObject({ status: 'succeeded', method: 'basebackup', target_dir: dir, recovery_target: `time ${t1}` });
+    expect(out.result.started).toEqual({ port, data_directory: dir });
+    expect(out.result.recovery_time_ms).toBeGreaterThan(0);
     expect(await restoredQuery(dir, port, 'select count(*)::int as n, max(n) as top from t')).toEqual([{ n: 10, top: 10 }]);
     expect(await restoredQuery(dir, port, 'select count(*)::int as n from keep')).toEqual([{ n: 2 }]);
     expect(await restoredQuery(dir, port, 'select pg_is_in_recovery() as r')).toEqual([{ r: false }]);
