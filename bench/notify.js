@@ -61,7 +61,7 @@ spec: { node: pg1, databases: [app], schedule: "0 1 * * *", retention: { keepLas
       const at = new Date().toISOString();
       const started = Date.now();
       await catalog.runs.upsertRun({
-        id: randomUUID(), definition: 'nightly', node: 'pg1', backupServer: 'backup01', database: 'app', backupType: 'full', format: 'custom',
+        id: randomUUID(), definition: 'nightly', node: 'pg1', backupServer: 'backup01', database: 'app', method: 'logical', methodFacts: null, backupType: 'full', format: 'custom',
         status, startedAt: at, finishedAt: at, directory: null, bytes: null, files: null, pgDumpVersion: null, serverVersion: null,
         failureReason: status === 'failed' ? 'bench' : null, failureDetail: null, log: null, retention: null, timezone: 'UTC',
       });

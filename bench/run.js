@@ -1,5 +1,5 @@
 // npm run bench: builds first (the npm script), then runs the benchmarks and prints figures and ratios;
-// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,wal-archive,notify,page,offsite` picks some
+// writes them as JSON to bench/out/latest.json. `--only reconcile,run,parallel,retention,daemon,status,wal-archive,notify,check-status,rpo,page,offsite` picks some
 // (page, the status page in chromium, runs only when asked for; `offsite`: upload throughput of off-site copies vs a plain SDK upload,
 // PGBACKOPS_BENCH_OFFSITE_SCALE scales its sizes);
 // `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
@@ -28,6 +28,8 @@ if (wanted.has('run')) results.run = await benchRunJob(values.scale ? { scale: N
 if (wanted.has('basebackup')) results.basebackup = await (await import('./basebackup.js')).benchBasebackup();
 if (wanted.has('scale')) results.scale = await benchScale({ max: values.max ? Number(values.max) : undefined, profileDir: values.profile ?? null });
 if (wanted.has('pgbackrest')) results.pgbackrest = await benchPgbackrest();
+// `--only pgbackrest-retention`: the keep-dependencies pass over 1,000 / 10,000 / 100,000 pgBackRest backups.
+if (wanted.has('pgbackrest-retention')) results.pgbackrestRetention = await (await import('./pgbackrest-retention.js')).benchPgbackrestRetention();
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
 if (wanted.has('encryption')) results.encryption = await benchEncryption(values.scale ? { scale: Number(values.scale) } : {});
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
@@ -40,6 +42,8 @@ if (wanted.has('daemon')) {
   if (daemon?.benchDaemon) results.daemon = await daemon.benchDaemon();
 }
 if (wanted.has('notify')) results.notify = await (await import('./notify.js')).benchNotify();
+if (wanted.has('check-status')) results.checkStatus = await (await import('./check-status.js')).benchCheckStatus();
+if (wanted.has('rpo')) results.rpo = await (await import('./rpo.js')).benchRpo();
 // Merge with earlier figures so that `--only` runs add to one file.
 const out = new URL('./out/latest.json', import.meta.url);
 mkdirSync(new URL('./out/', import.meta.url), { recursive: true });

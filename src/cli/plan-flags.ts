@@ -7,8 +7,8 @@ export function addPlanFlags(command: Command): Command {
   return command
     .option('--prune', 'allow deleting definitions that still have backups in the catalog (their backups are kept until retention expires them)')
     .option('--allow-slot-drop', "allow dropping the replication slot of a WAL archive that the revision removes, disables or renames (the node stops keeping WAL for it)")
-    .option('--allow-mass-delete', 'allow a revision that deletes all definitions, or more than --mass-delete-share of them')
-    .addOption(new Option('--mass-delete-share <percent>', 'share of definitions a revision may delete without --allow-mass-delete').default('25'));
+    .option('--allow-mass-delete', 'allow a revision that deletes all definitions, or more than --mass-delete-share of them, or leaves that many of the databases with a backup without one')
+    .addOption(new Option('--mass-delete-share <percent>', 'share of definitions a revision may delete (and of databases it may leave without a backup) without --allow-mass-delete').default('25'));
 }
 
 /** plan and apply: --strict (the daemon applies what validates; its warnings are in its log and /status). */

@@ -17,7 +17,7 @@ export const RUN_FAILURE_ADVICE: Readonly<Record<RunOutcomeReason, string>> = {
   killed: 'find who stopped it (the kernel\'s OOM killer: `journalctl -k`; pg_terminate_backend: the node\'s server log), then run it again with `pgbackops backup now NAME`',
   interrupted: 'nothing to repair (it was stopped on purpose and cleaned up); run it again with `pgbackops backup now NAME` if needed',
   'dump-error': 'read the detail and the run log (`pgbackops show ID`): it is the dump tool\'s own error',
-  'verify-failed': 'the backup tool finished but its output failed its own check (pg_verifybackup against backup_manifest): read the run log (`pgbackops show ID`), check the backup root\'s disk, and run the backup again',
+  'verify-failed': 'the backup tool finished but its output failed its own check (the tars against backup_manifest): read the run log (`pgbackops show ID`), check the backup root\'s disk, and run the backup again',
   'encrypt-error': 'install age on the backup server (Debian: `apt-get install age`) for the job user\'s PATH, and check the recipients of the definition (`pgbackops validate`); the detail is age\'s own error',
   'job-error': 'read the detail and the run log (`pgbackops show ID`); run again with `--log-level debug`, and report it if it is a pgbackops bug',
   overlap: 'the previous run was still going: space the schedule further apart or make the dump faster',

@@ -7,6 +7,8 @@ import type { Catalog } from '../adapters/catalog/catalog.js';
 import { walArchiveStatus } from '../core/wal/wal-archive-health.js';
 import { restorableWindowStatus, type WindowVerdict } from '../core/wal/restorable-window.js';
 import { readRestorableWindows } from '../engine/restorable-windows.js';
+import { stanzaCheckStatuses, type StanzaCheckStatus } from '../core/methods/pgbackrest/stanza-check.js';
+import type { Logger } from '../adapters/logger.js';
 import { readDefinitionRuns, readStatusPage } from '../engine/status-page.js';
 import type { BuiltinScheduleSync } from './builtin-schedule-sync.js';
 import type { ChildJobs } from './child-jobs.js';
@@ -42,6 +44,7 @@ export interface DaemonParts {
   settings: ReloadableSettings;
   /** A valid webhook arrived. */
   onWebhook: () => void;
+  logger: Logger;
 }
 
 export function daemonEndpoints(p: DaemonParts): HttpHandlers {
@@ -53,6 +56,16 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
   // The windows read the archives' files (pg_waldump when the newest file changed): at most every 15 s.
   const restorableWindows = staleWhileRefreshing(PAGE_DATA_MAX_AGE_MS, async () => readRestorableWindows(p.catalog, (await p.catalog.readSnapshot()).objects, p.stateDir));
   const windows = (): Promise<Map<string, WindowVerdict>> => restorableWindows().catch(() => new Map<string, WindowVerdict>());
+  // The last check of each pgBackRest stanza of this server's nodes (docs/pgbackrest.md, "A failing stanza").
+  const stanzaChecks = async (): Promise<StanzaCheckStatus[]> => {
+    const nodes = p.definitions.stanzaNodes;
+    if (nodes.length === 0) return [];
+    const records = await p.catalog.stanzaChecks.list(p.server).catch((err: Error) => {
+      p.logger.warn({ err: err.message }, 'could not read the pgBackRest stanza checks');
+      return null;
+    });
+    return records === null ? [] : stanzaCheckStatuses(nodes, records, p.server);
+  };
   const healthList = new StatusHealthList();
   return {
     ready: async () => readiness(current()),
@@ -70,6 +83,7 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
       if (p.connection.connected) {
         p.metrics.walArchives(await p.wal.health());
         p.metrics.restorableWindows(await windows());
+        p.metrics.pgbackrestStanzas(await stanzaChecks());
       }
       return { contentType: p.metrics.contentType, body: await p.metrics.text() };
     },
@@ -82,6 +96,7 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
         builtinJobs: p.builtin.scheduled, runningJobs: p.children.count, memory: memoryFigures(), summary,
         walArchives: (await p.wal.health()).map(walArchiveStatus),
         restorableWindows: [...(await windows())].map(([node, v]) => restorableWindowStatus(node, v)),
+        pgbackrestStanzas: await stanzaChecks(),
       });
       return { fields, listKey: 'definitions', listSlices: slices };
     },

@@ -121,7 +121,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       },
     });
     const endpoints = daemonEndpoints({
-      server, stateDir: settings.current.stateDir, status, connection, catalog, metrics, definitions, wal, builtin, children, settings, onWebhook: () => passes?.trigger('full', 'webhook'),
+      server, stateDir: settings.current.stateDir, status, connection, catalog, metrics, definitions, wal, builtin, children, settings, onWebhook: () => passes?.trigger('full', 'webhook'), logger: log.child({ component: 'http' }),
     });
     http = (await startHttpServer(options.listen, endpoints, log.child({ component: 'http' }))).server;
     const watchLog = log.child({ component: 'watcher' });

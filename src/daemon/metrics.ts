@@ -8,6 +8,7 @@ import { HEALTH_METRIC_LABELS } from '../core/reports/health-state.js';
 import type { DefinitionRunStats } from '../adapters/catalog/run-stats.js';
 import type { WalArchiveHealth } from '../core/wal/wal-archive-health.js';
 import type { WindowVerdict } from '../core/wal/restorable-window.js';
+import type { StanzaCheckStatus } from '../core/methods/pgbackrest/stanza-check.js';
 import type { DatabaseBackupFigures, RestoreOutcome } from './scrape-figures.js';
 
 /** A definition of this server as the metrics name it. */
@@ -56,6 +57,8 @@ export class DaemonMetrics {
   private readonly walRestarts: Gauge<'node'>;
   private readonly windowStart: Gauge<'node'>;
   private readonly windowEnd: Gauge<'node'>;
+  private readonly stanzaFailing: Gauge<'stanza' | 'node'>;
+  private readonly stanzaCheckedAt: Gauge<'stanza' | 'node'>;
 
   constructor(server: string) {
     this.registry.setDefaultLabels({ server });
@@ -108,6 +111,14 @@ export class DaemonMetrics {
     const window = (name: string, help: string) => new Gauge({ name: `pgbackops_restorable_window_${name}`, help, labelNames: ['node'], registers });
     this.windowStart = window('start_seconds', "Start of the node's restorable window (unix time): the end of the oldest kept base backup the WAL archive continues without a gap.");
     this.windowEnd = window('end_seconds', "End of the node's restorable window (unix time): the newest commit in its WAL archive (docs/restore.md, \"The restorable window\").");
+    this.stanzaFailing = new Gauge({
+      name: 'pgbackops_pgbackrest_stanza_check_failing', labelNames: ['stanza', 'node'], registers,
+      help: '1 when the last check of a pgBackRest stanza (apply, the daemon, pgbackops check) failed or it was never checked, 0 when it passed.',
+    });
+    this.stanzaCheckedAt = new Gauge({
+      name: 'pgbackops_pgbackrest_stanza_checked_timestamp_seconds', labelNames: ['stanza', 'node'], registers,
+      help: 'When a pgBackRest stanza was last checked (unix time); absent while it never was.',
+    });
   }
 
   pass(kind: 'full' | 'converge', result: PassResult, seconds: number): void {
@@ -185,6 +196,17 @@ export class DaemonMetrics {
       if (!v.window) continue;
       this.windowStart.set({ node }, Date.parse(v.window.from) / 1000);
       this.windowEnd.set({ node }, Date.parse(v.window.to) / 1000);
+    }
+  }
+
+  /** Every stanza of this server's nodes: one series each, never checked included (as failing: nothing proves it works). */
+  pgbackrestStanzas(stanzas: readonly StanzaCheckStatus[]): void {
+    this.stanzaFailing.reset();
+    this.stanzaCheckedAt.reset();
+    for (const s of stanzas) {
+      const labels = { stanza: s.stanza, node: s.node };
+      this.stanzaFailing.set(labels, s.state === 'passing' ? 0 : 1);
+      if (s.checked_at !== null) this.stanzaCheckedAt.set(labels, Date.parse(s.checked_at) / 1000);
     }
   }
 

@@ -212,9 +212,16 @@ export class ReconcileLoop {
         // Only what was edited, removed or added by hand; lines the catalog changed are no drift.
         const driftActions = result.actions.filter((a) => a.drift);
         drift = driftActions.length + result.problems.length;
-        this.deps.metrics.driftCorrected(drift);
         if (drift > 0) log.warn({ actions: driftActions.map((a) => `${a.op} ${a.name}`), problems: result.problems }, 'schedule drift restored');
       }
+      if (result.pgbackrestDrift) {
+        drift += 1;
+        const change = result.pgbackrest!.change;
+        log.warn({ file: result.pgbackrest!.file, lines: change.kind === 'update' ? change.changedLines : [] }, 'pgBackRest configuration drift restored');
+      }
+      const failing = result.pgbackrest?.stanzas.filter((s) => !s.create.ok || !s.check.ok) ?? [];
+      if (failing.length > 0) log.error({ stanzas: failing.map((s) => s.stanza) }, 'pgBackRest stanza check failed after the configuration file was written');
+      if (drift > 0) this.deps.metrics.driftCorrected(drift);
     } catch (err) {
       // Before the first apply the server is not in the catalog yet: nothing to converge.
       if (/is not in the catalog/.test((err as Error).message)) {

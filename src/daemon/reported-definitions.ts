@@ -5,6 +5,7 @@
 // query fails, the last ones read are shown.
 import type { Catalog } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
+import type { NodeSpec } from '../core/model.js';
 import { definitionsOfServer, isScheduled, type ServerDefinition } from '../core/schedule/server-entries.js';
 import type { DaemonConnection } from './daemon-connection.js';
 import type { MetricDefinition } from './metrics.js';
@@ -12,6 +13,8 @@ import { readRunStats, type DefinitionRunStats } from '../adapters/catalog/run-s
 
 export class ReportedDefinitions {
   list: MetricDefinition[] = [];
+  /** The nodes of these definitions that declare a pgBackRest stanza (their checks show in /metrics and /status). */
+  stanzaNodes: Array<{ name: string; spec: NodeSpec }> = [];
   private stats = new Map<string, DefinitionRunStats>();
 
   constructor(private readonly server: string, private readonly connection: DaemonConnection, private readonly logger: Logger) {}
@@ -35,6 +38,7 @@ export class ReportedDefinitions {
   /** After a pass: this server's definitions from its definition cache. */
   replace(definitions: readonly ServerDefinition[]): void {
     this.list = asMetricDefinitions(definitions);
+    this.stanzaNodes = [...new Map(definitions.filter((d) => d.node.pgbackrest).map((d) => [d.node.name, { name: d.node.name, spec: d.node }])).values()];
   }
 
   /** The statistics read last, without asking the catalog. */

@@ -1,6 +1,7 @@
 // Reading a running daemon's /status, for `pgbackops status --daemon URL` and scripts.
 import type { HealthStateId } from '../core/reports/definition-health.js';
 import { DEFAULT_LISTEN } from './default-listen.js';
+import type { StanzaCheckStatus } from '../core/methods/pgbackrest/stanza-check.js';
 
 /**
  * The fields of /status that `status --daemon` shows, in the JSON contract's spelling (docs/cli.md, "JSON
@@ -14,6 +15,8 @@ export interface DaemonStatusDocument {
   held_back: string[];
   summary: Partial<Record<HealthStateId, number>>;
   definitions: Array<{ name: string; state: HealthStateId; reason: string; last_success_at: string | null }>;
+  /** The last check of each pgBackRest stanza of this server's nodes (absent from daemons before it). */
+  pgbackrest_stanzas?: StanzaCheckStatus[];
   [field: string]: unknown;
 }
 

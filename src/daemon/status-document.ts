@@ -45,6 +45,8 @@ export interface StatusFigures {
   walArchives: WalArchiveStatus[];
   /** Per archived node whose archive is on this machine: from when to when it can be restored. */
   restorableWindows: unknown[];
+  /** The last check of each pgBackRest stanza of this server's nodes. */
+  pgbackrestStanzas: unknown[];
 }
 
 /**
@@ -55,7 +57,7 @@ export function statusFields(status: DaemonStatus, figures: StatusFigures): Reco
   return jsonDocument({
     ...status, revision: status.appliedRevision, ready: isReady(status),
     builtinJobs: figures.builtinJobs, runningJobs: figures.runningJobs, memory: figures.memory, summary: figures.summary,
-    walArchives: figures.walArchives, restorableWindows: figures.restorableWindows,
+    walArchives: figures.walArchives, restorableWindows: figures.restorableWindows, pgbackrestStanzas: figures.pgbackrestStanzas,
   }, VERSION, { maps: ['summary'] }) as Record<string, unknown>;
 }
 

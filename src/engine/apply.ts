@@ -15,7 +15,7 @@ import { failpoint } from '../runtime/failpoint.js';
 import { refusePasswordInCatalogUrl, rememberCatalog } from '../runtime/remembered-catalog.js';
 import { rememberScheduledServer } from './remembered-server.js';
 import { grantJobUser } from './job-user-access.js';
-import { convergePgbackrestConfig, type PgbackrestConvergence } from './pgbackrest-config.js';
+import { convergePgbackrestConfig, stanzaCheckRecords, type PgbackrestConvergence } from './pgbackrest-config.js';
 import type { Settings } from '../runtime/settings.js';
 import { PgbackopsError } from '../core/errors.js';
 
@@ -73,7 +73,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
     const unchanged = { plan, applied: false, committed: false, catalogVersion: plan.catalogVersion, statements: 0, heldBack };
     if (!catalogNeedsWrite && !writeSchedule && !pgbackrestConfigChanges(plan)) {
       await refreshCache(settings, logger, plan, state.snapshot.objects, plan.catalogVersion, state.serverSpec);
-      return { ...unchanged, pgbackrest: await convergePgbackrest(settings, logger, plan, state.snapshot.objects, state.serverSpec) };
+      return { ...unchanged, pgbackrest: await convergePgbackrest(settings, logger, catalog, plan, state.snapshot.objects, state.serverSpec) };
     }
     if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) return unchanged;
 
@@ -98,7 +98,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
       await state.target!.write(plan.schedule!.entries);
       logger.info({ target: state.target!.description, entries: plan.schedule!.entries.length }, 'schedule converged');
     }
-    const pgbackrest = await convergePgbackrest(settings, logger, plan, projectObjects(state.snapshot.objects, plan.objectActions), state.serverSpec);
+    const pgbackrest = await convergePgbackrest(settings, logger, catalog, plan, projectObjects(state.snapshot.objects, plan.objectActions), state.serverSpec);
     return { plan, applied: true, committed: catalogNeedsWrite, catalogVersion, statements, heldBack, pgbackrest };
   });
 }
@@ -134,10 +134,17 @@ async function refreshCache(
   if (cache.serverSpec) await grantJobUser(settings.stateDir, plan.server, cache.serverSpec);
 }
 
-/** The server's pgBackRest file follows the catalog as it now is; its stanzas are created and checked. */
+/**
+ * The server's pgBackRest file follows the catalog as it now is; its stanzas are created and checked, and the
+ * outcome of each check is recorded for status and /metrics (the rows of stanzas the server no longer has go).
+ */
 async function convergePgbackrest(
-  settings: Settings, logger: Logger, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], serverSpec: BackupServerSpec | null,
+  settings: Settings, logger: Logger, catalog: Catalog, plan: Plan, objects: Parameters<typeof buildDefinitionCache>[0], serverSpec: BackupServerSpec | null,
 ): Promise<PgbackrestConvergence | null> {
   if (!plan.server || !serverSpec) return null;
-  return convergePgbackrestConfig(settings.stateDir, logger, plan.server, serverSpec, objects);
+  const convergence = await convergePgbackrestConfig(settings.stateDir, logger, plan.server, serverSpec, objects);
+  // null: the server has no stanza and no file, so no row to keep either (the apply that removed its last stanza
+  // still found the file and removed the rows): a server without pgBackRest pays no statement here.
+  if (convergence) await catalog.stanzaChecks.record(stanzaCheckRecords(plan.server, convergence, 'apply', Date.now()), { allOf: plan.server });
+  return convergence;
 }

@@ -13,6 +13,7 @@ import { buildDefinitionCache, readDefinitionCache, writeDefinitionCache } from 
 import { lineOptionsOf, scheduleTargetOf } from './plan-state.js';
 import type { Settings } from '../runtime/settings.js';
 import { grantJobUser } from './job-user-access.js';
+import { convergePgbackrestConfig, stanzaCheckRecords, type PgbackrestConvergence } from './pgbackrest-config.js';
 import { readRememberedServer, rememberScheduledServer } from './remembered-server.js';
 
 export interface ScheduleConvergence {
@@ -22,6 +23,13 @@ export interface ScheduleConvergence {
   /** Problems of the managed file/block that the write fixed. */
   problems: string[];
   written: boolean;
+  /**
+   * The server's pgBackRest configuration file, when it had to be written (its stanzas were then created and
+   * checked, and the checks recorded); null when it needed nothing or the server has none.
+   */
+  pgbackrest: PgbackrestConvergence | null;
+  /** The file was rewritten although the catalog did not move since this state directory last converged: a hand edit healed. */
+  pgbackrestDrift: boolean;
 }
 
 export async function convergeScheduleFromCatalog(
@@ -32,7 +40,8 @@ export async function convergeScheduleFromCatalog(
   options: { dryRun?: boolean } = {},
 ): Promise<ScheduleConvergence> {
   const snapshot = await catalog.readSnapshot();
-  const spec = serverSpecOf(snapshot.objects, server) ?? (await removedServerSpec(settings, server, snapshot.lastAppliedRevision));
+  const inCatalog = serverSpecOf(snapshot.objects, server);
+  const spec = inCatalog ?? (await removedServerSpec(settings, server, snapshot.lastAppliedRevision));
   const target = scheduleTargetOf(settings, server, spec);
   const observed = await target.read();
   const line = lineOptionsOf(settings, server, spec);
@@ -44,6 +53,7 @@ export async function convergeScheduleFromCatalog(
   const actions = planSchedule(entries, observed.entries, entriesExpectedIn(observed, lastWritten));
   const problems = observed.problems ?? [];
   const needsWrite = actions.length > 0 || problems.length > 0;
+  let pgbackrest: PgbackrestConvergence | null = null;
   if (!options.dryRun) {
     await rememberScheduledServer(settings.stateDir, server, spec);
     const cache = buildDefinitionCache(snapshot.objects, server, snapshot.lastAppliedRevision ?? '', snapshot.version);
@@ -53,8 +63,19 @@ export async function convergeScheduleFromCatalog(
       await target.write(entries);
       logger.info({ server, target: target.description, actions: actions.length, problems: problems.length }, 'schedule converged from the catalog');
     }
+    // The pgBackRest file like the cron entries (docs/pgbackrest.md): rewritten only when it differs, and then
+    // its stanzas created and checked. A removed server's file is apply's to empty (its nodes are gone too).
+    if (inCatalog) {
+      const converged = await convergePgbackrestConfig(settings.stateDir, logger, server, spec, snapshot.objects, { onlyWhenChanged: true });
+      if (converged && converged.change.kind !== 'unchanged') {
+        pgbackrest = converged;
+        await catalog.stanzaChecks.record(stanzaCheckRecords(server, converged, 'daemon', Date.now()), { allOf: server });
+      }
+    }
   }
-  return { server, catalogVersion: snapshot.version, actions, problems, written: needsWrite && !options.dryRun };
+  // A write the catalog did not cause: what this state directory last converged was this catalog version.
+  const pgbackrestDrift = pgbackrest !== null && pgbackrest.written && lastCache?.catalogVersion === snapshot.version;
+  return { server, catalogVersion: snapshot.version, actions, problems, written: needsWrite && !options.dryRun, pgbackrest, pgbackrestDrift };
 }
 
 /**

@@ -10,6 +10,8 @@ import { noteOneOffActions } from '../core/plan/one-off-notes.js';
 import { configuredRecipients, recipientRemovalWarnings, removedRecipients } from '../core/encryption/recipient-removal.js';
 import { projectObjects } from '../core/plan/project.js';
 import { chainedMethodsOf, currentPolicies, judgeServerRuns, keepChainedBackups } from '../core/retention/server-pass.js';
+import { askNodes } from '../adapters/postgres/ask-nodes.js';
+import { nodesToAsk } from '../core/rpo/uncovered-databases.js';
 import { silentLogger, type Logger } from '../adapters/logger.js';
 import { selectServer, type ServerCandidate } from '../core/select-server.js';
 import { readRememberedServers } from './remembered-server.js';
@@ -44,8 +46,11 @@ export async function planAgainstState(
   desired: DesiredConfig,
   options: PlanOptions,
   logger: Logger = silentLogger,
+  /** Ask the nodes for their databases (`plan --check-nodes`): the plan lists those without a backup. */
+  checkNodes = false,
 ): Promise<PlannedState> {
   const snapshot = catalog ? await catalog.readPlanningSnapshot() : EMPTY_CATALOG;
+  const nodeDatabases = checkNodes ? await askNodes(nodesToAsk(snapshot.objects, desired.objects)) : undefined;
   logger.info({ catalogVersion: snapshot.version, objects: snapshot.objects.length, lastAppliedRevision: snapshot.lastAppliedRevision }, 'catalog state read');
   const servers = await serverCandidates(settings, desired, snapshot);
   const choice = selectServer(servers, settings.server, [hostname()]);
@@ -54,7 +59,7 @@ export async function planAgainstState(
 
   const actual = { catalogVersion: snapshot.version, objects: snapshot.objects, backupCounts: snapshot.backupCounts };
   if (choice.server === null) {
-    const plan = makePlan(desired, actual, { server: null, note: choice.note }, options, Date.now());
+    const plan = makePlan(desired, actual, { server: null, note: choice.note }, options, Date.now(), nodeDatabases);
     await noteOneOffs(catalog, plan);
     await warnOfRemovedRecipients(catalog, plan, snapshot, desired);
     logPlan(logger, plan);
@@ -69,10 +74,10 @@ export async function planAgainstState(
     target: target.description,
     observed,
     line: lineOptionsOf(settings, choice.server, serverSpec),
-  }, options, Date.now());
+  }, options, Date.now(), nodeDatabases);
   if (catalog) plan.retentionPreview = await previewRetention(catalog, plan, snapshot.objects);
   const pgbackrest = await planPgbackrestConfig(settings.stateDir, choice.server, serverSpec, desired.objects);
-  if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas };
+  if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas, contentHash: pgbackrest.contentHash };
   await noteOneOffs(catalog, plan);
   await warnOfRemovedRecipients(catalog, plan, snapshot, desired);
   logPlan(logger, plan);

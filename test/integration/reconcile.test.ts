@@ -116,7 +116,12 @@ describe('validate / plan / apply', () => {
     await expectConverged();
 
     writeConfig(configDir, basicConfig(cronFile, [{ name: 'job-0' }, { name: 'job-1', enabled: false }], 'stopped'));
-    await cli('apply', '--yes');
+    // Stopping the only node leaves every database without a backup: the mass-delete brake asks for consent.
+    const braked = await cli('apply', '--yes');
+    expect(braked.exitCode).toBe(1);
+    expect(braked.stderr + braked.stdout).toContain('E_MASS_DELETE');
+    expect(managedLines()).toHaveLength(1);
+    expect((await cli('apply', '--yes', '--allow-mass-delete')).exitCode).toBe(0);
     expect(managedLines()).toEqual([]);
     expect(maintainLines()).toHaveLength(1); // the server still has backups to keep in order
     const rows = await catalogQuery<{ name: string }>('select name from pgbackops.definitions order by name');

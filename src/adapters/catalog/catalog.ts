@@ -9,6 +9,7 @@ import type { ActualObject } from '../../core/objects.js';
 import { withApplyLock } from './apply-lock.js';
 import { withMaintainLock } from './maintain-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
+import { StanzaCheckStore } from './stanza-check-store.js';
 import { WalReceiverStore } from './wal-receiver-store.js';
 import { OneOffStore } from './one-off-store.js';
 import { CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError } from './errors.js';
@@ -80,6 +81,8 @@ export class Catalog {
   readonly oneOffs: OneOffStore;
   /** What the WAL receivers of archived nodes last reported. */
   readonly walReceivers: WalReceiverStore;
+  /** The last check of each pgBackRest stanza (apply, the daemon, `pgbackops check`). */
+  readonly stanzaChecks: StanzaCheckStore;
   /** The notification outbox: delivery, reminders. */
   readonly outbox: OutboxStore;
   /** Alert states observed by passes (lateness) and by the daemon (applies). */
@@ -98,6 +101,7 @@ export class Catalog {
     this.reports = new ReportQueries((fn) => this.withClient(fn));
     this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
     this.walReceivers = new WalReceiverStore((fn) => this.withClient(fn));
+    this.stanzaChecks = new StanzaCheckStore((fn) => this.withClient(fn));
     this.outbox = new OutboxStore((fn) => this.withClient(fn));
     this.alerts = new AlertStore((fn) => this.withClient(fn));
     this.statusPage = new StatusPageQueries((fn) => this.withClient(fn));

@@ -1,9 +1,11 @@
 // pgbackops check [NODE...]: each node's prerequisites for the backup methods its definitions use, checked
 // from this machine (like `pgbackrest check` and `barman check`). Read-only: every finding says what to change
 // on the node; pgbackops never changes it. Exit 0 when everything is in place, 1 when anything is missing.
+// The outcome for each pgBackRest stanza is recorded in the catalog (its last check, shown by status).
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { methodOf, type BackupMethodName, type BackupServerSpec, type DumpSpec, type NodeSpec } from '../../core/model.js';
+import type { StanzaCheckRecord } from '../../core/methods/pgbackrest/stanza-check.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { walArchiveDirectory } from '../../methods/basebackup/wal-archive-layout.js';
 import type { PrerequisiteCheck } from '../../methods/method.js';
@@ -23,7 +25,7 @@ interface NodeOutcome {
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description("check each node's prerequisites for the backup methods its definitions use (connection, client tools; for basebackup: REPLICATION, wal_level, WAL senders, pg_hba replication entry, the WAL archive; for pgbackrest: the stanza, archive_command, pgbackrest check); read-only")
+    .description("check each node's prerequisites for the backup methods its definitions use (connection, client tools; for basebackup: REPLICATION, wal_level, WAL senders, pg_hba replication entry, the WAL archive; for pgbackrest: the stanza, archive_command, pgbackrest check, whose outcome status shows); read-only on the nodes")
     .argument('[node...]', 'only these nodes (default: every node in the catalog)')
     .option('--json', 'print every finding as JSON')
     .action(async (names: string[], _opts: unknown, command: Command) => {
@@ -55,6 +57,7 @@ export function registerCheck(program: Command): void {
         const unknown = names.filter((n) => !nodes.has(n));
         if (unknown.length > 0) throw new CliError(`no node ${unknown.join(', ')} in the catalog (it has: ${[...nodes.keys()].join(', ') || 'none'})`);
         const out: NodeOutcome[] = [];
+        const stanzaChecks: StanzaCheckRecord[] = [];
         for (const [name, node] of [...nodes].filter(([n]) => names.length === 0 || names.includes(n)).sort(([a], [b]) => a.localeCompare(b))) {
           const server = servers.get(node.backupServer);
           const used = [...(methods.get(name) ?? [])].sort();
@@ -68,9 +71,19 @@ export function registerCheck(program: Command): void {
               ...(server ? { server: { spec: server, stateDir: ctx.settings.stateDir } } : {}),
             });
             outcome.methods.push({ method, checks });
+            const stanza = node.pgbackrest?.stanza;
+            if (method === 'pgbackrest' && server && stanza !== undefined) {
+              const failed = checks.filter((c) => !c.ok);
+              stanzaChecks.push({
+                server: node.backupServer, stanza, node: name, ok: failed.length === 0,
+                detail: failed.length === 0 ? null : failed.map((c) => `${c.name}: ${c.detail}`).join('; '), checkedBy: 'check', checkedAt: Date.now(),
+              });
+            }
           }
           out.push(outcome);
         }
+        // What status and /metrics show of each stanza: its last check, this one.
+        if (stanzaChecks.length > 0) await catalog.stanzaChecks.record(stanzaChecks);
         return out;
       });
       const ok = outcomes.every((o) => o.methods.every((m) => m.checks.every((c) => c.ok)));

@@ -21,14 +21,15 @@ export function registerPlan(program: Command): void {
     .option('--out <file>', 'save the plan so that `apply FILE` applies exactly it')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .option('--full', `list every action (a plan of more than ${GROUPED_PLAN_THRESHOLD} actions is shown in groups with counts)`)
-    .action(async (opts: { out?: string; detailedExitcode?: boolean; full?: boolean }, command: Command) => {
+    .option('--check-nodes', 'connect to the nodes and list their databases that no scheduled definition backs up after this plan (the mass-delete brake then counts their databases)')
+    .action(async (opts: { out?: string; detailedExitcode?: boolean; full?: boolean; checkNodes?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const options = planOptionsOf(command.opts());
       const source = await configDirOf(command, ctx.settings.stateDir);
       ctx.settings.configDir = source.dir;
       const loaded = await loadValidConfig(ctx, { strict: Boolean(command.opts().strict) });
       const desired = source.revision ? { ...loaded, revision: source.revision } : loaded;
-      const { plan } = await withExistingCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options, ctx.logger));
+      const { plan } = await withExistingCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options, ctx.logger, Boolean(opts.checkNodes)));
       if (ctx.json) printJson(planToJson(plan, VERSION), PLAN_JSON_KEPT);
       else printText(renderPlanText(plan, stdoutStyle(), { full: opts.full, objects: desired.objects }));
       if (opts.out) {

@@ -1,7 +1,7 @@
 // pgbackops status: per definition health, last success and failure, next run, bytes kept; per node, the
 // databases without a backup definition (each running node is asked, with a short timeout).
 import type { Command } from 'commander';
-import { listDatabases } from '../../adapters/postgres/capture-globals.js';
+import { askNodes } from '../../adapters/postgres/ask-nodes.js';
 import type { BackupSpec, NodeSpec } from '../../core/model.js';
 import { heldBackHint } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
@@ -14,13 +14,10 @@ import { printJson, printText } from '../output.js';
 import { parseTime } from '../flag-values.js';
 import { specsOfKind } from '../../core/objects.js';
 
-/** How long `status` waits for a node to list its databases before calling it unreachable. */
-const NODE_TIMEOUT_MS = 5_000;
-
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, the status of one-off jobs (Snapshot, Restore), and the WAL archives (receiver, lag, slot)')
+    .description('health of every backup definition (Healthy, Late, Failing, Never run), databases without a backup definition, the status of one-off jobs (Snapshot, Restore), the WAL archives (receiver, lag, slot) and the last check of each pgBackRest stanza')
     .option('--no-nodes', 'do not connect to the nodes (skip the databases-without-definition check)')
     .option('--now <time>', 'evaluate as of this time instead of the clock (ISO 8601), for reproducible reports')
     .option('--daemon <url>', "ask a running daemon (its /status, e.g. http://127.0.0.1:7963) instead of the catalog")
@@ -47,36 +44,18 @@ export function registerStatus(program: Command): void {
             failureReason: r.failureReason, failureDetail: r.failureDetail,
           });
         }
-        const nodeDatabases = opts.nodes ? await askNodes(nodes) : {};
+        const nodeDatabases = opts.nodes ? await askNodes(nodes.filter((n) => n.spec.status === 'running')) : {};
         const oneOffs = (await catalog.oneOffs.list()).map((j) => ({
           kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
         }));
         const walReceivers = nodes.some((n) => n.spec.walArchive) ? await catalog.walReceivers.list() : [];
         const restorableWindows = await readRestorableWindows(catalog, snapshot.objects, ctx.settings.stateDir);
-        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, restorableWindows, now });
+        const stanzaChecks = nodes.some((n) => n.spec.pgbackrest) ? await catalog.stanzaChecks.list() : [];
+        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, restorableWindows, stanzaChecks, now });
       });
       if (ctx.json) printJson({ ...report, definitions: report.definitions.map((d) => ({ ...d, state: healthStateId(d.state) })) });
       else printText(renderStatusText(report));
     });
-}
-
-/** Every running node at once, each with a timeout: one unreachable node must not hold up the report. */
-async function askNodes(nodes: Array<{ name: string; spec: NodeSpec }>): Promise<Record<string, { databases: string[] } | { error: string }>> {
-  const running = nodes.filter((n) => n.spec.status === 'running');
-  const answers = await Promise.all(running.map(async (n) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${NODE_TIMEOUT_MS / 1000} s`)), NODE_TIMEOUT_MS);
-    });
-    try {
-      return [n.name, { databases: await Promise.race([listDatabases(n.spec), timeout]) }] as const;
-    } catch (err) {
-      return [n.name, { error: (err as Error).message.split('\n')[0] ?? 'unreachable' }] as const;
-    } finally {
-      clearTimeout(timer);
-    }
-  }));
-  return Object.fromEntries(answers);
 }
 
 /** The daemon's own view: last pass, applied revision, and per-definition health as it computed them. */
@@ -93,6 +72,8 @@ async function printDaemonStatus(url: string, json: boolean, authFile: string | 
     ...heldBack.map((a) => `  held back: ${a}`),
     ...Object.entries(status.summary).map(([state, n]) => `  ${state}: ${n}`),
     ...status.definitions.filter((d) => d.state !== 'healthy').map((d) => `  ${d.state.padEnd(11)} ${d.name}${d.reason ? `: ${d.reason}` : ''}`),
+    ...(status.pgbackrest_stanzas ?? []).filter((s) => s.state !== 'passing')
+      .map((s) => `  stanza ${s.stanza} (node ${s.node}): check ${s.state === 'failing' ? `FAILING: ${(s.detail ?? 'failed').split('\n')[0]}` : 'never run'}`),
   ];
   printText(lines.join('\n'));
 }

@@ -7,7 +7,9 @@ import { planCatalog } from './plan-catalog.js';
 import type { ActualObject } from '../objects.js';
 import { entriesExpectedIn, planSchedule } from './plan-schedule.js';
 import { projectObjects } from './project.js';
-import { rpoEffects } from '../rpo/plan-effects.js';
+import { rpoEffects, touchedNodes } from '../rpo/plan-effects.js';
+import { nodeCoverage, protectionLost, type NodeDatabases } from '../rpo/uncovered-databases.js';
+import { uncoveredRefusal } from './uncovered-brake.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanOptions, type PlanSummary } from './types.js';
 
 export interface ActualState {
@@ -30,6 +32,8 @@ export function makePlan(
   options: PlanOptions,
   /** The time of the plan: with it, the plan shows what it does to each database's worst case (rpoEffects). */
   now?: number,
+  /** What the nodes answered (`plan --check-nodes`): the plan lists their databases without a backup. */
+  nodeDatabases?: NodeDatabases,
 ): Plan {
   const catalog = planCatalog(desired.objects, actual.objects, actual.backupCounts, options);
   let scheduleSection: Plan['schedule'] = null;
@@ -55,6 +59,12 @@ export function makePlan(
   };
   if (schedule.server === null) plan.serverNote = (schedule as { note: string }).note;
   if (catalog.refusal) plan.refusal = catalog.refusal;
+  else {
+    // Counted where a node answered by its databases, else by what the configuration names.
+    const refusal = uncoveredRefusal(protectionLost(actual.objects, after, touchedNodes(catalog.actions), nodeDatabases), options);
+    if (refusal) plan.refusal = refusal;
+  }
+  if (nodeDatabases) plan.nodeCoverage = nodeCoverage(actual.objects, after, nodeDatabases);
   if (now !== undefined) {
     const effects = rpoEffects(actual.objects, after, catalog.actions, now);
     if (effects.length > 0) plan.rpoEffects = effects;

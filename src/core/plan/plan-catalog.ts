@@ -118,20 +118,27 @@ function massDeletionRefusal(
   const existing = actual.filter((o) => o.kind === 'Backup').length;
   const deleting = deletes.filter((a) => a.kind === 'Backup' && !a.blocked).length;
   if (existing === 0 || deleting === 0) return undefined;
-  const share = deleting / existing;
-  if (deleting === existing) {
+  const trips = brakeTrips(deleting, existing, options);
+  if (trips === 'all') {
     return {
       code: 'E_MASS_DELETE',
       message: `this revision deletes every backup definition (${deleting} of ${existing}); if that is intended, apply with --allow-mass-delete`,
     };
   }
-  if (share > options.massDeleteShare) {
+  if (trips === 'share') {
     return {
       code: 'E_MASS_DELETE',
-      message: `this revision deletes ${deleting} of ${existing} backup definitions (${Math.round(share * 100)} %, above the ${Math.round(options.massDeleteShare * 100)} % brake); if that is intended, apply with --allow-mass-delete`,
+      message: `this revision deletes ${deleting} of ${existing} backup definitions (${Math.round((deleting / existing) * 100)} %, above the ${Math.round(options.massDeleteShare * 100)} % brake); if that is intended, apply with --allow-mass-delete`,
     };
   }
   return undefined;
+}
+
+/** The mass-delete brake's rule: losing all of something, or more than `massDeleteShare` of it. */
+export function brakeTrips(losing: number, existing: number, options: PlanOptions): 'all' | 'share' | null {
+  if (options.allowMassDelete || existing === 0 || losing === 0) return null;
+  if (losing >= existing) return 'all';
+  return losing / existing > options.massDeleteShare ? 'share' : null;
 }
 
 function changedTopLevelFields(before: unknown, after: unknown): string[] {

@@ -3,6 +3,7 @@
 import type { RecipientWarning } from '../encryption/recipient-removal.js';
 import type { Kind, SpecByKind } from '../model.js';
 import type { RpoEffect } from '../rpo/plan-effects.js';
+import type { NodeCoverage } from '../rpo/uncovered-databases.js';
 import type { ConfigFileChange } from '../methods/pgbackrest/config-file.js';
 import type { ObservedEntry, ScheduleEntry } from '../schedule/entry.js';
 
@@ -125,7 +126,10 @@ export interface Plan {
   };
   objectActions: ObjectAction[];
   scheduleActions: ScheduleAction[];
-  /** Set when the plan must not be applied as it is (mass deletion without consent). */
+  /**
+   * Set when the plan must not be applied as it is: the mass-delete brake (too many definitions deleted, or
+   * too many databases left without a backup) without consent.
+   */
   refusal?: { code: string; message: string };
   /**
    * What `pgbackops prune` would expire on this server once the plan is applied (retention changes show
@@ -138,10 +142,21 @@ export interface Plan {
    */
   rpoEffects?: RpoEffect[];
   /**
+   * With `plan --check-nodes`: each node running before or after the plan, asked for its databases, and those
+   * that no scheduled definition backs up after it (docs/monitoring.md, "Coverage"). Absent without the flag.
+   */
+  nodeCoverage?: NodeCoverage[];
+  /**
    * The server's pgBackRest configuration file (docs/pgbackrest.md): what apply will do to it. Absent when the
    * server has no stanza and no such file.
    */
-  pgbackrestConfig?: { file: string; change: ConfigFileChange; stanzas: string[] };
+  pgbackrestConfig?: {
+    file: string;
+    change: ConfigFileChange;
+    stanzas: string[];
+    /** sha256 of the file when the plan was made (null: absent); a saved plan is stale once it moved. */
+    contentHash?: string | null;
+  };
   /**
    * What applying the plan risks without changing anything (W_RECIPIENT_REMOVED: kept backups encrypted only
    * to recipients it removes). Informational: warnings never block an apply.

@@ -7,6 +7,8 @@ import { planHasPendingWork, type ObjectAction, type Plan, type ScheduleAction }
 import { GROUPED_PLAN_THRESHOLD, groupActions, LISTED_PER_GROUP, nodeServers, type ActionGroup, type PlacedObject } from './action-groups.js';
 import { formatSpan } from '../rpo/format-span.js';
 import type { RpoEffect } from '../rpo/plan-effects.js';
+import type { NodeCoverage } from '../rpo/uncovered-databases.js';
+import { cellName } from '../reports/format.js';
 import type { Style } from './style.js';
 
 export interface PlanTextOptions {
@@ -65,6 +67,11 @@ export function renderPlanText(plan: Plan, style: Style, options: PlanTextOption
     out.push('', 'Worst case between backups after this plan (RPO):');
     for (const e of plan.rpoEffects) out.push(renderRpoEffect(e, style));
   }
+  if (plan.nodeCoverage) {
+    out.push('', 'Databases without a backup after this plan (--check-nodes):');
+    if (plan.nodeCoverage.length === 0) out.push(style.dim('  no running node to ask'));
+    for (const n of plan.nodeCoverage) out.push(renderNodeCoverage(n, style));
+  }
   out.push('', summaryLine(plan, style));
   return out.join('\n') + '\n';
 }
@@ -76,6 +83,15 @@ function renderRpoEffect(e: RpoEffect, style: Style): string {
   if (e.afterMs === null) return style.remove(`  - ${what}: no backup after this apply (worst case was ${formatSpan(e.beforeMs!)})`) + breach;
   if (e.beforeMs === null) return style.add(`  + ${what}: no backup before, worst case ${formatSpan(e.afterMs)} after this apply`) + breach;
   return style.change(`  ~ ${what}: worst case ${formatSpan(e.beforeMs)} → ${formatSpan(e.afterMs)}`) + breach;
+}
+
+/** "pg1: billing [no backup after this apply], scratch": every database of the node no definition backs up. */
+function renderNodeCoverage(n: NodeCoverage, style: Style): string {
+  if (!n.reachable) return style.warn(`  ${n.node}: unreachable: ${n.error}`);
+  if (n.uncovered.length === 0) return `  ${n.node}: every database has a backup`;
+  const left = new Set(n.leftUncovered);
+  const names = n.uncovered.map((db) => (left.has(db) ? style.remove(`${cellName(db)} [no backup after this apply]`) : cellName(db)));
+  return `  ${n.node}: ${names.join(', ')}`;
 }
 
 export function summaryLine(plan: Plan, style: Style): string {

@@ -4,8 +4,9 @@
 // clock come in.
 import { walArchiveHealth, walArchiveStatus, type WalArchiveStatus, type WalReceiverReport } from '../wal/wal-archive-health.js';
 import { restorableWindowStatus, type RestorableWindowStatus, type WindowVerdict } from '../wal/restorable-window.js';
-import { methodRulesOf } from '../methods/registry.js';
-import { methodOf, type BackupSpec, type NodeSpec } from '../model.js';
+import { stanzaCheckStatuses, type StanzaCheckRecord, type StanzaCheckStatus } from '../methods/pgbackrest/stanza-check.js';
+import type { BackupSpec, NodeSpec } from '../model.js';
+import { databasesWithoutBackup } from '../rpo/uncovered-databases.js';
 import { definitionHealth, nextExpectedRun, summariseRuns, type HealthState } from './definition-health.js';
 import { cellName, formatBytes, formatTime, renderTable } from './format.js';
 
@@ -32,6 +33,8 @@ export interface StatusInput {
   walReceivers?: WalReceiverReport[];
   /** The restorable window of each node whose WAL archive was read (src/engine/restorable-windows.ts). */
   restorableWindows?: ReadonlyMap<string, WindowVerdict>;
+  /** The last check of each pgBackRest stanza (absent: none read). */
+  stanzaChecks?: StanzaCheckRecord[];
   now: number;
 }
 
@@ -85,6 +88,8 @@ export interface StatusReport {
   wal_archives: WalArchiveStatus[];
   /** Per node with a WAL archive on this machine: from when to when a point-in-time restore can go (docs/restore.md). */
   restorable_windows: RestorableWindowStatus[];
+  /** Every pgBackRest stanza the nodes declare, with its last check (docs/pgbackrest.md, "A failing stanza"). */
+  pgbackrest_stanzas: StanzaCheckStatus[];
 }
 
 export function statusReport(input: StatusInput): StatusReport {
@@ -113,16 +118,24 @@ export function statusReport(input: StatusInput): StatusReport {
       bytes_kept: input.bytesKept[d.name] ?? 0,
     };
   });
+  // Grouped once: asking every node for its definitions in the whole list grew as nodes x definitions.
+  const enabledByNode = new Map<string, Array<{ name: string; spec: BackupSpec }>>();
+  for (const d of input.definitions) {
+    if (!d.spec.enabled) continue;
+    let list = enabledByNode.get(d.spec.node);
+    if (!list) enabledByNode.set(d.spec.node, (list = []));
+    list.push(d);
+  }
   const nodes = [...input.nodes].sort((a, b) => compare(a.name, b.name)).map((n): NodeStatus => {
     const asked = input.nodeDatabases[n.name];
     if (n.spec.status !== 'running' || asked === undefined) {
       return { name: n.name, status: n.spec.status, reachable: null, error: null, databases_without_definition: [] };
     }
     if ('error' in asked) return { name: n.name, status: n.spec.status, reachable: false, error: asked.error, databases_without_definition: [] };
-    const covered = coverage(input.definitions.filter((d) => d.spec.node === n.name && d.spec.enabled).map((d) => d.spec));
+    const backups = enabledByNode.get(n.name) ?? [];
     return {
       name: n.name, status: n.spec.status, reachable: true, error: null,
-      databases_without_definition: asked.databases.filter((db) => !covered(db)).sort(compare),
+      databases_without_definition: databasesWithoutBackup(asked.databases, backups),
     };
   });
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -133,12 +146,10 @@ export function statusReport(input: StatusInput): StatusReport {
   const walArchives = [...input.nodes].sort((a, b) => compare(a.name, b.name)).flatMap((n) =>
     n.spec.walArchive ? [walArchiveStatus(walArchiveHealth(n.name, n.spec.walArchive, reports.get(n.name) ?? null, input.now))] : []);
   const windows = [...(input.restorableWindows ?? new Map<string, WindowVerdict>())].sort(([a], [b]) => compare(a, b)).map(([node, v]) => restorableWindowStatus(node, v));
-  return { now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives, restorable_windows: windows };
-}
-
-/** Whether some definition backs a database up, as its method says. */
-function coverage(specs: readonly BackupSpec[]): (database: string) => boolean {
-  return (database) => specs.some((s) => methodRulesOf(methodOf(s)).covers(s, database));
+  return {
+    now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives, restorable_windows: windows,
+    pgbackrest_stanzas: stanzaCheckStatuses(input.nodes, input.stanzaChecks ?? []),
+  };
 }
 
 function latestFailure(runs: readonly StatusRun[]): StatusRun | null {
@@ -201,6 +212,15 @@ export function renderStatusText(s: StatusReport): string {
       const end = w.to_source === 'file-time' ? ' (upper bound: the archive could not be read)' : w.to_source === 'backup-end' ? ' (nothing committed since the backup)' : ' (last commit)';
       lines.push(`  ${w.node}: ${w.from} to ${w.to}${end}; LSN ${w.from_lsn} to ${w.to_lsn} on timeline ${w.timeline}, from backup ${w.from_backup}`);
       if (w.outside_backups.length > 0) lines.push(`  ${w.node}: ${w.outside_backups.length} kept backup(s) outside it restore only to their own end: ${w.outside_backups.join(', ')}`);
+    }
+  }
+  if (s.pgbackrest_stanzas.length > 0) {
+    lines.push('', 'pgBackRest stanzas:');
+    const rows = s.pgbackrest_stanzas.map((c) => [c.stanza, c.node, c.server, c.state, formatTime(time(c.checked_at)), c.checked_by ?? '-']);
+    lines.push(...renderTable(['STANZA', 'NODE', 'SERVER', 'CHECK', 'CHECKED', 'BY'], rows).map((l) => `  ${l}`.trimEnd()));
+    for (const c of s.pgbackrest_stanzas) {
+      if (c.state === 'failing') lines.push(`  ${c.stanza}: check FAILING since ${formatTime(time(c.failing_since))}: ${(c.detail ?? 'failed').split('\n')[0]}`);
+      else if (c.state === 'never_checked') lines.push(`  ${c.stanza}: never checked: pgbackops apply (on ${c.server}) or pgbackops check ${c.node} checks it`);
     }
   }
   lines.push('', `As of ${formatTime(Date.parse(s.now))}; times in UTC.`);

@@ -5,7 +5,8 @@
 //
 // A definition protects a database when it is scheduled (enabled, its node running) and its dumps can bring
 // the database's data back: every type except `schema` (structure only) counts.
-import { isLogicalSpec, type BackupServerSpec, type BackupSpec, type Kind, type LogicalOptions, type NodeSpec } from '../model.js';
+import { isLogicalSpec, methodOf, type BackupServerSpec, type BackupSpec, type Kind, type LogicalOptions, type NodeSpec } from '../model.js';
+import { methodRulesOf } from '../methods/registry.js';
 import { parseDuration, approximateMilliseconds } from '../time/duration.js';
 import type { ZonedSchedule } from './worst-gap.js';
 import type { TypedObject } from '../objects.js';
@@ -67,7 +68,12 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
   for (const [node, definitions] of byNode) {
     const nodeSpec = nodeSpecs.get(node);
     const serverSpec = nodeSpec ? serverSpecs.get(nodeSpec.backupServer) : undefined;
-    const rpoOf = (d: { name: string; spec: BackupSpec }) => effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec });
+    // Once per definition: a definition covers several units, and each unit asks every definition covering it.
+    const rpos = new Map<string, UnitCoverage['rpo']>();
+    const rpoOf = (d: { name: string; spec: BackupSpec }) => {
+      if (!rpos.has(d.name)) rpos.set(d.name, effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec }));
+      return rpos.get(d.name)!;
+    };
     const running = nodeSpec?.status === 'running';
     const protects = (d: BackupSpec) => running && d.enabled && scopeOf(d).type !== 'schema';
     const units = new Map<string, { unit: RpoUnit; covering: Array<{ name: string; spec: BackupSpec }> }>();
@@ -111,7 +117,34 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
   return out;
 }
 
+/**
+ * Whether a definition's runs bring a database's data back, as its method says: a list naming it,
+ * `databases: all` not excluding it, a cluster dump, a physical backup; a `type: schema` dump (structure
+ * only) does not. Whether it is scheduled is the caller's question.
+ */
+export function backsUp(spec: BackupSpec, database: string): boolean {
+  return scopeOf(spec).type !== 'schema' && methodRulesOf(methodOf(spec)).covers(spec, database);
+}
+
+/**
+ * Whether the definitions of `backups` together back up every database that "every database" definition
+ * `of` backs up: one of them is a cluster backup, or a `databases: all` that excludes no more than `of`.
+ */
+export function backsUpEveryDatabaseOf(backups: readonly BackupSpec[], of: BackupSpec): boolean {
+  const ofScope = scopeOf(of);
+  return backups.some((o) => {
+    const os = scopeOf(o);
+    return os.type === 'cluster' || (os.type !== 'schema' && os.databases === 'all' && os.exclude.every((x) => ofScope.type !== 'cluster' && ofScope.exclude.includes(x)));
+  });
+}
+
+/** Whether a definition backs up every database of its node but those it excludes (databases: all, cluster, physical). */
+export function backsUpEveryDatabase(spec: BackupSpec): boolean {
+  const s = scopeOf(spec);
+  return s.type === 'cluster' || s.databases === 'all';
+}
+
 /** What a definition backs up: a physical method (basebackup, pgbackrest) takes the whole cluster, like pg_dumpall. */
-function scopeOf(spec: BackupSpec): Pick<LogicalOptions, 'type' | 'databases' | 'exclude'> {
+export function scopeOf(spec: BackupSpec): Pick<LogicalOptions, 'type' | 'databases' | 'exclude'> {
   return isLogicalSpec(spec) ? spec : { type: 'cluster', databases: 'all', exclude: [] };
 }

@@ -3,7 +3,7 @@
 // or the node itself), before (the catalog) and after (the catalog as the plan leaves it).
 import type { ObjectAction } from '../plan/types.js';
 import { coverageOf, unitKey, type RpoObject, type RpoUnit, type UnitCoverage } from './coverage.js';
-import { worstGapMs } from './worst-gap.js';
+import { worstGapMs, type ZonedSchedule } from './worst-gap.js';
 
 export interface RpoEffect {
   node: string;
@@ -28,6 +28,8 @@ export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObje
   // Units that exist before: a new definition's databases have no "before" to compare with.
   for (const [key, old] of was) {
     const next: UnitCoverage | undefined = will.get(key);
+    // The same schedules have the same worst case: most units of a touched node keep theirs (not computed).
+    if (next && sameSchedules(old.schedules, next.schedules)) continue;
     const beforeMs = worstGapMs(old.schedules, now);
     const afterMs = next ? worstGapMs(next.schedules, now) : null;
     if (beforeMs === afterMs) continue;
@@ -40,12 +42,18 @@ export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObje
   return out.sort((a, b) => compare(a.node, b.node) || compare(a.database ?? '', b.database ?? '') || compare(a.definition ?? '', b.definition ?? ''));
 }
 
+function sameSchedules(a: readonly ZonedSchedule[], b: readonly ZonedSchedule[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (list: readonly ZonedSchedule[]) => list.map((s) => `${s.schedule}\u0000${s.timezone}`).sort().join('\u0001');
+  return key(a) === key(b);
+}
+
 function unitFields(u: RpoUnit): Pick<RpoEffect, 'node' | 'database' | 'definition'> {
   return { node: u.node, database: u.database, definition: u.definition };
 }
 
 /** Nodes whose definitions' coverage an action can change. */
-function touchedNodes(actions: readonly ObjectAction[]): Set<string> {
+export function touchedNodes(actions: readonly ObjectAction[]): Set<string> {
   // A server's changes reach its definitions as their own updates (the time zone is part of a Backup's spec).
   const nodes = new Set<string>();
   for (const a of actions) {

@@ -111,11 +111,40 @@ function dayOffsetsOf(timezone: string): (day: number) => number {
   };
 }
 
-function firesOn(c: Compiled, day: number): boolean {
-  const { month, day: dayOfMonth } = civilFromDays(day);
-  if (!c.months[month]) return false;
-  const dom = c.daysOfMonth[dayOfMonth]!;
-  const dow = c.weekdays[(((day + 4) % 7) + 7) % 7]!; // 1970-01-01 was a Thursday
+/** Month, day of month and weekday of every day a computation may look at, from its first day. */
+interface Calendar {
+  month: Uint8Array;
+  dayOfMonth: Uint8Array;
+  weekday: Uint8Array;
+}
+
+const calendars = new Map<number, Calendar>();
+
+/**
+ * The calendar of the days from `firstDay`, made once per window: each schedule then asks a table per day
+ * instead of converting the day number, which was most of the cost of a fleet's worst cases.
+ */
+function calendarFrom(firstDay: number): Calendar {
+  let cal = calendars.get(firstDay);
+  if (cal) return cal;
+  const days = WINDOW_DAYS + HORIZON_DAYS;
+  cal = { month: new Uint8Array(days), dayOfMonth: new Uint8Array(days), weekday: new Uint8Array(days) };
+  for (let i = 0; i < days; i++) {
+    const { month, day } = civilFromDays(firstDay + i);
+    cal.month[i] = month;
+    cal.dayOfMonth[i] = day;
+    cal.weekday[i] = ((((firstDay + i + 4) % 7) + 7) % 7); // 1970-01-01 was a Thursday
+  }
+  if (calendars.size >= 16) calendars.clear();
+  calendars.set(firstDay, cal);
+  return cal;
+}
+
+/** Whether `c` fires on the day `i` days after the calendar's first. */
+function firesOn(c: Compiled, cal: Calendar, i: number): boolean {
+  if (!c.months[cal.month[i]!]) return false;
+  const dom = c.daysOfMonth[cal.dayOfMonth[i]!]!;
+  const dow = c.weekdays[cal.weekday[i]!]!;
   return c.fields.dayOrWeekday ? dom || dow : dom && dow;
 }
 
@@ -125,8 +154,9 @@ function singleGap(c: Compiled, firstDay: number): number | null {
   let worst = 0;
   let previous: number | null = null;
   let firingDays = 0;
+  const cal = calendarFrom(firstDay);
   for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
-    if (!firesOn(c, day)) continue;
+    if (!firesOn(c, cal, day - firstDay)) continue;
     const wall = day * DAY_MS;
     const offset = c.dayOffset(day);
     const steady = !Number.isNaN(offset);
@@ -155,17 +185,27 @@ function innerGapOnClockChange(times: readonly number[], toInstant: (wall: numbe
 function sameZoneUnionGap(compiled: readonly Compiled[], firstDay: number): number | null {
   const zone = compiled[0]!;
   // Which schedules fire on a day repeats (every day, weekdays, ...): their merged times are made once per set.
-  const merged = new Map<string, { times: number[]; innerGapMs: number }>();
+  // The set is a bit mask while it fits one (a database covered by up to 30 definitions), else a string.
+  const merged = new Map<number | string, { times: number[]; innerGapMs: number }>();
+  const asMask = compiled.length <= 30;
+  const cal = calendarFrom(firstDay);
   let worst = 0;
   let previous: number | null = null;
   let firingDays = 0;
   for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
-    let key = '';
-    for (let i = 0; i < compiled.length; i++) if (firesOn(compiled[i]!, day)) key += `${i},`;
-    if (key === '') continue;
+    let mask = 0;
+    let text = '';
+    for (let i = 0; i < compiled.length; i++) {
+      if (!firesOn(compiled[i]!, cal, day - firstDay)) continue;
+      if (asMask) mask |= 1 << i;
+      else text += `${i},`;
+    }
+    if (mask === 0 && text === '') continue;
+    const key = asMask ? mask : text;
     let m = merged.get(key);
     if (!m) {
-      const times = [...new Set(key.split(',').filter((k) => k !== '').flatMap((k) => compiled[Number(k)]!.times))].sort((a, b) => a - b);
+      const firing = compiled.filter((_, i) => (asMask ? (mask & (1 << i)) !== 0 : text.split(',').includes(String(i))));
+      const times = [...new Set(firing.flatMap((c) => c.times))].sort((a, b) => a - b);
       let innerGapMs = 0;
       for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
       merged.set(key, (m = { times, innerGapMs }));
@@ -192,9 +232,10 @@ function sameZoneUnionGap(compiled: readonly Compiled[], firstDay: number): numb
 function unionGap(compiled: readonly Compiled[], firstDay: number): number | null {
   const all: number[] = [];
   let cut = Infinity;
+  const cal = calendarFrom(firstDay);
   for (const c of compiled) {
     for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
-      if (!firesOn(c, day)) continue;
+      if (!firesOn(c, cal, day - firstDay)) continue;
       for (const t of c.times) all.push(c.toInstant(day * DAY_MS + t * MINUTE_MS));
       if (day >= firstDay + WINDOW_DAYS) {
         cut = Math.min(cut, c.toInstant(day * DAY_MS + c.times[0]! * MINUTE_MS));

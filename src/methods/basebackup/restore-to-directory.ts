@@ -2,19 +2,21 @@
 // and recover it to a target with the node's WAL archive (docs/restore.md, "Physical backups").
 //
 // Order of work:
-// 1. gather facts without changing anything: the backup's recorded WAL range, its files against their
-//    checksums, DIR, the archive's segments, the server binaries of the backup's major version, who would run
+// 1. gather facts without changing anything: the backup's recorded WAL range, its files against their sizes and
+//    checksums (the tars' sha256 only with --dry-run: otherwise while they are extracted, step 2), DIR, the archive's segments, the server binaries of the backup's major version, who would run
 //    the copy; plan (src/core/methods/basebackup/directory-restore-plan.ts): any refusal stops here, as does
 //    --dry-run or a cancel;
-// 2. record the restore as running; create DIR (or use the empty one), extract base.tar and pg_wal.tar, append
+// 2. record the restore as running; create DIR (or use the empty one), extract base.tar and pg_wal.tar (hashed
+//    at the same time: a tar that does not match its sha256 fails the restore here, undone), append
 //    the recovery settings to postgresql.auto.conf, create recovery.signal, hand the files to DIR's owner;
 // 3. with --start: pg_ctl start as DIR's owner, wait until recovery promoted the copy (its log says "ready to
-//    accept connections") or failed, and read from the log the point reached;
+//    accept connections") or failed, and read from the log the point reached (src/methods/physical/
+//    start-restored-cluster.ts, shared with the pgbackrest method);
 // 4. on failure undo only what this restore created: the server it started is stopped, the files it extracted
 //    (DIR itself when it created it) removed; the log keeps what happened. Record the outcome.
 import { envSetting } from '../../adapters/os/environment.js';
 import { randomUUID } from 'node:crypto';
-import { appendFile, chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, lstat, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
@@ -25,7 +27,7 @@ import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import { planDirectoryRestore, type DirectoryRestoreFacts } from '../../core/methods/basebackup/directory-restore-plan.js';
 import { basebackupFactsOf } from '../../core/methods/basebackup/facts.js';
-import { recoveryReached, recoverySettings, restoreCommand } from '../../core/methods/basebackup/recovery-settings.js';
+import { recoverySettings, restoreCommand } from '../../core/methods/basebackup/recovery-settings.js';
 import type { BackupServerSpec } from '../../core/model.js';
 import { describeRecoveryTarget, type DirectoryRestoreResult } from '../../core/restore/directory-restore.js';
 import type { RestoreRecord } from '../../core/restore/restore-record.js';
@@ -33,17 +35,14 @@ import { summariseArchive } from '../../core/wal/archive-range.js';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../core/wal/wal-segment.js';
 import { launcherPath } from '../../runtime/settings.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
-import { verifyBackupFiles } from '../../jobs/verify-files.js';
+import { checksumProblem, verifyBackupFiles } from '../../jobs/verify-files.js';
+import { sha256File } from '../../adapters/fs/file-digest.js';
 import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method.js';
 import { readArchiveHead } from './archive-head.js';
+import { restoredSocketDirectory, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { listArchive } from './wal-archive.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
-import { extractBackup } from './tar-files.js';
-
-/** In the restored directory: pg_ctl's log of the recovery, which the restore reads. */
-export const RECOVERY_LOG = 'pgbackops-recovery.log';
-/** A Unix socket path is limited to 107 bytes: a longer DIR puts the restored server's socket in /tmp. */
-const MAX_SOCKET_DIR = 90;
+import { backupTarPart, extractBackup } from './tar-files.js';
 
 export async function restoreBasebackupToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
   const now = request.now ?? (() => new Date());
@@ -53,6 +52,9 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
   const snapshot = await catalog.readSnapshot();
   const server = snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === backup.backupServer)?.spec as BackupServerSpec | undefined;
   const facts = await gatherFacts(backup, request, server);
+  // Seconds since the restore started, in the log: where a restore's time (its RTO) goes.
+  const at = () => `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)} s`;
+  const checkedAt = at();
   const plan = planDirectoryRestore(facts, request.options.target);
   if (request.dryRun || plan.refusals.length > 0) return { plan, record: null, recordedIn: null, result: null };
   if (request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null, result: null };
@@ -68,7 +70,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     recoveryTarget: describeRecoveryTarget(request.options.target), methodFacts: null,
   };
   await recorder.record(record);
-  const log: string[] = [`restore ${record.id} of backup ${backup.id} (basebackup of ${backup.node}) into ${toDir}, target ${record.recoveryTarget}`];
+  const log: string[] = [`restore ${record.id} of backup ${backup.id} (basebackup of ${backup.node}) into ${toDir}, target ${record.recoveryTarget}; checked at ${checkedAt}`];
   const createdDir = facts.toDirState.kind === 'absent';
   let serverStarted = false;
   let result: DirectoryRestoreResult | null = null;
@@ -79,11 +81,11 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     await chmod(toDir, 0o700);
     // DIR's owner runs the copy; a DIR this restore creates belongs to the owner of its parent directory.
     const owner = await stat(createdDir ? dirname(toDir) : toDir);
-    await extractBackup(backup.directory!, toDir);
-    log.push(`extracted ${backup.directory} into ${toDir}`);
+    await extractChecked(backup, toDir, facts.checksumsWhileExtracting ?? []);
+    log.push(`extracted ${backup.directory} into ${toDir}${facts.checksumsWhileExtracting?.length ? `; sha256 of ${facts.checksumsWhileExtracting.join(', ')} matched` : ''} (at ${at()})`);
     await completeConfiguration(toDir);
     const start = request.options.start;
-    const socketDirectory = start ? (toDir.length <= MAX_SOCKET_DIR ? toDir : '/tmp') : undefined;
+    const socketDirectory = start ? restoredSocketDirectory(toDir) : undefined;
     const pgbackops = [process.execPath, envSetting('binary') ?? launcherPath()];
     const settings = recoverySettings({
       target: request.options.target, restoreCommand: restoreCommand(pgbackops, facts.archiveDir),
@@ -92,16 +94,19 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     await appendFile(join(toDir, 'postgresql.auto.conf'), `\n${settings}`, { mode: 0o600 });
     await rm(join(toDir, 'standby.signal'), { force: true });
     await writeFile(join(toDir, 'recovery.signal'), '', { mode: 0o600 });
-    log.push(`recovery settings appended to postgresql.auto.conf:\n${settings.trimEnd()}`);
+    log.push(`recovery settings appended to postgresql.auto.conf (at ${at()}):\n${settings.trimEnd()}`);
     if (isRoot() && owner.uid !== 0) await chownTree(toDir, owner.uid, owner.gid);
+    log.push(`handed to its owner; starting (at ${at()})`);
 
     if (start && pgCtl) {
       serverStarted = true;
-      const recovered = await startAndRecover(pgCtl.path, toDir, { uid: owner.uid, gid: owner.gid });
+      const recovered = await startRestoredCluster(pgCtl.path, toDir, start.port).catch((err: Error) => {
+        if (err instanceof StartRestoredClusterError) log.push(`server log:\n${err.log.trim()}`);
+        throw err;
+      });
       log.push(`server log:\n${recovered.log.trim()}`);
-      if (!recovered.ok) throw new Error(recovered.problem);
       const recoveryTimeMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
-      result = { reached: recoveryReached(recovered.log), started: { port: start.port, dataDirectory: toDir }, recoveryTimeMs };
+      result = { reached: recovered.reached, started: { port: start.port, dataDirectory: toDir }, recoveryTimeMs };
       log.push(`recovered to ${result.reached?.lsn ?? '?'} (${result.reached?.time ?? 'no transaction replayed'}); running on port ${start.port}; ${(recoveryTimeMs / 1000).toFixed(1)} s from the start of the restore`);
     } else {
       result = { reached: null, started: null, recoveryTimeMs: null };
@@ -114,7 +119,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     const message = (err as Error).message;
     log.push(`failed: ${message}`);
     request.logger.error({ restore: record.id, backup: backup.id }, message);
-    if (serverStarted && pgCtl) await stopServer(pgCtl.path, toDir).catch((e: Error) => log.push(`could not stop the restored server: ${e.message}`));
+    if (serverStarted && pgCtl) await stopRestoredCluster(pgCtl.path, toDir, 'immediate').catch((e: Error) => log.push(`could not stop the restored server: ${e.message}`));
     // Only what this restore created: DIR itself when it made it, else what it extracted into the empty DIR.
     const undo = createdDir
       ? rm(toDir, { recursive: true, force: true })
@@ -134,8 +139,11 @@ async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, 
   const segmentSize = facts?.walSegmentSize ?? DEFAULT_WAL_SEGMENT_SIZE;
   const major = backup.serverVersion ? Number(backup.serverVersion.split('.')[0]) : 0;
   const pgCtl = await findTool('pg_ctl', major, server?.pgBinDirs).then((t) => ({ path: t.path, version: t.version, major: t.major }), (err: Error) => ({ error: err.message }));
+  // The tars are read to be extracted anyway: their sha256 is compared on that read (extractChecked), not on one
+  // of its own first. A dry run, which extracts nothing, reads them for it.
+  const later = request.dryRun ? [] : (backup.files ?? []).map((f) => f.path).filter(extractedTar);
   const files = backup.status === 'succeeded' && backup.directory
-    ? (await verifyBackupFiles(backup.directory, backup.files, backup.backupServer)).problems
+    ? (await verifyBackupFiles(backup.directory, backup.files, backup.backupServer, { checksumLater: (p) => later.includes(p) })).problems
     : [];
   const start = request.options.start ? await startOwner(toDir, request.options.start.port) : null;
   // The newest commit in the archive, read with pg_waldump: what a time target can reach (the restorable window).
@@ -144,9 +152,37 @@ async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, 
     : null;
   return {
     backup: { id: backup.id, node: backup.node, definition: backup.definition, status: backup.status, serverVersion: backup.serverVersion, facts },
-    toDir, toDirState: await directoryState(toDir), fileProblems: files, archiveDir,
+    toDir, toDirState: await directoryState(toDir), fileProblems: files, checksumsWhileExtracting: later, archiveDir,
     archive: summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize), head, pgCtl, start,
   };
+}
+
+/** The tars extractBackup reads: base.tar* and pg_wal.tar*. */
+function extractedTar(path: string): boolean {
+  const part = backupTarPart(path);
+  return part === 'base' || part === 'pg_wal';
+}
+
+/**
+ * Extracts the backup into DIR while the tars named in `checked` are hashed by a read of their own beside tar's
+ * (from the page cache: the two reads run at once, so the hash no longer comes before the extraction). A tar
+ * that does not match fails the restore (whose undo removes what was extracted) before any recovery setting
+ * is written or the server started; when tar itself fails on a tar that does not match, the mismatch is the
+ * reason given: tar's complaint about a corrupted stream says less. (Piping one read through this process into
+ * tar was slower on a loaded machine: one more process to schedule between the file and tar.)
+ */
+async function extractChecked(backup: BackupRow, toDir: string, checked: readonly string[]): Promise<void> {
+  const directory = backup.directory!;
+  const recorded = (name: string) => (backup.files ?? []).find((f) => f.path === name)!;
+  // Caught at once: a failed read must not be an unhandled rejection while tar runs.
+  const hashes = checked.map(async (name) => {
+    const path = join(directory, name);
+    return checksumProblem(recorded(name), { bytes: (await stat(path)).size, sha256: await sha256File(path) });
+  }).map((h) => h.catch((err: Error) => `${err.message}`));
+  const extracted = await extractBackup(directory, toDir).then(() => null, (err: Error) => err);
+  const problems = (await Promise.all(hashes)).filter((p): p is string => p !== null);
+  if (problems.length > 0) throw new Error(`the backup's files do not match their checksums: ${problems.join('; ')}${extracted ? ` (tar: ${extracted.message.split('\n')[0]})` : ''}`);
+  if (extracted) throw extracted;
 }
 
 async function directoryState(dir: string): Promise<DirectoryRestoreFacts['toDirState']> {
@@ -182,51 +218,4 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
     if (entry.isDirectory()) await chownTree(path, uid, gid);
     else await chown(path, uid, gid).catch((err: NodeJS.ErrnoException) => { if (!entry.isSymbolicLink()) throw err; });
   }
-}
-
-function serverEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PG')) env[key] = value;
-  return { ...env, LC_ALL: 'C' };
-}
-
-/**
- * Starts the restored server and waits until recovery ended: promoted ("database system is ready to accept
- * connections", not the read-only kind of a hot standby), or failed (the postmaster exits; its log says why,
- * e.g. "recovery ended before configured recovery target was reached").
- */
-async function startAndRecover(pgCtl: string, dir: string, as: { uid: number; gid: number }): Promise<{ ok: boolean; log: string; problem: string }> {
-  const logFile = join(dir, RECOVERY_LOG);
-  const spawnAs = isRoot() && as.uid !== 0 ? { uid: as.uid, gid: as.gid } : {};
-  // -t: recovery may take long; the loop below watches the postmaster anyway.
-  const started = await runProgram(pgCtl, ['start', '-D', dir, '-l', logFile, '-w', '-t', '86400'], { ...spawnAs, cwd: '/', env: serverEnv() });
-  const readLog = () => readFile(logFile, 'utf8').catch(() => '');
-  for (;;) {
-    const log = await readLog();
-    if (/database system is ready to accept connections/.test(log)) return { ok: true, log, problem: '' };
-    const fatal = /^.*(?:FATAL|PANIC):.*$/m.exec(log)?.[0];
-    const alive = await postmasterAlive(dir);
-    if (!alive || started.exitCode !== 0) {
-      const why = fatal ?? (started.stderr.trim() || 'the server stopped before recovery ended');
-      return { ok: false, log, problem: `the restored server did not finish recovery: ${why}` };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function postmasterAlive(dir: string): Promise<boolean> {
-  const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function stopServer(pgCtl: string, dir: string): Promise<void> {
-  const owner = await stat(dir);
-  const spawnAs = isRoot() && owner.uid !== 0 ? { uid: owner.uid, gid: owner.gid } : {};
-  await runProgram(pgCtl, ['stop', '-D', dir, '-m', 'immediate', '-w'], { ...spawnAs, cwd: '/', env: serverEnv() });
 }

@@ -1,8 +1,9 @@
 // Taking one base backup of a definition: pg_basebackup (tar format, WAL streamed) into a temporary directory,
-// backup_manifest checked with pg_verifybackup, run.log and manifest.json with the sha256 of every file, then
-// renamed to its final timestamped directory under <definition>/_cluster/. A failure, a kill or a stop leaves
-// no directory that counts as a backup: only the rename makes one, and the sweep of a dead run removes its
-// temporary directory (sweep-abandoned.ts), as for a dump.
+// checked against its backup_manifest while it is written (stream-check.ts: each tar read once, as it grows,
+// for its own sha256 and its members' sizes and SHA256), run.log and manifest.json with the sha256 of every
+// file, then renamed to its final timestamped directory under <definition>/_cluster/. A failure, a kill or a
+// stop leaves no directory that counts as a backup: only the rename makes one, and the sweep of a dead run
+// removes its temporary directory (sweep-abandoned.ts), as for a dump.
 import { failureOf, StepFailedError } from '../step-failed.js';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,11 +25,9 @@ import { baseRecord, type RunRequest } from '../../jobs/run-request.js';
 import { readManifestWalRange } from './backup-manifest.js';
 import { nodeClock, readNodeFacts } from './node-facts.js';
 import { backupTars } from './tar-files.js';
-import { verifyWithPgVerifybackup } from './verify-manifest.js';
+import { BackupStreamCheck } from './stream-check.js';
 
 const TOOL_VERSIONS_FILE = join('cache', 'tool-versions.json');
-/** Inside the temporary directory: the extraction pg_verifybackup reads, removed before the rename. */
-const VERIFY_SCRATCH = '.verify';
 
 export async function takeBasebackup(request: RunRequest, database: string | null): Promise<RunRecord> {
   const { logger } = request;
@@ -43,6 +42,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
   const temp = join(parent, `${TEMP_PREFIX}${record.id}`);
   const log: string[] = [`run ${record.id} of ${def.name} (basebackup) on node ${def.node.name}`, `started ${record.startedAt}`];
   const started = process.hrtime.bigint();
+  let streamCheck: BackupStreamCheck | null = null;
   try {
     request.stop?.throwIfAborted();
     await mkdir(parent, { recursive: true, mode: 0o700 });
@@ -55,6 +55,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
     const command = buildBasebackupCommand(def.backup, def.node, temp, `pgbackops ${record.id}`, tool.major);
     log.push(`argv: ${[tool.path, ...command.args].join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
+    streamCheck = new BackupStreamCheck(temp).start();
     const result = await runProgram(tool.path, command.args, {
       env: { ...toolProcessEnv(command.env), ...runMarker(record.id) },
       stdout: 'ignore',
@@ -62,6 +63,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
       ...(request.stop ? { abort: request.stop } : {}),
       ...(timeout ? { timeoutMs: approximateMilliseconds(timeout), killSignal: 'SIGTERM' as const } : {}),
     });
+    streamCheck.writerExited();
     if (result.stderr) log.push(`pg_basebackup output:\n${result.stderr}`);
     request.stop?.throwIfAborted();
     if (result.exitCode !== 0 || result.timedOut || result.signal) {
@@ -73,7 +75,9 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
     const copiedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const range = await readManifestWalRange(join(temp, 'backup_manifest'));
 
-    const check = await verifyWithPgVerifybackup(temp, join(temp, VERIFY_SCRATCH), node.serverMajor, request.serverSpec.pgBinDirs, request.stop);
+    const { check, digests } = await streamCheck.finish(node.walSegmentSize);
+    streamCheck = null;
+    request.stop?.throwIfAborted();
     log.push(check.ok ? `backup_manifest verified by ${check.how}` : `${check.how} found problems:\n${check.problem}`);
     if (!check.ok) {
       throw new StepFailedError({ reason: 'verify-failed', detail: `${check.how}: ${check.problem}` });
@@ -99,7 +103,8 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
       baseBytes: await bytesOf((p) => p !== 'pg_wal'), walBytes: await bytesOf((p) => p === 'pg_wal'),
       durationMs: Math.round(durationMs), manifestCheck: check.how,
     };
-    const files = await digestTree(temp);
+    // The tars and backup_manifest were hashed as they were read: only run.log is read here.
+    const files = await digestTree(temp, digests);
     const manifest = {
       formatVersion: 1, runId: record.id, definition: def.name, node: def.node.name, database: null, method: 'basebackup',
       startedAt: record.startedAt, finishedAt: finishedAt.toISOString(), durationMs: Math.round(durationMs),
@@ -113,6 +118,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
       bytes: files.reduce((n, f) => n + f.bytes, 0), files, log: log.join('\n'), methodFacts: facts,
     });
   } catch (err) {
+    await streamCheck?.abandon();
     const failure: ClassifiedFailure = request.stop?.aborted
       ? { reason: 'interrupted', detail: `pgbackops run received ${typeof request.stop.reason === 'string' ? request.stop.reason : 'a stop request'}: the base backup was stopped before it finished` }
       : failureOf(err);

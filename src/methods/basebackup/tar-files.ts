@@ -13,11 +13,16 @@ export interface BackupTar {
   part: string;
 }
 
+/** base, pg_wal or a tablespace OID for one of a backup's tar files; null for any other name. */
+export function backupTarPart(name: string): string | null {
+  return TAR.exec(name)?.[1] ?? null;
+}
+
 export async function backupTars(directory: string): Promise<BackupTar[]> {
   const out: BackupTar[] = [];
   for (const name of await readdir(directory)) {
-    const m = TAR.exec(name);
-    if (m) out.push({ name, part: m[1]! });
+    const part = backupTarPart(name);
+    if (part !== null) out.push({ name, part });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

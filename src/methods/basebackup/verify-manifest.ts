@@ -1,9 +1,9 @@
-// Checking a base backup against its backup_manifest with PostgreSQL's own pg_verifybackup. PostgreSQL 15's
-// pg_verifybackup reads only a plain-format backup, so the tars are extracted into a scratch directory first
-// (base.tar at its root, pg_wal.tar in pg_wal/), which is removed afterwards. This is the full check: every
-// file's size and SHA256 against the manifest, the manifest's own checksum, and with pg_waldump every WAL
-// record the backup needs. It costs a second write of the backup (the scratch copy): a check that read the
-// tars' members without pg_verifybackup would have to reimplement what PostgreSQL already proves.
+// Checking a base backup against its backup_manifest with PostgreSQL's own pg_verifybackup, for `pgbackops
+// verify`. PostgreSQL 15's pg_verifybackup reads only a plain-format backup, so the tars are extracted into a
+// scratch directory first (base.tar at its root, pg_wal.tar in pg_wal/), which is removed afterwards. This is
+// the full check: every file's size and SHA256 against the manifest, the manifest's own checksum, and with
+// pg_waldump every WAL record the backup needs. It costs a second write of the backup (the scratch copy),
+// which is why a run checks the files itself while they are written (stream-check.ts) and leaves this to verify.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findTool } from '../../adapters/postgres/tools.js';

@@ -1,7 +1,8 @@
 // `pgbackops verify` of a base backup: its files against their checksums, then backup_manifest with
 // pg_verifybackup (the tars extracted into a scratch directory beside the backup, removed afterwards); with
 // --restore, a trial: restored into a temporary directory, started on a free port, recovered to the backup's
-// end, connected to and its databases listed, stopped and removed. The trial is recorded as a restore with
+// end, connected to, its databases listed and, where amcheck is installed, every B-tree index checked with
+// bt_index_check, then stopped and removed. The trial is recorded as a restore with
 // purpose 'trial', whose recovery time is the evidence of how long a real restore takes (the RTO).
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -11,11 +12,11 @@ import pg from 'pg';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import { isRoot, lookupOsUser, DEFAULT_INSTANCE_USER } from '../../adapters/os/os-user.js';
-import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import type { NodeSpec } from '../../core/model.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import type { VerifyOutcome, VerifyRequest } from '../method.js';
+import { stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { restoreBasebackupToDirectory } from './restore-to-directory.js';
 import { verifyWithPgVerifybackup } from './verify-manifest.js';
 
@@ -64,38 +65,94 @@ async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyReq
     if (record.status !== 'succeeded') return { outcome: null, scratchDatabase: null, durationMs, problem: record.failureReason ?? 'the trial restore failed', record };
     let databases: string[] = [];
     let problem: string | null = null;
+    let indexes = '';
     try {
-      databases = await listDatabases(catalog, row, toDir, port);
+      const login = await loginOf(catalog, row);
+      databases = await listDatabases(login, toDir, port);
+      const amcheck = await checkIndexes(login, databases, toDir, port);
+      indexes = `; ${amcheck.summary}`;
+      if (amcheck.problems.length > 0) problem = `amcheck found corrupted indexes: ${amcheck.problems.join('; ')}`;
     } catch (err) {
       problem = `the trial cluster started but could not be queried: ${(err as Error).message}`;
     }
     await stop(toDir, row);
     return {
       outcome: null, scratchDatabase: null, durationMs, problem, record,
-      description: `trial restore into a temporary directory, recovered to the backup's end and promoted, databases ${databases.join(', ')}; stopped and removed (restore ${record.id})`,
+      description: `trial restore into a temporary directory, recovered to the backup's end and promoted, databases ${databases.join(', ')}${indexes}; stopped and removed (restore ${record.id})`,
     };
   } finally {
     await rm(parent, { recursive: true, force: true });
   }
 }
 
-/** The trial cluster's databases, through its socket, as the node's user (its roles are the node's). */
-async function listDatabases(catalog: Catalog, row: BackupRow, socketDir: string, port: number): Promise<string[]> {
+interface Login {
+  user: string;
+  maintenanceDatabase: string;
+}
+
+/** Who connects to the trial cluster: the node's user (its roles are the node's). */
+async function loginOf(catalog: Catalog, row: BackupRow): Promise<Login> {
   const node = (await catalog.readSnapshot()).objects.find((o) => o.kind === 'Node' && o.name === row.node)?.spec as NodeSpec | undefined;
-  const client = new pg.Client({ host: socketDir, port, user: node?.user ?? DEFAULT_INSTANCE_USER, database: node?.maintenanceDatabase ?? 'postgres' });
+  return { user: node?.user ?? DEFAULT_INSTANCE_USER, maintenanceDatabase: node?.maintenanceDatabase ?? 'postgres' };
+}
+
+async function withClient<T>(login: Login, database: string, socketDir: string, port: number, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: socketDir, port, user: login.user, database });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    return (await client.query<{ datname: string }>('select datname from pg_database where not datistemplate order by datname')).rows.map((r) => r.datname);
+    return await use(client);
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
+/** The trial cluster's databases that accept connections, through its socket. */
+async function listDatabases(login: Login, socketDir: string, port: number): Promise<string[]> {
+  return withClient(login, login.maintenanceDatabase, socketDir, port, async (client) =>
+    (await client.query<{ datname: string }>('select datname from pg_database where not datistemplate and datallowconn order by datname')).rows.map((r) => r.datname));
+}
+
+/**
+ * amcheck's bt_index_check on every valid B-tree index of every database of the trial copy, when the extension
+ * is installed on this machine: corruption the files' checksums cannot see (they prove the backup is what the
+ * server sent, not that what it sent was sound). The extension is created in the trial copy only, which is
+ * removed afterwards; creating it needs a superuser, so a node user without that skips the check, saying so.
+ */
+async function checkIndexes(login: Login, databases: readonly string[], socketDir: string, port: number): Promise<{ summary: string; problems: string[] }> {
+  const available = await withClient(login, login.maintenanceDatabase, socketDir, port, async (client) =>
+    (await client.query<{ ok: boolean }>(`select exists (select 1 from pg_available_extensions where name = 'amcheck') as ok`)).rows[0]!.ok);
+  if (!available) return { summary: 'amcheck is not installed here: indexes not checked', problems: [] };
+  let checked = 0;
+  const problems: string[] = [];
+  for (const database of databases) {
+    const skipped = await withClient(login, database, socketDir, port, async (client) => {
+      try {
+        await client.query('create extension if not exists amcheck');
+      } catch (err) {
+        return `amcheck could not be created in ${database} as ${login.user} (${(err as Error).message}): indexes not checked`;
+      }
+      const { rows } = await client.query<{ oid: number; name: string }>(`select c.oid::int as oid, c.oid::regclass::text as name
+        from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam
+        where a.amname = 'btree' and c.relpersistence <> 't' and i.indisvalid and i.indisready order by c.oid`);
+      for (const index of rows) {
+        try {
+          await client.query('select bt_index_check($1::oid::regclass)', [index.oid]);
+          checked++;
+        } catch (err) {
+          problems.push(`${database}: ${index.name}: ${(err as Error).message}`);
+        }
+      }
+      return null;
+    });
+    if (skipped) return { summary: skipped, problems };
+  }
+  return { summary: `amcheck bt_index_check: ${checked} B-tree indexes in ${databases.length} databases sound`, problems };
+}
+
 async function stop(dir: string, row: BackupRow): Promise<void> {
   const pgCtl = await findTool('pg_ctl', row.serverVersion ? Number(row.serverVersion.split('.')[0]) : 0);
-  const user = isRoot() ? await lookupOsUser(DEFAULT_INSTANCE_USER) : null;
-  await runProgram(pgCtl.path, ['stop', '-D', dir, '-m', 'fast', '-w'], { cwd: '/', ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+  await stopRestoredCluster(pgCtl.path, dir);
 }
 
 function freePort(): Promise<number> {

@@ -17,7 +17,7 @@ import type { RestoreRecord } from '../../core/restore/restore-record.js';
 import { readDefinitionCache } from '../../runtime/definition-cache.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
 import { RestoreRefusedError, type DirectoryRestoreOutcome, type DirectoryRestoreRequest } from '../method.js';
-import { startRestoredCluster } from '../physical/start-restored-cluster.js';
+import { pgCtlFor, startRestoredCluster, StartRestoredClusterError } from '../physical/start-restored-cluster.js';
 import { pgbackrestFailure, runPgbackrest, succeeded, type PgbackrestInvocation } from './run-pgbackrest.js';
 import { pgbackrestInvocation } from './server-files.js';
 
@@ -58,7 +58,10 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
     if (!succeeded(restored)) throw new StepFailedError(pgbackrestFailure(restored));
     result = { reached: null, started: null, recoveryTimeMs: null };
     if (options.start) {
-      const cluster = await startRestoredCluster(options.toDir, options.start.port, how.as, cache.serverSpec.pgBinDirs ? { binDirs: cache.serverSpec.pgBinDirs } : {});
+      const cluster = await startRestoredCluster(await pgCtlFor(options.toDir, cache.serverSpec.pgBinDirs), options.toDir, options.start.port).catch((err: Error) => {
+        if (err instanceof StartRestoredClusterError) log.push(`server log:\n${err.log.trim()}`);
+        throw err;
+      });
       result = { reached: cluster.reached, started: { port: cluster.port, dataDirectory: cluster.dataDirectory }, recoveryTimeMs: Date.now() - started };
       log.push(`started on port ${cluster.port}; recovery reached lsn ${cluster.reached.lsn}, last transaction at ${cluster.reached.time}; ${result.recoveryTimeMs} ms from the start of the restore`);
     }

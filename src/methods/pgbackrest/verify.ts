@@ -10,7 +10,7 @@ import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import type { PgbackrestRunFacts } from '../../core/methods/pgbackrest/run-facts.js';
 import { readDefinitionCache } from '../../runtime/definition-cache.js';
 import type { VerifyOutcome, VerifyRequest } from '../method.js';
-import { stopRestoredCluster } from '../physical/start-restored-cluster.js';
+import { pgCtlFor, stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { pgbackrestFailure, runPgbackrest, succeeded } from './run-pgbackrest.js';
 import { pgbackrestInvocation } from './server-files.js';
 import { restorePgbackrestToDirectory } from './restore-to-directory.js';
@@ -31,13 +31,13 @@ export async function verifyPgbackrestBackup(catalog: Catalog, row: BackupRow, r
   outcome.archive = succeeded(verified)
     ? { checked: true, entries: null, problem: null, note: `pgbackrest verify --set=${facts.label}: the backup's files and WAL match their checksums` }
     : { checked: true, entries: null, problem: pgbackrestFailure(verified).detail, note: null };
-  if (request.trialRestore || request.trialNode !== undefined) outcome.trial = await trialRestore(catalog, row, request, how.as, cache.serverSpec.pgBinDirs);
+  if (request.trialRestore || request.trialNode !== undefined) outcome.trial = await trialRestore(catalog, row, request, cache.serverSpec.pgBinDirs);
   outcome.ok = outcome.archive.problem === null && (outcome.trial === null || outcome.trial.problem === null);
   return outcome;
 }
 
 async function trialRestore(
-  catalog: Catalog, row: BackupRow, request: VerifyRequest, as: { uid: number; gid: number } | undefined, binDirs: Record<string, string> | undefined,
+  catalog: Catalog, row: BackupRow, request: VerifyRequest, binDirs: Record<string, string> | undefined,
 ): Promise<NonNullable<VerifyOutcome['trial']>> {
   const base = await mkdtemp(join(tmpdir(), 'pgbo-trial-'));
   const toDir = join(base, 'data');
@@ -50,7 +50,7 @@ async function trialRestore(
       backup: row, options: { toDir, target: { kind: 'end' }, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
     });
-    if (restored.result?.started) await stopRestoredCluster(toDir, as, binDirs);
+    if (restored.result?.started) await stopRestoredCluster(await pgCtlFor(toDir, binDirs), toDir);
     const problem = restored.plan.refusals[0] ?? (restored.record?.status === 'succeeded' ? null : restored.record?.log?.split('\n').pop() ?? 'the trial restore failed');
     return { outcome: null, scratchDatabase: null, durationMs: Date.now() - started, problem };
   } finally {

@@ -1,59 +1,102 @@
-// Starting a cluster restored into a directory (a physical method's `restore --to-dir --start`): as the
-// PostgreSQL OS user, on its own port and with its socket in its own directory (the source's settings came
-// with the files), then waiting until recovery reaches its target and the server is promoted. What it
-// reports: the point reached (LSN, and the time of the last transaction replayed).
-import { readFile } from 'node:fs/promises';
+// Starting a cluster restored into a directory (`restore --to-dir --start` of both physical methods,
+// basebackup and pgbackrest, and their trial restores): pg_ctl as the directory's owner (the PostgreSQL OS
+// user), on its own port with its socket in the directory (in /tmp when that path is too long for a socket),
+// then waiting until recovery has ended and the server promoted, or failed. The source's settings came with the
+// files, so what this start depends on is forced on the command line: English messages and no logging
+// collector, because the server's log in DIR/pgbackops-recovery.log is how promotion, failure and the point
+// reached are known (docs/restore.md, "Physical backups"). It never connects: the copy's pg_hba.conf and roles
+// are the source's.
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
+import { isRoot } from '../../adapters/os/os-user.js';
 import { runProgram } from '../../adapters/os/run-program.js';
+import { findTool } from '../../adapters/postgres/tools.js';
+import { recoveryReached } from '../../core/methods/basebackup/recovery-settings.js';
+
+/** In the restored directory: the server's log from its start, read for the outcome of recovery. */
+export const RECOVERY_LOG = 'pgbackops-recovery.log';
+/** A Unix socket path is limited to 107 bytes: a longer DIR puts the restored server's socket in /tmp. */
+const MAX_SOCKET_DIR = 90;
 
 export interface StartedCluster {
   port: number;
   dataDirectory: string;
+  /** What the log says recovery reached: the last LSN replayed, the time of the last transaction replayed. */
   reached: { lsn: string | null; time: string | null };
+  /** The server's log up to promotion. */
+  log: string;
 }
 
 export class StartRestoredClusterError extends Error {
   override name = 'StartRestoredClusterError';
+  constructor(message: string, readonly log: string) {
+    super(message);
+  }
 }
 
-/** @param as the PostgreSQL OS user (the directory's owner), when this process is root */
-export async function startRestoredCluster(
-  dataDirectory: string, port: number, as: { uid: number; gid: number } | undefined, options: { binDirs?: Record<string, string>; waitMs?: number } = {},
-): Promise<StartedCluster> {
-  const major = (await readFile(join(dataDirectory, 'PG_VERSION'), 'utf8')).trim();
-  const binDir = options.binDirs?.[major] ?? `/usr/lib/postgresql/${major}/bin`;
-  // The socket in the data directory itself: the source's socket directory may be the running source's.
-  const serverOptions = `-p ${port} -k ${dataDirectory} -c listen_addresses=''`;
-  const started = await runProgram(join(binDir, 'pg_ctl'), ['start', '-D', dataDirectory, '-l', join(dataDirectory, 'restore-start.log'), '-w', '-t', '600', '-o', serverOptions], {
-    ...(as ? { uid: as.uid, gid: as.gid } : {}), cwd: '/', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: 'C' },
-  });
-  if (started.exitCode !== 0) {
-    const log = await readFile(join(dataDirectory, 'restore-start.log'), 'utf8').catch(() => '');
-    throw new StartRestoredClusterError(`pg_ctl start failed: ${(started.stderr || started.stdout).trim()}\n${log.split('\n').slice(-15).join('\n')}`);
-  }
-  const client = new pg.Client({ host: dataDirectory, port, user: 'postgres', database: 'postgres' });
-  const deadline = Date.now() + (options.waitMs ?? 600_000);
-  await client.connect();
-  try {
-    for (;;) {
-      const { rows } = await client.query<{ recovering: boolean }>('select pg_is_in_recovery() as recovering');
-      if (!rows[0]!.recovering) break;
-      if (Date.now() > deadline) throw new StartRestoredClusterError(`recovery did not reach its target within ${(options.waitMs ?? 600_000) / 1000} s (still in recovery)`);
-      await new Promise((r) => setTimeout(r, 200));
+/** Where the restored server's socket goes: in its directory, unless the path is too long for a socket. */
+export function restoredSocketDirectory(dataDirectory: string): string {
+  return dataDirectory.length <= MAX_SOCKET_DIR ? dataDirectory : '/tmp';
+}
+
+/** The pg_ctl of the restored files' major version (a physical copy starts only with its own major). */
+export async function pgCtlFor(dataDirectory: string, binDirs: Record<string, string> | undefined): Promise<string> {
+  const major = Number((await readFile(join(dataDirectory, 'PG_VERSION'), 'utf8')).trim());
+  const tool = await findTool('pg_ctl', major, binDirs);
+  if (tool.major !== major) throw new StartRestoredClusterError(`the restored files are of PostgreSQL ${major}, but the pg_ctl found is ${tool.version} (${tool.path}): install PostgreSQL ${major} or set the backup server's pgBinDirs`, '');
+  return tool.path;
+}
+
+/**
+ * Starts the restored server and waits until recovery ended: promoted ("database system is ready to accept
+ * connections", not the read-only kind of a hot standby), or failed (the postmaster exits; its log says why,
+ * e.g. "recovery ended before configured recovery target was reached": thrown as StartRestoredClusterError).
+ * Runs as the owner of the directory when this process is root.
+ */
+export async function startRestoredCluster(pgCtl: string, dataDirectory: string, port: number): Promise<StartedCluster> {
+  const logFile = join(dataDirectory, RECOVERY_LOG);
+  const spawnAs = await ownerOf(dataDirectory);
+  const serverOptions = `-p ${port} -k ${restoredSocketDirectory(dataDirectory)} -c logging_collector=off -c lc_messages=C`;
+  // -t: recovery may take long; the loop below watches the postmaster anyway.
+  const started = await runProgram(pgCtl, ['start', '-D', dataDirectory, '-l', logFile, '-w', '-t', '86400', '-o', serverOptions], { ...spawnAs, cwd: '/', env: serverEnv() });
+  const readLog = () => readFile(logFile, 'utf8').catch(() => '');
+  for (;;) {
+    const log = await readLog();
+    if (/database system is ready to accept connections/.test(log)) return { port, dataDirectory, reached: recoveryReached(log), log };
+    const fatal = /^.*(?:FATAL|PANIC):.*$/m.exec(log)?.[0];
+    if (!(await postmasterAlive(dataDirectory)) || started.exitCode !== 0) {
+      const why = fatal ?? (started.stderr.trim() || 'the server stopped before recovery ended');
+      throw new StartRestoredClusterError(`the restored server did not finish recovery: ${why}`, log);
     }
-    const { rows } = await client.query<{ lsn: string | null; time: Date | null }>(
-      'select pg_current_wal_lsn()::text as lsn, pg_last_xact_replay_timestamp() as time',
-    );
-    return { port, dataDirectory, reached: { lsn: rows[0]!.lsn, time: rows[0]!.time ? rows[0]!.time.toISOString() : null } };
-  } finally {
-    await client.end().catch(() => undefined);
+    // Often: the time between promotion and noticing it is RTO (a DBA doing it by hand polls too).
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-/** Stops a cluster this process started (a trial restore), fast. */
-export async function stopRestoredCluster(dataDirectory: string, as: { uid: number; gid: number } | undefined, binDirs?: Record<string, string>): Promise<void> {
-  const major = (await readFile(join(dataDirectory, 'PG_VERSION'), 'utf8')).trim();
-  const binDir = binDirs?.[major] ?? `/usr/lib/postgresql/${major}/bin`;
-  await runProgram(join(binDir, 'pg_ctl'), ['stop', '-D', dataDirectory, '-m', 'fast', '-w'], { ...(as ? { uid: as.uid, gid: as.gid } : {}), cwd: '/' });
+/** Stops a restored cluster this process started: `fast` after a trial, `immediate` when undoing a failed restore. */
+export async function stopRestoredCluster(pgCtl: string, dataDirectory: string, mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+  await runProgram(pgCtl, ['stop', '-D', dataDirectory, '-m', mode, '-w'], { ...(await ownerOf(dataDirectory)), cwd: '/', env: serverEnv() });
+}
+
+async function ownerOf(dataDirectory: string): Promise<{ uid?: number; gid?: number }> {
+  const owner = await stat(dataDirectory);
+  return isRoot() && owner.uid !== 0 ? { uid: owner.uid, gid: owner.gid } : {};
+}
+
+/** The server must not take libpq settings of this process (PGPORT, PGDATA...) for its own. */
+function serverEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PG')) env[key] = value;
+  return { ...env, LC_ALL: 'C' };
+}
+
+async function postmasterAlive(dir: string): Promise<boolean> {
+  const pid = Number((await readFile(join(dir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

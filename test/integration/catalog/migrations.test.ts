@@ -51,6 +51,7 @@ describe('catalog migrations', () => {
       'notifiers',
       'object_stores',
       'offsite_copies',
+      'pgbackrest_stanza_checks',
       'restore_runs',
       'restores',
       'retentions',

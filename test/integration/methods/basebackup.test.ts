@@ -3,7 +3,7 @@
 // archive_command (docs/restore.md, "Physical backups"), backups taken with `pgbackops run`, restored with
 // `restore --to-dir` to a point in time, started, and queried; refusals checked against what is left on disk;
 // a kill -9 during a run; `check` on a correct node and on one without REPLICATION and with wal_level=minimal.
-import { chownSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -165,7 +165,7 @@ describe('basebackup: backups', () => {
     expect(facts.startLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(facts.stopWal).toMatch(/^[0-9A-F]{24}$/);
     expect(facts.systemIdentifier).toMatch(/^\d+$/);
-    expect(String(facts.manifestCheck)).toMatch(/^pg_verifybackup 15\./);
+    expect(String(facts.manifestCheck)).toMatch(/^pgbackops tar check \(\d+ files: size and SHA256 against backup_manifest; WAL [0-9A-F]{24}( to [0-9A-F]{24})? complete\)$/);
     const [row] = await queryAt<{ method: string; database: string | null; files: Array<{ path: string }>; server_version: string; backup_type: null }>(catalogConfig,
       'select method, database, files, server_version, backup_type from pgbackops.backup_runs where id = $1', [id]);
     expect(row).toMatchObject({ method: 'basebackup', database: null, backup_type: null });
@@ -180,16 +180,37 @@ describe('basebackup: backups', () => {
     expect(verify.stdout).toMatch(/backup_manifest verified by pg_verifybackup/);
   });
 
-  it('verify --restore: restored into a temporary directory, started, recovered to its end, queried, removed; recorded as a trial', async () => {
+  it('verify --restore: restored into a temporary directory, started, recovered to its end, queried, its B-tree indexes checked with amcheck, removed; recorded as a trial', async () => {
     const { id } = await backup('phys');
     const r = await cli('verify', id, '--restore');
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/trial restore into a temporary directory, recovered to the backup's end and promoted, databases .*\bapp\b.*; stopped and removed/);
+    expect(r.stdout).toMatch(/trial restore into a temporary directory, recovered to the backup's end and promoted, databases .*\bapp\b.*; amcheck bt_index_check: \d+ B-tree indexes in \d+ databases sound; stopped and removed/);
+    // app's primary key among them: more indexes than the catalogs of the databases alone would have.
+    expect(Number(/amcheck bt_index_check: (\d+) B-tree/.exec(r.stdout)![1])).toBeGreaterThan(0);
     const [trial] = await queryAt<{ purpose: string; status: string; recovery_target: string; target_dir: string; rto: number }>(catalogConfig,
       `select purpose, status, recovery_target, target_dir, (method_facts->>'recoveryTimeMs')::int as rto from pgbackops.restore_runs where backup_run_id = $1`, [id]);
     expect(trial).toMatchObject({ purpose: 'trial', status: 'succeeded', recovery_target: 'end' });
     expect(trial!.rto).toBeGreaterThan(0);
     expect(existsSync(trial!.target_dir)).toBe(false);
+  }, 120_000);
+
+  it('a corrupted base.tar.gz is caught by verify, and by restore (hashed beside the extraction), which leaves nothing behind', async () => {
+    const { id } = await backup('phys');
+    const [{ directory }] = await queryAt<{ directory: string }>(catalogConfig, 'select directory from pgbackops.backup_runs where id = $1', [id]);
+    const tar = join(directory, 'base.tar.gz');
+    const bytes = readFileSync(tar);
+    // A byte in the middle of the compressed stream: some member's data no longer decompresses to what it was.
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(tar, bytes);
+    const verify = await cli('verify', id);
+    expect(verify.exitCode).toBe(1);
+    expect(verify.stdout + verify.stderr).toContain('base.tar.gz: sha256 differs from the manifest');
+    const dir = join(restoreParent(), 'corrupted');
+    const restore = await cli('restore', id, '--to-dir', dir, '--yes');
+    expect(restore.exitCode).toBe(1);
+    expect(restore.stdout + restore.stderr).toContain('base.tar.gz: sha256 differs from the manifest');
+    expect(existsSync(dir)).toBe(false);
   }, 120_000);
 
   it('kill -9 during a run: abandoned, no temporary directory counts as a backup, the next run works', async () => {
@@ -242,9 +263,9 @@ describe('basebackup: point-in-time restore into a directory', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     started.push(dir);
     const out = JSON.parse(r.stdout);
-    expect(out.restore).toMatchObject({ status: 'succeeded', method: 'basebackup', targetDir: dir, recoveryTarget: `time ${t1}` });
-    expect(out.result.started).toEqual({ port, dataDirectory: dir });
-    expect(out.result.recoveryTimeMs).toBeGreaterThan(0);
+    expect(out.restore).toMatchObject({ status: 'succeeded', method: 'basebackup', target_dir: dir, recovery_target: `time ${t1}` });
+    expect(out.result.started).toEqual({ port, data_directory: dir });
+    expect(out.result.recovery_time_ms).toBeGreaterThan(0);
     expect(await restoredQuery(dir, port, 'select count(*)::int as n, max(n) as top from t')).toEqual([{ n: 10, top: 10 }]);
     expect(await restoredQuery(dir, port, 'select count(*)::int as n from keep')).toEqual([{ n: 2 }]);
     expect(await restoredQuery(dir, port, 'select pg_is_in_recovery() as r')).toEqual([{ r: false }]);

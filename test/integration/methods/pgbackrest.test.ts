@@ -169,7 +169,7 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     expect(facts('pg1-full')).toMatchObject({ type: 'full', prior: null });
     expect(facts('pg1-diff')).toMatchObject({ type: 'diff', prior: facts('pg1-full').label });
     expect(facts('pg1-incr')).toMatchObject({ type: 'incr', prior: facts('pg1-diff').label });
-    expect(facts('pg1-incr').lsnStart).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(facts('pg1-incr').lsn_start).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect((await infoLabels()).map((b) => b.label)).toEqual([facts('pg1-full').label, facts('pg1-diff').label, facts('pg1-incr').label]);
 
     // A target before the incr's end is refused, nothing written.
@@ -198,6 +198,14 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     } finally {
       await execa('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/pg_ctl', 'stop', '-D', dir, '-m', 'immediate'], { reject: false });
     }
+
+    // The trial restore: pgbackrest verify, then restored to the backup's end, started, stopped and removed.
+    const trial = await cli('verify', byDef('pg1-diff').id, '--restore', '--json');
+    expect(trial.exitCode, trial.stdout + trial.stderr).toBe(0);
+    expect(JSON.parse(trial.stdout)).toMatchObject({ ok: true });
+    const [{ reached }] = await nodeSql<{ reached: Record<string, string | null> }>(
+      "select method_facts->'reached' as reached from pgbackops.restore_runs where purpose = 'trial' order by started_at desc limit 1", catalogConfig);
+    expect(reached!.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
   }, 300_000);
 
   it('GFS retention over the chain keeps every dependency of a kept backup; the repository and the catalog agree', async () => {
@@ -220,14 +228,34 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     expect(info.length).toBeLessThan(5);
   }, 300_000);
 
-  it('drift in the owned file is shown by plan and healed by apply; a stanza failing check is reported', async () => {
+  it('drift in the owned file is shown by plan and healed by apply; a plan saved before the file changed is stale', async () => {
     const file = pgbackrestConfig();
+    // Saved while the file is as apply wrote it: an empty plan, which becomes stale once the file is edited.
+    const saved = join(work, 'saved-plan.json');
+    const out = await cli('plan', '--out', saved);
+    expect(out.exitCode, out.stderr).toBe(0);
     writeFileSync(file, readFileSync(file, 'utf8').replace('start-fast=y', 'start-fast=n'));
+    const stale = await cli('apply', saved, '--yes');
+    expect(stale.exitCode).toBe(1);
+    expect(stale.stderr).toMatch(/E_PLAN_STALE.*the pgBackRest configuration file/);
+    // Refused before anything was written: the hand edit is still there.
+    expect(readFileSync(file, 'utf8')).toMatch(/start-fast=n/);
+
     const plan = await cli('plan', '--detailed-exitcode');
     expect(plan.exitCode).toBe(2);
     expect(plan.stdout).toMatch(/- start-fast=n/);
     await applyConverged(cli);
     expect(readFileSync(file, 'utf8')).toMatch(/start-fast=y/);
+  }, 300_000);
+
+  it('a stanza failing check is reported by apply, status, the daemon\'s /status and /metrics; the daemon heals drift in the file', async () => {
+    const file = pgbackrestConfig();
+    const stanzaOf = async () => {
+      const status = await cli('status', '--json', '--no-nodes');
+      expect(status.exitCode, status.stderr).toBe(0);
+      return JSON.parse(status.stdout).pgbackrest_stanzas as Array<Record<string, any>>;
+    };
+    expect(await stanzaOf()).toMatchObject([{ stanza: 'pg1', node: 'pg1', server: 'backup01', state: 'passing', checked_by: 'apply', detail: null }]);
 
     // The node stops archiving to the stanza: check fails, apply says so and exits 1.
     await nodeSql("alter system set archive_command = '/bin/false'");
@@ -235,8 +263,40 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     const apply = await cli('apply', '--yes');
     expect(apply.exitCode).toBe(1);
     expect(apply.stdout).toMatch(/stanza pg1: check FAILED/);
-    await nodeSql(`alter system set archive_command = 'pgbackrest --config=${file} --stanza=pg1 archive-push %p'`);
-    await nodeSql('select pg_reload_conf()');
+    const [failing] = await stanzaOf();
+    expect(failing).toMatchObject({ state: 'failing', checked_by: 'apply' });
+    expect(failing!.detail).toMatch(/archive/i);
+    expect(failing!.failing_since).toBe(failing!.checked_at);
+    const text = await cli('status', '--no-nodes');
+    expect(text.stdout).toMatch(/pgBackRest stanzas:/);
+    expect(text.stdout).toMatch(/pg1: check FAILING since .*: /);
+
+    const { startDaemon, waitFor, WAIT } = await import('../daemon/daemon-process.js');
+    const daemon = await startDaemon(['-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01', '--interval', '1']);
+    try {
+      const gauge = async () => /^pgbackops_pgbackrest_stanza_check_failing\{[^}]*stanza="pg1"[^}]*\} (\d+)/m.exec((await daemon.get('/metrics')).text)?.[1];
+      await waitFor(async () => (await gauge()) === '1', WAIT, () => 'the failing stanza gauge');
+      expect((await daemon.status()).pgbackrest_stanzas).toMatchObject([{ stanza: 'pg1', state: 'failing' }]);
+
+      // A hand edit is healed by the daemon's next pass, counted as drift; the stanza is checked again (still failing).
+      writeFileSync(file, readFileSync(file, 'utf8').replace('start-fast=y', 'start-fast=n'));
+      await waitFor(() => /start-fast=y/.test(readFileSync(file, 'utf8')), WAIT, () => 'the daemon healing the pgBackRest file');
+      await daemon.waitForLog((l) => l.msg === 'pgBackRest configuration drift restored');
+      await waitFor(async () => Number(/^pgbackops_daemon_drift_corrections_total\{[^}]*\} (\d+)/m.exec((await daemon.get('/metrics')).text)?.[1]) >= 1, WAIT, () => 'drift counted');
+      await waitFor(async () => (await stanzaOf())[0]!.checked_by === 'daemon', WAIT, () => "the daemon's stanza check recorded");
+      expect((await stanzaOf())[0]).toMatchObject({ state: 'failing', failing_since: failing!.failing_since });
+
+      // Fixed on the node: `pgbackops check` passes, records it, and the gauge follows.
+      await nodeSql(`alter system set archive_command = 'pgbackrest --config=${file} --stanza=pg1 archive-push %p'`);
+      await nodeSql('select pg_reload_conf()');
+      const check = await cli('check', 'pg1');
+      expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+      expect(await stanzaOf()).toMatchObject([{ state: 'passing', checked_by: 'check', failing_since: null, detail: null }]);
+      await waitFor(async () => (await gauge()) === '0', WAIT, () => 'the stanza gauge back to 0');
+    } finally {
+      await daemon.stop();
+    }
+    await applyConverged(cli);
   }, 300_000);
 
   it('kill -9 during a backup: the run is abandoned, the next backup succeeds', async () => {

@@ -54,7 +54,11 @@ describe('RPO in validate and plan', () => {
     await applyConverged(cli);
 
     writeConfig(configDir, config({ orders: '0 2 * * 1-5', billingEnabled: false, pg2: 'stopped', reports: false }));
-    const plan = await cli('plan', '--prune');
+    // Three of the four units lose every backup while one definition is deleted: the mass-delete brake counts them.
+    const braked = await cli('plan', '--prune');
+    expect(braked.exitCode).toBe(1);
+    expect(braked.stdout).toContain('Refused (E_MASS_DELETE): this revision leaves 3 of 4 databases that have a backup (75 %, above the 25 % brake) without a scheduled backup: billing (node pg1), reports (node pg1), every database of pg2-all (node pg2); if that is intended, apply with --allow-mass-delete');
+    const plan = await cli('plan', '--prune', '--allow-mass-delete');
     expect(plan.exitCode).toBe(0);
     expect(plan.stdout).toContain('Worst case between backups after this plan (RPO):');
     expect(plan.stdout).toContain('  ~ orders (node pg1): worst case 24 h → 72 h');
@@ -62,12 +66,12 @@ describe('RPO in validate and plan', () => {
     expect(plan.stdout).toContain('  - every database of pg2-all (node pg2): no backup after this apply (worst case was 24 h)');
     expect(plan.stdout).toContain('  - reports (node pg1): no backup after this apply (worst case was 24 h)');
 
-    const json = JSON.parse((await cli('plan', '--prune', '--json')).stdout) as { plan: { rpo_effects: unknown[] } };
+    const json = JSON.parse((await cli('plan', '--prune', '--allow-mass-delete', '--json')).stdout) as { plan: { rpo_effects: unknown[] } };
     expect(json.plan.rpo_effects).toContainEqual({
       node: 'pg1', database: 'orders', definition: null, before_ms: 24 * 3_600_000, after_ms: 72 * 3_600_000, rpo: null, breach: false,
     });
     expect(json.plan.rpo_effects).toHaveLength(4);
-    await applyConverged(cli, '--prune');
+    await applyConverged(cli, '--prune', '--allow-mass-delete');
   });
 
   it('warns about a breach at the rpo field; --strict makes it an error', async () => {

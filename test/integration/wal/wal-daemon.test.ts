@@ -92,9 +92,9 @@ describe('the daemon and WAL archives', () => {
     await waitFor(async () => (await slot())?.active_pid, 60_000, () => 'pg_receivewal streaming from the slot');
     const status = await waitFor(async () => {
       const s = await d.status();
-      return s.walArchives?.[0]?.state === 'running' && s.walArchives[0].received_lsn ? s : null;
+      return s.wal_archives?.[0]?.state === 'running' && s.wal_archives[0].received_lsn ? s : null;
     }, 60_000, () => 'the archive running in /status');
-    expect(status.walArchives[0]).toMatchObject({ node: 'pg1', slot: 'pgbo_daemon', health: 'OK', reasons: [] });
+    expect(status.wal_archives[0]).toMatchObject({ node: 'pg1', slot: 'pgbo_daemon', health: 'OK', reasons: [] });
     const metrics = (await d.get('/metrics')).text;
     expect(metrics).toMatch(/pgbackops_wal_archive_receiver_up\{node="pg1",server="backup01"\} 1/);
     expect(metrics).toMatch(/pgbackops_wal_archive_lag_bytes\{node="pg1",server="backup01"\} \d+/);
@@ -148,7 +148,7 @@ describe('the daemon and WAL archives', () => {
     const d = await daemon(['--allow-slot-drop']);
     await waitFor(async () => (await slot()) === undefined, 60_000, () => 'the slot dropped');
     await waitFor(async () => (await reportRows()).length === 0, 60_000, () => 'the report forgotten');
-    expect((await d.status()).walArchives).toEqual([]);
+    expect((await d.status()).wal_archives).toEqual([]);
     const after = await cli('plan', '--detailed-exitcode', '--allow-slot-drop');
     expect(after.exitCode, after.stdout).toBe(0);
   });

@@ -1,7 +1,10 @@
 // The basebackup method's pure half: its fields in the configuration, pg_basebackup's argv per version, the
 // recovery settings a restore writes, and the restore plan's refusals (PostgreSQL accepts targets it cannot
 // honour: these are what keeps a restore from reaching another point than asked).
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/core/config/validate.js';
@@ -76,10 +79,36 @@ describe('pg_basebackup argv', () => {
 describe('recovery settings', () => {
   it('quotes restore_command for the shell, then for the configuration file', () => {
     const command = restoreCommand(['/usr/bin/node', "/opt/it's/pgbackops.js"], '/srv/b/pg 1/_wal');
-    expect(command).toBe(`test -f '/srv/b/pg 1/_wal'/%f && { cp '/srv/b/pg 1/_wal'/%f %p && exit 0; exit 126; }; exec '/usr/bin/node' '/opt/it'\\''s/pgbackops.js' wal-fetch --archive-dir '/srv/b/pg 1/_wal' %f %p`);
+    expect(command).toBe(`test -f '/srv/b/pg 1/_wal'/%f && { cp '/srv/b/pg 1/_wal'/%f %p && exit 0; exit 126; }; `
+      + `test -d '/srv/b/pg 1/_wal' -a -r '/srv/b/pg 1/_wal' -a -x '/srv/b/pg 1/_wal' || exit 126; `
+      + `set -- '/srv/b/pg 1/_wal'/%f.*; test -e "$1" || exit 1; exec '/usr/bin/node' '/opt/it'\\''s/pgbackops.js' wal-fetch --archive-dir '/srv/b/pg 1/_wal' %f %p`);
     expect(shellWord('a;b $(x)')).toBe(`'a;b $(x)'`);
     expect(gucString(`a'b\\c`)).toBe(`'a''b\\\\c'`);
     expect(() => gucString('a\nb')).toThrow();
+  });
+
+  it('restore_command, run by /bin/sh: cp for a complete file, wal-fetch for another form, 1 when absent without starting it, 126 for an unreadable archive', () => {
+    const archive = mkdtempSync(join(tmpdir(), 'pgbo-rc-'));
+    try {
+      writeFileSync(join(archive, '000000010000000000000003'), 'segment');
+      writeFileSync(join(archive, '000000010000000000000004.partial'), 'partial');
+      writeFileSync(join(archive, '.000000010000000000000005.tmp'), 'a writer\'s temporary file');
+      // "pgbackops" is echo here: what it is asked shows whether wal-fetch would have started.
+      const run = (command: string, walFile: string) => {
+        const dest = join(archive, 'RECOVERYXLOG');
+        rmSync(dest, { force: true });
+        const r = spawnSync('/bin/sh', ['-c', command.replaceAll('%f', walFile).replaceAll('%p', dest)], { encoding: 'utf8' });
+        return { status: r.status, stdout: r.stdout.trim(), copied: existsSync(dest) ? readFileSync(dest, 'utf8') : null };
+      };
+      const command = restoreCommand(['/bin/echo'], archive);
+      expect(run(command, '000000010000000000000003')).toEqual({ status: 0, stdout: '', copied: 'segment' });
+      expect(run(command, '000000010000000000000004')).toMatchObject({ status: 0, stdout: `wal-fetch --archive-dir ${archive} 000000010000000000000004 ${join(archive, 'RECOVERYXLOG')}` });
+      expect(run(command, '000000010000000000000005')).toEqual({ status: 1, stdout: '', copied: null });
+      expect(run(command, '00000002.history')).toEqual({ status: 1, stdout: '', copied: null });
+      expect(run(restoreCommand(['/bin/echo'], join(archive, 'gone')), '00000002.history')).toEqual({ status: 126, stdout: '', copied: null });
+    } finally {
+      rmSync(archive, { recursive: true, force: true });
+    }
   });
 
   it('a time target in the form recovery_target_time accepts; the copy never archives; its own port and socket', () => {

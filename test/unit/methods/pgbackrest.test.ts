@@ -104,6 +104,27 @@ describe('restore plan', () => {
     expect(planPgbackrestRestore({ ...gone, target: { kind: 'latest' } }).refusals.join()).toMatch(/not in stanza demo/);
   });
 
+  it('an LSN target lies between the backup\'s stop LSN and the end of the archive\'s last segment', () => {
+    const withLsn = { ...base, backup: { ...base.backup, facts: { ...base.backup.facts, lsnStop: '0/7000050' } } };
+    const lsn = (l: string) => planPgbackrestRestore({ ...withLsn, target: { kind: 'lsn', lsn: l } });
+    expect(lsn('0/7000050').refusals).toEqual([]);
+    expect(lsn('0/7FFFFFF').refusals).toEqual([]);
+    expect(lsn('0/7FFFFFF').argv).toContain('--type=lsn');
+    expect(lsn('0/7000000').refusals.join()).toMatch(/before the end of this backup \(0\/7000050\)/);
+    // The archive's last segment is ...07: it ends at 0/8000000.
+    expect(lsn('0/8000000').refusals.join()).toMatch(/after the archive's end \(0\/8000000, the end of segment 000000010000000000000007\)/);
+    expect(planPgbackrestRestore({ ...base, target: { kind: 'lsn', lsn: '0/7000050' } }).refusals.join()).toMatch(/no stop LSN/);
+    expect(planPgbackrestRestore({ ...withLsn, info: null, target: { kind: 'lsn', lsn: '0/7000050' } }).refusals.join()).toMatch(/archive's end is not known/);
+  });
+
+  it('a restore point name cannot be checked in advance, and the plan says so', () => {
+    const plan = planPgbackrestRestore({ ...base, target: { kind: 'name', name: 'before-migration' } });
+    expect(plan.refusals).toEqual([]);
+    const target = plan.checks.find((c) => c.what === 'recovery target')!;
+    expect(target.detail).toMatch(/cannot be known before recovery replays the WAL/);
+    expect(target.detail).toMatch(/does not promote/);
+  });
+
   it('writes times in the form PostgreSQL reads', () => {
     expect(postgresTimestamp('2026-12-05T10:00:00.5Z')).toBe('2026-12-05 10:00:00.5+00');
     expect(postgresTimestamp('2026-12-05T10:00:00+02:00')).toBe('2026-12-05 10:00:00+02:00');

@@ -16,6 +16,11 @@ export interface DirectoryRestoreFacts {
   toDirState: { kind: 'absent'; parentExists: boolean } | { kind: 'empty-directory' } | { kind: 'not-empty'; entries: number } | { kind: 'not-a-directory' };
   /** The backup's files against their checksums: the problems found (empty: all good). */
   fileProblems: string[];
+  /**
+   * Files whose size was checked but whose sha256 is compared while they are extracted (the tars):
+   * a mismatch then fails the restore before anything is started.
+   */
+  checksumsWhileExtracting?: string[];
   archiveDir: string;
   archive: ArchiveSummary;
   /**
@@ -49,7 +54,10 @@ export function planDirectoryRestore(input: DirectoryRestoreFacts, target: Recov
 
   check('backup', backup.status === 'succeeded' && backup.facts !== null,
     backup.status !== 'succeeded' ? `backup ${backup.id} is ${backup.status}: it holds no backup` : backup.facts === null ? 'the backup records no WAL range (method_facts): it cannot be recovered' : `succeeded; WAL ${backup.facts.startLsn} to ${backup.facts.stopLsn} on timeline ${backup.facts.timeline}`);
-  check('checksums', input.fileProblems.length === 0, input.fileProblems.length === 0 ? 'every file matches its sha256' : input.fileProblems.slice(0, 5).join('; '));
+  const later = input.checksumsWhileExtracting ?? [];
+  check('checksums', input.fileProblems.length === 0, input.fileProblems.length > 0 ? input.fileProblems.slice(0, 5).join('; ')
+    : later.length > 0 ? `every file has its recorded size and the others their sha256; the sha256 of ${later.join(', ')} is compared as they are extracted, before anything starts`
+    : 'every file matches its sha256');
   const dir = input.toDirState;
   check('target directory', dir.kind === 'empty-directory' || (dir.kind === 'absent' && dir.parentExists),
     dir.kind === 'empty-directory' ? `${input.toDir} is empty`

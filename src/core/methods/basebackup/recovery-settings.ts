@@ -18,15 +18,19 @@ export function gucString(text: string): string {
 
 /**
  * The restore_command: an uncompressed complete file in the archive is copied with cp (PostgreSQL restores into a
- * temporary name of its own, RECOVERYXLOG, and checks the size), anything else goes to `pgbackops wal-fetch`
- * (compressed files, a `.partial` segment, the answer "not there"). Starting Node for every segment cost a
- * restore seconds (bench/basebackup.js). A cp that fails exits 126, which PostgreSQL treats as fatal: exit 1
- * would read as the end of the archive and recovery would promote short.
+ * temporary name of its own, RECOVERYXLOG, and checks the size); a name the archive has in another form
+ * (compressed, or the `.partial` segment pg_receivewal is writing) goes to `pgbackops wal-fetch`; a name the
+ * archive does not have at all is answered "not there" (exit 1) by the shell itself. Starting Node for every
+ * segment, or for every file PostgreSQL merely probes for (the next timeline's history file at promotion, the
+ * segment after the last), cost a restore seconds (bench/basebackup.js). A cp that fails, and an archive
+ * directory that cannot be read, exit 126, which PostgreSQL treats as fatal: exit 1 would read as the end of
+ * the archive and recovery would promote short.
  */
 export function restoreCommand(pgbackops: readonly string[], archiveDir: string): string {
   const dir = shellWord(archiveDir);
   const walFetch = [...pgbackops.map(shellWord), 'wal-fetch', '--archive-dir', dir, '%f', '%p'].join(' ');
-  return `test -f ${dir}/%f && { cp ${dir}/%f %p && exit 0; exit 126; }; exec ${walFetch}`;
+  return `test -f ${dir}/%f && { cp ${dir}/%f %p && exit 0; exit 126; }; test -d ${dir} -a -r ${dir} -a -x ${dir} || exit 126; `
+    + `set -- ${dir}/%f.*; test -e "$1" || exit 1; exec ${walFetch}`;
 }
 
 export interface RecoverySettingsInput {

@@ -14,7 +14,7 @@ export const BASEBACKUP_RULES: MethodRules = {
     { name: 'max_wal_senders', description: 'max_wal_senders leaves free WAL senders: pg_basebackup --wal-method=stream uses two at once' },
     { name: 'replication connection', description: 'pg_hba.conf lets the Node\'s user make a replication connection from the backup server (tested by connecting with replication=true)' },
     { name: 'pg_basebackup', description: "pg_basebackup of the node's major version or newer on the backup server (pgBinDirs, else PATH)" },
-    { name: 'pg_verifybackup', description: 'pg_verifybackup: every backup\'s backup_manifest is checked with it after the run' },
+    { name: 'pg_verifybackup', description: 'pg_verifybackup: `pgbackops verify` checks a backup\'s backup_manifest with it' },
     { name: 'wal archive', description: "the node's WAL reaches <backupRoot>/<node>/_wal/ on the backup server (archive_mode and archive_command, or a WAL receiver): point-in-time recovery replays it" },
   ],
   fields: BASEBACKUP_FIELDS,

@@ -2,6 +2,7 @@
 // restore: a non-empty directory, a target outside what the backup and the archive can reach) and the
 // `pgbackrest restore` argv. docs/pgbackrest.md, "Restore".
 import type { DirectoryRestoreCheck, DirectoryRestorePlan, RecoveryTarget } from '../../restore/directory-restore.js';
+import { DEFAULT_WAL_SEGMENT_SIZE, formatLsn, parseLsn, parseWalFileName } from '../../wal/wal-segment.js';
 import type { StanzaInfo } from './info.js';
 import type { PgbackrestRunFacts } from './run-facts.js';
 
@@ -51,6 +52,13 @@ export function planPgbackrestRestore(input: PgbackrestRestoreInput): Pgbackrest
       ? `${input.target.time} is between the backup's end (${from}) and now`
       : `${input.target.time} is outside what this backup can reach (from its end, ${from ?? 'unknown'}, to now, ${to}): choose a later backup, an earlier time or another target`);
   }
+  if (input.target.kind === 'lsn') checkLsnTarget(input.target.lsn, facts, input.info, check);
+  if (input.target.kind === 'name') {
+    // Where a restore point lies is written only in the WAL: nothing short of replaying it can tell.
+    check('recovery target', true, `restore point ${JSON.stringify(input.target.name)}: where it lies cannot be known before recovery replays the WAL. `
+      + `It must have been created after the backup's end (${from ?? facts.lsnStop ?? 'unknown'}) and archived (the archive ends with ${input.info?.archiveMax ?? '?'}); `
+      + 'otherwise recovery ends without reaching it and the server does not promote (with --start the restore is then recorded as failed)');
+  }
 
   const argv = [`--stanza=${facts.stanza}`, `--set=${facts.label ?? ''}`, `--pg1-path=${input.toDir}`, ...targetArgs(input.target),
     // The copy must never push WAL into the source's stanza.
@@ -62,6 +70,39 @@ export function planPgbackrestRestore(input: PgbackrestRestoreInput): Pgbackrest
     backupId: input.backup.id, method: 'pgbackrest', node: input.backup.node, definition: input.backup.definition,
     toDir: input.toDir, target: input.target, recoverableWindow: from === null ? null : { from, to }, checks, refusals, steps, argv,
   };
+}
+
+/**
+ * An LSN target lies between the backup's stop LSN (recovery cannot stop before the backup is consistent) and
+ * the end of the archive's last segment (WAL not archived yet cannot be replayed). The node's segment size is
+ * not in `pgbackrest info`: PostgreSQL's default (16 MiB) is assumed, as pgBackRest's archive names follow it.
+ */
+function checkLsnTarget(lsn: string, facts: PgbackrestRunFacts, info: StanzaInfo | null, check: (what: string, ok: boolean, detail: string) => void): void {
+  let target: bigint;
+  try {
+    target = parseLsn(lsn);
+  } catch (err) {
+    check('recovery target', false, (err as Error).message);
+    return;
+  }
+  if (facts.lsnStop === null) {
+    check('recovery target', false, `lsn ${lsn}: the run recorded no stop LSN for this backup, so whether it can reach ${lsn} is unknown; choose --target-time or the backup's end`);
+    return;
+  }
+  if (target < parseLsn(facts.lsnStop)) {
+    check('recovery target', false, `lsn ${lsn} is before the end of this backup (${facts.lsnStop}): recovery cannot stop before the backup is consistent; choose an earlier backup or a later LSN`);
+    return;
+  }
+  const last = info?.archiveMax ? parseWalFileName(info.archiveMax) : null;
+  if (!last || last.kind !== 'segment') {
+    check('recovery target', false, `lsn ${lsn}: the archive's end is not known (${info ? 'the archive is empty' : 'pgbackrest info could not be read'})`);
+    return;
+  }
+  const archiveEnd = (last.segno + 1n) * BigInt(DEFAULT_WAL_SEGMENT_SIZE);
+  const ok = target < archiveEnd;
+  check('recovery target', ok, ok
+    ? `lsn ${lsn} is between the backup's end (${facts.lsnStop}) and the archive's end (${formatLsn(archiveEnd)}, segment ${info!.archiveMax})`
+    : `lsn ${lsn} is after the archive's end (${formatLsn(archiveEnd)}, the end of segment ${info!.archiveMax}): that WAL is not archived yet; wait for the node to archive it (or run pg_switch_wal() there), or choose an earlier LSN`);
 }
 
 /** pgBackRest's recovery options for a target: promote at it (its default action, pause, never would). */

@@ -1,0 +1,141 @@
+// RPO overhead benchmark (issue 14: "RPO computation adds <= 10 % to a 10,000-definition plan"): in one
+// process, on a generated fleet of 1,000 and 10,000 definitions (every server holding `rpo: 26h`, so every
+// database is measured), the cost of each RPO and coverage step next to the work it is part of:
+// - validate: `validateConfig` as a whole, and `rpoBreaches` (W_RPO_BREACH) on its objects;
+// - plan, no-op and with every 10th definition's schedule changed: `makePlan` without a clock (no worst
+//   cases; the brake's count of uncovered databases is always made) and with one (the per-database effects),
+//   and the brake's count alone;
+// - status: `statusReport` without the nodes' answers and with them (each node's databases without a backup).
+// CPU time of this process, medians of interleaved runs. The RPO share of a plan is that of validate + makePlan, which
+// is less than a whole `plan` process costs (no catalog or schedule read, no Node start): an upper bound.
+// `BENCH_RPO_SIZES=1000,10000`, `BENCH_RPO_REPEATS=5`.
+//   node bench/run.js --only rpo
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { median, printTable, root } from './lib.js';
+
+
+/**
+ * CPU milliseconds of this process (user + system) while `fn` runs: on a machine other work loads, wall time
+ * is mostly waiting for a core, which says nothing about the code measured.
+ */
+function timed(fn) {
+  const started = process.cpuUsage();
+  const value = fn();
+  const used = process.cpuUsage(started);
+  return { ms: (used.user + used.system) / 1000, value };
+}
+
+/**
+ * Medians of `repeats` interleaved runs of each function (alternating which goes first). Each repetition
+ * gets its own instant, a year apart: worst cases are remembered per year (worst-gap.ts), and a `plan`
+ * process computes them once, cold.
+ */
+function pairs(fns, repeats) {
+  const times = fns.map(() => []);
+  for (let i = 0; i < repeats; i++) {
+    const at = Date.UTC(2030 + 2 * repetition++, 5, 1);
+    const order = i % 2 === 0 ? fns.map((_, k) => k) : fns.map((_, k) => k).reverse();
+    for (const k of order) times[k].push(timed(() => fns[k](at)).ms);
+  }
+  return times.map(median);
+}
+let repetition = 0;
+
+export async function benchRpo({
+  sizes = (process.env.BENCH_RPO_SIZES ?? '1000,10000').split(',').map(Number),
+  repeats = Number(process.env.BENCH_RPO_REPEATS ?? 5),
+} = {}) {
+  const { readConfigDir } = await import('../dist/adapters/config-dir.js');
+  const { validateConfig } = await import('../dist/core/config/validate.js');
+  const { rpoBreaches } = await import('../dist/core/rpo/breaches.js');
+  const { makePlan } = await import('../dist/core/plan/make-plan.js');
+  const { projectObjects } = await import('../dist/core/plan/project.js');
+  const { rpoEffects, touchedNodes } = await import('../dist/core/rpo/plan-effects.js');
+  const { protectionLost } = await import('../dist/core/rpo/uncovered-databases.js');
+  const { statusReport } = await import('../dist/core/reports/status-report.js');
+  const { DEFAULT_PLAN_OPTIONS } = await import('../dist/core/plan/types.js');
+  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-rpo-'));
+  const rows = [];
+  try {
+    for (const definitions of sizes) {
+      const dir = join(work, `fleet-${definitions}`);
+      execFileSync(process.execPath, [join(root, 'examples/fleet/generate.mjs'), '--out', dir, '--servers', '1', '--nodes', String(Math.max(1, definitions / 10)), '--definitions', String(definitions)]);
+      // Every database held to an rpo: the server's default.
+      const servers = join(dir, 'servers.yaml');
+      writeFileSync(servers, readFileSync(servers, 'utf8').replace('  backupRoot: /srv/pgbackops\n', '  backupRoot: /srv/pgbackops\n  rpo: 26h\n'));
+      const { files } = await readConfigDir(dir);
+      const validated = validateConfig(files, { now: Date.UTC(2026, 11, 5) });
+      if (!validated.config) throw new Error(`the generated fleet is invalid: ${validated.diagnostics.find((d) => d.severity === 'error')?.message}`);
+      const objects = validated.config.objects;
+      const breaches = rpoBreaches(objects, Date.UTC(2026, 11, 5)).length;
+      const [validateMs, breachesMs] = pairs([(at) => validateConfig(files, { now: at }), (at) => rpoBreaches(objects, at)], repeats);
+
+      const actual = { catalogVersion: 1, objects: objects.map(({ kind, name, spec, hash }) => ({ kind, name, spec, hash })), backupCounts: {} };
+      let n = 0;
+      const changed = {
+        revision: 'changed',
+        objects: objects.map((o) => (o.kind === 'Backup' && n++ % 10 === 0
+          ? { ...o, spec: { ...o.spec, schedule: '0 4 * * 1-5', resolvedSchedule: '0 4 * * 1-5' }, hash: `${o.hash}-changed` }
+          : o)),
+      };
+      const catalogOnly = { server: null, note: 'catalog only' };
+      const plans = {};
+      for (const [label, desired] of [['no-op', validated.config], ['10 % of schedules changed', changed]]) {
+        const withEffects = makePlan(desired, actual, catalogOnly, DEFAULT_PLAN_OPTIONS, Date.UTC(2026, 11, 5));
+        const after = projectObjects(actual.objects, withEffects.objectActions);
+        const touched = touchedNodes(withEffects.objectActions);
+        const [planMs, effectsMs, brakeMs] = pairs([
+          () => makePlan(desired, actual, catalogOnly, DEFAULT_PLAN_OPTIONS),
+          (at) => rpoEffects(actual.objects, after, withEffects.objectActions, at),
+          () => protectionLost(actual.objects, after, touched),
+        ], repeats);
+        // makePlan without a clock still counts the brake's uncovered databases: that part is RPO's too.
+        const withoutRpoMs = Math.max(0, planMs - brakeMs);
+        const rpoMs = effectsMs + brakeMs + breachesMs;
+        plans[label] = {
+          actions: withEffects.objectActions.length, effects: withEffects.rpoEffects?.length ?? 0,
+          planWithoutRpoMs: withoutRpoMs, effectsMs, brakeMs, rpoMs,
+          share: rpoMs / (validateMs - breachesMs + withoutRpoMs),
+        };
+      }
+
+      const nodes = objects.filter((o) => o.kind === 'Node').map((o) => ({ name: o.name, spec: o.spec }));
+      const backups = objects.filter((o) => o.kind === 'Backup').map((o) => ({ name: o.name, spec: o.spec }));
+      const nodeDatabases = {};
+      for (const b of backups) (nodeDatabases[b.spec.node] ??= { databases: ['postgres', 'scratch'] }).databases.push(...(Array.isArray(b.spec.databases) ? b.spec.databases : []));
+      const input = { definitions: backups, nodes, runs: {}, bytesKept: {}, oneOffs: [], now: Date.UTC(2026, 11, 5) };
+      const [statusMs, statusCoverageMs] = pairs([() => statusReport({ ...input, nodeDatabases: {} }), () => statusReport({ ...input, nodeDatabases })], repeats);
+      rows.push({ definitions, breaches, validateMs, breachesMs, plans, statusMs, statusCoverageMs });
+    }
+
+    const table = [];
+    for (const [i, r] of rows.entries()) {
+      const at = `${r.definitions}:`;
+      table.push([`${at} validate (CPU ms)`, r.validateMs.toFixed(1)]);
+      table.push([`${at} of which rpoBreaches (CPU ms; ${r.breaches} breaches)`, r.breachesMs.toFixed(1)]);
+      for (const [label, p] of Object.entries(r.plans)) {
+        table.push([`${at} plan ${label}: makePlan without RPO (CPU ms)`, p.planWithoutRpoMs.toFixed(1)]);
+        table.push([`${at} plan ${label}: RPO effects (CPU ms; ${p.effects} lines)`, p.effectsMs.toFixed(1)]);
+        table.push([`${at} plan ${label}: brake's uncovered count (CPU ms)`, p.brakeMs.toFixed(1)]);
+        table.push([`${at} plan ${label}: rpoBreaches + effects + brake (CPU ms)`, p.rpoMs.toFixed(1)]);
+        table.push([`${at} plan ${label}: that / (validate + makePlan) without them`, `${(p.share * 100).toFixed(1)} %`, r.definitions >= 10_000 ? '<= 10 %' : undefined]);
+      }
+      table.push([`${at} status without / with the nodes' coverage (CPU ms)`, `${r.statusMs.toFixed(1)} / ${r.statusCoverageMs.toFixed(1)}`]);
+      if (i > 0) {
+        const prev = rows[i - 1];
+        // A cost lost in the noise (zero or negative at one size) has no exponent.
+        const exp = (a, b) => (a > 0 && b > 0 ? (Math.log(a / b) / Math.log(r.definitions / prev.definitions)).toFixed(2) : 'n/a');
+        const key = '10 % of schedules changed';
+        table.push([`growth ${prev.definitions} -> ${r.definitions}: rpoBreaches / effects / brake / status coverage`,
+          `${exp(r.breachesMs, prev.breachesMs)} / ${exp(r.plans[key].effectsMs, prev.plans[key].effectsMs)} / ${exp(r.plans[key].brakeMs, prev.plans[key].brakeMs)} / ${exp(r.statusCoverageMs - r.statusMs, prev.statusCoverageMs - prev.statusMs)}`]);
+      }
+    }
+    printTable('RPO and coverage: cost next to validate, plan and status (in process, CPU ms, medians of interleaved runs)', table);
+    return rows;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
