@@ -51,10 +51,10 @@ export interface ByteProgress {
   finish(outcome: string, bytes: number | null): void;
 }
 
-export function startByteProgress(line: ProgressLine, label: string, clock: () => number = () => performance.now()): ByteProgress {
+/** `estimate`: the expected total when already known, shown from the first paint. */
+export function startByteProgress(line: ProgressLine, label: string, estimate: number | null = null, clock: () => number = () => performance.now()): ByteProgress {
   const startedAt = clock();
   let samples: ProgressSample[] = [{ atMs: 0, bytes: 0 }];
-  let estimate: number | null = null;
   let done = 0;
   const paint = () => {
     const elapsedMs = clock() - startedAt;

@@ -13,11 +13,14 @@ export interface FileCheck {
   problems: string[];
 }
 
+/** Bytes hashed so far against the total the manifest records (for a progress line). */
+export type HashProgress = (hashed: number, total: number) => void;
+
 /**
  * @param catalogFiles the files recorded in the catalog row, compared with manifest.json too: a manifest
  *   rewritten to match a tampered file would otherwise pass.
  */
-export async function verifyBackupFiles(directory: string, catalogFiles: readonly RunFile[] | null, backupServer?: string): Promise<FileCheck> {
+export async function verifyBackupFiles(directory: string, catalogFiles: readonly RunFile[] | null, backupServer?: string, onProgress?: HashProgress): Promise<FileCheck> {
   let manifest: { files?: RunFile[] };
   try {
     manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as { files?: RunFile[] };
@@ -28,6 +31,11 @@ export async function verifyBackupFiles(directory: string, catalogFiles: readonl
   }
   const files = manifest.files ?? [];
   const problems: string[] = [];
+  // The total is what the manifest records: a file found missing or of another size counts as done unread.
+  const total = files.reduce((sum, f) => sum + f.bytes, 0);
+  let hashed = 0;
+  const report = onProgress ? (bytes: number) => onProgress((hashed += bytes), total) : undefined;
+  onProgress?.(0, total);
   if (files.length === 0) problems.push('manifest.json lists no files');
   if (catalogFiles && JSON.stringify(sortFiles(catalogFiles)) !== JSON.stringify(sortFiles(files))) {
     problems.push('manifest.json does not match the files recorded in the catalog');
@@ -47,7 +55,7 @@ export async function verifyBackupFiles(directory: string, catalogFiles: readonl
       problems.push(`${f.path}: ${size} bytes, manifest says ${f.bytes}`);
       continue;
     }
-    if ((await sha256File(path)) !== f.sha256) problems.push(`${f.path}: sha256 differs from the manifest`);
+    if ((await sha256File(path, report)) !== f.sha256) problems.push(`${f.path}: sha256 differs from the manifest`);
   }
   return { checked: files.length, problems };
 }

@@ -119,3 +119,16 @@ describe('backup now progress', () => {
     expect(quiet.output).not.toMatch(/elapsed|\d%/);
   });
 });
+
+describe('verify progress', () => {
+  it('on a TTY: the files hashed against their recorded total, then the elapsed time; nothing without a TTY', async () => {
+    const tty = await onTty('verify', '--latest', 'nightly');
+    expect(tty.exitCode, tty.output).toBe(0);
+    expect(tty.output).toMatch(/verify [0-9a-f]{8}: \d{1,2}% [\d.]+ (B|KiB|MiB|GiB) of ~[\d.]+ (B|KiB|MiB|GiB)/);
+    expect(tty.output).toMatch(/verify [0-9a-f]{8}: verified, [\d.]+ (B|KiB|MiB|GiB), [\d.]+s elapsed/);
+    const plain = await cli('verify', '--latest', 'nightly');
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.stderr).toBe('');
+    expect(plain.stdout).not.toMatch(/elapsed|\r/);
+  });
+});
