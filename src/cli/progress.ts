@@ -51,15 +51,23 @@ export interface ByteProgress {
   finish(outcome: string, bytes: number | null): void;
 }
 
-/** `estimate`: the expected total when already known, shown from the first paint. */
-export function startByteProgress(line: ProgressLine, label: string, estimate: number | null = null, clock: () => number = () => performance.now()): ByteProgress {
+/**
+ * `initial`: the total and count when already known (verify knows both before it reads), shown from the first
+ * paint. Until a count arrives the line shows the elapsed time only; it is repainted every second meanwhile, so
+ * the elapsed time moves even while the work reports nothing.
+ */
+export function startByteProgress(
+  line: ProgressLine, label: string, initial: { estimate: number | null; bytes: number } | null = null, clock: () => number = () => performance.now(),
+): ByteProgress {
   const startedAt = clock();
-  let samples: ProgressSample[] = [{ atMs: 0, bytes: 0 }];
-  let done = 0;
+  let samples: ProgressSample[] = [{ atMs: 0, bytes: initial?.bytes ?? 0 }];
+  let estimate = initial?.estimate ?? null;
+  let done: number | null = initial?.bytes ?? null;
   const paint = () => {
     const elapsedMs = clock() - startedAt;
     line.update(progressLine({ label, bytes: done, estimate, elapsedMs, rate: windowRate(samples) }));
   };
+  const ticker = setInterval(paint, 1000).unref();
   paint();
   return {
     estimate(bytes) {
@@ -72,6 +80,7 @@ export function startByteProgress(line: ProgressLine, label: string, estimate: n
       paint();
     },
     finish(outcome, bytes) {
+      clearInterval(ticker);
       line.done(finalLine(label, bytes, clock() - startedAt, outcome));
     },
   };

@@ -56,7 +56,7 @@ export function registerVerify(program: Command): void {
         let hashedBytes: number | null = null;
         const onHashProgress = line
           ? (hashed: number, total: number) => {
-              progress ??= startByteProgress(line, `verify ${source.row.id.slice(0, 8)}`, total);
+              progress ??= startByteProgress(line, `verify ${source.row.id.slice(0, 8)}`, { estimate: total, bytes: hashed });
               hashedBytes = hashed;
               progress.bytes(hashed);
             }

@@ -33,7 +33,8 @@ export function windowRate(samples: readonly ProgressSample[]): number {
 export interface ProgressState {
   /** Whose progress: "orders", "nightly orders". */
   label: string;
-  bytes: number;
+  /** Null until the work has reported a byte count (some never do: a method whose tool writes alone). */
+  bytes: number | null;
   /** The expected total (a previous run's size, the database's size, a backup's recorded bytes), or null. */
   estimate: number | null;
   elapsedMs: number;
@@ -43,10 +44,12 @@ export interface ProgressState {
 
 /**
  * "orders: 43% 120.0 MiB of ~280.0 MiB, 18.2 MiB/s, ETA 9.0s"; without an estimate "orders: 120.0 MiB, 18.2
- * MiB/s, 6.6s elapsed". The percentage stays at 99 at most until the work is done, since the total is only
+ * MiB/s, 6.6s elapsed"; before any byte count "orders: 2.0s elapsed". The percentage stays at 99 at most until the work is done, since the total is only
  * an estimate; the ETA is given only while bytes still flow and some are expected to be left.
  */
 export function progressLine(state: ProgressState): string {
+  // No count yet: a percentage of 0 would claim nothing was done, so only the time spent is shown.
+  if (state.bytes === null) return `${state.label}: ${formatSeconds(state.elapsedMs)} elapsed`;
   const parts: string[] = [];
   if (state.estimate !== null && state.estimate > 0) {
     parts.push(`${percentOf(state.bytes, state.estimate)}% ${formatSize(state.bytes)} of ~${formatSize(state.estimate)}`);

@@ -44,11 +44,12 @@ const FINAL_LINE = /nightly app: done, [\d.]+ (B|KiB|MiB|GiB), [\d.]+s elapsed/;
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  // Enough rows that pg_dump runs for a while (a few tens of MB): the line is repainted while it does.
+  // Enough rows that pg_dump runs for more than a second (about 125 MB of table): the dump's size is polled
+  // once a second, and the percentage appears with the first count.
   appConfig = await cluster.createDatabase('app');
   const client = new pg.Client(appConfig);
   await client.connect();
-  await client.query(`create table big as select g, md5(g::text) || md5((g * 7)::text) as t from generate_series(1, 600000) g`);
+  await client.query(`create table big as select g, md5(g::text) || md5((g * 7)::text) as t from generate_series(1, 1500000) g`);
   await client.end();
   const work = tempDir('progress');
   configDir = join(work, 'config');

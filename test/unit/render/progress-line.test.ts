@@ -18,6 +18,11 @@ describe('progress line', () => {
       .toBe('orders: 120.0 MiB, 18.2 MiB/s, 6.6s elapsed');
   });
 
+  it('before any byte count: the elapsed time only (no 0% for work that reports no bytes)', () => {
+    expect(progressLine({ label: 'nightly (cluster)', bytes: null, estimate: 300 * MiB, elapsedMs: 2_000, rate: 0 }))
+      .toBe('nightly (cluster): 2.0s elapsed');
+  });
+
   it('gives no ETA while nothing flows (a stalled dump has no end to predict)', () => {
     const line = progressLine({ label: 'orders', bytes: 10 * MiB, estimate: 100 * MiB, elapsedMs: 3_000, rate: 0 });
     expect(line).toBe('orders: 10% 10.0 MiB of ~100.0 MiB, 0 B/s, 3.0s elapsed');
