@@ -10,6 +10,7 @@ import { NodeServerProbe } from './node-server-probe.js';
 import { runBackup, type RunOutcome, type RunProgress } from './run-backup.js';
 import { copyOffsite, type RunCopies } from './offsite/run-copies.js';
 import { RunRecorder } from './run-recorder.js';
+import { estimateRunBytes, withEstimates } from './run-estimate.js';
 
 export interface RunDefinitionRequest {
   definition: string;
@@ -41,7 +42,9 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
       recorder,
       nodeServer,
       logger,
-      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(request.onProgress
+        ? { onProgress: withEstimates(request.onProgress, (database) => estimateRunBytes(catalog?.runs ?? null, found.definition.node, found.definition.name, database, logger)) }
+        : {}),
       ...(request.stop ? { stop: request.stop } : {}),
     });
     // The backups are recorded: their off-site copies come after, and a failed copy fails no backup.

@@ -32,6 +32,8 @@ export interface RunRequest {
 export type RunProgress =
   | { kind: 'start'; database: string | null }
   | { kind: 'bytes'; database: string | null; bytes: number }
+  /** The expected size of this database's backup (see run-estimate.ts), after its start when it could be found. */
+  | { kind: 'estimate'; database: string | null; bytes: number; source: 'previous-run' | 'database-size' }
   | { kind: 'done'; record: RunRecord };
 
 export interface RunOutcome {

@@ -13,6 +13,9 @@ export interface FileCheck {
   problems: string[];
 }
 
+/** Bytes hashed so far against the total the manifest records (for a progress line). */
+export type HashProgress = (hashed: number, total: number) => void;
+
 /**
  * @param options.checksumLater files (by their path in the manifest) whose size is checked here but whose
  *   sha256 the caller compares itself, from a read it makes anyway (see checksumProblem)
@@ -20,8 +23,10 @@ export interface FileCheck {
  *   rewritten to match a tampered file would otherwise pass.
  */
 export async function verifyBackupFiles(
-  directory: string, catalogFiles: readonly RunFile[] | null, backupServer?: string, options: { checksumLater?: (path: string) => boolean } = {},
+  directory: string, catalogFiles: readonly RunFile[] | null, backupServer?: string,
+  options: { checksumLater?: (path: string) => boolean; onProgress?: HashProgress } = {},
 ): Promise<FileCheck> {
+  const onProgress = options.onProgress;
   let manifest: { files?: RunFile[] };
   try {
     manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8')) as { files?: RunFile[] };
@@ -32,6 +37,11 @@ export async function verifyBackupFiles(
   }
   const files = manifest.files ?? [];
   const problems: string[] = [];
+  // The total is what the manifest records: a file found missing or of another size counts as done unread.
+  const total = files.reduce((sum, f) => sum + f.bytes, 0);
+  let hashed = 0;
+  const report = onProgress ? (bytes: number) => onProgress((hashed += bytes), total) : undefined;
+  onProgress?.(0, total);
   if (files.length === 0) problems.push('manifest.json lists no files');
   if (catalogFiles && JSON.stringify(sortFiles(catalogFiles)) !== JSON.stringify(sortFiles(files))) {
     problems.push('manifest.json does not match the files recorded in the catalog');
@@ -53,7 +63,7 @@ export async function verifyBackupFiles(
     }
     // A caller that reads the file anyway (a restore extracting a tar) compares its sha256 on the way.
     if (options.checksumLater?.(f.path)) continue;
-    if ((await sha256File(path)) !== f.sha256) problems.push(`${f.path}: sha256 differs from the manifest`);
+    if ((await sha256File(path, report)) !== f.sha256) problems.push(`${f.path}: sha256 differs from the manifest`);
   }
   return { checked: files.length, problems };
 }

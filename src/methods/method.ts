@@ -14,7 +14,7 @@ import type { RestorePurpose, RestoreRecord } from '../core/restore/restore-reco
 import type { RunRecord } from '../core/runs/run-record.js';
 import type { RunnableDefinition } from '../runtime/definition-cache.js';
 import type { RunRequest } from '../jobs/run-request.js';
-import type { FileCheck } from '../jobs/verify-files.js';
+import type { FileCheck, HashProgress } from '../jobs/verify-files.js';
 import { PgbackopsError } from '../core/errors.js';
 
 export interface BackupMethod {
@@ -84,6 +84,8 @@ export interface VerifyRequest {
   stateDir: string;
   actor: string;
   logger: Logger;
+  /** Told the bytes hashed of the backup's files against their recorded total (a TTY progress line). */
+  onHashProgress?: HashProgress;
   now?: () => Date;
 }
 

@@ -89,6 +89,25 @@ export class RunStore {
   }
 
   /**
+   * The size of the newest succeeded run of a definition for one database (null: the cluster), the estimate
+   * behind `backup now`'s percentage (docs/cli.md#progress). `database is null` is spelled out for the cluster
+   * so both cases walk backup_runs_definition_database_started_idx newest first.
+   */
+  async previousRunBytes(definition: string, database: string | null): Promise<number | null> {
+    const { rows } = await this.withQuery((query) => query(
+      database === null
+        ? `select bytes from pgbackops.backup_runs
+            where definition = $1 and database is null and status = 'succeeded' and bytes is not null
+            order by started_at desc limit 1`
+        : `select bytes from pgbackops.backup_runs
+            where definition = $1 and database = $2 and status = 'succeeded' and bytes is not null
+            order by started_at desc limit 1`,
+      database === null ? [definition] : [definition, database],
+    ));
+    return rows[0] ? Number(rows[0].bytes) : null;
+  }
+
+  /**
    * Every run of a backup server, grouped by definition and database, for a retention pass. Each group's runs
    * come as one bytea of fixed-size records (RUN_RECORD), decoded straight into typed arrays: a million runs
    * are a thousand protocol rows and no per-run JS object. The records are aggregated in whatever order the

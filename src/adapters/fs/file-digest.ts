@@ -7,9 +7,10 @@ import type { RunFile } from '../../core/runs/run-record.js';
 
 const BLOCK = 1 << 20;
 
-export async function sha256File(path: string): Promise<string> {
+/** @param onBlock told the bytes of each block as it is hashed (progress of a long check). */
+export async function sha256File(path: string, onBlock?: (bytes: number) => void): Promise<string> {
   const state = { hash: createHash('sha256'), bytes: 0 };
-  await readOn(path, state, Buffer.allocUnsafe(BLOCK));
+  await readOn(path, state, Buffer.allocUnsafe(BLOCK), onBlock);
   return state.hash.digest('hex');
 }
 
@@ -120,7 +121,7 @@ async function filesBelow(path: string): Promise<string[]> {
 }
 
 /** Feeds `path` from byte `state.bytes` to its current end into `state.hash`. */
-async function readOn(path: string, state: { hash: Hash; bytes: number }, buffer: Buffer): Promise<void> {
+async function readOn(path: string, state: { hash: Hash; bytes: number }, buffer: Buffer, onBlock?: (bytes: number) => void): Promise<void> {
   const file = await open(path, 'r');
   try {
     for (;;) {
@@ -128,6 +129,7 @@ async function readOn(path: string, state: { hash: Hash; bytes: number }, buffer
       if (bytesRead === 0) break;
       state.hash.update(buffer.subarray(0, bytesRead));
       state.bytes += bytesRead;
+      onBlock?.(bytesRead);
     }
   } finally {
     await file.close();

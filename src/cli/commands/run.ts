@@ -8,7 +8,7 @@ import { runDefinition } from '../../jobs/run-definition.js';
 import { actAsJobUser } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { printJson, printText, stdoutStyle } from '../output.js';
-import { createProgressLine } from '../progress.js';
+import { createProgressLine, progressWanted, startByteProgress, type ByteProgress } from '../progress.js';
 import { formatBytes } from '../../core/reports/format.js';
 
 export function registerRun(program: Command): void {
@@ -41,19 +41,28 @@ async function runAndReport(command: Command, definition: string, database: stri
     return cache.serverSpec ? [{ name: cache.server, spec: cache.serverSpec }] : [];
   };
   if ((await actAsJobUser(ctx, { servers, backups: 'write' })) === 'delegated') return;
-  const progress = interactive && !ctx.json && !ctx.quiet && process.stderr.isTTY ? createProgressLine(process.stderr) : null;
+  const line = interactive && progressWanted(ctx) ? createProgressLine(process.stderr) : null;
+  let current: ByteProgress | null = null;
   // SIGTERM/SIGINT/SIGHUP stop the dump in progress, which is recorded `interrupted` before this exits.
   const interruption = trapInterruptions();
   const outcome = await runDefinition(ctx.settings, ctx.logger, {
     definition,
     stop: interruption.signal,
     ...(database ? { database } : {}),
-    ...(progress
+    ...(line
       ? {
+          // One line per database: its bytes against the estimate (a previous run's size, else the
+          // database's), then its outcome with the elapsed time.
           onProgress: (e) => {
-            if (e.kind === 'start') progress.update(`${definition}: dumping ${e.database ?? 'the cluster'}...`);
-            else if (e.kind === 'bytes') progress.update(`${definition}: dumping ${e.database ?? 'the cluster'}... ${formatBytes(e.bytes)}`);
-            else progress.done(describeRecord(e.record));
+            if (e.kind === 'start') current = startByteProgress(line, `${definition} ${e.database ?? '(cluster)'}`);
+            else if (e.kind === 'estimate') current?.estimate(e.bytes);
+            else if (e.kind === 'bytes') current?.bytes(e.bytes);
+            else {
+              const r = e.record;
+              const progress = current ?? startByteProgress(line, `${r.definition} ${r.database ?? '(cluster)'}`);
+              progress.finish(r.status === 'succeeded' ? 'done' : r.failureReason ? `${r.status} (${r.failureReason})` : r.status, r.bytes);
+              current = null;
+            }
           },
         }
       : {}),
@@ -61,7 +70,8 @@ async function runAndReport(command: Command, definition: string, database: stri
   if (ctx.json) {
     // A run's retention rules are the definition's, as written in its YAML.
     printJson({ recorded_in: outcome.recordedIn, runs: outcome.records, offsite: outcome.offsite }, { verbatim: ['runs.*.retention'] });
-  } else if (!progress) {
+  } else {
+    // The records on stdout whether or not a progress line was drawn on stderr: output that does not depend on the terminal.
     const style = stdoutStyle();
     for (const r of outcome.records) printText(r.status === 'succeeded' ? style.add(describeRecord(r)) : style.remove(describeRecord(r)));
     if (outcome.recordedIn === 'spool') printText(style.warn('The catalog was unreachable: results are in the local spool; `pgbackops maintain` ingests them.'));

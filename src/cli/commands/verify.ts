@@ -9,6 +9,7 @@ import { contextOf } from '../context.js';
 import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import { backupSource, findBackupOrCopy } from '../offsite-source.js';
+import { createProgressLine, progressWanted, startByteProgress, type ByteProgress } from '../progress.js';
 
 interface VerifyFlags {
   latest?: string;
@@ -49,12 +50,29 @@ export function registerVerify(program: Command): void {
         if (opts.restore && !opts.toNode && found.row.method === 'logical') throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
         // A copy is downloaded and checked against its manifest first (a refused copy is an error, exit 1).
         const source = await backupSource(catalog, found, { ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir: ctx.settings.stateDir });
+        // On a TTY: the files' bytes hashed against their recorded total, then the whole check's elapsed time.
+        const line = progressWanted(ctx) ? createProgressLine(process.stderr) : null;
+        let progress: ByteProgress | null = null;
+        let hashedBytes: number | null = null;
+        const onHashProgress = line
+          ? (hashed: number, total: number) => {
+              progress ??= startByteProgress(line, `verify ${source.row.id.slice(0, 8)}`, { estimate: total, bytes: hashed });
+              hashedBytes = hashed;
+              progress.bytes(hashed);
+            }
+          : undefined;
         try {
           const outcome = await backupMethodOf(source.row.method, `backup ${source.row.id}`).verify(catalog, source.row, {
+            ...(onHashProgress ? { onHashProgress } : {}),
             ...(opts.restore && opts.toNode ? { trialNode: opts.toNode } : {}), ...(opts.restore ? { trialRestore: true } : {}), jobs,
             ...(identityFile !== undefined ? { identityFile } : {}),
             stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
+          }).catch((err: unknown) => {
+            // The error is printed on a line of its own, after the line that says how far the check got.
+            (progress as ByteProgress | null)?.finish('failed', hashedBytes);
+            throw err;
           });
+          (progress as ByteProgress | null)?.finish(outcome.ok ? 'verified' : 'problems found', hashedBytes);
           return { ...outcome, from: source.from };
         } finally {
           await source.release();

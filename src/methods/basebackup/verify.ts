@@ -29,7 +29,7 @@ export async function verifyBasebackup(catalog: Catalog, row: BackupRow, request
     outcome.files.problems.push(`backup ${row.id} is ${row.status}: it holds no backup files`);
     return outcome;
   }
-  outcome.files = await verifyBackupFiles(row.directory, row.files, row.backupServer);
+  outcome.files = await verifyBackupFiles(row.directory, row.files, row.backupServer, request.onHashProgress ? { onProgress: request.onHashProgress } : {});
   if (outcome.files.problems.length > 0) return outcome;
   const major = row.serverVersion ? Number(row.serverVersion.split('.')[0]) : 0;
   const scratch = join(row.directory, `.verify-${process.pid}`);

@@ -37,7 +37,7 @@ export async function verifyBackup(catalog: Catalog, row: BackupRow, request: Ve
     outcome.files.problems.push(`backup ${row.id} is ${row.status}: it holds no backup files`);
     return outcome;
   }
-  outcome.files = await verifyBackupFiles(row.directory, row.files, row.backupServer);
+  outcome.files = await verifyBackupFiles(row.directory, row.files, row.backupServer, request.onHashProgress ? { onProgress: request.onHashProgress } : {});
   if (outcome.files.problems.length > 0) return outcome;
 
   const kind = { database: row.database, backupType: row.backupType ?? 'full', format: row.format ?? 'plain' };
