@@ -30,13 +30,14 @@ export interface BackupDoc {
   databases?: string;
 }
 
-export function serverDoc(name: string, cronFile: string): string {
+/** `backupRoot`: a test's own directory, so that runs can write there (relative: under the state directory). */
+export function serverDoc(name: string, cronFile: string, backupRoot = '/srv/pgbackops'): string {
   return `apiVersion: pgbackops/v1
 kind: BackupServer
 metadata: { name: ${name} }
 spec:
   host: ${name}.example.org
-  backupRoot: /srv/pgbackops
+  backupRoot: ${backupRoot}
   scheduler: { type: cron.d, file: ${cronFile}, user: postgres }
 `;
 }
@@ -68,6 +69,21 @@ spec:
   schedule: "${b.schedule ?? '41 1 * * *'}"
   retention: standard
   enabled: ${b.enabled ?? true}
+`;
+}
+
+/**
+ * A Backup of node pg1 on the usual schedule whose other spec fields are `spec`, YAML lines written unindented
+ * (type, format, compression, offsite...: what backupDoc does not cover); `retention` null when `spec` names it.
+ */
+export function backupSpecDoc(name: string, spec: string, retention: string | null = 'standard'): string {
+  return `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: ${name} }
+spec:
+  node: pg1
+  schedule: "41 1 * * *"
+${retention === null ? '' : `  retention: ${retention}\n`}${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
 `;
 }
 

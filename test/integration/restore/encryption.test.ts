@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, query, queryAt } from '../../helpers/pg-tools.js';
 import { seedDatabase } from '../../helpers/seed.js';
@@ -33,20 +33,9 @@ let catalogConfig: pg.ClientConfig;
 const keys: Record<'first' | 'wrong' | 'next', { identity: string; recipient: string }> = {} as never;
 const backups: Record<string, string> = {};
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-  retention: standard
-  ${spec}
-`;
-}
 
 function serverYaml(recipients: string[]): string {
-  return serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')) +
+  return serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')) +
     `  encryption:\n    age:\n      recipients:\n${recipients.map((r) => `        - ${r}\n`).join('')}`;
 }
 
@@ -55,7 +44,7 @@ function writeFiles(recipients: string[]): void {
     'server.yaml': serverYaml(recipients),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target), clusterNodeDoc('pg3', empty)].join('---\n'),
     'retention.yaml': retentionDoc,
-    'backups.yaml': [backupYaml('shop', `databases: [${DB}]\n  format: custom`), backupYaml('whole', 'type: cluster')].join('---\n'),
+    'backups.yaml': [backupSpecDoc('shop', `databases: [${DB}]\nformat: custom`), backupSpecDoc('whole', 'type: cluster')].join('---\n'),
   });
 }
 

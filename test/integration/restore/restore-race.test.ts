@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseNames, nodeOf, plainDump, query, queryAt, roleNames } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, UNRELATED_ROLE, seedDatabase } from '../../helpers/seed.js';
@@ -30,17 +30,6 @@ let catalogUrl: string;
 let catalogConfig: pg.ClientConfig;
 const backups: Record<string, string> = {};
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-  retention: standard
-  ${spec}
-`;
-}
 
 function cli(...args: string[]): Promise<CliResult> {
   return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
@@ -125,10 +114,10 @@ beforeAll(async () => {
   catalogConfig = await catalog.createDatabase();
   catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target), clusterNodeDoc('pg3', empty)].join('---\n'),
     'retention.yaml': retentionDoc,
-    'backups.yaml': [backupYaml('shop', `databases: [${DB}]\n  format: custom`), backupYaml('whole', 'type: cluster')].join('---\n'),
+    'backups.yaml': [backupSpecDoc('shop', `databases: [${DB}]\nformat: custom`), backupSpecDoc('whole', 'type: cluster')].join('---\n'),
   });
   await applyConverged(cli);
   backups.shop = await backup('shop');

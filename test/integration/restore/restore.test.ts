@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseNames, databaseState, nodeOf, plainDump, query, queryAt, roleNames, rolesState } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, seedDatabase } from '../../helpers/seed.js';
@@ -25,17 +25,6 @@ let catalogUrl: string;
 let catalogConfig: pg.ClientConfig;
 const backups: Record<string, string> = {};
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-  retention: standard
-${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
-`;
-}
 
 function cli(...args: string[]): Promise<CliResult> {
   return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
@@ -72,14 +61,14 @@ beforeAll(async () => {
   catalogConfig = await catalog.createDatabase();
   catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
     'retention.yaml': retentionDoc,
     'backups.yaml': [
-      backupYaml('shop-custom', `databases: ['${DB.replace(/'/g, "''")}']\nformat: custom`),
-      backupYaml('shop-dir', `databases: ['${DB.replace(/'/g, "''")}']\nformat: directory\njobs: 2`),
-      backupYaml('whole', 'type: cluster'),
-      backupYaml('spaced', 'databases: [spaced]\nformat: custom'),
+      backupSpecDoc('shop-custom', `databases: ['${DB.replace(/'/g, "''")}']\nformat: custom`),
+      backupSpecDoc('shop-dir', `databases: ['${DB.replace(/'/g, "''")}']\nformat: directory\njobs: 2`),
+      backupSpecDoc('whole', 'type: cluster'),
+      backupSpecDoc('spaced', 'databases: [spaced]\nformat: custom'),
     ].join('---\n'),
   });
   const apply = await applyConverged(cli);
