@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
+import { type CliResult, applyConverged, pgbackops, runRecorded } from '../../helpers/cli.js';
 import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, query, queryAt } from '../../helpers/pg-tools.js';
@@ -60,12 +60,6 @@ async function catalogRows<T extends pg.QueryResultRow = Record<string, unknown>
   return queryAt<T>(catalogConfig, sql, params);
 }
 
-async function run(definition: string): Promise<string> {
-  const result = await pgbackops(['run', '--state-dir', stateDir, definition]);
-  expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-  const rows = await catalogRows(`select id::text from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
-  return String(rows[0]!.id);
-}
 
 async function runRow(id: string): Promise<{ directory: string; encryption: unknown; files: Array<{ path: string; bytes: number; sha256: string; plaintext?: { bytes: number; sha256: string } }> }> {
   return (await catalogRows<{ directory: string; encryption: unknown; files: never }>('select directory, encryption, files from pgbackops.backup_runs where id = $1', [id]))[0]!;
@@ -135,7 +129,7 @@ describe('an encrypted run', () => {
         await new Promise((r) => setTimeout(r, 2));
       }
     })();
-    const runs = await Promise.all([run('shop'), run('whole')]).finally(() => { watching = false; });
+    const runs = await Promise.all([runRecorded(stateDir, catalogConfig, 'shop'), runRecorded(stateDir, catalogConfig, 'whole')]).finally(() => { watching = false; });
     await watcher;
     [backups.shop, backups.whole] = runs;
     expect([...seen].filter((name) => !name.endsWith('.age') && !/^(manifest\.json|run\.log)$/.test(name))).toEqual([]);
@@ -280,7 +274,7 @@ describe('key rotation', () => {
     expect(JSON.parse((await cli('plan', '--json')).stdout).plan.warnings).toBeUndefined();
     writeFiles([keys.next.recipient]);
     await applyConverged(cli);
-    const rotated = await run('shop');
+    const rotated = await runRecorded(stateDir, catalogConfig, 'shop');
     expect((await runRow(rotated)).encryption).toEqual({ age: { recipients: [keys.next.recipient] } });
     expect((await runRow(backups.shop!)).encryption).toEqual({ age: { recipients: [keys.first.recipient] } });
     // The old backup still restores with the old identity.

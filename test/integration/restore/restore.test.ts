@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
+import { type CliResult, applyConverged, pgbackops, runRecorded, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
 import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseNames, databaseState, nodeOf, plainDump, query, queryAt, roleNames, rolesState } from '../../helpers/pg-tools.js';
@@ -34,13 +34,6 @@ async function catalogRows<T extends pg.QueryResultRow = Record<string, unknown>
   return queryAt<T>(catalogConfig, sql, params);
 }
 
-/** Runs a definition with the real CLI and returns the id of its (single) succeeded run. */
-async function backup(definition: string): Promise<string> {
-  const result = await pgbackops(['run', '--state-dir', stateDir, definition]);
-  expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-  const rows = await catalogRows(`select id::text from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
-  return String(rows[0]!.id);
-}
 
 async function expectSameDatabase(restored: TestCluster, restoredName: string, sourceName = DB): Promise<void> {
   expect(await plainDump(nodeOf(restored), restoredName, '--schema-only')).toBe(await plainDump(nodeOf(source), sourceName, '--schema-only'));
@@ -74,9 +67,9 @@ beforeAll(async () => {
   const apply = await applyConverged(cli);
   expect(apply.exitCode, apply.stderr).toBe(0);
   // The cluster dump first: the tablespace created below must not be in it.
-  backups.whole = await backup('whole');
-  backups.custom = await backup('shop-custom');
-  backups.dir = await backup('shop-dir');
+  backups.whole = await runRecorded(stateDir, catalogConfig, 'whole');
+  backups.custom = await runRecorded(stateDir, catalogConfig, 'shop-custom');
+  backups.dir = await runRecorded(stateDir, catalogConfig, 'shop-dir');
 
   // A database with a table in a tablespace that other clusters do not have: its restore fails after the
   // database and its roles were created.
@@ -104,10 +97,10 @@ beforeAll(async () => {
   } finally {
     await spaced.end();
   }
-  backups.spaced = await backup('spaced');
+  backups.spaced = await runRecorded(stateDir, catalogConfig, 'spaced');
   // A cluster dump that now holds the tablespace too: its CREATE TABLESPACE fails anywhere else on this
   // machine (the directory is in use), after the script created its roles.
-  backups.wholeWithTablespace = await backup('whole');
+  backups.wholeWithTablespace = await runRecorded(stateDir, catalogConfig, 'whole');
 }, 180_000);
 
 afterAll(async () => {
