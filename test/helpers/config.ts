@@ -1,5 +1,5 @@
 // Builds small configuration directories for integration tests.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -10,6 +10,18 @@ import { dirname, join } from 'node:path';
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `pgbackops-${prefix}-`));
   chmodSync(dir, 0o711);
+  return dir;
+}
+
+/**
+ * `dir` (created 0755 on first use) owned by the job user (`uid`, `gid`: postgres in these configurations), so
+ * that the commands run for a backup server can create directories in it, restores' targets for one.
+ */
+export function jobUserDir(dir: string, uid: number, gid: number): string {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { mode: 0o755 });
+    chownSync(dir, uid, gid);
+  }
   return dir;
 }
 
