@@ -1,6 +1,9 @@
 // Runs the built pgbackops CLI (dist/, built by `npm test` before vitest) as a real child process.
 import { execa, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { expect } from 'vitest';
+import { queryAt } from './pg-tools.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/pgbackops.js', import.meta.url));
 
@@ -18,6 +21,18 @@ export async function pgbackops(args: string[], env: Record<string, string> = {}
     stdin: 'ignore',
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/**
+ * `pgbackops run <definition>` with the test's state directory, which must succeed, then the id of the
+ * definition's newest succeeded run in the catalog (`catalog`): the backup that run recorded.
+ */
+export async function runRecorded(stateDir: string, catalog: pg.ClientConfig, definition: string): Promise<string> {
+  const result = await pgbackops(['run', '--state-dir', stateDir, definition]);
+  expect(result.exitCode, result.stderr + result.stdout).toBe(0);
+  const rows = await queryAt<{ id: string }>(catalog,
+    `select id::text from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
+  return String(rows[0]!.id);
 }
 
 /** Starts the CLI without waiting, for kill tests and races. */

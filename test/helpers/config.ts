@@ -1,5 +1,5 @@
 // Builds small configuration directories for integration tests.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -10,6 +10,18 @@ import { dirname, join } from 'node:path';
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `pgbackops-${prefix}-`));
   chmodSync(dir, 0o711);
+  return dir;
+}
+
+/**
+ * `dir` (created 0755 on first use) owned by the job user (`uid`, `gid`: postgres in these configurations), so
+ * that the commands run for a backup server can create directories in it, restores' targets for one.
+ */
+export function jobUserDir(dir: string, uid: number, gid: number): string {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { mode: 0o755 });
+    chownSync(dir, uid, gid);
+  }
   return dir;
 }
 
@@ -30,13 +42,14 @@ export interface BackupDoc {
   databases?: string;
 }
 
-export function serverDoc(name: string, cronFile: string): string {
+/** `backupRoot`: a test's own directory, so that runs can write there (relative: under the state directory). */
+export function serverDoc(name: string, cronFile: string, backupRoot = '/srv/pgbackops'): string {
   return `apiVersion: pgbackops/v1
 kind: BackupServer
 metadata: { name: ${name} }
 spec:
   host: ${name}.example.org
-  backupRoot: /srv/pgbackops
+  backupRoot: ${backupRoot}
   scheduler: { type: cron.d, file: ${cronFile}, user: postgres }
 `;
 }
@@ -68,6 +81,21 @@ spec:
   schedule: "${b.schedule ?? '41 1 * * *'}"
   retention: standard
   enabled: ${b.enabled ?? true}
+`;
+}
+
+/**
+ * A Backup of node pg1 on the usual schedule whose other spec fields are `spec`, YAML lines written unindented
+ * (type, format, compression, offsite...: what backupDoc does not cover); `retention` null when `spec` names it.
+ */
+export function backupSpecDoc(name: string, spec: string, retention: string | null = 'standard'): string {
+  return `apiVersion: pgbackops/v1
+kind: Backup
+metadata: { name: ${name} }
+spec:
+  node: pg1
+  schedule: "41 1 * * *"
+${retention === null ? '' : `  retention: ${retention}\n`}${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
 `;
 }
 

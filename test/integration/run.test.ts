@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/pg-cluster.js';
 import { execa } from 'execa';
 import { CLI, applyConverged, pgbackops, spawnPgbackops } from '../helpers/cli.js';
-import { retentionDoc, serverDoc, tempDir, writeConfig } from '../helpers/config.js';
+import { backupSpecDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../helpers/config.js';
 import { databaseState, nodeOf, pgRestore, plainDump, psqlFile, rolesState } from '../helpers/pg-tools.js';
 import { seedDatabase } from '../helpers/seed.js';
 
@@ -57,25 +57,15 @@ spec: { host: ${node.socketDir}, port: ${node.port}, user: ${String(node.config.
 `;
 }
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
-`;
-}
 
 /** Writes the configuration and applies it; the plan after must be empty, unless a delete is meant to be blocked. */
 async function setUp(backups: Record<string, string>, opts: { node?: string; blockedDelete?: boolean; server?: string } = {}): Promise<void> {
   const server = opts.server ?? 'backup01';
   writeConfig(configDir, {
-    'server.yaml': serverDoc(server, join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
+    'server.yaml': serverDoc(server, join(work, 'cron', 'pgbackops'), backupRoot),
     'node.yaml': opts.node ?? nodeYaml(server),
     'retention.yaml': retentionDoc,
-    'backups.yaml': Object.entries(backups).map(([n, s]) => backupYaml(n, s)).join('---\n'),
+    'backups.yaml': Object.entries(backups).map(([n, s]) => backupSpecDoc(n, s, null)).join('---\n'),
   });
   if (opts.blockedDelete) {
     const apply = await cli('apply', '--yes');

@@ -10,7 +10,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { seedDatabase } from '../../helpers/seed.js';
 import { startDaemon, waitFor, WAIT } from '../daemon/daemon-process.js';
@@ -45,17 +45,6 @@ async function jsonOf(schema: string, args: string[], exitCode = 0): Promise<Rec
   return value;
 }
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-  retention: standard
-${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
-`;
-}
 
 let appBackup: string;
 
@@ -68,13 +57,13 @@ beforeAll(async () => {
   const catalogConfig = await catalog.createDatabase();
   catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
     'retention.yaml': retentionDoc,
     'backups.yaml': [
-      backupYaml('app-daily', 'databases: [app]\nformat: custom'),
-      backupYaml('whole', 'type: cluster'),
-      backupYaml('never', 'databases: [app]\nenabled: true'),
+      backupSpecDoc('app-daily', 'databases: [app]\nformat: custom'),
+      backupSpecDoc('whole', 'type: cluster'),
+      backupSpecDoc('never', 'databases: [app]\nenabled: true'),
     ].join('---\n'),
   });
   await applyConverged(cli);

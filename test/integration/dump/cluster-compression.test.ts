@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseState, nodeOf, plainDump, queryAt, rolesState } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, seedDatabase } from '../../helpers/seed.js';
@@ -28,15 +28,7 @@ function cli(...args: string[]): Promise<CliResult> {
 }
 
 function cluster(name: string, compression: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-  retention: standard
-  type: cluster
-${compression ? `  compression: ${compression}\n` : ''}`;
+  return backupSpecDoc(name, `type: cluster\n${compression ? `compression: ${compression}` : ''}`);
 }
 
 const DEFINITIONS = { gzip: '', zstd: '{ method: zstd, level: 19 }', lz4: '{ method: lz4 }', none: '{ method: none }' } as const;
@@ -50,7 +42,7 @@ beforeAll(async () => {
   catalogConfig = await catalog.createDatabase();
   catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': clusterNodeDoc('pg1', source),
     'retention.yaml': retentionDoc,
     'backups.yaml': Object.entries(DEFINITIONS).map(([name, c]) => cluster(`all-${name}`, c)).join('---\n'),
@@ -107,7 +99,7 @@ describe('a cluster dump', () => {
     const fresh = await startTestCluster();
     try {
       writeConfig(configDir, {
-        'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+        'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
         'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('fresh', fresh)].join('---\n'),
         'retention.yaml': retentionDoc,
         'backups.yaml': Object.entries(DEFINITIONS).map(([n, c]) => cluster(`all-${n}`, c)).join('---\n'),

@@ -2,13 +2,13 @@
 // `pgbackops wal-receive` and real base backups taken by `pgbackops run`: the restorable window that `status`
 // (text and --json) and `status --html` show is read from the archive's contents (the newest commit in
 // pg_receivewal's .partial segment), and (below) a declarative `Restore` with a physical target.
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops, spawnPgbackops, type CliResult } from '../../helpers/cli.js';
-import { retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { waitFor } from '../daemon/daemon-process.js';
@@ -156,12 +156,7 @@ describe('the restorable window', () => {
 
 /** A directory the job user (postgres) may create restore directories in. */
 function restoreParent(): string {
-  const dir = join(work, 'restores');
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { mode: 0o755 });
-    chownSync(dir, postgresUid, postgresGid);
-  }
-  return dir;
+  return jobUserDir(join(work, 'restores'), postgresUid, postgresGid);
 }
 
 async function freePort(): Promise<number> {
@@ -175,13 +170,7 @@ async function freePort(): Promise<number> {
 }
 
 async function restoredQuery<T extends pg.QueryResultRow>(dir: string, port: number, sql: string): Promise<T[]> {
-  const client = new pg.Client({ host: dir, port, user: String(node.config.user), database: 'app' });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
+  return queryAt<T>({ host: dir, port, user: String(node.config.user), database: 'app' }, sql);
 }
 
 function withRestore(yaml: string): Record<string, string> {

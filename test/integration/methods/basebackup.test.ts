@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 
@@ -84,22 +84,11 @@ async function backup(definition: string): Promise<{ id: string; facts: Record<s
 
 /** A directory the job user (postgres) may create restore directories in. */
 function restoreParent(): string {
-  const dir = join(work, 'restores');
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { mode: 0o755 });
-    chownSync(dir, postgresUid, postgresGid);
-  }
-  return dir;
+  return jobUserDir(join(work, 'restores'), postgresUid, postgresGid);
 }
 
 async function restoredQuery<T extends pg.QueryResultRow>(dir: string, port: number, sql: string): Promise<T[]> {
-  const client = new pg.Client({ host: dir, port, user: String(source.config.user), database: 'app' });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
+  return queryAt<T>({ host: dir, port, user: String(source.config.user), database: 'app' }, sql);
 }
 
 async function stopRestored(dir: string): Promise<void> {

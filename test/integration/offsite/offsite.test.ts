@@ -9,7 +9,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCom
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, query, queryAt } from '../../helpers/pg-tools.js';
 import { startTestS3, type TestS3 } from '../../helpers/s3-server.js';
@@ -66,16 +66,6 @@ async function databases(cluster: TestCluster): Promise<string[]> {
   return (await query<{ datname: string }>(cluster, 'postgres', 'select datname from pg_database where not datistemplate order by datname')).map((r) => r.datname);
 }
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
-`;
-}
 
 beforeAll(async () => {
   [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
@@ -103,7 +93,7 @@ beforeAll(async () => {
   catalogConfig = await catalog.createDatabase();
   catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
     'retention.yaml': [
       'apiVersion: pgbackops/v1\nkind: Retention\nmetadata: { name: local-three }\nspec: { keepLast: 3 }\n',
@@ -123,9 +113,9 @@ spec:
   credentialsFile: ${s3.credentialsFile}
 `,
     'backups.yaml': [
-      backupYaml('shop', `databases: [${DB}]\nformat: custom\nretention: local-three\noffsite: [{ store: vault, retention: seven-years }]`),
-      backupYaml('big', 'databases: [big]\nformat: custom\ncompression: { method: none }\nretention: local-three\noffsite: [{ store: vault, retention: seven-years }]'),
-      backupYaml('tiny', `databases: [${DB}]\nformat: custom\nretention: local-three\noffsite: [{ store: vault, retention: remote-one }]`),
+      backupSpecDoc('shop', `databases: [${DB}]\nformat: custom\nretention: local-three\noffsite: [{ store: vault, retention: seven-years }]`, null),
+      backupSpecDoc('big', 'databases: [big]\nformat: custom\ncompression: { method: none }\nretention: local-three\noffsite: [{ store: vault, retention: seven-years }]', null),
+      backupSpecDoc('tiny', `databases: [${DB}]\nformat: custom\nretention: local-three\noffsite: [{ store: vault, retention: remote-one }]`, null),
     ].join('---\n'),
   });
   await applyConverged(cli);

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { type CliResult, applyConverged, pgbackops, runRecorded } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, query, queryAt } from '../../helpers/pg-tools.js';
 import { seedDatabase } from '../../helpers/seed.js';
@@ -33,20 +33,9 @@ let catalogConfig: pg.ClientConfig;
 const keys: Record<'first' | 'wrong' | 'next', { identity: string; recipient: string }> = {} as never;
 const backups: Record<string, string> = {};
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-  retention: standard
-  ${spec}
-`;
-}
 
 function serverYaml(recipients: string[]): string {
-  return serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')) +
+  return serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')) +
     `  encryption:\n    age:\n      recipients:\n${recipients.map((r) => `        - ${r}\n`).join('')}`;
 }
 
@@ -55,7 +44,7 @@ function writeFiles(recipients: string[]): void {
     'server.yaml': serverYaml(recipients),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target), clusterNodeDoc('pg3', empty)].join('---\n'),
     'retention.yaml': retentionDoc,
-    'backups.yaml': [backupYaml('shop', `databases: [${DB}]\n  format: custom`), backupYaml('whole', 'type: cluster')].join('---\n'),
+    'backups.yaml': [backupSpecDoc('shop', `databases: [${DB}]\nformat: custom`), backupSpecDoc('whole', 'type: cluster')].join('---\n'),
   });
 }
 
@@ -71,12 +60,6 @@ async function catalogRows<T extends pg.QueryResultRow = Record<string, unknown>
   return queryAt<T>(catalogConfig, sql, params);
 }
 
-async function run(definition: string): Promise<string> {
-  const result = await pgbackops(['run', '--state-dir', stateDir, definition]);
-  expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-  const rows = await catalogRows(`select id::text from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
-  return String(rows[0]!.id);
-}
 
 async function runRow(id: string): Promise<{ directory: string; encryption: unknown; files: Array<{ path: string; bytes: number; sha256: string; plaintext?: { bytes: number; sha256: string } }> }> {
   return (await catalogRows<{ directory: string; encryption: unknown; files: never }>('select directory, encryption, files from pgbackops.backup_runs where id = $1', [id]))[0]!;
@@ -146,7 +129,7 @@ describe('an encrypted run', () => {
         await new Promise((r) => setTimeout(r, 2));
       }
     })();
-    const runs = await Promise.all([run('shop'), run('whole')]).finally(() => { watching = false; });
+    const runs = await Promise.all([runRecorded(stateDir, catalogConfig, 'shop'), runRecorded(stateDir, catalogConfig, 'whole')]).finally(() => { watching = false; });
     await watcher;
     [backups.shop, backups.whole] = runs;
     expect([...seen].filter((name) => !name.endsWith('.age') && !/^(manifest\.json|run\.log)$/.test(name))).toEqual([]);
@@ -291,7 +274,7 @@ describe('key rotation', () => {
     expect(JSON.parse((await cli('plan', '--json')).stdout).plan.warnings).toBeUndefined();
     writeFiles([keys.next.recipient]);
     await applyConverged(cli);
-    const rotated = await run('shop');
+    const rotated = await runRecorded(stateDir, catalogConfig, 'shop');
     expect((await runRow(rotated)).encryption).toEqual({ age: { recipients: [keys.next.recipient] } });
     expect((await runRow(backups.shop!)).encryption).toEqual({ age: { recipients: [keys.first.recipient] } });
     // The old backup still restores with the old identity.

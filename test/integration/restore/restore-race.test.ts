@@ -7,8 +7,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { type CliResult, applyConverged, pgbackops, runRecorded, spawnPgbackops } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseNames, nodeOf, plainDump, query, queryAt, roleNames } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, UNRELATED_ROLE, seedDatabase } from '../../helpers/seed.js';
@@ -30,17 +30,6 @@ let catalogUrl: string;
 let catalogConfig: pg.ClientConfig;
 const backups: Record<string, string> = {};
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-  retention: standard
-  ${spec}
-`;
-}
 
 function cli(...args: string[]): Promise<CliResult> {
   return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
@@ -54,12 +43,6 @@ async function catalogRows<T extends pg.QueryResultRow = Record<string, unknown>
   return queryAt<T>(catalogConfig, sql, params);
 }
 
-async function backup(definition: string): Promise<string> {
-  const result = await pgbackops(['run', '--state-dir', stateDir, definition]);
-  expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-  const rows = await catalogRows(`select id::text from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
-  return String(rows[0]!.id);
-}
 
 async function expectSameDatabase(restored: TestCluster, restoredName: string): Promise<void> {
   expect(await plainDump(nodeOf(restored), restoredName, '--schema-only')).toBe(await plainDump(nodeOf(source), DB, '--schema-only'));
@@ -125,14 +108,14 @@ beforeAll(async () => {
   catalogConfig = await catalog.createDatabase();
   catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target), clusterNodeDoc('pg3', empty)].join('---\n'),
     'retention.yaml': retentionDoc,
-    'backups.yaml': [backupYaml('shop', `databases: [${DB}]\n  format: custom`), backupYaml('whole', 'type: cluster')].join('---\n'),
+    'backups.yaml': [backupSpecDoc('shop', `databases: [${DB}]\nformat: custom`), backupSpecDoc('whole', 'type: cluster')].join('---\n'),
   });
   await applyConverged(cli);
-  backups.shop = await backup('shop');
-  backups.whole = await backup('whole');
+  backups.shop = await runRecorded(stateDir, catalogConfig, 'shop');
+  backups.whole = await runRecorded(stateDir, catalogConfig, 'whole');
   // pg2 gets the roles the database needs (with a first copy of it): restores there reuse them.
   const seed = await pgbackops(restoreArgs(backups.shop!, '--to-node', 'pg2', '--database', 'seed_copy'));
   expect(seed.exitCode, seed.stdout + seed.stderr).toBe(0);

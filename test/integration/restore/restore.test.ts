@@ -6,8 +6,8 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { type CliResult, applyConverged, pgbackops, runRecorded, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseNames, databaseState, nodeOf, plainDump, query, queryAt, roleNames, rolesState } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, seedDatabase } from '../../helpers/seed.js';
@@ -25,17 +25,6 @@ let catalogUrl: string;
 let catalogConfig: pg.ClientConfig;
 const backups: Record<string, string> = {};
 
-function backupYaml(name: string, spec: string): string {
-  return `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec:
-  node: pg1
-  schedule: "41 1 * * *"
-  retention: standard
-${spec.trim().split('\n').map((l) => `  ${l}`).join('\n')}
-`;
-}
 
 function cli(...args: string[]): Promise<CliResult> {
   return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
@@ -45,13 +34,6 @@ async function catalogRows<T extends pg.QueryResultRow = Record<string, unknown>
   return queryAt<T>(catalogConfig, sql, params);
 }
 
-/** Runs a definition with the real CLI and returns the id of its (single) succeeded run. */
-async function backup(definition: string): Promise<string> {
-  const result = await pgbackops(['run', '--state-dir', stateDir, definition]);
-  expect(result.exitCode, result.stderr + result.stdout).toBe(0);
-  const rows = await catalogRows(`select id::text from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
-  return String(rows[0]!.id);
-}
 
 async function expectSameDatabase(restored: TestCluster, restoredName: string, sourceName = DB): Promise<void> {
   expect(await plainDump(nodeOf(restored), restoredName, '--schema-only')).toBe(await plainDump(nodeOf(source), sourceName, '--schema-only'));
@@ -72,22 +54,22 @@ beforeAll(async () => {
   catalogConfig = await catalog.createDatabase();
   catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
     'retention.yaml': retentionDoc,
     'backups.yaml': [
-      backupYaml('shop-custom', `databases: ['${DB.replace(/'/g, "''")}']\nformat: custom`),
-      backupYaml('shop-dir', `databases: ['${DB.replace(/'/g, "''")}']\nformat: directory\njobs: 2`),
-      backupYaml('whole', 'type: cluster'),
-      backupYaml('spaced', 'databases: [spaced]\nformat: custom'),
+      backupSpecDoc('shop-custom', `databases: ['${DB.replace(/'/g, "''")}']\nformat: custom`),
+      backupSpecDoc('shop-dir', `databases: ['${DB.replace(/'/g, "''")}']\nformat: directory\njobs: 2`),
+      backupSpecDoc('whole', 'type: cluster'),
+      backupSpecDoc('spaced', 'databases: [spaced]\nformat: custom'),
     ].join('---\n'),
   });
   const apply = await applyConverged(cli);
   expect(apply.exitCode, apply.stderr).toBe(0);
   // The cluster dump first: the tablespace created below must not be in it.
-  backups.whole = await backup('whole');
-  backups.custom = await backup('shop-custom');
-  backups.dir = await backup('shop-dir');
+  backups.whole = await runRecorded(stateDir, catalogConfig, 'whole');
+  backups.custom = await runRecorded(stateDir, catalogConfig, 'shop-custom');
+  backups.dir = await runRecorded(stateDir, catalogConfig, 'shop-dir');
 
   // A database with a table in a tablespace that other clusters do not have: its restore fails after the
   // database and its roles were created.
@@ -115,10 +97,10 @@ beforeAll(async () => {
   } finally {
     await spaced.end();
   }
-  backups.spaced = await backup('spaced');
+  backups.spaced = await runRecorded(stateDir, catalogConfig, 'spaced');
   // A cluster dump that now holds the tablespace too: its CREATE TABLESPACE fails anywhere else on this
   // machine (the directory is in use), after the script created its roles.
-  backups.wholeWithTablespace = await backup('whole');
+  backups.wholeWithTablespace = await runRecorded(stateDir, catalogConfig, 'whole');
 }, 180_000);
 
 afterAll(async () => {
