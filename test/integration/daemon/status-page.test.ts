@@ -235,17 +235,18 @@ describe('the daemon serves the status page', () => {
     const of = (doc: Record<string, any>, name: string) => (doc.definitions as Array<Record<string, any>>).find((d) => d.name === name)!;
     // Both remembered before the run: /status's lines, the page's data and body.
     for (let i = 0; i < 2; i++) {
-      expect(of(await getJson('/status'), 'new-job').state).toBe('Never run');
+      // /status is in the JSON contract (states as identifiers); the page's data keeps its own words.
+      expect(of(await getJson('/status'), 'new-job').state).toBe('never_run');
       expect(of(await getJson('/api/page'), 'new-job').state).toBe('Never run');
     }
     const [run] = await sql(`insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at)
                              values ('new-job', 'pg2', 'backup01', 'app', 'running', now()) returning id`);
     const running = of(await getJson('/status'), 'new-job');
-    expect(running).toMatchObject({ state: 'Never run', lastStatus: 'running', reason: 'no run has finished yet' });
+    expect(running).toMatchObject({ state: 'never_run', last_status: 'running', reason: 'no run has finished yet' });
     await sql(`update pgbackops.backup_runs set status = 'failed', finished_at = now(), failure_reason = 'connection' where id = $1`, [run!.id]);
     const status = await getJson('/status');
-    expect(of(status, 'new-job')).toMatchObject({ state: 'Failing', lastStatus: 'failed' });
-    expect(status.summary.Failing).toBe(2);
+    expect(of(status, 'new-job')).toMatchObject({ state: 'failing', last_status: 'failed' });
+    expect(status.summary.failing).toBe(2);
     const page = await waitFor(async () => {
       const p = await getJson('/api/page');
       return of(p, 'new-job').state === 'Failing' ? p : null;
@@ -254,7 +255,7 @@ describe('the daemon serves the status page', () => {
     expect(of(page, 'new-job').lastFailure).toContain('connection');
     // As it was, for the tests that follow.
     await sql('delete from pgbackops.backup_runs where id = $1', [run!.id]);
-    expect(of(await getJson('/status'), 'new-job').state).toBe('Never run');
+    expect(of(await getJson('/status'), 'new-job').state).toBe('never_run');
   });
 });
 

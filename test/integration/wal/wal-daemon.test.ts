@@ -101,7 +101,7 @@ describe('the daemon and WAL archives', () => {
     expect(metrics).toMatch(/pgbackops_wal_archive_slot_retained_bytes\{node="pg1",server="backup01"\} \d+/);
 
     // A base backup, then a commit streamed into the archive: the daemon shows the node's restorable window.
-    expect(status.restorableWindows).toEqual([expect.objectContaining({ node: 'pg1', from: null, problem: expect.stringMatching(/no kept base backup/) })]);
+    expect(status.restorable_windows).toEqual([expect.objectContaining({ node: 'pg1', from: null, problem: expect.stringMatching(/no kept base backup/) })]);
     const run = await pgbackops(['run', '--state-dir', stateDir, 'phys']);
     expect(run.exitCode, run.stderr).toBe(0);
     const client = new pg.Client(node.adminConfig);
@@ -109,7 +109,7 @@ describe('the daemon and WAL archives', () => {
     await client.query('create table if not exists windowed (x int)');
     await client.end();
     const windowed = await waitFor(async () => {
-      const w = (await d.status()).restorableWindows?.[0];
+      const w = (await d.status()).restorable_windows?.[0];
       return w?.to_source === 'last-transaction' ? w : null;
     }, 60_000, () => 'a restorable window in /status');
     expect(windowed).toMatchObject({ node: 'pg1', timeline: 1, partial: true, problem: null });
