@@ -176,6 +176,24 @@ describe('the status page and `status --json` on the same catalog', () => {
       expect([...perDefinition.keys()].sort()).toEqual(names.filter((n) => n !== 'new-job'));
       expect(perDefinition.get('failing-job')).toMatchObject({ lastStatus: 'running', lastVerdict: 'failed' });
       expect(perDefinition.get('recovered-job')).toMatchObject({ lastStatus: 'skipped', lastVerdict: 'succeeded' });
+
+      // Successes without a finish time (nothing records one, the schema allows it): they sort first in
+      // `order by finished_at desc` and max() skips them, in both queries. Rolled back afterwards.
+      await client.query('begin');
+      try {
+        const odd = `insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at, bytes)
+                     values ($1, 'pg1', 'backup01', 'app', 'succeeded', $2, $3)`;
+        await client.query(odd, ['overlap-job', new Date(nightly(2)), 999]);
+        await client.query(odd, ['late-job', new Date(nightly(20)), null]);
+        await client.query(odd, ['new-job', new Date(nightly(1)), 5]);
+        const names = [...new Set([...(await readRunStats(query, 'all')).keys(), 'new-job'])];
+        const withOdd = await readRunStats(query, 'all');
+        expect(Object.fromEntries(withOdd)).toEqual(Object.fromEntries(await readRunStats(query, { definitions: names })));
+        expect(withOdd.get('overlap-job')).toMatchObject({ lastBytes: 999, lastDurationSeconds: 7200 });
+        expect(withOdd.get('new-job')).toMatchObject({ lastBytes: 5, lastSuccessAt: null, lastVerdict: null });
+      } finally {
+        await client.query('rollback');
+      }
     });
   });
 });
