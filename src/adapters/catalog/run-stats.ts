@@ -1,6 +1,7 @@
 // Per-definition run statistics of one backup server (or of every server, for the status page), read with ONE
-// grouped query over backup_runs: what /metrics, /status and the status page show (last success, last
-// failure, last duration and size, health inputs).
+// query: what /metrics, /status and the status page show (last success, last failure, last duration and size,
+// health inputs). Of one server or of named definitions, one grouped query over their runs; of every defined
+// definition (the status page), a few index probes per definition (migration 027), not a read of every run.
 import type { RunSummary } from '../../core/reports/definition-health.js';
 
 export interface DefinitionRunStats extends RunSummary {
@@ -26,14 +27,57 @@ const RUN_STATS_COLUMNS = `
     from pgbackops.backup_runs`;
 
 /**
- * Of one server's definitions (the daemon), of the named definitions (`check-status`), or of every server's
- * (the status page).
+ * The same figures, per definition of the catalog, each from the first entries of an index (migration 027):
+ * proportional to the number of definitions, not of runs, and index-only (the indexes include the columns
+ * read). Equal to the grouped query's: the order is `finished_at desc` there and here, which puts a run
+ * without a finish time first (the grouped query's size does the same; its max() and duration skip it, so
+ * does `ok`); the latest verdict is the later of the latest success and the latest failure (a failure when
+ * both finished in the same microsecond); a success is 'succeeded' or 'expiring', a failure 'failed' or
+ * 'abandoned', as readRunStats maps them.
+ */
+const LATEST_RUN_STATS = `
+  select d.name as definition,
+         extract(epoch from latest.started_at) * 1000 as last_started_at,
+         latest.status as last_status,
+         extract(epoch from ok.finished_at) * 1000 as last_success_at,
+         extract(epoch from bad.finished_at) * 1000 as last_failure_at,
+         case when bad.finished_at >= ok.finished_at or (ok.finished_at is null and bad.finished_at is not null) then 'failed'
+              when ok.finished_at is not null then 'succeeded' end as last_verdict,
+         extract(epoch from ok.finished_at - ok.started_at) as last_duration,
+         coalesce(newest.bytes, sized.bytes) as last_bytes
+    from pgbackops.definitions d
+    cross join lateral (
+      select r.started_at, r.status from pgbackops.backup_runs r
+       where r.definition = d.name order by r.started_at desc limit 1) latest
+    -- The newest success: almost always also the latest finished one and the latest with a size.
+    left join lateral (
+      select r.started_at, r.finished_at, r.bytes from pgbackops.backup_runs r
+       where r.definition = d.name and r.status in ('succeeded', 'expiring')
+       order by r.finished_at desc limit 1) newest on true
+    left join lateral (
+      select newest.started_at, newest.finished_at where newest.finished_at is not null
+      union all
+      (select r.started_at, r.finished_at from pgbackops.backup_runs r
+        where newest.finished_at is null and r.definition = d.name and r.status in ('succeeded', 'expiring') and r.finished_at is not null
+        order by r.finished_at desc limit 1)) ok on true
+    left join lateral (
+      select r.bytes from pgbackops.backup_runs r
+       where newest.bytes is null and r.definition = d.name and r.status in ('succeeded', 'expiring') and r.bytes is not null
+       order by r.finished_at desc limit 1) sized on true
+    left join lateral (
+      select r.finished_at from pgbackops.backup_runs r
+       where r.definition = d.name and r.status in ('failed', 'abandoned') and r.finished_at is not null
+       order by r.finished_at desc limit 1) bad on true`;
+
+/**
+ * Of one server's definitions (the daemon), of the named definitions (`check-status`), or of every definition
+ * of the catalog (the status page; a definition without runs, or runs of a deleted one, have no entry).
  */
 export async function readRunStats(
   query: Query, of: { server: string } | { definitions: readonly string[] } | 'all',
 ): Promise<Map<string, DefinitionRunStats>> {
   const rows = of === 'all'
-    ? await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} group by definition`, [])
+    ? await query<Record<string, unknown>>(LATEST_RUN_STATS, [])
     : 'server' in of
       ? await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where backup_server = $1 group by definition`, [of.server])
       : await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where definition = any($1) group by definition`, [of.definitions]);
