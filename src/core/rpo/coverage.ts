@@ -36,7 +36,7 @@ export function unitKey(u: RpoUnit): string {
 
 /** A definition's rpo: its own, else its node's, else its server's; months count as 30 days. */
 export function effectiveRpo(
-  backup: { name: string; spec: BackupSpec },
+  backup: { name: string; spec: Pick<BackupSpec, 'rpo'> },
   node: { name: string; spec: NodeSpec } | undefined,
   server: { name: string; spec: BackupServerSpec } | undefined,
 ): UnitCoverage['rpo'] {
