@@ -44,8 +44,22 @@ export function effectiveRpo(
     : node?.spec.rpo !== undefined ? [node.spec.rpo, 'Node' as const, node.name]
     : server?.spec.rpo !== undefined ? [server.spec.rpo, 'BackupServer' as const, server.name]
     : [undefined, undefined, undefined];
-  const parsed = text === undefined ? null : parseDuration(text);
-  return parsed === null ? null : { ms: approximateMilliseconds(parsed), text: text!, kind: kind!, name: name! };
+  const ms = text === undefined ? null : rpoMilliseconds(text);
+  return ms === null ? null : { ms, text: text!, kind: kind!, name: name! };
+}
+
+// A fleet writes a handful of rpo texts (mostly its servers' defaults) on thousands of definitions.
+const rpoTexts = new Map<string, number | null>();
+
+function rpoMilliseconds(text: string): number | null {
+  let ms = rpoTexts.get(text);
+  if (ms === undefined) {
+    const parsed = parseDuration(text);
+    ms = parsed === null ? null : approximateMilliseconds(parsed);
+    if (rpoTexts.size >= 1000) rpoTexts.clear();
+    rpoTexts.set(text, ms);
+  }
+  return ms;
 }
 
 /** Every unit of the Backups on `nodes` (all nodes when omitted), with what protects it. */
