@@ -141,10 +141,11 @@ describe('the weekly shortcut of a union in one zone', () => {
   });
 
   it('agrees with croner across the DST changes of Berlin and New York', () => {
-    const sets = [['30 2 * * *', '0 14 * * 1-5'], ['59 1 * * *', '30 2 * * 6,0'], ['*/20 1-3 * * *', '0 3 * * 0'], ['0 0 * * 7', '15 2 * * 1-5', '0 23 * * *']];
-    for (const timezone of ['Europe/Berlin', 'America/New_York']) {
+    // Few, and with few fires: croner steps through every fire of the year.
+    const sets = { 'Europe/Berlin': [['30 2 * * *', '0 14 * * 1-5'], ['0 0 * * 7', '15 2 * * 1-5', '0 23 * * *']], 'America/New_York': [['59 1 * * *', '30 2 * * 6,0'], ['30 1 * * 1-5', '0 3 * * 0']] };
+    for (const [timezone, zoneSets] of Object.entries(sets)) {
       for (const year of [2025]) {
-        for (const set of sets) {
+        for (const set of zoneSets) {
           expect({ set, timezone, year, gap: worstGapMs(set.map((schedule) => ({ schedule, timezone })), Date.UTC(year, 5, 1)) })
             .toEqual({ set, timezone, year, gap: croneUnionGap(set, timezone, year) });
         }
