@@ -232,6 +232,28 @@ export class AlertStore {
     return new Set(result.rows.map((r) => (r.subject as string).slice('definition:'.length)));
   }
 
+  /**
+   * Nodes whose WAL archive `server` reported failing and that are still bad (so a pass also looks at archives
+   * that may have recovered, or gone from this server).
+   */
+  async failingWalArchives(server: string): Promise<Set<string>> {
+    const result = await this.withQuery((query) => query(
+      `select subject from pgbackops.notification_state
+        where family = 'wal' and bad and starts_with(subject, 'node:') and event->'subject'->>'backupServer' = $1`,
+      [server],
+    ));
+    return new Set(result.rows.map((r) => (r.subject as string).slice('node:'.length)));
+  }
+
+  /** Settles one node's WAL archive state (its own short transaction); told to the node's notifiers. */
+  async observeWalArchive(node: string, measured: Measured): Promise<NotificationEvent | null> {
+    const subject = `node:${node}`;
+    return this.withQuery((query) => inTransaction(query, async () => {
+      const state = await lockState(query, subject, 'wal');
+      return settleState(query, subject, 'wal', state, measured, { node });
+    }));
+  }
+
   /** Settles one definition's late state (its own short transaction). */
   async observeLate(definition: string, measured: Measured): Promise<NotificationEvent | null> {
     const subject = `definition:${definition}`;

@@ -5,6 +5,7 @@ import type { BackupType, DumpFormat, EncryptionSpec, RetentionSpec } from '../.
 import type { ApplyEntry, RestoreEntry } from '../../core/reports/history-report.js';
 import type { Query } from './migrations.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
+import { readCheckScope, type CheckScope, type CheckScopeFilter } from './check-scope.js';
 import { PgbackopsError } from '../../core/errors.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
@@ -74,6 +75,11 @@ export class ReportQueries {
   /** Last success, failure, verdict, duration and size of each named definition, in one grouped query. */
   async runStats(definitions: readonly string[]): Promise<Map<string, DefinitionRunStats>> {
     return this.withQuery((query) => readRunStats(async (sql, params) => (await query(sql, params)).rows, { definitions }));
+  }
+
+  /** What `check-status` decides on: the definitions in scope (only the fields it uses), nodes, servers, run figures. */
+  async checkScope(filter: CheckScopeFilter): Promise<CheckScope> {
+    return this.withQuery((query) => readCheckScope(query, filter));
   }
 
   /** A backup by its id or a unique prefix of it (at least 4 characters); null when none matches. */

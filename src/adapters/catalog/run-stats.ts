@@ -1,7 +1,8 @@
 // Per-definition run statistics of one backup server (or of every server, for the status page), read with ONE
 // query: what /metrics, /status and the status page show (last success, last failure, last duration and size,
-// health inputs). Of one server or of named definitions, one grouped query over their runs; of every defined
-// definition (the status page), a few index probes per definition (migration 027), not a read of every run.
+// health inputs). Of one server, one grouped query over its runs; of named definitions (`check-status`) or of
+// every defined definition (the status page), a few index probes per definition (migration 027), not a read of
+// every run.
 import type { RunSummary } from '../../core/reports/definition-health.js';
 
 export interface DefinitionRunStats extends RunSummary {
@@ -27,15 +28,15 @@ const RUN_STATS_COLUMNS = `
     from pgbackops.backup_runs`;
 
 /**
- * The same figures, per definition of the catalog, each from the first entries of an index (migration 027):
- * proportional to the number of definitions, not of runs, and index-only (the indexes include the columns
- * read). Equal to the grouped query's: the order is `finished_at desc` there and here, which puts a run
+ * The same figures per definition of `definitions` (every definition of the catalog, for the status page, or
+ * the named ones, for `check-status`), each from the first entries of an index (migration 027): proportional
+ * to the number of definitions, not of runs, and index-only (the indexes include the columns read). Equal to the grouped query's: the order is `finished_at desc` there and here, which puts a run
  * without a finish time first (the grouped query's size does the same; its max() and duration skip it, so
  * does `ok`); the latest verdict is the later of the latest success and the latest failure (a failure when
  * both finished in the same microsecond); a success is 'succeeded' or 'expiring', a failure 'failed' or
  * 'abandoned', as readRunStats maps them.
  */
-const LATEST_RUN_STATS = `
+const latestRunStats = (definitions: string): string => `
   select d.name as definition,
          extract(epoch from latest.started_at) * 1000 as last_started_at,
          latest.status as last_status,
@@ -45,7 +46,7 @@ const LATEST_RUN_STATS = `
               when ok.finished_at is not null then 'succeeded' end as last_verdict,
          extract(epoch from ok.finished_at - ok.started_at) as last_duration,
          coalesce(newest.bytes, sized.bytes) as last_bytes
-    from pgbackops.definitions d
+    from ${definitions}
     cross join lateral (
       select r.started_at, r.status from pgbackops.backup_runs r
        where r.definition = d.name order by r.started_at desc limit 1) latest
@@ -68,6 +69,8 @@ const LATEST_RUN_STATS = `
       select r.finished_at from pgbackops.backup_runs r
        where r.definition = d.name and r.status in ('failed', 'abandoned') and r.finished_at is not null
        order by r.finished_at desc limit 1) bad on true`;
+const RUN_STATS_OF_EVERY_DEFINITION = latestRunStats('pgbackops.definitions d');
+const RUN_STATS_OF_NAMED = latestRunStats('unnest($1::text[]) as d(name)');
 
 /**
  * Of one server's definitions (the daemon), of the named definitions (`check-status`), or of every definition
@@ -77,10 +80,10 @@ export async function readRunStats(
   query: Query, of: { server: string } | { definitions: readonly string[] } | 'all',
 ): Promise<Map<string, DefinitionRunStats>> {
   const rows = of === 'all'
-    ? await query<Record<string, unknown>>(LATEST_RUN_STATS, [])
+    ? await query<Record<string, unknown>>(RUN_STATS_OF_EVERY_DEFINITION, [])
     : 'server' in of
       ? await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where backup_server = $1 group by definition`, [of.server])
-      : await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where definition = any($1) group by definition`, [of.definitions]);
+      : await query<Record<string, unknown>>(RUN_STATS_OF_NAMED, [of.definitions]);
   const out = new Map<string, DefinitionRunStats>();
   for (const r of rows) {
     const verdict = r.last_verdict as string | null;

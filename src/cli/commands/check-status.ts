@@ -1,8 +1,9 @@
 // pgbackops check-status: a Nagios/Icinga plugin (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; one line
 // with perfdata) over a definition, a node, a server (the global --server) or every definition. The
-// decision is src/core/reports/check-status.ts; this reads the catalog (two queries) and prints.
+// decision is src/core/reports/check-status.ts; this reads the catalog (one read-only transaction,
+// src/adapters/catalog/check-scope.ts) and prints.
 import type { Command } from 'commander';
-import { walArchiveServerOf, type BackupServerSpec, type BackupSpec, type NodeSpec } from '../../core/model.js';
+import { walArchiveServerOf } from '../../core/model.js';
 import { walArchiveHealth } from '../../core/wal/wal-archive-health.js';
 import { healthStateId } from '../../core/reports/definition-health.js';
 import { CHECK_EXIT_CODES, checkStatus, type CheckDefinition } from '../../core/reports/check-status.js';
@@ -12,7 +13,6 @@ import { withCatalog } from '../../runtime/catalog-session.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText } from '../output.js';
 import { parseTime } from '../flag-values.js';
-import { specMap, specsOfKind } from '../../core/objects.js';
 
 interface CheckOptions {
   definition?: string;
@@ -41,23 +41,18 @@ export function registerCheckStatus(program: Command): void {
         const now = opts.now === undefined ? Date.now() : parseTime(opts.now, '--now').getTime();
         const scope = opts.definition ? `definition ${opts.definition}` : opts.node ? `node ${opts.node}` : server ? `server ${server}` : 'all';
         result = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
-          const snapshot = await catalog.readSnapshot();
-          const nodes = specMap(snapshot.objects, 'Node');
-          const servers = specMap(snapshot.objects, 'BackupServer');
+          const { definitions: backups, nodes, servers, runs } = await catalog.reports.checkScope({ definition: opts.definition, node: opts.node, server });
           const definitions: CheckDefinition[] = [];
-          for (const o of specsOfKind(snapshot.objects, 'Backup')) {
-            const spec = o.spec;
+          for (const { name, spec } of backups) {
             const node = nodes.get(spec.node);
             const serverName = node?.backupServer ?? '';
-            if ((opts.definition && o.name !== opts.definition) || (opts.node && spec.node !== opts.node) || (server && serverName !== server)) continue;
             const serverSpec = servers.get(serverName);
             definitions.push({
-              name: o.name, node: spec.node, server: serverName, schedule: spec.resolvedSchedule, timezone: spec.timezone,
+              name, node: spec.node, server: serverName, schedule: spec.resolvedSchedule, timezone: spec.timezone,
               scheduled: spec.enabled && node?.status === 'running',
-              rpoMs: effectiveRpo({ name: o.name, spec }, node && { name: spec.node, spec: node }, serverSpec && { name: serverName, spec: serverSpec })?.ms ?? null,
+              rpoMs: effectiveRpo({ name, spec }, node && { name: spec.node, spec: node }, serverSpec && { name: serverName, spec: serverSpec })?.ms ?? null,
             });
           }
-          const runs = await catalog.reports.runStats(definitions.map((d) => d.name));
           const archived = opts.definition ? [] : [...nodes].filter(([name, spec]) =>
             spec.walArchive && (!opts.node || name === opts.node) && (!server || walArchiveServerOf(spec) === server));
           const reports = archived.length === 0 ? new Map() : new Map((await catalog.walReceivers.list()).map((r) => [r.node, r]));

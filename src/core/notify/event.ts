@@ -13,7 +13,7 @@ export const EVENT_TYPES = [
   'verify-failed', 'verify-recovered',
   'restore-failed', 'restore-finished',
   'apply-failed', 'apply-recovered',
-  // Ready for the physical methods (WAL archiving); nothing raises it before they exist.
+  // A WAL archive the server receives is failing (evaluate-alerts.ts), and healthy again.
   'wal-archive-lagging', 'wal-archive-recovered',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -36,7 +36,7 @@ export function unitKey(u: RpoUnit): string {
 
 /** A definition's rpo: its own, else its node's, else its server's; months count as 30 days. */
 export function effectiveRpo(
-  backup: { name: string; spec: BackupSpec },
+  backup: { name: string; spec: Pick<BackupSpec, 'rpo'> },
   node: { name: string; spec: NodeSpec } | undefined,
   server: { name: string; spec: BackupServerSpec } | undefined,
 ): UnitCoverage['rpo'] {
@@ -44,8 +44,22 @@ export function effectiveRpo(
     : node?.spec.rpo !== undefined ? [node.spec.rpo, 'Node' as const, node.name]
     : server?.spec.rpo !== undefined ? [server.spec.rpo, 'BackupServer' as const, server.name]
     : [undefined, undefined, undefined];
-  const parsed = text === undefined ? null : parseDuration(text);
-  return parsed === null ? null : { ms: approximateMilliseconds(parsed), text: text!, kind: kind!, name: name! };
+  const ms = text === undefined ? null : rpoMilliseconds(text);
+  return ms === null ? null : { ms, text: text!, kind: kind!, name: name! };
+}
+
+// A fleet writes a handful of rpo texts (mostly its servers' defaults) on thousands of definitions.
+const rpoTexts = new Map<string, number | null>();
+
+function rpoMilliseconds(text: string): number | null {
+  let ms = rpoTexts.get(text);
+  if (ms === undefined) {
+    const parsed = parseDuration(text);
+    ms = parsed === null ? null : approximateMilliseconds(parsed);
+    if (rpoTexts.size >= 1000) rpoTexts.clear();
+    rpoTexts.set(text, ms);
+  }
+  return ms;
 }
 
 /** Every unit of the Backups on `nodes` (all nodes when omitted), with what protects it. */
@@ -68,50 +82,51 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
   for (const [node, definitions] of byNode) {
     const nodeSpec = nodeSpecs.get(node);
     const serverSpec = nodeSpec ? serverSpecs.get(nodeSpec.backupServer) : undefined;
-    // Once per definition: a definition covers several units, and each unit asks every definition covering it.
-    const rpos = new Map<string, UnitCoverage['rpo']>();
-    const rpoOf = (d: { name: string; spec: BackupSpec }) => {
-      if (!rpos.has(d.name)) rpos.set(d.name, effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec }));
-      return rpos.get(d.name)!;
-    };
     const running = nodeSpec?.status === 'running';
-    const protects = (d: BackupSpec) => running && d.enabled && scopeOf(d).type !== 'schema';
-    const units = new Map<string, { unit: RpoUnit; covering: Array<{ name: string; spec: BackupSpec }> }>();
-    for (const d of definitions) {
-      const ds = scopeOf(d.spec);
+    // Once per definition: a definition covers several units, and each unit asks every definition covering
+    // it (a fleet plan asks this of every definition of every node it touches, twice).
+    const prepared = definitions.map((d) => {
+      const scope = scopeOf(d.spec);
+      return {
+        name: d.name, scope,
+        protects: running && d.spec.enabled && scope.type !== 'schema',
+        rpo: effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec }),
+        schedule: { schedule: d.spec.resolvedSchedule, timezone: d.spec.timezone } as ZonedSchedule,
+      };
+    });
+    type Prepared = (typeof prepared)[number];
+    const units = new Map<string, { unit: RpoUnit; covering: Prepared[] }>();
+    for (const d of prepared) {
+      const ds = d.scope;
       if (ds.type === 'cluster' || ds.databases === 'all') {
         const unit = { node, database: null, definition: d.name };
         // Every database d covers is covered by another "every database" definition that excludes no more.
-        const covering = definitions.filter((o) => {
-          const os = scopeOf(o.spec);
-          return os.type === 'cluster' || (os.databases === 'all' && os.exclude.every((x) => ds.type !== 'cluster' && ds.exclude.includes(x)));
-        });
+        const covering = prepared.filter(({ scope: os }) =>
+          os.type === 'cluster' || (os.databases === 'all' && os.exclude.every((x) => ds.type !== 'cluster' && ds.exclude.includes(x))));
         units.set(unitKey(unit), { unit, covering });
       } else {
         for (const database of ds.databases) {
           const unit = { node, database, definition: null };
-          if (units.has(unitKey(unit))) continue;
-          const covering = definitions.filter((o) => {
-            const os = scopeOf(o.spec);
-            return os.type === 'cluster' || (os.databases === 'all' ? !os.exclude.includes(database) : os.databases.includes(database));
-          });
-          units.set(unitKey(unit), { unit, covering });
+          const key = unitKey(unit);
+          if (units.has(key)) continue;
+          const covering = prepared.filter(({ scope: os }) =>
+            os.type === 'cluster' || (os.databases === 'all' ? !os.exclude.includes(database) : os.databases.includes(database)));
+          units.set(key, { unit, covering });
         }
       }
     }
     for (const { unit, covering } of units.values()) {
-      const protecting = covering.filter((d) => protects(d.spec));
+      const protectedBy: string[] = [];
+      const schedules: ZonedSchedule[] = [];
       let rpo: UnitCoverage['rpo'] = null;
       for (const d of covering) {
-        const r = rpoOf(d);
-        if (r && (rpo === null || r.ms < rpo.ms)) rpo = r;
+        if (d.protects) {
+          protectedBy.push(d.name);
+          schedules.push(d.schedule);
+        }
+        if (d.rpo && (rpo === null || d.rpo.ms < rpo.ms)) rpo = d.rpo;
       }
-      out.push({
-        unit,
-        protectedBy: protecting.map((d) => d.name).sort(),
-        schedules: protecting.map((d) => ({ schedule: d.spec.resolvedSchedule, timezone: d.spec.timezone })),
-        rpo,
-      });
+      out.push({ unit, protectedBy: protectedBy.sort(), schedules, rpo });
     }
   }
   return out;

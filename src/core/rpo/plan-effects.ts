@@ -3,7 +3,7 @@
 // or the node itself), before (the catalog) and after (the catalog as the plan leaves it).
 import type { ObjectAction } from '../plan/types.js';
 import { coverageOf, unitKey, type RpoObject, type RpoUnit, type UnitCoverage } from './coverage.js';
-import { worstGapMs, type ZonedSchedule } from './worst-gap.js';
+import { scheduleSetKey, worstGapMs, type ZonedSchedule } from './worst-gap.js';
 
 export interface RpoEffect {
   node: string;
@@ -43,9 +43,7 @@ export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObje
 }
 
 function sameSchedules(a: readonly ZonedSchedule[], b: readonly ZonedSchedule[]): boolean {
-  if (a.length !== b.length) return false;
-  const key = (list: readonly ZonedSchedule[]) => list.map((s) => `${s.schedule}\u0000${s.timezone}`).sort().join('\u0001');
-  return key(a) === key(b);
+  return a.length === b.length && scheduleSetKey(a) === scheduleSetKey(b);
 }
 
 function unitFields(u: RpoUnit): Pick<RpoEffect, 'node' | 'database' | 'definition'> {

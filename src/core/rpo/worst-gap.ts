@@ -24,6 +24,7 @@ const WINDOW_DAYS = 366;
 const HORIZON_DAYS = 8 * 366 + 1;
 
 interface Compiled {
+  timezone: string;
   fields: CronFieldSets;
   months: boolean[];
   daysOfMonth: boolean[];
@@ -48,7 +49,7 @@ const MAX_REMEMBERED = 10_000;
 export function worstGapMs(schedules: readonly ZonedSchedule[], from: number): number | null {
   if (schedules.length === 0) return null;
   const year = new Date(from).getUTCFullYear();
-  const key = `${year}\u0001${schedules.map((s) => `${s.schedule}\u0000${s.timezone}`).sort().join('\u0001')}`;
+  const key = `${year}\u0001${scheduleSetKey(schedules)}`;
   if (gapCache.has(key)) return gapCache.get(key)!;
   const firstDay = Date.UTC(year, 0, 1) / DAY_MS;
   const compiled = schedules.map((s) => compile(s));
@@ -58,6 +59,20 @@ export function worstGapMs(schedules: readonly ZonedSchedule[], from: number): n
   if (gapCache.size >= MAX_REMEMBERED) gapCache.clear();
   gapCache.set(key, gap);
   return gap;
+}
+
+/**
+ * The same text for the same set of schedules in any order. Asked once per unit of a fleet (thousands), so
+ * the usual one and two schedules are keyed without building and sorting an array.
+ */
+export function scheduleSetKey(schedules: readonly ZonedSchedule[]): string {
+  if (schedules.length === 1) return `${schedules[0]!.schedule}\u0000${schedules[0]!.timezone}`;
+  if (schedules.length === 2) {
+    const a = `${schedules[0]!.schedule}\u0000${schedules[0]!.timezone}`;
+    const b = `${schedules[1]!.schedule}\u0000${schedules[1]!.timezone}`;
+    return a <= b ? `${a}\u0001${b}` : `${b}\u0001${a}`;
+  }
+  return schedules.map((s) => `${s.schedule}\u0000${s.timezone}`).sort().join('\u0001');
 }
 
 function compile(s: ZonedSchedule): Compiled {
@@ -79,7 +94,7 @@ function compile(s: ZonedSchedule): Compiled {
   // instant an hour later, a repeated one to one of its two instants (each fires once).
   const toInstant = (wall: number) => wall - offsetOf(wall - offsetOf(wall));
   c = {
-    fields, months: mask(fields.months, 13), daysOfMonth: mask(fields.daysOfMonth, 32), weekdays: mask(fields.weekdays, 7), times, innerGapMs, toInstant,
+    timezone: s.timezone, fields, months: mask(fields.months, 13), daysOfMonth: mask(fields.daysOfMonth, 32), weekdays: mask(fields.weekdays, 7), times, innerGapMs, toInstant,
     dayOffset: dayOffsetsOf(s.timezone),
   };
   if (compiledCache.size >= MAX_REMEMBERED) compiledCache.clear();
@@ -180,9 +195,23 @@ function innerGapOnClockChange(times: readonly number[], toInstant: (wall: numbe
 
 /**
  * Several schedules in one zone (the usual case when several definitions cover a database): per local day,
- * the union of the minutes the schedules fire at that day, then as for one schedule.
+ * the union of the minutes the schedules fire at that day, then as for one schedule. A fleet's units rarely
+ * share a set of schedules (H spreads each definition's time), so this runs once per unit: when every
+ * schedule's days are a set of weekdays (weeklyStretches), only the days that can hold a distinct gap are
+ * walked, else the whole window.
  */
 function sameZoneUnionGap(compiled: readonly Compiled[], firstDay: number): number | null {
+  const stretches = weeklyStretches(compiled, firstDay);
+  if (stretches !== null) return unionGapOver(compiled, firstDay, stretches, null);
+  return unionGapOver(compiled, firstDay, [[firstDay, firstDay + WINDOW_DAYS + HORIZON_DAYS - 1]], firstDay + WINDOW_DAYS);
+}
+
+/**
+ * The largest gap between consecutive fires of the union walked day by day over `stretches` (inclusive day
+ * ranges, each walked on its own); with `stopFrom`, the walk ends at the first firing day from then on once
+ * two days fired (the whole window), and fewer than two firing days is null.
+ */
+function unionGapOver(compiled: readonly Compiled[], firstDay: number, stretches: ReadonlyArray<readonly [number, number]>, stopFrom: number | null): number | null {
   const zone = compiled[0]!;
   // Which schedules fire on a day repeats (every day, weekdays, ...): their merged times are made once per set.
   // The set is a bit mask while it fits one (a database covered by up to 30 definitions), else a string.
@@ -190,39 +219,106 @@ function sameZoneUnionGap(compiled: readonly Compiled[], firstDay: number): numb
   const asMask = compiled.length <= 30;
   const cal = calendarFrom(firstDay);
   let worst = 0;
-  let previous: number | null = null;
   let firingDays = 0;
-  for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
-    let mask = 0;
-    let text = '';
-    for (let i = 0; i < compiled.length; i++) {
-      if (!firesOn(compiled[i]!, cal, day - firstDay)) continue;
-      if (asMask) mask |= 1 << i;
-      else text += `${i},`;
+  for (const [from, to] of stretches) {
+    let previous: number | null = null;
+    for (let day = from; day <= to; day++) {
+      let mask = 0;
+      let text = '';
+      for (let i = 0; i < compiled.length; i++) {
+        if (!firesOn(compiled[i]!, cal, day - firstDay)) continue;
+        if (asMask) mask |= 1 << i;
+        else text += `${i},`;
+      }
+      if (mask === 0 && text === '') continue;
+      const key = asMask ? mask : text;
+      let m = merged.get(key);
+      if (!m) {
+        const firing = compiled.filter((_, i) => (asMask ? (mask & (1 << i)) !== 0 : text.split(',').includes(String(i))));
+        const times = [...new Set(firing.flatMap((c) => c.times))].sort((a, b) => a - b);
+        let innerGapMs = 0;
+        for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
+        merged.set(key, (m = { times, innerGapMs }));
+      }
+      const wall = day * DAY_MS;
+      const offset = zone.dayOffset(day);
+      const steady = !Number.isNaN(offset);
+      const last = m.times.length - 1;
+      const first = steady ? wall + m.times[0]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[0]! * MINUTE_MS);
+      const end = steady ? wall + m.times[last]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[last]! * MINUTE_MS);
+      if (previous !== null) worst = Math.max(worst, first - previous);
+      worst = Math.max(worst, steady ? m.innerGapMs : innerGapOnClockChange(m.times, zone.toInstant, wall));
+      previous = end;
+      firingDays++;
+      if (stopFrom !== null && day >= stopFrom && firingDays >= 2) break;
     }
-    if (mask === 0 && text === '') continue;
-    const key = asMask ? mask : text;
-    let m = merged.get(key);
-    if (!m) {
-      const firing = compiled.filter((_, i) => (asMask ? (mask & (1 << i)) !== 0 : text.split(',').includes(String(i))));
-      const times = [...new Set(firing.flatMap((c) => c.times))].sort((a, b) => a - b);
-      let innerGapMs = 0;
-      for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
-      merged.set(key, (m = { times, innerGapMs }));
-    }
-    const wall = day * DAY_MS;
-    const offset = zone.dayOffset(day);
-    const steady = !Number.isNaN(offset);
-    const last = m.times.length - 1;
-    const first = steady ? wall + m.times[0]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[0]! * MINUTE_MS);
-    const end = steady ? wall + m.times[last]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[last]! * MINUTE_MS);
-    if (previous !== null) worst = Math.max(worst, first - previous);
-    worst = Math.max(worst, steady ? m.innerGapMs : innerGapOnClockChange(m.times, zone.toInstant, wall));
-    previous = end;
-    firingDays++;
-    if (day >= firstDay + WINDOW_DAYS && firingDays >= 2) break;
   }
-  return firingDays < 2 ? null : worst;
+  return stopFrom !== null && firingDays < 2 ? null : worst;
+}
+
+/**
+ * When every schedule fires on a fixed set of weekdays in every month (day of month unrestricted), the days
+ * the whole-window walk visits repeat every week wherever the zone's offset holds, and each gap between two
+ * fires depends only on the weekday, the times and the offsets on either side. So the walk's answer is the
+ * largest gap of: one stretch of 15 days (every weekday twice) with no clock change, and, around each clock
+ * change in the window, the 7 days before and after it (consecutive firing days of a weekly set are at most
+ * 7 apart). Null when the schedules are not weekly or fire on no weekday (the whole window is walked).
+ * test/unit/rpo/worst-gap.test.ts holds both walks to the same answers.
+ */
+function weeklyStretches(compiled: readonly Compiled[], firstDay: number): Array<[number, number]> | null {
+  const fires = new Array<boolean>(7).fill(false);
+  for (const c of compiled) {
+    for (let m = 1; m <= 12; m++) if (!c.months[m]) return null;
+    for (let d = 1; d <= 31; d++) if (!c.daysOfMonth[d]) return null;
+    // Every day of the month matches: with "either" every day fires, with "both" the weekdays decide.
+    for (let w = 0; w < 7; w++) if (c.fields.dayOrWeekday || c.weekdays[w]) fires[w] = true;
+  }
+  if (!fires.includes(true)) return null;
+  // The walk stops at the first firing day from the window's end on: within a week of it.
+  const windowEnd = firstDay + WINDOW_DAYS;
+  let lastDay = windowEnd;
+  while (!fires[((((lastDay + 4) % 7) + 7) % 7)]) lastDay++;
+  const changes = clockChangesOf(compiled[0]!, firstDay, lastDay);
+  let steadyFrom: number | null = null;
+  for (let day = firstDay, run = 0; day <= lastDay; day++) {
+    run = changes.includes(day) ? 0 : run + 1;
+    if (run === 15) {
+      steadyFrom = day - 14;
+      break;
+    }
+  }
+  if (steadyFrom === null) return null;
+  const stretches: Array<[number, number]> = [[steadyFrom, steadyFrom + 14]];
+  for (const change of changes) stretches.push([Math.max(firstDay, change - 7), Math.min(lastDay, change + 7)]);
+  return stretches;
+}
+
+/** The days from `from` to `to` on which the zone's offset changes, or differs from the day before's. */
+function clockChangesOf(zone: Compiled, from: number, to: number): number[] {
+  const key = `${zone.timezone}\u0000${from}\u0000${to}`;
+  let days = clockChanges.get(key);
+  if (days) return days;
+  days = [];
+  let before = zone.dayOffset(from - 1);
+  for (let day = from; day <= to; day++) {
+    const offset = zone.dayOffset(day);
+    if (Number.isNaN(offset) || offset !== before) days.push(day);
+    before = offset;
+  }
+  if (clockChanges.size >= MAX_REMEMBERED) clockChanges.clear();
+  clockChanges.set(key, days);
+  return days;
+}
+
+const clockChanges = new Map<string, number[]>();
+
+/**
+ * The same-zone union's answer from walking every day of the window, never the weekly shortcut: the reference
+ * the differential test holds the shortcut to.
+ */
+export function sameZoneUnionGapWalkingEveryDay(schedules: readonly ZonedSchedule[], from: number): number | null {
+  const firstDay = Date.UTC(new Date(from).getUTCFullYear(), 0, 1) / DAY_MS;
+  return unionGapOver(schedules.map((s) => compile(s)), firstDay, [[firstDay, firstDay + WINDOW_DAYS + HORIZON_DAYS - 1]], firstDay + WINDOW_DAYS);
 }
 
 /**

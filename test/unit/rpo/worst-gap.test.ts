@@ -3,7 +3,7 @@
 import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
 import { resolveHashedSchedule } from '../../../src/core/cron/expression.js';
-import { worstGapMs } from '../../../src/core/rpo/worst-gap.js';
+import { sameZoneUnionGapWalkingEveryDay, worstGapMs } from '../../../src/core/rpo/worst-gap.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -110,3 +110,46 @@ function croneGap(schedule: string, timezone: string, year: number): number | nu
   cron.stop();
   return previous === null ? null : worst;
 }
+
+describe('the weekly shortcut of a union in one zone', () => {
+  // Unusual schedules: H spread, steps and ranges, weekdays, leap day, month ends (Quartz's L is refused by
+  // validation: Debian cron has no L), every minute of an hour a clock change skips or repeats.
+  const written = [
+    'H H * * *', 'H H(0-5) * * *', 'H H(1-4) * * 1-5', '30 2 * * *', '0 2 * * *', '59 1 * * *', '0 3 * * 0',
+    '*/20 1-3 * * *', '0 */7 * * *', '15 2 * * 6,0', '0 0 29 2 *', '0 23 28-31 * *', '0 12 1-7 * 1', '0 2 */2 * *',
+    '45 2 * 3,10 *', '10 2-3 * * 1-5/2', '0 0 * * 7', '5 4 1 * 1', '0 1 * * *',
+  ];
+  const zones = ['Europe/Berlin', 'America/New_York', 'UTC', 'Australia/Lord_Howe', 'America/Santiago'];
+  const years = [2024, 2025, 2026];
+
+  it('gives the answer of the walk over every day, for every pair and triple of those schedules', () => {
+    const schedules = written.map((w, i) => resolveHashedSchedule(w, `definition-${i}`));
+    let compared = 0;
+    for (const timezone of zones) {
+      for (const year of years) {
+        const from = Date.UTC(year, 5, 1);
+        for (let i = 0; i < schedules.length; i++) {
+          for (let j = i + 1; j < schedules.length; j++) {
+            const union = [schedules[i]!, schedules[j]!, ...(j + 3 < schedules.length ? [schedules[j + 3]!] : [])].map((schedule) => ({ schedule, timezone }));
+            expect({ union, year, gap: worstGapMs(union, from) }).toEqual({ union, year, gap: sameZoneUnionGapWalkingEveryDay(union, from) });
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(2000);
+  });
+
+  it('agrees with croner across the DST changes of Berlin and New York', () => {
+    // Few, and with few fires: croner steps through every fire of the year.
+    const sets = { 'Europe/Berlin': [['30 2 * * *', '0 14 * * 1-5'], ['0 0 * * 7', '15 2 * * 1-5', '0 23 * * *']], 'America/New_York': [['59 1 * * *', '30 2 * * 6,0'], ['30 1 * * 1-5', '0 3 * * 0']] };
+    for (const [timezone, zoneSets] of Object.entries(sets)) {
+      for (const year of [2025]) {
+        for (const set of zoneSets) {
+          expect({ set, timezone, year, gap: worstGapMs(set.map((schedule) => ({ schedule, timezone })), Date.UTC(year, 5, 1)) })
+            .toEqual({ set, timezone, year, gap: croneUnionGap(set, timezone, year) });
+        }
+      }
+    }
+  });
+});
