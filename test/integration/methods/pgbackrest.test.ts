@@ -154,6 +154,8 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     await nodeSql('insert into t (id) values (3)');
     const incr = await run('pg1-incr');
     expect(incr.exitCode, incr.stderr).toBe(0);
+    // Where the backup is kept: a set of the server's repository, by its label (it has no directory).
+    expect(incr.stdout).toMatch(/^pg1-incr \(cluster\): succeeded, .* -> pgBackRest set \d{8}-\d{6}F_\d{8}-\d{6}I of stanza pg1 \(run /m);
     // Two commits around the target time, each in its own archived segment.
     await nodeSql('insert into t (id) values (4)');
     await new Promise((r) => setTimeout(r, 1100));
