@@ -5,10 +5,9 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, median, printTable, root, runCli } from './lib.js';
+import { cli, freePort, median, printTable, root, runCli } from './lib.js';
 
 const IDLE_POLL_SECONDS = 10;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -16,17 +15,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function waitFor(fn, timeoutMs, what) {

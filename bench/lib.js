@@ -1,6 +1,7 @@
 // Helpers shared by the benchmarks: run the built CLI as a whole process and measure wall time and peak RSS.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -65,4 +66,16 @@ export function nodeStartMs(env, n = 9) {
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   return median(times);
+}
+
+/** A loopback TCP port nothing listens on now (the kernel's pick), for a daemon's or a cluster's listener. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -7,24 +7,12 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, median, printTable, root, runCli } from './lib.js';
+import { cli, freePort, median, printTable, root, runCli } from './lib.js';
 
 const CHROMIUM = process.env.PGBACKOPS_CHROMIUM ?? '/usr/bin/chromium';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** 30 nightly runs per definition, sizes growing; every 50th definition failing, late or never run. */
 export async function recordRuns(stateDir) {

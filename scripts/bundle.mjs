@@ -6,6 +6,7 @@
 // loads in about half that (bench/run-job.js measures it). pnpm ships itself bundled for the same reason.
 //
 // Code splitting keeps the lazily loaded commands lazy: each command, and what only it needs, is its own chunk.
+// `pgbackops run` (what every schedule line starts) has a bundle of its own besides (below).
 // Left outside the bundle: pino and pino-pretty (loaded on the first log line only, and pino's transports
 // resolve their worker files by path), and pg's optional native binding and Cloudflare socket, which are not
 // installed.
@@ -17,9 +18,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/bundle`;
 
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: [`${root}dist/cli/main.js`],
-  outdir,
+const cliBundle = {
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -30,7 +29,14 @@ await build({
   // CommonJS dependencies (pg) call require() for Node's built-ins; an ES module has no require of its own.
   banner: { js: "import { createRequire as pgbackopsCreateRequire } from 'node:module'; const require = pgbackopsCreateRequire(import.meta.url);" },
   logLevel: 'warning',
-});
+};
+await build({ ...cliBundle, entryPoints: [`${root}dist/cli/main.js`], outdir });
+
+// The scheduled commands' own bundles (ownBundleOf in src/cli/command-name.ts): built apart from
+// the one above, so that what the run path shares with other commands is not split into chunks. In the
+// bundle of all commands `pgbackops run` loads some sixty files; in its own a handful (what it loads only on
+// demand, such as an off-site store's SDK, is still a chunk of its own).
+await build({ ...cliBundle, entryPoints: { main: `${root}dist/cli/main-run.js` }, outdir: `${outdir}/run` });
 
 // The status page's script and style (docs/status-page.md): plain TypeScript and CSS, minified, no framework
 // and nothing fetched from elsewhere at run time; the daemon serves them and `status --html` inlines them.

@@ -2,6 +2,7 @@
 // `pgbackops run` does not load the YAML parser, the daemon or the reports), which keeps start-up short.
 // `--help` and unknown commands load them all so that help lists everything.
 import type { Command } from 'commander';
+import { commandNameOf } from './command-name.js';
 
 type Registrar = (program: Command) => void;
 
@@ -34,18 +35,7 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['completion'], load: async () => (await import('./commands/completion.js')).registerCompletion },
 ];
 
-/** Global options that take a value: their value is not the command name. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-c', '--config', '--catalog', '--state-dir', '--server', '--lock-timeout', '--log-level']);
-
-/** The command a command line runs (the first word that is neither an option nor an option's value). */
-export function commandNameOf(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) i++;
-    else if (!arg.startsWith('-')) return arg;
-  }
-  return undefined;
-}
+export { commandNameOf };
 
 export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
   const name = commandNameOf(args);

@@ -21,13 +21,15 @@ export async function readStatusPage(catalog: Catalog, now: number, daemon: Page
   const snapshot = await catalog.readSnapshot();
   const of = <S>(kind: string) => snapshot.objects.filter((o) => o.kind === kind).map((o) => ({ name: o.name, spec: o.spec as S }));
   const definitions = of<BackupSpec>('Backup');
-  const [stats, timelines, revision, oneOffs, restores, windows] = await Promise.all([
+  const nodes = of<NodeSpec>('Node');
+  const [stats, timelines, revision, oneOffs, restores, windows, stanzaChecks] = await Promise.all([
     catalog.statusPage.runSummaries(),
     catalog.statusPage.timelineRuns(new Date(now - TIMELINE_DAYS * 86_400_000), TIMELINE_MAX_RUNS),
     catalog.statusPage.revision(),
     catalog.oneOffs.list(),
     catalog.reports.restoreHistory(RESTORES_SHOWN),
     stateDir === undefined ? new Map<string, WindowVerdict>() : readRestorableWindows(catalog, snapshot.objects, stateDir),
+    nodes.some((n) => n.spec.pgbackrest) ? catalog.stanzaChecks.list() : [],
   ]);
   const restorableWindows = new Map<string, { from: number; to: number }>();
   for (const [node, v] of windows) if (v.window) restorableWindows.set(node, { from: Date.parse(v.window.from), to: Date.parse(v.window.to) });
@@ -38,7 +40,7 @@ export async function readStatusPage(catalog: Catalog, now: number, daemon: Page
   return statusPageData({
     now,
     servers: of<BackupServerSpec>('BackupServer'),
-    nodes: of<NodeSpec>('Node'),
+    nodes,
     definitions,
     summaries,
     timelines,
@@ -49,6 +51,7 @@ export async function readStatusPage(catalog: Catalog, now: number, daemon: Page
     })),
     restores: restores.map((r) => ({ ...r, startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null })),
     restorableWindows,
+    stanzaChecks,
   });
 }
 

@@ -52,6 +52,11 @@ export class DetailsDialog {
       ['Last backup', `${formatBytes(d.lastBytes)} in ${formatDuration(d.lastDurationSeconds === null ? null : d.lastDurationSeconds * 1000)}`],
       ['Restorable window', node?.restorableWindow ? `${formatTime(node.restorableWindow.from)} to ${formatTime(node.restorableWindow.to)}` : 'no WAL archive for this node'],
     ];
+    const stanza = d.type === 'pgbackrest' ? node?.stanza : null;
+    if (stanza) {
+      facts.push(['pgBackRest stanza', `${stanza.name}: ${stanza.state === 'failing' ? `check FAILING since ${formatTime(stanza.failingSince ?? stanza.checkedAt)}: ${stanza.detail ?? 'failed'}`
+        : stanza.state === 'passing' ? `check passed at ${formatTime(stanza.checkedAt)}` : 'never checked'}`]);
+    }
     const runs = el('div', { class: 'runs' }, this.timelineRuns(d, data));
     this.dialog.replaceChildren(
       el('header', { class: 'details-header' }, el('h2', { id: 'details-title' }, d.name), close),

@@ -1,9 +1,10 @@
-// The top of the page: the answer ("covered" or what is not), the count per state, the configuration's
-// applied and attempted revisions with the refusal, and the daemon's own state.
+// The top of the page: the answer ("covered" or what is not), the count per state, the pgBackRest stanzas
+// whose check fails or never ran, the configuration's applied and attempted revisions with the refusal, and
+// the daemon's own state.
 import { HEALTH_STATES, type StatusPageData } from '../../src/core/reports/status-page-model.js';
 import type { HealthState } from '../../src/core/reports/health-state.js';
 import { el, section } from './dom.js';
-import { timeWithRelative } from './format.js';
+import { formatTime, timeWithRelative } from './format.js';
 import { stateClass, stateChip } from './states.js';
 
 export function coverage(data: StatusPageData, show: (state: HealthState) => void): HTMLElement {
@@ -11,6 +12,9 @@ export function coverage(data: StatusPageData, show: (state: HealthState) => voi
   const problems = (['Failing', 'Late', 'Never run'] as const).filter((k) => s[k] > 0).map((k) => `${s[k].toLocaleString('en')} ${k.toLowerCase()}`);
   const rpo = data.definitions.filter((d) => d.rpo?.breached).length;
   if (rpo > 0) problems.push(`${rpo.toLocaleString('en')} over their RPO`);
+  // A failing stanza takes no backup and archives no WAL: not covered, whatever the definitions' last runs say.
+  const failingStanzas = data.nodes.filter((n) => n.stanza?.state === 'failing');
+  if (failingStanzas.length > 0) problems.push(`${failingStanzas.length.toLocaleString('en')} pgBackRest stanza${failingStanzas.length === 1 ? '' : 's'} failing its check`);
   const covered = problems.length === 0;
   const verdict = el('p', { class: `verdict ${covered ? 'verdict-ok' : 'verdict-bad'}`, id: 'verdict' },
     el('span', { 'aria-hidden': 'true' }, covered ? '✓ ' : '✕ '),
@@ -21,7 +25,24 @@ export function coverage(data: StatusPageData, show: (state: HealthState) => voi
     b.addEventListener('click', () => show(state));
     return el('li', {}, b);
   }));
-  return section('coverage', 'Are we covered?', verdict, tiles);
+  return section('coverage', 'Are we covered?', verdict, tiles, stanzaAlerts(data));
+}
+
+/** The pgBackRest stanzas not passing their check, in words (docs/pgbackrest.md, "A failing stanza"). */
+function stanzaAlerts(data: StatusPageData): HTMLElement | null {
+  const line = (n: StatusPageData['nodes'][number]) => {
+    const s = n.stanza!;
+    const where = `pgBackRest stanza ${s.name} (node ${n.name}, server ${n.server})`;
+    return s.state === 'failing'
+      ? `${where}: check FAILING since ${formatTime(s.failingSince ?? s.checkedAt)}: ${s.detail ?? 'failed'}`
+      : `${where}: never checked (pgbackops apply or pgbackops check ${n.name} checks it)`;
+  };
+  const failing = data.nodes.filter((n) => n.stanza?.state === 'failing');
+  const unchecked = data.nodes.filter((n) => n.stanza?.state === 'never_checked');
+  if (failing.length === 0 && unchecked.length === 0) return null;
+  return el('div', { id: 'stanza-checks' },
+    failing.length > 0 && el('div', { class: 'alert', role: 'alert' }, el('strong', {}, 'pgBackRest stanza check failing:'), el('ul', {}, ...failing.map((n) => el('li', {}, line(n))))),
+    unchecked.length > 0 && el('div', { class: 'alert alert-warn' }, el('strong', {}, 'pgBackRest stanza never checked:'), el('ul', {}, ...unchecked.map((n) => el('li', {}, line(n))))));
 }
 
 export function configuration(data: StatusPageData): HTMLElement {

@@ -7,7 +7,7 @@ import type { Query } from './migrations.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 
 /** The fields of a Backup the check decides on. */
-export type CheckedBackupSpec = Pick<BackupSpec, 'node' | 'resolvedSchedule' | 'timezone' | 'enabled' | 'rpo'>;
+export type CheckedBackupSpec = Pick<BackupSpec, 'node' | 'resolvedSchedule' | 'timezone' | 'enabled' | 'rpo' | 'method'>;
 
 export interface CheckScopeFilter {
   definition?: string;
@@ -29,7 +29,7 @@ export async function readCheckScope(query: Query, filter: CheckScopeFilter): Pr
   await query('begin isolation level repeatable read read only');
   try {
     const definitions = await query(
-      `select name, node, spec->>'resolvedSchedule' as schedule, spec->>'timezone' as timezone, enabled, spec->>'rpo' as rpo
+      `select name, node, spec->>'resolvedSchedule' as schedule, spec->>'timezone' as timezone, enabled, spec->>'rpo' as rpo, spec->>'method' as method
          from pgbackops.definitions
         where ($1::text is null or name = $1) and ($2::text is null or node = $2)
           and ($3::text is null or node in (select n.name from pgbackops.nodes n where n.spec->>'backupServer' = $3))
@@ -51,6 +51,7 @@ export async function readCheckScope(query: Query, filter: CheckScopeFilter): Pr
           timezone: r.timezone as string,
           enabled: r.enabled as boolean,
           ...(r.rpo === null ? {} : { rpo: r.rpo as string }),
+          ...(r.method === null ? {} : { method: r.method as CheckedBackupSpec['method'] }),
         },
       })),
       nodes: new Map(nodes.rows.map((r) => [r.name as string, r.spec as NodeSpec])),

@@ -1,9 +1,11 @@
 // pgbackops check-status: a Nagios/Icinga plugin (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; one line
 // with perfdata) over a definition, a node, a server (the global --server) or every definition. The
 // decision is src/core/reports/check-status.ts; this reads the catalog (one read-only transaction,
-// src/adapters/catalog/check-scope.ts) and prints.
+// src/adapters/catalog/check-scope.ts, and one more query for WAL archives and one for pgBackRest stanzas when
+// any is in scope) and prints.
 import type { Command } from 'commander';
-import { walArchiveServerOf } from '../../core/model.js';
+import { methodOf, walArchiveServerOf } from '../../core/model.js';
+import { stanzaCheckStatuses } from '../../core/methods/pgbackrest/stanza-check.js';
 import { walArchiveHealth } from '../../core/wal/wal-archive-health.js';
 import { healthStateId } from '../../core/reports/definition-health.js';
 import { CHECK_EXIT_CODES, checkStatus, type CheckDefinition } from '../../core/reports/check-status.js';
@@ -25,7 +27,7 @@ interface CheckOptions {
 export function registerCheckStatus(program: Command): void {
   program
     .command('check-status')
-    .description('Nagios/Icinga check of backup freshness and WAL archives: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, one line with perfdata (scope: --definition, --node, the global --server, or everything)')
+    .description('Nagios/Icinga check of backup freshness, WAL archives and pgBackRest stanza checks: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, one line with perfdata (scope: --definition, --node, the global --server, or everything)')
     .option('--definition <name>', 'check this backup definition only')
     .option('--node <name>', "check this node's definitions only")
     .option('--warning <duration>', 'WARNING when a definition last succeeded longer ago than this (e.g. 26h)')
@@ -43,10 +45,12 @@ export function registerCheckStatus(program: Command): void {
         result = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
           const { definitions: backups, nodes, servers, runs } = await catalog.reports.checkScope({ definition: opts.definition, node: opts.node, server });
           const definitions: CheckDefinition[] = [];
+          const pgbackrestNodes = new Set<string>();
           for (const { name, spec } of backups) {
             const node = nodes.get(spec.node);
             const serverName = node?.backupServer ?? '';
             const serverSpec = servers.get(serverName);
+            if (methodOf(spec) === 'pgbackrest') pgbackrestNodes.add(spec.node);
             definitions.push({
               name, node: spec.node, server: serverName, schedule: spec.resolvedSchedule, timezone: spec.timezone,
               scheduled: spec.enabled && node?.status === 'running',
@@ -57,7 +61,11 @@ export function registerCheckStatus(program: Command): void {
             spec.walArchive && (!opts.node || name === opts.node) && (!server || walArchiveServerOf(spec) === server));
           const reports = archived.length === 0 ? new Map() : new Map((await catalog.walReceivers.list()).map((r) => [r.node, r]));
           const walArchives = archived.map(([name, spec]) => walArchiveHealth(name, spec.walArchive!, reports.get(name) ?? null, now));
-          return checkStatus(definitions, runs, thresholds, now, scope, walArchives);
+          // pgBackRest stanzas in scope like WAL archives; with --definition, the stanza its backups go to.
+          const stanzaNodes = [...nodes].filter(([name, spec]) => spec.pgbackrest && (opts.definition ? pgbackrestNodes.has(name)
+            : (!opts.node || name === opts.node) && (!server || spec.backupServer === server))).map(([name, spec]) => ({ name, spec }));
+          const stanzas = stanzaNodes.length === 0 ? [] : stanzaCheckStatuses(stanzaNodes, await catalog.stanzaChecks.list());
+          return checkStatus(definitions, runs, thresholds, now, scope, walArchives, stanzas);
         });
       } catch (err) {
         // A check that cannot look is UNKNOWN, never OK or a crash: the monitoring system shows why.

@@ -94,12 +94,18 @@ function describeRecord(r: RunRecord): string {
   const what = `${r.definition} ${r.database ?? '(cluster)'}`;
   switch (r.status) {
     case 'succeeded':
-      return `${what}: succeeded, ${formatBytes(r.bytes ?? 0)} in ${seconds(r)} s -> ${r.directory} (run ${r.id})`;
+      return `${what}: succeeded, ${formatBytes(r.bytes ?? 0)} in ${seconds(r)} s -> ${whereKept(r)} (run ${r.id})`;
     case 'skipped':
       return `${what}: skipped: ${r.failureDetail}`;
     default:
       return `${what}: ${r.status}: ${r.failureReason}: ${r.failureDetail} (run ${r.id})`;
   }
+}
+
+/** Its directory; a pgBackRest backup has none of its own: it is a set of the server's repository. */
+function whereKept(r: RunRecord): string {
+  if (r.method === 'pgbackrest') return `pgBackRest set ${r.methodFacts.label ?? '(unknown)'} of stanza ${r.methodFacts.stanza}`;
+  return r.directory ?? '(no directory)';
 }
 
 function seconds(r: RunRecord): string {

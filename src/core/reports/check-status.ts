@@ -8,9 +8,12 @@
 //             run was due
 //   OK        otherwise.
 // A node's WAL archive in scope is CRITICAL while it is Failing (wal-archive-health.ts).
+// A pgBackRest stanza in scope is CRITICAL while its last check failed (stanza-check.ts), WARNING while it was
+// never checked (the same gauge /metrics raises for both), OK once it passed.
 // The check's state is the worst of them; nothing in scope is UNKNOWN (a typo must not read as OK).
 import { formatSpan } from '../rpo/format-span.js';
 import type { WalArchiveHealth } from '../wal/wal-archive-health.js';
+import type { StanzaCheckStatus } from '../methods/pgbackrest/stanza-check.js';
 import { definitionHealth, type HealthState, type RunSummary } from './definition-health.js';
 
 export type CheckState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -53,6 +56,8 @@ export interface CheckResult {
   definitions: DefinitionCheck[];
   /** The WAL archives in scope, when there are any. */
   wal_archives?: WalArchiveCheck[];
+  /** The pgBackRest stanzas in scope, when there are any. */
+  pgbackrest_stanzas?: StanzaCheck[];
 }
 
 /** Above this many definitions in scope, perfdata holds only the totals (a line per definition would be huge). */
@@ -60,7 +65,7 @@ export const PER_DEFINITION_PERFDATA_MAX = 20;
 
 export function checkStatus(
   definitions: readonly CheckDefinition[], runs: ReadonlyMap<string, RunSummary>, thresholds: CheckThresholds, now: number, scope: string,
-  walArchives: readonly WalArchiveHealth[] = [],
+  walArchives: readonly WalArchiveHealth[] = [], stanzas: readonly StanzaCheckStatus[] = [],
 ): CheckResult {
   const checks = definitions.map((d) => checkOne(d, runs.get(d.name), thresholds, now));
   // A WAL archive that is Failing (receiver down, slot keeping too much WAL) is CRITICAL: the restorable window
@@ -68,22 +73,48 @@ export function checkStatus(
   const archives = walArchives.filter((a) => a.state !== 'disabled').map((a): WalArchiveCheck => ({
     node: a.node, state: a.failing ? 'CRITICAL' : 'OK', reason: a.failing ? a.reasons.join('; ') : `receiver ${a.state}`,
   }));
+  const stanzaChecks = stanzas.map(checkStanza);
   const counts: Record<CheckState, number> = { OK: 0, WARNING: 0, CRITICAL: 0, UNKNOWN: 0 };
-  for (const c of [...checks, ...archives]) counts[c.state]++;
-  const total = checks.length + archives.length;
+  for (const c of [...checks, ...archives, ...stanzaChecks]) counts[c.state]++;
+  const total = checks.length + archives.length + stanzaChecks.length;
   const state: CheckState = total === 0 ? 'UNKNOWN' : counts.CRITICAL > 0 ? 'CRITICAL' : counts.WARNING > 0 ? 'WARNING' : 'OK';
   const bad = [
     ...archives.filter((a) => a.state !== 'OK').map((a) => ({ state: a.state, name: `WAL archive of ${a.node}`, reason: `is failing: ${a.reason}` })),
+    ...stanzaChecks.filter((c) => c.state !== 'OK').map((c) => ({ state: c.state, name: `pgBackRest stanza ${c.stanza} (node ${c.node})`, reason: c.reason })),
     ...checks.filter((c) => c.state !== 'OK'),
   ].sort((a, b) => rank(b.state) - rank(a.state) || compare(a.name, b.name));
-  const of = archives.length === 0 ? `${checks.length} definition(s)` : `${checks.length} definition(s) and ${archives.length} WAL archive(s)`;
+  const parts = [
+    `${checks.length} definition(s)`,
+    ...(archives.length > 0 ? [`${archives.length} WAL archive(s)`] : []),
+    ...(stanzaChecks.length > 0 ? [`${stanzaChecks.length} pgBackRest stanza(s)`] : []),
+  ];
+  const of = parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)!}`;
   const text = total === 0
     ? `no backup definition matches ${scope}`
     : `${counts.CRITICAL} critical, ${counts.WARNING} warning, ${counts.OK} ok of ${of} (${scope})` +
       (bad.length > 0 ? `: ${bad.slice(0, 5).map((c) => `${c.name} ${c.reason}`).join('; ')}${bad.length > 5 ? `; and ${bad.length - 5} more` : ''}` : '');
-  const result: CheckResult = { state, line: `PGBACKOPS ${state} - ${text} | ${perfdata(checks, counts, thresholds)}`, counts, definitions: checks };
+  const stanzaPerfdata = stanzaChecks.length > 0 ? ` 'stanzas_failing'=${stanzaChecks.filter((c) => c.state === 'CRITICAL').length};;;0` : '';
+  const result: CheckResult = { state, line: `PGBACKOPS ${state} - ${text} | ${perfdata(checks, counts, thresholds)}${stanzaPerfdata}`, counts, definitions: checks };
   if (archives.length > 0) result.wal_archives = archives;
+  if (stanzaChecks.length > 0) result.pgbackrest_stanzas = stanzaChecks;
   return result;
+}
+
+export interface StanzaCheck {
+  stanza: string;
+  node: string;
+  server: string;
+  state: CheckState;
+  reason: string;
+}
+
+function checkStanza(s: StanzaCheckStatus): StanzaCheck {
+  const base = { stanza: s.stanza, node: s.node, server: s.server };
+  if (s.state === 'failing') {
+    return { ...base, state: 'CRITICAL', reason: `check failing since ${s.failing_since ?? s.checked_at}: ${(s.detail ?? 'failed').split('\n')[0]}` };
+  }
+  if (s.state === 'never_checked') return { ...base, state: 'WARNING', reason: `never checked (pgbackops apply or pgbackops check ${s.node} checks it)` };
+  return { ...base, state: 'OK', reason: `check passed at ${s.checked_at}` };
 }
 
 export interface WalArchiveCheck {

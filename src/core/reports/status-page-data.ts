@@ -1,18 +1,19 @@
 // What the status page shows (docs/status-page.md, types in status-page-model.ts), aggregated on the server
-// so that the browser only lays it out: per backup server and node the health of every definition, each
-// definition's 30-day timeline, the next runs, the applied and attempted revisions, one-off jobs and restores. Pure: the catalog's facts
+// so that the browser only lays it out: per backup server and node the health of every definition (and the
+// last check of the node's pgBackRest stanza), each definition's 30-day timeline, the next runs, the applied and attempted revisions, one-off jobs and restores. Pure: the catalog's facts
 // and the clock come in. The same data is served by the daemon (GET /api/page) and inlined by
 // `pgbackops status --html FILE`.
 //
 // Nothing secret is in it: node connection settings (host, user, passfile, certificates) are left out, and
 // so are logs; failure details are the one line a run recorded as its reason.
 import type { BackupServerSpec, BackupSpec, DumpSpec, NodeSpec } from '../model.js';
+import { stanzaCheckStatuses, type StanzaCheckRecord } from '../methods/pgbackrest/stanza-check.js';
 import type { OneOffInput } from './status-report.js';
 import type { RestoreEntry } from './history-report.js';
 import { definitionHealth, nextExpectedRun, type HealthState, type RunSummary } from './definition-health.js';
 import { encodeTimeline, TIMELINE_DAYS, type TimelineRun } from './run-timeline.js';
 import {
-  HEALTH_STATES, NEXT_RUNS_SHOWN, type PageDaemon, type PageDefinition, type PageNode, type PageRevision, type PageServer, type StatusPageData,
+  HEALTH_STATES, NEXT_RUNS_SHOWN, type PageDaemon, type PageDefinition, type PageNode, type PageRevision, type PageServer, type PageStanza, type StatusPageData,
 } from './status-page-model.js';
 
 /** RunSummary plus what the latest finished run weighed and took (run-stats.ts reads both in one query). */
@@ -39,6 +40,8 @@ export interface StatusPageInput {
   rpo?: ReadonlyMap<string, { breached: boolean; detail: string }>;
   /** Restorable windows by node, once WAL archives exist; absent: none. */
   restorableWindows?: ReadonlyMap<string, { from: number; to: number }>;
+  /** The recorded checks of pgBackRest stanzas (absent: none read; a declared stanza is then never checked). */
+  stanzaChecks?: readonly StanzaCheckRecord[];
 }
 
 export function emptyCounts(): Record<HealthState, number> {
@@ -88,9 +91,14 @@ export function statusPageData(input: StatusPageInput): StatusPageData {
   const rank = new Map(HEALTH_STATES.map((s, i) => [s, i]));
   definitions.sort((a, b) => rank.get(a.state)! - rank.get(b.state)! || compare(a.name, b.name));
 
+  const stanzas = new Map(stanzaCheckStatuses(input.nodes, input.stanzaChecks ?? []).map((s): [string, PageStanza] => [s.node, {
+    name: s.stanza, state: s.state, detail: s.detail === null ? null : s.detail.split('\n')[0]!,
+    checkedAt: s.checked_at === null ? null : Date.parse(s.checked_at), failingSince: s.failing_since === null ? null : Date.parse(s.failing_since),
+  }]));
   const nodes = [...input.nodes].sort((a, b) => compare(a.name, b.name)).map((n): PageNode => ({
     name: n.name, server: n.spec.backupServer, status: n.spec.status, counts: nodeCounts.get(n.name)!,
     restorableWindow: input.restorableWindows?.get(n.name) ?? null,
+    stanza: stanzas.get(n.name) ?? null,
   }));
   const servers = [...input.servers].sort((a, b) => compare(a.name, b.name)).map((s): PageServer => ({
     name: s.name, scheduler: s.spec.scheduler.type, nodes: nodes.filter((n) => n.server === s.name).map((n) => n.name), counts: serverCounts.get(s.name)!,

@@ -46,6 +46,17 @@ export interface PageNode {
   counts: Record<HealthState, number>;
   /** From when to when a point-in-time restore is possible; null until a WAL archive exists for the node. */
   restorableWindow: { from: number; to: number } | null;
+  /** The last check of the node's pgBackRest stanza (docs/pgbackrest.md, "A failing stanza"); null: it has none. */
+  stanza: PageStanza | null;
+}
+
+export interface PageStanza {
+  name: string;
+  state: 'passing' | 'failing' | 'never_checked';
+  /** pgBackRest's error (its first line) while failing. */
+  detail: string | null;
+  checkedAt: number | null;
+  failingSince: number | null;
 }
 
 export interface PageServer {

@@ -5,11 +5,11 @@
 // bt_index_check, then stopped and removed. The trial is recorded as a restore with
 // purpose 'trial', whose recovery time is the evidence of how long a real restore takes (the RTO).
 import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
+import { freePort } from '../../adapters/os/free-port.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import { isRoot, lookupOsUser, DEFAULT_INSTANCE_USER } from '../../adapters/os/os-user.js';
 import { findTool } from '../../adapters/postgres/tools.js';
@@ -153,15 +153,4 @@ async function checkIndexes(login: Login, databases: readonly string[], socketDi
 async function stop(dir: string, row: BackupRow): Promise<void> {
   const pgCtl = await findTool('pg_ctl', row.serverVersion ? Number(row.serverVersion.split('.')[0]) : 0);
   await stopRestoredCluster(pgCtl.path, dir);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -2,10 +2,10 @@
 // and the WAL it needs in the repository against their checksums. With --restore, a trial restore to the
 // backup's end into a temporary directory, started on a free port, then stopped and removed.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
+import { freePort } from '../../adapters/os/free-port.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import type { PgbackrestRunFacts } from '../../core/methods/pgbackrest/run-facts.js';
 import { readDefinitionCache } from '../../runtime/definition-cache.js';
@@ -56,15 +56,4 @@ async function trialRestore(
   } finally {
     await rm(base, { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -154,6 +154,8 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     await nodeSql('insert into t (id) values (3)');
     const incr = await run('pg1-incr');
     expect(incr.exitCode, incr.stderr).toBe(0);
+    // Where the backup is kept: a set of the server's repository, by its label (it has no directory).
+    expect(incr.stdout).toMatch(/^pg1-incr \(cluster\): succeeded, .* -> pgBackRest set \d{8}-\d{6}F_\d{8}-\d{6}I of stanza pg1 \(run /m);
     // Two commits around the target time, each in its own archived segment.
     await nodeSql('insert into t (id) values (4)');
     await new Promise((r) => setTimeout(r, 1100));
@@ -248,7 +250,7 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     expect(readFileSync(file, 'utf8')).toMatch(/start-fast=y/);
   }, 300_000);
 
-  it('a stanza failing check is reported by apply, status, the daemon\'s /status and /metrics; the daemon heals drift in the file', async () => {
+  it('a stanza failing check is reported by apply, status, check-status, the status page, the daemon\'s /status and /metrics; the daemon heals drift in the file', async () => {
     const file = pgbackrestConfig();
     const stanzaOf = async () => {
       const status = await cli('status', '--json', '--no-nodes');
@@ -270,6 +272,27 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     const text = await cli('status', '--no-nodes');
     expect(text.stdout).toMatch(/pgBackRest stanzas:/);
     expect(text.stdout).toMatch(/pg1: check FAILING since .*: /);
+    // The Nagios check is CRITICAL naming the stanza and pgBackRest's error, whatever its definitions' runs say.
+    for (const scope of [[], ['--node', 'pg1'], ['--definition', 'pg1-incr']]) {
+      const nagios = await cli('check-status', ...scope);
+      expect(nagios.exitCode, nagios.stdout).toBe(2);
+      expect(nagios.stdout).toMatch(/^PGBACKOPS CRITICAL - .*pgBackRest stanza pg1 \(node pg1\) check failing since \S+: .*archive/i);
+    }
+    const nagiosJson = JSON.parse((await cli('check-status', '--json')).stdout);
+    expect(nagiosJson.pgbackrest_stanzas).toMatchObject([{ stanza: 'pg1', node: 'pg1', server: 'backup01', state: 'CRITICAL' }]);
+    // The status page says it in words: in the verdict and in an alert naming the stanza with its error.
+    const pageFile = join(work, 'status.html');
+    expect((await cli('status', '--html', pageFile)).exitCode).toBe(0);
+    const { launchBrowser } = await import('../../helpers/browser.js');
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${pageFile}`);
+      expect(await page.textContent('#verdict')).toContain('Not covered: 1 pgBackRest stanza failing its check');
+      expect(await page.textContent('#stanza-checks')).toMatch(/pgBackRest stanza pg1 \(node pg1, server backup01\): check FAILING since \S+ \S+: .*archive/i);
+    } finally {
+      await browser.close();
+    }
 
     const { startDaemon, waitFor, WAIT } = await import('../daemon/daemon-process.js');
     const daemon = await startDaemon(['-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01', '--interval', '1']);
@@ -292,6 +315,8 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
       const check = await cli('check', 'pg1');
       expect(check.exitCode, check.stdout + check.stderr).toBe(0);
       expect(await stanzaOf()).toMatchObject([{ state: 'passing', checked_by: 'check', failing_since: null, detail: null }]);
+      const nagios = await cli('check-status', '--node', 'pg1', '--json');
+      expect(JSON.parse(nagios.stdout).pgbackrest_stanzas).toMatchObject([{ stanza: 'pg1', state: 'OK' }]);
       await waitFor(async () => (await gauge()) === '0', WAIT, () => 'the stanza gauge back to 0');
     } finally {
       await daemon.stop();

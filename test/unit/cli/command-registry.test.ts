@@ -15,3 +15,15 @@ describe('commandNameOf', () => {
     expect(commandNameOf(['-c', 'plan'])).toBeUndefined(); // "plan" is the config directory here
   });
 });
+
+describe('ownBundleOf', () => {
+  it('starts run and backup now from their own bundle, every other command line from the bundle of all', async () => {
+    const { ownBundleOf } = await import('../../../src/cli/command-name.js');
+    expect(ownBundleOf(['--state-dir', '/x', 'run', 'nightly'])).toBe('run');
+    expect(ownBundleOf(['backup', 'now', 'nightly'])).toBe('run');
+    expect(ownBundleOf(['status'])).toBeNull();
+    expect(ownBundleOf(['--help'])).toBeNull();
+    expect(ownBundleOf(['-c', 'run'])).toBeNull(); // "run" is the config directory here
+    expect(ownBundleOf(['constructor'])).toBeNull();
+  });
+});

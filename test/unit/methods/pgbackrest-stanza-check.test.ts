@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { stanzaCheckOutcome, stanzaCheckStatuses, type StanzaCheckRecord } from '../../../src/core/methods/pgbackrest/stanza-check.js';
 import { renderStatusText, statusReport } from '../../../src/core/reports/status-report.js';
 import type { NodeSpec } from '../../../src/core/model.js';
+import { checkStatus } from '../../../src/core/reports/check-status.js';
+import { statusPageData } from '../../../src/core/reports/status-page-data.js';
 
 const node = (name: string, server: string, stanza?: string) => ({
   name, spec: { backupServer: server, status: 'running', ...(stanza ? { pgbackrest: { stanza, pgPath: '/d', pgPort: 5432 } } : {}) } as unknown as NodeSpec,
@@ -41,5 +43,33 @@ describe('stanza checks', () => {
   it('a stanza that could not be created is failing, saying so', () => {
     expect(stanzaCheckOutcome({ ok: false, detail: 'no such directory' }, { ok: false, detail: 'not checked' })).toEqual({ ok: false, detail: 'stanza-create failed: no such directory' });
     expect(stanzaCheckOutcome({ ok: true, detail: 'stanza exists' }, { ok: true, detail: 'passed' })).toEqual({ ok: true, detail: null });
+  });
+
+  it('check-status: a failing stanza is CRITICAL and named with its error, a never checked one WARNING, a passing one OK', () => {
+    const statuses = stanzaCheckStatuses(nodes.filter((n) => n.spec.backupServer === 'b1'), records);
+    const result = checkStatus([], new Map(), { warningMs: null, criticalMs: null }, at, 'server b1', [], statuses);
+    expect(result.state).toBe('CRITICAL');
+    expect(result.line).toMatch(/^PGBACKOPS CRITICAL - 1 critical, 1 warning, 1 ok of 0 definition\(s\) and 3 pgBackRest stanza\(s\) \(server b1\): pgBackRest stanza orders \(node pg-orders\) check failing since 2026-12-05T20:00:00.000Z: ERROR: \[082\]: WAL segment was not archived/);
+    expect(result.line).toMatch(/pgBackRest stanza new \(node pg-new\) never checked/);
+    expect(result.line).toMatch(/'stanzas_failing'=1;;;0$/);
+    expect(result.pgbackrest_stanzas!.map((c) => [c.stanza, c.state])).toEqual([['new', 'WARNING'], ['orders', 'CRITICAL'], ['users', 'OK']]);
+    const passing = checkStatus([], new Map(), { warningMs: null, criticalMs: null }, at, 'node pg-users', [], stanzaCheckStatuses([nodes[0]!], records));
+    expect(passing.state).toBe('OK');
+    expect(passing.line).toMatch(/^PGBACKOPS OK - 0 critical, 0 warning, 1 ok of 0 definition\(s\) and 1 pgBackRest stanza\(s\) \(node pg-users\) \|/);
+    // Without stanzas in scope the line is what it was.
+    expect(checkStatus([], new Map(), { warningMs: null, criticalMs: null }, at, 'all').line).toBe("PGBACKOPS UNKNOWN - no backup definition matches all | 'definitions'=0;;;0 'ok'=0;;;0 'warning'=0;;;0 'critical'=0;;;0 'never_succeeded'=0;;;0");
+  });
+
+  it('the status page data carries each node\'s stanza check, its error on one line', () => {
+    const page = statusPageData({
+      now: at, servers: [], nodes, definitions: [], summaries: new Map(), timelines: new Map(),
+      revision: { applied: null, appliedAt: null, attempted: null, attemptedAt: null, error: null, heldBack: [] },
+      daemon: null, oneOffs: [], restores: [], stanzaChecks: [{ ...records[0]!, detail: 'ERROR: [082]: not archived\nHINT: check archive_command' }, records[1]!],
+    });
+    const byNode = Object.fromEntries(page.nodes.map((n) => [n.name, n.stanza]));
+    expect(byNode['pg-orders']).toEqual({ name: 'orders', state: 'failing', detail: 'ERROR: [082]: not archived', checkedAt: at, failingSince: at - 3_600_000 });
+    expect(byNode['pg-users']).toMatchObject({ name: 'users', state: 'passing', detail: null });
+    expect(byNode['pg-new']).toMatchObject({ name: 'new', state: 'never_checked', checkedAt: null });
+    expect(byNode['pg-logical']).toBeNull();
   });
 });
