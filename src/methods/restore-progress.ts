@@ -1,6 +1,8 @@
 // The progress a restore reports while it runs (RestoreProgress in method.ts; the CLI draws it on a TTY,
 // docs/cli.md#progress), shared by the methods: the bytes of the backup's files the loading or extracting
-// tools have read (adapters/os/file-reads.ts), and recovery's WAL position read from the server's log.
+// tools have read (adapters/os/file-reads.ts), the bytes a tool has written into the target directory
+// (adapters/fs/directory-bytes.ts), and recovery's WAL position read from the server's log.
+import { watchDirectoryBytes } from '../adapters/fs/directory-bytes.js';
 import { watchFileReads, type ReadMeasure } from '../adapters/os/file-reads.js';
 import { recoveryProgress } from '../core/restore/recovery-progress.js';
 import type { RestoreProgressListener } from './method.js';
@@ -15,6 +17,18 @@ export async function whileReading<T>(
 ): Promise<T> {
   if (!listener) return work();
   const watch = await watchFileReads(paths, { measure, includeSelf }, (bytes, total) => listener({ step, bytes, total }));
+  try {
+    return await work();
+  } finally {
+    watch.stop();
+  }
+}
+
+/** Runs `work` while telling `listener` the bytes under `dir` against `total` (step `step`). */
+export async function whileWriting<T>(listener: RestoreProgressListener | undefined, step: string, dir: string, total: number | null, work: () => Promise<T>): Promise<T> {
+  if (!listener) return work();
+  listener({ step, bytes: null, total });
+  const watch = watchDirectoryBytes(dir, (bytes) => listener({ step, bytes, total }), 500);
   try {
     return await work();
   } finally {

@@ -20,7 +20,7 @@ import { RestoreRefusedError, type DirectoryRestoreOutcome, type DirectoryRestor
 import { pgCtlFor, startRestoredCluster, StartRestoredClusterError } from '../physical/start-restored-cluster.js';
 import { pgbackrestFailure, runPgbackrest, succeeded, type PgbackrestInvocation } from './run-pgbackrest.js';
 import { pgbackrestInvocation } from './server-files.js';
-import { recoveryListener } from '../restore-progress.js';
+import { recoveryListener, whileWriting } from '../restore-progress.js';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../core/wal/wal-segment.js';
 
 export async function restorePgbackrestToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
@@ -55,9 +55,8 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
   try {
     const made = await makeDirectory(options.toDir, 0o700, 0o755);
     if (how.as && made.created) await chown(options.toDir, how.as.uid, how.as.gid);
-    // pgBackRest tells nothing of its progress until it is done: the line shows the step and its elapsed time.
-    request.onProgress?.({ step: 'pgbackrest restore', bytes: null, total: null });
-    const restored = await runPgbackrest('restore', plan.argv, how);
+    // Progress: the bytes pgBackRest has written into DIR against the size of the cluster it backed up.
+    const restored = await whileWriting(request.onProgress, 'pgbackrest restore', options.toDir, facts.databaseBytes, () => runPgbackrest('restore', plan.argv, how));
     if (restored.stderr) log.push(restored.stderr.trimEnd());
     if (!succeeded(restored)) throw new StepFailedError(pgbackrestFailure(restored));
     result = { reached: null, started: null, recoveryTimeMs: null };

@@ -1,10 +1,11 @@
 // `restore`'s progress line on a TTY (docs/cli.md#progress), under a pseudo-terminal (util-linux `script`):
 // a logical restore shows the bytes of the dump its loading tool has read against the dump's size (pg_restore
-// of a custom archive, with one job and with --jobs 2; psql fed a cluster dump by its decompressor), a physical one the
-// tars read by tar against their size and then recovery to the backup's end; every one ends with the outcome
-// and the elapsed time. Without a terminal, or with --json / --quiet, nothing of it is printed. Real
-// PostgreSQL, pg_dump, pg_restore, psql, pg_basebackup, tar; no times are asserted.
-import { chownSync, mkdirSync, statSync } from 'node:fs';
+// of a custom archive, with one job and with --jobs 2; psql fed a cluster dump by its decompressor); a base
+// backup the tars read by tar against their size, then recovery to the backup's end; a pgBackRest backup the
+// bytes written into the directory against the cluster's size. Each ends with the outcome and the elapsed
+// time. Without a terminal, or with --json / --quiet, nothing of it is printed. Real PostgreSQL, pg_dump,
+// pg_restore, psql, pg_basebackup, pgBackRest, tar; no times are asserted.
+import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -18,6 +19,8 @@ import { parseLsn } from '../../../src/core/wal/wal-segment.js';
 import { freePort } from '../daemon/daemon-process.js';
 
 let cluster: TestCluster;
+/** A node whose WAL goes to a pgBackRest stanza of the backup server. */
+let brNode: TestCluster;
 /** An empty cluster a cluster dump is restored into. */
 let target: TestCluster;
 let work: string;
@@ -62,10 +65,11 @@ function percentages(output: string, step: string): number[] {
 const FINAL = new RegExp(String.raw`restore [0-9a-f]{8}: succeeded, [\d.]+s elapsed`);
 
 beforeAll(async () => {
-  [cluster, target] = await Promise.all([startTestCluster(), startTestCluster()]);
+  [cluster, target, brNode] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
   postgresUid = Number((await execa('id', ['-u', 'postgres'])).stdout);
   postgresGid = Number((await execa('id', ['-g', 'postgres'])).stdout);
   work = tempDir('restore-progress');
+  chmodSync(work, 0o755); // pgBackRest's archive-push runs as postgres and reaches the repository under it
   configDir = join(work, 'config');
   stateDir = join(work, 'state');
   // The node archives its WAL where the basebackup method's restore looks for it (docs/restore.md).
@@ -78,6 +82,12 @@ beforeAll(async () => {
   await query(cluster, 'postgres', `alter system set archive_command = 'test ! -f ${archiveDir}/%f && cp %p ${archiveDir}/.%f.tmp && mv ${archiveDir}/.%f.tmp ${archiveDir}/%f'`);
   await cluster.pause();
   await cluster.resume();
+  await query(brNode, 'postgres', 'alter system set archive_mode = on');
+  await query(brNode, 'postgres', `alter system set archive_command = 'pgbackrest --config=${join(work, 'backups', '_pgbackrest', 'pgbackrest.conf')} --stanza=pg3 archive-push %p'`);
+  await brNode.pause();
+  await brNode.resume();
+  await brNode.createDatabase('app');
+  await query(brNode, 'app', `create table big as select g, md5(g::text) || md5((g * 7)::text) as t from generate_series(1, 1500000) g`);
   // Enough rows that loading takes more than a second (the files' reads are sampled twice a second).
   await cluster.createDatabase('app');
   await query(cluster, 'app', `create table big as select g, md5(g::text) || md5((g * 7)::text) as t from generate_series(1, 1500000) g`);
@@ -88,19 +98,29 @@ beforeAll(async () => {
   catalogUrl = cluster.urlFor(catalogConfig);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
-    'nodes.yaml': [clusterNodeDoc('pg1', cluster), clusterNodeDoc('pg2', target)].join('---\n'),
+    'nodes.yaml': [clusterNodeDoc('pg1', cluster), clusterNodeDoc('pg2', target), `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg3 }
+spec:
+  host: ${brNode.socketDir}
+  port: ${brNode.port}
+  user: ${String(brNode.config.user)}
+  backupServer: backup01
+  pgbackrest: { pgPath: ${brNode.dataDir}, pgSocketPath: ${brNode.socketDir} }
+`].join('---\n'),
     'retention.yaml': retentionDoc,
     'backups.yaml': [
       backupSpecDoc('custom', 'databases: [app]\nformat: custom'),
       backupSpecDoc('small', 'databases: [small]\nformat: custom'),
       backupSpecDoc('all', 'type: cluster'),
       backupSpecDoc('phys', 'method: basebackup\ncheckpoint: fast\ncompression: { method: gzip, level: 1 }'),
+      backupSpecDoc('br', 'method: pgbackrest\nbackupType: full').replace('node: pg1', 'node: pg3'),
     ].join('---\n'),
   });
   await applyConverged(cli);
   // Taken before any restore adds databases to the cluster (each restore's copy is dropped after it, too).
-  for (const name of ['custom', 'small', 'all', 'phys']) ids[name] = await runRecorded(stateDir, catalogConfig, name);
-}, 300_000);
+  for (const name of ['custom', 'small', 'all', 'phys', 'br']) ids[name] = await runRecorded(stateDir, catalogConfig, name);
+}, 600_000);
 
 /** Drops what a restore created on `on`, so the next backups and restores stay small. */
 async function dropCopy(on: TestCluster, database: string): Promise<void> {
@@ -109,7 +129,7 @@ async function dropCopy(on: TestCluster, database: string): Promise<void> {
 
 afterAll(async () => {
   for (const dir of started) await execa('runuser', ['-u', 'postgres', '--', PG_CTL, 'stop', '-D', dir, '-m', 'immediate', '-w'], { reject: false, cwd: '/' });
-  await Promise.all([cluster?.stop(), target?.stop()]);
+  await Promise.all([cluster?.stop(), target?.stop(), brNode?.stop()]);
 });
 
 describe('restore progress: logical backups', () => {
@@ -185,5 +205,17 @@ describe('restore progress: a base backup into a directory', () => {
     for (const m of r.output.matchAll(/recovery to [0-9A-F/]+ at ([0-9A-F]+\/[0-9A-F]+)/g)) expect(parseLsn(m[1]!) <= parseLsn(facts!.stop), m[0]).toBe(true);
     expect(r.output).toMatch(FINAL);
     expect(r.output).toMatch(/Restore [0-9a-f-]+ succeeded.*running on port/);
+  }, 180_000);
+});
+
+describe('restore progress: a pgBackRest backup into a directory', () => {
+  it('the bytes pgBackRest has written into the directory against the size of the cluster it backed up', async () => {
+    const [facts] = await queryAt<{ bytes: string }>(catalogConfig, `select method_facts->>'databaseBytes' as bytes from pgbackops.backup_runs where id = $1`, [ids.br!]);
+    const dir = join(jobUserDir(join(work, 'restores-br'), postgresUid, postgresGid), 'copy');
+    const r = await onTty('restore', ids.br!, '--to-dir', dir, '--yes');
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain(`of ~${formatBytes(Number(facts!.bytes))}`);
+    expect(Math.max(...percentages(r.output, 'pgbackrest restore')), r.output).toBeGreaterThan(0);
+    expect(r.output).toMatch(FINAL);
   }, 180_000);
 });
