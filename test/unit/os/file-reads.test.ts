@@ -14,22 +14,32 @@ writeFileSync(file, Buffer.alloc(1024 * 1024, 7));
 const children: ResultPromise[] = [];
 let watch: FileReadsWatch | null = null;
 
-afterEach(() => {
+afterEach(async () => {
   watch?.stop();
-  for (const c of children.splice(0)) c.kill('SIGKILL');
+  // Gone before the next test looks: a dying child still holding the file would count there.
+  for (const c of children.splice(0)) {
+    c.kill('SIGKILL');
+    await c;
+  }
 });
 
-/** Resolves with the first count of `atLeast` bytes or more, or the last one seen after `waitMs`. */
+/**
+ * Resolves with the first count of `atLeast` bytes or more, else with the last count seen once `waitMs` have
+ * passed and at least one count came (a loaded machine may take a while for the first), at most 10 s.
+ */
 async function seen(options: Parameters<typeof watchFileReads>[1], atLeast: number, waitMs = 10_000): Promise<{ read: number; total: number }> {
   let last = { read: -1, total: -1 };
+  const started = Date.now();
   return new Promise((resolve) => {
-    const deadline = setTimeout(() => resolve(last), waitMs);
-    void watchFileReads([file], { ...options, intervalMs: 50 }, (read, total) => {
-      last = { read, total };
-      if (read >= atLeast) {
-        clearTimeout(deadline);
+    const poll = setInterval(() => {
+      const waited = Date.now() - started;
+      if (last.read >= atLeast || (waited >= waitMs && last.read >= 0) || waited >= 10_000) {
+        clearInterval(poll);
         resolve(last);
       }
+    }, 20);
+    void watchFileReads([file], { ...options, intervalMs: 50 }, (read, total) => {
+      last = { read, total };
     }).then((w) => { watch = w; });
   });
 }
@@ -42,7 +52,7 @@ function spawn(script: string): void {
 describe('watchFileReads', () => {
   it('positions: how far a child has read its descriptor on the file, against the file\'s size', async () => {
     // dd reads 300000 bytes through the shell's descriptor 3, which the shell keeps open while it sleeps.
-    spawn('exec 3<"$1"; dd bs=1000 count=300 <&3 of=/dev/null 2>/dev/null; sleep 30');
+    spawn('exec 3<"$1"; dd bs=1000 count=300 <&3 of=/dev/null 2>/dev/null; exec sleep 30');
     expect(await seen({ measure: 'positions', includeSelf: false }, 300_000)).toEqual({ read: 300_000, total: 1024 * 1024 });
   });
 
