@@ -13,6 +13,8 @@ import { CliError, printJson, printText, stdoutStyle } from './output.js';
 import { resolveBackup } from './backup-rows.js';
 import { confirm } from './confirm.js';
 import { flagOf } from './flag-values.js';
+import { createProgressLine, progressWanted } from './progress.js';
+import { restoreProgressLine } from './restore-progress.js';
 
 export interface DirectoryRestoreFlags {
   toNode?: string;
@@ -50,13 +52,19 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
     if (!method.restoreToDirectory) {
       throw new CliError(`backup ${backup.id} was taken by the ${backup.method} method, which restores into a node: use --to-node NODE`, 1, 'E_RESTORE_REFUSED');
     }
+    // On a TTY: each step (extraction: the tars' bytes read; recovery: the WAL replayed), then the elapsed time.
+    const progress = progressWanted(ctx) ? restoreProgressLine(createProgressLine(process.stderr), backup.id) : null;
     try {
-      return await method.restoreToDirectory(catalog, {
+      const outcome = await method.restoreToDirectory(catalog, {
         backup, options: { toDir, target, ...(start ? { start } : {}) }, dryRun: Boolean(opts.dryRun), purpose: 'restore',
         stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
         ...(interactive ? { confirm: (plan) => confirm(renderDirectoryRestorePlan(plan), 'Restore now?') } : {}),
+        ...(progress ? { onProgress: progress.onProgress } : {}),
       });
+      progress?.finish(outcome.record?.status ?? 'nothing restored');
+      return outcome;
     } catch (err) {
+      progress?.finish('failed');
       if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, 'E_RESTORE_REFUSED');
       throw err;
     }

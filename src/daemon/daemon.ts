@@ -6,7 +6,8 @@
 //        full pass
 // then:  full passes on file change / webhook / interval, converge passes on NOTIFY, all through one queue
 //        (daemon-passes, pass-policy, poll-delay); after each pass the WAL receivers (wal-supervisor), the
-//        builtin scheduler (builtin-schedule-sync) and the reported definitions follow the definition cache,
+//        builtin scheduler (builtin-schedule-sync) and the reported definitions follow the definition cache
+//        (cache-followers),
 //        due one-off jobs start and full passes' outcomes go to notifications (notification-loop); jobs run as
 //        child processes (child-jobs).
 // stop:  SIGTERM/SIGINT -> no new passes, the running pass finishes, children get SIGTERM then SIGKILL
@@ -23,7 +24,7 @@ import { selectServer } from '../core/select-server.js';
 import type { ConfigSourceFlags } from '../engine/config-source.js';
 import { loadDesired } from '../engine/load-desired.js';
 import type { GlobalFlags, Settings } from '../runtime/settings.js';
-import { BuiltinScheduleSync } from './builtin-schedule-sync.js';
+import { CacheFollowers } from './cache-followers.js';
 import { ChildJobs } from './child-jobs.js';
 import { DaemonConnection, type DaemonConnectionEvents } from './daemon-connection.js';
 import { daemonEndpoints } from './daemon-endpoints.js';
@@ -37,12 +38,11 @@ import { openCatalogWhenReachable } from './open-catalog.js';
 import { PassPolicy } from './pass-policy.js';
 import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
 import { ReloadableSettings } from './reloadable-settings.js';
-import { ReportedDefinitions } from './reported-definitions.js';
 import { installSignalHandlers, type SignalHandlers } from './signals.js';
 import { initialStatus } from './status-document.js';
 import { StopRequest } from './stop-request.js';
 import { WalSupervisor } from './wal-supervisor.js';
-import { watchConfigDir } from './watcher.js';
+import { watchConfigDir, type ConfigWatcher } from './watcher.js';
 
 export interface DaemonOptions {
   flags: GlobalFlags;
@@ -91,19 +91,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     await connection.start();
     log.info({ source: source.description, intervalMs: options.intervalMs }, 'daemon lock taken; starting');
 
-    const definitions = await ReportedDefinitions.read(catalog, server, connection, log);
     const current = () => settings.current;
-    wal = new WalSupervisor({ settings: current, server, catalog, logger: log });
-    const builtin = new BuiltinScheduleSync({
-      settings: current, server, logger: log.child({ component: 'scheduler' }), children, metrics, catchUpWindowMs: options.catchUpWindowMs,
-    });
+    const followers = await CacheFollowers.start({ settings: current, server, catalog, connection, logger: log, children, metrics, catchUpWindowMs: options.catchUpWindowMs });
+    const { definitions, builtin } = followers;
+    wal = followers.wal;
     const loop = new ReconcileLoop({
-      settings: current, logger: log.child({ component: 'reconcile' }), catalog, server, source, planOptions: options.planOptions, metrics, status,
-      onConverged: async (cache) => {
-        wal!.follow(cache.walArchives ?? []);
-        definitions.replace(cache.definitions);
-        await builtin.follow(cache.serverSpec);
-      },
+      settings: current, logger: log.child({ component: 'reconcile' }), catalog, server, source, planOptions: options.planOptions, metrics, status, onConverged: (cache) => followers.follow(cache),
     });
     const oneOffs = new OneOffTrigger({
       nextDue: () => catalog.oneOffs.nextDue(server),
@@ -124,12 +117,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       server, stateDir: settings.current.stateDir, status, connection, catalog, metrics, definitions, wal, builtin, children, settings, onWebhook: () => passes?.trigger('full', 'webhook'), logger: log.child({ component: 'http' }),
     });
     http = (await startHttpServer(options.listen, endpoints, log.child({ component: 'http' }))).server;
-    const watchLog = log.child({ component: 'watcher' });
-    const watcher = watchedDir === null ? null : await watchConfigDir(watchedDir, (path) => {
-      watchLog.debug({ path }, 'configuration changed');
-      policy.directoryChangedNow();
-      passes?.trigger('full', 'file change');
-    });
+    const watcher = await watchSourceDirectory(watchedDir, log.child({ component: 'watcher' }), policy, passes);
     const maintain = options.maintainSchedule ? maintainCron(options.maintainSchedule, () => children.run(settings.current, server, ['maintain'], 'maintain')) : null;
 
     passes.trigger('full', 'start');
@@ -151,6 +139,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     await connection?.close();
     await catalog.close().catch(() => undefined);
   }
+}
+
+/** A watched directory's changes: the pass policy learns of each, and a full pass follows (coalesced by the queue). */
+async function watchSourceDirectory(dir: string | null, log: Logger, policy: PassPolicy, passes: DaemonPasses): Promise<ConfigWatcher | null> {
+  if (dir === null) return null;
+  return watchConfigDir(dir, (path) => {
+    log.debug({ path }, 'configuration changed');
+    policy.directoryChangedNow();
+    passes.trigger('full', 'file change');
+  });
 }
 
 /** --server, else the catalog's or the configuration's BackupServer whose host is this machine (or the only one). */

@@ -115,6 +115,8 @@ export interface RestoreRequest {
   logger: Logger;
   /** Asked with the plan when it passed every check; false cancels (nothing is changed or recorded). */
   confirm?: (plan: RestorePlan) => Promise<boolean>;
+  /** Told each step once the restore started (after the plan and its confirmation): a TTY progress line. */
+  onProgress?: RestoreProgressListener;
   now?: () => Date;
 }
 
@@ -138,8 +140,27 @@ export interface DirectoryRestoreRequest {
   logger: Logger;
   /** Asked with the plan when it passed every check; false cancels (nothing is changed or recorded). */
   confirm?: (plan: DirectoryRestorePlan) => Promise<boolean>;
+  /** Told each step once the restore started (after the plan and its confirmation): a TTY progress line. */
+  onProgress?: RestoreProgressListener;
   now?: () => Date;
 }
+
+/**
+ * Where a running restore is (docs/cli.md#progress): its step, and the bytes of that step done against those
+ * expected when the step can count them: the backup's files read by the tool that loads or extracts them, the
+ * WAL replayed by recovery since the backup's start.
+ */
+export interface RestoreProgress {
+  /** "creating roles", "loading dump.custom", "extracting base.tar.gz, pg_wal.tar", "recovery to 0/5000028". */
+  step: string;
+  /** Null: a step with no count (the elapsed time is all there is to show). */
+  bytes: number | null;
+  total: number | null;
+  /** Where the step is besides the bytes: the WAL position recovery has reached. */
+  at?: string;
+}
+
+export type RestoreProgressListener = (progress: RestoreProgress) => void;
 
 export interface DirectoryRestoreOutcome {
   plan: DirectoryRestorePlan;

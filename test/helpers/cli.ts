@@ -87,3 +87,18 @@ export async function isStarterOrItsJobUserChild(pid: number, starter: number | 
     return false;
   }
 }
+
+/**
+ * The CLI under a pseudo-terminal (util-linux `script`): stdout and stderr are the terminal, merged in what
+ * `script` prints (the progress lines of docs/cli.md#progress are drawn only there).
+ */
+export async function pgbackopsOnTty(args: string[]): Promise<{ exitCode: number; output: string }> {
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  const r = await execa('script', ['-qfec', command, '/dev/null'], {
+    reject: false,
+    stdin: 'ignore',
+    env: { NO_COLOR: '1', PGBACKOPS_LOG_LEVEL: 'warn' },
+  });
+  return { exitCode: r.exitCode ?? -1, output: String(r.stdout) };
+}

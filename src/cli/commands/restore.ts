@@ -13,6 +13,8 @@ import { contextOf } from '../context.js';
 import { flagOf } from '../flag-values.js';
 import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+import { createProgressLine, progressWanted } from '../progress.js';
+import { restoreProgressLine } from '../restore-progress.js';
 
 interface RestoreFlags {
   toNode?: string;
@@ -76,15 +78,21 @@ export function registerRestore(program: Command): void {
         const source = await backupSource(catalog, await findBackupOrCopy(catalog, backupId), { ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir: ctx.settings.stateDir });
         if (source.from !== 'local' && !ctx.json) printText(`Backup ${source.row.id}: downloaded from ${source.from} and checked against its manifest.`);
         const backup = source.row;
+        // On a TTY: each step of the restore, the load's bytes read against the dump's size, then the elapsed time.
+        const progress = progressWanted(ctx) ? restoreProgressLine(createProgressLine(process.stderr), backup.id) : null;
         try {
-          return await backupMethodOf(backup.method, `backup ${backup.id}`).restore(catalog, {
+          const outcome = await backupMethodOf(backup.method, `backup ${backup.id}`).restore(catalog, {
             backup, targetNode: opts.toNode!, dryRun: Boolean(opts.dryRun), purpose: 'restore',
             ...(identityFile !== undefined ? { identityFile } : {}),
             options: { ...(opts.database !== undefined ? { targetDatabase: opts.database } : {}), renameExisting: Boolean(opts.renameExisting), roles, jobs },
             stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
             ...(interactive ? { confirm: (plan) => confirm(renderRestorePlan(plan, style), 'Restore now?') } : {}),
+            ...(progress ? { onProgress: progress.onProgress } : {}),
           });
+          progress?.finish(outcome.record?.status ?? 'nothing restored');
+          return outcome;
         } catch (err) {
+          progress?.finish('failed');
           // A refusal with a code of its own (an identity that cannot decrypt the backup) is printed with it.
           if (err instanceof RestoreRefusedError && err.code === 'E_RESTORE_REFUSED') throw new CliError(err.message, 1, err.code);
           throw err;

@@ -43,6 +43,7 @@ import { restoredSocketDirectory, startRestoredCluster, StartRestoredClusterErro
 import { listArchive } from './wal-archive.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
 import { backupTarPart, extractBackup } from './tar-files.js';
+import { recoveryListener, whileReading } from '../restore-progress.js';
 
 export async function restoreBasebackupToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
   const now = request.now ?? (() => new Date());
@@ -81,7 +82,10 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     await chmod(toDir, 0o700);
     // DIR's owner runs the copy; a DIR this restore creates belongs to the owner of its parent directory.
     const owner = await stat(createdDir ? dirname(toDir) : toDir);
-    await extractChecked(backup, toDir, facts.checksumsWhileExtracting ?? []);
+    // Progress: how far tar (or its decompressor) has read the tars; this process's hashing read is not counted.
+    const tars = (backup.files ?? []).map((f) => f.path).filter(extractedTar);
+    await whileReading(request.onProgress, `extracting ${tars.join(', ')}`, tars.map((t) => join(backup.directory!, t)), 'positions', false,
+      () => extractChecked(backup, toDir, facts.checksumsWhileExtracting ?? []));
     log.push(`extracted ${backup.directory} into ${toDir}${facts.checksumsWhileExtracting?.length ? `; sha256 of ${facts.checksumsWhileExtracting.join(', ')} matched` : ''} (at ${at()})`);
     await completeConfiguration(toDir);
     const start = request.options.start;
@@ -97,10 +101,14 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     log.push(`recovery settings appended to postgresql.auto.conf (at ${at()}):\n${settings.trimEnd()}`);
     if (isRoot() && owner.uid !== 0) await chownTree(toDir, owner.uid, owner.gid);
     log.push(`handed to its owner; starting (at ${at()})`);
+    request.onProgress?.({ step: 'writing the recovery settings', bytes: null, total: null });
 
     if (start && pgCtl) {
       serverStarted = true;
-      const recovered = await startRestoredCluster(pgCtl.path, toDir, start.port).catch((err: Error) => {
+      const target = request.options.target;
+      const onLog = recoveryListener(request.onProgress, facts.backup.facts?.startLsn ?? null,
+        target.kind === 'lsn' ? target.lsn : target.kind === 'end' ? facts.backup.facts?.stopLsn ?? null : null, facts.backup.facts?.walSegmentSize ?? DEFAULT_WAL_SEGMENT_SIZE);
+      const recovered = await startRestoredCluster(pgCtl.path, toDir, start.port, onLog).catch((err: Error) => {
         if (err instanceof StartRestoredClusterError) log.push(`server log:\n${err.log.trim()}`);
         throw err;
       });

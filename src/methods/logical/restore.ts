@@ -43,7 +43,7 @@ import { changesSincePlan } from '../../core/restore/plan-recheck.js';
 import type { RestoreRecord } from '../../core/restore/restore-record.js';
 import { majorOf, planRestore, type BackupFacts, type RestorePlan, type TargetFacts } from '../../core/restore/restore-plan.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
-import { RestoreRefusedError, type RestoreOutcome, type RestoreRequest } from '../method.js';
+import { RestoreRefusedError, type RestoreOutcome, type RestoreProgressListener, type RestoreRequest } from '../method.js';
 import { dropDatabase, dropRole, queryTargetState, readTargetState, renameDatabase, runPgRestore, runPsql, type TargetState } from './restore-target.js';
 import { lockRestoreTargets, RestoreTargetBusyError, type RestoreTargetLock } from './restore-target-lock.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
@@ -53,6 +53,7 @@ import { AgeDecryptError } from '../../adapters/age/age-cli.js';
 import { AGE_SUFFIX } from '../../core/encryption/age-command.js';
 import type { EncryptionSpec } from '../../core/model.js';
 import { BackupSource } from './backup-source.js';
+import { whileReading } from '../restore-progress.js';
 
 /** Plans, and unless dryRun or refused, restores. A refused restore is recorded as failed (nothing changed). */
 export async function restoreBackup(catalog: Catalog, request: RestoreRequest): Promise<RestoreOutcome> {
@@ -123,7 +124,7 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
     try {
       const source = new BackupSource(plan.backup.directory, plan.backup.encrypted ? request.identityFile : undefined);
       try {
-        await execute(plan, node, target, tool, binDirs, globals, undo, record, log, source);
+        await execute(plan, node, target, tool, binDirs, globals, undo, record, log, source, request.onProgress);
       } finally {
         source.close();
       }
@@ -152,10 +153,18 @@ export async function restoreBackup(catalog: Catalog, request: RestoreRequest): 
 
 async function execute(
   plan: RestorePlan, node: NodeSpec, target: TargetState, tool: PgTool, binDirs: Record<string, string> | undefined, globals: GlobalsCapture | null,
-  undo: UndoLog, record: RestoreRecord, log: string[], source: BackupSource,
+  undo: UndoLog, record: RestoreRecord, log: string[], source: BackupSource, progress: RestoreProgressListener | undefined,
 ): Promise<void> {
   const dir = plan.backup.directory;
+  const step = (name: string) => progress?.({ step: name, bytes: null, total: null });
+  // The load's progress: how far the backup's file has been read by whoever reads it (this process streaming a
+  // plain file, age decrypting, a decompressor; pg_restore by its read counters, as it seeks and has workers).
+  const reading = <T>(name: string, work: () => Promise<T>) => whileReading(
+    progress, `loading ${name}`, [source.pathOf(name)],
+    plan.load.tool === 'pg_restore' && !source.encrypted ? 'read-counters' : 'positions', true, work,
+  );
   for (const r of plan.renames) {
+    step(`renaming database ${JSON.stringify(r.from)}`);
     await renameDatabase(node, r.from, r.to);
     undo.renamed(r.from, r.to);
     record.renamedExistingTo = r.to;
@@ -177,7 +186,7 @@ async function execute(
       transform(chunk: string, _enc, done) { done(null, scanner.feed(chunk)); },
       flush(done) { done(null, scanner.end()); },
     }));
-    const result = await runPsql(psql, node, node.maintenanceDatabase, filtered, false, { secret: true });
+    const result = await reading(plan.load.file, () => runPsql(psql, node, node.maintenanceDatabase, filtered, false, { secret: true }));
     // A dump that could not be decompressed to its end was not restored whole, even if psql took what it got.
     const unread = await dump.close().then(() => null, (err: Error) => err);
     const created = readCreationMarkers(nonce, result.stdout);
@@ -196,6 +205,7 @@ async function execute(
   const database = plan.targetDatabase!;
   const psql = plan.load.tool === 'psql' ? tool.path : (await findTool('psql', target.major, binDirs)).path;
   if (plan.rolesToCreate.length > 0) {
+    step('creating roles');
     const blocks = splitRolesSql(await source.text('roles.sql'));
     const sql = plan.rolesToCreate.map((name) => {
       const block = blocks.get(name);
@@ -212,6 +222,7 @@ async function execute(
     log.push(`created role(s) ${plan.rolesToCreate.map((r) => JSON.stringify(r)).join(', ')}`);
   }
 
+  step(`creating database ${JSON.stringify(database)}`);
   // CREATE DATABASE on its own: it succeeding is the proof that the database is this restore's to undo. One
   // that fails (someone created the name meanwhile) is not touched.
   const created = await runPsql(psql, node, node.maintenanceDatabase, renderCreateDatabase(globals!.database, database), false);
@@ -226,9 +237,9 @@ async function execute(
 
   // A plain file is named to pg_restore (it seeks in it, and runs parallel jobs); a decrypted one streams on stdin.
   const input = plan.backup.encrypted ? source.stream(plan.load.file) : join(dir, plan.load.file);
-  const loaded = plan.load.tool === 'pg_restore'
-    ? await runPgRestore(tool.path, node, database, input, plan.load.jobs)
-    : await runPsql(tool.path, node, database, typeof input === 'string' ? createReadStream(input) : input, false);
+  const loaded = await reading(plan.load.file, () => (plan.load.tool === 'pg_restore'
+    ? runPgRestore(tool.path, node, database, input, plan.load.jobs)
+    : runPsql(tool.path, node, database, typeof input === 'string' ? createReadStream(input) : input, false)));
   logToolOutput(log, plan.load.tool, loaded.output);
   if (!loaded.ok) throw new Error(`${plan.load.tool} failed (exit ${loaded.exitCode}): ${firstError(loaded.output)}`);
   await source.finished();

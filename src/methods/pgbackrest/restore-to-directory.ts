@@ -20,6 +20,8 @@ import { RestoreRefusedError, type DirectoryRestoreOutcome, type DirectoryRestor
 import { pgCtlFor, startRestoredCluster, StartRestoredClusterError } from '../physical/start-restored-cluster.js';
 import { pgbackrestFailure, runPgbackrest, succeeded, type PgbackrestInvocation } from './run-pgbackrest.js';
 import { pgbackrestInvocation } from './server-files.js';
+import { recoveryListener, whileWriting } from '../restore-progress.js';
+import { DEFAULT_WAL_SEGMENT_SIZE } from '../../core/wal/wal-segment.js';
 
 export async function restorePgbackrestToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
   const { backup, options } = request;
@@ -53,12 +55,16 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
   try {
     const made = await makeDirectory(options.toDir, 0o700, 0o755);
     if (how.as && made.created) await chown(options.toDir, how.as.uid, how.as.gid);
-    const restored = await runPgbackrest('restore', plan.argv, how);
+    // Progress: the bytes pgBackRest has written into DIR against the size of the cluster it backed up.
+    const restored = await whileWriting(request.onProgress, 'pgbackrest restore', options.toDir, facts.databaseBytes, () => runPgbackrest('restore', plan.argv, how));
     if (restored.stderr) log.push(restored.stderr.trimEnd());
     if (!succeeded(restored)) throw new StepFailedError(pgbackrestFailure(restored));
     result = { reached: null, started: null, recoveryTimeMs: null };
     if (options.start) {
-      const cluster = await startRestoredCluster(await pgCtlFor(options.toDir, cache.serverSpec.pgBinDirs), options.toDir, options.start.port).catch((err: Error) => {
+      const target = options.target;
+      const onLog = recoveryListener(request.onProgress, facts.lsnStart,
+        target.kind === 'lsn' ? target.lsn : target.kind === 'end' ? facts.lsnStop : null, DEFAULT_WAL_SEGMENT_SIZE);
+      const cluster = await startRestoredCluster(await pgCtlFor(options.toDir, cache.serverSpec.pgBinDirs), options.toDir, options.start.port, onLog).catch((err: Error) => {
         if (err instanceof StartRestoredClusterError) log.push(`server log:\n${err.log.trim()}`);
         throw err;
       });

@@ -51,17 +51,28 @@ export async function pgCtlFor(dataDirectory: string, binDirs: Record<string, st
  * Starts the restored server and waits until recovery ended: promoted ("database system is ready to accept
  * connections", not the read-only kind of a hot standby), or failed (the postmaster exits; its log says why,
  * e.g. "recovery ended before configured recovery target was reached": thrown as StartRestoredClusterError).
- * Runs as the owner of the directory when this process is root.
+ * Runs as the owner of the directory when this process is root. `onLog` is given the log each time it is read
+ * meanwhile (a progress line follows recovery in it: methods/restore-progress.ts).
  */
-export async function startRestoredCluster(pgCtl: string, dataDirectory: string, port: number): Promise<StartedCluster> {
+export async function startRestoredCluster(pgCtl: string, dataDirectory: string, port: number, onLog?: (log: string) => void): Promise<StartedCluster> {
   const logFile = join(dataDirectory, RECOVERY_LOG);
   const spawnAs = await ownerOf(dataDirectory);
   const serverOptions = `-p ${port} -k ${restoredSocketDirectory(dataDirectory)} -c logging_collector=off -c lc_messages=C`;
   // -t: recovery may take long; the loop below watches the postmaster anyway.
-  const started = await runProgram(pgCtl, ['start', '-D', dataDirectory, '-l', logFile, '-w', '-t', '86400', '-o', serverOptions], { ...spawnAs, cwd: '/', env: serverEnv() });
+  const starting = runProgram(pgCtl, ['start', '-D', dataDirectory, '-l', logFile, '-w', '-t', '86400', '-o', serverOptions], { ...spawnAs, cwd: '/', env: serverEnv() });
   const readLog = () => readFile(logFile, 'utf8').catch(() => '');
+  // pg_ctl -w returns once the copy is consistent; the log is followed meanwhile too.
+  let pgCtlDone = false;
+  const settled = () => { pgCtlDone = true; };
+  starting.then(settled, settled);
+  while (onLog && !pgCtlDone) {
+    onLog(await readLog());
+    await Promise.race([starting, new Promise((r) => setTimeout(r, 250))]);
+  }
+  const started = await starting;
   for (;;) {
     const log = await readLog();
+    onLog?.(log);
     if (/database system is ready to accept connections/.test(log)) return { port, dataDirectory, reached: recoveryReached(log), log };
     const fatal = /^.*(?:FATAL|PANIC):.*$/m.exec(log)?.[0];
     if (!(await postmasterAlive(dataDirectory)) || started.exitCode !== 0) {

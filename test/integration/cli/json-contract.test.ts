@@ -14,6 +14,7 @@ import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeC
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { seedDatabase } from '../../helpers/seed.js';
 import { startDaemon, waitFor, WAIT } from '../daemon/daemon-process.js';
+import { undeclaredFields, type SchemaSet } from '../../helpers/undeclared-fields.js';
 
 const OUTPUT_SCHEMAS = fileURLToPath(new URL('../../../schemas/output/', import.meta.url));
 const CRONTAB = fileURLToPath(new URL('../../fixtures/crontab/backups.cron', import.meta.url));
@@ -87,6 +88,12 @@ function outputSchemas(): Record<string, ValidateFunction> {
   return Object.fromEntries(files.filter((f) => f !== 'common.schema.json').map((f) => [f.replace('.schema.json', ''), ajv.getSchema(f)!]));
 }
 
+/** The output schemas as JSON, for the walk that reports fields they do not declare (they accept them). */
+function outputSchemaSet(): SchemaSet {
+  const files = readdirSync(OUTPUT_SCHEMAS).filter((f) => f.endsWith('.schema.json'));
+  return { files: Object.fromEntries(files.map((f) => [f, JSON.parse(readFileSync(join(OUTPUT_SCHEMAS, f), 'utf8')) as Record<string, unknown>])) };
+}
+
 /**
  * Keys that are not snake_case field names: the paths where docs/cli.md says keys are data (kind names) or
  * the configuration as written (specs, retention rules).
@@ -124,6 +131,7 @@ describe('the JSON contract', () => {
     await jsonOf('import', ['import', 'crontab', '--file', CRONTAB, '--out', join(work, 'imported'), '--host', 'backup01.example.org', '--timezone', 'UTC', '--dry-run']);
 
     const schemas = outputSchemas();
+    const set = outputSchemaSet();
     const names = Object.keys(schemas);
     for (const { schema, what, value } of documents) {
       const validate = schemas[schema];
@@ -132,6 +140,9 @@ describe('the JSON contract', () => {
       expect(nonSnakeCaseKeys(value), what).toEqual([]);
       expect(Object.keys(value as object).slice(0, 2), what).toEqual(['format_version', 'pgbackops_version']);
     }
+    // The schemas accept additive fields; every field printed today is declared all the same.
+    const undeclared = [...new Set(documents.flatMap(({ schema, value }) => undeclaredFields(set, `${schema}.schema.json`, value).map((p) => `${schema}: ${p.replace(/\.\d+\./g, '.N.')}`)))];
+    expect(undeclared, 'fields their schema does not declare').toEqual([]);
     // Every schema was exercised, but those of the daemon and the error object (below).
     expect(names.filter((n) => !documents.some((d) => d.schema === n)).sort()).toEqual(['daemon-status', 'error']);
   });
@@ -156,6 +167,7 @@ describe('the JSON contract', () => {
     for (const [what, args, code] of failures) {
       const value = await jsonOf('error', args, 1);
       expect(value.error.code, what).toBe(code);
+      expect(undeclaredFields(outputSchemaSet(), 'error.schema.json', value), what).toEqual([]);
       expect(value.error.message, what).not.toBe('');
       expect(schemas.error!(value), `${what}: ${JSON.stringify(schemas.error!.errors)}`).toBe(true);
     }
@@ -185,6 +197,7 @@ describe('the JSON contract', () => {
       }, WAIT, () => 'the daemon\'s first pass');
       const schemas = outputSchemas();
       expect(schemas['daemon-status']!(status), JSON.stringify(schemas['daemon-status']!.errors, null, 2)).toBe(true);
+      expect(undeclaredFields(outputSchemaSet(), 'daemon-status.schema.json', status), 'GET /status: fields its schema does not declare').toEqual([]);
       expect(nonSnakeCaseKeys(status)).toEqual([]);
       expect(status.summary).toMatchObject({ healthy: 2, never_run: 1 });
       const viaCli = await jsonOf('daemon-status', ['status', '--daemon', daemon.url]);

@@ -3,10 +3,9 @@
 // after it) and ends with an "elapsed" line; the same command without a terminal, or with --json / --quiet,
 // prints no progress at all. Real PostgreSQL, real pg_dump; no times are asserted.
 import { join } from 'node:path';
-import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
+import { type CliResult, applyConverged, pgbackops, pgbackopsOnTty } from '../../helpers/cli.js';
 import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { formatBytes } from '../../../src/core/reports/format.js';
@@ -27,16 +26,8 @@ function cli(...args: string[]): Promise<CliResult> {
   return pgbackops([...args, ...globals()]);
 }
 
-/** The command under a pseudo-terminal: stdout and stderr are the terminal, merged in what `script` prints. */
-async function onTty(...args: string[]): Promise<{ exitCode: number; output: string }> {
-  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  const command = [process.execPath, CLI, ...args, ...globals()].map(quote).join(' ');
-  const r = await execa('script', ['-qfec', command, '/dev/null'], {
-    reject: false,
-    stdin: 'ignore',
-    env: { NO_COLOR: '1', PGBACKOPS_LOG_LEVEL: 'warn' },
-  });
-  return { exitCode: r.exitCode ?? -1, output: String(r.stdout) };
+function onTty(...args: string[]): Promise<{ exitCode: number; output: string }> {
+  return pgbackopsOnTty([...args, ...globals()]);
 }
 
 const PERCENT_LINE = /nightly app: \d{1,2}% [\d.]+ (B|KiB|MiB|GiB) of ~[\d.]+ (B|KiB|MiB|GiB), [\d.]+ (B|KiB|MiB|GiB)\/s/;

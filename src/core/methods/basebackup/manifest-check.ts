@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { parseLsn, segnoOfLsn, walSegmentName } from '../../wal/wal-segment.js';
 import type { TarMember } from './tar-members.js';
+import { PgbackopsError } from '../../errors.js';
 
 export interface ManifestFile {
   path: string;
@@ -29,8 +30,9 @@ export interface BackupManifest {
   walRanges: Array<{ timeline: number; startLsn: string; endLsn: string }>;
 }
 
-export class ManifestFormatError extends Error {
-  override name = 'ManifestFormatError';
+/** A backup_manifest that is not one PostgreSQL wrote, or was changed since (its own checksum): docs/errors.md. */
+export class ManifestFormatError extends PgbackopsError {
+  readonly code = 'E_MANIFEST_FORMAT';
 }
 
 /** Parses backup_manifest and checks its own checksum. Throws ManifestFormatError when it is not one. */

@@ -8,6 +8,7 @@
 // base-256 (high bit of the first byte set), as PostgreSQL does for files of 8 GiB and more. pax ('x') and GNU
 // long-name ('L') headers, which PostgreSQL does not write, are still honoured so that any tar reads right.
 import { createHash, type Hash } from 'node:crypto';
+import { PgbackopsError } from '../../errors.js';
 
 export const TAR_BLOCK = 512;
 
@@ -24,8 +25,9 @@ export interface TarMember {
   linkTarget: string | null;
 }
 
-export class TarFormatError extends Error {
-  override name = 'TarFormatError';
+/** Bytes that are not a whole ustar archive (cut short, a bad header checksum, data after its end): docs/errors.md. */
+export class TarFormatError extends PgbackopsError {
+  readonly code = 'E_TAR_FORMAT';
 }
 
 interface PendingHeader {
