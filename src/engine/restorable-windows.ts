@@ -8,7 +8,8 @@ import type { Catalog, CatalogObject } from '../adapters/catalog/catalog.js';
 import { basebackupFactsOf } from '../core/methods/basebackup/facts.js';
 import type { BackupServerSpec, NodeSpec } from '../core/model.js';
 import { restorableWindow, type KeptBaseBackup, type WindowVerdict } from '../core/wal/restorable-window.js';
-import { readArchiveHead } from '../methods/basebackup/archive-head.js';
+import { readArchive } from '../methods/basebackup/archive-head.js';
+import { readTimelineHistories } from '../methods/basebackup/timeline-histories.js';
 import { walArchiveDirectory } from '../methods/basebackup/wal-archive-layout.js';
 import { backupRootOf } from '../runtime/job-user.js';
 
@@ -49,9 +50,11 @@ export async function readRestorableWindows(catalog: Catalog, objects: readonly 
     const newest = facts.at(-1)!;
     const major = Number((newest.row.serverVersion ?? '0').split('.')[0]);
     try {
-      const head = await readArchiveHead(archiveDir, { major, segmentSize: newest.facts.walSegmentSize, ...(server.pgBinDirs ? { pgBinDirs: server.pgBinDirs } : {}) });
+      const { head, summary } = await readArchive(archiveDir, { major, segmentSize: newest.facts.walSegmentSize, ...(server.pgBinDirs ? { pgBinDirs: server.pgBinDirs } : {}) });
+      // Backups of older timelines reach the newest one through the archive's history files.
+      const { histories } = await readTimelineHistories(archiveDir, summary);
       const keptBackups: KeptBaseBackup[] = facts.map(({ row, facts: f }) => ({ id: row.id, timeline: f.timeline, stopLsn: f.stopLsn, endTime: f.endTime }));
-      windows.set(node.name, restorableWindow(keptBackups, head));
+      windows.set(node.name, restorableWindow(keptBackups, head, { summary, histories }));
     } catch (err) {
       windows.set(node.name, { window: null, problem: `could not read the WAL archive ${archiveDir}: ${(err as Error).message}` });
     }

@@ -9,6 +9,8 @@
 // stops only at such a record later than the target, so a time target must be earlier than the end, and
 // `latest` reaches it. Only when the files cannot be read (no pg_waldump of the node's major version) is the end's
 // time the newest file's modification time, an upper bound, and the window says so.
+import type { ArchiveSummary } from './archive-range.js';
+import { pathRange, recoveryPath, type TimelineHistories } from './timeline-history.js';
 import { formatLsn, parseLsn, segnoOfLsn, walSegmentName } from './wal-segment.js';
 
 /** What the archive's contents say about its newest WAL (src/methods/basebackup/archive-head.ts). */
@@ -62,20 +64,34 @@ export interface RestorableWindow {
   /** The newest archived segment (its plain name), and whether pg_receivewal is still writing it. */
   newestSegment: string;
   partial: boolean;
-  /** Kept backups outside the window (another timeline, or before a gap in the archive): each restores only to its own end. */
+  /** Kept backups outside the window (a timeline the newest does not descend from, or before a gap in the archive): each restores only to its own end. */
   outside: string[];
 }
 
 export type WindowVerdict = { window: RestorableWindow; problem: null } | { window: null; problem: string };
 
-export function restorableWindow(backups: readonly KeptBaseBackup[], head: ArchiveHead | null): WindowVerdict {
+/**
+ * The archive's timelines (docs/restore.md, "Timelines"): a backup taken on an older timeline is in the window
+ * when the newest timeline descends from it after the backup's end and every segment of the older timelines'
+ * parts is archived. Without them only backups on the newest timeline are.
+ */
+export interface ArchiveTimelines {
+  summary: ArchiveSummary;
+  histories: TimelineHistories;
+}
+
+export function restorableWindow(backups: readonly KeptBaseBackup[], head: ArchiveHead | null, timelines?: ArchiveTimelines): WindowVerdict {
   if (backups.length === 0) return { window: null, problem: 'no kept base backup of this node: a point-in-time restore starts from one' };
   if (head === null) return { window: null, problem: 'the WAL archive holds no segment yet' };
   const size = head.segmentSize;
   const inRun = (b: KeptBaseBackup) => {
-    if (b.timeline !== head.timeline) return false;
-    const seg = segnoOfLsn(b.stopLsn, size);
-    return seg >= head.gaplessFromSegno && seg <= head.newestSegno;
+    if (b.timeline !== head.timeline && !timelines) return false;
+    const path = recoveryPath(timelines?.histories ?? new Map(), b, head.timeline, size);
+    if (path.problem !== null) return false;
+    // Where the path enters the newest timeline must lie in its gapless run, and the older parts be complete.
+    const entry = path.legs.at(-1)!.fromSegno;
+    if (entry < head.gaplessFromSegno || entry > head.newestSegno) return false;
+    return path.legs.length === 1 || pathRange(timelines!.summary, path.legs, size).onTarget;
   };
   const byStop = [...backups].sort((a, b) => cmp(parseLsn(a.stopLsn), parseLsn(b.stopLsn)) || a.id.localeCompare(b.id));
   const usable = byStop.filter(inRun);

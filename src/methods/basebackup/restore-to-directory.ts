@@ -41,6 +41,8 @@ import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method
 import { readArchiveHead } from './archive-head.js';
 import { restoredSocketDirectory, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { listArchive } from './wal-archive.js';
+import { readTimelineHistories } from './timeline-histories.js';
+import { DEFAULT_TARGET_TIMELINE, resolveTargetTimeline } from '../../core/wal/timeline-history.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
 import { backupTarPart, extractBackup } from './tar-files.js';
 
@@ -88,7 +90,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     const socketDirectory = start ? restoredSocketDirectory(toDir) : undefined;
     const pgbackops = [process.execPath, envSetting('binary') ?? launcherPath()];
     const settings = recoverySettings({
-      target: request.options.target, restoreCommand: restoreCommand(pgbackops, facts.archiveDir),
+      target: request.options.target, restoreCommand: restoreCommand(pgbackops, facts.archiveDir), timeline: plan.timeline?.timeline ?? 'current',
       ...(start ? { port: start.port, socketDirectory: socketDirectory! } : {}),
     }, `pgbackops restore ${record.id} of backup ${backup.id}, ${startedAt.toISOString()}: recovery settings`);
     await appendFile(join(toDir, 'postgresql.auto.conf'), `\n${settings}`, { mode: 0o600 });
@@ -146,14 +148,19 @@ async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, 
     ? (await verifyBackupFiles(backup.directory, backup.files, backup.backupServer, { checksumLater: (p) => later.includes(p) })).problems
     : [];
   const start = request.options.start ? await startOwner(toDir, request.options.start.port) : null;
-  // The newest commit in the archive, read with pg_waldump: what a time target can reach (the restorable window).
-  const head = root && request.options.target.kind !== 'end'
-    ? await readArchiveHead(archiveDir, { major, segmentSize, ...(server?.pgBinDirs ? { pgBinDirs: server.pgBinDirs } : {}) }).catch(() => null)
+  const archive = summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize);
+  // The timelines' histories: which timeline recovery ends on and along which it gets there.
+  const { histories, problems: historyProblems } = await readTimelineHistories(archiveDir, archive);
+  const targetTimeline = request.options.timeline ?? DEFAULT_TARGET_TIMELINE;
+  const endsOn = facts ? resolveTargetTimeline(targetTimeline, facts.timeline, archive).timeline : null;
+  // The newest commit in the archive on that timeline, read with pg_waldump: what a time target can reach.
+  const head = root && request.options.target.kind !== 'end' && endsOn !== null
+    ? await readArchiveHead(archiveDir, { major, segmentSize, timeline: endsOn, ...(server?.pgBinDirs ? { pgBinDirs: server.pgBinDirs } : {}) }).catch(() => null)
     : null;
   return {
     backup: { id: backup.id, node: backup.node, definition: backup.definition, status: backup.status, serverVersion: backup.serverVersion, facts },
     toDir, toDirState: await directoryState(toDir), fileProblems: files, checksumsWhileExtracting: later, archiveDir,
-    archive: summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize), head, pgCtl, start,
+    archive, histories, historyProblems, targetTimeline, head, pgCtl, start,
   };
 }
 

@@ -4,7 +4,8 @@
 // passed at the consistency point; with a gap in the archive and no target it promotes short without a
 // warning), so the refusals here are what keeps a restore from reaching another point than asked.
 import type { DirectoryRestoreCheck, DirectoryRestorePlan, RecoveryTarget } from '../../restore/directory-restore.js';
-import { continuousRange, type ArchiveSummary } from '../../wal/archive-range.js';
+import type { ArchiveSummary } from '../../wal/archive-range.js';
+import { DEFAULT_TARGET_TIMELINE, describeTargetTimeline, pathRange, recoveryPath, resolveTargetTimeline, type PathRange, type TargetTimeline, type TimelineHistories, type TimelineLeg } from '../../wal/timeline-history.js';
 import type { ArchiveHead } from '../../wal/restorable-window.js';
 import { segnoOfLsn, parseLsn, walSegmentName } from '../../wal/wal-segment.js';
 import type { BasebackupFacts } from './facts.js';
@@ -23,6 +24,12 @@ export interface DirectoryRestoreFacts {
   checksumsWhileExtracting?: string[];
   archiveDir: string;
   archive: ArchiveSummary;
+  /** The archive's `.history` files, read (src/methods/basebackup/timeline-histories.ts). */
+  histories?: TimelineHistories;
+  /** History files that could not be read: recovery could not follow those timelines. */
+  historyProblems?: string[];
+  /** What recovery_target_timeline asks for (default: latest, as PostgreSQL). */
+  targetTimeline?: TargetTimeline;
   /**
    * The archive's newest end read from its contents (src/methods/basebackup/archive-head.ts): the newest commit
    * recorded in it. Absent or unreadable: the files' modification times bound what a time target can reach.
@@ -80,35 +87,57 @@ export function planDirectoryRestore(input: DirectoryRestoreFacts, target: Recov
       : `the restored cluster runs as ${input.start.owner}, the owner of ${input.toDir}, on port ${input.start.port}`);
   }
   if (facts) planRecovery(input, facts, target, plan, check);
-  if (refusals.length === 0) plan.steps = steps(input, target);
+  if (refusals.length === 0) plan.steps = steps(input, target, plan.timeline);
   return plan;
 }
 
 function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, target: RecoveryTarget, plan: DirectoryRestorePlan, check: (what: string, ok: boolean, detail: string) => void): void {
   const size = facts.walSegmentSize;
+  const endOnly = () => {
+    plan.recoverableWindow ??= { from: facts.endTime, to: facts.endTime };
+    check('recovery target', true, `the backup's end (${facts.stopLsn}, consistent from about ${facts.endTime}); no archived WAL needed`);
+  };
+  // Which timeline recovery ends on, and along which timelines it gets there (docs/restore.md, "Timelines").
+  // The backup's end needs none: it is on the backup's own timeline (recovery_target_timeline = current).
+  const resolved = resolveTargetTimeline(input.targetTimeline ?? DEFAULT_TARGET_TIMELINE, facts.timeline, input.archive);
+  if (target.kind === 'end' && (resolved.problem !== null || (input.historyProblems ?? []).length > 0 || recoveryPath(input.histories ?? new Map(), facts, resolved.timeline, size).problem !== null)) return endOnly();
+  if (resolved.problem !== null || (input.historyProblems ?? []).length > 0) {
+    check('timeline', false, resolved.problem ?? `the archive's timeline history cannot be read: ${input.historyProblems!.join('; ')}`);
+    return;
+  }
+  const path = recoveryPath(input.histories ?? new Map(), facts, resolved.timeline, size);
+  if (path.problem !== null) {
+    check('timeline', false, `${resolved.note}: ${path.problem}`);
+    return;
+  }
+  const isEnd = target.kind === 'end';
+  if (!isEnd) plan.timeline = { asked: describeTargetTimeline(input.targetTimeline ?? DEFAULT_TARGET_TIMELINE), timeline: resolved.timeline, path: path.legs.map((l) => l.timeline) };
   // The backup holds its WAL up to its stop LSN (pg_wal.tar); going further needs the archive from the
   // segment holding the stop LSN on, complete (the backup's own copy of that segment ends at the stop LSN).
-  const stopSeg = segnoOfLsn(facts.stopLsn, size);
-  const range = continuousRange(input.archive, facts.timeline, stopSeg, size);
+  const firstLeg = path.legs[0]!;
+  const backupTimelineNeeded = firstLeg.toSegno === null || firstLeg.toSegno >= firstLeg.fromSegno;
+  if (backupTimelineNeeded && !input.archive.timelines.includes(facts.timeline)) {
+    if (isEnd) return endOnly();
+    check('timeline', false, `the backup is on timeline ${facts.timeline}, and the archive ${input.archiveDir} has no WAL of it (it has: ${input.archive.timelines.join(', ') || 'nothing'}): check the node's archive_command or WAL receiver`);
+    return;
+  }
+  const legs = path.legs.length === 1
+    ? `stays on timeline ${facts.timeline}`
+    : `follows ${path.legs.map((l) => (l.switchLsn ? `timeline ${l.timeline} until ${l.switchLsn}` : `timeline ${l.timeline}`)).join(', then ')}`;
+  if (!isEnd) check('timeline', true, `${resolved.note}; recovery ${legs} (the archive ${input.archiveDir})`);
+  const range = pathRange(input.archive, path.legs, size);
   const fileTime = range.latestMtimeMs === null ? null : new Date(range.latestMtimeMs).toISOString();
-  const commit = lastCommitReachable(input.head ?? null, facts, range.to);
+  const commit = lastCommitReachable(input.head ?? null, facts, range);
   // The newest commit in the archive is the latest instant a time target can reach (recovery stops only at a
   // commit later than the target); without the contents, the newest file's modification time bounds it.
   const latest = commit.known ? commit.time : fileTime;
   plan.recoverableWindow = { from: facts.endTime, to: latest !== null && latest > facts.endTime ? latest : facts.endTime };
-  if (target.kind === 'end') {
-    check('recovery target', true, `the backup's end (${facts.stopLsn}, consistent from about ${facts.endTime}); no archived WAL needed`);
-    return;
-  }
-  const hasTimeline = input.archive.timelines.includes(facts.timeline);
-  check('timeline', hasTimeline, hasTimeline
-    ? `the archive ${input.archiveDir} has timeline ${facts.timeline}${input.archive.timelines.some((t) => t > facts.timeline) ? ` (and later timelines ${input.archive.timelines.filter((t) => t > facts.timeline).join(', ')}, which recovery does not follow: it stays on the backup's timeline)` : ''}`
-    : `the backup is on timeline ${facts.timeline}, and the archive ${input.archiveDir} has no WAL of it (it has: ${input.archive.timelines.join(', ') || 'nothing'}): check the node's archive_command or WAL receiver`);
-  if (!hasTimeline) return;
-  const gapNames = range.to === null ? [walSegmentName(facts.timeline, stopSeg, size), ...range.missingAfter.filter((n) => n !== walSegmentName(facts.timeline, stopSeg, size))] : range.missingAfter;
+  const gapNames = range.missing;
   const gap = gapNames.length > 0 ? `the archive is missing ${gapNames.slice(0, 5).join(', ')}${gapNames.length > 5 ? ` and ${gapNames.length - 5} more` : ''}` : null;
   const reach = latest === null ? `nothing after the backup's end` : `WAL up to ${latest}`;
   switch (target.kind) {
+    case 'end':
+      return endOnly();
     case 'latest':
       // With a gap and no target PostgreSQL would promote at the gap without a warning.
       check('archive', gap === null, gap === null ? `gapless from ${facts.stopWal} to the newest segment (${reach})` : `${gap}: recovery would stop there silently, short of the latest point; put the segments back or choose an earlier target`);
@@ -142,8 +171,9 @@ function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, targ
         return;
       }
       const needed = segnoOfLsn(lsn, size);
+      const neededName = walSegmentName(timelineOfSegment(path.legs, needed), needed, size);
       const ok = range.to !== null && range.to >= needed;
-      check('archive', ok, ok ? `gapless from ${facts.stopWal} through ${walSegmentName(facts.timeline, needed, size)}` : `${gap ?? 'the archive ends before it'}: the segment holding ${target.lsn} (${walSegmentName(facts.timeline, needed, size)}) cannot be reached`);
+      check('archive', ok, ok ? `gapless from ${facts.stopWal} through ${neededName}` : `${gap ?? 'the archive ends before it'}: the segment holding ${target.lsn} (${neededName}) cannot be reached`);
       break;
     }
     case 'name':
@@ -152,23 +182,28 @@ function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, targ
   }
 }
 
+/** The timeline a segment number is read from along a recovery path. */
+function timelineOfSegment(legs: readonly TimelineLeg[], segno: bigint): number {
+  return legs.find((l) => l.toSegno === null || segno <= l.toSegno)!.timeline;
+}
+
 /**
  * The newest commit recovery from this backup can replay, when the archive's contents say it: known only when
- * they were read on the backup's timeline and the gapless run from the backup reaches the newest segment. time
+ * they were read on the timeline recovery ends on and the gapless run from the backup reaches the newest segment. time
  * null: nothing committed after the backup's end (looked back far enough to see it).
  */
-function lastCommitReachable(head: ArchiveHead | null, facts: BasebackupFacts, runEnd: bigint | null): { known: false } | { known: true; time: string | null } {
-  if (head === null || head.unreadable !== null || head.timeline !== facts.timeline || runEnd === null || runEnd < head.newestSegno) return { known: false };
+function lastCommitReachable(head: ArchiveHead | null, facts: BasebackupFacts, range: PathRange): { known: false } | { known: true; time: string | null } {
+  if (head === null || head.unreadable !== null || head.timeline !== range.timeline || !range.onTarget || range.to === null || range.to < head.newestSegno) return { known: false };
   const tx = head.lastTransaction;
   if (tx !== null) return { known: true, time: parseLsn(tx.lsn) > parseLsn(facts.stopLsn) ? tx.time : null };
   return head.readFromSegno <= segnoOfLsn(facts.stopLsn, facts.walSegmentSize) ? { known: true, time: null } : { known: false };
 }
 
-function steps(input: DirectoryRestoreFacts, target: RecoveryTarget): string[] {
+function steps(input: DirectoryRestoreFacts, target: RecoveryTarget, timeline: DirectoryRestorePlan['timeline']): string[] {
   const out = [
     `${input.toDirState.kind === 'absent' ? 'create' : 'use'} ${input.toDir} (mode 0700)`,
     'extract base.tar into it and pg_wal.tar into its pg_wal/',
-    `write the recovery settings into postgresql.auto.conf: restore_command = pgbackops wal-fetch from ${input.archiveDir}, ${target.kind === 'end' ? "recovery_target = 'immediate'" : target.kind === 'latest' ? 'no target (replay everything archived)' : `recovery_target_${target.kind} = '${target.kind === 'time' ? target.time : target.kind === 'lsn' ? target.lsn : target.name}'`}, recovery_target_action = promote, recovery_target_timeline = current; archive_mode = off (the copy never archives into the source's archive)`,
+    `write the recovery settings into postgresql.auto.conf: restore_command = pgbackops wal-fetch from ${input.archiveDir}, ${target.kind === 'end' ? "recovery_target = 'immediate'" : target.kind === 'latest' ? 'no target (replay everything archived)' : `recovery_target_${target.kind} = '${target.kind === 'time' ? target.time : target.kind === 'lsn' ? target.lsn : target.name}'`}, recovery_target_action = promote, recovery_target_timeline = ${timeline ? `${timeline.timeline}${timeline.path.length > 1 ? ` (through timelines ${timeline.path.join(', ')})` : ''}` : 'current'}; archive_mode = off (the copy never archives into the source's archive)`,
     'create recovery.signal',
   ];
   if (input.start) {
