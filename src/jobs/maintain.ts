@@ -18,6 +18,7 @@ import { backoffFromEnvironment, deliverNotifications, type DeliveryOutcome } fr
 import { evaluateAlerts } from './notify/evaluate-alerts.js';
 import { serverSpecOf } from '../core/objects.js';
 import { maintainOffsite, type OffsiteMaintainOutcome } from './offsite/maintain-offsite.js';
+import { recordRestorableWindows } from '../engine/restorable-windows.js';
 
 export interface MaintainRequest {
   stateDir: string;
@@ -113,6 +114,11 @@ async function maintenanceWork(catalog: Catalog, logger: Logger, request: Mainta
     server: request.server, serverSpec, stateDir: request.stateDir, objects: snapshot.objects,
     dryRun: request.dryRun, forceRemoved: request.forceRemoved, now: request.now,
   });
+  // The restorable windows of the archives here (after WAL retention), for status on other machines.
+  if (!request.dryRun) {
+    await recordRestorableWindows(catalog, snapshot.objects, request.stateDir, 'maintain')
+      .catch((err: Error) => logger.warn({ err: err.message }, 'could not record the restorable windows'));
+  }
   const notifications = housekeeping ? await notify(catalog, logger, request, snapshot.objects) : null;
   return { spool, abandoned, abandonedRestores, prune, oneOffs, offsite, notifications };
 }

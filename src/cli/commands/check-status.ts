@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { walArchiveServerOf, type BackupServerSpec, type BackupSpec, type NodeSpec } from '../../core/model.js';
 import { walArchiveHealth } from '../../core/wal/wal-archive-health.js';
+import { restorableWindowStatus, verdictOfRecord } from '../../core/wal/restorable-window.js';
 import { healthStateId } from '../../core/reports/definition-health.js';
 import { CHECK_EXIT_CODES, checkStatus, type CheckDefinition } from '../../core/reports/check-status.js';
 import { effectiveRpo } from '../../core/rpo/coverage.js';
@@ -62,7 +63,11 @@ export function registerCheckStatus(program: Command): void {
             spec.walArchive && (!opts.node || name === opts.node) && (!server || walArchiveServerOf(spec) === server));
           const reports = archived.length === 0 ? new Map() : new Map((await catalog.walReceivers.list()).map((r) => [r.node, r]));
           const walArchives = archived.map(([name, spec]) => walArchiveHealth(name, spec.walArchive!, reports.get(name) ?? null, now));
-          return checkStatus(definitions, runs, thresholds, now, scope, walArchives);
+          const result = checkStatus(definitions, runs, thresholds, now, scope, walArchives);
+          // The archived nodes' windows, as the machine holding each archive last recorded them (informative).
+          const windows = archived.length === 0 ? [] : await catalog.restorableWindows.list(archived.map(([name]) => name)).catch(() => []);
+          if (windows.length > 0) result.restorable_windows = windows.map((w) => restorableWindowStatus(w.node, verdictOfRecord(w), now));
+          return result;
         });
       } catch (err) {
         // A check that cannot look is UNKNOWN, never OK or a crash: the monitoring system shows why.

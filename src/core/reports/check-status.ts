@@ -11,6 +11,7 @@
 // The check's state is the worst of them; nothing in scope is UNKNOWN (a typo must not read as OK).
 import { formatSpan } from '../rpo/format-span.js';
 import type { WalArchiveHealth } from '../wal/wal-archive-health.js';
+import type { RestorableWindowStatus } from '../wal/restorable-window.js';
 import { definitionHealth, type HealthState, type RunSummary } from './definition-health.js';
 
 export type CheckState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -53,6 +54,8 @@ export interface CheckResult {
   definitions: DefinitionCheck[];
   /** The WAL archives in scope, when there are any. */
   wal_archives?: WalArchiveCheck[];
+  /** The restorable windows of the archived nodes in scope, as recorded in the catalog (they do not change the state). */
+  restorable_windows?: RestorableWindowStatus[];
 }
 
 /** Above this many definitions in scope, perfdata holds only the totals (a line per definition would be huge). */

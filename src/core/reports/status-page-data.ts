@@ -12,7 +12,7 @@ import type { RestoreEntry } from './history-report.js';
 import { definitionHealth, nextExpectedRun, type HealthState, type RunSummary } from './definition-health.js';
 import { encodeTimeline, TIMELINE_DAYS, type TimelineRun } from './run-timeline.js';
 import {
-  HEALTH_STATES, NEXT_RUNS_SHOWN, type PageDaemon, type PageDefinition, type PageNode, type PageRevision, type PageServer, type StatusPageData,
+  HEALTH_STATES, NEXT_RUNS_SHOWN, type PageDaemon, type PageDefinition, type PageNode, type PageRevision, type PageServer, type PageWindow, type StatusPageData,
 } from './status-page-model.js';
 
 /** RunSummary plus what the latest finished run weighed and took (run-stats.ts reads both in one query). */
@@ -38,7 +38,7 @@ export interface StatusPageInput {
   /** RPO verdicts by definition, when the RPO checks know them; absent: not known. */
   rpo?: ReadonlyMap<string, { breached: boolean; detail: string }>;
   /** Restorable windows by node, once WAL archives exist; absent: none. */
-  restorableWindows?: ReadonlyMap<string, { from: number; to: number }>;
+  restorableWindows?: ReadonlyMap<string, PageWindow>;
 }
 
 export function emptyCounts(): Record<HealthState, number> {

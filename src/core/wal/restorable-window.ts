@@ -68,7 +68,17 @@ export interface RestorableWindow {
   outside: string[];
 }
 
-export type WindowVerdict = { window: RestorableWindow; problem: null } | { window: null; problem: string };
+/** Who computed a window recorded in the catalog, on the machine holding the archive. */
+export type WindowComputedBy = 'daemon' | 'maintain' | 'check';
+
+/** Where a window read from the catalog was computed (absent: read from the archive here, now). */
+export interface WindowComputed {
+  at: string;
+  on: string;
+  by: WindowComputedBy;
+}
+
+export type WindowVerdict = ({ window: RestorableWindow; problem: null } | { window: null; problem: string }) & { computed?: WindowComputed };
 
 /**
  * The archive's timelines (docs/restore.md, "Timelines"): a backup taken on an older timeline is in the window
@@ -151,13 +161,55 @@ export interface RestorableWindowStatus {
   /** Kept backups that restore only to their own end. */
   outside_backups: string[];
   problem: string | null;
+  /**
+   * A window computed on another machine (the one holding the archive) and read from the catalog: when, where,
+   * by what, and how old it is (seconds, at the report's time). All null: read from the archive here, now.
+   */
+  computed_at: string | null;
+  computed_on: string | null;
+  computed_by: WindowComputedBy | null;
+  age_seconds: number | null;
 }
 
-export function restorableWindowStatus(node: string, verdict: WindowVerdict): RestorableWindowStatus {
+/** What the catalog keeps of a node's window (migration 028): the status without node and provenance. */
+export type RecordedWindowStatus = Omit<RestorableWindowStatus, 'node' | 'computed_at' | 'computed_on' | 'computed_by' | 'age_seconds'>;
+
+export interface RecordedWindow {
+  node: string;
+  window: RecordedWindowStatus;
+  computedAt: string;
+  computedOn: string;
+  computedBy: WindowComputedBy;
+}
+
+export function restorableWindowStatus(node: string, verdict: WindowVerdict, now: number = Date.now()): RestorableWindowStatus {
   const w = verdict.window;
+  const c = verdict.computed;
   return {
     node, from: w?.from ?? null, to: w?.to ?? null, from_lsn: w?.fromLsn ?? null, to_lsn: w?.toLsn ?? null, from_backup: w?.fromBackup ?? null,
     timeline: w?.timeline ?? null, to_source: w?.toSource ?? null, newest_segment: w?.newestSegment ?? null, partial: w?.partial ?? null,
     outside_backups: w?.outside ?? [], problem: verdict.problem,
+    computed_at: c?.at ?? null, computed_on: c?.on ?? null, computed_by: c?.by ?? null,
+    age_seconds: c ? Math.max(0, Math.round((now - Date.parse(c.at)) / 1000)) : null,
+  };
+}
+
+/** The record of a window computed here, for the catalog. */
+export function recordedWindow(node: string, verdict: WindowVerdict, computed: WindowComputed): RecordedWindow {
+  const { node: _node, computed_at: _at, computed_on: _on, computed_by: _by, age_seconds: _age, ...window } = restorableWindowStatus(node, verdict);
+  return { node, window, computedAt: computed.at, computedOn: computed.on, computedBy: computed.by };
+}
+
+/** A window read back from the catalog, as a verdict marked with where and when it was computed. */
+export function verdictOfRecord(record: RecordedWindow): WindowVerdict {
+  const w = record.window;
+  const computed: WindowComputed = { at: record.computedAt, on: record.computedOn, by: record.computedBy };
+  if (w.problem !== null || w.from === null || w.to === null) return { window: null, problem: w.problem ?? 'no window recorded', computed };
+  return {
+    window: {
+      from: w.from, fromLsn: w.from_lsn ?? '', fromBackup: w.from_backup ?? '', to: w.to, toLsn: w.to_lsn ?? '', toSource: w.to_source ?? 'file-time',
+      timeline: w.timeline ?? 0, newestSegment: w.newest_segment ?? '', partial: w.partial ?? false, outside: w.outside_backups ?? [],
+    },
+    problem: null, computed,
   };
 }
