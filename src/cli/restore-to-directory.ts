@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { recoveryTargetOfSpec, type DirectoryRestorePlan, type RecoveryTarget } from '../core/restore/directory-restore.js';
 import type { TargetTimeline } from '../core/wal/timeline-history.js';
+import { parseTablespaceMapping } from '../core/methods/basebackup/tablespace-map.js';
 import { withCatalog } from '../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../methods/method.js';
 import { backupMethodOf } from '../methods/registry.js';
@@ -23,6 +24,7 @@ export interface DirectoryRestoreFlags {
   targetName?: string;
   latest?: boolean;
   targetTimeline?: string;
+  tablespaceMap?: string[];
   start?: boolean;
   port?: string;
   dryRun?: boolean;
@@ -39,6 +41,11 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
   if (logicalOnly.length > 0) throw new CliError(`${logicalOnly.map(flagOf).join(', ')}: only for a logical backup restored into a node (--to-node), not with --to-dir`);
   const target = recoveryTargetOf(opts);
   const timeline = targetTimelineOf(opts);
+  const tablespaceMap = (opts.tablespaceMap ?? []).map((text) => {
+    const m = parseTablespaceMapping(text);
+    if ('error' in m) throw new CliError(m.error);
+    return m;
+  });
   const start = startOf(opts);
   const toDir = isAbsolute(opts.toDir) ? opts.toDir : resolve(opts.toDir);
   const interactive = !opts.yes && !opts.dryRun;
@@ -54,10 +61,11 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
       throw new CliError(`backup ${backup.id} was taken by the ${backup.method} method, which restores into a node: use --to-node NODE`, 1, 'E_RESTORE_REFUSED');
     }
     // Only the basebackup method follows the archive's timelines itself (pgBackRest keeps its own archive).
+    if (tablespaceMap.length > 0 && backup.method !== 'basebackup') throw new CliError(`--tablespace-map: backup ${backup.id} was taken by the ${backup.method} method; only basebackup restores take it`, 1, 'E_RESTORE_REFUSED');
     if (timeline && backup.method !== 'basebackup') throw new CliError(`--target-timeline: backup ${backup.id} was taken by the ${backup.method} method; only basebackup restores take it`, 1, 'E_RESTORE_REFUSED');
     try {
       return await method.restoreToDirectory(catalog, {
-        backup, options: { toDir, target, ...(timeline ? { timeline } : {}), ...(start ? { start } : {}) }, dryRun: Boolean(opts.dryRun), purpose: 'restore',
+        backup, options: { toDir, target, ...(timeline ? { timeline } : {}), ...(tablespaceMap.length > 0 ? { tablespaceMap } : {}), ...(start ? { start } : {}) }, dryRun: Boolean(opts.dryRun), purpose: 'restore',
         stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
         ...(interactive ? { confirm: (plan) => confirm(renderDirectoryRestorePlan(plan), 'Restore now?') } : {}),
       });

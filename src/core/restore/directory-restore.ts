@@ -26,6 +26,10 @@ export interface DirectoryRestoreOptions {
    * A backup's end is always on its own timeline.
    */
   timeline?: TargetTimeline;
+  /** basebackup: where each tablespace goes, by its location in the backup (--tablespace-map OLD=NEW). */
+  tablespaceMap?: ReadonlyArray<{ from: string; to: string }>;
+  /** basebackup: every tablespace into <this>/<OID> (verify --restore's temporary directory). */
+  tablespacesUnder?: string;
   /** Start the restored cluster on this port (as the PostgreSQL OS user) and wait until recovery reaches the target. */
   start?: { port: number };
 }

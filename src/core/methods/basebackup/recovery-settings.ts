@@ -33,6 +33,13 @@ export function restoreCommand(pgbackops: readonly string[], archiveDir: string)
     + `set -- ${dir}/%f.*; test -e "$1" || exit 1; exec ${walFetch}`;
 }
 
+/**
+ * The restore_command of a restore to the backup's end on a machine without the node's archive directory: the
+ * backup's own pg_wal holds every segment it needs, and PostgreSQL (which asks the archive first) is told "not
+ * there" for each. The archive's restoreCommand would exit 126 on the missing directory, fatal for recovery.
+ */
+export const NO_ARCHIVE_RESTORE_COMMAND = 'exit 1';
+
 export interface RecoverySettingsInput {
   target: RecoveryTarget;
   restoreCommand: string;
