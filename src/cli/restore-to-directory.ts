@@ -4,6 +4,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { recoveryTargetOfSpec, type DirectoryRestorePlan, type RecoveryTarget } from '../core/restore/directory-restore.js';
+import type { TargetTimeline } from '../core/wal/timeline-history.js';
+import { parseTablespaceMapping } from '../core/methods/basebackup/tablespace-map.js';
 import { withCatalog } from '../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../methods/method.js';
 import { backupMethodOf } from '../methods/registry.js';
@@ -23,6 +25,8 @@ export interface DirectoryRestoreFlags {
   targetLsn?: string;
   targetName?: string;
   latest?: boolean;
+  targetTimeline?: string;
+  tablespaceMap?: string[];
   start?: boolean;
   port?: string;
   dryRun?: boolean;
@@ -38,6 +42,12 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
   const logicalOnly = (['database', 'renameExisting'] as const).filter((k) => opts[k] !== undefined);
   if (logicalOnly.length > 0) throw new CliError(`${logicalOnly.map(flagOf).join(', ')}: only for a logical backup restored into a node (--to-node), not with --to-dir`);
   const target = recoveryTargetOf(opts);
+  const timeline = targetTimelineOf(opts);
+  const tablespaceMap = (opts.tablespaceMap ?? []).map((text) => {
+    const m = parseTablespaceMapping(text);
+    if ('error' in m) throw new CliError(m.error);
+    return m;
+  });
   const start = startOf(opts);
   const toDir = isAbsolute(opts.toDir) ? opts.toDir : resolve(opts.toDir);
   const interactive = !opts.yes && !opts.dryRun;
@@ -52,11 +62,14 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
     if (!method.restoreToDirectory) {
       throw new CliError(`backup ${backup.id} was taken by the ${backup.method} method, which restores into a node: use --to-node NODE`, 1, 'E_RESTORE_REFUSED');
     }
+    // Only the basebackup method follows the archive's timelines itself (pgBackRest keeps its own archive).
+    if (tablespaceMap.length > 0 && backup.method !== 'basebackup') throw new CliError(`--tablespace-map: backup ${backup.id} was taken by the ${backup.method} method; only basebackup restores take it`, 1, 'E_RESTORE_REFUSED');
+    if (timeline && backup.method !== 'basebackup') throw new CliError(`--target-timeline: backup ${backup.id} was taken by the ${backup.method} method; only basebackup restores take it`, 1, 'E_RESTORE_REFUSED');
     // On a TTY: each step (extraction: the tars' bytes read; recovery: the WAL replayed), then the elapsed time.
     const progress = progressWanted(ctx) ? restoreProgressLine(createProgressLine(process.stderr), backup.id) : null;
     try {
       const outcome = await method.restoreToDirectory(catalog, {
-        backup, options: { toDir, target, ...(start ? { start } : {}) }, dryRun: Boolean(opts.dryRun), purpose: 'restore',
+        backup, options: { toDir, target, ...(timeline ? { timeline } : {}), ...(tablespaceMap.length > 0 ? { tablespaceMap } : {}), ...(start ? { start } : {}) }, dryRun: Boolean(opts.dryRun), purpose: 'restore',
         stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
         ...(interactive ? { confirm: (plan) => confirm(renderDirectoryRestorePlan(plan), 'Restore now?') } : {}),
         ...(progress ? { onProgress: progress.onProgress } : {}),
@@ -101,6 +114,20 @@ function recoveryTargetOf(opts: DirectoryRestoreFlags): RecoveryTarget {
   return recoveryTargetOfSpec(opts);
 }
 
+function targetTimelineOf(opts: DirectoryRestoreFlags): TargetTimeline | undefined {
+  const given = opts.targetTimeline;
+  if (given === undefined) return undefined;
+  // PostgreSQL's timeline IDs are unsigned 32-bit; 0 is never one.
+  if (given !== 'latest' && given !== 'current' && (!/^[1-9]\d{0,9}$/.test(given) || Number(given) > 0xffff_ffff)) {
+    throw new CliError(`--target-timeline must be latest, current or a timeline number (1, 2, ...), not ${JSON.stringify(given)}`);
+  }
+  if (opts.targetTime === undefined && opts.targetLsn === undefined && opts.targetName === undefined && !opts.latest) {
+    throw new CliError("--target-timeline needs a recovery target (--target-time, --target-lsn, --target-name or --latest): the backup's end is on the backup's own timeline");
+  }
+  if (given === 'latest' || given === 'current') return { kind: given };
+  return { kind: 'number', timeline: Number(given) };
+}
+
 function startOf(opts: DirectoryRestoreFlags): { port: number } | undefined {
   if (!opts.start) {
     if (opts.port !== undefined) throw new CliError('--port is the port --start starts the restored cluster on: give --start too');
@@ -119,6 +146,7 @@ export function renderDirectoryRestorePlan(plan: DirectoryRestorePlan): string {
     `Restore of backup ${plan.backupId} (${plan.method}, ${plan.definition} on ${plan.node}) into ${plan.toDir}`,
     `  recovery target: ${plan.target.kind === 'end' ? "the backup's end" : plan.target.kind === 'latest' ? 'the latest point in the WAL archive' : `${plan.target.kind} ${Object.values(plan.target)[1]}`}`,
   ];
+  if (plan.timeline) lines.push(`  timeline: ${plan.timeline.timeline}${plan.timeline.asked === String(plan.timeline.timeline) ? '' : ` (${plan.timeline.asked})`}${plan.timeline.path.length > 1 ? `, through timelines ${plan.timeline.path.join(' → ')}` : ''}`);
   if (plan.recoverableWindow) lines.push(`  recoverable from ${plan.recoverableWindow.from} to ${plan.recoverableWindow.to}`);
   lines.push('Checks:');
   for (const c of plan.checks) lines.push(`  ${c.ok ? style.add('ok ') : style.remove('NO ')} ${c.what}: ${c.detail}`);

@@ -188,12 +188,13 @@ export class DaemonMetrics {
     }
   }
 
-  /** Only nodes that have a window: a node without one has no series (alert on absent()). */
+  /** Only nodes that have a window read here: a node without one has no series (alert on absent()). */
   restorableWindows(windows: ReadonlyMap<string, WindowVerdict>): void {
     this.windowStart.reset();
     this.windowEnd.reset();
     for (const [node, v] of windows) {
-      if (!v.window) continue;
+      // A window recorded by another machine is that machine's series: the daemon holding the archive exports it.
+      if (!v.window || v.computed) continue;
       this.windowStart.set({ node }, Date.parse(v.window.from) / 1000);
       this.windowEnd.set({ node }, Date.parse(v.window.to) / 1000);
     }

@@ -7,6 +7,10 @@ import type { ArchivedNode } from '../core/wal/archived-nodes.js';
 import { walArchiveHealth, type WalArchiveHealth } from '../core/wal/wal-archive-health.js';
 import type { Settings } from '../runtime/settings.js';
 import { WalReceivers } from './wal-receivers.js';
+import { recordRestorableWindows } from '../engine/restorable-windows.js';
+
+/** How often the daemon records the restorable windows of its archives (docs/restore.md, "The restorable window"). */
+const WINDOW_RECORD_INTERVAL_MS = 30_000;
 
 export interface WalSupervisorOptions {
   settings: () => Settings;
@@ -19,6 +23,9 @@ export interface WalSupervisorOptions {
 export class WalSupervisor {
   private readonly receivers: WalReceivers;
   private archives: readonly ArchivedNode[] = [];
+  private recording = false;
+  private recordedAt = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: WalSupervisorOptions) {
     this.receivers = new WalReceivers({
@@ -35,6 +42,30 @@ export class WalSupervisor {
   follow(archives: readonly ArchivedNode[]): void {
     this.archives = archives;
     void this.receivers.sync(archives);
+    this.recordWindows();
+    // Also between passes: the window's end moves with every commit archived, whatever the passes do.
+    this.timer ??= setInterval(() => this.recordWindows(), WINDOW_RECORD_INTERVAL_MS).unref();
+  }
+
+  /**
+   * The restorable windows of the archives on this machine, recorded in the catalog for status elsewhere: at most
+   * every WINDOW_RECORD_INTERVAL_MS, one at a time, in the background (the archive's head is re-read only when
+   * its newest file changed).
+   */
+  private recordWindows(): void {
+    const now = Date.now();
+    if (this.archives.length === 0 || this.recording || now - this.recordedAt < WINDOW_RECORD_INTERVAL_MS - 1000) return;
+    this.recording = true;
+    this.recordedAt = now;
+    void (async () => {
+      try {
+        await recordRestorableWindows(this.o.catalog, (await this.o.catalog.readSnapshot()).objects, this.o.settings().stateDir, 'daemon');
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'could not record the restorable windows');
+      } finally {
+        this.recording = false;
+      }
+    })();
   }
 
   /** The health of this server's WAL archives, from their receivers' reports in the catalog. */
@@ -51,6 +82,8 @@ export class WalSupervisor {
 
   /** Stops every receiver: SIGTERM, SIGKILL after graceMs. */
   stopAll(graceMs: number): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     return this.receivers.stopAll(graceMs);
   }
 

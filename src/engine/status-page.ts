@@ -8,7 +8,7 @@ import { TIMELINE_DAYS, TIMELINE_MAX_RUNS } from '../core/reports/run-timeline.j
 import { statusPageData, type PageRunSummary } from '../core/reports/status-page-data.js';
 import type { WindowVerdict } from '../core/wal/restorable-window.js';
 import { readRestorableWindows } from './restorable-windows.js';
-import { DETAIL_RUNS_SHOWN, type PageDaemon, type PageRunDetail, type StatusPageData } from '../core/reports/status-page-model.js';
+import { DETAIL_RUNS_SHOWN, type PageDaemon, type PageRunDetail, type PageWindow, type StatusPageData } from '../core/reports/status-page-model.js';
 
 /** Restores the page lists (the newest). */
 const RESTORES_SHOWN = 20;
@@ -31,8 +31,12 @@ export async function readStatusPage(catalog: Catalog, now: number, daemon: Page
     stateDir === undefined ? new Map<string, WindowVerdict>() : readRestorableWindows(catalog, snapshot.objects, stateDir),
     nodes.some((n) => n.spec.pgbackrest) ? catalog.stanzaChecks.list() : [],
   ]);
-  const restorableWindows = new Map<string, { from: number; to: number }>();
-  for (const [node, v] of windows) if (v.window) restorableWindows.set(node, { from: Date.parse(v.window.from), to: Date.parse(v.window.to) });
+  const restorableWindows = new Map<string, PageWindow>();
+  for (const [node, v] of windows) {
+    if (!v.window) continue;
+    const recorded = v.computed ? { computedAt: Date.parse(v.computed.at), computedOn: v.computed.on } : {};
+    restorableWindows.set(node, { from: Date.parse(v.window.from), to: Date.parse(v.window.to), ...recorded });
+  }
   const failing = definitions.filter((d) => stats.get(d.name)?.lastVerdict === 'failed').map((d) => d.name);
   const reasons = await catalog.statusPage.lastFailureReasons(failing);
   const summaries = new Map<string, PageRunSummary>();

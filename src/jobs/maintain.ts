@@ -5,7 +5,7 @@
 // may both start one); a maintain that finds it taken skips (or waits, for `prune` run by hand). Dry runs and
 // the daemon's one-off-only passes change nothing the lock guards and do not take it.
 import { hostname } from 'node:os';
-import type { Catalog } from '../adapters/catalog/catalog.js';
+import type { Catalog, CatalogObject } from '../adapters/catalog/catalog.js';
 import { MaintainLockBusyError } from '../adapters/catalog/maintain-lock.js';
 import type { Logger } from '../adapters/logger.js';
 import { isProcessAlive } from '../adapters/os/process-alive.js';
@@ -29,6 +29,11 @@ export interface MaintainRequest {
   pruneOnly?: boolean;
   /** Due one-off jobs only (the daemon, when one is due): no spool ingest, no sweep, no retention. */
   oneOffsOnly?: boolean;
+  /**
+   * Records the restorable windows of the archives on this machine in the catalog, after WAL retention
+   * (src/engine/restorable-windows.ts; the caller gives it, as jobs do not reach into the engine).
+   */
+  recordRestorableWindows?: (objects: readonly CatalogObject[]) => Promise<unknown>;
   /** How long to wait for another maintain of the server to finish; 0 (the default): skip at once. */
   lockWaitMs?: number;
 }
@@ -113,6 +118,11 @@ async function maintenanceWork(catalog: Catalog, logger: Logger, request: Mainta
     server: request.server, serverSpec, stateDir: request.stateDir, objects: snapshot.objects,
     dryRun: request.dryRun, forceRemoved: request.forceRemoved, now: request.now,
   });
+  // The restorable windows of the archives here (after WAL retention), for status on other machines.
+  if (!request.dryRun && request.recordRestorableWindows) {
+    await request.recordRestorableWindows(snapshot.objects)
+      .catch((err: Error) => logger.warn({ err: err.message }, 'could not record the restorable windows'));
+  }
   const notifications = housekeeping ? await notify(catalog, logger, request, snapshot.objects) : null;
   return { spool, abandoned, abandonedRestores, prune, oneOffs, offsite, notifications };
 }

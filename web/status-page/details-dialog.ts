@@ -5,7 +5,7 @@
 import type { PageDefinition, PageRunDetail, StatusPageData } from '../../src/core/reports/status-page-model.js';
 import { decodeTimeline } from '../../src/core/reports/run-timeline.js';
 import { el, simpleTable } from './dom.js';
-import { formatBytes, formatDuration, formatTime, timeWithRelative } from './format.js';
+import { formatBytes, formatDuration, formatTime, timeWithRelative, windowText } from './format.js';
 import { stateChip } from './states.js';
 import { DETAIL_TIMELINE, timelineSvg } from './timeline-svg.js';
 
@@ -50,7 +50,7 @@ export class DetailsDialog {
       ['Schedule', `${d.schedule} (${d.timezone})${d.enabled ? '' : ', disabled'}`],
       ['Retention', d.retention],
       ['Last backup', `${formatBytes(d.lastBytes)} in ${formatDuration(d.lastDurationSeconds === null ? null : d.lastDurationSeconds * 1000)}`],
-      ['Restorable window', node?.restorableWindow ? `${formatTime(node.restorableWindow.from)} to ${formatTime(node.restorableWindow.to)}` : 'no WAL archive for this node'],
+      ['Restorable window', node?.restorableWindow ? windowText(node.restorableWindow) : 'no WAL archive for this node'],
     ];
     const stanza = d.type === 'pgbackrest' ? node?.stanza : null;
     if (stanza) {

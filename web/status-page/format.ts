@@ -1,6 +1,7 @@
 // Words for times and sizes on the page: absolute times in UTC (as every report prints them) with a relative
 // hint, sizes and durations as the CLI formats them.
 import { formatBytes, formatDuration, formatTime } from '../../src/core/reports/format.js';
+import type { PageWindow } from '../../src/core/reports/status-page-model.js';
 
 export { formatBytes, formatDuration, formatTime };
 
@@ -20,4 +21,10 @@ export function timeWithRelative(at: number | null, now: number, none = 'never')
 
 export function count(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+}
+
+/** A restorable window; one computed on another machine says where and when (docs/restore.md, "The restorable window"). */
+export function windowText(w: PageWindow): string {
+  const text = `${formatTime(w.from)} to ${formatTime(w.to)}`;
+  return w.computedAt === undefined ? text : `${text} (computed on ${w.computedOn ?? '?'} at ${formatTime(w.computedAt)})`;
 }

@@ -3,7 +3,7 @@
 import { HEALTH_STATES, type StatusPageData } from '../../src/core/reports/status-page-model.js';
 import type { HealthState } from '../../src/core/reports/health-state.js';
 import { el } from './dom.js';
-import { formatTime } from './format.js';
+import { windowText } from './format.js';
 import { stateClass } from './states.js';
 
 export type Show = (filter: { state: HealthState; server: string | null; node: string | null }) => void;
@@ -26,7 +26,7 @@ export function healthGrid(data: StatusPageData, show: Show): HTMLElement {
         el('th', { scope: 'row', class: 'node-name' }, name),
         el('td', {}, n.status),
         ...HEALTH_STATES.map((s) => countCell(n.counts[s], s, `on node ${name}`, { server: null, node: name }, show)),
-        el('td', {}, n.restorableWindow === null ? el('span', { class: 'muted' }, 'no WAL archive') : `${formatTime(n.restorableWindow.from)} to ${formatTime(n.restorableWindow.to)}`));
+        el('td', {}, n.restorableWindow === null ? el('span', { class: 'muted' }, 'no WAL archive') : windowText(n.restorableWindow)));
     });
     const toggle = el('button', { type: 'button', class: 'toggle', 'aria-expanded': String(open) },
       `Server ${server.name}`, el('span', { class: 'muted' }, ` (${server.scheduler}, ${server.nodes.length} node${server.nodes.length === 1 ? '' : 's'})`));

@@ -10,6 +10,7 @@ import { withApplyLock } from './apply-lock.js';
 import { withMaintainLock } from './maintain-lock.js';
 import { changeStatements, TABLE_BY_KIND } from './change-statements.js';
 import { StanzaCheckStore } from './stanza-check-store.js';
+import { RestorableWindowStore } from './restorable-window-store.js';
 import { WalReceiverStore } from './wal-receiver-store.js';
 import { OneOffStore } from './one-off-store.js';
 import { CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError } from './errors.js';
@@ -83,6 +84,8 @@ export class Catalog {
   readonly walReceivers: WalReceiverStore;
   /** The last check of each pgBackRest stanza (apply, the daemon, `pgbackops check`). */
   readonly stanzaChecks: StanzaCheckStore;
+  /** The restorable window of each node, as last computed where its WAL archive is (daemon, maintain, check). */
+  readonly restorableWindows: RestorableWindowStore;
   /** The notification outbox: delivery, reminders. */
   readonly outbox: OutboxStore;
   /** Alert states observed by passes (lateness) and by the daemon (applies). */
@@ -102,6 +105,7 @@ export class Catalog {
     this.oneOffs = new OneOffStore((fn) => this.withClient(fn));
     this.walReceivers = new WalReceiverStore((fn) => this.withClient(fn));
     this.stanzaChecks = new StanzaCheckStore((fn) => this.withClient(fn));
+    this.restorableWindows = new RestorableWindowStore((fn) => this.withClient(fn));
     this.outbox = new OutboxStore((fn) => this.withClient(fn));
     this.alerts = new AlertStore((fn) => this.withClient(fn));
     this.statusPage = new StatusPageQueries((fn) => this.withClient(fn));

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { methodOf, walArchiveServerOf } from '../../core/model.js';
 import { stanzaCheckStatuses } from '../../core/methods/pgbackrest/stanza-check.js';
 import { walArchiveHealth } from '../../core/wal/wal-archive-health.js';
+import { restorableWindowStatus, verdictOfRecord } from '../../core/wal/restorable-window.js';
 import { healthStateId } from '../../core/reports/definition-health.js';
 import { CHECK_EXIT_CODES, checkStatus, type CheckDefinition } from '../../core/reports/check-status.js';
 import { effectiveRpo } from '../../core/rpo/coverage.js';
@@ -65,7 +66,11 @@ export function registerCheckStatus(program: Command): void {
           const stanzaNodes = [...nodes].filter(([name, spec]) => spec.pgbackrest && (opts.definition ? pgbackrestNodes.has(name)
             : (!opts.node || name === opts.node) && (!server || spec.backupServer === server))).map(([name, spec]) => ({ name, spec }));
           const stanzas = stanzaNodes.length === 0 ? [] : stanzaCheckStatuses(stanzaNodes, await catalog.stanzaChecks.list());
-          return checkStatus(definitions, runs, thresholds, now, scope, walArchives, stanzas);
+          const result = checkStatus(definitions, runs, thresholds, now, scope, walArchives, stanzas);
+          // The archived nodes' windows, as the machine holding each archive last recorded them (informative).
+          const windows = archived.length === 0 ? [] : await catalog.restorableWindows.list(archived.map(([name]) => name)).catch(() => []);
+          if (windows.length > 0) result.restorable_windows = windows.map((w) => restorableWindowStatus(w.node, verdictOfRecord(w), now));
+          return result;
         });
       } catch (err) {
         // A check that cannot look is UNKNOWN, never OK or a crash: the monitoring system shows why.

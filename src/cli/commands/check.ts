@@ -13,6 +13,7 @@ import { backupMethodOf } from '../../methods/registry.js';
 import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+import { recordRestorableWindows } from '../../engine/restorable-windows.js';
 
 interface NodeOutcome {
   node: string;
@@ -84,6 +85,11 @@ export function registerCheck(program: Command): void {
         }
         // What status and /metrics show of each stanza: its last check, this one.
         if (stanzaChecks.length > 0) await catalog.stanzaChecks.record(stanzaChecks);
+        // The restorable windows of the archives on this machine, for status on the machines without them.
+        if (out.some((o) => o.methods.some((m) => m.method === 'basebackup'))) {
+          await recordRestorableWindows(catalog, snapshot.objects, ctx.settings.stateDir, 'check')
+            .catch((err: Error) => ctx.logger.warn({ err: err.message }, 'could not record the restorable windows'));
+        }
         return out;
       });
       const ok = outcomes.every((o) => o.methods.every((m) => m.checks.every((c) => c.ok)));

@@ -7,6 +7,7 @@ import { maintainServer, type MaintainOutcome } from '../../jobs/maintain.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { CliError, printText, stdoutStyle } from '../output.js';
 import { offsiteJson, offsiteText, printJsonWithDecisions, pruneJson, writePruneText } from '../prune-output.js';
+import { recordRestorableWindows } from '../../engine/restorable-windows.js';
 
 export function registerMaintain(program: Command): void {
   program
@@ -77,7 +78,10 @@ async function maintainAll(
   return withCatalog(ctx.settings, ctx.logger, async (catalog) => {
     const out = [];
     for (const server of servers) {
-      out.push({ server, outcome: await maintainServer(catalog, ctx.logger, { stateDir: ctx.settings.stateDir, server, dryRun: dryRun || false, forceRemoved, now: Date.now(), ...only }) });
+      out.push({ server, outcome: await maintainServer(catalog, ctx.logger, {
+        stateDir: ctx.settings.stateDir, server, dryRun: dryRun || false, forceRemoved, now: Date.now(), ...only,
+        recordRestorableWindows: (objects) => recordRestorableWindows(catalog, objects, ctx.settings.stateDir, 'maintain'),
+      }) });
     }
     return out;
   });

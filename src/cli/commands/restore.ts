@@ -21,6 +21,8 @@ interface RestoreFlags {
   toDir?: string;
   targetTime?: string;
   targetLsn?: string;
+  targetTimeline?: string;
+  tablespaceMap?: string[];
   targetName?: string;
   latest?: boolean;
   start?: boolean;
@@ -46,6 +48,8 @@ export function registerRestore(program: Command): void {
     .option('--target-lsn <lsn>', 'physical backups: recover up to this LSN (e.g. 0/3000028)')
     .option('--target-name <name>', 'physical backups: recover up to this restore point (pg_create_restore_point)')
     .option('--latest', 'physical backups: recover everything the WAL archive has (default: the backup\'s end)')
+    .option('--target-timeline <n>', 'basebackup: the timeline recovery ends on: latest (default, as PostgreSQL), current (the backup\'s) or a number; followed through the archive\'s .history files')
+    .option('--tablespace-map <old=new>', 'basebackup: restore the tablespace at OLD (its location in the backup) into NEW, a new or empty directory; once per tablespace (pg_basebackup -T\'s convention)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--start', 'physical backups: start the restored cluster and wait until recovery reaches the target')
     .option('--port <port>', 'physical backups, with --start: the port to start it on')
     .option('--database <name>', 'restore the database under this name (database backups only)')
@@ -61,7 +65,7 @@ export function registerRestore(program: Command): void {
       const ctx = contextOf(command);
       if (opts.from !== undefined && opts.toNode === undefined) throw new CliError('--from: off-site copies are restored into a node (--to-node); a physical restore into a directory reads its backup server\'s files', 1);
       if (opts.toDir !== undefined || opts.toNode === undefined) return restoreToDirectory(backupId, opts, command);
-      const physicalOnly = (['targetTime', 'targetLsn', 'targetName', 'latest', 'start', 'port'] as const).filter((k) => opts[k] !== undefined);
+      const physicalOnly = (['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline', 'tablespaceMap', 'start', 'port'] as const).filter((k) => opts[k] !== undefined);
       if (physicalOnly.length > 0) throw new CliError(`${physicalOnly.map(flagOf).join(', ')}: only for a physical backup restored into a directory (--to-dir), not with --to-node`);
       const roles = parseRoles(opts.roles);
       const jobs = Number(opts.jobs);

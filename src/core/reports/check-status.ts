@@ -14,6 +14,7 @@
 import { formatSpan } from '../rpo/format-span.js';
 import type { WalArchiveHealth } from '../wal/wal-archive-health.js';
 import type { StanzaCheckStatus } from '../methods/pgbackrest/stanza-check.js';
+import type { RestorableWindowStatus } from '../wal/restorable-window.js';
 import { definitionHealth, type HealthState, type RunSummary } from './definition-health.js';
 
 export type CheckState = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
@@ -58,6 +59,8 @@ export interface CheckResult {
   wal_archives?: WalArchiveCheck[];
   /** The pgBackRest stanzas in scope, when there are any. */
   pgbackrest_stanzas?: StanzaCheck[];
+  /** The restorable windows of the archived nodes in scope, as recorded in the catalog (they do not change the state). */
+  restorable_windows?: RestorableWindowStatus[];
 }
 
 /** Above this many definitions in scope, perfdata holds only the totals (a line per definition would be huge). */

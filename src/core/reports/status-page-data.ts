@@ -13,7 +13,7 @@ import type { RestoreEntry } from './history-report.js';
 import { definitionHealth, nextExpectedRun, type HealthState, type RunSummary } from './definition-health.js';
 import { encodeTimeline, TIMELINE_DAYS, type TimelineRun } from './run-timeline.js';
 import {
-  HEALTH_STATES, NEXT_RUNS_SHOWN, type PageDaemon, type PageDefinition, type PageNode, type PageRevision, type PageServer, type PageStanza, type StatusPageData,
+  HEALTH_STATES, NEXT_RUNS_SHOWN, type PageDaemon, type PageDefinition, type PageNode, type PageRevision, type PageServer, type PageStanza, type PageWindow, type StatusPageData,
 } from './status-page-model.js';
 
 /** RunSummary plus what the latest finished run weighed and took (run-stats.ts reads both in one query). */
@@ -39,7 +39,7 @@ export interface StatusPageInput {
   /** RPO verdicts by definition, when the RPO checks know them; absent: not known. */
   rpo?: ReadonlyMap<string, { breached: boolean; detail: string }>;
   /** Restorable windows by node, once WAL archives exist; absent: none. */
-  restorableWindows?: ReadonlyMap<string, { from: number; to: number }>;
+  restorableWindows?: ReadonlyMap<string, PageWindow>;
   /** The recorded checks of pgBackRest stanzas (absent: none read; a declared stanza is then never checked). */
   stanzaChecks?: readonly StanzaCheckRecord[];
 }

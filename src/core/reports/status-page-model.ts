@@ -39,13 +39,21 @@ export interface PageDefinition {
   timeline: number[];
 }
 
+/** A restorable window; computedAt/computedOn only when it was computed on another machine (read from the catalog). */
+export interface PageWindow {
+  from: number;
+  to: number;
+  computedAt?: number;
+  computedOn?: string;
+}
+
 export interface PageNode {
   name: string;
   server: string;
   status: 'running' | 'stopped';
   counts: Record<HealthState, number>;
   /** From when to when a point-in-time restore is possible; null until a WAL archive exists for the node. */
-  restorableWindow: { from: number; to: number } | null;
+  restorableWindow: PageWindow | null;
   /** The last check of the node's pgBackRest stanza (docs/pgbackrest.md, "A failing stanza"); null: it has none. */
   stanza: PageStanza | null;
 }

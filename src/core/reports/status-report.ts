@@ -145,7 +145,7 @@ export function statusReport(input: StatusInput): StatusReport {
   const reports = new Map((input.walReceivers ?? []).map((r) => [r.node, r]));
   const walArchives = [...input.nodes].sort((a, b) => compare(a.name, b.name)).flatMap((n) =>
     n.spec.walArchive ? [walArchiveStatus(walArchiveHealth(n.name, n.spec.walArchive, reports.get(n.name) ?? null, input.now))] : []);
-  const windows = [...(input.restorableWindows ?? new Map<string, WindowVerdict>())].sort(([a], [b]) => compare(a, b)).map(([node, v]) => restorableWindowStatus(node, v));
+  const windows = [...(input.restorableWindows ?? new Map<string, WindowVerdict>())].sort(([a], [b]) => compare(a, b)).map(([node, v]) => restorableWindowStatus(node, v, input.now));
   return {
     now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives, restorable_windows: windows,
     pgbackrest_stanzas: stanzaCheckStatuses(input.nodes, input.stanzaChecks ?? []),
@@ -205,12 +205,14 @@ export function renderStatusText(s: StatusReport): string {
   if (s.restorable_windows.length > 0) {
     lines.push('', 'Restorable windows (point-in-time restore):');
     for (const w of s.restorable_windows) {
+      // Computed on the machine holding the archive and read from the catalog: said, with its age.
+      const computed = w.computed_at === null ? '' : ` [computed on ${w.computed_on} by ${w.computed_by} ${formatAge(w.age_seconds ?? 0)} ago, at ${w.computed_at}]`;
       if (w.problem !== null) {
-        lines.push(`  ${w.node}: none: ${w.problem}`);
+        lines.push(`  ${w.node}: none: ${w.problem}${computed}`);
         continue;
       }
       const end = w.to_source === 'file-time' ? ' (upper bound: the archive could not be read)' : w.to_source === 'backup-end' ? ' (nothing committed since the backup)' : ' (last commit)';
-      lines.push(`  ${w.node}: ${w.from} to ${w.to}${end}; LSN ${w.from_lsn} to ${w.to_lsn} on timeline ${w.timeline}, from backup ${w.from_backup}`);
+      lines.push(`  ${w.node}: ${w.from} to ${w.to}${end}; LSN ${w.from_lsn} to ${w.to_lsn} on timeline ${w.timeline}, from backup ${w.from_backup}${computed}`);
       if (w.outside_backups.length > 0) lines.push(`  ${w.node}: ${w.outside_backups.length} kept backup(s) outside it restore only to their own end: ${w.outside_backups.join(', ')}`);
     }
   }
@@ -233,4 +235,12 @@ function time(iso: string | null): number | null {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** "45 s", "12 min", "3 h", "2 d": how old a recorded window is. */
+function formatAge(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} d`;
 }

@@ -3,6 +3,8 @@
 // on the machine running `pgbackops restore --to-dir` and recovered to a point in time. The logical method
 // restores into a node instead (restore-plan.ts). docs/restore.md, "Physical backups", describes the rules.
 
+import type { TargetTimeline } from '../wal/timeline-history.js';
+
 /** What recovery replays the WAL up to. */
 export type RecoveryTarget =
   /** The backup's own end: the earliest consistent point, no WAL beyond what the backup needs. */
@@ -19,6 +21,15 @@ export interface DirectoryRestoreOptions {
   /** Absolute path; must not exist or be empty. */
   toDir: string;
   target: RecoveryTarget;
+  /**
+   * recovery_target_timeline: which timeline recovery ends on (basebackup; absent: latest, PostgreSQL's default).
+   * A backup's end is always on its own timeline.
+   */
+  timeline?: TargetTimeline;
+  /** basebackup: where each tablespace goes, by its location in the backup (--tablespace-map OLD=NEW). */
+  tablespaceMap?: ReadonlyArray<{ from: string; to: string }>;
+  /** basebackup: every tablespace into <this>/<OID> (verify --restore's temporary directory). */
+  tablespacesUnder?: string;
   /** Start the restored cluster on this port (as the PostgreSQL OS user) and wait until recovery reaches the target. */
   start?: { port: number };
 }
@@ -38,6 +49,8 @@ export interface DirectoryRestorePlan {
   target: RecoveryTarget;
   /** The instants a restore from this backup can reach with the archive as it is; null when not known. */
   recoverableWindow: { from: string; to: string } | null;
+  /** The timeline recovery ends on (as asked, as resolved) and the timelines it replays, oldest first; absent for the backup's end. */
+  timeline?: { asked: string; timeline: number; path: number[] };
   checks: DirectoryRestoreCheck[];
   /** Why the restore cannot go ahead; empty when it can. Any refusal means nothing is done. */
   refusals: string[];

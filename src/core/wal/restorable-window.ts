@@ -9,6 +9,8 @@
 // stops only at such a record later than the target, so a time target must be earlier than the end, and
 // `latest` reaches it. Only when the files cannot be read (no pg_waldump of the node's major version) is the end's
 // time the newest file's modification time, an upper bound, and the window says so.
+import type { ArchiveSummary } from './archive-range.js';
+import { pathRange, recoveryPath, type TimelineHistories } from './timeline-history.js';
 import { formatLsn, parseLsn, segnoOfLsn, walSegmentName } from './wal-segment.js';
 
 /** What the archive's contents say about its newest WAL (src/methods/basebackup/archive-head.ts). */
@@ -62,20 +64,44 @@ export interface RestorableWindow {
   /** The newest archived segment (its plain name), and whether pg_receivewal is still writing it. */
   newestSegment: string;
   partial: boolean;
-  /** Kept backups outside the window (another timeline, or before a gap in the archive): each restores only to its own end. */
+  /** Kept backups outside the window (a timeline the newest does not descend from, or before a gap in the archive): each restores only to its own end. */
   outside: string[];
 }
 
-export type WindowVerdict = { window: RestorableWindow; problem: null } | { window: null; problem: string };
+/** Who computed a window recorded in the catalog, on the machine holding the archive. */
+export type WindowComputedBy = 'daemon' | 'maintain' | 'check';
 
-export function restorableWindow(backups: readonly KeptBaseBackup[], head: ArchiveHead | null): WindowVerdict {
+/** Where a window read from the catalog was computed (absent: read from the archive here, now). */
+export interface WindowComputed {
+  at: string;
+  on: string;
+  by: WindowComputedBy;
+}
+
+export type WindowVerdict = ({ window: RestorableWindow; problem: null } | { window: null; problem: string }) & { computed?: WindowComputed };
+
+/**
+ * The archive's timelines (docs/restore.md, "Timelines"): a backup taken on an older timeline is in the window
+ * when the newest timeline descends from it after the backup's end and every segment of the older timelines'
+ * parts is archived. Without them only backups on the newest timeline are.
+ */
+export interface ArchiveTimelines {
+  summary: ArchiveSummary;
+  histories: TimelineHistories;
+}
+
+export function restorableWindow(backups: readonly KeptBaseBackup[], head: ArchiveHead | null, timelines?: ArchiveTimelines): WindowVerdict {
   if (backups.length === 0) return { window: null, problem: 'no kept base backup of this node: a point-in-time restore starts from one' };
   if (head === null) return { window: null, problem: 'the WAL archive holds no segment yet' };
   const size = head.segmentSize;
   const inRun = (b: KeptBaseBackup) => {
-    if (b.timeline !== head.timeline) return false;
-    const seg = segnoOfLsn(b.stopLsn, size);
-    return seg >= head.gaplessFromSegno && seg <= head.newestSegno;
+    if (b.timeline !== head.timeline && !timelines) return false;
+    const path = recoveryPath(timelines?.histories ?? new Map(), b, head.timeline, size);
+    if (path.problem !== null) return false;
+    // Where the path enters the newest timeline must lie in its gapless run, and the older parts be complete.
+    const entry = path.legs.at(-1)!.fromSegno;
+    if (entry < head.gaplessFromSegno || entry > head.newestSegno) return false;
+    return path.legs.length === 1 || pathRange(timelines!.summary, path.legs, size).onTarget;
   };
   const byStop = [...backups].sort((a, b) => cmp(parseLsn(a.stopLsn), parseLsn(b.stopLsn)) || a.id.localeCompare(b.id));
   const usable = byStop.filter(inRun);
@@ -135,13 +161,55 @@ export interface RestorableWindowStatus {
   /** Kept backups that restore only to their own end. */
   outside_backups: string[];
   problem: string | null;
+  /**
+   * A window computed on another machine (the one holding the archive) and read from the catalog: when, where,
+   * by what, and how old it is (seconds, at the report's time). All null: read from the archive here, now.
+   */
+  computed_at: string | null;
+  computed_on: string | null;
+  computed_by: WindowComputedBy | null;
+  age_seconds: number | null;
 }
 
-export function restorableWindowStatus(node: string, verdict: WindowVerdict): RestorableWindowStatus {
+/** What the catalog keeps of a node's window (migration 028): the status without node and provenance. */
+export type RecordedWindowStatus = Omit<RestorableWindowStatus, 'node' | 'computed_at' | 'computed_on' | 'computed_by' | 'age_seconds'>;
+
+export interface RecordedWindow {
+  node: string;
+  window: RecordedWindowStatus;
+  computedAt: string;
+  computedOn: string;
+  computedBy: WindowComputedBy;
+}
+
+export function restorableWindowStatus(node: string, verdict: WindowVerdict, now: number = Date.now()): RestorableWindowStatus {
   const w = verdict.window;
+  const c = verdict.computed;
   return {
     node, from: w?.from ?? null, to: w?.to ?? null, from_lsn: w?.fromLsn ?? null, to_lsn: w?.toLsn ?? null, from_backup: w?.fromBackup ?? null,
     timeline: w?.timeline ?? null, to_source: w?.toSource ?? null, newest_segment: w?.newestSegment ?? null, partial: w?.partial ?? null,
     outside_backups: w?.outside ?? [], problem: verdict.problem,
+    computed_at: c?.at ?? null, computed_on: c?.on ?? null, computed_by: c?.by ?? null,
+    age_seconds: c ? Math.max(0, Math.round((now - Date.parse(c.at)) / 1000)) : null,
+  };
+}
+
+/** The record of a window computed here, for the catalog. */
+export function recordedWindow(node: string, verdict: WindowVerdict, computed: WindowComputed): RecordedWindow {
+  const { node: _node, computed_at: _at, computed_on: _on, computed_by: _by, age_seconds: _age, ...window } = restorableWindowStatus(node, verdict);
+  return { node, window, computedAt: computed.at, computedOn: computed.on, computedBy: computed.by };
+}
+
+/** A window read back from the catalog, as a verdict marked with where and when it was computed. */
+export function verdictOfRecord(record: RecordedWindow): WindowVerdict {
+  const w = record.window;
+  const computed: WindowComputed = { at: record.computedAt, on: record.computedOn, by: record.computedBy };
+  if (w.problem !== null || w.from === null || w.to === null) return { window: null, problem: w.problem ?? 'no window recorded', computed };
+  return {
+    window: {
+      from: w.from, fromLsn: w.from_lsn ?? '', fromBackup: w.from_backup ?? '', to: w.to, toLsn: w.to_lsn ?? '', toSource: w.to_source ?? 'file-time',
+      timeline: w.timeline ?? 0, newestSegment: w.newest_segment ?? '', partial: w.partial ?? false, outside: w.outside_backups ?? [],
+    },
+    problem: null, computed,
   };
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
-import { summariseArchive } from '../../core/wal/archive-range.js';
+import { summariseArchive, type ArchiveEntry, type ArchiveSummary } from '../../core/wal/archive-range.js';
 import type { ArchiveHead } from '../../core/wal/restorable-window.js';
 import { readWaldumpOutput } from '../../core/wal/waldump-output.js';
 import { DEFAULT_WAL_SEGMENT_SIZE, formatLsn, parseLsn, walSegmentName } from '../../core/wal/wal-segment.js';
@@ -23,23 +23,37 @@ export interface ArchiveHeadOptions {
   major: number;
   segmentSize?: number;
   pgBinDirs?: Record<string, string>;
+  /** Read this timeline's newest end instead of the newest timeline's (a restore to an older --target-timeline). */
+  timeline?: number;
 }
 
 /** Remembered per archive while its newest file is unchanged: status, the page and metrics ask often. */
 const remembered = new Map<string, { key: string; head: ArchiveHead | null }>();
 
 export async function readArchiveHead(archiveDir: string, options: ArchiveHeadOptions): Promise<ArchiveHead | null> {
+  return (await readArchive(archiveDir, options)).head;
+}
+
+/** The archive's files summarised (every timeline), and its head: one listing of the directory for both. */
+export async function readArchive(archiveDir: string, options: ArchiveHeadOptions): Promise<{ summary: ArchiveSummary; head: ArchiveHead | null }> {
   const size = options.segmentSize ?? DEFAULT_WAL_SEGMENT_SIZE;
   const entries = await listArchive(archiveDir);
   const summary = summariseArchive(entries, size);
-  const timeline = summary.timelines.at(-1);
+  return { summary, head: await headOf(archiveDir, entries, summary, options) };
+}
+
+async function headOf(archiveDir: string, entries: readonly ArchiveEntry[], summary: ArchiveSummary, options: ArchiveHeadOptions): Promise<ArchiveHead | null> {
+  const size = options.segmentSize ?? DEFAULT_WAL_SEGMENT_SIZE;
+  const timeline = options.timeline ?? summary.timelines.at(-1);
   if (timeline === undefined) return null;
-  const segments = summary.segments.get(timeline)!;
+  const segments = summary.segments.get(timeline);
+  if (!segments) return null;
   let newestSegno = -1n;
   for (const s of segments.keys()) if (s > newestSegno) newestSegno = s;
   const newest = segments.get(newestSegno)!;
   const key = `${newest.file.name}:${newest.mtimeMs}:${entries.length}:${options.major}`;
-  const known = remembered.get(archiveDir);
+  const cacheKey = `${archiveDir}\0${options.timeline ?? ''}`;
+  const known = remembered.get(cacheKey);
   if (known?.key === key) return known.head;
 
   let gaplessFromSegno = newestSegno;
@@ -54,7 +68,7 @@ export async function readArchiveHead(archiveDir: string, options: ArchiveHeadOp
     waldump = (await findTool('pg_waldump', options.major, options.pgBinDirs)).path;
   } catch (err) {
     head.unreadable = (err as Error).message;
-    remembered.set(archiveDir, { key, head });
+    remembered.set(cacheKey, { key, head });
     return head;
   }
   const work = await mkdtemp(join(tmpdir(), 'pgbackops-wal-head-'));
@@ -86,6 +100,6 @@ export async function readArchiveHead(archiveDir: string, options: ArchiveHeadOp
     await rm(work, { recursive: true, force: true });
   }
   if (head.unreadable !== null) head.lastTransaction = null;
-  remembered.set(archiveDir, { key, head });
+  remembered.set(cacheKey, { key, head });
   return head;
 }

@@ -16,7 +16,7 @@
 //    (DIR itself when it created it) removed; the log keeps what happened. Record the outcome.
 import { envSetting } from '../../adapters/os/environment.js';
 import { randomUUID } from 'node:crypto';
-import { appendFile, chmod, chown, lstat, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
@@ -25,9 +25,9 @@ import { executorId } from '../../adapters/os/process-alive.js';
 import { isRoot } from '../../adapters/os/os-user.js';
 import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
-import { planDirectoryRestore, type DirectoryRestoreFacts } from '../../core/methods/basebackup/directory-restore-plan.js';
+import { planDirectoryRestore, type DirectoryRestoreFacts, type TablespacePlacement } from '../../core/methods/basebackup/directory-restore-plan.js';
 import { basebackupFactsOf } from '../../core/methods/basebackup/facts.js';
-import { recoverySettings, restoreCommand } from '../../core/methods/basebackup/recovery-settings.js';
+import { NO_ARCHIVE_RESTORE_COMMAND, recoverySettings, restoreCommand } from '../../core/methods/basebackup/recovery-settings.js';
 import type { BackupServerSpec } from '../../core/model.js';
 import { describeRecoveryTarget, type DirectoryRestoreResult } from '../../core/restore/directory-restore.js';
 import type { RestoreRecord } from '../../core/restore/restore-record.js';
@@ -41,8 +41,11 @@ import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method
 import { readArchiveHead } from './archive-head.js';
 import { restoredSocketDirectory, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { listArchive } from './wal-archive.js';
+import { readTimelineHistories } from './timeline-histories.js';
+import { DEFAULT_TARGET_TIMELINE, resolveTargetTimeline } from '../../core/wal/timeline-history.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
-import { backupTarPart, extractBackup } from './tar-files.js';
+import { backupTarPart, backupTars, extractBackup, readTarMember } from './tar-files.js';
+import { parseTablespaceMap, renderTablespaceMap, trimSlash } from '../../core/methods/basebackup/tablespace-map.js';
 import { recoveryListener, whileReading } from '../restore-progress.js';
 
 export async function restoreBasebackupToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
@@ -73,6 +76,7 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
   await recorder.record(record);
   const log: string[] = [`restore ${record.id} of backup ${backup.id} (basebackup of ${backup.node}) into ${toDir}, target ${record.recoveryTarget}; checked at ${checkedAt}`];
   const createdDir = facts.toDirState.kind === 'absent';
+  const createdSpaces: string[] = [];
   let serverStarted = false;
   let result: DirectoryRestoreResult | null = null;
   const pgCtl = 'error' in facts.pgCtl ? null : facts.pgCtl;
@@ -82,24 +86,31 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     await chmod(toDir, 0o700);
     // DIR's owner runs the copy; a DIR this restore creates belongs to the owner of its parent directory.
     const owner = await stat(createdDir ? dirname(toDir) : toDir);
+    await placeTablespaces(toDir, facts.tablespaces ?? [], createdSpaces);
     // Progress: how far tar (or its decompressor) has read the tars; this process's hashing read is not counted.
     const tars = (backup.files ?? []).map((f) => f.path).filter(extractedTar);
     await whileReading(request.onProgress, `extracting ${tars.join(', ')}`, tars.map((t) => join(backup.directory!, t)), 'positions', false,
-      () => extractChecked(backup, toDir, facts.checksumsWhileExtracting ?? []));
+      () => extractChecked(backup, toDir, facts.checksumsWhileExtracting ?? [], facts.tablespaces ?? []));
+    await rewriteTablespaceMap(toDir, facts.tablespaces ?? []);
+    for (const t of facts.tablespaces ?? []) log.push(`tablespace ${t.oid} (${t.location} in the backup) extracted into ${t.to} (${createdSpaces.includes(t.to!) ? 'created' : 'was empty'}); tablespace_map rewritten`);
     log.push(`extracted ${backup.directory} into ${toDir}${facts.checksumsWhileExtracting?.length ? `; sha256 of ${facts.checksumsWhileExtracting.join(', ')} matched` : ''} (at ${at()})`);
     await completeConfiguration(toDir);
     const start = request.options.start;
     const socketDirectory = start ? restoredSocketDirectory(toDir) : undefined;
     const pgbackops = [process.execPath, envSetting('binary') ?? launcherPath()];
     const settings = recoverySettings({
-      target: request.options.target, restoreCommand: restoreCommand(pgbackops, facts.archiveDir),
+      target: request.options.target,
+      restoreCommand: request.options.target.kind === 'end' && !(await isDirectory(facts.archiveDir)) ? NO_ARCHIVE_RESTORE_COMMAND : restoreCommand(pgbackops, facts.archiveDir), timeline: plan.timeline?.timeline ?? 'current',
       ...(start ? { port: start.port, socketDirectory: socketDirectory! } : {}),
     }, `pgbackops restore ${record.id} of backup ${backup.id}, ${startedAt.toISOString()}: recovery settings`);
     await appendFile(join(toDir, 'postgresql.auto.conf'), `\n${settings}`, { mode: 0o600 });
     await rm(join(toDir, 'standby.signal'), { force: true });
     await writeFile(join(toDir, 'recovery.signal'), '', { mode: 0o600 });
     log.push(`recovery settings appended to postgresql.auto.conf (at ${at()}):\n${settings.trimEnd()}`);
-    if (isRoot() && owner.uid !== 0) await chownTree(toDir, owner.uid, owner.gid);
+    if (isRoot() && owner.uid !== 0) {
+      await chownTree(toDir, owner.uid, owner.gid);
+      for (const t of facts.tablespaces ?? []) await chownTree(t.to!, owner.uid, owner.gid);
+    }
     log.push(`handed to its owner; starting (at ${at()})`);
     request.onProgress?.({ step: 'writing the recovery settings', bytes: null, total: null });
 
@@ -133,6 +144,14 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
       ? rm(toDir, { recursive: true, force: true })
       : readdir(toDir).then((names) => Promise.all(names.map((n) => rm(join(toDir, n), { recursive: true, force: true }))));
     await undo.then(() => log.push(`removed what the restore wrote into ${toDir}`), (e: Error) => log.push(`could not remove what the restore wrote into ${toDir}: ${e.message}`));
+    // The tablespaces' locations likewise: those it created, else what it extracted into the empty ones.
+    for (const t of facts.tablespaces ?? []) {
+      if (t.to === null) continue;
+      const gone = createdSpaces.includes(t.to)
+        ? rm(t.to, { recursive: true, force: true })
+        : readdir(t.to).then((names) => Promise.all(names.map((n) => rm(join(t.to!, n), { recursive: true, force: true }))));
+      await gone.then(() => undefined, (e: Error) => log.push(`could not remove what the restore wrote into ${t.to}: ${e.message}`));
+    }
     Object.assign(record, { status: 'failed', finishedAt: now().toISOString(), failureReason: message.split('\n')[0], log: log.join('\n') });
   }
   await recorder.record(record);
@@ -154,21 +173,71 @@ async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, 
     ? (await verifyBackupFiles(backup.directory, backup.files, backup.backupServer, { checksumLater: (p) => later.includes(p) })).problems
     : [];
   const start = request.options.start ? await startOwner(toDir, request.options.start.port) : null;
-  // The newest commit in the archive, read with pg_waldump: what a time target can reach (the restorable window).
-  const head = root && request.options.target.kind !== 'end'
-    ? await readArchiveHead(archiveDir, { major, segmentSize, ...(server?.pgBinDirs ? { pgBinDirs: server.pgBinDirs } : {}) }).catch(() => null)
+  const spaces = backup.status === 'succeeded' && backup.directory ? await tablespacesOf(backup.directory, request.options) : { placements: [], unknown: [] };
+  const archive = summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize);
+  // The timelines' histories: which timeline recovery ends on and along which it gets there.
+  const { histories, problems: historyProblems } = await readTimelineHistories(archiveDir, archive);
+  const targetTimeline = request.options.timeline ?? DEFAULT_TARGET_TIMELINE;
+  const endsOn = facts ? resolveTargetTimeline(targetTimeline, facts.timeline, archive).timeline : null;
+  // The newest commit in the archive on that timeline, read with pg_waldump: what a time target can reach.
+  const head = root && request.options.target.kind !== 'end' && endsOn !== null
+    ? await readArchiveHead(archiveDir, { major, segmentSize, timeline: endsOn, ...(server?.pgBinDirs ? { pgBinDirs: server.pgBinDirs } : {}) }).catch(() => null)
     : null;
   return {
     backup: { id: backup.id, node: backup.node, definition: backup.definition, status: backup.status, serverVersion: backup.serverVersion, facts },
     toDir, toDirState: await directoryState(toDir), fileProblems: files, checksumsWhileExtracting: later, archiveDir,
-    archive: summariseArchive(root ? await listArchive(archiveDir) : [], segmentSize), head, pgCtl, start,
+    archive, histories, historyProblems, targetTimeline, head, pgCtl, start, tablespaces: spaces.placements, unknownTablespaceMappings: spaces.unknown,
   };
 }
 
+/**
+ * The backup's tablespaces: its <OID>.tar files, their locations from base.tar's tablespace_map, and where each
+ * is to go (--tablespace-map, or verify's temporary directory), with what is there now.
+ */
+async function tablespacesOf(directory: string, options: DirectoryRestoreRequest['options']): Promise<{ placements: TablespacePlacement[]; unknown: string[] }> {
+  const tars = await backupTars(directory);
+  const spaces = tars.filter((t) => t.part !== 'base' && t.part !== 'pg_wal');
+  const mappings = options.tablespaceMap ?? [];
+  if (spaces.length === 0) return { placements: [], unknown: mappings.map((m) => m.from) };
+  const base = tars.find((t) => t.part === 'base');
+  const map = base ? parseTablespaceMap((await readTarMember(join(directory, base.name), 'tablespace_map')) ?? '') : [];
+  const placements: TablespacePlacement[] = [];
+  for (const t of spaces) {
+    const location = map.find((e) => e.oid === t.part)?.location ?? null;
+    const mapped = location === null ? undefined : mappings.find((m) => m.from === trimSlash(location));
+    const to = options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.part) : mapped?.to ?? null;
+    placements.push({ oid: t.part, tar: t.name, location, to, toState: to === null ? null : await directoryState(to) });
+  }
+  const known = new Set(map.map((e) => trimSlash(e.location)));
+  return { placements, unknown: mappings.filter((m) => !known.has(m.from)).map((m) => m.from) };
+}
+
+/**
+ * Creates the tablespaces' new locations (those absent) and rewrites the restored tablespace_map with them:
+ * PostgreSQL makes the pg_tblspc/<OID> links from it when recovery starts. Returns the directories created.
+ */
+async function placeTablespaces(toDir: string, placements: readonly TablespacePlacement[], created: string[]): Promise<void> {
+  for (const t of placements) {
+    if (t.toState?.kind === 'absent') {
+      await mkdir(t.to!, { mode: 0o700 });
+      created.push(t.to!);
+    }
+    await chmod(t.to!, 0o700);
+  }
+}
+
+async function rewriteTablespaceMap(toDir: string, placements: readonly TablespacePlacement[]): Promise<void> {
+  if (placements.length === 0) return;
+  const file = join(toDir, 'tablespace_map');
+  const entries = parseTablespaceMap(await readFile(file, 'utf8'));
+  const moved = entries.map((e) => ({ oid: e.oid, location: placements.find((t) => t.oid === e.oid)?.to ?? e.location }));
+  await writeFile(file, renderTablespaceMap(moved), { mode: 0o600 });
+}
+
 /** The tars extractBackup reads: base.tar* and pg_wal.tar*. */
+/** base, pg_wal and each tablespace's tar: what the extraction reads. */
 function extractedTar(path: string): boolean {
-  const part = backupTarPart(path);
-  return part === 'base' || part === 'pg_wal';
+  return backupTarPart(path) !== null;
 }
 
 /**
@@ -179,7 +248,7 @@ function extractedTar(path: string): boolean {
  * reason given: tar's complaint about a corrupted stream says less. (Piping one read through this process into
  * tar was slower on a loaded machine: one more process to schedule between the file and tar.)
  */
-async function extractChecked(backup: BackupRow, toDir: string, checked: readonly string[]): Promise<void> {
+async function extractChecked(backup: BackupRow, toDir: string, checked: readonly string[], tablespaces: readonly TablespacePlacement[]): Promise<void> {
   const directory = backup.directory!;
   const recorded = (name: string) => (backup.files ?? []).find((f) => f.path === name)!;
   // Caught at once: a failed read must not be an unhandled rejection while tar runs.
@@ -187,10 +256,14 @@ async function extractChecked(backup: BackupRow, toDir: string, checked: readonl
     const path = join(directory, name);
     return checksumProblem(recorded(name), { bytes: (await stat(path)).size, sha256: await sha256File(path) });
   }).map((h) => h.catch((err: Error) => `${err.message}`));
-  const extracted = await extractBackup(directory, toDir).then(() => null, (err: Error) => err);
+  const extracted = await extractBackup(directory, toDir, { tablespace: (oid) => tablespaces.find((t) => t.oid === oid)?.to ?? null }).then(() => null, (err: Error) => err);
   const problems = (await Promise.all(hashes)).filter((p): p is string => p !== null);
   if (problems.length > 0) throw new Error(`the backup's files do not match their checksums: ${problems.join('; ')}${extracted ? ` (tar: ${extracted.message.split('\n')[0]})` : ''}`);
   if (extracted) throw extracted;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isDirectory() ?? false;
 }
 
 async function directoryState(dir: string): Promise<DirectoryRestoreFacts['toDirState']> {

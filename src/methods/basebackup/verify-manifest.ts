@@ -22,7 +22,11 @@ export async function verifyWithPgVerifybackup(directory: string, scratch: strin
   const tool = await findTool('pg_verifybackup', serverMajor, binDirs);
   await mkdir(scratch, { mode: 0o700 });
   try {
-    await extractBackup(directory, scratch, abort);
+    // A tablespace where backup_manifest lists its files: pg_tblspc/<OID>/ (pg_verifybackup follows no link).
+    await extractBackup(directory, scratch, {
+      ...(abort ? { abort } : {}),
+      tablespace: (oid) => join(scratch, 'pg_tblspc', oid),
+    });
     const result = await runProgram(tool.path, ['--quiet', `--manifest-path=${join(directory, 'backup_manifest')}`, scratch], {
       env: { ...process.env, LC_MESSAGES: 'C' },
       ...(abort ? { abort } : {}),

@@ -4,7 +4,7 @@
 // end, connected to, its databases listed and, where amcheck is installed, every B-tree index checked with
 // bt_index_check, then stopped and removed. The trial is recorded as a restore with
 // purpose 'trial', whose recovery time is the evidence of how long a real restore takes (the RTO).
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -53,10 +53,17 @@ async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyReq
     await chown(parent, user.uid, user.gid);
   }
   const toDir = join(parent, 'data');
+  // The backup's tablespaces, if any, go beside it: <temp>/tablespaces/<OID>, removed with it.
+  const tablespaces = join(parent, 'tablespaces');
+  await mkdir(tablespaces, { mode: 0o700 });
+  if (isRoot()) {
+    const user = await lookupOsUser(DEFAULT_INSTANCE_USER);
+    await chown(tablespaces, user.uid, user.gid);
+  }
   const port = await freePort();
   try {
     const restored = await restoreBasebackupToDirectory(catalog, {
-      backup: row, options: { toDir, target: { kind: 'end' }, start: { port } }, dryRun: false, purpose: 'trial',
+      backup: row, options: { toDir, target: { kind: 'end' }, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
     });
     const record = restored.record;

@@ -52,6 +52,7 @@ describe('catalog migrations', () => {
       'object_stores',
       'offsite_copies',
       'pgbackrest_stanza_checks',
+      'restorable_windows',
       'restore_runs',
       'restores',
       'retentions',

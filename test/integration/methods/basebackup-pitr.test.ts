@@ -3,6 +3,7 @@
 // (text and --json) and `status --html` show is read from the archive's contents (the newest commit in
 // pg_receivewal's .partial segment), and (below) a declarative `Restore` with a physical target.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
@@ -152,6 +153,37 @@ describe('the restorable window', () => {
     expect(inPage).not.toBeNull();
     expect(Number(inPage![1])).toBeGreaterThanOrEqual(Date.parse(String(window.to)));
   }, 180_000);
+});
+
+describe('the restorable window off the archive machine', () => {
+  it('computed where the archive is (check), recorded in the catalog; status --json elsewhere shows it with where, when and its age', async () => {
+    // "Another machine": a process whose state directory holds no archive (the backup root is relative to it).
+    const elsewhere = tempDir('pitr-elsewhere');
+    const otherStatus = async () => {
+      const r = await pgbackops(['status', '--json', '--no-nodes', '-c', configDir, '--state-dir', elsewhere, '--catalog', catalogUrl]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout).restorable_windows as Array<Record<string, unknown>>).find((w) => w.node === 'pg1')!;
+    };
+    await queryAt(catalogConfig, 'delete from pgbackops.restorable_windows');
+    expect(await otherStatus()).toMatchObject({ from: null, computed_at: null, problem: expect.stringMatching(/not on this machine and no window was recorded from it yet: ask on backup server backup01/) });
+
+    const before = Date.now();
+    const check = await cli('check', 'pg1');
+    expect(check.stdout).toContain('node pg1');
+    const here = (await statusJson()).restorable_windows.find((w) => w.node === 'pg1')!;
+    const there = await otherStatus();
+    // The window as the archive machine computed it: the same backup and start; its end as of the check.
+    expect(there).toMatchObject({ from: here.from, from_lsn: here.from_lsn, from_backup: here.from_backup, timeline: here.timeline, problem: null, computed_by: 'check', computed_on: hostname() });
+    expect(here).toMatchObject({ computed_at: null, computed_by: null, age_seconds: null });
+    expect(Date.parse(String(there.computed_at))).toBeGreaterThanOrEqual(before - 1000);
+    expect(Number(there.age_seconds)).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(String(there.to))).toBeLessThanOrEqual(Date.parse(String(here.to)));
+    const text = await pgbackops(['status', '--no-nodes', '-c', configDir, '--state-dir', elsewhere, '--catalog', catalogUrl]);
+    expect(text.stdout).toMatch(new RegExp(`pg1: ${esc(String(there.from))} to .* \\[computed on ${esc(hostname())} by check \\d+ s ago, at ${esc(String(there.computed_at))}\\]`));
+    // check-status anywhere lists it too (informative: the state stays the definitions' and archives').
+    const plugin = await pgbackops(['check-status', '--json', '--node', 'pg1', '--state-dir', elsewhere, '--catalog', catalogUrl]);
+    expect(JSON.parse(plugin.stdout).restorable_windows).toEqual([expect.objectContaining({ node: 'pg1', from_backup: here.from_backup, computed_by: 'check' })]);
+  }, 120_000);
 });
 
 /** A directory the job user (postgres) may create restore directories in. */

@@ -112,14 +112,15 @@ describe('recovery settings', () => {
   });
 
   it('a time target in the form recovery_target_time accepts; the copy never archives; its own port and socket', () => {
-    const text = recoverySettings({ target: { kind: 'time', time: '2026-12-05T10:00:00.123456Z' }, restoreCommand: 'x', port: 5499, socketDirectory: '/r' }, 'c');
+    const text = recoverySettings({ target: { kind: 'time', time: '2026-12-05T10:00:00.123456Z' }, restoreCommand: 'x', timeline: 2, port: 5499, socketDirectory: '/r' }, 'c');
     expect(text).toContain(`recovery_target_time = '2026-12-05 10:00:00.123456+00'`);
     expect(text).toContain(`recovery_target_action = 'promote'`);
     expect(text).toContain(`archive_mode = 'off'`);
+    expect(text).toContain(`recovery_target_timeline = '2'`);
     expect(text).toContain('port = 5499');
     expect(text).toContain(`unix_socket_directories = '/r'`);
-    expect(recoverySettings({ target: { kind: 'end' }, restoreCommand: 'x' }, 'c')).toContain(`recovery_target = 'immediate'`);
-    expect(recoverySettings({ target: { kind: 'latest' }, restoreCommand: 'x' }, 'c')).not.toMatch(/recovery_target(_time|_lsn|_name)? =/);
+    expect(recoverySettings({ target: { kind: 'end' }, restoreCommand: 'x', timeline: 'current' }, 'c')).toContain(`recovery_target = 'immediate'`);
+    expect(recoverySettings({ target: { kind: 'latest' }, restoreCommand: 'x', timeline: 1 }, 'c')).not.toMatch(/recovery_target(_time|_lsn|_name)? =/);
   });
 
   it('reads the point reached from the server log', () => {
@@ -192,7 +193,9 @@ describe('the archive and the restore plan', () => {
   it('refuses a timeline the archive does not have, other server binaries, a non-empty directory, failed checksums', () => {
     const other = input([]);
     other.archive = summariseArchive([{ name: '000000020000000000000003', mtimeMs: at(3) }]);
-    expect(planDirectoryRestore(other, { kind: 'latest' }).refusals.join()).toMatch(/the archive \/a has no WAL of it \(it has: 2\)/);
+    expect(planDirectoryRestore({ ...other, targetTimeline: { kind: 'current' } }, { kind: 'latest' }).refusals.join()).toMatch(/the archive \/a has no WAL of it \(it has: 2\)/);
+    // Timeline 2's WAL without its history file: "latest" would silently stay on timeline 1.
+    expect(planDirectoryRestore(other, { kind: 'latest' }).refusals.join()).toMatch(/holds timeline 2, but not 00000002\.history: .*--target-timeline 1/);
     const wrong = { ...input([3]), pgCtl: { path: '/pg16/pg_ctl', version: '16.1', major: 16 } };
     expect(planDirectoryRestore(wrong, { kind: 'end' }).refusals.join()).toMatch(/PostgreSQL 15\.1, but the server binaries here are 16\.1/);
     const full = { ...input([3]), toDirState: { kind: 'not-empty' as const, entries: 2 } };

@@ -4,7 +4,8 @@
 // passed at the consistency point; with a gap in the archive and no target it promotes short without a
 // warning), so the refusals here are what keeps a restore from reaching another point than asked.
 import type { DirectoryRestoreCheck, DirectoryRestorePlan, RecoveryTarget } from '../../restore/directory-restore.js';
-import { continuousRange, type ArchiveSummary } from '../../wal/archive-range.js';
+import type { ArchiveSummary } from '../../wal/archive-range.js';
+import { DEFAULT_TARGET_TIMELINE, describeTargetTimeline, pathRange, recoveryPath, resolveTargetTimeline, type PathRange, type TargetTimeline, type TimelineHistories, type TimelineLeg } from '../../wal/timeline-history.js';
 import type { ArchiveHead } from '../../wal/restorable-window.js';
 import { segnoOfLsn, parseLsn, walSegmentName } from '../../wal/wal-segment.js';
 import type { BasebackupFacts } from './facts.js';
@@ -23,15 +24,40 @@ export interface DirectoryRestoreFacts {
   checksumsWhileExtracting?: string[];
   archiveDir: string;
   archive: ArchiveSummary;
+  /** The archive's `.history` files, read (src/methods/basebackup/timeline-histories.ts). */
+  histories?: TimelineHistories;
+  /** History files that could not be read: recovery could not follow those timelines. */
+  historyProblems?: string[];
+  /** What recovery_target_timeline asks for (default: latest, as PostgreSQL). */
+  targetTimeline?: TargetTimeline;
   /**
    * The archive's newest end read from its contents (src/methods/basebackup/archive-head.ts): the newest commit
    * recorded in it. Absent or unreadable: the files' modification times bound what a time target can reach.
    */
   head?: ArchiveHead | null;
+  /**
+   * The backup's tablespaces (its <OID>.tar files, their locations from its tablespace_map) and where each is
+   * to be restored (--tablespace-map), with what is there now.
+   */
+  tablespaces?: TablespacePlacement[];
+  /** --tablespace-map OLD locations that are no tablespace of the backup. */
+  unknownTablespaceMappings?: string[];
   /** The pg_ctl found for the backup's major version, or why none. */
   pgCtl: { path: string; version: string; major: number } | { error: string };
   /** Who would own the restored cluster, when it is started: a refusal when it cannot be root. */
   start: { port: number; owner: string; ownerIsRoot: boolean } | null;
+}
+
+type DirectoryState = DirectoryRestoreFacts['toDirState'];
+
+export interface TablespacePlacement {
+  oid: string;
+  tar: string;
+  /** Its location on the source (tablespace_map); null when the map does not name it. */
+  location: string | null;
+  /** Where it is to be restored; null without a --tablespace-map for it. */
+  to: string | null;
+  toState: DirectoryState | null;
 }
 
 /** Milliseconds of an ISO instant. */
@@ -74,41 +100,64 @@ export function planDirectoryRestore(input: DirectoryRestoreFacts, target: Recov
         ? `the backup is of PostgreSQL ${backup.serverVersion}, but the server binaries here are ${input.pgCtl.version} (${input.pgCtl.path}): a physical backup starts only with its own major version; install PostgreSQL ${major} or set the backup server's pgBinDirs`
         : `${input.pgCtl.path} (${input.pgCtl.version})`);
   }
+  checkTablespaces(input, check);
   if (input.start) {
     check('start as', !input.start.ownerIsRoot, input.start.ownerIsRoot
       ? `${input.toDir} would belong to root, and PostgreSQL refuses to run as root: create it (or its parent directory) owned by the PostgreSQL OS user (chown postgres: DIR), then restore again`
       : `the restored cluster runs as ${input.start.owner}, the owner of ${input.toDir}, on port ${input.start.port}`);
   }
   if (facts) planRecovery(input, facts, target, plan, check);
-  if (refusals.length === 0) plan.steps = steps(input, target);
+  if (refusals.length === 0) plan.steps = steps(input, target, plan.timeline);
   return plan;
 }
 
 function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, target: RecoveryTarget, plan: DirectoryRestorePlan, check: (what: string, ok: boolean, detail: string) => void): void {
   const size = facts.walSegmentSize;
+  const endOnly = () => {
+    plan.recoverableWindow ??= { from: facts.endTime, to: facts.endTime };
+    check('recovery target', true, `the backup's end (${facts.stopLsn}, consistent from about ${facts.endTime}); no archived WAL needed`);
+  };
+  // Which timeline recovery ends on, and along which timelines it gets there (docs/restore.md, "Timelines").
+  // The backup's end needs none: it is on the backup's own timeline (recovery_target_timeline = current).
+  const resolved = resolveTargetTimeline(input.targetTimeline ?? DEFAULT_TARGET_TIMELINE, facts.timeline, input.archive);
+  if (target.kind === 'end' && (resolved.problem !== null || (input.historyProblems ?? []).length > 0 || recoveryPath(input.histories ?? new Map(), facts, resolved.timeline, size).problem !== null)) return endOnly();
+  if (resolved.problem !== null || (input.historyProblems ?? []).length > 0) {
+    check('timeline', false, resolved.problem ?? `the archive's timeline history cannot be read: ${input.historyProblems!.join('; ')}`);
+    return;
+  }
+  const path = recoveryPath(input.histories ?? new Map(), facts, resolved.timeline, size);
+  if (path.problem !== null) {
+    check('timeline', false, `${resolved.note}: ${path.problem}`);
+    return;
+  }
+  const isEnd = target.kind === 'end';
+  if (!isEnd) plan.timeline = { asked: describeTargetTimeline(input.targetTimeline ?? DEFAULT_TARGET_TIMELINE), timeline: resolved.timeline, path: path.legs.map((l) => l.timeline) };
   // The backup holds its WAL up to its stop LSN (pg_wal.tar); going further needs the archive from the
   // segment holding the stop LSN on, complete (the backup's own copy of that segment ends at the stop LSN).
-  const stopSeg = segnoOfLsn(facts.stopLsn, size);
-  const range = continuousRange(input.archive, facts.timeline, stopSeg, size);
+  const firstLeg = path.legs[0]!;
+  const backupTimelineNeeded = firstLeg.toSegno === null || firstLeg.toSegno >= firstLeg.fromSegno;
+  if (backupTimelineNeeded && !input.archive.timelines.includes(facts.timeline)) {
+    if (isEnd) return endOnly();
+    check('timeline', false, `the backup is on timeline ${facts.timeline}, and the archive ${input.archiveDir} has no WAL of it (it has: ${input.archive.timelines.join(', ') || 'nothing'}): check the node's archive_command or WAL receiver`);
+    return;
+  }
+  const legs = path.legs.length === 1
+    ? `stays on timeline ${facts.timeline}`
+    : `follows ${path.legs.map((l) => (l.switchLsn ? `timeline ${l.timeline} until ${l.switchLsn}` : `timeline ${l.timeline}`)).join(', then ')}`;
+  if (!isEnd) check('timeline', true, `${resolved.note}; recovery ${legs} (the archive ${input.archiveDir})`);
+  const range = pathRange(input.archive, path.legs, size);
   const fileTime = range.latestMtimeMs === null ? null : new Date(range.latestMtimeMs).toISOString();
-  const commit = lastCommitReachable(input.head ?? null, facts, range.to);
+  const commit = lastCommitReachable(input.head ?? null, facts, range);
   // The newest commit in the archive is the latest instant a time target can reach (recovery stops only at a
   // commit later than the target); without the contents, the newest file's modification time bounds it.
   const latest = commit.known ? commit.time : fileTime;
   plan.recoverableWindow = { from: facts.endTime, to: latest !== null && latest > facts.endTime ? latest : facts.endTime };
-  if (target.kind === 'end') {
-    check('recovery target', true, `the backup's end (${facts.stopLsn}, consistent from about ${facts.endTime}); no archived WAL needed`);
-    return;
-  }
-  const hasTimeline = input.archive.timelines.includes(facts.timeline);
-  check('timeline', hasTimeline, hasTimeline
-    ? `the archive ${input.archiveDir} has timeline ${facts.timeline}${input.archive.timelines.some((t) => t > facts.timeline) ? ` (and later timelines ${input.archive.timelines.filter((t) => t > facts.timeline).join(', ')}, which recovery does not follow: it stays on the backup's timeline)` : ''}`
-    : `the backup is on timeline ${facts.timeline}, and the archive ${input.archiveDir} has no WAL of it (it has: ${input.archive.timelines.join(', ') || 'nothing'}): check the node's archive_command or WAL receiver`);
-  if (!hasTimeline) return;
-  const gapNames = range.to === null ? [walSegmentName(facts.timeline, stopSeg, size), ...range.missingAfter.filter((n) => n !== walSegmentName(facts.timeline, stopSeg, size))] : range.missingAfter;
+  const gapNames = range.missing;
   const gap = gapNames.length > 0 ? `the archive is missing ${gapNames.slice(0, 5).join(', ')}${gapNames.length > 5 ? ` and ${gapNames.length - 5} more` : ''}` : null;
   const reach = latest === null ? `nothing after the backup's end` : `WAL up to ${latest}`;
   switch (target.kind) {
+    case 'end':
+      return endOnly();
     case 'latest':
       // With a gap and no target PostgreSQL would promote at the gap without a warning.
       check('archive', gap === null, gap === null ? `gapless from ${facts.stopWal} to the newest segment (${reach})` : `${gap}: recovery would stop there silently, short of the latest point; put the segments back or choose an earlier target`);
@@ -142,8 +191,9 @@ function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, targ
         return;
       }
       const needed = segnoOfLsn(lsn, size);
+      const neededName = walSegmentName(timelineOfSegment(path.legs, needed), needed, size);
       const ok = range.to !== null && range.to >= needed;
-      check('archive', ok, ok ? `gapless from ${facts.stopWal} through ${walSegmentName(facts.timeline, needed, size)}` : `${gap ?? 'the archive ends before it'}: the segment holding ${target.lsn} (${walSegmentName(facts.timeline, needed, size)}) cannot be reached`);
+      check('archive', ok, ok ? `gapless from ${facts.stopWal} through ${neededName}` : `${gap ?? 'the archive ends before it'}: the segment holding ${target.lsn} (${neededName}) cannot be reached`);
       break;
     }
     case 'name':
@@ -152,23 +202,57 @@ function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, targ
   }
 }
 
+/** Every tablespace needs a new, empty location (a restore never writes over files, nor over the source's). */
+function checkTablespaces(input: DirectoryRestoreFacts, check: (what: string, ok: boolean, detail: string) => void): void {
+  const spaces = input.tablespaces ?? [];
+  const unknown = input.unknownTablespaceMappings ?? [];
+  if (spaces.length === 0 && unknown.length === 0) return;
+  const problems: string[] = [];
+  const unmapped = spaces.filter((t) => t.to === null);
+  if (unmapped.length > 0) {
+    problems.push(`the backup holds tablespaces that need a new location: ${unmapped.map((t) => `${t.oid} at ${t.location ?? '(not in its tablespace_map)'} (${t.tar})`).join(', ')}; give --tablespace-map OLD=NEW for each (e.g. --tablespace-map ${unmapped[0]!.location ?? '/old'}=${input.toDir}-tablespaces/${unmapped[0]!.oid})`);
+  }
+  if (unknown.length > 0) problems.push(`--tablespace-map names ${unknown.join(', ')}, which is no tablespace of the backup (it has: ${spaces.map((t) => t.location ?? t.oid).join(', ') || 'none'})`);
+  for (const t of spaces) {
+    if (t.to === null) continue;
+    if (t.location === null) problems.push(`tablespace ${t.oid} (${t.tar}) has no location in the backup's tablespace_map`);
+    const state = t.toState;
+    if (state?.kind === 'not-empty') problems.push(`${t.to} (for tablespace ${t.oid}) is not empty (${state.entries} entries): give an empty or new directory`);
+    else if (state?.kind === 'not-a-directory') problems.push(`${t.to} (for tablespace ${t.oid}) exists and is not a directory`);
+    else if (state?.kind === 'absent' && !state.parentExists) problems.push(`the parent directory of ${t.to} (for tablespace ${t.oid}) does not exist`);
+    const inside = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+    if (inside(t.to, input.toDir)) problems.push(`${t.to} (for tablespace ${t.oid}) overlaps the data directory ${input.toDir}`);
+  }
+  const targets = spaces.flatMap((t) => (t.to === null ? [] : [t.to]));
+  const twice = targets.filter((t, i) => targets.indexOf(t) !== i);
+  if (twice.length > 0) problems.push(`two tablespaces cannot share ${[...new Set(twice)].join(', ')}`);
+  check('tablespaces', problems.length === 0, problems.length > 0 ? problems.join('; ')
+    : spaces.map((t) => `${t.oid} from ${t.location} to ${t.to} (${t.toState?.kind === 'empty-directory' ? 'empty' : 'created'})`).join(', '));
+}
+
+/** The timeline a segment number is read from along a recovery path. */
+function timelineOfSegment(legs: readonly TimelineLeg[], segno: bigint): number {
+  return legs.find((l) => l.toSegno === null || segno <= l.toSegno)!.timeline;
+}
+
 /**
  * The newest commit recovery from this backup can replay, when the archive's contents say it: known only when
- * they were read on the backup's timeline and the gapless run from the backup reaches the newest segment. time
+ * they were read on the timeline recovery ends on and the gapless run from the backup reaches the newest segment. time
  * null: nothing committed after the backup's end (looked back far enough to see it).
  */
-function lastCommitReachable(head: ArchiveHead | null, facts: BasebackupFacts, runEnd: bigint | null): { known: false } | { known: true; time: string | null } {
-  if (head === null || head.unreadable !== null || head.timeline !== facts.timeline || runEnd === null || runEnd < head.newestSegno) return { known: false };
+function lastCommitReachable(head: ArchiveHead | null, facts: BasebackupFacts, range: PathRange): { known: false } | { known: true; time: string | null } {
+  if (head === null || head.unreadable !== null || head.timeline !== range.timeline || !range.onTarget || range.to === null || range.to < head.newestSegno) return { known: false };
   const tx = head.lastTransaction;
   if (tx !== null) return { known: true, time: parseLsn(tx.lsn) > parseLsn(facts.stopLsn) ? tx.time : null };
   return head.readFromSegno <= segnoOfLsn(facts.stopLsn, facts.walSegmentSize) ? { known: true, time: null } : { known: false };
 }
 
-function steps(input: DirectoryRestoreFacts, target: RecoveryTarget): string[] {
+function steps(input: DirectoryRestoreFacts, target: RecoveryTarget, timeline: DirectoryRestorePlan['timeline']): string[] {
   const out = [
     `${input.toDirState.kind === 'absent' ? 'create' : 'use'} ${input.toDir} (mode 0700)`,
     'extract base.tar into it and pg_wal.tar into its pg_wal/',
-    `write the recovery settings into postgresql.auto.conf: restore_command = pgbackops wal-fetch from ${input.archiveDir}, ${target.kind === 'end' ? "recovery_target = 'immediate'" : target.kind === 'latest' ? 'no target (replay everything archived)' : `recovery_target_${target.kind} = '${target.kind === 'time' ? target.time : target.kind === 'lsn' ? target.lsn : target.name}'`}, recovery_target_action = promote, recovery_target_timeline = current; archive_mode = off (the copy never archives into the source's archive)`,
+    ...(input.tablespaces ?? []).map((t) => `extract ${t.tar} into ${t.to} (mode 0700) and write it into tablespace_map, whose links PostgreSQL makes in pg_tblspc/ when it starts`),
+    `write the recovery settings into postgresql.auto.conf: restore_command = pgbackops wal-fetch from ${input.archiveDir}, ${target.kind === 'end' ? "recovery_target = 'immediate'" : target.kind === 'latest' ? 'no target (replay everything archived)' : `recovery_target_${target.kind} = '${target.kind === 'time' ? target.time : target.kind === 'lsn' ? target.lsn : target.name}'`}, recovery_target_action = promote, recovery_target_timeline = ${timeline ? `${timeline.timeline}${timeline.path.length > 1 ? ` (through timelines ${timeline.path.join(', ')})` : ''}` : 'current'}; archive_mode = off (the copy never archives into the source's archive)`,
     'create recovery.signal',
   ];
   if (input.start) {

@@ -33,9 +33,21 @@ export function restoreCommand(pgbackops: readonly string[], archiveDir: string)
     + `set -- ${dir}/%f.*; test -e "$1" || exit 1; exec ${walFetch}`;
 }
 
+/**
+ * The restore_command of a restore to the backup's end on a machine without the node's archive directory: the
+ * backup's own pg_wal holds every segment it needs, and PostgreSQL (which asks the archive first) is told "not
+ * there" for each. The archive's restoreCommand would exit 126 on the missing directory, fatal for recovery.
+ */
+export const NO_ARCHIVE_RESTORE_COMMAND = 'exit 1';
+
 export interface RecoverySettingsInput {
   target: RecoveryTarget;
   restoreCommand: string;
+  /**
+   * The timeline recovery ends on, as the plan resolved and checked it (a number), or 'current' for the backup's
+   * end: never 'latest', which would follow a history file archived after the checks.
+   */
+  timeline: number | 'current';
   /** Set when the restore starts the cluster: its own port and socket directory. */
   port?: number;
   socketDirectory?: string;
@@ -45,8 +57,8 @@ export interface RecoverySettingsInput {
 export function recoverySettings(input: RecoverySettingsInput, comment: string): string {
   const settings: Array<[string, string]> = [
     ['restore_command', gucString(input.restoreCommand)],
-    // Stay on the backup's timeline: a newer timeline in the source's archive (a failover there) is not ours.
-    ['recovery_target_timeline', gucString('current')],
+    // The timeline the plan checked the archive's path to (docs/restore.md, "Timelines").
+    ['recovery_target_timeline', gucString(String(input.timeline))],
     ['recovery_target_action', gucString('promote')],
     // The copy must never push its WAL into the source's archive, nor ship it anywhere.
     ['archive_mode', gucString('off')],
