@@ -1,6 +1,7 @@
 // Where command output goes: stdout for results, colour only on a TTY and never with NO_COLOR.
 import { ansiStyle, plainStyle, type Style } from '../core/render/style.js';
 import { errorDocument, jsonDocument, type JsonError, type KeptKeys } from '../core/render/json-contract.js';
+import { jsonChunks } from '../core/render/json-chunks.js';
 import { EXIT_ERROR, type ErrorExitCode } from './exit-codes.js';
 import { VERSION } from '../runtime/version.js';
 import { PgbackopsError } from '../core/errors.js';
@@ -24,8 +25,20 @@ let documentPrinted = false;
  */
 export function printJson(value: Record<string, unknown>, kept: KeptKeys = {}): void {
   markJsonPrinted();
-  process.stdout.write(JSON.stringify(jsonDocument(value, VERSION, kept), null, 2) + '\n');
+  // In pieces of about 1 MiB: a 100,000-action plan is over 100 MB of JSON, which as one string would set
+  // the process's peak memory (bench/scale.js).
+  let piece = '';
+  for (const chunk of jsonChunks(jsonDocument(value, VERSION, kept))) {
+    piece += chunk;
+    if (piece.length >= JSON_PIECE_CHARS) {
+      process.stdout.write(piece);
+      piece = '';
+    }
+  }
+  process.stdout.write(piece + '\n');
 }
+
+const JSON_PIECE_CHARS = 1 << 20;
 
 /** For printers that write their document themselves (prune's decisions, in chunks). */
 export function markJsonPrinted(): void {
