@@ -26,6 +26,8 @@ const TARGETS = {
   noopPlan: { 10_000: 0.5, 100_000: 3 },
 };
 const RSS_TARGET_MIB = { 100_000: 600 };
+/** Growth exponent that counts as linear (issue 16). */
+const LINEAR_EXPONENT = 1.15;
 
 const STEPS = [
   ['validate', 'validate'],
@@ -85,7 +87,7 @@ const netExponent = (results, key, field, i) => {
 
 function printGrowth(results) {
   const sizes = results.map((r) => r.fleet.definitions);
-  const cell = (s) => s.padStart(16);
+  const cell = (s) => s.padStart(24);
   const header = ['step'.padEnd(22), ...sizes.map((n) => cell(`${n.toLocaleString('en')} wall/cpu`)), ...sizes.slice(1).map((n, i) => cell(`exp ${sizes[i] / 1000}k->${n / 1000}k`))];
   process.stdout.write(`\nFleet scale (whole processes, local catalog; seconds wall / CPU of pgbackops; exponent wall / CPU above the start)\n  ${header.join(' ')}\n`);
   const starts = results.map((r) => cell(`${r.start.seconds.toFixed(2)}/${r.start.cpuSeconds?.toFixed(2) ?? '-'}`));
@@ -94,19 +96,22 @@ function printGrowth(results) {
     const figures = results.map((r) => r.steps[key]);
     const values = figures.map((f, i) => {
       const target = TARGETS[key][sizes[i]];
-      return cell(`${f.seconds.toFixed(2)}/${f.cpuSeconds?.toFixed(2) ?? '-'}${target ? (f.seconds <= target ? ' ok' : ' !') : ''}`);
+      return cell(`${f.seconds.toFixed(2)}/${f.cpuSeconds?.toFixed(2) ?? '-'}${target ? ` (<=${target}${f.seconds <= target ? ' ok' : ' !'})` : ''}`);
     });
     const exps = figures.slice(1).map((_, i) => {
       const wall = netExponent(results, key, 'seconds', i);
       const cpu = netExponent(results, key, 'cpuSeconds', i);
-      return cell(`${wall.toFixed(2)}/${Number.isNaN(cpu) ? '-' : cpu.toFixed(2)}`);
+      return cell(`${wall.toFixed(2)}/${Number.isNaN(cpu) ? '-' : cpu.toFixed(2)} (<=${LINEAR_EXPONENT}${wall <= LINEAR_EXPONENT ? ' ok' : ' !'})`);
     });
     process.stdout.write(`  ${label.padEnd(22)} ${[...values, ...exps].join(' ')}\n`);
   }
-  const rss = results.map((r, i) => cell(`${r.peakRssMiB.toFixed(0)} MiB${RSS_TARGET_MIB[sizes[i]] ? (r.peakRssMiB <= RSS_TARGET_MIB[sizes[i]] ? ' ok' : ' !') : ''}`));
+  const rss = results.map((r, i) => {
+    const target = RSS_TARGET_MIB[sizes[i]];
+    return cell(`${r.peakRssMiB.toFixed(0)} MiB${target ? ` (<=${target}${r.peakRssMiB <= target ? ' ok' : ' !'})` : ''}`);
+  });
   const rssExp = results.slice(1).map((r, i) => cell(exponent(results[i].peakRssMiB, r.peakRssMiB, sizes[i], sizes[i + 1]).toFixed(2)));
   process.stdout.write(`  ${'peak RSS'.padEnd(22)} ${[...rss, ...rssExp].join(' ')}\n`);
-  process.stdout.write(`  targets (issue 16): at 100,000 validate <= 3 s, first apply <= 15 s, no-op plan <= 3 s, peak RSS <= 600 MiB; at 10,000 no-op plan <= 0.5 s ("ok" / "!" on wall time)\n`);
+  process.stdout.write(`  targets (issue 16) beside each figure, "(<=T ok)" or "(<=T !)" on wall time: at 100,000 validate <= 3 s, first apply <= 15 s, no-op plan <= 3 s, peak RSS <= 600 MiB; at 10,000 no-op plan <= 0.5 s; every exponent <= ${LINEAR_EXPONENT}\n`);
   process.stdout.write(`  1-minute load average after each size: ${results.map((r) => r.loadAverage.toFixed(1)).join(' / ')}\n`);
 }
 

@@ -1,8 +1,14 @@
 // Reads a configuration directory: every *.yaml / *.yml file below it, recursively, skipping dot-files and
 // dot-directories (.git), following symlinks but never looping. Problems with files are returned as
 // diagnostics (paths relative to the directory, `/`-separated), never thrown.
-import { readdir, readFile, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+//
+// One synchronous pass in walk order, in slices that yield to the event loop between them (a daemon keeps
+// answering): a fleet is tens of thousands of small files, and each asynchronous stat, open, read and close
+// is a round trip through libuv's thread pool and a promise. Reading 40,000 files that way cost about four
+// times the CPU of reading them here (bench/scale.js); a regular file is opened once and its fstat gives
+// both its size and its identity, so it is never stat'ed separately.
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { ConfigFile } from '../core/config/config-file.js';
 import type { DiagnosticCode } from '../core/config/codes.js';
@@ -12,8 +18,8 @@ import type { Diagnostic } from '../core/model.js';
 
 export const MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024;
 const YAML_FILE = /\.ya?ml$/;
-/** Files read at once: enough to overlap I/O, few enough not to exhaust file descriptors. */
-const READ_CONCURRENCY = 32;
+/** Files read between two turns of the event loop. */
+const FILES_PER_SLICE = 1000;
 
 export interface ConfigDirContents {
   files: ConfigFile[];
@@ -22,105 +28,156 @@ export interface ConfigDirContents {
 
 export async function readConfigDir(dir: string): Promise<ConfigDirContents> {
   const root = path.resolve(dir);
-  const diagnostics: Diagnostic[] = [];
   let rootStat: Stats;
   try {
-    rootStat = await stat(root);
+    rootStat = statSync(root);
   } catch (err) {
     return { files: [], diagnostics: [fileDiagnostic('E_FILE_UNREADABLE', '.', `cannot read the configuration directory ${root}: ${errorText(err)}`)] };
   }
+  const reader = new DirectoryReader(root);
   // A single file is accepted too, for `pgbackops validate one-file.yaml`.
-  const found = rootStat.isDirectory() ? await walk(root, diagnostics) : [{ full: root, rel: path.basename(root), size: rootStat.size }];
-  const files: ConfigFile[] = [];
-  for (let i = 0; i < found.length; i += READ_CONCURRENCY) {
-    const batch = await Promise.all(found.slice(i, i + READ_CONCURRENCY).map(readConfigFile));
-    for (const result of batch) {
-      if ('text' in result) files.push(result);
-      else diagnostics.push(result);
-    }
+  if (rootStat.isDirectory()) await reader.readTree(rootStat);
+  else reader.readFile(root, path.basename(root));
+  const files = reader.files.sort((a, b) => compareText(a.path, b.path));
+  // As the tree's problems (loops, duplicates, unlistable directories) were found first, then the files'.
+  return { files, diagnostics: [...reader.treeDiagnostics, ...reader.fileDiagnostics] };
+}
+
+class DirectoryReader {
+  readonly files: ConfigFile[] = [];
+  readonly treeDiagnostics: Diagnostic[] = [];
+  readonly fileDiagnostics: Diagnostic[] = [];
+  /** Directories and files already read: one reached again without a loop (a symlink beside its target) is read once. */
+  private readonly visited = new Set<string>();
+  private sinceYield = 0;
+
+  constructor(private readonly root: string) {}
+
+  async readTree(rootStat: Stats): Promise<void> {
+    this.visited.add(identity(rootStat));
+    await this.visit(this.root, new Set([identity(rootStat)]));
   }
-  files.sort((a, b) => compareText(a.path, b.path));
-  return { files, diagnostics };
-}
 
-interface FoundFile {
-  full: string;
-  rel: string;
-  /** Size when the directory was walked, to refuse a huge file without reading it. */
-  size: number;
-}
-
-async function walk(root: string, diagnostics: Diagnostic[]): Promise<FoundFile[]> {
-  const found: FoundFile[] = [];
-  const visited = new Set<string>();
-  const rootStat = await stat(root);
-  visited.add(identity(rootStat));
-
-  // `ancestors` are the directories on the current path: reaching one again through a symlink is a loop.
-  // A directory or file reached twice without a loop (a symlink beside its target) is read once.
-  async function visit(dirFull: string, ancestors: ReadonlySet<string>): Promise<void> {
-    let entries;
+  /** `ancestors` are the directories on the current path: reaching one again through a symlink is a loop. */
+  private async visit(dirFull: string, ancestors: ReadonlySet<string>): Promise<void> {
+    let entries: Dirent[];
     try {
-      entries = await readdir(dirFull, { withFileTypes: true });
+      entries = readdirSync(dirFull, { withFileTypes: true });
     } catch (err) {
-      diagnostics.push(fileDiagnostic('E_FILE_UNREADABLE', relative(root, dirFull) || '.', `cannot list this directory: ${errorText(err)}`));
+      this.treeDiagnostics.push(fileDiagnostic('E_FILE_UNREADABLE', relative(this.root, dirFull) || '.', `cannot list this directory: ${errorText(err)}`));
       return;
     }
     entries.sort((a, b) => compareText(a.name, b.name));
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(dirFull, entry.name);
-      const rel = relative(root, full);
-      let st: Stats;
+      let isDirectory: boolean;
+      let st: Stats | undefined;
       if (entry.isSymbolicLink()) {
         try {
-          st = await stat(full);
+          st = statSync(full);
         } catch (err) {
-          if (YAML_FILE.test(entry.name)) diagnostics.push(fileDiagnostic('E_FILE_UNREADABLE', rel, `broken symlink: ${errorText(err)}`));
+          if (YAML_FILE.test(entry.name)) this.treeDiagnostics.push(fileDiagnostic('E_FILE_UNREADABLE', relative(this.root, full), `broken symlink: ${errorText(err)}`));
           continue;
         }
+        if (!st.isDirectory() && !st.isFile()) continue;
+        isDirectory = st.isDirectory();
       } else if (entry.isDirectory() || entry.isFile()) {
-        st = await stat(full);
+        isDirectory = entry.isDirectory();
       } else {
         continue; // sockets, FIFOs, devices: never configuration
       }
-      if (st.isDirectory()) {
-        const id = identity(st);
+      if (isDirectory) {
+        const rel = relative(this.root, full);
+        let id: string;
+        try {
+          id = identity(st ?? statSync(full));
+        } catch (err) {
+          this.treeDiagnostics.push(fileDiagnostic('E_FILE_UNREADABLE', rel, `cannot list this directory: ${errorText(err)}`));
+          continue;
+        }
         if (ancestors.has(id)) {
-          diagnostics.push(fileDiagnostic('E_SYMLINK_LOOP', rel, 'this symlink points back to a directory that contains it; remove it or point it elsewhere'));
+          this.treeDiagnostics.push(fileDiagnostic('E_SYMLINK_LOOP', rel, 'this symlink points back to a directory that contains it; remove it or point it elsewhere'));
           continue;
         }
-        if (visited.has(id)) {
-          diagnostics.push(fileDiagnostic('W_SYMLINK_DUPLICATE', rel, 'this directory was already read through another path; skipped so its files are not loaded twice', 'warning'));
+        if (this.visited.has(id)) {
+          this.treeDiagnostics.push(fileDiagnostic('W_SYMLINK_DUPLICATE', rel, 'this directory was already read through another path; skipped so its files are not loaded twice', 'warning'));
           continue;
         }
-        visited.add(id);
-        await visit(full, new Set([...ancestors, id]));
-      } else if (st.isFile() && YAML_FILE.test(entry.name)) {
-        const id = identity(st);
-        if (visited.has(id)) {
-          diagnostics.push(fileDiagnostic('W_SYMLINK_DUPLICATE', rel, 'this file was already read through another path (a symlink); skipped so it is not loaded twice', 'warning'));
-          continue;
+        this.visited.add(id);
+        await this.visit(full, new Set([...ancestors, id]));
+      } else if (YAML_FILE.test(entry.name)) {
+        this.readFile(full, relative(this.root, full));
+        if (++this.sinceYield >= FILES_PER_SLICE) {
+          this.sinceYield = 0;
+          await yieldToEventLoop();
         }
-        visited.add(id);
-        found.push({ full, rel, size: st.size });
       }
     }
   }
 
-  await visit(root, new Set([identity(rootStat)]));
-  return found;
+  /** Reads one file, or says why it is not configuration. */
+  readFile(full: string, rel: string): void {
+    let fd: number;
+    try {
+      fd = openSync(full, 'r');
+    } catch (err) {
+      this.fileDiagnostics.push(fileDiagnostic('E_FILE_UNREADABLE', rel, `cannot read this file: ${errorText(err)}`));
+      return;
+    }
+    try {
+      const st = fstatSync(fd);
+      const id = identity(st);
+      if (this.visited.has(id)) {
+        this.treeDiagnostics.push(fileDiagnostic('W_SYMLINK_DUPLICATE', rel, 'this file was already read through another path (a symlink); skipped so it is not loaded twice', 'warning'));
+        return;
+      }
+      this.visited.add(id);
+      // Refused by its size before reading it.
+      if (st.size > MAX_CONFIG_FILE_BYTES) {
+        this.fileDiagnostics.push(tooLarge(rel, st.size));
+        return;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = readAll(fd, st.size);
+      } catch (err) {
+        this.fileDiagnostics.push(fileDiagnostic('E_FILE_UNREADABLE', rel, `cannot read this file: ${errorText(err)}`));
+        return;
+      }
+      if (bytes.length > MAX_CONFIG_FILE_BYTES) {
+        this.fileDiagnostics.push(tooLarge(rel, bytes.length)); // grew while being read
+        return;
+      }
+      const decoded = decodeConfigText(rel, bytes);
+      if ('text' in decoded) this.files.push(decoded);
+      else this.fileDiagnostics.push(decoded);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
 
-async function readConfigFile({ full, rel, size }: FoundFile): Promise<ConfigFile | Diagnostic> {
-  if (size > MAX_CONFIG_FILE_BYTES) return tooLarge(rel, size);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(full);
-  } catch (err) {
-    return fileDiagnostic('E_FILE_UNREADABLE', rel, `cannot read this file: ${errorText(err)}`);
+/** The whole file from an open descriptor: `size` bytes as fstat said, and whatever it grew by since (up to one byte past the limit). */
+function readAll(fd: number, size: number): Buffer {
+  let buffer = Buffer.allocUnsafe(Math.max(size, 1));
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length > MAX_CONFIG_FILE_BYTES) break;
+      const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_CONFIG_FILE_BYTES + 1));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    const n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (n === 0) break;
+    length += n;
   }
-  if (bytes.length > MAX_CONFIG_FILE_BYTES) return tooLarge(rel, bytes.length); // grew while being read
+  return buffer.subarray(0, length);
+}
+
+/** UTF-8 text without its byte order mark, or why the bytes are not configuration text. */
+function decodeConfigText(rel: string, bytes: Buffer): ConfigFile | Diagnostic {
   // Before looking for NUL bytes: every ASCII character of a UTF-16 or UTF-32 file has some.
   const encoding = yamlEncodingOf(bytes);
   if (encoding !== 'UTF-8') {
@@ -132,7 +189,7 @@ async function readConfigFile({ full, rel, size }: FoundFile): Promise<ConfigFil
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     const offset = invalidUtf8Offset(bytes);
     return fileDiagnostic('E_FILE_ENCODING', rel, 'this file is not valid UTF-8 (first bad byte here); save it as UTF-8', 'error', positionOf(bytes, offset));
@@ -140,6 +197,8 @@ async function readConfigFile({ full, rel, size }: FoundFile): Promise<ConfigFil
   // TextDecoder drops a leading BOM already; the text is what the YAML parser and the revision hash see.
   return { path: rel, text };
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function tooLarge(rel: string, size: number): Diagnostic {
   return fileDiagnostic(

@@ -1,6 +1,8 @@
 // Where command output goes: stdout for results, colour only on a TTY and never with NO_COLOR.
 import { ansiStyle, plainStyle, type Style } from '../core/render/style.js';
 import { errorDocument, jsonDocument, type JsonError, type KeptKeys } from '../core/render/json-contract.js';
+import { jsonChunks } from '../core/render/json-chunks.js';
+import { once } from 'node:events';
 import { EXIT_ERROR, type ErrorExitCode } from './exit-codes.js';
 import { VERSION } from '../runtime/version.js';
 import { PgbackopsError } from '../core/errors.js';
@@ -26,6 +28,27 @@ export function printJson(value: Record<string, unknown>, kept: KeptKeys = {}): 
   markJsonPrinted();
   process.stdout.write(JSON.stringify(jsonDocument(value, VERSION, kept), null, 2) + '\n');
 }
+
+/**
+ * printJson for a document that may be huge (`plan --json`, `apply --json`: a 100,000-action plan is over
+ * 100 MB of JSON): written in pieces of about 1 MiB, each after stdout took the one before (a pipe takes
+ * writes asynchronously and would otherwise queue them all), so the process never holds it all as text
+ * (bench/scale.js measures the peak).
+ */
+export async function printLargeJson(value: Record<string, unknown>, kept: KeptKeys = {}): Promise<void> {
+  markJsonPrinted();
+  let piece = '';
+  for (const chunk of jsonChunks(jsonDocument(value, VERSION, kept))) {
+    piece += chunk;
+    if (piece.length >= JSON_PIECE_CHARS) {
+      if (!process.stdout.write(piece)) await once(process.stdout, 'drain');
+      piece = '';
+    }
+  }
+  process.stdout.write(piece + '\n');
+}
+
+const JSON_PIECE_CHARS = 1 << 20;
 
 /** For printers that write their document themselves (prune's decisions, in chunks). */
 export function markJsonPrinted(): void {

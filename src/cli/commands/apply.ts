@@ -14,7 +14,7 @@ import { confirm } from '../confirm.js';
 import { contextOf, loadValidConfig } from '../context.js';
 import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
 import { addPlanFlags, addStrictFlag, planOptionsOf } from '../plan-flags.js';
-import { CliError, printJson, printText, stdoutStyle } from '../output.js';
+import { CliError, printLargeJson, printText, stdoutStyle } from '../output.js';
 import type { Style } from '../../core/render/style.js';
 import { VERSION } from '../../runtime/version.js';
 
@@ -53,7 +53,7 @@ export function registerApply(program: Command): void {
       const stanzasFailing = (outcome.pgbackrest?.stanzas ?? []).filter((s) => !s.create.ok || !s.check.ok);
       if (stanzasFailing.length > 0 || outcome.pgbackrest?.change.kind === 'foreign') process.exitCode = 1;
       if (ctx.json) {
-        printJson({
+        await printLargeJson({
           ...planToJson(outcome.plan, VERSION),
           applied: outcome.applied, converged, held_back: outcome.heldBack,
           catalog_version: outcome.catalogVersion, catalog_statements: outcome.statements,

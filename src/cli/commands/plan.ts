@@ -11,7 +11,7 @@ import { savePlan } from '../../engine/saved-plan.js';
 import { contextOf, loadValidConfig } from '../context.js';
 import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
 import { addPlanFlags, addStrictFlag, planOptionsOf } from '../plan-flags.js';
-import { printJson, printText, stdoutStyle } from '../output.js';
+import { printLargeJson, printText, stdoutStyle } from '../output.js';
 import { VERSION } from '../../runtime/version.js';
 
 export function registerPlan(program: Command): void {
@@ -30,7 +30,7 @@ export function registerPlan(program: Command): void {
       const loaded = await loadValidConfig(ctx, { strict: Boolean(command.opts().strict) });
       const desired = source.revision ? { ...loaded, revision: source.revision } : loaded;
       const { plan } = await withExistingCatalog(ctx.settings, ctx.logger, (catalog) => planAgainstState(ctx.settings, catalog, desired, options, ctx.logger, Boolean(opts.checkNodes)));
-      if (ctx.json) printJson(planToJson(plan, VERSION), PLAN_JSON_KEPT);
+      if (ctx.json) await printLargeJson(planToJson(plan, VERSION), PLAN_JSON_KEPT);
       else printText(renderPlanText(plan, stdoutStyle(), { full: opts.full, objects: desired.objects }));
       if (opts.out) {
         await savePlan(opts.out, plan, VERSION);

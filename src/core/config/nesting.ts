@@ -19,13 +19,27 @@ export function tooDeepPath(value: unknown, limit = MAX_NESTING_DEPTH): PathSegm
 function search(value: unknown, path: PathSegment[], limit: number): PathSegment[] | null {
   if (value === null || typeof value !== 'object') return null;
   if (path.length >= limit) return path;
-  const entries: [PathSegment, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
-  for (const [key, child] of entries) {
-    if (child === null || typeof child !== 'object') continue;
-    path.push(key);
-    const found = search(child, path, limit);
-    if (found) return found;
-    path.pop();
+  // Every document is searched: no array of entries per mapping (they were a share of loading's garbage).
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = searchChild(value[i], i, path, limit);
+      if (found) return found;
+    }
+    return null;
   }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const found = searchChild(record[key], key, path, limit);
+    if (found) return found;
+  }
+  return null;
+}
+
+function searchChild(child: unknown, key: PathSegment, path: PathSegment[], limit: number): PathSegment[] | null {
+  if (child === null || typeof child !== 'object') return null;
+  path.push(key);
+  const found = search(child, path, limit);
+  if (found) return found;
+  path.pop();
   return null;
 }

@@ -257,7 +257,12 @@ export function normaliseObjectStore(input: ObjectStoreInput): ObjectStoreSpec {
  * undefined. Copies rather than `delete`s, which would put the object in V8's slow dictionary mode.
  */
 function compact<T extends object>(spec: T): T {
+  // Keys rather than entries: every spec of a configuration passes here, and each entry was an array.
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(spec)) if (value !== undefined) out[key] = value;
+  const record = spec as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value !== undefined) out[key] = value;
+  }
   return out as T;
 }

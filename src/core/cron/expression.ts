@@ -1,7 +1,7 @@
 // Five-field cron expressions: the subset that both Debian's cron (cron.d / crontab targets) and croner
 // (builtin target) read the same way, plus Jenkins-style `H` values that pgbackops resolves per definition
 // so that thousands of "H 2 * * *" jobs spread over the hour instead of all starting at 02:00.
-import crypto from 'node:crypto';
+import { sha256Hex } from '../canonical.js';
 
 interface FieldSpec {
   label: string;
@@ -165,14 +165,9 @@ function resolveHash(element: HashElement, hash: number): string {
 }
 
 function fieldHash(seed: string, index: number): number {
-  return sha256(`${seed}:${index}`).readUInt32BE(0);
+  // The first four bytes of the digest, big-endian (read from its hex: no Buffer per field).
+  return Number.parseInt(sha256Hex(`${seed}:${index}`).slice(0, 8), 16);
 }
-
-// crypto.hash (Node >= 20.12) is the one-shot form, several times cheaper than createHash for short input.
-const sha256: (text: string) => Buffer =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (text) => (crypto as unknown as { hash(alg: string, data: string, enc: 'buffer'): Buffer }).hash('sha256', text, 'buffer')
-    : (text) => crypto.createHash('sha256').update(text).digest();
 
 function splitFields(expr: string): string[] {
   const trimmed = expr.trim();
