@@ -2,7 +2,7 @@
 // pg_dump. Backups are restored into a fresh cluster and compared; the catalog outage, kill -9, overlap and
 // failure paths are exercised for real.
 import { gunzipSync } from 'node:zlib';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -319,6 +319,8 @@ describe('run failures and outages', () => {
       await admin.end();
       const passfile = join(work, 'pgpass');
       writeFileSync(passfile, `*:*:*:backup_pw:wrong-password\n`, { mode: 0o600 });
+      // Started as root, the run acts as the job user: the file must be that user's for its wrong password to be sent.
+      chownSync(passfile, Number((await execa('id', ['-u', 'postgres'])).stdout), -1);
       const nodeDoc = `apiVersion: pgbackops/v1
 kind: Node
 metadata: { name: pg1 }
@@ -329,6 +331,7 @@ spec: { host: 127.0.0.1, port: ${secured.port}, user: backup_pw, passfile: ${pas
       expect(result.exitCode).toBe(1);
       const [row] = await runs('locked');
       expect(row).toMatchObject({ status: 'failed', failure_reason: 'auth-failed' });
+      expect(String(row!.log)).toMatch(/password authentication failed for user "backup_pw"/);
       expect(String(row!.log)).not.toContain('wrong-password');
     } finally {
       await secured.stop();
