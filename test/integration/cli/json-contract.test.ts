@@ -10,10 +10,11 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { seedDatabase } from '../../helpers/seed.js';
 import { startDaemon, waitFor, WAIT } from '../daemon/daemon-process.js';
+import { catalogUrl, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const OUTPUT_SCHEMAS = fileURLToPath(new URL('../../../schemas/output/', import.meta.url));
 const CRONTAB = fileURLToPath(new URL('../../fixtures/crontab/backups.cron', import.meta.url));
@@ -21,10 +22,6 @@ const CRONTAB = fileURLToPath(new URL('../../fixtures/crontab/backups.cron', imp
 let source: TestCluster;
 let target: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
 /** Every document a command printed, by the schema it must satisfy. */
 const documents: Array<{ schema: string; what: string; value: unknown }> = [];
 
@@ -51,11 +48,7 @@ let appBackup: string;
 beforeAll(async () => {
   [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
   await seedDatabase(source.config, 'app', 200);
-  work = tempDir('json-contract');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  const catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
+  await openWorkspace('json-contract', catalog);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
