@@ -81,3 +81,16 @@ export function run(...args: string[]): Promise<CliResult> {
 export async function runs(definition: string): Promise<Array<Record<string, unknown>>> {
   return queryAt<Record<string, unknown>>(catalogConfig, 'select * from pgbackops.backup_runs where definition = $1 order by started_at, database', [definition]);
 }
+
+/**
+ * Holds a lock that a pg_dump of database "second" waits for, so that a run stays in progress until the
+ * returned session rolls back (or ends).
+ */
+export async function holdDumpLock(): Promise<pg.Client> {
+  const blocker = new pg.Client({ ...node.adminConfig, database: 'second' });
+  await blocker.connect();
+  await blocker.query('create table if not exists t (x int)');
+  await blocker.query('begin');
+  await blocker.query('lock table t in access exclusive mode');
+  return blocker;
+}

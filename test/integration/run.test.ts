@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { startTestCluster } from '../helpers/pg-cluster.js';
 import { pgbackops, spawnPgbackops } from '../helpers/cli.js';
 import { databaseState, nodeOf, pgRestore, plainDump, psqlFile, rolesState } from '../helpers/pg-tools.js';
-import { DB, backupRoot, catalogConfig, catalogUrl, cli, node, run, runs, setUp, stateDir, useRunFixture } from '../helpers/run-fixture.js';
+import { DB, backupRoot, catalogConfig, catalogUrl, cli, node, run, runs, setUp, stateDir, holdDumpLock, useRunFixture } from '../helpers/run-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 useRunFixture();
@@ -142,11 +142,7 @@ describe('pgbackops run', () => {
   it('an overlapping start is recorded as skipped; a killed run is marked abandoned and leaves no dump', async () => {
     await setUp({ slow: `databases: [second]\nretention: standard` });
     // Hold a lock pg_dump must wait for, so the first run stays in progress.
-    const blocker = new pg.Client({ ...node.adminConfig, database: 'second' });
-    await blocker.connect();
-    await blocker.query('create table if not exists t (x int)');
-    await blocker.query('begin');
-    await blocker.query('lock table t in access exclusive mode');
+    const blocker = await holdDumpLock();
     try {
       const first = spawnPgbackops(['run', '--state-dir', stateDir, 'slow']);
       await waitFor(async () => (await runs('slow')).some((r) => r.status === 'running'));

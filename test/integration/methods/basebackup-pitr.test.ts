@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops, spawnPgbackops, type CliResult } from '../../helpers/cli.js';
-import { jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeSpecDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -28,27 +28,9 @@ function baseConfig(): Record<string, string> {
   return {
     // Relative, as in the quickstart: resolved against the state directory by every command, wal-receive too.
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', 'backups'),
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-  walArchive: { enabled: true, slot: pgbo_pitr }
-`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, 'walArchive: { enabled: true, slot: pgbo_pitr }'),
     'retention.yaml': retentionDoc,
-    'backup.yaml': `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: phys }
-spec:
-  node: pg1
-  method: basebackup
-  schedule: "41 1 * * *"
-  retention: standard
-  compression: { method: gzip, level: 1 }
-`,
+    'backup.yaml': backupSpecDoc('phys', 'method: basebackup\ncompression: { method: gzip, level: 1 }'),
   };
 }
 

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
@@ -55,16 +55,7 @@ spec: { node: pg1, method: pgbackrest, backupType: ${type}, schedule: "H 1 * * *
 `;
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-  pgbackrest: { pgPath: ${node.dataDir}, pgSocketPath: ${node.socketDir} }
-`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, `pgbackrest: { pgPath: ${node.dataDir}, pgSocketPath: ${node.socketDir} }`),
     'backups.yaml': [backup('pg1-full', 'full'), backup('pg1-diff', 'diff'), backup('pg1-incr', 'incr')].join('---\n'),
   });
 }

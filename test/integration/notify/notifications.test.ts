@@ -11,7 +11,7 @@ import { verifySignature } from '../../../src/core/notify/signature.js';
 import { deliverNotifications } from '../../../src/jobs/notify/deliver-notifications.js';
 import { silentLogger } from '../../../src/adapters/logger.js';
 import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { startHttpReceiver, startSmtpReceiver, waitFor, type HttpReceiver } from './receivers.js';
 import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
@@ -59,15 +59,7 @@ async function setUp(opts: { serverNotifiers: string[]; notifiers: string; backu
     + `  notifiers: [${opts.serverNotifiers.join(', ')}]\n`;
   writeConfig(configDir, {
     'server.yaml': server,
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-${opts.nodeNotifiers ? `  notifiers: [${opts.nodeNotifiers.join(', ')}]\n` : ''}`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, opts.nodeNotifiers ? `notifiers: [${opts.nodeNotifiers.join(', ')}]` : ''),
     'retention.yaml': retentionDoc,
     'notifiers.yaml': opts.notifiers,
     'backups.yaml': opts.backups,

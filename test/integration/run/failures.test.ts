@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { startTestCluster } from '../../helpers/pg-cluster.js';
 import { CLI, applyConverged, spawnPgbackops } from '../../helpers/cli.js';
-import { backupRoot, catalog, cli, configDir, node, run, runs, setUp, stateDir, useRunFixture, work } from '../../helpers/run-fixture.js';
+import { backupRoot, catalog, cli, configDir, node, run, runs, setUp, stateDir, holdDumpLock, useRunFixture, work } from '../../helpers/run-fixture.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 useRunFixture();
@@ -49,11 +49,7 @@ describe('run failures and outages', () => {
 
   it('the catalog going down during a run: the result is spooled, and one maintain records exactly one row', async () => {
     await setUp({ outage: `databases: [second]\nretention: standard` });
-    const blocker = new pg.Client({ ...node.adminConfig, database: 'second' });
-    await blocker.connect();
-    await blocker.query('create table if not exists t (x int)');
-    await blocker.query('begin');
-    await blocker.query('lock table t in access exclusive mode');
+    const blocker = await holdDumpLock();
     const job = spawnPgbackops(['run', '--state-dir', stateDir, 'outage']);
     try {
       await waitFor(async () => (await runs('outage')).some((r) => r.status === 'running'));

@@ -3,10 +3,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { spawnPgbackops } from '../../helpers/cli.js';
-import { backupRoot, cli, node, run, runs, setUp, stateDir, useRunFixture } from '../../helpers/run-fixture.js';
+import { backupRoot, cli, run, runs, setUp, stateDir, holdDumpLock, useRunFixture } from '../../helpers/run-fixture.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 useRunFixture();
@@ -30,11 +29,7 @@ describe('a run that is stopped or killed leaves no dump tool running', () => {
 
   /** Starts a run whose pg_dump waits for a lock held here, until the dump is running; returns how to let it go. */
   async function startBlockedRun(definition: string, env: Record<string, string> = {}) {
-    const blocker = new pg.Client({ ...node.adminConfig, database: 'second' });
-    await blocker.connect();
-    await blocker.query('create table if not exists t (x int)');
-    await blocker.query('begin');
-    await blocker.query('lock table t in access exclusive mode');
+    const blocker = await holdDumpLock();
     const job = spawnPgbackops(['run', '--state-dir', stateDir, definition], env);
     await waitFor(async () => ourDumps().length > 0);
     let released = false;

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { pgbackops } from '../../helpers/cli.js';
-import { serverDoc, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startDaemon, waitFor, type DaemonProcess } from '../daemon/daemon-process.js';
 import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
@@ -29,15 +29,7 @@ afterAll(async () => {
 function configure(archived: boolean): void {
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-${archived ? '  walArchive: { enabled: true, slot: pgbo_daemon, maxSlotRetainedBytes: 1GB }\n' : ''}`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, archived ? 'walArchive: { enabled: true, slot: pgbo_daemon, maxSlotRetainedBytes: 1GB }' : ''),
     // A base backup starts the node's restorable window.
     'backup.yaml': `apiVersion: pgbackops/v1
 kind: Backup

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultPromise } from 'execa';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { serverDoc, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { waitFor } from '../daemon/daemon-process.js';
 import { nodeQuery, switchSegment } from '../../helpers/wal-node.js';
 import { missingSegments, parseWalFileName } from '../../../src/core/wal/wal-segment.js';
@@ -37,15 +37,7 @@ afterAll(async () => {
 function configure(walArchive: string | null): void {
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-${walArchive === null ? '' : `  walArchive: ${walArchive}\n`}`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, walArchive === null ? '' : `walArchive: ${walArchive}`),
   });
 }
 
