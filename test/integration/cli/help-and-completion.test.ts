@@ -47,7 +47,7 @@ describe('--help', () => {
       expect(r.stdout, what).toMatch(/\nExamples:\n {2}\$ pgbackops /);
       for (const option of ['-c, --config <dir>', '--state-dir <dir>', '--catalog <conninfo>']) expect(r.stdout, `${what}: ${option}`).toContain(option);
     }
-  });
+  }, 300_000); // about a hundred CLI start-ups: room for a machine shared by other suites
 });
 
 describe('pgbackops completion', () => {
