@@ -71,6 +71,22 @@ spec: { host: ${cluster.socketDir}, port: ${cluster.port}, user: ${String(cluste
 `;
 }
 
+/**
+ * A Node pointing at a test cluster through its socket directory, in block style, with `extra` spec fields
+ * (walArchive, pgbackrest, notifiers...) as YAML lines written unindented; none when `extra` is empty.
+ */
+export function clusterNodeSpecDoc(name: string, cluster: { socketDir: string; port: number; config: { user?: string } }, extra = '', server = 'backup01'): string {
+  return `apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: ${name} }
+spec:
+  host: ${cluster.socketDir}
+  port: ${cluster.port}
+  user: ${String(cluster.config.user)}
+  backupServer: ${server}
+${extra.trim() === '' ? '' : `${extra.trim().split('\n').map((l) => `  ${l}`).join('\n')}\n`}`;
+}
+
 export function backupDoc(b: BackupDoc): string {
   return `apiVersion: pgbackops/v1
 kind: Backup

@@ -6,22 +6,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../helpers/pg-cluster.js';
 import { pgbackops } from '../helpers/cli.js';
-import { basicConfig, tempDir, writeConfig, type BackupDoc } from '../helpers/config.js';
+import { basicConfig, writeConfig, type BackupDoc } from '../helpers/config.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../helpers/workspace.js';
 
 let cluster: TestCluster;
-let work: string;
-let configDir: string;
 let cronFile: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 
 const defs = (n: number, extra: Partial<BackupDoc> = {}): BackupDoc[] =>
   Array.from({ length: n }, (_, i) => ({ name: `job-${i}`, ...extra }));
-
-async function cli(...args: string[]) {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 
 async function expectConverged() {
   const plan = await cli('plan', '--detailed-exitcode');
@@ -57,13 +49,9 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  work = tempDir('reconcile');
-  configDir = join(work, 'config');
+  await openWorkspace('reconcile', cluster);
   cronFile = join(work, 'cron', 'pgbackops');
-  stateDir = join(work, 'state');
   // A fresh catalog database per test, so tests do not see each other's objects.
-  catalogConfig = await cluster.createDatabase();
-  catalogUrl = cluster.urlFor(catalogConfig);
 });
 
 describe('validate / plan / apply', () => {

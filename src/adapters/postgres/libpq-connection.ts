@@ -186,9 +186,21 @@ export function libpqClientConfig(given: LibpqParams, opts: LibpqConfigOptions =
   if (params.password !== undefined) {
     config.password = params.password;
   } else {
-    // pg calls this only when the server asks for a password, passing its effective connection parameters
-    // (host/port/user/database after env defaults); @types/pg declares the callback without that argument.
-    const lookup = async (effective: EffectiveParams): Promise<string> => {
+    // pg calls this only when the server asks for a password, as a method of the client (`this`), passing its
+    // effective connection parameters (host/port/user/database after env defaults); @types/pg declares the
+    // callback without that argument.
+    const lookup = async function (this: pg.Client | undefined, effective: EffectiveParams): Promise<string> {
+      try {
+        return await passwordFor(effective);
+      } catch (err) {
+        // pg reports a failing password callback but leaves the socket open, and the server holds the session
+        // until its authentication_timeout (60 s by default): a job that already recorded auth-failed could
+        // not exit for a minute. Close it ourselves.
+        this?.connection?.stream?.destroy();
+        throw err;
+      }
+    };
+    const passwordFor = async (effective: EffectiveParams): Promise<string> => {
       if (env.PGPASSWORD !== undefined) return env.PGPASSWORD;
       const file = passfilePath(params.passfile, env);
       const password = await readPassfilePassword(

@@ -139,4 +139,12 @@ describe('catalog URL with a password file, against a cluster that requires pass
     await expect(whoAmI(insecure)).rejects.toThrow(/no password supplied/);
     expect(warnings.join('\n')).toMatch(/group or world access/);
   });
+
+  test('a connection refused for want of a password closes its socket at once (the server would hold it until authentication_timeout)', async () => {
+    const none = await resolveCatalogConnection({ catalogUrl: `postgresql://app@127.0.0.1:${cluster.port}/postgres`, stateDir: dir, env: { HOME: dir } });
+    const client = new pg.Client(none);
+    await expect(client.connect()).rejects.toThrow(/no password supplied/);
+    // Left open, the socket would keep a finished job's process alive for the server's 60 s.
+    expect(client.connection.stream.destroyed).toBe(true);
+  });
 });

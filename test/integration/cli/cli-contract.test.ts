@@ -11,6 +11,7 @@ import { stopLocalCatalog } from '../../../src/adapters/catalog/local-catalog.js
 import { applyConverged, pgbackops } from '../../helpers/cli.js';
 import { basicConfig, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { freePort } from '../../helpers/free-port.js';
 
 let work: string;
 let configDir: string;
@@ -194,11 +195,4 @@ function listeningServer(): Promise<Server> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = await listeningServer();
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

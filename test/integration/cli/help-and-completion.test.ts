@@ -11,13 +11,25 @@ import { tempDir } from '../../helpers/config.js';
 async function commandPaths(): Promise<string[][]> {
   const names = (help: string) => [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
   const top = names((await pgbackops(['--help'])).stdout);
-  const paths: string[][] = [];
-  for (const name of top) {
-    paths.push([name]);
-    const help = (await pgbackops([name, '--help'])).stdout;
-    if (help.includes('Commands:')) for (const sub of names(help)) paths.push([name, sub]);
-  }
-  return paths;
+  const helps = await inParallel(top, (name) => pgbackops([name, '--help']));
+  return top.flatMap((name, i) => {
+    const help = helps[i]!.stdout;
+    return [[name], ...(help.includes('Commands:') ? names(help).map((sub) => [name, sub]) : [])];
+  });
+}
+
+/** fn over items, a few CLI processes at a time (each is a Node start-up), results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, width = 4): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return results;
 }
 
 const have = (shell: string) => spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
@@ -26,14 +38,16 @@ describe('--help', () => {
   it('every command shows examples and the global options', async () => {
     const paths = await commandPaths();
     expect(paths.map((p) => p.join(' '))).toEqual(expect.arrayContaining(['plan', 'apply', 'catalog migrate', 'backup now', 'completion']));
-    for (const path of [[], ...paths]) {
-      const r = await pgbackops([...path, '--help']);
+    const all = [[], ...paths];
+    const helps = await inParallel(all, (path) => pgbackops([...path, '--help']));
+    for (const [i, path] of all.entries()) {
+      const r = helps[i]!;
       const what = `pgbackops ${path.join(' ')} --help`;
       expect(r.exitCode, what).toBe(0);
       expect(r.stdout, what).toMatch(/\nExamples:\n {2}\$ pgbackops /);
       for (const option of ['-c, --config <dir>', '--state-dir <dir>', '--catalog <conninfo>']) expect(r.stdout, `${what}: ${option}`).toContain(option);
     }
-  });
+  }, 300_000); // about a hundred CLI start-ups: room for a machine shared by other suites
 });
 
 describe('pgbackops completion', () => {

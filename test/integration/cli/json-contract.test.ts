@@ -10,11 +10,12 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { seedDatabase } from '../../helpers/seed.js';
 import { startDaemon, waitFor, WAIT } from '../daemon/daemon-process.js';
 import { undeclaredFields, type SchemaSet } from '../../helpers/undeclared-fields.js';
+import { catalogUrl, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const OUTPUT_SCHEMAS = fileURLToPath(new URL('../../../schemas/output/', import.meta.url));
 const CRONTAB = fileURLToPath(new URL('../../fixtures/crontab/backups.cron', import.meta.url));
@@ -22,10 +23,6 @@ const CRONTAB = fileURLToPath(new URL('../../fixtures/crontab/backups.cron', imp
 let source: TestCluster;
 let target: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
 /** Every document a command printed, by the schema it must satisfy. */
 const documents: Array<{ schema: string; what: string; value: unknown }> = [];
 
@@ -52,11 +49,7 @@ let appBackup: string;
 beforeAll(async () => {
   [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
   await seedDatabase(source.config, 'app', 200);
-  work = tempDir('json-contract');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  const catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
+  await openWorkspace('json-contract', catalog);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),

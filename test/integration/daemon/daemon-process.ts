@@ -1,8 +1,8 @@
 // Runs `pgbackops daemon` as a real child process for the daemon tests: its JSON log lines are collected,
 // its HTTP port is chosen free beforehand, and helpers wait (bounded) for conditions.
-import { createServer } from 'node:net';
 import { execa, type ResultPromise } from 'execa';
 import { CLI } from '../../helpers/cli.js';
+import { freePort } from '../../helpers/free-port.js';
 
 /**
  * Bound of every wait for the daemon: generous, because integration suites of the whole project share two
@@ -29,17 +29,6 @@ export interface DaemonProcess {
 
 /** Daemons started by this test file, newest last: a timed-out wait shows the newest one's log. */
 const started: DaemonProcess[] = [];
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The daemon listens on HTTP: it has its catalog, its server and its lock. */
 const listening = (l: LogLine): boolean => l.msg === 'HTTP listening';

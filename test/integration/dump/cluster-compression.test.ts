@@ -5,27 +5,18 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged, pgbackops } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseState, nodeOf, plainDump, queryAt, rolesState } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, seedDatabase } from '../../helpers/seed.js';
+import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const DB = 'Shop "Ω" db=1';
 let source: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 const runs: Record<string, { id: string; directory: string; files: Array<{ path: string; bytes: number; sha256: string }> }> = {};
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 
 function cluster(name: string, compression: string): string {
   return backupSpecDoc(name, `type: cluster\n${compression ? `compression: ${compression}` : ''}`);
@@ -36,11 +27,7 @@ const DEFINITIONS = { gzip: '', zstd: '{ method: zstd, level: 19 }', lz4: '{ met
 beforeAll(async () => {
   [source, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
   await seedDatabase(source.config, DB, 3000);
-  work = tempDir('cluster-compression');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
+  await openWorkspace('cluster-compression', catalog);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': clusterNodeDoc('pg1', source),

@@ -9,54 +9,29 @@ import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops, spawnPgbackops, type CliResult } from '../../helpers/cli.js';
-import { jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeSpecDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
+import { freePort } from '../../helpers/free-port.js';
 import { waitFor } from '../daemon/daemon-process.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let node: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
 let backupRoot: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 let postgresUid: number;
 let postgresGid: number;
 let receiver: ResultPromise | null = null;
 const started: string[] = [];
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
-
 function baseConfig(): Record<string, string> {
   return {
     // Relative, as in the quickstart: resolved against the state directory by every command, wal-receive too.
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', 'backups'),
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-  walArchive: { enabled: true, slot: pgbo_pitr }
-`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, 'walArchive: { enabled: true, slot: pgbo_pitr }'),
     'retention.yaml': retentionDoc,
-    'backup.yaml': `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: phys }
-spec:
-  node: pg1
-  method: basebackup
-  schedule: "41 1 * * *"
-  retention: standard
-  compression: { method: gzip, level: 1 }
-`,
+    'backup.yaml': backupSpecDoc('phys', 'method: basebackup\ncompression: { method: gzip, level: 1 }'),
   };
 }
 
@@ -91,12 +66,8 @@ beforeAll(async () => {
   [node, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
   postgresUid = Number((await execa('id', ['-u', 'postgres'])).stdout);
   postgresGid = Number((await execa('id', ['-g', 'postgres'])).stdout);
-  work = tempDir('pitr');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
+  await openWorkspace('pitr', catalog);
   backupRoot = join(stateDir, 'backups');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
   await node.createDatabase('app');
   await app('create table t (n int primary key)');
   writeConfig(configDir, baseConfig());
@@ -189,16 +160,6 @@ describe('the restorable window off the archive machine', () => {
 /** A directory the job user (postgres) may create restore directories in. */
 function restoreParent(): string {
   return jobUserDir(join(work, 'restores'), postgresUid, postgresGid);
-}
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function restoredQuery<T extends pg.QueryResultRow>(dir: string, port: number, sql: string): Promise<T[]> {

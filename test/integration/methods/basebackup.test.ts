@@ -8,19 +8,16 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
+import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
+import { freePort } from '../../helpers/free-port.js';
+import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let source: TestCluster;
 let minimal: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 let archiveDir: string;
 let postgresUid: number;
 let postgresGid: number;
@@ -58,10 +55,6 @@ spec: { node: pg-min, method: basebackup, schedule: "41 2 * * *", retention: sta
   };
 }
 
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
-
 async function sourceSql<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string): Promise<T[]> {
   return query<T>(source, 'app', sql);
 }
@@ -95,24 +88,12 @@ async function stopRestored(dir: string): Promise<void> {
   await execa('runuser', ['-u', 'postgres', '--', PG_CTL, 'stop', '-D', dir, '-m', 'immediate', '-w'], { reject: false, cwd: '/' });
 }
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
   [source, minimal, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
   const ids = await execa('id', ['-u', 'postgres']);
   postgresUid = Number(ids.stdout);
   postgresGid = Number((await execa('id', ['-g', 'postgres'])).stdout);
-  work = tempDir('basebackup');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
+  await openWorkspace('basebackup', catalog);
   // The node's archive, as the documented archive_command fills it: the node runs as postgres on this host.
   archiveDir = join(work, 'backups', 'pg1', '_wal');
   for (const dir of [join(work, 'backups'), join(work, 'backups', 'pg1'), archiveDir]) {
@@ -136,8 +117,6 @@ beforeAll(async () => {
   await minimal.pause();
   await minimal.resume();
 
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, config(false));
   await applyConverged(cli);
 }, 180_000);

@@ -7,29 +7,21 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let node: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
 let backupRoot: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 
 const pgbackrestConfig = () => join(backupRoot, '_pgbackrest', 'pgbackrest.conf');
 
 beforeAll(async () => {
   [node, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
-  work = tempDir('pgbr');
+  await openWorkspace('pgbr', catalog);
   chmodSync(work, 0o755);
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
   backupRoot = join(work, 'backups');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
   // What `pgbackops check` tells an operator to set: pgbackops never changes a node's settings itself.
   await nodeSql(`alter system set archive_mode = on`);
   await nodeSql(`alter system set archive_command = 'pgbackrest --config=${pgbackrestConfig()} --stanza=pg1 archive-push %p'`);
@@ -51,9 +43,6 @@ async function nodeSql<T extends pg.QueryResultRow>(sql: string, config: pg.Clie
   }
 }
 
-function cli(...args: string[]) {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 function run(name: string) {
   return pgbackops(['run', '--state-dir', stateDir, name]);
 }
@@ -66,16 +55,7 @@ spec: { node: pg1, method: pgbackrest, backupType: ${type}, schedule: "H 1 * * *
 `;
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-  pgbackrest: { pgPath: ${node.dataDir}, pgSocketPath: ${node.socketDir} }
-`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, `pgbackrest: { pgPath: ${node.dataDir}, pgSocketPath: ${node.socketDir} }`),
     'backups.yaml': [backup('pg1-full', 'full'), backup('pg1-diff', 'diff'), backup('pg1-incr', 'incr')].join('---\n'),
   });
 }

@@ -11,20 +11,16 @@ import { verifySignature } from '../../../src/core/notify/signature.js';
 import { deliverNotifications } from '../../../src/jobs/notify/deliver-notifications.js';
 import { silentLogger } from '../../../src/adapters/logger.js';
 import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { startHttpReceiver, startSmtpReceiver, waitFor, type HttpReceiver } from './receivers.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const SECRET = 'whsec-test-1234';
 const FAST_RETRY = { PGBACKOPS_NOTIFY_RETRY_BASE: '0.05' };
 
 let node: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogConfig: pg.ClientConfig;
-let catalogUrl: string;
 let receiver: HttpReceiver;
 
 const eventSchema = JSON.parse(readFileSync(new URL('../../../schemas/notification-event.schema.json', import.meta.url), 'utf8'));
@@ -36,21 +32,14 @@ afterAll(async () => {
   await Promise.all([node?.stop(), catalog?.stop()]);
 });
 beforeEach(async () => {
-  work = tempDir('notify');
+  await openWorkspace('notify', catalog);
   chmodSync(work, 0o755);
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
   receiver = await startHttpReceiver();
 });
 afterEach(async () => {
   await receiver?.close();
 });
 
-function cli(...args: string[]) {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 function maintain(env: Record<string, string> = FAST_RETRY) {
   return pgbackops(['maintain', '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01'], env);
 }
@@ -70,15 +59,7 @@ async function setUp(opts: { serverNotifiers: string[]; notifiers: string; backu
     + `  notifiers: [${opts.serverNotifiers.join(', ')}]\n`;
   writeConfig(configDir, {
     'server.yaml': server,
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-${opts.nodeNotifiers ? `  notifiers: [${opts.nodeNotifiers.join(', ')}]\n` : ''}`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, opts.nodeNotifiers ? `notifiers: [${opts.nodeNotifiers.join(', ')}]` : ''),
     'retention.yaml': retentionDoc,
     'notifiers.yaml': opts.notifiers,
     'backups.yaml': opts.backups,

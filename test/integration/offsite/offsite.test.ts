@@ -9,11 +9,12 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCom
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, query, queryAt } from '../../helpers/pg-tools.js';
 import { startTestS3, type TestS3 } from '../../helpers/s3-server.js';
 import { seedDatabase } from '../../helpers/seed.js';
+import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const POSTGRES = { uid: 101, gid: 101 };
@@ -24,15 +25,6 @@ let target: TestCluster;
 let catalog: TestCluster;
 let s3: TestS3;
 let client: S3Client;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 
 async function rows<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
   return queryAt<T>(catalogConfig, sql, params);
@@ -85,13 +77,9 @@ beforeAll(async () => {
   } finally {
     await big.end();
   }
-  work = tempDir('offsite');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
+  await openWorkspace('offsite', catalog);
   s3 = await startTestS3(work, 'pgbackops-test', POSTGRES);
   client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),

@@ -8,20 +8,17 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgbackops, spawnPgbackops, type CliResult, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, queryAt } from '../../helpers/pg-tools.js';
 import { seedDatabase } from '../../helpers/seed.js';
 import { startDaemon, WAIT } from '../daemon/daemon-process.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let source: TestCluster;
 let target: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 
 function oneOffYaml(kind: 'Snapshot' | 'Restore', name: string, spec: string): string {
   return `apiVersion: pgbackops/v1
@@ -47,10 +44,6 @@ spec: { node: pg1, databases: [shop], schedule: "41 1 * * *", retention: standar
 `,
     'one-offs.yaml': oneOffs.join('---\n'),
   });
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
 }
 
 function maintain(...args: string[]): Promise<CliResult> {
@@ -93,11 +86,7 @@ beforeAll(async () => {
   await ledger.query(`create table entries (id integer primary key, amount numeric(12, 2), note text);
     insert into entries select g, g * 1.5, 'entry ' || g from generate_series(1, 500) g`);
   await ledger.end();
-  work = tempDir('one-off');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
+  await openWorkspace('one-off', catalog);
 }, 120_000);
 
 afterAll(async () => {
@@ -308,11 +297,3 @@ describe('the daemon', () => {
     }
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, runRecorded } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged, pgbackops, runRecorded } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, query, queryAt } from '../../helpers/pg-tools.js';
 import { seedDatabase } from '../../helpers/seed.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const DB = 'shop';
 
@@ -25,11 +26,6 @@ let target: TestCluster;
 /** Receives the cluster dump: every role and database under its own name. */
 let empty: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 const keys: Record<'first' | 'wrong' | 'next', { identity: string; recipient: string }> = {} as never;
 const backups: Record<string, string> = {};
 
@@ -46,10 +42,6 @@ function writeFiles(recipients: string[]): void {
     'retention.yaml': retentionDoc,
     'backups.yaml': [backupSpecDoc('shop', `databases: [${DB}]\nformat: custom`), backupSpecDoc('whole', 'type: cluster')].join('---\n'),
   });
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
 }
 
 function restoreArgs(...args: string[]): string[] {
@@ -96,11 +88,7 @@ async function ageDecrypt(identity: string, file: string): Promise<Buffer> {
 beforeAll(async () => {
   [source, target, empty, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster(), startTestCluster()]);
   await seedDatabase(source.config, DB, 20_000);
-  work = tempDir('encryption');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
+  await openWorkspace('encryption', catalog);
   keys.first = await makeKey('first');
   keys.wrong = await makeKey('wrong');
   keys.next = await makeKey('next');

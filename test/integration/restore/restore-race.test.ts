@@ -7,11 +7,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, runRecorded, spawnPgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged, pgbackops, runRecorded, spawnPgbackops } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseNames, nodeOf, plainDump, query, queryAt, roleNames } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, UNRELATED_ROLE, seedDatabase } from '../../helpers/seed.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const DB = 'shop';
 /** Concurrent restores per round, and rounds: enough for every round to hit the window on a 2-core machine. */
@@ -23,17 +24,8 @@ let target: TestCluster;
 /** Emptied again after each test that restores into it. */
 let empty: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 const backups: Record<string, string> = {};
 
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 
 function restoreArgs(...args: string[]): string[] {
   return ['restore', ...args, '--yes', '--state-dir', stateDir, '--catalog', catalogUrl];
@@ -102,11 +94,7 @@ async function emptyCluster(cluster: TestCluster): Promise<void> {
 beforeAll(async () => {
   [source, target, empty, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster(), startTestCluster()]);
   await seedDatabase(source.config, DB, 500);
-  work = tempDir('restore-race');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
+  await openWorkspace('restore-race', catalog);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target), clusterNodeDoc('pg3', empty)].join('---\n'),

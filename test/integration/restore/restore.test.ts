@@ -6,11 +6,12 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, runRecorded, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged, pgbackops, runRecorded, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseNames, databaseState, nodeOf, plainDump, query, queryAt, roleNames, rolesState } from '../../helpers/pg-tools.js';
 import { SEEDED_ROLES, seedDatabase } from '../../helpers/seed.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const DB = 'Shop "Ω" db=1';
 const POSTGRES_UID = 101;
@@ -18,17 +19,8 @@ const POSTGRES_UID = 101;
 let source: TestCluster;
 let target: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 const backups: Record<string, string> = {};
 
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 
 async function catalogRows<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
   return queryAt<T>(catalogConfig, sql, params);
@@ -48,11 +40,7 @@ function aclAsSet(state: unknown): unknown {
 beforeAll(async () => {
   [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
   await seedDatabase(source.config, DB, 500);
-  work = tempDir('restore');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
+  await openWorkspace('restore', catalog);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),

@@ -10,18 +10,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkCronExpression } from '../../../src/core/cron/expression.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { CLI, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeDoc, writeConfig } from '../../helpers/config.js';
 import { cronJobsOf, runAsCron, type CronJob } from '../../helpers/cron-jobs.js';
 import { execa } from 'execa';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let node: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
 let cronFile: string;
-let catalogConfig: pg.ClientConfig;
-let catalogUrl: string;
 const me = userInfo().username;
 
 beforeAll(async () => {
@@ -36,17 +32,9 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  work = tempDir('maintain-line');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
+  await openWorkspace('maintain-line', catalog);
   cronFile = join(work, 'cron', 'pgbackops');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
 });
-
-function cli(...args: string[]) {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 
 async function setUp(maintenance = ''): Promise<void> {
   writeConfig(configDir, {

@@ -7,27 +7,19 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { pgbackops } from '../../helpers/cli.js';
-import { serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startDaemon, waitFor, type DaemonProcess } from '../daemon/daemon-process.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let node: TestCluster;
 let catalog: TestCluster;
-let configDir: string;
-let stateDir: string;
 let backupRoot: string;
-let work: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 const daemons: DaemonProcess[] = [];
 
 beforeAll(async () => {
   [node, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
-  work = tempDir('wal-daemon');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
+  await openWorkspace('wal-daemon', catalog);
   backupRoot = join(work, 'backups');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
 });
 afterAll(async () => {
   for (const d of daemons) await d.stop();
@@ -37,15 +29,7 @@ afterAll(async () => {
 function configure(archived: boolean): void {
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-${archived ? '  walArchive: { enabled: true, slot: pgbo_daemon, maxSlotRetainedBytes: 1GB }\n' : ''}`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, archived ? 'walArchive: { enabled: true, slot: pgbo_daemon, maxSlotRetainedBytes: 1GB }' : ''),
     // A base backup starts the node's restorable window.
     'backup.yaml': `apiVersion: pgbackops/v1
 kind: Backup
@@ -53,10 +37,6 @@ metadata: { name: phys }
 spec: { node: pg1, method: basebackup, schedule: "41 1 * * *", retention: { keepLast: 2 } }
 `,
   });
-}
-
-function cli(...args: string[]) {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
 }
 
 async function daemon(extra: string[] = []): Promise<DaemonProcess> {

@@ -8,29 +8,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultPromise } from 'execa';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { waitFor } from '../daemon/daemon-process.js';
 import { nodeQuery, switchSegment } from '../../helpers/wal-node.js';
 import { missingSegments, parseWalFileName } from '../../../src/core/wal/wal-segment.js';
+import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let node: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
 let backupRoot: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 const receivers: ResultPromise[] = [];
 
 beforeAll(async () => {
   [node, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
-  work = tempDir('wal');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
+  await openWorkspace('wal', catalog);
   backupRoot = join(work, 'backups');
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
 });
 afterEach(async () => {
   for (const r of receivers.splice(0)) {
@@ -42,22 +34,10 @@ afterAll(async () => {
   await Promise.all([node?.stop(), catalog?.stop()]);
 });
 
-function cli(...args: string[]) {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
-
 function configure(walArchive: string | null): void {
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', backupRoot),
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-${walArchive === null ? '' : `  walArchive: ${walArchive}\n`}`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, walArchive === null ? '' : `walArchive: ${walArchive}`),
   });
 }
 
