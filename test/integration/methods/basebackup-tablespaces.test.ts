@@ -12,6 +12,7 @@ import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js'
 import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
+import { freePort } from '../../helpers/free-port.js';
 
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 let source: TestCluster;
@@ -32,15 +33,6 @@ function cli(...args: string[]): Promise<CliResult> {
   return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
 }
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   [source, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);

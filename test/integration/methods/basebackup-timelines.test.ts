@@ -15,6 +15,7 @@ import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, tempDir, writeConf
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { waitFor } from '../daemon/daemon-process.js';
+import { freePort } from '../../helpers/free-port.js';
 
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 let source: TestCluster;
@@ -37,15 +38,6 @@ function restoreParent(): string {
   return jobUserDir(join(work, 'r'), postgresUid, postgresGid);
 }
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function at<T extends pg.QueryResultRow>(dir: string, port: number, sql: string, database = 'app'): Promise<T[]> {
   return queryAt<T>({ host: dir, port, user: String(source.config.user), database }, sql);
