@@ -18,6 +18,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * GET /status back to back until told to stop; answers how many were served. A request may meet a
  * keep-alive connection the daemon is closing: counted as dropped, not fatal.
  */
+/** Rounds of /status requests after which RSS is read (BENCH_STATUS_ROUNDS). */
+const ROUNDS = Number(process.env.BENCH_STATUS_ROUNDS ?? 4);
 const STATUS_LOAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 let serving = true;
@@ -89,14 +91,19 @@ async function figuresFor(definitions, work, requests) {
     // As many again, three times: lasting growth shows as a step up after every round, while garbage not yet
     // returned and the heap settling at its working size level off.
     const rssRounds = [rssAfter];
-    for (let round = 2; round <= 4; round++) {
-      for (let i = 0; i < 1 + requests + servedDuringProbes; i++) await timedGet(status);
+    const heapRounds = [];
+    for (let round = 2; round <= ROUNDS; round++) {
+      let last = null;
+      for (let i = 0; i < 1 + requests + servedDuringProbes; i++) last = await timedGet(status);
+      // The daemon's own heap figure, from the round's last answer: a leak grows it, a heap V8 has not
+      // shrunk yet does not.
+      heapRounds.push(JSON.parse(last.body).memory?.heap_used_mi_b ?? null);
       await sleep(3000);
       rssRounds.push(rssMiB(d.child.pid));
     }
     const rssAfterTwice = rssRounds[1];
     return {
-      healthzIdleMedianMs: median(idle), rssMiBAfterTwice: rssAfterTwice, rssMiBAfterRounds: rssRounds, droppedStatusRequests: dropped,
+      healthzIdleMedianMs: median(idle), rssMiBAfterTwice: rssAfterTwice, rssMiBAfterRounds: rssRounds, heapUsedMiBAfterRounds: heapRounds, droppedStatusRequests: dropped,
       definitions, statusColdMs: cold.ms, statusMedianMs: median(warm), statusP90Ms: percentile(warm, 90), statusBytes: cold.body.length,
       healthzMedianMs: median(probes), healthzMaxMs: Math.max(...probes), healthzProbes: probes.length, servedDuringProbes,
       statusRequests: 1 + requests + servedDuringProbes, rssMiBBefore: rssBefore, rssMiBAfter: rssAfter,
@@ -126,7 +133,7 @@ export async function benchDaemonStatus({ sizes = (process.env.BENCH_STATUS_SIZE
         [`${r.definitions} definitions: /healthz during /status, max of ${r.healthzProbes} (ms)`, r.healthzMaxMs.toFixed(1), '<= 50 ms'],
         [`${r.definitions} definitions: RSS before (MiB)`, r.rssMiBBefore?.toFixed(0) ?? 'n/a'],
         [`${r.definitions} definitions: RSS after ${r.statusRequests} /status + 3 s (MiB)`, r.rssMiBAfter?.toFixed(0) ?? 'n/a', 'no lasting growth'],
-        ...(r.rssMiBAfterRounds ?? []).slice(1).map((rss, i) => [`${r.definitions} definitions: RSS after ${(i + 2) * r.statusRequests} /status + 3 s (MiB)`, rss.toFixed(0), 'no lasting growth']),
+        ...(r.rssMiBAfterRounds ?? []).slice(1).map((rss, i) => [`${r.definitions} definitions: RSS after ${(i + 2) * r.statusRequests} /status + 3 s (MiB)`, `${rss.toFixed(0)} (heap used ${r.heapUsedMiBAfterRounds?.[i]?.toFixed(0) ?? 'n/a'})`, 'no lasting growth']),
       ]),
       ['growth exponent 1k -> 10k: /status median', exponent(small?.statusMedianMs, large?.statusMedianMs)],
     ]);

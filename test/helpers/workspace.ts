@@ -5,7 +5,7 @@
 // reads what the last openWorkspace() call of that file set (each test file has its own module instance).
 import { join } from 'node:path';
 import type pg from 'pg';
-import { pgbackops, type CliResult } from './cli.js';
+import { pgbackops, pgbackopsOnTty, type CliResult } from './cli.js';
 import { tempDir } from './config.js';
 import type { TestCluster } from './pg-cluster.js';
 
@@ -27,4 +27,9 @@ export async function openWorkspace(prefix: string, catalog: TestCluster): Promi
 /** The built CLI with the workspace's configuration, state directory and catalog. */
 export function cli(...args: string[]): Promise<CliResult> {
   return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
+}
+
+/** The same under a pseudo-terminal (what a TTY shows: progress lines). */
+export function cliOnTty(...args: string[]): Promise<{ exitCode: number; output: string }> {
+  return pgbackopsOnTty([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
 }

@@ -5,30 +5,17 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, pgbackopsOnTty } from '../../helpers/cli.js';
-import { clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged } from '../../helpers/cli.js';
+import { cli, cliOnTty, configDir, openWorkspace, work } from '../../helpers/workspace.js';
+import { clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { formatBytes } from '../../../src/core/reports/format.js';
 
 let cluster: TestCluster;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
 let appConfig: pg.ClientConfig;
 /** What the non-TTY run printed as its size: the estimate of the run after it. */
 let previousSize = '';
 
-function globals(): string[] {
-  return ['-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl];
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, ...globals()]);
-}
-
-function onTty(...args: string[]): Promise<{ exitCode: number; output: string }> {
-  return pgbackopsOnTty([...args, ...globals()]);
-}
 
 const PERCENT_LINE = /nightly app: \d{1,2}% [\d.]+ (B|KiB|MiB|GiB) of ~[\d.]+ (B|KiB|MiB|GiB), [\d.]+ (B|KiB|MiB|GiB)\/s/;
 const FINAL_LINE = /nightly app: done, [\d.]+ (B|KiB|MiB|GiB), [\d.]+s elapsed/;
@@ -42,10 +29,7 @@ beforeAll(async () => {
   await client.connect();
   await client.query(`create table big as select g, md5(g::text) || md5((g * 7)::text) as t from generate_series(1, 1500000) g`);
   await client.end();
-  const work = tempDir('progress');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
-  catalogUrl = cluster.urlFor(await cluster.createDatabase());
+  await openWorkspace('progress', cluster);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
     'nodes.yaml': clusterNodeDoc('pg1', cluster),
@@ -74,7 +58,7 @@ describe('backup now progress', () => {
     await client.connect();
     const size = Number((await client.query<{ size: string }>('select pg_database_size(current_database())::text as size')).rows[0]!.size);
     await client.end();
-    const r = await onTty('backup', 'now', 'nightly');
+    const r = await cliOnTty('backup', 'now', 'nightly');
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toMatch(PERCENT_LINE);
     expect(r.output).toContain(`of ~${formatBytes(size)}`);
@@ -94,7 +78,7 @@ describe('backup now progress', () => {
   });
 
   it('on a TTY after a succeeded run: the estimate is that run\'s size', async () => {
-    const r = await onTty('backup', 'now', 'nightly');
+    const r = await cliOnTty('backup', 'now', 'nightly');
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toMatch(PERCENT_LINE);
     expect(r.output).toContain(`of ~${previousSize}`);
@@ -102,11 +86,11 @@ describe('backup now progress', () => {
   });
 
   it('on a TTY with --json or --quiet: no progress line', async () => {
-    const json = await onTty('backup', 'now', 'nightly', '--json');
+    const json = await cliOnTty('backup', 'now', 'nightly', '--json');
     expect(json.exitCode, json.output).toBe(0);
     expect(json.output).not.toMatch(/elapsed|\d%/);
     expect(json.output).toContain('"status": "succeeded"');
-    const quiet = await onTty('backup', 'now', 'nightly', '--quiet');
+    const quiet = await cliOnTty('backup', 'now', 'nightly', '--quiet');
     expect(quiet.exitCode, quiet.output).toBe(0);
     expect(quiet.output).not.toMatch(/elapsed|\d%/);
   });
@@ -114,7 +98,7 @@ describe('backup now progress', () => {
 
 describe('verify progress', () => {
   it('on a TTY: the files hashed against their recorded total, then the elapsed time; nothing without a TTY', async () => {
-    const tty = await onTty('verify', '--latest', 'nightly');
+    const tty = await cliOnTty('verify', '--latest', 'nightly');
     expect(tty.exitCode, tty.output).toBe(0);
     expect(tty.output).toMatch(/verify [0-9a-f]{8}: \d{1,2}% [\d.]+ (B|KiB|MiB|GiB) of ~[\d.]+ (B|KiB|MiB|GiB)/);
     expect(tty.output).toMatch(/verify [0-9a-f]{8}: verified, [\d.]+ (B|KiB|MiB|GiB), [\d.]+s elapsed/);

@@ -8,44 +8,27 @@
 import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops, pgbackopsOnTty, runRecorded } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged, runRecorded } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { formatBytes } from '../../../src/core/reports/format.js';
 import { parseLsn } from '../../../src/core/wal/wal-segment.js';
-import { freePort } from '../daemon/daemon-process.js';
+import { freePort } from '../../helpers/free-port.js';
+import { catalogConfig, cli, cliOnTty, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let cluster: TestCluster;
 /** A node whose WAL goes to a pgBackRest stanza of the backup server. */
 let brNode: TestCluster;
 /** An empty cluster a cluster dump is restored into. */
 let target: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 let postgresUid: number;
 let postgresGid: number;
 /** The backup of each definition, by name. */
 const ids: Record<string, string> = {};
 const started: string[] = [];
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
-
-function globals(): string[] {
-  return ['-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl];
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, ...globals()]);
-}
-
-function onTty(...args: string[]): Promise<{ exitCode: number; output: string }> {
-  return pgbackopsOnTty([...args, ...globals()]);
-}
 
 /** The backup's recorded files and their sizes. */
 async function filesOf(id: string): Promise<{ directory: string; files: Array<{ path: string; bytes: number }> }> {
@@ -68,10 +51,8 @@ beforeAll(async () => {
   [cluster, target, brNode] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
   postgresUid = Number((await execa('id', ['-u', 'postgres'])).stdout);
   postgresGid = Number((await execa('id', ['-g', 'postgres'])).stdout);
-  work = tempDir('restore-progress');
+  await openWorkspace('restore-progress', cluster);
   chmodSync(work, 0o755); // pgBackRest's archive-push runs as postgres and reaches the repository under it
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
   // The node archives its WAL where the basebackup method's restore looks for it (docs/restore.md).
   const archiveDir = join(work, 'backups', 'pg1', '_wal');
   for (const dir of [join(work, 'backups'), join(work, 'backups', 'pg1'), archiveDir]) {
@@ -94,8 +75,6 @@ beforeAll(async () => {
   // For the runs without a line: what is printed does not depend on the size.
   await cluster.createDatabase('small');
   await query(cluster, 'small', 'create table t as select generate_series(1, 100) as n');
-  catalogConfig = await cluster.createDatabase();
-  catalogUrl = cluster.urlFor(catalogConfig);
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'nodes.yaml': [clusterNodeDoc('pg1', cluster), clusterNodeDoc('pg2', target), `apiVersion: pgbackops/v1
@@ -136,7 +115,7 @@ describe('restore progress: logical backups', () => {
   it('pg_restore of a custom archive: the archive read against its size, then the outcome and the elapsed time', async () => {
     const { files } = await filesOf(ids.custom!);
     const dump = files.find((f) => f.path === 'dump.pgdump')!;
-    const r = await onTty('restore', ids.custom!, '--to-node', 'pg1', '--database', 'app_one', '--yes');
+    const r = await cliOnTty('restore', ids.custom!, '--to-node', 'pg1', '--database', 'app_one', '--yes');
     await dropCopy(cluster, 'app_one');
     expect(r.exitCode, r.output).toBe(0);
     const seen = percentages(r.output, 'loading dump.pgdump');
@@ -149,7 +128,7 @@ describe('restore progress: logical backups', () => {
   }, 120_000);
 
   it('pg_restore --jobs 2: its workers\' reads are counted together', async () => {
-    const r = await onTty('restore', ids.custom!, '--to-node', 'pg1', '--database', 'app_two', '--jobs', '2', '--yes');
+    const r = await cliOnTty('restore', ids.custom!, '--to-node', 'pg1', '--database', 'app_two', '--jobs', '2', '--yes');
     await dropCopy(cluster, 'app_two');
     expect(r.exitCode, r.output).toBe(0);
     expect(Math.max(...percentages(r.output, 'loading dump.pgdump')), r.output).toBeGreaterThan(0);
@@ -158,7 +137,7 @@ describe('restore progress: logical backups', () => {
 
   it('psql fed a cluster dump through its decompression: the compressed file read against its size', async () => {
     const dump = (await filesOf(ids.all!)).files.find((f) => /^dump\.sql/.test(f.path))!;
-    const r = await onTty('restore', ids.all!, '--to-node', 'pg2', '--roles', 'reuse', '--yes');
+    const r = await cliOnTty('restore', ids.all!, '--to-node', 'pg2', '--roles', 'reuse', '--yes');
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toContain(`of ~${formatBytes(dump.bytes)}`);
     expect(Math.max(...percentages(r.output, `loading ${dump.path}`)), r.output).toBeGreaterThan(0);
@@ -170,15 +149,15 @@ describe('restore progress: logical backups', () => {
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(plain.stderr).toBe('');
     expect(`${plain.stdout}${plain.stderr}`).not.toMatch(/elapsed|\r/);
-    const json = await onTty('restore', ids.small!, '--to-node', 'pg1', '--database', 'small_two', '--yes', '--json');
+    const json = await cliOnTty('restore', ids.small!, '--to-node', 'pg1', '--database', 'small_two', '--yes', '--json');
     expect(json.exitCode, json.output).toBe(0);
     expect(json.output).not.toMatch(/elapsed|\d%/);
     expect(json.output).toContain('"status": "succeeded"');
-    const quiet = await onTty('restore', ids.small!, '--to-node', 'pg1', '--database', 'small_three', '--yes', '--quiet');
+    const quiet = await cliOnTty('restore', ids.small!, '--to-node', 'pg1', '--database', 'small_three', '--yes', '--quiet');
     expect(quiet.exitCode, quiet.output).toBe(0);
     expect(quiet.output).not.toMatch(/elapsed|\d%/);
     // A TTY without those flags does draw it for the same restore: the absence above is the flags'.
-    const drawn = await onTty('restore', ids.small!, '--to-node', 'pg1', '--database', 'small_four', '--yes');
+    const drawn = await cliOnTty('restore', ids.small!, '--to-node', 'pg1', '--database', 'small_four', '--yes');
     expect(drawn.exitCode, drawn.output).toBe(0);
     expect(drawn.output).toMatch(FINAL);
   }, 180_000);
@@ -193,7 +172,7 @@ describe('restore progress: a base backup into a directory', () => {
     const [facts] = await queryAt<{ stop: string }>(catalogConfig, `select method_facts->>'stopLsn' as stop from pgbackops.backup_runs where id = $1`, [id]);
     const dir = join(jobUserDir(join(work, 'restores'), postgresUid, postgresGid), 'copy');
     const port = await freePort();
-    const r = await onTty('restore', id, '--to-dir', dir, '--start', '--port', String(port), '--yes');
+    const r = await cliOnTty('restore', id, '--to-dir', dir, '--start', '--port', String(port), '--yes');
     started.push(dir);
     expect(r.exitCode, r.output).toBe(0);
     const step = `extracting ${tars.join(', ')}`;
@@ -212,7 +191,7 @@ describe('restore progress: a pgBackRest backup into a directory', () => {
   it('the bytes pgBackRest has written into the directory against the size of the cluster it backed up', async () => {
     const [facts] = await queryAt<{ bytes: string }>(catalogConfig, `select method_facts->>'databaseBytes' as bytes from pgbackops.backup_runs where id = $1`, [ids.br!]);
     const dir = join(jobUserDir(join(work, 'restores-br'), postgresUid, postgresGid), 'copy');
-    const r = await onTty('restore', ids.br!, '--to-dir', dir, '--yes');
+    const r = await cliOnTty('restore', ids.br!, '--to-dir', dir, '--yes');
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toContain(`of ~${formatBytes(Number(facts!.bytes))}`);
     expect(Math.max(...percentages(r.output, 'pgbackrest restore')), r.output).toBeGreaterThan(0);

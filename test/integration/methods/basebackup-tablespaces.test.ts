@@ -6,10 +6,10 @@
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged, pgbackops } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -17,11 +17,6 @@ import { freePort } from '../../helpers/free-port.js';
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 let source: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 let location: string;
 let postgresUid: number;
 let postgresGid: number;
@@ -29,18 +24,12 @@ let backupId: string;
 let oid: string;
 const started: string[] = [];
 
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
-
 
 beforeAll(async () => {
   [source, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
   postgresUid = Number((await execa('id', ['-u', 'postgres'])).stdout);
   postgresGid = Number((await execa('id', ['-g', 'postgres'])).stdout);
-  work = tempDir('tblspc');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
+  await openWorkspace('tblspc', catalog);
   location = join(work, 'ts-orders');
   mkdirSync(location, { mode: 0o700 });
   chownSync(location, postgresUid, postgresGid);
@@ -49,17 +38,11 @@ beforeAll(async () => {
   await query(source, 'app', 'create table orders (n int primary key) tablespace orders_space');
   await query(source, 'app', 'insert into orders select generate_series(1, 250)');
   [{ oid }] = await query<{ oid: string }>(source, 'app', `select oid::text from pg_tablespace where spcname = 'orders_space'`);
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'node.yaml': clusterNodeDoc('pg1', source),
     'retention.yaml': retentionDoc,
-    'backup.yaml': `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: phys }
-spec: { node: pg1, method: basebackup, schedule: "41 1 * * *", retention: standard, compression: { method: gzip, level: 1 } }
-`,
+    'backup.yaml': backupSpecDoc('phys', 'method: basebackup\ncompression: { method: gzip, level: 1 }'),
   });
   await applyConverged(cli);
   const run = await pgbackops(['run', '--state-dir', stateDir, 'phys']);

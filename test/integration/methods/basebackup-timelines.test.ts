@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { applyConverged, pgbackops } from '../../helpers/cli.js';
+import { backupSpecDoc, clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { waitFor } from '../daemon/daemon-process.js';
@@ -20,19 +21,10 @@ import { freePort } from '../../helpers/free-port.js';
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 let source: TestCluster;
 let catalog: TestCluster;
-let work: string;
-let configDir: string;
-let stateDir: string;
-let catalogUrl: string;
-let catalogConfig: pg.ClientConfig;
 let archiveDir: string;
 let postgresUid: number;
 let postgresGid: number;
 const started: string[] = [];
-
-function cli(...args: string[]): Promise<CliResult> {
-  return pgbackops([...args, '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
-}
 
 function restoreParent(): string {
   return jobUserDir(join(work, 'r'), postgresUid, postgresGid);
@@ -64,9 +56,7 @@ beforeAll(async () => {
   [source, catalog] = await Promise.all([startTestCluster(), startTestCluster()]);
   postgresUid = Number((await execa('id', ['-u', 'postgres'])).stdout);
   postgresGid = Number((await execa('id', ['-g', 'postgres'])).stdout);
-  work = tempDir('tli');
-  configDir = join(work, 'config');
-  stateDir = join(work, 'state');
+  await openWorkspace('tli', catalog);
   archiveDir = join(work, 'backups', 'pg1', '_wal');
   for (const dir of [join(work, 'backups'), join(work, 'backups', 'pg1'), archiveDir]) {
     mkdirSync(dir, { mode: 0o700 });
@@ -78,17 +68,11 @@ beforeAll(async () => {
   await query(source, 'postgres', `alter system set archive_command = '${archiveCommand()}'`);
   await source.pause();
   await source.resume();
-  catalogConfig = await catalog.createDatabase();
-  catalogUrl = catalog.urlFor(catalogConfig);
   writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')),
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
     'node.yaml': clusterNodeDoc('pg1', source),
     'retention.yaml': retentionDoc,
-    'backup.yaml': `apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: phys }
-spec: { node: pg1, method: basebackup, schedule: "41 1 * * *", retention: standard, compression: { method: gzip, level: 1 } }
-`,
+    'backup.yaml': backupSpecDoc('phys', 'method: basebackup\ncompression: { method: gzip, level: 1 }'),
   });
   await applyConverged(cli);
 }, 180_000);
