@@ -97,7 +97,7 @@ async function figuresFor(definitions, work, requests) {
       for (let i = 0; i < 1 + requests + servedDuringProbes; i++) last = await timedGet(status);
       // The daemon's own heap figure, from the round's last answer: a leak grows it, a heap V8 has not
       // shrunk yet does not.
-      heapRounds.push(JSON.parse(last.body).memory?.heap_used_mi_b ?? null);
+      heapRounds.push(JSON.parse(last.body).memory?.heap_used_mib ?? null);
       await sleep(3000);
       rssRounds.push(rssMiB(d.child.pid));
     }

@@ -20,8 +20,8 @@ export function collectGarbage(): void {
   collect?.();
 }
 
-export function memoryFigures(): { rssMiB: number; heapUsedMiB: number; heapTotalMiB: number } {
+export function memoryFigures(): { rssMib: number; heapUsedMib: number; heapTotalMib: number } {
   const m = process.memoryUsage();
   const mib = (n: number) => Math.round((n / 1048576) * 10) / 10;
-  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal) };
+  return { rssMib: mib(m.rss), heapUsedMib: mib(m.heapUsed), heapTotalMib: mib(m.heapTotal) };
 }

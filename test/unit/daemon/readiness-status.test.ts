@@ -79,7 +79,7 @@ describe('definitionStatus', () => {
 
 describe('statusFields and pageDaemon', () => {
   const rejected = { revision: 'def456', result: 'refused' as const, error: 'mass delete', since: '2026-03-10T12:00:00.000Z', diagnostics: [] };
-  const figures = { builtinJobs: null, runningJobs: 2, memory: { rssMiB: 80, heapUsedMiB: 30, heapTotalMiB: 40 }, summary: { healthy: 3 }, walArchives: [], restorableWindows: [], pgbackrestStanzas: [] };
+  const figures = { builtinJobs: null, runningJobs: 2, memory: { rssMib: 80, heapUsedMib: 30, heapTotalMib: 40 }, summary: { healthy: 3 }, walArchives: [], restorableWindows: [], pgbackrestStanzas: [] };
 
   it('/status: the status record, the applied revision as `revision`, readiness and the figures, in that order', () => {
     const s = status({ lastFullPass: pass('applied'), lastPass: pass('applied'), appliedRevision: 'abc123' });
