@@ -9,7 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops, spawnPgbackops, type CliResult } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeSpecDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeSpecDoc, jobUserDir, retentionDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { freePort } from '../../helpers/free-port.js';
