@@ -110,11 +110,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       afterPass: async (record) => {
         // The pass may have applied a one-off job (or another process did, and NOTIFY brought us here).
         oneOffs.poke();
-        if (record.kind !== 'full') return;
-        await notifier.observePass(record);
-        // The page's first read takes seconds with 10,000 definitions: read once the catalog is current, so
-        // that the first look after a restart finds it ready (docs/status-page.md); later reads refresh it.
-        if (record.reasons.includes('start')) void endpoints.page?.data().catch(() => undefined);
+        if (record.kind === 'full') await notifier.observePass(record);
       },
     });
     const endpoints = daemonEndpoints({
