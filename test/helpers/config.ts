@@ -130,3 +130,13 @@ export function basicConfig(cronFile: string, backups: BackupDoc[], nodeStatus =
     'backups.yaml': backups.map(backupDoc).join('---\n'),
   };
 }
+
+/** A backup server with its root under `work`, node pg1 and one basebackup definition `phys` (gzip 1). */
+export function basebackupConfigDocs(work: string, node: string): Record<string, string> {
+  return {
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
+    'node.yaml': node,
+    'retention.yaml': retentionDoc,
+    'backup.yaml': backupSpecDoc('phys', 'method: basebackup\ncompression: { method: gzip, level: 1 }'),
+  };
+}

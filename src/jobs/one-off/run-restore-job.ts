@@ -31,12 +31,7 @@ export async function runRestoreJob(catalog: Catalog, ctx: OneOffContext, job: C
       roles: spec.roles ?? 'create',
       jobs: spec.jobs ?? 1,
     },
-    dryRun: false,
-    purpose: 'restore',
-    stateDir: ctx.stateDir,
-    actor: `Restore/${job.name}`,
-    logger: ctx.logger,
-    now: ctx.now,
+    ...jobRequest(ctx, job),
   });
   // Not a dry run and nobody to ask: there is always a record.
   return restoreResult(outcome.record!);
@@ -52,12 +47,7 @@ async function runDirectoryRestore(catalog: Catalog, ctx: OneOffContext, job: Cl
     const outcome = await method.restoreToDirectory(catalog, {
       backup: source,
       options: { toDir, target: recoveryTargetOfSpec(spec), ...(spec.start && spec.port !== undefined ? { start: { port: spec.port } } : {}) },
-      dryRun: false,
-      purpose: 'restore',
-      stateDir: ctx.stateDir,
-      actor: `Restore/${job.name}`,
-      logger: ctx.logger,
-      now: ctx.now,
+      ...jobRequest(ctx, job),
     });
     if (outcome.record === null) {
       return { state: 'failed', message: `refused, nothing was written: ${outcome.plan.refusals.join('; ')}`, result: { backup: source.id } };
@@ -91,4 +81,9 @@ async function resolveSource(catalog: Catalog, spec: RestoreSpec): Promise<Backu
   }
   const row = await catalog.reports.latestSucceeded(latestOf, database);
   return row ?? `${latestOf} has no succeeded backup${database ? ` of database ${JSON.stringify(database)}` : ''} in the catalog`;
+}
+
+/** What both kinds of restore request say of the job: a real restore, run by the Restore object, nobody to ask. */
+function jobRequest(ctx: OneOffContext, job: ClaimedOneOff) {
+  return { dryRun: false, purpose: 'restore' as const, stateDir: ctx.stateDir, actor: `Restore/${job.name}`, logger: ctx.logger, now: ctx.now };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { basebackupConfigDocs, clusterNodeDoc, jobUserDir, writeConfig } from '../../helpers/config.js';
 import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
@@ -38,12 +38,7 @@ beforeAll(async () => {
   await query(source, 'app', 'create table orders (n int primary key) tablespace orders_space');
   await query(source, 'app', 'insert into orders select generate_series(1, 250)');
   [{ oid }] = await query<{ oid: string }>(source, 'app', `select oid::text from pg_tablespace where spcname = 'orders_space'`);
-  writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
-    'node.yaml': clusterNodeDoc('pg1', source),
-    'retention.yaml': retentionDoc,
-    'backup.yaml': backupSpecDoc('phys', 'method: basebackup\ncompression: { method: gzip, level: 1 }'),
-  });
+  writeConfig(configDir, basebackupConfigDocs(work, clusterNodeDoc('pg1', source)));
   await applyConverged(cli);
   const run = await pgbackops(['run', '--state-dir', stateDir, 'phys']);
   expect(run.exitCode, run.stderr + run.stdout).toBe(0);

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { basebackupConfigDocs, clusterNodeDoc, jobUserDir, writeConfig } from '../../helpers/config.js';
 import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
@@ -68,12 +68,7 @@ beforeAll(async () => {
   await query(source, 'postgres', `alter system set archive_command = '${archiveCommand()}'`);
   await source.pause();
   await source.resume();
-  writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
-    'node.yaml': clusterNodeDoc('pg1', source),
-    'retention.yaml': retentionDoc,
-    'backup.yaml': backupSpecDoc('phys', 'method: basebackup\ncompression: { method: gzip, level: 1 }'),
-  });
+  writeConfig(configDir, basebackupConfigDocs(work, clusterNodeDoc('pg1', source)));
   await applyConverged(cli);
 }, 180_000);
 

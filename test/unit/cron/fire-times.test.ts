@@ -7,6 +7,7 @@ import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
 import { checkCronExpression } from '../../../src/core/cron/expression.js';
 import { fireTimes } from '../../../src/core/cron/fire-times.js';
+import { random } from '../../helpers/random-json.js';
 
 /**
  * The reference: croner, as lastExpectedRun used it before fire-times.ts (the last firing in the year before
@@ -59,17 +60,6 @@ const ZONES = [
   'Antarctica/Troll', 'America/Santiago', 'America/Havana', 'Africa/Casablanca',
 ];
 
-/** A small deterministic PRNG (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIELD_RANGES: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
 const NAMES: string[][] = [[], [], [], ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'], ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']];
