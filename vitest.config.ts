@@ -8,7 +8,7 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], globalSetup: ['test/helpers/run-temp-root.ts'] } },
       {
         extends: true,
         test: {
@@ -16,7 +16,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // Runs only when integration tests are selected: stops at once, naming the Debian packages to
           // install, when PostgreSQL or cron is missing (test/helpers/prerequisites.ts).
-          globalSetup: ['test/helpers/prerequisites.ts'],
+          // run-temp-root: every temporary directory of the run under one root, removed at the end.
+          globalSetup: ['test/helpers/prerequisites.ts', 'test/helpers/run-temp-root.ts'],
         },
       },
     ],
