@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, printTable, root, runCli } from './lib.js';
+import { openLocalCatalog, seedNightlyRuns } from './local-catalog.js';
 
 const EXPIRED_PER_DEFINITION = 10;
 
@@ -29,21 +30,9 @@ spec: { keepDaily: ${keep} }
   const expiring = definitions * EXPIRED_PER_DEFINITION;
   try {
     runCli(['apply', '--yes', '-c', config, ...common]);
-    const { ensureLocalCatalog } = await import('../dist/adapters/catalog/local-catalog.js');
-    const pg = (await import('pg')).default;
-    const client = new pg.Client(await ensureLocalCatalog(stateDir));
-    await client.connect();
+    const client = await openLocalCatalog(stateDir);
     const started = Date.now();
-    // Runs at 01:30 UTC on each of the last days, so that every pass sees the same calendar days.
-    await client.query(`
-      insert into pgbackops.backup_runs (definition, node, backup_server, database, backup_type, format, status, started_at, finished_at, retention, timezone)
-      select d.name, d.spec->>'node', 'backup01', 'app', 'full', 'custom', 'succeeded',
-             date_trunc('day', now()) + interval '90 minutes' - make_interval(days => g),
-             date_trunc('day', now()) + interval '95 minutes' - make_interval(days => g),
-             coalesce(r.spec, d.spec->'retention'), 'UTC'
-        from pgbackops.definitions d
-        left join pgbackops.retentions r on r.name = d.spec->>'retention'
-        cross join generate_series(0, $1 - 1) g`, [runsPerDefinition]);
+    await seedNightlyRuns(client, runsPerDefinition);
     // What a real pass expires, kept aside to be put back before the next one.
     await client.query(`create temporary table expired as
       select * from pgbackops.backup_runs where started_at < date_trunc('day', now()) - make_interval(days => $1 - 1)`, [keep]);
