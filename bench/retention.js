@@ -5,7 +5,7 @@
 // `repeat` times; the rows a real pass expires are put back before the next one. Medians are reported: the
 // machine may be shared.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, printTable, root, runCli } from './lib.js';
@@ -19,8 +19,12 @@ export async function benchRetention({ definitions = 1000, runsPerDefinition = 1
   const config = join(work, 'config');
   const stateDir = join(work, 'state');
   execFileSync(process.execPath, [join(root, 'examples/fleet/generate.mjs'), '--out', config, '--servers', '1', '--nodes', String(definitions / 10), '--definitions', String(definitions)]);
-  // One steady-state policy for every definition (the generated fleet's policies would expire most rows).
+  // One steady-state policy for every definition (the generated fleet's policies would expire most rows), also
+  // for the definitions the generator gives a retention of their own, inline or as a block.
   const keep = runsPerDefinition - EXPIRED_PER_DEFINITION;
+  for (const file of readdirSync(config, { recursive: true }).filter((f) => f.endsWith('.yaml')).map((f) => join(config, f))) {
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^( *)retention: \{[^}\n]*\}$/gm, '$1retention: standard').replace(/^( *)retention:\n(?:\1 {2}.*\n)+/gm, '$1retention: standard\n'));
+  }
   writeFileSync(join(config, 'retention.yaml'), ['standard', 'short'].map((name) => `apiVersion: pgbackops/v1
 kind: Retention
 metadata: { name: ${name} }
