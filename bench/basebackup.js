@@ -11,71 +11,46 @@
 // Pairs interleaved with alternating order, medians of each side and of the per-pair ratios.
 // BENCH_DUMP_RESTORE=FILE appends each pgbackops restore's log (when each step ended, the server's log) to FILE.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBenchCluster } from './cluster.js';
+import { applyBenchConfig, generatePgbenchDatabase, makeBenchWork, PG_BIN as BIN, startBenchCluster } from './cluster.js';
 import { median, printTable, runCli } from './lib.js';
-
-const BIN = '/usr/lib/postgresql/15/bin';
 
 export async function benchBasebackup({ scale = Number(process.env.BENCH_BASEBACKUP_SCALE ?? 70), repeats = Number(process.env.BENCH_BASEBACKUP_PAIRS ?? 3) } = {}) {
   const cluster = await startBenchCluster('basebackup');
-  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-bb-'));
-  chmodSync(work, 0o755);
-  const dataDir = join(cluster.base, 'data');
-  const owner = statSync(dataDir);
+  const work = makeBenchWork('bb');
+  const owner = statSync(cluster.dataDir);
   const asOwner = (file, args, opts = {}) => {
     const res = spawnSync('setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', file, ...args], { encoding: 'utf8', cwd: '/', ...opts });
     if (res.status !== 0) throw new Error(`${file} ${args.join(' ')}: ${res.stderr}`);
     return res.stdout;
   };
   try {
-    const { socketDir, port } = cluster.instance;
-    const user = String(cluster.instance.config.user);
-    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
-    const psql = (sql, db = 'bench') => execFileSync(`${BIN}/psql`, ['-XAtqc', sql, db], { env, encoding: 'utf8' }).trim();
-    const backupRoot = join(work, 'backups');
+    const { port, user, env } = cluster;
+    const psql = (sql) => cluster.psql(sql, 'bench');
+    const { backupRoot, config, stateDir } = work;
     const archiveDir = join(backupRoot, 'pg', '_wal');
     for (const d of [backupRoot, join(backupRoot, 'pg'), archiveDir]) {
       mkdirSync(d, { recursive: true });
       chownSync(d, owner.uid, owner.gid);
     }
     // The documented archive_command; archive_mode needs a restart.
-    psql(`alter system set archive_mode = on`, 'postgres');
-    psql(`alter system set archive_command = 'test ! -f ${archiveDir}/%f && cp %p ${archiveDir}/.%f.tmp && mv ${archiveDir}/.%f.tmp ${archiveDir}/%f'`, 'postgres');
-    asOwner(`${BIN}/pg_ctl`, ['restart', '-D', dataDir, '-w', '-m', 'fast', '-l', join(cluster.base, 'postgres.log')]);
+    cluster.psql(`alter system set archive_mode = on`);
+    cluster.psql(`alter system set archive_command = 'test ! -f ${archiveDir}/%f && cp %p ${archiveDir}/.%f.tmp && mv ${archiveDir}/.%f.tmp ${archiveDir}/%f'`);
+    asOwner(`${BIN}/pg_ctl`, ['restart', '-D', cluster.dataDir, '-w', '-m', 'fast', '-l', join(cluster.base, 'postgres.log')]);
 
-    execFileSync(`${BIN}/createdb`, ['bench'], { env });
-    process.stdout.write(`generating pgbench scale ${scale} (logged tables)...\n`);
-    execFileSync(`${BIN}/pgbench`, ['-i', '-q', '-s', String(scale), 'bench'], { env, stdio: 'ignore' });
+    generatePgbenchDatabase(cluster, { scale, unlogged: false });
     const clusterBytes = Number(psql('select sum(pg_database_size(oid)) from pg_database'));
 
-    const config = join(work, 'config');
-    const stateDir = join(work, 'state');
-    mkdirSync(config, { recursive: true });
-    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
-kind: BackupServer
-metadata: { name: bench }
-spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: builtin } }
----
-apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg }
-spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench }
----
-apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: bb }
-spec: { node: pg, method: basebackup, schedule: "0 1 * * *", compression: { method: gzip, level: 1 }, checkpoint: fast, retention: { keepLast: 100 } }
-`);
-    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+    applyBenchConfig(work, cluster, {
+      backups: { bb: 'method: basebackup, schedule: "0 1 * * *", compression: { method: gzip, level: 1 }, checkpoint: fast, retention: { keepLast: 100 }' },
+    });
     const cli = (...args) => runCli([...args, '-c', config, '--state-dir', stateDir]);
     const runsDir = join(backupRoot, 'pg', 'bb', '_cluster');
 
     // 1. Taking a backup.
     const bare = () => {
-      const out = join(work, 'bare');
+      const out = join(work.dir, 'bare');
       const started = process.hrtime.bigint();
       const args = [`--pgdata=${out}`, '--format=tar', '--wal-method=stream', '--checkpoint=fast', '--compress=client-gzip:1', '--label=bare', '--no-password', '--manifest-checksums=SHA256'];
       // GNU time for the CPU seconds, as runCli measures pgbackops.
@@ -120,7 +95,7 @@ spec: { node: pg, method: basebackup, schedule: "0 1 * * *", compression: { meth
     const last = psql('select pg_walfile_name(pg_switch_wal())');
     for (let i = 0; i < 600 && !existsSync(join(archiveDir, last)); i++) spawnSync('sleep', ['0.1']);
     const emptyDir = (name) => {
-      const d = join(work, name);
+      const d = join(work.dir, name);
       rmSync(d, { recursive: true, force: true });
       mkdirSync(d, { mode: 0o700 });
       chownSync(d, owner.uid, owner.gid);
@@ -135,7 +110,7 @@ spec: { node: pg, method: basebackup, schedule: "0 1 * * *", compression: { meth
       if (process.env.BENCH_DUMP_RESTORE) appendFileSync(process.env.BENCH_DUMP_RESTORE, `${r.seconds}\n${out.restore.log}\n\n`);
       stop(d);
       rmSync(d, { recursive: true, force: true });
-      return { seconds: r.seconds, rtoMs: out.result.recoveryTimeMs };
+      return { seconds: r.seconds, rtoMs: out.result.recovery_time_ms };
     };
     const restoreByHand = () => {
       const d = emptyDir('pitr-hand');
@@ -194,7 +169,7 @@ spec: { node: pg, method: basebackup, schedule: "0 1 * * *", compression: { meth
     ]);
     return { clusterBytes, scale, pairs: repeats, backup: backupFigures, restore: restoreFigures };
   } finally {
+    work.remove();
     await cluster.stop().catch(() => undefined);
-    rmSync(work, { recursive: true, force: true });
   }
 }

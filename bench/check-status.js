@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, printTable, root, runCli } from './lib.js';
+import { withLocalCatalog } from './local-catalog.js';
 
 export async function benchCheckStatus({
   sizes = (process.env.BENCH_CHECK_SIZES ?? '1000,10000').split(',').map(Number),
@@ -87,12 +88,8 @@ async function figuresFor(definitions, work, repeats) {
 }
 
 /** 30 nightly runs per definition; every 50th definition's latest failed, every 70th never ran. */
-export async function seedRuns(stateDir) {
-  const { ensureLocalCatalog } = await import('../dist/adapters/catalog/local-catalog.js');
-  const pg = (await import('pg')).default;
-  const client = new pg.Client(await ensureLocalCatalog(stateDir));
-  await client.connect();
-  try {
+export function seedRuns(stateDir) {
+  return withLocalCatalog(stateDir, async (client) => {
     await client.query(`
       insert into pgbackops.backup_runs (definition, node, backup_server, database, backup_type, format, status, started_at, finished_at, failure_reason, retention, timezone)
       select d.name, d.spec->>'node', 'backup01', d.spec->'databases'->>0, 'full', 'custom',
@@ -106,7 +103,5 @@ export async function seedRuns(stateDir) {
         cross join generate_series(0, 29) g
        where d.n % 70 <> 0`);
     await client.query('vacuum analyze');
-  } finally {
-    await client.end();
-  }
+  });
 }

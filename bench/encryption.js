@@ -5,56 +5,25 @@
 // run interleaved in pairs, the order alternating, after one untimed run of each; figures are medians of each
 // side, of the per-pair ratios, and the ratio of the fastest runs (noise only adds time). Target: <= 1.15.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBenchCluster } from './cluster.js';
+import { applyBenchConfig, generatePgbenchDatabase, makeBenchWork, startBenchCluster } from './cluster.js';
 import { cronEnvironment, median, printTable, runCli } from './lib.js';
 
 export async function benchEncryption({ scale = Number(process.env.BENCH_ENCRYPTION_SCALE ?? 70), repeats = Number(process.env.BENCH_ENCRYPTION_PAIRS ?? 5) } = {}) {
   const cluster = await startBenchCluster('encryption');
-  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-encryption-'));
-  chmodSync(work, 0o755);
+  const work = makeBenchWork('encryption');
   try {
-    const { socketDir, port } = cluster.instance;
-    const user = String(cluster.instance.config.user);
-    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
-    const bin = '/usr/lib/postgresql/15/bin';
-    execFileSync(`${bin}/createdb`, ['bench'], { env });
-    process.stdout.write(`generating pgbench scale ${scale}...\n`);
-    execFileSync(`${bin}/pgbench`, ['-i', '-q', '-s', String(scale), '--unlogged-tables', 'bench'], { env, stdio: 'ignore' });
-    const size = Number(execFileSync(`${bin}/psql`, ['-XAtc', "select pg_database_size('bench')", 'bench'], { env, encoding: 'utf8' }).trim());
+    const size = generatePgbenchDatabase(cluster, { scale, unlogged: true });
     // A key pair made here: only the public key goes into the configuration, as on a backup server.
-    const identity = join(work, 'bench.key');
+    const identity = join(work.dir, 'bench.key');
     execFileSync('age-keygen', ['-o', identity], { stdio: 'ignore' });
     const recipient = execFileSync('age-keygen', ['-y', identity], { encoding: 'utf8' }).trim();
-
-    const config = join(work, 'config');
-    const stateDir = join(work, 'state');
-    const backupRoot = join(work, 'backups');
-    mkdirSync(config, { recursive: true });
     const options = 'databases: [bench], schedule: "0 1 * * *", format: custom, compression: { method: gzip, level: 6 }, retention: { keepLast: 100 }';
-    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
-kind: BackupServer
-metadata: { name: bench }
-spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: builtin } }
----
-apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg }
-spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench }
----
-apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: bench-plain }
-spec: { node: pg, ${options} }
----
-apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: bench-age }
-spec: { node: pg, ${options}, encryption: { age: { recipients: [${recipient}] } } }
-`);
-    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+    applyBenchConfig(work, cluster, {
+      backups: { 'bench-plain': options, 'bench-age': `${options}, encryption: { age: { recipients: [${recipient}] } }` },
+    });
+    const { stateDir, backupRoot } = work;
 
     const ours = cronEnvironment();
     const run = (definition) => {
@@ -109,8 +78,7 @@ spec: { node: pg, ${options}, encryption: { age: { recipients: [${recipient}] } 
     ]);
     return figures;
   } finally {
-    try { runCli(['catalog', 'stop', '--state-dir', join(work, 'state')]); } catch { /* not started */ }
-    rmSync(work, { recursive: true, force: true });
+    work.remove();
     await cluster.stop();
   }
 }

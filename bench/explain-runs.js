@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root, runCli } from './lib.js';
+import { openLocalCatalog, seedNightlyRuns } from './local-catalog.js';
 
 const BIG_TABLES = ['backup_runs', 'restore_runs'];
 
@@ -32,19 +33,9 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
   const common = ['-c', config, '--state-dir', stateDir, '--server', 'backup01'];
   try {
     runCli(['apply', '--yes', ...common]);
-    const { ensureLocalCatalog, localCatalogPaths } = await import('../dist/adapters/catalog/local-catalog.js');
-    const pg = (await import('pg')).default;
-    const client = new pg.Client(await ensureLocalCatalog(stateDir));
-    await client.connect();
-    await client.query(`
-      insert into pgbackops.backup_runs (definition, node, backup_server, database, backup_type, format, status, started_at, finished_at, retention, timezone)
-      select d.name, d.spec->>'node', 'backup01', 'app', 'full', 'custom', 'succeeded',
-             date_trunc('day', now()) + interval '90 minutes' - make_interval(days => g),
-             date_trunc('day', now()) + interval '95 minutes' - make_interval(days => g),
-             coalesce(r.spec, d.spec->'retention'), 'UTC'
-        from pgbackops.definitions d
-        left join pgbackops.retentions r on r.name = d.spec->>'retention'
-        cross join generate_series(0, $1 - 1) g`, [runsPerDefinition]);
+    const { localCatalogPaths } = await import('../dist/adapters/catalog/local-catalog.js');
+    const client = await openLocalCatalog(stateDir);
+    await seedNightlyRuns(client, runsPerDefinition);
     // Restores too, or the planner rightly reads a table of a few rows whole and the listing is never tested.
     await client.query(`
       insert into pgbackops.restore_runs (backup_run_id, definition, source_database, target_node, target_database, status, started_at, finished_at, purpose)

@@ -3,55 +3,32 @@
 // would show nothing), next to bare `pg_dump -Fd -j N` with the same compression: the bare speed-up says what
 // the machine allows (the PostgreSQL server shares its cores). Runs alternate; figures are medians.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBenchCluster } from './cluster.js';
+import { applyBenchConfig, makeBenchWork, PG_BIN, startBenchCluster } from './cluster.js';
 import { cronEnvironment, median, printTable, runCli } from './lib.js';
 
-export async function benchParallelDump({ tables = 8, rowsPerTable = 600_000, repeats = 3 } = {}) {
+export async function benchParallelDump({ tables = 8, rowsPerTable = Number(process.env.BENCH_PARALLEL_ROWS ?? 600_000), repeats = 3 } = {}) {
   const cluster = await startBenchCluster('parallel');
-  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-parallel-'));
-  chmodSync(work, 0o755);
+  const work = makeBenchWork('parallel');
   try {
-    const { socketDir, port } = cluster.instance;
-    const user = String(cluster.instance.config.user);
-    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
-    const bin = '/usr/lib/postgresql/15/bin';
-    execFileSync(`${bin}/createdb`, ['bench'], { env });
+    const { socketDir, port, user, env } = cluster;
+    execFileSync(`${PG_BIN}/createdb`, ['bench'], { env });
     process.stdout.write(`generating ${tables} tables of ${rowsPerTable} rows...\n`);
     for (let t = 1; t <= tables; t++) {
-      execFileSync(`${bin}/psql`, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'bench', '-c',
+      execFileSync(`${PG_BIN}/psql`, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'bench', '-c',
         `create unlogged table t${t} (id bigint primary key, customer integer, amount numeric(12,2), note text);
          insert into t${t} select g, g % 9973, (g % 100000) / 100.0, md5(g::text) || ' order ' || g from generate_series(1, ${rowsPerTable}) g;`,
       ], { env, stdio: 'ignore' });
     }
     // VACUUM sets the hint bits of the freshly inserted rows; otherwise whichever dump reads them first pays
     // for setting them (seconds here), which is the table's history, not the dump's cost.
-    execFileSync(`${bin}/psql`, ['-X', '-q', '-d', 'bench', '-c', 'vacuum (analyze)'], { env, stdio: 'ignore' });
-    const size = Number(execFileSync(`${bin}/psql`, ['-XAtc', "select pg_database_size('bench')", 'bench'], { env, encoding: 'utf8' }).trim());
+    cluster.psql('vacuum (analyze)', 'bench');
+    const size = Number(cluster.psql("select pg_database_size('bench')", 'bench'));
 
-    const config = join(work, 'config');
-    const stateDir = join(work, 'state');
-    const backupRoot = join(work, 'backups');
-    mkdirSync(config, { recursive: true });
-    const definition = (name, jobs) => `---
-apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: ${name} }
-spec: { node: pg, databases: [bench], schedule: "0 1 * * *", format: directory, jobs: ${jobs}, retention: { keepLast: 100 } }
-`;
-    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
-kind: BackupServer
-metadata: { name: bench }
-spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: builtin } }
----
-apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg }
-spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench }
-${definition('dir-jobs1', 1)}${definition('dir-jobs2', 2)}`);
-    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+    const definition = (jobs) => `databases: [bench], schedule: "0 1 * * *", format: directory, jobs: ${jobs}, retention: { keepLast: 100 }`;
+    applyBenchConfig(work, cluster, { backups: { 'dir-jobs1': definition(1), 'dir-jobs2': definition(2) } });
+    const { stateDir, backupRoot } = work;
 
     // Both sides in cron's environment, as scheduled (see run-job.js).
     const ourEnv = cronEnvironment();
@@ -64,9 +41,9 @@ ${definition('dir-jobs1', 1)}${definition('dir-jobs2', 2)}`);
       return seconds;
     };
     const bare = (jobs) => {
-      const out = join(work, `bare-${jobs}`);
+      const out = join(work.dir, `bare-${jobs}`);
       const started = process.hrtime.bigint();
-      const res = spawnSync(`${bin}/pg_dump`, ['--format=directory', `--jobs=${jobs}`, '--compress=6', '--no-password', `--file=${out}`, 'bench'], { env: bareEnv, encoding: 'utf8' });
+      const res = spawnSync(`${PG_BIN}/pg_dump`, ['--format=directory', `--jobs=${jobs}`, '--compress=6', '--no-password', `--file=${out}`, 'bench'], { env: bareEnv, encoding: 'utf8' });
       if (res.status !== 0) throw new Error(`pg_dump failed: ${res.stderr}`);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       rmSync(out, { recursive: true, force: true });
@@ -101,8 +78,7 @@ ${definition('dir-jobs1', 1)}${definition('dir-jobs2', 2)}`);
     ]);
     return figures;
   } finally {
-    try { runCli(['catalog', 'stop', '--state-dir', join(work, 'state')]); } catch { /* not started */ }
-    rmSync(work, { recursive: true, force: true });
+    work.remove();
     await cluster.stop();
   }
 }

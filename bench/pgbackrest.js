@@ -8,55 +8,32 @@
 // (process start to pgBackRest's `backup command begin`, minus the same span of the bare command), its
 // finish (`backup command end` to exit: `pgbackrest info`, recording), and the CPU it adds (user + system of
 // the whole process tree, GNU time, minus the bare command's).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBenchCluster } from './cluster.js';
-import { cli, median, printTable, runCli } from './lib.js';
+import { applyBenchConfig, generatePgbenchDatabase, makeBenchWork, PG_BIN, startBenchCluster } from './cluster.js';
+import { cli, median, printTable } from './lib.js';
 
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 export async function benchPgbackrest({ scale = Number(process.env.PGBACKOPS_BENCH_PGBACKREST_SCALE ?? 70), repeats = 5, type = process.env.PGBACKOPS_BENCH_PGBACKREST_TYPE ?? 'full' } = {}) {
   const cluster = await startBenchCluster('pgbr');
-  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-pgbr-'));
-  chmodSync(work, 0o755);
+  const work = makeBenchWork('pgbr');
   try {
-    const { socketDir, port } = cluster.instance;
-    const dataDir = join(cluster.base, 'data');
-    const user = String(cluster.instance.config.user);
-    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
-    const bin = '/usr/lib/postgresql/15/bin';
-    const backupRoot = join(work, 'backups');
+    const { socketDir, port, dataDir } = cluster;
+    const { backupRoot, stateDir } = work;
     const pgbrConfig = join(backupRoot, '_pgbackrest', 'pgbackrest.conf');
-    const sql = (q) => execFileSync(`${bin}/psql`, ['-XAtc', q, 'postgres'], { env, encoding: 'utf8' }).trim();
-    sql('alter system set archive_mode = on');
-    sql(`alter system set archive_command = 'pgbackrest --config=${pgbrConfig} --stanza=pg archive-push %p'`);
-    spawnSync('runuser', ['-u', 'postgres', '--', `${bin}/pg_ctl`, 'restart', '-D', dataDir, '-w', '-m', 'fast', '-l', join(cluster.base, 'postgres.log')], { stdio: 'ignore' });
-    execFileSync(`${bin}/createdb`, ['bench'], { env });
-    process.stdout.write(`generating pgbench scale ${scale}...\n`);
-    execFileSync(`${bin}/pgbench`, ['-i', '-q', '-s', String(scale), 'bench'], { env, stdio: 'ignore' });
-    const size = sql("select pg_database_size('bench')");
+    cluster.psql('alter system set archive_mode = on');
+    cluster.psql(`alter system set archive_command = 'pgbackrest --config=${pgbrConfig} --stanza=pg archive-push %p'`);
+    spawnSync('runuser', ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`, 'restart', '-D', dataDir, '-w', '-m', 'fast', '-l', join(cluster.base, 'postgres.log')], { stdio: 'ignore' });
+    const size = generatePgbenchDatabase(cluster, { scale, unlogged: false });
 
-    const config = join(work, 'config');
-    const stateDir = join(work, 'state');
-    mkdirSync(config, { recursive: true });
-    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
-kind: BackupServer
-metadata: { name: bench }
-spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: cron.d, file: ${join(work, 'cron', 'pgbackops')}, user: postgres } }
----
-apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg }
-spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench, pgbackrest: { pgPath: ${dataDir}, pgSocketPath: ${socketDir}, pgPort: ${port} } }
----
-apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: bench-full }
-spec: { node: pg, method: pgbackrest, backupType: full, schedule: "0 1 * * 0", retention: { keepLast: 1000 } }
-${type === 'full' ? '' : `---\napiVersion: pgbackops/v1\nkind: Backup\nmetadata: { name: bench-${type} }\nspec: { node: pg, method: pgbackrest, backupType: ${type}, schedule: "0 1 * * *", retention: { keepLast: 1000 } }\n`}`);
-    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+    const definition = (backupType, schedule) => `method: pgbackrest, backupType: ${backupType}, schedule: "${schedule}", retention: { keepLast: 1000 }`;
+    applyBenchConfig(work, cluster, {
+      scheduler: `{ type: cron.d, file: ${join(work.dir, 'cron', 'pgbackops')}, user: postgres }`,
+      nodeSpec: `pgbackrest: { pgPath: ${dataDir}, pgSocketPath: ${socketDir}, pgPort: ${port} }`,
+      backups: { 'bench-full': definition('full', '0 1 * * 0'), ...(type === 'full' ? {} : { [`bench-${type}`]: definition(type, '0 1 * * *') }) },
+    });
     // Both sides as the job user, as a schedule line runs them (the cron.d entry's user is postgres): a root
     // caller would add pgbackops' hand-over to the job user (a second process start) that no scheduled run pays.
     // pgBackRest's own duration of each backup ("backup command end: completed successfully (N ms)" in its log)
@@ -119,7 +96,7 @@ ${type === 'full' ? '' : `---\napiVersion: pgbackops/v1\nkind: Backup\nmetadata:
     ]);
     return result;
   } finally {
+    work.remove();
     await cluster.stop();
-    rmSync(work, { recursive: true, force: true });
   }
 }

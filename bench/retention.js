@@ -5,10 +5,11 @@
 // `repeat` times; the rows a real pass expires are put back before the next one. Medians are reported: the
 // machine may be shared.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, printTable, root, runCli } from './lib.js';
+import { openLocalCatalog, seedNightlyRuns } from './local-catalog.js';
 
 const EXPIRED_PER_DEFINITION = 10;
 
@@ -18,8 +19,12 @@ export async function benchRetention({ definitions = 1000, runsPerDefinition = 1
   const config = join(work, 'config');
   const stateDir = join(work, 'state');
   execFileSync(process.execPath, [join(root, 'examples/fleet/generate.mjs'), '--out', config, '--servers', '1', '--nodes', String(definitions / 10), '--definitions', String(definitions)]);
-  // One steady-state policy for every definition (the generated fleet's policies would expire most rows).
+  // One steady-state policy for every definition (the generated fleet's policies would expire most rows), also
+  // for the definitions the generator gives a retention of their own, inline or as a block.
   const keep = runsPerDefinition - EXPIRED_PER_DEFINITION;
+  for (const file of readdirSync(config, { recursive: true }).filter((f) => f.endsWith('.yaml')).map((f) => join(config, f))) {
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^( *)retention: \{[^}\n]*\}$/gm, '$1retention: standard').replace(/^( *)retention:\n(?:\1 {2}.*\n)+/gm, '$1retention: standard\n'));
+  }
   writeFileSync(join(config, 'retention.yaml'), ['standard', 'short'].map((name) => `apiVersion: pgbackops/v1
 kind: Retention
 metadata: { name: ${name} }
@@ -29,21 +34,9 @@ spec: { keepDaily: ${keep} }
   const expiring = definitions * EXPIRED_PER_DEFINITION;
   try {
     runCli(['apply', '--yes', '-c', config, ...common]);
-    const { ensureLocalCatalog } = await import('../dist/adapters/catalog/local-catalog.js');
-    const pg = (await import('pg')).default;
-    const client = new pg.Client(await ensureLocalCatalog(stateDir));
-    await client.connect();
+    const client = await openLocalCatalog(stateDir);
     const started = Date.now();
-    // Runs at 01:30 UTC on each of the last days, so that every pass sees the same calendar days.
-    await client.query(`
-      insert into pgbackops.backup_runs (definition, node, backup_server, database, backup_type, format, status, started_at, finished_at, retention, timezone)
-      select d.name, d.spec->>'node', 'backup01', 'app', 'full', 'custom', 'succeeded',
-             date_trunc('day', now()) + interval '90 minutes' - make_interval(days => g),
-             date_trunc('day', now()) + interval '95 minutes' - make_interval(days => g),
-             coalesce(r.spec, d.spec->'retention'), 'UTC'
-        from pgbackops.definitions d
-        left join pgbackops.retentions r on r.name = d.spec->>'retention'
-        cross join generate_series(0, $1 - 1) g`, [runsPerDefinition]);
+    await seedNightlyRuns(client, runsPerDefinition);
     // What a real pass expires, kept aside to be put back before the next one.
     await client.query(`create temporary table expired as
       select * from pgbackops.backup_runs where started_at < date_trunc('day', now()) - make_interval(days => $1 - 1)`, [keep]);

@@ -5,47 +5,22 @@
 // ratios, and of the per-pair differences (what pgbackops adds per run).
 // Both sides run twice: in cron's environment, as a schedule starts them (the target applies there), and in
 // this shell's, whose settings may slow every Node start (NODE_EXTRA_CA_CERTS: ~40 ms on the benchmark VM).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBenchCluster } from './cluster.js';
+import { applyBenchConfig, generatePgbenchDatabase, makeBenchWork, PG_BIN, startBenchCluster } from './cluster.js';
 import { cronEnvironment, median, nodeStartMs, printTable, runCli } from './lib.js';
 
 export async function benchRunJob({ scale = 70, repeats = 7 } = {}) {
   const cluster = await startBenchCluster('run');
-  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-run-'));
-  chmodSync(work, 0o755);
+  const work = makeBenchWork('run');
   try {
-    const { socketDir, port } = cluster.instance;
-    const user = String(cluster.instance.config.user);
-    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
-    const bin = '/usr/lib/postgresql/15/bin';
-    execFileSync(`${bin}/createdb`, ['bench'], { env });
-    process.stdout.write(`generating pgbench scale ${scale}...\n`);
-    execFileSync(`${bin}/pgbench`, ['-i', '-q', '-s', String(scale), '--unlogged-tables', 'bench'], { env, stdio: 'ignore' });
-    const size = execFileSync(`${bin}/psql`, ['-XAtc', "select pg_database_size('bench')", 'bench'], { env, encoding: 'utf8' }).trim();
-
-    const config = join(work, 'config');
-    const stateDir = join(work, 'state');
-    const backupRoot = join(work, 'backups');
-    mkdirSync(config, { recursive: true });
-    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
-kind: BackupServer
-metadata: { name: bench }
-spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: builtin } }
----
-apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg }
-spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench }
----
-apiVersion: pgbackops/v1
-kind: Backup
-metadata: { name: bench-full }
-spec: { node: pg, databases: [bench], schedule: "0 1 * * *", format: custom, compression: { method: gzip, level: 6 }, retention: { keepLast: 100 } }
-`);
-    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir]);
+    const size = generatePgbenchDatabase(cluster, { scale, unlogged: true });
+    applyBenchConfig(work, cluster, {
+      backups: { 'bench-full': 'databases: [bench], schedule: "0 1 * * *", format: custom, compression: { method: gzip, level: 6 }, retention: { keepLast: 100 }' },
+    });
+    const { stateDir, backupRoot } = work;
+    const { socketDir, port, user, env } = cluster;
 
     const dumpDir = join(backupRoot, 'pg', 'bench-full', 'db-bench');
     // Each side runs in the environment it gets when scheduled: cron's (the headline figures), and then in
@@ -55,9 +30,9 @@ spec: { node: pg, databases: [bench], schedule: "0 1 * * *", format: custom, com
       shell: { pgDump: { ...env, PGDATABASE: 'bench' }, ours: { ...process.env } },
     };
     const barePgDump = (i, envs) => {
-      const out = join(work, `bare-${i}.pgdump`);
+      const out = join(work.dir, `bare-${i}.pgdump`);
       const started = process.hrtime.bigint();
-      const res = spawnSync('/usr/bin/time', ['-f', '__RSS_KB=%M', `${bin}/pg_dump`, '--format=custom', '--compress=6', '--no-password', `--file=${out}`], {
+      const res = spawnSync('/usr/bin/time', ['-f', '__RSS_KB=%M', `${PG_BIN}/pg_dump`, '--format=custom', '--compress=6', '--no-password', `--file=${out}`], {
         env: envs.pgDump, encoding: 'utf8',
       });
       if (res.status !== 0) throw new Error(`pg_dump failed: ${res.stderr}`);
@@ -120,8 +95,7 @@ spec: { node: pg, databases: [bench], schedule: "0 1 * * *", format: custom, com
     printTable(`${title}; both in this shell's environment${costly.length ? ` (which sets ${costly.join(', ')})` : ''}`, rows(shell));
     return figures;
   } finally {
-    try { runCli(['catalog', 'stop', '--state-dir', join(work, 'state')]); } catch { /* not started */ }
-    rmSync(work, { recursive: true, force: true });
+    work.remove();
     await cluster.stop();
   }
 }

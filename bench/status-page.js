@@ -10,17 +10,14 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, freePort, median, printTable, root, runCli } from './lib.js';
+import { withLocalCatalog } from './local-catalog.js';
 
 const CHROMIUM = process.env.PGBACKOPS_CHROMIUM ?? '/usr/bin/chromium';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** 30 nightly runs per definition, sizes growing; every 50th definition failing, late or never run. */
-export async function recordRuns(stateDir) {
-  const { ensureLocalCatalog } = await import('../dist/adapters/catalog/local-catalog.js');
-  const pg = (await import('pg')).default;
-  const client = new pg.Client(await ensureLocalCatalog(stateDir));
-  await client.connect();
-  try {
+export function recordRuns(stateDir) {
+  return withLocalCatalog(stateDir, async (client) => {
     await client.query(`
       with d as (select name, spec->>'node' as node, abs(hashtext(name)) % 50 as kind, abs(hashtext(name)) % 97 as weight
                    from pgbackops.definitions),
@@ -36,9 +33,7 @@ export async function recordRuns(stateDir) {
         from d join n on n.name = d.node, generate_series(0, 29) g
        where d.kind <> 1 and not (d.kind = 2 and g < 3)`);
     return Number((await client.query('select count(*) from pgbackops.backup_runs')).rows[0].count);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function startDaemon(config, stateDir) {

@@ -5,48 +5,30 @@
 // `pgbackops wal-receive` (the supervisor the daemon runs) and bare pg_receivewal with the same flags on its own
 // slot. Prints median and p99 per round, medians of each side and the ratio of the medians (pairs).
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBenchCluster } from './cluster.js';
-import { cli, median, printTable, runCli } from './lib.js';
-
-const BIN = '/usr/lib/postgresql/15/bin';
+import { applyBenchConfig, generatePgbenchDatabase, makeBenchWork, PG_BIN as BIN, startBenchCluster } from './cluster.js';
+import { cli, median, printTable } from './lib.js';
 
 export async function benchWalArchive({ rounds = 3, roundSeconds = 10, clients = 4 } = {}) {
   const pg = (await import('pg')).default;
   const [node, catalogCluster] = [await startBenchCluster('wal-node'), await startBenchCluster('wal-catalog')];
-  const work = mkdtempSync(join(tmpdir(), 'pgbackops-bench-wal-'));
-  chmodSync(work, 0o755);
+  const work = makeBenchWork('wal');
   const children = [];
   try {
-    const { socketDir, port } = node.instance;
-    const user = String(node.instance.config.user);
-    const env = { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: user };
-    execFileSync(`${BIN}/createdb`, ['bench'], { env });
-    execFileSync(`${BIN}/pgbench`, ['-i', '-q', '-s', '10', 'bench'], { env, stdio: 'ignore' });
-    const catalogUrl = `postgresql://${encodeURIComponent(String(catalogCluster.instance.config.user))}@/postgres?host=${encodeURIComponent(catalogCluster.instance.socketDir)}&port=${catalogCluster.instance.port}`;
-
-    const config = join(work, 'config');
-    const stateDir = join(work, 'state');
-    const backupRoot = join(work, 'backups');
-    mkdirSync(config, { recursive: true });
-    writeFileSync(join(config, 'all.yaml'), `apiVersion: pgbackops/v1
-kind: BackupServer
-metadata: { name: bench }
-spec: { host: bench.example.org, backupRoot: ${backupRoot}, scheduler: { type: builtin } }
----
-apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg }
-spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench, walArchive: { enabled: true, slot: bench_ours } }
-`);
-    runCli(['apply', '--yes', '-c', config, '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'bench']);
+    const { socketDir, port, user, env } = node;
+    generatePgbenchDatabase(node, { scale: 10, unlogged: false });
+    const catalogUrl = `postgresql://${encodeURIComponent(catalogCluster.user)}@/postgres?host=${encodeURIComponent(catalogCluster.socketDir)}&port=${catalogCluster.port}`;
+    applyBenchConfig(work, node, {
+      nodeSpec: 'walArchive: { enabled: true, slot: bench_ours }',
+      applyArgs: ['--catalog', catalogUrl, '--server', 'bench'],
+    });
+    const { stateDir } = work;
 
     const client = new pg.Client({ host: socketDir, port, user, database: 'bench' });
     await client.connect();
     await client.query('create table if not exists probe (at timestamptz default now())');
-    const bareDir = join(work, 'bare');
+    const bareDir = join(work.dir, 'bare');
     mkdirSync(bareDir, { recursive: true });
     execFileSync(`${BIN}/pg_receivewal`, ['--create-slot', '--if-not-exists', '--slot=bench_bare'], { env });
 
@@ -127,6 +109,6 @@ spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: bench, w
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await node.stop();
     await catalogCluster.stop();
-    rmSync(work, { recursive: true, force: true });
+    work.remove();
   }
 }

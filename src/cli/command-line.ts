@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { followLifeline } from './lifeline.js';
 import { LOG_LEVELS, seconds } from './flag-values.js';
 import { attachExamples } from './help-examples.js';
-import { CliError, printJsonError } from './output.js';
+import { CliError, endQuietlyWhenOutputCloses, printJsonError } from './output.js';
 import { VERSION } from '../runtime/version.js';
 import { envSetting } from '../adapters/os/environment.js';
 import { PgbackopsError } from '../core/errors.js';
@@ -37,6 +37,7 @@ export async function buildProgramWith(register: CommandRegistrar, args: readonl
 
 export async function runCommandLine(argv: string[], register: CommandRegistrar): Promise<void> {
   followLifeline();
+  endQuietlyWhenOutputCloses();
   const program = await buildProgramWith(register, argv.slice(2));
   // Every command throws instead of exiting, so that a usage error of a subcommand also reaches exitCodeOf
   // (and, under --json, prints the error object).

@@ -13,6 +13,36 @@ export function stdoutStyle(): Style {
   return !noColor && (forced || process.stdout.isTTY) ? ansiStyle : plainStyle;
 }
 
+/**
+ * When the reader of stdout (or stderr) has gone, `pgbackops status | head -1`: end the way git and coreutils
+ * do, by SIGPIPE's default action. A closed pipe is the reader's choice, not an error to report: nothing is
+ * printed, and the shell sees what it sees of `yes | head -1` (status 141, which only `set -o pipefail`
+ * reports). Node ignores SIGPIPE and turns the failed write into an 'error' event, which unhandled would end
+ * the process with a stack trace. Called once at start (command-line.ts), for every command.
+ */
+export function endQuietlyWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      dieOfSigpipe();
+    });
+  }
+}
+
+function dieOfSigpipe(): never {
+  // Node sets SIGPIPE to "ignore" at start; a listener added and removed hands it back to the default action
+  // (libuv restores SIG_DFL when a signal's last watcher stops), so the signal ends the process as it ends a C
+  // program. The exit is for a platform where it did not.
+  const ignore = (): void => undefined;
+  process.on('SIGPIPE', ignore);
+  process.off('SIGPIPE', ignore);
+  process.kill(process.pid, 'SIGPIPE');
+  process.exit(EXIT_SIGPIPE);
+}
+
+/** The status a shell reports for a process ended by SIGPIPE (128 + 13). */
+const EXIT_SIGPIPE = 141;
+
 export function printText(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }

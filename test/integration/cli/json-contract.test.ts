@@ -3,14 +3,14 @@
 // validated against its schema in schemas/output/ with Ajv in strict mode; every document carries
 // format_version and pgbackops_version, uses snake_case keys, and a failing command under --json prints an
 // error object on stdout and exits 1.
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { backupSpecDoc, clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { seedDatabase } from '../../helpers/seed.js';
 import { startDaemon, waitFor, WAIT } from '../daemon/daemon-process.js';
@@ -200,4 +200,26 @@ describe('the JSON contract', () => {
       await daemon.stop();
     }
   });
+});
+
+// Last in the file: it adds a physical definition, which the tests above count the definitions without.
+describe('the JSON contract of a directory restore', () => {
+  it('restore --to-dir of a base backup, dry run and real: plan, record and result as restore.schema.json declares', async () => {
+    // A base backup restored to its own end needs no WAL archive: pg_basebackup streams the WAL it needs.
+    writeFileSync(join(configDir, 'physical.yaml'), backupSpecDoc('phys', 'method: basebackup\ncheckpoint: fast\ncompression: { method: gzip, level: 1 }'));
+    await applyConverged(cli);
+    const backup = (await jsonOf('run', ['run', 'phys'])).runs[0].id as string;
+    const postgres = statSync(source.dataDir);
+    const dir = join(jobUserDir(join(work, 'restores'), postgres.uid, postgres.gid), 'phys');
+    const dryRun = await jsonOf('restore', ['restore', backup, '--to-dir', dir, '--dry-run']);
+    const restored = await jsonOf('restore', ['restore', backup, '--to-dir', dir, '--yes']);
+    expect(restored.restore).toMatchObject({ status: 'succeeded', method: 'basebackup', target_dir: dir, recovery_target: 'end' });
+    const validate = outputSchemas().restore!;
+    for (const [what, value] of [['--dry-run', dryRun], ['--yes', restored]] as const) {
+      expect(value.plan.refusals, what).toEqual([]);
+      expect(validate(value), `${what}: ${JSON.stringify(validate.errors, null, 2)}`).toBe(true);
+      expect(undeclaredFields(outputSchemaSet(), 'restore.schema.json', value), `${what}: fields its schema does not declare`).toEqual([]);
+      expect(nonSnakeCaseKeys(value), what).toEqual([]);
+    }
+  }, 120_000);
 });
