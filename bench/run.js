@@ -4,7 +4,8 @@
 // PGBACKOPS_BENCH_OFFSITE_SCALE scales its sizes);
 // `--only scale [--max 10000] [--profile DIR]` runs the fleet-scale growth table (not part of the default set:
 // its 100,000 size takes minutes); `--only explain` checks the query plans of the run-reading commands at
-// 1,000,000 run rows; `--only encryption` measures a run encrypted with age against the same run unencrypted.
+// 1,000,000 run rows; `--only reports` does the same and times each report at BENCH_REPORTS_DEFINITIONS x
+// BENCH_REPORTS_RUNS (default 100,000 x 100 = 10,000,000 runs; issue 16's target); `--only encryption` measures a run encrypted with age against the same run unencrypted.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -31,6 +32,11 @@ if (wanted.has('pgbackrest')) results.pgbackrest = await benchPgbackrest();
 // `--only pgbackrest-retention`: the keep-dependencies pass over 1,000 / 10,000 / 100,000 pgBackRest backups.
 if (wanted.has('pgbackrest-retention')) results.pgbackrestRetention = await (await import('./pgbackrest-retention.js')).benchPgbackrestRetention();
 if (wanted.has('explain')) results.explain = await benchExplainRuns();
+if (wanted.has('reports')) {
+  results.reports = await benchExplainRuns({
+    definitions: Number(process.env.BENCH_REPORTS_DEFINITIONS ?? 100_000), runsPerDefinition: Number(process.env.BENCH_REPORTS_RUNS ?? 100),
+  });
+}
 if (wanted.has('encryption')) results.encryption = await benchEncryption(values.scale ? { scale: Number(values.scale) } : {});
 if (wanted.has('parallel')) results.parallel = await benchParallelDump();
 if (wanted.has('wal-archive')) results.walArchive = await (await import('./wal-archive.js')).benchWalArchive();

@@ -11,11 +11,28 @@
 // resolve their worker files by path), and pg's optional native binding and Cloudflare socket, which are not
 // installed.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/bundle`;
+
+// pg decides at load time whether it runs in a Cloudflare Worker: on Node 20, which has no `navigator`, by
+// constructing a fetch Response, which makes Node load its whole fetch implementation (undici): 50-65 ms of
+// CPU in every process that opens the catalog (every scheduled run, every check-status), for an answer that is
+// always "no" under Node (a Node Response has no `cf`). The bundle answers it without the Response. If pg's
+// code changes, the build stops here rather than silently keep the slow path.
+const pgWithoutWorkerProbe = {
+  name: 'pg-without-worker-probe',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const probe = 'function isCloudflareRuntime() {';
+      if (!source.includes(probe)) throw new Error(`${args.path}: ${probe} not found (pg changed): update scripts/bundle.mjs`);
+      return { contents: source.replace(probe, `${probe}\n  return false; // scripts/bundle.mjs: pgbackops runs on Node only`), loader: 'js' };
+    });
+  },
+};
 
 rmSync(outdir, { recursive: true, force: true });
 const cliBundle = {
@@ -29,6 +46,7 @@ const cliBundle = {
   // CommonJS dependencies (pg) call require() for Node's built-ins; an ES module has no require of its own.
   banner: { js: "import { createRequire as pgbackopsCreateRequire } from 'node:module'; const require = pgbackopsCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [pgWithoutWorkerProbe],
 };
 await build({ ...cliBundle, entryPoints: [`${root}dist/cli/main.js`], outdir });
 

@@ -70,6 +70,49 @@ const latestRunStats = (definitions: string): string => `
        where r.definition = d.name and r.status in ('failed', 'abandoned') and r.finished_at is not null
        order by r.finished_at desc limit 1) bad on true`;
 const RUN_STATS_OF_EVERY_DEFINITION = latestRunStats('pgbackops.definitions d');
+
+/**
+ * Only the RunSummary (what a definition's health and `check-status` decide on: no duration, no size), as
+ * select-list columns and lateral joins on a from-item `d` with a `name` column: three index probes per
+ * definition instead of latestRunStats' five (the latest run, the latest finished success, the latest
+ * finished failure), and a definition without runs keeps its row (its columns null; runSummaryOfRow says
+ * none). The same answers as latestRunStats, column for column (test/integration/catalog/run-stats.test.ts).
+ */
+export const RUN_SUMMARY_COLUMNS = `
+         extract(epoch from latest.started_at) * 1000 as last_started_at,
+         latest.status as last_status,
+         extract(epoch from ok.finished_at) * 1000 as last_success_at,
+         extract(epoch from bad.finished_at) * 1000 as last_failure_at,
+         case when bad.finished_at >= ok.finished_at or (ok.finished_at is null and bad.finished_at is not null) then 'failed'
+              when ok.finished_at is not null then 'succeeded' end as last_verdict`;
+export const RUN_SUMMARY_JOINS = `
+    left join lateral (
+      select r.started_at, r.status from pgbackops.backup_runs r
+       where r.definition = d.name order by r.started_at desc limit 1) latest on true
+    left join lateral (
+      select r.finished_at from pgbackops.backup_runs r
+       where r.definition = d.name and r.status in ('succeeded', 'expiring') and r.finished_at is not null
+       order by r.finished_at desc limit 1) ok on true
+    left join lateral (
+      select r.finished_at from pgbackops.backup_runs r
+       where r.definition = d.name and r.status in ('failed', 'abandoned') and r.finished_at is not null
+       order by r.finished_at desc limit 1) bad on true`;
+
+/** A row read with RUN_SUMMARY_COLUMNS as a RunSummary; undefined when the definition has no run. */
+export function runSummaryOfRow(r: Record<string, unknown>): RunSummary | undefined {
+  if (r.last_started_at === null || r.last_started_at === undefined) return undefined;
+  return {
+    lastStartedAt: num(r.last_started_at),
+    lastStatus: (r.last_status as string | null) ?? null,
+    lastSuccessAt: num(r.last_success_at),
+    lastFailureAt: num(r.last_failure_at),
+    lastVerdict: verdictOf(r.last_verdict as string | null),
+  };
+}
+
+function verdictOf(verdict: string | null): RunSummary['lastVerdict'] {
+  return verdict === null ? null : verdict === 'succeeded' || verdict === 'expiring' ? 'succeeded' : 'failed';
+}
 const RUN_STATS_OF_NAMED = latestRunStats('unnest($1::text[]) as d(name)');
 
 /**
@@ -92,7 +135,7 @@ export async function readRunStats(
       lastStatus: (r.last_status as string | null) ?? null,
       lastSuccessAt: num(r.last_success_at),
       lastFailureAt: num(r.last_failure_at),
-      lastVerdict: verdict === null ? null : verdict === 'succeeded' || verdict === 'expiring' ? 'succeeded' : 'failed',
+      lastVerdict: verdictOf(verdict),
       lastDurationSeconds: num(r.last_duration),
       lastBytes: num(r.last_bytes),
     });

@@ -6,7 +6,7 @@ import type { BackupSpec, NodeSpec } from '../../core/model.js';
 import { heldBackHint } from '../../core/plan/held-back.js';
 import { dueAt } from '../../core/one-off/timing.js';
 import { healthStateId } from '../../core/reports/definition-health.js';
-import { renderStatusText, statusReport, type StatusRun } from '../../core/reports/status-report.js';
+import { renderStatusText, statusReport } from '../../core/reports/status-report.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { readRestorableWindows } from '../../engine/restorable-windows.js';
 import { contextOf } from '../context.js';
@@ -36,14 +36,7 @@ export function registerStatus(program: Command): void {
         const snapshot = await catalog.readSnapshot();
         const definitions = specsOfKind(snapshot.objects, 'Backup');
         const nodes = specsOfKind(snapshot.objects, 'Node');
-        const { runs, bytesKept } = await catalog.reports.recentRuns(definitions.map((d) => d.name));
-        const byDefinition: Record<string, StatusRun[]> = {};
-        for (const r of runs) {
-          (byDefinition[r.definition] ??= []).push({
-            database: r.database, status: r.status, startedAt: r.startedAt.getTime(), finishedAt: r.finishedAt?.getTime() ?? null,
-            failureReason: r.failureReason, failureDetail: r.failureDetail,
-          });
-        }
+        const { runs, bytesKept } = await catalog.reports.statusRuns(definitions.map((d) => d.name));
         const nodeDatabases = opts.nodes ? await askNodes(nodes.filter((n) => n.spec.status === 'running')) : {};
         const oneOffs = (await catalog.oneOffs.list()).map((j) => ({
           kind: j.kind, name: j.name, state: j.state, dueAt: dueAt(j.spec, j.createdAt), finishedAt: j.finishedAt?.getTime() ?? null, message: j.message,
@@ -51,7 +44,7 @@ export function registerStatus(program: Command): void {
         const walReceivers = nodes.some((n) => n.spec.walArchive) ? await catalog.walReceivers.list() : [];
         const restorableWindows = await readRestorableWindows(catalog, snapshot.objects, ctx.settings.stateDir);
         const stanzaChecks = nodes.some((n) => n.spec.pgbackrest) ? await catalog.stanzaChecks.list() : [];
-        return statusReport({ definitions, nodes, runs: byDefinition, bytesKept, nodeDatabases, oneOffs, walReceivers, restorableWindows, stanzaChecks, now });
+        return statusReport({ definitions, nodes, runs, bytesKept, nodeDatabases, oneOffs, walReceivers, restorableWindows, stanzaChecks, now });
       });
       if (ctx.json) printJson({ ...report, definitions: report.definitions.map((d) => ({ ...d, state: healthStateId(d.state) })) });
       else printText(renderStatusText(report));

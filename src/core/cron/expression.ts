@@ -128,11 +128,18 @@ export interface CronFields {
 
 /** The field values of a valid expression whose `H` values are resolved (resolveHashedSchedule). Throws otherwise. */
 export function cronFields(expr: string): CronFields {
-  const check = checkCronExpression(expr);
-  if (!check.ok) throw new Error(`invalid cron expression "${expr}": ${check.message}`);
+  // Parsed once, checked as checkCronExpression checks (a report meets each resolved expression here first).
+  let parsed: Element[][];
+  try {
+    parsed = parseExpression(expr);
+    checkCanFire(parsed);
+  } catch (err) {
+    if (err instanceof CronError) throw new Error(`invalid cron expression "${expr}": ${err.message}`);
+    throw err;
+  }
   const texts = splitFields(expr);
   if (texts.some((t) => t.includes('H'))) throw new Error(`cron expression "${expr}" still holds an H: resolve it first`);
-  const [minutes, hours, days, months, weekdays] = parseExpression(expr).map((elements, index) =>
+  const [minutes, hours, days, months, weekdays] = parsed.map((elements, index) =>
     expand(elements, FIELDS[index]!.min, FIELDS[index]!.max).sort((a, b) => a - b));
   return {
     minutes: minutes!, hours: hours!, days: days!, months: months!,

@@ -131,20 +131,21 @@ function checkOne(d: CheckDefinition, runs: RunSummary | undefined, t: CheckThre
   const criticalMs = t.criticalMs ?? d.rpoMs;
   const lastSuccess = runs?.lastSuccessAt ?? null;
   const age = lastSuccess === null ? null : Math.max(0, now - lastSuccess);
-  const base = {
+  // One object literal per definition (no spread of a shared base): 10,000 of them per check.
+  const check = (state: CheckState, reason: string): DefinitionCheck => ({
     name: d.name, health: health.state, last_success_age_seconds: age === null ? null : Math.floor(age / 1000),
-    warning_seconds: seconds(t.warningMs), critical_seconds: seconds(criticalMs),
-  };
-  if (!d.scheduled) return { ...base, state: 'OK', reason: 'is not scheduled (disabled, or its node is stopped)' };
-  if (age !== null && criticalMs !== null && age > criticalMs) return { ...base, state: 'CRITICAL', reason: `last succeeded ${formatSpan(age)} ago (critical after ${formatSpan(criticalMs)})` };
+    warning_seconds: seconds(t.warningMs), critical_seconds: seconds(criticalMs), state, reason,
+  });
+  if (!d.scheduled) return check('OK', 'is not scheduled (disabled, or its node is stopped)');
+  if (age !== null && criticalMs !== null && age > criticalMs) return check('CRITICAL', `last succeeded ${formatSpan(age)} ago (critical after ${formatSpan(criticalMs)})`);
   if (age === null && criticalMs !== null && dueSince(health.lastExpectedRun, now) > criticalMs) {
-    return { ...base, state: 'CRITICAL', reason: `has never succeeded; a run was due ${formatSpan(dueSince(health.lastExpectedRun, now))} ago (critical after ${formatSpan(criticalMs)})` };
+    return check('CRITICAL', `has never succeeded; a run was due ${formatSpan(dueSince(health.lastExpectedRun, now))} ago (critical after ${formatSpan(criticalMs)})`);
   }
-  if (age !== null && t.warningMs !== null && age > t.warningMs) return { ...base, state: 'WARNING', reason: `last succeeded ${formatSpan(age)} ago (warning after ${formatSpan(t.warningMs)})` };
+  if (age !== null && t.warningMs !== null && age > t.warningMs) return check('WARNING', `last succeeded ${formatSpan(age)} ago (warning after ${formatSpan(t.warningMs)})`);
   if (health.state === 'Failing' || health.state === 'Late' || (health.state === 'Never run' && health.lastExpectedRun !== null)) {
-    return { ...base, state: 'WARNING', reason: `is ${health.state.toLowerCase()}: ${health.reason}` };
+    return check('WARNING', `is ${health.state.toLowerCase()}: ${health.reason}`);
   }
-  return { ...base, state: 'OK', reason: health.reason };
+  return check('OK', health.reason);
 }
 
 function dueSince(lastExpectedRun: string | null, now: number): number {

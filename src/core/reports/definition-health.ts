@@ -59,17 +59,33 @@ export const START_GRACE_MS = 5 * 60_000;
 
 export function definitionHealth(def: HealthDefinition, runs: RunSummary | undefined, now: number): DefinitionHealth {
   const lastExpected = lastExpectedRun(def.schedule, def.timezone, now);
-  const base = { name: def.name, lastExpectedRun: lastExpected === null ? null : isoTimestamp(lastExpected) };
-  if (!def.scheduled) return { ...base, state: 'Unscheduled', reason: 'disabled, or its node is stopped' };
+  const iso = lastExpected === null ? null : isoOfFiring(lastExpected);
+  // Object literals of one shape, not spreads of a shared base: check-status builds 10,000 of these per run.
+  const health = (state: HealthState, reason: string): DefinitionHealth => ({ name: def.name, lastExpectedRun: iso, state, reason });
+  if (!def.scheduled) return health('Unscheduled', 'disabled, or its node is stopped');
   if (!runs || runs.lastStartedAt === null) {
-    return { ...base, state: 'Never run', reason: lastExpected === null ? 'no run due yet' : `no run recorded; one was due at ${base.lastExpectedRun}` };
+    return health('Never run', lastExpected === null ? 'no run due yet' : `no run recorded; one was due at ${iso}`);
   }
-  if (runs.lastVerdict === 'failed') return { ...base, state: 'Failing', reason: 'the latest finished run failed' };
+  if (runs.lastVerdict === 'failed') return health('Failing', 'the latest finished run failed');
   if (lastExpected !== null && now - lastExpected > START_GRACE_MS && runs.lastStartedAt < lastExpected - START_GRACE_MS) {
-    return { ...base, state: 'Late', reason: `the run due at ${base.lastExpectedRun} has not started` };
+    return health('Late', `the run due at ${iso} has not started`);
   }
-  if (runs.lastVerdict === 'succeeded') return { ...base, state: 'Healthy', reason: 'the last expected run happened and succeeded' };
-  return { ...base, state: 'Never run', reason: 'no run has finished yet' };
+  if (runs.lastVerdict === 'succeeded') return health('Healthy', 'the last expected run happened and succeeded');
+  return health('Never run', 'no run has finished yet');
+}
+
+// Thousands of definitions share a few hundred firing instants: their text is written once each.
+const MAX_REMEMBERED_ISO = 10_000;
+const isoOfFirings = new Map<number, string>();
+
+function isoOfFiring(epochMs: number): string {
+  let iso = isoOfFirings.get(epochMs);
+  if (iso === undefined) {
+    iso = isoTimestamp(epochMs);
+    if (isoOfFirings.size >= MAX_REMEMBERED_ISO) isoOfFirings.clear();
+    isoOfFirings.set(epochMs, iso);
+  }
+  return iso;
 }
 
 /**

@@ -22,7 +22,11 @@ export interface StatusRun {
 export interface StatusInput {
   definitions: Array<{ name: string; spec: BackupSpec }>;
   nodes: Array<{ name: string; spec: NodeSpec }>;
-  /** Runs by definition name (any order; recent ones suffice). */
+  /**
+   * Runs by definition name, any order: every run, or only those that decide (the latest, the latest finished
+   * success, the latest finished failure: report-queries.ts reads just these). The database of a run is shown
+   * only for the latest failure.
+   */
   runs: Record<string, StatusRun[]>;
   bytesKept: Record<string, number>;
   /** Databases of each running node that was asked, or why it could not be. */

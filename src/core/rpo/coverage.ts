@@ -83,6 +83,8 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
     const nodeSpec = nodeSpecs.get(node);
     const serverSpec = nodeSpec ? serverSpecs.get(nodeSpec.backupServer) : undefined;
     const running = nodeSpec?.status === 'running';
+    // The rpo a definition without its own inherits, once per node (not two wrappers and a result per definition).
+    const inherited = effectiveRpo({ name: '', spec: {} }, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec });
     // Once per definition: a definition covers several units, and each unit asks every definition covering
     // it (a fleet plan asks this of every definition of every node it touches, twice).
     const prepared = definitions.map((d) => {
@@ -90,7 +92,7 @@ export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<st
       return {
         name: d.name, scope,
         protects: running && d.spec.enabled && scope.type !== 'schema',
-        rpo: effectiveRpo(d, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec }),
+        rpo: d.spec.rpo === undefined ? inherited : effectiveRpo(d, undefined, undefined),
         schedule: { schedule: d.spec.resolvedSchedule, timezone: d.spec.timezone } as ZonedSchedule,
       };
     });

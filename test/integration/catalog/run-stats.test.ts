@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import pg from 'pg';
 import { Catalog } from '../../../src/adapters/catalog/catalog.js';
-import { readRunStats } from '../../../src/adapters/catalog/run-stats.js';
+import { readRunStats, RUN_SUMMARY_COLUMNS, RUN_SUMMARY_JOINS, runSummaryOfRow } from '../../../src/adapters/catalog/run-stats.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 
 let cluster: TestCluster;
@@ -75,6 +75,18 @@ describe('run figures of named definitions', () => {
     expect(named.get('slowfail')).toMatchObject({ lastVerdict: 'failed', lastSuccessAt: T + 2 * 3_600_000 });
   });
 
+  test("check-status's run summaries (three probes in its definitions' statement) are the same figures", async () => {
+    const names = [...new Set(RUNS.map((r) => r[0]))];
+    const rows = await query(`select d.name, ${RUN_SUMMARY_COLUMNS} from unnest($1::text[]) as d(name) ${RUN_SUMMARY_JOINS}`, [[...names, 'never-ran']]);
+    const summaries = new Map(rows.map((r) => [r.name as string, runSummaryOfRow(r)]));
+    expect(summaries.get('never-ran')).toBeUndefined();
+    const aggregate = await readRunStats(query, { server: 'backup01' });
+    for (const name of names) {
+      const { lastDurationSeconds, lastBytes, ...summary } = aggregate.get(name)!;
+      expect(summaries.get(name), name).toEqual(summary);
+    }
+  });
+
   test('read a few index entries per definition, not every run', async () => {
     // 200 definitions with 30 runs each: the aggregate reads all 6,000 rows; the probes about four per definition.
     await client.query(`
@@ -93,6 +105,10 @@ describe('run figures of named definitions', () => {
     const stats = await readRunStats(explained, { definitions: names });
     expect(stats.size).toBe(200);
     expect(rowsRead).toBeLessThanOrEqual(4 * 200);
+    // The summaries alone: the latest run, success and failure, at most one entry each.
+    rowsRead = 0;
+    await explained(`select d.name, ${RUN_SUMMARY_COLUMNS} from unnest($1::text[]) as d(name) ${RUN_SUMMARY_JOINS}`, [names]);
+    expect(rowsRead).toBeLessThanOrEqual(3 * 200);
   });
 });
 

@@ -200,4 +200,23 @@ describe('reports', () => {
     golden('status.txt', text(await cli('status', '--now', NOW)));
     golden('status.json', json(await cli('status', '--now', NOW, '--json')));
   });
+
+  it('status: a success older than the last 50 runs is still the last success (each definition probed, not its recent runs)', async () => {
+    // Runs after the golden files: 60 failures of late-one after its only success (2026-11-17T00:00:12Z).
+    const client = new pg.Client(catalogConfig);
+    await client.connect();
+    try {
+      await client.query(
+        `insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at, finished_at, failure_reason)
+         select 'late-one', 'pg1', 'backup01', 'other', 'failed', timestamptz '2026-11-17T01:00:00Z' + make_interval(mins => g),
+                timestamptz '2026-11-17T01:00:30Z' + make_interval(mins => g), 'failure ' || g
+           from generate_series(1, 60) g`);
+    } finally {
+      await client.end();
+    }
+    const status = JSON.parse(text(await cli('status', '--now', NOW, '--json'))) as { definitions: Array<{ name: string; state: string; last_success_at: string | null; last_failure: { at: string; reason: string } | null }> };
+    expect(status.definitions.find((d) => d.name === 'late-one')).toMatchObject({
+      state: 'failing', last_success_at: '2026-11-17T00:00:12.000Z', last_failure: { at: '2026-11-17T02:00:30.000Z', reason: 'failure 60' },
+    });
+  });
 });
