@@ -23,6 +23,26 @@ export async function pgbackops(args: string[], env: Record<string, string> = {}
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/** The user the test configurations' backup servers run their jobs as (`scheduler.user` in helpers/config.ts). */
+export const JOB_USER = 'postgres';
+
+/**
+ * The CLI as cron starts a scheduled line: as the backup server's job user (runuser, when this process is root),
+ * with the test's environment. Started as root instead, the commands that act for a backup server start
+ * themselves again as that user (src/cli/act-as-job-user.ts, proven by test/integration/job-user.test.ts): a
+ * second Node process per command, which the scheduled jobs never pay for.
+ */
+export async function pgbackopsAsJobUser(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const asJobUser = process.getuid?.() === 0 ? ['runuser', '-u', JOB_USER, '--', process.execPath] : [process.execPath];
+  const result = await execa(asJobUser[0]!, [...asJobUser.slice(1), CLI, ...args], {
+    reject: false,
+    env: { NO_COLOR: '1', PGBACKOPS_LOG_LEVEL: 'warn', ...env },
+    extendEnv: true,
+    stdin: 'ignore',
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
 /**
  * `pgbackops run <definition>` with the test's state directory, which must succeed, then the id of the
  * definition's newest succeeded run in the catalog (`catalog`): the backup that run recorded.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startTestCluster, type TestCluster } from './pg-cluster.js';
-import { applyConverged, pgbackops, type CliResult } from './cli.js';
+import { applyConverged, pgbackopsAsJobUser, type CliResult } from './cli.js';
 import { backupSpecDoc, retentionDoc, serverDoc, writeConfig } from './config.js';
 import { queryAt } from './pg-tools.js';
 import { seedDatabase } from './seed.js';
@@ -72,9 +72,9 @@ export async function setUp(backups: Record<string, string>, opts: { node?: stri
   }
 }
 
-/** Like cron does: only the state dir; the catalog comes from what apply remembered there. */
+/** Like cron does: as the job user, only the state dir; the catalog comes from what apply remembered there. */
 export function run(...args: string[]): Promise<CliResult> {
-  return pgbackops(['run', '--state-dir', stateDir, ...args]);
+  return pgbackopsAsJobUser(['run', '--state-dir', stateDir, ...args]);
 }
 
 /** The definition's rows in backup_runs, oldest first. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyConverged, pgbackops } from '../../helpers/cli.js';
+import { applyConverged, pgbackopsAsJobUser } from '../../helpers/cli.js';
 import { basebackupConfigDocs, clusterNodeDoc, jobUserDir, writeConfig } from '../../helpers/config.js';
 import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
@@ -83,7 +83,7 @@ describe('a backup of timeline 1 after a failover to timeline 2', () => {
   let target: string;
 
   beforeAll(async () => {
-    const run = await pgbackops(['run', '--state-dir', stateDir, 'phys']);
+    const run = await pgbackopsAsJobUser(['run', '--state-dir', stateDir, 'phys']);
     expect(run.exitCode, run.stderr + run.stdout).toBe(0);
     [{ id: backupId }] = await queryAt<{ id: string }>(catalogConfig, `select id::text from pgbackops.backup_runs where definition = 'phys' and status = 'succeeded'`);
     await query(source, 'app', 'insert into t select generate_series(1, 10)');

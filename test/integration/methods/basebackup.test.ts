@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
+import { applyConverged, pgbackopsAsJobUser, spawnPgbackops } from '../../helpers/cli.js';
 import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
@@ -68,7 +68,7 @@ async function switchAndArchive(): Promise<string> {
 }
 
 async function backup(definition: string): Promise<{ id: string; facts: Record<string, unknown> }> {
-  const result = await pgbackops(['run', '--state-dir', stateDir, definition]);
+  const result = await pgbackopsAsJobUser(['run', '--state-dir', stateDir, definition]);
   expect(result.exitCode, result.stderr + result.stdout).toBe(0);
   const rows = await queryAt<{ id: string; method_facts: Record<string, unknown> }>(catalogConfig,
     `select id::text, method_facts from pgbackops.backup_runs where definition = $1 and status = 'succeeded' order by started_at desc`, [definition]);
@@ -198,7 +198,7 @@ describe('basebackup: backups', () => {
 
     writeConfig(configDir, config(false));
     await applyConverged(cli);
-    const next = await pgbackops(['run', '--state-dir', stateDir, 'slowphys']);
+    const next = await pgbackopsAsJobUser(['run', '--state-dir', stateDir, 'slowphys']);
     expect(next.exitCode, next.stderr + next.stdout).toBe(0);
     expect((await runs()).map((r) => r.status)).toEqual(['abandoned', 'succeeded']);
     expect(temps()).toEqual([]);

@@ -10,7 +10,7 @@ import { Catalog } from '../../../src/adapters/catalog/catalog.js';
 import { verifySignature } from '../../../src/core/notify/signature.js';
 import { deliverNotifications } from '../../../src/jobs/notify/deliver-notifications.js';
 import { silentLogger } from '../../../src/adapters/logger.js';
-import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
+import { applyConverged, pgbackopsAsJobUser, spawnPgbackops } from '../../helpers/cli.js';
 import { clusterNodeSpecDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { startHttpReceiver, startSmtpReceiver, waitFor, type HttpReceiver } from './receivers.js';
@@ -40,11 +40,12 @@ afterEach(async () => {
   await receiver?.close();
 });
 
+// As cron starts the server's maintain line and a definition's line: as the job user.
 function maintain(env: Record<string, string> = FAST_RETRY) {
-  return pgbackops(['maintain', '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01'], env);
+  return pgbackopsAsJobUser(['maintain', '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01'], env);
 }
 function run(name: string) {
-  return pgbackops(['run', '--state-dir', stateDir, name]);
+  return pgbackopsAsJobUser(['run', '--state-dir', stateDir, name]);
 }
 
 function secretFile(name: string, content: string): string {

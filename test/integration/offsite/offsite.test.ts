@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
+import { type CliResult, applyConverged, pgbackopsAsJobUser } from '../../helpers/cli.js';
 import { backupSpecDoc, clusterNodeDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, query, queryAt } from '../../helpers/pg-tools.js';
@@ -31,7 +31,7 @@ async function rows<T extends pg.QueryResultRow = Record<string, unknown>>(sql: 
 }
 
 async function run(definition: string, env: Record<string, string> = {}): Promise<CliResult> {
-  return pgbackops(['run', '--state-dir', stateDir, definition], env);
+  return pgbackopsAsJobUser(['run', '--state-dir', stateDir, definition], env);
 }
 
 async function latestRun(definition: string): Promise<{ id: string; directory: string }> {
@@ -63,13 +63,7 @@ beforeAll(async () => {
   [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
   await seedDatabase(source.config, DB, 500);
   // A database big enough for multipart uploads of several 5 MiB parts (plain, uncompressed dump).
-  const admin = new pg.Client(source.adminConfig);
-  await admin.connect();
-  try {
-    await admin.query('create database big');
-  } finally {
-    await admin.end();
-  }
+  await source.createDatabase('big');
   const big = new pg.Client({ ...source.adminConfig, database: 'big' });
   await big.connect();
   try {
@@ -200,8 +194,9 @@ describe('off-site copies', () => {
     for (let i = 0; i < 4; i++) {
       const r = await run('tiny');
       expect(r.exitCode, r.stderr + r.stdout).toBe(0);
-      // Runs in the same second get suffixed directories; a pause keeps start times apart.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      // Runs in the same second get suffixed directories; the next run starts in a later second than this one
+      // did (it started before it finished): wait for the next full second, not a whole second more.
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 10));
     }
     const runs = (await rows<{ id: string }>(`select id::text from pgbackops.backup_runs where definition = 'tiny' and status = 'succeeded' order by started_at desc`)).map((r) => r.id);
     expect(runs).toHaveLength(4);

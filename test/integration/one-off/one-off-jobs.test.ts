@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgbackops, spawnPgbackops, type CliResult, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
+import { pgbackops, pgbackopsAsJobUser, spawnPgbackops, type CliResult, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
 import { clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, plainDump, queryAt } from '../../helpers/pg-tools.js';
@@ -46,8 +46,9 @@ spec: { node: pg1, databases: [shop], schedule: "41 1 * * *", retention: standar
   });
 }
 
+// As cron starts the server's maintain line: as the job user.
 function maintain(...args: string[]): Promise<CliResult> {
-  return pgbackops(['maintain', '--state-dir', stateDir, '--catalog', catalogUrl, ...args]);
+  return pgbackopsAsJobUser(['maintain', '--state-dir', stateDir, '--catalog', catalogUrl, ...args]);
 }
 
 /** apply, then a plan that must be empty: every apply converges. */

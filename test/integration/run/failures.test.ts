@@ -7,7 +7,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { startTestCluster } from '../../helpers/pg-cluster.js';
-import { CLI, applyConverged, spawnPgbackops } from '../../helpers/cli.js';
+import { CLI, applyConverged, pgbackopsAsJobUser, spawnPgbackops } from '../../helpers/cli.js';
 import { backupRoot, catalog, cli, configDir, node, run, runs, setUp, stateDir, holdDumpLock, useRunFixture, work } from '../../helpers/run-fixture.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -127,7 +127,7 @@ describe('failures outside the dump tool are recorded', () => {
   // As cron starts the job: as the scheduler user, which a root-owned directory shuts out.
   const postgresCanRunCli = process.getuid?.() === 0 && spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-r', CLI]).status === 0;
   function runAsPostgres(...args: string[]) {
-    return execa('runuser', ['-u', 'postgres', '--', process.execPath, CLI, 'run', '--state-dir', stateDir, ...args], { reject: false, env: { NO_COLOR: '1', PGBACKOPS_LOG_LEVEL: 'silent' } });
+    return pgbackopsAsJobUser(['run', '--state-dir', stateDir, ...args], { PGBACKOPS_LOG_LEVEL: 'silent' });
   }
 
   it.skipIf(!postgresCanRunCli)('a backup directory the job user may not enter: failed, permission-denied, not running', async () => {

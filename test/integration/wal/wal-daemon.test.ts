@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
-import { pgbackops } from '../../helpers/cli.js';
+import { pgbackopsAsJobUser } from '../../helpers/cli.js';
 import { clusterNodeSpecDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startDaemon, waitFor, type DaemonProcess } from '../daemon/daemon-process.js';
 import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
@@ -82,7 +82,7 @@ describe('the daemon and WAL archives', () => {
 
     // A base backup, then a commit streamed into the archive: the daemon shows the node's restorable window.
     expect(status.restorable_windows).toEqual([expect.objectContaining({ node: 'pg1', from: null, problem: expect.stringMatching(/no kept base backup/) })]);
-    const run = await pgbackops(['run', '--state-dir', stateDir, 'phys']);
+    const run = await pgbackopsAsJobUser(['run', '--state-dir', stateDir, 'phys']);
     expect(run.exitCode, run.stderr).toBe(0);
     const client = new pg.Client(node.adminConfig);
     await client.connect();
