@@ -49,7 +49,8 @@ export async function planAgainstState(
   /** Ask the nodes for their databases (`plan --check-nodes`): the plan lists those without a backup. */
   checkNodes = false,
 ): Promise<PlannedState> {
-  const snapshot = catalog ? await catalog.readPlanningSnapshot() : EMPTY_CATALOG;
+  // Compared by name -> hash: the catalog sends only the specs that differ from the configuration's.
+  const snapshot = catalog ? await catalog.readPlanningSnapshot(new Map(desired.objects.map((o) => [objectKey(o.kind, o.name), o]))) : EMPTY_CATALOG;
   const nodeDatabases = checkNodes ? await askNodes(nodesToAsk(snapshot.objects, desired.objects)) : undefined;
   logger.info({ catalogVersion: snapshot.version, objects: snapshot.objects.length, lastAppliedRevision: snapshot.lastAppliedRevision }, 'catalog state read');
   const servers = await serverCandidates(settings, desired, snapshot);
