@@ -66,21 +66,65 @@ function write(value: unknown): string {
 }
 
 function writeObject(record: Record<string, unknown>): string {
-  const keys = Object.keys(record).sort();
-  // The reference's sorted copy enumerates its array-index keys first, in numeric order.
-  const indexKeys = keys.filter(isArrayIndex);
-  const ordered = indexKeys.length === 0 ? keys : [...indexKeys.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isArrayIndex(k))];
+  const shape = shapeOf(Object.keys(record));
   let out = '{';
   let first = true;
-  for (const key of ordered) {
-    // Assigning "__proto__" on the reference's copy sets its prototype instead of a key: never written.
-    if (key === '__proto__') continue;
-    const v = record[key];
+  for (let i = 0; i < shape.order.length; i++) {
+    const v = record[shape.order[i]!];
     if (v === undefined) continue;
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${write(v)}`;
+    out += (first ? '' : ',') + shape.prefixes[i]! + write(v);
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * The keys of an object in the reference's order, each with its `"key":` prefix. Specs of one kind have a
+ * handful of key lists between them, so the sorting and quoting is done once per list and kept: a list is
+ * found again by comparing its keys (interned property names, compared by identity).
+ */
+interface Shape {
+  keys: readonly string[];
+  order: string[];
+  prefixes: string[];
+}
+
+/** Shapes by their first key; bounded, so that odd input cannot grow it without end. */
+const shapes = new Map<string, Shape[]>();
+let shapeCount = 0;
+const MAX_SHAPES = 512;
+
+function shapeOf(keys: string[]): Shape {
+  const candidates = shapes.get(keys[0] ?? '');
+  if (candidates) {
+    for (const shape of candidates) if (sameKeys(shape.keys, keys)) return shape;
+  }
+  const shape = makeShape(keys);
+  if (shapeCount >= MAX_SHAPES) {
+    shapes.clear();
+    shapeCount = 0;
+  }
+  const list = shapes.get(keys[0] ?? '');
+  if (list) list.push(shape);
+  else shapes.set(keys[0] ?? '', [shape]);
+  shapeCount++;
+  return shape;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function makeShape(keys: string[]): Shape {
+  const sorted = [...keys].sort();
+  // The reference's sorted copy enumerates its array-index keys first, in numeric order.
+  const indexKeys = sorted.filter(isArrayIndex);
+  const ordered = indexKeys.length === 0 ? sorted : [...indexKeys.sort((a, b) => Number(a) - Number(b)), ...sorted.filter((k) => !isArrayIndex(k))];
+  // Assigning "__proto__" on the reference's copy sets its prototype instead of a key: never written.
+  const order = ordered.filter((k) => k !== '__proto__');
+  return { keys, order, prefixes: order.map((k) => `${JSON.stringify(k)}:`) };
 }
 
 /** A canonical array index: "0" or no leading zero, below 2^32 - 1. */

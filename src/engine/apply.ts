@@ -93,12 +93,14 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
       failpoint('after-catalog-commit');
     }
 
-    await refreshCache(settings, logger, plan, projectObjects(state.snapshot.objects, plan.objectActions), catalogVersion, state.serverSpec);
+    // The catalog as it now is: the plan's projection, unless a saved plan (checked current) is applied.
+    const after = plan === state.plan ? state.projected : projectObjects(state.snapshot.objects, plan.objectActions);
+    await refreshCache(settings, logger, plan, after, catalogVersion, state.serverSpec);
     if (writeSchedule) {
       await state.target!.write(plan.schedule!.entries);
       logger.info({ target: state.target!.description, entries: plan.schedule!.entries.length }, 'schedule converged');
     }
-    const pgbackrest = await convergePgbackrest(settings, logger, catalog, plan, projectObjects(state.snapshot.objects, plan.objectActions), state.serverSpec);
+    const pgbackrest = await convergePgbackrest(settings, logger, catalog, plan, after, state.serverSpec);
     return { plan, applied: true, committed: catalogNeedsWrite, catalogVersion, statements, heldBack, pgbackrest };
   });
 }

@@ -1,14 +1,14 @@
 // Reads the actual state (catalog snapshot + this server's schedule target) and makes the plan.
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { Catalog, CatalogSnapshot, PlanningSnapshot } from '../adapters/catalog/catalog.js';
+import type { Catalog, PlanningSnapshot } from '../adapters/catalog/catalog.js';
+import type { ActualObject } from '../core/objects.js';
 import { createScheduleTarget, defaultPathEnv, type ScheduleTarget } from '../adapters/schedule/index.js';
 import { objectKey, type BackupServerSpec, type DesiredConfig } from '../core/model.js';
-import { makePlan } from '../core/plan/make-plan.js';
+import { makePlanAndProjection } from '../core/plan/make-plan.js';
 import type { Plan, PlanOptions, RetentionPreview } from '../core/plan/types.js';
 import { noteOneOffActions } from '../core/plan/one-off-notes.js';
 import { configuredRecipients, recipientRemovalWarnings, removedRecipients } from '../core/encryption/recipient-removal.js';
-import { projectObjects } from '../core/plan/project.js';
 import { chainedMethodsOf, currentPolicies, judgeServerRuns, keepChainedBackups } from '../core/retention/server-pass.js';
 import { askNodes } from '../adapters/postgres/ask-nodes.js';
 import { nodesToAsk } from '../core/rpo/uncovered-databases.js';
@@ -28,6 +28,8 @@ export interface PlannedState {
   target: ScheduleTarget | null;
   /** The spec the target comes from (the configuration's, or a removed server's last known one). */
   serverSpec: BackupServerSpec | null;
+  /** The catalog's objects as the plan leaves them (projectObjects of the snapshot and the plan's actions). */
+  projected: ActualObject[];
 }
 
 export class PlanInputError extends PgbackopsError {
@@ -49,7 +51,8 @@ export async function planAgainstState(
   /** Ask the nodes for their databases (`plan --check-nodes`): the plan lists those without a backup. */
   checkNodes = false,
 ): Promise<PlannedState> {
-  const snapshot = catalog ? await catalog.readPlanningSnapshot() : EMPTY_CATALOG;
+  // Compared by name -> hash: the catalog sends only the specs that differ from the configuration's.
+  const snapshot = catalog ? await catalog.readPlanningSnapshot(new Map(desired.objects.map((o) => [objectKey(o.kind, o.name), o]))) : EMPTY_CATALOG;
   const nodeDatabases = checkNodes ? await askNodes(nodesToAsk(snapshot.objects, desired.objects)) : undefined;
   logger.info({ catalogVersion: snapshot.version, objects: snapshot.objects.length, lastAppliedRevision: snapshot.lastAppliedRevision }, 'catalog state read');
   const servers = await serverCandidates(settings, desired, snapshot);
@@ -59,29 +62,29 @@ export async function planAgainstState(
 
   const actual = { catalogVersion: snapshot.version, objects: snapshot.objects, backupCounts: snapshot.backupCounts };
   if (choice.server === null) {
-    const plan = makePlan(desired, actual, { server: null, note: choice.note }, options, Date.now(), nodeDatabases);
+    const { plan, after } = makePlanAndProjection(desired, actual, { server: null, note: choice.note }, options, Date.now(), nodeDatabases);
     await noteOneOffs(catalog, plan);
     await warnOfRemovedRecipients(catalog, plan, snapshot, desired);
     logPlan(logger, plan);
-    return { plan, snapshot, target: null, serverSpec: null };
+    return { plan, snapshot, target: null, serverSpec: null, projected: after };
   }
   const serverSpec = servers.find((s) => s.name === choice.server)!.spec;
   const target = scheduleTargetOf(settings, choice.server, serverSpec);
   const observed = await target.read();
   logger.info({ target: target.description, entries: observed.entries.length }, 'schedule target read');
-  const plan = makePlan(desired, actual, {
+  const { plan, after } = makePlanAndProjection(desired, actual, {
     server: choice.server,
     target: target.description,
     observed,
     line: lineOptionsOf(settings, choice.server, serverSpec),
   }, options, Date.now(), nodeDatabases);
-  if (catalog) plan.retentionPreview = await previewRetention(catalog, plan, snapshot.objects);
+  if (catalog) plan.retentionPreview = await previewRetention(catalog, plan, after);
   const pgbackrest = await planPgbackrestConfig(settings.stateDir, choice.server, serverSpec, desired.objects);
   if (pgbackrest) plan.pgbackrestConfig = { file: pgbackrest.file, change: pgbackrest.change, stanzas: pgbackrest.stanzas, contentHash: pgbackrest.contentHash };
   await noteOneOffs(catalog, plan);
   await warnOfRemovedRecipients(catalog, plan, snapshot, desired);
   logPlan(logger, plan);
-  return { plan, snapshot, target, serverSpec };
+  return { plan, snapshot, target, serverSpec, projected: after };
 }
 
 /**
@@ -133,10 +136,10 @@ async function warnOfRemovedRecipients(catalog: Catalog | null, plan: Plan, snap
 
 /**
  * What a retention pass (the one `pgbackops prune` makes) would decide against the catalog as the plan would
- * leave it, summarised per group.
+ * leave it (`after`), summarised per group.
  */
-async function previewRetention(catalog: Catalog, plan: Plan, objects: CatalogSnapshot['objects']): Promise<RetentionPreview[]> {
-  const policies = currentPolicies(projectObjects(objects, plan.objectActions));
+async function previewRetention(catalog: Catalog, plan: Plan, after: readonly ActualObject[]): Promise<RetentionPreview[]> {
+  const policies = currentPolicies(after);
   const alone = judgeServerRuns(await catalog.runs.retentionGroups(plan.server!, (definition) => !policies.has(definition)), policies, { forceRemoved: false, now: Date.now() });
   // As prune decides: what a kept pgBackRest backup was taken against is kept too.
   const chained = chainedMethodsOf(alone);

@@ -3,7 +3,7 @@
 // refused if the catalog moved meanwhile.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { KINDS, type Kind } from '../../core/model.js';
+import { KINDS, objectKey, type Kind } from '../../core/model.js';
 import type { HeldBackAction } from '../../core/plan/held-back.js';
 import type { ActualObject } from '../../core/objects.js';
 import { withApplyLock } from './apply-lock.js';
@@ -146,23 +146,26 @@ export class Catalog {
   /**
    * readSnapshot plus the number of backups of each definition (which deletes a plan must block). Counting
    * reads every run row, which a catalog of a million runs pays in half a second: only the planner asks.
+   *
+   * `known`: specs the caller already holds (the configuration's), by objectKey with their hash. The catalog
+   * is then compared by name -> hash: an object whose stored hash is the known one takes the known spec (the
+   * hash is that of the spec's canonical JSON, so the two are the same value), and only the specs of the
+   * others (changed, or absent from the configuration) are read. A no-op plan of 100,000 definitions thus
+   * reads 100,000 short rows instead of parsing 100,000 specs (bench/scale.js).
    */
-  async readPlanningSnapshot(): Promise<PlanningSnapshot> {
-    return this.readState(true);
+  async readPlanningSnapshot(known?: KnownSpecs): Promise<PlanningSnapshot> {
+    return this.readState(true, known);
   }
 
-  private async readState(withCounts: true): Promise<PlanningSnapshot>;
+  private async readState(withCounts: true, known?: KnownSpecs): Promise<PlanningSnapshot>;
   private async readState(withCounts: false): Promise<CatalogSnapshot>;
-  private async readState(withCounts: boolean): Promise<CatalogSnapshot | PlanningSnapshot> {
+  private async readState(withCounts: boolean, known?: KnownSpecs): Promise<CatalogSnapshot | PlanningSnapshot> {
     return this.withClient(async (query) => {
       // One consistent view of state, objects and counts.
       await query('begin isolation level repeatable read read only');
       try {
         const state = await query('select version, last_applied_revision, last_applied_held_back from pgbackops.catalog_state');
-        const perKind = KINDS.map(
-          (kind, order) => `select '${kind}' as kind, ${order} as kind_order, name, spec, spec_hash from ${TABLE_BY_KIND[kind]}`,
-        );
-        const objects = await query(`select * from (${perKind.join(' union all ')}) o order by kind_order, name collate "C"`);
+        const objects = known ? await readObjectsByHash(query, known) : await readObjects(query);
         const counts = withCounts
           ? await query(
             `select definition, count(*)::integer as n from pgbackops.backup_runs
@@ -175,7 +178,7 @@ export class Catalog {
           version: Number(row.version),
           lastAppliedRevision: row.last_applied_revision,
           lastAppliedHeldBack: row.last_applied_held_back,
-          objects: objects.rows.map((r) => ({ kind: r.kind as Kind, name: r.name, spec: r.spec, hash: r.spec_hash })),
+          objects,
         };
         return counts ? { ...snapshot, backupCounts: Object.fromEntries(counts.rows.map((r) => [r.definition, r.n])) } : snapshot;
       } catch (err) {
@@ -362,4 +365,42 @@ export class Catalog {
 
 function preview(names: string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}
+
+/** Specs a reader already holds, by objectKey, with the hash of each (a configuration's DesiredObjects). */
+export type KnownSpecs = ReadonlyMap<string, { readonly hash: string; readonly spec: unknown }>;
+
+/** Every object with its spec, in kind order then name order. */
+async function readObjects(query: Query): Promise<CatalogObject[]> {
+  const perKind = KINDS.map((kind, order) => `select '${kind}' as kind, ${order} as kind_order, name, spec, spec_hash from ${TABLE_BY_KIND[kind]}`);
+  const rows = await query(`select * from (${perKind.join(' union all ')}) o order by kind_order, name collate "C"`);
+  return rows.rows.map((r) => ({ kind: r.kind as Kind, name: r.name, spec: r.spec, hash: r.spec_hash }));
+}
+
+/**
+ * Every object, in readObjects' order, reading name -> hash first and then the specs of the objects whose
+ * hash is not the known one (per kind, by primary key); the others take the known spec.
+ */
+async function readObjectsByHash(query: Query, known: KnownSpecs): Promise<CatalogObject[]> {
+  const perKind = KINDS.map((kind, order) => `select ${order} as kind_order, name, spec_hash from ${TABLE_BY_KIND[kind]}`);
+  const rows = (await query(`select * from (${perKind.join(' union all ')}) o order by kind_order, name collate "C"`)).rows;
+  const objects: CatalogObject[] = new Array(rows.length);
+  const unknown = new Map<Kind, Map<string, number>>();
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const kind = KINDS[r.kind_order as number]!;
+    const have = known.get(objectKey(kind, r.name));
+    const same = have !== undefined && have.hash === r.spec_hash;
+    objects[i] = { kind, name: r.name, spec: same ? have.spec : undefined, hash: r.spec_hash } as CatalogObject;
+    if (!same) {
+      const names = unknown.get(kind) ?? new Map<string, number>();
+      names.set(r.name, i);
+      unknown.set(kind, names);
+    }
+  }
+  for (const [kind, names] of unknown) {
+    const specs = await query(`select name, spec from ${TABLE_BY_KIND[kind]} where name = any($1::text[])`, [[...names.keys()]]);
+    for (const s of specs.rows) objects[names.get(s.name)!]!.spec = s.spec;
+  }
+  return objects;
 }

@@ -34,13 +34,16 @@ const NAMESPACE_OF: Readonly<Partial<Record<Kind, Kind>>> = { Snapshot: 'Backup'
 
 /** Same kind and name twice: the later one (in file order) is reported, pointing back at the first. */
 export function duplicateFindings(named: readonly NamedDocument[]): DocFinding[] {
-  const first = new Map<string, NamedDocument>();
+  // Per namespace, by name: no key string is built per document.
+  const firsts = new Map<Kind, Map<string, NamedDocument>>();
   const out: DocFinding[] = [];
   for (const d of named) {
-    const key = objectKey(NAMESPACE_OF[d.kind] ?? d.kind, d.name);
-    const earlier = first.get(key);
+    const namespace = NAMESPACE_OF[d.kind] ?? d.kind;
+    let first = firsts.get(namespace);
+    if (!first) firsts.set(namespace, (first = new Map()));
+    const earlier = first.get(d.name);
     if (!earlier) {
-      first.set(key, d);
+      first.set(d.name, d);
       continue;
     }
     out.push({
@@ -140,6 +143,8 @@ function encryptionPlacementFindings(spec: DumpInput, server: BackupServerInput 
 /** A Restore of the latest backup of a name that is neither a Backup nor a Snapshot: likely a typo. */
 export function restoreSourceFindings(checked: readonly CheckedDocument[], declared: ReadonlyMap<Kind, ReadonlySet<string>>): DocFinding[] {
   const out: DocFinding[] = [];
+  // The lookups below cover every Backup: built only when there is a Restore to look up.
+  if (!checked.some((d) => d.kind === 'Restore')) return out;
   const sources = new Set([...(declared.get('Backup') ?? []), ...(declared.get('Snapshot') ?? [])]);
   const methods = new Map<string, DumpInput>();
   for (const d of checked) if (isKind(d, 'Backup') || isKind(d, 'Snapshot')) methods.set(d.name, d.spec as DumpInput);

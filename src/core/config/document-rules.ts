@@ -2,7 +2,7 @@
 // well (cron syntax, durations, paths, hosts, combinations of fields) or should explain better.
 import { checkCronExpression } from '../cron/expression.js';
 import { encryptionFindings } from '../encryption/encryption-config.js';
-import { BACKUP_METHODS, methodOf, type SchedulerType } from '../model.js';
+import { BACKUP_METHODS, methodOf, type BackupMethodName, type SchedulerType } from '../model.js';
 import { methodRulesOf } from '../methods/registry.js';
 import { pushDatabaseName } from './database-names.js';
 import { durationProblem } from '../time/duration.js';
@@ -228,20 +228,39 @@ function timingFindings(spec: { at?: string; startingDeadline?: string }): Findi
   return out;
 }
 
+/**
+ * The fields of the other methods that `method` does not have, each with the first method (in
+ * BACKUP_METHODS' order) that owns it: reported once even if several own it. Worked out once per method,
+ * not per document.
+ */
+const foreignFields = new Map<BackupMethodName, ReadonlyArray<{ field: string; other: BackupMethodName }>>();
+function foreignFieldsOf(method: BackupMethodName): ReadonlyArray<{ field: string; other: BackupMethodName }> {
+  let list = foreignFields.get(method);
+  if (!list) {
+    const seen = new Set<string>(methodRulesOf(method).fields);
+    const found: Array<{ field: string; other: BackupMethodName }> = [];
+    for (const other of BACKUP_METHODS) {
+      if (other === method) continue;
+      for (const field of methodRulesOf(other).fields) {
+        if (seen.has(field)) continue;
+        seen.add(field);
+        found.push({ field, other });
+      }
+    }
+    foreignFields.set(method, (list = found));
+  }
+  return list;
+}
+
 /** What every Backup and Snapshot has, then what its method checks of its own fields. */
 function dumpFindings(spec: DumpInput): Finding[] {
   const out: Finding[] = [];
   pushDuration(out, spec.timeout, 'timeout');
   const method = methodOf(spec);
-  const own = new Set<string>(methodRulesOf(method).fields);
   // A field of another method would be silently ignored: say whose it is instead.
-  for (const other of BACKUP_METHODS) {
-    if (other === method) continue;
-    for (const field of methodRulesOf(other).fields) {
-      if (own.has(field) || (spec as Record<string, unknown>)[field] === undefined) continue;
-      own.add(field); // reported once, even if several methods own it
-      out.push(finding('E_FIELD_NOT_FOR_METHOD', ['spec', field], `${field} is a field of the ${other} method, and this ${method === 'basebackup' ? 'basebackup backs up the whole cluster with pg_basebackup' : `${method} backup does not use it`}: remove it, or set method: ${other}`, 'key'));
-    }
+  for (const { field, other } of foreignFieldsOf(method)) {
+    if ((spec as Record<string, unknown>)[field] === undefined) continue;
+    out.push(finding('E_FIELD_NOT_FOR_METHOD', ['spec', field], `${field} is a field of the ${other} method, and this ${method === 'basebackup' ? 'basebackup backs up the whole cluster with pg_basebackup' : `${method} backup does not use it`}: remove it, or set method: ${other}`, 'key'));
   }
   out.push(...encryptionFindings(spec.encryption, ['spec', 'encryption']));
   out.push(...offsiteFindings(spec.offsite));

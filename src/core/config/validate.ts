@@ -74,6 +74,9 @@ export function validateConfig(files: ConfigFile[], options: ValidateOptions = {
 function validate(files: ConfigFile[], options: ValidateOptions): ValidationResult {
   const sorted = [...files].sort((a, b) => compareText(a.path, b.path));
   const diagnostics: Diagnostic[] = [];
+  // Every document in file order, and the findings of those that have any (most have none: a map of every
+  // document would give each an identity hash and an entry).
+  const documents: ConfigDocument[] = [];
   const findings = new Map<ConfigDocument, Finding[]>();
   const named: NamedDocument[] = [];
   const declared = new Map<Kind, Set<string>>(KINDS.map((k) => [k, new Set<string>()]));
@@ -92,7 +95,8 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     }
     for (const doc of parsed.documents) {
       const result = checkDocument(doc);
-      findings.set(doc, result.findings);
+      documents.push(doc);
+      if (result.findings.length > 0) findings.set(doc, result.findings);
       if (result.named) {
         named.push(result.named);
         declared.get(result.named.kind)!.add(result.named.name);
@@ -112,9 +116,15 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     ...walArchiveFindings(checked),
     ...pgbackrestPlacementFindings(checked),
   ];
-  for (const { doc, finding: f } of crossFindings) findings.get(doc)!.push(f);
+  for (const { doc, finding: f } of crossFindings) {
+    const list = findings.get(doc);
+    if (list) list.push(f);
+    else findings.set(doc, [f]);
+  }
 
-  for (const [doc, list] of findings) {
+  for (const doc of findings.size > 0 ? documents : []) {
+    const list = findings.get(doc);
+    if (!list) continue;
     // Nothing may quote a secret's value: drop other findings about the same place.
     const secrets = list.filter((f) => f.code === 'E_SECRET_FIELD');
     for (const f of list) {

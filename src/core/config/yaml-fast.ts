@@ -24,6 +24,29 @@ export interface FastDocument {
 
 class Unsupported extends Error {}
 
+/**
+ * Where a value sits, as much as the reader needs of its path: the depth (for the nesting limit) and whether
+ * it is the top-level `metadata` or `metadata.name`. Shared objects rather than a path array per key.
+ */
+interface Where {
+  depth: number;
+  isMetadata: boolean;
+  isName: boolean;
+}
+const ROOT: Where = { depth: 0, isMetadata: false, isName: false };
+const METADATA: Where = { depth: 1, isMetadata: true, isName: false };
+const NAME: Where = { depth: 2, isMetadata: false, isName: true };
+/** A sequence item: read as a scalar or flow collection, never as a name. */
+const ITEM: Where = { depth: 0, isMetadata: false, isName: false };
+const byDepth: Where[] = [];
+
+function childOf(at: Where, key: string): Where {
+  if (at.depth === 0 && key === 'metadata') return METADATA;
+  if (at.isMetadata && key === 'name') return NAME;
+  const depth = at.depth + 1;
+  return (byDepth[depth] ??= { depth, isMetadata: false, isName: false });
+}
+
 interface Line {
   indent: number;
   /** Text after the indentation. */
@@ -85,7 +108,7 @@ class Reader {
       if (line.indent !== 0 || line.body.startsWith('%') || line.body.startsWith('...')) throw new Unsupported();
       this.nameOffset = undefined;
       const start = line.offset;
-      const value = this.mapping(0, []);
+      const value = this.mapping(0, ROOT);
       out.push(this.nameOffset === undefined ? { value, start } : { value, start, nameOffset: this.nameOffset });
       // The document must end at a separator or at the end of the text.
       this.skipInsignificant();
@@ -110,9 +133,9 @@ class Reader {
     return line && !isSeparator(line) ? line : undefined;
   }
 
-  private mapping(indent: number, path: string[]): Record<string, unknown> {
+  private mapping(indent: number, at: Where): Record<string, unknown> {
     // Deep documents go to `yaml` and then to the nesting check (nesting.ts), which says what is wrong.
-    if (path.length >= MAX_NESTING_DEPTH - 1) throw new Unsupported();
+    if (at.depth >= MAX_NESTING_DEPTH - 1) throw new Unsupported();
     const out: Record<string, unknown> = {};
     for (let line = this.peek(); line && line.indent >= indent; line = this.peek()) {
       if (line.indent > indent) throw new Unsupported(); // continuation lines, odd indentation
@@ -123,23 +146,23 @@ class Reader {
       this.pos++;
       const rest = line.body.slice(m[0].length);
       const restOffset = line.offset + line.indent + m[0].length;
-      const childPath = [...path, key];
+      const child = childOf(at, key);
       if (rest === '' || rest.startsWith('#')) {
-        out[key] = this.nested(indent, childPath);
+        out[key] = this.nested(indent, child);
       } else {
-        out[key] = this.inline(rest, restOffset, childPath);
+        out[key] = this.inline(rest, restOffset, child);
       }
     }
     return out;
   }
 
   /** The value of `key:` with nothing after it: a deeper mapping, a sequence, or null. */
-  private nested(indent: number, path: string[]): unknown {
+  private nested(indent: number, at: Where): unknown {
     const next = this.peek();
     if (!next) return null;
     const isItem = next.body === '-' || next.body.startsWith('- ');
     if (isItem && next.indent >= indent) return this.sequence(next.indent);
-    if (next.indent > indent) return this.mapping(next.indent, path);
+    if (next.indent > indent) return this.mapping(next.indent, at);
     return null;
   }
 
@@ -154,22 +177,22 @@ class Reader {
       // Only scalars and one-line flow collections: nested blocks and `- key: value` go to `yaml`.
       if (item === '' || item.startsWith('#') || KEY.test(item)) throw new Unsupported();
       this.pos++;
-      out.push(this.inline(item, 0, []));
+      out.push(this.inline(item, 0, ITEM));
     }
     return out;
   }
 
   /** A value written on the same line as its key or dash. */
-  private inline(text: string, offset: number, path: string[]): unknown {
-    const value = this.inlineValue(text, offset, path);
-    if (typeof value === 'string' && path.length === 2 && path[0] === 'metadata' && path[1] === 'name') this.nameOffset = offset;
+  private inline(text: string, offset: number, at: Where): unknown {
+    const value = this.inlineValue(text, offset, at);
+    if (typeof value === 'string' && at.isName) this.nameOffset = offset;
     return value;
   }
 
-  private inlineValue(text: string, offset: number, path: string[]): unknown {
+  private inlineValue(text: string, offset: number, at: Where): unknown {
     const first = text[0]!;
     if (first === '[' || first === '{') {
-      const scanner = new FlowScanner(text, offset, path, (o) => (this.nameOffset = o));
+      const scanner = new FlowScanner(text, offset, at.isMetadata, (o) => (this.nameOffset = o));
       const value = first === '[' ? scanner.sequence() : scanner.mapping();
       scanner.expectEnd();
       return value;
@@ -183,6 +206,9 @@ class Reader {
   }
 }
 
+/** A key in a flow mapping, matched where the scanner is (sticky: no copy of the rest of the line). */
+const FLOW_KEY = /([A-Za-z_][A-Za-z0-9_-]*): +/y;
+
 /** One-line flow collections whose items are scalars: `[a, "b"]`, `{ name: x, port: 5432 }`. */
 class FlowScanner {
   private i = 0;
@@ -190,7 +216,8 @@ class FlowScanner {
   constructor(
     private readonly text: string,
     private readonly offset: number,
-    private readonly path: readonly string[],
+    /** This is the value of the document's top-level `metadata` key (whose `name` is noted). */
+    private readonly isMetadata: boolean,
     private readonly onName: (offset: number) => void,
   ) {}
 
@@ -222,14 +249,15 @@ class FlowScanner {
       return out;
     }
     for (;;) {
-      const m = /^([A-Za-z_][A-Za-z0-9_-]*): +/.exec(this.text.slice(this.i));
+      FLOW_KEY.lastIndex = this.i;
+      const m = FLOW_KEY.exec(this.text);
       if (!m) throw new Unsupported();
       const key = m[1]!;
       if (!isPlainKey(key) || Object.prototype.hasOwnProperty.call(out, key)) throw new Unsupported();
       this.i += m[0].length;
       const valueOffset = this.offset + this.i;
       out[key] = this.scalar(',}');
-      if (typeof out[key] === 'string' && this.path.length === 1 && this.path[0] === 'metadata' && key === 'name') this.onName(valueOffset);
+      if (typeof out[key] === 'string' && this.isMetadata && key === 'name') this.onName(valueOffset);
       this.space();
       const c = this.text[this.i++];
       if (c === '}') return out;

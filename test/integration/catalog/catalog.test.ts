@@ -173,6 +173,29 @@ describe('Catalog', () => {
     await catalog.close();
   });
 
+  test('a planning read by name -> hash takes the known spec where the hash matches and reads the others', async () => {
+    const { catalog } = await freshCatalog();
+    await catalog.applyChanges(fleet(12), record('rev-1'), 0);
+    const full = await catalog.readPlanningSnapshot();
+    // Known: most objects as stored (fresh copies, so that taking one is visible by identity), one with
+    // another hash (a changed definition), none for def-5 (removed from the configuration), one the
+    // catalog does not hold.
+    const known = new Map<string, { hash: string; spec: unknown }>();
+    for (const o of full.objects) known.set(`${o.kind}/${o.name}`, { hash: o.hash, spec: structuredClone(o.spec) });
+    known.set('Backup/def-3', { hash: 'another hash', spec: { node: 'elsewhere' } });
+    known.delete('Backup/def-5');
+    known.set('Backup/def-99', { hash: 'h', spec: {} });
+
+    const byHash = await catalog.readPlanningSnapshot(known);
+    expect(byHash).toEqual(full);
+    for (const o of byHash.objects) {
+      const mine = known.get(`${o.kind}/${o.name}`);
+      if (o.name === 'def-3' || o.name === 'def-5') expect(o.spec).not.toBe(mine?.spec);
+      else expect(o.spec).toBe(mine!.spec);
+    }
+    await catalog.close();
+  });
+
   test('an apply that changed something notifies listeners with the new version on commit', async () => {
     const { catalog, config } = await freshCatalog();
     const listener = new pg.Client(config);

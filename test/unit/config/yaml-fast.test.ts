@@ -132,6 +132,10 @@ describe('fast YAML reader', () => {
     ['BOM in the middle', 'a: 1\n\uFEFF---\nb: 2\n', 'declined'],
     ['separator followed by a comment without a space', '---#c\na: 1\n', 'declined'],
     ['separator with a comment', '--- # c\na: 1\n', 'fast'],
+    // Only the top-level metadata.name is noted (nameOffset), wherever else a `metadata` or `name` key sits.
+    ['name keys that are not metadata.name', 'spec:\n  metadata:\n    name: x\n  name: y\nname: z\nother: { name: w }\nmetadata:\n  labels:\n    name: v\n  name: "pg-b"\n', 'fast'],
+    ['metadata name in a flow mapping after a nested block', 'spec:\n  a:\n    b:\n      c: 1\nmetadata: { x: 1, name: \'pg-c\' }\n', 'fast'],
+    ['a sequence under metadata', 'metadata:\n  - name\n', 'fast'],
     ['hash and colon-space inside quotes', 'a: "x # y: z"\nb: [\'p: q\', "#"]\nc: { d: \'e # f\' }\n', 'fast'],
   ])('%s', (_name, text, expected) => {
     expect(expectSameOrDeclined(text)).toBe(expected);
