@@ -139,6 +139,8 @@ function encryptionPlacementFindings(spec: DumpInput, server: BackupServerInput 
 
 /** A Restore of the latest backup of a name that is neither a Backup nor a Snapshot: likely a typo. */
 export function restoreSourceFindings(checked: readonly CheckedDocument[], declared: ReadonlyMap<Kind, ReadonlySet<string>>): DocFinding[] {
+  // Most configurations hold no Restore: then the index of every Backup below is not built.
+  if (!checked.some((d) => d.kind === 'Restore')) return [];
   const out: DocFinding[] = [];
   const sources = new Set([...(declared.get('Backup') ?? []), ...(declared.get('Snapshot') ?? [])]);
   const methods = new Map<string, DumpInput>();

@@ -295,8 +295,14 @@ function normaliseAll(checked: readonly CheckedDocument[], placement: Placement,
     memo?.set(d, { server, object });
     return object;
   });
-  const order = new Map<Kind, number>(KINDS.map((k, i) => [k, i]));
-  return objects.sort((a, b) => order.get(a.kind)! - order.get(b.kind)! || compareText(a.name, b.name));
+  // Kind by kind, then by name within each: the comparator of one kind's sort is a plain string comparison.
+  const byKind = new Map<Kind, DesiredObject[]>(KINDS.map((k) => [k, []]));
+  for (const o of objects) byKind.get(o.kind)!.push(o);
+  return KINDS.flatMap((k) => byKind.get(k)!.sort(byName));
+}
+
+function byName(a: DesiredObject, b: DesiredObject): number {
+  return compareText(a.name, b.name);
 }
 
 /** `server`: the spec of a Backup's or Snapshot's backup server, whose time zone and encryption are its defaults. */
