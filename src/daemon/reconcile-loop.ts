@@ -60,6 +60,8 @@ export interface ReconcileDeps {
 const MAX_DIAGNOSTICS_SHOWN = 20;
 /** The reason of a pass the watcher asked for (daemon.ts). */
 export const FILE_CHANGE = 'file change';
+/** Reasons a pass that reads only the changed files may have besides FILE_CHANGE: none is about the directory. */
+const READS_ONLY_CHANGES = new Set([FILE_CHANGE, 'notify', 'catalog reconnected']);
 
 type PassOutcome = Omit<PassRecord, 'id' | 'kind' | 'reasons' | 'startedAt' | 'finishedAt' | 'durationMs' | 'driftCorrections'> & {
   /**
@@ -128,9 +130,10 @@ export class ReconcileLoop {
     const { status } = this.deps;
     // Taken first, whatever the pass: a change noted from here on gets a pass of its own (the queue folds it).
     const changed = this.deps.source.takeChanges?.() ?? null;
-    // Only a pass that file changes alone asked for reads just those files; the others (start, interval,
-    // webhook) read the whole directory, the level-triggered safety net for events a watcher missed.
-    const onlyFileChanges = request.reasons.every((r) => r === FILE_CHANGE);
+    // Only a pass that file changes asked for reads just those files (a NOTIFY folded into it says nothing of
+    // the directory); the others (start, interval, webhook) read the whole directory, the level-triggered
+    // safety net for events a watcher missed.
+    const onlyFileChanges = request.reasons.includes(FILE_CHANGE) && request.reasons.every((r) => READS_ONLY_CHANGES.has(r));
     // Known revisions are recognised before anything checks them again: a refused one is reported once, and
     // its verification (which git does per commit) is not repeated on every poll.
     const sourceRevision = await this.deps.source.revision();
@@ -154,7 +157,7 @@ export class ReconcileLoop {
       this.desired = new IncrementalDesired();
       throw err;
     }
-    log.info({ read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, files: loaded.fileCount }, 'configuration loaded');
+    log.info({ reasons: request.reasons, read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, files: loaded.fileCount }, 'configuration loaded');
     if (!loaded.config) {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       const key = source.revision ?? `invalid-${sha256Hex(canonicalJson(errors)).slice(0, 16)}`;

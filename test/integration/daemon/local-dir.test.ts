@@ -151,7 +151,7 @@ describe('daemon with a watched directory', () => {
       const client = new pg.Client(catalogConfig);
       await client.connect();
       try {
-        return Object.fromEntries((await client.query('select name, spec_hash from pgbackops.backups')).rows.map((r) => [r.name, r.spec_hash]));
+        return Object.fromEntries((await client.query('select name, spec_hash from pgbackops.definitions')).rows.map((r) => [r.name, r.spec_hash]));
       } finally {
         await client.end();
       }
@@ -172,7 +172,7 @@ describe('daemon with a watched directory', () => {
     writeFileSync(join(configDir, 'teams/a.yaml'), backupDoc({ name: 'team-a1' }));
     writeFileSync(join(configDir, 'teams/b.yaml'), [backupDoc({ name: 'team-b1' }), backupDoc({ name: 'team-a2' })].join('---\n'));
     await waitFor(planIsEmpty, WAIT, () => 'the move converged');
-    expect(loads().at(-1)).toMatchObject({ read: 'changed' });
+    expect(loads().at(-1), JSON.stringify(loads())).toMatchObject({ read: 'changed' });
     expect(await backupRows()).toEqual(before);
     expect(managedNames().join()).toBe('job-a,team-a1,team-a2,team-b1,team-c1');
   }, 180_000);
