@@ -93,6 +93,8 @@ export function readConfigFiles(dir: string, rel: readonly string[]): ConfigFile
     const file = reader.files[0];
     if (file) return { path: p, state: 'file', file };
     const diagnostic = reader.fileDiagnostics[0];
+    // Unreadable may mean removed since lstat: a whole walk would not list it at all, so let one decide.
+    if (diagnostic?.code === 'E_FILE_UNREADABLE') return { path: p, state: 'tree' };
     return diagnostic ? { path: p, state: 'problem', diagnostic } : { path: p, state: 'absent' };
   });
 }
