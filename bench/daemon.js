@@ -72,7 +72,7 @@ export function rssMiB(pid) {
   return m ? Number(m[1]) / 1024 : null;
 }
 
-function cpuSeconds(pid) {
+export function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (100 Hz)
 }
