@@ -67,18 +67,18 @@ export async function stopBenchDaemons() {
   for (const child of running) child.kill('SIGKILL');
 }
 
-function rssMiB(pid) {
+export function rssMiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : null;
 }
 
-function cpuSeconds(pid) {
+export function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (100 Hz)
 }
 
 /** Edits one definition's schedule `count` times; returns the seconds from each write to the converged line. */
-async function editLatencies({ count, edit, cronFile, daemon }) {
+export async function editLatencies({ count, edit, cronFile, daemon }) {
   const out = [];
   for (let i = 0; i < count; i++) {
     const minute = (i * 7 + 3) % 60;
@@ -94,7 +94,7 @@ async function editLatencies({ count, edit, cronFile, daemon }) {
   return out;
 }
 
-function replaceSchedule(file, schedule) {
+export function replaceSchedule(file, schedule) {
   writeFileSync(file, readFileSync(file, 'utf8').replace(/schedule: "[^"]*"/, `schedule: "${schedule}"`));
 }
 

@@ -15,6 +15,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, root, runCli } from './lib.js';
+import { cpuSeconds, editLatencies, replaceSchedule, rssMiB, startBenchDaemon, stopBenchDaemons } from './daemon.js';
 
 export const SCALE_SIZES = [1_000, 10_000, 100_000];
 
@@ -26,6 +27,10 @@ const TARGETS = {
   noopPlan: { 10_000: 0.5, 100_000: 3 },
 };
 const RSS_TARGET_MIB = { 100_000: 600 };
+/** The daemon's targets (issue 16): one-definition edit to converged, and its resident memory. */
+const DAEMON_EDIT_TARGET_SECONDS = 1;
+const DAEMON_RSS_TARGET_MIB = { 10_000: 100, 100_000: 400 };
+const DAEMON_EDITS = 5;
 /** Growth exponent that counts as linear (issue 16). */
 const LINEAR_EXPONENT = 1.15;
 
@@ -41,7 +46,29 @@ function fleetShape(definitions) {
   return { definitions, nodes, servers: Math.max(1, nodes / 100) };
 }
 
-function measureSize(definitions, { profileDir, noopRepeats }) {
+/**
+ * The daemon over the applied fleet (a watched directory): its RSS once converged, then DAEMON_EDITS edits of
+ * one definition's schedule (in nodes/pg0001.yaml, a file of 1 Node and a third of its definitions, on
+ * backup01), each timed from the write to the line in backup01's cron.d file, and its RSS after them.
+ */
+async function daemonFigures(config, stateDir) {
+  const d = await startBenchDaemon(['-c', config, '--state-dir', stateDir, '--server', 'backup01']);
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssConverged = rssMiB(d.child.pid);
+    const cpuBefore = cpuSeconds(d.child.pid);
+    const edits = await editLatencies({ count: DAEMON_EDITS, cronFile: join(stateDir, 'fleet-cron', 'backup01'), daemon: d, edit: (s) => replaceSchedule(join(config, 'nodes', 'pg0001.yaml'), s) });
+    // The passes' own durations (the watcher waits for a write to settle before it reports it).
+    const passes = d.log().split('\n').filter((l) => l.includes('"msg":"pass finished"')).map((l) => JSON.parse(l).durationMs / 1000);
+    // The daemon's CPU per edit: what a loaded machine inflates least (the wall figures wait for the CPU).
+    const cpuPerEditSeconds = (cpuSeconds(d.child.pid) - cpuBefore) / DAEMON_EDITS;
+    return { editMedianSeconds: median(edits), cpuPerEditSeconds, editMaxSeconds: Math.max(...edits), passMedianSeconds: median(passes.slice(1)), rssMiBConverged: rssConverged, rssMiBAfterEdits: rssMiB(d.child.pid) };
+  } finally {
+    await d.stop();
+  }
+}
+
+async function measureSize(definitions, { profileDir, noopRepeats }) {
   const shape = fleetShape(definitions);
   const work = mkdtempSync(join(tmpdir(), 'pgbackops-scale-'));
   chmodSync(work, 0o755);
@@ -71,7 +98,8 @@ function measureSize(definitions, { profileDir, noopRepeats }) {
       },
     };
     const peakRssMiB = Math.max(...Object.values(steps).map((s) => s.rssMiB ?? 0));
-    return { fleet: shape, start, steps, peakRssMiB, loadAverage: loadavg()[0] };
+    const daemon = await daemonFigures(config, stateDir);
+    return { fleet: shape, start, steps, peakRssMiB, daemon, loadAverage: loadavg()[0] };
   } finally {
     try { runCli(['catalog', 'stop', '--state-dir', stateDir]); } catch { /* already stopped */ }
     rmSync(work, { recursive: true, force: true });
@@ -115,13 +143,30 @@ function printGrowth(results) {
   process.stdout.write(`  1-minute load average after each size: ${results.map((r) => r.loadAverage.toFixed(1)).join(' / ')}\n`);
 }
 
+function printDaemon(results) {
+  const sizes = results.map((r) => r.fleet.definitions);
+  const cell = (v) => v.padStart(24);
+  process.stdout.write(`\nDaemon over the fleet (watched directory, local catalog; one definition's schedule edited ${DAEMON_EDITS} times)\n`);
+  process.stdout.write(`  ${''.padEnd(34)} ${sizes.map((n) => cell(n.toLocaleString('en'))).join(' ')}\n`);
+  const row = (label, value) => process.stdout.write(`  ${label.padEnd(34)} ${results.map((r, i) => cell(value(r.daemon, sizes[i]))).join(' ')}\n`);
+  const withTarget = (v, target, unit) => `${v.toFixed(unit === 's' ? 3 : 0)} ${unit}${target ? ` (<=${target}${v <= target ? ' ok' : ' !'})` : ''}`;
+  row('edit -> converged, median', (d) => withTarget(d.editMedianSeconds, DAEMON_EDIT_TARGET_SECONDS, 's'));
+  row('edit -> converged, max', (d) => `${d.editMaxSeconds.toFixed(3)} s`);
+  row('the pass itself, median', (d) => `${d.passMedianSeconds.toFixed(3)} s`);
+  row("the daemon's CPU per edit", (d) => `${d.cpuPerEditSeconds.toFixed(3)} s`);
+  row('RSS after the first pass', (d, n) => withTarget(d.rssMiBConverged, DAEMON_RSS_TARGET_MIB[n], 'MiB'));
+  row('RSS after the edits', (d, n) => withTarget(d.rssMiBAfterEdits, DAEMON_RSS_TARGET_MIB[n], 'MiB'));
+  process.stdout.write(`  targets (issue 16): edit -> converged <= ${DAEMON_EDIT_TARGET_SECONDS} s at 100,000; daemon RSS <= ${DAEMON_RSS_TARGET_MIB[10_000]} MiB at 10,000 and <= ${DAEMON_RSS_TARGET_MIB[100_000]} MiB at 100,000\n`);
+}
+
 export async function benchScale({ max = 100_000, profileDir = null } = {}) {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const results = [];
   for (const definitions of SCALE_SIZES.filter((n) => n <= max)) {
     process.stdout.write(`scale: ${definitions.toLocaleString('en')} definitions...\n`);
-    results.push(measureSize(definitions, { profileDir, noopRepeats: definitions >= 100_000 ? 2 : 3 }));
+    results.push(await measureSize(definitions, { profileDir, noopRepeats: definitions >= 100_000 ? 2 : 3 }).finally(stopBenchDaemons));
   }
   printGrowth(results);
+  printDaemon(results);
   return { sizes: results };
 }

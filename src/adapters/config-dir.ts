@@ -7,7 +7,7 @@
 // is a round trip through libuv's thread pool and a promise. Reading 40,000 files that way cost about four
 // times the CPU of reading them here (bench/scale.js); a regular file is opened once and its fstat gives
 // both its size and its identity, so it is never stat'ed separately.
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { ConfigFile } from '../core/config/config-file.js';
@@ -23,7 +23,10 @@ const FILES_PER_SLICE = 1000;
 
 export interface ConfigDirContents {
   files: ConfigFile[];
+  /** The tree's problems (loops, duplicates, unlistable directories), then the files' (`fileDiagnostics`). */
   diagnostics: Diagnostic[];
+  /** The files' problems alone (binary, not UTF-8, too large, unreadable), in walk order: at most one per path. */
+  fileDiagnostics: Diagnostic[];
 }
 
 export async function readConfigDir(dir: string): Promise<ConfigDirContents> {
@@ -32,7 +35,7 @@ export async function readConfigDir(dir: string): Promise<ConfigDirContents> {
   try {
     rootStat = statSync(root);
   } catch (err) {
-    return { files: [], diagnostics: [fileDiagnostic('E_FILE_UNREADABLE', '.', `cannot read the configuration directory ${root}: ${errorText(err)}`)] };
+    return { files: [], diagnostics: [fileDiagnostic('E_FILE_UNREADABLE', '.', `cannot read the configuration directory ${root}: ${errorText(err)}`)], fileDiagnostics: [] };
   }
   const reader = new DirectoryReader(root);
   // A single file is accepted too, for `pgbackops validate one-file.yaml`.
@@ -40,7 +43,60 @@ export async function readConfigDir(dir: string): Promise<ConfigDirContents> {
   else reader.readFile(root, path.basename(root));
   const files = reader.files.sort((a, b) => compareText(a.path, b.path));
   // As the tree's problems (loops, duplicates, unlistable directories) were found first, then the files'.
-  return { files, diagnostics: [...reader.treeDiagnostics, ...reader.fileDiagnostics] };
+  return { files, diagnostics: [...reader.treeDiagnostics, ...reader.fileDiagnostics], fileDiagnostics: reader.fileDiagnostics };
+}
+
+/** What `readConfigFiles` found at one path. */
+export type ConfigFileRead =
+  | { path: string; state: 'file'; file: ConfigFile }
+  | { path: string; state: 'problem'; diagnostic: Diagnostic }
+  | { path: string; state: 'absent' }
+  /** Not a file `readConfigDir` would read on its own (a symlink, a directory, a file with other links, ...): read the whole tree. */
+  | { path: string; state: 'tree' };
+
+/**
+ * Reads a few files of a configuration directory again (`rel`: `/`-separated paths below `dir`), exactly as
+ * `readConfigDir` would read each of them, for a caller that keeps the rest (the daemon after a watched
+ * change, engine/incremental-desired.ts). Whatever could read differently in a whole walk is `tree`: a path
+ * through a symlink or a dot-directory, a file with several hard links (a whole walk reads it once).
+ */
+export function readConfigFiles(dir: string, rel: readonly string[]): ConfigFileRead[] {
+  const root = path.resolve(dir);
+  return rel.map((p): ConfigFileRead => {
+    const segments = p.split('/');
+    if (p === '' || segments.some((s) => s === '' || s === '..' || s.startsWith('.')) || !YAML_FILE.test(p)) return { path: p, state: 'tree' };
+    // Every directory on the way must be a plain directory: a symlinked one is read through its target.
+    let at = root;
+    for (const segment of segments.slice(0, -1)) {
+      at = path.join(at, segment);
+      let st: Stats;
+      try {
+        st = lstatSync(at);
+      } catch {
+        return { path: p, state: 'absent' };
+      }
+      if (!st.isDirectory()) return { path: p, state: st.isSymbolicLink() ? 'tree' : 'absent' };
+    }
+    const full = path.join(root, ...segments);
+    let st: Stats;
+    try {
+      st = lstatSync(full);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return { path: p, state: 'absent' };
+      return { path: p, state: 'tree' };
+    }
+    if (st.isDirectory() || st.isSymbolicLink() || st.nlink > 1) return { path: p, state: 'tree' };
+    if (!st.isFile()) return { path: p, state: 'absent' };
+    const reader = new DirectoryReader(root);
+    reader.readFile(full, p);
+    if (reader.treeDiagnostics.length > 0) return { path: p, state: 'tree' };
+    const file = reader.files[0];
+    if (file) return { path: p, state: 'file', file };
+    const diagnostic = reader.fileDiagnostics[0];
+    // Unreadable may mean removed since lstat: a whole walk would not list it at all, so let one decide.
+    if (diagnostic?.code === 'E_FILE_UNREADABLE') return { path: p, state: 'tree' };
+    return diagnostic ? { path: p, state: 'problem', diagnostic } : { path: p, state: 'absent' };
+  });
 }
 
 class DirectoryReader {

@@ -3,11 +3,14 @@
 // older checkouts pruned), or a directory, which the daemon watches for changes.
 import { gitSourceOf, type ConfigSourceFlags } from '../engine/config-source.js';
 import type { PassSource } from './reconcile-loop.js';
+import { DirectoryChanges } from './directory-changes.js';
 
 export interface DaemonSource {
   source: PassSource;
   /** The directory to watch, or null for a git source (a fetch tells whether it moved). */
   watchedDir: string | null;
+  /** Where the watcher notes what changed in `watchedDir` (null for a git source). */
+  changes: DirectoryChanges | null;
 }
 
 /** The git repository of --repo, else the directory of -c (or the settings' configuration directory). */
@@ -16,6 +19,7 @@ export async function daemonSourceOf(flags: ConfigSourceFlags, settings: { state
   if (git) {
     return {
       watchedDir: null,
+      changes: null,
       source: {
         description: git.description,
         revision: () => git.fetchRevision(),
@@ -28,5 +32,10 @@ export async function daemonSourceOf(flags: ConfigSourceFlags, settings: { state
     };
   }
   const dir = flags.config ?? settings.configDir;
-  return { watchedDir: dir, source: { description: `directory ${dir}`, revision: async () => null, checkout: async () => dir } };
+  const changes = new DirectoryChanges();
+  return {
+    watchedDir: dir,
+    changes,
+    source: { description: `directory ${dir}`, revision: async () => null, checkout: async () => dir, takeChanges: () => changes.take() },
+  };
 }

@@ -23,6 +23,7 @@ import type { PlanOptions } from '../core/plan/types.js';
 import { selectServer } from '../core/select-server.js';
 import type { ConfigSourceFlags } from '../engine/config-source.js';
 import { loadDesired } from '../engine/load-desired.js';
+import type { DirectoryChanges } from './directory-changes.js';
 import type { GlobalFlags, Settings } from '../runtime/settings.js';
 import { CacheFollowers } from './cache-followers.js';
 import { ChildJobs } from './child-jobs.js';
@@ -36,7 +37,7 @@ import { startNotificationLoop, type NotificationLoop } from './notification-loo
 import { OneOffTrigger } from './one-off-trigger.js';
 import { openCatalogWhenReachable } from './open-catalog.js';
 import { PassPolicy } from './pass-policy.js';
-import { ReconcileLoop, type PassSource } from './reconcile-loop.js';
+import { FILE_CHANGE, ReconcileLoop, type PassSource } from './reconcile-loop.js';
 import { ReloadableSettings } from './reloadable-settings.js';
 import { installSignalHandlers, type SignalHandlers } from './signals.js';
 import { initialStatus } from './status-document.js';
@@ -67,7 +68,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const children = new ChildJobs(logger.child({ component: 'jobs' }));
   let wal: WalSupervisor | null = null;
   const removeSignals = installSignalHandlers(signalHandlers(logger, stop, settings, children, () => wal));
-  const { source, watchedDir } = await daemonSourceOf(options.source, settings.current);
+  const { source, watchedDir, changes } = await daemonSourceOf(options.source, settings.current);
   const opened = await openCatalogWhenReachable(settings.current, logger.child({ component: 'catalog' }), stop);
   if (!opened) {
     removeSignals();
@@ -117,7 +118,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       server, stateDir: settings.current.stateDir, status, connection, catalog, metrics, definitions, wal, builtin, children, settings, onWebhook: () => passes?.trigger('full', 'webhook'), logger: log.child({ component: 'http' }),
     });
     http = (await startHttpServer(options.listen, endpoints, log.child({ component: 'http' }))).server;
-    const watcher = await watchSourceDirectory(watchedDir, log.child({ component: 'watcher' }), policy, passes);
+    const watcher = await watchSourceDirectory(watchedDir, log.child({ component: 'watcher' }), policy, passes, changes);
     const maintain = options.maintainSchedule ? maintainCron(options.maintainSchedule, () => children.run(settings.current, server, ['maintain'], 'maintain')) : null;
 
     passes.trigger('full', 'start');
@@ -141,13 +142,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
 }
 
-/** A watched directory's changes: the pass policy learns of each, and a full pass follows (coalesced by the queue). */
-async function watchSourceDirectory(dir: string | null, log: Logger, policy: PassPolicy, passes: DaemonPasses): Promise<ConfigWatcher | null> {
+/**
+ * A watched directory's changes: the pass policy learns of each, the path is noted for the pass to read (it
+ * reads only the changed files), and a full pass follows (coalesced by the queue).
+ */
+async function watchSourceDirectory(dir: string | null, log: Logger, policy: PassPolicy, passes: DaemonPasses, changes: DirectoryChanges | null): Promise<ConfigWatcher | null> {
   if (dir === null) return null;
   return watchConfigDir(dir, (path) => {
     log.debug({ path }, 'configuration changed');
+    changes?.note(path);
     policy.directoryChangedNow();
-    passes.trigger('full', 'file change');
+    passes.trigger('full', FILE_CHANGE);
   });
 }
 

@@ -18,7 +18,8 @@ import { describeHeldBack, heldBackSummary } from '../core/plan/held-back.js';
 import { applyConfiguration, PlanRefusedError } from '../engine/apply.js';
 import { convergeScheduleFromCatalog } from '../engine/converge-schedule.js';
 import { readDefinitionCache, type DefinitionCache } from '../runtime/definition-cache.js';
-import { loadDesired } from '../engine/load-desired.js';
+import { IncrementalDesired } from '../engine/incremental-desired.js';
+import type { LoadResult } from '../engine/load-desired.js';
 import { PlanInputError } from '../engine/plan-state.js';
 import type { Settings } from '../runtime/settings.js';
 import type { DaemonStatus, PassRecord } from './daemon-status.js';
@@ -36,6 +37,11 @@ export interface PassSource {
    * (git: the signatures of the commits since it). Throws UnverifiedCommitError for a revision never to apply.
    */
   checkout(revision: string | null, since: () => Promise<string | null>): Promise<string>;
+  /**
+   * A watched directory: the paths that changed since the last call (null: too many to list), forgotten by
+   * the call. A pass asked for by file changes alone reads only those files.
+   */
+  takeChanges?(): string[] | null;
 }
 
 export interface ReconcileDeps {
@@ -52,6 +58,10 @@ export interface ReconcileDeps {
 }
 
 const MAX_DIAGNOSTICS_SHOWN = 20;
+/** The reason of a pass the watcher asked for (daemon.ts). */
+export const FILE_CHANGE = 'file change';
+/** Reasons a pass that reads only the changed files may have besides FILE_CHANGE: none is about the directory. */
+const READS_ONLY_CHANGES = new Set([FILE_CHANGE, 'notify', 'catalog reconnected']);
 
 type PassOutcome = Omit<PassRecord, 'id' | 'kind' | 'reasons' | 'startedAt' | 'finishedAt' | 'durationMs' | 'driftCorrections'> & {
   /**
@@ -68,6 +78,8 @@ export class ReconcileLoop {
   /** Catalog version of this daemon's own last apply: its own NOTIFY needs no converge pass. */
   ownCatalogVersion: number | null = null;
   private rejectedKey: string | null = null;
+  /** The configuration as last loaded, each file's own checks kept: a pass checks only the files that changed. */
+  private desired = new IncrementalDesired();
   private lastBlocked: string[] = [];
 
   constructor(private readonly deps: ReconcileDeps) {}
@@ -79,7 +91,7 @@ export class ReconcileLoop {
     log.info({ kind: request.kind, reasons: request.reasons }, 'pass started');
     let outcome: PassOutcome;
     try {
-      outcome = request.kind === 'full' ? await this.fullPass(log) : { result: 'converged', revision: null, error: null, blockedDeletes: this.lastBlocked };
+      outcome = request.kind === 'full' ? await this.fullPass(log, request) : { result: 'converged', revision: null, error: null, blockedDeletes: this.lastBlocked };
     } catch (err) {
       outcome = { result: 'failed', revision: null, error: (err as Error).message, blockedDeletes: this.lastBlocked };
       log.error({ err: (err as Error).message }, 'pass failed; will retry with backoff');
@@ -114,8 +126,14 @@ export class ReconcileLoop {
     return record;
   }
 
-  private async fullPass(log: Logger): Promise<PassOutcome> {
+  private async fullPass(log: Logger, request: PassRequest): Promise<PassOutcome> {
     const { status } = this.deps;
+    // Taken first, whatever the pass: a change noted from here on gets a pass of its own (the queue folds it).
+    const changed = this.deps.source.takeChanges?.() ?? null;
+    // Only a pass that file changes asked for reads just those files (a NOTIFY folded into it says nothing of
+    // the directory); the others (start, interval, webhook) read the whole directory, the level-triggered
+    // safety net for events a watcher missed.
+    const onlyFileChanges = request.reasons.includes(FILE_CHANGE) && request.reasons.every((r) => READS_ONLY_CHANGES.has(r));
     // Known revisions are recognised before anything checks them again: a refused one is reported once, and
     // its verification (which git does per commit) is not repeated on every poll.
     const sourceRevision = await this.deps.source.revision();
@@ -131,7 +149,15 @@ export class ReconcileLoop {
     }
     const source = { dir, revision: sourceRevision };
 
-    const loaded = await loadDesired(source.dir);
+    let loaded: LoadResult;
+    try {
+      loaded = await this.desired.load(source.dir, onlyFileChanges ? changed : null);
+    } catch (err) {
+      // The changes taken above were not read: the next pass reads the whole directory.
+      this.desired = new IncrementalDesired();
+      throw err;
+    }
+    log.info({ reasons: request.reasons, read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, files: loaded.fileCount }, 'configuration loaded');
     if (!loaded.config) {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       const key = source.revision ?? `invalid-${sha256Hex(canonicalJson(errors)).slice(0, 16)}`;

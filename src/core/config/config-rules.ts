@@ -142,6 +142,8 @@ function encryptionPlacementFindings(spec: DumpInput, server: BackupServerInput 
 
 /** A Restore of the latest backup of a name that is neither a Backup nor a Snapshot: likely a typo. */
 export function restoreSourceFindings(checked: readonly CheckedDocument[], declared: ReadonlyMap<Kind, ReadonlySet<string>>): DocFinding[] {
+  // Most configurations hold no Restore: then the index of every Backup below is not built.
+  if (!checked.some((d) => d.kind === 'Restore')) return [];
   const out: DocFinding[] = [];
   // The lookups below cover every Backup: built only when there is a Restore to look up.
   if (!checked.some((d) => d.kind === 'Restore')) return out;

@@ -19,7 +19,7 @@ import {
 } from './config-rules.js';
 import { documentFindings } from './document-rules.js';
 import { closest, compareDiagnostics, compareText, finding, quote, type Finding } from './findings.js';
-import { isKind, type CheckedDocument } from './input.js';
+import { isKind, type BackupServerInput, type CheckedDocument } from './input.js';
 import { locate, toDiagnostic } from './locate.js';
 import {
   DEFAULT_TIMEZONE, normaliseBackup, normaliseNode, normaliseNotifier, normaliseObjectStore, normaliseRestore, normaliseRetention, normaliseServer, normaliseSnapshot,
@@ -68,35 +68,83 @@ export function configRevision(files: readonly ConfigFile[]): string {
 }
 
 export function validateConfig(files: ConfigFile[], options: ValidateOptions = {}): ValidationResult {
-  return withPlainEnvironment(() => validate(files, options));
+  return withPlainEnvironment(() => {
+    const sorted = [...files].sort((a, b) => compareText(a.path, b.path));
+    return combineFileChecks(sorted.map(checkOneFile), configRevision(sorted), options);
+  });
 }
 
-function validate(files: ConfigFile[], options: ValidateOptions): ValidationResult {
-  const sorted = [...files].sort((a, b) => compareText(a.path, b.path));
+/**
+ * What one file says on its own: its documents parsed and checked (schema, per-document rules), with their
+ * findings. It depends on the file's path and text only, so a caller may keep it by content hash and give
+ * it to `combineFileChecks` again while the file is unchanged (the daemon does: engine/incremental-desired.ts).
+ * Never mutated after it is made.
+ */
+export interface FileCheck {
+  readonly path: string;
+  /** Syntax problems of the file. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Documents, broken ones included: a configuration without any is refused. */
+  readonly documentCount: number;
+  /** Kinds and names that documents with a syntax error still declare. */
+  readonly brokenNames: readonly { kind: Kind; name: string }[];
+  readonly documents: readonly DocumentCheck[];
+}
+
+export interface DocumentCheck {
+  readonly doc: ConfigDocument;
+  /** The document's own findings (cross-document ones are added by `combineFileChecks`). */
+  readonly findings: readonly Finding[];
+  readonly named?: NamedDocument;
+  readonly checked?: CheckedDocument;
+}
+
+/** Checks files on their own (see `FileCheck`). */
+export function checkConfigFiles(files: readonly ConfigFile[]): FileCheck[] {
+  return withPlainEnvironment(() => files.map(checkOneFile));
+}
+
+function checkOneFile(file: ConfigFile): FileCheck {
+  const parsed = parseConfigFile(file);
+  const brokenNames: { kind: Kind; name: string }[] = [];
+  // A document with a syntax error still declares its name when that much can be read: references to
+  // it are then not reported as dangling on top of the syntax error.
+  for (const doc of parsed.broken) {
+    const id = identify(doc, partialValue(doc));
+    if (id) brokenNames.push({ kind: id.kind, name: id.name });
+  }
+  const documents = parsed.documents.map((doc): DocumentCheck => ({ doc, ...checkDocument(doc) }));
+  return { path: file.path, diagnostics: parsed.diagnostics, documentCount: parsed.documents.length + parsed.broken.length, brokenNames, documents };
+}
+
+/**
+ * Normalised objects kept between calls of `combineFileChecks` with the same document (a `FileCheck` kept
+ * by content hash): a document is normalised again only when the backup server it takes its defaults from
+ * (time zone, encryption) is another spec than before.
+ */
+export type NormaliseMemo = WeakMap<CheckedDocument, { server: BackupServerInput | undefined; object: DesiredObject }>;
+
+/**
+ * The rules across files over the files' own checks, then normalisation: the validation of the files whose
+ * checks these are, in path order; `revision` is their `configRevision`. `validateConfig` is this over fresh
+ * checks, so a caller that keeps checks gets exactly what a full validation gives.
+ */
+export function combineFileChecks(checks: readonly FileCheck[], revision: string, options: ValidateOptions = {}, memo?: NormaliseMemo): ValidationResult {
+  return withPlainEnvironment(() => combine(checks, revision, options, memo));
+}
+
+function combine(checks: readonly FileCheck[], revision: string, options: ValidateOptions, memo: NormaliseMemo | undefined): ValidationResult {
   const diagnostics: Diagnostic[] = [];
-  // Every document in file order, and the findings of those that have any (most have none: a map of every
-  // document would give each an identity hash and an entry).
-  const documents: ConfigDocument[] = [];
-  const findings = new Map<ConfigDocument, Finding[]>();
   const named: NamedDocument[] = [];
   const declared = new Map<Kind, Set<string>>(KINDS.map((k) => [k, new Set<string>()]));
   const checked: CheckedDocument[] = [];
   let documentCount = 0;
 
-  for (const file of sorted) {
-    const parsed = parseConfigFile(file);
-    diagnostics.push(...parsed.diagnostics);
-    documentCount += parsed.documents.length + parsed.broken.length;
-    // A document with a syntax error still declares its name when that much can be read: references to
-    // it are then not reported as dangling on top of the syntax error.
-    for (const doc of parsed.broken) {
-      const id = identify(doc, partialValue(doc));
-      if (id) declared.get(id.kind)!.add(id.name);
-    }
-    for (const doc of parsed.documents) {
-      const result = checkDocument(doc);
-      documents.push(doc);
-      if (result.findings.length > 0) findings.set(doc, result.findings);
+  for (const file of checks) {
+    diagnostics.push(...file.diagnostics);
+    documentCount += file.documentCount;
+    for (const id of file.brokenNames) declared.get(id.kind)!.add(id.name);
+    for (const result of file.documents) {
       if (result.named) {
         named.push(result.named);
         declared.get(result.named.kind)!.add(result.named.name);
@@ -105,7 +153,7 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     }
   }
 
-  if (documentCount === 0) diagnostics.push(...emptyConfigDiagnostics(sorted));
+  if (documentCount === 0) diagnostics.push(...emptyConfigDiagnostics(checks.map((c) => c.path)));
 
   const placement = placementOf(checked);
   const crossFindings: DocFinding[] = [
@@ -116,27 +164,31 @@ function validate(files: ConfigFile[], options: ValidateOptions): ValidationResu
     ...walArchiveFindings(checked),
     ...pgbackrestPlacementFindings(checked),
   ];
+  const crossByDoc = new Map<ConfigDocument, Finding[]>();
   for (const { doc, finding: f } of crossFindings) {
-    const list = findings.get(doc);
+    const list = crossByDoc.get(doc);
     if (list) list.push(f);
-    else findings.set(doc, [f]);
+    else crossByDoc.set(doc, [f]);
   }
 
-  for (const doc of findings.size > 0 ? documents : []) {
-    const list = findings.get(doc);
-    if (!list) continue;
-    // Nothing may quote a secret's value: drop other findings about the same place.
-    const secrets = list.filter((f) => f.code === 'E_SECRET_FIELD');
-    for (const f of list) {
-      if (f.code !== 'E_SECRET_FIELD' && insideSecret(f.path, secrets)) continue;
-      diagnostics.push(toDiagnostic(doc, f));
+  for (const file of checks) {
+    for (const { doc, findings: own } of file.documents) {
+      const cross = crossByDoc.get(doc);
+      if (own.length === 0 && !cross) continue;
+      const list = cross ? [...own, ...cross] : own;
+      // Nothing may quote a secret's value: drop other findings about the same place.
+      const secrets = list.filter((f) => f.code === 'E_SECRET_FIELD');
+      for (const f of list) {
+        if (f.code !== 'E_SECRET_FIELD' && insideSecret(f.path, secrets)) continue;
+        diagnostics.push(toDiagnostic(doc, f));
+      }
     }
   }
   const failed = diagnostics.some((d) => d.severity === 'error');
-  const objects = failed ? null : normaliseAll(checked, placement);
+  const objects = failed ? null : normaliseAll(checked, placement, memo);
   if (objects) diagnostics.push(...rpoDiagnostics(objects, checked, options.now ?? REFERENCE_TIME));
   diagnostics.sort(compareDiagnostics);
-  return { config: objects === null ? null : { revision: configRevision(files), objects }, diagnostics };
+  return { config: objects === null ? null : { revision, objects }, diagnostics };
 }
 
 /** W_RPO_BREACH at the rpo field that sets the requirement, naming the database and its worst case. */
@@ -151,11 +203,11 @@ function rpoDiagnostics(objects: readonly DesiredObject[], checked: readonly Che
  * A configuration without a document is refused, so that a wrong path never reads as "delete everything".
  * Said of the directory when there is no file to read, else of each file, which then holds nothing.
  */
-function emptyConfigDiagnostics(files: readonly ConfigFile[]): Diagnostic[] {
+function emptyConfigDiagnostics(files: readonly string[]): Diagnostic[] {
   const at = (file: string, message: string): Diagnostic => ({ code: 'E_CONFIG_EMPTY', message, file, line: 1, column: 1, path: '', severity: 'error' });
   if (files.length === 0) return [at('.', 'no configuration document: the directory holds no *.yaml or *.yml file that could be read')];
   const others = files.length === 1 ? 'and it is the only configuration file' : `nor do the other ${files.length - 1} configuration file(s)`;
-  return files.map((f) => at(f.path, `this file holds no YAML document (it is empty, or only comments and "---"), ${others}`));
+  return files.map((f) => at(f, `this file holds no YAML document (it is empty, or only comments and "---"), ${others}`));
 }
 
 interface DocumentResult {
@@ -232,27 +284,36 @@ function identify(doc: ConfigDocument, value: unknown): Omit<NamedDocument, 'doc
   return { kind: record.kind as Kind, name, source };
 }
 
-function normaliseAll(checked: readonly CheckedDocument[], placement: Placement): DesiredObject[] {
+function normaliseAll(checked: readonly CheckedDocument[], placement: Placement, memo: NormaliseMemo | undefined): DesiredObject[] {
   const objects = checked.map((d): DesiredObject => {
-    const spec = normaliseSpec(d, placement);
+    const server = isKind(d, 'Backup') || isKind(d, 'Snapshot') ? serverOfBackup(d.spec, placement) : undefined;
+    const kept = memo?.get(d);
+    if (kept && kept.server === server) return kept.object;
+    const spec = normaliseSpec(d, server);
     // normaliseSpec returns the spec of the document's kind; TypeScript cannot pair the two unions.
-    return { kind: d.kind, name: d.name, spec, hash: specHash(spec), source: d.source } as DesiredObject;
+    const object = { kind: d.kind, name: d.name, spec, hash: specHash(spec), source: d.source } as DesiredObject;
+    memo?.set(d, { server, object });
+    return object;
   });
-  const order = new Map<Kind, number>(KINDS.map((k, i) => [k, i]));
-  return objects.sort((a, b) => order.get(a.kind)! - order.get(b.kind)! || compareText(a.name, b.name));
+  // Kind by kind, then by name within each: the comparator of one kind's sort is a plain string comparison.
+  const byKind = new Map<Kind, DesiredObject[]>(KINDS.map((k) => [k, []]));
+  for (const o of objects) byKind.get(o.kind)!.push(o);
+  return KINDS.flatMap((k) => byKind.get(k)!.sort(byName));
 }
 
-function normaliseSpec(d: CheckedDocument, placement: Placement): DesiredObject['spec'] {
+function byName(a: DesiredObject, b: DesiredObject): number {
+  return compareText(a.name, b.name);
+}
+
+/** `server`: the spec of a Backup's or Snapshot's backup server, whose time zone and encryption are its defaults. */
+function normaliseSpec(d: CheckedDocument, server: BackupServerInput | undefined): DesiredObject['spec'] {
   if (isKind(d, 'Retention')) return normaliseRetention(d.spec);
   if (isKind(d, 'Notifier')) return normaliseNotifier(d.spec);
   if (isKind(d, 'ObjectStore')) return normaliseObjectStore(d.spec);
   if (isKind(d, 'BackupServer')) return normaliseServer(d.spec);
   if (isKind(d, 'Node')) return normaliseNode(d.spec, d.name);
-  if (isKind(d, 'Backup')) {
-    const server = serverOfBackup(d.spec, placement);
-    return normaliseBackup(d.spec, d.name, server?.timezone ?? DEFAULT_TIMEZONE, server?.encryption);
-  }
-  if (isKind(d, 'Snapshot')) return normaliseSnapshot(d.spec, serverOfBackup(d.spec, placement)?.encryption);
+  if (isKind(d, 'Backup')) return normaliseBackup(d.spec, d.name, server?.timezone ?? DEFAULT_TIMEZONE, server?.encryption);
+  if (isKind(d, 'Snapshot')) return normaliseSnapshot(d.spec, server?.encryption);
   if (isKind(d, 'Restore')) return normaliseRestore(d.spec);
   throw new Error(`unhandled kind ${d.kind}`);
 }

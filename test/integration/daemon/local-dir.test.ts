@@ -134,6 +134,49 @@ describe('daemon with a watched directory', () => {
     expect(plan.exitCode).toBe(0);
   }, 180_000);
 
+  it('a one-definition commit reads only its file: catalog and schedule converge, and a full plan agrees (empty)', async () => {
+    writeConfig(configDir, {
+      ...basicConfig(cronFile, [{ name: 'job-a' }]),
+      'teams/a.yaml': ['team-a1', 'team-a2'].map((name) => backupDoc({ name })).join('---\n'),
+      'teams/b.yaml': backupDoc({ name: 'team-b1' }),
+    });
+    const d = await daemon();
+    await waitFor(() => managedNames().join() === 'job-a,team-a1,team-a2,team-b1', WAIT, () => `start convergence, have ${managedNames()}`);
+    // A full recompute (the CLI reads and plans everything) finds nothing to do once the daemon converged.
+    const planIsEmpty = async () => {
+      const plan = await pgbackops(['plan', '--detailed-exitcode', '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl, '--server', 'backup01']);
+      return plan.exitCode === 0 && plan.stdout.includes('No changes.');
+    };
+    const backupRows = async (): Promise<Record<string, string>> => {
+      const client = new pg.Client(catalogConfig);
+      await client.connect();
+      try {
+        return Object.fromEntries((await client.query('select name, spec_hash from pgbackops.definitions')).rows.map((r) => [r.name, r.spec_hash]));
+      } finally {
+        await client.end();
+      }
+    };
+    const loads = () => d.logs.filter((l) => l.msg === 'configuration loaded');
+
+    // One new definition in a file of its own.
+    writeFileSync(join(configDir, 'teams/c.yaml'), backupDoc({ name: 'team-c1', schedule: '7 3 * * *' }));
+    await waitFor(() => readFileSync(cronFile, 'utf8').includes('pgbackops:team-c1:'), WAIT, () => `team-c1 scheduled, have ${managedNames()}`);
+    expect(readFileSync(cronFile, 'utf8')).toMatch(/^7 3 \* \* \* .*pgbackops:team-c1:/m);
+    expect(Object.keys(await backupRows()).sort()).toEqual(['job-a', 'team-a1', 'team-a2', 'team-b1', 'team-c1']);
+    // The pass read that file alone, and checked nothing else again.
+    expect(loads().at(-1)).toMatchObject({ read: 'changed', checkedFiles: 1 });
+    expect(await planIsEmpty()).toBe(true);
+
+    // A definition moved to another file (two paths change, its spec does not): the catalog keeps its hash.
+    const before = await backupRows();
+    writeFileSync(join(configDir, 'teams/a.yaml'), backupDoc({ name: 'team-a1' }));
+    writeFileSync(join(configDir, 'teams/b.yaml'), [backupDoc({ name: 'team-b1' }), backupDoc({ name: 'team-a2' })].join('---\n'));
+    await waitFor(planIsEmpty, WAIT, () => 'the move converged');
+    expect(loads().at(-1), JSON.stringify(loads())).toMatchObject({ read: 'changed' });
+    expect(await backupRows()).toEqual(before);
+    expect(managedNames().join()).toBe('job-a,team-a1,team-a2,team-b1,team-c1');
+  }, 180_000);
+
   it('SIGTERM in the middle of a pass finishes it: exit 0 and catalog and schedule agree', async () => {
     writeConfig(configDir, basicConfig(cronFile, [{ name: 'job-a' }]));
     const d = await daemon();

@@ -6,6 +6,7 @@ import { parseListen } from '../../../src/daemon/http-server.js';
 import { nextPollDelayMs } from '../../../src/daemon/poll-delay.js';
 import { CATALOG_RETRY_MAX_MS, catalogRetryDelayMs } from '../../../src/daemon/open-catalog.js';
 import { isIgnoredPath } from '../../../src/daemon/watcher.js';
+import { DirectoryChanges, MAX_PATHS } from '../../../src/daemon/directory-changes.js';
 import { isValidSignature, signBody } from '../../../src/daemon/webhook-signature.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -77,5 +78,21 @@ describe('redactUrl', () => {
     expect(redactUrl('https://git.example.org/dba/backups.git')).toBe('https://git.example.org/dba/backups.git');
     expect(redactUrl('git@git.example.org:dba/backups.git')).toBe('git@git.example.org:dba/backups.git');
     expect(redactUrl('/srv/repos/backups')).toBe('/srv/repos/backups');
+  });
+});
+
+describe('DirectoryChanges', () => {
+  it('hands the noted paths to one pass, once; past MAX_PATHS it asks for a whole read (null)', () => {
+    const changes = new DirectoryChanges();
+    changes.note('/c/a.yaml');
+    changes.note('/c/b.yaml');
+    changes.note('/c/a.yaml');
+    expect(changes.take()).toEqual(['/c/a.yaml', '/c/b.yaml']);
+    expect(changes.take()).toEqual([]);
+    for (let i = 0; i <= MAX_PATHS; i++) changes.note(`/c/f${i}.yaml`);
+    changes.note('/c/late.yaml');
+    expect(changes.take()).toBeNull();
+    changes.note('/c/a.yaml');
+    expect(changes.take()).toEqual(['/c/a.yaml']);
   });
 });

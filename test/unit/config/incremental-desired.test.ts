@@ -1,0 +1,214 @@
+// The daemon's incremental load (engine/incremental-desired.ts) against a full load: after every step of
+// random edit sequences (add, remove and rename files, edit a schedule, break a file and fix it, move a
+// definition between files, a server's time zone, a node moved to another server, duplicates, dangling
+// references, binary files, Unicode and whitespace), loading only the changed files gives exactly what
+// reading and validating the whole directory gives, and only the changed files were checked again.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IncrementalDesired } from '../../../src/engine/incremental-desired.js';
+import { loadDesired } from '../../../src/engine/load-desired.js';
+import { tempDir } from '../../helpers/config.js';
+import { random } from '../../helpers/random-json.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const head = (kind: string, name: string) => `apiVersion: pgbackops/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n`;
+const server = (name: string, tz: string) => `${head('BackupServer', name)}  host: ${name}.example.org\n  backupRoot: /srv/b\n  timezone: ${tz}\n  scheduler: { type: builtin }\n`;
+const node = (name: string, srv: string) => `${head('Node', name)}  host: ${name}.db\n  backupServer: ${srv}\n`;
+const backup = (name: string, nodeName: string, schedule: string, retention = 'std') =>
+  `${head('Backup', name)}  node: ${nodeName}\n  databases: [app]\n  type: full\n  schedule: "${schedule}"\n  retention: ${retention}\n`;
+
+const SCHEDULES = ['H H * * *', '0 3 * * *', '15 H(1-4) * * 1-5', '*/30 * * * *', 'H/15 * * * *'];
+const ODD = ['\u00e9t\u00e9', '\u{1F418}', '\u00a0', '\t', '  ', '\u2028'];
+
+/** One edit of the configuration directory; returns the paths it touched (as a watcher reports them). */
+type Edit = (dir: string, next: () => number) => string[];
+
+const pick = <T,>(next: () => number, xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+
+function backupFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const sub of ['nodes', ...readdirNames(join(dir, 'teams')).map((t) => `teams/${t}`)]) {
+    for (const f of readdirNames(join(dir, sub))) if (/\.ya?ml$/.test(f)) out.push(`${sub}/${f}`);
+  }
+  return out.sort();
+}
+
+function readdirNames(d: string): string[] {
+  return existsSync(d) ? readdirSync(d) : [];
+}
+
+let counter = 0;
+const write = (dir: string, rel: string, text: string | Buffer): string[] => {
+  mkdirSync(dirname(join(dir, rel)), { recursive: true });
+  writeFileSync(join(dir, rel), text);
+  return [rel];
+};
+const read = (dir: string, rel: string): string => readFileSync(join(dir, rel), 'utf8');
+
+const EDITS: Record<string, Edit> = {
+  addFile: (dir, next) => {
+    const n = ++counter;
+    return write(dir, `teams/${pick(next, ['a', 'b'])}/f${n}.yaml`, backup(`gen${n}`, pick(next, ['n1', 'n2']), pick(next, SCHEDULES)));
+  },
+  addFileInNewDirectory: (dir, next) => {
+    const n = ++counter;
+    const rel = `teams/new${n}/f${n}.yml`;
+    write(dir, rel, backup(`gen${n}`, pick(next, ['n1', 'n2']), pick(next, SCHEDULES)));
+    return [`teams/new${n}`, rel];
+  },
+  removeFile: (dir, next) => {
+    const files = backupFiles(dir).filter((f) => f.startsWith('teams/'));
+    if (files.length === 0) return [];
+    const rel = pick(next, files);
+    rmSync(join(dir, rel));
+    return [rel];
+  },
+  renameFile: (dir, next) => {
+    const files = backupFiles(dir).filter((f) => f.startsWith('teams/'));
+    if (files.length === 0) return [];
+    const rel = pick(next, files);
+    const to = `teams/${pick(next, ['a', 'b'])}/renamed-${++counter}.yaml`;
+    mkdirSync(dirname(join(dir, to)), { recursive: true });
+    renameSync(join(dir, rel), join(dir, to));
+    return [rel, to];
+  },
+  editSchedule: (dir, next) => {
+    const rel = pick(next, backupFiles(dir));
+    const text = read(dir, rel);
+    return write(dir, rel, text.replace(/schedule: "[^"]*"/, `schedule: "${pick(next, SCHEDULES)}"`));
+  },
+  breakFile: (dir, next) => {
+    const rel = pick(next, backupFiles(dir));
+    return write(dir, rel, `${read(dir, rel)}  broken: [unclosed\n`);
+  },
+  fixBrokenFiles: (dir) => {
+    const touched: string[] = [];
+    for (const rel of backupFiles(dir)) {
+      const text = read(dir, rel);
+      if (text.includes('broken: [unclosed')) touched.push(...write(dir, rel, text.replace(/  broken: \[unclosed\n/g, '')));
+    }
+    return touched;
+  },
+  moveDefinition: (dir, next) => {
+    const files = backupFiles(dir).filter((f) => f.startsWith('teams/'));
+    if (files.length < 2) return [];
+    const from = pick(next, files);
+    const to = pick(next, files.filter((f) => f !== from));
+    const text = read(dir, from);
+    const docs = text.split(/^---\n/m);
+    const moved = docs.pop()!;
+    if (docs.length === 0) rmSync(join(dir, from));
+    else write(dir, from, docs.join('---\n'));
+    write(dir, to, `${read(dir, to)}---\n${moved}`);
+    return [from, to];
+  },
+  unicodeAndWhitespace: (dir, next) => {
+    const rel = pick(next, backupFiles(dir));
+    let text = read(dir, rel);
+    const r = next();
+    if (r < 0.25) text = `# ${pick(next, ODD)} ${pick(next, ODD)}\n${text}`;
+    else if (r < 0.5) text = text.replace(/\n/g, '   \n');
+    else if (r < 0.75) text = `\ufeff${text.replace(/^\ufeff/, '')}`;
+    else text = text.replace(/\r?\n/g, '\r\n');
+    return write(dir, rel, text);
+  },
+  serverTimezone: (dir, next) => write(dir, 'servers.yaml', `${server('s1', pick(next, ['UTC', 'Europe/Berlin', 'America/New_York']))}---\n${server('s2', 'UTC')}`),
+  moveNodeToOtherServer: (dir, next) => {
+    const text = read(dir, 'nodes/n1.yaml');
+    return write(dir, 'nodes/n1.yaml', text.replace(/backupServer: s\d/, `backupServer: ${pick(next, ['s1', 's2', 's3'])}`));
+  },
+  duplicateName: (dir, next) => write(dir, `teams/a/dup-${++counter}.yaml`, backup(pick(next, ['b1', 'b2']), 'n1', '0 1 * * *')),
+  danglingReference: (dir, next) => {
+    const rel = pick(next, backupFiles(dir));
+    return write(dir, rel, read(dir, rel).replace(/retention: \w+/, `retention: ${pick(next, ['std', 'nope', 'st'])}`));
+  },
+  binaryFile: (dir, next) => write(dir, `teams/b/bin-${++counter}.yaml`, next() < 0.5 ? Buffer.from([0x61, 0x00, 0x62]) : Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0x0a])),
+  emptyFile: (dir) => write(dir, `teams/a/empty-${++counter}.yaml`, '# nothing yet\n'),
+  /** Undoes every kind of error the edits above make, so that most steps have a valid configuration too. */
+  heal: (dir) => {
+    const touched = EDITS.fixBrokenFiles!(dir, () => 0);
+    for (const rel of backupFiles(dir)) {
+      if (/\/(dup|bin|empty)-/.test(rel)) {
+        rmSync(join(dir, rel));
+        touched.push(rel);
+        continue;
+      }
+      const text = read(dir, rel);
+      const healed = text.replace(/retention: (nope|st)\n/g, 'retention: std\n').replace(/backupServer: s3/, 'backupServer: s2');
+      if (healed !== text) touched.push(...write(dir, rel, healed));
+    }
+    return touched;
+  },
+};
+
+/** How often each edit is picked: errors are made less often than they are healed. */
+const WEIGHTS: Record<string, number> = { heal: 6, breakFile: 0.5, duplicateName: 0.5, danglingReference: 0.5, binaryFile: 0.5, emptyFile: 0.5, moveNodeToOtherServer: 1.5, serverTimezone: 2, editSchedule: 2 };
+
+function pickEdit(next: () => number): string {
+  const names = Object.keys(EDITS);
+  const total = names.reduce((sum, n) => sum + (WEIGHTS[n] ?? 1), 0);
+  let r = next() * total;
+  for (const n of names) {
+    r -= WEIGHTS[n] ?? 1;
+    if (r < 0) return n;
+  }
+  return names[names.length - 1]!;
+}
+
+function initialDirectory(): string {
+  const dir = tempDir('incremental-desired');
+  dirs.push(dir);
+  write(dir, 'servers.yaml', `${server('s1', 'UTC')}---\n${server('s2', 'UTC')}`);
+  write(dir, 'retention.yaml', `${head('Retention', 'std')}  keepLast: 3\n`);
+  write(dir, 'nodes/n1.yaml', `${node('n1', 's1')}---\n${backup('b1', 'n1', 'H H * * *')}`);
+  write(dir, 'nodes/n2.yaml', `${node('n2', 's2')}---\n${backup('b2', 'n2', '0 2 * * *')}`);
+  write(dir, 'teams/a/f0.yaml', `${backup('b-a', 'n1', '0 4 * * *')}---\n${backup('b-b', 'n2', '0 5 * * *')}`);
+  return dir;
+}
+
+describe('incremental load == full load after random edit sequences', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`seed ${seed}`, async () => {
+      const next = random(seed);
+      const dir = initialDirectory();
+      const incremental = new IncrementalDesired();
+      expect(await incremental.load(dir)).toEqual(await loadDesired(dir));
+      let changedLoads = 0;
+      let validSteps = 0;
+      for (let step = 0; step < 60; step++) {
+        const name = pickEdit(next);
+        const touched = EDITS[name]!(dir, next);
+        // As the watcher reports them: absolute paths.
+        const reported = touched.map((rel) => join(dir, rel));
+        const got = await incremental.load(dir, reported);
+        const want = await loadDesired(dir);
+        expect(got, `seed ${seed}, step ${step}: ${name} (${touched.join(', ')})`).toEqual(want);
+        if (want.config) validSteps++;
+        if (incremental.lastLoad.kind === 'changed') {
+          changedLoads++;
+          expect(incremental.lastLoad.checked).toBeLessThanOrEqual(touched.length);
+        }
+      }
+      // Most steps took the incremental path (the test would prove nothing if every load read everything).
+      expect(changedLoads).toBeGreaterThan(30);
+      // And many had a valid configuration, whose normalised objects were compared too.
+      expect(validSteps).toBeGreaterThan(15);
+    });
+  }
+
+  it('a whole read keeps the checks of unchanged files: one changed file is checked again', async () => {
+    const dir = initialDirectory();
+    const incremental = new IncrementalDesired();
+    await incremental.load(dir);
+    expect(incremental.lastLoad).toEqual({ kind: 'whole', checked: 5 });
+    EDITS.editSchedule!(dir, random(9));
+    const got = await incremental.load(dir);
+    expect(incremental.lastLoad).toEqual({ kind: 'whole', checked: 1 });
+    expect(got).toEqual(await loadDesired(dir));
+  });
+});
