@@ -13,6 +13,7 @@ import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '..
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { freePort } from '../../helpers/free-port.js';
+import { runDeclaredRestore } from '../../helpers/declared-restore.js';
 
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 let source: TestCluster;
@@ -81,6 +82,21 @@ describe('basebackup: a cluster with a tablespace', () => {
     expect(readdirSync(newLocation).some((n) => n.startsWith('PG_15_'))).toBe(true);
     // The source's own tablespace is untouched.
     expect((await query<{ n: number }>(source, 'app', 'select count(*)::int as n from orders'))[0]!.n).toBe(250);
+  }, 180_000);
+
+  it('a declarative Restore with tablespaceMap places the tablespace as --tablespace-map does; the rows are served from there', async () => {
+    const parent = jobUserDir(join(work, 'r'), postgresUid, postgresGid);
+    const dir = join(parent, 'declared');
+    const newLocation = join(parent, 'ts-declared');
+    const port = await freePort();
+    const job = await runDeclaredRestore(basebackupConfigDocs(work, clusterNodeDoc('pg1', source)), 'orders-elsewhere',
+      `  from: { backup: ${backupId} }\n  toDir: ${dir}\n  tablespaceMap:\n    ${location}/: ${newLocation}\n  start: true\n  port: ${port}\n`);
+    started.push(dir);
+    expect(job.state, `${job.message}\n${job.maintain.stdout}${job.maintain.stderr}`).toBe('succeeded');
+    const restored = { host: dir, port, user: String(source.config.user), database: 'app' };
+    expect(await queryAt(restored, 'select count(*)::int as n from orders')).toEqual([{ n: 250 }]);
+    expect(await queryAt(restored, `select pg_tablespace_location(oid) as at from pg_tablespace where spcname = 'orders_space'`)).toEqual([{ at: newLocation }]);
+    expect(readlinkSync(join(dir, 'pg_tblspc', oid))).toBe(newLocation);
   }, 180_000);
 
   it('a tablespace location that is not empty is refused, and left alone', async () => {
