@@ -89,7 +89,7 @@ describe('basebackup: a cluster with a tablespace', () => {
     const dir = join(parent, 'declared');
     const newLocation = join(parent, 'ts-declared');
     const port = await freePort();
-    const job = await runDeclaredRestore(basebackupConfigDocs(work, clusterNodeDoc('pg1', source)), 'orders-elsewhere',
+    const job = await runDeclaredRestore('orders-elsewhere',
       `  from: { backup: ${backupId} }\n  toDir: ${dir}\n  tablespaceMap:\n    ${location}/: ${newLocation}\n  start: true\n  port: ${port}\n`);
     started.push(dir);
     expect(job.state, `${job.message}\n${job.maintain.stdout}${job.maintain.stderr}`).toBe('succeeded');

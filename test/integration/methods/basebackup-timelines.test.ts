@@ -141,7 +141,7 @@ describe('a backup of timeline 1 after a failover to timeline 2', () => {
   it('a declarative Restore with targetTimeline: 1 makes the request of --target-timeline 1: the rows of timeline 1 only', async () => {
     const dir = join(restoreParent(), 'declared-tl1');
     const port = await freePort();
-    const job = await runDeclaredRestore(basebackupConfigDocs(work, clusterNodeDoc('pg1', source)), 'stay-on-one',
+    const job = await runDeclaredRestore('stay-on-one',
       `  from: { backup: ${backupId} }\n  toDir: ${dir}\n  latest: true\n  targetTimeline: 1\n  start: true\n  port: ${port}\n`);
     started.push(dir);
     expect(job.state, `${job.message}\n${job.maintain.stdout}${job.maintain.stderr}`).toBe('succeeded');
