@@ -9,7 +9,7 @@ import { parseTablespaceMapping } from '../core/methods/basebackup/tablespace-ma
 import { withCatalog } from '../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../methods/method.js';
 import { backupMethodOf } from '../methods/registry.js';
-import { actAsJobUser, actingForThisMachine } from './act-as-job-user.js';
+import { actingForThisMachine, becomeJobUser } from './act-as-job-user.js';
 import { contextOf } from './context.js';
 import { CliError, printJson, printText, stdoutStyle } from './output.js';
 import { resolveBackup } from './backup-rows.js';
@@ -57,7 +57,8 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
   if (interactive && (!process.stdin.isTTY || ctx.json)) {
     throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)');
   }
-  if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
+  // As the job user, in this process: no second Node start in the restore's time (act-as-job-user.ts).
+  await becomeJobUser(ctx, actingForThisMachine(ctx, 'read'));
   const style = stdoutStyle();
   const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
     const backup = await resolveBackup(catalog, backupId);

@@ -7,7 +7,7 @@ import { RestoreRefusedError } from '../../methods/method.js';
 import { restoreToDirectory } from '../restore-to-directory.js';
 import { backupSource, findBackupOrCopy } from '../offsite-source.js';
 import { backupMethodOf } from '../../methods/registry.js';
-import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
+import { actingForThisMachine, becomeJobUser } from '../act-as-job-user.js';
 import { confirm } from '../confirm.js';
 import { contextOf } from '../context.js';
 import { flagOf } from '../flag-values.js';
@@ -74,7 +74,8 @@ export function registerRestore(program: Command): void {
       if (interactive && (!process.stdin.isTTY || ctx.json)) {
         throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)');
       }
-      if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
+      // As the job user, in this process: no second Node start in the restore's time (act-as-job-user.ts).
+      await becomeJobUser(ctx, actingForThisMachine(ctx, 'read'));
       const style = stdoutStyle();
       const identityFile = configuredIdentityFile(opts.identityFile);
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {

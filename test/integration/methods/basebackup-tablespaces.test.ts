@@ -4,12 +4,13 @@
 // --tablespace-map OLD=NEW, and the restored cluster serves the table's rows from the new location;
 // `verify --restore` places it in its temporary directory.
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyConverged, pgbackops } from '../../helpers/cli.js';
+import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
 import { basebackupConfigDocs, clusterNodeDoc, jobUserDir, writeConfig } from '../../helpers/config.js';
-import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { freePort } from '../../helpers/free-port.js';
@@ -69,9 +70,14 @@ describe('basebackup: a cluster with a tablespace', () => {
     const dir = join(parent, 'mapped');
     const newLocation = join(parent, 'ts-new');
     const port = await freePort();
-    const r = await cli('restore', backupId, '--to-dir', dir, '--tablespace-map', `${location}=${newLocation}`, '--start', '--port', String(port), '--yes');
+    const child = spawnPgbackops(['restore', backupId, '--to-dir', dir, '--tablespace-map', `${location}=${newLocation}`, '--start', '--port', String(port), '--yes', '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
+    const r = await child;
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     started.push(dir);
+    // Started as root, the restore became the job user itself (act-as-job-user.ts, becomeJobUser): the process
+    // started is the one that restored, with no second Node process for the job user.
+    const [{ executor }] = await queryAt<{ executor: string }>(catalogConfig, `select executor from pgbackops.restore_runs where target_dir = $1`, [dir]);
+    expect(executor).toBe(`${hostname()}:${child.pid}`);
     expect(r.stdout).toContain(`ok  tablespaces: ${oid} from ${location} to ${newLocation} (created)`);
     // PostgreSQL made the link from the rewritten map when recovery started, and kept it as tablespace_map.old.
     expect(readFileSync(join(dir, 'tablespace_map.old'), 'utf8')).toBe(`${oid} ${newLocation}\n`);
