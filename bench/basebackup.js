@@ -137,7 +137,8 @@ spec: { node: pg, method: basebackup, schedule: "0 1 * * *", compression: { meth
       if (process.env.BENCH_DUMP_RESTORE) appendFileSync(process.env.BENCH_DUMP_RESTORE, `${r.seconds}\n${out.restore.log}\n\n`);
       stop(d);
       rmSync(d, { recursive: true, force: true });
-      return { seconds: r.seconds, rtoMs: out.result.recoveryTimeMs };
+      // The JSON document's keys are snake_case (src/cli/output.ts).
+      return { seconds: r.seconds, rtoMs: out.result.recovery_time_ms ?? out.result.recoveryTimeMs };
     };
     const restoreByHand = () => {
       const d = emptyDir('pitr-hand');
