@@ -9,12 +9,14 @@
 //    the same steps by hand (tar -x of both tars, the recovery settings with `cp` as restore_command,
 //    recovery.signal, pg_ctl start, wait until promoted): wall-time ratio (target <= 1.05) and the RTO.
 // Pairs interleaved with alternating order, medians of each side and of the per-pair ratios.
+// 3. What starting a restore costs: CPU ms of a restore refused right after its start (an unknown backup id), as
+//    root acting as the job user and as the job user (BENCH_RESTORE_STARTUP_RUNS, default 15; medians).
 // BENCH_DUMP_RESTORE=FILE appends each pgbackops restore's log (when each step ended, the server's log) to FILE.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyBenchConfig, generatePgbenchDatabase, makeBenchWork, PG_BIN as BIN, startBenchCluster } from './cluster.js';
-import { median, printTable, runCli } from './lib.js';
+import { cli as cliPath, median, printTable, runCli } from './lib.js';
 
 export async function benchBasebackup({ scale = Number(process.env.BENCH_BASEBACKUP_SCALE ?? 70), repeats = Number(process.env.BENCH_BASEBACKUP_PAIRS ?? 3) } = {}) {
   const cluster = await startBenchCluster('basebackup');
@@ -26,7 +28,7 @@ export async function benchBasebackup({ scale = Number(process.env.BENCH_BASEBAC
     return res.stdout;
   };
   try {
-    const { port, user, env } = cluster;
+    const { port, user, env, socketDir } = cluster;
     const psql = (sql) => cluster.psql(sql, 'bench');
     const { backupRoot, config, stateDir } = work;
     const archiveDir = join(backupRoot, 'pg', '_wal');
@@ -149,6 +151,45 @@ export async function benchBasebackup({ scale = Number(process.env.BENCH_BASEBAC
     };
     restoreFigures.ratio = restoreFigures.pgbackopsRestoreSeconds / restoreFigures.byHandSeconds;
 
+    // 3. What starting a restore costs, in CPU (what a loaded machine inflates least): a restore of a backup id
+    // the catalog does not have, refused after everything a restore does before its plan (the start, acting as
+    // the job user, the catalog's answer). Started as root for a server whose jobs run as the cluster's owner
+    // (a cron.d scheduler with `user`: the bench's own server above runs its jobs as root, who acts as no one),
+    // and started as that user. Its own state directory, with the catalog in a database of the bench cluster.
+    const startupRuns = Number(process.env.BENCH_RESTORE_STARTUP_RUNS ?? 15);
+    const jobUser = execFileSync('id', ['-nu', String(owner.uid)], { encoding: 'utf8' }).trim();
+    execFileSync(`${BIN}/createdb`, ['startup_catalog'], { env });
+    const startupCatalog = `postgresql://${encodeURIComponent(user)}@/startup_catalog?host=${encodeURIComponent(socketDir)}&port=${port}`;
+    const startupConfig = join(work.dir, 'startup-config');
+    const startupState = join(work.dir, 'startup-state');
+    mkdirSync(startupConfig);
+    writeFileSync(join(startupConfig, 'all.yaml'), `apiVersion: pgbackops/v1
+kind: BackupServer
+metadata: { name: startup }
+spec: { host: startup.example.org, backupRoot: ${join(work.dir, 'startup-backups')}, scheduler: { type: cron.d, file: ${join(work.dir, 'startup-cron', 'pgbackops')}, user: ${jobUser} } }
+---
+apiVersion: pgbackops/v1
+kind: Node
+metadata: { name: pg }
+spec: { host: ${socketDir}, port: ${port}, user: ${user}, backupServer: startup }
+`);
+    mkdirSync(join(work.dir, 'startup-cron'));
+    runCli(['apply', '--yes', '-c', startupConfig, '--state-dir', startupState, '--catalog', startupCatalog]);
+    const startup = (asJobUser) => {
+      const args = [cliPath, 'restore', '00000000-0000-4000-8000-000000000000', '--to-dir', join(work.dir, 'nowhere'), '--yes', '--state-dir', startupState, '--catalog', startupCatalog];
+      const as = asJobUser ? ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--'] : [];
+      const r = spawnSync('/usr/bin/time', ['-f', '__CPU=%U+%S', ...as, process.execPath, ...args], { encoding: 'utf8', cwd: '/' });
+      if (!/no backup with id/.test(r.stderr)) throw new Error(`restore of an unknown id as ${asJobUser ? jobUser : 'root'}: ${r.stderr}`);
+      const cpu = /__CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+      return (Number(cpu[1]) + Number(cpu[2])) * 1000;
+    };
+    const startupMs = { root: [], jobUser: [] };
+    for (let i = 0; i < startupRuns; i++) {
+      startupMs.root.push(startup(false));
+      startupMs.jobUser.push(startup(true));
+    }
+    const startupFigures = { rootCpuMs: median(startupMs.root), jobUserCpuMs: median(startupMs.jobUser), runs: startupRuns };
+
     const size = `cluster ${(clusterBytes / 2 ** 30).toFixed(2)} GiB (pgbench scale ${scale})`;
     printTable(`pgbackops run (basebackup) vs bare pg_basebackup, tar + gzip 1 + fast checkpoint, ${size}, ${repeats} interleaved pairs, medians`, [
       ['bare pg_basebackup (s)', backupFigures.barePgBasebackupSeconds.toFixed(2)],
@@ -167,7 +208,11 @@ export async function benchBasebackup({ scale = Number(process.env.BENCH_BASEBAC
       ['ratio pgbackops / by hand (median of the pairs)', restoreFigures.medianPairRatio.toFixed(3)],
       ['RTO reported by pgbackops (s)', restoreFigures.rtoSeconds.toFixed(2)],
     ]);
-    return { clusterBytes, scale, pairs: repeats, backup: backupFigures, restore: restoreFigures };
+    printTable(`restore start-up: a restore refused after its start (unknown backup id), CPU ms (user+sys, children included), medians of ${startupRuns}`, [
+      [`started as root, acting as the job user (${jobUser})`, startupFigures.rootCpuMs.toFixed(0)],
+      [`started as the job user (${jobUser})`, startupFigures.jobUserCpuMs.toFixed(0)],
+    ]);
+    return { clusterBytes, scale, pairs: repeats, backup: backupFigures, restore: restoreFigures, restoreStartup: startupFigures };
   } finally {
     work.remove();
     await cluster.stop().catch(() => undefined);

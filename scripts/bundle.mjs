@@ -6,7 +6,7 @@
 // loads in about half that (bench/run-job.js measures it). pnpm ships itself bundled for the same reason.
 //
 // Code splitting keeps the lazily loaded commands lazy: each command, and what only it needs, is its own chunk.
-// `pgbackops run` (what every schedule line starts) has a bundle of its own besides (below).
+// `pgbackops run` (what every schedule line starts) and `pgbackops restore` have a bundle of their own besides (below).
 // Left outside the bundle: pino and pino-pretty (loaded on the first log line only, and pino's transports
 // resolve their worker files by path), and pg's optional native binding and Cloudflare socket, which are not
 // installed.
@@ -55,6 +55,8 @@ await build({ ...cliBundle, entryPoints: [`${root}dist/cli/main.js`], outdir });
 // bundle of all commands `pgbackops run` loads some sixty files; in its own a handful (what it loads only on
 // demand, such as an off-site store's SDK, is still a chunk of its own).
 await build({ ...cliBundle, entryPoints: { main: `${root}dist/cli/main-run.js` }, outdir: `${outdir}/run` });
+// `pgbackops restore`: its start-up is part of a restore's time (RTO), paid twice when root starts it for the job user.
+await build({ ...cliBundle, entryPoints: { main: `${root}dist/cli/main-restore.js` }, outdir: `${outdir}/restore` });
 
 // The status page's script and style (docs/status-page.md): plain TypeScript and CSS, minified, no framework
 // and nothing fetched from elsewhere at run time; the daemon serves them and `status --html` inlines them.

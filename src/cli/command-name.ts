@@ -16,11 +16,11 @@ export function commandNameOf(args: readonly string[]): string | undefined {
 }
 
 /**
- * Commands a schedule starts, whose start-up every run pays before its tool starts: each has a bundle of its
- * own (dist/bundle/<entry>/, scripts/bundle.mjs), which loads a few files instead of the shared bundle's many
- * chunks.
+ * Commands a schedule starts, whose start-up every run pays before its tool starts, and restore, whose
+ * start-up is part of a restore's time: each has a bundle of its own (dist/bundle/<entry>/,
+ * scripts/bundle.mjs), which loads a few files instead of the shared bundle's many chunks.
  */
-const OWN_BUNDLES = new Map([['run', 'run'], ['backup', 'run']]);
+const OWN_BUNDLES = new Map([['run', 'run'], ['backup', 'run'], ['restore', 'restore']]);
 
 /** The directory under dist/bundle/ of the bundle that runs this command line; null: the bundle of all commands. */
 export function ownBundleOf(args: readonly string[]): string | null {

@@ -3,13 +3,13 @@
 // The method does the work (BackupMethod.restoreToDirectory); this file turns flags into its request.
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { recoveryTargetOfSpec, type DirectoryRestorePlan, type RecoveryTarget } from '../core/restore/directory-restore.js';
-import type { TargetTimeline } from '../core/wal/timeline-history.js';
+import type { DirectoryRestorePlan } from '../core/restore/directory-restore.js';
+import { directoryRestoreFieldProblems, directoryRestoreOptionsOf, type DirectoryRestoreFields } from '../core/restore/physical-restore-fields.js';
 import { parseTablespaceMapping } from '../core/methods/basebackup/tablespace-map.js';
 import { withCatalog } from '../runtime/catalog-session.js';
 import { RestoreRefusedError } from '../methods/method.js';
 import { backupMethodOf } from '../methods/registry.js';
-import { actAsJobUser, actingForThisMachine } from './act-as-job-user.js';
+import { actingForThisMachine, becomeJobUser } from './act-as-job-user.js';
 import { contextOf } from './context.js';
 import { CliError, printJson, printText, stdoutStyle } from './output.js';
 import { resolveBackup } from './backup-rows.js';
@@ -41,20 +41,24 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
   if (opts.toNode !== undefined) throw new CliError('--to-node and --to-dir exclude each other: a logical backup restores into a node, a physical one into a directory');
   const logicalOnly = (['database', 'renameExisting'] as const).filter((k) => opts[k] !== undefined);
   if (logicalOnly.length > 0) throw new CliError(`${logicalOnly.map(flagOf).join(', ')}: only for a logical backup restored into a node (--to-node), not with --to-dir`);
-  const target = recoveryTargetOf(opts);
-  const timeline = targetTimelineOf(opts);
-  const tablespaceMap = (opts.tablespaceMap ?? []).map((text) => {
-    const m = parseTablespaceMapping(text);
-    if ('error' in m) throw new CliError(m.error);
-    return m;
-  });
+  recoveryTargetOf(opts);
   const start = startOf(opts);
   const toDir = isAbsolute(opts.toDir) ? opts.toDir : resolve(opts.toDir);
+  // The flags as a Restore's fields: checked and turned into the request by the code a Restore's run uses.
+  const fields: DirectoryRestoreFields = {
+    toDir, ...pick(opts, ['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline']),
+    ...(opts.tablespaceMap ? { tablespaceMap: opts.tablespaceMap.map(splitMapping) } : {}),
+    ...(start ? { start: true, port: start.port } : {}),
+  };
+  const problem = directoryRestoreFieldProblems(fields, flagOf)[0];
+  if (problem) throw new CliError(problem.message);
+  const options = directoryRestoreOptionsOf(fields);
   const interactive = !opts.yes && !opts.dryRun;
   if (interactive && (!process.stdin.isTTY || ctx.json)) {
     throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)');
   }
-  if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
+  // As the job user, in this process: no second Node start in the restore's time (act-as-job-user.ts).
+  await becomeJobUser(ctx, actingForThisMachine(ctx, 'read'));
   const style = stdoutStyle();
   const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
     const backup = await resolveBackup(catalog, backupId);
@@ -62,14 +66,11 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
     if (!method.restoreToDirectory) {
       throw new CliError(`backup ${backup.id} was taken by the ${backup.method} method, which restores into a node: use --to-node NODE`, 1, 'E_RESTORE_REFUSED');
     }
-    // Only the basebackup method follows the archive's timelines itself (pgBackRest keeps its own archive).
-    if (tablespaceMap.length > 0 && backup.method !== 'basebackup') throw new CliError(`--tablespace-map: backup ${backup.id} was taken by the ${backup.method} method; only basebackup restores take it`, 1, 'E_RESTORE_REFUSED');
-    if (timeline && backup.method !== 'basebackup') throw new CliError(`--target-timeline: backup ${backup.id} was taken by the ${backup.method} method; only basebackup restores take it`, 1, 'E_RESTORE_REFUSED');
     // On a TTY: each step (extraction: the tars' bytes read; recovery: the WAL replayed), then the elapsed time.
     const progress = progressWanted(ctx) ? restoreProgressLine(createProgressLine(process.stderr), backup.id) : null;
     try {
       const outcome = await method.restoreToDirectory(catalog, {
-        backup, options: { toDir, target, ...(timeline ? { timeline } : {}), ...(tablespaceMap.length > 0 ? { tablespaceMap } : {}), ...(start ? { start } : {}) }, dryRun: Boolean(opts.dryRun), purpose: 'restore',
+        backup, options, dryRun: Boolean(opts.dryRun), purpose: 'restore',
         stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
         ...(interactive ? { confirm: (plan) => confirm(renderDirectoryRestorePlan(plan), 'Restore now?') } : {}),
         ...(progress ? { onProgress: progress.onProgress } : {}),
@@ -99,7 +100,8 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
   process.exitCode = plan.refusals.length > 0 || record?.status === 'failed' ? 1 : 0;
 }
 
-function recoveryTargetOf(opts: DirectoryRestoreFlags): RecoveryTarget {
+/** Checks the recovery target flags (their values' forms: the target itself is made from the fields). */
+function recoveryTargetOf(opts: DirectoryRestoreFlags): void {
   const given = (['targetTime', 'targetLsn', 'targetName', 'latest'] as const).filter((k) => opts[k] !== undefined);
   if (given.length > 1) throw new CliError(`${given.map(flagOf).join(', ')} exclude each other: recovery stops at one target`);
   if (opts.targetTime !== undefined) {
@@ -110,22 +112,17 @@ function recoveryTargetOf(opts: DirectoryRestoreFlags): RecoveryTarget {
   }
   if (opts.targetLsn !== undefined && !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(opts.targetLsn)) throw new CliError(`--target-lsn must be an LSN like 0/3000028, not ${JSON.stringify(opts.targetLsn)}`);
   if (opts.targetName !== undefined && (opts.targetName.length === 0 || opts.targetName.length > 63)) throw new CliError('--target-name must be a restore point name of 1 to 63 characters');
-  // The same target a declarative Restore's fields make.
-  return recoveryTargetOfSpec(opts);
 }
 
-function targetTimelineOf(opts: DirectoryRestoreFlags): TargetTimeline | undefined {
-  const given = opts.targetTimeline;
-  if (given === undefined) return undefined;
-  // PostgreSQL's timeline IDs are unsigned 32-bit; 0 is never one.
-  if (given !== 'latest' && given !== 'current' && (!/^[1-9]\d{0,9}$/.test(given) || Number(given) > 0xffff_ffff)) {
-    throw new CliError(`--target-timeline must be latest, current or a timeline number (1, 2, ...), not ${JSON.stringify(given)}`);
-  }
-  if (opts.targetTime === undefined && opts.targetLsn === undefined && opts.targetName === undefined && !opts.latest) {
-    throw new CliError("--target-timeline needs a recovery target (--target-time, --target-lsn, --target-name or --latest): the backup's end is on the backup's own timeline");
-  }
-  if (given === 'latest' || given === 'current') return { kind: given };
-  return { kind: 'number', timeline: Number(given) };
+/** One --tablespace-map OLD=NEW as a pair ('\=' for an '=' in a path); the pair is checked with the other fields. */
+function splitMapping(text: string): [string, string] {
+  const m = parseTablespaceMapping(text);
+  if ('error' in m) throw new CliError(m.error);
+  return [m.from, m.to];
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.filter((k) => obj[k] !== undefined).map((k) => [k, obj[k]])) as Pick<T, K>;
 }
 
 function startOf(opts: DirectoryRestoreFlags): { port: number } | undefined {

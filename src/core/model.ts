@@ -370,6 +370,10 @@ export interface RestoreSpec extends OneOffTiming {
   targetLsn?: string;
   targetName?: string;
   latest?: true;
+  /** Physical: recovery_target_timeline, `latest`, `current` or a number as text (`--target-timeline`). */
+  targetTimeline?: string;
+  /** Physical: a tablespace's location in the backup -> where to restore it (`--tablespace-map OLD=NEW`). */
+  tablespaceMap?: Record<string, string>;
   /** Physical: start the restored cluster on `port` (both or neither). */
   start?: boolean;
   port?: number;

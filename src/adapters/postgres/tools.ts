@@ -20,7 +20,7 @@ import { runProgram } from '../os/run-program.js';
 import type { ToolVersionFile } from './tool-version-file.js';
 import { PgbackopsError } from '../../core/errors.js';
 
-export type PgToolName = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql' | 'pg_basebackup' | 'pg_verifybackup' | 'pg_ctl' | 'pg_receivewal' | 'pg_waldump';
+export type PgToolName = 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql' | 'pg_basebackup' | 'pg_verifybackup' | 'pg_ctl' | 'pg_receivewal' | 'pg_waldump' | 'pg_controldata';
 
 export interface PgTool {
   /** Absolute path of the real binary. */

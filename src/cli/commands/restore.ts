@@ -7,7 +7,7 @@ import { RestoreRefusedError } from '../../methods/method.js';
 import { restoreToDirectory } from '../restore-to-directory.js';
 import { backupSource, findBackupOrCopy } from '../offsite-source.js';
 import { backupMethodOf } from '../../methods/registry.js';
-import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
+import { actingForThisMachine, becomeJobUser } from '../act-as-job-user.js';
 import { confirm } from '../confirm.js';
 import { contextOf } from '../context.js';
 import { flagOf } from '../flag-values.js';
@@ -48,8 +48,8 @@ export function registerRestore(program: Command): void {
     .option('--target-lsn <lsn>', 'physical backups: recover up to this LSN (e.g. 0/3000028)')
     .option('--target-name <name>', 'physical backups: recover up to this restore point (pg_create_restore_point)')
     .option('--latest', 'physical backups: recover everything the WAL archive has (default: the backup\'s end)')
-    .option('--target-timeline <n>', 'basebackup: the timeline recovery ends on: latest (default, as PostgreSQL), current (the backup\'s) or a number; followed through the archive\'s .history files')
-    .option('--tablespace-map <old=new>', 'basebackup: restore the tablespace at OLD (its location in the backup) into NEW, a new or empty directory; once per tablespace (pg_basebackup -T\'s convention)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--target-timeline <n>', 'physical backups, with a recovery target: the timeline recovery ends on: latest (default, as PostgreSQL), current (the backup\'s) or a number; followed through the archive\'s .history files')
+    .option('--tablespace-map <old=new>', 'physical backups: restore the tablespace at OLD (its location in the backup) into NEW, a new or empty directory; once per tablespace (pg_basebackup -T\'s convention)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--start', 'physical backups: start the restored cluster and wait until recovery reaches the target')
     .option('--port <port>', 'physical backups, with --start: the port to start it on')
     .option('--database <name>', 'restore the database under this name (database backups only)')
@@ -74,7 +74,8 @@ export function registerRestore(program: Command): void {
       if (interactive && (!process.stdin.isTTY || ctx.json)) {
         throw new CliError('restore asks for confirmation; not on a TTY, so pass --yes (or --dry-run to see the plan)');
       }
-      if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
+      // As the job user, in this process: no second Node start in the restore's time (act-as-job-user.ts).
+      await becomeJobUser(ctx, actingForThisMachine(ctx, 'read'));
       const style = stdoutStyle();
       const identityFile = configuredIdentityFile(opts.identityFile);
       const outcome = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {

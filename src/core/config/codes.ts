@@ -80,8 +80,9 @@ export const DIAGNOSTIC_CODES = {
   W_DEADLINE_WITHOUT_AT: 'startingDeadline is given without at',
   E_RESTORE_SOURCE: "a Restore's from does not name exactly one backup",
   E_RESTORE_DESTINATION: 'a Restore does not have exactly one of toNode and toDir, or has an option of the other kind of restore',
-  E_RESTORE_RECOVERY_TARGET: 'a Restore into a directory has more than one recovery target, or a targetTime that is not an instant with an offset',
+  E_RESTORE_RECOVERY_TARGET: 'a Restore into a directory has more than one recovery target, a targetTime that is not an instant with an offset, or a targetTimeline that is not latest, current or a number, or has no target',
   E_RESTORE_START: 'a Restore into a directory has start without port, or port without start',
+  E_RESTORE_TABLESPACE_MAP: "a Restore's tablespaceMap has a location that is not an absolute path, or names a location twice",
   E_RESTORE_METHOD: "a Restore's toNode or toDir does not fit the method of the Backup or Snapshot named by from.latestOf",
   // Notifications
   E_NOTIFIER_CHANNEL: 'a Notifier does not have exactly one channel, or a channel lacks a required pairing (url/urlFile, usernameFile/passwordFile)',

@@ -12,6 +12,7 @@ import type { BackupInput, BackupServerInput, CheckedDocument, DumpInput, NodeIn
 import { pathProblem } from './paths.js';
 import { timeZoneProblem } from './timezones.js';
 import { instantProblem } from '../time/instant.js';
+import { directoryRestoreFieldProblems } from '../restore/physical-restore-fields.js';
 import type { OffsiteTarget } from '../model.js';
 
 export function documentFindings(d: CheckedDocument): Finding[] {
@@ -177,7 +178,7 @@ function restoreFindings(spec: RestoreInput): Finding[] {
 }
 
 /** The physical restore options, which only a restore into a directory (toDir) takes. */
-const PHYSICAL_RESTORE_FIELDS = ['targetTime', 'targetLsn', 'targetName', 'latest', 'start', 'port'] as const;
+const PHYSICAL_RESTORE_FIELDS = ['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline', 'tablespaceMap', 'start', 'port'] as const;
 const LOGICAL_RESTORE_FIELDS = ['database', 'renameExisting', 'roles', 'jobs'] as const;
 const RECOVERY_TARGETS = ['targetTime', 'targetLsn', 'targetName', 'latest'] as const;
 
@@ -206,6 +207,14 @@ function restoreDestinationFindings(spec: RestoreInput): Finding[] {
   if (spec.targetTime !== undefined) {
     const problem = instantProblem(spec.targetTime);
     if (problem) out.push(finding('E_RESTORE_RECOVERY_TARGET', ['spec', 'targetTime'], `targetTime: ${problem}`));
+  }
+  // What `restore --to-dir` checks of --target-timeline and --tablespace-map, with the fields' names.
+  const { targetTimeline, ...rest } = spec;
+  const fields = { ...rest, toDir: spec.toDir!, ...(targetTimeline !== undefined ? { targetTimeline: String(targetTimeline) } : {}) };
+  for (const p of directoryRestoreFieldProblems(fields, (field) => field)) {
+    out.push(p.field === 'targetTimeline'
+      ? finding('E_RESTORE_RECOVERY_TARGET', ['spec', 'targetTimeline'], p.message)
+      : finding('E_RESTORE_TABLESPACE_MAP', ['spec', 'tablespaceMap', p.key!], p.message, p.on));
   }
   if (spec.start === true && spec.port === undefined) out.push(finding('E_RESTORE_START', ['spec', 'start'], 'start needs port: the port to start the restored cluster on', 'key'));
   if (spec.port !== undefined && spec.start !== true) out.push(finding('E_RESTORE_START', ['spec', 'port'], 'port is the port the restored cluster is started on: give start: true too', 'key'));

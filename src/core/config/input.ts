@@ -70,7 +70,9 @@ export type DumpInput = Pick<
 
 export type SnapshotInput = DumpInput & Pick<SnapshotSpec, 'at' | 'startingDeadline' | 'keepFor'>;
 
-export type RestoreInput = Optional<RestoreSpec, 'renameExisting' | 'roles' | 'jobs'> & {
+export type RestoreInput = Omit<Optional<RestoreSpec, 'renameExisting' | 'roles' | 'jobs'>, 'targetTimeline'> & {
+  /** A number or text in YAML (`targetTimeline: 2`); the spec keeps its text. */
+  targetTimeline?: string | number;
   /** The schema allows both or neither; the document rules say which one is wanted. */
   from: { backup?: string; latestOf?: string; database?: string };
 };

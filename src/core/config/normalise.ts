@@ -194,6 +194,8 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
       targetLsn: input.targetLsn?.toUpperCase(),
       targetName: input.targetName,
       latest: input.latest,
+      targetTimeline: input.targetTimeline === undefined ? undefined : String(input.targetTimeline),
+      tablespaceMap: input.tablespaceMap,
       start: input.start ? true : undefined,
       port: input.port,
       at: input.at,

@@ -210,7 +210,9 @@ function describeCreated(a: Extract<ObjectAction, { op: 'create' }>): string {
       const from = 'backup' in r.from ? `backup ${r.from.backup}` : `latest of ${r.from.latestOf}${r.from.database ? `/${r.from.database}` : ''}`;
       if (r.toDir !== undefined) {
         const target = describeRecoveryTarget(recoveryTargetOfSpec(r));
-        return `once ${r.at ?? 'as soon as applied'}: ${from} -> directory ${r.toDir}, recovered to ${target === 'end' ? "the backup's end" : target}${r.start ? `, started on port ${r.port}` : ''}`;
+        const timeline = r.targetTimeline !== undefined ? ` (timeline ${r.targetTimeline})` : '';
+        const spaces = r.tablespaceMap ? `, tablespaces ${Object.entries(r.tablespaceMap).map(([from, to]) => `${from} -> ${to}`).join(', ')}` : '';
+        return `once ${r.at ?? 'as soon as applied'}: ${from} -> directory ${r.toDir}, recovered to ${target === 'end' ? "the backup's end" : target}${timeline}${spaces}${r.start ? `, started on port ${r.port}` : ''}`;
       }
       return `once ${r.at ?? 'as soon as applied'}: ${from} -> ${r.toNode}${r.database ? `/${r.database}` : ''}`;
     }

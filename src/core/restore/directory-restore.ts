@@ -22,13 +22,13 @@ export interface DirectoryRestoreOptions {
   toDir: string;
   target: RecoveryTarget;
   /**
-   * recovery_target_timeline: which timeline recovery ends on (basebackup; absent: latest, PostgreSQL's default).
+   * recovery_target_timeline: which timeline recovery ends on (absent: latest, PostgreSQL's default; pgBackRest: --target-timeline).
    * A backup's end is always on its own timeline.
    */
   timeline?: TargetTimeline;
-  /** basebackup: where each tablespace goes, by its location in the backup (--tablespace-map OLD=NEW). */
+  /** Where each tablespace goes, by its location in the backup (--tablespace-map OLD=NEW; pgBackRest gets --tablespace-map=OID=NEW). */
   tablespaceMap?: ReadonlyArray<{ from: string; to: string }>;
-  /** basebackup: every tablespace into <this>/<OID> (verify --restore's temporary directory). */
+  /** Every tablespace into <this>/<OID> (verify --restore's temporary directory). */
   tablespacesUnder?: string;
   /** Start the restored cluster on this port (as the PostgreSQL OS user) and wait until recovery reaches the target. */
   start?: { port: number };

@@ -85,3 +85,14 @@ export function missingSegments(present: Iterable<bigint>, limit = 100): bigint[
   }
   return missing;
 }
+
+/**
+ * The WAL segment size pg_controldata prints for a data directory ("Bytes per WAL segment:  1048576"); set by
+ * initdb --wal-segsize, a power of two from 1 MiB to 1 GiB. null when the output has no such line.
+ */
+export function walSegmentSizeOfControlData(output: string): number | null {
+  const m = /^Bytes per WAL segment:\s+(\d+)\s*$/m.exec(output);
+  if (!m) return null;
+  const size = Number(m[1]);
+  return size >= 1024 * 1024 && size <= 1024 * 1024 * 1024 && (size & (size - 1)) === 0 ? size : null;
+}

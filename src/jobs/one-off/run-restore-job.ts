@@ -7,7 +7,7 @@ import type { ClaimedOneOff } from '../../adapters/catalog/one-off-store.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import type { RestoreSpec } from '../../core/model.js';
 import { restoreResult, type OneOffResult } from '../../core/one-off/outcome.js';
-import { recoveryTargetOfSpec } from '../../core/restore/directory-restore.js';
+import { directoryRestoreOptionsOf } from '../../core/restore/physical-restore-fields.js';
 import { RestoreRefusedError } from '../../methods/method.js';
 import { backupMethodOf } from '../../methods/registry.js';
 import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
@@ -46,7 +46,8 @@ async function runDirectoryRestore(catalog: Catalog, ctx: OneOffContext, job: Cl
   try {
     const outcome = await method.restoreToDirectory(catalog, {
       backup: source,
-      options: { toDir, target: recoveryTargetOfSpec(spec), ...(spec.start && spec.port !== undefined ? { start: { port: spec.port } } : {}) },
+      // The request `restore --to-dir` makes from its flags (physical-restore-fields.ts), checked at validate.
+      options: directoryRestoreOptionsOf({ ...spec, toDir }),
       ...jobRequest(ctx, job),
     });
     if (outcome.record === null) {

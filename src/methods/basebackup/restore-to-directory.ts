@@ -16,7 +16,7 @@
 //    (DIR itself when it created it) removed; the log keeps what happened. Record the outcome.
 import { envSetting } from '../../adapters/os/environment.js';
 import { randomUUID } from 'node:crypto';
-import { appendFile, chmod, chown, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
@@ -45,7 +45,9 @@ import { readTimelineHistories } from './timeline-histories.js';
 import { DEFAULT_TARGET_TIMELINE, resolveTargetTimeline } from '../../core/wal/timeline-history.js';
 import { walArchiveDirectory } from './wal-archive-layout.js';
 import { backupTarPart, backupTars, extractBackup, readTarMember } from './tar-files.js';
-import { parseTablespaceMap, renderTablespaceMap, trimSlash } from '../../core/methods/basebackup/tablespace-map.js';
+import { parseTablespaceMap, renderTablespaceMap } from '../../core/methods/basebackup/tablespace-map.js';
+import { mapTablespaces } from '../../core/restore/tablespace-placements.js';
+import { directoryState } from '../physical/directory-state.js';
 import { recoveryListener, whileReading } from '../restore-progress.js';
 
 export async function restoreBasebackupToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
@@ -201,15 +203,12 @@ async function tablespacesOf(directory: string, options: DirectoryRestoreRequest
   if (spaces.length === 0) return { placements: [], unknown: mappings.map((m) => m.from) };
   const base = tars.find((t) => t.part === 'base');
   const map = base ? parseTablespaceMap((await readTarMember(join(directory, base.name), 'tablespace_map')) ?? '') : [];
-  const placements: TablespacePlacement[] = [];
-  for (const t of spaces) {
-    const location = map.find((e) => e.oid === t.part)?.location ?? null;
-    const mapped = location === null ? undefined : mappings.find((m) => m.from === trimSlash(location));
-    const to = options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.part) : mapped?.to ?? null;
-    placements.push({ oid: t.part, tar: t.name, location, to, toState: to === null ? null : await directoryState(to) });
-  }
-  const known = new Set(map.map((e) => trimSlash(e.location)));
-  return { placements, unknown: mappings.filter((m) => !known.has(m.from)).map((m) => m.from) };
+  const mapped = mapTablespaces(spaces.map((t) => ({ oid: t.part, source: t.name, location: map.find((e) => e.oid === t.part)?.location ?? null })), mappings);
+  const placements = await Promise.all(mapped.placements.map(async (t) => {
+    const to = options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : t.to;
+    return { ...t, to, toState: to === null ? null : await directoryState(to) };
+  }));
+  return { placements, unknown: mapped.unknown };
 }
 
 /**
@@ -264,14 +263,6 @@ async function extractChecked(backup: BackupRow, toDir: string, checked: readonl
 
 async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => null))?.isDirectory() ?? false;
-}
-
-async function directoryState(dir: string): Promise<DirectoryRestoreFacts['toDirState']> {
-  const st = await lstat(dir).catch(() => null);
-  if (!st) return { kind: 'absent', parentExists: (await stat(dirname(dir)).catch(() => null))?.isDirectory() ?? false };
-  if (!st.isDirectory()) return { kind: 'not-a-directory' };
-  const entries = await readdir(dir);
-  return entries.length === 0 ? { kind: 'empty-directory' } : { kind: 'not-empty', entries: entries.length };
 }
 
 /** Who runs the restored server: the owner of DIR, or of its parent when DIR is to be created. */

@@ -1,11 +1,13 @@
 // `pgbackops restore ID --to-dir DIR` of a pgBackRest backup: plan (restore-plan.ts: refusals, argv), then
-// `pgbackrest restore --set=<label> --pg1-path=DIR` with the recovery target, as the job user (the PostgreSQL
+// `pgbackrest restore --set=<label> --pg1-path=DIR` with the recovery target (and --target-timeline,
+// --tablespace-map <OID>=NEW for each of the backup's tablespaces), as the job user (the PostgreSQL
 // OS user), and with --start the restored cluster started on its own port until recovery reaches the target.
 // Recorded like every restore (restore-recorder.ts): running first, then succeeded or failed.
 import { StepFailedError } from '../step-failed.js';
 import { randomUUID } from 'node:crypto';
 import { chown, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import { executorId } from '../../adapters/os/process-alive.js';
 import { makeDirectory } from '../../adapters/fs/make-directory.js';
@@ -22,6 +24,9 @@ import { pgbackrestFailure, runPgbackrest, succeeded, type PgbackrestInvocation 
 import { pgbackrestInvocation } from './server-files.js';
 import { recoveryListener, whileWriting } from '../restore-progress.js';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../core/wal/wal-segment.js';
+import { mapTablespaces } from '../../core/restore/tablespace-placements.js';
+import { directoryState } from '../physical/directory-state.js';
+import { restoredWalSegmentSize } from '../physical/wal-segment-size.js';
 
 export async function restorePgbackrestToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
   const { backup, options } = request;
@@ -30,11 +35,19 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
   const cache = await readDefinitionCache(request.stateDir, backup.backupServer);
   if (!cache?.serverSpec) throw new RestoreRefusedError(`backup server ${backup.backupServer} has not been applied in ${request.stateDir}: its pgBackRest repository is not known here`);
   const how = await pgbackrestInvocation(request.stateDir, cache.serverSpec);
-  const info = await readInfo(how, facts.stanza);
+  const info = await readInfo(how, facts.stanza, facts.label);
+  // The backup's tablespaces as pgBackRest lists them, placed by --tablespace-map (by their location, as for basebackup).
+  const inRepo = info?.backups.find((b) => b.label === facts.label);
+  const mapped = mapTablespaces((inRepo?.tablespaces ?? []).map((t) => ({ oid: t.oid, source: `tablespace ${t.name}`, location: t.location })), options.tablespaceMap ?? []);
+  const tablespaces = await Promise.all(mapped.placements.map(async (t) => {
+    const to = options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : t.to;
+    return { ...t, to, toState: to === null ? null : await directoryState(to) };
+  }));
   const plan = planPgbackrestRestore({
     backup: { id: backup.id, node: backup.node, definition: backup.definition, facts },
     toDir: options.toDir, dirEntries: await entriesOf(options.toDir), target: options.target, info, config: how.config,
     now: (request.now?.() ?? new Date()).getTime(),
+    ...(options.timeline ? { timeline: options.timeline } : {}), tablespaces, unknownTablespaceMappings: mapped.unknown,
   });
   if (options.start) plan.steps.push(`start the restored cluster on port ${options.start.port} (socket in ${options.toDir}) and wait until recovery reaches the target`);
   if (request.dryRun || plan.refusals.length > 0) return { plan, record: null, recordedIn: null, result: null };
@@ -62,8 +75,12 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
     result = { reached: null, started: null, recoveryTimeMs: null };
     if (options.start) {
       const target = options.target;
+      // Progress counts segments: of the restored cluster's own size (initdb --wal-segsize), not always 16 MiB.
+      const readSize = await restoredWalSegmentSize(options.toDir, cache.serverSpec.pgBinDirs);
+      const segmentSize = readSize ?? DEFAULT_WAL_SEGMENT_SIZE;
+      log.push(readSize === null ? `WAL segment size unknown (pg_controldata could not read it): ${segmentSize} bytes assumed` : `WAL segment size ${segmentSize} bytes (pg_controldata of ${options.toDir})`);
       const onLog = recoveryListener(request.onProgress, facts.lsnStart,
-        target.kind === 'lsn' ? target.lsn : target.kind === 'end' ? facts.lsnStop : null, DEFAULT_WAL_SEGMENT_SIZE);
+        target.kind === 'lsn' ? target.lsn : target.kind === 'end' ? facts.lsnStop : null, segmentSize);
       const cluster = await startRestoredCluster(await pgCtlFor(options.toDir, cache.serverSpec.pgBinDirs), options.toDir, options.start.port, onLog).catch((err: Error) => {
         if (err instanceof StartRestoredClusterError) log.push(`server log:\n${err.log.trim()}`);
         throw err;
@@ -82,8 +99,9 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
   return { plan, record, recordedIn, result };
 }
 
-async function readInfo(how: PgbackrestInvocation, stanza: string): Promise<StanzaInfo | null> {
-  const info = await runPgbackrest('info', [`--stanza=${stanza}`, '--output=json'], how);
+/** The stanza's info for one backup (`--set`: its tablespaces are listed only then). */
+async function readInfo(how: PgbackrestInvocation, stanza: string, label: string): Promise<StanzaInfo | null> {
+  const info = await runPgbackrest('info', [`--stanza=${stanza}`, `--set=${label}`, '--output=json'], how);
   return succeeded(info) ? parseStanzaInfo(info.stdout, stanza) : null;
 }
 

@@ -1,7 +1,7 @@
 // `pgbackops verify ID` of a pgBackRest backup: `pgbackrest verify --set=<label>` checks the backup's files
 // and the WAL it needs in the repository against their checksums. With --restore, a trial restore to the
 // backup's end into a temporary directory, started on a free port, then stopped and removed.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
@@ -31,13 +31,13 @@ export async function verifyPgbackrestBackup(catalog: Catalog, row: BackupRow, r
   outcome.archive = succeeded(verified)
     ? { checked: true, entries: null, problem: null, note: `pgbackrest verify --set=${facts.label}: the backup's files and WAL match their checksums` }
     : { checked: true, entries: null, problem: pgbackrestFailure(verified).detail, note: null };
-  if (request.trialRestore || request.trialNode !== undefined) outcome.trial = await trialRestore(catalog, row, request, cache.serverSpec.pgBinDirs);
+  if (request.trialRestore || request.trialNode !== undefined) outcome.trial = await trialRestore(catalog, row, request, cache.serverSpec.pgBinDirs, how.as);
   outcome.ok = outcome.archive.problem === null && (outcome.trial === null || outcome.trial.problem === null);
   return outcome;
 }
 
 async function trialRestore(
-  catalog: Catalog, row: BackupRow, request: VerifyRequest, binDirs: Record<string, string> | undefined,
+  catalog: Catalog, row: BackupRow, request: VerifyRequest, binDirs: Record<string, string> | undefined, jobUser: { uid: number; gid: number } | undefined,
 ): Promise<NonNullable<VerifyOutcome['trial']>> {
   const base = await mkdtemp(join(tmpdir(), 'pgbo-trial-'));
   const toDir = join(base, 'data');
@@ -45,9 +45,13 @@ async function trialRestore(
   try {
     const { chmod } = await import('node:fs/promises');
     await chmod(base, 0o755);
+    // The backup's tablespaces, if any, go beside it: <temp>/tablespaces/<OID>, made by pgBackRest as the job user.
+    const tablespaces = join(base, 'tablespaces');
+    await mkdir(tablespaces, { mode: 0o700 });
+    if (jobUser) await chown(tablespaces, jobUser.uid, jobUser.gid);
     const port = await freePort();
     const restored = await restorePgbackrestToDirectory(catalog, {
-      backup: row, options: { toDir, target: { kind: 'end' }, start: { port } }, dryRun: false, purpose: 'trial',
+      backup: row, options: { toDir, target: { kind: 'end' }, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
     });
     if (restored.result?.started) await stopRestoredCluster(await pgCtlFor(toDir, binDirs), toDir);

@@ -4,15 +4,17 @@
 // --tablespace-map OLD=NEW, and the restored cluster serves the table's rows from the new location;
 // `verify --restore` places it in its temporary directory.
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyConverged, pgbackops } from '../../helpers/cli.js';
+import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
 import { basebackupConfigDocs, clusterNodeDoc, jobUserDir, writeConfig } from '../../helpers/config.js';
-import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { freePort } from '../../helpers/free-port.js';
+import { runDeclaredRestore } from '../../helpers/declared-restore.js';
 
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 let source: TestCluster;
@@ -68,9 +70,14 @@ describe('basebackup: a cluster with a tablespace', () => {
     const dir = join(parent, 'mapped');
     const newLocation = join(parent, 'ts-new');
     const port = await freePort();
-    const r = await cli('restore', backupId, '--to-dir', dir, '--tablespace-map', `${location}=${newLocation}`, '--start', '--port', String(port), '--yes');
+    const child = spawnPgbackops(['restore', backupId, '--to-dir', dir, '--tablespace-map', `${location}=${newLocation}`, '--start', '--port', String(port), '--yes', '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl]);
+    const r = await child;
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     started.push(dir);
+    // Started as root, the restore became the job user itself (act-as-job-user.ts, becomeJobUser): the process
+    // started is the one that restored, with no second Node process for the job user.
+    const [{ executor }] = await queryAt<{ executor: string }>(catalogConfig, `select executor from pgbackops.restore_runs where target_dir = $1`, [dir]);
+    expect(executor).toBe(`${hostname()}:${child.pid}`);
     expect(r.stdout).toContain(`ok  tablespaces: ${oid} from ${location} to ${newLocation} (created)`);
     // PostgreSQL made the link from the rewritten map when recovery started, and kept it as tablespace_map.old.
     expect(readFileSync(join(dir, 'tablespace_map.old'), 'utf8')).toBe(`${oid} ${newLocation}\n`);
@@ -81,6 +88,21 @@ describe('basebackup: a cluster with a tablespace', () => {
     expect(readdirSync(newLocation).some((n) => n.startsWith('PG_15_'))).toBe(true);
     // The source's own tablespace is untouched.
     expect((await query<{ n: number }>(source, 'app', 'select count(*)::int as n from orders'))[0]!.n).toBe(250);
+  }, 180_000);
+
+  it('a declarative Restore with tablespaceMap places the tablespace as --tablespace-map does; the rows are served from there', async () => {
+    const parent = jobUserDir(join(work, 'r'), postgresUid, postgresGid);
+    const dir = join(parent, 'declared');
+    const newLocation = join(parent, 'ts-declared');
+    const port = await freePort();
+    const job = await runDeclaredRestore('orders-elsewhere',
+      `  from: { backup: ${backupId} }\n  toDir: ${dir}\n  tablespaceMap:\n    ${location}/: ${newLocation}\n  start: true\n  port: ${port}\n`);
+    started.push(dir);
+    expect(job.state, `${job.message}\n${job.maintain.stdout}${job.maintain.stderr}`).toBe('succeeded');
+    const restored = { host: dir, port, user: String(source.config.user), database: 'app' };
+    expect(await queryAt(restored, 'select count(*)::int as n from orders')).toEqual([{ n: 250 }]);
+    expect(await queryAt(restored, `select pg_tablespace_location(oid) as at from pg_tablespace where spcname = 'orders_space'`)).toEqual([{ at: newLocation }]);
+    expect(readlinkSync(join(dir, 'pg_tblspc', oid))).toBe(newLocation);
   }, 180_000);
 
   it('a tablespace location that is not empty is refused, and left alone', async () => {

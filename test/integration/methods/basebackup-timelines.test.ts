@@ -17,6 +17,7 @@ import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js'
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { waitFor } from '../daemon/daemon-process.js';
 import { freePort } from '../../helpers/free-port.js';
+import { runDeclaredRestore } from '../../helpers/declared-restore.js';
 
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 let source: TestCluster;
@@ -134,6 +135,19 @@ describe('a backup of timeline 1 after a failover to timeline 2', () => {
     started.push(dir);
     expect(r.stdout).toMatch(/timeline: 1\n/);
     expect(await at(dir, port, 'select count(*)::int as n, max(n) as hi from t')).toEqual([{ n: 10, hi: 10 }]);
+    await stop(dir);
+  }, 180_000);
+
+  it('a declarative Restore with targetTimeline: 1 makes the request of --target-timeline 1: the rows of timeline 1 only', async () => {
+    const dir = join(restoreParent(), 'declared-tl1');
+    const port = await freePort();
+    const job = await runDeclaredRestore('stay-on-one',
+      `  from: { backup: ${backupId} }\n  toDir: ${dir}\n  latest: true\n  targetTimeline: 1\n  start: true\n  port: ${port}\n`);
+    started.push(dir);
+    expect(job.state, `${job.message}\n${job.maintain.stdout}${job.maintain.stderr}`).toBe('succeeded');
+    expect(await at(dir, port, 'select count(*)::int as n, max(n) as hi from t')).toEqual([{ n: 10, hi: 10 }]);
+    const [recorded] = await queryAt<{ log: string }>(catalogConfig, `select log from pgbackops.restore_runs where actor = 'Restore/stay-on-one'`);
+    expect(recorded!.log).toMatch(/recovery_target_timeline = '1'/);
     await stop(dir);
   }, 180_000);
 

@@ -10,6 +10,9 @@ import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js'
 import { clusterNodeSpecDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
+import { runDeclaredRestore } from '../../helpers/declared-restore.js';
+import { restoredWalSegmentSize } from '../../../src/methods/physical/wal-segment-size.js';
+import { waitFor } from '../daemon/daemon-process.js';
 
 let node: TestCluster;
 let catalog: TestCluster;
@@ -302,6 +305,66 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
       await daemon.stop();
     }
     await applyConverged(cli);
+  }, 300_000);
+
+  it('a backup with a tablespace: refused without --tablespace-map; restored with it and --target-timeline by the CLI and by a Restore (one request)', async () => {
+    const location = join(work, 'ts-br');
+    mkdirSync(location, { mode: 0o700 });
+    await execa('chown', ['postgres:postgres', location]);
+    await nodeSql(`create tablespace ts_br location '${location}'`);
+    await nodeSql('create table tt (n int) tablespace ts_br');
+    await nodeSql('insert into tt select generate_series(1, 50)');
+    const [{ oid }] = await nodeSql<{ oid: string }>("select oid::text from pg_tablespace where spcname = 'ts_br'");
+    const restores = join(work, 'restores-ts');
+    mkdirSync(restores);
+    await execa('chown', ['postgres', restores]);
+    const atRestored = (dir: string, port: number, sql: string) => nodeSql(sql, { host: dir, port, user: 'postgres', database: 'postgres' });
+    const stopRestored = (dir: string) => execa('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/pg_ctl', 'stop', '-D', dir, '-m', 'immediate'], { reject: false });
+    try {
+      expect((await run('pg1-full')).exitCode).toBe(0);
+      const [{ id }] = await nodeSql<{ id: string }>("select id::text from pgbackops.backup_runs where definition = 'pg1-full' and status = 'succeeded' order by started_at desc limit 1", catalogConfig);
+      await nodeSql('insert into tt select generate_series(51, 60)');
+      const [{ name }] = await nodeSql<{ name: string }>('select pg_walfile_name(pg_switch_wal()) as name');
+      await waitFor(async () => ((await nodeSql<{ w: string | null }>('select last_archived_wal as w from pg_stat_archiver'))[0]!.w ?? '') >= name, 60_000, () => `${name} archived`);
+
+      const refused = await cli('restore', id, '--to-dir', join(restores, 'nomap'), '--latest', '--yes');
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stdout).toContain(`the backup holds tablespaces that need a new location: ${oid} at ${location} (tablespace ts_br); give --tablespace-map OLD=NEW`);
+
+      const dir = join(restores, 'cli');
+      const moved = join(restores, 'ts-cli');
+      const port = node.port + 8;
+      const restore = await cli('restore', id, '--to-dir', dir, '--latest', '--target-timeline', 'current', '--tablespace-map', `${location}=${moved}`, '--start', '--port', String(port), '--yes');
+      const [{ log }] = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);
+      expect(restore.exitCode, `${restore.stdout}${restore.stderr}\n${log}`).toBe(0);
+      try {
+        expect(log).toContain(`--type=default --target-timeline=current --tablespace-map=${oid}=${moved} --archive-mode=off restore`);
+        expect(log).toContain(`WAL segment size 16777216 bytes (pg_controldata of ${dir})`);
+        expect(await atRestored(dir, port, 'select count(*)::int as n from tt')).toEqual([{ n: 60 }]);
+        expect(await atRestored(dir, port, "select pg_tablespace_location(oid) as at from pg_tablespace where spcname = 'ts_br'")).toEqual([{ at: moved }]);
+      } finally {
+        await stopRestored(dir);
+      }
+
+      const declared = join(restores, 'declared');
+      const movedToo = join(restores, 'ts-declared');
+      const job = await runDeclaredRestore('tt-elsewhere',
+        `  from: { backup: ${id} }\n  toDir: ${declared}\n  latest: true\n  targetTimeline: current\n  tablespaceMap: { ${location}: ${movedToo} }\n  start: true\n  port: ${port}\n`);
+      try {
+        expect(job.state, `${job.message}\n${job.maintain.stdout}${job.maintain.stderr}`).toBe('succeeded');
+        expect(await atRestored(declared, port, "select count(*)::int as n, pg_tablespace_location((select oid from pg_tablespace where spcname = 'ts_br')) as at from tt")).toEqual([{ n: 60, at: movedToo }]);
+      } finally {
+        await stopRestored(declared);
+      }
+
+      // The segment size is the restored cluster's own: pg_controldata of one initdb'ed with 1 MiB segments.
+      const small = join(restores, 'segsize-1');
+      await execa('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/initdb', '-D', small, '--wal-segsize=1', '-A', 'trust'], { cwd: '/' });
+      expect(await restoredWalSegmentSize(small, undefined)).toBe(1024 * 1024);
+    } finally {
+      await nodeSql('drop table if exists tt');
+      await nodeSql('drop tablespace if exists ts_br');
+    }
   }, 300_000);
 
   it('kill -9 during a backup: the run is abandoned, the next backup succeeds', async () => {

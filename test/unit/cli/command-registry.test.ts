@@ -17,10 +17,11 @@ describe('commandNameOf', () => {
 });
 
 describe('ownBundleOf', () => {
-  it('starts run and backup now from their own bundle, every other command line from the bundle of all', async () => {
+  it('starts run and backup now, and restore, from their own bundle, every other command line from the bundle of all', async () => {
     const { ownBundleOf } = await import('../../../src/cli/command-name.js');
     expect(ownBundleOf(['--state-dir', '/x', 'run', 'nightly'])).toBe('run');
     expect(ownBundleOf(['backup', 'now', 'nightly'])).toBe('run');
+    expect(ownBundleOf(['restore', '3f2b', '--to-dir', '/r'])).toBe('restore');
     expect(ownBundleOf(['status'])).toBeNull();
     expect(ownBundleOf(['--help'])).toBeNull();
     expect(ownBundleOf(['-c', 'run'])).toBeNull(); // "run" is the config directory here

@@ -185,6 +185,15 @@ const CASES: Record<string, Expected> = {
     ['E_RESTORE_METHOD', 'restores.yaml', 64, 3],
     ['E_RESTORE_DESTINATION', 'restores.yaml', 65, 3],
     ['E_SCHEMA_PATTERN', 'restores.yaml', 73, 10],
+    // targetTimeline and tablespaceMap: the checks of --target-timeline and --tablespace-map, at the field.
+    ['E_RESTORE_RECOVERY_TARGET', 'restores.yaml', 83, 19],
+    ['E_RESTORE_TABLESPACE_MAP', 'restores.yaml', 85, 16],
+    ['E_RESTORE_TABLESPACE_MAP', 'restores.yaml', 86, 5],
+    ['E_RESTORE_TABLESPACE_MAP', 'restores.yaml', 88, 5],
+    ['E_RESTORE_RECOVERY_TARGET', 'restores.yaml', 97, 19],
+    ['E_RESTORE_METHOD', 'restores.yaml', 105, 3],
+    ['E_RESTORE_DESTINATION', 'restores.yaml', 106, 3],
+    ['E_RESTORE_DESTINATION', 'restores.yaml', 107, 3],
   ],
   'retention-bad-durations': [
     ['E_RETENTION_INVALID', 'retention.yaml', 6, 15],

@@ -36,7 +36,7 @@ describe('the plan of a backup with tablespaces', () => {
       pgCtl: { path: '/pg/bin/pg_ctl', version: '15.2', major: 15 }, start: null, tablespaces, unknownTablespaceMappings: unknown,
     };
   }
-  const space = (over: Partial<TablespacePlacement> = {}): TablespacePlacement => ({ oid: '16384', tar: '16384.tar.gz', location: '/srv/ts', to: '/r/ts', toState: { kind: 'absent', parentExists: true }, ...over });
+  const space = (over: Partial<TablespacePlacement> = {}): TablespacePlacement => ({ oid: '16384', source: '16384.tar.gz', location: '/srv/ts', to: '/r/ts', toState: { kind: 'absent', parentExists: true }, ...over });
   const refusals = (facts: DirectoryRestoreFacts) => planDirectoryRestore(facts, { kind: 'end' }).refusals.join('\n');
 
   it('every tablespace placed in a new or empty directory: planned, with a step per tablespace', () => {

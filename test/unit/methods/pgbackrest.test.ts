@@ -23,6 +23,12 @@ describe('pgbackrest info', () => {
     expect(backupTakenSince(info, 1796496700)).toBeNull();
   });
 
+  it('info --set lists the backup\'s tablespaces (oid, name, location)', () => {
+    const withSpace = INFO.replace('"type":"full"}', '"type":"full","tablespace":[{"destination":"/srv/ts","name":"tsx","oid":16384}]}');
+    expect(parseStanzaInfo(withSpace, 'demo').backups[0]!.tablespaces).toEqual([{ oid: '16384', name: 'tsx', location: '/srv/ts' }]);
+    expect(parseStanzaInfo(INFO, 'demo').backups[0]!.tablespaces).toBeUndefined();
+  });
+
   it('refuses what is not info JSON or lacks the stanza', () => {
     expect(() => parseStanzaInfo('ERROR: nope', 'demo')).toThrow(/not JSON/);
     expect(() => parseStanzaInfo(INFO, 'other')).toThrow(/does not list stanza other/);
@@ -123,6 +129,21 @@ describe('restore plan', () => {
     const target = plan.checks.find((c) => c.what === 'recovery target')!;
     expect(target.detail).toMatch(/cannot be known before recovery replays the WAL/);
     expect(target.detail).toMatch(/does not promote/);
+  });
+
+  it('--target-timeline and --tablespace-map (by OID) are passed through as argv; a tablespace without a new location is refused', () => {
+    const space = { oid: '16384', source: 'tablespace ts=odd', location: '/srv/ts' };
+    const plan = planPgbackrestRestore({ ...base, target: { kind: 'latest' }, timeline: { kind: 'number', timeline: 2 },
+      tablespaces: [{ ...space, to: '/r/ts new', toState: { kind: 'absent', parentExists: true } }], unknownTablespaceMappings: [] });
+    expect(plan.refusals).toEqual([]);
+    expect(plan.argv).toEqual(['--stanza=demo', '--set=20261205-185001F_20261205-185022I', '--pg1-path=/restore/here', '--type=default',
+      '--target-timeline=2', '--tablespace-map=16384=/r/ts new', '--archive-mode=off']);
+    const unmapped = planPgbackrestRestore({ ...base, target: { kind: 'latest' }, tablespaces: [{ ...space, to: null, toState: null }], unknownTablespaceMappings: ['/nowhere'] });
+    expect(unmapped.refusals.join()).toMatch(/need a new location: 16384 at \/srv\/ts \(tablespace ts=odd\); give --tablespace-map OLD=NEW/);
+    expect(unmapped.refusals.join()).toMatch(/--tablespace-map names \/nowhere, which is no tablespace of the backup/);
+    const full = planPgbackrestRestore({ ...base, target: { kind: 'latest' }, tablespaces: [{ ...space, to: '/r/ts', toState: { kind: 'not-empty', entries: 2 } }] });
+    expect(full.refusals.join()).toMatch(/\/r\/ts \(for tablespace 16384\) is not empty/);
+    expect(planPgbackrestRestore({ ...base, target: { kind: 'end' }, timeline: { kind: 'current' } }).refusals.join()).toMatch(/a timeline needs a recovery target/);
   });
 
   it('writes times in the form PostgreSQL reads', () => {

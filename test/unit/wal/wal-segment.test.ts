@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLsn, missingSegments, parseLsn, parseWalFileName, segnoOfLsn, walSegmentName } from '../../../src/core/wal/wal-segment.js';
+import { formatLsn, missingSegments, parseLsn, parseWalFileName, segnoOfLsn, walSegmentName, walSegmentSizeOfControlData } from '../../../src/core/wal/wal-segment.js';
 
 describe('WAL segment names', () => {
   it('round-trips segment numbers through names, for 16 MiB and 64 MiB segments', () => {
@@ -38,5 +38,17 @@ describe('WAL segment names', () => {
     expect(missingSegments([1n, 2n, 5n, 7n])).toEqual([3n, 4n, 6n]);
     expect(missingSegments([])).toEqual([]);
     expect(missingSegments([1n, 1000n], 3)).toEqual([2n, 3n, 4n]);
+  });
+});
+
+describe('walSegmentSizeOfControlData', () => {
+  it('reads "Bytes per WAL segment" of pg_controldata (initdb --wal-segsize), a power of two from 1 MiB to 1 GiB', () => {
+    const out = (size: string) => `pg_control version number:            1300\nDatabase block size:                  8192\nBytes per WAL segment:                ${size}\nMaximum length of identifiers:        64\n`;
+    expect(walSegmentSizeOfControlData(out('1048576'))).toBe(1024 * 1024);
+    expect(walSegmentSizeOfControlData(out('16777216'))).toBe(16 * 1024 * 1024);
+    expect(walSegmentSizeOfControlData(out('1073741824'))).toBe(1024 * 1024 * 1024);
+    expect(walSegmentSizeOfControlData(out('3000000'))).toBeNull();
+    expect(walSegmentSizeOfControlData(out('524288'))).toBeNull();
+    expect(walSegmentSizeOfControlData('pg_controldata: fatal: could not open file\n')).toBeNull();
   });
 });

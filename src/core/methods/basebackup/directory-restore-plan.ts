@@ -9,12 +9,15 @@ import { DEFAULT_TARGET_TIMELINE, describeTargetTimeline, pathRange, recoveryPat
 import type { ArchiveHead } from '../../wal/restorable-window.js';
 import { segnoOfLsn, parseLsn, walSegmentName } from '../../wal/wal-segment.js';
 import type { BasebackupFacts } from './facts.js';
+import { checkTablespacePlacements, type DirectoryState, type TablespacePlacement } from '../../restore/tablespace-placements.js';
+
+export type { TablespacePlacement } from '../../restore/tablespace-placements.js';
 
 export interface DirectoryRestoreFacts {
   backup: { id: string; node: string; definition: string; status: string; serverVersion: string | null; facts: BasebackupFacts | null };
   toDir: string;
   /** What is at toDir now. */
-  toDirState: { kind: 'absent'; parentExists: boolean } | { kind: 'empty-directory' } | { kind: 'not-empty'; entries: number } | { kind: 'not-a-directory' };
+  toDirState: DirectoryState;
   /** The backup's files against their checksums: the problems found (empty: all good). */
   fileProblems: string[];
   /**
@@ -46,18 +49,6 @@ export interface DirectoryRestoreFacts {
   pgCtl: { path: string; version: string; major: number } | { error: string };
   /** Who would own the restored cluster, when it is started: a refusal when it cannot be root. */
   start: { port: number; owner: string; ownerIsRoot: boolean } | null;
-}
-
-type DirectoryState = DirectoryRestoreFacts['toDirState'];
-
-export interface TablespacePlacement {
-  oid: string;
-  tar: string;
-  /** Its location on the source (tablespace_map); null when the map does not name it. */
-  location: string | null;
-  /** Where it is to be restored; null without a --tablespace-map for it. */
-  to: string | null;
-  toState: DirectoryState | null;
 }
 
 /** Milliseconds of an ISO instant. */
@@ -100,7 +91,7 @@ export function planDirectoryRestore(input: DirectoryRestoreFacts, target: Recov
         ? `the backup is of PostgreSQL ${backup.serverVersion}, but the server binaries here are ${input.pgCtl.version} (${input.pgCtl.path}): a physical backup starts only with its own major version; install PostgreSQL ${major} or set the backup server's pgBinDirs`
         : `${input.pgCtl.path} (${input.pgCtl.version})`);
   }
-  checkTablespaces(input, check);
+  checkTablespacePlacements(input.toDir, input.tablespaces ?? [], input.unknownTablespaceMappings ?? [], check);
   if (input.start) {
     check('start as', !input.start.ownerIsRoot, input.start.ownerIsRoot
       ? `${input.toDir} would belong to root, and PostgreSQL refuses to run as root: create it (or its parent directory) owned by the PostgreSQL OS user (chown postgres: DIR), then restore again`
@@ -202,34 +193,6 @@ function planRecovery(input: DirectoryRestoreFacts, facts: BasebackupFacts, targ
   }
 }
 
-/** Every tablespace needs a new, empty location (a restore never writes over files, nor over the source's). */
-function checkTablespaces(input: DirectoryRestoreFacts, check: (what: string, ok: boolean, detail: string) => void): void {
-  const spaces = input.tablespaces ?? [];
-  const unknown = input.unknownTablespaceMappings ?? [];
-  if (spaces.length === 0 && unknown.length === 0) return;
-  const problems: string[] = [];
-  const unmapped = spaces.filter((t) => t.to === null);
-  if (unmapped.length > 0) {
-    problems.push(`the backup holds tablespaces that need a new location: ${unmapped.map((t) => `${t.oid} at ${t.location ?? '(not in its tablespace_map)'} (${t.tar})`).join(', ')}; give --tablespace-map OLD=NEW for each (e.g. --tablespace-map ${unmapped[0]!.location ?? '/old'}=${input.toDir}-tablespaces/${unmapped[0]!.oid})`);
-  }
-  if (unknown.length > 0) problems.push(`--tablespace-map names ${unknown.join(', ')}, which is no tablespace of the backup (it has: ${spaces.map((t) => t.location ?? t.oid).join(', ') || 'none'})`);
-  for (const t of spaces) {
-    if (t.to === null) continue;
-    if (t.location === null) problems.push(`tablespace ${t.oid} (${t.tar}) has no location in the backup's tablespace_map`);
-    const state = t.toState;
-    if (state?.kind === 'not-empty') problems.push(`${t.to} (for tablespace ${t.oid}) is not empty (${state.entries} entries): give an empty or new directory`);
-    else if (state?.kind === 'not-a-directory') problems.push(`${t.to} (for tablespace ${t.oid}) exists and is not a directory`);
-    else if (state?.kind === 'absent' && !state.parentExists) problems.push(`the parent directory of ${t.to} (for tablespace ${t.oid}) does not exist`);
-    const inside = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
-    if (inside(t.to, input.toDir)) problems.push(`${t.to} (for tablespace ${t.oid}) overlaps the data directory ${input.toDir}`);
-  }
-  const targets = spaces.flatMap((t) => (t.to === null ? [] : [t.to]));
-  const twice = targets.filter((t, i) => targets.indexOf(t) !== i);
-  if (twice.length > 0) problems.push(`two tablespaces cannot share ${[...new Set(twice)].join(', ')}`);
-  check('tablespaces', problems.length === 0, problems.length > 0 ? problems.join('; ')
-    : spaces.map((t) => `${t.oid} from ${t.location} to ${t.to} (${t.toState?.kind === 'empty-directory' ? 'empty' : 'created'})`).join(', '));
-}
-
 /** The timeline a segment number is read from along a recovery path. */
 function timelineOfSegment(legs: readonly TimelineLeg[], segno: bigint): number {
   return legs.find((l) => l.toSegno === null || segno <= l.toSegno)!.timeline;
@@ -251,7 +214,7 @@ function steps(input: DirectoryRestoreFacts, target: RecoveryTarget, timeline: D
   const out = [
     `${input.toDirState.kind === 'absent' ? 'create' : 'use'} ${input.toDir} (mode 0700)`,
     'extract base.tar into it and pg_wal.tar into its pg_wal/',
-    ...(input.tablespaces ?? []).map((t) => `extract ${t.tar} into ${t.to} (mode 0700) and write it into tablespace_map, whose links PostgreSQL makes in pg_tblspc/ when it starts`),
+    ...(input.tablespaces ?? []).map((t) => `extract ${t.source} into ${t.to} (mode 0700) and write it into tablespace_map, whose links PostgreSQL makes in pg_tblspc/ when it starts`),
     `write the recovery settings into postgresql.auto.conf: restore_command = pgbackops wal-fetch from ${input.archiveDir}, ${target.kind === 'end' ? "recovery_target = 'immediate'" : target.kind === 'latest' ? 'no target (replay everything archived)' : `recovery_target_${target.kind} = '${target.kind === 'time' ? target.time : target.kind === 'lsn' ? target.lsn : target.name}'`}, recovery_target_action = promote, recovery_target_timeline = ${timeline ? `${timeline.timeline}${timeline.path.length > 1 ? ` (through timelines ${timeline.path.join(', ')})` : ''}` : 'current'}; archive_mode = off (the copy never archives into the source's archive)`,
     'create recovery.signal',
   ];

@@ -44,9 +44,17 @@ export function parseTablespaceMapping(text: string): { from: string; to: string
     if (text[i] === '\\' && text[i + 1] === '=') i++;
     from += text[i];
   }
-  const to = text.slice(i + 1).replace(/\\=/g, '=');
-  if (i >= text.length || from === '' || to === '') return { error: `--tablespace-map takes OLD=NEW (a tablespace's location in the backup, then where to restore it), not ${JSON.stringify(text)}` };
-  if (!from.startsWith('/') || !to.startsWith('/')) return { error: `--tablespace-map ${text}: both locations must be absolute paths` };
+  if (i >= text.length) return { error: `--tablespace-map takes OLD=NEW (a tablespace's location in the backup, then where to restore it), not ${JSON.stringify(text)}` };
+  return tablespaceMapping(from, text.slice(i + 1).replace(/\\=/g, '='), '--tablespace-map');
+}
+
+/**
+ * One mapping, OLD to NEW, checked (both absolute) and with trailing slashes dropped; `name` is how the
+ * mapping was given (the flag, or a Restore's tablespaceMap), for the message.
+ */
+export function tablespaceMapping(from: string, to: string, name: string): { from: string; to: string } | { error: string } {
+  if (from === '' || to === '') return { error: `${name} takes OLD=NEW (a tablespace's location in the backup, then where to restore it), not ${JSON.stringify(`${from}=${to}`)}` };
+  if (!from.startsWith('/') || !to.startsWith('/')) return { error: `${name} ${from}=${to}: both locations must be absolute paths` };
   return { from: trimSlash(from), to: trimSlash(to) };
 }
 

@@ -22,6 +22,15 @@ export interface InfoBackup {
   /** pgBackRest found a page checksum error while copying. */
   error: boolean;
   version: string | null;
+  /** Its tablespaces, listed only by `info --set=<label>` (absent otherwise). */
+  tablespaces?: InfoTablespace[];
+}
+
+export interface InfoTablespace {
+  oid: string;
+  name: string;
+  /** Its location on the node when the backup was taken. */
+  location: string;
 }
 
 export interface StanzaInfo {
@@ -95,7 +104,15 @@ function readBackup(raw: unknown): InfoBackup {
     repositoryDelta: numberOr(repo['delta'], null),
     error: raw['error'] === true,
     version: stringOrNull(backrest['version']),
+    ...(Array.isArray(raw['tablespace']) ? { tablespaces: raw['tablespace'].map(readTablespace) } : {}),
   };
+}
+
+function readTablespace(raw: unknown): InfoTablespace {
+  if (!isObject(raw) || typeof raw['oid'] !== 'number' || typeof raw['name'] !== 'string' || typeof raw['destination'] !== 'string') {
+    throw new PgbackrestInfoError(`pgbackrest info lists a tablespace without an oid, a name and a destination: ${JSON.stringify(raw).slice(0, 200)}`);
+  }
+  return { oid: String(raw['oid']), name: raw['name'], location: raw['destination'] };
 }
 
 /**

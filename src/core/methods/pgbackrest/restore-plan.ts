@@ -4,6 +4,8 @@
 import type { DirectoryRestoreCheck, DirectoryRestorePlan, RecoveryTarget } from '../../restore/directory-restore.js';
 import { DEFAULT_WAL_SEGMENT_SIZE, formatLsn, parseLsn, parseWalFileName } from '../../wal/wal-segment.js';
 import type { StanzaInfo } from './info.js';
+import { checkTablespacePlacements, type TablespacePlacement } from '../../restore/tablespace-placements.js';
+import { describeTargetTimeline, type TargetTimeline } from '../../wal/timeline-history.js';
 import type { PgbackrestRunFacts } from './run-facts.js';
 
 export interface PgbackrestRestoreInput {
@@ -16,6 +18,12 @@ export interface PgbackrestRestoreInput {
   info: StanzaInfo | null;
   config: string;
   now: number;
+  /** recovery_target_timeline asked for (--target-timeline); absent: pgBackRest's and PostgreSQL's default, latest. */
+  timeline?: TargetTimeline;
+  /** The backup's tablespaces (`info --set`) and where each is to go (--tablespace-map), with what is there now. */
+  tablespaces?: TablespacePlacement[];
+  /** --tablespace-map OLD locations that are no tablespace of the backup. */
+  unknownTablespaceMappings?: string[];
 }
 
 export interface PgbackrestRestorePlan extends DirectoryRestorePlan {
@@ -42,6 +50,14 @@ export function planPgbackrestRestore(input: PgbackrestRestoreInput): Pgbackrest
     ? `holds ${input.info!.archiveMin}..${input.info!.archiveMax}, which covers the backup's ${facts.walStart}..${facts.walStop}`
     : `the archive (${input.info?.archiveMin ?? '?'}..${input.info?.archiveMax ?? '?'}) does not hold the backup's WAL ${facts.walStart ?? '?'}..${facts.walStop ?? '?'}`);
 
+  checkTablespacePlacements(input.toDir, input.tablespaces ?? [], input.unknownTablespaceMappings ?? [], check);
+  if (input.timeline) {
+    // pgBackRest takes --target-timeline only with a target (as the CLI and the Restore kind require).
+    check('timeline', input.target.kind !== 'end', input.target.kind === 'end'
+      ? "a timeline needs a recovery target: the backup's end is on the backup's own timeline"
+      : `recovery_target_timeline = ${describeTargetTimeline(input.timeline)} (--target-timeline): PostgreSQL follows the .history files pgBackRest's archive holds; a timeline it does not have fails the recovery`);
+  }
+
   const from = facts.timestampStop === null ? null : new Date(facts.timestampStop * 1000).toISOString();
   const to = new Date(input.now).toISOString();
   if (input.target.kind === 'time') {
@@ -61,6 +77,9 @@ export function planPgbackrestRestore(input: PgbackrestRestoreInput): Pgbackrest
   }
 
   const argv = [`--stanza=${facts.stanza}`, `--set=${facts.label ?? ''}`, `--pg1-path=${input.toDir}`, ...targetArgs(input.target),
+    ...(input.timeline ? [`--target-timeline=${describeTargetTimeline(input.timeline)}`] : []),
+    // By OID: pgBackRest also takes a tablespace's name, which could hold an '='.
+    ...(input.tablespaces ?? []).flatMap((t) => (t.to === null ? [] : [`--tablespace-map=${t.oid}=${t.to}`])),
     // The copy must never push WAL into the source's stanza.
     '--archive-mode=off'];
   const steps = [

@@ -1,0 +1,80 @@
+// The options of a physical restore into a directory that `pgbackops restore --to-dir` takes as flags and a
+// declarative Restore as spec fields (docs/restore.md, "Physical backups"): one reading of them, so that
+// `--target-timeline 1` and `targetTimeline: 1`, `--tablespace-map OLD=NEW` and `tablespaceMap: { OLD: NEW }`
+// are checked alike and become the same restore request. Pure.
+import { tablespaceMapping, trimSlash } from '../methods/basebackup/tablespace-map.js';
+import type { TargetTimeline } from '../wal/timeline-history.js';
+import { recoveryTargetOfSpec, type DirectoryRestoreOptions } from './directory-restore.js';
+
+/** The fields as a Restore's spec has them (the CLI gathers its flags into the same shape). */
+export interface DirectoryRestoreFields {
+  toDir: string;
+  targetTime?: string;
+  targetLsn?: string;
+  targetName?: string;
+  latest?: boolean;
+  /** latest, current or a timeline number, as text. */
+  targetTimeline?: string;
+  /**
+   * A tablespace's location in the backup -> where to restore it: a Restore's mapping, or the CLI's OLD=NEW
+   * pairs in the order given (where one OLD given twice is seen).
+   */
+  tablespaceMap?: Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
+  start?: boolean;
+  port?: number;
+}
+
+/** A problem with one field, worded with `name(field)`: the flag for the CLI, the field for a Restore. */
+export interface FieldProblem {
+  field: 'targetTimeline' | 'tablespaceMap';
+  /** For a tablespaceMap problem: the location (the mapping's key) it is about, and whether the key or its value is wrong. */
+  key?: string;
+  on?: 'key' | 'value';
+  message: string;
+}
+
+/** PostgreSQL's timeline IDs are unsigned 32-bit; 0 is never one. */
+export function parseTargetTimeline(text: string): TargetTimeline | null {
+  if (text === 'latest' || text === 'current') return { kind: text };
+  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 0xffff_ffff) return null;
+  return { kind: 'number', timeline: Number(text) };
+}
+
+/** Why the timeline and tablespace fields cannot be used, if they cannot; each message starts with the name. */
+export function directoryRestoreFieldProblems(fields: DirectoryRestoreFields, name: (field: string) => string): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  const given = fields.targetTimeline;
+  if (given !== undefined) {
+    if (parseTargetTimeline(given) === null) {
+      out.push({ field: 'targetTimeline', message: `${name('targetTimeline')} must be latest, current or a timeline number (1, 2, ...), not ${JSON.stringify(given)}` });
+    } else if (recoveryTargetOfSpec(fields).kind === 'end') {
+      out.push({ field: 'targetTimeline', message: `${name('targetTimeline')} needs a recovery target (${['targetTime', 'targetLsn', 'targetName', 'latest'].map(name).join(', ')}): the backup's end is on the backup's own timeline` });
+    }
+  }
+  const seen = new Set<string>();
+  for (const [from, to] of mappingsOf(fields)) {
+    const mapping = tablespaceMapping(from, to, name('tablespaceMap'));
+    if ('error' in mapping) out.push({ field: 'tablespaceMap', key: from, on: from.startsWith('/') ? 'value' : 'key', message: mapping.error });
+    else if (seen.has(mapping.from)) out.push({ field: 'tablespaceMap', key: from, on: 'key', message: `${name('tablespaceMap')} names ${mapping.from} twice` });
+    else seen.add(mapping.from);
+  }
+  return out;
+}
+
+/** The restore request's options from fields that passed directoryRestoreFieldProblems (and the target checks). */
+export function directoryRestoreOptionsOf(fields: DirectoryRestoreFields): DirectoryRestoreOptions {
+  const timeline = fields.targetTimeline === undefined ? null : parseTargetTimeline(fields.targetTimeline);
+  const tablespaceMap = mappingsOf(fields).map(([from, to]) => ({ from: trimSlash(from), to: trimSlash(to) }));
+  return {
+    toDir: fields.toDir,
+    target: recoveryTargetOfSpec(fields),
+    ...(timeline ? { timeline } : {}),
+    ...(tablespaceMap.length > 0 ? { tablespaceMap } : {}),
+    ...(fields.start && fields.port !== undefined ? { start: { port: fields.port } } : {}),
+  };
+}
+
+function mappingsOf(fields: DirectoryRestoreFields): ReadonlyArray<readonly [string, string]> {
+  const map = fields.tablespaceMap ?? {};
+  return Array.isArray(map) ? map : Object.entries(map);
+}
