@@ -16,7 +16,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // Runs only when integration tests are selected: stops at once, naming the Debian packages to
           // install, when PostgreSQL or cron is missing (test/helpers/prerequisites.ts).
-          globalSetup: ['test/helpers/prerequisites.ts'],
+          // Then one initialised data directory is made, which every test cluster copies instead of running
+          // initdb (test/helpers/cluster-template.ts).
+          globalSetup: ['test/helpers/prerequisites.ts', 'test/helpers/cluster-template.ts'],
         },
       },
     ],
