@@ -10,7 +10,7 @@ import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../../src/core/notify/signature.js';
 import { applyConverged, pgbackops, spawnPgbackops } from '../../helpers/cli.js';
-import { serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
+import { clusterNodeSpecDoc, serverDoc, tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { waitFor } from '../daemon/daemon-process.js';
 import { startHttpReceiver, type HttpReceiver } from './receivers.js';
@@ -42,16 +42,7 @@ beforeAll(async () => {
   writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o644 });
   writeConfig(configDir, {
     'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops')).replace('/srv/pgbackops', join(work, 'backups')) + '  notifiers: [hook]\n',
-    'node.yaml': `apiVersion: pgbackops/v1
-kind: Node
-metadata: { name: pg1 }
-spec:
-  host: ${node.socketDir}
-  port: ${node.port}
-  user: ${String(node.config.user)}
-  backupServer: backup01
-  walArchive: { enabled: true, slot: pgbo_notify }
-`,
+    'node.yaml': clusterNodeSpecDoc('pg1', node, 'walArchive: { enabled: true, slot: pgbo_notify }'),
     'notifier.yaml': `apiVersion: pgbackops/v1
 kind: Notifier
 metadata: { name: hook }
