@@ -5,22 +5,15 @@
 //   node scripts/gen-config-docs.mjs --check   exit 1 if docs/configuration.md is out of date
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { COMBINED_SCHEMA_FILE, KIND_SCHEMA_FILES } from './schema-files.mjs';
 
 const root = new URL('../', import.meta.url);
 const schemaDir = new URL('schemas/', root);
 const output = new URL('docs/configuration.md', root);
 
-const KINDS = [
-  ['BackupServer', 'backupserver.schema.json'],
-  ['Node', 'node.schema.json'],
-  ['Retention', 'retention.schema.json'],
-  ['Backup', 'backup.schema.json'],
-  ['Snapshot', 'snapshot.schema.json'],
-  ['Restore', 'restore.schema.json'],
-  ['Notifier', 'notifier.schema.json'],
-  ['ObjectStore', 'objectstore.schema.json'],
-];
-const COMBINED = 'pgbackops.schema.json';
+/** The kinds in the order the reference documents them, with their schema files. */
+const KINDS = ['BackupServer', 'Node', 'Retention', 'Backup', 'Snapshot', 'Restore', 'Notifier', 'ObjectStore'].map((kind) => [kind, KIND_SCHEMA_FILES[kind]]);
+const COMBINED = COMBINED_SCHEMA_FILE;
 
 const schemas = new Map();
 function schemaFile(file) {

@@ -9,22 +9,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
+import { COMBINED_SCHEMA_FILE, KIND_SCHEMA_FILES } from './schema-files.mjs';
 
 const root = new URL('../', import.meta.url);
 const output = new URL('src/core/config/generated/kind-validators.ts', root);
 
-/** Kind -> schema file; the file names are also how the schemas refer to each other. */
-const KINDS = {
-  Retention: 'retention.schema.json',
-  Notifier: 'notifier.schema.json',
-  ObjectStore: 'objectstore.schema.json',
-  BackupServer: 'backupserver.schema.json',
-  Node: 'node.schema.json',
-  Backup: 'backup.schema.json',
-  Snapshot: 'snapshot.schema.json',
-  Restore: 'restore.schema.json',
-};
-const COMBINED = 'pgbackops.schema.json';
+/** Kind -> schema file; the keys name the generated validators. */
+const KINDS = KIND_SCHEMA_FILES;
+const COMBINED = COMBINED_SCHEMA_FILE;
 /** Keywords our schemas carry for editors (VS Code shows patternErrorMessage) that ajv must accept. */
 const EDITOR_KEYWORDS = ['patternErrorMessage'];
 

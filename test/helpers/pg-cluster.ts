@@ -8,12 +8,17 @@
 //   const config = await cluster.createDatabase();
 //
 // As root the cluster runs as the `postgres` OS user; as a normal user it runs as that user.
+//
+// Each cluster starts from a copy of one template data directory made per vitest run (cluster-template.ts)
+// instead of running initdb itself; its settings (port, socket, TCP, authentication) are written at start.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
+import { copyClusterTemplate } from './cluster-template.js';
 import { ensureInstance, stopInstance, type RunningInstance } from '../../src/adapters/postgres/instance.js';
 
 export interface TestCluster {
@@ -82,6 +87,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     unsafeNoSync: true,
   };
   try {
+    const template = clusterTemplate();
+    if (template) await copyClusterTemplate(template, dataDir);
     instance = await ensureInstance(instanceOptions);
   } catch (err) {
     await rm(baseDir, { recursive: true, force: true });
@@ -127,6 +134,16 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       return { ...config, database };
     },
   };
+}
+
+/** The template data directory of this vitest run, if its global setup made one (the integration project). */
+function clusterTemplate(): string | undefined {
+  try {
+    return inject('pgClusterTemplate') || undefined;
+  } catch {
+    // Not inside a vitest worker: initialise as before.
+    return undefined;
+  }
 }
 
 function toUrl(config: pg.ClientConfig): string {

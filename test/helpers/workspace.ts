@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import type pg from 'pg';
 import { pgbackops, pgbackopsOnTty, type CliResult } from './cli.js';
-import { tempDir } from './config.js';
-import type { TestCluster } from './pg-cluster.js';
+import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, tempDir, writeConfig } from './config.js';
+import { startTestCluster, type TestCluster } from './pg-cluster.js';
+import { seedDatabase } from './seed.js';
 
 export let work: string;
 export let configDir: string;
@@ -22,6 +23,29 @@ export async function openWorkspace(prefix: string, catalog: TestCluster): Promi
   stateDir = join(work, 'state');
   catalogConfig = await catalog.createDatabase();
   catalogUrl = catalog.urlFor(catalogConfig);
+}
+
+/**
+ * The setup of tests that back up one node and restore to another: a source cluster (node pg1) whose
+ * `database` is seeded with `rows` rows (seed.ts), an empty target cluster (node pg2), a catalog cluster the
+ * workspace is opened on, and a configuration of server backup01 (its cron file and backups under the
+ * workspace), the two nodes, the standard retention and one Backup per `backups` entry ([name, spec lines]).
+ */
+export async function openTwoNodeWorkspace(
+  prefix: string,
+  seed: { database: string; rows: number },
+  backups: ReadonlyArray<readonly [name: string, spec: string]>,
+): Promise<{ source: TestCluster; target: TestCluster; catalog: TestCluster }> {
+  const [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
+  await seedDatabase(source.config, seed.database, seed.rows);
+  await openWorkspace(prefix, catalog);
+  writeConfig(configDir, {
+    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
+    'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
+    'retention.yaml': retentionDoc,
+    'backups.yaml': backups.map(([name, spec]) => backupSpecDoc(name, spec)).join('---\n'),
+  });
+  return { source, target, catalog };
 }
 
 /** The built CLI with the workspace's configuration, state directory and catalog. */

@@ -4,18 +4,28 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pgbackops } from '../../helpers/cli.js';
+import { pgbackops, type CliResult } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/config.js';
 
-/** Command paths, read from the top-level help and each group's help. */
-async function commandPaths(): Promise<string[][]> {
+/**
+ * Every command path's `--help` (the top level's first, as []), each printed by its own CLI process. The paths
+ * are read from the top-level help and each group's help; those helps are kept, not asked for twice.
+ */
+async function everyHelp(): Promise<Array<{ path: string[]; help: CliResult }>> {
   const names = (help: string) => [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-  const top = names((await pgbackops(['--help'])).stdout);
-  const helps = await inParallel(top, (name) => pgbackops([name, '--help']));
-  return top.flatMap((name, i) => {
-    const help = helps[i]!.stdout;
-    return [[name], ...(help.includes('Commands:') ? names(help).map((sub) => [name, sub]) : [])];
+  const topHelp = await pgbackops(['--help']);
+  const top = names(topHelp.stdout);
+  const topHelps = await inParallel(top, (name) => pgbackops([name, '--help']));
+  const subPaths = top.flatMap((name, i) => {
+    const help = topHelps[i]!.stdout;
+    return help.includes('Commands:') ? names(help).map((sub) => [name, sub]) : [];
   });
+  const subHelps = await inParallel(subPaths, (path) => pgbackops([...path, '--help']));
+  return [
+    { path: [], help: topHelp },
+    ...top.map((name, i) => ({ path: [name], help: topHelps[i]! })),
+    ...subPaths.map((path, i) => ({ path, help: subHelps[i]! })),
+  ];
 }
 
 /** fn over items, a few CLI processes at a time (each is a Node start-up), results in the items' order. */
@@ -36,18 +46,15 @@ const have = (shell: string) => spawnSync('sh', ['-c', `command -v ${shell}`]).s
 
 describe('--help', () => {
   it('every command shows examples and the global options', async () => {
-    const paths = await commandPaths();
-    expect(paths.map((p) => p.join(' '))).toEqual(expect.arrayContaining(['plan', 'apply', 'catalog migrate', 'backup now', 'completion']));
-    const all = [[], ...paths];
-    const helps = await inParallel(all, (path) => pgbackops([...path, '--help']));
-    for (const [i, path] of all.entries()) {
-      const r = helps[i]!;
+    const all = await everyHelp();
+    expect(all.map(({ path }) => path.join(' '))).toEqual(expect.arrayContaining(['plan', 'apply', 'catalog migrate', 'backup now', 'completion']));
+    for (const { path, help: r } of all) {
       const what = `pgbackops ${path.join(' ')} --help`;
       expect(r.exitCode, what).toBe(0);
       expect(r.stdout, what).toMatch(/\nExamples:\n {2}\$ pgbackops /);
       for (const option of ['-c, --config <dir>', '--state-dir <dir>', '--catalog <conninfo>']) expect(r.stdout, `${what}: ${option}`).toContain(option);
     }
-  }, 300_000); // about a hundred CLI start-ups: room for a machine shared by other suites
+  }, 300_000); // one CLI start-up per command path: room for a machine shared by other suites
 });
 
 describe('pgbackops completion', () => {

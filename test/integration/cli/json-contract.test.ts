@@ -10,12 +10,11 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
-import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
-import { seedDatabase } from '../../helpers/seed.js';
+import { backupSpecDoc, jobUserDir, writeConfig } from '../../helpers/config.js';
+import type { TestCluster } from '../../helpers/pg-cluster.js';
 import { startDaemon, waitFor, WAIT } from '../daemon/daemon-process.js';
 import { undeclaredFields, type SchemaSet } from '../../helpers/undeclared-fields.js';
-import { catalogUrl, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
+import { catalogUrl, configDir, openTwoNodeWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const OUTPUT_SCHEMAS = fileURLToPath(new URL('../../../schemas/output/', import.meta.url));
 const CRONTAB = fileURLToPath(new URL('../../fixtures/crontab/backups.cron', import.meta.url));
@@ -47,19 +46,11 @@ async function jsonOf(schema: string, args: string[], exitCode = 0): Promise<Rec
 let appBackup: string;
 
 beforeAll(async () => {
-  [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
-  await seedDatabase(source.config, 'app', 200);
-  await openWorkspace('json-contract', catalog);
-  writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
-    'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
-    'retention.yaml': retentionDoc,
-    'backups.yaml': [
-      backupSpecDoc('app-daily', 'databases: [app]\nformat: custom'),
-      backupSpecDoc('whole', 'type: cluster'),
-      backupSpecDoc('never', 'databases: [app]\nenabled: true'),
-    ].join('---\n'),
-  });
+  ({ source, target, catalog } = await openTwoNodeWorkspace('json-contract', { database: 'app', rows: 200 }, [
+    ['app-daily', 'databases: [app]\nformat: custom'],
+    ['whole', 'type: cluster'],
+    ['never', 'databases: [app]\nenabled: true'],
+  ]));
   await applyConverged(cli);
   const run = await jsonOf('run', ['run', 'app-daily']);
   appBackup = run.runs[0].id as string;

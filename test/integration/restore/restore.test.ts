@@ -7,11 +7,11 @@ import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConverged, pgbackops, runRecorded, spawnPgbackops, isStarterOrItsJobUserChild } from '../../helpers/cli.js';
-import { backupSpecDoc, clusterNodeDoc, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
+import { clusterNodeDoc } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { databaseNames, databaseState, nodeOf, plainDump, query, queryAt, roleNames, rolesState } from '../../helpers/pg-tools.js';
-import { SEEDED_ROLES, seedDatabase } from '../../helpers/seed.js';
-import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
+import { SEEDED_ROLES } from '../../helpers/seed.js';
+import { catalogConfig, catalogUrl, cli, configDir, openTwoNodeWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 const DB = 'Shop "Ω" db=1';
 const POSTGRES_UID = 101;
@@ -38,20 +38,12 @@ function aclAsSet(state: unknown): unknown {
 }
 
 beforeAll(async () => {
-  [source, target, catalog] = await Promise.all([startTestCluster(), startTestCluster(), startTestCluster()]);
-  await seedDatabase(source.config, DB, 500);
-  await openWorkspace('restore', catalog);
-  writeConfig(configDir, {
-    'server.yaml': serverDoc('backup01', join(work, 'cron', 'pgbackops'), join(work, 'backups')),
-    'nodes.yaml': [clusterNodeDoc('pg1', source), clusterNodeDoc('pg2', target)].join('---\n'),
-    'retention.yaml': retentionDoc,
-    'backups.yaml': [
-      backupSpecDoc('shop-custom', `databases: ['${DB.replace(/'/g, "''")}']\nformat: custom`),
-      backupSpecDoc('shop-dir', `databases: ['${DB.replace(/'/g, "''")}']\nformat: directory\njobs: 2`),
-      backupSpecDoc('whole', 'type: cluster'),
-      backupSpecDoc('spaced', 'databases: [spaced]\nformat: custom'),
-    ].join('---\n'),
-  });
+  ({ source, target, catalog } = await openTwoNodeWorkspace('restore', { database: DB, rows: 500 }, [
+    ['shop-custom', `databases: ['${DB.replace(/'/g, "''")}']\nformat: custom`],
+    ['shop-dir', `databases: ['${DB.replace(/'/g, "''")}']\nformat: directory\njobs: 2`],
+    ['whole', 'type: cluster'],
+    ['spaced', 'databases: [spaced]\nformat: custom'],
+  ]));
   const apply = await applyConverged(cli);
   expect(apply.exitCode, apply.stderr).toBe(0);
   // The cluster dump first: the tablespace created below must not be in it.
