@@ -9,13 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
+  // Both projects (unit, integration) have this setup; the first one's root serves the whole run.
+  if (process.env.PGBACKOPS_TEST_RUN_TMP) return () => undefined;
   // Short name: PostgreSQL's socket paths under it must stay within 107 bytes.
   const root = mkdtempSync(join(tmpdir(), 'pgbt-'));
   // What /tmp is: the clusters' and jobs' OS user (postgres) makes its own temporary files here too.
   chmodSync(root, 0o1777);
   const previous = process.env.TMPDIR;
   process.env.TMPDIR = root;
+  process.env.PGBACKOPS_TEST_RUN_TMP = root;
   return () => {
+    delete process.env.PGBACKOPS_TEST_RUN_TMP;
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     if (process.env.PGBACKOPS_TEST_KEEP_TMP === '1') {

@@ -4,7 +4,7 @@
 // --tablespace-map OLD=NEW, and the restored cluster serves the table's rows from the new location;
 // `verify --restore` places it in its temporary directory.
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,6 @@ describe('basebackup: a cluster with a tablespace', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     // Restored, started and queried (amcheck too): the trial restore succeeded, its tablespace in the temporary directory.
     expect(r.stdout).toMatch(/"status": "succeeded"/);
-    expect(r.stdout).toMatch(new RegExp(`tablespace ${oid} \\(${location} in the backup\\) extracted into /tmp/pgbackops-verify-[^ ]+/tablespaces/${oid} \\(created\\)`));
+    expect(r.stdout).toMatch(new RegExp(`tablespace ${oid} \\(${location} in the backup\\) extracted into ${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/pgbackops-verify-[^ ]+/tablespaces/${oid} \\(created\\)`));
   }, 180_000);
 });
