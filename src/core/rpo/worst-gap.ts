@@ -163,27 +163,41 @@ function firesOn(c: Compiled, cal: Calendar, i: number): boolean {
   return c.fields.dayOrWeekday ? dom || dow : dom && dow;
 }
 
-/** One schedule: per firing day only its first and last fire, unless the clock changes that day. */
+/** One schedule, walked over its firing days. */
 function singleGap(c: Compiled, firstDay: number): number | null {
-  const last = c.times.length - 1;
-  let worst = 0;
-  let previous: number | null = null;
+  const walk = new GapWalk();
   let firingDays = 0;
   const cal = calendarFrom(firstDay);
   for (let day = firstDay; day < firstDay + WINDOW_DAYS + HORIZON_DAYS; day++) {
     if (!firesOn(c, cal, day - firstDay)) continue;
-    const wall = day * DAY_MS;
-    const offset = c.dayOffset(day);
-    const steady = !Number.isNaN(offset);
-    const first = steady ? wall + c.times[0]! * MINUTE_MS - offset : c.toInstant(wall + c.times[0]! * MINUTE_MS);
-    const end = steady ? wall + c.times[last]! * MINUTE_MS - offset : c.toInstant(wall + c.times[last]! * MINUTE_MS);
-    if (previous !== null) worst = Math.max(worst, first - previous);
-    worst = Math.max(worst, steady ? c.innerGapMs : innerGapOnClockChange(c.times, c.toInstant, wall));
-    previous = end;
+    walk.fireDay(c, c.times, c.innerGapMs, day);
     firingDays++;
     if (day >= firstDay + WINDOW_DAYS && firingDays >= 2) break;
   }
-  return firingDays < 2 ? null : worst;
+  return firingDays < 2 ? null : walk.worst;
+}
+
+/** A walk over firing days in time order: the largest gap so far, and the last fire of the day before. */
+class GapWalk {
+  worst = 0;
+  previous: number | null = null;
+
+  /**
+   * A day on which `zone`'s clock fires at `times` (minutes of the day, ascending; `innerGapMs` the largest gap
+   * between them on a day without a clock change). Per day only its first and last fire are instants to
+   * compute, unless the clock changes that day.
+   */
+  fireDay(zone: Compiled, times: readonly number[], innerGapMs: number, day: number): void {
+    const wall = day * DAY_MS;
+    const offset = zone.dayOffset(day);
+    const steady = !Number.isNaN(offset);
+    const last = times.length - 1;
+    const first = steady ? wall + times[0]! * MINUTE_MS - offset : zone.toInstant(wall + times[0]! * MINUTE_MS);
+    const end = steady ? wall + times[last]! * MINUTE_MS - offset : zone.toInstant(wall + times[last]! * MINUTE_MS);
+    if (this.previous !== null) this.worst = Math.max(this.worst, first - this.previous);
+    this.worst = Math.max(this.worst, steady ? innerGapMs : innerGapOnClockChange(times, zone.toInstant, wall));
+    this.previous = end;
+  }
 }
 
 function innerGapOnClockChange(times: readonly number[], toInstant: (wall: number) => number, wall: number): number {
@@ -218,10 +232,10 @@ function unionGapOver(compiled: readonly Compiled[], firstDay: number, stretches
   const merged = new Map<number | string, { times: number[]; innerGapMs: number }>();
   const asMask = compiled.length <= 30;
   const cal = calendarFrom(firstDay);
-  let worst = 0;
+  const walk = new GapWalk();
   let firingDays = 0;
   for (const [from, to] of stretches) {
-    let previous: number | null = null;
+    walk.previous = null;
     for (let day = from; day <= to; day++) {
       let mask = 0;
       let text = '';
@@ -240,20 +254,12 @@ function unionGapOver(compiled: readonly Compiled[], firstDay: number, stretches
         for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
         merged.set(key, (m = { times, innerGapMs }));
       }
-      const wall = day * DAY_MS;
-      const offset = zone.dayOffset(day);
-      const steady = !Number.isNaN(offset);
-      const last = m.times.length - 1;
-      const first = steady ? wall + m.times[0]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[0]! * MINUTE_MS);
-      const end = steady ? wall + m.times[last]! * MINUTE_MS - offset : zone.toInstant(wall + m.times[last]! * MINUTE_MS);
-      if (previous !== null) worst = Math.max(worst, first - previous);
-      worst = Math.max(worst, steady ? m.innerGapMs : innerGapOnClockChange(m.times, zone.toInstant, wall));
-      previous = end;
+      walk.fireDay(zone, m.times, m.innerGapMs, day);
       firingDays++;
       if (stopFrom !== null && day >= stopFrom && firingDays >= 2) break;
     }
   }
-  return stopFrom !== null && firingDays < 2 ? null : worst;
+  return stopFrom !== null && firingDays < 2 ? null : walk.worst;
 }
 
 /**
