@@ -25,17 +25,9 @@ export interface ScheduleContext {
   line: LineOptions;
 }
 
-export function makePlan(
-  desired: DesiredConfig,
-  actual: ActualState,
-  schedule: ScheduleContext | { server: null; note: string },
-  options: PlanOptions,
-  /** The time of the plan: with it, the plan shows what it does to each database's worst case (rpoEffects). */
-  now?: number,
-  /** What the nodes answered (`plan --check-nodes`): the plan lists their databases without a backup. */
-  nodeDatabases?: NodeDatabases,
-): Plan {
-  return makePlanAndProjection(desired, actual, schedule, options, now, nodeDatabases).plan;
+/** The plan of `desired` against `actual` (see makePlanAndProjection for the parameters). */
+export function makePlan(...args: Parameters<typeof makePlanAndProjection>): Plan {
+  return makePlanAndProjection(...args).plan;
 }
 
 /**
@@ -48,7 +40,9 @@ export function makePlanAndProjection(
   actual: ActualState,
   schedule: ScheduleContext | { server: null; note: string },
   options: PlanOptions,
+  /** The time of the plan: with it, the plan shows what it does to each database's worst case (rpoEffects). */
   now?: number,
+  /** What the nodes answered (`plan --check-nodes`): the plan lists their databases without a backup. */
   nodeDatabases?: NodeDatabases,
 ): { plan: Plan; after: ActualObject[] } {
   const catalog = planCatalog(desired.objects, actual.objects, actual.backupCounts, options);
