@@ -42,7 +42,8 @@ const cliBundle = {
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['pino', 'pino-pretty', 'pg-native', 'pg-cloudflare'],
+  // @node-rs/crc32 loads its platform's prebuilt .node file at run time, which a bundle cannot hold.
+  external: ['pino', 'pino-pretty', 'pg-native', 'pg-cloudflare', '@node-rs/crc32'],
   // CommonJS dependencies (pg) call require() for Node's built-ins; an ES module has no require of its own.
   banner: { js: "import { createRequire as pgbackopsCreateRequire } from 'node:module'; const require = pgbackopsCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -219,7 +219,12 @@ export interface BasebackupOptions {
   checkpoint: CheckpointMode;
   /** pg_basebackup --max-rate as written ("100M", "512k"); absent: unlimited. */
   maxRate?: string;
+  /** pg_basebackup --manifest-checksums as written; absent: DEFAULT_MANIFEST_CHECKSUMS (options.ts). */
+  manifestChecksums?: ManifestChecksums;
 }
+
+/** The checksum backup_manifest gives every file of the cluster (pg_basebackup --manifest-checksums). */
+export type ManifestChecksums = 'crc32c' | 'sha256' | 'none';
 
 /** What a Backup and a Snapshot have whatever their method. */
 interface MethodSpecBase {

@@ -1,7 +1,7 @@
 // The shape of each kind's spec as written in YAML, once it has passed its JSON Schema: the model's spec
 // with the defaulted fields optional. Normalisation (normalise.ts) turns these into the model's specs.
 import type {
-  BackupMethodName, BackupServerSpec, CheckpointMode, BackupSpec, CompressionMethod, EmailChannel, ExecChannel, Kind, LogicalDumpSpec, NodePgbackrestSpec, NodeSpec, NotifierSpec,
+  BackupMethodName, BackupServerSpec, CheckpointMode, ManifestChecksums, BackupSpec, CompressionMethod, EmailChannel, ExecChannel, Kind, LogicalDumpSpec, NodePgbackrestSpec, NodeSpec, NotifierSpec,
   ObjectStoreSpec, PgbackrestBackupType, RestoreSpec, RetentionSpec, SchedulerSpec, SnapshotSpec, SourceLocation, WalArchiveSpec, WebhookChannel,
 } from '../model.js';
 import type { DumpEncryptionInput } from '../encryption/encryption-config.js';
@@ -53,6 +53,7 @@ export type BackupInput = Optional<
   /** The basebackup method's own fields. */
   checkpoint?: CheckpointMode;
   maxRate?: string;
+  manifestChecksums?: ManifestChecksums;
   /** The pgbackrest method's. */
   backupType?: PgbackrestBackupType;
   /** Its own encryption, `none`, or absent (its server's default). */
@@ -64,7 +65,7 @@ export type DumpInput = Pick<
   BackupInput,
   | 'node' | 'method' | 'databases' | 'exclude' | 'type' | 'format' | 'jobs' | 'compression'
   | 'includeSchemas' | 'excludeSchemas' | 'includeTables' | 'excludeTables' | 'extraArgs' | 'timeout' | 'encryption' | 'offsite' | 'remarks'
-  | 'checkpoint' | 'maxRate'
+  | 'checkpoint' | 'maxRate' | 'manifestChecksums'
   | 'backupType'
 >;
 

@@ -113,7 +113,7 @@ function methodFactLines(f: Record<string, unknown>): string[] {
   if (typeof f.systemIdentifier === 'string') out.push(`  system id:   ${f.systemIdentifier}`);
   if (typeof f.pgBasebackupVersion === 'string') {
     const c = f.compression as { method?: string; level?: number } | undefined;
-    out.push(`  taken with:  pg_basebackup ${f.pgBasebackupVersion}, checkpoint ${String(f.checkpoint)}, compression ${c?.method ?? '-'}${c?.level === undefined ? '' : ` ${c.level}`}`);
+    out.push(`  taken with:  pg_basebackup ${f.pgBasebackupVersion}, checkpoint ${String(f.checkpoint)}, compression ${c?.method ?? '-'}${c?.level === undefined ? '' : ` ${c.level}`}}${typeof f.manifestChecksums === 'string' ? `, manifest checksums ${f.manifestChecksums.toUpperCase()}` : ''}`);
   }
   if (typeof f.baseBytes === 'number') out.push(`  tars:        base ${formatBytes(f.baseBytes)}, WAL ${formatBytes(f.walBytes as number)}`);
   if (typeof f.manifestCheck === 'string') out.push(`  manifest:    verified by ${f.manifestCheck}`);

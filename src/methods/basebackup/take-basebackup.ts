@@ -1,6 +1,6 @@
 // Taking one base backup of a definition: pg_basebackup (tar format, WAL streamed) into a temporary directory,
 // checked against its backup_manifest while it is written (stream-check.ts: each tar read once, as it grows,
-// for its own sha256 and its members' sizes and SHA256), run.log and manifest.json with the sha256 of every
+// for its own sha256 and its members' sizes and checksums: CRC32C unless the definition asks otherwise), run.log and manifest.json with the sha256 of every
 // file, then renamed to its final timestamped directory under <definition>/_cluster/. A failure, a kill or a
 // stop leaves no directory that counts as a backup: only the rename makes one, and the sweep of a dead run
 // removes its temporary directory (sweep-abandoned.ts), as for a dump.
@@ -16,7 +16,7 @@ import { digestTree } from '../../adapters/fs/file-digest.js';
 import { classifyFailure, type ClassifiedFailure } from '../../core/dump/classify-failure.js';
 import { buildBasebackupCommand } from '../../core/methods/basebackup/basebackup-command.js';
 import type { BasebackupFacts } from '../../core/methods/basebackup/facts.js';
-import { basebackupSpecOf } from '../../core/methods/basebackup/options.js';
+import { basebackupSpecOf, manifestChecksumsOf } from '../../core/methods/basebackup/options.js';
 import { runDirectoryName, type BasebackupRunRecord, type RunRecord } from '../../core/runs/run-record.js';
 import { approximateMilliseconds, parseDuration } from '../../core/time/duration.js';
 import { segnoOfLsn, walSegmentName } from '../../core/wal/wal-segment.js';
@@ -55,7 +55,8 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
     const command = buildBasebackupCommand(def.backup, def.node, temp, `pgbackops ${record.id}`, tool.major);
     log.push(`argv: ${[tool.path, ...command.args].join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
-    streamCheck = new BackupStreamCheck(temp).start();
+    const checksums = manifestChecksumsOf(def.backup);
+    streamCheck = new BackupStreamCheck(temp, checksums).start();
     const result = await runProgram(tool.path, command.args, {
       env: { ...toolProcessEnv(command.env), ...runMarker(record.id) },
       stdout: 'ignore',
@@ -101,7 +102,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
       startTime: node.now, endTime, pgBasebackupVersion: tool.version,
       compression: def.backup.compression, checkpoint: def.backup.checkpoint,
       baseBytes: await bytesOf((p) => p !== 'pg_wal'), walBytes: await bytesOf((p) => p === 'pg_wal'),
-      durationMs: Math.round(durationMs), manifestCheck: check.how,
+      durationMs: Math.round(durationMs), manifestCheck: check.how, manifestChecksums: checksums,
     };
     // The tars and backup_manifest were hashed as they were read: only run.log is read here.
     const files = await digestTree(temp, digests);

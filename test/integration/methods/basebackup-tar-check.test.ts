@@ -1,15 +1,20 @@
 // The check a basebackup run makes of its tars against backup_manifest (src/methods/basebackup/stream-check.ts),
 // on real pg_basebackup output of a PostgreSQL 15 cluster: followed while pg_basebackup writes it (gzip), and
 // read whole (no compression, lz4, zstd); then tampered with: a byte of a member's data, a member's size, the
-// manifest itself, a WAL segment missing. Each must be named by the check.
+// manifest itself, a WAL segment missing. Each must be named by the check. The CRC32C members (the default) are
+// held against PostgreSQL's own: the checksums pg_basebackup wrote pass, and pg_verifybackup and our check agree
+// on the pristine backup and on a corrupted member; SHA256 is asked for in the zstd case.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolProcessEnv } from '../../../src/adapters/postgres/node-connection.js';
 import { buildBasebackupCommand } from '../../../src/core/methods/basebackup/basebackup-command.js';
+import type { ManifestChecksums } from '../../../src/core/model.js';
 import { BackupStreamCheck } from '../../../src/methods/basebackup/stream-check.js';
+import { verifyWithPgVerifybackup } from '../../../src/methods/basebackup/verify-manifest.js';
 import { tempDir } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { nodeOf, query, tool } from '../../helpers/pg-tools.js';
@@ -30,10 +35,10 @@ afterAll(async () => {
 });
 
 /** pg_basebackup with the method's own argv into `name`, checked by a BackupStreamCheck started before it. */
-async function backupChecked(name: string, method: 'none' | 'gzip' | 'lz4' | 'zstd') {
+async function backupChecked(name: string, method: 'none' | 'gzip' | 'lz4' | 'zstd', checksums: ManifestChecksums = 'crc32c') {
   const dir = join(work, name);
-  const command = buildBasebackupCommand({ checkpoint: 'fast', compression: { method, ...(method === 'none' ? {} : { level: 1 }) } } as never, nodeOf(cluster), dir, 'test', 15);
-  const check = new BackupStreamCheck(dir).start();
+  const command = buildBasebackupCommand({ checkpoint: 'fast', compression: { method, ...(method === 'none' ? {} : { level: 1 }) }, ...(checksums === 'crc32c' ? {} : { manifestChecksums: checksums }) } as never, nodeOf(cluster), dir, 'test', 15);
+  const check = new BackupStreamCheck(dir, checksums).start();
   const run = await execa(await tool('pg_basebackup'), command.args, { env: toolProcessEnv(command.env), extendEnv: false, reject: false });
   check.writerExited();
   expect(run.exitCode, run.stderr).toBe(0);
@@ -42,7 +47,7 @@ async function backupChecked(name: string, method: 'none' | 'gzip' | 'lz4' | 'zs
 
 /** Checks a backup directory already written (the writer has long exited). */
 async function checkWritten(dir: string) {
-  const check = new BackupStreamCheck(dir);
+  const check = new BackupStreamCheck(dir, 'crc32c');
   check.writerExited();
   return check.finish(SEGMENT);
 }
@@ -68,17 +73,21 @@ describe('basebackup tar check against backup_manifest', () => {
     const { dir, check, digests } = await backupChecked('gz', 'gzip');
     expect(check.problem).toBeNull();
     expect(check.ok).toBe(true);
-    expect(check.how).toMatch(/^pgbackops tar check \((\d+) files: size and SHA256 against backup_manifest; WAL [0-9A-F]{24}/);
-    const manifest = JSON.parse(readFileSync(join(dir, 'backup_manifest'), 'utf8')) as { Files: unknown[] };
+    expect(check.how).toMatch(/^pgbackops tar check \((\d+) files: size and CRC32C against backup_manifest; WAL [0-9A-F]{24}/);
+    const manifest = JSON.parse(readFileSync(join(dir, 'backup_manifest'), 'utf8')) as { Files: Array<{ 'Checksum-Algorithm': string; Checksum: string }> };
     expect(check.how).toContain(`(${manifest.Files.length} files`);
+    // Every checksum pg_basebackup wrote is a CRC32C the check computed the same (else it would name the file).
+    expect(new Set(manifest.Files.map((f) => f['Checksum-Algorithm']))).toEqual(new Set(['CRC32C']));
     expect([...digests.keys()].map((p) => p.slice(dir.length + 1)).sort()).toEqual(['backup_manifest', 'base.tar.gz', 'pg_wal.tar.gz']);
     for (const [path, digest] of digests) expect(digest, path).toEqual({ bytes: readFileSync(path).length, sha256: sha256(path) });
   }, 120_000);
 
-  it.each(['lz4', 'zstd'] as const)('reads a %s backup through the command-line decompressor', async (method) => {
-    const { check } = await backupChecked(method, method);
+  it.each([['lz4', 'crc32c'], ['zstd', 'sha256']] as const)('reads a %s backup through the command-line decompressor (%s)', async (method, checksums) => {
+    const { dir, check } = await backupChecked(method, method, checksums);
     expect(check.problem).toBeNull();
     expect(check.ok).toBe(true);
+    expect(check.how).toContain(`size and ${checksums.toUpperCase()} against backup_manifest`);
+    expect(readFileSync(join(dir, 'backup_manifest'), 'utf8')).toContain(`"Checksum-Algorithm": "${checksums.toUpperCase()}"`);
   }, 120_000);
 
   describe('an uncompressed backup, tampered with', () => {
@@ -92,7 +101,9 @@ describe('basebackup tar check against backup_manifest', () => {
       pristine = readFileSync(join(dir, 'base.tar'));
     }, 120_000);
 
-    it('a flipped byte in a member\'s data: checksum mismatch for that file', async () => {
+    it('a flipped byte in a member\'s data: checksum mismatch for that file, as pg_verifybackup says of the CRC32C', async () => {
+      const verifyScratch = join(work, 'verify-scratch');
+      expect(await verifyWithPgVerifybackup(dir, verifyScratch, 15)).toMatchObject({ ok: true, problem: null });
       const tar = Buffer.from(pristine);
       const { offset } = memberDataOffset(tar, 'PG_VERSION');
       tar[offset] = tar[offset]! ^ 0x01;
@@ -100,7 +111,10 @@ describe('basebackup tar check against backup_manifest', () => {
       const { check } = await checkWritten(dir);
       expect(check.ok).toBe(false);
       expect(check.problem).toBe('checksum mismatch for file "PG_VERSION"');
-    });
+      const theirs = await verifyWithPgVerifybackup(dir, verifyScratch, 15);
+      expect(theirs.ok).toBe(false);
+      expect(theirs.problem).toContain('checksum mismatch for file "PG_VERSION"');
+    }, 60_000);
 
     it('a member cut short by a changed header size: the header checksum no longer holds', async () => {
       const tar = Buffer.from(pristine);
@@ -110,6 +124,20 @@ describe('basebackup tar check against backup_manifest', () => {
       const { check } = await checkWritten(dir);
       expect(check.ok).toBe(false);
       expect(check.problem).toMatch(/^base\.tar: bad tar header checksum at offset \d+$/);
+      // The same through gunzip (the run's usual path), and a gzip stream cut short.
+      rmSync(join(dir, 'base.tar'));
+      try {
+        writeFileSync(join(dir, 'base.tar.gz'), gzipSync(tar, { level: 1 }));
+        expect((await checkWritten(dir)).check.problem).toMatch(/^base\.tar\.gz: bad tar header checksum at offset \d+$/);
+        const whole = gzipSync(pristine, { level: 1 });
+        writeFileSync(join(dir, 'base.tar.gz'), whole.subarray(0, whole.length - 100));
+        expect((await checkWritten(dir)).check.problem).toMatch(/^base\.tar\.gz: unexpected end of file$/);
+        writeFileSync(join(dir, 'base.tar.gz'), whole);
+        expect((await checkWritten(dir)).check).toMatchObject({ ok: true, problem: null });
+      } finally {
+        rmSync(join(dir, 'base.tar.gz'), { force: true });
+        writeFileSync(join(dir, 'base.tar'), pristine);
+      }
     });
 
     it('a file missing from the tar, and one the manifest does not list', async () => {

@@ -35,7 +35,15 @@ describe('method: basebackup in the configuration', () => {
     expect(result.diagnostics).toEqual([]);
     const spec = result.config!.objects.find((o) => o.kind === 'Backup')!.spec as Record<string, unknown>;
     expect(spec).toMatchObject({ method: 'basebackup', compression: { method: 'gzip', level: 6 }, checkpoint: 'fast' });
-    for (const field of ['databases', 'type', 'format', 'jobs', 'exclude', 'maxRate']) expect(spec).not.toHaveProperty(field);
+    // manifestChecksums omitted stays omitted: the spec (and its hash) of a definition written before it existed is unchanged.
+    for (const field of ['databases', 'type', 'format', 'jobs', 'exclude', 'maxRate', 'manifestChecksums']) expect(spec).not.toHaveProperty(field);
+  });
+
+  it('manifestChecksums: written, it is kept; a value PostgreSQL does not know is refused', () => {
+    const written = validate('  manifestChecksums: sha256\n');
+    expect(written.diagnostics).toEqual([]);
+    expect(written.config!.objects.find((o) => o.kind === 'Backup')!.spec).toMatchObject({ manifestChecksums: 'sha256' });
+    expect(validate('  manifestChecksums: md5\n').diagnostics.map((d) => d.path)).toEqual(['/spec/manifestChecksums']);
   });
 
   it('refuses a logical field (E_FIELD_NOT_FOR_METHOD) and a rate pg_basebackup does not accept', () => {
@@ -62,9 +70,12 @@ spec: { node: pg-orders, databases: [orders], schedule: "41 1 * * *", retention:
 describe('pg_basebackup argv', () => {
   const node: NodeSpec = { host: '/run/postgresql', port: 5432, user: 'backup', maintenanceDatabase: 'postgres', status: 'running', backupServer: 'b' };
 
-  it('tar format, streamed WAL, SHA256 manifest, explicit client compression; connection only in the environment', () => {
+  it('tar format, streamed WAL, CRC32C manifest unless asked otherwise, explicit client compression; connection only in the environment', () => {
     const c = buildBasebackupCommand({ compression: { method: 'zstd', level: 3 }, checkpoint: 'spread', maxRate: '100M' }, node, '/b/.tmp-1', 'pgbackops 1', 15);
-    expect(c.args).toEqual(['--pgdata=/b/.tmp-1', '--format=tar', '--wal-method=stream', '--checkpoint=spread', '--compress=client-zstd:3', '--label=pgbackops 1', '--no-password', '--manifest-checksums=SHA256', '--max-rate=100M']);
+    expect(c.args).toEqual(['--pgdata=/b/.tmp-1', '--format=tar', '--wal-method=stream', '--checkpoint=spread', '--compress=client-zstd:3', '--label=pgbackops 1', '--no-password', '--manifest-checksums=CRC32C', '--max-rate=100M']);
+    for (const [asked, arg] of [['sha256', 'SHA256'], ['none', 'NONE'], ['crc32c', 'CRC32C']] as const) {
+      expect(buildBasebackupCommand({ compression: { method: 'gzip', level: 1 }, checkpoint: 'fast', manifestChecksums: asked }, node, '/x', 'l', 15).args).toContain(`--manifest-checksums=${arg}`);
+    }
     expect(c.env).toMatchObject({ PGHOST: '/run/postgresql', PGPORT: '5432', PGUSER: 'backup' });
     expect(c.args.join(' ')).not.toContain('backup@');
   });

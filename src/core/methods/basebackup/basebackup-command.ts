@@ -5,12 +5,14 @@
 //   the backup server; a restore extracts them, and their sha256 are recorded like a dump's files.
 // - `--wal-method=stream`: the WAL the backup needs is streamed alongside, so every backup restores to its end
 //   even without the archive (two WAL senders while it runs).
-// - `--manifest-checksums=SHA256`: backup_manifest carries a SHA256 of every file of the cluster.
+// - `--manifest-checksums=CRC32C|SHA256|NONE`: the checksum backup_manifest carries for every file of the
+//   cluster (the spec's manifestChecksums, CRC32C when omitted), always written out so that a change of
+//   pg_basebackup's default never alters a backup.
 // - no connection option on the command line: the libpq environment carries them (libpq-env.ts), as for pg_dump.
 import { COMPRESSION_RULES } from '../../dump/compression.js';
 import { libpqEnv } from '../../dump/libpq-env.js';
 import type { BasebackupOptions, NodeSpec } from '../../model.js';
-import { BASEBACKUP_COMPRESSION_SINCE, BASEBACKUP_METHOD_SYNTAX_SINCE } from './options.js';
+import { BASEBACKUP_COMPRESSION_SINCE, BASEBACKUP_METHOD_SYNTAX_SINCE, manifestChecksumsOf } from './options.js';
 
 export interface BasebackupCommand {
   args: string[];
@@ -33,7 +35,7 @@ export function buildBasebackupCommand(options: BasebackupOptions, node: NodeSpe
     `--label=${label}`,
     '--no-password',
   ];
-  if (toolMajor >= 13) args.push('--manifest-checksums=SHA256');
+  if (toolMajor >= 13) args.push(`--manifest-checksums=${manifestChecksumsOf(options).toUpperCase()}`);
   if (options.maxRate !== undefined) args.push(`--max-rate=${options.maxRate}`);
   // pg_basebackup reads the database from the environment only for a `replication=database` connection; a
   // physical one ignores it, so the maintenance database does no harm and keeps PGDATABASE defined.

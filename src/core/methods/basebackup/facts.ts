@@ -2,6 +2,8 @@
 // starts and ends, on which timeline, of which cluster, and how it was taken. Restore decides from these
 // which WAL it needs and which targets it can reach; `show` prints them.
 
+import type { ManifestChecksums } from '../../model.js';
+
 export interface BasebackupFacts {
   /** The backup's WAL range (backup_manifest's WAL-Ranges): recovery needs every segment from start to stop. */
   startLsn: string;
@@ -28,6 +30,8 @@ export interface BasebackupFacts {
   durationMs: number;
   /** How backup_manifest was checked after the run (see verify-manifest.ts). */
   manifestCheck: string;
+  /** The checksum backup_manifest carries for every file (--manifest-checksums); absent in runs before it was a choice (SHA256). */
+  manifestChecksums?: ManifestChecksums;
 }
 
 /** The facts of a recorded run, or null when it has none (a failed run, or one recorded by another version). */

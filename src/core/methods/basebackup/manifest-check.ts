@@ -15,6 +15,8 @@ import { createHash } from 'node:crypto';
 import { parseLsn, segnoOfLsn, walSegmentName } from '../../wal/wal-segment.js';
 import type { TarMember } from './tar-members.js';
 import { PgbackopsError } from '../../errors.js';
+import type { ManifestChecksums } from '../../model.js';
+import { manifestAlgorithmName } from './member-checksum.js';
 
 export interface ManifestFile {
   path: string;
@@ -76,10 +78,6 @@ export function manifestChecksum(text: string): string {
   return createHash('sha256').update(bytes.subarray(0, last + 1)).digest('hex');
 }
 
-/** Algorithms whose digest the tar reader computes: only SHA256, which the basebackup method asks for. */
-export function checkableAlgorithm(algorithm: string | null): boolean {
-  return algorithm === null || algorithm === 'NONE' || algorithm === 'SHA256';
-}
 
 export interface BackupTarMembers {
   /** "base" for the data directory, a tablespace's OID, "pg_wal" for the streamed WAL. */
@@ -102,9 +100,11 @@ const MAX_PROBLEMS = 50;
 /**
  * The problems of a backup's tars against its manifest: a file listed but absent, present but not listed, of
  * another size or with another checksum; a WAL segment the backup needs absent from pg_wal.tar or short.
+ * @param computed the checksum the tar reader computed of every member (the one pg_basebackup was asked for)
  */
-export function checkTarsAgainstManifest(manifest: BackupManifest, tars: readonly BackupTarMembers[], walSegmentSize: number): TarManifestReport {
+export function checkTarsAgainstManifest(manifest: BackupManifest, tars: readonly BackupTarMembers[], walSegmentSize: number, computed: ManifestChecksums): TarManifestReport {
   const problems: string[] = [];
+  const expected = manifestAlgorithmName(computed);
   const present = new Map<string, TarMember>();
   for (const tar of tars) {
     if (tar.part === 'pg_wal') continue;
@@ -122,8 +122,9 @@ export function checkTarsAgainstManifest(manifest: BackupManifest, tars: readonl
     }
     filesChecked++;
     if (member.size !== file.size) problems.push(`"${file.path}" has size ${member.size} in the backup but size ${file.size} in the manifest`);
-    else if (file.algorithm === 'SHA256' && member.sha256 !== file.checksum) problems.push(`checksum mismatch for file "${file.path}"`);
-    else if (!checkableAlgorithm(file.algorithm)) problems.push(`"${file.path}" has a ${file.algorithm} checksum, which this check does not compute`);
+    else if (file.algorithm === null || file.algorithm === 'NONE') continue;
+    else if (file.algorithm !== expected) problems.push(`"${file.path}" has a ${file.algorithm} checksum in the manifest, but ${expected} was asked for and computed`);
+    else if (member.checksum !== file.checksum) problems.push(`checksum mismatch for file "${file.path}"`);
   }
   for (const path of present.keys()) if (!listed.has(path) && !IGNORED.test(path)) problems.push(`"${path}" is present in the backup but not in the manifest`);
 

@@ -1,5 +1,6 @@
-// Reading a tar archive as a stream of chunks and digesting its members on the way: the size and SHA256 of every
-// regular file, without writing anything anywhere. This is how a base backup's tars are checked against
+// Reading a tar archive as a stream of chunks and digesting its members on the way: the size and checksum
+// (CRC32C, SHA256 or none: what backup_manifest was asked for, member-checksum.ts) of every regular file,
+// without writing anything anywhere. A member's data is never copied: the checksum is fed slices of the chunks. This is how a base backup's tars are checked against
 // backup_manifest while pg_basebackup writes them (src/methods/basebackup/stream-check.ts), instead of
 // extracting them for pg_verifybackup. Pure: it is fed buffers and answers with data.
 //
@@ -7,8 +8,9 @@
 // data padded to 512 bytes, two zero blocks at the end. A size too large for 11 octal digits is written in
 // base-256 (high bit of the first byte set), as PostgreSQL does for files of 8 GiB and more. pax ('x') and GNU
 // long-name ('L') headers, which PostgreSQL does not write, are still honoured so that any tar reads right.
-import { createHash, type Hash } from 'node:crypto';
 import { PgbackopsError } from '../../errors.js';
+import type { ManifestChecksums } from '../../model.js';
+import { startMemberChecksum, type MemberChecksum } from './member-checksum.js';
 
 export const TAR_BLOCK = 512;
 
@@ -20,8 +22,8 @@ export interface TarMember {
   type: TarMemberType;
   /** The data's size (0 for anything but a file). */
   size: number;
-  /** sha256 of the data, hex; null for anything but a file. */
-  sha256: string | null;
+  /** The data's checksum as backup_manifest writes it (the reader's algorithm); null for anything but a file, or with none. */
+  checksum: string | null;
   linkTarget: string | null;
 }
 
@@ -48,12 +50,15 @@ export class TarMemberReader {
   private current: PendingHeader | null = null;
   private remaining = 0;
   private padding = 0;
-  private hash: Hash | null = null;
+  private hash: MemberChecksum | null = null;
   /** The data of a pax or GNU long-name header, collected whole (they are small). */
   private meta: Buffer[] | null = null;
   private nextPath: string | null = null;
   private nextSize: number | null = null;
   private ended = false;
+
+  /** @param algorithm the checksum computed of every file member */
+  constructor(private readonly algorithm: ManifestChecksums = 'sha256') {}
 
   push(chunk: Buffer): void {
     let at = 0;
@@ -124,7 +129,7 @@ export class TarMemberReader {
     this.current = { path, type, typeflag, size: dataSize, linkTarget: type === 'symlink' ? text(h, 157, 100) : null };
     this.remaining = dataSize;
     this.padding = (TAR_BLOCK - (dataSize % TAR_BLOCK)) % TAR_BLOCK;
-    this.hash = type === 'file' && !isMeta ? createHash('sha256') : null;
+    this.hash = type === 'file' && !isMeta ? startMemberChecksum(this.algorithm) : null;
     this.meta = isMeta ? [] : null;
     if (dataSize === 0) this.finishMember();
   }
@@ -145,7 +150,7 @@ export class TarMemberReader {
     }
     this.members.push({
       path: member.path, type: member.type, size: member.type === 'file' ? member.size : 0,
-      sha256: this.hash ? this.hash.digest('hex') : null, linkTarget: member.linkTarget,
+      checksum: this.hash ? this.hash.digest() : null, linkTarget: member.linkTarget,
     });
     this.hash = null;
   }
