@@ -124,7 +124,7 @@ export class BackupStreamCheck {
  * after decompression. No stream stages of its own: each chunk read is hashed and written to the decompressor,
  * whose output goes straight to the tar reader (a 'data' listener, no async iteration per chunk).
  */
-export async function digestTar(path: string, part: string, chunks: AsyncIterable<Buffer>, algorithm: ManifestChecksums = 'sha256'): Promise<TarDigest> {
+export async function digestTar(path: string, part: string, chunks: AsyncIterable<Buffer>, algorithm: ManifestChecksums): Promise<TarDigest> {
   const name = path.slice(path.lastIndexOf('/') + 1);
   const fileHash = createHash('sha256');
   let bytes = 0;

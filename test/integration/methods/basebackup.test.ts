@@ -133,7 +133,9 @@ describe('basebackup: backups', () => {
     expect(facts.startLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     expect(facts.stopWal).toMatch(/^[0-9A-F]{24}$/);
     expect(facts.systemIdentifier).toMatch(/^\d+$/);
-    expect(String(facts.manifestCheck)).toMatch(/^pgbackops tar check \(\d+ files: size and SHA256 against backup_manifest; WAL [0-9A-F]{24}( to [0-9A-F]{24})? complete\)$/);
+    // CRC32C: the definition does not choose (PostgreSQL's default), and the run says what it asked for.
+    expect(String(facts.manifestCheck)).toMatch(/^pgbackops tar check \(\d+ files: size and CRC32C against backup_manifest; WAL [0-9A-F]{24}( to [0-9A-F]{24})? complete\)$/);
+    expect(facts.manifestChecksums).toBe('crc32c');
     const [row] = await queryAt<{ method: string; database: string | null; files: Array<{ path: string }>; server_version: string; backup_type: null }>(catalogConfig,
       'select method, database, files, server_version, backup_type from pgbackops.backup_runs where id = $1', [id]);
     expect(row).toMatchObject({ method: 'basebackup', database: null, backup_type: null });
@@ -143,6 +145,7 @@ describe('basebackup: backups', () => {
     expect(show.exitCode, show.stderr).toBe(0);
     expect(show.stdout).toContain(String(facts.startLsn));
     expect(show.stdout).toContain(String(facts.stopWal));
+    expect(show.stdout).toContain('manifest checksums CRC32C');
     const verify = await cli('verify', id);
     expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/backup_manifest verified by pg_verifybackup/);
