@@ -21,7 +21,9 @@ import { restoreRecorder } from '../../jobs/restore-recorder.js';
 import { RestoreRefusedError, type DirectoryRestoreOutcome, type DirectoryRestoreRequest } from '../method.js';
 import { pgCtlFor, startRestoredCluster, StartRestoredClusterError } from '../physical/start-restored-cluster.js';
 import { pgbackrestFailure, runPgbackrest, succeeded, type PgbackrestInvocation } from './run-pgbackrest.js';
-import { pgbackrestInvocation } from './server-files.js';
+import { pgbackrestInvocation, serverPgbackrestPaths } from './server-files.js';
+import { backupWalSegmentSize } from './backup-wal-segment-size.js';
+import { readArchiveTimelines } from './archive-timelines.js';
 import { recoveryListener, whileWriting } from '../restore-progress.js';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../core/wal/wal-segment.js';
 import { mapTablespaces } from '../../core/restore/tablespace-placements.js';
@@ -43,11 +45,18 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
     const to = options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : t.to;
     return { ...t, to, toState: to === null ? null : await directoryState(to) };
   }));
+  // The source's WAL segment size (from the backup's pg_control) and the archive's timelines: what the target is checked against.
+  const major = backup.serverVersion ? Number(backup.serverVersion.split('.')[0]) : null;
+  const [walSegmentSize, timelines] = await Promise.all([
+    inRepo && major ? backupWalSegmentSize(how, { stanza: facts.stanza, label: facts.label, reference: inRepo.reference, major }, cache.serverSpec.pgBinDirs) : null,
+    options.target.kind === 'end' ? null : readArchiveTimelines(serverPgbackrestPaths(request.stateDir, cache.serverSpec).repository, facts.stanza, info?.archiveId ?? null),
+  ]);
   const plan = planPgbackrestRestore({
     backup: { id: backup.id, node: backup.node, definition: backup.definition, facts },
     toDir: options.toDir, dirEntries: await entriesOf(options.toDir), target: options.target, info, config: how.config,
     now: (request.now?.() ?? new Date()).getTime(),
     ...(options.timeline ? { timeline: options.timeline } : {}), tablespaces, unknownTablespaceMappings: mapped.unknown,
+    walSegmentSize, timelines,
   });
   if (options.start) plan.steps.push(`start the restored cluster on port ${options.start.port} (socket in ${options.toDir}) and wait until recovery reaches the target`);
   if (request.dryRun || plan.refusals.length > 0) return { plan, record: null, recordedIn: null, result: null };
@@ -75,10 +84,12 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
     result = { reached: null, started: null, recoveryTimeMs: null };
     if (options.start) {
       const target = options.target;
-      // Progress counts segments: of the restored cluster's own size (initdb --wal-segsize), not always 16 MiB.
-      const readSize = await restoredWalSegmentSize(options.toDir, cache.serverSpec.pgBinDirs);
+      // Progress counts segments: of the cluster's own size (initdb --wal-segsize), not always 16 MiB: the
+      // backup's pg_control said it before the restore; else the restored one is asked.
+      const readSize = walSegmentSize ?? await restoredWalSegmentSize(options.toDir, cache.serverSpec.pgBinDirs);
       const segmentSize = readSize ?? DEFAULT_WAL_SEGMENT_SIZE;
-      log.push(readSize === null ? `WAL segment size unknown (pg_controldata could not read it): ${segmentSize} bytes assumed` : `WAL segment size ${segmentSize} bytes (pg_controldata of ${options.toDir})`);
+      log.push(readSize === null ? `WAL segment size unknown (pg_controldata could not read it): ${segmentSize} bytes assumed`
+        : `WAL segment size ${segmentSize} bytes (pg_controldata of ${walSegmentSize !== null ? `the backup's pg_control in the repository` : options.toDir})`);
       const onLog = recoveryListener(request.onProgress, facts.lsnStart,
         target.kind === 'lsn' ? target.lsn : target.kind === 'end' ? facts.lsnStop : null, segmentSize);
       const cluster = await startRestoredCluster(await pgCtlFor(options.toDir, cache.serverSpec.pgBinDirs), options.toDir, options.start.port, onLog).catch((err: Error) => {

@@ -15,6 +15,8 @@ export interface PgbackrestInvocation {
   abort?: AbortSignal;
   timeoutMs?: number;
   dieWithParent?: boolean;
+  /** Where its standard output goes: collected by default; a file descriptor for binary output (repo-get). */
+  stdout?: number;
 }
 
 export const PGBACKREST_BINARY = 'pgbackrest';
@@ -26,6 +28,7 @@ export function runPgbackrest(command: string, args: readonly string[], how: Pgb
     ...(how.abort ? { abort: how.abort } : {}),
     ...(how.timeoutMs ? { timeoutMs: how.timeoutMs, killSignal: 'SIGTERM' as const } : {}),
     ...(how.dieWithParent ? { dieWithParent: true } : {}),
+    ...(how.stdout !== undefined ? { stdout: how.stdout } : {}),
     // pgBackRest wants a working directory it can read (it is run as another user than this process's).
     cwd: '/',
   };
