@@ -194,7 +194,7 @@ async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, 
 
 /**
  * The backup's tablespaces: its <OID>.tar files, their locations from base.tar's tablespace_map, and where each
- * is to go (--tablespace-map, or verify's temporary directory), with what is there now.
+ * is to go (--tablespace-map; the others under --tablespace-map-all or verify's temporary directory), with what is there now.
  */
 async function tablespacesOf(directory: string, options: DirectoryRestoreRequest['options']): Promise<{ placements: TablespacePlacement[]; unknown: string[] }> {
   const tars = await backupTars(directory);
@@ -205,7 +205,7 @@ async function tablespacesOf(directory: string, options: DirectoryRestoreRequest
   const map = base ? parseTablespaceMap((await readTarMember(join(directory, base.name), 'tablespace_map')) ?? '') : [];
   const mapped = mapTablespaces(spaces.map((t) => ({ oid: t.part, source: t.name, location: map.find((e) => e.oid === t.part)?.location ?? null })), mappings);
   const placements = await Promise.all(mapped.placements.map(async (t) => {
-    const to = options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : t.to;
+    const to = t.to ?? (options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : null);
     return { ...t, to, toState: to === null ? null : await directoryState(to) };
   }));
   return { placements, unknown: mapped.unknown };

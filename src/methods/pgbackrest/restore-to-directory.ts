@@ -38,11 +38,12 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
   if (!cache?.serverSpec) throw new RestoreRefusedError(`backup server ${backup.backupServer} has not been applied in ${request.stateDir}: its pgBackRest repository is not known here`);
   const how = await pgbackrestInvocation(request.stateDir, cache.serverSpec);
   const info = await readInfo(how, facts.stanza, facts.label);
-  // The backup's tablespaces as pgBackRest lists them, placed by --tablespace-map (by their location, as for basebackup).
+  // The backup's tablespaces as pgBackRest lists them, placed by --tablespace-map (by their location, as for
+  // basebackup), the others by --tablespace-map-all under DIR/<OID> (passed to pgBackRest as one map per OID).
   const inRepo = info?.backups.find((b) => b.label === facts.label);
   const mapped = mapTablespaces((inRepo?.tablespaces ?? []).map((t) => ({ oid: t.oid, source: `tablespace ${t.name}`, location: t.location })), options.tablespaceMap ?? []);
   const tablespaces = await Promise.all(mapped.placements.map(async (t) => {
-    const to = options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : t.to;
+    const to = t.to ?? (options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : null);
     return { ...t, to, toState: to === null ? null : await directoryState(to) };
   }));
   // The source's WAL segment size (from the backup's pg_control) and the archive's timelines: what the target is checked against.

@@ -1,7 +1,7 @@
 // The pgbackrest method end to end through the built CLI, with the real pgBackRest and real clusters: a node
 // whose archive_command pushes to the stanza pgbackops declares, the backup server's repository under its
 // backup root, the catalog in another cluster. pgBackRest runs as the job user, the PostgreSQL OS user.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -11,7 +11,7 @@ import { clusterNodeSpecDoc, serverDoc, tempDir, writeConfig } from '../../helpe
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { runDeclaredRestore } from '../../helpers/declared-restore.js';
-import { restoredWalSegmentSize } from '../../../src/methods/physical/wal-segment-size.js';
+import { controlDataWalSegmentSize, restoredWalSegmentSize } from '../../../src/methods/physical/wal-segment-size.js';
 import { waitFor } from '../daemon/daemon-process.js';
 
 let node: TestCluster;
@@ -330,6 +330,11 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
       const refused = await cli('restore', id, '--to-dir', join(restores, 'nomap'), '--latest', '--yes');
       expect(refused.exitCode).toBe(1);
       expect(refused.stdout).toContain(`the backup holds tablespaces that need a new location: ${oid} at ${location} (tablespace ts_br); give --tablespace-map OLD=NEW`);
+      // A timeline whose .history file pgBackRest's archive does not hold: refused before pgBackRest runs.
+      const noTimeline = await cli('restore', id, '--to-dir', join(restores, 'tl2'), '--latest', '--target-timeline', '2', '--tablespace-map-all', join(restores, 'tl2-ts'), '--yes');
+      expect(noTimeline.exitCode).toBe(1);
+      expect(noTimeline.stdout).toContain('timeline 2, as asked: the archive has no 00000002.history: where timeline 2 branched off is unknown, so recovery cannot follow it');
+      expect(existsSync(join(restores, 'tl2'))).toBe(false);
 
       const dir = join(restores, 'cli');
       const moved = join(restores, 'ts-cli');
@@ -338,8 +343,8 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
       const [{ log }] = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);
       expect(restore.exitCode, `${restore.stdout}${restore.stderr}\n${log}`).toBe(0);
       try {
-        expect(log).toContain(`--type=default --target-timeline=current --tablespace-map=${oid}=${moved} --archive-mode=off restore`);
-        expect(log).toContain(`WAL segment size 16777216 bytes (pg_controldata of ${dir})`);
+        expect(log).toContain(`--type=default --target-timeline=1 --tablespace-map=${oid}=${moved} --archive-mode=off restore`);
+        expect(log).toContain("WAL segment size 16777216 bytes (pg_controldata of the backup's pg_control in the repository)");
         expect(await atRestored(dir, port, 'select count(*)::int as n from tt')).toEqual([{ n: 60 }]);
         expect(await atRestored(dir, port, "select pg_tablespace_location(oid) as at from pg_tablespace where spcname = 'ts_br'")).toEqual([{ at: moved }]);
       } finally {
@@ -357,10 +362,15 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
         await stopRestored(declared);
       }
 
-      // The segment size is the restored cluster's own: pg_controldata of one initdb'ed with 1 MiB segments.
+      // The segment size is the cluster's own: pg_controldata of one initdb'ed with 1 MiB segments, of its data
+      // directory and of its pg_control alone (as a backup's copy is read: backup-wal-segment-size.ts).
       const small = join(restores, 'segsize-1');
       await execa('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/initdb', '-D', small, '--wal-segsize=1', '-A', 'trust'], { cwd: '/' });
       expect(await restoredWalSegmentSize(small, undefined)).toBe(1024 * 1024);
+      const controlOnly = join(restores, 'control-only');
+      mkdirSync(join(controlOnly, 'global'), { recursive: true });
+      copyFileSync(join(small, 'global', 'pg_control'), join(controlOnly, 'global', 'pg_control'));
+      expect(await controlDataWalSegmentSize(controlOnly, 15, undefined)).toBe(1024 * 1024);
     } finally {
       await nodeSql('drop table if exists tt');
       await nodeSql('drop tablespace if exists ts_br');
