@@ -51,7 +51,7 @@ export async function backupWalSegmentSize(how: PgbackrestInvocation, backup: Ba
 async function repoGet(how: PgbackrestInvocation, path: string, destination: string): Promise<boolean> {
   const fd = openSync(destination, 'w', 0o600);
   try {
-    const result = await runPgbackrest('repo-get', ['--ignore-missing', path], { ...how, stdout: fd });
+    const result = await runPgbackrest('repo-get', ['--ignore-missing'], { ...how, stdout: fd }, [path]);
     return succeeded(result);
   } finally {
     closeSync(fd);
