@@ -2,7 +2,9 @@
 // `pgbackrest restore --set=<label> --pg1-path=DIR` with the recovery target (and --target-timeline,
 // --tablespace-map <OID>=NEW for each of the backup's tablespaces), as the job user (the PostgreSQL
 // OS user), and with --start the restored cluster started on its own port until recovery reaches the target.
-// Recorded like every restore (restore-recorder.ts): running first, then succeeded or failed.
+// Recorded like every restore (restore-recorder.ts): running first, then succeeded or failed. A failure (of
+// pgBackRest, or of recovery with --start) is undone as a basebackup restore's is: the server it started is
+// stopped, and what it wrote removed (DIR and the tablespace locations when it created them, else their contents).
 import { StepFailedError } from '../step-failed.js';
 import { randomUUID } from 'node:crypto';
 import { chown, readdir } from 'node:fs/promises';
@@ -19,7 +21,8 @@ import type { RestoreRecord } from '../../core/restore/restore-record.js';
 import { readDefinitionCache } from '../../runtime/definition-cache.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
 import { RestoreRefusedError, type DirectoryRestoreOutcome, type DirectoryRestoreRequest } from '../method.js';
-import { pgCtlFor, startRestoredCluster, StartRestoredClusterError } from '../physical/start-restored-cluster.js';
+import { pgCtlFor, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
+import { undoDirectoryRestore } from '../physical/undo-directory-restore.js';
 import { pgbackrestFailure, runPgbackrest, succeeded, type PgbackrestInvocation } from './run-pgbackrest.js';
 import { pgbackrestInvocation, serverPgbackrestPaths } from './server-files.js';
 import { backupWalSegmentSize } from './backup-wal-segment-size.js';
@@ -75,8 +78,12 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
   await recorder.record(record);
   const log: string[] = [...plan.steps.map((s, i) => `${i + 1}. ${s}`)];
   let result: DirectoryRestoreResult | null = null;
+  // What the undo of a failure may remove: DIR when this restore creates it, the tablespace locations it did not find.
+  let createdDir = false;
+  let pgCtl: string | null = null;
   try {
     const made = await makeDirectory(options.toDir, 0o700, 0o755);
+    createdDir = made.created;
     if (how.as && made.created) await chown(options.toDir, how.as.uid, how.as.gid);
     // Progress: the bytes pgBackRest has written into DIR against the size of the cluster it backed up.
     const restored = await whileWriting(request.onProgress, 'pgbackrest restore', options.toDir, facts.databaseBytes, () => runPgbackrest('restore', plan.argv, how));
@@ -93,7 +100,8 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
         : `WAL segment size ${segmentSize} bytes (pg_controldata of ${walSegmentSize !== null ? `the backup's pg_control in the repository` : options.toDir})`);
       const onLog = recoveryListener(request.onProgress, facts.lsnStart,
         target.kind === 'lsn' ? target.lsn : target.kind === 'end' ? facts.lsnStop : null, segmentSize);
-      const cluster = await startRestoredCluster(await pgCtlFor(options.toDir, cache.serverSpec.pgBinDirs), options.toDir, options.start.port, onLog).catch((err: Error) => {
+      pgCtl = await pgCtlFor(options.toDir, cache.serverSpec.pgBinDirs);
+      const cluster = await startRestoredCluster(pgCtl, options.toDir, options.start.port, onLog).catch((err: Error) => {
         if (err instanceof StartRestoredClusterError) log.push(`server log:\n${err.log.trim()}`);
         throw err;
       });
@@ -104,6 +112,10 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
   } catch (err) {
     const failure = err instanceof StepFailedError ? err.failure : undefined;
     log.push(`failed: ${failure ? `${failure.reason}: ${failure.detail}` : (err as Error).message}`);
+    request.logger.error({ restore: record.id, backup: backup.id }, failure?.detail ?? (err as Error).message);
+    if (pgCtl) await stopRestoredCluster(pgCtl, options.toDir, 'immediate').catch((e: Error) => log.push(`could not stop the restored server: ${e.message}`));
+    await undoDirectoryRestore({ path: options.toDir, created: createdDir },
+      tablespaces.flatMap((t) => (t.to === null ? [] : [{ path: t.to, created: t.toState?.kind === 'absent' }])), log);
     Object.assign(record, { status: 'failed', finishedAt: new Date().toISOString(), failureReason: failure?.reason ?? 'restore-error', log: log.join('\n') });
   }
   await recorder.record(record);

@@ -338,9 +338,21 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
       expect(noTimeline.stdout).toContain('timeline 2, as asked: the archive has no 00000002.history: where timeline 2 branched off is unknown, so recovery cannot follow it');
       expect(existsSync(join(restores, 'tl2'))).toBe(false);
 
+      const port = node.port + 8;
+      // A restore whose recovery fails (no restore point of that name): undone, DIR and the tablespace's
+      // location pgBackRest created (--tablespace-map-all: <restores>/<OID>) removed, the failure recorded.
+      const failing = join(restores, 'no-such-point');
+      const failed = await cli('restore', id, '--to-dir', failing, '--target-name', 'no-such-point', '--tablespace-map-all', restores, '--start', '--port', String(port), '--yes');
+      expect(failed.exitCode, failed.stdout).toBe(1);
+      expect(failed.stdout).toMatch(/Restore [0-9a-f-]+ failed/);
+      expect(existsSync(failing)).toBe(false);
+      expect(existsSync(join(restores, oid))).toBe(false);
+      const [{ log: failedLog }] = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);
+      expect(failedLog).toContain('recovery ended before configured recovery target was reached');
+      expect(failedLog).toContain(`removed what the restore wrote into ${failing}`);
+
       const dir = join(restores, 'cli');
       const moved = join(restores, 'ts-cli');
-      const port = node.port + 8;
       const restore = await cli('restore', id, '--to-dir', dir, '--latest', '--target-timeline', 'current', '--tablespace-map', `${location}=${moved}`, '--start', '--port', String(port), '--yes');
       const [{ log }] = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);
       expect(restore.exitCode, `${restore.stdout}${restore.stderr}\n${log}`).toBe(0);
