@@ -30,6 +30,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'pgbackops restore 9c1e --to-dir /srv/restore/orders --target-time 2026-12-05T10:00:00Z --start --port 5499 --yes',
     'pgbackops restore 9c1e --to-dir /srv/restore/orders-tl1 --latest --target-timeline 1 --dry-run',
     'pgbackops restore 9c1e --to-dir /srv/restore/orders --tablespace-map /srv/pg/ts_orders=/srv/restore/ts_orders --yes',
+    'pgbackops restore 9c1e --to-dir /srv/restore/orders --latest --tablespace-map-all /srv/restore/orders-tablespaces --yes',
     'pgbackops restore 3f2a --to-node pg-orders --identity-file ~/.config/age/backups.key --yes',
     'pgbackops restore 3f2a --to-node pg-orders --from offsite-eu --database orders_copy --yes',
   ],

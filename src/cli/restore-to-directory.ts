@@ -27,6 +27,7 @@ export interface DirectoryRestoreFlags {
   latest?: boolean;
   targetTimeline?: string;
   tablespaceMap?: string[];
+  tablespaceMapAll?: string;
   start?: boolean;
   port?: string;
   dryRun?: boolean;
@@ -48,6 +49,7 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
   const fields: DirectoryRestoreFields = {
     toDir, ...pick(opts, ['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline']),
     ...(opts.tablespaceMap ? { tablespaceMap: opts.tablespaceMap.map(splitMapping) } : {}),
+    ...(opts.tablespaceMapAll !== undefined ? { tablespaceMapAll: opts.tablespaceMapAll } : {}),
     ...(start ? { start: true, port: start.port } : {}),
   };
   const problem = directoryRestoreFieldProblems(fields, flagOf)[0];

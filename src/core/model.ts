@@ -379,6 +379,8 @@ export interface RestoreSpec extends OneOffTiming {
   targetTimeline?: string;
   /** Physical: a tablespace's location in the backup -> where to restore it (`--tablespace-map OLD=NEW`). */
   tablespaceMap?: Record<string, string>;
+  /** Physical: every other tablespace into `<this>/<OID>` (`--tablespace-map-all DIR`). */
+  tablespaceMapAll?: string;
   /** Physical: start the restored cluster on `port` (both or neither). */
   start?: boolean;
   port?: number;

@@ -14,6 +14,7 @@ import { actAsJobUser, actingForThisMachine } from '../act-as-job-user.js';
 import { contextOf } from '../context.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import { recordRestorableWindows } from '../../engine/restorable-windows.js';
+import { verdictOfRecord, windowCheck } from '../../core/wal/restorable-window.js';
 
 interface NodeOutcome {
   node: string;
@@ -86,9 +87,15 @@ export function registerCheck(program: Command): void {
         // What status and /metrics show of each stanza: its last check, this one.
         if (stanzaChecks.length > 0) await catalog.stanzaChecks.record(stanzaChecks);
         // The restorable windows of the archives on this machine, for status on the machines without them.
+        // Each is also a line of its node: a gap in the archive after the kept base backups is a NO.
         if (out.some((o) => o.methods.some((m) => m.method === 'basebackup'))) {
-          await recordRestorableWindows(catalog, snapshot.objects, ctx.settings.stateDir, 'check')
-            .catch((err: Error) => ctx.logger.warn({ err: err.message }, 'could not record the restorable windows'));
+          const records = await recordRestorableWindows(catalog, snapshot.objects, ctx.settings.stateDir, 'check')
+            .catch((err: Error) => { ctx.logger.warn({ err: err.message }, 'could not record the restorable windows'); return []; });
+          for (const o of out) {
+            const record = records.find((r) => r.node === o.node);
+            const basebackup = o.methods.find((m) => m.method === 'basebackup');
+            if (record && basebackup) basebackup.checks.push({ name: 'restorable window', ...windowCheck(verdictOfRecord(record)) });
+          }
         }
         return out;
       });

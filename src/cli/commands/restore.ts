@@ -23,6 +23,7 @@ interface RestoreFlags {
   targetLsn?: string;
   targetTimeline?: string;
   tablespaceMap?: string[];
+  tablespaceMapAll?: string;
   targetName?: string;
   latest?: boolean;
   start?: boolean;
@@ -50,6 +51,7 @@ export function registerRestore(program: Command): void {
     .option('--latest', 'physical backups: recover everything the WAL archive has (default: the backup\'s end)')
     .option('--target-timeline <n>', 'physical backups, with a recovery target: the timeline recovery ends on: latest (default, as PostgreSQL), current (the backup\'s) or a number; followed through the archive\'s .history files')
     .option('--tablespace-map <old=new>', 'physical backups: restore the tablespace at OLD (its location in the backup) into NEW, a new or empty directory; once per tablespace (pg_basebackup -T\'s convention)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--tablespace-map-all <dir>', 'physical backups: restore every tablespace not given by --tablespace-map into DIR/<its OID>, each a new or empty directory (pgBackRest\'s own option uses names; here OIDs, for both methods)')
     .option('--start', 'physical backups: start the restored cluster and wait until recovery reaches the target')
     .option('--port <port>', 'physical backups, with --start: the port to start it on')
     .option('--database <name>', 'restore the database under this name (database backups only)')
@@ -65,7 +67,7 @@ export function registerRestore(program: Command): void {
       const ctx = contextOf(command);
       if (opts.from !== undefined && opts.toNode === undefined) throw new CliError('--from: off-site copies are restored into a node (--to-node); a physical restore into a directory reads its backup server\'s files', 1);
       if (opts.toDir !== undefined || opts.toNode === undefined) return restoreToDirectory(backupId, opts, command);
-      const physicalOnly = (['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline', 'tablespaceMap', 'start', 'port'] as const).filter((k) => opts[k] !== undefined);
+      const physicalOnly = (['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline', 'tablespaceMap', 'tablespaceMapAll', 'start', 'port'] as const).filter((k) => opts[k] !== undefined);
       if (physicalOnly.length > 0) throw new CliError(`${physicalOnly.map(flagOf).join(', ')}: only for a physical backup restored into a directory (--to-dir), not with --to-node`);
       const roles = parseRoles(opts.roles);
       const jobs = Number(opts.jobs);

@@ -178,7 +178,7 @@ function restoreFindings(spec: RestoreInput): Finding[] {
 }
 
 /** The physical restore options, which only a restore into a directory (toDir) takes. */
-const PHYSICAL_RESTORE_FIELDS = ['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline', 'tablespaceMap', 'start', 'port'] as const;
+const PHYSICAL_RESTORE_FIELDS = ['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline', 'tablespaceMap', 'tablespaceMapAll', 'start', 'port'] as const;
 const LOGICAL_RESTORE_FIELDS = ['database', 'renameExisting', 'roles', 'jobs'] as const;
 const RECOVERY_TARGETS = ['targetTime', 'targetLsn', 'targetName', 'latest'] as const;
 
@@ -214,7 +214,8 @@ function restoreDestinationFindings(spec: RestoreInput): Finding[] {
   for (const p of directoryRestoreFieldProblems(fields, (field) => field)) {
     out.push(p.field === 'targetTimeline'
       ? finding('E_RESTORE_RECOVERY_TARGET', ['spec', 'targetTimeline'], p.message)
-      : finding('E_RESTORE_TABLESPACE_MAP', ['spec', 'tablespaceMap', p.key!], p.message, p.on));
+      : p.field === 'tablespaceMapAll' ? finding('E_RESTORE_TABLESPACE_MAP', ['spec', 'tablespaceMapAll'], p.message)
+        : finding('E_RESTORE_TABLESPACE_MAP', ['spec', 'tablespaceMap', p.key!], p.message, p.on));
   }
   if (spec.start === true && spec.port === undefined) out.push(finding('E_RESTORE_START', ['spec', 'start'], 'start needs port: the port to start the restored cluster on', 'key'));
   if (spec.port !== undefined && spec.start !== true) out.push(finding('E_RESTORE_START', ['spec', 'port'], 'port is the port the restored cluster is started on: give start: true too', 'key'));

@@ -196,6 +196,7 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
       latest: input.latest,
       targetTimeline: input.targetTimeline === undefined ? undefined : String(input.targetTimeline),
       tablespaceMap: input.tablespaceMap,
+      tablespaceMapAll: input.tablespaceMapAll,
       start: input.start ? true : undefined,
       port: input.port,
       at: input.at,

@@ -211,7 +211,8 @@ function describeCreated(a: Extract<ObjectAction, { op: 'create' }>): string {
       if (r.toDir !== undefined) {
         const target = describeRecoveryTarget(recoveryTargetOfSpec(r));
         const timeline = r.targetTimeline !== undefined ? ` (timeline ${r.targetTimeline})` : '';
-        const spaces = r.tablespaceMap ? `, tablespaces ${Object.entries(r.tablespaceMap).map(([from, to]) => `${from} -> ${to}`).join(', ')}` : '';
+        const spaces = (r.tablespaceMap ? `, tablespaces ${Object.entries(r.tablespaceMap).map(([from, to]) => `${from} -> ${to}`).join(', ')}` : '')
+          + (r.tablespaceMapAll !== undefined ? `, ${r.tablespaceMap ? 'other ' : ''}tablespaces under ${r.tablespaceMapAll}/<OID>` : '');
         return `once ${r.at ?? 'as soon as applied'}: ${from} -> directory ${r.toDir}, recovered to ${target === 'end' ? "the backup's end" : target}${timeline}${spaces}${r.start ? `, started on port ${r.port}` : ''}`;
       }
       return `once ${r.at ?? 'as soon as applied'}: ${from} -> ${r.toNode}${r.database ? `/${r.database}` : ''}`;

@@ -28,7 +28,10 @@ export interface DirectoryRestoreOptions {
   timeline?: TargetTimeline;
   /** Where each tablespace goes, by its location in the backup (--tablespace-map OLD=NEW; pgBackRest gets --tablespace-map=OID=NEW). */
   tablespaceMap?: ReadonlyArray<{ from: string; to: string }>;
-  /** Every tablespace into <this>/<OID> (verify --restore's temporary directory). */
+  /**
+   * Every tablespace that tablespaceMap does not place into <this>/<OID> (--tablespace-map-all DIR, a Restore's
+   * tablespaceMapAll; verify --restore's temporary directory).
+   */
   tablespacesUnder?: string;
   /** Start the restored cluster on this port (as the PostgreSQL OS user) and wait until recovery reaches the target. */
   start?: { port: number };

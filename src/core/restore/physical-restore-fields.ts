@@ -1,7 +1,7 @@
 // The options of a physical restore into a directory that `pgbackops restore --to-dir` takes as flags and a
 // declarative Restore as spec fields (docs/restore.md, "Physical backups"): one reading of them, so that
-// `--target-timeline 1` and `targetTimeline: 1`, `--tablespace-map OLD=NEW` and `tablespaceMap: { OLD: NEW }`
-// are checked alike and become the same restore request. Pure.
+// `--target-timeline 1` and `targetTimeline: 1`, `--tablespace-map OLD=NEW` and `tablespaceMap: { OLD: NEW }`,
+// `--tablespace-map-all DIR` and `tablespaceMapAll: DIR` are checked alike and become the same restore request. Pure.
 import { tablespaceMapping, trimSlash } from '../methods/basebackup/tablespace-map.js';
 import type { TargetTimeline } from '../wal/timeline-history.js';
 import { recoveryTargetOfSpec, type DirectoryRestoreOptions } from './directory-restore.js';
@@ -20,13 +20,15 @@ export interface DirectoryRestoreFields {
    * pairs in the order given (where one OLD given twice is seen).
    */
   tablespaceMap?: Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]>;
+  /** Every tablespace not in tablespaceMap into `<this>/<OID>`: an absolute path. */
+  tablespaceMapAll?: string;
   start?: boolean;
   port?: number;
 }
 
 /** A problem with one field, worded with `name(field)`: the flag for the CLI, the field for a Restore. */
 export interface FieldProblem {
-  field: 'targetTimeline' | 'tablespaceMap';
+  field: 'targetTimeline' | 'tablespaceMap' | 'tablespaceMapAll';
   /** For a tablespaceMap problem: the location (the mapping's key) it is about, and whether the key or its value is wrong. */
   key?: string;
   on?: 'key' | 'value';
@@ -58,6 +60,13 @@ export function directoryRestoreFieldProblems(fields: DirectoryRestoreFields, na
     else if (seen.has(mapping.from)) out.push({ field: 'tablespaceMap', key: from, on: 'key', message: `${name('tablespaceMap')} names ${mapping.from} twice` });
     else seen.add(mapping.from);
   }
+  const all = fields.tablespaceMapAll;
+  if (all !== undefined && (!all.startsWith('/') || trimSlash(all) === '/')) {
+    out.push({ field: 'tablespaceMapAll', message: `${name('tablespaceMapAll')} must be an absolute directory other than /, under which each tablespace goes into a directory named by its OID, not ${JSON.stringify(all)}` });
+  } else if (all !== undefined && insideOrSame(trimSlash(all), trimSlash(fields.toDir))) {
+    // DIR may be toDir's parent (DIR/<OID> beside it): the plan checks each tablespace's own directory.
+    out.push({ field: 'tablespaceMapAll', message: `${name('tablespaceMapAll')} ${all} is inside the data directory ${fields.toDir}: tablespaces go outside it` });
+  }
   return out;
 }
 
@@ -70,8 +79,13 @@ export function directoryRestoreOptionsOf(fields: DirectoryRestoreFields): Direc
     target: recoveryTargetOfSpec(fields),
     ...(timeline ? { timeline } : {}),
     ...(tablespaceMap.length > 0 ? { tablespaceMap } : {}),
+    ...(fields.tablespaceMapAll !== undefined ? { tablespacesUnder: trimSlash(fields.tablespaceMapAll) } : {}),
     ...(fields.start && fields.port !== undefined ? { start: { port: fields.port } } : {}),
   };
+}
+
+function insideOrSame(path: string, directory: string): boolean {
+  return path === directory || path.startsWith(`${directory}/`);
 }
 
 function mappingsOf(fields: DirectoryRestoreFields): ReadonlyArray<readonly [string, string]> {

@@ -90,9 +90,12 @@ export interface ArchiveTimelines {
   histories: TimelineHistories;
 }
 
+const NO_KEPT_BACKUP = 'no kept base backup of this node: a point-in-time restore starts from one';
+const NO_SEGMENT_YET = 'the WAL archive holds no segment yet';
+
 export function restorableWindow(backups: readonly KeptBaseBackup[], head: ArchiveHead | null, timelines?: ArchiveTimelines): WindowVerdict {
-  if (backups.length === 0) return { window: null, problem: 'no kept base backup of this node: a point-in-time restore starts from one' };
-  if (head === null) return { window: null, problem: 'the WAL archive holds no segment yet' };
+  if (backups.length === 0) return { window: null, problem: NO_KEPT_BACKUP };
+  if (head === null) return { window: null, problem: NO_SEGMENT_YET };
   const size = head.segmentSize;
   const inRun = (b: KeptBaseBackup) => {
     if (b.timeline !== head.timeline && !timelines) return false;
@@ -198,6 +201,18 @@ export function restorableWindowStatus(node: string, verdict: WindowVerdict, now
 export function recordedWindow(node: string, verdict: WindowVerdict, computed: WindowComputed): RecordedWindow {
   const { node: _node, computed_at: _at, computed_on: _on, computed_by: _by, age_seconds: _age, ...window } = restorableWindowStatus(node, verdict);
   return { node, window, computedAt: computed.at, computedOn: computed.on, computedBy: computed.by };
+}
+
+/**
+ * `pgbackops check`'s line of a node's window: NO when kept base backups exist and the archive takes none of
+ * them past its own end (a gap after them, an unreadable archive), which is what a gap in the archive costs;
+ * nothing kept or nothing archived yet is the state before the first backup, not a missing prerequisite.
+ */
+export function windowCheck(verdict: WindowVerdict): { ok: boolean; detail: string } {
+  const w = verdict.window;
+  if (w) return { ok: true, detail: `from ${w.from} (backup ${w.fromBackup}) to ${w.to} on timeline ${w.timeline}${w.outside.length > 0 ? `; ${w.outside.length} kept backup(s) outside it restore only to their own end` : ''}` };
+  const beforeFirstBackup = verdict.problem === NO_KEPT_BACKUP || verdict.problem === NO_SEGMENT_YET;
+  return { ok: beforeFirstBackup, detail: beforeFirstBackup ? verdict.problem : `${verdict.problem}; take a new base backup (docs/restore.md, "The restorable window")` };
 }
 
 /** A window read back from the catalog, as a verdict marked with where and when it was computed. */

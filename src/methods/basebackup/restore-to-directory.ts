@@ -48,6 +48,7 @@ import { backupTarPart, backupTars, extractBackup, readTarMember } from './tar-f
 import { parseTablespaceMap, renderTablespaceMap } from '../../core/methods/basebackup/tablespace-map.js';
 import { mapTablespaces } from '../../core/restore/tablespace-placements.js';
 import { directoryState } from '../physical/directory-state.js';
+import { undoDirectoryRestore } from '../physical/undo-directory-restore.js';
 import { recoveryListener, whileReading } from '../restore-progress.js';
 
 export async function restoreBasebackupToDirectory(catalog: Catalog, request: DirectoryRestoreRequest): Promise<DirectoryRestoreOutcome> {
@@ -141,19 +142,10 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
     log.push(`failed: ${message}`);
     request.logger.error({ restore: record.id, backup: backup.id }, message);
     if (serverStarted && pgCtl) await stopRestoredCluster(pgCtl.path, toDir, 'immediate').catch((e: Error) => log.push(`could not stop the restored server: ${e.message}`));
-    // Only what this restore created: DIR itself when it made it, else what it extracted into the empty DIR.
-    const undo = createdDir
-      ? rm(toDir, { recursive: true, force: true })
-      : readdir(toDir).then((names) => Promise.all(names.map((n) => rm(join(toDir, n), { recursive: true, force: true }))));
-    await undo.then(() => log.push(`removed what the restore wrote into ${toDir}`), (e: Error) => log.push(`could not remove what the restore wrote into ${toDir}: ${e.message}`));
-    // The tablespaces' locations likewise: those it created, else what it extracted into the empty ones.
-    for (const t of facts.tablespaces ?? []) {
-      if (t.to === null) continue;
-      const gone = createdSpaces.includes(t.to)
-        ? rm(t.to, { recursive: true, force: true })
-        : readdir(t.to).then((names) => Promise.all(names.map((n) => rm(join(t.to!, n), { recursive: true, force: true }))));
-      await gone.then(() => undefined, (e: Error) => log.push(`could not remove what the restore wrote into ${t.to}: ${e.message}`));
-    }
+    // Only what this restore created: DIR itself when it made it, else what it extracted into the empty DIR;
+    // the tablespaces' locations likewise.
+    await undoDirectoryRestore({ path: toDir, created: createdDir },
+      (facts.tablespaces ?? []).flatMap((t) => (t.to === null ? [] : [{ path: t.to, created: createdSpaces.includes(t.to) }])), log);
     Object.assign(record, { status: 'failed', finishedAt: now().toISOString(), failureReason: message.split('\n')[0], log: log.join('\n') });
   }
   await recorder.record(record);
@@ -194,7 +186,7 @@ async function gatherFacts(backup: BackupRow, request: DirectoryRestoreRequest, 
 
 /**
  * The backup's tablespaces: its <OID>.tar files, their locations from base.tar's tablespace_map, and where each
- * is to go (--tablespace-map, or verify's temporary directory), with what is there now.
+ * is to go (--tablespace-map; the others under --tablespace-map-all or verify's temporary directory), with what is there now.
  */
 async function tablespacesOf(directory: string, options: DirectoryRestoreRequest['options']): Promise<{ placements: TablespacePlacement[]; unknown: string[] }> {
   const tars = await backupTars(directory);
@@ -205,7 +197,7 @@ async function tablespacesOf(directory: string, options: DirectoryRestoreRequest
   const map = base ? parseTablespaceMap((await readTarMember(join(directory, base.name), 'tablespace_map')) ?? '') : [];
   const mapped = mapTablespaces(spaces.map((t) => ({ oid: t.part, source: t.name, location: map.find((e) => e.oid === t.part)?.location ?? null })), mappings);
   const placements = await Promise.all(mapped.placements.map(async (t) => {
-    const to = options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : t.to;
+    const to = t.to ?? (options.tablespacesUnder !== undefined ? join(options.tablespacesUnder, t.oid) : null);
     return { ...t, to, toState: to === null ? null : await directoryState(to) };
   }));
   return { placements, unknown: mapped.unknown };

@@ -15,21 +15,25 @@ export interface PgbackrestInvocation {
   abort?: AbortSignal;
   timeoutMs?: number;
   dieWithParent?: boolean;
+  /** Where its standard output goes: collected by default; a file descriptor for binary output (repo-get). */
+  stdout?: number;
 }
 
 export const PGBACKREST_BINARY = 'pgbackrest';
 
-export function runPgbackrest(command: string, args: readonly string[], how: PgbackrestInvocation): Promise<ProgramResult> {
+/** `operands` follow the command (repo-get's file): options go before it. */
+export function runPgbackrest(command: string, args: readonly string[], how: PgbackrestInvocation, operands: readonly string[] = []): Promise<ProgramResult> {
   const options: ProgramOptions = {
     env: { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', ...(how.env ?? {}) },
     ...(how.as ? { uid: how.as.uid, gid: how.as.gid } : {}),
     ...(how.abort ? { abort: how.abort } : {}),
     ...(how.timeoutMs ? { timeoutMs: how.timeoutMs, killSignal: 'SIGTERM' as const } : {}),
     ...(how.dieWithParent ? { dieWithParent: true } : {}),
+    ...(how.stdout !== undefined ? { stdout: how.stdout } : {}),
     // pgBackRest wants a working directory it can read (it is run as another user than this process's).
     cwd: '/',
   };
-  return runProgram(PGBACKREST_BINARY, [`--config=${how.config}`, ...args, command], options);
+  return runProgram(PGBACKREST_BINARY, [`--config=${how.config}`, ...args, command, ...operands], options);
 }
 
 /** The argv as logged (nothing secret is ever on it: pgBackRest reads credentials from its own files). */

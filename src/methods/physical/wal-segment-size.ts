@@ -11,6 +11,15 @@ import { walSegmentSizeOfControlData } from '../../core/wal/wal-segment.js';
 export async function restoredWalSegmentSize(dataDirectory: string, binDirs: Record<string, string> | undefined): Promise<number | null> {
   try {
     const major = Number((await readFile(join(dataDirectory, 'PG_VERSION'), 'utf8')).trim());
+    return await controlDataWalSegmentSize(dataDirectory, major, binDirs);
+  } catch {
+    return null;
+  }
+}
+
+/** The same of a directory holding global/pg_control of a known major version (a backup's copy of it). */
+export async function controlDataWalSegmentSize(dataDirectory: string, major: number, binDirs: Record<string, string> | undefined): Promise<number | null> {
+  try {
     const tool = await findTool('pg_controldata', major, binDirs);
     if (tool.major !== major) return null;
     // LC_ALL=C: the line is looked for in English.

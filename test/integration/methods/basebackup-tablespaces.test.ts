@@ -3,7 +3,7 @@
 // into a directory refuses without a location for the tablespace, listing it, places it with
 // --tablespace-map OLD=NEW, and the restored cluster serves the table's rows from the new location;
 // `verify --restore` places it in its temporary directory.
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -114,6 +114,18 @@ describe('basebackup: a cluster with a tablespace', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain(`${full} (for tablespace ${oid}) is not empty (1 entries)`);
     expect(readdirSync(full)).toEqual(['precious']);
+    expect(existsSync(join(parent, 'refused'))).toBe(false);
+    // --tablespace-map-all ROOT: the tablespace goes into ROOT/<OID>, checked as a NEW is.
+    const root = join(parent, 'all-ts');
+    mkdirSync(join(root, oid), { recursive: true });
+    writeFileSync(join(root, oid, 'precious'), 'x');
+    const all = await cli('restore', backupId, '--to-dir', join(parent, 'refused'), '--tablespace-map-all', root, '--yes');
+    expect(all.exitCode).toBe(1);
+    expect(all.stdout).toContain(`${join(root, oid)} (for tablespace ${oid}) is not empty (1 entries)`);
+    rmSync(join(root, oid), { recursive: true });
+    const planned = await cli('restore', backupId, '--to-dir', join(parent, 'refused'), '--tablespace-map-all', root, '--dry-run');
+    expect(planned.exitCode, planned.stdout).toBe(0);
+    expect(planned.stdout).toContain(`${oid} from ${location} to ${join(root, oid)} (created)`);
     expect(existsSync(join(parent, 'refused'))).toBe(false);
   });
 

@@ -278,6 +278,10 @@ describe('basebackup: point-in-time restore into a directory', () => {
         expect(r.stdout + r.stderr).toContain(`the archive is missing ${afterT1Segment}`);
         expect(existsSync(dir)).toBe(false);
       }
+      // check says it too: no kept backup reaches past the gap.
+      const check = await cli('check', 'pg1');
+      expect(check.exitCode, check.stdout).toBe(1);
+      expect(check.stdout).toMatch(/NO\s+restorable window: no kept base backup ends in the archive's gapless WAL \(timeline 1, from [0-9A-F]{24}\): each restores only to its own end; take a new base backup/);
     } finally {
       renameSync(moved, join(archiveDir, afterT1Segment));
     }
@@ -307,7 +311,7 @@ describe('pgbackops check', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     const checks = out.nodes[0].methods[0].checks as Array<{ name: string; ok: boolean }>;
-    expect(checks.map((c) => c.name)).toEqual(['connection', 'replication role', 'wal_level', 'max_wal_senders', 'replication connection', 'pg_basebackup', 'pg_verifybackup', 'wal archive']);
+    expect(checks.map((c) => c.name)).toEqual(['connection', 'replication role', 'wal_level', 'max_wal_senders', 'replication connection', 'pg_basebackup', 'pg_verifybackup', 'wal archive', 'restorable window']);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 // The pgbackrest method end to end through the built CLI, with the real pgBackRest and real clusters: a node
 // whose archive_command pushes to the stanza pgbackops declares, the backup server's repository under its
 // backup root, the catalog in another cluster. pgBackRest runs as the job user, the PostgreSQL OS user.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -12,6 +13,7 @@ import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js'
 import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 import { runDeclaredRestore } from '../../helpers/declared-restore.js';
 import { restoredWalSegmentSize } from '../../../src/methods/physical/wal-segment-size.js';
+import { backupWalSegmentSize } from '../../../src/methods/pgbackrest/backup-wal-segment-size.js';
 import { waitFor } from '../daemon/daemon-process.js';
 
 let node: TestCluster;
@@ -307,7 +309,7 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     await applyConverged(cli);
   }, 300_000);
 
-  it('a backup with a tablespace: refused without --tablespace-map; restored with it and --target-timeline by the CLI and by a Restore (one request)', async () => {
+  it('a backup with a tablespace: refused without --tablespace-map, and with a timeline the archive has no history for; restored with --tablespace-map and --target-timeline by the CLI, with tablespaceMapAll by a Restore (one request)', async () => {
     const location = join(work, 'ts-br');
     mkdirSync(location, { mode: 0o700 });
     await execa('chown', ['postgres:postgres', location]);
@@ -330,26 +332,47 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
       const refused = await cli('restore', id, '--to-dir', join(restores, 'nomap'), '--latest', '--yes');
       expect(refused.exitCode).toBe(1);
       expect(refused.stdout).toContain(`the backup holds tablespaces that need a new location: ${oid} at ${location} (tablespace ts_br); give --tablespace-map OLD=NEW`);
+      // A timeline whose .history file pgBackRest's archive does not hold: refused before pgBackRest runs.
+      const noTimeline = await cli('restore', id, '--to-dir', join(restores, 'tl2'), '--latest', '--target-timeline', '2', '--tablespace-map-all', restores, '--yes');
+      expect(noTimeline.exitCode).toBe(1);
+      expect(noTimeline.stdout).toContain('timeline 2, as asked: the archive has no 00000002.history: where timeline 2 branched off is unknown, so recovery cannot follow it');
+      expect(existsSync(join(restores, 'tl2'))).toBe(false);
+
+      const port = node.port + 8;
+      // A restore whose recovery fails (no restore point of that name): undone, DIR and the tablespace's
+      // location pgBackRest created (--tablespace-map-all: <restores>/<OID>) removed, the failure recorded.
+      const failing = join(restores, 'no-such-point');
+      const failed = await cli('restore', id, '--to-dir', failing, '--target-name', 'no-such-point', '--tablespace-map-all', restores, '--start', '--port', String(port), '--yes');
+      expect(failed.exitCode, failed.stdout).toBe(1);
+      expect(failed.stdout).toMatch(/Restore [0-9a-f-]+ failed/);
+      expect(existsSync(failing)).toBe(false);
+      expect(existsSync(join(restores, oid))).toBe(false);
+      const [{ log: failedLog }] = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);
+      expect(failedLog).toContain('recovery ended before configured recovery target was reached');
+      expect(failedLog).toContain(`removed what the restore wrote into ${failing}`);
 
       const dir = join(restores, 'cli');
       const moved = join(restores, 'ts-cli');
-      const port = node.port + 8;
       const restore = await cli('restore', id, '--to-dir', dir, '--latest', '--target-timeline', 'current', '--tablespace-map', `${location}=${moved}`, '--start', '--port', String(port), '--yes');
       const [{ log }] = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);
       expect(restore.exitCode, `${restore.stdout}${restore.stderr}\n${log}`).toBe(0);
       try {
-        expect(log).toContain(`--type=default --target-timeline=current --tablespace-map=${oid}=${moved} --archive-mode=off restore`);
-        expect(log).toContain(`WAL segment size 16777216 bytes (pg_controldata of ${dir})`);
+        expect(log).toContain(`--type=default --target-timeline=1 --tablespace-map=${oid}=${moved} --archive-mode=off restore`);
+        expect(log).toContain("WAL segment size 16777216 bytes (pg_controldata of the backup's pg_control in the repository)");
         expect(await atRestored(dir, port, 'select count(*)::int as n from tt')).toEqual([{ n: 60 }]);
         expect(await atRestored(dir, port, "select pg_tablespace_location(oid) as at from pg_tablespace where spcname = 'ts_br'")).toEqual([{ at: moved }]);
       } finally {
         await stopRestored(dir);
       }
 
+      // Every tablespace under one directory, by OID: a Restore's tablespaceMapAll (--tablespace-map-all).
       const declared = join(restores, 'declared');
-      const movedToo = join(restores, 'ts-declared');
+      const under = join(restores, 'ts-all');
+      mkdirSync(under);
+      await execa('chown', ['postgres', under]);
+      const movedToo = join(under, oid);
       const job = await runDeclaredRestore('tt-elsewhere',
-        `  from: { backup: ${id} }\n  toDir: ${declared}\n  latest: true\n  targetTimeline: current\n  tablespaceMap: { ${location}: ${movedToo} }\n  start: true\n  port: ${port}\n`);
+        `  from: { backup: ${id} }\n  toDir: ${declared}\n  latest: true\n  targetTimeline: current\n  tablespaceMapAll: ${under}\n  start: true\n  port: ${port}\n`);
       try {
         expect(job.state, `${job.message}\n${job.maintain.stdout}${job.maintain.stderr}`).toBe('succeeded');
         expect(await atRestored(declared, port, "select count(*)::int as n, pg_tablespace_location((select oid from pg_tablespace where spcname = 'ts_br')) as at from tt")).toEqual([{ n: 60, at: movedToo }]);
@@ -357,10 +380,19 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
         await stopRestored(declared);
       }
 
-      // The segment size is the restored cluster's own: pg_controldata of one initdb'ed with 1 MiB segments.
+      // The segment size is the cluster's own: pg_controldata of one initdb'ed with 1 MiB segments, of its data
+      // directory, and of its pg_control as a backup holds it in a repository (gzipped, fetched by repo-get).
       const small = join(restores, 'segsize-1');
       await execa('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/initdb', '-D', small, '--wal-segsize=1', '-A', 'trust'], { cwd: '/' });
       expect(await restoredWalSegmentSize(small, undefined)).toBe(1024 * 1024);
+      const repo = join(restores, 'repo-1mib');
+      mkdirSync(join(repo, 'backup', 's1', '20261206-010203F', 'pg_data', 'global'), { recursive: true });
+      writeFileSync(join(repo, 'backup', 's1', '20261206-010203F', 'pg_data', 'global', 'pg_control.gz'), gzipSync(readFileSync(join(small, 'global', 'pg_control'))));
+      writeFileSync(join(restores, 'repo-1mib.conf'), `[global]\nrepo1-path=${repo}\nlog-path=${restores}\nlock-path=${restores}\nlog-level-console=off\nlog-level-stderr=warn\nlog-level-file=off\n`);
+      const how = { config: join(restores, 'repo-1mib.conf') };
+      // An incremental backup whose pg_control is its full's (referenced), then one the repository does not have.
+      expect(await backupWalSegmentSize(how, { stanza: 's1', label: '20261206-010203F_20261206-020304I', reference: ['20261206-010203F'], major: 15 }, undefined)).toBe(1024 * 1024);
+      expect(await backupWalSegmentSize(how, { stanza: 's1', label: '20261206-030405F', reference: [], major: 15 }, undefined)).toBeNull();
     } finally {
       await nodeSql('drop table if exists tt');
       await nodeSql('drop tablespace if exists ts_br');

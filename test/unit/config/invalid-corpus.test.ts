@@ -194,6 +194,9 @@ const CASES: Record<string, Expected> = {
     ['E_RESTORE_METHOD', 'restores.yaml', 105, 3],
     ['E_RESTORE_DESTINATION', 'restores.yaml', 106, 3],
     ['E_RESTORE_DESTINATION', 'restores.yaml', 107, 3],
+    // tablespaceMapAll: inside toDir, and relative (--tablespace-map-all's checks, at the field).
+    ['E_RESTORE_TABLESPACE_MAP', 'restores.yaml', 116, 21],
+    ['E_RESTORE_TABLESPACE_MAP', 'restores.yaml', 125, 21],
   ],
   'retention-bad-durations': [
     ['E_RETENTION_INVALID', 'retention.yaml', 6, 15],

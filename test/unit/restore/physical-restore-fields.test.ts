@@ -31,4 +31,18 @@ describe('targetTimeline and tablespaceMap', () => {
       .toBe("--target-timeline needs a recovery target (--target-time, --target-lsn, --target-name, --latest): the backup's end is on the backup's own timeline");
     expect(directoryRestoreFieldProblems({ toDir: '/r/x', targetTimeline: '4294967295', latest: true, tablespaceMap: { '/a': '/b' } }, asField)).toEqual([]);
   });
+
+  it('tablespaceMapAll (--tablespace-map-all DIR): an absolute directory outside toDir, every other tablespace under DIR/<OID>', () => {
+    expect(directoryRestoreOptionsOf({ toDir: '/r/x', latest: true, tablespaceMap: { '/srv/ts': '/r/ts' }, tablespaceMapAll: '/r/spaces/' }))
+      .toEqual({ toDir: '/r/x', target: { kind: 'latest' }, tablespaceMap: [{ from: '/srv/ts', to: '/r/ts' }], tablespacesUnder: '/r/spaces' });
+    const problems = (all: string) => directoryRestoreFieldProblems({ toDir: '/r/x', tablespaceMapAll: all }, flagOf).map((p) => p.message);
+    expect(problems('/r/spaces')).toEqual([]);
+    expect(problems('spaces')).toEqual(['--tablespace-map-all must be an absolute directory other than /, under which each tablespace goes into a directory named by its OID, not "spaces"']);
+    expect(problems('/')).toHaveLength(1);
+    expect(problems('/r/x/ts')).toEqual(['--tablespace-map-all /r/x/ts is inside the data directory /r/x: tablespaces go outside it']);
+    expect(problems('/r/x')).toHaveLength(1);
+    // DIR/<OID> beside the data directory: each tablespace's directory is checked by the plan.
+    expect(problems('/r')).toEqual([]);
+    expect(directoryRestoreFieldProblems({ toDir: '/r/x', tablespaceMapAll: 'ts' }, asField).map((p) => p.field)).toEqual(['tablespaceMapAll']);
+  });
 });

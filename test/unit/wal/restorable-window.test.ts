@@ -1,6 +1,6 @@
 // The restorable window, decided from plain facts: the kept base backups and the archive's newest end.
 import { describe, expect, it } from 'vitest';
-import { restorableWindow, restorableWindowStatus, type ArchiveHead, type KeptBaseBackup } from '../../../src/core/wal/restorable-window.js';
+import { restorableWindow, restorableWindowStatus, windowCheck, type ArchiveHead, type KeptBaseBackup } from '../../../src/core/wal/restorable-window.js';
 import { readWaldumpOutput } from '../../../src/core/wal/waldump-output.js';
 
 const SEG = 16 * 1024 * 1024;
@@ -49,6 +49,15 @@ describe('restorableWindow', () => {
     expect(restorableWindow([b1], null).problem).toMatch(/holds no segment/);
     expect(restorableWindow([b1], head({ gaplessFromSegno: 8n })).problem).toMatch(/no kept base backup ends in the archive's gapless WAL \(timeline 1, from 000000010000000000000008\)/);
     expect(restorableWindowStatus('pg1', restorableWindow([], null))).toMatchObject({ from: null, to: null, outside_backups: [] });
+  });
+
+  it('check\'s line: NO only when kept backups exist and a gap (or an unreadable archive) keeps them all from the archive\'s end', () => {
+    expect(windowCheck(restorableWindow([b1, b2], head({ gaplessFromSegno: 5n })))).toEqual({ ok: true, detail: 'from 2026-12-05T21:00:00Z (backup b2) to 2026-12-05T21:14:32.869279Z on timeline 1; 1 kept backup(s) outside it restore only to their own end' });
+    expect(windowCheck(restorableWindow([b1], head({ gaplessFromSegno: 8n })))).toEqual({ ok: false, detail: expect.stringMatching(/^no kept base backup ends in the archive's gapless WAL .*; take a new base backup/) });
+    expect(windowCheck({ window: null, problem: 'could not read the WAL archive /x: EACCES' }).ok).toBe(false);
+    // Before the first backup, or the first archived segment: nothing is missing yet.
+    expect(windowCheck(restorableWindow([], head())).ok).toBe(true);
+    expect(windowCheck(restorableWindow([b1], null)).ok).toBe(true);
   });
 });
 

@@ -43,6 +43,8 @@ export interface StanzaInfo {
   /** The WAL archive's first and last segment of the current database, null when empty. */
   archiveMin: string | null;
   archiveMax: string | null;
+  /** That archive's id (`15-1`: version and db id), its directory under `archive/<stanza>/` in the repository. */
+  archiveId: string | null;
 }
 
 export class PgbackrestInfoError extends Error {
@@ -74,6 +76,7 @@ export function parseStanzaInfo(json: string, stanza: string): StanzaInfo {
     backups: (Array.isArray(entry['backup']) ? entry['backup'] : []).map(readBackup),
     archiveMin: stringOrNull(current?.['min']),
     archiveMax: stringOrNull(current?.['max']),
+    archiveId: stringOrNull(current?.['id']),
   };
 }
 
