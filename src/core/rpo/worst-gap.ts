@@ -52,22 +52,29 @@ const MAX_REMEMBERED = 10_000;
 // worst case of thousands of units, most of them one to three schedules, and their keys are then a few
 // characters instead of the schedules' texts. Forgotten all at once (with every worst case keyed by them)
 // past MAX_SCHEDULE_IDS, only between two computations (forgetScheduleIdsIfMany).
-const scheduleIds = new Map<string, number>();
+const scheduleIds = new Map<string, Map<string, number>>();
 const schedulesById: ZonedSchedule[] = [];
+/** Each id as text (the key of a set of one schedule). */
+const idTexts: string[] = [];
 const MAX_SCHEDULE_IDS = 200_000;
 /** Per year of the window, the worst case of each set of schedules asked (by its key). */
 const gapsByYear = new Map<number, Map<string, number | null>>();
 const MAX_REMEMBERED_GAPS = 200_000;
 let rememberedGaps = 0;
+let lastFrom = NaN;
+let lastYear = 0;
 
 /** The id of a schedule (its cron text with H resolved, and its zone). */
 export function scheduleId(schedule: string, timezone: string): number {
-  const text = `${schedule}\u0000${timezone}`;
-  let id = scheduleIds.get(text);
+  // By zone, then by text: no string is built per definition.
+  let inZone = scheduleIds.get(timezone);
+  if (!inZone) scheduleIds.set(timezone, (inZone = new Map()));
+  let id = inZone.get(schedule);
   if (id === undefined) {
     id = schedulesById.length;
     schedulesById.push({ schedule, timezone });
-    scheduleIds.set(text, id);
+    idTexts.push(String(id));
+    inZone.set(schedule, id);
   }
   return id;
 }
@@ -77,6 +84,7 @@ export function forgetScheduleIdsIfMany(): void {
   if (schedulesById.length < MAX_SCHEDULE_IDS) return;
   scheduleIds.clear();
   schedulesById.length = 0;
+  idTexts.length = 0;
   gapsByYear.clear();
   rememberedGaps = 0;
 }
@@ -87,10 +95,10 @@ export function forgetScheduleIdsIfMany(): void {
  */
 export function scheduleSetKeyOfIds(ids: number[]): string {
   if (ids.length === 0) return '';
-  if (ids.length === 1) return String(ids[0]);
+  if (ids.length === 1) return idTexts[ids[0]!]!;
   ids.sort((a, b) => a - b);
-  let key = String(ids[0]);
-  for (let i = 1; i < ids.length; i++) if (ids[i] !== ids[i - 1]) key += `,${ids[i]}`;
+  let key = idTexts[ids[0]!]!;
+  for (let i = 1; i < ids.length; i++) if (ids[i] !== ids[i - 1]) key += `,${idTexts[ids[i]!]!}`;
   return key;
 }
 
@@ -100,7 +108,11 @@ export function scheduleSetKeyOfIds(ids: number[]): string {
  */
 export function worstGapOfSetMs(key: string, from: number): number | null {
   if (key === '') return null;
-  const year = new Date(from).getUTCFullYear();
+  if (from !== lastFrom) {
+    lastFrom = from;
+    lastYear = new Date(from).getUTCFullYear();
+  }
+  const year = lastYear;
   let gaps = gapsByYear.get(year);
   if (!gaps) gapsByYear.set(year, (gaps = new Map()));
   const known = gaps.get(key);
@@ -153,20 +165,6 @@ export function worstGapWalkingEveryDay(schedules: readonly ZonedSchedule[], fro
   return unionGap(compiled, firstDay);
 }
 
-/**
- * The same text for the same set of schedules in any order. Asked once per unit of a fleet (thousands), so
- * the usual one and two schedules are keyed without building and sorting an array.
- */
-export function scheduleSetKey(schedules: readonly ZonedSchedule[]): string {
-  if (schedules.length === 1) return `${schedules[0]!.schedule}\u0000${schedules[0]!.timezone}`;
-  if (schedules.length === 2) {
-    const a = `${schedules[0]!.schedule}\u0000${schedules[0]!.timezone}`;
-    const b = `${schedules[1]!.schedule}\u0000${schedules[1]!.timezone}`;
-    return a <= b ? `${a}\u0001${b}` : `${b}\u0001${a}`;
-  }
-  return schedules.map((s) => `${s.schedule}\u0000${s.timezone}`).sort().join('\u0001');
-}
-
 function compile(s: ZonedSchedule): Compiled {
   const key = `${s.schedule}\u0000${s.timezone}`;
   let c = compiledCache.get(key);
@@ -206,6 +204,12 @@ const zones = new Map<string, { toInstant: (wall: number) => number; dayOffset: 
 function zoneOf(timezone: string): { toInstant: (wall: number) => number; dayOffset: (day: number) => number } {
   let zone = zones.get(timezone);
   if (zone) return zone;
+  if (timezone === 'UTC' || timezone === 'Etc/UTC') {
+    // No clock change ever: the wall clock is the instant (and no zone lookup is made, cold or not).
+    zone = { toInstant: (wall: number) => wall, dayOffset: () => 0 };
+    zones.set(timezone, zone);
+    return zone;
+  }
   const offsetOf = zoneOffsetOf(timezone);
   // Wall clock -> instant with the offset in force then; a wall time a DST change skips resolves to the
   // instant an hour later, a repeated one to one of its two instants (each fires once).
