@@ -54,6 +54,7 @@ const MAX_REMEMBERED = 10_000;
 // past MAX_SCHEDULE_IDS, only between two computations (forgetScheduleIdsIfMany).
 const scheduleIds = new Map<string, Map<string, number>>();
 const schedulesById: ZonedSchedule[] = [];
+const compiledById: Compiled[] = [];
 /** Each id as text (the key of a set of one schedule). */
 const idTexts: string[] = [];
 const MAX_SCHEDULE_IDS = 200_000;
@@ -84,6 +85,7 @@ export function forgetScheduleIdsIfMany(): void {
   if (schedulesById.length < MAX_SCHEDULE_IDS) return;
   scheduleIds.clear();
   schedulesById.length = 0;
+  compiledById.length = 0;
   idTexts.length = 0;
   gapsByYear.clear();
   rememberedGaps = 0;
@@ -117,8 +119,8 @@ export function worstGapOfSetMs(key: string, from: number): number | null {
   if (!gaps) gapsByYear.set(year, (gaps = new Map()));
   const known = gaps.get(key);
   if (known !== undefined) return known;
-  const schedules = key.split(',').map((id) => schedulesById[Number(id)]!);
-  const gap = computeWorstGap(schedules, Date.UTC(year, 0, 1) / DAY_MS);
+  const compiled = key.split(',').map((id) => compiledOf(Number(id)));
+  const gap = computeWorstGap(compiled, Date.UTC(year, 0, 1) / DAY_MS);
   if (rememberedGaps >= MAX_REMEMBERED_GAPS) {
     gapsByYear.clear();
     rememberedGaps = 0;
@@ -139,10 +141,14 @@ export function worstGapMs(schedules: readonly ZonedSchedule[], from: number): n
   return worstGapOfSetMs(scheduleSetKeyOfIds(schedules.map((s) => scheduleId(s.schedule, s.timezone))), from);
 }
 
+/** The compiled schedule of an id (scheduleId), made once. */
+function compiledOf(id: number): Compiled {
+  return (compiledById[id] ??= compile(schedulesById[id]!));
+}
+
 /** Distinct schedules (a union of a schedule with itself is the schedule). */
-function computeWorstGap(schedules: readonly ZonedSchedule[], firstDay: number): number | null {
-  const compiled = schedules.map((s) => compile(s));
-  if (schedules.every((s) => s.timezone === schedules[0]!.timezone)) {
+function computeWorstGap(compiled: readonly Compiled[], firstDay: number): number | null {
+  if (compiled.every((c) => c.timezone === compiled[0]!.timezone)) {
     const weekly = weeklyGap(compiled, firstDay);
     if (weekly !== null) return weekly;
     return compiled.length === 1 ? singleGap(compiled[0]!, firstDay) : sameZoneUnionGap(compiled, firstDay);
@@ -169,7 +175,7 @@ function compile(s: ZonedSchedule): Compiled {
   const key = `${s.schedule}\u0000${s.timezone}`;
   let c = compiledCache.get(key);
   if (c) return c;
-  const fields = expandCronFields(s.schedule);
+  const fields = plainCronFields(s.schedule) ?? expandCronFields(s.schedule);
   const mask = (values: number[], size: number) => {
     const out = new Array<boolean>(size).fill(false);
     for (const v of values) out[v] = true;
@@ -196,6 +202,39 @@ function compile(s: ZonedSchedule): Compiled {
   if (compiledCache.size >= MAX_REMEMBERED) compiledCache.clear();
   compiledCache.set(key, c);
   return c;
+}
+
+const PLAIN_FIELD = /^(\*|\d+|\d+-\d+)$/;
+const FIELD_RANGES: ReadonlyArray<readonly [number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+
+/**
+ * expandCronFields of an expression whose five fields are each `*`, a number or a range of numbers (what
+ * resolved H schedules and most written ones are), without its general parser, which cost a fleet's first
+ * worst cases more than their walks; null for anything else (steps, lists, names, macros, other spacing,
+ * values out of range), left to expandCronFields. test/unit/rpo/worst-gap.test.ts holds the two to the same
+ * answers.
+ */
+export function plainCronFields(expr: string): CronFieldSets | null {
+  const texts = expr.split(' ');
+  if (texts.length !== 5) return null;
+  const sets: number[][] = [];
+  for (let i = 0; i < 5; i++) {
+    const text = texts[i]!;
+    if (!PLAIN_FIELD.test(text)) return null;
+    const [min, max] = FIELD_RANGES[i]!;
+    const dash = text.indexOf('-');
+    const from = text === '*' ? min : Number(dash < 0 ? text : text.slice(0, dash));
+    const to = text === '*' ? max : dash < 0 ? from : Number(text.slice(dash + 1));
+    if (from < min || to > max || from > to) return null;
+    const values: number[] = [];
+    for (let v = from; v <= to; v++) values.push(v);
+    sets.push(values);
+  }
+  const weekdays = [...new Set(sets[4]!.map((d) => d % 7))].sort((a, b) => a - b);
+  return {
+    minutes: sets[0]!, hours: sets[1]!, daysOfMonth: sets[2]!, months: sets[3]!, weekdays,
+    dayOrWeekday: texts[2] !== '*' && texts[4] !== '*',
+  };
 }
 
 /** Per zone, made once: wall clock to instant, and the offset through a local day. */
