@@ -31,10 +31,18 @@ export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObje
     const old = nodeUnitsOf(was, node);
     if (!old) continue;
     const next = nodeUnitsOf(will, node);
-    const nextUnits = new Map<string, CoveredUnit>();
-    if (next) for (const u of next.units) nextUnits.set(u.database ?? `\u0000${u.definition}`, u);
-    for (const u of old.units) {
-      const n = nextUnits.get(u.database ?? `\u0000${u.definition}`);
+    let nextUnits: Map<string, CoveredUnit> | null = null;
+    for (let i = 0; i < old.units.length; i++) {
+      const u = old.units[i]!;
+      // Usually at the same place after the plan (the node's definitions keep their order); else looked up.
+      let n = next?.units[i];
+      if (!n || n.database !== u.database || n.definition !== u.definition) {
+        if (next && !nextUnits) {
+          nextUnits = new Map();
+          for (const v of next.units) nextUnits.set(v.database ?? `\u0000${v.definition}`, v);
+        }
+        n = nextUnits?.get(u.database ?? `\u0000${u.definition}`);
+      }
       // The same schedules have the same worst case: most units of a touched node keep theirs (not computed).
       if (n && n.schedules === u.schedules) continue;
       const beforeMs = worstGapOfSetMs(u.schedules, now);

@@ -96,7 +96,7 @@ export function protectionLost(before: readonly RpoObject[], after: readonly Rpo
   const lost: RpoUnit[] = [];
   for (const [node, definitions] of was.nodes) {
     const answer = asked[node];
-    if (!touched.has(node) && !(answer && 'databases' in answer)) {
+    if (!(answer && 'databases' in answer) && (!touched.has(node) || keepsProtection(definitions, will.nodes.get(node)))) {
       // Most nodes of a fleet's plan: only counted, without building their units.
       protectedBefore += configuredUnitCount(definitions);
       continue;
@@ -130,6 +130,29 @@ function scheduledOn(definitions: NodeDefinitions | undefined): NamedBackup[] {
   const out: NamedBackup[] = [];
   for (let i = 0; i < definitions.specs.length; i++) if (definitions.specs[i]!.enabled) out.push({ name: definitions.names[i]!, spec: definitions.specs[i]! });
   return out;
+}
+
+/**
+ * Whether every definition scheduled on a node before is still scheduled after, in the same order, backing up
+ * the same databases (a plan that changes schedules, retention or options): then it loses no unit.
+ */
+function keepsProtection(before: NodeDefinitions, after: NodeDefinitions | undefined): boolean {
+  if (!after || before.nodeSpec?.status !== 'running' || after.nodeSpec?.status !== 'running') return false;
+  if (before.specs.length !== after.specs.length) return false;
+  for (let i = 0; i < before.specs.length; i++) {
+    const was = before.specs[i]!;
+    if (!was.enabled) continue;
+    const will = after.specs[i]!;
+    if (before.names[i] !== after.names[i] || !will.enabled) return false;
+    if (was !== will && !sameScope(scopeOf(was), scopeOf(will))) return false;
+  }
+  return true;
+}
+
+function sameScope(a: ReturnType<typeof scopeOf>, b: ReturnType<typeof scopeOf>): boolean {
+  const sameList = (x: readonly string[], y: readonly string[]) => x === y || (x.length === y.length && x.every((v, i) => v === y[i]));
+  return a.type === b.type && sameList(a.exclude, b.exclude)
+    && (a.databases === 'all' || b.databases === 'all' ? a.databases === b.databases : sameList(a.databases, b.databases));
 }
 
 /** How many units configuredUnits finds on a node (0 when it is not running), without making them. */

@@ -36,6 +36,8 @@ interface Compiled {
    * its days are the same every week; -1 when they are not (a day of month or a month is restricted).
    */
   weekdayBits: number;
+  /** Its zone never changes its clock (UTC). */
+  fixedOffset: boolean;
   /** Minutes of the day the schedule fires at, ascending. */
   times: number[];
   /** Largest gap between two fires of the same day on a day without a clock change (0 for one fire a day). */
@@ -197,7 +199,7 @@ function compile(s: ZonedSchedule): Compiled {
   }
   c = {
     timezone: s.timezone, fields, months, daysOfMonth, weekdays, weekdayBits, times, innerGapMs,
-    toInstant: zone.toInstant, dayOffset: zone.dayOffset,
+    toInstant: zone.toInstant, dayOffset: zone.dayOffset, fixedOffset: zone.fixed,
   };
   if (compiledCache.size >= MAX_REMEMBERED) compiledCache.clear();
   compiledCache.set(key, c);
@@ -238,21 +240,27 @@ export function plainCronFields(expr: string): CronFieldSets | null {
 }
 
 /** Per zone, made once: wall clock to instant, and the offset through a local day. */
-const zones = new Map<string, { toInstant: (wall: number) => number; dayOffset: (day: number) => number }>();
+interface Zone {
+  toInstant: (wall: number) => number;
+  dayOffset: (day: number) => number;
+  fixed: boolean;
+}
 
-function zoneOf(timezone: string): { toInstant: (wall: number) => number; dayOffset: (day: number) => number } {
+const zones = new Map<string, Zone>();
+
+function zoneOf(timezone: string): Zone {
   let zone = zones.get(timezone);
   if (zone) return zone;
   if (timezone === 'UTC' || timezone === 'Etc/UTC') {
     // No clock change ever: the wall clock is the instant (and no zone lookup is made, cold or not).
-    zone = { toInstant: (wall: number) => wall, dayOffset: () => 0 };
+    zone = { toInstant: (wall: number) => wall, dayOffset: () => 0, fixed: true };
     zones.set(timezone, zone);
     return zone;
   }
   const offsetOf = zoneOffsetOf(timezone);
   // Wall clock -> instant with the offset in force then; a wall time a DST change skips resolves to the
   // instant an hour later, a repeated one to one of its two instants (each fires once).
-  zone = { toInstant: (wall: number) => wall - offsetOf(wall - offsetOf(wall)), dayOffset: dayOffsetsOf(timezone) };
+  zone = { toInstant: (wall: number) => wall - offsetOf(wall - offsetOf(wall)), dayOffset: dayOffsetsOf(timezone), fixed: false };
   zones.set(timezone, zone);
   return zone;
 }
@@ -431,6 +439,7 @@ function weeklyGap(compiled: readonly Compiled[], firstDay: number): number | nu
     fires |= c.weekdayBits;
   }
   if (fires === 0) return null;
+  if (compiled[0]!.fixedOffset) return weekFires(compiled);
   // The walk stops at the first firing day from the window's end on: within a week of it.
   const windowEnd = firstDay + WINDOW_DAYS;
   let lastDay = windowEnd;
@@ -458,18 +467,30 @@ function weeklyGap(compiled: readonly Compiled[], firstDay: number): number | nu
  * cyclically (the last fire of the week is followed by the first of the next): minutes of the week, sorted.
  */
 function weekFires(compiled: readonly Compiled[]): number {
-  const minutes: number[] = [];
+  let count = 0;
+  let everyDay = true;
   for (const c of compiled) {
-    for (let w = 0; w < 7; w++) {
+    everyDay &&= c.weekdayBits === 127;
+    count += c.times.length * 7;
+  }
+  // When every schedule fires every day, one day repeats: its minutes, taken cyclically over 1,440.
+  const period = everyDay ? 1440 : 7 * 1440;
+  if (fireMinutes.length < count) fireMinutes = new Int32Array(count * 2);
+  let n = 0;
+  for (const c of compiled) {
+    for (let w = 0; w < (everyDay ? 1 : 7); w++) {
       if (((c.weekdayBits >> w) & 1) === 0) continue;
-      for (const t of c.times) minutes.push(w * 1440 + t);
+      for (const t of c.times) fireMinutes[n++] = w * 1440 + t;
     }
   }
-  minutes.sort((a, b) => a - b);
-  let worst = minutes[0]! + 7 * 1440 - minutes[minutes.length - 1]!;
-  for (let i = 1; i < minutes.length; i++) worst = Math.max(worst, minutes[i]! - minutes[i - 1]!);
+  // A typed array sorts numerically without a comparator (this runs once per distinct set of a fleet).
+  const minutes = fireMinutes.subarray(0, n).sort();
+  let worst = minutes[0]! + period - minutes[n - 1]!;
+  for (let i = 1; i < n; i++) worst = Math.max(worst, minutes[i]! - minutes[i - 1]!);
   return worst * MINUTE_MS;
 }
+
+let fireMinutes = new Int32Array(1024);
 
 /** The days from `from` to `to` on which the zone's offset changes, or differs from the day before's. */
 function clockChangesOf(zone: Compiled, from: number, to: number): number[] {
