@@ -177,7 +177,8 @@ function compile(s: ZonedSchedule): Compiled {
   const key = `${s.schedule}\u0000${s.timezone}`;
   let c = compiledCache.get(key);
   if (c) return c;
-  const fields = plainCronFields(s.schedule) ?? expandCronFields(s.schedule);
+  const plain = plainFieldsOf(s.schedule);
+  const fields = plain?.fields ?? expandCronFields(s.schedule);
   const mask = (values: number[], size: number) => {
     const out = new Array<boolean>(size).fill(false);
     for (const v of values) out[v] = true;
@@ -188,9 +189,9 @@ function compile(s: ZonedSchedule): Compiled {
   let innerGapMs = 0;
   for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
   const zone = zoneOf(s.timezone);
-  const months = mask(fields.months, 13);
-  const daysOfMonth = mask(fields.daysOfMonth, 32);
-  const weekdays = mask(fields.weekdays, 7);
+  const months = plain?.masks[3]!.mask ?? mask(fields.months, 13);
+  const daysOfMonth = plain?.masks[2]!.mask ?? mask(fields.daysOfMonth, 32);
+  const weekdays = plain?.masks[4]!.mask ?? mask(fields.weekdays, 7);
   // Every day of the month matches: with "either" every day fires, with "both" the weekdays decide.
   let weekdayBits = -1;
   if (months.indexOf(false, 1) === -1 && daysOfMonth.indexOf(false, 1) === -1) {
@@ -217,26 +218,55 @@ const FIELD_RANGES: ReadonlyArray<readonly [number, number]> = [[0, 59], [0, 23]
  * answers.
  */
 export function plainCronFields(expr: string): CronFieldSets | null {
+  return plainFieldsOf(expr)?.fields ?? null;
+}
+
+interface PlainField {
+  values: number[];
+  /** values[v] set, over the field's range (index = value). */
+  mask: boolean[];
+}
+
+// A fleet's resolved schedules are a few hundred distinct texts made of a few dozen distinct fields ("*",
+// "1-5", an hour, a minute): each field is expanded once, its values and mask shared (never changed).
+const plainFields: Array<Map<string, PlainField | null>> = [new Map(), new Map(), new Map(), new Map(), new Map()];
+
+function plainFieldsOf(expr: string): { fields: CronFieldSets; masks: PlainField[] } | null {
   const texts = expr.split(' ');
   if (texts.length !== 5) return null;
-  const sets: number[][] = [];
+  const masks: PlainField[] = [];
   for (let i = 0; i < 5; i++) {
     const text = texts[i]!;
-    if (!PLAIN_FIELD.test(text)) return null;
-    const [min, max] = FIELD_RANGES[i]!;
-    const dash = text.indexOf('-');
-    const from = text === '*' ? min : Number(dash < 0 ? text : text.slice(0, dash));
-    const to = text === '*' ? max : dash < 0 ? from : Number(text.slice(dash + 1));
-    if (from < min || to > max || from > to) return null;
-    const values: number[] = [];
-    for (let v = from; v <= to; v++) values.push(v);
-    sets.push(values);
+    let field = plainFields[i]!.get(text);
+    if (field === undefined) {
+      field = plainField(text, FIELD_RANGES[i]!, i === 4);
+      if (plainFields[i]!.size >= MAX_REMEMBERED) plainFields[i]!.clear();
+      plainFields[i]!.set(text, field);
+    }
+    if (field === null) return null;
+    masks.push(field);
   }
-  const weekdays = [...new Set(sets[4]!.map((d) => d % 7))].sort((a, b) => a - b);
   return {
-    minutes: sets[0]!, hours: sets[1]!, daysOfMonth: sets[2]!, months: sets[3]!, weekdays,
-    dayOrWeekday: texts[2] !== '*' && texts[4] !== '*',
+    fields: {
+      minutes: masks[0]!.values, hours: masks[1]!.values, daysOfMonth: masks[2]!.values, months: masks[3]!.values, weekdays: masks[4]!.values,
+      dayOrWeekday: texts[2] !== '*' && texts[4] !== '*',
+    },
+    masks,
   };
+}
+
+/** The values of a field that is `*`, a number or a range within [min, max]; null otherwise. Weekday 7 is 0. */
+function plainField(text: string, [min, max]: readonly [number, number], weekday: boolean): PlainField | null {
+  if (!PLAIN_FIELD.test(text)) return null;
+  const dash = text.indexOf('-');
+  const from = text === '*' ? min : Number(dash < 0 ? text : text.slice(0, dash));
+  const to = text === '*' ? max : dash < 0 ? from : Number(text.slice(dash + 1));
+  if (from < min || to > max || from > to) return null;
+  const mask = new Array<boolean>(weekday ? 7 : max + 1).fill(false);
+  for (let v = from; v <= to; v++) mask[weekday ? v % 7 : v] = true;
+  const values: number[] = [];
+  for (let v = 0; v < mask.length; v++) if (mask[v]) values.push(v);
+  return { values, mask };
 }
 
 /** Per zone, made once: wall clock to instant, and the offset through a local day. */
