@@ -2,7 +2,7 @@
 // case (worst-gap.ts) is longer, or that nothing scheduled backs up at all. Pure: the window's year comes in.
 import { coverageIndexOf, nodeUnitsOf, protectedByOf, type RpoObject, type RpoUnit, type UnitRpo } from './coverage.js';
 import { formatSpan } from './format-span.js';
-import { forgetScheduleIdsIfMany, worstGapOfSetMs } from './worst-gap.js';
+import { forgetScheduleIdsIfMany, worstGapBoundOfSetMs, worstGapOfSetMs } from './worst-gap.js';
 
 export interface RpoBreach {
   unit: RpoUnit;
@@ -22,6 +22,9 @@ export function rpoBreaches(objects: readonly RpoObject[], from: number): RpoBre
     const units = nodeUnitsOf(index, node)!;
     for (const c of units.units) {
       if (c.rpo === null) continue;
+      // Met by a bound of the union (its best single schedule) where one exists: no union walked.
+      const bound = worstGapBoundOfSetMs(c.schedules);
+      if (bound !== null && bound <= c.rpo.ms) continue;
       const worst = worstGapOfSetMs(c.schedules, from);
       if (worst !== null && worst <= c.rpo.ms) continue;
       const unit = { node, database: c.database, definition: c.definition };

@@ -88,6 +88,7 @@ export function forgetScheduleIdsIfMany(): void {
   scheduleIds.clear();
   schedulesById.length = 0;
   compiledById.length = 0;
+  weeklyGapById.length = 0;
   idTexts.length = 0;
   gapsByYear.clear();
   rememberedGaps = 0;
@@ -100,7 +101,13 @@ export function forgetScheduleIdsIfMany(): void {
 export function scheduleSetKeyOfIds(ids: number[]): string {
   if (ids.length === 0) return '';
   if (ids.length === 1) return idTexts[ids[0]!]!;
-  ids.sort((a, b) => a - b);
+  // Insertion sort: a unit has a handful of schedules (no comparator call per pair).
+  for (let i = 1; i < ids.length; i++) {
+    const id = ids[i]!;
+    let j = i - 1;
+    for (; j >= 0 && ids[j]! > id; j--) ids[j + 1] = ids[j]!;
+    ids[j + 1] = id;
+  }
   let key = idTexts[ids[0]!]!;
   for (let i = 1; i < ids.length; i++) if (ids[i] !== ids[i - 1]) key += `,${idTexts[ids[i]!]!}`;
   return key;
@@ -132,6 +139,41 @@ export function worstGapOfSetMs(key: string, from: number): number | null {
   rememberedGaps++;
   return gap;
 }
+
+/**
+ * A bound the worst case of a set (keyed as worstGapOfSetMs) never exceeds, without computing the union: when
+ * every schedule fires on fixed weekdays in one zone that never changes its clock (UTC), fires repeat every
+ * week and a set's worst case is the largest gap between its week's fires taken cyclically; adding a
+ * schedule's fires can only split gaps, so the union's worst case is at most each member's. Null when that
+ * does not hold (the exact worst case is needed). rpoBreaches asks this first: most units of a fleet are held
+ * to an rpo their every single schedule already meets.
+ */
+export function worstGapBoundOfSetMs(key: string): number | null {
+  if (key === '' || key.indexOf(',') < 0) return null;
+  let bound = Infinity;
+  let start = 0;
+  let zone: string | null = null;
+  while (start < key.length) {
+    let end = key.indexOf(',', start);
+    if (end < 0) end = key.length;
+    const id = Number(key.slice(start, end));
+    start = end + 1;
+    let gap = weeklyGapById[id];
+    if (gap === undefined) {
+      const c = compiledOf(id);
+      gap = c.fixedOffset && c.weekdayBits > 0 ? weekFires([c]) : null;
+      weeklyGapById[id] = gap;
+    }
+    // One zone: the union is then measured on the same week.
+    if (gap === null || (zone !== null && zone !== schedulesById[id]!.timezone)) return null;
+    zone = schedulesById[id]!.timezone;
+    if (gap < bound) bound = gap;
+  }
+  return bound;
+}
+
+/** Per schedule id: its worst case when it is weekly in a fixed zone (then the same every year), else null. */
+const weeklyGapById: Array<number | null> = [];
 
 /**
  * The longest time (ms) between consecutive fires of the union of `schedules` in the window starting on

@@ -3,7 +3,9 @@
 import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
 import { resolveHashedSchedule } from '../../../src/core/cron/expression.js';
-import { plainCronFields, sameZoneUnionGapWalkingEveryDay, worstGapMs, worstGapWalkingEveryDay } from '../../../src/core/rpo/worst-gap.js';
+import {
+  plainCronFields, sameZoneUnionGapWalkingEveryDay, scheduleId, scheduleSetKeyOfIds, worstGapBoundOfSetMs, worstGapMs, worstGapWalkingEveryDay,
+} from '../../../src/core/rpo/worst-gap.js';
 import { expandCronFields } from '../../../src/core/cron/expression.js';
 import { random } from '../../helpers/random-json.js';
 
@@ -179,6 +181,7 @@ describe('the weekly fast path on random schedules', () => {
   it('gives the walks\' answer, for single schedules and unions, in one zone and across zones', () => {
     let compared = 0;
     let weekly = 0;
+    let bounded = 0;
     for (let i = 0; i < 250; i++) {
       const timezone = pick(zones);
       const count = pick([1, 1, 2, 2, 3]);
@@ -186,10 +189,19 @@ describe('the weekly fast path on random schedules', () => {
       const from = Date.UTC(pick([2024, 2025, 2026, 2027, 2100]), int(0, 11), 1);
       const everyDay = (s: { schedule: string }) => ['*', '1-31', '*/1'].includes(s.schedule.split(' ')[2]!) && ['*', '1-12'].includes(s.schedule.split(' ')[3]!);
       if (set.every((s) => everyDay(s) && s.timezone === set[0]!.timezone)) weekly++;
-      expect({ set, from, gap: worstGapMs(set, from) }).toEqual({ set, from, gap: worstGapWalkingEveryDay(set, from) });
+      const gap = worstGapMs(set, from);
+      expect({ set, from, gap }).toEqual({ set, from, gap: worstGapWalkingEveryDay(set, from) });
+      // The bound rpoBreaches asks first never understates the worst case.
+      const bound = worstGapBoundOfSetMs(scheduleSetKeyOfIds(set.map((s) => scheduleId(s.schedule, s.timezone))));
+      if (bound !== null) {
+        expect(gap).not.toBeNull();
+        expect({ set, gap, bounded: gap! <= bound }).toEqual({ set, gap, bounded: true });
+        bounded++;
+      }
       compared++;
     }
     expect(compared).toBe(250);
+    expect(bounded).toBeGreaterThan(5);
     expect(weekly).toBeGreaterThan(60);
   });
 
