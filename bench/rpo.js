@@ -8,16 +8,18 @@
 // - status: `statusReport` without the nodes' answers and with them (each node's databases without a backup).
 // CPU time of this process, medians of interleaved runs. The RPO share of a plan is that of validate + makePlan, which
 // is less than a whole `plan` process costs (no catalog or schedule read, no Node start): an upper bound.
-// Two shares are printed. The first times each step apart (validate and rpoBreaches alternate in one year, so
-// whichever runs second finds the worst cases remembered; the effects are timed cold on both sides). The
-// second, "as a plan process", is the target's figure: per repetition (another year each) rpoBreaches cold as
-// validate runs it, then the effects for the same instant (the units after the apply were measured by
-// validate already, as in a `plan` process), the brake's count, over the same steps with no rpo anywhere
-// (validate of the fleet without `rpo:`, makePlan without a clock).
+// Two shares are printed. The first times each step apart in this process (validate and rpoBreaches alternate
+// in one year, so whichever runs second finds the worst cases remembered; code warm after the first repeat).
+// The second, "as a plan process", is the target's figure: each repeat is a fresh Node process
+// (bench/rpo-plan-process.js) that runs, cold, what a `plan` process runs: validate of the fleet without any
+// `rpo:` (the base), rpoBreaches (what an rpo adds to validate), the brake's count of uncovered databases and
+// the effects, makePlan without a clock (the base; its warm brake subtracted); RPO / base, medians of the
+// repeats, with the absolute CPU ms of each part. `BENCH_RPO_AB=<other dist dir>` runs the same processes
+// against another build (e.g. main's) in alternation and prints both.
 // `BENCH_RPO_SIZES=1000,10000`, `BENCH_RPO_REPEATS=5`.
 //   node bench/run.js --only rpo
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, printTable, root } from './lib.js';
@@ -69,8 +71,10 @@ export async function benchRpo({
     for (const definitions of sizes) {
       const dir = join(work, `fleet-${definitions}`);
       execFileSync(process.execPath, [join(root, 'examples/fleet/generate.mjs'), '--out', dir, '--servers', '1', '--nodes', String(Math.max(1, definitions / 10)), '--definitions', String(definitions)]);
-      // The same fleet without any rpo: validate computes no worst case at all (the base of the in-process share).
-      const { files: filesWithoutRpo } = await readConfigDir(dir);
+      // The same fleet without any rpo: validate computes no worst case at all (the base of the share); the
+      // plan processes read this copy.
+      const plainDir = `${dir}-plain`;
+      cpSync(dir, plainDir, { recursive: true });
       // Every database held to an rpo: the server's default.
       const servers = join(dir, 'servers.yaml');
       writeFileSync(servers, readFileSync(servers, 'utf8').replace('  backupRoot: /srv/pgbackops\n', '  backupRoot: /srv/pgbackops\n  rpo: 26h\n'));
@@ -103,26 +107,28 @@ export async function benchRpo({
         // makePlan without a clock still counts the brake's uncovered databases: that part is RPO's too.
         const withoutRpoMs = Math.max(0, planMs - brakeMs);
         const rpoMs = effectsMs + brakeMs + breachesMs;
-        // As a `plan` process pays it: validate measures the worst case of every desired unit (cold: each
-        // repetition is another year), then the plan's effects find those of the units after the apply already
-        // measured for the same instant and compute only the catalog's side. The base is the same work with no
-        // rpo anywhere (validate of the fleet without `rpo:`, makePlan without a clock).
-        const steps = { breaches: [], effects: [], brake: [], validate: [], plan: [] };
+        // As a `plan` process pays it: cold, one fresh process per repeat (and per build, in alternation).
+        const builds = [['this build', join(root, 'dist')], ...(process.env.BENCH_RPO_AB ? [['other build', process.env.BENCH_RPO_AB]] : [])];
+        const runs = builds.map(() => []);
         for (let i = 0; i < repeats; i++) {
-          const at = Date.UTC(2030 + 2 * repetition++, 5, 1);
-          steps.breaches.push(timed(() => rpoBreaches(desired.objects, at)).ms);
-          steps.effects.push(timed(() => rpoEffects(actual.objects, after, withEffects.objectActions, at)).ms);
-          steps.brake.push(timed(() => protectionLost(actual.objects, after, touched)).ms);
-          steps.validate.push(timed(() => validateConfig(filesWithoutRpo, { now: at })).ms);
-          steps.plan.push(timed(() => makePlan(desired, actual, catalogOnly, DEFAULT_PLAN_OPTIONS)).ms);
+          const order = i % 2 === 0 ? builds.map((_, k) => k) : builds.map((_, k) => k).reverse();
+          for (const k of order) {
+            const out = execFileSync(process.execPath, [join(root, 'bench/rpo-plan-process.js'), builds[k][1], plainDir, label === 'no-op' ? 'no-op' : 'changed', String(2030 + 2 * repetition++)], { encoding: 'utf8' });
+            runs[k].push(JSON.parse(out));
+          }
         }
-        const m = Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)]));
-        const inProcessRpoMs = m.breaches + m.effects + m.brake;
+        const processes = builds.map(([name, dist], k) => {
+          const m = (key) => median(runs[k].map((r) => r[key]));
+          const rpoMs = m('breachesMs') + m('brakeMs') + m('effectsMs');
+          const baseMs = m('validateMs') + m('planMs') - m('brakeWarmMs');
+          const shares = runs[k].map((r) => (r.breachesMs + r.brakeMs + r.effectsMs) / (r.validateMs + r.planMs - r.brakeWarmMs));
+          return { name, dist, breachesMs: m('breachesMs'), brakeMs: m('brakeMs'), effectsMs: m('effectsMs'), validateMs: m('validateMs'), planMs: m('planMs') - m('brakeWarmMs'), rpoMs, baseMs, share: median(shares), lines: runs[k][0].effects, breaches: runs[k][0].breaches };
+        });
         plans[label] = {
           actions: withEffects.objectActions.length, effects: withEffects.rpoEffects?.length ?? 0,
           planWithoutRpoMs: withoutRpoMs, effectsMs, brakeMs, rpoMs,
           share: rpoMs / (validateMs - breachesMs + withoutRpoMs),
-          inProcess: { breachesMs: m.breaches, effectsMs: m.effects, brakeMs: m.brake, baseMs: m.validate + m.plan - m.brake, rpoMs: inProcessRpoMs, share: inProcessRpoMs / (m.validate + m.plan - m.brake) },
+          processes,
         };
       }
 
@@ -146,9 +152,12 @@ export async function benchRpo({
         table.push([`${at} plan ${label}: brake's uncovered count (CPU ms)`, p.brakeMs.toFixed(1)]);
         table.push([`${at} plan ${label}: rpoBreaches + effects + brake (CPU ms)`, p.rpoMs.toFixed(1)]);
         table.push([`${at} plan ${label}: that / (validate + makePlan) without them`, `${(p.share * 100).toFixed(1)} %`]);
-        const q = p.inProcess;
-        table.push([`${at} plan ${label}, as a plan process: rpoBreaches cold + effects after it + brake (CPU ms)`, `${q.breachesMs.toFixed(1)} + ${q.effectsMs.toFixed(1)} + ${q.brakeMs.toFixed(1)}`]);
-        table.push([`${at} plan ${label}, as a plan process: RPO / (validate without rpo + makePlan without RPO = ${q.baseMs.toFixed(0)} ms)`, `${(q.share * 100).toFixed(1)} %`, r.definitions >= 10_000 ? '<= 10 %' : undefined]);
+        for (const q of p.processes) {
+          const who = p.processes.length > 1 ? ` (${q.name}: ${q.dist})` : '';
+          table.push([`${at} plan ${label}, as a plan process${who}: rpoBreaches + brake + effects, cold (CPU ms; ${q.breaches} breaches, ${q.lines} lines)`, `${q.breachesMs.toFixed(1)} + ${q.brakeMs.toFixed(1)} + ${q.effectsMs.toFixed(1)} = ${q.rpoMs.toFixed(1)}`]);
+          table.push([`${at} plan ${label}, as a plan process${who}: validate without rpo + makePlan without RPO (CPU ms)`, `${q.validateMs.toFixed(1)} + ${q.planMs.toFixed(1)} = ${q.baseMs.toFixed(1)}`]);
+          table.push([`${at} plan ${label}, as a plan process${who}: RPO share (median of ${repeats} processes)`, `${(q.share * 100).toFixed(1)} %`, r.definitions >= 10_000 ? '<= 10 %' : undefined]);
+        }
       }
       table.push([`${at} status without / with the nodes' coverage (CPU ms)`, `${r.statusMs.toFixed(1)} / ${r.statusCoverageMs.toFixed(1)}`]);
       if (i > 0) {

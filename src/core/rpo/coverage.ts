@@ -8,7 +8,7 @@
 import { isLogicalSpec, methodOf, type BackupServerSpec, type BackupSpec, type Kind, type LogicalOptions, type NodeSpec } from '../model.js';
 import { methodRulesOf } from '../methods/registry.js';
 import { parseDuration, approximateMilliseconds } from '../time/duration.js';
-import type { ZonedSchedule } from './worst-gap.js';
+import { scheduleId, scheduleSetKeyOfIds } from './worst-gap.js';
 import type { TypedObject } from '../objects.js';
 
 /** A configuration or catalog object (the coverage of a plan is computed on both). */
@@ -21,17 +21,47 @@ export interface RpoUnit {
   definition: string | null;
 }
 
-export interface UnitCoverage {
-  unit: RpoUnit;
-  /** Definitions whose runs protect it now (scheduled, and restorable). */
-  protectedBy: string[];
-  schedules: ZonedSchedule[];
-  /** The tightest rpo of the definitions that name it, and where it is written; null when none says one. */
-  rpo: { ms: number; text: string; kind: Kind; name: string } | null;
+/** The tightest rpo a unit is held to, and where it is written. */
+export interface UnitRpo {
+  ms: number;
+  text: string;
+  kind: Kind;
+  name: string;
 }
 
-export function unitKey(u: RpoUnit): string {
-  return u.database === null ? `${u.node}\u0000*\u0000${u.definition}` : `${u.node}\u0000${u.database}`;
+/** A unit of a node and what covers it (NodeUnits holds the definitions its indices name). */
+export interface CoveredUnit {
+  database: string | null;
+  definition: string | null;
+  /**
+   * The set of schedules of the definitions whose runs protect it now (scheduled, and restorable), as
+   * worst-gap.ts keys it (scheduleSetKeyOfIds: "" for none): two units with the same key have the same worst case.
+   */
+  schedules: string;
+  /** The tightest rpo of the definitions that name it, and where it is written; null when none says one. */
+  rpo: UnitRpo | null;
+  /** Its covering definitions: NodeUnits.covering from `from` to `to` (exclusive). */
+  from: number;
+  to: number;
+}
+
+/** The units of one node's Backups (kept lean: a fleet's plan measures tens of thousands). */
+export interface NodeUnits {
+  node: string;
+  units: CoveredUnit[];
+  /** The definitions' names, in the order of the node's Backups. */
+  names: string[];
+  /** Whether each definition's runs protect what it covers (enabled, its node running, not `type: schema`). */
+  protects: boolean[];
+  /** Indices of definitions, per unit (CoveredUnit.from/to). */
+  covering: number[];
+}
+
+/** The definitions whose runs protect a unit now, sorted by name. */
+export function protectedByOf(node: NodeUnits, unit: CoveredUnit): string[] {
+  const out: string[] = [];
+  for (let i = unit.from; i < unit.to; i++) if (node.protects[node.covering[i]!]) out.push(node.names[node.covering[i]!]!);
+  return out.sort();
 }
 
 /** A definition's rpo: its own, else its node's, else its server's; months count as 30 days. */
@@ -39,7 +69,7 @@ export function effectiveRpo(
   backup: { name: string; spec: Pick<BackupSpec, 'rpo'> },
   node: { name: string; spec: NodeSpec } | undefined,
   server: { name: string; spec: BackupServerSpec } | undefined,
-): UnitCoverage['rpo'] {
+): UnitRpo | null {
   const [text, kind, name] = backup.spec.rpo !== undefined ? [backup.spec.rpo, 'Backup' as const, backup.name]
     : node?.spec.rpo !== undefined ? [node.spec.rpo, 'Node' as const, node.name]
     : server?.spec.rpo !== undefined ? [server.spec.rpo, 'BackupServer' as const, server.name]
@@ -62,73 +92,123 @@ function rpoMilliseconds(text: string): number | null {
   return ms;
 }
 
-/** Every unit of the Backups on `nodes` (all nodes when omitted), with what protects it. */
-export function coverageOf(objects: readonly RpoObject[], nodes?: ReadonlySet<string>): UnitCoverage[] {
+type Scope = Pick<LogicalOptions, 'type' | 'databases' | 'exclude'>;
+
+/** The Backups of one node with what they inherit: the input of its units. */
+export interface NodeDefinitions {
+  node: string;
+  nodeSpec: NodeSpec | undefined;
+  server: { name: string; spec: BackupServerSpec } | undefined;
+  names: string[];
+  specs: BackupSpec[];
+}
+
+/** A configuration's or catalog's Backups grouped by node, and each node's units once asked (nodeUnitsOf). */
+export interface CoverageIndex {
+  nodes: Map<string, NodeDefinitions>;
+  units: Map<string, NodeUnits>;
+}
+
+// One index per array of objects: a plan asks the catalog's and the projection's coverage for its effects
+// and for its brake. Arrays of objects are not changed once made (their length is checked all the same).
+const indexes = new WeakMap<readonly RpoObject[], { length: number; index: CoverageIndex }>();
+
+/** The Backups of `objects` by node (remembered per array of objects). */
+export function coverageIndexOf(objects: readonly RpoObject[]): CoverageIndex {
+  const known = indexes.get(objects);
+  if (known && known.length === objects.length) return known.index;
   const nodeSpecs = new Map<string, NodeSpec>();
   const serverSpecs = new Map<string, BackupServerSpec>();
-  const byNode = new Map<string, Array<{ name: string; spec: BackupSpec }>>();
+  const nodes = new Map<string, NodeDefinitions>();
   for (const o of objects) {
     if (o.kind === 'Node') nodeSpecs.set(o.name, o.spec);
     else if (o.kind === 'BackupServer') serverSpecs.set(o.name, o.spec);
     else if (o.kind === 'Backup') {
-      const spec = o.spec;
-      if (nodes && !nodes.has(spec.node)) continue;
-      let list = byNode.get(spec.node);
-      if (!list) byNode.set(spec.node, (list = []));
-      list.push({ name: o.name, spec });
+      const node = o.spec.node;
+      let d = nodes.get(node);
+      if (!d) nodes.set(node, (d = { node, nodeSpec: undefined, server: undefined, names: [], specs: [] }));
+      d.names.push(o.name);
+      d.specs.push(o.spec);
     }
   }
-  const out: UnitCoverage[] = [];
-  for (const [node, definitions] of byNode) {
-    const nodeSpec = nodeSpecs.get(node);
-    const serverSpec = nodeSpec ? serverSpecs.get(nodeSpec.backupServer) : undefined;
-    const running = nodeSpec?.status === 'running';
-    // The rpo a definition without its own inherits, once per node (not two wrappers and a result per definition).
-    const inherited = effectiveRpo({ name: '', spec: {} }, nodeSpec && { name: node, spec: nodeSpec }, serverSpec && { name: nodeSpec!.backupServer, spec: serverSpec });
-    // Once per definition: a definition covers several units, and each unit asks every definition covering
-    // it (a fleet plan asks this of every definition of every node it touches, twice).
-    const prepared = definitions.map((d) => {
-      const scope = scopeOf(d.spec);
-      return {
-        name: d.name, scope,
-        protects: running && d.spec.enabled && scope.type !== 'schema',
-        rpo: d.spec.rpo === undefined ? inherited : effectiveRpo(d, undefined, undefined),
-        schedule: { schedule: d.spec.resolvedSchedule, timezone: d.spec.timezone } as ZonedSchedule,
-      };
-    });
-    type Prepared = (typeof prepared)[number];
-    const units = new Map<string, { unit: RpoUnit; covering: Prepared[] }>();
-    for (const d of prepared) {
-      const ds = d.scope;
-      if (ds.type === 'cluster' || ds.databases === 'all') {
-        const unit = { node, database: null, definition: d.name };
-        // Every database d covers is covered by another "every database" definition that excludes no more.
-        const covering = prepared.filter(({ scope: os }) =>
-          os.type === 'cluster' || (os.databases === 'all' && os.exclude.every((x) => ds.type !== 'cluster' && ds.exclude.includes(x))));
-        units.set(unitKey(unit), { unit, covering });
-      } else {
-        for (const database of ds.databases) {
-          const unit = { node, database, definition: null };
-          const key = unitKey(unit);
-          if (units.has(key)) continue;
-          const covering = prepared.filter(({ scope: os }) =>
-            os.type === 'cluster' || (os.databases === 'all' ? !os.exclude.includes(database) : os.databases.includes(database)));
-          units.set(key, { unit, covering });
-        }
+  for (const d of nodes.values()) {
+    d.nodeSpec = nodeSpecs.get(d.node);
+    const serverSpec = d.nodeSpec ? serverSpecs.get(d.nodeSpec.backupServer) : undefined;
+    d.server = serverSpec && { name: d.nodeSpec!.backupServer, spec: serverSpec };
+  }
+  const index: CoverageIndex = { nodes, units: new Map() };
+  indexes.set(objects, { length: objects.length, index });
+  return index;
+}
+
+/** The units of a node's Backups with what covers them (null when the node has no Backup). */
+export function nodeUnitsOf(index: CoverageIndex, node: string): NodeUnits | null {
+  let units = index.units.get(node);
+  if (units) return units;
+  const d = index.nodes.get(node);
+  if (!d) return null;
+  units = unitsOf(d);
+  index.units.set(node, units);
+  return units;
+}
+
+const scratchIds: number[] = [];
+
+/** The unit whose covering definitions were just pushed (from `from` on): its set of schedules and its rpo. */
+function addUnit(out: NodeUnits, database: string | null, definition: string | null, from: number, scheduleIds: readonly number[], rpos: ReadonlyArray<UnitRpo | null>): void {
+  const { covering, protects } = out;
+  scratchIds.length = 0;
+  let rpo: UnitRpo | null = null;
+  for (let k = from; k < covering.length; k++) {
+    const i = covering[k]!;
+    if (protects[i]) scratchIds.push(scheduleIds[i]!);
+    const r = rpos[i]!;
+    if (r && (rpo === null || r.ms < rpo.ms)) rpo = r;
+  }
+  out.units.push({ database, definition, schedules: scheduleSetKeyOfIds(scratchIds), rpo, from, to: covering.length });
+}
+
+function unitsOf({ node, nodeSpec, server, names, specs }: NodeDefinitions): NodeUnits {
+  const running = nodeSpec?.status === 'running';
+  // The rpo a definition without its own inherits, once per node.
+  const inherited = effectiveRpo({ name: '', spec: {} }, nodeSpec && { name: node, spec: nodeSpec }, server);
+  const count = names.length;
+  const scopes: Scope[] = new Array(count);
+  const rpos: Array<UnitRpo | null> = new Array(count);
+  const protects: boolean[] = new Array(count);
+  const scheduleIds: number[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const spec = specs[i]!;
+    const scope = scopeOf(spec);
+    scopes[i] = scope;
+    rpos[i] = spec.rpo === undefined ? inherited : effectiveRpo({ name: names[i]!, spec }, undefined, undefined);
+    protects[i] = running && spec.enabled && scope.type !== 'schema';
+    scheduleIds[i] = protects[i] ? scheduleId(spec.resolvedSchedule, spec.timezone) : -1;
+  }
+  const out: NodeUnits = { node, units: [], names, protects, covering: [] };
+  const covering = out.covering;
+  let named: Set<string> | null = null;
+  for (let d = 0; d < count; d++) {
+    const ds = scopes[d]!;
+    if (ds.type === 'cluster' || ds.databases === 'all') {
+      // Every database d covers is covered by another "every database" definition that excludes no more.
+      const from = covering.length;
+      for (let o = 0; o < count; o++) {
+        const os = scopes[o]!;
+        if (os.type === 'cluster' || (os.databases === 'all' && os.exclude.every((x) => ds.type !== 'cluster' && ds.exclude.includes(x)))) covering.push(o);
       }
-    }
-    for (const { unit, covering } of units.values()) {
-      const protectedBy: string[] = [];
-      const schedules: ZonedSchedule[] = [];
-      let rpo: UnitCoverage['rpo'] = null;
-      for (const d of covering) {
-        if (d.protects) {
-          protectedBy.push(d.name);
-          schedules.push(d.schedule);
+      addUnit(out, null, names[d]!, from, scheduleIds, rpos);
+    } else {
+      for (const database of ds.databases) {
+        if (named?.has(database)) continue;
+        (named ??= new Set()).add(database);
+        const from = covering.length;
+        for (let o = 0; o < count; o++) {
+          const os = scopes[o]!;
+          if (os.type === 'cluster' || (os.databases === 'all' ? !os.exclude.includes(database) : os.databases.includes(database))) covering.push(o);
         }
-        if (d.rpo && (rpo === null || d.rpo.ms < rpo.ms)) rpo = d.rpo;
+        addUnit(out, database, null, from, scheduleIds, rpos);
       }
-      out.push({ unit, protectedBy: protectedBy.sort(), schedules, rpo });
     }
   }
   return out;
@@ -161,7 +241,9 @@ export function backsUpEveryDatabase(spec: BackupSpec): boolean {
   return s.type === 'cluster' || s.databases === 'all';
 }
 
+const WHOLE_CLUSTER: Scope = Object.freeze({ type: 'cluster', databases: 'all', exclude: [] as string[] });
+
 /** What a definition backs up: a physical method (basebackup, pgbackrest) takes the whole cluster, like pg_dumpall. */
-export function scopeOf(spec: BackupSpec): Pick<LogicalOptions, 'type' | 'databases' | 'exclude'> {
-  return isLogicalSpec(spec) ? spec : { type: 'cluster', databases: 'all', exclude: [] };
+export function scopeOf(spec: BackupSpec): Scope {
+  return isLogicalSpec(spec) ? spec : WHOLE_CLUSTER;
 }

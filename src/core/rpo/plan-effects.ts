@@ -2,8 +2,8 @@
 // "billing: no backup after this apply". Only nodes an action touches are measured (a node's definitions,
 // or the node itself), before (the catalog) and after (the catalog as the plan leaves it).
 import type { ObjectAction } from '../plan/types.js';
-import { coverageOf, unitKey, type RpoObject, type RpoUnit, type UnitCoverage } from './coverage.js';
-import { scheduleSetKey, worstGapMs, type ZonedSchedule } from './worst-gap.js';
+import { coverageIndexOf, nodeUnitsOf, type CoveredUnit, type RpoObject } from './coverage.js';
+import { forgetScheduleIdsIfMany, worstGapOfSetMs } from './worst-gap.js';
 
 export interface RpoEffect {
   node: string;
@@ -22,37 +22,40 @@ export interface RpoEffect {
 export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObject[], actions: readonly ObjectAction[], now: number): RpoEffect[] {
   const nodes = touchedNodes(actions);
   if (nodes.size === 0) return [];
-  const was = new Map(coverageOf(before, nodes).map((c) => [unitKey(c.unit), c]));
-  const will = new Map(coverageOf(after, nodes).map((c) => [unitKey(c.unit), c]));
+  forgetScheduleIdsIfMany();
+  const was = coverageIndexOf(before);
+  const will = coverageIndexOf(after);
   const out: RpoEffect[] = [];
-  // Units that exist before: a new definition's databases have no "before" to compare with.
-  for (const [key, old] of was) {
-    const next: UnitCoverage | undefined = will.get(key);
-    // The same schedules have the same worst case: most units of a touched node keep theirs (not computed).
-    if (next && sameSchedules(old.schedules, next.schedules)) continue;
-    const beforeMs = worstGapMs(old.schedules, now);
-    const afterMs = next ? worstGapMs(next.schedules, now) : null;
-    if (beforeMs === afterMs) continue;
-    const rpo = next?.rpo ?? null;
-    out.push({
-      ...unitFields(old.unit), beforeMs, afterMs, rpo: rpo?.text ?? null,
-      breach: rpo !== null && (afterMs === null || afterMs > rpo.ms),
-    });
+  for (const node of nodes) {
+    // Units that exist before: a new definition's databases have no "before" to compare with.
+    const old = nodeUnitsOf(was, node);
+    if (!old) continue;
+    const next = nodeUnitsOf(will, node);
+    let nextUnits: Map<string, CoveredUnit> | null = null;
+    for (let i = 0; i < old.units.length; i++) {
+      const u = old.units[i]!;
+      // Usually at the same place after the plan (the node's definitions keep their order); else looked up.
+      let n = next?.units[i];
+      if (!n || n.database !== u.database || n.definition !== u.definition) {
+        if (next && !nextUnits) {
+          nextUnits = new Map();
+          for (const v of next.units) nextUnits.set(v.database ?? `\u0000${v.definition}`, v);
+        }
+        n = nextUnits?.get(u.database ?? `\u0000${u.definition}`);
+      }
+      // The same schedules have the same worst case: most units of a touched node keep theirs (not computed).
+      if (n && n.schedules === u.schedules) continue;
+      const beforeMs = worstGapOfSetMs(u.schedules, now);
+      const afterMs = n ? worstGapOfSetMs(n.schedules, now) : null;
+      if (beforeMs === afterMs) continue;
+      const rpo = n?.rpo ?? null;
+      out.push({
+        node, database: u.database, definition: u.definition, beforeMs, afterMs, rpo: rpo?.text ?? null,
+        breach: rpo !== null && (afterMs === null || afterMs > rpo.ms),
+      });
+    }
   }
   return out.sort((a, b) => compare(a.node, b.node) || compare(a.database ?? '', b.database ?? '') || compare(a.definition ?? '', b.definition ?? ''));
-}
-
-function sameSchedules(a: readonly ZonedSchedule[], b: readonly ZonedSchedule[]): boolean {
-  if (a.length !== b.length) return false;
-  // Coverage lists a unit's schedules in its definitions' order, before and after alike: an unchanged unit
-  // (most of every touched node) compares element by element, without building its set's key twice.
-  let inOrder = true;
-  for (let i = 0; i < a.length && inOrder; i++) inOrder = a[i]!.schedule === b[i]!.schedule && a[i]!.timezone === b[i]!.timezone;
-  return inOrder || scheduleSetKey(a) === scheduleSetKey(b);
-}
-
-function unitFields(u: RpoUnit): Pick<RpoEffect, 'node' | 'database' | 'definition'> {
-  return { node: u.node, database: u.database, definition: u.definition };
 }
 
 /** Nodes whose definitions' coverage an action can change. */

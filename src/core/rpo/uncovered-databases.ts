@@ -4,7 +4,7 @@
 // database of a `databases: [..]` list, and "every database" of a `databases: all` or cluster definition.
 // Pure: the nodes' answers come in.
 import type { BackupSpec, NodeSpec } from '../model.js';
-import { backsUp, backsUpEveryDatabase, backsUpEveryDatabaseOf, scopeOf, type RpoObject, type RpoUnit } from './coverage.js';
+import { backsUp, backsUpEveryDatabase, backsUpEveryDatabaseOf, coverageIndexOf, scopeOf, type NodeDefinitions, type RpoObject, type RpoUnit } from './coverage.js';
 
 /** What each asked node answered: its databases, or why it could not be asked. */
 export type NodeDatabases = Readonly<Record<string, { databases: string[] } | { error: string }>>;
@@ -89,13 +89,21 @@ export function nodeCoverage(before: readonly RpoObject[], after: readonly RpoOb
  * node counts in `protectedBefore`. Where a node answered, its databases are the units.
  */
 export function protectionLost(before: readonly RpoObject[], after: readonly RpoObject[], touched: ReadonlySet<string>, asked: NodeDatabases = {}): ProtectionLoss {
-  const was = scheduledBackupsByNode(before);
-  const will = scheduledBackupsByNode(after);
+  // The plan's effects group the same arrays by node (coverage.ts remembers the grouping per array).
+  const was = coverageIndexOf(before);
+  const will = coverageIndexOf(after);
   let protectedBefore = 0;
   const lost: RpoUnit[] = [];
-  for (const [node, backups] of was) {
+  for (const [node, definitions] of was.nodes) {
     const answer = asked[node];
-    const remaining = will.get(node) ?? [];
+    if (!(answer && 'databases' in answer) && (!touched.has(node) || keepsProtection(definitions, will.nodes.get(node)))) {
+      // Most nodes of a fleet's plan: only counted, without building their units.
+      protectedBefore += configuredUnitCount(definitions);
+      continue;
+    }
+    const backups = scheduledOn(definitions);
+    if (backups.length === 0) continue;
+    const remaining = scheduledOn(will.nodes.get(node));
     if (answer && 'databases' in answer) {
       const covered = answer.databases.filter((db) => backups.some((b) => backsUp(b.spec, db)));
       protectedBefore += covered.length;
@@ -107,7 +115,6 @@ export function protectionLost(before: readonly RpoObject[], after: readonly Rpo
     }
     const units = configuredUnits(node, backups);
     protectedBefore += units.length;
-    if (!touched.has(node)) continue;
     for (const u of units) {
       const kept = u.every ? backsUpEveryDatabaseOf(remaining.map((b) => b.spec), u.every) : remaining.some((b) => backsUp(b.spec, u.unit.database!));
       if (!kept) lost.push(u.unit);
@@ -115,6 +122,58 @@ export function protectionLost(before: readonly RpoObject[], after: readonly Rpo
   }
   lost.sort((a, b) => compare(a.node, b.node) || compare(a.database ?? '', b.database ?? '') || compare(a.definition ?? '', b.definition ?? ''));
   return { protectedBefore, lost };
+}
+
+/** The enabled definitions of a node if it is running: the ones whose schedule runs. */
+function scheduledOn(definitions: NodeDefinitions | undefined): NamedBackup[] {
+  if (definitions?.nodeSpec?.status !== 'running') return [];
+  const out: NamedBackup[] = [];
+  for (let i = 0; i < definitions.specs.length; i++) if (definitions.specs[i]!.enabled) out.push({ name: definitions.names[i]!, spec: definitions.specs[i]! });
+  return out;
+}
+
+/**
+ * Whether every definition scheduled on a node before is still scheduled after, in the same order, backing up
+ * the same databases (a plan that changes schedules, retention or options): then it loses no unit.
+ */
+function keepsProtection(before: NodeDefinitions, after: NodeDefinitions | undefined): boolean {
+  if (!after || before.nodeSpec?.status !== 'running' || after.nodeSpec?.status !== 'running') return false;
+  if (before.specs.length !== after.specs.length) return false;
+  for (let i = 0; i < before.specs.length; i++) {
+    const was = before.specs[i]!;
+    if (!was.enabled) continue;
+    const will = after.specs[i]!;
+    if (before.names[i] !== after.names[i] || !will.enabled) return false;
+    if (was !== will && !sameScope(scopeOf(was), scopeOf(will))) return false;
+  }
+  return true;
+}
+
+function sameScope(a: ReturnType<typeof scopeOf>, b: ReturnType<typeof scopeOf>): boolean {
+  const sameList = (x: readonly string[], y: readonly string[]) => x === y || (x.length === y.length && x.every((v, i) => v === y[i]));
+  return a.type === b.type && sameList(a.exclude, b.exclude)
+    && (a.databases === 'all' || b.databases === 'all' ? a.databases === b.databases : sameList(a.databases, b.databases));
+}
+
+/** How many units configuredUnits finds on a node (0 when it is not running), without making them. */
+function configuredUnitCount(definitions: NodeDefinitions): number {
+  if (definitions.nodeSpec?.status !== 'running') return 0;
+  let named: Set<string> | null = null;
+  let every: Set<string> | null = null;
+  for (const spec of definitions.specs) {
+    if (!spec.enabled) continue;
+    const scope = scopeOf(spec);
+    if (scope.type === 'schema') continue;
+    if (backsUpEveryDatabase(spec)) (every ??= new Set()).add(exclusionKey(scope));
+    else if (scope.databases !== 'all') for (const db of scope.databases) (named ??= new Set()).add(db);
+  }
+  return (named?.size ?? 0) + (every?.size ?? 0);
+}
+
+/** What an "every database" definition leaves out, as a key: two with the same key back up the same databases. */
+function exclusionKey(scope: ReturnType<typeof scopeOf>): string {
+  if (scope.type === 'cluster' || scope.exclude.length === 0) return '';
+  return scope.exclude.length === 1 ? scope.exclude[0]! : [...scope.exclude].sort().join('\u0000');
 }
 
 /**
@@ -129,7 +188,7 @@ function configuredUnits(node: string, backups: readonly NamedBackup[]): Array<{
     if (scope.type === 'schema') continue;
     if (backsUpEveryDatabase(spec)) {
       // Same scope, same unit: keyed by what it leaves out (a cluster backup leaves out nothing).
-      const key = scope.type === 'cluster' ? '' : [...scope.exclude].sort().join('\u0000');
+      const key = exclusionKey(scope);
       if (!every.has(key)) every.set(key, { unit: { node, database: null, definition: name }, every: spec });
     } else if (scope.databases !== 'all') {
       for (const db of scope.databases) named.add(db);

@@ -6,7 +6,9 @@
 // start of one run to the start of the next (docs/monitoring.md, "RPO").
 //
 // Pure and cheap: fire times are computed per local day from the expanded cron fields (no scheduler
-// object), and a fleet repeats a few hundred resolved expressions, which are remembered.
+// object), and a fleet repeats a few hundred resolved expressions, which are remembered. Schedules that fire
+// on a fixed set of weekdays (the usual backup schedule) are measured on one week where the zone's offset
+// holds (weekFires), and walked day by day only around its clock changes.
 import { expandCronFields, type CronFieldSets } from '../cron/expression.js';
 import { civilFromDays, zoneOffsetOf } from '../time/zoned-calendar.js';
 
@@ -29,6 +31,13 @@ interface Compiled {
   months: boolean[];
   daysOfMonth: boolean[];
   weekdays: boolean[];
+  /**
+   * The weekdays (bit 0 Sunday) it fires on when every month and every day of the month matches, so that
+   * its days are the same every week; -1 when they are not (a day of month or a month is restricted).
+   */
+  weekdayBits: number;
+  /** Its zone never changes its clock (UTC). */
+  fixedOffset: boolean;
   /** Minutes of the day the schedule fires at, ascending. */
   times: number[];
   /** Largest gap between two fires of the same day on a day without a clock change (0 for one fire a day). */
@@ -39,8 +48,132 @@ interface Compiled {
 }
 
 const compiledCache = new Map<string, Compiled>();
-const gapCache = new Map<string, number | null>();
 const MAX_REMEMBERED = 10_000;
+
+// Schedules are named by a small integer, and a set of them by its sorted ids ("3,17"): a fleet asks the
+// worst case of thousands of units, most of them one to three schedules, and their keys are then a few
+// characters instead of the schedules' texts. Forgotten all at once (with every worst case keyed by them)
+// past MAX_SCHEDULE_IDS, only between two computations (forgetScheduleIdsIfMany).
+const scheduleIds = new Map<string, Map<string, number>>();
+const schedulesById: ZonedSchedule[] = [];
+const compiledById: Compiled[] = [];
+/** Each id as text (the key of a set of one schedule). */
+const idTexts: string[] = [];
+const MAX_SCHEDULE_IDS = 200_000;
+/** Per year of the window, the worst case of each set of schedules asked (by its key). */
+const gapsByYear = new Map<number, Map<string, number | null>>();
+const MAX_REMEMBERED_GAPS = 200_000;
+let rememberedGaps = 0;
+let lastFrom = NaN;
+let lastYear = 0;
+
+/** The id of a schedule (its cron text with H resolved, and its zone). */
+export function scheduleId(schedule: string, timezone: string): number {
+  // By zone, then by text: no string is built per definition.
+  let inZone = scheduleIds.get(timezone);
+  if (!inZone) scheduleIds.set(timezone, (inZone = new Map()));
+  let id = inZone.get(schedule);
+  if (id === undefined) {
+    id = schedulesById.length;
+    schedulesById.push({ schedule, timezone });
+    idTexts.push(String(id));
+    inZone.set(schedule, id);
+  }
+  return id;
+}
+
+/** Called before a computation that will ask for ids: ids stay valid until the next call. */
+export function forgetScheduleIdsIfMany(): void {
+  if (schedulesById.length < MAX_SCHEDULE_IDS) return;
+  scheduleIds.clear();
+  schedulesById.length = 0;
+  compiledById.length = 0;
+  weeklyGapById.length = 0;
+  idTexts.length = 0;
+  gapsByYear.clear();
+  rememberedGaps = 0;
+}
+
+/**
+ * The key of a set of schedule ids (in any order, repeats allowed): the distinct ids, ascending, joined by
+ * commas; "" for none. `ids` is sorted in place.
+ */
+export function scheduleSetKeyOfIds(ids: number[]): string {
+  if (ids.length === 0) return '';
+  if (ids.length === 1) return idTexts[ids[0]!]!;
+  // Insertion sort: a unit has a handful of schedules (no comparator call per pair).
+  for (let i = 1; i < ids.length; i++) {
+    const id = ids[i]!;
+    let j = i - 1;
+    for (; j >= 0 && ids[j]! > id; j--) ids[j + 1] = ids[j]!;
+    ids[j + 1] = id;
+  }
+  let key = idTexts[ids[0]!]!;
+  for (let i = 1; i < ids.length; i++) if (ids[i] !== ids[i - 1]) key += `,${idTexts[ids[i]!]!}`;
+  return key;
+}
+
+/**
+ * The worst case (as worstGapMs) of the set of schedules whose key (scheduleSetKeyOfIds) is `key`,
+ * remembered per year and key: a fleet's units share a few thousand sets, each computed once per process.
+ */
+export function worstGapOfSetMs(key: string, from: number): number | null {
+  if (key === '') return null;
+  if (from !== lastFrom) {
+    lastFrom = from;
+    lastYear = new Date(from).getUTCFullYear();
+  }
+  const year = lastYear;
+  let gaps = gapsByYear.get(year);
+  if (!gaps) gapsByYear.set(year, (gaps = new Map()));
+  const known = gaps.get(key);
+  if (known !== undefined) return known;
+  const compiled = key.split(',').map((id) => compiledOf(Number(id)));
+  const gap = computeWorstGap(compiled, Date.UTC(year, 0, 1) / DAY_MS);
+  if (rememberedGaps >= MAX_REMEMBERED_GAPS) {
+    gapsByYear.clear();
+    rememberedGaps = 0;
+    gapsByYear.set(year, (gaps = new Map()));
+  }
+  gaps.set(key, gap);
+  rememberedGaps++;
+  return gap;
+}
+
+/**
+ * A bound the worst case of a set (keyed as worstGapOfSetMs) never exceeds, without computing the union: when
+ * every schedule fires on fixed weekdays in one zone that never changes its clock (UTC), fires repeat every
+ * week and a set's worst case is the largest gap between its week's fires taken cyclically; adding a
+ * schedule's fires can only split gaps, so the union's worst case is at most each member's. Null when that
+ * does not hold (the exact worst case is needed). rpoBreaches asks this first: most units of a fleet are held
+ * to an rpo their every single schedule already meets.
+ */
+export function worstGapBoundOfSetMs(key: string): number | null {
+  if (key === '' || key.indexOf(',') < 0) return null;
+  let bound = Infinity;
+  let start = 0;
+  let zone: string | null = null;
+  while (start < key.length) {
+    let end = key.indexOf(',', start);
+    if (end < 0) end = key.length;
+    const id = Number(key.slice(start, end));
+    start = end + 1;
+    let gap = weeklyGapById[id];
+    if (gap === undefined) {
+      const c = compiledOf(id);
+      gap = c.fixedOffset && c.weekdayBits > 0 ? weekFires([c]) : null;
+      weeklyGapById[id] = gap;
+    }
+    // One zone: the union is then measured on the same week.
+    if (gap === null || (zone !== null && zone !== schedulesById[id]!.timezone)) return null;
+    zone = schedulesById[id]!.timezone;
+    if (gap < bound) bound = gap;
+  }
+  return bound;
+}
+
+/** Per schedule id: its worst case when it is weekly in a fixed zone (then the same every year), else null. */
+const weeklyGapById: Array<number | null> = [];
 
 /**
  * The longest time (ms) between consecutive fires of the union of `schedules` in the window starting on
@@ -48,38 +181,46 @@ const MAX_REMEMBERED = 10_000;
  */
 export function worstGapMs(schedules: readonly ZonedSchedule[], from: number): number | null {
   if (schedules.length === 0) return null;
-  const year = new Date(from).getUTCFullYear();
-  const key = `${year}\u0001${scheduleSetKey(schedules)}`;
-  if (gapCache.has(key)) return gapCache.get(key)!;
-  const firstDay = Date.UTC(year, 0, 1) / DAY_MS;
-  const compiled = schedules.map((s) => compile(s));
-  const gap = compiled.length === 1 ? singleGap(compiled[0]!, firstDay)
-    : schedules.every((s) => s.timezone === schedules[0]!.timezone) ? sameZoneUnionGap(compiled, firstDay)
-    : unionGap(compiled, firstDay);
-  if (gapCache.size >= MAX_REMEMBERED) gapCache.clear();
-  gapCache.set(key, gap);
-  return gap;
+  forgetScheduleIdsIfMany();
+  return worstGapOfSetMs(scheduleSetKeyOfIds(schedules.map((s) => scheduleId(s.schedule, s.timezone))), from);
+}
+
+/** The compiled schedule of an id (scheduleId), made once. */
+function compiledOf(id: number): Compiled {
+  return (compiledById[id] ??= compile(schedulesById[id]!));
+}
+
+/** Distinct schedules (a union of a schedule with itself is the schedule). */
+function computeWorstGap(compiled: readonly Compiled[], firstDay: number): number | null {
+  if (compiled.every((c) => c.timezone === compiled[0]!.timezone)) {
+    const weekly = weeklyGap(compiled, firstDay);
+    if (weekly !== null) return weekly;
+    return compiled.length === 1 ? singleGap(compiled[0]!, firstDay) : sameZoneUnionGap(compiled, firstDay);
+  }
+  return unionGap(compiled, firstDay);
 }
 
 /**
- * The same text for the same set of schedules in any order. Asked once per unit of a fleet (thousands), so
- * the usual one and two schedules are keyed without building and sorting an array.
+ * The walks alone, without the weekly shortcuts and without remembering: the reference the differential
+ * tests hold worstGapMs to (test/unit/rpo/worst-gap.test.ts).
  */
-export function scheduleSetKey(schedules: readonly ZonedSchedule[]): string {
-  if (schedules.length === 1) return `${schedules[0]!.schedule}\u0000${schedules[0]!.timezone}`;
-  if (schedules.length === 2) {
-    const a = `${schedules[0]!.schedule}\u0000${schedules[0]!.timezone}`;
-    const b = `${schedules[1]!.schedule}\u0000${schedules[1]!.timezone}`;
-    return a <= b ? `${a}\u0001${b}` : `${b}\u0001${a}`;
+export function worstGapWalkingEveryDay(schedules: readonly ZonedSchedule[], from: number): number | null {
+  if (schedules.length === 0) return null;
+  const firstDay = Date.UTC(new Date(from).getUTCFullYear(), 0, 1) / DAY_MS;
+  const compiled = schedules.map((s) => compile(s));
+  if (compiled.length === 1) return singleGap(compiled[0]!, firstDay);
+  if (schedules.every((s) => s.timezone === schedules[0]!.timezone)) {
+    return unionGapOver(compiled, firstDay, [[firstDay, firstDay + WINDOW_DAYS + HORIZON_DAYS - 1]], firstDay + WINDOW_DAYS);
   }
-  return schedules.map((s) => `${s.schedule}\u0000${s.timezone}`).sort().join('\u0001');
+  return unionGap(compiled, firstDay);
 }
 
 function compile(s: ZonedSchedule): Compiled {
   const key = `${s.schedule}\u0000${s.timezone}`;
   let c = compiledCache.get(key);
   if (c) return c;
-  const fields = expandCronFields(s.schedule);
+  const plain = plainFieldsOf(s.schedule);
+  const fields = plain?.fields ?? expandCronFields(s.schedule);
   const mask = (values: number[], size: number) => {
     const out = new Array<boolean>(size).fill(false);
     for (const v of values) out[v] = true;
@@ -89,17 +230,111 @@ function compile(s: ZonedSchedule): Compiled {
   for (const h of fields.hours) for (const m of fields.minutes) times.push(h * 60 + m);
   let innerGapMs = 0;
   for (let i = 1; i < times.length; i++) innerGapMs = Math.max(innerGapMs, (times[i]! - times[i - 1]!) * MINUTE_MS);
-  const offsetOf = zoneOffsetOf(s.timezone);
-  // Wall clock -> instant with the offset in force then; a wall time a DST change skips resolves to the
-  // instant an hour later, a repeated one to one of its two instants (each fires once).
-  const toInstant = (wall: number) => wall - offsetOf(wall - offsetOf(wall));
+  const zone = zoneOf(s.timezone);
+  const months = plain?.masks[3]!.mask ?? mask(fields.months, 13);
+  const daysOfMonth = plain?.masks[2]!.mask ?? mask(fields.daysOfMonth, 32);
+  const weekdays = plain?.masks[4]!.mask ?? mask(fields.weekdays, 7);
+  // Every day of the month matches: with "either" every day fires, with "both" the weekdays decide.
+  let weekdayBits = -1;
+  if (months.indexOf(false, 1) === -1 && daysOfMonth.indexOf(false, 1) === -1) {
+    weekdayBits = 0;
+    for (let w = 0; w < 7; w++) if (fields.dayOrWeekday || weekdays[w]) weekdayBits |= 1 << w;
+  }
   c = {
-    timezone: s.timezone, fields, months: mask(fields.months, 13), daysOfMonth: mask(fields.daysOfMonth, 32), weekdays: mask(fields.weekdays, 7), times, innerGapMs, toInstant,
-    dayOffset: dayOffsetsOf(s.timezone),
+    timezone: s.timezone, fields, months, daysOfMonth, weekdays, weekdayBits, times, innerGapMs,
+    toInstant: zone.toInstant, dayOffset: zone.dayOffset, fixedOffset: zone.fixed,
   };
   if (compiledCache.size >= MAX_REMEMBERED) compiledCache.clear();
   compiledCache.set(key, c);
   return c;
+}
+
+const PLAIN_FIELD = /^(\*|\d+|\d+-\d+)$/;
+const FIELD_RANGES: ReadonlyArray<readonly [number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+
+/**
+ * expandCronFields of an expression whose five fields are each `*`, a number or a range of numbers (what
+ * resolved H schedules and most written ones are), without its general parser, which cost a fleet's first
+ * worst cases more than their walks; null for anything else (steps, lists, names, macros, other spacing,
+ * values out of range), left to expandCronFields. test/unit/rpo/worst-gap.test.ts holds the two to the same
+ * answers.
+ */
+export function plainCronFields(expr: string): CronFieldSets | null {
+  return plainFieldsOf(expr)?.fields ?? null;
+}
+
+interface PlainField {
+  values: number[];
+  /** values[v] set, over the field's range (index = value). */
+  mask: boolean[];
+}
+
+// A fleet's resolved schedules are a few hundred distinct texts made of a few dozen distinct fields ("*",
+// "1-5", an hour, a minute): each field is expanded once, its values and mask shared (never changed).
+const plainFields: Array<Map<string, PlainField | null>> = [new Map(), new Map(), new Map(), new Map(), new Map()];
+
+function plainFieldsOf(expr: string): { fields: CronFieldSets; masks: PlainField[] } | null {
+  const texts = expr.split(' ');
+  if (texts.length !== 5) return null;
+  const masks: PlainField[] = [];
+  for (let i = 0; i < 5; i++) {
+    const text = texts[i]!;
+    let field = plainFields[i]!.get(text);
+    if (field === undefined) {
+      field = plainField(text, FIELD_RANGES[i]!, i === 4);
+      if (plainFields[i]!.size >= MAX_REMEMBERED) plainFields[i]!.clear();
+      plainFields[i]!.set(text, field);
+    }
+    if (field === null) return null;
+    masks.push(field);
+  }
+  return {
+    fields: {
+      minutes: masks[0]!.values, hours: masks[1]!.values, daysOfMonth: masks[2]!.values, months: masks[3]!.values, weekdays: masks[4]!.values,
+      dayOrWeekday: texts[2] !== '*' && texts[4] !== '*',
+    },
+    masks,
+  };
+}
+
+/** The values of a field that is `*`, a number or a range within [min, max]; null otherwise. Weekday 7 is 0. */
+function plainField(text: string, [min, max]: readonly [number, number], weekday: boolean): PlainField | null {
+  if (!PLAIN_FIELD.test(text)) return null;
+  const dash = text.indexOf('-');
+  const from = text === '*' ? min : Number(dash < 0 ? text : text.slice(0, dash));
+  const to = text === '*' ? max : dash < 0 ? from : Number(text.slice(dash + 1));
+  if (from < min || to > max || from > to) return null;
+  const mask = new Array<boolean>(weekday ? 7 : max + 1).fill(false);
+  for (let v = from; v <= to; v++) mask[weekday ? v % 7 : v] = true;
+  const values: number[] = [];
+  for (let v = 0; v < mask.length; v++) if (mask[v]) values.push(v);
+  return { values, mask };
+}
+
+/** Per zone, made once: wall clock to instant, and the offset through a local day. */
+interface Zone {
+  toInstant: (wall: number) => number;
+  dayOffset: (day: number) => number;
+  fixed: boolean;
+}
+
+const zones = new Map<string, Zone>();
+
+function zoneOf(timezone: string): Zone {
+  let zone = zones.get(timezone);
+  if (zone) return zone;
+  if (timezone === 'UTC' || timezone === 'Etc/UTC') {
+    // No clock change ever: the wall clock is the instant (and no zone lookup is made, cold or not).
+    zone = { toInstant: (wall: number) => wall, dayOffset: () => 0, fixed: true };
+    zones.set(timezone, zone);
+    return zone;
+  }
+  const offsetOf = zoneOffsetOf(timezone);
+  // Wall clock -> instant with the offset in force then; a wall time a DST change skips resolves to the
+  // instant an hour later, a repeated one to one of its two instants (each fires once).
+  zone = { toInstant: (wall: number) => wall - offsetOf(wall - offsetOf(wall)), dayOffset: dayOffsetsOf(timezone), fixed: false };
+  zones.set(timezone, zone);
+  return zone;
 }
 
 const dayOffsetCaches = new Map<string, Map<number, number>>();
@@ -208,15 +443,11 @@ function innerGapOnClockChange(times: readonly number[], toInstant: (wall: numbe
 }
 
 /**
- * Several schedules in one zone (the usual case when several definitions cover a database): per local day,
- * the union of the minutes the schedules fire at that day, then as for one schedule. A fleet's units rarely
- * share a set of schedules (H spreads each definition's time), so this runs once per unit: when every
- * schedule's days are a set of weekdays (weeklyStretches), only the days that can hold a distinct gap are
- * walked, else the whole window.
+ * Several schedules in one zone whose days are not the same every week (a day of month or a month is
+ * restricted): per local day, the union of the minutes the schedules fire at that day, then as for one
+ * schedule, over the whole window.
  */
 function sameZoneUnionGap(compiled: readonly Compiled[], firstDay: number): number | null {
-  const stretches = weeklyStretches(compiled, firstDay);
-  if (stretches !== null) return unionGapOver(compiled, firstDay, stretches, null);
   return unionGapOver(compiled, firstDay, [[firstDay, firstDay + WINDOW_DAYS + HORIZON_DAYS - 1]], firstDay + WINDOW_DAYS);
 }
 
@@ -266,38 +497,72 @@ function unionGapOver(compiled: readonly Compiled[], firstDay: number, stretches
  * When every schedule fires on a fixed set of weekdays in every month (day of month unrestricted), the days
  * the whole-window walk visits repeat every week wherever the zone's offset holds, and each gap between two
  * fires depends only on the weekday, the times and the offsets on either side. So the walk's answer is the
- * largest gap of: one stretch of 15 days (every weekday twice) with no clock change, and, around each clock
- * change in the window, the 7 days before and after it (consecutive firing days of a weekly set are at most
- * 7 apart). Null when the schedules are not weekly or fire on no weekday (the whole window is walked).
- * test/unit/rpo/worst-gap.test.ts holds both walks to the same answers.
+ * largest gap of: one week with no clock change (any 15 days without one hold every pair of consecutive
+ * fires; their gaps are those of the week's fires taken cyclically, weekFires), and, around each clock change
+ * in the window, the 7 days before and after it walked day by day (consecutive firing days of a weekly set
+ * are at most 7 apart). Null when the schedules are not weekly, fire on no weekday, or no 15 days of the
+ * window keep one offset (the whole window is walked). test/unit/rpo/worst-gap.test.ts holds this to the
+ * walk over every day on fixed and on random schedules.
  */
-function weeklyStretches(compiled: readonly Compiled[], firstDay: number): Array<[number, number]> | null {
-  const fires = new Array<boolean>(7).fill(false);
+function weeklyGap(compiled: readonly Compiled[], firstDay: number): number | null {
+  let fires = 0;
   for (const c of compiled) {
-    for (let m = 1; m <= 12; m++) if (!c.months[m]) return null;
-    for (let d = 1; d <= 31; d++) if (!c.daysOfMonth[d]) return null;
-    // Every day of the month matches: with "either" every day fires, with "both" the weekdays decide.
-    for (let w = 0; w < 7; w++) if (c.fields.dayOrWeekday || c.weekdays[w]) fires[w] = true;
+    if (c.weekdayBits < 0) return null;
+    fires |= c.weekdayBits;
   }
-  if (!fires.includes(true)) return null;
+  if (fires === 0) return null;
+  if (compiled[0]!.fixedOffset) return weekFires(compiled);
   // The walk stops at the first firing day from the window's end on: within a week of it.
   const windowEnd = firstDay + WINDOW_DAYS;
   let lastDay = windowEnd;
-  while (!fires[((((lastDay + 4) % 7) + 7) % 7)]) lastDay++;
+  while (((fires >> ((((lastDay + 4) % 7) + 7) % 7)) & 1) === 0) lastDay++; // 1970-01-01 was a Thursday
   const changes = clockChangesOf(compiled[0]!, firstDay, lastDay);
-  let steadyFrom: number | null = null;
-  for (let day = firstDay, run = 0; day <= lastDay; day++) {
-    run = changes.includes(day) ? 0 : run + 1;
-    if (run === 15) {
-      steadyFrom = day - 14;
-      break;
+  if (changes.length > 0) {
+    let steady = false;
+    for (let day = firstDay, run = 0, next = 0; day <= lastDay && !steady; day++) {
+      while (next < changes.length && changes[next]! < day) next++;
+      run = changes[next] === day ? 0 : run + 1;
+      steady = run === 15;
+    }
+    if (!steady) return null;
+  }
+  let worst = weekFires(compiled);
+  if (changes.length > 0) {
+    const around: Array<[number, number]> = changes.map((change) => [Math.max(firstDay, change - 7), Math.min(lastDay, change + 7)]);
+    worst = Math.max(worst, unionGapOver(compiled, firstDay, around, null)!);
+  }
+  return worst;
+}
+
+/**
+ * The largest gap between consecutive fires of weekly schedules over a week without a clock change, taken
+ * cyclically (the last fire of the week is followed by the first of the next): minutes of the week, sorted.
+ */
+function weekFires(compiled: readonly Compiled[]): number {
+  let count = 0;
+  let everyDay = true;
+  for (const c of compiled) {
+    everyDay &&= c.weekdayBits === 127;
+    count += c.times.length * 7;
+  }
+  // When every schedule fires every day, one day repeats: its minutes, taken cyclically over 1,440.
+  const period = everyDay ? 1440 : 7 * 1440;
+  if (fireMinutes.length < count) fireMinutes = new Int32Array(count * 2);
+  let n = 0;
+  for (const c of compiled) {
+    for (let w = 0; w < (everyDay ? 1 : 7); w++) {
+      if (((c.weekdayBits >> w) & 1) === 0) continue;
+      for (const t of c.times) fireMinutes[n++] = w * 1440 + t;
     }
   }
-  if (steadyFrom === null) return null;
-  const stretches: Array<[number, number]> = [[steadyFrom, steadyFrom + 14]];
-  for (const change of changes) stretches.push([Math.max(firstDay, change - 7), Math.min(lastDay, change + 7)]);
-  return stretches;
+  // A typed array sorts numerically without a comparator (this runs once per distinct set of a fleet).
+  const minutes = fireMinutes.subarray(0, n).sort();
+  let worst = minutes[0]! + period - minutes[n - 1]!;
+  for (let i = 1; i < n; i++) worst = Math.max(worst, minutes[i]! - minutes[i - 1]!);
+  return worst * MINUTE_MS;
 }
+
+let fireMinutes = new Int32Array(1024);
 
 /** The days from `from` to `to` on which the zone's offset changes, or differs from the day before's. */
 function clockChangesOf(zone: Compiled, from: number, to: number): number[] {

@@ -46,6 +46,21 @@ describe('protectionLost', () => {
     });
   });
 
+  it('counts a touched node whose definitions keep what they back up, and sees a list that drops a database', () => {
+    const defs = (schedule: string, databases: string[]) => fleet(
+      backup('lists', 'pg1', { databases, schedule, resolvedSchedule: schedule }), backup('all', 'pg1', { databases: 'all', exclude: ['tmp'] }),
+      backup('off', 'pg1', { databases: ['old'], enabled: false }), backup('c', 'pg2', { type: 'cluster' }));
+    const before = actualOf(defs('0 1 * * *', ['orders', 'billing']));
+    // Only schedules change: nothing is lost, and every unit still counts (orders, billing, every database twice).
+    expect(protectionLost(before, actualOf(defs('0 4 * * 1-5', ['orders', 'billing'])), new Set(['pg1', 'pg2']))).toEqual({ protectedBefore: 4, lost: [] });
+    // The list drops billing: still covered by the "all" definition (it does not exclude billing).
+    expect(protectionLost(before, actualOf(defs('0 1 * * *', ['orders'])), new Set(['pg1']))).toEqual({ protectedBefore: 4, lost: [] });
+    const narrower = fleet(backup('lists', 'pg1', { databases: ['orders'] }), backup('all', 'pg1', { databases: 'all', exclude: ['tmp', 'billing'] }), backup('off', 'pg1', { databases: ['old'], enabled: false }), backup('c', 'pg2', { type: 'cluster' }));
+    expect(protectionLost(before, actualOf(narrower), new Set(['pg1'])).lost).toEqual([
+      { node: 'pg1', database: null, definition: 'all' }, { node: 'pg1', database: 'billing', definition: null },
+    ]);
+  });
+
   it('counts the databases a node answered instead of what the configuration names', () => {
     const before = fleet(backup('all', 'pg1', { databases: 'all' }), backup('a2', 'pg2', { databases: ['k'] }));
     const after = fleet(backup('all', 'pg1', { databases: 'all', exclude: ['big', 'huge'] }), backup('a2', 'pg2', { databases: ['k'] }));

@@ -3,7 +3,11 @@
 import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
 import { resolveHashedSchedule } from '../../../src/core/cron/expression.js';
-import { sameZoneUnionGapWalkingEveryDay, worstGapMs } from '../../../src/core/rpo/worst-gap.js';
+import {
+  plainCronFields, sameZoneUnionGapWalkingEveryDay, scheduleId, scheduleSetKeyOfIds, worstGapBoundOfSetMs, worstGapMs, worstGapWalkingEveryDay,
+} from '../../../src/core/rpo/worst-gap.js';
+import { expandCronFields } from '../../../src/core/cron/expression.js';
+import { random } from '../../helpers/random-json.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -150,6 +154,81 @@ describe('the weekly shortcut of a union in one zone', () => {
             .toEqual({ set, timezone, year, gap: croneUnionGap(set, timezone, year) });
         }
       }
+    }
+  });
+});
+
+describe('the weekly fast path on random schedules', () => {
+  // Exact agreement (not approximate) with the walks over every day, which compute every firing day's
+  // instants: random sets of one to three schedules in zones with DST gaps and overlaps (Lord Howe's is half
+  // an hour, Santiago changes at midnight), times in the hours the clock skips or repeats, minute 59, H
+  // spread, weekday lists and ranges, and (for the fallback) days of month, months and 29 February.
+  const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Asia/Kolkata'];
+  const next = random(14);
+  const pick = <T,>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
+  const int = (from: number, to: number) => from + Math.floor(next() * (to - from + 1));
+  function randomSchedule(i: number): string {
+    const minute = pick(['0', '59', '30', String(int(0, 59)), `*/${int(5, 30)}`, `${int(0, 29)},${int(30, 59)}`, 'H']);
+    const hour = pick(['0', '1', '2', '3', '23', String(int(0, 23)), `${int(0, 3)}-${int(4, 6)}`, `*/${int(2, 8)}`, 'H', 'H(0-5)', '2,14']);
+    const weekday = pick(['*', '*', '*', '1-5', '0,6', '7', '1', '6', `${int(0, 6)}`, '1-5/2', 'H', '0-6']);
+    // Mostly every day of the month (the weekly path); sometimes not (the whole-window walk).
+    const day = next() < 0.85 ? pick(['*', '*', '1-31', '*/1']) : pick(['29', '1,15', '*/2', '28-31', '13', '1-7']);
+    const month = next() < 0.92 ? pick(['*', '1-12']) : pick(['2', '*/3', '3,10', '2-3']);
+    const written = next() < 0.02 ? '0 0 29 2 *' : `${minute} ${hour} ${day} ${month} ${weekday}`;
+    return resolveHashedSchedule(written, `random-${i}`);
+  }
+
+  it('gives the walks\' answer, for single schedules and unions, in one zone and across zones', () => {
+    let compared = 0;
+    let weekly = 0;
+    let bounded = 0;
+    for (let i = 0; i < 250; i++) {
+      const timezone = pick(zones);
+      const count = pick([1, 1, 2, 2, 3]);
+      const set = Array.from({ length: count }, (_, k) => ({ schedule: randomSchedule(i * 3 + k), timezone: next() < 0.1 ? pick(zones) : timezone }));
+      const from = Date.UTC(pick([2024, 2025, 2026, 2027, 2100]), int(0, 11), 1);
+      const everyDay = (s: { schedule: string }) => ['*', '1-31', '*/1'].includes(s.schedule.split(' ')[2]!) && ['*', '1-12'].includes(s.schedule.split(' ')[3]!);
+      if (set.every((s) => everyDay(s) && s.timezone === set[0]!.timezone)) weekly++;
+      const gap = worstGapMs(set, from);
+      expect({ set, from, gap }).toEqual({ set, from, gap: worstGapWalkingEveryDay(set, from) });
+      // The bound rpoBreaches asks first never understates the worst case.
+      const bound = worstGapBoundOfSetMs(scheduleSetKeyOfIds(set.map((s) => scheduleId(s.schedule, s.timezone))));
+      if (bound !== null) {
+        expect(gap).not.toBeNull();
+        expect({ set, gap, bounded: gap! <= bound }).toEqual({ set, gap, bounded: true });
+        bounded++;
+      }
+      compared++;
+    }
+    expect(compared).toBe(250);
+    expect(bounded).toBeGreaterThan(5);
+    expect(weekly).toBeGreaterThan(60);
+  });
+
+  it('measures the DST gap and overlap of a weekly schedule as croner fires it', () => {
+    // 02:30 is skipped in spring and repeated in autumn (Berlin, New York); Lord Howe moves by half an hour.
+    const cases: Array<[string, string]> = [['59 1 * * 0', 'America/New_York'], ['45 1 * * 1-5', 'Australia/Lord_Howe'], ['0 0 * * 6', 'America/Santiago'], ['59 2 * * 6,0', 'Europe/Berlin']];
+    for (const [schedule, timezone] of cases) {
+      expect({ schedule, timezone, gap: worstGapMs([{ schedule, timezone }], Date.UTC(2025, 5, 1)) })
+        .toEqual({ schedule, timezone, gap: croneGap(schedule, timezone, 2025) });
+    }
+  });
+});
+
+describe('plainCronFields', () => {
+  it('expands numbers, ranges and stars as expandCronFields does, and leaves everything else to it', () => {
+    const next = random(29);
+    const field = (min: number, max: number) => {
+      const a = min + Math.floor(next() * (max - min + 1));
+      const b = min + Math.floor(next() * (max - min + 1));
+      return next() < 0.3 ? '*' : next() < 0.5 ? String(a) : next() < 0.1 ? `0${a}` : `${Math.min(a, b)}-${Math.max(a, b)}`;
+    };
+    for (let i = 0; i < 500; i++) {
+      const expr = [field(0, 59), field(0, 23), field(1, 31), field(1, 12), field(0, 7)].join(' ');
+      expect({ expr, fields: plainCronFields(expr) }).toEqual({ expr, fields: expandCronFields(expr) });
+    }
+    for (const other of ['*/5 * * * *', '0 2 * * mon', '0 2 1,15 * *', '@daily', '0  2 * * *', ' 0 2 * * *', '60 2 * * *', '0 5-2 * * *', '0 2 * * 8', '0 2 0 * *']) {
+      expect({ other, fields: plainCronFields(other) }).toEqual({ other, fields: null });
     }
   });
 });
