@@ -1,0 +1,138 @@
+// The file of the CLI's configuration load cache (engine/config-load-cache.ts): what it holds, and how it is
+// read and written. It is only ever a shortcut: a file that is missing, truncated, corrupted, written by
+// another build of pgbackops, for another directory, or owned by another user is ignored (and replaced by
+// the next write), never trusted. Written atomically (temp file, fsync, rename: adapters/fs/atomic-write.ts),
+// so two processes writing at once leave one complete file, the last one renamed.
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sha256Hex } from '../core/canonical.js';
+import type { ValidationResult } from '../core/config/validate.js';
+import type { Diagnostic } from '../core/model.js';
+import { writeFileAtomic } from '../adapters/fs/atomic-write.js';
+import { VERSION } from '../runtime/version.js';
+
+const FORMAT = 'pgbackops-config-load-cache';
+/** Raised whenever what the file holds changes meaning. */
+const FORMAT_VERSION = 1;
+
+/** One configuration file as it was read: its stat (bigints as decimal text), and what its content is. */
+export interface CachedFileEntry {
+  path: string;
+  dev: string;
+  ino: string;
+  mode: number;
+  size: string;
+  mtimeNs: string;
+  ctimeNs: string;
+  /** sha256 of the text validation saw (configuration text), or of the bytes (a file with a problem). */
+  digest: string;
+  /** False when the file changed too close to when it was read for its stat alone to prove it unchanged since. */
+  trusted: boolean;
+  /** Why the file is not configuration text (binary, not UTF-8, too large), when it is not. */
+  problem: Diagnostic | null;
+}
+
+export interface CachedValidation {
+  /** Digest of everything the validation depended on (config-load-cache.ts, `validationKey`). */
+  key: string;
+  result: ValidationResult;
+}
+
+export interface LoadCacheContents {
+  /** The configuration directory (resolved) the cache is of. */
+  dir: string;
+  /** The build that wrote it (`codeFingerprint`). */
+  fingerprint: string;
+  files: CachedFileEntry[];
+  validation: CachedValidation | null;
+}
+
+/** Where the cache of configuration directory `dir` lives in a state directory (docs/operations.md). */
+export function loadCachePath(stateDir: string, dir: string): string {
+  return join(stateDir, 'cache', 'config-load', `${sha256Hex(dir).slice(0, 16)}.json`);
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * What identifies the running build: pgbackops' version, Node's (its time-zone data normalises schedules), and
+ * the size and modification time of every file of the code beside this module (dist/bundle/: the shared
+ * bundle's chunks, which hold the schemas' validators and the rules; a rebuild rewrites them). A cache written
+ * by any other build is not used.
+ */
+export function codeFingerprint(): string {
+  if (fingerprint !== undefined) return fingerprint;
+  const codeDir = dirname(fileURLToPath(import.meta.url));
+  const parts = [FORMAT, String(FORMAT_VERSION), VERSION, process.version];
+  for (const name of readdirSync(codeDir).sort()) {
+    try {
+      const st = statSync(join(codeDir, name), { bigint: true });
+      if (st.isFile()) parts.push(`${name}\u0000${st.size}\u0000${st.mtimeNs}`);
+    } catch {
+      parts.push(`${name}\u0000gone`);
+    }
+  }
+  fingerprint = sha256Hex(parts.join('\u0001'));
+  return fingerprint;
+}
+
+/**
+ * The cache at `path` when it is one this process may use: a complete file of this format, owned by this
+ * user and writable by no one else, whose checksum matches, for `dir` and this build; otherwise null.
+ */
+export function readLoadCache(path: string, dir: string, build: string): LoadCacheContents | null {
+  let text: string;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const st = fstatSync(fd);
+      // Another user's file could say anything about this user's configuration.
+      if (!st.isFile() || st.uid !== process.geteuid?.() || (st.mode & 0o022) !== 0) return null;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  const newline = text.indexOf('\n');
+  if (newline === -1) return null;
+  try {
+    const header = JSON.parse(text.slice(0, newline)) as { format?: unknown; formatVersion?: unknown; sha256?: unknown };
+    if (header.format !== FORMAT || header.formatVersion !== FORMAT_VERSION || typeof header.sha256 !== 'string') return null;
+    const body = text.slice(newline + 1);
+    if (sha256Hex(body) !== header.sha256) return null;
+    const contents = JSON.parse(body) as LoadCacheContents;
+    return isContents(contents) && contents.dir === dir && contents.fingerprint === build ? contents : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the cache (atomically; mode 0600). A state directory that cannot take it is no error: the cache is a shortcut. */
+export async function writeLoadCache(path: string, contents: LoadCacheContents): Promise<boolean> {
+  const body = JSON.stringify(contents);
+  const header = JSON.stringify({ format: FORMAT, formatVersion: FORMAT_VERSION, sha256: sha256Hex(body) });
+  try {
+    await writeFileAtomic(path, `${header}\n${body}`, 0o600);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isContents(c: LoadCacheContents): boolean {
+  if (!c || typeof c !== 'object' || typeof c.dir !== 'string' || typeof c.fingerprint !== 'string' || !Array.isArray(c.files)) return false;
+  if (!c.files.every(isEntry)) return false;
+  if (c.validation === null) return true;
+  const v = c.validation;
+  return typeof v === 'object' && typeof v.key === 'string' && typeof v.result === 'object' && v.result !== null && Array.isArray(v.result.diagnostics)
+    && (v.result.config === null || (typeof v.result.config === 'object' && typeof v.result.config.revision === 'string' && Array.isArray(v.result.config.objects)));
+}
+
+function isEntry(e: CachedFileEntry): boolean {
+  return typeof e === 'object' && e !== null && typeof e.path === 'string' && typeof e.dev === 'string' && typeof e.ino === 'string' && typeof e.mode === 'number'
+    && typeof e.size === 'string' && typeof e.mtimeNs === 'string' && typeof e.ctimeNs === 'string' && typeof e.digest === 'string' && typeof e.trusted === 'boolean'
+    && (e.problem === null || (typeof e.problem === 'object' && typeof e.problem.code === 'string'));
+}
