@@ -34,6 +34,8 @@ export interface CachedLoadOptions extends LoadOptions {
   stateDir: string;
   /** The build's identity (default `codeFingerprint()`; the tests give their own). */
   fingerprint?: string;
+  /** The wall clock (epoch ms) the racy rule compares file times with (default Date.now; the tests move it). */
+  clock?: () => number;
 }
 
 /** What the last cached load did, for the log and the tests. */
@@ -54,7 +56,8 @@ export async function loadDesiredCached(directory: string, options: CachedLoadOp
   const build = options.fingerprint ?? codeFingerprint();
   const path = loadCachePath(options.stateDir, dir);
   const kept = readLoadCache(path, dir, build);
-  const memory = new FileIndex(kept?.files ?? [], true);
+  const trustedBefore = BigInt(Math.floor((options.clock ?? Date.now)())) * 1_000_000n - RACY_MARGIN_NS;
+  const memory = new FileIndex(kept?.files ?? [], trustedBefore, true);
   const first = await readConfigDirRecalling(dir, memory);
   const stats: CachedLoadStats = { recalled: first.recalled.length, read: memory.read, validationCached: false, written: false };
 
@@ -69,7 +72,7 @@ export async function loadDesiredCached(directory: string, options: CachedLoadOp
     // walk, so that what is validated is one state of the directory and its key is of that state).
     let read: RecallingDirContents = first;
     if (first.recalled.length > 0) {
-      index = new FileIndex(kept?.files ?? [], false);
+      index = new FileIndex(kept?.files ?? [], trustedBefore, false);
       read = await readConfigDirRecalling(dir, index);
       stats.read += index.read;
     }
@@ -107,14 +110,15 @@ function validationKey(read: RecallingDirContents, index: FileIndex, now: number
 class FileIndex implements FileMemory {
   private readonly before: Map<string, CachedFileEntry>;
   private readonly now = new Map<string, CachedFileEntry>();
-  /** Files at least this old (ns since the epoch, by their mtime and ctime) are trusted on their stat. */
-  private readonly trustedBefore = BigInt(Date.now()) * 1_000_000n - RACY_MARGIN_NS;
   read = 0;
   /** Some entry differs from the kept one (the cache is worth writing again). */
   changed = false;
 
-  /** `recalling`: false to read every file (and only note them). */
-  constructor(entries: readonly CachedFileEntry[], private readonly recalling: boolean) {
+  /**
+   * `trustedBefore`: files older than this (ns since the epoch, by their mtime and ctime) are trusted on their
+   * stat. `recalling`: false to read every file (and only note them).
+   */
+  constructor(entries: readonly CachedFileEntry[], private readonly trustedBefore: bigint, private readonly recalling: boolean) {
     this.before = new Map(entries.map((e) => [e.path, e]));
   }
 
