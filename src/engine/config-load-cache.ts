@@ -15,7 +15,7 @@
 // The cache is of one configuration directory, in the state directory (config-load-cache-file.ts says where,
 // and when a file is not used). `plan --no-cache` loads without it; `loadDesired` is the reference the tests
 // hold this to (test/unit/config/config-load-cache.test.ts).
-import type { BigIntStats } from 'node:fs';
+import { existsSync, type BigIntStats } from 'node:fs';
 import { resolve } from 'node:path';
 import { readConfigDirRecalling, type FileMemory, type RecallingDirContents, type RecalledFile } from '../adapters/config-dir.js';
 import { sha256Hex, sha256OfParts } from '../core/canonical.js';
@@ -83,7 +83,8 @@ export async function loadDesiredCached(directory: string, options: CachedLoadOp
 
   async function finish(read: RecallingDirContents, result: ValidationResult, validation: { key: string; result: ValidationResult }): Promise<LoadResult & { cache: CachedLoadStats }> {
     const files = index.entries();
-    if (!kept || kept.validation?.key !== validation.key || index.changed) {
+    // Into a state directory that exists: a plan creates none (docs/cli.md: plan changes nothing).
+    if ((!kept || kept.validation?.key !== validation.key || index.changed) && existsSync(options.stateDir)) {
       const contents: LoadCacheContents = { dir, fingerprint: build, files, validation };
       stats.written = await writeLoadCache(path, contents);
     }
