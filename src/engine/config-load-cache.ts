@@ -21,10 +21,10 @@ import { readConfigDirRecalling, type FileMemory, type RecallingDirContents, typ
 import { sha256Hex, sha256OfParts } from '../core/canonical.js';
 import type { ConfigFile } from '../core/config/config-file.js';
 import { compareText } from '../core/config/findings.js';
-import { validateConfig, type ValidationResult } from '../core/config/validate.js';
+import type { ValidationResult } from '../core/config/validate.js';
 import type { Diagnostic } from '../core/model.js';
 import { codeFingerprint, loadCachePath, readLoadCache, writeLoadCache, type CachedFileEntry, type LoadCacheContents } from './config-load-cache-file.js';
-import { finishLoad, type LoadOptions, type LoadResult } from './load-desired.js';
+import { finishLoad, type LoadOptions, type LoadResult } from './finish-load.js';
 
 /** A file changed less than this before the walk began is re-read at the next load (see the top of this file). */
 const RACY_MARGIN_NS = 3_000_000_000n;
@@ -76,6 +76,8 @@ export async function loadDesiredCached(directory: string, options: CachedLoadOp
       read = await readConfigDirRecalling(dir, index);
       stats.read += index.read;
     }
+    // Loaded only now: a result taken from the cache needs neither the parser nor the schemas' validators.
+    const { validateConfig } = await import('../core/config/validate.js');
     validated = validateConfig(read.files, { now, ...options });
     return finish(read, validated, { key: validationKey(read, index, now, options), result: validated });
   }
