@@ -3,7 +3,7 @@
 // another build of pgbackops, for another directory, or owned by another user is ignored (and replaced by
 // the next write), never trusted. Written atomically (temp file, fsync, rename: adapters/fs/atomic-write.ts),
 // so two processes writing at once leave one complete file, the last one renamed.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '../core/canonical.js';
@@ -110,15 +110,36 @@ export function readLoadCache(path: string, dir: string, build: string): LoadCac
   }
 }
 
-/** Writes the cache (atomically; mode 0600). A state directory that cannot take it is no error: the cache is a shortcut. */
+/**
+ * Writes the cache (atomically; mode 0600), and removes the least recently written beyond KEPT_CACHES (a
+ * `--repo` source exports each commit into a directory of its own). A state directory that cannot take it is
+ * no error: the cache is a shortcut.
+ */
 export async function writeLoadCache(path: string, contents: LoadCacheContents): Promise<boolean> {
   const body = JSON.stringify(contents);
   const header = JSON.stringify({ format: FORMAT, formatVersion: FORMAT_VERSION, sha256: sha256Hex(body) });
   try {
     await writeFileAtomic(path, `${header}\n${body}`, 0o600);
-    return true;
   } catch {
     return false;
+  }
+  pruneOthers(path);
+  return true;
+}
+
+/** Caches of this many configuration directories are kept. */
+const KEPT_CACHES = 8;
+
+function pruneOthers(path: string): void {
+  const dir = dirname(path);
+  try {
+    const caches = readdirSync(dir)
+      .filter((n) => /^[0-9a-f]{16}\.json$/.test(n))
+      .map((n) => ({ path: join(dir, n), mtimeMs: statSync(join(dir, n), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const old of caches.slice(KEPT_CACHES)) if (old.path !== path) rmSync(old.path, { force: true });
+  } catch {
+    // Another process pruned at the same time, or the directory is not ours to tidy: the next write tries again.
   }
 }
 

@@ -249,3 +249,21 @@ describe('the racy rule', () => {
     expect(statSync(loadCachePath(stateDir, dir)).uid).toBe(process.geteuid!());
   });
 });
+
+describe('the cache directory', () => {
+  it(`keeps the caches of the 8 configuration directories written last`, async () => {
+    const stateDir = tempDir('load-cache-prune-state');
+    dirs.push(stateDir);
+    const configs: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const dir = tempDir(`load-cache-prune-${i}`);
+      dirs.push(dir);
+      configs.push(dir);
+      write(dir, 'all.yaml', `${server('s1', 'UTC')}---\n${head('Retention', 'std')}  keepLast: ${i + 1}\n`);
+      expect((await loadDesiredCached(dir, { stateDir, now: YEAR_2025, fingerprint: 'build-a' })).cache.written).toBe(true);
+      await tick();
+    }
+    const kept = readdirSync(join(stateDir, 'cache', 'config-load')).sort();
+    expect(kept).toEqual(configs.slice(2).map((d) => loadCachePath(stateDir, d).split('/').pop()).sort());
+  });
+});
