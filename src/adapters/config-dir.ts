@@ -362,6 +362,9 @@ function identity(st: Stats | BigIntStats): string {
 }
 
 function relative(root: string, full: string): string {
+  // Every path of the walk is path.join(root, ...names), names without '.' or '..': below the root, the
+  // relative path is the rest of the text (path.relative costs as much as the stat of the file).
+  if (path.sep === '/' && root !== '/' && full.startsWith(root) && full[root.length] === '/') return full.slice(root.length + 1);
   return path.relative(root, full).split(path.sep).join('/');
 }
 

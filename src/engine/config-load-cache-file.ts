@@ -3,7 +3,7 @@
 // another build of pgbackops, for another directory, or owned by another user is ignored (and replaced by
 // the next write), never trusted. Written atomically (temp file, fsync, rename: adapters/fs/atomic-write.ts),
 // so two processes writing at once leave one complete file, the last one renamed.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, type BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '../core/canonical.js';
@@ -16,21 +16,17 @@ const FORMAT = 'pgbackops-config-load-cache';
 /** Raised whenever what the file holds changes meaning. */
 const FORMAT_VERSION = 1;
 
-/** One configuration file as it was read: its stat (bigints as decimal text), and what its content is. */
-export interface CachedFileEntry {
-  path: string;
-  dev: string;
-  ino: string;
-  mode: number;
-  size: string;
-  mtimeNs: string;
-  ctimeNs: string;
-  /** sha256 of the text validation saw (configuration text), or of the bytes (a file with a problem). */
-  digest: string;
-  /** False when the file changed too close to when it was read for its stat alone to prove it unchanged since. */
-  trusted: boolean;
-  /** Why the file is not configuration text (binary, not UTF-8, too large), when it is not. */
-  problem: Diagnostic | null;
+/**
+ * One configuration file as it was read: its path, its stat (`statKey`), the sha256 of the text validation
+ * saw (configuration text) or of its bytes (a file with a problem), whether the stat alone may prove it
+ * unchanged (false when it changed too close to when it was read), and why it is not configuration text
+ * (binary, not UTF-8, too large), when it is not. A tuple: a fleet's cache holds one per file.
+ */
+export type CachedFileEntry = [path: string, stat: string, digest: string, trusted: boolean, problem: Diagnostic | null];
+
+/** Device, inode, mode, size, and modification and change times in ns, as one text. */
+export function statKey(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.mode}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
 export interface CachedValidation {
@@ -82,28 +78,28 @@ export function codeFingerprint(): string {
  * user and writable by no one else, whose checksum matches, for `dir` and this build; otherwise null.
  */
 export function readLoadCache(path: string, dir: string, build: string): LoadCacheContents | null {
-  let text: string;
+  let bytes: Buffer;
   try {
     const fd = openSync(path, 'r');
     try {
       const st = fstatSync(fd);
       // Another user's file could say anything about this user's configuration.
       if (!st.isFile() || st.uid !== process.geteuid?.() || (st.mode & 0o022) !== 0) return null;
-      text = readFileSync(fd, 'utf8');
+      bytes = readFileSync(fd);
     } finally {
       closeSync(fd);
     }
   } catch {
     return null;
   }
-  const newline = text.indexOf('\n');
+  const newline = bytes.indexOf(10);
   if (newline === -1) return null;
   try {
-    const header = JSON.parse(text.slice(0, newline)) as { format?: unknown; formatVersion?: unknown; sha256?: unknown };
+    const header = JSON.parse(bytes.toString('utf8', 0, newline)) as { format?: unknown; formatVersion?: unknown; sha256?: unknown };
     if (header.format !== FORMAT || header.formatVersion !== FORMAT_VERSION || typeof header.sha256 !== 'string') return null;
-    const body = text.slice(newline + 1);
+    const body = bytes.subarray(newline + 1);
     if (sha256Hex(body) !== header.sha256) return null;
-    const contents = JSON.parse(body) as LoadCacheContents;
+    const contents = JSON.parse(body.toString('utf8')) as LoadCacheContents;
     return isContents(contents) && contents.dir === dir && contents.fingerprint === build ? contents : null;
   } catch {
     return null;
@@ -153,7 +149,6 @@ function isContents(c: LoadCacheContents): boolean {
 }
 
 function isEntry(e: CachedFileEntry): boolean {
-  return typeof e === 'object' && e !== null && typeof e.path === 'string' && typeof e.dev === 'string' && typeof e.ino === 'string' && typeof e.mode === 'number'
-    && typeof e.size === 'string' && typeof e.mtimeNs === 'string' && typeof e.ctimeNs === 'string' && typeof e.digest === 'string' && typeof e.trusted === 'boolean'
-    && (e.problem === null || (typeof e.problem === 'object' && typeof e.problem.code === 'string'));
+  return Array.isArray(e) && e.length === 5 && typeof e[0] === 'string' && typeof e[1] === 'string' && typeof e[2] === 'string' && typeof e[3] === 'boolean'
+    && (e[4] === null || (typeof e[4] === 'object' && typeof e[4].code === 'string'));
 }

@@ -23,7 +23,7 @@ import type { ConfigFile } from '../core/config/config-file.js';
 import { compareText } from '../core/config/findings.js';
 import type { ValidationResult } from '../core/config/validate.js';
 import type { Diagnostic } from '../core/model.js';
-import { codeFingerprint, loadCachePath, readLoadCache, writeLoadCache, type CachedFileEntry, type LoadCacheContents } from './config-load-cache-file.js';
+import { codeFingerprint, loadCachePath, readLoadCache, statKey, writeLoadCache, type CachedFileEntry, type LoadCacheContents } from './config-load-cache-file.js';
 import { finishLoad, type LoadOptions, type LoadResult } from './finish-load.js';
 
 /** A file changed less than this before the walk began is re-read at the next load (see the top of this file). */
@@ -122,38 +122,29 @@ class FileIndex implements FileMemory {
    * stat. `recalling`: false to read every file (and only note them).
    */
   constructor(entries: readonly CachedFileEntry[], private readonly trustedBefore: bigint, private readonly recalling: boolean) {
-    this.before = new Map(entries.map((e) => [e.path, e]));
+    this.before = new Map(entries.map((e) => [e[0], e]));
   }
 
   recall(rel: string, st: BigIntStats): RecalledFile | undefined {
     if (!this.recalling) return undefined;
     const e = this.before.get(rel);
-    if (!e || !e.trusted || !sameStat(e, st)) return undefined;
+    if (!e || !e[3] || e[1] !== statKey(st)) return undefined;
     this.now.set(rel, e);
-    return e.problem ? { problem: e.problem } : { text: true };
+    return e[4] ? { problem: e[4] } : { text: true };
   }
 
   noteRead(rel: string, st: BigIntStats, bytes: Buffer, outcome: ConfigFile | Diagnostic): void {
     this.read++;
-    const entry: CachedFileEntry = {
-      path: rel,
-      dev: String(st.dev),
-      ino: String(st.ino),
-      mode: Number(st.mode),
-      size: String(st.size),
-      mtimeNs: String(st.mtimeNs),
-      ctimeNs: String(st.ctimeNs),
-      digest: 'text' in outcome ? sha256Hex(outcome.text) : sha256Hex(bytes),
-      trusted: (st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) < this.trustedBefore,
-      problem: 'text' in outcome ? null : outcome,
-    };
+    const isText = 'text' in outcome;
+    const trusted = (st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs) < this.trustedBefore;
+    const entry: CachedFileEntry = [rel, statKey(st), isText ? sha256Hex(outcome.text) : sha256Hex(bytes), trusted, isText ? null : outcome];
     const old = this.before.get(rel);
     if (!old || !sameEntry(old, entry)) this.changed = true;
     this.now.set(rel, entry);
   }
 
   digestOf(rel: string): string {
-    return this.now.get(rel)!.digest;
+    return this.now.get(rel)![2];
   }
 
   /** The entries of this walk (files gone since are dropped). */
@@ -163,12 +154,6 @@ class FileIndex implements FileMemory {
   }
 }
 
-function sameStat(e: CachedFileEntry, st: BigIntStats): boolean {
-  return e.ino === String(st.ino) && e.mtimeNs === String(st.mtimeNs) && e.ctimeNs === String(st.ctimeNs) && e.size === String(st.size)
-    && e.dev === String(st.dev) && e.mode === Number(st.mode);
-}
-
 function sameEntry(a: CachedFileEntry, b: CachedFileEntry): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.mode === b.mode && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
-    && a.digest === b.digest && a.trusted === b.trusted && JSON.stringify(a.problem) === JSON.stringify(b.problem);
+  return a[1] === b[1] && a[2] === b[2] && a[3] === b[3] && JSON.stringify(a[4]) === JSON.stringify(b[4]);
 }
