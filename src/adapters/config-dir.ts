@@ -7,7 +7,7 @@
 // is a round trip through libuv's thread pool and a promise. Reading 40,000 files that way cost about four
 // times the CPU of reading them here (bench/scale.js); a regular file is opened once and its fstat gives
 // both its size and its identity, so it is never stat'ed separately.
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, type BigIntStats, type Dirent, type Stats } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import path from 'node:path';
 import type { ConfigFile } from '../core/config/config-file.js';
@@ -29,21 +29,46 @@ export interface ConfigDirContents {
   fileDiagnostics: Diagnostic[];
 }
 
+/**
+ * What a caller remembers of the files it read before (the CLI's load cache, engine/config-load-cache.ts): a
+ * file it recalls by its path and stat is not opened, and every file read is told to it. Only the reading
+ * of file contents changes; the walk (dot-files, symlinks, loops, duplicates) is the same.
+ */
+export interface FileMemory {
+  /** The outcome of reading `rel` when it had this stat (followed through symlinks), or undefined to read it. */
+  recall(rel: string, st: BigIntStats): RecalledFile | undefined;
+  /** A file was read: its fstat, its bytes as read and what they are (text, or why not). */
+  noteRead(rel: string, st: BigIntStats, bytes: Buffer, outcome: ConfigFile | Diagnostic): void;
+}
+
+/** A file taken from a `FileMemory`: configuration text (not kept: its digest is), or its problem. */
+export type RecalledFile = { text: true } | { problem: Diagnostic };
+
+export interface RecallingDirContents extends ConfigDirContents {
+  /** Paths of the text files recalled instead of read (not in `files`), in walk order. */
+  recalled: string[];
+}
+
 export async function readConfigDir(dir: string): Promise<ConfigDirContents> {
+  return readConfigDirRecalling(dir, null);
+}
+
+/** `readConfigDir` with a memory of files read before: the files it recalls are listed in `recalled`, without text. */
+export async function readConfigDirRecalling(dir: string, memory: FileMemory | null): Promise<RecallingDirContents> {
   const root = path.resolve(dir);
   let rootStat: Stats;
   try {
     rootStat = statSync(root);
   } catch (err) {
-    return { files: [], diagnostics: [fileDiagnostic('E_FILE_UNREADABLE', '.', `cannot read the configuration directory ${root}: ${errorText(err)}`)], fileDiagnostics: [] };
+    return { files: [], diagnostics: [fileDiagnostic('E_FILE_UNREADABLE', '.', `cannot read the configuration directory ${root}: ${errorText(err)}`)], fileDiagnostics: [], recalled: [] };
   }
-  const reader = new DirectoryReader(root);
+  const reader = new DirectoryReader(root, memory);
   // A single file is accepted too, for `pgbackops validate one-file.yaml`.
   if (rootStat.isDirectory()) await reader.readTree(rootStat);
   else reader.readFile(root, path.basename(root));
   const files = reader.files.sort((a, b) => compareText(a.path, b.path));
   // As the tree's problems (loops, duplicates, unlistable directories) were found first, then the files'.
-  return { files, diagnostics: [...reader.treeDiagnostics, ...reader.fileDiagnostics], fileDiagnostics: reader.fileDiagnostics };
+  return { files, diagnostics: [...reader.treeDiagnostics, ...reader.fileDiagnostics], fileDiagnostics: reader.fileDiagnostics, recalled: reader.recalled };
 }
 
 /** What `readConfigFiles` found at one path. */
@@ -103,11 +128,12 @@ class DirectoryReader {
   readonly files: ConfigFile[] = [];
   readonly treeDiagnostics: Diagnostic[] = [];
   readonly fileDiagnostics: Diagnostic[] = [];
+  readonly recalled: string[] = [];
   /** Directories and files already read: one reached again without a loop (a symlink beside its target) is read once. */
   private readonly visited = new Set<string>();
   private sinceYield = 0;
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly root: string, private readonly memory: FileMemory | null = null) {}
 
   async readTree(rootStat: Stats): Promise<void> {
     this.visited.add(identity(rootStat));
@@ -172,8 +198,9 @@ class DirectoryReader {
     }
   }
 
-  /** Reads one file, or says why it is not configuration. */
+  /** Reads one file (or takes it from the memory), or says why it is not configuration. */
   readFile(full: string, rel: string): void {
+    if (this.memory && this.recall(full, rel)) return;
     let fd: number;
     try {
       fd = openSync(full, 'r');
@@ -182,21 +209,16 @@ class DirectoryReader {
       return;
     }
     try {
-      const st = fstatSync(fd);
-      const id = identity(st);
-      if (this.visited.has(id)) {
-        this.treeDiagnostics.push(fileDiagnostic('W_SYMLINK_DUPLICATE', rel, 'this file was already read through another path (a symlink); skipped so it is not loaded twice', 'warning'));
-        return;
-      }
-      this.visited.add(id);
+      const st = this.memory ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
+      if (!this.firstVisit(st, rel)) return;
       // Refused by its size before reading it.
       if (st.size > MAX_CONFIG_FILE_BYTES) {
-        this.fileDiagnostics.push(tooLarge(rel, st.size));
+        this.fileDiagnostics.push(tooLarge(rel, Number(st.size)));
         return;
       }
       let bytes: Buffer;
       try {
-        bytes = readAll(fd, st.size);
+        bytes = readAll(fd, Number(st.size));
       } catch (err) {
         this.fileDiagnostics.push(fileDiagnostic('E_FILE_UNREADABLE', rel, `cannot read this file: ${errorText(err)}`));
         return;
@@ -208,9 +230,38 @@ class DirectoryReader {
       const decoded = decodeConfigText(rel, bytes);
       if ('text' in decoded) this.files.push(decoded);
       else this.fileDiagnostics.push(decoded);
+      this.memory?.noteRead(rel, st as BigIntStats, bytes, decoded);
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** True when the memory had the file (stat'ed, not opened): it is then listed as `readFile` would. */
+  private recall(full: string, rel: string): boolean {
+    let st: BigIntStats;
+    try {
+      st = statSync(full, { bigint: true });
+    } catch {
+      return false; // opening it says why
+    }
+    if (!st.isFile() || st.size > BigInt(MAX_CONFIG_FILE_BYTES)) return false;
+    const kept = this.memory!.recall(rel, st);
+    if (!kept) return false;
+    if (!this.firstVisit(st, rel)) return true;
+    if ('problem' in kept) this.fileDiagnostics.push(kept.problem);
+    else this.recalled.push(rel);
+    return true;
+  }
+
+  /** False (and the warning) when the file was already read through another path. */
+  private firstVisit(st: Stats | BigIntStats, rel: string): boolean {
+    const id = identity(st);
+    if (this.visited.has(id)) {
+      this.treeDiagnostics.push(fileDiagnostic('W_SYMLINK_DUPLICATE', rel, 'this file was already read through another path (a symlink); skipped so it is not loaded twice', 'warning'));
+      return false;
+    }
+    this.visited.add(id);
+    return true;
   }
 }
 
@@ -305,11 +356,15 @@ function invalidUtf8Offset(bytes: Buffer): number {
   return 0;
 }
 
-function identity(st: Stats): string {
+/** The same text for a number and a bigint stat (directories are stat'ed as numbers, recalled files as bigints). */
+function identity(st: Stats | BigIntStats): string {
   return `${st.dev}:${st.ino}`;
 }
 
 function relative(root: string, full: string): string {
+  // Every path of the walk is path.join(root, ...names), names without '.' or '..': below the root, the
+  // relative path is the rest of the text (path.relative costs as much as the stat of the file).
+  if (path.sep === '/' && root !== '/' && full.startsWith(root) && full[root.length] === '/') return full.slice(root.length + 1);
   return path.relative(root, full).split(path.sep).join('/');
 }
 

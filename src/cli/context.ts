@@ -48,11 +48,10 @@ export function logLevelOf(flags: LogFlags, fallback: LogLevel = 'warn', env: No
  * Loads and validates the configuration; on any error prints all diagnostics (text to stderr, or JSON to
  * stdout) and throws a CliError with exit code 1, so nothing is ever changed by an invalid revision.
  */
-export async function loadValidConfig(ctx: CommandContext, options: { strict?: boolean } = {}): Promise<DesiredConfig> {
+export async function loadValidConfig(ctx: CommandContext, options: { strict?: boolean; cached?: boolean } = {}): Promise<DesiredConfig> {
   // Loaded here, not at the top: commands that never read YAML (run, maintain, reports) skip the parser,
   // the schemas and ajv at start-up.
-  const { loadDesired } = await import('../engine/load-desired.js');
-  const result = await loadDesired(ctx.settings.configDir, options);
+  const result = options.cached ? await loadCached(ctx, options) : await (await import('../engine/load-desired.js')).loadDesired(ctx.settings.configDir, options);
   if (result.config) {
     ctx.logger.info({ dir: ctx.settings.configDir, files: result.fileCount, objects: result.config.objects.length, revision: result.config.revision }, 'configuration loaded and valid');
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
@@ -62,4 +61,12 @@ export async function loadValidConfig(ctx: CommandContext, options: { strict?: b
   // Under --json the diagnostics go in the error object main prints (docs/cli.md, "JSON output").
   if (!ctx.json) process.stderr.write(renderDiagnostics(result.diagnostics, stdoutStyle()));
   throw new CliError('the configuration is invalid; nothing was changed', 1, 'E_CONFIG_INVALID', contractJson(result.diagnostics) as unknown[]);
+}
+
+/** Through the load cache in the state directory (engine/config-load-cache.ts; `plan --no-cache` goes around it). */
+async function loadCached(ctx: CommandContext, options: { strict?: boolean }) {
+  const { loadDesiredCached } = await import('../engine/config-load-cache.js');
+  const result = await loadDesiredCached(ctx.settings.configDir, { ...options, stateDir: ctx.settings.stateDir });
+  ctx.logger.info({ ...result.cache }, 'configuration load cache used');
+  return result;
 }

@@ -16,6 +16,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'pgbackops -c conf plan --detailed-exitcode   # 0 nothing to do, 2 changes, 1 error',
     'pgbackops -c conf plan --out /tmp/plan.json && pgbackops apply /tmp/plan.json',
     'pgbackops -c conf plan --check-nodes          # also: each node\'s databases without a backup after it',
+    'pgbackops -c conf plan --no-cache             # read and validate every file again (not the state directory\'s load cache)',
     'pgbackops plan --repo https://git.example.org/dba/backups.git --ref main --path pgbackops',
   ],
   apply: ['pgbackops -c conf apply', 'pgbackops -c conf apply --yes --prune', 'pgbackops apply /tmp/plan.json'],
