@@ -3,11 +3,13 @@
 import type { Command } from 'commander';
 import { registerCommands } from './command-registry.js';
 import { buildProgramWith, runCommandLine } from './command-line.js';
+import { boundHeapGrowth } from './heap-growth.js';
 
 export function buildProgram(args: readonly string[] = []): Promise<Command> {
   return buildProgramWith(registerCommands, args);
 }
 
 export function main(argv: string[]): Promise<void> {
+  boundHeapGrowth();
   return runCommandLine(argv, registerCommands);
 }

@@ -126,26 +126,36 @@ export function normaliseNode(input: NodeInput, name: string): NodeSpec {
  */
 export function normaliseBackup(input: BackupInput, name: string, serverTimezone: string, serverEncryption?: EncryptionSpec): BackupSpec {
   // Fields in the order plans have always printed them (JSON plans are read by people and diffed by scripts).
-  // The logical fields come first (absent for another method, and then left out by compact).
-  const { node, databases, exclude, type, timeout, encryption, offsite, remarks, ...options } = normaliseDump(input, serverEncryption) as DumpSpec & Partial<LogicalOptions>;
-  return compact({
-    node,
-    databases,
-    exclude,
-    type,
-    schedule: input.schedule,
-    resolvedSchedule: resolveHashedSchedule(input.schedule, name),
-    timezone: input.timezone ?? serverTimezone,
-    ...options,
-    retention: typeof input.retention === 'string' ? input.retention : normaliseRetention(input.retention),
-    enabled: input.enabled ?? true,
-    timeout,
-    rpo: input.rpo,
-    notifiers: input.notifiers,
-    encryption,
-    offsite,
-    remarks,
-  } as BackupSpec);
+  // The logical fields come first (absent for another method). Built in place, each undefined field left out,
+  // rather than as literals spread into one another and compacted: every definition of a fleet passes here.
+  const dump = normaliseDump(input, serverEncryption) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  put(out, 'node', dump.node);
+  put(out, 'databases', dump.databases);
+  put(out, 'exclude', dump.exclude);
+  put(out, 'type', dump.type);
+  put(out, 'schedule', input.schedule);
+  put(out, 'resolvedSchedule', resolveHashedSchedule(input.schedule, name));
+  put(out, 'timezone', input.timezone ?? serverTimezone);
+  // The method and the rest of its options, in the method's order.
+  for (const key of Object.keys(dump)) if (!BACKUP_FIELDS_PLACED.has(key)) out[key] = dump[key];
+  put(out, 'retention', typeof input.retention === 'string' ? input.retention : normaliseRetention(input.retention));
+  put(out, 'enabled', input.enabled ?? true);
+  put(out, 'timeout', dump.timeout);
+  put(out, 'rpo', input.rpo);
+  put(out, 'notifiers', input.notifiers);
+  put(out, 'encryption', dump.encryption);
+  put(out, 'offsite', dump.offsite);
+  put(out, 'remarks', dump.remarks);
+  return out as unknown as BackupSpec;
+}
+
+/** The fields of a dump spec that normaliseBackup places itself, around the method's options. */
+const BACKUP_FIELDS_PLACED: ReadonlySet<string> = new Set(['node', 'databases', 'exclude', 'type', 'timeout', 'encryption', 'offsite', 'remarks']);
+
+/** Sets the field unless the value is undefined (an optional field that was not written is absent). */
+function put(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined) out[key] = value;
 }
 
 /** Reminders while an alert stays bad: once a day unless the notifier says otherwise. */
@@ -224,15 +234,16 @@ export function normaliseRestore(input: RestoreInput): RestoreSpec {
 function normaliseDump(input: DumpInput, serverEncryption: EncryptionSpec | undefined): DumpSpec {
   const method = methodOf(input);
   // The method's rules give the options of that method: together they make that method's member of DumpSpec.
-  return compact({
-    node: input.node,
-    method: method === DEFAULT_BACKUP_METHOD ? undefined : method,
-    ...methodRulesOf(method).normaliseOptions(input),
-    timeout: input.timeout,
-    encryption: effectiveEncryption(input.encryption, serverEncryption),
-    offsite: input.offsite,
-    remarks: input.remarks,
-  } as DumpSpec);
+  const options = methodRulesOf(method).normaliseOptions(input) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  put(out, 'node', input.node);
+  put(out, 'method', method === DEFAULT_BACKUP_METHOD ? undefined : method);
+  for (const key of Object.keys(options)) put(out, key, options[key]);
+  put(out, 'timeout', input.timeout);
+  put(out, 'encryption', effectiveEncryption(input.encryption, serverEncryption));
+  put(out, 'offsite', input.offsite);
+  put(out, 'remarks', input.remarks);
+  return out as unknown as DumpSpec;
 }
 
 export const DEFAULT_STORE_REGION = 'us-east-1';

@@ -32,24 +32,38 @@ export function effectiveFormat(spec: Pick<LogicalInput, 'type' | 'format'>): Du
 export function effectiveCompression(spec: Pick<LogicalInput, 'type' | 'format' | 'compression'>): LogicalOptions['compression'] {
   const method = spec.compression?.method ?? (effectiveFormat(spec) === 'plain' && spec.type !== 'cluster' ? 'none' : 'gzip');
   const level = spec.compression?.level ?? COMPRESSION_RULES[method].defaultLevel ?? undefined;
-  return level === undefined ? { method } : { method, level };
+  if (spec.compression !== undefined) return level === undefined ? { method } : { method, level };
+  // A default: one shared frozen object per method, not one per definition (a fleet's specs are kept whole
+  // while a configuration is validated and planned: 100,000 copies of the same default were garbage to move).
+  return DEFAULT_COMPRESSIONS[method];
 }
+
+/** The defaults effectiveCompression gives: frozen, as they are shared by every spec that takes them. */
+const DEFAULT_COMPRESSIONS = Object.fromEntries(
+  (Object.keys(COMPRESSION_RULES) as CompressionMethod[]).map((m) => {
+    const level = COMPRESSION_RULES[m].defaultLevel ?? undefined;
+    return [m, Object.freeze(level === undefined ? { method: m } : { method: m, level })];
+  }),
+) as Record<CompressionMethod, LogicalOptions['compression']>;
+
+/** The empty list a default gives: shared and frozen, like DEFAULT_COMPRESSIONS. */
+const NONE: string[] = Object.freeze([]) as unknown as string[];
 
 /** The options in the order plans have always printed them. */
 export function normaliseLogicalOptions(input: LogicalInput): LogicalOptions {
   return {
     // A cluster dump always covers every database; validation refuses anything else.
     databases: input.databases ?? 'all',
-    exclude: input.exclude ?? [],
+    exclude: input.exclude ?? NONE,
     type: input.type ?? 'full',
     format: effectiveFormat(input),
     jobs: input.jobs ?? 1,
     compression: effectiveCompression(input),
-    includeSchemas: input.includeSchemas ?? [],
-    excludeSchemas: input.excludeSchemas ?? [],
-    includeTables: input.includeTables ?? [],
-    excludeTables: input.excludeTables ?? [],
-    extraArgs: input.extraArgs ?? [],
+    includeSchemas: input.includeSchemas ?? NONE,
+    excludeSchemas: input.excludeSchemas ?? NONE,
+    includeTables: input.includeTables ?? NONE,
+    excludeTables: input.excludeTables ?? NONE,
+    extraArgs: input.extraArgs ?? NONE,
   };
 }
 
