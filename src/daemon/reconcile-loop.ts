@@ -81,11 +81,6 @@ export class ReconcileLoop {
   /** The configuration as last loaded, each file's own checks kept: a pass checks only the files that changed. */
   private desired = new IncrementalDesired();
   private lastBlocked: string[] = [];
-  /**
-   * The last pass read the whole configuration (not only the files a watcher reported): it allocated in
-   * proportion to the fleet, so the heap is worth collecting after it (daemon-passes.ts).
-   */
-  lastPassReadWhole = false;
 
   constructor(private readonly deps: ReconcileDeps) {}
 
@@ -95,7 +90,6 @@ export class ReconcileLoop {
     const started = Date.now();
     log.info({ kind: request.kind, reasons: request.reasons }, 'pass started');
     let outcome: PassOutcome;
-    this.lastPassReadWhole = false;
     try {
       outcome = request.kind === 'full' ? await this.fullPass(log, request) : { result: 'converged', revision: null, error: null, blockedDeletes: this.lastBlocked };
     } catch (err) {
@@ -163,7 +157,6 @@ export class ReconcileLoop {
       this.desired = new IncrementalDesired();
       throw err;
     }
-    this.lastPassReadWhole = this.desired.lastLoad.kind === 'whole';
     log.info({ reasons: request.reasons, read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, files: loaded.fileCount }, 'configuration loaded');
     if (!loaded.config) {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
