@@ -9,7 +9,7 @@
 // refused revision changes nothing; it is reported once (log, catalog last_attempt_error, /status) and not
 // retried until the revision changes. Other failures (catalog down, lock timeout) are retried with backoff.
 import { randomBytes } from 'node:crypto';
-import type { Catalog } from '../adapters/catalog/catalog.js';
+import type { Catalog, CatalogObjectsAt } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import { canonicalJson, sha256Hex } from '../core/canonical.js';
 import type { Diagnostic } from '../core/model.js';
@@ -81,6 +81,12 @@ export class ReconcileLoop {
   /** The configuration as last loaded, each file's own checks kept: a pass checks only the files that changed. */
   private desired = new IncrementalDesired();
   private lastBlocked: string[] = [];
+  /**
+   * The catalog's objects as this daemon's last apply left them: the next apply reads none of them while the
+   * catalog is still at that version (any other apply moves it). Forgotten by every pass that reads the whole
+   * configuration, so the level-triggered pass also reads the whole catalog.
+   */
+  private catalogObjects: CatalogObjectsAt | null = null;
 
   constructor(private readonly deps: ReconcileDeps) {}
 
@@ -157,6 +163,7 @@ export class ReconcileLoop {
       this.desired = new IncrementalDesired();
       throw err;
     }
+    if (this.desired.lastLoad.kind === 'whole') this.catalogObjects = null;
     log.info({ reasons: request.reasons, read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, files: loaded.fileCount }, 'configuration loaded');
     if (!loaded.config) {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
@@ -172,7 +179,10 @@ export class ReconcileLoop {
 
     const settings = this.deps.settings();
     try {
-      const outcome = await applyConfiguration(settings, log, this.deps.catalog, { desired: { ...loaded.config, revision }, options: this.deps.planOptions });
+      const objectsAt = this.catalogObjects ?? undefined;
+      this.catalogObjects = null;
+      const outcome = await applyConfiguration(settings, log, this.deps.catalog, { desired: { ...loaded.config, revision }, options: this.deps.planOptions, objectsAt });
+      this.catalogObjects = outcome.objectsAfter ?? null;
       const blocked = outcome.heldBack.map(describeHeldBack);
       if (blocked.length > 0) log.warn({ blocked }, 'deletes blocked: they need --prune (definitions with backups) or --allow-mass-delete');
       this.deps.metrics.blocked(blocked.length);
