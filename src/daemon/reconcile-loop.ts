@@ -81,6 +81,8 @@ export class ReconcileLoop {
   /** The configuration as last loaded, each file's own checks kept: a pass checks only the files that changed. */
   private desired = new IncrementalDesired();
   private lastBlocked: string[] = [];
+  /** The last pass read the whole configuration (not only the files a watcher reported): see daemon-passes.ts. */
+  lastPassReadWhole = false;
   /**
    * The catalog's objects as this daemon's last apply left them: the next apply reads none of them while the
    * catalog is still at that version (any other apply moves it). Forgotten by every pass that reads the whole
@@ -96,6 +98,7 @@ export class ReconcileLoop {
     const started = Date.now();
     log.info({ kind: request.kind, reasons: request.reasons }, 'pass started');
     let outcome: PassOutcome;
+    this.lastPassReadWhole = false;
     try {
       outcome = request.kind === 'full' ? await this.fullPass(log, request) : { result: 'converged', revision: null, error: null, blockedDeletes: this.lastBlocked };
     } catch (err) {
@@ -163,7 +166,8 @@ export class ReconcileLoop {
       this.desired = new IncrementalDesired();
       throw err;
     }
-    if (this.desired.lastLoad.kind === 'whole') this.catalogObjects = null;
+    this.lastPassReadWhole = this.desired.lastLoad.kind === 'whole';
+    if (this.lastPassReadWhole) this.catalogObjects = null;
     log.info({ reasons: request.reasons, read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, files: loaded.fileCount }, 'configuration loaded');
     if (!loaded.config) {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
