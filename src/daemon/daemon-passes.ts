@@ -1,11 +1,11 @@
 // The daemon's passes: every trigger (start, file change, webhook, interval, NOTIFY) goes through one
 // queue (trigger-queue.ts: never two passes at once, a burst folded into one more), the policy decides
 // which pass it gets (pass-policy.ts), the reconcile loop runs it, and the interval timer is armed again
-// with jitter or backoff (poll-delay.ts). After a full pass the heap is collected: a full pass loads the
-// whole configuration, and a collection costs tens of milliseconds.
+// with jitter or backoff (poll-delay.ts). After a full pass that read the whole configuration the heap is
+// collected (memory.ts), after one that read only changed files once the heap grew by half.
 import type { Logger } from '../adapters/logger.js';
 import type { PassRecord } from './daemon-status.js';
-import { collectGarbage } from './memory.js';
+import { collectGarbageAfterPass } from './memory.js';
 import { reschedulesPoll, type PassPolicy } from './pass-policy.js';
 import { nextPollDelayMs } from './poll-delay.js';
 import type { ReconcileLoop } from './reconcile-loop.js';
@@ -13,7 +13,7 @@ import type { StopRequest } from './stop-request.js';
 import { TriggerQueue, type PassKind, type PassRequest } from './trigger-queue.js';
 
 export interface DaemonPassesOptions {
-  loop: Pick<ReconcileLoop, 'run' | 'consecutiveFailures' | 'ownCatalogVersion'>;
+  loop: Pick<ReconcileLoop, 'run' | 'consecutiveFailures' | 'ownCatalogVersion'> & Partial<Pick<ReconcileLoop, 'lastPassReadWhole'>>;
   policy: PassPolicy;
   intervalMs: number;
   /** Once requested, no interval pass is scheduled any more. */
@@ -46,7 +46,7 @@ export class DaemonPasses {
     const pass = policy.passFor(request, loop.ownCatalogVersion);
     if (pass === null) return;
     const record = await loop.run(pass);
-    if (record.kind === 'full') collectGarbage();
+    if (record.kind === 'full') collectGarbageAfterPass(loop.lastPassReadWhole !== false);
     await this.o.afterPass(record);
     if (reschedulesPoll(request, loop.consecutiveFailures)) this.schedulePoll();
   }

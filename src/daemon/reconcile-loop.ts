@@ -9,7 +9,7 @@
 // refused revision changes nothing; it is reported once (log, catalog last_attempt_error, /status) and not
 // retried until the revision changes. Other failures (catalog down, lock timeout) are retried with backoff.
 import { randomBytes } from 'node:crypto';
-import type { Catalog } from '../adapters/catalog/catalog.js';
+import type { Catalog, CatalogObjectsAt } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import { canonicalJson, sha256Hex } from '../core/canonical.js';
 import type { Diagnostic } from '../core/model.js';
@@ -81,6 +81,14 @@ export class ReconcileLoop {
   /** The configuration as last loaded, each file's own checks kept: a pass checks only the files that changed. */
   private desired = new IncrementalDesired();
   private lastBlocked: string[] = [];
+  /** The last pass read the whole configuration (not only the files a watcher reported): see daemon-passes.ts. */
+  lastPassReadWhole = false;
+  /**
+   * The catalog's objects as this daemon's last apply left them: the next apply reads none of them while the
+   * catalog is still at that version (any other apply moves it). Forgotten by every pass that reads the whole
+   * configuration, so the level-triggered pass also reads the whole catalog.
+   */
+  private catalogObjects: CatalogObjectsAt | null = null;
 
   constructor(private readonly deps: ReconcileDeps) {}
 
@@ -90,6 +98,7 @@ export class ReconcileLoop {
     const started = Date.now();
     log.info({ kind: request.kind, reasons: request.reasons }, 'pass started');
     let outcome: PassOutcome;
+    this.lastPassReadWhole = false;
     try {
       outcome = request.kind === 'full' ? await this.fullPass(log, request) : { result: 'converged', revision: null, error: null, blockedDeletes: this.lastBlocked };
     } catch (err) {
@@ -157,6 +166,8 @@ export class ReconcileLoop {
       this.desired = new IncrementalDesired();
       throw err;
     }
+    this.lastPassReadWhole = this.desired.lastLoad.kind === 'whole';
+    if (this.lastPassReadWhole) this.catalogObjects = null;
     log.info({ reasons: request.reasons, read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, files: loaded.fileCount }, 'configuration loaded');
     if (!loaded.config) {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
@@ -172,7 +183,10 @@ export class ReconcileLoop {
 
     const settings = this.deps.settings();
     try {
-      const outcome = await applyConfiguration(settings, log, this.deps.catalog, { desired: { ...loaded.config, revision }, options: this.deps.planOptions });
+      const objectsAt = this.catalogObjects ?? undefined;
+      this.catalogObjects = null;
+      const outcome = await applyConfiguration(settings, log, this.deps.catalog, { desired: { ...loaded.config, revision }, options: this.deps.planOptions, objectsAt });
+      this.catalogObjects = outcome.objectsAfter ?? null;
       const blocked = outcome.heldBack.map(describeHeldBack);
       if (blocked.length > 0) log.warn({ blocked }, 'deletes blocked: they need --prune (definitions with backups) or --allow-mass-delete');
       this.deps.metrics.blocked(blocked.length);

@@ -2,11 +2,12 @@
 // current), commit the catalog changes in one transaction, refresh the server's definition cache, then
 // converge the schedule target. Each step is idempotent, so a crash anywhere is healed by the next apply.
 import { slotDroppedBy } from '../core/plan/slot-drops.js';
-import type { Catalog, CatalogChange } from '../adapters/catalog/catalog.js';
+import type { Catalog, CatalogChange, CatalogObjectsAt } from '../adapters/catalog/catalog.js';
 import type { Logger } from '../adapters/logger.js';
 import type { BackupServerSpec, DesiredConfig } from '../core/model.js';
 import { heldBackActions, sameHeldBack, type HeldBackAction } from '../core/plan/held-back.js';
 import { projectObjects } from '../core/plan/project.js';
+import { inCatalogOrder } from '../core/plan/catalog-order.js';
 import { pgbackrestConfigChanges, planHasChanges, scheduleNeedsWrite, type Plan, type PlanOptions } from '../core/plan/types.js';
 import { buildDefinitionCache, writeDefinitionCache } from '../runtime/definition-cache.js';
 import { planAgainstState } from './plan-state.js';
@@ -32,6 +33,8 @@ export interface ApplyRequest {
   savedPlan?: Plan;
   /** Shown the plan before anything changes; returning false cancels. */
   confirm?: (plan: Plan) => Promise<boolean>;
+  /** The catalog's objects as the caller last knew them (`objectsAfter` of its previous apply): see planAgainstState. */
+  objectsAt?: CatalogObjectsAt;
 }
 
 export interface ApplyOutcome {
@@ -46,6 +49,11 @@ export interface ApplyOutcome {
   heldBack: HeldBackAction[];
   /** The server's pgBackRest configuration file and stanzas (stanza-create, check), when it has any. */
   pgbackrest?: PgbackrestConvergence | null;
+  /**
+   * The catalog's objects as this apply leaves them, at `catalogVersion`, in the catalog's order: what a caller
+   * that applies again (the daemon) passes as `objectsAt` instead of reading them all again.
+   */
+  objectsAfter?: CatalogObjectsAt;
 }
 
 export async function applyConfiguration(settings: Settings, logger: Logger, catalog: Catalog, request: ApplyRequest): Promise<ApplyOutcome> {
@@ -54,7 +62,7 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
   const holder = `pid ${process.pid} (${settings.actor})`;
   return catalog.withApplyLock(holder, settings.lockTimeoutMs, async () => {
     logger.info({ holder }, 'apply lock taken');
-    const state = await planAgainstState(settings, catalog, request.desired, request.options, logger);
+    const state = await planAgainstState(settings, catalog, request.desired, request.options, logger, false, request.objectsAt);
     let plan = state.plan;
     if (request.savedPlan) {
       checkSavedPlanCurrent(request.savedPlan, plan);
@@ -73,7 +81,8 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
     const unchanged = { plan, applied: false, committed: false, catalogVersion: plan.catalogVersion, statements: 0, heldBack };
     if (!catalogNeedsWrite && !writeSchedule && !pgbackrestConfigChanges(plan)) {
       await refreshCache(settings, logger, plan, state.snapshot.objects, plan.catalogVersion, state.serverSpec);
-      return { ...unchanged, pgbackrest: await convergePgbackrest(settings, logger, catalog, plan, state.snapshot.objects, state.serverSpec) };
+      const pgbackrest = await convergePgbackrest(settings, logger, catalog, plan, state.snapshot.objects, state.serverSpec);
+      return { ...unchanged, pgbackrest, objectsAfter: { version: plan.catalogVersion, objects: state.snapshot.objects } };
     }
     if (request.confirm && planHasChanges(plan) && !(await request.confirm(plan))) return unchanged;
 
@@ -101,7 +110,9 @@ export async function applyConfiguration(settings: Settings, logger: Logger, cat
       logger.info({ target: state.target!.description, entries: plan.schedule!.entries.length }, 'schedule converged');
     }
     const pgbackrest = await convergePgbackrest(settings, logger, catalog, plan, after, state.serverSpec);
-    return { plan, applied: true, committed: catalogNeedsWrite, catalogVersion, statements, heldBack, pgbackrest };
+    // The catalog holds what the plan projected: its unblocked actions committed (or none, without a commit).
+    const objectsAfter = { version: catalogVersion, objects: inCatalogOrder(after) };
+    return { plan, applied: true, committed: catalogNeedsWrite, catalogVersion, statements, heldBack, pgbackrest, objectsAfter };
   });
 }
 

@@ -64,7 +64,7 @@ export class IncrementalDesired {
       else fresh.push(file);
     }
     const checks = checkConfigFiles(fresh);
-    fresh.forEach((file, i) => files.set(file.path, { file, check: checks[i]! }));
+    fresh.forEach((file, i) => files.set(file.path, keptFile(file, checks[i]!)));
     this.files = files;
     this.paths = read.files.map((f) => f.path); // readConfigDir sorts them by path
     this.treeDiagnostics = read.diagnostics.slice(0, read.diagnostics.length - read.fileDiagnostics.length);
@@ -104,7 +104,7 @@ export class IncrementalDesired {
 
   private keep(file: ConfigFile, check: FileCheck): void {
     if (!this.files.has(file.path)) this.paths.splice(insertionIndex(this.paths, file.path), 0, file.path);
-    this.files.set(file.path, { file, check });
+    this.files.set(file.path, keptFile(file, check));
   }
 
   private forget(path: string): void {
@@ -118,6 +118,15 @@ export class IncrementalDesired {
     const validated = combineFileChecks(kept.map((k) => k.check), configRevision(files), { now: Date.now(), ...this.options }, this.memo);
     return finishLoad([...this.treeDiagnostics, ...this.fileProblems.values()], validated, files.length, this.options);
   }
+}
+
+/**
+ * A file's check as it is kept between loads: without the line index its check built to place names (half
+ * of what a load keeps of a fleet's files; a finding placed later builds it again).
+ */
+function keptFile(file: ConfigFile, check: FileCheck): KeptFile {
+  for (const d of check.documents) d.doc.source.forgetLineIndex();
+  return { file, check };
 }
 
 function insertionIndex(sorted: readonly string[], path: string): number {

@@ -1,7 +1,7 @@
 // Reads the actual state (catalog snapshot + this server's schedule target) and makes the plan.
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { Catalog, PlanningSnapshot } from '../adapters/catalog/catalog.js';
+import type { Catalog, CatalogObjectsAt, PlanningSnapshot } from '../adapters/catalog/catalog.js';
 import type { ActualObject } from '../core/objects.js';
 import { createScheduleTarget, defaultPathEnv, type ScheduleTarget } from '../adapters/schedule/index.js';
 import { objectKey, type BackupServerSpec, type DesiredConfig } from '../core/model.js';
@@ -50,9 +50,12 @@ export async function planAgainstState(
   logger: Logger = silentLogger,
   /** Ask the nodes for their databases (`plan --check-nodes`): the plan lists those without a backup. */
   checkNodes = false,
+  /** The catalog's objects as the caller knows them at a version (the daemon's): not read again while it holds. */
+  objectsAt?: CatalogObjectsAt,
 ): Promise<PlannedState> {
   // Compared by name -> hash: the catalog sends only the specs that differ from the configuration's.
-  const snapshot = catalog ? await catalog.readPlanningSnapshot(new Map(desired.objects.map((o) => [objectKey(o.kind, o.name), o]))) : EMPTY_CATALOG;
+  const known = () => new Map(desired.objects.map((o) => [objectKey(o.kind, o.name), o]));
+  const snapshot = catalog ? await catalog.readPlanningSnapshot(known, objectsAt) : EMPTY_CATALOG;
   const nodeDatabases = checkNodes ? await askNodes(nodesToAsk(snapshot.objects, desired.objects)) : undefined;
   logger.info({ catalogVersion: snapshot.version, objects: snapshot.objects.length, lastAppliedRevision: snapshot.lastAppliedRevision }, 'catalog state read');
   const servers = await serverCandidates(settings, desired, snapshot);

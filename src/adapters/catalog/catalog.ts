@@ -151,21 +151,27 @@ export class Catalog {
    * is then compared by name -> hash: an object whose stored hash is the known one takes the known spec (the
    * hash is that of the spec's canonical JSON, so the two are the same value), and only the specs of the
    * others (changed, or absent from the configuration) are read. A no-op plan of 100,000 definitions thus
-   * reads 100,000 short rows instead of parsing 100,000 specs (bench/scale.js).
+   * reads 100,000 short rows instead of parsing 100,000 specs (bench/scale.js). A function is called only
+   * when the objects are read.
+   *
+   * `objectsAt`: the objects as the caller knows them at a catalog version (the daemon's, after its own
+   * apply). While the catalog is still at that version they are not read at all: every change of an object
+   * moves the version (applyChanges), so the same version holds the same objects.
    */
-  async readPlanningSnapshot(known?: KnownSpecs): Promise<PlanningSnapshot> {
-    return this.readState(true, known);
+  async readPlanningSnapshot(known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot> {
+    return this.readState(true, known, objectsAt);
   }
 
-  private async readState(withCounts: true, known?: KnownSpecs): Promise<PlanningSnapshot>;
+  private async readState(withCounts: true, known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot>;
   private async readState(withCounts: false): Promise<CatalogSnapshot>;
-  private async readState(withCounts: boolean, known?: KnownSpecs): Promise<CatalogSnapshot | PlanningSnapshot> {
+  private async readState(withCounts: boolean, known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<CatalogSnapshot | PlanningSnapshot> {
     return this.withClient(async (query) => {
       // One consistent view of state, objects and counts.
       await query('begin isolation level repeatable read read only');
       try {
         const state = await query('select version, last_applied_revision, last_applied_held_back from pgbackops.catalog_state');
-        const objects = known ? await readObjectsByHash(query, known) : await readObjects(query);
+        const objects = objectsAt && objectsAt.version === Number(state.rows[0].version) ? objectsAt.objects
+          : known ? await readObjectsByHash(query, typeof known === 'function' ? known() : known) : await readObjects(query);
         const counts = withCounts
           ? await query(
             `select definition, count(*)::integer as n from pgbackops.backup_runs
@@ -369,6 +375,12 @@ function preview(names: string[]): string {
 
 /** Specs a reader already holds, by objectKey, with the hash of each (a configuration's DesiredObjects). */
 export type KnownSpecs = ReadonlyMap<string, { readonly hash: string; readonly spec: unknown }>;
+
+/** Every object of the catalog at `version`, in the order the catalog reads them (kind, then name). */
+export interface CatalogObjectsAt {
+  readonly version: number;
+  readonly objects: CatalogObject[];
+}
 
 /** Every object with its spec, in kind order then name order. */
 async function readObjects(query: Query): Promise<CatalogObject[]> {

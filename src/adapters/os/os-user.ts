@@ -85,6 +85,22 @@ export interface PasswdEntry extends OsUser {
 export async function lookupPasswdEntry(nameOrUid: string | number): Promise<PasswdEntry> {
   const key = String(nameOrUid);
   if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(key) && !/^\d+$/.test(key)) throw new Error(`invalid OS user ${JSON.stringify(key)}`);
+  const kept = passwdEntries.get(key);
+  if (kept && Date.now() - kept.at < PASSWD_ENTRY_TTL_MS) return kept.entry;
+  const entry = await readPasswdEntry(key);
+  passwdEntries.set(key, { entry, at: Date.now() });
+  return entry;
+}
+
+/**
+ * Entries found in the last minute: the daemon hands its definition cache to the job user after every pass,
+ * and one `getent` per pass would be a process started for an answer that rarely changes. A user that does not
+ * exist is asked again every time (it may be created next).
+ */
+const PASSWD_ENTRY_TTL_MS = 60_000;
+const passwdEntries = new Map<string, { entry: PasswdEntry; at: number }>();
+
+async function readPasswdEntry(key: string): Promise<PasswdEntry> {
   const result = await runProgram(systemProgram('getent'), ['passwd', '--', key]);
   const fields = result.exitCode === 0 ? result.stdout.split('\n')[0]!.split(':') : [];
   if (fields.length < 7) throw new Error(`OS user ${JSON.stringify(key)} does not exist (getent passwd found no entry)`);

@@ -39,6 +39,14 @@ export class SourceFile {
     return this.fullParse().docs;
   }
 
+  /**
+   * Drops the line index `position` built (made again on the next call): a file kept between loads by the
+   * daemon (engine/incremental-desired.ts) would otherwise hold one number per line of the whole fleet.
+   */
+  forgetLineIndex(): void {
+    this.lineStarts = undefined;
+  }
+
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; col: number } {
     if (this.parsed) return this.parsed.lineCounter.linePos(offset);

@@ -10,6 +10,7 @@ import { projectObjects } from './project.js';
 import { rpoEffects, touchedNodes } from '../rpo/plan-effects.js';
 import { nodeCoverage, protectionLost, type NodeDatabases } from '../rpo/uncovered-databases.js';
 import { uncoveredRefusal } from './uncovered-brake.js';
+import { objectsOfNodes } from './node-scope.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanOptions, type PlanSummary } from './types.js';
 
 export interface ActualState {
@@ -68,15 +69,20 @@ export function makePlanAndProjection(
     summary: summarise(catalog.actions, scheduleActions),
   };
   if (schedule.server === null) plan.serverNote = (schedule as { note: string }).note;
+  const touched = touchedNodes(catalog.actions);
+  // Only the touched nodes' objects: what the plan does to them is the same measured on these alone.
+  const touchedBefore = objectsOfNodes(actual.objects, touched);
+  const touchedAfter = objectsOfNodes(after, touched);
   if (catalog.refusal) plan.refusal = catalog.refusal;
-  else {
-    // Counted where a node answered by its databases, else by what the configuration names.
-    const refusal = uncoveredRefusal(protectionLost(actual.objects, after, touchedNodes(catalog.actions), nodeDatabases), options);
+  else if (protectionLost(touchedBefore, touchedAfter, touched, nodeDatabases).lost.length > 0) {
+    // Counted where a node answered by its databases, else by what the configuration names. Only a loss needs
+    // the whole fleet (the share is of every unit backed up before): without one, the brake cannot trip.
+    const refusal = uncoveredRefusal(protectionLost(actual.objects, after, touched, nodeDatabases), options);
     if (refusal) plan.refusal = refusal;
   }
   if (nodeDatabases) plan.nodeCoverage = nodeCoverage(actual.objects, after, nodeDatabases);
   if (now !== undefined) {
-    const effects = rpoEffects(actual.objects, after, catalog.actions, now);
+    const effects = rpoEffects(touchedBefore, touchedAfter, catalog.actions, now);
     if (effects.length > 0) plan.rpoEffects = effects;
   }
   return { plan, after };

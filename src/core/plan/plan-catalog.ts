@@ -20,15 +20,11 @@ export function planCatalog(
   backupCounts: Readonly<Record<string, number>>,
   options: PlanOptions,
 ): CatalogPlan {
-  const actualByKey = new Map(actual.map((o) => [objectKey(o.kind, o.name), o]));
-  const desiredKeys = new Set<string>();
   const upserts: ObjectAction[] = [];
-
-  for (const want of desired) {
-    const key = objectKey(want.kind, want.name);
-    desiredKeys.add(key);
-    const have = actualByKey.get(key);
-    if (!have) {
+  const deleted: ActualObject[] = [];
+  eachPair(desired, actual, (want, have) => {
+    if (!want) deleted.push(have!);
+    else if (!have) {
       upserts.push(objectAction({ op: 'create', kind: want.kind, name: want.name, after: want.spec, hash: want.hash, reason: 'declared in the configuration, absent from the catalog' }));
     } else if (have.hash !== want.hash) {
       upserts.push(objectAction({
@@ -37,10 +33,9 @@ export function planCatalog(
         reason: 'the configuration differs from the catalog',
       }));
     }
-  }
+  });
 
-  const deletes = actual.filter((o) => !desiredKeys.has(objectKey(o.kind, o.name)))
-    .map((o) => objectAction({ op: 'delete', kind: o.kind, name: o.name, before: o.spec, reason: 'no longer in the configuration' }));
+  const deletes = deleted.map((o) => objectAction({ op: 'delete', kind: o.kind, name: o.name, before: o.spec, reason: 'no longer in the configuration' }));
   // Before the deletes are blocked: a Node update held back keeps referencing what it references now.
   holdBackSlotDrops(upserts, options);
   blockDeletes(upserts, deletes, desired, actual, backupCounts, options);
@@ -50,6 +45,54 @@ export function planCatalog(
     ...deletes.sort(byKindThenName(-1)),
   ];
   return { actions, refusal: massDeletionRefusal(deletes, actual, options) };
+}
+
+/**
+ * Calls `fn` once per kind and name: with the desired object, the catalog's, or both. Both lists normally come
+ * in catalog order (the configuration's objects by kind then name, core/config/validate.ts; the catalog's read
+ * so, core/plan/catalog-order.ts): they are then walked side by side, without a map of 100,000 names; lists
+ * in another order are matched through maps. Desired objects come in their order, then the catalog's alone.
+ */
+function eachPair(
+  desired: readonly DesiredObject[],
+  actual: readonly ActualObject[],
+  fn: (want: DesiredObject | undefined, have: ActualObject | undefined) => void,
+): void {
+  if (!strictlyInCatalogOrder(desired) || !strictlyInCatalogOrder(actual)) {
+    const actualByKind = byKindAndName(actual);
+    const desiredByKind = byKindAndName(desired);
+    for (const want of desired) fn(want, actualByKind.get(want.kind)?.get(want.name));
+    for (const have of actual) if (!desiredByKind.get(have.kind)?.has(have.name)) fn(undefined, have);
+    return;
+  }
+  const alone: ActualObject[] = [];
+  let j = 0;
+  for (const want of desired) {
+    while (j < actual.length && compareKeys(actual[j]!, want) < 0) alone.push(actual[j++]!);
+    if (j < actual.length && compareKeys(actual[j]!, want) === 0) fn(want, actual[j++]);
+    else fn(want, undefined);
+  }
+  while (j < actual.length) alone.push(actual[j++]!);
+  for (const have of alone) fn(undefined, have);
+}
+
+function compareKeys(a: { kind: Kind; name: string }, b: { kind: Kind; name: string }): number {
+  return kindRank.get(a.kind)! - kindRank.get(b.kind)! || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+function strictlyInCatalogOrder(objects: readonly { kind: Kind; name: string }[]): boolean {
+  for (let i = 1; i < objects.length; i++) if (compareKeys(objects[i - 1]!, objects[i]!) >= 0) return false;
+  return true;
+}
+
+function byKindAndName<T extends { kind: Kind; name: string }>(objects: readonly T[]): Map<Kind, Map<string, T>> {
+  const out = new Map<Kind, Map<string, T>>();
+  for (const o of objects) {
+    let names = out.get(o.kind);
+    if (!names) out.set(o.kind, (names = new Map()));
+    names.set(o.name, o);
+  }
+  return out;
 }
 
 /**
@@ -74,6 +117,8 @@ function blockDeletes(
   backupCounts: Readonly<Record<string, number>>,
   options: PlanOptions,
 ): void {
+  // Nothing to block: who references what is only needed to judge a delete (most plans of a daemon have none).
+  if (deletes.length === 0) return;
   const specByKey = new Map<string, { kind: Kind; spec: unknown }>();
   for (const o of actual) specByKey.set(objectKey(o.kind, o.name), o);
   // Objects that will exist after the apply, and who references each of them.

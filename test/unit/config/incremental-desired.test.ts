@@ -2,7 +2,10 @@
 // random edit sequences (add, remove and rename files, edit a schedule, break a file and fix it, move a
 // definition between files, a server's time zone, a node moved to another server, duplicates, dangling
 // references, binary files, Unicode and whitespace), loading only the changed files gives exactly what
-// reading and validating the whole directory gives, and only the changed files were checked again.
+// reading and validating the whole directory gives, and only the changed files were checked again. And the
+// daemon's plan of each valid step, made against the catalog's objects as its previous apply left them
+// (engine/apply.ts `objectsAfter`, not read again), is the plan made against a fresh read of the catalog,
+// with the RPO measures over the touched nodes alone (core/plan/node-scope.ts) the same as over the fleet.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +13,15 @@ import { IncrementalDesired } from '../../../src/engine/incremental-desired.js';
 import { loadDesired } from '../../../src/engine/load-desired.js';
 import { tempDir } from '../../helpers/config.js';
 import { random } from '../../helpers/random-json.js';
+import { KINDS, type DesiredConfig } from '../../../src/core/model.js';
+import type { ActualObject } from '../../../src/core/objects.js';
+import { inCatalogOrder } from '../../../src/core/plan/catalog-order.js';
+import { makePlanAndProjection } from '../../../src/core/plan/make-plan.js';
+import { planCatalog } from '../../../src/core/plan/plan-catalog.js';
+import { DEFAULT_PLAN_OPTIONS } from '../../../src/core/plan/types.js';
+import { uncoveredRefusal } from '../../../src/core/plan/uncovered-brake.js';
+import { rpoEffects, touchedNodes } from '../../../src/core/rpo/plan-effects.js';
+import { protectionLost } from '../../../src/core/rpo/uncovered-databases.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -17,7 +29,9 @@ afterAll(() => {
 });
 
 const head = (kind: string, name: string) => `apiVersion: pgbackops/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n`;
-const server = (name: string, tz: string) => `${head('BackupServer', name)}  host: ${name}.example.org\n  backupRoot: /srv/b\n  timezone: ${tz}\n  scheduler: { type: builtin }\n`;
+// s2 sets its definitions' rpo: the plans' RPO measures read it from the server.
+const server = (name: string, tz: string) =>
+  `${head('BackupServer', name)}  host: ${name}.example.org\n  backupRoot: /srv/b\n  timezone: ${tz}\n  scheduler: { type: builtin }\n${name === 's2' ? '  rpo: 30h\n' : ''}`;
 const node = (name: string, srv: string) => `${head('Node', name)}  host: ${name}.db\n  backupServer: ${srv}\n`;
 const backup = (name: string, nodeName: string, schedule: string, retention = 'std') =>
   `${head('Backup', name)}  node: ${nodeName}\n  databases: [app]\n  type: full\n  schedule: "${schedule}"\n  retention: ${retention}\n`;
@@ -171,6 +185,56 @@ function initialDirectory(): string {
   return dir;
 }
 
+/**
+ * A catalog that only these plans apply to: its objects by kind and name, read in the catalog's order (kind,
+ * then name, as `order by kind_order, name collate "C"`), and its version, moved by every change.
+ */
+class SimulatedCatalog {
+  version = 0;
+  private objects = new Map<string, ActualObject>();
+  /** b1 holds backups: deleting it is held back (a blocked delete keeps its node referenced). */
+  readonly backupCounts = { b1: 2 };
+
+  read(): ActualObject[] {
+    const rank = (o: ActualObject) => KINDS.indexOf(o.kind);
+    return [...this.objects.values()].sort((a, b) => rank(a) - rank(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The unblocked actions of a plan, as applyChanges commits them; the objects as the plan projected them. */
+  apply(after: readonly ActualObject[], changed: boolean): void {
+    this.objects = new Map(after.map((o) => [`${o.kind}/${o.name}`, o]));
+    if (changed) this.version++;
+  }
+}
+
+const PLAN_TIME = Date.UTC(2026, 5, 1);
+
+/** The daemon's plan of `config` against its kept objects equals the plan against a fresh read; returns what it keeps next. */
+function planAsTheDaemon(config: DesiredConfig, catalog: SimulatedCatalog, kept: { version: number; objects: ActualObject[] } | null, what: string) {
+  // A brake above the small fleet's usual share: most steps apply, some are still refused.
+  const options = { ...DEFAULT_PLAN_OPTIONS, massDeleteShare: 0.5 };
+  const fresh = catalog.read();
+  const plan = (objects: ActualObject[]) =>
+    makePlanAndProjection(config, { catalogVersion: catalog.version, objects, backupCounts: catalog.backupCounts }, { server: null, note: 'none' }, options, PLAN_TIME);
+  const full = plan(fresh);
+  if (kept && kept.version === catalog.version) {
+    expect(kept.objects, what).toEqual(fresh);
+    const incremental = plan(kept.objects);
+    expect(incremental.plan, what).toEqual(full.plan);
+    expect(incremental.after, what).toEqual(full.after);
+  }
+  // The RPO measures of the touched nodes alone are those over the whole catalog.
+  const actions = full.plan.objectActions;
+  const refusal = planCatalog(config.objects, fresh, catalog.backupCounts, options).refusal ??
+    uncoveredRefusal(protectionLost(fresh, full.after, touchedNodes(actions)), options);
+  expect(full.plan.refusal, what).toEqual(refusal);
+  expect(full.plan.rpoEffects ?? [], what).toEqual(rpoEffects(fresh, full.after, actions, PLAN_TIME));
+  // A refused plan is not applied, and the daemon then reads the catalog again.
+  if (full.plan.refusal) return null;
+  catalog.apply(full.after, actions.some((a) => !a.blocked));
+  return { version: catalog.version, objects: inCatalogOrder(full.after) };
+}
+
 describe('incremental load == full load after random edit sequences', () => {
   for (const seed of [1, 2, 3, 4]) {
     it(`seed ${seed}`, async () => {
@@ -180,6 +244,9 @@ describe('incremental load == full load after random edit sequences', () => {
       expect(await incremental.load(dir)).toEqual(await loadDesired(dir));
       let changedLoads = 0;
       let validSteps = 0;
+      const catalog = new SimulatedCatalog();
+      let kept: { version: number; objects: ActualObject[] } | null = null;
+      let keptPlans = 0;
       for (let step = 0; step < 60; step++) {
         const name = pickEdit(next);
         const touched = EDITS[name]!(dir, next);
@@ -188,7 +255,11 @@ describe('incremental load == full load after random edit sequences', () => {
         const got = await incremental.load(dir, reported);
         const want = await loadDesired(dir);
         expect(got, `seed ${seed}, step ${step}: ${name} (${touched.join(', ')})`).toEqual(want);
-        if (want.config) validSteps++;
+        if (want.config) {
+          validSteps++;
+          if (kept?.version === catalog.version) keptPlans++;
+          kept = planAsTheDaemon(got.config!, catalog, kept, `seed ${seed}, step ${step}: plan after ${name}`);
+        }
         if (incremental.lastLoad.kind === 'changed') {
           changedLoads++;
           expect(incremental.lastLoad.checked).toBeLessThanOrEqual(touched.length);
@@ -198,6 +269,8 @@ describe('incremental load == full load after random edit sequences', () => {
       expect(changedLoads).toBeGreaterThan(30);
       // And many had a valid configuration, whose normalised objects were compared too.
       expect(validSteps).toBeGreaterThan(15);
+      // And planned against the kept objects.
+      expect(keptPlans).toBeGreaterThan(10);
     });
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planCatalog } from '../../../src/core/plan/plan-catalog.js';
 import { DEFAULT_PLAN_OPTIONS } from '../../../src/core/plan/types.js';
+import { KINDS, type Kind } from '../../../src/core/model.js';
 import { actualOf, backup, fleet, node, retention, server } from './fixtures.js';
 
 const opts = DEFAULT_PLAN_OPTIONS;
@@ -18,6 +19,18 @@ describe('planCatalog', () => {
   it('is empty when the catalog already matches', () => {
     const desired = fleet(3);
     expect(planCatalog(desired, actualOf(desired), {}, opts).actions).toEqual([]);
+  });
+
+  it('plans the same whether the lists come in catalog order (walked side by side) or not (matched by name)', () => {
+    const before = [...fleet(6), server('backup02'), node('pg2', 'backup02'), backup('gone', 'pg2'), backup('kept', 'pg2')];
+    const after = [...fleet(6).map((o) => (o.name === 'def-003' ? backup('def-003', 'pg1', { jobs: 2 }) : o)), backup('new-def', 'pg1'), backup('kept', 'pg2')];
+    const inCatalogOrder = <T extends { kind: string; name: string }>(xs: T[]) => [...xs].sort((a, b) => KINDS.indexOf(a.kind as Kind) - KINDS.indexOf(b.kind as Kind) || (a.name < b.name ? -1 : 1));
+    const sorted = planCatalog(inCatalogOrder(after), inCatalogOrder(actualOf(before)), { gone: 1 }, opts);
+    expect(sorted.actions.map((a) => `${a.op} ${a.kind}/${a.name}${a.blocked ? ' blocked' : ''}`)).toEqual([
+      'update Backup/def-003', 'create Backup/new-def', 'delete Backup/gone blocked', 'delete Node/pg2 blocked', 'delete BackupServer/backup02 blocked',
+    ]);
+    expect(planCatalog([...after].reverse(), inCatalogOrder(actualOf(before)), { gone: 1 }, opts)).toEqual(sorted);
+    expect(planCatalog(inCatalogOrder(after), actualOf(before).reverse(), { gone: 1 }, opts)).toEqual(sorted);
   });
 
   it('updates only what changed and names the changed fields', () => {
