@@ -8,6 +8,7 @@ import type { Query } from './migrations.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 import { readCheckScope, type CheckScope, type CheckScopeFilter } from './check-scope.js';
 import { PgbackopsError } from '../../core/errors.js';
+import type { PageCursor } from '../../core/reports/page-cursor.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
@@ -65,6 +66,9 @@ export type RestoreHistoryRow = Omit<RestoreEntry, 'startedAt' | 'finishedAt'> &
 export class AmbiguousBackupIdError extends PgbackopsError {
   readonly code = 'E_BACKUP_AMBIGUOUS';
 }
+
+/** A row's start as a PageCursor's startedAt (page-cursor.ts). */
+const CURSOR_TIME = `to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_time`;
 
 const BACKUP_COLUMNS = `id::text, definition, node, backup_server, database, backup_type, format, status, started_at, finished_at,
   bytes, files, failure_reason, failure_detail, log, pg_dump_version, server_version, directory, expired_at, retention, timezone,
@@ -127,16 +131,30 @@ export class ReportQueries {
 
   /** Backups newest first (id breaks ties, for a stable order). */
   async listBackups(filter: BackupFilter): Promise<BackupRow[]> {
+    return (await this.listBackupsPage(filter)).backups;
+  }
+
+  /**
+   * One page of backups newest first, after `after` (the cursor of the previous page's last row) when given,
+   * and the cursor of this page's last row when more follow. Keyset pagination: a page is read from the
+   * run indexes' order (migration 024: started_at desc, id) from where the last one stopped, whatever its
+   * depth, and runs recorded meanwhile neither repeat nor hide a row of the pages that follow (they are newer
+   * than the cursor).
+   */
+  async listBackupsPage(filter: BackupFilter, after?: PageCursor): Promise<{ backups: BackupRow[]; nextAfter: PageCursor | null }> {
+    const limit = filter.limit ?? 1000;
     const where = conditions([
       ['node', filter.node], ['definition', filter.definition], ['database', filter.database], ['status', filter.status],
-    ], filter.since);
+    ], filter.since, after);
     const { rows } = await this.withQuery((query) => query(
-      `select ${BACKUP_COLUMNS} from pgbackops.backup_runs ${where.sql}
+      `select ${BACKUP_COLUMNS}, ${CURSOR_TIME} from pgbackops.backup_runs ${where.sql}
         order by started_at desc, id
         limit $${where.params.length + 1}`,
-      [...where.params, filter.limit ?? 1000],
+      [...where.params, limit + 1],
     ));
-    return rows.map(backupRow);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { backups: page.map(backupRow), nextAfter: rows.length > limit && last ? { startedAt: last.cursor_time as string, id: last.id as string } : null };
   }
 
   /**
@@ -144,7 +162,7 @@ export class ReportQueries {
    * success and its latest finished failure (with the failure's database, reason and detail), read by index
    * probes (migration 027): a few entries per definition, whatever the length of its history. Reading each
    * definition's newest 50 runs sorted 5,000,000 rows on disk at 100,000 definitions, and missed a success
-   * older than 50 runs. Plus the kept bytes per definition.
+   * older than 50 runs. Plus the kept bytes per definition (migration 029's totals, not a sum over the runs).
    */
   async statusRuns(definitions: readonly string[]): Promise<{ runs: Record<string, StatusRun[]>; bytesKept: Record<string, number> }> {
     return this.withQuery(async (query) => {
@@ -169,9 +187,9 @@ export class ReportQueries {
               order by r.finished_at desc limit 1) bad on true`,
         [definitions],
       ));
+      // Kept per definition by migration 029's triggers: one row per definition, whatever the number of runs.
       const bytes = await query(
-        `select definition, coalesce(sum(bytes), 0)::float8 as bytes from pgbackops.backup_runs
-          where definition = any($1) and status = 'succeeded' group by definition`,
+        `select definition, bytes::float8 as bytes from pgbackops.definition_kept_bytes where definition = any($1)`,
         [definitions],
       );
       const runs: Record<string, StatusRun[]> = {};
@@ -243,7 +261,7 @@ export function uuidRangeOfPrefix(prefix: string): [string, string] | null {
  * out rather than `($1 is null or column = $1)`: PostgreSQL plans such a statement once for any parameters,
  * and a plan that must also work with every filter absent reads the whole table (bench/explain-runs.js).
  */
-function conditions(filters: Array<[column: string, value: string | undefined, type?: string]>, since: Date | undefined): { sql: string; params: unknown[] } {
+function conditions(filters: Array<[column: string, value: string | undefined, type?: string]>, since: Date | undefined, after?: PageCursor): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const parts: string[] = [];
   for (const [column, value, type] of filters) {
@@ -254,6 +272,13 @@ function conditions(filters: Array<[column: string, value: string | undefined, t
   if (since !== undefined) {
     params.push(since);
     parts.push(`started_at >= $${params.length}`);
+  }
+  if (after !== undefined) {
+    // After (t, id) in the order `started_at desc, id`: older, or as old with a greater id. The first term
+    // is the index's range condition; a row comparison cannot say it, the two columns run opposite ways.
+    params.push(after.startedAt, after.id);
+    const [t, id] = [`$${params.length - 1}::timestamptz`, `$${params.length}::uuid`];
+    parts.push(`started_at <= ${t} and (started_at < ${t} or id > ${id})`);
   }
   return { sql: parts.length > 0 ? `where ${parts.join(' and ')}` : '', params };
 }

@@ -1,0 +1,211 @@
+// What keeps the reports within a second at 10,000,000 runs (issue 16) answers as the whole-table reads did:
+// - migration 029's kept bytes per definition (what `status` shows) equal the sum over the runs after any
+//   sequence of what writes runs (record, finish, expire, prune, abandon, a bulk insert), after a session
+//   killed between its steps, and with two sessions recording runs of one definition at once;
+// - `backups` pages by cursor (keyset pagination) list every backup once, in order, while runs are recorded.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import pg from 'pg';
+import { Catalog } from '../../../src/adapters/catalog/catalog.js';
+import type { PageCursor } from '../../../src/core/reports/page-cursor.js';
+import type { RunRecord } from '../../../src/core/runs/run-record.js';
+import { random } from '../../helpers/random-json.js';
+import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import { pgbackops } from '../../helpers/cli.js';
+
+let cluster: TestCluster;
+let config: pg.ClientConfig;
+let catalog: Catalog;
+let client: pg.Client;
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  config = await cluster.createDatabase();
+  catalog = await Catalog.open(config);
+  client = new pg.Client(config);
+  await client.connect();
+});
+afterAll(async () => {
+  await client?.end();
+  await catalog?.close();
+  await cluster?.stop();
+});
+
+/** The old definition of kept bytes (status-report's sum over every succeeded run): the reference. */
+const REFERENCE = `select definition, sum(coalesce(bytes, 0))::text as bytes, count(*)::integer as runs
+  from pgbackops.backup_runs where status = 'succeeded' and definition like $1 group by definition order by definition`;
+const TOTALS = `select definition, bytes::text as bytes, runs::integer as runs
+  from pgbackops.definition_kept_bytes where definition like $1 order by definition`;
+
+async function totals(prefix: string, on: pg.Client = client): Promise<unknown[]> {
+  return (await on.query(TOTALS, [`${prefix}%`])).rows;
+}
+async function expectTotalsEqualTheSum(prefix: string): Promise<void> {
+  expect(await totals(prefix)).toEqual((await client.query(REFERENCE, [`${prefix}%`])).rows);
+}
+
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+
+function runRecord(definition: string, status: RunRecord['status'], startedAt: number, bytes: number | null, id: string = randomUUID()): RunRecord {
+  return {
+    id, definition, node: 'pg1', backupServer: 'backup01', database: 'app', status,
+    startedAt: new Date(startedAt).toISOString(), finishedAt: status === 'running' ? null : new Date(startedAt + 60_000).toISOString(),
+    directory: null, bytes, files: null, serverVersion: null, failureReason: status === 'failed' ? 'dump_failed' : null, failureDetail: null,
+    log: null, retention: null, timezone: 'UTC', encryption: null, method: 'logical', backupType: 'full', format: 'custom', pgDumpVersion: null, methodFacts: null,
+  } as RunRecord;
+}
+
+describe('kept bytes per definition (migration 029)', () => {
+  test('equal the sum over the succeeded runs after a random sequence of record, finish, expire, prune, abandon and bulk inserts (seeded)', async () => {
+    const next = random(16);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const definitions = ['kb-a', 'kb-b', 'kb-c', 'kb-d', 'kb-e'];
+    const recorded: Array<{ id: string; definition: string; startedAt: number }> = [];
+    const some = () => recorded.filter(() => next() < 0.2).map((r) => r.id);
+    let clock = T0;
+    for (let step = 0; step < 400; step++) {
+      const op = next();
+      clock += 3_600_000;
+      if (op < 0.4) {
+        // A run recorded, or a running one finished (the upsert's update path), or recorded twice (a spool
+        // ingested again).
+        const running = recorded.filter(() => next() < 0.1)[0];
+        const bytes = next() < 0.15 ? null : Math.floor(next() * 1e12);
+        if (running && next() < 0.5) {
+          await catalog.runs.upsertRun(runRecord(running.definition, pick(['succeeded', 'failed', 'succeeded'] as const), running.startedAt, bytes, running.id));
+        } else {
+          const r = { id: randomUUID(), definition: pick(definitions), startedAt: clock };
+          recorded.push(r);
+          const record = runRecord(r.definition, pick(['running', 'succeeded', 'succeeded', 'failed', 'skipped'] as const), r.startedAt, bytes, r.id);
+          await catalog.runs.upsertRun(record);
+          if (next() < 0.2) await catalog.runs.upsertRun(record);
+        }
+      } else if (op < 0.6) {
+        await catalog.runs.markExpiring(some());
+      } else if (op < 0.75) {
+        await catalog.runs.deleteExpired(some());
+      } else if (op < 0.85) {
+        await catalog.runs.abandonRunning('backup01', pick(definitions), []);
+      } else if (op < 0.95) {
+        // Many runs of several definitions in one statement (an import, the benchmark's fill).
+        await client.query(
+          `insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at, finished_at, bytes)
+           select (array['kb-a', 'kb-b', 'kb-c'])[1 + g % 3], 'pg1', 'backup01', 'app', case when g % 4 = 0 then 'failed' else 'succeeded' end,
+                  $1::timestamptz + make_interval(secs => g), $1::timestamptz + make_interval(secs => g + 1), case when g % 5 = 0 then null else g * 1000 end
+             from generate_series(1, $2::integer) g`,
+          [new Date(clock).toISOString(), 1 + Math.floor(next() * 50)],
+        );
+      } else {
+        // A definition's runs changing hands (a rename by SQL): the old total shrinks, the new one grows.
+        await client.query(`update pgbackops.backup_runs set definition = $2 where definition = $1`, [pick(definitions), pick(definitions)]);
+      }
+      if (step % 50 === 0) await expectTotalsEqualTheSum('kb-');
+    }
+    await expectTotalsEqualTheSum('kb-');
+    expect((await totals('kb-')).length).toBeGreaterThan(1);
+    // Everything expired and pruned: no total is left behind.
+    await catalog.runs.markExpiring((await client.query(`select id::text from pgbackops.backup_runs where definition like 'kb-%'`)).rows.map((r) => r.id));
+    await catalog.runs.deleteExpired((await client.query(`select id::text from pgbackops.backup_runs where definition like 'kb-%'`)).rows.map((r) => r.id));
+    expect(await totals('kb-')).toEqual([]);
+  });
+
+  test('a session killed between its steps changes no total; an expiry interrupted between its two steps counts as expired', async () => {
+    for (const bytes of [1000, 2000, 4000]) await catalog.runs.upsertRun(runRecord('kk-a', 'succeeded', T0 + bytes, bytes));
+    const before = await totals('kk-');
+    const victim = new pg.Client(config);
+    victim.on('error', () => undefined);
+    await victim.connect();
+    const pid = (await victim.query('select pg_backend_pid() as pid')).rows[0].pid as number;
+    await victim.query('begin');
+    await victim.query(
+      `insert into pgbackops.backup_runs (definition, node, backup_server, status, started_at, finished_at, bytes)
+       values ('kk-a', 'pg1', 'backup01', 'succeeded', now(), now(), 500), ('kk-b', 'pg1', 'backup01', 'succeeded', now(), now(), 7)`);
+    await victim.query(`update pgbackops.backup_runs set status = 'expiring' where definition = 'kk-a' and bytes = 1000`);
+    // Inside the transaction the totals have moved with the runs...
+    expect(await totals('kk-', victim)).toEqual([{ definition: 'kk-a', bytes: '6500', runs: 3 }, { definition: 'kk-b', bytes: '7', runs: 1 }]);
+    // ... and the session dies before it commits.
+    await client.query('select pg_terminate_backend($1)', [pid]);
+    await victim.end().catch(() => undefined);
+    expect(await totals('kk-')).toEqual(before);
+    await expectTotalsEqualTheSum('kk-');
+
+    // maintain marks a run expiring, removes its files, then deletes the row; killed between the two, the
+    // run no longer counts, and the delete of the next maintain changes nothing more.
+    const [expiring] = (await client.query(`select id::text from pgbackops.backup_runs where definition = 'kk-a' and bytes = 2000`)).rows;
+    await catalog.runs.markExpiring([expiring.id]);
+    expect(await totals('kk-')).toEqual([{ definition: 'kk-a', bytes: '5000', runs: 2 }]);
+    await catalog.runs.deleteExpired([expiring.id]);
+    expect(await totals('kk-')).toEqual([{ definition: 'kk-a', bytes: '5000', runs: 2 }]);
+    await expectTotalsEqualTheSum('kk-');
+  });
+
+  test('two sessions recording runs of one definition at once both count (the second waits for the first)', async () => {
+    await catalog.runs.upsertRun(runRecord('kc-a', 'succeeded', T0, 10));
+    const [first, second] = [new pg.Client(config), new pg.Client(config)];
+    await Promise.all([first.connect(), second.connect()]);
+    try {
+      const insert = (on: pg.Client, bytes: number) => on.query(
+        `insert into pgbackops.backup_runs (definition, node, backup_server, status, started_at, finished_at, bytes)
+         values ('kc-a', 'pg1', 'backup01', 'succeeded', now(), now(), $1)`, [bytes]);
+      await first.query('begin');
+      await second.query('begin');
+      await insert(first, 100);
+      const waiting = insert(second, 1000);
+      await new Promise((r) => setTimeout(r, 200));
+      await first.query('commit');
+      await waiting;
+      await second.query('commit');
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+    }
+    expect(await totals('kc-')).toEqual([{ definition: 'kc-a', bytes: '1110', runs: 3 }]);
+    await expectTotalsEqualTheSum('kc-');
+  });
+});
+
+describe('backups by page (keyset pagination)', () => {
+  test('pages list every backup once, newest first, while runs are recorded between them', async () => {
+    // Ties on purpose: runs started in the same microsecond (the id orders them), and runs a microsecond apart
+    // (a millisecond clock would take them for ties).
+    const base = '2026-10-01T00:00:00';
+    const values: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const micros = String(Math.floor(i / 3) * (i % 2 === 0 ? 1 : 7)).padStart(6, '0');
+      values.push(`('kp-${i % 4}', 'pg1', 'backup01', 'succeeded', '${base}.${micros}Z'::timestamptz - make_interval(mins => ${i % 11}))`);
+    }
+    await client.query(`insert into pgbackops.backup_runs (definition, node, backup_server, status, started_at) values ${values.join(', ')}`);
+    const expected = async (definition?: string) => (await client.query(
+      `select id::text from pgbackops.backup_runs where definition like $1 order by started_at desc, id`, [definition ?? 'kp-%'])).rows.map((r) => r.id as string);
+    for (const definition of [undefined, 'kp-1']) {
+      const all = await expected(definition);
+      const seen: string[] = [];
+      let after: PageCursor | undefined;
+      for (let page = 0; page < 100; page++) {
+        const { backups, nextAfter } = await catalog.reports.listBackupsPage({ limit: 7, ...(definition ? { definition } : {}) }, after);
+        seen.push(...backups.map((b) => b.id).filter((id) => all.includes(id)));
+        // A run recorded meanwhile, as a job records it: started now, newer than every page already read.
+        await catalog.runs.upsertRun(runRecord(definition ?? 'kp-0', 'running', Date.now(), null));
+        if (nextAfter === null) break;
+        after = nextAfter;
+      }
+      expect(seen).toEqual(all);
+    }
+  });
+
+  test('the CLI prints the next page\'s cursor and takes it back with --after; a malformed cursor is a usage error', async () => {
+    const url = cluster.urlFor(config);
+    const run = (...args: string[]) => pgbackops(['backups', '--catalog', url, '--json', '--definition', 'kp-2', ...args]);
+    const all = (await client.query(`select id::text from pgbackops.backup_runs where definition = 'kp-2' order by started_at desc, id`)).rows.map((r) => r.id);
+    const first = await run('--limit', '20');
+    expect(first.exitCode, first.stderr).toBe(0);
+    const one = JSON.parse(first.stdout);
+    expect(one.next_after).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z_[0-9a-f-]{36}$/);
+    const second = JSON.parse((await run('--limit', '20', '--after', one.next_after)).stdout);
+    expect([...one.backups, ...second.backups].map((b: { id: string }) => b.id)).toEqual(all.slice(0, 40));
+    const text = await pgbackops(['backups', '--catalog', url, '--definition', 'kp-2', '--limit', '5']);
+    expect(text.stdout).toContain(`more: pgbackops backups --after ${(JSON.parse((await run('--limit', '5')).stdout)).next_after}`);
+    const bad = await run('--after', 'yesterday');
+    expect(bad.exitCode).toBe(1);
+    expect(JSON.parse(bad.stdout).error.code).toBe('E_USAGE');
+  });
+});
