@@ -1,5 +1,6 @@
 // What keeps the reports within a second at 10,000,000 runs (issue 16) answers as the whole-table reads did:
-// - migration 029's kept bytes per definition (what `status` shows) equal the sum over the runs after any
+// - migration 029's kept bytes per definition (what `status` shows) equal the sum over the runs, and its run
+//   summaries (what `status` and the daemon's /status read) the grouped aggregate over every run, after any
 //   sequence of what writes runs (record, finish, expire, prune, abandon, a bulk insert), after a session
 //   killed between its steps, and with two sessions recording runs of one definition at once;
 // - `backups` pages by cursor (keyset pagination) list every backup once, in order, while runs are recorded.
@@ -12,6 +13,8 @@ import type { RunRecord } from '../../../src/core/runs/run-record.js';
 import { random } from '../../helpers/random-json.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { pgbackops } from '../../helpers/cli.js';
+import { defineOnServer } from '../../helpers/catalog-rows.js';
+import { readRunStats, readRunStatsOfEveryRun } from '../../../src/adapters/catalog/run-stats.js';
 
 let cluster: TestCluster;
 let config: pg.ClientConfig;
@@ -44,6 +47,13 @@ async function expectTotalsEqualTheSum(prefix: string): Promise<void> {
   expect(await totals(prefix)).toEqual((await client.query(REFERENCE, [`${prefix}%`])).rows);
 }
 
+/** The run figures of the server's definitions (the summaries) equal the grouped aggregate over every run. */
+async function expectSummariesEqualTheAggregate(prefix: string): Promise<void> {
+  const q = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows;
+  const of = (stats: Map<string, unknown>) => new Map([...stats].filter(([name]) => name.startsWith(prefix)).sort());
+  expect(of(await readRunStats(q, { server: 'backup01' }))).toEqual(of(await readRunStatsOfEveryRun(q, 'backup01')));
+}
+
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 
 function runRecord(definition: string, status: RunRecord['status'], startedAt: number, bytes: number | null, id: string = randomUUID()): RunRecord {
@@ -55,11 +65,12 @@ function runRecord(definition: string, status: RunRecord['status'], startedAt: n
   } as RunRecord;
 }
 
-describe('kept bytes per definition (migration 029)', () => {
+describe('kept bytes and run summaries per definition (migration 029)', () => {
   test('equal the sum over the succeeded runs after a random sequence of record, finish, expire, prune, abandon and bulk inserts (seeded)', async () => {
     const next = random(16);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const definitions = ['kb-a', 'kb-b', 'kb-c', 'kb-d', 'kb-e'];
+    await defineOnServer(client, 'backup01', definitions);
     const recorded: Array<{ id: string; definition: string; startedAt: number }> = [];
     const some = () => recorded.filter(() => next() < 0.2).map((r) => r.id);
     let clock = T0;
@@ -99,19 +110,30 @@ describe('kept bytes per definition (migration 029)', () => {
         // A definition's runs changing hands (a rename by SQL): the old total shrinks, the new one grows.
         await client.query(`update pgbackops.backup_runs set definition = $2 where definition = $1`, [pick(definitions), pick(definitions)]);
       }
-      if (step % 50 === 0) await expectTotalsEqualTheSum('kb-');
+      if (step % 50 === 0) {
+        await expectTotalsEqualTheSum('kb-');
+        await expectSummariesEqualTheAggregate('kb-');
+      }
     }
     await expectTotalsEqualTheSum('kb-');
+    await expectSummariesEqualTheAggregate('kb-');
+    expect((await readRunStats(async (sql, params) => (await client.query(sql, params)).rows, { server: 'backup01' })).size).toBeGreaterThan(1);
     expect((await totals('kb-')).length).toBeGreaterThan(1);
     // Everything expired and pruned: no total is left behind.
     await catalog.runs.markExpiring((await client.query(`select id::text from pgbackops.backup_runs where definition like 'kb-%'`)).rows.map((r) => r.id));
     await catalog.runs.deleteExpired((await client.query(`select id::text from pgbackops.backup_runs where definition like 'kb-%'`)).rows.map((r) => r.id));
     expect(await totals('kb-')).toEqual([]);
+    await expectSummariesEqualTheAggregate('kb-');
+    // The runs retention does not expire (running, skipped, abandoned) deleted too: no summary is left behind.
+    await client.query(`delete from pgbackops.backup_runs where definition like 'kb-%'`);
+    expect((await client.query(`select count(*)::integer as n from pgbackops.definition_run_summaries where definition like 'kb-%'`)).rows[0].n).toBe(0);
   });
 
   test('a session killed between its steps changes no total; an expiry interrupted between its two steps counts as expired', async () => {
+    await defineOnServer(client, 'backup01', ['kk-a', 'kk-b']);
     for (const bytes of [1000, 2000, 4000]) await catalog.runs.upsertRun(runRecord('kk-a', 'succeeded', T0 + bytes, bytes));
     const before = await totals('kk-');
+    const summariesBefore = (await client.query(`select * from pgbackops.definition_run_summaries where definition like 'kk-%'`)).rows;
     const victim = new pg.Client(config);
     victim.on('error', () => undefined);
     await victim.connect();
@@ -127,7 +149,9 @@ describe('kept bytes per definition (migration 029)', () => {
     await client.query('select pg_terminate_backend($1)', [pid]);
     await victim.end().catch(() => undefined);
     expect(await totals('kk-')).toEqual(before);
+    expect((await client.query(`select * from pgbackops.definition_run_summaries where definition like 'kk-%'`)).rows).toEqual(summariesBefore);
     await expectTotalsEqualTheSum('kk-');
+    await expectSummariesEqualTheAggregate('kk-');
 
     // maintain marks a run expiring, removes its files, then deletes the row; killed between the two, the
     // run no longer counts, and the delete of the next maintain changes nothing more.
@@ -137,20 +161,26 @@ describe('kept bytes per definition (migration 029)', () => {
     await catalog.runs.deleteExpired([expiring.id]);
     expect(await totals('kk-')).toEqual([{ definition: 'kk-a', bytes: '5000', runs: 2 }]);
     await expectTotalsEqualTheSum('kk-');
+    await expectSummariesEqualTheAggregate('kk-');
   });
 
   test('two sessions recording runs of one definition at once both count (the second waits for the first)', async () => {
+    await defineOnServer(client, 'backup01', ['kc-a']);
     await catalog.runs.upsertRun(runRecord('kc-a', 'succeeded', T0, 10));
     const [first, second] = [new pg.Client(config), new pg.Client(config)];
     await Promise.all([first.connect(), second.connect()]);
     try {
-      const insert = (on: pg.Client, bytes: number) => on.query(
+      // The first records a failure and a success, the second starts a run (which changes no kept bytes: it
+      // waits on no total's row): the summary must hold all three (a recomputation that read the runs before
+      // waiting for the first would miss its failure and success).
+      const insert = (on: pg.Client, status: string, bytes: number) => on.query(
         `insert into pgbackops.backup_runs (definition, node, backup_server, status, started_at, finished_at, bytes)
-         values ('kc-a', 'pg1', 'backup01', 'succeeded', now(), now(), $1)`, [bytes]);
+         values ('kc-a', 'pg1', 'backup01', $1, clock_timestamp(), clock_timestamp(), $2)`, [status, bytes]);
       await first.query('begin');
       await second.query('begin');
-      await insert(first, 100);
-      const waiting = insert(second, 1000);
+      await insert(first, 'failed', 100);
+      await insert(first, 'succeeded', 100);
+      const waiting = insert(second, 'running', 1000);
       await new Promise((r) => setTimeout(r, 200));
       await first.query('commit');
       await waiting;
@@ -158,8 +188,11 @@ describe('kept bytes per definition (migration 029)', () => {
     } finally {
       await Promise.all([first.end(), second.end()]);
     }
-    expect(await totals('kc-')).toEqual([{ definition: 'kc-a', bytes: '1110', runs: 3 }]);
+    expect(await totals('kc-')).toEqual([{ definition: 'kc-a', bytes: '110', runs: 2 }]);
     await expectTotalsEqualTheSum('kc-');
+    await expectSummariesEqualTheAggregate('kc-');
+    const [summary] = (await client.query(`select latest_status, ok_finished_at > $1 as ok_is_new, bad_status from pgbackops.definition_run_summaries where definition = 'kc-a'`, [new Date(T0 + 3_600_000)])).rows;
+    expect(summary).toEqual({ latest_status: 'running', ok_is_new: true, bad_status: 'failed' });
   });
 });
 
