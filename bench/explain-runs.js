@@ -81,7 +81,8 @@ function explainedStatements(log) {
     const scanned = BIG_TABLES.filter((t) => new RegExp(`Seq Scan on ${t}\\b`).test(entry)).map((t) => `Seq Scan on ${t}`);
     const spilled = /Sort Method: external \w+\s+Disk: \d+kB/.exec(entry)?.[0];
     if (spilled) scanned.push(spilled);
-    const query = (/Query Text: ([\s\S]*?)\n\s*(?:Limit|Sort|Seq|Hash|Nested|Merge|Aggregate|GroupAggregate|HashAggregate|Unique|Result|Index|Bitmap|Gather|Subquery|CTE|Append|Update|Delete|Insert|WindowAgg|Incremental|Materialize|ProjectSet|LockRows|Function)/.exec(entry)?.[1] ?? entry.slice(0, 400)).replace(/\s+/g, ' ').trim();
+    // The text runs up to the plan's first node (every node line carries its estimated cost).
+    const query = (/Query Text: ([\s\S]*?)\n[^\n]*\(cost=/.exec(entry)?.[1] ?? entry.slice(0, 400)).replace(/\s+/g, ' ').trim();
     const buffers = /Buffers: shared hit=(\d+)(?: read=(\d+))?/.exec(entry);
     out.push({ ms: Number(duration[1]), query, scanned, buffers: buffers ? Number(buffers[1]) + Number(buffers[2] ?? 0) : null });
   }
@@ -123,6 +124,12 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
     const indexes = (await client.query(
       `select indexname, indexdef from pg_indexes where schemaname = 'pgbackops' and tablename = 'backup_runs' and indexname <> 'backup_runs_pkey'`)).rows;
     for (const { indexname } of indexes) await client.query(`drop index pgbackops.${indexname}`);
+    // The run summaries' triggers (migration 029) recompute each written definition by index probes: off while
+    // the indexes are, then every definition recomputed once by the migration's own function. The kept-bytes
+    // triggers stay on (a difference per definition and statement, no probe).
+    const summaryTriggers = (await client.query(
+      `select tgname from pg_trigger where tgrelid = 'pgbackops.backup_runs'::regclass and tgname like 'backup_runs_summaries_%'`)).rows.map((r) => r.tgname);
+    for (const name of summaryTriggers) await client.query(`alter table pgbackops.backup_runs disable trigger ${name}`);
     await phase('runs written (SQL)', () => seedNightlyRuns(client, runsPerDefinition));
     // Restores too, or the planner rightly reads a table of a few rows whole and the listing is never tested.
     await phase('restore runs written (SQL)', () => client.query(`
@@ -132,6 +139,10 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
        where r.n % 10 = 0`));
     await client.query("set maintenance_work_mem = '512MB'");
     await phase('run indexes built', async () => { for (const { indexdef } of indexes) await client.query(indexdef); });
+    if (summaryTriggers.length > 0) {
+      for (const name of summaryTriggers) await client.query(`alter table pgbackops.backup_runs enable trigger ${name}`);
+      await phase('run summaries computed (migration 029)', () => client.query('select pgbackops.refresh_run_summaries(array(select name from pgbackops.definitions))'));
+    }
     await phase('vacuum analyze', () => client.query('vacuum analyze'));
     const someRun = (await client.query('select left(id::text, 8) as prefix from pgbackops.backup_runs order by started_at limit 1')).rows[0].prefix;
     const rows = Number((await client.query('select count(*) from pgbackops.backup_runs')).rows[0].count);
@@ -153,7 +164,9 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
       { label: 'status --no-nodes --json', args: ['status', '--no-nodes', '--json', ...common] },
       { label: 'history', args: ['history', ...common] },
       { label: 'show ID', args: ['show', someRun, ...common] },
-      { label: 'status --html FILE', args: ['status', '--html', html, ...common] },
+      // The status page's read (docs/status-page.md) is not one of issue 16's reports; at 100,000 definitions it
+      // takes minutes under load: BENCH_REPORTS_HTML=1 to include it there.
+      ...(definitions <= 10_000 || process.env.BENCH_REPORTS_HTML === '1' ? [{ label: 'status --html FILE', args: ['status', '--html', html, ...common] }] : []),
     ];
     const timed = [];
     const report = (label, seconds, cpuSeconds, bytes) => {

@@ -105,7 +105,7 @@ export class ReportQueries {
     const { rows } = await this.withQuery((query) => query(
       `select ${BACKUP_COLUMNS} from pgbackops.backup_runs
         where definition = $1 and status = 'succeeded' and ($2::text is null or database = $2)
-        order by started_at desc, id limit 1`,
+        order by started_at desc, backup_runs.id limit 1`,
       [definition, database ?? null],
     ));
     return rows[0] ? backupRow(rows[0]) : null;
@@ -142,19 +142,20 @@ export class ReportQueries {
    * than the cursor).
    */
   async listBackupsPage(filter: BackupFilter, after?: PageCursor): Promise<{ backups: BackupRow[]; nextAfter: PageCursor | null }> {
+    // Ordered by the uuid column (`backup_runs.id`), not the selected `id::text` that a bare `id` names in
+    // ORDER BY: by the text, the index's order ended at started_at and every run sharing a start (a fleet's
+    // nightly runs at 01:30: one per definition) was read and sorted for each page. uuids order as their text.
     const limit = filter.limit ?? 1000;
     const where = conditions([
       ['node', filter.node], ['definition', filter.definition], ['database', filter.database], ['status', filter.status],
     ], filter.since, after);
     const { rows } = await this.withQuery((query) => query(
       `select ${BACKUP_COLUMNS}, ${CURSOR_TIME} from pgbackops.backup_runs ${where.sql}
-        order by started_at desc, id
+        order by started_at desc, backup_runs.id
         limit $${where.params.length + 1}`,
       [...where.params, limit + 1],
     ));
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { backups: page.map(backupRow), nextAfter: rows.length > limit && last ? { startedAt: last.cursor_time as string, id: last.id as string } : null };
+    return { backups: rows.slice(0, limit).map(backupRow), nextAfter: nextCursor(rows, limit) };
   }
 
   /**
@@ -199,34 +200,59 @@ export class ReportQueries {
   }
 
   async applyHistory(limit: number): Promise<ApplyHistoryRow[]> {
+    return (await this.applyHistoryPage(limit)).rows;
+  }
+
+  /** Applies newest first, after `after` when given (keyset, as listBackupsPage), and the cursor of the last when more follow. */
+  async applyHistoryPage(limit: number, after?: PageCursor): Promise<{ rows: ApplyHistoryRow[]; nextAfter: PageCursor | null }> {
     const { rows } = await this.withQuery((query) => query(
-      `select id, revision, actor, started_at, finished_at, summary, overrides, catalog_version_before, catalog_version_after
-         from pgbackops.apply_history order by started_at desc, id desc limit $1`,
-      [limit],
+      `select id, revision, actor, started_at, finished_at, summary, overrides, catalog_version_before, catalog_version_after, ${CURSOR_TIME}
+         from pgbackops.apply_history ${after ? 'where (started_at, id) < ($2::timestamptz, $3::bigint)' : ''}
+        order by started_at desc, id desc limit $1`,
+      after ? [limit + 1, after.startedAt, after.id] : [limit + 1],
     ));
-    return rows.map((r) => ({
-      id: Number(r.id), revision: r.revision, actor: r.actor, startedAt: r.started_at, finishedAt: r.finished_at,
-      summary: r.summary, overrides: r.overrides, versionBefore: Number(r.catalog_version_before), versionAfter: Number(r.catalog_version_after),
-    }));
+    return {
+      rows: rows.slice(0, limit).map((r) => ({
+        id: Number(r.id), revision: r.revision, actor: r.actor, startedAt: r.started_at, finishedAt: r.finished_at,
+        summary: r.summary, overrides: r.overrides, versionBefore: Number(r.catalog_version_before), versionAfter: Number(r.catalog_version_after),
+      })),
+      nextAfter: nextCursor(rows, limit),
+    };
   }
 
   /** Restores newest first; of one backup, by one actor, or since a time when given. */
   async restoreHistory(limit: number, filter: { backupId?: string; actor?: string; since?: Date } = {}): Promise<RestoreHistoryRow[]> {
-    const where = conditions([['backup_run_id', filter.backupId, 'uuid'], ['actor', filter.actor]], filter.since);
+    return (await this.restoreHistoryPage(limit, filter)).rows;
+  }
+
+  /** The same, after `after` when given (keyset, as listBackupsPage), and the cursor of the last when more follow. */
+  async restoreHistoryPage(
+    limit: number, filter: { backupId?: string; actor?: string; since?: Date } = {}, after?: PageCursor,
+  ): Promise<{ rows: RestoreHistoryRow[]; nextAfter: PageCursor | null }> {
+    const where = conditions([['backup_run_id', filter.backupId, 'uuid'], ['actor', filter.actor]], filter.since, after);
     const { rows } = await this.withQuery((query) => query(
       `select id::text, purpose, backup_run_id::text, definition, source_database, target_node, target_dir, target_database, renamed_existing_to,
-              status, started_at, finished_at, failure_reason, created_roles, created_databases, actor
+              status, started_at, finished_at, failure_reason, created_roles, created_databases, actor, ${CURSOR_TIME}
          from pgbackops.restore_runs ${where.sql}
-        order by started_at desc, id limit $${where.params.length + 1}`,
-      [...where.params, limit],
+        order by started_at desc, restore_runs.id limit $${where.params.length + 1}`,
+      [...where.params, limit + 1],
     ));
-    return rows.map((r) => ({
-      id: r.id, purpose: r.purpose, backupRunId: r.backup_run_id, definition: r.definition, sourceDatabase: r.source_database,
-      targetNode: r.target_node, targetDir: r.target_dir, targetDatabase: r.target_database, renamedExistingTo: r.renamed_existing_to, status: r.status,
-      startedAt: r.started_at, finishedAt: r.finished_at, failureReason: r.failure_reason, createdRoles: r.created_roles,
-      createdDatabases: r.created_databases, actor: r.actor,
-    }));
+    return {
+      rows: rows.slice(0, limit).map((r) => ({
+        id: r.id, purpose: r.purpose, backupRunId: r.backup_run_id, definition: r.definition, sourceDatabase: r.source_database,
+        targetNode: r.target_node, targetDir: r.target_dir, targetDatabase: r.target_database, renamedExistingTo: r.renamed_existing_to, status: r.status,
+        startedAt: r.started_at, finishedAt: r.finished_at, failureReason: r.failure_reason, createdRoles: r.created_roles,
+        createdDatabases: r.created_databases, actor: r.actor,
+      })),
+      nextAfter: nextCursor(rows, limit),
+    };
   }
+}
+
+/** The cursor of a page's last row when the query found more than `limit` rows (each page asks for limit + 1). */
+function nextCursor(rows: ReadonlyArray<Record<string, unknown>>, limit: number): PageCursor | null {
+  const last = rows[limit - 1];
+  return rows.length > limit && last ? { startedAt: last.cursor_time as string, id: String(last.id) } : null;
 }
 
 const UUID_SHAPE = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';

@@ -23,3 +23,32 @@ export function parsePageCursor(text: string): PageCursor | null {
   if (!m || Number.isNaN(Date.parse(m[1]!))) return null;
   return { startedAt: m[1]!, id: m[2]!.toLowerCase() };
 }
+
+/**
+ * `history` pages two lists at once (applies and restores, each newest first): its cursor is where each
+ * stopped, `end` for a list the page finished. An apply's id is a number, a restore's a uuid.
+ */
+export interface HistoryCursor {
+  applies: PageCursor | 'end';
+  restores: PageCursor | 'end';
+}
+
+const TIME = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z`;
+const HISTORY_CURSOR = new RegExp(`^(?:(${TIME})_(\\d+)|end)~(?:(${TIME})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|end)$`, 'i');
+
+/** The next page's cursor; null when both lists are finished. */
+export function formatHistoryCursor(applies: PageCursor | null, restores: PageCursor | null): string | null {
+  if (applies === null && restores === null) return null;
+  return `${applies ? formatPageCursor(applies) : 'end'}~${restores ? formatPageCursor(restores) : 'end'}`;
+}
+
+export function parseHistoryCursor(text: string): HistoryCursor | null {
+  const m = HISTORY_CURSOR.exec(text.trim());
+  if (!m) return null;
+  const [, appliedAt, applyId, restoredAt, restoreId] = m;
+  if ((appliedAt && Number.isNaN(Date.parse(appliedAt))) || (restoredAt && Number.isNaN(Date.parse(restoredAt)))) return null;
+  return {
+    applies: appliedAt ? { startedAt: appliedAt, id: applyId! } : 'end',
+    restores: restoredAt ? { startedAt: restoredAt, id: restoreId!.toLowerCase() } : 'end',
+  };
+}
