@@ -20,16 +20,20 @@ export async function withLocalCatalog(stateDir, fn) {
 
 /**
  * `runsPerDefinition` succeeded runs of every definition of server backup01 (examples/fleet), one at 01:30 UTC
- * on each of the last days, today's first: every pass over them sees the same calendar days.
+ * on each of the last days, today's first: every pass over them sees the same calendar days. Each a few MiB
+ * (what `status` sums as kept bytes). One statement per day: a statement's transition table (the kept-bytes
+ * triggers, migration 029) holds one run per definition, not millions.
  */
 export async function seedNightlyRuns(client, runsPerDefinition) {
-  await client.query(`
-    insert into pgbackops.backup_runs (definition, node, backup_server, database, backup_type, format, status, started_at, finished_at, retention, timezone)
-    select d.name, d.spec->>'node', 'backup01', 'app', 'full', 'custom', 'succeeded',
-           date_trunc('day', now()) + interval '90 minutes' - make_interval(days => g),
-           date_trunc('day', now()) + interval '95 minutes' - make_interval(days => g),
-           coalesce(r.spec, d.spec->'retention'), 'UTC'
-      from pgbackops.definitions d
-      left join pgbackops.retentions r on r.name = d.spec->>'retention'
-      cross join generate_series(0, $1 - 1) g`, [runsPerDefinition]);
+  for (let day = 0; day < runsPerDefinition; day++) {
+    await client.query(`
+      insert into pgbackops.backup_runs (definition, node, backup_server, database, backup_type, format, status, started_at, finished_at, bytes, retention, timezone)
+      select d.name, d.spec->>'node', 'backup01', 'app', 'full', 'custom', 'succeeded',
+             date_trunc('day', now()) + interval '90 minutes' - make_interval(days => $1),
+             date_trunc('day', now()) + interval '95 minutes' - make_interval(days => $1),
+             (1 << 22) + length(d.name) * 4096 + $1,
+             coalesce(r.spec, d.spec->'retention'), 'UTC'
+        from pgbackops.definitions d
+        left join pgbackops.retentions r on r.name = d.spec->>'retention'`, [day]);
+  }
 }

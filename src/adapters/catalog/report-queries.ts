@@ -8,6 +8,7 @@ import type { Query } from './migrations.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 import { readCheckScope, type CheckScope, type CheckScopeFilter } from './check-scope.js';
 import { PgbackopsError } from '../../core/errors.js';
+import type { PageCursor } from '../../core/reports/page-cursor.js';
 
 type WithQuery = <T>(fn: (query: Query) => Promise<T>) => Promise<T>;
 
@@ -66,6 +67,9 @@ export class AmbiguousBackupIdError extends PgbackopsError {
   readonly code = 'E_BACKUP_AMBIGUOUS';
 }
 
+/** A row's start as a PageCursor's startedAt (page-cursor.ts). */
+const CURSOR_TIME = `to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_time`;
+
 const BACKUP_COLUMNS = `id::text, definition, node, backup_server, database, backup_type, format, status, started_at, finished_at,
   bytes, files, failure_reason, failure_detail, log, pg_dump_version, server_version, directory, expired_at, retention, timezone,
   method, method_facts, encryption`;
@@ -101,7 +105,7 @@ export class ReportQueries {
     const { rows } = await this.withQuery((query) => query(
       `select ${BACKUP_COLUMNS} from pgbackops.backup_runs
         where definition = $1 and status = 'succeeded' and ($2::text is null or database = $2)
-        order by started_at desc, id limit 1`,
+        order by started_at desc, backup_runs.id limit 1`,
       [definition, database ?? null],
     ));
     return rows[0] ? backupRow(rows[0]) : null;
@@ -127,55 +131,59 @@ export class ReportQueries {
 
   /** Backups newest first (id breaks ties, for a stable order). */
   async listBackups(filter: BackupFilter): Promise<BackupRow[]> {
+    return (await this.listBackupsPage(filter)).backups;
+  }
+
+  /**
+   * One page of backups newest first, after `after` (the cursor of the previous page's last row) when given,
+   * and the cursor of this page's last row when more follow. Keyset pagination: a page is read from the
+   * run indexes' order (migration 024: started_at desc, id) from where the last one stopped, whatever its
+   * depth, and runs recorded meanwhile neither repeat nor hide a row of the pages that follow (they are newer
+   * than the cursor).
+   */
+  async listBackupsPage(filter: BackupFilter, after?: PageCursor): Promise<{ backups: BackupRow[]; nextAfter: PageCursor | null }> {
+    // Ordered by the uuid column (`backup_runs.id`), not the selected `id::text` that a bare `id` names in
+    // ORDER BY: by the text, the index's order ended at started_at and every run sharing a start (a fleet's
+    // nightly runs at 01:30: one per definition) was read and sorted for each page. uuids order as their text.
+    const limit = filter.limit ?? 1000;
     const where = conditions([
       ['node', filter.node], ['definition', filter.definition], ['database', filter.database], ['status', filter.status],
-    ], filter.since);
+    ], filter.since, after);
     const { rows } = await this.withQuery((query) => query(
-      `select ${BACKUP_COLUMNS} from pgbackops.backup_runs ${where.sql}
-        order by started_at desc, id
+      `select ${BACKUP_COLUMNS}, ${CURSOR_TIME} from pgbackops.backup_runs ${where.sql}
+        order by started_at desc, backup_runs.id
         limit $${where.params.length + 1}`,
-      [...where.params, filter.limit ?? 1000],
+      [...where.params, limit + 1],
     ));
-    return rows.map(backupRow);
+    return { backups: rows.slice(0, limit).map(backupRow), nextAfter: nextCursor(rows, limit) };
   }
 
   /**
    * The runs that decide each given definition's status (status-report.ts): its latest run, its latest finished
-   * success and its latest finished failure (with the failure's database, reason and detail), read by index
-   * probes (migration 027): a few entries per definition, whatever the length of its history. Reading each
-   * definition's newest 50 runs sorted 5,000,000 rows on disk at 100,000 definitions, and missed a success
-   * older than 50 runs. Plus the kept bytes per definition.
+   * success and its latest finished failure (with the failure's database, reason and detail), and its kept
+   * bytes, from what migration 029's triggers keep per definition: one row per definition, whatever the length
+   * of its history. Probing each definition's runs (migration 027) was 3 index probes per definition, seconds
+   * at 100,000 definitions; the kept bytes were a sum over every succeeded run of the catalog. Every summary
+   * is read (a definition of the catalog is one of `definitions`, which status takes from the same catalog)
+   * rather than 100,000 names sent as a parameter.
    */
   async statusRuns(definitions: readonly string[]): Promise<{ runs: Record<string, StatusRun[]>; bytesKept: Record<string, number> }> {
     return this.withQuery(async (query) => {
-      // Thousands of cheap probes are estimated dear: PostgreSQL's JIT would compile for nothing.
-      const decisive = await inReadOnlyTransaction(query, () => query(
-        `select d.name,
-                latest.status as latest_status, latest.started_at as latest_started, latest.finished_at as latest_finished,
-                ok.status as ok_status, ok.started_at as ok_started, ok.finished_at as ok_finished,
-                bad.status as bad_status, bad.started_at as bad_started, bad.finished_at as bad_finished,
-                bad.database as bad_database, bad.failure_reason, bad.failure_detail
-           from unnest($1::text[]) as d(name)
-           join lateral (
-             select r.status, r.started_at, r.finished_at from pgbackops.backup_runs r
-              where r.definition = d.name order by r.started_at desc limit 1) latest on true
-           left join lateral (
-             select r.status, r.started_at, r.finished_at from pgbackops.backup_runs r
-              where r.definition = d.name and r.status in ('succeeded', 'expiring') and r.finished_at is not null
-              order by r.finished_at desc limit 1) ok on true
-           left join lateral (
-             select r.status, r.started_at, r.finished_at, r.database, r.failure_reason, r.failure_detail from pgbackops.backup_runs r
-              where r.definition = d.name and r.status in ('failed', 'abandoned') and r.finished_at is not null
-              order by r.finished_at desc limit 1) bad on true`,
-        [definitions],
-      ));
-      const bytes = await query(
-        `select definition, coalesce(sum(bytes), 0)::float8 as bytes from pgbackops.backup_runs
-          where definition = any($1) and status = 'succeeded' group by definition`,
-        [definitions],
+      const wanted = new Set(definitions);
+      const { rows } = await query(
+        `select s.definition as name,
+                s.latest_status, s.latest_started_at as latest_started, s.latest_finished_at as latest_finished,
+                s.ok_status, s.ok_started_at as ok_started, s.ok_finished_at as ok_finished,
+                s.bad_status, s.bad_started_at as bad_started, s.bad_finished_at as bad_finished,
+                s.bad_database, s.bad_failure_reason as failure_reason, s.bad_failure_detail as failure_detail,
+                k.bytes::float8 as bytes_kept
+           from pgbackops.definition_run_summaries s
+           left join pgbackops.definition_kept_bytes k on k.definition = s.definition`,
       );
       const runs: Record<string, StatusRun[]> = {};
-      for (const r of decisive.rows) {
+      const bytesKept: Record<string, number> = {};
+      for (const r of rows) {
+        if (!wanted.has(r.name as string)) continue;
         // The failure first: a failure and a success that finished in the same instant are a failure, as
         // run-stats.ts decides (summariseRuns keeps the first of equal finish times).
         const list: StatusRun[] = [];
@@ -185,40 +193,66 @@ export class ReportQueries {
         if (r.ok_status !== null) list.push(decidingRun(r.ok_status, r.ok_started, r.ok_finished));
         list.push(decidingRun(r.latest_status, r.latest_started, r.latest_finished));
         runs[r.name as string] = list;
+        if (r.bytes_kept !== null) bytesKept[r.name as string] = Number(r.bytes_kept);
       }
-      return { runs, bytesKept: Object.fromEntries(bytes.rows.map((r) => [r.definition as string, Number(r.bytes)])) };
+      return { runs, bytesKept };
     });
   }
 
   async applyHistory(limit: number): Promise<ApplyHistoryRow[]> {
+    return (await this.applyHistoryPage(limit)).rows;
+  }
+
+  /** Applies newest first, after `after` when given (keyset, as listBackupsPage), and the cursor of the last when more follow. */
+  async applyHistoryPage(limit: number, after?: PageCursor): Promise<{ rows: ApplyHistoryRow[]; nextAfter: PageCursor | null }> {
     const { rows } = await this.withQuery((query) => query(
-      `select id, revision, actor, started_at, finished_at, summary, overrides, catalog_version_before, catalog_version_after
-         from pgbackops.apply_history order by started_at desc, id desc limit $1`,
-      [limit],
+      `select id, revision, actor, started_at, finished_at, summary, overrides, catalog_version_before, catalog_version_after, ${CURSOR_TIME}
+         from pgbackops.apply_history ${after ? 'where (started_at, id) < ($2::timestamptz, $3::bigint)' : ''}
+        order by started_at desc, id desc limit $1`,
+      after ? [limit + 1, after.startedAt, after.id] : [limit + 1],
     ));
-    return rows.map((r) => ({
-      id: Number(r.id), revision: r.revision, actor: r.actor, startedAt: r.started_at, finishedAt: r.finished_at,
-      summary: r.summary, overrides: r.overrides, versionBefore: Number(r.catalog_version_before), versionAfter: Number(r.catalog_version_after),
-    }));
+    return {
+      rows: rows.slice(0, limit).map((r) => ({
+        id: Number(r.id), revision: r.revision, actor: r.actor, startedAt: r.started_at, finishedAt: r.finished_at,
+        summary: r.summary, overrides: r.overrides, versionBefore: Number(r.catalog_version_before), versionAfter: Number(r.catalog_version_after),
+      })),
+      nextAfter: nextCursor(rows, limit),
+    };
   }
 
   /** Restores newest first; of one backup, by one actor, or since a time when given. */
   async restoreHistory(limit: number, filter: { backupId?: string; actor?: string; since?: Date } = {}): Promise<RestoreHistoryRow[]> {
-    const where = conditions([['backup_run_id', filter.backupId, 'uuid'], ['actor', filter.actor]], filter.since);
+    return (await this.restoreHistoryPage(limit, filter)).rows;
+  }
+
+  /** The same, after `after` when given (keyset, as listBackupsPage), and the cursor of the last when more follow. */
+  async restoreHistoryPage(
+    limit: number, filter: { backupId?: string; actor?: string; since?: Date } = {}, after?: PageCursor,
+  ): Promise<{ rows: RestoreHistoryRow[]; nextAfter: PageCursor | null }> {
+    const where = conditions([['backup_run_id', filter.backupId, 'uuid'], ['actor', filter.actor]], filter.since, after);
     const { rows } = await this.withQuery((query) => query(
       `select id::text, purpose, backup_run_id::text, definition, source_database, target_node, target_dir, target_database, renamed_existing_to,
-              status, started_at, finished_at, failure_reason, created_roles, created_databases, actor
+              status, started_at, finished_at, failure_reason, created_roles, created_databases, actor, ${CURSOR_TIME}
          from pgbackops.restore_runs ${where.sql}
-        order by started_at desc, id limit $${where.params.length + 1}`,
-      [...where.params, limit],
+        order by started_at desc, restore_runs.id limit $${where.params.length + 1}`,
+      [...where.params, limit + 1],
     ));
-    return rows.map((r) => ({
-      id: r.id, purpose: r.purpose, backupRunId: r.backup_run_id, definition: r.definition, sourceDatabase: r.source_database,
-      targetNode: r.target_node, targetDir: r.target_dir, targetDatabase: r.target_database, renamedExistingTo: r.renamed_existing_to, status: r.status,
-      startedAt: r.started_at, finishedAt: r.finished_at, failureReason: r.failure_reason, createdRoles: r.created_roles,
-      createdDatabases: r.created_databases, actor: r.actor,
-    }));
+    return {
+      rows: rows.slice(0, limit).map((r) => ({
+        id: r.id, purpose: r.purpose, backupRunId: r.backup_run_id, definition: r.definition, sourceDatabase: r.source_database,
+        targetNode: r.target_node, targetDir: r.target_dir, targetDatabase: r.target_database, renamedExistingTo: r.renamed_existing_to, status: r.status,
+        startedAt: r.started_at, finishedAt: r.finished_at, failureReason: r.failure_reason, createdRoles: r.created_roles,
+        createdDatabases: r.created_databases, actor: r.actor,
+      })),
+      nextAfter: nextCursor(rows, limit),
+    };
   }
+}
+
+/** The cursor of a page's last row when the query found more than `limit` rows (each page asks for limit + 1). */
+function nextCursor(rows: ReadonlyArray<Record<string, unknown>>, limit: number): PageCursor | null {
+  const last = rows[limit - 1];
+  return rows.length > limit && last ? { startedAt: last.cursor_time as string, id: String(last.id) } : null;
 }
 
 const UUID_SHAPE = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
@@ -243,7 +277,7 @@ export function uuidRangeOfPrefix(prefix: string): [string, string] | null {
  * out rather than `($1 is null or column = $1)`: PostgreSQL plans such a statement once for any parameters,
  * and a plan that must also work with every filter absent reads the whole table (bench/explain-runs.js).
  */
-function conditions(filters: Array<[column: string, value: string | undefined, type?: string]>, since: Date | undefined): { sql: string; params: unknown[] } {
+function conditions(filters: Array<[column: string, value: string | undefined, type?: string]>, since: Date | undefined, after?: PageCursor): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const parts: string[] = [];
   for (const [column, value, type] of filters) {
@@ -254,6 +288,13 @@ function conditions(filters: Array<[column: string, value: string | undefined, t
   if (since !== undefined) {
     params.push(since);
     parts.push(`started_at >= $${params.length}`);
+  }
+  if (after !== undefined) {
+    // After (t, id) in the order `started_at desc, id`: older, or as old with a greater id. The first term
+    // is the index's range condition; a row comparison cannot say it, the two columns run opposite ways.
+    params.push(after.startedAt, after.id);
+    const [t, id] = [`$${params.length - 1}::timestamptz`, `$${params.length}::uuid`];
+    parts.push(`started_at <= ${t} and (started_at < ${t} or id > ${id})`);
   }
   return { sql: parts.length > 0 ? `where ${parts.join(' and ')}` : '', params };
 }
@@ -290,18 +331,4 @@ function backupRow(r: Record<string, unknown>): BackupRow {
 /** A run that decides a status by its status and times only (what status-report.ts reads of a non-failure). */
 function decidingRun(status: string, startedAt: Date, finishedAt: Date | null): StatusRun {
   return { database: null, status, startedAt: startedAt.getTime(), finishedAt: finishedAt?.getTime() ?? null, failureReason: null, failureDetail: null };
-}
-
-/** `fn` in a read-only transaction with PostgreSQL's JIT off (statements of many cheap index probes). */
-async function inReadOnlyTransaction<T>(query: Query, fn: () => Promise<T>): Promise<T> {
-  await query('begin read only');
-  try {
-    await query('set local jit = off');
-    const result = await fn();
-    await query('commit');
-    return result;
-  } catch (err) {
-    await query('rollback').catch(() => undefined);
-    throw err;
-  }
 }

@@ -1,8 +1,8 @@
 // Per-definition run statistics of one backup server (or of every server, for the status page), read with ONE
 // query: what /metrics, /status and the status page show (last success, last failure, last duration and size,
-// health inputs). Of one server, one grouped query over its runs; of named definitions (`check-status`) or of
-// every defined definition (the status page), a few index probes per definition (migration 027), not a read of
-// every run.
+// health inputs). Of one server, its definitions' summaries (migration 029: one row each); of named
+// definitions (`check-status`) or of every defined definition (the status page), a few index probes per
+// definition (migration 027), not a read of every run.
 import type { RunSummary } from '../../core/reports/definition-health.js';
 
 export interface DefinitionRunStats extends RunSummary {
@@ -116,6 +116,27 @@ function verdictOf(verdict: string | null): RunSummary['lastVerdict'] {
 const RUN_STATS_OF_NAMED = latestRunStats('unnest($1::text[]) as d(name)');
 
 /**
+ * The same figures of the definitions of one server's nodes, from the summaries migration 029's triggers keep
+ * per definition: one row per definition, whatever the length of its history (the daemon's /status and
+ * /metrics read them at every request; the grouped aggregate over the server's runs read all of them, seconds
+ * at 10,000,000 runs). Column for column the grouped aggregate's answers (test/integration/catalog/).
+ */
+const RUN_STATS_OF_SERVER = `
+  select s.definition,
+         extract(epoch from s.latest_started_at) * 1000 as last_started_at,
+         s.latest_status as last_status,
+         extract(epoch from s.ok_finished_at) * 1000 as last_success_at,
+         extract(epoch from s.bad_finished_at) * 1000 as last_failure_at,
+         case when s.bad_finished_at >= s.ok_finished_at or (s.ok_finished_at is null and s.bad_finished_at is not null) then 'failed'
+              when s.ok_finished_at is not null then 'succeeded' end as last_verdict,
+         extract(epoch from s.ok_finished_at - s.ok_started_at) as last_duration,
+         s.last_bytes
+    from pgbackops.definition_run_summaries s
+    join pgbackops.definitions d on d.name = s.definition
+    join pgbackops.nodes n on n.name = d.node
+   where n.backup_server = $1`;
+
+/**
  * Of one server's definitions (the daemon), of the named definitions (`check-status`), or of every definition
  * of the catalog (the status page; a definition without runs, or runs of a deleted one, have no entry).
  */
@@ -125,8 +146,20 @@ export async function readRunStats(
   const rows = of === 'all'
     ? await query<Record<string, unknown>>(RUN_STATS_OF_EVERY_DEFINITION, [])
     : 'server' in of
-      ? await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where backup_server = $1 group by definition`, [of.server])
+      ? await query<Record<string, unknown>>(RUN_STATS_OF_SERVER, [of.server])
       : await query<Record<string, unknown>>(RUN_STATS_OF_NAMED, [of.definitions]);
+  return runStatsOfRows(rows);
+}
+
+/**
+ * The figures as one grouped aggregate over every run the server recorded: what the definitions mean, and
+ * what the tests compare the summaries and the probes with (it reads every run: not for a report).
+ */
+export async function readRunStatsOfEveryRun(query: Query, server: string): Promise<Map<string, DefinitionRunStats>> {
+  return runStatsOfRows(await query<Record<string, unknown>>(`${RUN_STATS_COLUMNS} where backup_server = $1 group by definition`, [server]));
+}
+
+function runStatsOfRows(rows: ReadonlyArray<Record<string, unknown>>): Map<string, DefinitionRunStats> {
   const out = new Map<string, DefinitionRunStats>();
   for (const r of rows) {
     const verdict = r.last_verdict as string | null;

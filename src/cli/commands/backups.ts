@@ -1,6 +1,7 @@
 // pgbackops backups: the catalog's backups, newest first, filtered.
 import type { Command } from 'commander';
 import { backupReportItems, renderBackupsText } from '../../core/reports/backups-report.js';
+import { formatPageCursor, parsePageCursor } from '../../core/reports/page-cursor.js';
 import { withCatalog } from '../../runtime/catalog-session.js';
 import { reportRow } from '../backup-rows.js';
 import { contextOf } from '../context.js';
@@ -16,6 +17,7 @@ interface BackupsFlags {
   status?: string;
   since?: string;
   limit: string;
+  after?: string;
 }
 
 export function registerBackups(program: Command): void {
@@ -27,7 +29,8 @@ export function registerBackups(program: Command): void {
     .option('--database <name>', 'only backups of this database')
     .option('--status <status>', `only this status (${STATUSES.join(', ')})`)
     .option('--since <time>', 'only backups started at or after this time (ISO 8601, e.g. 2026-11-01 or 2026-11-01T12:00Z)')
-    .option('--limit <n>', 'at most this many', '200')
+    .option('--limit <n>', 'at most this many (a page: `next_after` in JSON, or the last line, gives the next one)', '200')
+    .option('--after <cursor>', 'the next page: the backups after the cursor a previous page printed (next_after)')
     .option('--json', 'print the backups as JSON')
     .action(async (opts: BackupsFlags, command: Command) => {
       const ctx = contextOf(command);
@@ -35,17 +38,19 @@ export function registerBackups(program: Command): void {
       const since = opts.since === undefined ? undefined : parseTime(opts.since, '--since');
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new CliError('--limit must be a positive integer');
-      const rows = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
-        const backups = await catalog.reports.listBackups({
+      const after = opts.after === undefined ? undefined : parsePageCursor(opts.after);
+      if (after === null) throw new CliError('--after must be the cursor a previous page printed (next_after), e.g. 2026-12-06T01:30:00.000000Z_3f2a9c1e-...');
+      const { rows, nextAfter } = await withCatalog(ctx.settings, ctx.logger, async (catalog) => {
+        const page = await catalog.reports.listBackupsPage({
           ...(opts.node ? { node: opts.node } : {}), ...(opts.definition ? { definition: opts.definition } : {}),
           ...(opts.database !== undefined ? { database: opts.database } : {}), ...(opts.status ? { status: opts.status } : {}),
           ...(since ? { since } : {}), limit,
-        });
-        const copies = await catalog.offsite.copiesOf(backups.map((b) => b.id));
-        return backups.map((b) => reportRow(b, copies.filter((c) => c.runId === b.id)));
+        }, after);
+        const copies = await catalog.offsite.copiesOf(page.backups.map((b) => b.id));
+        return { rows: page.backups.map((b) => reportRow(b, copies.filter((c) => c.runId === b.id))), nextAfter: page.nextAfter && formatPageCursor(page.nextAfter) };
       });
       const items = backupReportItems(rows);
-      if (ctx.json) printJson({ backups: items });
-      else printText(renderBackupsText(items));
+      if (ctx.json) printJson({ backups: items, next_after: nextAfter });
+      else printText(renderBackupsText(items) + (nextAfter ? `more: pgbackops backups --after ${nextAfter} (with the same filters)\n` : ''));
     });
 }

@@ -44,6 +44,8 @@ describe('catalog migrations', () => {
       'backup_runs',
       'backup_servers',
       'catalog_state',
+      'definition_kept_bytes',
+      'definition_run_summaries',
       'definitions',
       'nodes',
       'notification_outbox',
