@@ -14,6 +14,17 @@ export function random(seed: number): () => number {
   };
 }
 
+/** One of `names`, each as likely as its weight (1 when not listed): picks a random edit in the sequence tests. */
+export function pickWeighted(names: readonly string[], weights: Readonly<Record<string, number>>, next: () => number): string {
+  const total = names.reduce((sum, n) => sum + (weights[n] ?? 1), 0);
+  let r = next() * total;
+  for (const n of names) {
+    r -= weights[n] ?? 1;
+    if (r < 0) return n;
+  }
+  return names[names.length - 1]!;
+}
+
 export const ODD_TEXT = ['', ' ', '\t', '\n', '\r\n', '\u0000', '\u0001', '\u001f', '\u007f', '"', '\\', '/', 'é', '\u00a0', '\u2028', '\u2029', '\ufeff', '\ud800', '\udfff', '\u{1F418}', 'Ω', '  lead', 'trail  ', '0', '01', '1', '10', '9', '4294967294', '4294967295', '-1', '1.5', '__proto__', 'constructor', 'toJSON', 'a', 'B', 'b'];
 
 /** A random value nested up to `depth` levels. */

@@ -28,6 +28,22 @@ const RUN_STATS_COLUMNS = `
     from pgbackops.backup_runs`;
 
 /**
+ * The figures' columns from where a query found the runs that decide them (the latest run, the latest finished
+ * success and the latest finished failure, and the size): one definition of the latest verdict, the later of the
+ * latest success and the latest failure (a failure when both finished in the same microsecond).
+ */
+function runStatsColumns(at: { latestStarted: string; latestStatus: string; okStarted: string; okFinished: string; badFinished: string; lastBytes: string }): string {
+  return `extract(epoch from ${at.latestStarted}) * 1000 as last_started_at,
+         ${at.latestStatus} as last_status,
+         extract(epoch from ${at.okFinished}) * 1000 as last_success_at,
+         extract(epoch from ${at.badFinished}) * 1000 as last_failure_at,
+         case when ${at.badFinished} >= ${at.okFinished} or (${at.okFinished} is null and ${at.badFinished} is not null) then 'failed'
+              when ${at.okFinished} is not null then 'succeeded' end as last_verdict,
+         extract(epoch from ${at.okFinished} - ${at.okStarted}) as last_duration,
+         ${at.lastBytes} as last_bytes`;
+}
+
+/**
  * The same figures per definition of `definitions` (every definition of the catalog, for the status page, or
  * the named ones, for `check-status`), each from the first entries of an index (migration 027): proportional
  * to the number of definitions, not of runs, and index-only (the indexes include the columns read). Equal to the grouped query's: the order is `finished_at desc` there and here, which puts a run
@@ -38,14 +54,10 @@ const RUN_STATS_COLUMNS = `
  */
 const latestRunStats = (definitions: string): string => `
   select d.name as definition,
-         extract(epoch from latest.started_at) * 1000 as last_started_at,
-         latest.status as last_status,
-         extract(epoch from ok.finished_at) * 1000 as last_success_at,
-         extract(epoch from bad.finished_at) * 1000 as last_failure_at,
-         case when bad.finished_at >= ok.finished_at or (ok.finished_at is null and bad.finished_at is not null) then 'failed'
-              when ok.finished_at is not null then 'succeeded' end as last_verdict,
-         extract(epoch from ok.finished_at - ok.started_at) as last_duration,
-         coalesce(newest.bytes, sized.bytes) as last_bytes
+         ${runStatsColumns({
+           latestStarted: 'latest.started_at', latestStatus: 'latest.status', okStarted: 'ok.started_at',
+           okFinished: 'ok.finished_at', badFinished: 'bad.finished_at', lastBytes: 'coalesce(newest.bytes, sized.bytes)',
+         })}
     from ${definitions}
     cross join lateral (
       select r.started_at, r.status from pgbackops.backup_runs r
@@ -123,14 +135,10 @@ const RUN_STATS_OF_NAMED = latestRunStats('unnest($1::text[]) as d(name)');
  */
 const RUN_STATS_OF_SERVER = `
   select s.definition,
-         extract(epoch from s.latest_started_at) * 1000 as last_started_at,
-         s.latest_status as last_status,
-         extract(epoch from s.ok_finished_at) * 1000 as last_success_at,
-         extract(epoch from s.bad_finished_at) * 1000 as last_failure_at,
-         case when s.bad_finished_at >= s.ok_finished_at or (s.ok_finished_at is null and s.bad_finished_at is not null) then 'failed'
-              when s.ok_finished_at is not null then 'succeeded' end as last_verdict,
-         extract(epoch from s.ok_finished_at - s.ok_started_at) as last_duration,
-         s.last_bytes
+         ${runStatsColumns({
+           latestStarted: 's.latest_started_at', latestStatus: 's.latest_status', okStarted: 's.ok_started_at',
+           okFinished: 's.ok_finished_at', badFinished: 's.bad_finished_at', lastBytes: 's.last_bytes',
+         })}
     from pgbackops.definition_run_summaries s
     join pgbackops.definitions d on d.name = s.definition
     join pgbackops.nodes n on n.name = d.node

@@ -10,7 +10,7 @@ import { loadDesiredCached, type CachedLoadOptions } from '../../../src/engine/c
 import { loadCachePath } from '../../../src/engine/config-load-cache-file.js';
 import { loadDesired } from '../../../src/engine/load-desired.js';
 import { tempDir } from '../../helpers/config.js';
-import { random } from '../../helpers/random-json.js';
+import { pickWeighted, random } from '../../helpers/random-json.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -150,14 +150,7 @@ const EDITS: Record<string, Edit> = {
 const WEIGHTS: Record<string, number> = { sameSizeSameMtimeEdit: 3, touchOnly: 2, permissions: 1.5, heal: 4, anotherBuild: 0.5, anotherYear: 0.5, corruptCache: 0.7 };
 
 function pickEdit(next: () => number): string {
-  const names = Object.keys(EDITS);
-  const total = names.reduce((sum, n) => sum + (WEIGHTS[n] ?? 1), 0);
-  let r = next() * total;
-  for (const n of names) {
-    r -= WEIGHTS[n] ?? 1;
-    if (r < 0) return n;
-  }
-  return names[names.length - 1]!;
+  return pickWeighted(Object.keys(EDITS), WEIGHTS, next);
 }
 
 function initialWorld(): World {

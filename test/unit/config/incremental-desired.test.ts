@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IncrementalDesired } from '../../../src/engine/incremental-desired.js';
 import { loadDesired } from '../../../src/engine/load-desired.js';
 import { tempDir } from '../../helpers/config.js';
-import { random } from '../../helpers/random-json.js';
+import { pickWeighted, random } from '../../helpers/random-json.js';
 import { KINDS, type DesiredConfig } from '../../../src/core/model.js';
 import type { ActualObject } from '../../../src/core/objects.js';
 import { inCatalogOrder } from '../../../src/core/plan/catalog-order.js';
@@ -164,14 +164,7 @@ const EDITS: Record<string, Edit> = {
 const WEIGHTS: Record<string, number> = { heal: 6, breakFile: 0.5, duplicateName: 0.5, danglingReference: 0.5, binaryFile: 0.5, emptyFile: 0.5, moveNodeToOtherServer: 1.5, serverTimezone: 2, editSchedule: 2 };
 
 function pickEdit(next: () => number): string {
-  const names = Object.keys(EDITS);
-  const total = names.reduce((sum, n) => sum + (WEIGHTS[n] ?? 1), 0);
-  let r = next() * total;
-  for (const n of names) {
-    r -= WEIGHTS[n] ?? 1;
-    if (r < 0) return n;
-  }
-  return names[names.length - 1]!;
+  return pickWeighted(Object.keys(EDITS), WEIGHTS, next);
 }
 
 function initialDirectory(): string {
