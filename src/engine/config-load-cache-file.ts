@@ -46,7 +46,7 @@ export interface LoadCacheContents {
 
 /** Where the cache of configuration directory `dir` lives in a state directory (docs/operations.md). */
 export function loadCachePath(stateDir: string, dir: string): string {
-  return join(stateDir, 'cache', 'config-load', `${sha256Hex(dir).slice(0, 16)}.json`);
+  return join(stateDir, 'plan-cache', `${sha256Hex(dir).slice(0, 16)}.json`);
 }
 
 let fingerprint: string | undefined;

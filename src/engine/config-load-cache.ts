@@ -15,7 +15,7 @@
 // The cache is of one configuration directory, in the state directory (config-load-cache-file.ts says where,
 // and when a file is not used). `plan --no-cache` loads without it; `loadDesired` is the reference the tests
 // hold this to (test/unit/config/config-load-cache.test.ts).
-import { existsSync, type BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { resolve } from 'node:path';
 import { readConfigDirRecalling, type FileMemory, type RecallingDirContents, type RecalledFile } from '../adapters/config-dir.js';
 import { sha256Hex, sha256OfParts } from '../core/canonical.js';
@@ -85,8 +85,10 @@ export async function loadDesiredCached(directory: string, options: CachedLoadOp
 
   async function finish(read: RecallingDirContents, result: ValidationResult, validation: { key: string; result: ValidationResult }): Promise<LoadResult & { cache: CachedLoadStats }> {
     const files = index.entries();
-    // Into a state directory that exists: a plan creates none (docs/cli.md: plan changes nothing).
-    if ((!kept || kept.validation?.key !== validation.key || index.changed) && existsSync(options.stateDir)) {
+    // Into a state directory that exists and is this user's: a plan creates none (docs/cli.md: plan changes
+    // nothing), and root planning by hand leaves no file of its own in the job user's state directory (its
+    // other commands act as the job user; a cache owned by root would be refused by the job user's plans anyway).
+    if ((!kept || kept.validation?.key !== validation.key || index.changed) && ownedByThisUser(options.stateDir)) {
       const contents: LoadCacheContents = { dir, fingerprint: build, files, validation };
       stats.written = await writeLoadCache(path, contents);
     }
@@ -156,4 +158,10 @@ class FileIndex implements FileMemory {
 
 function sameEntry(a: CachedFileEntry, b: CachedFileEntry): boolean {
   return a[1] === b[1] && a[2] === b[2] && a[3] === b[3] && JSON.stringify(a[4]) === JSON.stringify(b[4]);
+}
+
+/** Whether `dir` exists and belongs to this process's effective user. */
+function ownedByThisUser(dir: string): boolean {
+  const st = statSync(dir, { throwIfNoEntry: false });
+  return st !== undefined && st.isDirectory() && st.uid === process.geteuid?.();
 }

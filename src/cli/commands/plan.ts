@@ -21,7 +21,7 @@ export function registerPlan(program: Command): void {
     .option('--out <file>', 'save the plan so that `apply FILE` applies exactly it')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .option('--full', `list every action (a plan of more than ${GROUPED_PLAN_THRESHOLD} actions is shown in groups with counts)`)
-    .option('--no-cache', 'read and validate every configuration file again, around the load cache in the state directory (cache/config-load/)')
+    .option('--no-cache', 'read and validate every configuration file again, around the load cache in the state directory (plan-cache/)')
     .option('--check-nodes', 'connect to the nodes and list their databases that no scheduled definition backs up after this plan (the mass-delete brake then counts their databases)')
     .action(async (opts: { out?: string; detailedExitcode?: boolean; full?: boolean; checkNodes?: boolean; cache: boolean }, command: Command) => {
       const ctx = contextOf(command);

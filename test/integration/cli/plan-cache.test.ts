@@ -1,7 +1,7 @@
 // `plan` through its configuration load cache (engine/config-load-cache.ts), end to end as a process: the
 // plan with the cache is the plan without it (`--no-cache`) when nothing changed, after an edit that keeps the
 // file's size and modification time (`touch -d`), and with a corrupted cache file; the cache lives under the
-// state directory's cache/config-load/. No catalog: plan then plans against an empty one (docs/cli.md).
+// state directory's plan-cache/. No catalog: plan then plans against an empty one (docs/cli.md).
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const plan = (...args: string[]) => pgbackops(['-c', configDir, '--state-dir', stateDir, 'plan', '--json', ...args], { PGBACKOPS_CATALOG_URL: '' });
-const cacheDir = () => join(stateDir, 'cache', 'config-load');
+const cacheDir = () => join(stateDir, 'plan-cache');
 
 /** `plan --json` with the cache and without it: the same document; returns it and what the cache did. */
 async function bothWays(): Promise<{ stdout: string; cache: Record<string, unknown> }> {

@@ -256,7 +256,7 @@ describe('the cache directory', () => {
       expect((await loadDesiredCached(dir, { stateDir, now: YEAR_2025, fingerprint: 'build-a' })).cache.written).toBe(true);
       await tick();
     }
-    const kept = readdirSync(join(stateDir, 'cache', 'config-load')).sort();
+    const kept = readdirSync(join(stateDir, 'plan-cache')).sort();
     expect(kept).toEqual(configs.slice(2).map((d) => loadCachePath(stateDir, d).split('/').pop()).sort());
   });
 });
