@@ -3,9 +3,11 @@
 // checksums) as the hex of its four bytes in the machine's order, which on the little-endian machines
 // pgbackops runs on is the CRC's low byte first. The CRC is the processor's own instruction (SSE4.2 on x86-64,
 // the CRC extension on ARMv8) through @node-rs/crc32, about ten times faster than SHA256 with SHA-NI.
-// Pure: fed buffers, it answers with a string.
+// Pure: fed buffers, it answers with a string. The native module is loaded on the first CRC32C check, not
+// when this file is: `run` has one bundle for every method, and a logical dump would pay its load (10-14 ms
+// here) for nothing.
 import { createHash } from 'node:crypto';
-import { crc32c } from '@node-rs/crc32';
+import { createRequire } from 'node:module';
 import type { ManifestChecksums } from '../../model.js';
 
 export interface MemberChecksum {
@@ -29,12 +31,21 @@ export function manifestAlgorithmName(algorithm: ManifestChecksums): string {
   return algorithm.toUpperCase();
 }
 
+type Crc32cFunction = typeof import('@node-rs/crc32').crc32c;
+let loadedCrc32c: Crc32cFunction | undefined;
+
+function hardwareCrc32c(): Crc32cFunction {
+  loadedCrc32c ??= (createRequire(import.meta.url)('@node-rs/crc32') as typeof import('@node-rs/crc32')).crc32c;
+  return loadedCrc32c;
+}
+
 class Crc32c implements MemberChecksum {
   private crc = 0;
+  private readonly crc32c = hardwareCrc32c();
 
   update(data: Buffer): void {
     // @node-rs/crc32 takes the CRC so far as the state to continue from.
-    this.crc = crc32c(data, this.crc);
+    this.crc = this.crc32c(data, this.crc);
   }
 
   digest(): string {
