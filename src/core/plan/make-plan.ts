@@ -8,7 +8,7 @@ import type { ActualObject } from '../objects.js';
 import { entriesExpectedIn, planSchedule } from './plan-schedule.js';
 import { projectObjects } from './project.js';
 import { rpoEffects, touchedNodes } from '../rpo/plan-effects.js';
-import { nodeCoverage, protectionLost, type NodeDatabases } from '../rpo/uncovered-databases.js';
+import { mayLoseProtection, nodeCoverage, protectionLost, type NodeDatabases } from '../rpo/uncovered-databases.js';
 import { uncoveredRefusal } from './uncovered-brake.js';
 import { objectsOfNodes } from './node-scope.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlanOptions, type PlanSummary } from './types.js';
@@ -74,7 +74,8 @@ export function makePlanAndProjection(
   const touchedBefore = objectsOfNodes(actual.objects, touched);
   const touchedAfter = objectsOfNodes(after, touched);
   if (catalog.refusal) plan.refusal = catalog.refusal;
-  else if (protectionLost(touchedBefore, touchedAfter, touched, nodeDatabases).lost.length > 0) {
+  // No action that can uncover a database (mayLoseProtection): no loss to count, the brake cannot trip.
+  else if (mayLoseProtection(catalog.actions) && protectionLost(touchedBefore, touchedAfter, touched, nodeDatabases).lost.length > 0) {
     // Counted where a node answered by its databases, else by what the configuration names. Only a loss needs
     // the whole fleet (the share is of every unit backed up before): without one, the brake cannot trip.
     const refusal = uncoveredRefusal(protectionLost(actual.objects, after, touched, nodeDatabases), options);

@@ -1,6 +1,6 @@
 // RPO breaches of a configuration, for validate and plan: every unit (coverage.ts) held to an rpo whose worst
 // case (worst-gap.ts) is longer, or that nothing scheduled backs up at all. Pure: the window's year comes in.
-import { coverageIndexOf, nodeUnitsOf, protectedByOf, type RpoObject, type RpoUnit, type UnitRpo } from './coverage.js';
+import { coverageIndexOf, nodeMeetsEveryRpo, nodeUnitsOf, protectedByOf, type RpoObject, type RpoUnit, type UnitRpo } from './coverage.js';
 import { formatSpan } from './format-span.js';
 import { forgetScheduleIdsIfMany, worstGapBoundOfSetMs, worstGapOfSetMs } from './worst-gap.js';
 
@@ -18,7 +18,9 @@ export function rpoBreaches(objects: readonly RpoObject[], from: number): RpoBre
   forgetScheduleIdsIfMany();
   const out: RpoBreach[] = [];
   const index = coverageIndexOf(objects);
-  for (const node of index.nodes.keys()) {
+  for (const [node, definitions] of index.nodes) {
+    // Most nodes of a fleet: one whole-cluster backup alone meets every rpo there (no unit made).
+    if (nodeMeetsEveryRpo(definitions)) continue;
     const units = nodeUnitsOf(index, node)!;
     for (const c of units.units) {
       if (c.rpo === null) continue;

@@ -8,7 +8,7 @@
 import { isLogicalSpec, methodOf, type BackupServerSpec, type BackupSpec, type Kind, type LogicalOptions, type NodeSpec } from '../model.js';
 import { methodRulesOf } from '../methods/registry.js';
 import { parseDuration, approximateMilliseconds } from '../time/duration.js';
-import { scheduleId, scheduleSetKeyOfIds } from './worst-gap.js';
+import { fixedWeeklyGapMs, scheduleId, scheduleSetKeyOfIds } from './worst-gap.js';
 import type { TypedObject } from '../objects.js';
 
 /** A configuration or catalog object (the coverage of a plan is computed on both). */
@@ -150,6 +150,37 @@ export function nodeUnitsOf(index: CoverageIndex, node: string): NodeUnits | nul
   units = unitsOf(d);
   index.units.set(node, units);
   return units;
+}
+
+/**
+ * Whether every unit of a node meets its rpo, decided without making its units (rpoBreaches): no definition
+ * of the node is held to an rpo, or one that backs up every database (a cluster or physical backup, or
+ * `databases: all` without exclusions) is scheduled on a schedule whose fixed weekly worst case
+ * (fixedWeeklyGapMs, UTC) is within the tightest rpo of the node's definitions. Each unit's set of schedules
+ * then holds that schedule, which bounds the set's worst case, and a unit is held to the tightest rpo of the
+ * definitions that cover it, never less than the node's tightest. False says nothing: the units are measured.
+ */
+export function nodeMeetsEveryRpo({ node, nodeSpec, server, specs }: NodeDefinitions): boolean {
+  const inherited = effectiveRpo({ name: '', spec: {} }, nodeSpec && { name: node, spec: nodeSpec }, server)?.ms ?? Infinity;
+  const running = nodeSpec?.status === 'running';
+  let tightest = Infinity;
+  let wholeGap = Infinity;
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
+    const rpo = spec.rpo === undefined ? inherited : rpoMilliseconds(spec.rpo) ?? Infinity;
+    if (rpo < tightest) tightest = rpo;
+    if (running && spec.enabled && backsUpEveryDatabaseAlike(spec)) {
+      const gap = fixedWeeklyGapMs(scheduleId(spec.resolvedSchedule, spec.timezone));
+      if (gap !== null && gap < wholeGap) wholeGap = gap;
+    }
+  }
+  return tightest === Infinity || wholeGap <= tightest;
+}
+
+/** Whether a definition backs up every database of its node, excluding none (and not structure only). */
+function backsUpEveryDatabaseAlike(spec: BackupSpec): boolean {
+  const s = scopeOf(spec);
+  return s.type === 'cluster' || (s.type !== 'schema' && s.databases === 'all' && s.exclude.length === 0);
 }
 
 const scratchIds: number[] = [];

@@ -4,6 +4,7 @@
 // database of a `databases: [..]` list, and "every database" of a `databases: all` or cluster definition.
 // Pure: the nodes' answers come in.
 import type { BackupSpec, NodeSpec } from '../model.js';
+import type { ObjectAction } from '../plan/types.js';
 import { backsUp, backsUpEveryDatabase, backsUpEveryDatabaseOf, coverageIndexOf, scopeOf, type NodeDefinitions, type RpoObject, type RpoUnit } from './coverage.js';
 
 /** What each asked node answered: its databases, or why it could not be asked. */
@@ -122,6 +123,30 @@ export function protectionLost(before: readonly RpoObject[], after: readonly Rpo
   }
   lost.sort((a, b) => compare(a.node, b.node) || compare(a.database ?? '', b.database ?? '') || compare(a.definition ?? '', b.definition ?? ''));
   return { protectedBefore, lost };
+}
+
+/**
+ * Whether any of a plan's actions can leave a unit without a backup, i.e. whether protectionLost can find a
+ * loss: only deleting, disabling or moving a definition that is enabled, narrowing what it backs up, and
+ * stopping or removing a running node can. Every other change (schedules, retention, options, rpo, new
+ * definitions and nodes) keeps each scheduled definition scheduled on its running node with the same scope,
+ * which is what keepsProtection accepts, so the brake's count of lost units is then empty. Blocked actions
+ * are counted too (a superset of what the plan applies). A plan that changes schedules across the fleet
+ * then pays one look per action instead of grouping the touched nodes before and after.
+ */
+export function mayLoseProtection(actions: readonly ObjectAction[]): boolean {
+  for (const a of actions) {
+    if (a.op === 'create') continue;
+    if (a.kind === 'Node') {
+      if (a.before.status === 'running' && (a.op === 'delete' || a.after.status !== 'running')) return true;
+    } else if (a.kind === 'Backup') {
+      // A disabled definition backed nothing up before the plan.
+      if (!a.before.enabled) continue;
+      if (a.op === 'delete' || !a.after.enabled || a.after.node !== a.before.node) return true;
+      if (a.after !== a.before && !sameScope(scopeOf(a.before), scopeOf(a.after))) return true;
+    }
+  }
+  return false;
 }
 
 /** The enabled definitions of a node if it is running: the ones whose schedule runs. */

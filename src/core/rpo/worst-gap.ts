@@ -158,12 +158,7 @@ export function worstGapBoundOfSetMs(key: string): number | null {
     if (end < 0) end = key.length;
     const id = Number(key.slice(start, end));
     start = end + 1;
-    let gap = weeklyGapById[id];
-    if (gap === undefined) {
-      const c = compiledOf(id);
-      gap = c.fixedOffset && c.weekdayBits > 0 ? weekFires([c]) : null;
-      weeklyGapById[id] = gap;
-    }
+    const gap = fixedWeeklyGapMs(id);
     // One zone: the union is then measured on the same week.
     if (gap === null || (zone !== null && zone !== schedulesById[id]!.timezone)) return null;
     zone = schedulesById[id]!.timezone;
@@ -174,6 +169,23 @@ export function worstGapBoundOfSetMs(key: string): number | null {
 
 /** Per schedule id: its worst case when it is weekly in a fixed zone (then the same every year), else null. */
 const weeklyGapById: Array<number | null> = [];
+
+/**
+ * The worst case of one schedule (an id of scheduleId) when it fires on fixed weekdays of every month in a
+ * zone that never changes its clock (UTC): the largest gap of its week's fires taken cyclically, the same in
+ * every year. Null for any other schedule. Such a schedule fires in every stretch of time longer than this
+ * gap, so the union of it with any other schedules never waits longer between two fires: a bound of the
+ * worst case of every set that holds it (test/unit/rpo/worst-gap.test.ts).
+ */
+export function fixedWeeklyGapMs(id: number): number | null {
+  let gap = weeklyGapById[id];
+  if (gap === undefined) {
+    const c = compiledOf(id);
+    gap = c.fixedOffset && c.weekdayBits > 0 ? weekFires([c]) : null;
+    weeklyGapById[id] = gap;
+  }
+  return gap;
+}
 
 /**
  * The longest time (ms) between consecutive fires of the union of `schedules` in the window starting on
