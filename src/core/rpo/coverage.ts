@@ -208,6 +208,11 @@ function unitsOf({ node, nodeSpec, server, names, specs }: NodeDefinitions): Nod
   const rpos: Array<UnitRpo | null> = new Array(count);
   const protects: boolean[] = new Array(count);
   const scheduleIds: number[] = new Array(count);
+  // The definitions that back up every database (a cluster backup, or databases: all), and per database a
+  // list names, the lists that name it, both in definition order: a unit's covering definitions are gathered
+  // from these, instead of asking each definition of the node about each of its databases.
+  const whole: number[] = [];
+  const listed = new Map<string, number[]>();
   for (let i = 0; i < count; i++) {
     const spec = specs[i]!;
     const scope = scopeOf(spec);
@@ -215,28 +220,44 @@ function unitsOf({ node, nodeSpec, server, names, specs }: NodeDefinitions): Nod
     rpos[i] = spec.rpo === undefined ? inherited : effectiveRpo({ name: names[i]!, spec }, undefined, undefined);
     protects[i] = running && spec.enabled && scope.type !== 'schema';
     scheduleIds[i] = protects[i] ? scheduleId(spec.resolvedSchedule, spec.timezone) : -1;
+    if (scope.type === 'cluster' || scope.databases === 'all') whole.push(i);
+    else {
+      for (const database of scope.databases) {
+        const lists = listed.get(database);
+        if (!lists) listed.set(database, [i]);
+        else if (lists[lists.length - 1] !== i) lists.push(i);
+      }
+    }
   }
   const out: NodeUnits = { node, units: [], names, protects, covering: [] };
   const covering = out.covering;
-  let named: Set<string> | null = null;
   for (let d = 0; d < count; d++) {
     const ds = scopes[d]!;
     if (ds.type === 'cluster' || ds.databases === 'all') {
       // Every database d covers is covered by another "every database" definition that excludes no more.
       const from = covering.length;
-      for (let o = 0; o < count; o++) {
+      for (const o of whole) {
         const os = scopes[o]!;
-        if (os.type === 'cluster' || (os.databases === 'all' && os.exclude.every((x) => ds.type !== 'cluster' && ds.exclude.includes(x)))) covering.push(o);
+        if (os.type === 'cluster' || os.exclude.every((x) => ds.type !== 'cluster' && ds.exclude.includes(x))) covering.push(o);
       }
       addUnit(out, null, names[d]!, from, scheduleIds, rpos);
     } else {
-      for (const database of ds.databases) {
-        if (named?.has(database)) continue;
-        (named ??= new Set()).add(database);
+      const databases = ds.databases;
+      for (let j = 0; j < databases.length; j++) {
+        const database = databases[j]!;
+        const lists = listed.get(database)!;
+        // A database's unit comes with the first list that names it, once.
+        if (lists[0] !== d || databases.indexOf(database) !== j) continue;
         const from = covering.length;
-        for (let o = 0; o < count; o++) {
-          const os = scopes[o]!;
-          if (os.type === 'cluster' || (os.databases === 'all' ? !os.exclude.includes(database) : os.databases.includes(database))) covering.push(o);
+        // The whole-cluster definitions that do not exclude it and the lists naming it, merged in definition order.
+        let w = 0;
+        let l = 0;
+        while (w < whole.length || l < lists.length) {
+          if (l === lists.length || (w < whole.length && whole[w]! < lists[l]!)) {
+            const o = whole[w++]!;
+            const os = scopes[o]!;
+            if (os.type === 'cluster' || !os.exclude.includes(database)) covering.push(o);
+          } else covering.push(lists[l++]!);
         }
         addUnit(out, database, null, from, scheduleIds, rpos);
       }
