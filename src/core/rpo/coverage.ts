@@ -199,7 +199,15 @@ function addUnit(out: NodeUnits, database: string | null, definition: string | n
   out.units.push({ database, definition, schedules: scheduleSetKeyOfIds(scratchIds), rpo, from, to: covering.length });
 }
 
-function unitsOf({ node, nodeSpec, server, names, specs }: NodeDefinitions): NodeUnits {
+/**
+ * Of a node's units, only those of the databases in `databases` (no "every database" unit), made as
+ * nodeUnitsOf makes them (not remembered): what rpoEffects measures where a plan changes only lists.
+ */
+export function unitsOfDatabases(definitions: NodeDefinitions, databases: ReadonlySet<string>): NodeUnits {
+  return unitsOf(definitions, databases);
+}
+
+function unitsOf({ node, nodeSpec, server, names, specs }: NodeDefinitions, only?: ReadonlySet<string>): NodeUnits {
   const running = nodeSpec?.status === 'running';
   // The rpo a definition without its own inherits, once per node.
   const inherited = effectiveRpo({ name: '', spec: {} }, nodeSpec && { name: node, spec: nodeSpec }, server);
@@ -234,6 +242,7 @@ function unitsOf({ node, nodeSpec, server, names, specs }: NodeDefinitions): Nod
   for (let d = 0; d < count; d++) {
     const ds = scopes[d]!;
     if (ds.type === 'cluster' || ds.databases === 'all') {
+      if (only) continue;
       // Every database d covers is covered by another "every database" definition that excludes no more.
       const from = covering.length;
       for (const o of whole) {
@@ -247,7 +256,7 @@ function unitsOf({ node, nodeSpec, server, names, specs }: NodeDefinitions): Nod
         const database = databases[j]!;
         const lists = listed.get(database)!;
         // A database's unit comes with the first list that names it, once.
-        if (lists[0] !== d || databases.indexOf(database) !== j) continue;
+        if (lists[0] !== d || databases.indexOf(database) !== j || (only && !only.has(database))) continue;
         const from = covering.length;
         // The whole-cluster definitions that do not exclude it and the lists naming it, merged in definition order.
         let w = 0;
@@ -264,6 +273,13 @@ function unitsOf({ node, nodeSpec, server, names, specs }: NodeDefinitions): Nod
     }
   }
   return out;
+}
+
+/** Whether two definitions back up the same databases (their scopes, as scopeOf reads them, are alike). */
+export function sameScope(a: Scope, b: Scope): boolean {
+  const sameList = (x: readonly string[], y: readonly string[]) => x === y || (x.length === y.length && x.every((v, i) => v === y[i]));
+  return a.type === b.type && sameList(a.exclude, b.exclude)
+    && (a.databases === 'all' || b.databases === 'all' ? a.databases === b.databases : sameList(a.databases, b.databases));
 }
 
 /**

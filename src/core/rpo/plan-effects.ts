@@ -2,7 +2,7 @@
 // "billing: no backup after this apply". Only nodes an action touches are measured (a node's definitions,
 // or the node itself), before (the catalog) and after (the catalog as the plan leaves it).
 import type { ObjectAction } from '../plan/types.js';
-import { coverageIndexOf, nodeUnitsOf, type CoveredUnit, type RpoObject } from './coverage.js';
+import { coverageIndexOf, nodeUnitsOf, sameScope, scopeOf, unitsOfDatabases, type CoveredUnit, type NodeDefinitions, type RpoObject } from './coverage.js';
 import { forgetScheduleIdsIfMany, worstGapOfSetMs } from './worst-gap.js';
 
 export interface RpoEffect {
@@ -28,9 +28,13 @@ export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObje
   const out: RpoEffect[] = [];
   for (const node of nodes) {
     // Units that exist before: a new definition's databases have no "before" to compare with.
-    const old = nodeUnitsOf(was, node);
-    if (!old) continue;
-    const next = nodeUnitsOf(will, node);
+    const before = was.nodes.get(node);
+    if (!before) continue;
+    const after = will.nodes.get(node);
+    const changed = after ? databasesWithNewSchedules(before, after) : null;
+    if (changed?.size === 0) continue;
+    const old = changed ? unitsOfDatabases(before, changed) : nodeUnitsOf(was, node)!;
+    const next = changed ? unitsOfDatabases(after!, changed) : nodeUnitsOf(will, node);
     let nextUnits: Map<string, CoveredUnit> | null = null;
     for (let i = 0; i < old.units.length; i++) {
       const u = old.units[i]!;
@@ -56,6 +60,35 @@ export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObje
     }
   }
   return out.sort((a, b) => compare(a.node, b.node) || compare(a.database ?? '', b.database ?? '') || compare(a.definition ?? '', b.definition ?? ''));
+}
+
+/**
+ * Where a node keeps its definitions (same names in the same order, each backing up the same databases) and
+ * its status, only the units covered by a definition whose schedule runs differently (another schedule or
+ * time zone, enabled or disabled) can change their worst case: the databases those definitions list. Null when
+ * every unit must be compared: the definitions or the node's status changed, or such a definition backs up
+ * every database. Empty: nothing to measure on the node (e.g. only retention, options or rpo changed).
+ */
+function databasesWithNewSchedules(before: NodeDefinitions, after: NodeDefinitions): Set<string> | null {
+  const running = before.nodeSpec?.status === 'running';
+  if (running !== (after.nodeSpec?.status === 'running') || before.names.length !== after.names.length) return null;
+  const databases = new Set<string>();
+  for (let i = 0; i < before.specs.length; i++) {
+    const was = before.specs[i]!;
+    const will = after.specs[i]!;
+    if (before.names[i] !== after.names[i]) return null;
+    if (was === will) continue;
+    const scope = scopeOf(was);
+    if (!sameScope(scope, scopeOf(will))) return null;
+    // As coverage.ts reads it: a definition protects when enabled on a running node and not structure only.
+    const protects = running && scope.type !== 'schema';
+    const runsBefore = protects && was.enabled;
+    const runsAfter = protects && will.enabled;
+    if (runsBefore === runsAfter && (!runsBefore || (was.resolvedSchedule === will.resolvedSchedule && was.timezone === will.timezone))) continue;
+    if (scope.type === 'cluster' || scope.databases === 'all') return null;
+    for (const database of scope.databases) databases.add(database);
+  }
+  return databases;
 }
 
 /** Nodes whose definitions' coverage an action can change. */

@@ -5,7 +5,7 @@
 // Pure: the nodes' answers come in.
 import type { BackupSpec, NodeSpec } from '../model.js';
 import type { ObjectAction } from '../plan/types.js';
-import { backsUp, backsUpEveryDatabase, backsUpEveryDatabaseOf, coverageIndexOf, scopeOf, type NodeDefinitions, type RpoObject, type RpoUnit } from './coverage.js';
+import { backsUp, backsUpEveryDatabase, backsUpEveryDatabaseOf, coverageIndexOf, sameScope, scopeOf, type NodeDefinitions, type RpoObject, type RpoUnit } from './coverage.js';
 
 /** What each asked node answered: its databases, or why it could not be asked. */
 export type NodeDatabases = Readonly<Record<string, { databases: string[] } | { error: string }>>;
@@ -172,12 +172,6 @@ function keepsProtection(before: NodeDefinitions, after: NodeDefinitions | undef
     if (was !== will && !sameScope(scopeOf(was), scopeOf(will))) return false;
   }
   return true;
-}
-
-function sameScope(a: ReturnType<typeof scopeOf>, b: ReturnType<typeof scopeOf>): boolean {
-  const sameList = (x: readonly string[], y: readonly string[]) => x === y || (x.length === y.length && x.every((v, i) => v === y[i]));
-  return a.type === b.type && sameList(a.exclude, b.exclude)
-    && (a.databases === 'all' || b.databases === 'all' ? a.databases === b.databases : sameList(a.databases, b.databases));
 }
 
 /** How many units configuredUnits finds on a node (0 when it is not running), without making them. */

@@ -10,7 +10,7 @@ import { fixedWeeklyGapMs, scheduleId, scheduleSetKeyOfIds, worstGapMs, worstGap
 import { mayLoseProtection, protectionLost } from '../../../src/core/rpo/uncovered-databases.js';
 import { planCatalog } from '../../../src/core/plan/plan-catalog.js';
 import { projectObjects } from '../../../src/core/plan/project.js';
-import { touchedNodes } from '../../../src/core/rpo/plan-effects.js';
+import { rpoEffects, touchedNodes } from '../../../src/core/rpo/plan-effects.js';
 import { DEFAULT_PLAN_OPTIONS } from '../../../src/core/plan/types.js';
 import type { BackupSpec, DesiredObject, NodeSpec } from '../../../src/core/model.js';
 import { random } from '../../helpers/random-json.js';
@@ -157,36 +157,36 @@ describe('the bound of a fixed weekly schedule', () => {
   });
 });
 
-describe('mayLoseProtection', () => {
-  /** A random edit of a definition or a node: schedules and options, or what uncovers a database. */
-  function edit(objects: DesiredObject[]): DesiredObject[] {
-    const out = [...objects];
-    for (let k = int(1, 4); k > 0; k--) {
-      const i = int(0, out.length - 1);
-      const o = out[i]!;
-      const what = pick(['schedule', 'schedule', 'retention', 'rpo', 'disable', 'enable', 'delete', 'add', 'databases', 'type', 'move', 'stop', 'start', 'deleteNode']);
-      const change = (spec: Record<string, unknown>) => { out[i] = desiredObject(o.kind, o.name, { ...(o.spec as Record<string, unknown>), ...spec }); };
-      if (o.kind === 'Backup') {
-        const spec = o.spec as BackupSpec;
-        if (what === 'schedule') change({ schedule: '0 4 * * 1-5', resolvedSchedule: '0 4 * * 1-5' });
-        else if (what === 'retention') change({ remarks: 'edited' });
-        else if (what === 'rpo') change({ rpo: '1h' });
-        else if (what === 'disable') change({ enabled: false });
-        else if (what === 'enable') change({ enabled: true });
-        else if (what === 'delete') out.splice(i, 1);
-        else if (what === 'add') out.push(randomDefinition(`${o.name}-added`, spec.node));
-        else if (what === 'databases') change({ databases: [pick(DATABASES)] });
-        else if (what === 'type') change({ type: pick(['schema', 'cluster', 'full']) });
-        else if (what === 'move') change({ node: pick(out.filter((n) => n.kind === 'Node')).name });
-      } else if (o.kind === 'Node') {
-        if (what === 'stop') change({ status: 'stopped' });
-        else if (what === 'start') change({ status: 'running' });
-        else if (what === 'deleteNode') out.splice(i, 1);
-      }
+/** A random edit of a definition or a node: schedules and options, or what uncovers a database. */
+function edit(objects: DesiredObject[]): DesiredObject[] {
+  const out = [...objects];
+  for (let k = int(1, 4); k > 0; k--) {
+    const i = int(0, out.length - 1);
+    const o = out[i]!;
+    const what = pick(['schedule', 'schedule', 'retention', 'rpo', 'disable', 'enable', 'delete', 'add', 'databases', 'type', 'move', 'stop', 'start', 'deleteNode']);
+    const change = (spec: Record<string, unknown>) => { out[i] = desiredObject(o.kind, o.name, { ...(o.spec as Record<string, unknown>), ...spec }); };
+    if (o.kind === 'Backup') {
+      const spec = o.spec as BackupSpec;
+      if (what === 'schedule') change({ schedule: '0 4 * * 1-5', resolvedSchedule: '0 4 * * 1-5' });
+      else if (what === 'retention') change({ remarks: 'edited' });
+      else if (what === 'rpo') change({ rpo: '1h' });
+      else if (what === 'disable') change({ enabled: false });
+      else if (what === 'enable') change({ enabled: true });
+      else if (what === 'delete') out.splice(i, 1);
+      else if (what === 'add') out.push(randomDefinition(`${o.name}-added`, spec.node));
+      else if (what === 'databases') change({ databases: [pick(DATABASES)] });
+      else if (what === 'type') change({ type: pick(['schema', 'cluster', 'full']) });
+      else if (what === 'move') change({ node: pick(out.filter((n) => n.kind === 'Node')).name });
+    } else if (o.kind === 'Node') {
+      if (what === 'stop') change({ status: 'stopped' });
+      else if (what === 'start') change({ status: 'running' });
+      else if (what === 'deleteNode') out.splice(i, 1);
     }
-    return out;
   }
+  return out;
+}
 
+describe('mayLoseProtection', () => {
   it('is false only for plans whose count of lost units is empty, with and without the nodes\' answers', () => {
     let safe = 0;
     let losing = 0;
@@ -206,5 +206,45 @@ describe('mayLoseProtection', () => {
     }
     expect(safe).toBeGreaterThan(50);
     expect(losing).toBeGreaterThan(30);
+  });
+});
+
+describe('the effects of a plan', () => {
+  /** rpoEffects as it reads: every unit of each touched node before and after, compared by key. */
+  function referenceEffects(before: readonly DesiredObject[], after: ReturnType<typeof projectObjects>, actions: Parameters<typeof touchedNodes>[0], now: number) {
+    const was = coverageIndexOf(actualOf(before));
+    const will = coverageIndexOf(after);
+    const out = [];
+    for (const nodeName of touchedNodes(actions)) {
+      const old = nodeUnitsOf(was, nodeName);
+      if (!old) continue;
+      const next = nodeUnitsOf(will, nodeName);
+      for (const u of old.units) {
+        const n = next?.units.find((v) => v.database === u.database && v.definition === u.definition);
+        const beforeMs = worstGapOfSetMs(u.schedules, now);
+        const afterMs = n ? worstGapOfSetMs(n.schedules, now) : null;
+        if (beforeMs === afterMs) continue;
+        const rpo = n?.rpo ?? null;
+        out.push({ node: nodeName, database: u.database, definition: u.definition, beforeMs, afterMs, rpo: rpo?.text ?? null, breach: rpo !== null && (afterMs === null || afterMs > rpo.ms) });
+      }
+    }
+    const key = (e: { node: string; database: string | null; definition: string | null }) => `${e.node}\u0000${e.database ?? ''}\u0000${e.definition ?? ''}`;
+    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  }
+
+  it('measure only the databases whose schedules change where a node keeps its definitions, with the same lines', () => {
+    let lines = 0;
+    for (let seed = 0; seed < 100; seed++) {
+      const before = randomFleet(9000 + seed);
+      const after = edit(before);
+      const actual = actualOf(before);
+      const { actions } = planCatalog(after, actual, {}, DEFAULT_PLAN_OPTIONS);
+      const projected = projectObjects(actual, actions);
+      const now = Date.UTC(pick([2024, 2025, 2026]), 5, 1);
+      const got = rpoEffects(actual, projected, actions, now);
+      expect({ seed, got }).toEqual({ seed, got: referenceEffects(before, projected, actions, now) });
+      lines += got.length;
+    }
+    expect(lines).toBeGreaterThan(25);
   });
 });
