@@ -13,6 +13,7 @@ import { addConfigSourceFlags, configDirOf } from '../config-source-flags.js';
 import { addPlanFlags, addStrictFlag, planOptionsOf } from '../plan-flags.js';
 import { printLargeJson, printText, stdoutStyle } from '../output.js';
 import { VERSION } from '../../runtime/version.js';
+import { measureRpo } from '../../core/rpo/bench-switch.js';
 
 export function registerPlan(program: Command): void {
   addConfigSourceFlags(addStrictFlag(addPlanFlags(program.command('plan'))))
@@ -25,6 +26,8 @@ export function registerPlan(program: Command): void {
     .option('--check-nodes', 'connect to the nodes and list their databases that no scheduled definition backs up after this plan (the mass-delete brake then counts their databases)')
     .action(async (opts: { out?: string; detailedExitcode?: boolean; full?: boolean; checkNodes?: boolean; cache: boolean }, command: Command) => {
       const ctx = contextOf(command);
+      // bench/rpo.js times whole plan processes with and without the RPO measures (core/rpo/bench-switch.ts).
+      if (process.env.PGBACKOPS_BENCH_WITHOUT_RPO === '1') measureRpo(false);
       const options = planOptionsOf(command.opts());
       const source = await configDirOf(command, ctx.settings.stateDir);
       ctx.settings.configDir = source.dir;

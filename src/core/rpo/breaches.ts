@@ -2,6 +2,7 @@
 // case (worst-gap.ts) is longer, or that nothing scheduled backs up at all. Pure: the window's year comes in.
 import { coverageIndexOf, nodeMeetsEveryRpo, nodeUnitsOf, protectedByOf, type RpoObject, type RpoUnit, type UnitRpo } from './coverage.js';
 import { formatSpan } from './format-span.js';
+import { rpoMeasured } from './bench-switch.js';
 import { forgetScheduleIdsIfMany, worstGapBoundOfSetMs, worstGapOfSetMs } from './worst-gap.js';
 
 export interface RpoBreach {
@@ -14,7 +15,7 @@ export interface RpoBreach {
 
 export function rpoBreaches(objects: readonly RpoObject[], from: number): RpoBreach[] {
   // Nothing to hold the schedules to: skip the computation entirely.
-  if (!objects.some((o) => (o.spec as { rpo?: string }).rpo !== undefined)) return [];
+  if (!rpoMeasured() || !objects.some((o) => (o.spec as { rpo?: string }).rpo !== undefined)) return [];
   forgetScheduleIdsIfMany();
   const out: RpoBreach[] = [];
   const index = coverageIndexOf(objects);

@@ -4,6 +4,7 @@
 import type { ObjectAction } from '../plan/types.js';
 import { coverageIndexOf, nodeUnitsOf, sameScope, scopeOf, unitsOfDatabases, type CoveredUnit, type NodeDefinitions, type RpoObject } from './coverage.js';
 import { forgetScheduleIdsIfMany, worstGapOfSetMs } from './worst-gap.js';
+import { rpoMeasured } from './bench-switch.js';
 
 export interface RpoEffect {
   node: string;
@@ -21,7 +22,7 @@ export interface RpoEffect {
 
 export function rpoEffects(before: readonly RpoObject[], after: readonly RpoObject[], actions: readonly ObjectAction[], now: number): RpoEffect[] {
   const nodes = touchedNodes(actions);
-  if (nodes.size === 0) return [];
+  if (nodes.size === 0 || !rpoMeasured()) return [];
   forgetScheduleIdsIfMany();
   const was = coverageIndexOf(before);
   const will = coverageIndexOf(after);

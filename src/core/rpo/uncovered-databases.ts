@@ -5,6 +5,7 @@
 // Pure: the nodes' answers come in.
 import type { BackupSpec, NodeSpec } from '../model.js';
 import type { ObjectAction } from '../plan/types.js';
+import { rpoMeasured } from './bench-switch.js';
 import { backsUp, backsUpEveryDatabase, backsUpEveryDatabaseOf, coverageIndexOf, sameScope, scopeOf, type NodeDefinitions, type RpoObject, type RpoUnit } from './coverage.js';
 
 /** What each asked node answered: its databases, or why it could not be asked. */
@@ -90,6 +91,7 @@ export function nodeCoverage(before: readonly RpoObject[], after: readonly RpoOb
  * node counts in `protectedBefore`. Where a node answered, its databases are the units.
  */
 export function protectionLost(before: readonly RpoObject[], after: readonly RpoObject[], touched: ReadonlySet<string>, asked: NodeDatabases = {}): ProtectionLoss {
+  if (!rpoMeasured()) return { protectedBefore: 0, lost: [] };
   // The plan's effects group the same arrays by node (coverage.ts remembers the grouping per array).
   const was = coverageIndexOf(before);
   const will = coverageIndexOf(after);
