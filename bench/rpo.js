@@ -16,13 +16,19 @@
 // the effects, makePlan without a clock (the base; its warm brake subtracted); RPO / base, medians of the
 // repeats, with the absolute CPU ms of each part. `BENCH_RPO_AB=<other dist dir>` runs the same processes
 // against another build (e.g. main's) in alternation and prints both.
+// Last, the sentence as a user reads it: whole `pgbackops plan` processes (Node's start, loading, the catalog
+// read, validation, planning, output) over the 10,000-definition fleet applied to a local catalog, each run
+// with the RPO measures and without them (PGBACKOPS_BENCH_WITHOUT_RPO=1: src/core/rpo/bench-switch.ts), in
+// alternated pairs, `plan` (through the load cache, warmed with the measures on) and `plan --no-cache`, no-op
+// and with every 10th definition's schedule edited in the files; CPU (user + system, /usr/bin/time) and wall
+// medians, and the median of the pairs' CPU shares (with / without - 1). `BENCH_RPO_WHOLE=0` skips it.
 // `BENCH_RPO_SIZES=1000,10000`, `BENCH_RPO_REPEATS=5`.
 //   node bench/run.js --only rpo
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { median, printTable, root } from './lib.js';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { median, printTable, root, runCli } from './lib.js';
 
 
 /**
@@ -170,8 +176,87 @@ export async function benchRpo({
       }
     }
     printTable('RPO and coverage: cost next to validate, plan and status (in process, CPU ms, medians of interleaved runs)', table);
-    return rows;
+    const largest = Math.max(...sizes);
+    const whole = process.env.BENCH_RPO_WHOLE === '0' ? null : wholePlanProcesses(join(work, `fleet-${largest}`), join(work, 'whole'), Math.max(5, repeats));
+    if (whole) {
+      const wholeTable = [];
+      for (const w of whole) {
+        wholeTable.push([`${largest}: ${w.label}: with / without RPO, CPU s (median of ${w.pairs} pairs)`, `${w.withCpu.toFixed(3)} / ${w.withoutCpu.toFixed(3)}`]);
+        wholeTable.push([`${largest}: ${w.label}: with / without RPO, wall s`, `${w.withWall.toFixed(3)} / ${w.withoutWall.toFixed(3)}`]);
+        wholeTable.push([`${largest}: ${w.label}: RPO share of the process, CPU (median of the pairs)`, `${(w.cpuShare * 100).toFixed(1)} %`, '<= 10 %']);
+        wholeTable.push([`${largest}: ${w.label}: RPO share of the process, wall (median of the pairs)`, `${(w.wallShare * 100).toFixed(1)} %`, '<= 10 %']);
+      }
+      printTable(`RPO share of whole plan processes (issue 14, as a user reads it): ${largest} definitions applied to a local catalog, with vs without the RPO measures, alternated; 1-minute load average ${loadavg()[0].toFixed(1)}`, wholeTable);
+    }
+    return { rows, whole };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whole `plan` processes over `fleetDir` (the fleet with `rpo: 26h` on its server) applied to a local catalog in
+ * `work`: per case, `pairs` alternated pairs of the same process with and without the RPO measures.
+ */
+function wholePlanProcesses(fleetDir, work, pairs) {
+  const config = join(work, 'config');
+  const stateDir = join(work, 'state');
+  cpSync(fleetDir, config, { recursive: true });
+  // The local catalog's PostgreSQL runs as the job user, who must enter the directories above its state.
+  chmodSync(dirname(work), 0o755);
+  chmodSync(work, 0o755);
+  const common = ['-c', config, '--state-dir', stateDir, '--server', 'backup01'];
+  const without = { PGBACKOPS_BENCH_WITHOUT_RPO: '1' };
+  // Node's start is measured as a user's shell starts it, without this VM's CA bundle (bench/README.md).
+  const env = { NODE_EXTRA_CA_CERTS: '' };
+  const results = [];
+  try {
+    runCli(['catalog', 'migrate', ...common]);
+    runCli(['apply', '--yes', '--json', ...common]);
+    const measure = (label, args) => {
+      // The load cache holds the validation made with the measures (a run without them only reads it).
+      runCli(['plan', '--detailed-exitcode', ...args, ...common], { allowExit: [0, 2], env });
+      const runs = { with: [], without: [] };
+      for (let i = 0; i < pairs; i++) {
+        const order = i % 2 === 0 ? ['with', 'without'] : ['without', 'with'];
+        for (const side of order) runs[side].push(runCli(['plan', '--detailed-exitcode', ...args, ...common], { allowExit: [0, 2], env: side === 'with' ? env : { ...env, ...without } }));
+      }
+      const share = (key) => median(runs.with.map((r, i) => r[key] / runs.without[i][key] - 1));
+      results.push({
+        label, pairs,
+        withCpu: median(runs.with.map((r) => r.cpuSeconds)), withoutCpu: median(runs.without.map((r) => r.cpuSeconds)),
+        withWall: median(runs.with.map((r) => r.seconds)), withoutWall: median(runs.without.map((r) => r.seconds)),
+        cpuShare: share('cpuSeconds'), wallShare: share('seconds'),
+      });
+    };
+    measure('no-op plan', []);
+    measure('no-op plan --no-cache', ['--no-cache']);
+    editEveryTenthSchedule(config, '0 4 * * 1-5');
+    measure('plan, 10 % of schedules changed', []);
+    measure('plan --no-cache, 10 % of schedules changed', ['--no-cache']);
+  } finally {
+    try { runCli(['catalog', 'stop', '--state-dir', stateDir]); } catch { /* already stopped */ }
+  }
+  return results;
+}
+
+/** Every 10th Backup document of the directory (files in name order) gets `schedule` instead of its own. */
+function editEveryTenthSchedule(dir, schedule) {
+  let n = 0;
+  const walk = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) { walk(path); continue; }
+      if (!entry.name.endsWith('.yaml')) continue;
+      const docs = readFileSync(path, 'utf8').split(/^---$/m);
+      let changed = false;
+      const out = docs.map((doc) => {
+        if (!/^kind: Backup$/m.test(doc) || n++ % 10 !== 0) return doc;
+        changed = true;
+        return doc.replace(/^(\s*)schedule: .*$/m, `$1schedule: "${schedule}"`);
+      });
+      if (changed) writeFileSync(path, out.join('---'));
+    }
+  };
+  walk(dir);
 }
