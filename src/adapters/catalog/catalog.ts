@@ -152,26 +152,28 @@ export class Catalog {
    * hash is that of the spec's canonical JSON, so the two are the same value), and only the specs of the
    * others (changed, or absent from the configuration) are read. A no-op plan of 100,000 definitions thus
    * reads 100,000 short rows instead of parsing 100,000 specs (bench/scale.js). A function is called only
-   * when the objects are read.
+   * when the objects are read, once their names and hashes have arrived: a caller still making its specs
+   * (`plan` loading its configuration) sends the read first and gives them as a promise; the read then
+   * waits for them inside its transaction.
    *
    * `objectsAt`: the objects as the caller knows them at a catalog version (the daemon's, after its own
    * apply). While the catalog is still at that version they are not read at all: every change of an object
    * moves the version (applyChanges), so the same version holds the same objects.
    */
-  async readPlanningSnapshot(known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot> {
+  async readPlanningSnapshot(known?: KnownSpecs | (() => KnownSpecs | Promise<KnownSpecs>), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot> {
     return this.readState(true, known, objectsAt);
   }
 
-  private async readState(withCounts: true, known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot>;
+  private async readState(withCounts: true, known?: KnownSpecs | (() => KnownSpecs | Promise<KnownSpecs>), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot>;
   private async readState(withCounts: false): Promise<CatalogSnapshot>;
-  private async readState(withCounts: boolean, known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<CatalogSnapshot | PlanningSnapshot> {
+  private async readState(withCounts: boolean, known?: KnownSpecs | (() => KnownSpecs | Promise<KnownSpecs>), objectsAt?: CatalogObjectsAt): Promise<CatalogSnapshot | PlanningSnapshot> {
     return this.withClient(async (query) => {
       // One consistent view of state, objects and counts.
       await query('begin isolation level repeatable read read only');
       try {
         const state = await query('select version, last_applied_revision, last_applied_held_back from pgbackops.catalog_state');
         const objects = objectsAt && objectsAt.version === Number(state.rows[0].version) ? objectsAt.objects
-          : known ? await readObjectsByHash(query, typeof known === 'function' ? known() : known) : await readObjects(query);
+          : known ? await readObjectsByHash(query, known) : await readObjects(query);
         const counts = withCounts
           ? await query(
             `select definition, count(*)::integer as n from pgbackops.backup_runs
@@ -393,9 +395,10 @@ async function readObjects(query: Query): Promise<CatalogObject[]> {
  * Every object, in readObjects' order, reading name -> hash first and then the specs of the objects whose
  * hash is not the known one (per kind, by primary key); the others take the known spec.
  */
-async function readObjectsByHash(query: Query, known: KnownSpecs): Promise<CatalogObject[]> {
+async function readObjectsByHash(query: Query, knownSpecs: KnownSpecs | (() => KnownSpecs | Promise<KnownSpecs>)): Promise<CatalogObject[]> {
   const perKind = KINDS.map((kind, order) => `select ${order} as kind_order, name, spec_hash from ${TABLE_BY_KIND[kind]}`);
   const rows = (await query(`select * from (${perKind.join(' union all ')}) o order by kind_order, name collate "C"`)).rows;
+  const known = typeof knownSpecs === 'function' ? await knownSpecs() : knownSpecs;
   const objects: CatalogObject[] = new Array(rows.length);
   const unknown = new Map<Kind, Map<string, number>>();
   for (let i = 0; i < rows.length; i++) {
