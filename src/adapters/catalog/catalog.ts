@@ -3,7 +3,7 @@
 // refused if the catalog moved meanwhile.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { KINDS, objectKey, type Kind } from '../../core/model.js';
+import { KINDS, type Kind } from '../../core/model.js';
 import type { HeldBackAction } from '../../core/plan/held-back.js';
 import type { ActualObject } from '../../core/objects.js';
 import { withApplyLock } from './apply-lock.js';
@@ -147,7 +147,7 @@ export class Catalog {
    * readSnapshot plus the number of backups of each definition (which deletes a plan must block). Counting
    * reads every run row, which a catalog of a million runs pays in half a second: only the planner asks.
    *
-   * `known`: specs the caller already holds (the configuration's), by objectKey with their hash. The catalog
+   * `known`: specs the caller already holds (the configuration's), by kind and name with their hash. The catalog
    * is then compared by name -> hash: an object whose stored hash is the known one takes the known spec (the
    * hash is that of the spec's canonical JSON, so the two are the same value), and only the specs of the
    * others (changed, or absent from the configuration) are read. A no-op plan of 100,000 definitions thus
@@ -375,8 +375,8 @@ function preview(names: string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
-/** Specs a reader already holds, by objectKey, with the hash of each (a configuration's DesiredObjects). */
-export type KnownSpecs = ReadonlyMap<string, { readonly hash: string; readonly spec: unknown }>;
+/** Specs a reader already holds, by kind and name, with the hash of each (a configuration's DesiredObjects). */
+export type KnownSpecs = ReadonlyMap<Kind, ReadonlyMap<string, { readonly hash: string; readonly spec: unknown }>>;
 
 /** Every object of the catalog at `version`, in the order the catalog reads them (kind, then name). */
 export interface CatalogObjectsAt {
@@ -404,7 +404,7 @@ async function readObjectsByHash(query: Query, knownSpecs: KnownSpecs | (() => K
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     const kind = KINDS[r.kind_order as number]!;
-    const have = known.get(objectKey(kind, r.name));
+    const have = known.get(kind)?.get(r.name);
     const same = have !== undefined && have.hash === r.spec_hash;
     objects[i] = { kind, name: r.name, spec: same ? have.spec : undefined, hash: r.spec_hash } as CatalogObject;
     if (!same) {
