@@ -71,3 +71,44 @@ export async function withExistingCatalog<T>(settings: Settings, logger: Logger,
   }
   return withCatalog(settings, logger, fn);
 }
+
+/**
+ * withExistingCatalog for a command whose input is still being made (`plan`, loading its configuration): a
+ * catalog whose opening starts nothing (a central one, or the local one already running) is opened meanwhile,
+ * and `fn` gets it with the input still pending, so that its first query runs on the catalog's server while
+ * the input is made. Any other catalog is opened once the input is made, as withExistingCatalog does (a
+ * stopped local catalog is not started for a configuration that turns out invalid). The input's failure is
+ * the error either way, without waiting for the catalog to answer; the catalog is always closed.
+ */
+export async function withExistingCatalogBeside<I, T>(
+  settings: Settings,
+  logger: Logger,
+  input: Promise<I>,
+  fn: (catalog: Catalog | null, input: Promise<I>) => Promise<T>,
+): Promise<T> {
+  input.catch(() => undefined); // awaited below or by fn: not an unhandled rejection meanwhile
+  const early = Boolean(settings.catalogUrl) || (await runningLocalCatalog(settings.stateDir)) !== null;
+  if (!early) {
+    await input;
+    return withExistingCatalog(settings, logger, (catalog) => fn(catalog, input));
+  }
+  const opening = openCatalog(settings, logger);
+  opening.catch(() => undefined); // awaited below
+  const inputFailure = await Promise.race([input.then(() => null, (err: unknown) => ({ err })), opening.then(() => null, () => null)]);
+  if (inputFailure) {
+    void opening.then((catalog) => catalog.close(), () => undefined);
+    throw inputFailure.err;
+  }
+  let catalog: Catalog;
+  try {
+    catalog = await opening;
+  } catch (err) {
+    await input; // an invalid input is said first
+    throw err;
+  }
+  try {
+    return await fn(catalog, input);
+  } finally {
+    await catalog.close();
+  }
+}

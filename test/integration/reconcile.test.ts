@@ -97,6 +97,23 @@ describe('validate / plan / apply', () => {
     await expectConverged();
   });
 
+  it('a definition rewritten in the catalog behind the load cache (same name, another spec and hash) shows in the plan', async () => {
+    writeConfig(configDir, basicConfig(cronFile, defs(2)));
+    await cli('apply', '--yes');
+    await expectConverged(); // the configuration's load is now in the cache, and the next plan takes it from there
+    // What another writer of the catalog (another build, a hand edit) could leave: the row says another schedule.
+    await catalogQuery(`update pgbackops.definitions set spec = jsonb_set(spec, '{resolvedSchedule}', '"7 7 * * *"'), spec_hash = md5(name) where name = 'job-1'`);
+    const cached = await cli('plan', '--detailed-exitcode', '--log-level', 'info');
+    const reference = await cli('plan', '--detailed-exitcode', '--no-cache');
+    expect(cached.stderr).toMatch(/"validationCached":true/);
+    expect(cached.exitCode).toBe(2);
+    expect(cached.stdout).toContain('~ Backup job-1');
+    expect(cached.stdout).toMatch(/resolvedSchedule: "7 7 \* \* \*" -> "41 1 \* \* \*"/);
+    expect(cached.stdout).toBe(reference.stdout);
+    expect((await cli('apply', '--yes')).exitCode).toBe(0);
+    await expectConverged();
+  });
+
   it('takes disabled definitions and stopped nodes off the schedule but keeps them in the catalog', async () => {
     writeConfig(configDir, basicConfig(cronFile, [{ name: 'job-0' }, { name: 'job-1', enabled: false }]));
     await cli('apply', '--yes');
@@ -212,6 +229,15 @@ describe('validate / plan / apply', () => {
     expect(apply.stderr).toMatch(/backups\.yaml:\d+:\d+: error E_REF_UNKNOWN_NODE/);
     expect(readFileSync(cronFile, 'utf8')).toBe(cron);
     expect(await catalogQuery('select version from pgbackops.catalog_state')).toEqual(version);
+    // plan opens the catalog while it loads the configuration: the configuration's errors still come first,
+    // and without waiting for a catalog that does not answer.
+    const plan = await cli('plan');
+    expect(plan.exitCode).toBe(1);
+    expect(plan.stderr).toMatch(/backups\.yaml:\d+:\d+: error E_CRON_INVALID/);
+    const unreachable = await pgbackops(['plan', '-c', configDir, '--state-dir', stateDir, '--catalog', 'postgresql://pgbackops@127.0.0.1:1/nothing']);
+    expect(unreachable.exitCode).toBe(1);
+    expect(unreachable.stderr).toMatch(/backups\.yaml:\d+:\d+: error E_CRON_INVALID/);
+    expect(unreachable.stderr).not.toMatch(/E_CATALOG_UNAVAILABLE|cannot open the catalog/);
   });
 });
 

@@ -3,7 +3,7 @@
 // refused if the catalog moved meanwhile.
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { KINDS, objectKey, type Kind } from '../../core/model.js';
+import { KINDS, type Kind } from '../../core/model.js';
 import type { HeldBackAction } from '../../core/plan/held-back.js';
 import type { ActualObject } from '../../core/objects.js';
 import { withApplyLock } from './apply-lock.js';
@@ -147,31 +147,33 @@ export class Catalog {
    * readSnapshot plus the number of backups of each definition (which deletes a plan must block). Counting
    * reads every run row, which a catalog of a million runs pays in half a second: only the planner asks.
    *
-   * `known`: specs the caller already holds (the configuration's), by objectKey with their hash. The catalog
+   * `known`: specs the caller already holds (the configuration's), by kind and name with their hash. The catalog
    * is then compared by name -> hash: an object whose stored hash is the known one takes the known spec (the
    * hash is that of the spec's canonical JSON, so the two are the same value), and only the specs of the
    * others (changed, or absent from the configuration) are read. A no-op plan of 100,000 definitions thus
    * reads 100,000 short rows instead of parsing 100,000 specs (bench/scale.js). A function is called only
-   * when the objects are read.
+   * when the objects are read, once their names and hashes have arrived: a caller still making its specs
+   * (`plan` loading its configuration) sends the read first and gives them as a promise; the read then
+   * waits for them inside its transaction.
    *
    * `objectsAt`: the objects as the caller knows them at a catalog version (the daemon's, after its own
    * apply). While the catalog is still at that version they are not read at all: every change of an object
    * moves the version (applyChanges), so the same version holds the same objects.
    */
-  async readPlanningSnapshot(known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot> {
+  async readPlanningSnapshot(known?: KnownSpecs | (() => KnownSpecs | Promise<KnownSpecs>), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot> {
     return this.readState(true, known, objectsAt);
   }
 
-  private async readState(withCounts: true, known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot>;
+  private async readState(withCounts: true, known?: KnownSpecs | (() => KnownSpecs | Promise<KnownSpecs>), objectsAt?: CatalogObjectsAt): Promise<PlanningSnapshot>;
   private async readState(withCounts: false): Promise<CatalogSnapshot>;
-  private async readState(withCounts: boolean, known?: KnownSpecs | (() => KnownSpecs), objectsAt?: CatalogObjectsAt): Promise<CatalogSnapshot | PlanningSnapshot> {
+  private async readState(withCounts: boolean, known?: KnownSpecs | (() => KnownSpecs | Promise<KnownSpecs>), objectsAt?: CatalogObjectsAt): Promise<CatalogSnapshot | PlanningSnapshot> {
     return this.withClient(async (query) => {
       // One consistent view of state, objects and counts.
       await query('begin isolation level repeatable read read only');
       try {
         const state = await query('select version, last_applied_revision, last_applied_held_back from pgbackops.catalog_state');
         const objects = objectsAt && objectsAt.version === Number(state.rows[0].version) ? objectsAt.objects
-          : known ? await readObjectsByHash(query, typeof known === 'function' ? known() : known) : await readObjects(query);
+          : known ? await readObjectsByHash(query, known) : await readObjects(query);
         const counts = withCounts
           ? await query(
             `select definition, count(*)::integer as n from pgbackops.backup_runs
@@ -373,8 +375,8 @@ function preview(names: string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
-/** Specs a reader already holds, by objectKey, with the hash of each (a configuration's DesiredObjects). */
-export type KnownSpecs = ReadonlyMap<string, { readonly hash: string; readonly spec: unknown }>;
+/** Specs a reader already holds, by kind and name, with the hash of each (a configuration's DesiredObjects). */
+export type KnownSpecs = ReadonlyMap<Kind, ReadonlyMap<string, { readonly hash: string; readonly spec: unknown }>>;
 
 /** Every object of the catalog at `version`, in the order the catalog reads them (kind, then name). */
 export interface CatalogObjectsAt {
@@ -393,15 +395,16 @@ async function readObjects(query: Query): Promise<CatalogObject[]> {
  * Every object, in readObjects' order, reading name -> hash first and then the specs of the objects whose
  * hash is not the known one (per kind, by primary key); the others take the known spec.
  */
-async function readObjectsByHash(query: Query, known: KnownSpecs): Promise<CatalogObject[]> {
+async function readObjectsByHash(query: Query, knownSpecs: KnownSpecs | (() => KnownSpecs | Promise<KnownSpecs>)): Promise<CatalogObject[]> {
   const perKind = KINDS.map((kind, order) => `select ${order} as kind_order, name, spec_hash from ${TABLE_BY_KIND[kind]}`);
   const rows = (await query(`select * from (${perKind.join(' union all ')}) o order by kind_order, name collate "C"`)).rows;
+  const known = typeof knownSpecs === 'function' ? await knownSpecs() : knownSpecs;
   const objects: CatalogObject[] = new Array(rows.length);
   const unknown = new Map<Kind, Map<string, number>>();
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
     const kind = KINDS[r.kind_order as number]!;
-    const have = known.get(objectKey(kind, r.name));
+    const have = known.get(kind)?.get(r.name);
     const same = have !== undefined && have.hash === r.spec_hash;
     objects[i] = { kind, name: r.name, spec: same ? have.spec : undefined, hash: r.spec_hash } as CatalogObject;
     if (!same) {

@@ -14,7 +14,6 @@
 // the install. An editor session opened earlier and saved later can still put our old block back: the next
 // reconcile pass sees the drift and restores it.
 import os from 'node:os';
-import { execa } from 'execa';
 import { renderCrontabBlock, parseCrontabBlock, spliceCrontab } from '../../core/schedule/crontab-block.js';
 import type { ObservedSchedule, ScheduleEntry } from '../../core/schedule/entry.js';
 import { ScheduleError } from '../../core/schedule/errors.js';
@@ -106,6 +105,9 @@ export class CrontabTarget implements ScheduleTarget {
   }
 
   private async exec(args: string[], input?: string): Promise<{ exitCode: number | undefined; stdout: string; stderr: string; message: string }> {
+    // Loaded on the first crontab call: every plan builds a schedule target, and execa is a quarter of a
+    // megabyte of code that a cron.d or built-in schedule never runs.
+    const { execa } = await import('execa');
     const result = await execa(this.command, [...this.userArgs, ...args], {
       reject: false,
       encoding: 'buffer',

@@ -10,7 +10,7 @@ import {
   type ApplyRecord,
   type CatalogChange,
 } from '../../../src/adapters/catalog/catalog.js';
-import { KINDS } from '../../../src/core/model.js';
+import { KINDS, type Kind } from '../../../src/core/model.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { backupSpec, create, fleet, nodeSpec, serverSpec, update } from './fleet.js';
 
@@ -180,16 +180,19 @@ describe('Catalog', () => {
     // Known: most objects as stored (fresh copies, so that taking one is visible by identity), one with
     // another hash (a changed definition), none for def-5 (removed from the configuration), one the
     // catalog does not hold.
-    const known = new Map<string, { hash: string; spec: unknown }>();
-    for (const o of full.objects) known.set(`${o.kind}/${o.name}`, { hash: o.hash, spec: structuredClone(o.spec) });
-    known.set('Backup/def-3', { hash: 'another hash', spec: { node: 'elsewhere' } });
-    known.delete('Backup/def-5');
-    known.set('Backup/def-99', { hash: 'h', spec: {} });
+    const known = new Map<Kind, Map<string, { hash: string; spec: unknown }>>();
+    const ofKind = (kind: Kind) => known.get(kind) ?? known.set(kind, new Map()).get(kind)!;
+    for (const o of full.objects) ofKind(o.kind).set(o.name, { hash: o.hash, spec: structuredClone(o.spec) });
+    ofKind('Backup').set('def-3', { hash: 'another hash', spec: { node: 'elsewhere' } });
+    ofKind('Backup').delete('def-5');
+    ofKind('Backup').set('def-99', { hash: 'h', spec: {} });
 
     const byHash = await catalog.readPlanningSnapshot(known);
     expect(byHash).toEqual(full);
+    // Given as a promise (plan sends the read while its configuration loads): the same objects.
+    expect(await catalog.readPlanningSnapshot(async () => known)).toEqual(full);
     for (const o of byHash.objects) {
-      const mine = known.get(`${o.kind}/${o.name}`);
+      const mine = known.get(o.kind)?.get(o.name);
       if (o.name === 'def-3' || o.name === 'def-5') expect(o.spec).not.toBe(mine?.spec);
       else expect(o.spec).toBe(mine!.spec);
     }
