@@ -68,6 +68,13 @@ function eachPair(
   const alone: ActualObject[] = [];
   let j = 0;
   for (const want of desired) {
+    // Most objects are in both lists, side by side: one comparison each.
+    const next = actual[j];
+    if (next !== undefined && next.name === want.name && next.kind === want.kind) {
+      fn(want, next);
+      j++;
+      continue;
+    }
     while (j < actual.length && compareKeys(actual[j]!, want) < 0) alone.push(actual[j++]!);
     if (j < actual.length && compareKeys(actual[j]!, want) === 0) fn(want, actual[j++]);
     else fn(want, undefined);
