@@ -1,8 +1,9 @@
 // The configuration of a long-running process (the daemon), loaded again after each change at the cost of
 // what changed: every file's own checks (parsing, schema, per-document rules) are kept with its text and
-// reused while the file holds the same text; only the rules across files run again over the kept results
-// (core/config/validate.ts, `combineFileChecks`), and a document is normalised again only when it or the
-// server it takes its defaults from changed. The text itself is the key: a file whose bytes are unchanged is
+// reused while the file holds the same text; the rules across files run again over the kept results
+// (core/config/validate.ts, `combineFileChecks`), or, when the watcher's changed files tell the others what
+// they told before, over those files' documents alone (`recombineFileChecks`); a document is normalised again
+// only when it or the server it takes its defaults from changed. The text itself is the key: a file whose bytes are unchanged is
 // neither parsed, checked nor normalised again, and comparing the texts is exact where a digest only makes a
 // collision unlikely (the text is kept anyway: the revision hashes it).
 //
