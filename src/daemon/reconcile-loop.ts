@@ -168,7 +168,7 @@ export class ReconcileLoop {
     }
     this.lastPassReadWhole = this.desired.lastLoad.kind === 'whole';
     if (this.lastPassReadWhole) this.catalogObjects = null;
-    log.info({ reasons: request.reasons, read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, files: loaded.fileCount }, 'configuration loaded');
+    log.info({ reasons: request.reasons, read: this.desired.lastLoad.kind, checkedFiles: this.desired.lastLoad.checked, combined: this.desired.lastLoad.combined, files: loaded.fileCount }, 'configuration loaded');
     if (!loaded.config) {
       const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
       const key = source.revision ?? `invalid-${sha256Hex(canonicalJson(errors)).slice(0, 16)}`;

@@ -1,8 +1,9 @@
 // The configuration of a long-running process (the daemon), loaded again after each change at the cost of
 // what changed: every file's own checks (parsing, schema, per-document rules) are kept with its text and
-// reused while the file holds the same text; only the rules across files run again over the kept results
-// (core/config/validate.ts, `combineFileChecks`), and a document is normalised again only when it or the
-// server it takes its defaults from changed. The text itself is the key: a file whose bytes are unchanged is
+// reused while the file holds the same text; the rules across files run again over the kept results
+// (core/config/validate.ts, `combineFileChecks`), or, when the watcher's changed files tell the others what
+// they told before, over those files' documents alone (`recombineFileChecks`); a document is normalised again
+// only when it or the server it takes its defaults from changed. The text itself is the key: a file whose bytes are unchanged is
 // neither parsed, checked nor normalised again, and comparing the texts is exact where a digest only makes a
 // collision unlikely (the text is kept anyway: the revision hashes it).
 //
@@ -14,7 +15,7 @@
 import { readConfigDir, readConfigFiles, type ConfigFileRead } from '../adapters/config-dir.js';
 import type { ConfigFile } from '../core/config/config-file.js';
 import { compareText } from '../core/config/findings.js';
-import { checkConfigFiles, combineFileChecks, configRevision, type FileCheck, type NormaliseMemo } from '../core/config/validate.js';
+import { checkConfigFiles, combineFileChecksKeeping, configRevision, recombineFileChecks, type CombinedChecks, type FileCheck, type NormaliseMemo } from '../core/config/validate.js';
 import type { Diagnostic } from '../core/model.js';
 import { resolve } from 'node:path';
 import { finishLoad, type LoadOptions, type LoadResult } from './load-desired.js';
@@ -37,8 +38,19 @@ export class IncrementalDesired {
   /** Files that are not configuration text (binary, too large, ...), in the order a whole read says them. */
   private fileProblems = new Map<string, Diagnostic>();
   private readonly memo: NormaliseMemo = new WeakMap();
-  /** What the last load did, for the log and the tests. */
-  lastLoad: { kind: LoadKind; checked: number } = { kind: 'whole', checked: 0 };
+  /** The last valid combination, which the next may start from. */
+  private combined: CombinedChecks | null = null;
+  /**
+   * The files the last read changed, each check before and after, when every one was there before and still
+   * is (null: files came or went, or the whole directory was read): then only these go through the rules
+   * across files again (core/config/validate.ts `recombineFileChecks`).
+   */
+  private changes: { before: FileCheck; after: FileCheck }[] | null = null;
+  /**
+   * What the last load did, for the log and the tests: how it read (`kind`), how many files it checked, and
+   * whether the rules across files ran over every file or over the changed ones.
+   */
+  lastLoad: { kind: LoadKind; checked: number; combined: LoadKind } = { kind: 'whole', checked: 0, combined: 'whole' };
 
   constructor(private readonly options: LoadOptions = {}) {}
 
@@ -69,7 +81,8 @@ export class IncrementalDesired {
     this.paths = read.files.map((f) => f.path); // readConfigDir sorts them by path
     this.treeDiagnostics = read.diagnostics.slice(0, read.diagnostics.length - read.fileDiagnostics.length);
     this.fileProblems = new Map(read.fileDiagnostics.map((d) => [d.file, d]));
-    this.lastLoad = { kind: 'whole', checked: fresh.length };
+    this.changes = null;
+    this.lastLoad = { kind: 'whole', checked: fresh.length, combined: 'whole' };
   }
 
   /** Reads the changed files into what is kept; false (nothing changed here) when the whole directory must be read. */
@@ -81,13 +94,21 @@ export class IncrementalDesired {
     if (!this.problemsKeepTheirOrder(reads)) return false;
     const fresh = reads.filter((r): r is Extract<ConfigFileRead, { state: 'file' }> => r.state === 'file' && this.files.get(r.path)?.file.text !== r.file.text);
     const checks = checkConfigFiles(fresh.map((r) => r.file));
-    fresh.forEach((r, i) => this.keep(r.file, checks[i]!));
+    let changes: { before: FileCheck; after: FileCheck }[] | null = [];
+    fresh.forEach((r, i) => {
+      const before = this.files.get(r.path)?.check;
+      if (before && changes) changes.push({ before, after: checks[i]! });
+      else changes = null;
+      this.keep(r.file, checks[i]!);
+    });
     for (const r of reads) {
+      if (r.state !== 'file' && this.files.has(r.path)) changes = null;
       if (r.state !== 'file') this.forget(r.path);
       if (r.state === 'problem') this.fileProblems.set(r.path, r.diagnostic);
       else this.fileProblems.delete(r.path);
     }
-    this.lastLoad = { kind: 'changed', checked: fresh.length };
+    this.changes = changes;
+    this.lastLoad = { kind: 'changed', checked: fresh.length, combined: 'whole' };
     return true;
   }
 
@@ -115,7 +136,13 @@ export class IncrementalDesired {
   private validate(): LoadResult {
     const kept = this.paths.map((p) => this.files.get(p)!);
     const files = kept.map((k) => k.file);
-    const validated = combineFileChecks(kept.map((k) => k.check), configRevision(files), { now: Date.now(), ...this.options }, this.memo);
+    const revision = configRevision(files);
+    const options = { now: Date.now(), ...this.options };
+    const recombined = this.combined && this.changes ? recombineFileChecks(this.combined, this.changes, revision, options, this.memo) : null;
+    const { result: validated, kept: combined } = recombined ?? combineFileChecksKeeping(kept.map((k) => k.check), revision, options, this.memo);
+    this.combined = combined;
+    this.changes = null;
+    this.lastLoad.combined = recombined ? 'changed' : 'whole';
     return finishLoad([...this.treeDiagnostics, ...this.fileProblems.values()], validated, files.length, this.options);
   }
 }

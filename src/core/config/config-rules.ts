@@ -32,20 +32,38 @@ const NAME_PATH: DocPath = ['metadata', 'name'];
  */
 const NAMESPACE_OF: Readonly<Partial<Record<Kind, Kind>>> = { Snapshot: 'Backup' };
 
-/** Same kind and name twice: the later one (in file order) is reported, pointing back at the first. */
-export function duplicateFindings(named: readonly NamedDocument[]): DocFinding[] {
+/** The first document of each name, per namespace (file order): the one a duplicate points back at. */
+export type FirstNames = ReadonlyMap<Kind, ReadonlyMap<string, NamedDocument>>;
+
+export function firstNamesOf(named: readonly NamedDocument[]): FirstNames {
   // Per namespace, by name: no key string is built per document.
   const firsts = new Map<Kind, Map<string, NamedDocument>>();
-  const out: DocFinding[] = [];
   for (const d of named) {
     const namespace = NAMESPACE_OF[d.kind] ?? d.kind;
     let first = firsts.get(namespace);
     if (!first) firsts.set(namespace, (first = new Map()));
-    const earlier = first.get(d.name);
-    if (!earlier) {
-      first.set(d.name, d);
-      continue;
-    }
+    if (!first.has(d.name)) first.set(d.name, d);
+  }
+  return firsts;
+}
+
+/**
+ * Whether two documents are the same place of the configuration: the same document, or the same one read again
+ * from an edited file (a caller that keeps `firsts` between loads: core/config/validate.ts).
+ */
+export function samePlace(a: { source: SourceLocation }, b: { source: SourceLocation }): boolean {
+  return a.source.file === b.source.file && a.source.line === b.source.line && a.source.column === b.source.column;
+}
+
+/**
+ * Same kind and name twice: the later one (in file order) is reported, pointing back at the first. `named`
+ * may be some of the documents when `firsts` is of them all.
+ */
+export function duplicateFindings(named: readonly NamedDocument[], firsts: FirstNames = firstNamesOf(named)): DocFinding[] {
+  const out: DocFinding[] = [];
+  for (const d of named) {
+    const earlier = firsts.get(NAMESPACE_OF[d.kind] ?? d.kind)?.get(d.name);
+    if (!earlier || earlier === d || samePlace(earlier, d)) continue;
     out.push({
       doc: d.doc,
       finding: finding(
@@ -141,15 +159,20 @@ function encryptionPlacementFindings(spec: DumpInput, server: BackupServerInput 
 }
 
 /** A Restore of the latest backup of a name that is neither a Backup nor a Snapshot: likely a typo. */
-export function restoreSourceFindings(checked: readonly CheckedDocument[], declared: ReadonlyMap<Kind, ReadonlySet<string>>): DocFinding[] {
+/** Each Backup's and Snapshot's spec by name (the last of a name), which a Restore's source is checked against. */
+export function restoreSourcesOf(checked: readonly CheckedDocument[]): ReadonlyMap<string, DumpInput> {
+  const methods = new Map<string, DumpInput>();
+  for (const d of checked) if (isKind(d, 'Backup') || isKind(d, 'Snapshot')) methods.set(d.name, d.spec as DumpInput);
+  return methods;
+}
+
+/** `checked` may be some of the documents when `methods` is of them all (`restoreSourcesOf`). */
+export function restoreSourceFindings(checked: readonly CheckedDocument[], declared: ReadonlyMap<Kind, ReadonlySet<string>>, methods?: ReadonlyMap<string, DumpInput>): DocFinding[] {
   // Most configurations hold no Restore: then the index of every Backup below is not built.
   if (!checked.some((d) => d.kind === 'Restore')) return [];
   const out: DocFinding[] = [];
-  // The lookups below cover every Backup: built only when there is a Restore to look up.
-  if (!checked.some((d) => d.kind === 'Restore')) return out;
   const sources = new Set([...(declared.get('Backup') ?? []), ...(declared.get('Snapshot') ?? [])]);
-  const methods = new Map<string, DumpInput>();
-  for (const d of checked) if (isKind(d, 'Backup') || isKind(d, 'Snapshot')) methods.set(d.name, d.spec as DumpInput);
+  methods ??= restoreSourcesOf(checked);
   for (const d of checked) {
     if (!isKind(d, 'Restore')) continue;
     const name = d.spec.from.latestOf;

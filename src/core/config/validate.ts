@@ -1,25 +1,28 @@
 // Configuration files -> the desired model, or every problem at once with file:line:column and a stable
 // code. Pure: the files are given, nothing is read; the same input always gives the same output.
-import { walArchiveFindings } from './wal-archive-rules.js';
+import { walArchiveFindings, walArchiveFirstsOf, type WalArchiveFirsts } from './wal-archive-rules.js';
 import { canonicalJson, sha256Hex, sha256OfParts, specHash } from '../canonical.js';
 import { rpoBreaches } from '../rpo/breaches.js';
-import { API_VERSION, KINDS, objectKey, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
+import { API_VERSION, KINDS, methodOf, objectKey, type DesiredConfig, type DesiredObject, type Diagnostic, type Kind } from '../model.js';
 import type { ConfigFile } from './config-file.js';
-import { pgbackrestPlacementFindings } from '../methods/pgbackrest/placement-rules.js';
+import { pgbackrestPlacementFindings, pgbackrestPlacementOf, type PgbackrestPlacement } from '../methods/pgbackrest/placement-rules.js';
 import {
   duplicateFindings,
+  firstNamesOf,
   placementFindings,
   placementOf,
   referenceFindings,
   restoreSourceFindings,
+  restoreSourcesOf,
   serverOfBackup,
   type DocFinding,
+  type FirstNames,
   type NamedDocument,
   type Placement,
 } from './config-rules.js';
 import { documentFindings } from './document-rules.js';
 import { closest, compareDiagnostics, compareText, finding, quote, type Finding } from './findings.js';
-import { isKind, type BackupServerInput, type CheckedDocument } from './input.js';
+import { isKind, type BackupServerInput, type CheckedDocument, type DumpInput } from './input.js';
 import { locate, toDiagnostic } from './locate.js';
 import {
   DEFAULT_TIMEZONE, normaliseBackup, normaliseNode, normaliseNotifier, normaliseObjectStore, normaliseRestore, normaliseRetention, normaliseServer, normaliseSnapshot,
@@ -130,65 +133,200 @@ export type NormaliseMemo = WeakMap<CheckedDocument, { server: BackupServerInput
  * checks, so a caller that keeps checks gets exactly what a full validation gives.
  */
 export function combineFileChecks(checks: readonly FileCheck[], revision: string, options: ValidateOptions = {}, memo?: NormaliseMemo): ValidationResult {
+  return withPlainEnvironment(() => combine(checks, revision, options, memo).result);
+}
+
+/**
+ * What a valid configuration's combination keeps for the next one (`recombineFileChecks`): the indexes the
+ * rules across files look names, nodes and servers up in, its diagnostics without the RPO ones, its objects.
+ * Never mutated: a recombination makes a new one.
+ */
+export interface CombinedChecks {
+  readonly pgDumpVersion: number | undefined;
+  readonly context: CrossContext;
+  /** Sorted; the RPO warnings are measured again each time (they depend on every object). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** In catalog order (kind, then name), each (kind, name) once: a configuration with a duplicate keeps nothing. */
+  readonly objects: readonly DesiredObject[];
+}
+
+/** `combineFileChecks`, and what the next combination may start from (null when the configuration is invalid). */
+export function combineFileChecksKeeping(checks: readonly FileCheck[], revision: string, options: ValidateOptions = {}, memo?: NormaliseMemo): { result: ValidationResult; kept: CombinedChecks | null } {
   return withPlainEnvironment(() => combine(checks, revision, options, memo));
 }
 
-function combine(checks: readonly FileCheck[], revision: string, options: ValidateOptions, memo: NormaliseMemo | undefined): ValidationResult {
-  const diagnostics: Diagnostic[] = [];
-  const named: NamedDocument[] = [];
-  const declared = new Map<Kind, Set<string>>(KINDS.map((k) => [k, new Set<string>()]));
-  const checked: CheckedDocument[] = [];
-  let documentCount = 0;
-
-  for (const file of checks) {
-    diagnostics.push(...file.diagnostics);
-    documentCount += file.documentCount;
-    for (const id of file.brokenNames) declared.get(id.kind)!.add(id.name);
-    for (const result of file.documents) {
-      if (result.named) {
-        named.push(result.named);
-        declared.get(result.named.kind)!.add(result.named.name);
+/**
+ * The combination after some files changed, from the last one's `kept`: only the changed files' documents go
+ * through the rules across files and normalisation, the others keep their findings and objects. That holds
+ * while no changed file changes what it tells the others (`exportsOf`: its names and their places, Nodes' and
+ * BackupServers' specs, the method and node of each Backup): then null, and the caller combines everything.
+ * The result is what `combineFileChecks` gives over all files (test/unit/config/incremental-desired.test.ts).
+ */
+export function recombineFileChecks(
+  kept: CombinedChecks,
+  changed: readonly { before: FileCheck; after: FileCheck }[],
+  revision: string,
+  options: ValidateOptions = {},
+  memo?: NormaliseMemo,
+): { result: ValidationResult; kept: CombinedChecks | null } | null {
+  if (options.pgDumpVersion !== kept.pgDumpVersion) return null;
+  for (const { before, after } of changed) if (before.path !== after.path || exportsOf(before) !== exportsOf(after)) return null;
+  return withPlainEnvironment(() => {
+    const named: NamedDocument[] = [];
+    const checked: CheckedDocument[] = [];
+    for (const { after } of changed) {
+      for (const d of after.documents) {
+        if (d.named) named.push(d.named);
+        if (d.checked) checked.push(d.checked);
       }
-      if (result.checked) checked.push(result.checked);
     }
-  }
+    // The restore rule's index of every Backup is kept only when a Restore was there to need it.
+    if (kept.context.restoreSources === null && checked.some((d) => d.kind === 'Restore')) return null;
+    const crossByDoc = crossFindingsByDoc(crossFindings(named, checked, kept.context, options.pgDumpVersion));
+    const paths = new Set(changed.map((c) => c.after.path));
+    const fresh: Diagnostic[] = [];
+    for (const { after } of changed) fileDiagnostics(after, crossByDoc, fresh);
+    const diagnostics = [...kept.diagnostics.filter((d) => !paths.has(d.file)), ...fresh.sort(compareDiagnostics)].sort(compareDiagnostics);
+    if (diagnostics.some((d) => d.severity === 'error')) return { result: { config: null, diagnostics }, kept: null };
+    const objects = kept.objects.slice();
+    for (const d of checked) {
+      const at = catalogIndex(objects, d.kind, d.name);
+      // Exports unchanged: the same (kind, name) is there; anything else is left to a whole combination.
+      if (at < 0) return null;
+      objects[at] = normaliseOne(d, kept.context.placement, memo);
+    }
+    const rpo = rpoBreaches(objects, options.now ?? REFERENCE_TIME);
+    // Placing a breach needs every document: rare enough (a warning) to combine everything then.
+    if (rpo.length > 0) return null;
+    return { result: { config: { revision, objects }, diagnostics }, kept: { ...kept, diagnostics, objects } };
+  });
+}
 
-  if (documentCount === 0) diagnostics.push(...emptyConfigDiagnostics(checks.map((c) => c.path)));
+/** The indexes of every document that the rules across files look others up in. */
+interface CrossContext {
+  declared: ReadonlyMap<Kind, ReadonlySet<string>>;
+  firstNames: FirstNames;
+  placement: Placement;
+  /** Built only when a Restore needs it. */
+  restoreSources: ReadonlyMap<string, DumpInput> | null;
+  walArchives: WalArchiveFirsts;
+  pgbackrest: PgbackrestPlacement;
+}
 
-  const placement = placementOf(checked);
-  const crossFindings: DocFinding[] = [
-    ...duplicateFindings(named),
-    ...referenceFindings(checked, declared),
-    ...placementFindings(checked, placement, options.pgDumpVersion),
-    ...restoreSourceFindings(checked, declared),
-    ...walArchiveFindings(checked),
-    ...pgbackrestPlacementFindings(checked),
+function crossContextOf(checks: readonly FileCheck[], named: readonly NamedDocument[], checked: readonly CheckedDocument[]): CrossContext {
+  const declared = new Map<Kind, Set<string>>(KINDS.map((k) => [k, new Set<string>()]));
+  for (const file of checks) for (const id of file.brokenNames) declared.get(id.kind)!.add(id.name);
+  for (const n of named) declared.get(n.kind)!.add(n.name);
+  return {
+    declared,
+    firstNames: firstNamesOf(named),
+    placement: placementOf(checked),
+    restoreSources: checked.some((d) => d.kind === 'Restore') ? restoreSourcesOf(checked) : null,
+    walArchives: walArchiveFirstsOf(checked),
+    pgbackrest: pgbackrestPlacementOf(checked),
+  };
+}
+
+/** The findings across files of `named` and `checked` (all documents, or some when `context` is of them all). */
+function crossFindings(named: readonly NamedDocument[], checked: readonly CheckedDocument[], context: CrossContext, pgDumpVersion: number | undefined): DocFinding[] {
+  return [
+    ...duplicateFindings(named, context.firstNames),
+    ...referenceFindings(checked, context.declared),
+    ...placementFindings(checked, context.placement, pgDumpVersion),
+    ...restoreSourceFindings(checked, context.declared, context.restoreSources ?? undefined),
+    ...walArchiveFindings(checked, context.walArchives),
+    ...pgbackrestPlacementFindings(checked, context.pgbackrest),
   ];
+}
+
+function crossFindingsByDoc(findings: readonly DocFinding[]): Map<ConfigDocument, Finding[]> {
   const crossByDoc = new Map<ConfigDocument, Finding[]>();
-  for (const { doc, finding: f } of crossFindings) {
+  for (const { doc, finding: f } of findings) {
     const list = crossByDoc.get(doc);
     if (list) list.push(f);
     else crossByDoc.set(doc, [f]);
   }
+  return crossByDoc;
+}
 
-  for (const file of checks) {
-    for (const { doc, findings: own } of file.documents) {
-      const cross = crossByDoc.get(doc);
-      if (own.length === 0 && !cross) continue;
-      const list = cross ? [...own, ...cross] : own;
-      // Nothing may quote a secret's value: drop other findings about the same place.
-      const secrets = list.filter((f) => f.code === 'E_SECRET_FIELD');
-      for (const f of list) {
-        if (f.code !== 'E_SECRET_FIELD' && insideSecret(f.path, secrets)) continue;
-        diagnostics.push(toDiagnostic(doc, f));
-      }
+/** A file's syntax problems, then each document's own findings and those across files. */
+function fileDiagnostics(file: FileCheck, crossByDoc: ReadonlyMap<ConfigDocument, Finding[]>, out: Diagnostic[]): void {
+  out.push(...file.diagnostics);
+  for (const { doc, findings: own } of file.documents) {
+    const cross = crossByDoc.get(doc);
+    if (own.length === 0 && !cross) continue;
+    const list = cross ? [...own, ...cross] : own;
+    // Nothing may quote a secret's value: drop other findings about the same place.
+    const secrets = list.filter((f) => f.code === 'E_SECRET_FIELD');
+    for (const f of list) {
+      if (f.code !== 'E_SECRET_FIELD' && insideSecret(f.path, secrets)) continue;
+      out.push(toDiagnostic(doc, f));
     }
   }
+}
+
+/**
+ * What a file tells the rules about other documents, and normalisation about other objects: its documents'
+ * kinds, names and their places, which are checked, the specs of its Nodes and BackupServers (placement,
+ * WAL archives, stanzas, defaults), the method, node and backup type of its Backups and Snapshots (restore
+ * sources, pgbackrest fulls). Two checks with equal exports leave every other document's result as it was.
+ */
+function exportsOf(file: FileCheck): string {
+  const parts: unknown[] = [file.documentCount, file.brokenNames];
+  for (const { named, checked } of file.documents) {
+    parts.push(named ? [named.kind, named.name, named.source.file, named.source.line, named.source.column] : null);
+    if (!checked) parts.push(null);
+    else if (isKind(checked, 'Node') || isKind(checked, 'BackupServer')) parts.push(canonicalJson(checked.spec));
+    else if (isKind(checked, 'Backup') || isKind(checked, 'Snapshot')) {
+      const spec = checked.spec as DumpInput;
+      parts.push([methodOf(spec), spec.node, (spec as { backupType?: string }).backupType ?? null]);
+    } else parts.push(checked.kind);
+  }
+  return JSON.stringify(parts);
+}
+
+/** Where (kind, name) is in objects in catalog order, or -1. */
+function catalogIndex(objects: readonly DesiredObject[], kind: Kind, name: string): number {
+  const rank = KINDS.indexOf(kind);
+  let lo = 0;
+  let hi = objects.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const o = objects[mid]!;
+    const c = KINDS.indexOf(o.kind) - rank || compareText(o.name, name);
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < objects.length && objects[lo]!.kind === kind && objects[lo]!.name === name ? lo : -1;
+}
+
+function combine(checks: readonly FileCheck[], revision: string, options: ValidateOptions, memo: NormaliseMemo | undefined): { result: ValidationResult; kept: CombinedChecks | null } {
+  const diagnostics: Diagnostic[] = [];
+  const named: NamedDocument[] = [];
+  const checked: CheckedDocument[] = [];
+  let documentCount = 0;
+
+  for (const file of checks) {
+    documentCount += file.documentCount;
+    for (const result of file.documents) {
+      if (result.named) named.push(result.named);
+      if (result.checked) checked.push(result.checked);
+    }
+  }
+
+  const context = crossContextOf(checks, named, checked);
+  const crossByDoc = crossFindingsByDoc(crossFindings(named, checked, context, options.pgDumpVersion));
+  for (const file of checks) fileDiagnostics(file, crossByDoc, diagnostics);
+  if (documentCount === 0) diagnostics.push(...emptyConfigDiagnostics(checks.map((c) => c.path)));
+
   const failed = diagnostics.some((d) => d.severity === 'error');
-  const objects = failed ? null : normaliseAll(checked, placement, memo);
-  if (objects) diagnostics.push(...rpoDiagnostics(objects, checked, options.now ?? REFERENCE_TIME));
+  const objects = failed ? null : normaliseAll(checked, context.placement, memo);
+  if (objects === null) return { result: { config: null, diagnostics: diagnostics.sort(compareDiagnostics) }, kept: null };
   diagnostics.sort(compareDiagnostics);
-  return { config: objects === null ? null : { revision, objects }, diagnostics };
+  const kept: CombinedChecks = { pgDumpVersion: options.pgDumpVersion, context, diagnostics: diagnostics.slice(), objects };
+  diagnostics.push(...rpoDiagnostics(objects, checked, options.now ?? REFERENCE_TIME));
+  diagnostics.sort(compareDiagnostics);
+  return { result: { config: { revision, objects }, diagnostics }, kept };
 }
 
 /** W_RPO_BREACH at the rpo field that sets the requirement, naming the database and its worst case. */
@@ -285,20 +423,22 @@ function identify(doc: ConfigDocument, value: unknown): Omit<NamedDocument, 'doc
 }
 
 function normaliseAll(checked: readonly CheckedDocument[], placement: Placement, memo: NormaliseMemo | undefined): DesiredObject[] {
-  const objects = checked.map((d): DesiredObject => {
-    const server = isKind(d, 'Backup') || isKind(d, 'Snapshot') ? serverOfBackup(d.spec, placement) : undefined;
-    const kept = memo?.get(d);
-    if (kept && kept.server === server) return kept.object;
-    const spec = normaliseSpec(d, server);
-    // normaliseSpec returns the spec of the document's kind; TypeScript cannot pair the two unions.
-    const object = { kind: d.kind, name: d.name, spec, hash: specHash(spec), source: d.source } as DesiredObject;
-    memo?.set(d, { server, object });
-    return object;
-  });
+  const objects = checked.map((d) => normaliseOne(d, placement, memo));
   // Kind by kind, then by name within each: the comparator of one kind's sort is a plain string comparison.
   const byKind = new Map<Kind, DesiredObject[]>(KINDS.map((k) => [k, []]));
   for (const o of objects) byKind.get(o.kind)!.push(o);
   return KINDS.flatMap((k) => byKind.get(k)!.sort(byName));
+}
+
+function normaliseOne(d: CheckedDocument, placement: Placement, memo: NormaliseMemo | undefined): DesiredObject {
+  const server = isKind(d, 'Backup') || isKind(d, 'Snapshot') ? serverOfBackup(d.spec, placement) : undefined;
+  const kept = memo?.get(d);
+  if (kept && kept.server === server) return kept.object;
+  const spec = normaliseSpec(d, server);
+  // normaliseSpec returns the spec of the document's kind; TypeScript cannot pair the two unions.
+  const object = { kind: d.kind, name: d.name, spec, hash: specHash(spec), source: d.source } as DesiredObject;
+  memo?.set(d, { server, object });
+  return object;
 }
 
 function byName(a: DesiredObject, b: DesiredObject): number {

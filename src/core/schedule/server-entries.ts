@@ -14,8 +14,25 @@ export interface ServerDefinition {
   node: NodeSpec & { name: string };
 }
 
-/** Definitions assigned to `server` (through their node), whether or not they are scheduled. */
-export function definitionsOfServer(objects: readonly ActualObject[], server: string): ServerDefinition[] {
+/**
+ * Each object list's definitions by server, as computed last. A daemon's pass asks for them three times of two
+ * lists (the catalog's objects as its last apply left them, which were that apply's projection, and this
+ * plan's projection, again for the definition cache): each a walk of every object at 100,000 definitions.
+ * Object lists are never changed once made (core/plan/project.ts makes a new one), and the result is only
+ * read by its callers.
+ */
+const definitionsByList = new WeakMap<readonly ActualObject[], Map<string, readonly ServerDefinition[]>>();
+
+/** Definitions assigned to `server` (through their node), whether or not they are scheduled; sorted by name. */
+export function definitionsOfServer(objects: readonly ActualObject[], server: string): readonly ServerDefinition[] {
+  let byServer = definitionsByList.get(objects);
+  if (!byServer) definitionsByList.set(objects, (byServer = new Map()));
+  let out = byServer.get(server);
+  if (!out) byServer.set(server, (out = computeDefinitionsOfServer(objects, server)));
+  return out;
+}
+
+function computeDefinitionsOfServer(objects: readonly ActualObject[], server: string): ServerDefinition[] {
   const nodes = specMap(objects, 'Node');
   const out: ServerDefinition[] = [];
   for (const { name, spec: backup } of specsOfKind(objects, 'Backup')) {

@@ -6,6 +6,10 @@
 // daemon's plan of each valid step, made against the catalog's objects as its previous apply left them
 // (engine/apply.ts `objectsAfter`, not read again), is the plan made against a fresh read of the catalog,
 // with the RPO measures over the touched nodes alone (core/plan/node-scope.ts) the same as over the fleet.
+// Many steps change files without changing what they tell the others (a schedule, a reference, a Restore's
+// source): those run the rules across files over the changed files alone (`lastLoad.combined`), and still
+// give what the whole directory gives, also around a duplicate made and undone by renaming a definition, a
+// Restore of a definition whose file is deleted, and a server renamed.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,6 +54,11 @@ function backupFiles(dir: string): string[] {
     for (const f of readdirNames(join(dir, sub))) if (/\.ya?ml$/.test(f)) out.push(`${sub}/${f}`);
   }
   return out.sort();
+}
+
+/** The second server's name: s2, or s2x while renamed. */
+function secondServer(dir: string): string {
+  return /name: s2x\n/.test(read(dir, 'servers.yaml')) ? 's2x' : 's2';
 }
 
 function readdirNames(d: string): string[] {
@@ -131,10 +140,30 @@ const EDITS: Record<string, Edit> = {
     else text = text.replace(/\r?\n/g, '\r\n');
     return write(dir, rel, text);
   },
-  serverTimezone: (dir, next) => write(dir, 'servers.yaml', `${server('s1', pick(next, ['UTC', 'Europe/Berlin', 'America/New_York']))}---\n${server('s2', 'UTC')}`),
+  serverTimezone: (dir, next) => write(dir, 'servers.yaml', `${server('s1', pick(next, ['UTC', 'Europe/Berlin', 'America/New_York']))}---\n${server(secondServer(dir), 'UTC')}`),
+  /** s2 renamed to s2x and back, with its node (both files in one step), or the servers file alone (a dangling reference). */
+  renameServer: (dir, next) => {
+    const to = secondServer(dir) === 's2' ? 's2x' : 's2';
+    const touched = write(dir, 'servers.yaml', read(dir, 'servers.yaml').replace(/name: s2x?\n/, `name: ${to}\n`).replace(/host: s2x?\./, `host: ${to}.`));
+    if (next() < 0.7) touched.push(...write(dir, 'nodes/n2.yaml', read(dir, 'nodes/n2.yaml').replace(/backupServer: \w+/, `backupServer: ${to}`)));
+    return touched;
+  },
+  /** A Restore of a definition in a teams file, which removeFile and moveDefinition may take away later. */
+  restoreOfTeamBackup: (dir, next) => {
+    const files = backupFiles(dir).filter((f) => f.startsWith('teams/'));
+    const names = files.flatMap((f) => [...read(dir, f).matchAll(/kind: Backup\nmetadata:\n  name: (\S+)/g)].map((m) => m[1]!));
+    const source = names.length > 0 ? pick(next, names) : 'gone';
+    return write(dir, 'restores.yaml', `${head('Restore', 'r1')}  from: { latestOf: ${source}, database: app }\n  toNode: n2\n`);
+  },
+  /** b-a renamed to b1 (defined in nodes/n1.yaml: a duplicate across files), or back. */
+  duplicateByRename: (dir) => {
+    if (!existsSync(join(dir, 'teams/a/f0.yaml'))) return [];
+    const text = read(dir, 'teams/a/f0.yaml');
+    return write(dir, 'teams/a/f0.yaml', text.includes('name: b-a\n') ? text.replace('name: b-a\n', 'name: b1\n') : text.replace('name: b1\n', 'name: b-a\n'));
+  },
   moveNodeToOtherServer: (dir, next) => {
     const text = read(dir, 'nodes/n1.yaml');
-    return write(dir, 'nodes/n1.yaml', text.replace(/backupServer: s\d/, `backupServer: ${pick(next, ['s1', 's2', 's3'])}`));
+    return write(dir, 'nodes/n1.yaml', text.replace(/backupServer: \w+/, `backupServer: ${pick(next, ['s1', secondServer(dir), 's3'])}`));
   },
   duplicateName: (dir, next) => write(dir, `teams/a/dup-${++counter}.yaml`, backup(pick(next, ['b1', 'b2']), 'n1', '0 1 * * *')),
   danglingReference: (dir, next) => {
@@ -153,7 +182,7 @@ const EDITS: Record<string, Edit> = {
         continue;
       }
       const text = read(dir, rel);
-      const healed = text.replace(/retention: (nope|st)\n/g, 'retention: std\n').replace(/backupServer: s3/, 'backupServer: s2');
+      const healed = text.replace(/retention: (nope|st)\n/g, 'retention: std\n').replace(/backupServer: s(3|2x?)\n/, `backupServer: ${secondServer(dir)}\n`).replace(rel.startsWith('teams/') ? /(kind: Backup\nmetadata:\n {2}name: )b1\n/ : /^$/, '$1b-a\n');
       if (healed !== text) touched.push(...write(dir, rel, healed));
     }
     return touched;
@@ -161,7 +190,7 @@ const EDITS: Record<string, Edit> = {
 };
 
 /** How often each edit is picked: errors are made less often than they are healed. */
-const WEIGHTS: Record<string, number> = { heal: 6, breakFile: 0.5, duplicateName: 0.5, danglingReference: 0.5, binaryFile: 0.5, emptyFile: 0.5, moveNodeToOtherServer: 1.5, serverTimezone: 2, editSchedule: 2 };
+const WEIGHTS: Record<string, number> = { renameServer: 1, restoreOfTeamBackup: 1, duplicateByRename: 1, heal: 6, breakFile: 0.5, duplicateName: 0.5, danglingReference: 0.5, binaryFile: 0.5, emptyFile: 0.5, moveNodeToOtherServer: 1.5, serverTimezone: 2, editSchedule: 2 };
 
 function pickEdit(next: () => number): string {
   return pickWeighted(Object.keys(EDITS), WEIGHTS, next);
@@ -236,6 +265,7 @@ describe('incremental load == full load after random edit sequences', () => {
       const incremental = new IncrementalDesired();
       expect(await incremental.load(dir)).toEqual(await loadDesired(dir));
       let changedLoads = 0;
+      let recombined = 0;
       let validSteps = 0;
       const catalog = new SimulatedCatalog();
       let kept: { version: number; objects: ActualObject[] } | null = null;
@@ -253,6 +283,7 @@ describe('incremental load == full load after random edit sequences', () => {
           if (kept?.version === catalog.version) keptPlans++;
           kept = planAsTheDaemon(got.config!, catalog, kept, `seed ${seed}, step ${step}: plan after ${name}`);
         }
+        if (incremental.lastLoad.combined === 'changed') recombined++;
         if (incremental.lastLoad.kind === 'changed') {
           changedLoads++;
           expect(incremental.lastLoad.checked).toBeLessThanOrEqual(touched.length);
@@ -262,6 +293,8 @@ describe('incremental load == full load after random edit sequences', () => {
       expect(changedLoads).toBeGreaterThan(30);
       // And many had a valid configuration, whose normalised objects were compared too.
       expect(validSteps).toBeGreaterThan(15);
+      // Some ran the rules across files over the changed files alone.
+      expect(recombined).toBeGreaterThan(5);
       // And planned against the kept objects.
       expect(keptPlans).toBeGreaterThan(10);
     });
@@ -271,10 +304,10 @@ describe('incremental load == full load after random edit sequences', () => {
     const dir = initialDirectory();
     const incremental = new IncrementalDesired();
     await incremental.load(dir);
-    expect(incremental.lastLoad).toEqual({ kind: 'whole', checked: 5 });
+    expect(incremental.lastLoad).toEqual({ kind: 'whole', checked: 5, combined: 'whole' });
     EDITS.editSchedule!(dir, random(9));
     const got = await incremental.load(dir);
-    expect(incremental.lastLoad).toEqual({ kind: 'whole', checked: 1 });
+    expect(incremental.lastLoad).toEqual({ kind: 'whole', checked: 1, combined: 'whole' });
     expect(got).toEqual(await loadDesired(dir));
   });
 });
