@@ -2,10 +2,12 @@
 // queue (trigger-queue.ts: never two passes at once, a burst folded into one more), the policy decides
 // which pass it gets (pass-policy.ts), the reconcile loop runs it, and the interval timer is armed again
 // with jitter or backoff (poll-delay.ts). After a full pass that read the whole configuration the heap is
-// collected (memory.ts), after one that read only changed files once the heap grew by half.
+// collected (memory.ts), after one that read only changed files once the heap grew by half; once the daemon
+// has been idle for a few seconds after a pass, a settling collection gives back the young generation the
+// pass grew.
 import type { Logger } from '../adapters/logger.js';
 import type { PassRecord } from './daemon-status.js';
-import { collectGarbageAfterPass } from './memory.js';
+import { collectGarbageAfterPass, SettlingCollection } from './memory.js';
 import { reschedulesPoll, type PassPolicy } from './pass-policy.js';
 import { nextPollDelayMs } from './poll-delay.js';
 import type { ReconcileLoop } from './reconcile-loop.js';
@@ -21,13 +23,17 @@ export interface DaemonPassesOptions {
   logger: Logger;
   /** What follows every pass that ran (one-off jobs, the apply state for notifications). */
   afterPass: (record: PassRecord) => Promise<void>;
+  /** The collection once idle after a pass (memory.ts); the tests give one that counts. */
+  settling?: Pick<SettlingCollection, 'afterPass' | 'cancel'>;
 }
 
 export class DaemonPasses {
   private readonly queue: TriggerQueue;
   private pollTimer: NodeJS.Timeout | null = null;
+  private readonly settling: Pick<SettlingCollection, 'afterPass' | 'cancel'>;
 
   constructor(private readonly o: DaemonPassesOptions) {
+    this.settling = o.settling ?? new SettlingCollection();
     this.queue = new TriggerQueue((request) => this.run(request), (err) => o.logger.error({ err: (err as Error).message }, 'pass crashed'));
   }
 
@@ -38,6 +44,7 @@ export class DaemonPasses {
   /** No more passes: the timer cleared, pending triggers dropped; resolves when the running pass has finished. */
   async close(): Promise<void> {
     this.clearPoll();
+    this.settling.cancel();
     await this.queue.close();
   }
 
@@ -45,9 +52,11 @@ export class DaemonPasses {
     const { loop, policy } = this.o;
     const pass = policy.passFor(request, loop.ownCatalogVersion);
     if (pass === null) return;
+    this.settling.cancel();
     const record = await loop.run(pass);
     if (record.kind === 'full') collectGarbageAfterPass(loop.lastPassReadWhole !== false);
     await this.o.afterPass(record);
+    this.settling.afterPass();
     if (reschedulesPoll(request, loop.consecutiveFailures)) this.schedulePoll();
   }
 

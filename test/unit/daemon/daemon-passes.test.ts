@@ -103,4 +103,16 @@ describe('DaemonPasses', () => {
     expect(loop.requests).toHaveLength(1);
     await p.close();
   });
+
+  it('arms the settling collection after each pass and cancels it when a pass starts or the passes close', async () => {
+    const loop = recordingLoop();
+    const calls: string[] = [];
+    const settling = { afterPass: () => void calls.push('armed'), cancel: () => void calls.push('cancelled') };
+    const p = new DaemonPasses({ loop, policy: new PassPolicy(true), intervalMs: INTERVAL_MS, stop, logger: silentLogger, afterPass: async () => void calls.push('pass'), settling });
+    p.trigger('full', 'start');
+    await settle();
+    expect(calls).toEqual(['cancelled', 'pass', 'armed']);
+    await p.close();
+    expect(calls.at(-1)).toBe('cancelled');
+  });
 });
