@@ -138,7 +138,9 @@ export function statusReport(input: StatusInput): StatusReport {
       bytes_kept: input.bytesKept[d.name] ?? 0,
     };
   }).sort((a, b) => compareStatusKeys({ state: healthStateId(a.state), name: a.name }, { state: healthStateId(b.state), name: b.name }));
-  const summary = input.counts ?? countStates(definitions);
+  const counted = input.counts ?? countStates(definitions);
+  // In listing order, whatever order the catalog counted them in.
+  const summary = Object.fromEntries(STATUS_ORDER.filter((s) => counted[s] !== undefined).map((s) => [s, counted[s]!]));
   // Grouped once: asking every node for its definitions in the whole list grew as nodes x definitions.
   const enabledByNode = new Map<string, Array<{ name: string; spec: BackupSpec }>>();
   for (const d of input.coverage ?? input.definitions) {
