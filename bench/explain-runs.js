@@ -123,6 +123,7 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
     if (reuse) {
       // The kept catalog's server was left logging every statement's plan: not while timing.
       await withLocalCatalog(stateDir, async (c) => {
+        await c.query("load 'auto_explain'"); // its parameters are known once it is loaded
         for (const setting of ['session_preload_libraries', 'auto_explain.log_min_duration', 'auto_explain.log_analyze', 'auto_explain.log_buffers', 'auto_explain.log_timing']) {
           await c.query(`alter system reset ${setting}`);
         }
