@@ -6,3 +6,7 @@
 alter table pgbackops.definitions
   add column schedule text generated always as (spec ->> 'resolvedSchedule') stored,
   add column timezone text generated always as (spec ->> 'timezone') stored;
+
+-- What the listing reads of every definition, in an index of its own: an index-only scan of a few MB instead
+-- of the table's tens of MB of specs at 100,000 definitions.
+create index definitions_status_idx on pgbackops.definitions (name) include (node, enabled, schedule, timezone);

@@ -8,7 +8,9 @@
 // - per pair, the instant its latest run must have started at or after (lateStartBefore, the rule
 //   definitionHealth applies), sent back as arrays;
 // - one statement: every definition's state from its summary (migration 029) by definitionHealth's rules in
-//   their order, the counts per state, and the page by (state rank, name), the keyset order `--after` continues.
+//   their order, the counts per state, and the page's names by (state rank, name), the keyset order `--after`
+//   continues (from migration 035's index of the columns it reads, not the table of specs);
+// - the page's specs, summaries and kept bytes, by primary key.
 // The page's lines are then computed by statusReport like any other (test/integration/reports/status-pages.test.ts
 // holds the two to the same states).
 import type { BackupSpec } from '../../core/model.js';
@@ -44,6 +46,8 @@ export async function readStatusListing(query: Query, page: StatusPageRequest, n
   try {
     // A hash join over 100,000 rows, estimated dear: JIT would compile it for longer than it runs.
     await query('set local jit = off');
+    // Its sorts and hashes of 100,000 short rows fit in memory: the default 4 MB spilled one to disk.
+    await query(`set local work_mem = '64MB'`);
     const pairs = await query(
       `select d.schedule, d.timezone from pgbackops.definitions d join pgbackops.nodes n on n.name = d.node
         where d.enabled and n.status = 'running' group by d.schedule, d.timezone`,
@@ -75,26 +79,32 @@ export async function readStatusListing(query: Query, page: StatusPageRequest, n
             and ($6::text is null or r.state = $6)
           order by r.rank, r.name collate "C"
           limit $7)
-       select counts.counts, p.name, p.state, d.spec,
+       select counts.counts, p.name, p.state from counts left join page p on true order by p.rank, p.name collate "C"`,
+      [schedules, timezones, lateBefore, page.after === null ? null : STATUS_ORDER.indexOf(page.after.state), page.after?.name ?? null,
+        page.state, page.limit + 1],
+    );
+    const listed = rows.filter((r) => r.name !== null);
+    const shown = listed.slice(0, page.limit);
+    // The page's specs and summaries by primary key: a few index probes per listed definition.
+    const details = await query(
+      `select d.name, d.spec,
               s.latest_status, s.latest_started_at as latest_started, s.latest_finished_at as latest_finished,
               s.ok_status, s.ok_started_at as ok_started, s.ok_finished_at as ok_finished,
               s.bad_status, s.bad_started_at as bad_started, s.bad_finished_at as bad_finished,
               s.bad_database, s.bad_failure_reason as failure_reason, s.bad_failure_detail as failure_detail,
               k.bytes::float8 as bytes_kept
-         from counts
-         left join page p on true
-         left join pgbackops.definitions d on d.name = p.name
+         from unnest($1::text[]) as p(name)
+         join pgbackops.definitions d on d.name = p.name
          left join pgbackops.definition_run_summaries s on s.definition = p.name
-         left join pgbackops.definition_kept_bytes k on k.definition = p.name
-        order by p.rank, p.name collate "C"`,
-      [schedules, timezones, lateBefore, page.after === null ? null : STATUS_ORDER.indexOf(page.after.state), page.after?.name ?? null,
-        page.state, page.limit + 1],
+         left join pgbackops.definition_kept_bytes k on k.definition = p.name`,
+      [shown.map((r) => r.name as string)],
     );
     await query('commit');
-    const listed = rows.filter((r) => r.name !== null);
-    const shown = listed.slice(0, page.limit);
+    const byName = new Map(details.rows.map((r) => [r.name as string, r]));
     const listing: StatusListing = { counts: rows[0]?.counts ?? {}, definitions: [], runs: {}, bytesKept: {}, nextAfter: null };
-    for (const r of shown) {
+    for (const { name } of shown) {
+      const r = byName.get(name as string);
+      if (r === undefined) continue;
       listing.definitions.push({ name: r.name as string, spec: r.spec as BackupSpec });
       const runs = statusRunsOfSummary(r);
       if (runs !== null) listing.runs[r.name as string] = runs;
