@@ -17,7 +17,10 @@
 //   node bench/run.js --only explain                (10,000 definitions x 100 runs = 1,000,000)
 //   node bench/run.js --only reports                (BENCH_REPORTS_DEFINITIONS x BENCH_REPORTS_RUNS, default 100,000 x 100 = 10,000,000)
 //   BENCH_REPORTS_DEFINITIONS=10000 BENCH_REPORTS_RUNS=100 node bench/run.js --only reports
-// BENCH_REPORTS_KEEP=DIR keeps the catalog's state directory and the fleet in DIR (stopped) for a later look.
+// BENCH_REPORTS_KEEP=DIR keeps the catalog's state directory and the fleet in DIR (stopped) for a later look;
+// BENCH_REPORTS_REUSE=DIR times and explains again over a catalog so kept (DIR/catalog, left in place; its
+// auto_explain settings turned off first), without the half hour of filling 10,000,000 runs: e.g. another
+// build over the same catalog. BENCH_REPORTS_DEFINITIONS must be the kept fleet's size.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -94,11 +97,12 @@ async function timedGet(url) {
   const res = await fetch(url);
   const body = await res.text();
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${body.slice(0, 200)}`);
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: body.length };
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes: body.length, body };
 }
 
 export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition = 100, timings = true, daemon = true } = {}) {
-  const work = mkdtempSync(join(tmpdir(), 'pgbackops-explain-'));
+  const reuse = process.env.BENCH_REPORTS_REUSE ? join(process.env.BENCH_REPORTS_REUSE, 'catalog') : null;
+  const work = reuse ?? mkdtempSync(join(tmpdir(), 'pgbackops-explain-'));
   chmodSync(work, 0o755);
   const config = join(work, 'config');
   const stateDir = join(work, 'state');
@@ -113,12 +117,24 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
   const common = ['-c', config, '--state-dir', stateDir, '--server', 'backup01'];
   const loads = [];
   try {
-    process.stdout.write(`\nReports bench: ${definitions.toLocaleString('en')} definitions x ${runsPerDefinition} runs\n`);
+    process.stdout.write(`\nReports bench: ${definitions.toLocaleString('en')} definitions x ${runsPerDefinition} runs${reuse ? ` (kept catalog ${reuse})` : ''}\n`);
+    const { localCatalogPaths } = await import('../dist/adapters/catalog/local-catalog.js');
+    const restoreOf = reuse ? backupNames(config, PENDING_RESTORES) : [];
+    if (reuse) {
+      // The kept catalog's server was left logging every statement's plan: not while timing.
+      await withLocalCatalog(stateDir, async (c) => {
+        await c.query("load 'auto_explain'"); // its parameters are known once it is loaded
+        for (const setting of ['session_preload_libraries', 'auto_explain.log_min_duration', 'auto_explain.log_analyze', 'auto_explain.log_buffers', 'auto_explain.log_timing']) {
+          await c.query(`alter system reset ${setting}`);
+        }
+        await c.query('select pg_reload_conf()');
+      });
+    } else await fill();
+    async function fill() {
     await phase('fleet generated', () => execFileSync(process.execPath, [join(root, 'examples/fleet/generate.mjs'), '--out', config, '--servers', '1', '--nodes', String(Math.max(1, definitions / 10)), '--definitions', String(definitions)]));
-    const restoreOf = backupNames(config, PENDING_RESTORES);
+    restoreOf.push(...backupNames(config, PENDING_RESTORES));
     writeFileSync(join(config, 'pending-restores.yaml'), pendingRestoresYaml(restoreOf));
     await phase('fleet applied (pgbackops apply)', () => runCli(['apply', '--yes', ...common]));
-    const { localCatalogPaths } = await import('../dist/adapters/catalog/local-catalog.js');
     const client = await openLocalCatalog(stateDir);
     // Without the run indexes while filling (rebuilt below): millions of rows go in several times faster.
     const indexes = (await client.query(
@@ -144,6 +160,9 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
       await phase('run summaries computed (migration 029)', () => client.query('select pgbackops.refresh_run_summaries(array(select name from pgbackops.definitions))'));
     }
     await phase('vacuum analyze', () => client.query('vacuum analyze'));
+    await client.end();
+    }
+    const client = await openLocalCatalog(stateDir);
     const someRun = (await client.query('select left(id::text, 8) as prefix from pgbackops.backup_runs order by started_at limit 1')).rows[0].prefix;
     const rows = Number((await client.query('select count(*) from pgbackops.backup_runs')).rows[0].count);
     const restoreRows = Number((await client.query('select count(*) from pgbackops.restore_runs')).rows[0].count);
@@ -155,6 +174,8 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
     // Page 2 of `backups`, when this build prints a cursor (`next_after` in its JSON).
     const firstPage = JSON.parse(runCli(['backups', '--json', ...common]).stdout);
     const nextAfter = firstPage.next_after ?? null;
+    // Page 2 of `status`, when this build pages it (`next_after` in its JSON; before, it listed every definition).
+    const statusNextAfter = JSON.parse(runCli(['status', '--no-nodes', '--json', ...common]).stdout).next_after ?? null;
     const reports = [
       { label: 'backups', args: ['backups', ...common] },
       { label: 'backups --definition DEF', args: ['backups', '--definition', definition, ...common] },
@@ -162,6 +183,10 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
       { label: 'backups --limit 1000 --json', args: ['backups', '--limit', '1000', '--json', ...common] },
       { label: 'status --no-nodes', args: ['status', '--no-nodes', ...common] },
       { label: 'status --no-nodes --json', args: ['status', '--no-nodes', '--json', ...common] },
+      ...(statusNextAfter ? [
+        { label: 'status --no-nodes --after CURSOR (page 2)', args: ['status', '--no-nodes', '--after', statusNextAfter, ...common] },
+        { label: 'status --no-nodes --state healthy', args: ['status', '--no-nodes', '--state', 'healthy', ...common] },
+      ] : []),
       { label: 'history', args: ['history', ...common] },
       { label: 'show ID', args: ['show', someRun, ...common] },
       // The status page's read (docs/status-page.md) is not one of issue 16's reports; at 100,000 definitions it
@@ -170,7 +195,7 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
     ];
     const timed = [];
     const report = (label, seconds, cpuSeconds, bytes) => {
-      const width = 34;
+      const width = 42;
       process.stdout.write(`  ${label.padEnd(width)}  ${seconds.toFixed(3).padStart(8)} s wall  ${cpuSeconds === null ? ''.padStart(13) : `${cpuSeconds.toFixed(2).padStart(6)} s CPU  `}${String(bytes).padStart(11)} bytes   (target <= ${REPORT_TARGET_SECONDS} s at 100,000 definitions / 10,000,000 runs)   load ${loadavg()[0].toFixed(1)}\n`);
     };
     if (timings) {
@@ -197,6 +222,14 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
         daemonStatus = { firstPassSeconds, firstSeconds: first.seconds, medianSeconds: median(next.map((n) => n.seconds)), bytes: first.bytes };
         report('daemon GET /status (first)', first.seconds, null, first.bytes);
         report('daemon GET /status (median of 5)', daemonStatus.medianSeconds, null, first.bytes);
+        // Its next page, when this build pages it.
+        const after = JSON.parse(first.body).next_after ?? null;
+        if (after) {
+          const pages = [];
+          for (let i = 0; i < 5; i++) pages.push(await timedGet(`${url}?after=${encodeURIComponent(after)}`));
+          daemonStatus.page2MedianSeconds = median(pages.map((n) => n.seconds));
+          report('daemon GET /status?after= (median of 5)', daemonStatus.page2MedianSeconds, null, pages[0].bytes);
+        }
       } finally {
         await d.stop();
       }
@@ -257,7 +290,7 @@ export async function benchExplainRuns({ definitions = 10_000, runsPerDefinition
   } finally {
     await stopBenchDaemons();
     try { runCli(['catalog', 'stop', '--state-dir', stateDir]); } catch { /* already stopped */ }
-    if (process.env.BENCH_REPORTS_KEEP) {
+    if (reuse) { /* left where it was kept */ } else if (process.env.BENCH_REPORTS_KEEP) {
       mkdirSync(process.env.BENCH_REPORTS_KEEP, { recursive: true });
       renameSync(work, join(process.env.BENCH_REPORTS_KEEP, 'catalog'));
     } else rmSync(work, { recursive: true, force: true });

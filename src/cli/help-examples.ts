@@ -47,7 +47,10 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'pgbackops backups --limit 1000 --after 2026-12-06T01:30:00.000000Z_3f2a9c1e-8b7d-4e21-9c3a-5d6e7f801234',
   ],
   show: ['pgbackops show 3f2a', 'pgbackops show 3f2a --json'],
-  status: ['pgbackops status', 'pgbackops status --no-nodes --json', 'pgbackops status --daemon http://127.0.0.1:7963'],
+  status: [
+    'pgbackops status', 'pgbackops status --no-nodes --json', 'pgbackops status --state failing --limit 50',
+    'pgbackops status --after failing:db-0042', 'pgbackops status --daemon http://127.0.0.1:7963',
+  ],
   history: ['pgbackops history', 'pgbackops history --limit 10 --json', 'pgbackops history --after 2026-12-05T09:12:44.182311Z_812~end'],
   daemon: [
     'pgbackops daemon -c /etc/pgbackops/config',

@@ -24,6 +24,8 @@ import { readDatabaseBackupFigures, readRestoreOutcomes } from './scrape-figures
 import { staleWhileRefreshing } from './status-page/page-routes.js';
 import { pageDaemon, statusFields } from './status-document.js';
 import { StatusHealthList } from './status-health-list.js';
+import { formatStatusCursor, parseStatusCursor } from '../core/reports/page-cursor.js';
+import { parseStatusPageRequest } from '../core/reports/status-order.js';
 import type { WalSupervisor } from './wal-supervisor.js';
 
 /** The status page's catalog data is read again when older than this (status-page/page-routes.ts). */
@@ -87,16 +89,20 @@ export function daemonEndpoints(p: DaemonParts): HttpHandlers {
       }
       return { contentType: p.metrics.contentType, body: await p.metrics.text() };
     },
-    status: async () => {
+    status: async (query) => {
+      const page = parseStatusPageRequest(
+        { limit: query.get('limit'), after: query.get('after'), state: query.get('state') }, parseStatusCursor, (name) => `the parameter ${name}`);
+      if ('error' in page) return page.error;
       const status = current();
       const stats = await p.definitions.readStats();
       // Each definition's line is remembered until its runs or the clock change it (status-health-list.ts).
-      const { summary, slices } = await healthList.read(p.definitions.list, stats, Date.now());
+      const { summary, slices, nextAfter } = await healthList.read(p.definitions.list, stats, Date.now(), page);
       const fields = statusFields(status, {
         builtinJobs: p.builtin.scheduled, runningJobs: p.children.count, memory: memoryFigures(), summary,
         walArchives: (await p.wal.health()).map(walArchiveStatus),
         restorableWindows: [...(await windows())].map(([node, v]) => restorableWindowStatus(node, v)),
         pgbackrestStanzas: await stanzaChecks(),
+        nextAfter: nextAfter && formatStatusCursor(nextAfter),
       });
       return { fields, listKey: 'definitions', listSlices: slices };
     },

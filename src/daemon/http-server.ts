@@ -30,7 +30,8 @@ export interface JsonWithList {
 export interface HttpHandlers {
   ready(): Promise<{ ok: boolean; why: string }>;
   metrics(): Promise<{ contentType: string; body: string }>;
-  status(): Promise<JsonWithList>;
+  /** `query`: the request's parameters (`?limit=&after=&state=`, a page of the definitions); a string: why they are wrong. */
+  status(query: URLSearchParams): Promise<JsonWithList | string>;
   /** The webhook secret, or null when webhooks are off (then /hooks/git answers 404). */
   webhookSecret(): string | null;
   onWebhook(): void;
@@ -118,8 +119,10 @@ async function route(req: IncomingMessage, res: ServerResponse, h: HttpHandlers,
       const m = await h.metrics();
       return send(res, 200, m.contentType, m.body);
     }
-    case '/status':
-      return sendJsonWithList(res, await h.status());
+    case '/status': {
+      const body = await h.status(url.searchParams);
+      return typeof body === 'string' ? send(res, 400, 'text/plain', `${body}\n`) : sendJsonWithList(res, body);
+    }
     default:
       return send(res, 404, 'text/plain', 'not found\n');
   }

@@ -47,6 +47,8 @@ export interface StatusFigures {
   restorableWindows: unknown[];
   /** The last check of each pgBackRest stanza of this server's nodes. */
   pgbackrestStanzas: unknown[];
+  /** The cursor of the next page of definitions (`?after=`), null on the last page. */
+  nextAfter: string | null;
 }
 
 /**
@@ -58,6 +60,7 @@ export function statusFields(status: DaemonStatus, figures: StatusFigures): Reco
     ...status, revision: status.appliedRevision, ready: isReady(status),
     builtinJobs: figures.builtinJobs, runningJobs: figures.runningJobs, memory: figures.memory, summary: figures.summary,
     walArchives: figures.walArchives, restorableWindows: figures.restorableWindows, pgbackrestStanzas: figures.pgbackrestStanzas,
+    nextAfter: figures.nextAfter,
   }, VERSION, { maps: ['summary'] }) as Record<string, unknown>;
 }
 

@@ -3,7 +3,8 @@
 import type { RunFile, RunStatus } from '../../core/runs/run-record.js';
 import type { BackupType, DumpFormat, EncryptionSpec, RetentionSpec } from '../../core/model.js';
 import type { ApplyEntry, RestoreEntry } from '../../core/reports/history-report.js';
-import type { StatusRun } from '../../core/reports/status-report.js';
+import type { StatusPageRequest } from '../../core/reports/status-order.js';
+import { readStatusListing, type StatusListing } from './status-listing.js';
 import type { Query } from './migrations.js';
 import { readRunStats, type DefinitionRunStats } from './run-stats.js';
 import { readCheckScope, type CheckScope, type CheckScopeFilter } from './check-scope.js';
@@ -159,44 +160,11 @@ export class ReportQueries {
   }
 
   /**
-   * The runs that decide each given definition's status (status-report.ts): its latest run, its latest finished
-   * success and its latest finished failure (with the failure's database, reason and detail), and its kept
-   * bytes, from what migration 029's triggers keep per definition: one row per definition, whatever the length
-   * of its history. Probing each definition's runs (migration 027) was 3 index probes per definition, seconds
-   * at 100,000 definitions; the kept bytes were a sum over every succeeded run of the catalog. Every summary
-   * is read (a definition of the catalog is one of `definitions`, which status takes from the same catalog)
-   * rather than 100,000 names sent as a parameter.
+   * What `status` lists (status-listing.ts): the count of definitions per health state and one page of them,
+   * problems first, with what decides each listed line (migration 029's summaries and kept bytes).
    */
-  async statusRuns(definitions: readonly string[]): Promise<{ runs: Record<string, StatusRun[]>; bytesKept: Record<string, number> }> {
-    return this.withQuery(async (query) => {
-      const wanted = new Set(definitions);
-      const { rows } = await query(
-        `select s.definition as name,
-                s.latest_status, s.latest_started_at as latest_started, s.latest_finished_at as latest_finished,
-                s.ok_status, s.ok_started_at as ok_started, s.ok_finished_at as ok_finished,
-                s.bad_status, s.bad_started_at as bad_started, s.bad_finished_at as bad_finished,
-                s.bad_database, s.bad_failure_reason as failure_reason, s.bad_failure_detail as failure_detail,
-                k.bytes::float8 as bytes_kept
-           from pgbackops.definition_run_summaries s
-           left join pgbackops.definition_kept_bytes k on k.definition = s.definition`,
-      );
-      const runs: Record<string, StatusRun[]> = {};
-      const bytesKept: Record<string, number> = {};
-      for (const r of rows) {
-        if (!wanted.has(r.name as string)) continue;
-        // The failure first: a failure and a success that finished in the same instant are a failure, as
-        // run-stats.ts decides (summariseRuns keeps the first of equal finish times).
-        const list: StatusRun[] = [];
-        if (r.bad_status !== null) {
-          list.push({ database: r.bad_database, status: r.bad_status, startedAt: r.bad_started.getTime(), finishedAt: r.bad_finished.getTime(), failureReason: r.failure_reason, failureDetail: r.failure_detail });
-        }
-        if (r.ok_status !== null) list.push(decidingRun(r.ok_status, r.ok_started, r.ok_finished));
-        list.push(decidingRun(r.latest_status, r.latest_started, r.latest_finished));
-        runs[r.name as string] = list;
-        if (r.bytes_kept !== null) bytesKept[r.name as string] = Number(r.bytes_kept);
-      }
-      return { runs, bytesKept };
-    });
+  async statusListing(page: StatusPageRequest, now: number): Promise<StatusListing> {
+    return this.withQuery((query) => readStatusListing(query, page, now));
   }
 
   async applyHistory(limit: number): Promise<ApplyHistoryRow[]> {
@@ -329,6 +297,3 @@ function backupRow(r: Record<string, unknown>): BackupRow {
 }
 
 /** A run that decides a status by its status and times only (what status-report.ts reads of a non-failure). */
-function decidingRun(status: string, startedAt: Date, finishedAt: Date | null): StatusRun {
-  return { database: null, status, startedAt: startedAt.getTime(), finishedAt: finishedAt?.getTime() ?? null, failureReason: null, failureDetail: null };
-}

@@ -67,11 +67,22 @@ export function definitionHealth(def: HealthDefinition, runs: RunSummary | undef
     return health('Never run', lastExpected === null ? 'no run due yet' : `no run recorded; one was due at ${iso}`);
   }
   if (runs.lastVerdict === 'failed') return health('Failing', 'the latest finished run failed');
-  if (lastExpected !== null && now - lastExpected > START_GRACE_MS && runs.lastStartedAt < lastExpected - START_GRACE_MS) {
+  const before = lateStartBefore(lastExpected, now);
+  if (before !== null && runs.lastStartedAt < before) {
     return health('Late', `the run due at ${iso} has not started`);
   }
   if (runs.lastVerdict === 'succeeded') return health('Healthy', 'the last expected run happened and succeeded');
   return health('Never run', 'no run has finished yet');
+}
+
+/**
+ * The instant a scheduled definition's latest run must have started at or after, or it is Late (when it has
+ * runs and its latest verdict is not a failure); null while no firing is past its start grace. The one rule
+ * definitionHealth and the catalog's status listing (status-listing.ts, which ranks 100,000 definitions in SQL
+ * from one such instant per distinct schedule) both apply.
+ */
+export function lateStartBefore(lastExpected: number | null, now: number): number | null {
+  return lastExpected !== null && now - lastExpected > START_GRACE_MS ? lastExpected - START_GRACE_MS : null;
 }
 
 // Thousands of definitions share a few hundred firing instants: their text is written once each.

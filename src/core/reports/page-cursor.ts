@@ -1,5 +1,6 @@
 // Where a page of a newest-first listing (`backups`, `history`'s restores) stopped, as the opaque text the
-// next page is asked with (`--after`, and `next_after` in JSON). Pure.
+// next page is asked with (`--after`, and `next_after` in JSON), and where a page of `status` stopped. Pure.
+import type { StatusKey } from './status-order.js';
 
 /**
  * A page's last row: its start, to the microsecond as the catalog stores it (a JavaScript Date keeps
@@ -51,4 +52,19 @@ export function parseHistoryCursor(text: string): HistoryCursor | null {
     applies: appliedAt ? { startedAt: appliedAt, id: applyId! } : 'end',
     restores: restoredAt ? { startedAt: restoredAt, id: restoreId!.toLowerCase() } : 'end',
   };
+}
+
+/**
+ * `status` pages its definitions in STATUS_ORDER (status-order.ts): its cursor is the last definition's state
+ * and name, `failing:db-0042`. A name is lower case letters, digits and dashes, a state id has no colon.
+ */
+const STATUS_CURSOR = /^(failing|late|never_run|healthy|unscheduled):([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/;
+
+export function formatStatusCursor(key: StatusKey): string {
+  return `${key.state}:${key.name}`;
+}
+
+export function parseStatusCursor(text: string): StatusKey | null {
+  const m = STATUS_CURSOR.exec(text.trim());
+  return m ? { state: m[1] as StatusKey['state'], name: m[2]! } : null;
 }

@@ -7,7 +7,8 @@ import { restorableWindowStatus, type RestorableWindowStatus, type WindowVerdict
 import { stanzaCheckStatuses, type StanzaCheckRecord, type StanzaCheckStatus } from '../methods/pgbackrest/stanza-check.js';
 import type { BackupSpec, NodeSpec } from '../model.js';
 import { databasesWithoutBackup } from '../rpo/uncovered-databases.js';
-import { definitionHealth, nextExpectedRun, summariseRuns, type HealthState } from './definition-health.js';
+import { definitionHealth, healthStateId, nextExpectedRun, summariseRuns, type HealthState, type HealthStateId } from './definition-health.js';
+import { compareStatusKeys, STATUS_ORDER } from './status-order.js';
 import { cellName, formatBytes, formatTime, renderTable } from './format.js';
 
 export interface StatusRun {
@@ -20,7 +21,17 @@ export interface StatusRun {
 }
 
 export interface StatusInput {
+  /** The definitions to list: every one, or one page of them (status-listing.ts). */
   definitions: Array<{ name: string; spec: BackupSpec }>;
+  /** Definitions per state over the whole fleet when `definitions` is a page (else counted from them). */
+  counts?: Partial<Record<HealthStateId, number>>;
+  /** The next page's cursor (page-cursor.ts's formatStatusCursor) when `definitions` is a page and more follow. */
+  nextAfter?: string | null;
+  /**
+   * The definitions the nodes' databases are compared with (databases without a definition): every one, when
+   * `definitions` is a page. Absent: `definitions`.
+   */
+  coverage?: Array<{ name: string; spec: BackupSpec }>;
   nodes: Array<{ name: string; spec: NodeSpec }>;
   /**
    * Runs by definition name, any order: every run, or only those that decide (the latest, the latest finished
@@ -85,7 +96,12 @@ export interface NodeStatus {
 
 export interface StatusReport {
   now: string;
+  /** Definitions per health state (ids: never_run), over the whole fleet even when `definitions` is a page. */
+  summary: Partial<Record<HealthStateId, number>>;
+  /** Listed problems first (status-order.ts), by name within a state. */
   definitions: DefinitionStatus[];
+  /** The cursor of the next page (`status --after`), null when this page is the last. */
+  next_after: string | null;
   nodes: NodeStatus[];
   one_offs: OneOffStatus[];
   /** The WAL archive of every node that has one (docs/operations.md, "The WAL archive"). */
@@ -98,7 +114,7 @@ export interface StatusReport {
 
 export function statusReport(input: StatusInput): StatusReport {
   const nodeSpecs = new Map(input.nodes.map((n) => [n.name, n.spec]));
-  const definitions = [...input.definitions].sort((a, b) => compare(a.name, b.name)).map((d): DefinitionStatus => {
+  const definitions = input.definitions.map((d): DefinitionStatus => {
     const runs = input.runs[d.name] ?? [];
     const scheduled = d.spec.enabled && nodeSpecs.get(d.spec.node)?.status === 'running';
     const summary = summariseRuns(runs);
@@ -121,10 +137,13 @@ export function statusReport(input: StatusInput): StatusReport {
       next_run: next === null ? null : new Date(next).toISOString(),
       bytes_kept: input.bytesKept[d.name] ?? 0,
     };
-  });
+  }).sort((a, b) => compareStatusKeys({ state: healthStateId(a.state), name: a.name }, { state: healthStateId(b.state), name: b.name }));
+  const counted = input.counts ?? countStates(definitions);
+  // In listing order, whatever order the catalog counted them in.
+  const summary = Object.fromEntries(STATUS_ORDER.filter((s) => counted[s] !== undefined).map((s) => [s, counted[s]!]));
   // Grouped once: asking every node for its definitions in the whole list grew as nodes x definitions.
   const enabledByNode = new Map<string, Array<{ name: string; spec: BackupSpec }>>();
-  for (const d of input.definitions) {
+  for (const d of input.coverage ?? input.definitions) {
     if (!d.spec.enabled) continue;
     let list = enabledByNode.get(d.spec.node);
     if (!list) enabledByNode.set(d.spec.node, (list = []));
@@ -151,9 +170,23 @@ export function statusReport(input: StatusInput): StatusReport {
     n.spec.walArchive ? [walArchiveStatus(walArchiveHealth(n.name, n.spec.walArchive, reports.get(n.name) ?? null, input.now))] : []);
   const windows = [...(input.restorableWindows ?? new Map<string, WindowVerdict>())].sort(([a], [b]) => compare(a, b)).map(([node, v]) => restorableWindowStatus(node, v, input.now));
   return {
-    now: new Date(input.now).toISOString(), definitions, nodes, one_offs: oneOffs, wal_archives: walArchives, restorable_windows: windows,
+    now: new Date(input.now).toISOString(), summary, definitions, next_after: input.nextAfter ?? null, nodes, one_offs: oneOffs, wal_archives: walArchives, restorable_windows: windows,
     pgbackrest_stanzas: stanzaCheckStatuses(input.nodes, input.stanzaChecks ?? []),
   };
+}
+
+function countStates(definitions: readonly DefinitionStatus[]): Partial<Record<HealthStateId, number>> {
+  const counts: Partial<Record<HealthStateId, number>> = {};
+  for (const d of definitions) {
+    const id = healthStateId(d.state);
+    counts[id] = (counts[id] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** "3 failing, 1 late, 120 healthy": the fleet's counts in listing order. */
+export function statusCountsText(counts: Partial<Record<HealthStateId, number>>): string {
+  return STATUS_ORDER.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${(counts[s] ?? 0).toLocaleString('en')} ${s.replace('_', ' ')}`).join(', ');
 }
 
 function latestFailure(runs: readonly StatusRun[]): StatusRun | null {
@@ -167,8 +200,9 @@ function latestFailure(runs: readonly StatusRun[]): StatusRun | null {
 }
 
 export function renderStatusText(s: StatusReport): string {
-  const lines = ['Definitions:'];
-  if (s.definitions.length === 0) lines.push('  none');
+  const total = Object.values(s.summary).reduce((sum, n) => sum + (n ?? 0), 0);
+  const lines = [total === 0 ? 'Definitions:' : `Definitions: ${total.toLocaleString('en')} (${statusCountsText(s.summary)})`];
+  if (s.definitions.length === 0) lines.push(total === 0 ? '  none' : '  none on this page');
   else {
     const rows = s.definitions.map((d) => [
       d.name, d.node, d.state, formatTime(time(d.last_success_at)), formatTime(time(d.last_failure?.at ?? null)), formatTime(time(d.next_run)), formatBytes(d.bytes_kept),
@@ -182,6 +216,9 @@ export function renderStatusText(s: StatusReport): string {
         : '';
       lines.push(`  ${d.name}: ${d.state}: ${d.reason}${failure}`);
     }
+  }
+  if (s.next_after !== null) {
+    lines.push('', `  ${s.definitions.length.toLocaleString('en')} listed; more: pgbackops status --after ${s.next_after} (with the same --state and --limit)`);
   }
   lines.push('', 'Nodes:');
   if (s.nodes.length === 0) lines.push('  none');

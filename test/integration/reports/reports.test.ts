@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, applyConverged, pgbackops } from '../../helpers/cli.js';
 import { tempDir, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
+import type { HealthStateId } from '../../../src/core/reports/definition-health.js';
 
 const GOLDEN = fileURLToPath(new URL('../../fixtures/reports/', import.meta.url));
 const NOW = '2026-11-20T12:00:00Z';
@@ -199,6 +200,49 @@ describe('reports', () => {
   it('status: health per definition, databases without a definition, unreachable nodes', async () => {
     golden('status.txt', text(await cli('status', '--now', NOW)));
     golden('status.json', json(await cli('status', '--now', NOW, '--json')));
+  });
+
+  it('status pages: every definition once, problems first, counts of the whole fleet, definitions added between pages', async () => {
+    type Listing = { summary: Record<string, number>; definitions: Array<{ name: string; state: HealthStateId }>; next_after: string | null };
+    const list = async (...args: string[]) => JSON.parse(text(await cli('status', '--now', NOW, '--json', '--no-nodes', ...args))) as Listing;
+    const all = await list();
+    expect(all.next_after).toBeNull();
+    expect(all.summary).toEqual({ healthy: 1, failing: 1, late: 1, never_run: 2, unscheduled: 2 });
+    // The catalog ranks (status-listing.ts) as statusReport decides: a state lists exactly its definitions
+    // (and the pages below, each of two, come out in one order across the states).
+    expect((await list('--state', 'never_run')).definitions.map((d) => d.name)).toEqual(all.definitions.filter((d) => d.state === 'never_run').map((d) => d.name));
+    const first = await list('--limit', '2');
+    expect(first.definitions.map((d) => d.name)).toEqual(['app-hourly', 'late-one']);
+    expect(first.next_after).toBe('late:late-one');
+    const client = new pg.Client(catalogConfig);
+    await client.connect();
+    try {
+      // Added between pages: one never run (after the cursor: listed) and one failing (before it: not listed).
+      await client.query(
+        `insert into pgbackops.definitions (name, spec, spec_hash) select n, spec, spec_hash from pgbackops.definitions, unnest(array['a-new', 'zz-failing']) n where name = 'never'`);
+      await client.query(
+        `insert into pgbackops.backup_runs (definition, node, backup_server, database, status, started_at, finished_at, failure_reason)
+         values ('zz-failing', 'pg1', 'backup01', 'app', 'failed', '2026-11-20T03:00:00Z', '2026-11-20T03:00:05Z', 'dump-failed')`);
+      const seen = [...first.definitions];
+      let after = first.next_after;
+      let last = first;
+      while (after !== null) {
+        last = await list('--limit', '2', '--after', after);
+        seen.push(...last.definitions);
+        after = last.next_after;
+      }
+      expect(seen.map((d) => `${d.state}:${d.name}`)).toEqual([
+        'failing:app-hourly', 'late:late-one', 'never_run:a-new', 'never_run:never', 'never_run:pg2-all', 'healthy:app-daily', 'unscheduled:off', 'unscheduled:pg3-all',
+      ]);
+      expect(last.summary).toEqual({ healthy: 1, failing: 2, late: 1, never_run: 3, unscheduled: 2 });
+      const bad = await cli('status', '--after', 'late;rm -rf /');
+      expect(bad.exitCode).not.toBe(0);
+      expect(bad.stderr).toContain('--after must be the cursor a previous page printed');
+    } finally {
+      await client.query(`delete from pgbackops.backup_runs where definition = 'zz-failing'`);
+      await client.query(`delete from pgbackops.definitions where name in ('a-new', 'zz-failing')`);
+      await client.end();
+    }
   });
 
   it('status: a success older than the last 50 runs is still the last success (each definition probed, not its recent runs)', async () => {

@@ -12,11 +12,11 @@ afterEach(async () => {
   close = null;
 });
 
-async function serve(status: JsonWithList): Promise<string> {
+async function serve(status: JsonWithList | ((query: URLSearchParams) => JsonWithList | string)): Promise<string> {
   const handlers: HttpHandlers = {
     ready: async () => ({ ok: true, why: '' }),
     metrics: async () => ({ contentType: 'text/plain', body: '' }),
-    status: async () => status,
+    status: async (query) => (typeof status === 'function' ? status(query) : status),
     webhookSecret: () => null,
     onWebhook: () => undefined,
   };
@@ -51,6 +51,17 @@ describe('GET /status, written in slices', () => {
     const address = await serve({ fields, listKey: 'definitions', listSlices: jsonListSlices(list) });
     const body = await slowGet(address, '/status');
     expect(JSON.parse(body)).toEqual({ ...fields, definitions: list });
+  });
+
+  it('passes the query to the handler, and answers 400 with the reason it gives', async () => {
+    const address = await serve((query) => (query.get('limit') === '0' ? 'the parameter limit must be a positive integer'
+      : { fields: { asked: Object.fromEntries(query) }, listKey: 'definitions', listSlices: [] }));
+    expect(JSON.parse(await slowGet(address, '/status?limit=5&after=failing%3Adb-1&state=failing'))).toEqual({
+      asked: { limit: '5', after: 'failing:db-1', state: 'failing' }, definitions: [],
+    });
+    const res = await fetch(`http://${address}/status?limit=0`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('the parameter limit must be a positive integer\n');
   });
 
   it('is valid with no items and with no fields', async () => {

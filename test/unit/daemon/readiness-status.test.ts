@@ -79,14 +79,14 @@ describe('definitionStatus', () => {
 
 describe('statusFields and pageDaemon', () => {
   const rejected = { revision: 'def456', result: 'refused' as const, error: 'mass delete', since: '2026-03-10T12:00:00.000Z', diagnostics: [] };
-  const figures = { builtinJobs: null, runningJobs: 2, memory: { rssMib: 80, heapUsedMib: 30, heapTotalMib: 40 }, summary: { healthy: 3 }, walArchives: [], restorableWindows: [], pgbackrestStanzas: [] };
+  const figures = { builtinJobs: null, runningJobs: 2, memory: { rssMib: 80, heapUsedMib: 30, heapTotalMib: 40 }, summary: { healthy: 3 }, walArchives: [], restorableWindows: [], pgbackrestStanzas: [], nextAfter: null };
 
   it('/status: the status record, the applied revision as `revision`, readiness and the figures, in that order', () => {
     const s = status({ lastFullPass: pass('applied'), lastPass: pass('applied'), appliedRevision: 'abc123' });
     const fields = statusFields(s, figures);
     // The JSON contract: format_version and pgbackops_version first, every key in snake_case.
     const snake = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-    expect(Object.keys(fields)).toEqual(['format_version', 'pgbackops_version', ...Object.keys(s).map(snake), 'revision', 'ready', 'builtin_jobs', 'running_jobs', 'memory', 'summary', 'wal_archives', 'restorable_windows', 'pgbackrest_stanzas']);
+    expect(Object.keys(fields)).toEqual(['format_version', 'pgbackops_version', ...Object.keys(s).map(snake), 'revision', 'ready', 'builtin_jobs', 'running_jobs', 'memory', 'summary', 'wal_archives', 'restorable_windows', 'pgbackrest_stanzas', 'next_after']);
     expect(fields).toMatchObject({ revision: 'abc123', ready: true, running_jobs: 2, summary: { healthy: 3 }, server: 'backup-1' });
     expect(statusFields({ ...s, rejected }, figures).ready).toBe(false);
   });

@@ -1,9 +1,11 @@
 // /status remembers each definition's health line (status-health-list.ts) until its runs, the clock or the
-// definition change it: what it answers must be, at every instant, what computing everything afresh answers.
+// definition change it: what it answers must be, at every instant, what computing everything afresh answers,
+// a page at a time in status-order.ts's order (problems first).
 import { definitionStatus } from '../../../src/daemon/status-document.js';
 import { describe, expect, it } from 'vitest';
 import { definitionHealth, healthChangesAt, START_GRACE_MS, type RunSummary } from '../../../src/core/reports/definition-health.js';
-import { jsonListSlices, JSON_LIST_SEPARATOR } from '../../../src/daemon/http-server.js';
+import { JSON_LIST_SEPARATOR } from '../../../src/daemon/http-server.js';
+import { compareStatusKeys, type StatusKey } from '../../../src/core/reports/status-order.js';
 import type { MetricDefinition } from '../../../src/daemon/metrics.js';
 import { StatusHealthList } from '../../../src/daemon/status-health-list.js';
 
@@ -100,32 +102,48 @@ describe('StatusHealthList', () => {
       }
       // A copy, as the daemon reads new objects from the catalog on every request.
       const read = new Map([...stats].map(([k, v]) => [k, { ...v }]));
-      const { summary, slices } = await list.read(definitions, read, now);
-      const expected = definitions.map((d) => fresh(d, stats.get(d.name), now));
-      expect(parse(slices), `step ${step} at ${new Date(now).toISOString()}`).toEqual(expected);
+      // Every page, each of a random size: together the whole listing, each definition once, in order.
+      const listed: unknown[] = [];
+      let after: StatusKey | null = null;
+      let summary: Record<string, number> = {};
+      for (let pages = 0; pages < 200; pages++) {
+        const page = await list.read(definitions, read, now, { limit: 1 + Math.floor(next() * 40), after, state: null });
+        listed.push(...parse(page.slices));
+        summary = page.summary;
+        if (page.nextAfter === null) break;
+        after = page.nextAfter;
+      }
+      const expected = definitions.map((d) => fresh(d, stats.get(d.name), now) as StatusKey)
+        .sort((a, b) => compareStatusKeys(a, b));
+      expect(listed, `step ${step} at ${new Date(now).toISOString()}`).toEqual(expected);
       const counts: Record<string, number> = {};
       for (const e of expected as Array<{ state: string }>) counts[e.state] = (counts[e.state] ?? 0) + 1;
       expect(summary).toEqual(counts);
     }
   });
 
-  it('sends unchanged slices as the same bytes and rebuilds only the slice whose definition had a run', async () => {
-    const definitions: MetricDefinition[] = Array.from({ length: 50 }, (_, i) => ({ name: `def-${i}`, node: 'pg1', schedule: '41 1 * * *', timezone: 'UTC', scheduled: true }));
-    const list = new StatusHealthList(10);
+  it('lists one state, a page at a time, with the counts of every definition and a definition added between pages', async () => {
+    const daily = (name: string): MetricDefinition => ({ name, node: 'pg1', schedule: '41 1 * * *', timezone: 'UTC', scheduled: true });
+    let definitions = Array.from({ length: 50 }, (_, i) => daily(`def-${String(i).padStart(2, '0')}`));
     const now = at('2026-03-10T12:00:00Z');
-    const first = await list.read(definitions, new Map(), now);
-    expect(first.slices).toHaveLength(5);
-    const again = await list.read(definitions, new Map(), now + 1000);
-    for (let k = 0; k < 5; k++) expect(again.slices[k]).toBe(first.slices[k]);
-
-    const ran = await list.read(definitions, new Map([['def-23', runsAt(at('2026-03-10T01:41:30Z'), 'succeeded')!]]), now + 2000);
-    for (let k = 0; k < 5; k++) {
-      if (k === 2) expect(ran.slices[k]).not.toBe(first.slices[k]);
-      else expect(ran.slices[k]).toBe(first.slices[k]);
-    }
-    expect((parse(ran.slices)[23] as { state: string }).state).toBe('healthy');
-    expect(ran.summary).toEqual({ never_run: 49, healthy: 1 });
-    // The same list as a JSON array, whichever way it was sliced.
-    expect(parse(ran.slices)).toEqual(JSON.parse(`[${jsonListSlices(parse(ran.slices), 7).join(JSON_LIST_SEPARATOR)}]`));
+    const failed = new Map([5, 17, 23, 31, 44].map((i) => [`def-${String(i).padStart(2, '0')}`, runsAt(at('2026-03-10T01:41:30Z'), 'failed')!]));
+    const list = new StatusHealthList(2);
+    const first = await list.read(definitions, failed, now, { limit: 2, after: null, state: 'failing' });
+    expect((parse(first.slices) as StatusKey[]).map((d) => d.name)).toEqual(['def-05', 'def-17']);
+    expect(first.summary).toEqual({ failing: 5, never_run: 45 });
+    expect(first.nextAfter).toEqual({ state: 'failing', name: 'def-17' });
+    // A failing definition named before the cursor and one after it appear between the two pages.
+    definitions = [...definitions, daily('def-10a'), daily('def-20a')];
+    const more = new Map([...failed, ['def-10a', failed.get('def-05')!], ['def-20a', failed.get('def-05')!]]);
+    const second = await list.read(definitions, more, now, { limit: 10, after: first.nextAfter, state: 'failing' });
+    expect((parse(second.slices) as StatusKey[]).map((d) => d.name)).toEqual(['def-20a', 'def-23', 'def-31', 'def-44']);
+    expect(second.nextAfter).toBeNull();
+    expect(second.summary).toEqual({ failing: 7, never_run: 45 });
+    // Without a state: problems first, then the rest by name.
+    const all = await list.read(definitions, more, now, { limit: 8, after: null, state: null });
+    expect((parse(all.slices) as StatusKey[]).map((d) => `${d.state} ${d.name}`)).toEqual([
+      'failing def-05', 'failing def-10a', 'failing def-17', 'failing def-20a', 'failing def-23', 'failing def-31', 'failing def-44', 'never_run def-00',
+    ]);
+    expect(all.nextAfter).toEqual({ state: 'never_run', name: 'def-00' });
   });
 });
