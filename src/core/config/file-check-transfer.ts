@@ -26,13 +26,23 @@ export interface PackedFileCheck {
   documents: PackedDocument[];
 }
 
+/**
+ * A document, in few characters: what the receiver can take from the document's data or the file is left
+ * out (a checked document's kind and name are in its data, every position is in this file).
+ */
 export interface PackedDocument {
-  start: number;
-  nameOffset: number | undefined;
-  findings: readonly Finding[];
-  named: { kind: Kind; name: string; source: SourceLocation } | undefined;
-  /** The document's data, for a document that passed its checks (it then has a `CheckedDocument`), else undefined. */
-  checkedValue: unknown;
+  /** Offset of the document's contents. */
+  s: number;
+  /** Offset of metadata.name's value, when the fast reader saw it. */
+  o?: number;
+  /** The document's own findings, when it has any. */
+  f?: readonly Finding[];
+  /** Kind and name of a named document that did not pass its checks (a checked one's are in `v`). */
+  n?: { kind: Kind; name: string };
+  /** Line and column of metadata.name, for a named document. */
+  at?: [number, number];
+  /** The document's data, for a document that passed its checks (it then has a `CheckedDocument`). */
+  v?: unknown;
 }
 
 export function packFileCheck(check: FileCheck): PackedFileCheck {
@@ -40,34 +50,36 @@ export function packFileCheck(check: FileCheck): PackedFileCheck {
     diagnostics: check.diagnostics,
     documentCount: check.documentCount,
     brokenNames: check.brokenNames,
-    documents: check.documents.map(
-      (d): PackedDocument => ({
-        start: d.doc.start,
-        nameOffset: d.doc.nameOffset,
-        findings: d.findings,
-        named: d.named ? { kind: d.named.kind, name: d.named.name, source: d.named.source } : undefined,
-        checkedValue: d.checked ? d.doc.value : undefined,
-      }),
-    ),
+    documents: check.documents.map((d): PackedDocument => {
+      const p: PackedDocument = { s: d.doc.start };
+      if (d.doc.nameOffset !== undefined) p.o = d.doc.nameOffset;
+      if (d.findings.length > 0) p.f = d.findings;
+      if (d.named) {
+        p.at = [d.named.source.line, d.named.source.column];
+        if (d.checked) p.v = d.doc.value;
+        else p.n = { kind: d.named.kind, name: d.named.name };
+      }
+      return p;
+    }),
   };
 }
+
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
 
 /** The `FileCheck` of `file` from its packed form (made from the same path and text). */
 export function unpackFileCheck(file: ConfigFile, packed: PackedFileCheck): FileCheck {
   const source = new SourceFile(file.path, file.text);
   const documents = packed.documents.map((p): DocumentCheck => {
-    const doc = new ConfigDocument(source, p.start, p.checkedValue, p.nameOffset);
+    const doc = new ConfigDocument(source, p.s, p.v, p.o);
+    const findings = p.f ?? NO_FINDINGS;
+    if (!p.at) return { doc, findings };
     // As checkDocument makes them: the named document and the checked one share the name's position.
-    const named = p.named ? { kind: p.named.kind, name: p.named.name, source: p.named.source, doc } : undefined;
-    if (p.checkedValue === undefined || !named) return { doc, findings: p.findings, named };
-    const checked = {
-      kind: named.kind,
-      name: named.name,
-      spec: (p.checkedValue as { spec: unknown }).spec,
-      source: named.source,
-      doc,
-    } as CheckedDocument;
-    return { doc, findings: p.findings, named, checked };
+    const at = { file: file.path, line: p.at[0], column: p.at[1] };
+    if (p.v === undefined) return { doc, findings, named: { kind: p.n!.kind, name: p.n!.name, source: at, doc } };
+    const value = p.v as { kind: Kind; metadata: { name: string }; spec: unknown };
+    const named = { kind: value.kind, name: value.metadata.name, source: at, doc };
+    const checked = { kind: value.kind, name: value.metadata.name, spec: value.spec, source: at, doc } as CheckedDocument;
+    return { doc, findings, named, checked };
   });
   return { path: file.path, diagnostics: packed.diagnostics, documentCount: packed.documentCount, brokenNames: packed.brokenNames, documents };
 }
@@ -84,9 +96,9 @@ export function packBatch(checks: readonly FileCheck[]): PackedBatch {
   const packed = checks.map((check, f) => {
     const p = packFileCheck(check);
     p.documents.forEach((d, i) => {
-      if (d.checkedValue !== undefined && !jsonExact(d.checkedValue)) {
-        unsafe.push([f, i, d.checkedValue]);
-        d.checkedValue = undefined;
+      if (d.v !== undefined && !jsonExact(d.v)) {
+        unsafe.push([f, i, d.v]);
+        delete d.v;
       }
     });
     return p;
@@ -97,7 +109,7 @@ export function packBatch(checks: readonly FileCheck[]): PackedBatch {
 /** The checks of `files` (the batch, in its order) from `packBatch`'s answer. */
 export function unpackBatch(files: readonly ConfigFile[], batch: PackedBatch): FileCheck[] {
   const packed = JSON.parse(batch.json) as PackedFileCheck[];
-  for (const [f, i, value] of batch.unsafe) packed[f]!.documents[i]!.checkedValue = value;
+  for (const [f, i, value] of batch.unsafe) packed[f]!.documents[i]!.v = value;
   return packed.map((p, f) => unpackFileCheck(files[f]!, p));
 }
 
