@@ -41,7 +41,7 @@ export interface FileCheckAnswer {
 export interface ParallelOptions {
   /** Files from which workers are used (default PARALLEL_MIN_FILES). */
   minFiles?: number;
-  /** Worker threads (default: the cores but one, at least one, at most MAX_WORKERS). */
+  /** Worker threads (default: the cores but one, at most MAX_WORKERS; none: one thread). */
   workers?: number;
   /** The worker's module (tests give one that fails). */
   workerUrl?: URL;
@@ -51,7 +51,8 @@ export interface ParallelOptions {
 
 /** `validateConfig`, with the per-file checks of a large configuration spread over worker threads. */
 export async function validateConfigInParallel(files: readonly ConfigFile[], options: ValidateOptions = {}, parallel: ParallelOptions = {}): Promise<ValidationResult> {
-  const workers = parallel.workers ?? Math.min(MAX_WORKERS, Math.max(1, availableParallelism() - 1));
+  // One core: a worker would only add its start and the copies.
+  const workers = parallel.workers ?? Math.min(MAX_WORKERS, availableParallelism() - 1);
   if (files.length < (parallel.minFiles ?? PARALLEL_MIN_FILES) || workers < 1) return validateConfig([...files], options);
   const sorted = [...files].sort((a, b) => compareText(a.path, b.path));
   let revision = '';
