@@ -47,6 +47,8 @@ export interface ParallelOptions {
   workerUrl?: URL;
   /** Files per batch (default BATCH_FILES; tests make many small batches). */
   batchFiles?: number;
+  /** False: this thread checks batches only when no worker is left (tests: every batch crosses). Default true. */
+  checkHere?: boolean;
 }
 
 /** `validateConfig`, with the per-file checks of a large configuration spread over worker threads. */
@@ -58,14 +60,14 @@ export async function validateConfigInParallel(files: readonly ConfigFile[], opt
   let revision = '';
   // The revision (a sha256 of every text) while the workers start and check their first batches.
   const batchFiles = parallel.batchFiles ?? BATCH_FILES;
-  const checks = await checkFilesInParallel(sorted, { workers, batchFiles, workerUrl: parallel.workerUrl ?? defaultWorkerUrl() }, () => (revision = configRevision(sorted)));
+  const checks = await checkFilesInParallel(sorted, { workers, batchFiles, workerUrl: parallel.workerUrl ?? defaultWorkerUrl(), checkHere: parallel.checkHere ?? true }, () => (revision = configRevision(sorted)));
   return combineFileChecks(checks, revision, options);
 }
 
 /** The files' own checks, in the files' order, from `workers` threads and this one. */
 async function checkFilesInParallel(
   files: readonly ConfigFile[],
-  how: { workers: number; batchFiles: number; workerUrl: URL },
+  how: { workers: number; batchFiles: number; workerUrl: URL; checkHere: boolean },
   meanwhile: () => void,
 ): Promise<FileCheck[]> {
   const batches: ConfigFile[][] = [];
@@ -81,7 +83,12 @@ async function checkFilesInParallel(
 
   const workers = new Set<Worker>();
   const start = (): void => {
-    const worker = new Worker(how.workerUrl);
+    let worker: Worker;
+    try {
+      worker = new Worker(how.workerUrl);
+    } catch {
+      return; // its batches stay in the queue for the others and this thread
+    }
     // Batches given to this worker and not yet answered: taken back if it fails.
     const given = new Set<number>();
     const give = (): void => {
@@ -98,11 +105,16 @@ async function checkFilesInParallel(
       settle();
     };
     worker.on('message', (answer: FileCheckAnswer) => {
-      given.delete(answer.batch);
       if (results[answer.batch] === undefined) {
-        results[answer.batch] = unpackBatch(batches[answer.batch]!, answer.checks);
+        try {
+          results[answer.batch] = unpackBatch(batches[answer.batch]!, answer.checks);
+        } catch {
+          drop(); // an answer that cannot be read: the batch is checked again elsewhere
+          return;
+        }
         done++;
       }
+      given.delete(answer.batch);
       if (workers.has(worker)) give();
       settle();
     });
@@ -117,7 +129,7 @@ async function checkFilesInParallel(
     for (let i = 0; i < how.workers; i++) start();
     meanwhile();
     while (done < batches.length) {
-      const batch = queue.shift();
+      const batch = how.checkHere || workers.size === 0 ? queue.shift() : undefined;
       if (batch !== undefined) {
         if (results[batch] === undefined) {
           results[batch] = checkConfigFiles(batches[batch]!);

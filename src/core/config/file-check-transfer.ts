@@ -109,6 +109,7 @@ export function packBatch(checks: readonly FileCheck[]): PackedBatch {
 /** The checks of `files` (the batch, in its order) from `packBatch`'s answer. */
 export function unpackBatch(files: readonly ConfigFile[], batch: PackedBatch): FileCheck[] {
   const packed = JSON.parse(batch.json) as PackedFileCheck[];
+  if (!Array.isArray(packed) || packed.length !== files.length) throw new Error(`a batch of ${files.length} file(s) answered with ${Array.isArray(packed) ? packed.length : 'no'} check(s)`);
   for (const [f, i, value] of batch.unsafe) packed[f]!.documents[i]!.v = value;
   return packed.map((p, f) => unpackFileCheck(files[f]!, p));
 }

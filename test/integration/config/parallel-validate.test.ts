@@ -82,8 +82,11 @@ describe('validateConfigInParallel', () => {
     }
     expect(files.length).toBeGreaterThan(80);
     for (const workers of [1, 3]) {
-      const parallel = await validateConfigInParallel(files, { now: Date.UTC(2026, 5, 1) }, { minFiles: 1, workers, batchFiles: 3 });
-      expect(parallel).toStrictEqual(single);
+      // Every batch through the workers, then shared with this thread.
+      for (const checkHere of [false, true]) {
+        const parallel = await validateConfigInParallel(files, { now: Date.UTC(2026, 5, 1) }, { minFiles: 1, workers, batchFiles: 3, checkHere });
+        expect(parallel).toStrictEqual(single);
+      }
     }
   });
 
@@ -92,7 +95,7 @@ describe('validateConfigInParallel', () => {
     valid.push({ path: 'z/numbers.yaml', text: `${meta('numbers')}spec:\n  keepLast: 1\n  keepDaily: -0\n` });
     const single = validateConfig(valid);
     expect(single.config).not.toBeNull();
-    const parallel = await validateConfigInParallel(valid, {}, { minFiles: 1, workers: 2, batchFiles: 4 });
+    const parallel = await validateConfigInParallel(valid, {}, { minFiles: 1, workers: 2, batchFiles: 4, checkHere: false });
     expect(parallel).toStrictEqual(single);
     expect(JSON.stringify(parallel.config!.objects)).toBe(JSON.stringify(single.config!.objects));
     const numbers = parallel.config!.objects.find((o) => o.name === 'numbers')!.spec as { keepDaily?: number };
@@ -105,9 +108,12 @@ describe('validateConfigInParallel', () => {
       'data:text/javascript,import { parentPort } from "node:worker_threads"; parentPort.on("message", () => { throw new Error("boom"); });',
       'data:text/javascript,process.exit(3);',
       new URL('./no-such-worker.js', import.meta.url).href,
+      // Answers with something that is not a batch's checks.
+      'data:text/javascript,import { parentPort } from "node:worker_threads"; parentPort.on("message", (b) => parentPort.postMessage({ batch: b.batch, checks: { json: "[{", unsafe: [] } }));',
+      'data:text/javascript,import { parentPort } from "node:worker_threads"; parentPort.on("message", (b) => parentPort.postMessage({ batch: b.batch, checks: { json: "[]", unsafe: [] } }));',
     ];
     for (const url of failing) {
-      const parallel = await validateConfigInParallel(files, {}, { minFiles: 1, workers: 2, batchFiles: 5, workerUrl: new URL(url) });
+      const parallel = await validateConfigInParallel(files, {}, { minFiles: 1, workers: 2, batchFiles: 5, workerUrl: new URL(url), checkHere: false });
       expect(parallel).toStrictEqual(single);
     }
   });
