@@ -32,6 +32,8 @@ let stateDir: string;
 let backupRoot: string;
 let catalogUrl: string;
 let receiver: ResultPromise;
+/** Where restores go: a directory the job user (postgres) may create their directories in. */
+let restores: string;
 const started: string[] = [];
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 
@@ -50,6 +52,8 @@ beforeAll(async () => {
     'backup.yaml': backupSpecDoc('phys', 'method: basebackup\ncompression: { method: gzip, level: 1 }', 'two'),
   });
   await applyConverged(cli);
+  const ids = await Promise.all([execa('id', ['-u', 'postgres']), execa('id', ['-g', 'postgres'])]);
+  restores = jobUserDir(join(work, 'restores'), Number(ids[0].stdout), Number(ids[1].stdout));
   catalog = await Catalog.open(catalogConfig);
   await nodeQuery(node, 'create table t (n int primary key)');
   receiver = spawnPgbackops(['wal-receive', '--node', 'pg1', '--state-dir', stateDir]);
@@ -123,8 +127,7 @@ async function stopRestored(dir: string): Promise<void> {
  * read while it runs; then it is stopped and removed.
  */
 async function restoredRows(id: string, name: string, target: string[]): Promise<{ recoveryTarget: string; rows: { n: number; top: number | null } }> {
-  const ids = await Promise.all([execa('id', ['-u', 'postgres']), execa('id', ['-g', 'postgres'])]);
-  const dir = join(jobUserDir(join(work, 'restores'), Number(ids[0].stdout), Number(ids[1].stdout)), name);
+  const dir = join(restores, name);
   const port = await freePort();
   const r = await cli('restore', id, '--to-dir', dir, ...target, '--start', '--port', String(port), '--yes', '--json');
   expect(r.exitCode, r.stdout + r.stderr).toBe(0);
@@ -190,12 +193,13 @@ describe('WAL retention', () => {
 
     // Each kept backup, after the prune: to its own end it holds exactly the rows committed before it; to the
     // latest point, through every segment left and the .partial, every row committed.
-    for (const kept of [b2, b3]) {
-      const atEnd = await restoredRows(kept.id, `end-${kept.rows}`, []);
-      expect(atEnd).toEqual({ recoveryTarget: 'end', rows: { n: kept.rows, top: kept.rows } });
-      const latest = await restoredRows(kept.id, `latest-${kept.rows}`, ['--latest']);
-      expect(latest).toEqual({ recoveryTarget: 'latest', rows: { n: 40, top: 40 } });
-    }
+    // The four restores are independent (each its own directory and port): side by side.
+    const restored = await Promise.all([b2, b3].flatMap((kept) => [
+      restoredRows(kept.id, `end-${kept.rows}`, []), restoredRows(kept.id, `latest-${kept.rows}`, ['--latest']),
+    ]));
+    expect(restored).toEqual([b2, b3].flatMap((kept) => [
+      { recoveryTarget: 'end', rows: { n: kept.rows, top: kept.rows } }, { recoveryTarget: 'latest', rows: { n: 40, top: 40 } },
+    ]));
   }, 300_000);
 
   it('keeps everything while a kept base backup cannot be placed (a run still going records no start yet)', async () => {
