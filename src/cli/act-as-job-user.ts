@@ -6,6 +6,7 @@
 // know which user to act as, they may hold files and connections opened as root. `restore` asks first, before
 // it opens anything, and becomes that user itself (becomeJobUser): one Node start fewer in a restore's time.
 import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { BackupServerSpec } from '../core/model.js';
 import { isRoot } from '../adapters/os/os-user.js';
@@ -85,7 +86,7 @@ async function jobUserToActAs(ctx: CommandContext, acting: ActingFor): Promise<J
   const problems = (
     await Promise.all(users.map((u) => jobAccessProblems(u.user, {
       stateDir, server: u.server.name, spec: u.server.spec, backups: acting.backups,
-      localCatalog: !ctx.settings.catalogUrl, launcher: process.argv[1] ?? ctx.settings.binary,
+      localCatalog: !ctx.settings.catalogUrl, launcher: thisLauncher() ?? ctx.settings.binary,
     })))
   ).flat();
   if (problems.length > 0) {
@@ -113,7 +114,7 @@ function jobUserEnvironment(user: JobUser, stateDir: string, actor: string): Nod
 
 /** Starts this same command line as `user`, with stdio, signals and exit status passed through. */
 function runAs(user: JobUser, stateDir: string, actor: string): Promise<number> {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn(process.execPath, [...process.execArgv, thisLauncher() ?? process.argv[1]!, ...process.argv.slice(2)], {
     uid: user.uid,
     gid: user.gid,
     // fd 3 is the lifeline: it closes when this process dies, however it dies (see followLifeline).
@@ -135,6 +136,21 @@ function runAs(user: JobUser, stateDir: string, actor: string): Promise<number> 
       resolvePromise(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
+}
+
+/**
+ * The script this process runs, with symlinks resolved (as Node resolved them to load it): started through a
+ * link in a directory the job user cannot enter (`npx pgbackops` as root runs it through a link in root's npm
+ * cache, /root/.npm/_npx/...), the job user starts the same file by the path it can reach.
+ */
+function thisLauncher(): string | undefined {
+  const script = process.argv[1];
+  if (script === undefined) return undefined;
+  try {
+    return realpathSync(script);
+  } catch {
+    return script;
+  }
 }
 
 /** The command line as typed, for the message: the launcher's name and the arguments, quoted where needed. */

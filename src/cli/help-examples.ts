@@ -39,6 +39,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'pgbackops verify 3f2a',
     'pgbackops verify --latest orders-nightly --restore --to-node pg-orders',
     'pgbackops verify --latest orders-physical --restore',
+    'pgbackops verify 9c1e --restore --target-time 2026-12-05T10:00:00Z   # a physical trial restore recovered to that instant',
     'pgbackops verify 3f2a --identity-file ~/.config/age/backups.key',
     'pgbackops verify 3f2a --from offsite-eu',
   ],

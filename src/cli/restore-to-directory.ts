@@ -17,6 +17,7 @@ import { confirm } from './confirm.js';
 import { flagOf } from './flag-values.js';
 import { createProgressLine, progressWanted } from './progress.js';
 import { restoreProgressLine } from './restore-progress.js';
+import { recoveryTargetOfFlags } from './recovery-target-flags.js';
 
 export interface DirectoryRestoreFlags {
   toNode?: string;
@@ -42,7 +43,7 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
   if (opts.toNode !== undefined) throw new CliError('--to-node and --to-dir exclude each other: a logical backup restores into a node, a physical one into a directory');
   const logicalOnly = (['database', 'renameExisting'] as const).filter((k) => opts[k] !== undefined);
   if (logicalOnly.length > 0) throw new CliError(`${logicalOnly.map(flagOf).join(', ')}: only for a logical backup restored into a node (--to-node), not with --to-dir`);
-  recoveryTargetOf(opts);
+  recoveryTargetOfFlags(opts, '--latest');
   const start = startOf(opts);
   const toDir = isAbsolute(opts.toDir) ? opts.toDir : resolve(opts.toDir);
   // The flags as a Restore's fields: checked and turned into the request by the code a Restore's run uses.
@@ -100,20 +101,6 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
     }
   }
   process.exitCode = plan.refusals.length > 0 || record?.status === 'failed' ? 1 : 0;
-}
-
-/** Checks the recovery target flags (their values' forms: the target itself is made from the fields). */
-function recoveryTargetOf(opts: DirectoryRestoreFlags): void {
-  const given = (['targetTime', 'targetLsn', 'targetName', 'latest'] as const).filter((k) => opts[k] !== undefined);
-  if (given.length > 1) throw new CliError(`${given.map(flagOf).join(', ')} exclude each other: recovery stops at one target`);
-  if (opts.targetTime !== undefined) {
-    // An instant needs its offset: a bare local time would be read in the restoring server's zone.
-    if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(opts.targetTime) || Number.isNaN(Date.parse(opts.targetTime))) {
-      throw new CliError(`--target-time must be an ISO 8601 instant with its offset (e.g. 2026-12-05T10:00:00Z), not ${JSON.stringify(opts.targetTime)}`);
-    }
-  }
-  if (opts.targetLsn !== undefined && !/^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/.test(opts.targetLsn)) throw new CliError(`--target-lsn must be an LSN like 0/3000028, not ${JSON.stringify(opts.targetLsn)}`);
-  if (opts.targetName !== undefined && (opts.targetName.length === 0 || opts.targetName.length > 63)) throw new CliError('--target-name must be a restore point name of 1 to 63 characters');
 }
 
 /** One --tablespace-map OLD=NEW as a pair ('\=' for an '=' in a path); the pair is checked with the other fields. */

@@ -37,6 +37,12 @@ export async function readRestorableWindows(catalog: Catalog, objects: readonly 
     const here = (await stat(archiveDir).catch(() => null))?.isDirectory() ?? false;
     if (!node.spec.walArchive?.enabled && !here) return;
     if (!here) {
+      // No base backup yet: that is the answer anywhere (before the receiver first ran, the archive does not
+      // exist on its own machine either); nothing recorded elsewhere could say more.
+      if (backups.length === 0) {
+        windows.set(node.name, restorableWindow([], null));
+        return;
+      }
       elsewhere.push({ node: node.name, server: node.spec.backupServer, archiveDir });
       return;
     }

@@ -78,6 +78,11 @@ export interface VerifyRequest {
   trialNode?: string;
   /** `verify --restore`: a trial restore (a logical backup needs trialNode; a physical one uses a temporary directory). */
   trialRestore?: boolean;
+  /**
+   * A physical trial restore's recovery target and timeline (`verify --restore --target-time ...`; absent: the
+   * backup's end): checked and planned as `restore --to-dir` plans it.
+   */
+  recovery?: Pick<DirectoryRestoreOptions, 'target' | 'timeline'>;
   /** The age identity (private key) file that decrypts an encrypted backup (docs/encryption.md). */
   identityFile?: string;
   jobs: number;

@@ -2,7 +2,7 @@
 // apply leaves what it creates usable by that user; a catalog URL with a password is refused at apply, and a
 // passfile set-up works from a cron-started job; the actor is the OS user when the environment names none.
 // Needs root (tests run as root here) and a checkout the `postgres` user can read.
-import { chmodSync, chownSync, existsSync, lstatSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,20 @@ describe.skipIf(!jobUserCanRunCli)('started as root, commands act as the job use
       expect(statSync(join(stateDir, dir)).uid, dir).toBe(jobUid);
       expect(notOwnedBy(join(stateDir, dir), jobUid)).toEqual([]);
     }
+  });
+
+  it('started through a link in a directory the job user cannot enter (npx as root: /root/.npm/_npx/...), it runs the real program as the job user', async () => {
+    writeFleet(join(work, 'backups'));
+    await applyConverged(cli);
+    const linkDir = join(work, 'npx-cache');
+    mkdirSync(linkDir, { mode: 0o700 });
+    symlinkSync(CLI, join(linkDir, 'pgbackops'));
+    const byLink = await execa(process.execPath, [join(linkDir, 'pgbackops'), 'run', 'nightly', '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl], {
+      reject: false, env: { NO_COLOR: '1', PGBACKOPS_LOG_LEVEL: 'warn' }, stdin: 'ignore',
+    });
+    expect(byLink.exitCode, `${byLink.stderr}${byLink.stdout}`).toBe(0);
+    expect(await catalogQuery(database, `select status from pgbackops.backup_runs`)).toEqual([{ status: 'succeeded' }]);
+    expect(notOwnedBy(join(work, 'backups'), jobUid)).toEqual([]);
   });
 
   it('refuses, naming the user, the path and the command to use, when the job user cannot reach the state directory', async () => {

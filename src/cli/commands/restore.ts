@@ -15,6 +15,7 @@ import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import { createProgressLine, progressWanted } from '../progress.js';
 import { restoreProgressLine } from '../restore-progress.js';
+import { addRecoveryTargetOptions } from '../recovery-target-flags.js';
 
 interface RestoreFlags {
   toNode?: string;
@@ -39,17 +40,13 @@ interface RestoreFlags {
 }
 
 export function registerRestore(program: Command): void {
-  program
+  const command = program
     .command('restore')
     .description('restore a backup: a logical backup into a node (--to-node), a physical one into a directory (--to-dir) to a point in time; checks everything first and never drops existing data')
     .argument('<backup-id>', 'backup run id (or a unique prefix of it, at least 4 characters)')
     .option('--to-node <node>', 'the Node to restore a logical backup (pg_dump, pg_dumpall) into')
-    .option('--to-dir <dir>', 'physical backups: the new, empty directory to restore the cluster into')
-    .option('--target-time <time>', 'physical backups: recover up to this instant (ISO 8601 with an offset, e.g. 2026-12-05T10:00:00Z)')
-    .option('--target-lsn <lsn>', 'physical backups: recover up to this LSN (e.g. 0/3000028)')
-    .option('--target-name <name>', 'physical backups: recover up to this restore point (pg_create_restore_point)')
-    .option('--latest', 'physical backups: recover everything the WAL archive has (default: the backup\'s end)')
-    .option('--target-timeline <n>', 'physical backups, with a recovery target: the timeline recovery ends on: latest (default, as PostgreSQL), current (the backup\'s) or a number; followed through the archive\'s .history files')
+    .option('--to-dir <dir>', 'physical backups: the new, empty directory to restore the cluster into');
+  addRecoveryTargetOptions(command, '--latest', 'physical backups')
     .option('--tablespace-map <old=new>', 'physical backups: restore the tablespace at OLD (its location in the backup) into NEW, a new or empty directory; once per tablespace (pg_basebackup -T\'s convention)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--tablespace-map-all <dir>', 'physical backups: restore every tablespace not given by --tablespace-map into DIR/<its OID>, each a new or empty directory (pgBackRest\'s own option uses names; here OIDs, for both methods)')
     .option('--start', 'physical backups: start the restored cluster and wait until recovery reaches the target')

@@ -10,9 +10,15 @@ import { configuredIdentityFile } from '../../adapters/age/identity-file.js';
 import { CliError, printJson, printText, stdoutStyle } from '../output.js';
 import { backupSource, findBackupOrCopy } from '../offsite-source.js';
 import { createProgressLine, progressWanted, startByteProgress, type ByteProgress } from '../progress.js';
+import { addRecoveryTargetOptions, recoveryFlagName, recoveryTargetOfFlags } from '../recovery-target-flags.js';
 
 interface VerifyFlags {
   latest?: string;
+  targetTime?: string;
+  targetLsn?: string;
+  targetName?: string;
+  targetLatest?: boolean;
+  targetTimeline?: string;
   database?: string;
   restore?: boolean;
   toNode?: string;
@@ -22,14 +28,15 @@ interface VerifyFlags {
 }
 
 export function registerVerify(program: Command): void {
-  program
+  const command = program
     .command('verify')
     .description('check that a backup is restorable: manifest checksums, pg_restore --list, and with --restore a trial restore')
     .argument('[backup-id]', 'backup run id (or a unique prefix of it)')
     .option('--latest <definition>', 'the newest succeeded backup of this definition instead of an id')
     .option('--database <name>', 'with --latest: of this database')
     .option('--restore', 'also restore it: a logical backup into a scratch database on --to-node, a physical one (basebackup, pgbackrest) into a temporary directory started on a free port (removed afterwards; recorded as a trial restore)')
-    .option('--to-node <node>', 'the Node for the trial restore of a logical backup')
+    .option('--to-node <node>', 'the Node for the trial restore of a logical backup');
+  addRecoveryTargetOptions(command, '--target-latest', 'with --restore, physical backups')
     .option('--jobs <n>', 'parallel pg_restore jobs for the trial restore', '1')
     .option('--identity-file <file>', 'an encrypted backup: the age identity (private key) file that decrypts it, to check the archive itself (default: $PGBACKOPS_AGE_IDENTITY_FILE); without it only the ciphertext checksums are checked')
     .option('--from <store>', 'verify the off-site copy in this ObjectStore (default: the local files, else a copy when they are gone)')
@@ -38,6 +45,7 @@ export function registerVerify(program: Command): void {
       const ctx = contextOf(command);
       if ((backupId === undefined) === (opts.latest === undefined)) throw new CliError('give a backup id or --latest DEFINITION (one of them)');
       if (!opts.restore && opts.toNode) throw new CliError('--to-node is for --restore');
+      const recovery = recoveryOf(opts);
       const jobs = Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new CliError(`--jobs must be an integer from 1 to 64, not ${JSON.stringify(opts.jobs)}`);
       if ((await actAsJobUser(ctx, actingForThisMachine(ctx, 'read'))) === 'delegated') return;
@@ -48,6 +56,7 @@ export function registerVerify(program: Command): void {
         const found = await findBackupOrCopy(catalog, backupId ?? latest!.id);
         // A logical backup is tried in a scratch database of a node; a physical one in a directory of this machine.
         if (opts.restore && !opts.toNode && found.row.method === 'logical') throw new CliError('--restore needs --to-node NODE (where the scratch database is created)');
+        if (recovery && found.row.method === 'logical') throw new CliError(`${recovery.flags.join(', ')}: a recovery target is for a physical backup's trial restore; backup ${found.row.id} is logical (restored to the dump's moment)`);
         // A copy is downloaded and checked against its manifest first (a refused copy is an error, exit 1).
         const source = await backupSource(catalog, found, { ...(opts.from !== undefined ? { from: opts.from } : {}), stateDir: ctx.settings.stateDir });
         // On a TTY: the files' bytes hashed against their recorded total, then the whole check's elapsed time.
@@ -65,6 +74,7 @@ export function registerVerify(program: Command): void {
           const outcome = await backupMethodOf(source.row.method, `backup ${source.row.id}`).verify(catalog, source.row, {
             ...(onHashProgress ? { onHashProgress } : {}),
             ...(opts.restore && opts.toNode ? { trialNode: opts.toNode } : {}), ...(opts.restore ? { trialRestore: true } : {}), jobs,
+            ...(recovery ? { recovery: recovery.options } : {}),
             ...(identityFile !== undefined ? { identityFile } : {}),
             stateDir: ctx.settings.stateDir, actor: ctx.settings.actor, logger: ctx.logger,
           }).catch((err: unknown) => {
@@ -92,6 +102,18 @@ export function registerVerify(program: Command): void {
       }
       process.exitCode = outcome.ok ? 0 : 1;
     });
+}
+
+/**
+ * The trial restore's recovery target from restore's own flags, read and refused as `restore --to-dir` does
+ * (recovery-target-flags.ts); null when none is given (the backup's end).
+ */
+function recoveryOf(opts: VerifyFlags): { flags: string[]; options: ReturnType<typeof recoveryTargetOfFlags> } | null {
+  const fields = { ...opts, latest: opts.targetLatest };
+  const flags = (['targetTime', 'targetLsn', 'targetName', 'latest', 'targetTimeline'] as const).filter((k) => fields[k] !== undefined).map(recoveryFlagName('--target-latest'));
+  if (flags.length === 0) return null;
+  if (!opts.restore) throw new CliError(`${flags.join(', ')}: the recovery target of a trial restore: give --restore too`);
+  return { flags, options: recoveryTargetOfFlags(fields, '--target-latest') };
 }
 
 function renderVerify(o: VerifyOutcome): string {

@@ -42,17 +42,25 @@ export function parseTargetTimeline(text: string): TargetTimeline | null {
   return { kind: 'number', timeline: Number(text) };
 }
 
+/** The recovery target fields alone: what `verify --restore` takes too (its trial restore has no directory of yours). */
+export type RecoveryTargetFields = Pick<DirectoryRestoreFields, 'targetTime' | 'targetLsn' | 'targetName' | 'latest' | 'targetTimeline'>;
+
+/** Why the target timeline cannot be used, if it cannot (the target's own values are checked by their readers). */
+export function recoveryTargetFieldProblems(fields: RecoveryTargetFields, name: (field: string) => string): FieldProblem[] {
+  const given = fields.targetTimeline;
+  if (given === undefined) return [];
+  if (parseTargetTimeline(given) === null) {
+    return [{ field: 'targetTimeline', message: `${name('targetTimeline')} must be latest, current or a timeline number (1, 2, ...), not ${JSON.stringify(given)}` }];
+  }
+  if (recoveryTargetOfSpec(fields).kind === 'end') {
+    return [{ field: 'targetTimeline', message: `${name('targetTimeline')} needs a recovery target (${['targetTime', 'targetLsn', 'targetName', 'latest'].map(name).join(', ')}): the backup's end is on the backup's own timeline` }];
+  }
+  return [];
+}
+
 /** Why the timeline and tablespace fields cannot be used, if they cannot; each message starts with the name. */
 export function directoryRestoreFieldProblems(fields: DirectoryRestoreFields, name: (field: string) => string): FieldProblem[] {
-  const out: FieldProblem[] = [];
-  const given = fields.targetTimeline;
-  if (given !== undefined) {
-    if (parseTargetTimeline(given) === null) {
-      out.push({ field: 'targetTimeline', message: `${name('targetTimeline')} must be latest, current or a timeline number (1, 2, ...), not ${JSON.stringify(given)}` });
-    } else if (recoveryTargetOfSpec(fields).kind === 'end') {
-      out.push({ field: 'targetTimeline', message: `${name('targetTimeline')} needs a recovery target (${['targetTime', 'targetLsn', 'targetName', 'latest'].map(name).join(', ')}): the backup's end is on the backup's own timeline` });
-    }
-  }
+  const out: FieldProblem[] = recoveryTargetFieldProblems(fields, name);
   const seen = new Set<string>();
   for (const [from, to] of mappingsOf(fields)) {
     const mapping = tablespaceMapping(from, to, name('tablespaceMap'));
@@ -70,14 +78,18 @@ export function directoryRestoreFieldProblems(fields: DirectoryRestoreFields, na
   return out;
 }
 
+/** The recovery target and timeline from fields that passed recoveryTargetFieldProblems (and the target checks). */
+export function recoveryOptionsOf(fields: RecoveryTargetFields): Pick<DirectoryRestoreOptions, 'target' | 'timeline'> {
+  const timeline = fields.targetTimeline === undefined ? null : parseTargetTimeline(fields.targetTimeline);
+  return { target: recoveryTargetOfSpec(fields), ...(timeline ? { timeline } : {}) };
+}
+
 /** The restore request's options from fields that passed directoryRestoreFieldProblems (and the target checks). */
 export function directoryRestoreOptionsOf(fields: DirectoryRestoreFields): DirectoryRestoreOptions {
-  const timeline = fields.targetTimeline === undefined ? null : parseTargetTimeline(fields.targetTimeline);
   const tablespaceMap = mappingsOf(fields).map(([from, to]) => ({ from: trimSlash(from), to: trimSlash(to) }));
   return {
     toDir: fields.toDir,
-    target: recoveryTargetOfSpec(fields),
-    ...(timeline ? { timeline } : {}),
+    ...recoveryOptionsOf(fields),
     ...(tablespaceMap.length > 0 ? { tablespaceMap } : {}),
     ...(fields.tablespaceMapAll !== undefined ? { tablespacesUnder: trimSlash(fields.tablespaceMapAll) } : {}),
     ...(fields.start && fields.port !== undefined ? { start: { port: fields.port } } : {}),

@@ -1,7 +1,7 @@
 // `pgbackops verify` of a base backup: its files against their checksums, then backup_manifest with
 // pg_verifybackup (the tars extracted into a scratch directory beside the backup, removed afterwards); with
 // --restore, a trial: restored into a temporary directory, started on a free port, recovered to the backup's
-// end, connected to, its databases listed and, where amcheck is installed, every B-tree index checked with
+// end (or the target given, as `restore --to-dir` takes it), connected to, its databases listed and, where amcheck is installed, every B-tree index checked with
 // bt_index_check, then stopped and removed. The trial is recorded as a restore with
 // purpose 'trial', whose recovery time is the evidence of how long a real restore takes (the RTO).
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import type { NodeSpec } from '../../core/model.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import type { VerifyOutcome, VerifyRequest } from '../method.js';
 import { stopRestoredCluster } from '../physical/start-restored-cluster.js';
+import { describeRecoveryTarget, type RecoveryTarget } from '../../core/restore/directory-restore.js';
 import { restoreBasebackupToDirectory } from './restore-to-directory.js';
 import { verifyWithPgVerifybackup } from './verify-manifest.js';
 
@@ -63,7 +64,7 @@ async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyReq
   const port = await freePort();
   try {
     const restored = await restoreBasebackupToDirectory(catalog, {
-      backup: row, options: { toDir, target: { kind: 'end' }, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
+      backup: row, options: { toDir, target: { kind: 'end' }, ...request.recovery, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
     });
     const record = restored.record;
@@ -85,11 +86,18 @@ async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyReq
     await stop(toDir, row);
     return {
       outcome: null, scratchDatabase: null, durationMs, problem, record,
-      description: `trial restore into a temporary directory, recovered to the backup's end and promoted, databases ${databases.join(', ')}${indexes}; stopped and removed (restore ${record.id})`,
+      description: `trial restore into a temporary directory, recovered to ${reachedOf(restored.result?.reached ?? null, request.recovery?.target ?? { kind: 'end' })} and promoted, databases ${databases.join(', ')}${indexes}; stopped and removed (restore ${record.id})`,
     };
   } finally {
     await rm(parent, { recursive: true, force: true });
   }
+}
+
+/** The trial's recovery target as its outcome says it, with the point reached when the server reported one. */
+function reachedOf(reached: { lsn: string | null; time: string | null } | null, target: RecoveryTarget): string {
+  const asked = target.kind === 'end' ? "the backup's end" : `target ${describeRecoveryTarget(target)}`;
+  const point = [reached?.lsn ? `LSN ${reached.lsn}` : null, reached?.time ? `last commit ${reached.time}` : null].filter((p) => p !== null);
+  return point.length > 0 ? `${asked} (${point.join(', ')})` : asked;
 }
 
 interface Login {

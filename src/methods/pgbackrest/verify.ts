@@ -51,7 +51,7 @@ async function trialRestore(
     if (jobUser) await chown(tablespaces, jobUser.uid, jobUser.gid);
     const port = await freePort();
     const restored = await restorePgbackrestToDirectory(catalog, {
-      backup: row, options: { toDir, target: { kind: 'end' }, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
+      backup: row, options: { toDir, target: { kind: 'end' }, ...request.recovery, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
     });
     if (restored.result?.started) await stopRestoredCluster(await pgCtlFor(toDir, binDirs), toDir);

@@ -90,6 +90,10 @@ describe('the restorable window', () => {
   it('none before a base backup exists, then from the backup\'s end to the newest commit in the archive\'s .partial segment', async () => {
     const before = (await statusJson()).restorable_windows;
     expect(before).toEqual([expect.objectContaining({ node: 'pg1', from: null, to: null, problem: expect.stringMatching(/no kept base backup/) })]);
+    // Where the archive does not exist (another machine, or this one before the receiver first ran), the same:
+    // with no base backup there is nothing to ask the archive's machine.
+    const nowhere = await pgbackops(['status', '--json', '--no-nodes', '-c', configDir, '--state-dir', tempDir('pitr-no-archive'), '--catalog', catalogUrl]);
+    expect(JSON.parse(nowhere.stdout).restorable_windows).toEqual([expect.objectContaining({ node: 'pg1', from: null, computed_at: null, problem: expect.stringMatching(/no kept base backup/) })]);
 
     const { id, facts } = await backup();
     const [{ t0 }] = await app<{ t0: Date }>('select clock_timestamp() as t0');

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyConverged, pgbackopsAsJobUser, spawnPgbackops } from '../../helpers/cli.js';
+import { applyConverged, CLI, pgbackopsAsJobUser, spawnPgbackops } from '../../helpers/cli.js';
 import { clusterNodeDoc, jobUserDir, retentionDoc, serverDoc, writeConfig } from '../../helpers/config.js';
 import { startTestCluster, type TestCluster } from '../../helpers/pg-cluster.js';
 import { query, queryAt } from '../../helpers/pg-tools.js';
 import { freePort } from '../../helpers/free-port.js';
-import { catalogConfig, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
+import { catalogConfig, catalogUrl, cli, configDir, openWorkspace, stateDir, work } from '../../helpers/workspace.js';
 
 let source: TestCluster;
 let minimal: TestCluster;
@@ -155,7 +155,7 @@ describe('basebackup: backups', () => {
     const { id } = await backup('phys');
     const r = await cli('verify', id, '--restore');
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/trial restore into a temporary directory, recovered to the backup's end and promoted, databases .*\bapp\b.*; amcheck bt_index_check: \d+ B-tree indexes in \d+ databases sound; stopped and removed/);
+    expect(r.stdout).toMatch(/trial restore into a temporary directory, recovered to the backup's end \(LSN [0-9A-F]+\/[0-9A-F]+\) and promoted, databases .*\bapp\b.*; amcheck bt_index_check: \d+ B-tree indexes in \d+ databases sound; stopped and removed/);
     // app's primary key among them: more indexes than the catalogs of the databases alone would have.
     expect(Number(/amcheck bt_index_check: (\d+) B-tree/.exec(r.stdout)![1])).toBeGreaterThan(0);
     const [trial] = await queryAt<{ purpose: string; status: string; recovery_target: string; target_dir: string; rto: number }>(catalogConfig,
@@ -214,6 +214,8 @@ describe('basebackup: point-in-time restore into a directory', () => {
   let backupFacts: Record<string, unknown>;
   let t1: string;
   let afterT1Segment: string;
+  /** Where WAL was written up to after the 15th row's commit (pg_current_wal_lsn() between inserts). */
+  let after15: string;
 
   beforeAll(async () => {
     ({ id: backupId, facts: backupFacts } = await backup('phys'));
@@ -222,7 +224,11 @@ describe('basebackup: point-in-time restore into a directory', () => {
     await new Promise((r) => setTimeout(r, 1100));
     [{ t1 }] = await sourceSql<{ t1: string }>(`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t1`);
     await new Promise((r) => setTimeout(r, 1100));
-    await sourceSql('insert into t (n) select generate_series(11, 20)');
+    await sourceSql('insert into t (n) select generate_series(11, 15)');
+    [{ after15 }] = await sourceSql<{ after15: string }>('select pg_current_wal_lsn()::text as after15');
+    await sourceSql('insert into t (n) select generate_series(16, 18)');
+    await sourceSql(`select pg_create_restore_point('before-drop')`);
+    await sourceSql('insert into t (n) select generate_series(19, 20)');
     await sourceSql('drop table keep');
     await switchAndArchive();
   }, 120_000);
@@ -257,6 +263,80 @@ describe('basebackup: point-in-time restore into a directory', () => {
     expect(await restoredQuery(dir, port, `select to_regclass('keep') as k`)).toEqual([{ k: null }]);
     await stopRestored(dir);
   }, 120_000);
+
+  it('--target-lsn L (read with pg_current_wal_lsn() between inserts) --start gives exactly the rows committed before L', async () => {
+    const dir = join(restoreParent(), 'lsn');
+    const port = await freePort();
+    const r = await cli('restore', backupId, '--to-dir', dir, '--target-lsn', after15, '--start', '--port', String(port), '--yes', '--json');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    started.push(dir);
+    expect(JSON.parse(r.stdout).restore).toMatchObject({ status: 'succeeded', recovery_target: `lsn ${after15.toUpperCase()}` });
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n, max(n) as top from t')).toEqual([{ n: 15, top: 15 }]);
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n from keep')).toEqual([{ n: 2 }]);
+    expect(await restoredQuery(dir, port, 'select pg_is_in_recovery() as r')).toEqual([{ r: false }]);
+    await stopRestored(dir);
+  }, 120_000);
+
+  it('--target-name (a restore point made with pg_create_restore_point) --start gives exactly the rows committed before it', async () => {
+    const dir = join(restoreParent(), 'name');
+    const port = await freePort();
+    const r = await cli('restore', backupId, '--to-dir', dir, '--target-name', 'before-drop', '--start', '--port', String(port), '--yes', '--json');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    started.push(dir);
+    expect(JSON.parse(r.stdout).restore).toMatchObject({ status: 'succeeded', recovery_target: 'name before-drop' });
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n, max(n) as top from t')).toEqual([{ n: 18, top: 18 }]);
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n from keep')).toEqual([{ n: 2 }]);
+    await stopRestored(dir);
+  }, 120_000);
+
+  it('verify --restore --target-name: the trial recovers to the restore point, says the point reached, and is recorded with that target and its RTO', async () => {
+    const r = await cli('verify', backupId, '--restore', '--target-name', 'before-drop');
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ok\s+trial restore into a temporary directory, recovered to target name before-drop \(LSN [0-9A-F]+\/[0-9A-F]+[^)]*\) and promoted, databases .*\bapp\b.*; stopped and removed/);
+    const [trial] = await queryAt<{ status: string; recovery_target: string; target_dir: string; rto: number }>(catalogConfig,
+      `select status, recovery_target, target_dir, (method_facts->>'recoveryTimeMs')::int as rto from pgbackops.restore_runs
+       where backup_run_id = $1 and purpose = 'trial' order by started_at desc limit 1`, [backupId]);
+    expect(trial).toMatchObject({ status: 'succeeded', recovery_target: 'name before-drop' });
+    expect(trial!.rto).toBeGreaterThan(0);
+    expect(existsSync(trial!.target_dir)).toBe(false);
+  }, 120_000);
+
+  it('verify --restore with a target: refused by the restore\'s own checks and flag rules, nothing restored', async () => {
+    const trials = async () => (await queryAt<{ n: number }>(catalogConfig, `select count(*)::int as n from pgbackops.restore_runs where backup_run_id = $1 and purpose = 'trial'`, [backupId]))[0]!.n;
+    const before = await trials();
+    const early = new Date(Date.parse(String(backupFacts.startTime)) - 1000).toISOString();
+    const refused = await cli('verify', backupId, '--restore', '--target-time', early);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stdout).toMatch(/FAIL trial restore: the trial restore was refused: .*is before the end of backup/);
+    // A usage error, before anything is read (the flags' other rules: test/unit/cli/recovery-target-flags.test.ts).
+    const usage = await cli('verify', backupId, '--target-lsn', after15);
+    expect(usage.exitCode).toBe(1);
+    expect(usage.stderr).toMatch(/--target-lsn: the recovery target of a trial restore: give --restore too/);
+    expect(await trials()).toBe(before);
+  }, 60_000);
+
+  it('refuses the backup when the server binaries here are another major, before extracting anything, naming both versions', async () => {
+    // Only PostgreSQL 15 is installed here: in a mount namespace of its own, the CLI sees a machine whose only
+    // server installation is a 16 (its pg_ctl, postgres and initdb answer --version, nothing else).
+    const fakeInstall = `set -e
+mount -t tmpfs pgbackops-test /usr/lib/postgresql
+mkdir -p /usr/lib/postgresql/16/bin
+for tool in pg_ctl postgres initdb; do
+  printf '#!/bin/sh\n[ "$1" = --version ] || { echo "fake $0: only --version" >&2; exit 1; }\necho "%s (PostgreSQL) 16.4"\n' "$tool" > /usr/lib/postgresql/16/bin/$tool
+  chmod 755 /usr/lib/postgresql/16/bin/$tool
+done
+exec "$@"`;
+    const dir = join(restoreParent(), 'other-major');
+    const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', fakeInstall, 'sh', process.execPath, CLI,
+      'restore', backupId, '--to-dir', dir, '--yes', '-c', configDir, '--state-dir', stateDir, '--catalog', catalogUrl],
+    { reject: false, env: { NO_COLOR: '1', PGBACKOPS_LOG_LEVEL: 'warn' }, stdin: 'ignore' });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+    const [{ version }] = await sourceSql<{ version: string }>(`select current_setting('server_version') as version`);
+    expect(r.stdout).toMatch(/NO\s+server binaries: the backup is of PostgreSQL 15\.\d+, but the server binaries here are 16\.4 \(\/usr\/lib\/postgresql\/16\/bin\/pg_ctl\): a physical backup starts only with its own major version/);
+    expect(r.stdout).toContain(`PostgreSQL ${version.split(' ')[0]}`);
+    expect(r.stdout).toMatch(/Refused; nothing will be done/);
+    expect(existsSync(dir)).toBe(false);
+  }, 60_000);
 
   it('refuses a target time before the backup\'s end, writing nothing', async () => {
     const dir = join(restoreParent(), 'early');

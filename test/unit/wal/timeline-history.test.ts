@@ -134,7 +134,7 @@ describe('the restorable window and WAL retention across timelines', () => {
 
   it('retention keeps every history file and the older timeline\'s segments a kept backup\'s path needs', () => {
     const files = [seg(1, 1), seg(1, 2), ...FAILED_OVER];
-    const choice = selectWalToRemove(files, [{ runId: 'tl1', facts: { startWalSegment: seg(1, 3) } }], SEG);
+    const choice = selectWalToRemove(files, [{ runId: 'tl1', facts: { startWal: seg(1, 3) } }], SEG);
     expect(choice.remove).toEqual([seg(1, 1), seg(1, 2)]);
     expect(files.filter((f) => !choice.remove.includes(f))).toEqual(FAILED_OVER);
   });

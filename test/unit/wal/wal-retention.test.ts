@@ -15,7 +15,7 @@ describe('WAL retention', () => {
   it('removes the complete segments before the oldest kept start segment, of any timeline, oldest first', () => {
     const choice = selectWalToRemove(archive, [
       { runId: 'new', facts: { startLsn: '0/5000028', timeline: 2 } },
-      { runId: 'old', facts: { startWalSegment: '000000020000000000000004' } },
+      { runId: 'old', facts: { startWal: '000000020000000000000004' } },
     ]);
     expect(choice.remove).toEqual(['000000010000000000000001', '000000010000000000000002.gz', '000000010000000000000003']);
     expect(choice.keepFrom).toBe('000000020000000000000004');
@@ -34,6 +34,20 @@ describe('WAL retention', () => {
     expect(unknown).toMatchObject({ remove: [], keepFrom: null, note: expect.stringMatching(/running has no start segment.*every WAL file is kept/) });
     expect(startSegmentOf({ startLsn: 'nonsense', timeline: 1 })).toBeNull();
     expect(startSegmentOf({ startLsn: '0/5000028' })).toBeNull();
+  });
+
+  it('counts segments in the WAL segment size the runs recorded (a 64 MiB cluster), and keeps everything when two differ', () => {
+    const MiB64 = 64 * 1024 * 1024;
+    const files = ['000000010000000000000001', '000000010000000000000002', '000000010000000000000003', '000000010000000000000004.partial'];
+    // 0/8000028 is in segment 2 of 64 MiB (in 16 MiB steps it would be segment 8: every segment here removed).
+    const facts = { startLsn: '0/8000028', timeline: 1, startWal: '000000010000000000000002', walSegmentSize: MiB64 };
+    expect(selectWalToRemove(files, [{ runId: 'b', facts }])).toMatchObject({ remove: ['000000010000000000000001'], keepFrom: '000000010000000000000002' });
+    const { startWal: _, ...withoutName } = facts;
+    expect(selectWalToRemove(files, [{ runId: 'b', facts: withoutName }])).toMatchObject({ remove: ['000000010000000000000001'], keepFrom: '000000010000000000000002' });
+    // Past the first 4 GiB the names differ too: log id 1, segment 1 of 64 MiB is LSN 1/4000000.
+    expect(startSegmentOf({ startLsn: '1/4000028', timeline: 1 }, MiB64)).toEqual({ timeline: 1, segno: 65n });
+    const mixed = selectWalToRemove(files, [{ runId: 'b', facts }, { runId: 'c', facts: { ...facts, walSegmentSize: 16 * 1024 * 1024 } }]);
+    expect(mixed).toMatchObject({ remove: [], keepFrom: null, note: expect.stringMatching(/different WAL segment sizes: every WAL file is kept/) });
   });
 });
 
