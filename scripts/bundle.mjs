@@ -49,9 +49,7 @@ const cliBundle = {
   logLevel: 'warning',
   plugins: [pgWithoutWorkerProbe],
 };
-// The worker threads of a large validation (src/engine/parallel-file-checks.ts) load file-check-worker.js from
-// beside the chunk that starts them: an entry of this bundle, so that it shares the validation's chunks.
-await build({ ...cliBundle, entryPoints: { main: `${root}dist/cli/main.js`, 'file-check-worker': `${root}dist/engine/file-check-worker.js` }, outdir });
+await build({ ...cliBundle, entryPoints: [`${root}dist/cli/main.js`], outdir });
 
 // The scheduled commands' own bundles (ownBundleOf in src/cli/command-name.ts): built apart from
 // the one above, so that what the run path shares with other commands is not split into chunks. In the

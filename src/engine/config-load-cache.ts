@@ -77,8 +77,8 @@ export async function loadDesiredCached(directory: string, options: CachedLoadOp
       stats.read += index.read;
     }
     // Loaded only now: a result taken from the cache needs neither the parser nor the schemas' validators.
-    const { validateConfigInParallel } = await import('./parallel-file-checks.js');
-    validated = await validateConfigInParallel(read.files, { now, ...options });
+    const { validateConfig } = await import('../core/config/validate.js');
+    validated = validateConfig(read.files, { now, ...options });
     return finish(read, validated, { key: validationKey(read, index, now, options), result: validated });
   }
   return finish(first, validated, kept!.validation!);
