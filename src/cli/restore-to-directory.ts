@@ -82,7 +82,8 @@ export async function restoreToDirectory(backupId: string, opts: DirectoryRestor
       return outcome;
     } catch (err) {
       progress?.finish('failed');
-      if (err instanceof RestoreRefusedError) throw new CliError(err.message, 1, 'E_RESTORE_REFUSED');
+      // A refusal with a code of its own (E_RESTORE_PORT_IN_USE) is printed with it, as `pgbackops: error CODE: ...`.
+      if (err instanceof RestoreRefusedError && err.code === 'E_RESTORE_REFUSED') throw new CliError(err.message, 1, err.code);
       throw err;
     }
   });

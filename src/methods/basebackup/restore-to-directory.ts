@@ -2,7 +2,8 @@
 // and recover it to a target with the node's WAL archive (docs/restore.md, "Physical backups").
 //
 // Order of work:
-// 1. gather facts without changing anything: the backup's recorded WAL range, its files against their sizes and
+// 1. refuse a --start port already taken (TCP, or the socket it would use) before anything is read; then
+//    gather facts without changing anything: the backup's recorded WAL range, its files against their sizes and
 //    checksums (the tars' sha256 only with --dry-run: otherwise while they are extracted, step 2), DIR, the archive's segments, the server binaries of the backup's major version, who would run
 //    the copy; plan (src/core/methods/basebackup/directory-restore-plan.ts): any refusal stops here, as does
 //    --dry-run or a cancel;
@@ -39,7 +40,7 @@ import { checksumProblem, verifyBackupFiles } from '../../jobs/verify-files.js';
 import { sha256File } from '../../adapters/fs/file-digest.js';
 import type { DirectoryRestoreOutcome, DirectoryRestoreRequest } from '../method.js';
 import { readArchiveHead } from './archive-head.js';
-import { restoredSocketDirectory, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
+import { refuseTakenPort, restoredSocketDirectory, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { listArchive } from './wal-archive.js';
 import { readTimelineHistories } from './timeline-histories.js';
 import { DEFAULT_TARGET_TIMELINE, resolveTargetTimeline } from '../../core/wal/timeline-history.js';
@@ -56,6 +57,8 @@ export async function restoreBasebackupToDirectory(catalog: Catalog, request: Di
   const started = process.hrtime.bigint();
   const startedAt = now();
   const { backup } = request;
+  // A taken port is refused before anything is read: found at the start, it would cost the whole extraction.
+  if (request.options.start) await refuseTakenPort(request.options.toDir, request.options.start.port);
   const snapshot = await catalog.readSnapshot();
   const server = snapshot.objects.find((o) => o.kind === 'BackupServer' && o.name === backup.backupServer)?.spec as BackupServerSpec | undefined;
   const facts = await gatherFacts(backup, request, server);

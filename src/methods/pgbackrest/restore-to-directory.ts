@@ -21,7 +21,7 @@ import type { RestoreRecord } from '../../core/restore/restore-record.js';
 import { readDefinitionCache } from '../../runtime/definition-cache.js';
 import { restoreRecorder } from '../../jobs/restore-recorder.js';
 import { RestoreRefusedError, type DirectoryRestoreOutcome, type DirectoryRestoreRequest } from '../method.js';
-import { pgCtlFor, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
+import { pgCtlFor, refuseTakenPort, restoredSocketDirectory, startRestoredCluster, StartRestoredClusterError, stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { undoDirectoryRestore } from '../physical/undo-directory-restore.js';
 import { pgbackrestFailure, runPgbackrest, succeeded, type PgbackrestInvocation } from './run-pgbackrest.js';
 import { pgbackrestInvocation, serverPgbackrestPaths } from './server-files.js';
@@ -37,6 +37,8 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
   const { backup, options } = request;
   const facts = backup.methodFacts as unknown as PgbackrestRunFacts | null;
   if (backup.status !== 'succeeded' || !facts?.label) throw new RestoreRefusedError(`backup ${backup.id} is ${backup.status}${facts?.label ? '' : ' with no pgBackRest label'}: only a succeeded backup can be restored`);
+  // A taken port is refused before anything is read: found at the start, it would cost the whole restore.
+  if (options.start) await refuseTakenPort(options.toDir, options.start.port);
   const cache = await readDefinitionCache(request.stateDir, backup.backupServer);
   if (!cache?.serverSpec) throw new RestoreRefusedError(`backup server ${backup.backupServer} has not been applied in ${request.stateDir}: its pgBackRest repository is not known here`);
   const how = await pgbackrestInvocation(request.stateDir, cache.serverSpec);
@@ -62,7 +64,7 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
     ...(options.timeline ? { timeline: options.timeline } : {}), tablespaces, unknownTablespaceMappings: mapped.unknown,
     walSegmentSize, timelines,
   });
-  if (options.start) plan.steps.push(`start the restored cluster on port ${options.start.port} (socket in ${options.toDir}) and wait until recovery reaches the target`);
+  if (options.start) plan.steps.push(`start the restored cluster on port ${options.start.port} (socket in ${restoredSocketDirectory(options.toDir)}) and wait until recovery reaches the target`);
   if (request.dryRun || plan.refusals.length > 0) return { plan, record: null, recordedIn: null, result: null };
   if (request.confirm && !(await request.confirm(plan))) return { plan, record: null, recordedIn: null, result: null };
 

@@ -9,9 +9,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRoot } from '../../adapters/os/os-user.js';
+import { portHolder } from '../../adapters/os/port-holder.js';
 import { runProgram } from '../../adapters/os/run-program.js';
 import { findTool } from '../../adapters/postgres/tools.js';
 import { recoveryReached } from '../../core/methods/basebackup/recovery-settings.js';
+import { PORT_IN_USE, portInUseMessage, portTakenIn } from '../../core/restore/start-port.js';
+import { RestoreRefusedError } from '../method.js';
 
 /** In the restored directory: the server's log from its start, read for the outcome of recovery. */
 export const RECOVERY_LOG = 'pgbackops-recovery.log';
@@ -37,6 +40,16 @@ export class StartRestoredClusterError extends Error {
 /** Where the restored server's socket goes: in its directory, unless the path is too long for a socket. */
 export function restoredSocketDirectory(dataDirectory: string): string {
   return dataDirectory.length <= MAX_SOCKET_DIR ? dataDirectory : '/tmp';
+}
+
+/**
+ * Refuses a port the restored server could not listen on, before anything is read or extracted: TCP on any
+ * local address, or the socket it would use in its socket directory (src/adapters/os/port-holder.ts). Both
+ * physical methods call it first, with --dry-run too. The start reports a port taken after this check.
+ */
+export async function refuseTakenPort(dataDirectory: string, port: number): Promise<void> {
+  const holder = await portHolder(port, restoredSocketDirectory(dataDirectory));
+  if (holder !== null) throw new RestoreRefusedError(portInUseMessage(port, holder), PORT_IN_USE);
 }
 
 /** The pg_ctl of the restored files' major version (a physical copy starts only with its own major). */
@@ -76,6 +89,9 @@ export async function startRestoredCluster(pgCtl: string, dataDirectory: string,
     if (/database system is ready to accept connections/.test(log)) return { port, dataDirectory, reached: recoveryReached(log), log };
     const fatal = /^.*(?:FATAL|PANIC):.*$/m.exec(log)?.[0];
     if (!(await postmasterAlive(dataDirectory)) || started.exitCode !== 0) {
+      // Taken since refuseTakenPort checked it: the server never started, so recovery is not what failed.
+      const taken = portTakenIn(log);
+      if (taken !== null) throw new StartRestoredClusterError(`the restored server could not start: port ${port} was taken after the restore checked it (${taken}${fatal && !taken.includes(fatal.trim()) ? `; ${fatal.trim()}` : ''}); restore again with another port`, log);
       const why = fatal ?? (started.stderr.trim() || 'the server stopped before recovery ended');
       throw new StartRestoredClusterError(`the restored server did not finish recovery: ${why}`, log);
     }

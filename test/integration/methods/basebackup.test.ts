@@ -3,10 +3,11 @@
 // archive_command (docs/restore.md, "Physical backups"), backups taken with `pgbackops run`, restored with
 // `restore --to-dir` to a point in time, started, and queried; refusals checked against what is left on disk;
 // a kill -9 during a run; `check` on a correct node and on one without REPLICATION and with wal_level=minimal.
-import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:net';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -381,6 +382,46 @@ exec "$@"`;
     expect(r.exitCode).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/is not empty \(1 entries\)/);
     expect(readdirSync(dir)).toEqual(['precious']);
+  });
+
+  it('--start --port P with P taken is refused at once (E_RESTORE_PORT_IN_USE), before anything is read: a TCP listener, a live socket where the copy\'s would go; DIR untouched, no restore recorded', async () => {
+    const restores = async () => (await queryAt<{ n: number }>(catalogConfig, 'select count(*)::int as n from pgbackops.restore_runs where backup_run_id = $1', [backupId]))[0]!.n;
+    const before = await restores();
+    const servers: Server[] = [];
+    const absent = join(restoreParent(), 'taken-absent');
+    const empty = jobUserDir(join(restoreParent(), 'taken-empty'), postgresUid, postgresGid);
+    const long = join(restoreParent(), 'taken-socket-'.padEnd(100, 'x'));
+    // Stopped afterwards should one start after all (the code before this check started them).
+    started.push(absent, empty, long);
+    const listen = (options: { port: number; host: string } | { path: string }) => new Promise<Server>((resolve, reject) => {
+      const server = createServer().once('error', reject);
+      server.listen(options, () => { servers.push(server); resolve(server); });
+    });
+    try {
+      // TCP on 127.0.0.1 (the copy's listen_addresses comes with its files: any local address counts).
+      const port = ((await listen({ port: 0, host: '127.0.0.1' })).address() as { port: number }).port;
+      for (const dir of [absent, empty]) {
+        const r = await cli('restore', backupId, '--to-dir', dir, '--latest', '--start', '--port', String(port), '--yes', '--json');
+        expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+        expect(JSON.parse(r.stdout).error).toEqual({ code: 'E_RESTORE_PORT_IN_USE',
+          message: `port ${port} is in use (something listens on TCP port ${port} (IPv4)): the restored cluster could not start on it. Nothing was read or written; choose another port, or stop what holds it` });
+      }
+      expect(existsSync(absent)).toBe(false);
+      expect(readdirSync(empty)).toEqual([]);
+      // The Unix socket: a DIR too long for a socket path puts the copy's in /tmp, where a server accepts on it.
+      const free = await freePort();
+      const socket = `/tmp/.s.PGSQL.${free}`;
+      await listen({ path: socket });
+      chmodSync(socket, 0o777);
+      const r = await cli('restore', backupId, '--to-dir', long, '--start', '--port', String(free), '--yes');
+      expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toContain(`pgbackops: error E_RESTORE_PORT_IN_USE: port ${free} is in use (a server accepts connections on the Unix socket ${socket})`);
+      expect(r.stdout).toBe('');
+      expect(existsSync(long)).toBe(false);
+      expect(await restores()).toBe(before);
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    }
   });
 
   it('a target after the archive\'s latest point is refused', async () => {
