@@ -89,3 +89,10 @@ export function describeRecoveryTarget(target: RecoveryTarget): string {
     case 'name': return `name ${target.name}`;
   }
 }
+
+/** The trial's recovery target as its outcome says it, with the point reached when the server reported one. */
+export function describeReached(reached: { lsn: string | null; time: string | null } | null, target: RecoveryTarget): string {
+  const asked = target.kind === 'end' ? "the backup's end" : `target ${describeRecoveryTarget(target)}`;
+  const point = [reached?.lsn ? `LSN ${reached.lsn}` : null, reached?.time ? `last commit ${reached.time}` : null].filter((p) => p !== null);
+  return point.length > 0 ? `${asked} (${point.join(', ')})` : asked;
+}

@@ -7,17 +7,16 @@
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Catalog } from '../../adapters/catalog/catalog.js';
 import { freePort } from '../../adapters/os/free-port.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import { isRoot, lookupOsUser, DEFAULT_INSTANCE_USER } from '../../adapters/os/os-user.js';
 import { findTool } from '../../adapters/postgres/tools.js';
-import type { NodeSpec } from '../../core/model.js';
 import { verifyBackupFiles } from '../../jobs/verify-files.js';
-import type { VerifyOutcome, VerifyRequest } from '../method.js';
+import { RestoreRefusedError, type VerifyOutcome, type VerifyRequest } from '../method.js';
 import { stopRestoredCluster } from '../physical/start-restored-cluster.js';
-import { describeRecoveryTarget, type RecoveryTarget } from '../../core/restore/directory-restore.js';
+import { describeReached } from '../../core/restore/directory-restore.js';
+import { checkTrialCluster } from '../physical/trial-checks.js';
 import { restoreBasebackupToDirectory } from './restore-to-directory.js';
 import { verifyWithPgVerifybackup } from './verify-manifest.js';
 
@@ -66,103 +65,25 @@ async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyReq
     const restored = await restoreBasebackupToDirectory(catalog, {
       backup: row, options: { toDir, target: { kind: 'end' }, ...request.recovery, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
+    }).catch((err: Error) => {
+      // Refused before anything was read (a port taken since freePort picked it): as a refused plan is.
+      if (err instanceof RestoreRefusedError) return err;
+      throw err;
     });
+    if (restored instanceof RestoreRefusedError) return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${restored.message}`, record: null };
     const record = restored.record;
     const durationMs = restored.result?.recoveryTimeMs ?? null;
     if (!record) return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${restored.plan.refusals.join('; ')}`, record: null };
     if (record.status !== 'succeeded') return { outcome: null, scratchDatabase: null, durationMs, problem: record.failureReason ?? 'the trial restore failed', record };
-    let databases: string[] = [];
-    let problem: string | null = null;
-    let indexes = '';
-    try {
-      const login = await loginOf(catalog, row);
-      databases = await listDatabases(login, toDir, port);
-      const amcheck = await checkIndexes(login, databases, toDir, port);
-      indexes = `; ${amcheck.summary}`;
-      if (amcheck.problems.length > 0) problem = `amcheck found corrupted indexes: ${amcheck.problems.join('; ')}`;
-    } catch (err) {
-      problem = `the trial cluster started but could not be queried: ${(err as Error).message}`;
-    }
+    const checked = await checkTrialCluster(catalog, row, toDir, port);
     await stop(toDir, row);
     return {
-      outcome: null, scratchDatabase: null, durationMs, problem, record,
-      description: `trial restore into a temporary directory, recovered to ${reachedOf(restored.result?.reached ?? null, request.recovery?.target ?? { kind: 'end' })} and promoted, databases ${databases.join(', ')}${indexes}; stopped and removed (restore ${record.id})`,
+      outcome: null, scratchDatabase: null, durationMs, problem: checked.problem, record,
+      description: `trial restore into a temporary directory, recovered to ${describeReached(restored.result?.reached ?? null, request.recovery?.target ?? { kind: 'end' })} and promoted, ${checked.summary}; stopped and removed (restore ${record.id})`,
     };
   } finally {
     await rm(parent, { recursive: true, force: true });
   }
-}
-
-/** The trial's recovery target as its outcome says it, with the point reached when the server reported one. */
-function reachedOf(reached: { lsn: string | null; time: string | null } | null, target: RecoveryTarget): string {
-  const asked = target.kind === 'end' ? "the backup's end" : `target ${describeRecoveryTarget(target)}`;
-  const point = [reached?.lsn ? `LSN ${reached.lsn}` : null, reached?.time ? `last commit ${reached.time}` : null].filter((p) => p !== null);
-  return point.length > 0 ? `${asked} (${point.join(', ')})` : asked;
-}
-
-interface Login {
-  user: string;
-  maintenanceDatabase: string;
-}
-
-/** Who connects to the trial cluster: the node's user (its roles are the node's). */
-async function loginOf(catalog: Catalog, row: BackupRow): Promise<Login> {
-  const node = (await catalog.readSnapshot()).objects.find((o) => o.kind === 'Node' && o.name === row.node)?.spec as NodeSpec | undefined;
-  return { user: node?.user ?? DEFAULT_INSTANCE_USER, maintenanceDatabase: node?.maintenanceDatabase ?? 'postgres' };
-}
-
-async function withClient<T>(login: Login, database: string, socketDir: string, port: number, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: socketDir, port, user: login.user, database });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** The trial cluster's databases that accept connections, through its socket. */
-async function listDatabases(login: Login, socketDir: string, port: number): Promise<string[]> {
-  return withClient(login, login.maintenanceDatabase, socketDir, port, async (client) =>
-    (await client.query<{ datname: string }>('select datname from pg_database where not datistemplate and datallowconn order by datname')).rows.map((r) => r.datname));
-}
-
-/**
- * amcheck's bt_index_check on every valid B-tree index of every database of the trial copy, when the extension
- * is installed on this machine: corruption the files' checksums cannot see (they prove the backup is what the
- * server sent, not that what it sent was sound). The extension is created in the trial copy only, which is
- * removed afterwards; creating it needs a superuser, so a node user without that skips the check, saying so.
- */
-async function checkIndexes(login: Login, databases: readonly string[], socketDir: string, port: number): Promise<{ summary: string; problems: string[] }> {
-  const available = await withClient(login, login.maintenanceDatabase, socketDir, port, async (client) =>
-    (await client.query<{ ok: boolean }>(`select exists (select 1 from pg_available_extensions where name = 'amcheck') as ok`)).rows[0]!.ok);
-  if (!available) return { summary: 'amcheck is not installed here: indexes not checked', problems: [] };
-  let checked = 0;
-  const problems: string[] = [];
-  for (const database of databases) {
-    const skipped = await withClient(login, database, socketDir, port, async (client) => {
-      try {
-        await client.query('create extension if not exists amcheck');
-      } catch (err) {
-        return `amcheck could not be created in ${database} as ${login.user} (${(err as Error).message}): indexes not checked`;
-      }
-      const { rows } = await client.query<{ oid: number; name: string }>(`select c.oid::int as oid, c.oid::regclass::text as name
-        from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am a on a.oid = c.relam
-        where a.amname = 'btree' and c.relpersistence <> 't' and i.indisvalid and i.indisready order by c.oid`);
-      for (const index of rows) {
-        try {
-          await client.query('select bt_index_check($1::oid::regclass)', [index.oid]);
-          checked++;
-        } catch (err) {
-          problems.push(`${database}: ${index.name}: ${(err as Error).message}`);
-        }
-      }
-      return null;
-    });
-    if (skipped) return { summary: skipped, problems };
-  }
-  return { summary: `amcheck bt_index_check: ${checked} B-tree indexes in ${databases.length} databases sound`, problems };
 }
 
 async function stop(dir: string, row: BackupRow): Promise<void> {

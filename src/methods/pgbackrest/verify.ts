@@ -1,6 +1,8 @@
 // `pgbackops verify ID` of a pgBackRest backup: `pgbackrest verify --set=<label>` checks the backup's files
 // and the WAL it needs in the repository against their checksums. With --restore, a trial restore to the
-// backup's end into a temporary directory, started on a free port, then stopped and removed.
+// backup's end (or the target given, as `restore --to-dir` takes it) into a temporary directory, started on a
+// free port, connected to as the basebackup method's trial copy is (physical/trial-checks.ts), then stopped and
+// removed; its outcome says the point recovery reached.
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +11,10 @@ import { freePort } from '../../adapters/os/free-port.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import type { PgbackrestRunFacts } from '../../core/methods/pgbackrest/run-facts.js';
 import { readDefinitionCache } from '../../runtime/definition-cache.js';
-import type { VerifyOutcome, VerifyRequest } from '../method.js';
+import { RestoreRefusedError, type VerifyOutcome, type VerifyRequest } from '../method.js';
 import { pgCtlFor, stopRestoredCluster } from '../physical/start-restored-cluster.js';
+import { checkTrialCluster } from '../physical/trial-checks.js';
+import { describeReached } from '../../core/restore/directory-restore.js';
 import { pgbackrestFailure, runPgbackrest, succeeded } from './run-pgbackrest.js';
 import { pgbackrestInvocation } from './server-files.js';
 import { restorePgbackrestToDirectory } from './restore-to-directory.js';
@@ -41,7 +45,6 @@ async function trialRestore(
 ): Promise<NonNullable<VerifyOutcome['trial']>> {
   const base = await mkdtemp(join(tmpdir(), 'pgbo-trial-'));
   const toDir = join(base, 'data');
-  const started = Date.now();
   try {
     const { chmod } = await import('node:fs/promises');
     await chmod(base, 0o755);
@@ -53,10 +56,27 @@ async function trialRestore(
     const restored = await restorePgbackrestToDirectory(catalog, {
       backup: row, options: { toDir, target: { kind: 'end' }, ...request.recovery, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
+    }).catch((err: Error) => {
+      // Refused before anything was read (a port taken, a backup without a label): as a refused plan is.
+      if (err instanceof RestoreRefusedError) return err;
+      throw err;
     });
-    if (restored.result?.started) await stopRestoredCluster(await pgCtlFor(toDir, binDirs), toDir);
-    const problem = restored.plan.refusals[0] ?? (restored.record?.status === 'succeeded' ? null : restored.record?.log?.split('\n').pop() ?? 'the trial restore failed');
-    return { outcome: null, scratchDatabase: null, durationMs: Date.now() - started, problem };
+    if (restored instanceof RestoreRefusedError) return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${restored.message}`, record: null };
+    const record = restored.record;
+    const durationMs = restored.result?.recoveryTimeMs ?? null;
+    if (!record) return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${restored.plan.refusals.join('; ')}`, record: null };
+    if (record.status !== 'succeeded' || !restored.result?.started) {
+      if (restored.result?.started) await stopRestoredCluster(await pgCtlFor(toDir, binDirs), toDir);
+      const failed = record.log?.split('\n').find((l) => l.startsWith('failed: '))?.slice('failed: '.length);
+      return { outcome: null, scratchDatabase: null, durationMs, problem: failed ?? record.failureReason ?? 'the trial restore failed', record };
+    }
+    // Connected to as the basebackup trial's copy is: its databases listed, its B-tree indexes checked.
+    const checked = await checkTrialCluster(catalog, row, toDir, port);
+    await stopRestoredCluster(await pgCtlFor(toDir, binDirs), toDir);
+    return {
+      outcome: null, scratchDatabase: null, durationMs, problem: checked.problem, record,
+      description: `trial restore into a temporary directory, recovered to ${describeReached(restored.result.reached, request.recovery?.target ?? { kind: 'end' })} and promoted, ${checked.summary}; stopped and removed (restore ${record.id})`,
+    };
   } finally {
     await rm(base, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
 // backup root, the catalog in another cluster. pgBackRest runs as the job user, the PostgreSQL OS user.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -141,12 +142,16 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     expect(incr.exitCode, incr.stderr).toBe(0);
     // Where the backup is kept: a set of the server's repository, by its label (it has no directory).
     expect(incr.stdout).toMatch(/^pg1-incr \(cluster\): succeeded, .* -> pgBackRest set \d{8}-\d{6}F_\d{8}-\d{6}I of stanza pg1 \(run /m);
-    // Two commits around the target time, each in its own archived segment.
+    // Two commits around the target time, each in its own archived segment; a restore point after the first.
     await nodeSql('insert into t (id) values (4)');
+    // Where WAL ends once the 4th row committed: the restore point (where recovery stops: its start) is after it.
+    const [{ after4 }] = await nodeSql<{ after4: string }>('select pg_current_wal_insert_lsn()::text as after4');
+    await nodeSql(`select pg_create_restore_point('after-4')`);
     await new Promise((r) => setTimeout(r, 1100));
     const [{ now: target }] = await nodeSql<{ now: string }>("select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') as now");
     await new Promise((r) => setTimeout(r, 1100));
     await nodeSql('insert into t (id) values (5)');
+    const [{ after5 }] = await nodeSql<{ after5: string }>('select pg_current_wal_insert_lsn()::text as after5');
     await nodeSql('select pg_switch_wal()');
     await nodeSql("select pg_sleep(0.5)");
 
@@ -193,6 +198,37 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     const [{ reached }] = await nodeSql<{ reached: Record<string, string | null> }>(
       "select method_facts->'reached' as reached from pgbackops.restore_runs where purpose = 'trial' order by started_at desc limit 1", catalogConfig);
     expect(reached!.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+
+    // A trial to a target: the restore point made after the 4th row. The copy is removed afterwards, so the
+    // rows it had are told by the point reached: past the restore point (the 4th row's commit is before it),
+    // short of the 5th row's commit.
+    const named = await cli('verify', byDef('pg1-incr').id, '--restore', '--target-name', 'after-4');
+    expect(named.exitCode, named.stdout + named.stderr).toBe(0);
+    const said = /ok\s+trial restore into a temporary directory, recovered to target name after-4 \(LSN ([0-9A-F]+\/[0-9A-F]+)[^)]*\) and promoted, databases .*\bpostgres\b.*; amcheck bt_index_check: \d+ B-tree indexes in \d+ databases sound; stopped and removed \(restore ([0-9a-f-]+)\)/.exec(named.stdout);
+    expect(said, named.stdout).not.toBeNull();
+    const [between] = await nodeSql<{ past4: boolean; before5: boolean }>(
+      `select '${said![1]}'::pg_lsn >= '${after4}'::pg_lsn as past4, '${said![1]}'::pg_lsn < '${after5}'::pg_lsn as before5`);
+    expect(between).toEqual({ past4: true, before5: true });
+    const [namedTrial] = await nodeSql<{ purpose: string; status: string; recovery_target: string; lsn: string }>(
+      `select purpose, status, recovery_target, method_facts->'reached'->>'lsn' as lsn from pgbackops.restore_runs where id = '${said![2]}'`, catalogConfig);
+    expect(namedTrial).toEqual({ purpose: 'trial', status: 'succeeded', recovery_target: 'name after-4', lsn: said![1] });
+    // A name that is not in the WAL: recovery ends before it; the trial fails saying so, nothing left behind.
+    const missing = await cli('verify', byDef('pg1-incr').id, '--restore', '--target-name', 'no-such-point');
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stdout).toMatch(/FAIL trial restore.*recovery ended before configured recovery target was reached/);
+
+    // A --start port in use is refused before pgBackRest runs: DIR left absent.
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    try {
+      const busy = (taken.address() as { port: number }).port;
+      const refusedPort = await cli('restore', byDef('pg1-incr').id, '--to-dir', join(restores, 'busy'), '--start', '--port', String(busy), '--yes');
+      expect(refusedPort.exitCode).toBe(1);
+      expect(refusedPort.stderr).toContain(`pgbackops: error E_RESTORE_PORT_IN_USE: port ${busy} is in use (something listens on TCP port ${busy} (IPv4))`);
+      expect(existsSync(join(restores, 'busy'))).toBe(false);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   }, 300_000);
 
   it('GFS retention over the chain keeps every dependency of a kept backup; the repository and the catalog agree', async () => {
