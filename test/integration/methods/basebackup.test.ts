@@ -432,6 +432,64 @@ exec "$@"`;
   });
 });
 
+describe('basebackup: a one-off Snapshot', () => {
+  it('a Snapshot with method basebackup: applied (an empty plan after), taken once by maintain, recorded with its WAL range, listed by backups and show, restored with --start to the rows written before it', async () => {
+    await sourceSql('create table snap (n int)');
+    await sourceSql('insert into snap select generate_series(1, 7)');
+    writeConfig(configDir, { ...config(false), 'snapshot.yaml': `apiVersion: pgbackops/v1
+kind: Snapshot
+metadata: { name: before-upgrade }
+spec: { node: pg1, method: basebackup, keepFor: 7d, checkpoint: fast, compression: { method: gzip, level: 1 } }
+` });
+    const apply = await applyConverged(cli);
+    expect(apply.stdout).toMatch(/before-upgrade/);
+    // Taken as cron's maintain line takes it, as the job user; once: a second maintain has nothing to do.
+    for (let i = 0; i < 2; i++) {
+      const maintain = await pgbackopsAsJobUser(['maintain', '--one-offs-only', '--state-dir', stateDir, '--catalog', catalogUrl]);
+      expect(maintain.exitCode, maintain.stdout + maintain.stderr).toBe(0);
+    }
+    await sourceSql('insert into snap values (8)');
+    const [job] = await queryAt<{ state: string; message: string; runs: string[] }>(catalogConfig,
+      `select state, message, result->'runs' as runs from pgbackops.snapshots where name = 'before-upgrade'`);
+    expect(job, JSON.stringify(job)).toMatchObject({ state: 'succeeded' });
+    expect(job!.runs).toHaveLength(1);
+    const id = job!.runs[0]!;
+    const runs = await queryAt<{ id: string; method: string; status: string; database: string | null; facts: Record<string, unknown>; files: Array<{ path: string }> }>(catalogConfig,
+      `select id::text, method, status, database, method_facts as facts, files from pgbackops.backup_runs where definition = 'before-upgrade'`);
+    expect(runs.map((r) => r.id)).toEqual([id]);
+    const [run] = runs;
+    expect(run).toMatchObject({ method: 'basebackup', status: 'succeeded', database: null });
+    expect(run!.facts).toMatchObject({ timeline: 1, checkpoint: 'fast', compression: { method: 'gzip', level: 1 } });
+    for (const lsn of ['startLsn', 'stopLsn']) expect(run!.facts[lsn]).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    for (const wal of ['startWal', 'stopWal']) expect(run!.facts[wal]).toMatch(/^00000001[0-9A-F]{16}$/);
+    expect(run!.files.map((f) => f.path).sort()).toEqual(['backup_manifest', 'base.tar.gz', 'pg_wal.tar.gz', 'run.log']);
+    // The plan stays empty once the job ran.
+    const plan = await cli('plan', '--detailed-exitcode');
+    expect(plan.exitCode, plan.stdout).toBe(0);
+
+    const listed = await cli('backups', '--definition', 'before-upgrade', '--json');
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout);
+    const row = (Array.isArray(rows) ? rows : rows.backups)[0] as Record<string, any>;
+    expect(row).toMatchObject({ id, method: 'basebackup', status: 'succeeded' });
+    // Under --json the method's facts are in snake case, as every key of the output (docs/cli.md, "JSON output").
+    expect(row.method_facts).toMatchObject({ start_lsn: run!.facts.startLsn, stop_lsn: run!.facts.stopLsn, start_wal: run!.facts.startWal, stop_wal: run!.facts.stopWal, timeline: 1 });
+    const show = await cli('show', id.slice(0, 8));
+    expect(show.exitCode, show.stderr).toBe(0);
+    for (const fact of [run!.facts.startLsn, run!.facts.stopLsn, run!.facts.startWal, run!.facts.stopWal]) expect(show.stdout).toContain(String(fact));
+    expect(show.stdout).toMatch(/before-upgrade/);
+
+    const dir = join(restoreParent(), 'snapshot');
+    const port = await freePort();
+    started.push(dir);
+    const restored = await cli('restore', id, '--to-dir', dir, '--start', '--port', String(port), '--yes', '--json');
+    expect(restored.exitCode, restored.stdout + restored.stderr).toBe(0);
+    expect(JSON.parse(restored.stdout).restore).toMatchObject({ status: 'succeeded', method: 'basebackup', recovery_target: 'end' });
+    expect(await restoredQuery(dir, port, 'select count(*)::int as n, max(n) as top from snap')).toEqual([{ n: 7, top: 7 }]);
+    await stopRestored(dir);
+  }, 120_000);
+});
+
 describe('pgbackops check', () => {
   it('a node ready for base backups and archiving passes (exit 0)', async () => {
     const r = await cli('check', 'pg1', '--json');
