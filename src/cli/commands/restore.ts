@@ -50,7 +50,7 @@ export function registerRestore(program: Command): void {
     .option('--tablespace-map <old=new>', 'physical backups: restore the tablespace at OLD (its location in the backup) into NEW, a new or empty directory; once per tablespace (pg_basebackup -T\'s convention)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--tablespace-map-all <dir>', 'physical backups: restore every tablespace not given by --tablespace-map into DIR/<its OID>, each a new or empty directory (pgBackRest\'s own option uses names; here OIDs, for both methods)')
     .option('--start', 'physical backups: start the restored cluster and wait until recovery reaches the target')
-    .option('--port <port>', 'physical backups, with --start: the port to start it on')
+    .option('--port <port>', 'physical backups, with --start: the port to start it on (refused before anything is read when in use: TCP on any local address, or the socket it would use)')
     .option('--database <name>', 'restore the database under this name (database backups only)')
     .option('--rename-existing', 'rename an existing database of the same name to <name>_<YYYYMMDDHHMMSS> first (never dropped)')
     .option('--roles <mode>', 'create: refuse when a needed role already exists; reuse: use existing roles as they are', 'create')

@@ -16,7 +16,7 @@ import { verifyBackupFiles } from '../../jobs/verify-files.js';
 import { RestoreRefusedError, type VerifyOutcome, type VerifyRequest } from '../method.js';
 import { stopRestoredCluster } from '../physical/start-restored-cluster.js';
 import { describeReached } from '../../core/restore/directory-restore.js';
-import { checkTrialCluster } from '../physical/trial-checks.js';
+import { checkTrialCluster, refusalOf, refusedTrial } from '../physical/trial-checks.js';
 import { restoreBasebackupToDirectory } from './restore-to-directory.js';
 import { verifyWithPgVerifybackup } from './verify-manifest.js';
 
@@ -65,15 +65,12 @@ async function trialRestore(catalog: Catalog, row: BackupRow, request: VerifyReq
     const restored = await restoreBasebackupToDirectory(catalog, {
       backup: row, options: { toDir, target: { kind: 'end' }, ...request.recovery, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
-    }).catch((err: Error) => {
-      // Refused before anything was read (a port taken since freePort picked it): as a refused plan is.
-      if (err instanceof RestoreRefusedError) return err;
-      throw err;
-    });
-    if (restored instanceof RestoreRefusedError) return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${restored.message}`, record: null };
+    }).catch(refusalOf);
+    // Refused before anything was read (a port taken since freePort picked it), or by its plan.
+    if (restored instanceof RestoreRefusedError) return refusedTrial(restored.message);
     const record = restored.record;
     const durationMs = restored.result?.recoveryTimeMs ?? null;
-    if (!record) return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${restored.plan.refusals.join('; ')}`, record: null };
+    if (!record) return refusedTrial(restored.plan.refusals.join('; '));
     if (record.status !== 'succeeded') return { outcome: null, scratchDatabase: null, durationMs, problem: record.failureReason ?? 'the trial restore failed', record };
     const checked = await checkTrialCluster(catalog, row, toDir, port);
     await stop(toDir, row);

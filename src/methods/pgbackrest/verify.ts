@@ -13,7 +13,7 @@ import type { PgbackrestRunFacts } from '../../core/methods/pgbackrest/run-facts
 import { readDefinitionCache } from '../../runtime/definition-cache.js';
 import { RestoreRefusedError, type VerifyOutcome, type VerifyRequest } from '../method.js';
 import { pgCtlFor, stopRestoredCluster } from '../physical/start-restored-cluster.js';
-import { checkTrialCluster } from '../physical/trial-checks.js';
+import { checkTrialCluster, refusalOf, refusedTrial } from '../physical/trial-checks.js';
 import { describeReached } from '../../core/restore/directory-restore.js';
 import { pgbackrestFailure, runPgbackrest, succeeded } from './run-pgbackrest.js';
 import { pgbackrestInvocation } from './server-files.js';
@@ -56,15 +56,12 @@ async function trialRestore(
     const restored = await restorePgbackrestToDirectory(catalog, {
       backup: row, options: { toDir, target: { kind: 'end' }, ...request.recovery, tablespacesUnder: tablespaces, start: { port } }, dryRun: false, purpose: 'trial',
       stateDir: request.stateDir, actor: request.actor, logger: request.logger, ...(request.now ? { now: request.now } : {}),
-    }).catch((err: Error) => {
-      // Refused before anything was read (a port taken, a backup without a label): as a refused plan is.
-      if (err instanceof RestoreRefusedError) return err;
-      throw err;
-    });
-    if (restored instanceof RestoreRefusedError) return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${restored.message}`, record: null };
+    }).catch(refusalOf);
+    // Refused before anything was read (a port taken since freePort picked it), or by its plan.
+    if (restored instanceof RestoreRefusedError) return refusedTrial(restored.message);
     const record = restored.record;
     const durationMs = restored.result?.recoveryTimeMs ?? null;
-    if (!record) return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${restored.plan.refusals.join('; ')}`, record: null };
+    if (!record) return refusedTrial(restored.plan.refusals.join('; '));
     if (record.status !== 'succeeded' || !restored.result?.started) {
       if (restored.result?.started) await stopRestoredCluster(await pgCtlFor(toDir, binDirs), toDir);
       const failed = record.log?.split('\n').find((l) => l.startsWith('failed: '))?.slice('failed: '.length);

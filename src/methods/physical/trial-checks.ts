@@ -7,7 +7,19 @@ import type { Catalog } from '../../adapters/catalog/catalog.js';
 import type { BackupRow } from '../../adapters/catalog/report-queries.js';
 import { DEFAULT_INSTANCE_USER } from '../../adapters/os/os-user.js';
 import type { NodeSpec } from '../../core/model.js';
+import { RestoreRefusedError, type VerifyOutcome } from '../method.js';
 import { restoredSocketDirectory } from './start-restored-cluster.js';
+
+/** A trial restore refused before it read anything: by its plan, or by a RestoreRefusedError (a taken port). */
+export function refusedTrial(reason: string): NonNullable<VerifyOutcome['trial']> {
+  return { outcome: null, scratchDatabase: null, durationMs: null, problem: `the trial restore was refused: ${reason}`, record: null };
+}
+
+/** A restore's RestoreRefusedError as the reason of a refused trial; any other error is thrown on. */
+export function refusalOf(err: unknown): RestoreRefusedError {
+  if (err instanceof RestoreRefusedError) return err;
+  throw err;
+}
 
 /**
  * The copy's databases and its indexes checked: a summary for the trial's outcome, and the problem (corrupted

@@ -55,6 +55,12 @@ metadata: { name: min-phys }
 spec: { node: pg-min, method: basebackup, schedule: "41 2 * * *", retention: standard }
 `,
     ].join('---\n'),
+    // A one-off, taken only by `maintain` (the Snapshot test below).
+    'snapshot.yaml': `apiVersion: pgbackops/v1
+kind: Snapshot
+metadata: { name: before-upgrade }
+spec: { node: pg1, method: basebackup, keepFor: 7d, checkpoint: fast, compression: { method: gzip, level: 1 } }
+`,
   };
 }
 
@@ -433,17 +439,11 @@ exec "$@"`;
 });
 
 describe('basebackup: a one-off Snapshot', () => {
-  it('a Snapshot with method basebackup: applied (an empty plan after), taken once by maintain, recorded with its WAL range, listed by backups and show, restored with --start to the rows written before it', async () => {
+  it('a Snapshot with method basebackup: applied with the configuration (an empty plan after), taken once by maintain, recorded with its WAL range, listed by backups and show, restored with --start to the rows written before it', async () => {
     await sourceSql('create table snap (n int)');
     await sourceSql('insert into snap select generate_series(1, 7)');
-    writeConfig(configDir, { ...config(false), 'snapshot.yaml': `apiVersion: pgbackops/v1
-kind: Snapshot
-metadata: { name: before-upgrade }
-spec: { node: pg1, method: basebackup, keepFor: 7d, checkpoint: fast, compression: { method: gzip, level: 1 } }
-` });
-    const apply = await applyConverged(cli);
-    expect(apply.stdout).toMatch(/before-upgrade/);
-    // Taken as cron's maintain line takes it, as the job user; once: a second maintain has nothing to do.
+    // Applied with the rest of the configuration (beforeAll: applyConverged); taken as cron's maintain line takes
+    // it, as the job user; once: a second maintain has nothing to do.
     for (let i = 0; i < 2; i++) {
       const maintain = await pgbackopsAsJobUser(['maintain', '--one-offs-only', '--state-dir', stateDir, '--catalog', catalogUrl]);
       expect(maintain.exitCode, maintain.stdout + maintain.stderr).toBe(0);
