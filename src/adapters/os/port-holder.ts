@@ -11,7 +11,7 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
-import { isProcessAlive } from './process-alive.js';
+import { processState } from './process-alive.js';
 
 /** What holds the port: a TCP listener (by address family) or a live Unix socket (its path); null when free. */
 export async function portHolder(port: number, socketDirectory: string): Promise<string | null> {
@@ -20,7 +20,8 @@ export async function portHolder(port: number, socketDirectory: string): Promise
   }
   const socket = join(socketDirectory, `.s.PGSQL.${port}`);
   const lockPid = Number((await readFile(`${socket}.lock`, 'utf8').catch(() => '')).split('\n')[0]);
-  if (isProcessAlive(lockPid)) return `a PostgreSQL server (PID ${lockPid}) holds the Unix socket ${socket}`;
+  // A zombie counts here: PostgreSQL's own test (kill 0) takes it for a running server and would not start.
+  if (processState(lockPid) !== 'gone') return `a PostgreSQL server (PID ${lockPid}) holds the Unix socket ${socket}`;
   const accepts = await socketAccepts(socket);
   if (accepts === true) return `a server accepts connections on the Unix socket ${socket}`;
   if (accepts !== false) return `the Unix socket ${socket} exists and cannot be tried (${accepts}): its owner may be running`;
