@@ -13,10 +13,11 @@ export function portInUseMessage(port: number, holder: string): string {
 
 /**
  * The line of a PostgreSQL server's log saying that its port or socket was taken when it started (a bind that
- * failed with "Address already in use", or another postmaster's socket lock file), or null. With several
+ * failed with "Address already in use", another postmaster's socket lock file, or another user's it cannot remove), or null. With several
  * listen addresses PostgreSQL starts when at least one bind succeeds: only a start that failed asks this.
  */
 export function portTakenIn(log: string): string | null {
-  const line = /^.*(?:could not bind .*Address already in use|lock file ".*\.s\.PGSQL\.\d+\.lock" already exists).*$/m.exec(log);
+  // Another user's lock (its PID is not ours to signal) is taken for stale, and its removal fails in /tmp.
+  const line = /^.*(?:could not bind .*Address already in use|lock file ".*\.s\.PGSQL\.\d+\.lock" already exists|could not remove old lock file ".*\.s\.PGSQL\.\d+\.lock").*$/m.exec(log);
   return line ? line[0].trim() : null;
 }

@@ -112,13 +112,15 @@ export async function restorePgbackrestToDirectory(catalog: Catalog, request: Di
     }
     Object.assign(record, { status: 'succeeded', finishedAt: new Date().toISOString(), log: log.join('\n'), methodFacts: { ...record.methodFacts, reached: result.reached, port: options.start?.port ?? null, recoveryTimeMs: result.recoveryTimeMs } });
   } catch (err) {
+    // pgBackRest's own failure by its reason; any other (the start: recovery, a port taken since the check) by
+    // its message's first line, as a basebackup restore's, which `restore` prints.
     const failure = err instanceof StepFailedError ? err.failure : undefined;
     log.push(`failed: ${failure ? `${failure.reason}: ${failure.detail}` : (err as Error).message}`);
     request.logger.error({ restore: record.id, backup: backup.id }, failure?.detail ?? (err as Error).message);
     if (pgCtl) await stopRestoredCluster(pgCtl, options.toDir, 'immediate').catch((e: Error) => log.push(`could not stop the restored server: ${e.message}`));
     await undoDirectoryRestore({ path: options.toDir, created: createdDir },
       tablespaces.flatMap((t) => (t.to === null ? [] : [{ path: t.to, created: t.toState?.kind === 'absent' }])), log);
-    Object.assign(record, { status: 'failed', finishedAt: new Date().toISOString(), failureReason: failure?.reason ?? 'restore-error', log: log.join('\n') });
+    Object.assign(record, { status: 'failed', finishedAt: new Date().toISOString(), failureReason: failure?.reason ?? (err as Error).message.split('\n')[0], log: log.join('\n') });
   }
   await recorder.record(record);
   const recordedIn = recorder.mode;

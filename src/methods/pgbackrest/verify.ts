@@ -64,8 +64,7 @@ async function trialRestore(
     if (!record) return refusedTrial(restored.plan.refusals.join('; '));
     if (record.status !== 'succeeded' || !restored.result?.started) {
       if (restored.result?.started) await stopRestoredCluster(await pgCtlFor(toDir, binDirs), toDir);
-      const failed = record.log?.split('\n').find((l) => l.startsWith('failed: '))?.slice('failed: '.length);
-      return { outcome: null, scratchDatabase: null, durationMs, problem: failed ?? record.failureReason ?? 'the trial restore failed', record };
+      return { outcome: null, scratchDatabase: null, durationMs, problem: record.failureReason ?? 'the trial restore failed', record };
     }
     // Connected to as the basebackup trial's copy is: its databases listed, its B-tree indexes checked.
     const checked = await checkTrialCluster(catalog, row, toDir, port);

@@ -1,9 +1,10 @@
 // The pgbackrest method end to end through the built CLI, with the real pgBackRest and real clusters: a node
 // whose archive_command pushes to the stanza pgbackops declares, the backup server's repository under its
 // backup root, the catalog in another cluster. pgBackRest runs as the job user, the PostgreSQL OS user.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -224,6 +225,34 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     } finally {
       await new Promise((r) => taken.close(r));
     }
+
+    // The port taken after that check, while pgBackRest restores (DIR exists): a server's lock on the socket
+    // where the copy's goes (/tmp for a long DIR). The start fails saying so, the restore is undone.
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, r));
+    const late = (free.address() as { port: number }).port;
+    await new Promise((r) => free.close(r));
+    const raced = join(restores, 'raced-'.padEnd(100, 'x'));
+    const lock = `/tmp/.s.PGSQL.${late}.lock`;
+    // The lock's process: one of the PostgreSQL OS user's, whom the restored server may signal (another user's
+    // process it takes for stale: its message then is that it cannot remove the lock).
+    const [uid, gid] = await Promise.all([execa('id', ['-u', 'postgres']), execa('id', ['-g', 'postgres'])]).then((r) => r.map((x) => Number(x.stdout)));
+    const holder = spawn('sleep', ['300'], { stdio: 'ignore', uid, gid });
+    const pending = cli('restore', byDef('pg1-incr').id, '--to-dir', raced, '--start', '--port', String(late), '--yes');
+    try {
+      await waitFor(async () => existsSync(raced), 60_000, () => `${raced} created by the restore`);
+      // 'wx': never over another's lock (were the server already up, this would fail, not clobber its lock).
+      writeFileSync(lock, `${holder.pid}\n`, { flag: 'wx' });
+      await execa('chown', ['postgres', lock]);
+      const lost = await pending;
+      expect(lost.exitCode, lost.stdout + lost.stderr).toBe(1);
+      expect(lost.stdout).toMatch(new RegExp(`Restore [0-9a-f-]+ failed: .*the restored server could not start: port ${late} was taken after the restore checked it \\(.*lock file "${lock.replace(/\./g, '\\.')}" already exists\\); restore again with another port`));
+      expect(existsSync(raced)).toBe(false);
+    } finally {
+      await pending;
+      holder.kill();
+      rmSync(lock, { force: true });
+    }
   }, 300_000);
 
   it('GFS retention over the chain keeps every dependency of a kept backup; the repository and the catalog agree', async () => {
@@ -375,7 +404,7 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
       const failing = join(restores, 'no-such-point');
       const failed = await cli('restore', id, '--to-dir', failing, '--target-name', 'no-such-point', '--tablespace-map-all', restores, '--start', '--port', String(port), '--yes');
       expect(failed.exitCode, failed.stdout).toBe(1);
-      expect(failed.stdout).toMatch(/Restore [0-9a-f-]+ failed/);
+      expect(failed.stdout).toMatch(/Restore [0-9a-f-]+ failed: the restored server did not finish recovery: .*FATAL: +recovery ended before configured recovery target was reached/);
       expect(existsSync(failing)).toBe(false);
       expect(existsSync(join(restores, oid))).toBe(false);
       const [{ log: failedLog }] = await nodeSql<{ log: string }>('select log from pgbackops.restore_runs order by started_at desc limit 1', catalogConfig);

@@ -29,6 +29,11 @@ describe('start port', () => {
     expect(portTakenIn(log)).toBe('2026-12-06 11:40:01.124 UTC [4243] FATAL:  lock file "/tmp/.s.PGSQL.5433.lock" already exists');
   });
 
+  it("another user's socket lock, which the server cannot remove from /tmp, is found in the log", () => {
+    const log = '2026-12-06 11:45:03.642 UTC [23400] FATAL:  could not remove old lock file "/tmp/.s.PGSQL.40039.lock": Operation not permitted';
+    expect(portTakenIn(log)).toBe(log);
+  });
+
   it('a recovery failure is not a port taken', () => {
     expect(portTakenIn('LOG:  redo starts at 0/2000028\nFATAL:  recovery ended before configured recovery target was reached')).toBeNull();
     expect(portTakenIn('FATAL:  lock file "postmaster.pid" already exists')).toBeNull();
