@@ -118,7 +118,7 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     expect(schema.stdout + schema.stderr).toMatch(/logical-field\.yaml:4:\d+: error E_FIELD_NOT_FOR_METHOD: databases is a field of the logical method/);
   });
 
-  it('apply writes the owned configuration file, creates and checks the stanza; full -> diff -> incr are chained; PITR from the incr gives exactly the data at the time', async () => {
+  it('apply writes the owned configuration file, creates and checks the stanza; full -> diff -> incr are chained; PITR from the incr gives exactly the data at the time; a trial restore to a restore point; a --start port taken before the restore is refused, one taken during it named', async () => {
     configure();
     const apply = await applyConverged(cli);
     expect(apply.stdout).toMatch(/stanza pg1: created, check passed/);
@@ -192,17 +192,10 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
       await execa('runuser', ['-u', 'postgres', '--', '/usr/lib/postgresql/15/bin/pg_ctl', 'stop', '-D', dir, '-m', 'immediate'], { reject: false });
     }
 
-    // The trial restore: pgbackrest verify, then restored to the backup's end, started, stopped and removed.
-    const trial = await cli('verify', byDef('pg1-diff').id, '--restore', '--json');
-    expect(trial.exitCode, trial.stdout + trial.stderr).toBe(0);
-    expect(JSON.parse(trial.stdout)).toMatchObject({ ok: true });
-    const [{ reached }] = await nodeSql<{ reached: Record<string, string | null> }>(
-      "select method_facts->'reached' as reached from pgbackops.restore_runs where purpose = 'trial' order by started_at desc limit 1", catalogConfig);
-    expect(reached!.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
-
-    // A trial to a target: the restore point made after the 4th row. The copy is removed afterwards, so the
-    // rows it had are told by the point reached: past the restore point (the 4th row's commit is before it),
-    // short of the 5th row's commit.
+    // The trial restore: pgbackrest verify, then restored to a target (the restore point made after the 4th
+    // row), started, queried, stopped and removed (the backup's end is the same code without the target). The copy
+    // is gone afterwards, so the rows it had are told by the point reached, recorded with the trial: past the
+    // 4th row's commit (the restore point is after it), short of the 5th row's.
     const named = await cli('verify', byDef('pg1-incr').id, '--restore', '--target-name', 'after-4');
     expect(named.exitCode, named.stdout + named.stderr).toBe(0);
     const said = /ok\s+trial restore into a temporary directory, recovered to target name after-4 \(LSN ([0-9A-F]+\/[0-9A-F]+)[^)]*\) and promoted, databases .*\bpostgres\b.*; amcheck bt_index_check: \d+ B-tree indexes in \d+ databases sound; stopped and removed \(restore ([0-9a-f-]+)\)/.exec(named.stdout);
@@ -213,6 +206,7 @@ spec: { node: n1, method: pgbackrest, keepFor: 7d, databases: all }
     const [namedTrial] = await nodeSql<{ purpose: string; status: string; recovery_target: string; lsn: string }>(
       `select purpose, status, recovery_target, method_facts->'reached'->>'lsn' as lsn from pgbackops.restore_runs where id = '${said![2]}'`, catalogConfig);
     expect(namedTrial).toEqual({ purpose: 'trial', status: 'succeeded', recovery_target: 'name after-4', lsn: said![1] });
+
     // A --start port in use is refused before pgBackRest runs: DIR left absent.
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
