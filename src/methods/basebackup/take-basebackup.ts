@@ -83,7 +83,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
       throw new StepFailedError(failure);
     }
     const endTime = await session.clock();
-    await session.close();
+    const closing = session.close(); // the node's goodbye is not waited for before the check's result
     const copiedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const range = await readManifestWalRange(join(temp, 'backup_manifest'));
 
@@ -125,6 +125,7 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
     await writeFile(join(temp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
     const final = await finalDirectory(parent, startedAt);
     await rename(temp, final);
+    await closing;
     Object.assign(record, {
       status: 'succeeded', finishedAt: finishedAt.toISOString(), directory: final,
       bytes: files.reduce((n, f) => n + f.bytes, 0), files, log: log.join('\n'), methodFacts: facts,
