@@ -67,6 +67,11 @@ export class BackupStreamCheck {
     return this;
   }
 
+  /** The check process's id once started (tests look at its threads' priority). */
+  get pid(): number | undefined {
+    return this.reader?.child.pid;
+  }
+
   writerExited(): void {
     this.exited = true;
     this.tellExited();
