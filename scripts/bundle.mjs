@@ -58,6 +58,9 @@ await build({ ...cliBundle, entryPoints: [`${root}dist/cli/main.js`], outdir });
 await build({ ...cliBundle, entryPoints: { main: `${root}dist/cli/main-run.js` }, outdir: `${outdir}/run` });
 // `pgbackops restore`: its start-up is part of a restore's time (RTO), paid twice when root starts it for the job user.
 await build({ ...cliBundle, entryPoints: { main: `${root}dist/cli/main-restore.js` }, outdir: `${outdir}/restore` });
+// A base backup's tar check runs in a process of its own (src/methods/basebackup/tar-check-process.ts), started
+// by every basebackup run beside pg_basebackup: a few files, not the run's bundle.
+await build({ ...cliBundle, entryPoints: { main: `${root}dist/methods/basebackup/tar-check-process.js` }, outdir: `${outdir}/tar-check` });
 
 // The status page's script and style (docs/status-page.md): plain TypeScript and CSS, minified, no framework
 // and nothing fetched from elsewhere at run time; the daemon serves them and `status --html` inlines them.

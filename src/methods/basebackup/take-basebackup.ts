@@ -23,7 +23,7 @@ import { segnoOfLsn, walSegmentName } from '../../core/wal/wal-segment.js';
 import { TEMP_PREFIX, databaseDirName, definitionRoot, finalDirectory } from '../../jobs/backup-layout.js';
 import { baseRecord, type RunRequest } from '../../jobs/run-request.js';
 import { readManifestWalRange } from './backup-manifest.js';
-import { nodeClock, readNodeFacts } from './node-facts.js';
+import { NodeSession } from './node-facts.js';
 import { backupTars } from './tar-files.js';
 import { BackupStreamCheck } from './stream-check.js';
 
@@ -35,7 +35,13 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
   if (database !== null) throw new Error(`a basebackup copies the whole cluster: it has no database "${database}"`);
   const startedAt = request.now?.() ?? new Date();
   const record = baseRecord(request, null, startedAt) as BasebackupRunRecord;
-  await request.recorder.record(record);
+  // The node is asked what it is while the start is recorded: pg_basebackup starts after both.
+  const opening = NodeSession.open(def.node);
+  opening.catch(() => undefined); // awaited in the try below, where its failure is the run's
+  await request.recorder.record(record).catch(async (err: unknown) => {
+    await opening.then((s) => s.close(), () => undefined); // an open connection would keep the process alive
+    throw err;
+  });
   request.onProgress?.({ kind: 'start', database: null });
 
   const parent = join(definitionRoot(request), databaseDirName(null));
@@ -43,10 +49,12 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
   const log: string[] = [`run ${record.id} of ${def.name} (basebackup) on node ${def.node.name}`, `started ${record.startedAt}`];
   const started = process.hrtime.bigint();
   let streamCheck: BackupStreamCheck | null = null;
+  let session: NodeSession | null = null;
   try {
     request.stop?.throwIfAborted();
     await mkdir(parent, { recursive: true, mode: 0o700 });
-    const node = await readNodeFacts(def.node);
+    session = await opening;
+    const node = session.facts;
     record.serverVersion = node.serverVersion;
     const tool = await findTool('pg_basebackup', node.serverMajor, request.serverSpec.pgBinDirs, new ToolVersionFile(join(request.stateDir, TOOL_VERSIONS_FILE)));
     log.push(`server ${node.serverVersion} (system ${node.systemIdentifier}); using ${tool.path} (${tool.version})`);
@@ -56,14 +64,16 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
     log.push(`argv: ${[tool.path, ...command.args].join(' ')}`);
     const timeout = def.backup.timeout ? parseDuration(def.backup.timeout) : null;
     const checksums = manifestChecksumsOf(def.backup);
-    streamCheck = new BackupStreamCheck(temp, checksums).start();
-    const result = await runProgram(tool.path, command.args, {
+    const copying = runProgram(tool.path, command.args, {
       env: { ...toolProcessEnv(command.env), ...runMarker(record.id) },
       stdout: 'ignore',
       dieWithParent: true,
       ...(request.stop ? { abort: request.stop } : {}),
       ...(timeout ? { timeoutMs: approximateMilliseconds(timeout), killSignal: 'SIGTERM' as const } : {}),
     });
+    // Started once pg_basebackup is: the check's process starts while pg_basebackup connects and checkpoints.
+    streamCheck = new BackupStreamCheck(temp, checksums, undefined, { ...process.env, ...runMarker(record.id) }).start();
+    const result = await copying;
     streamCheck.writerExited();
     if (result.stderr) log.push(`pg_basebackup output:\n${result.stderr}`);
     request.stop?.throwIfAborted();
@@ -72,7 +82,8 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
       const failure = classifyFailure({ exitCode: result.exitCode, signal: result.signal, stderr, timedOut: result.timedOut });
       throw new StepFailedError(failure);
     }
-    const endTime = await nodeClock(def.node);
+    const endTime = await session.clock();
+    const closing = session.close(); // the node's goodbye is not waited for before the check's result
     const copiedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const range = await readManifestWalRange(join(temp, 'backup_manifest'));
 
@@ -114,12 +125,13 @@ export async function takeBasebackup(request: RunRequest, database: string | nul
     await writeFile(join(temp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
     const final = await finalDirectory(parent, startedAt);
     await rename(temp, final);
+    await closing;
     Object.assign(record, {
       status: 'succeeded', finishedAt: finishedAt.toISOString(), directory: final,
       bytes: files.reduce((n, f) => n + f.bytes, 0), files, log: log.join('\n'), methodFacts: facts,
     });
   } catch (err) {
-    await streamCheck?.abandon();
+    await Promise.all([streamCheck?.abandon(), session?.close() ?? opening.then((s) => s.close(), () => undefined)]);
     const failure: ClassifiedFailure = request.stop?.aborted
       ? { reason: 'interrupted', detail: `pgbackops run received ${typeof request.stop.reason === 'string' ? request.stop.reason : 'a stop request'}: the base backup was stopped before it finished` }
       : failureOf(err);

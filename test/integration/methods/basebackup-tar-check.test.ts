@@ -82,6 +82,19 @@ describe('basebackup tar check against backup_manifest', () => {
     for (const [path, digest] of digests) expect(digest, path).toEqual({ bytes: readFileSync(path).length, sha256: sha256(path) });
   }, 120_000);
 
+  it('reads in a process of its own whose every thread runs at niceness 10; abandon() stops it, reporting nothing', async () => {
+    const check = new BackupStreamCheck(join(work, 'not-written-yet'), 'crc32c').start();
+    const pid = check.pid!;
+    // Field 19 of a thread's stat is its nice value (after the command name in parentheses, the 17th).
+    const niceness = () => readdirSync(`/proc/${pid}/task`).map((t) => Number(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16]));
+    for (let i = 0; i < 100 && niceness().some((n) => n !== 10); i++) await new Promise((r) => setTimeout(r, 50));
+    const threads = niceness();
+    expect(threads.length).toBeGreaterThan(1);
+    expect(new Set(threads)).toEqual(new Set([10]));
+    await check.abandon();
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+  }, 30_000);
+
   it.each([['lz4', 'crc32c'], ['zstd', 'sha256']] as const)('reads a %s backup through the command-line decompressor (%s)', async (method, checksums) => {
     const { dir, check } = await backupChecked(method, method, checksums);
     expect(check.problem).toBeNull();

@@ -203,8 +203,15 @@ describe('basebackup: backups', () => {
     expect(temps()).toHaveLength(1);
     // The starter and the child it runs as the job user (act-as-job-user.ts): both die at once.
     const children = (await execa('pgrep', ['-P', String(job.pid)], { reject: false })).stdout.split('\n').filter(Boolean).map(Number);
+    // The tar check's own process (tar-check-process.ts), reading the temporary directory, is running by now.
+    const checkers = async () => (await execa('pgrep', ['-f', `tar-check/main.js ${join(parent, temps()[0]!)}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    for (let i = 0; i < 100 && (await checkers()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await checkers()).toHaveLength(1);
     for (const pid of [job.pid!, ...children]) process.kill(pid, 'SIGKILL');
     await job;
+    // It stops by itself when the run dies (its standard input closes), reading nothing more.
+    for (let i = 0; i < 100 && (await checkers()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await checkers()).toEqual([]);
     const runs = () => queryAt<{ status: string }>(catalogConfig, `select status from pgbackops.backup_runs where definition = 'slowphys' order by started_at`);
     expect((await runs()).map((r) => r.status)).toEqual(['running']);
 
