@@ -5,7 +5,9 @@
 // is the same: the same global flags, help, errors and exit codes (command-line.ts).
 import { registerRun } from './commands/run.js';
 import { runCommandLine } from './command-line.js';
+import { mark } from '../adapters/os/timeline.js';
 
 export function main(argv: string[]): Promise<void> {
+  mark('main');
   return runCommandLine(argv, async (program) => registerRun(program));
 }
