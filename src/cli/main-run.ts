@@ -13,6 +13,6 @@ export async function main(argv: string[]): Promise<void> {
   // The command has finished: its records written, its files and lock released, its catalog sessions ended,
   // its output written (stdout and stderr are synchronous on Linux for files, pipes and terminals; the logger
   // writes synchronously too). Leaving by process.exit skips only tearing down the heap, which a natural
-  // exit does page by page: 20-40 ms of every scheduled run on the benchmark VM (bench/README.md).
+  // exit does page by page (up to ~25 ms on the benchmark VM, bench/README.md).
   process.exit();
 }

@@ -57,10 +57,11 @@ export class RunStore {
 
   async abandonRunning(backupServer: string, definition: string, exceptIds: readonly string[]): Promise<string[]> {
     return this.withQuery(async (query) => {
-      // Almost always there is none: then one index probe (backup_runs_running_idx) answers, and no update is
-      // made. An update, even of no row, fires backup_runs' statement triggers (migration 029's totals and
-      // summaries), whose PL/pgSQL a run's fresh catalog session compiles and plans first: 15-30 ms of every
-      // scheduled run. The caller holds the definition's run lock: no run of it starts or is swept meanwhile.
+      // Almost always there is none: then one index probe (backup_runs_running_idx) answers, and no
+      // transaction or update is made. An update, even of no row, fires backup_runs' statement triggers
+      // (migration 029's totals and summaries): in a fresh session their PL/pgSQL is compiled and planned first
+      // (10-30 ms), and `maintain`, which sweeps every definition of its server, paid them once per definition.
+      // The caller holds the definition's run lock: no run of it starts or is swept meanwhile.
       const running = await query(
         `select exists (select 1 from pgbackops.backup_runs
           where status = 'running' and backup_server = $1 and definition = $2 and not (id = any($3::uuid[]))) as found`,
