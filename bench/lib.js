@@ -1,7 +1,9 @@
 // Helpers shared by the benchmarks: run the built CLI as a whole process and measure wall time and peak RSS.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -78,4 +80,41 @@ export function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Where a command's time goes, phase by phase: `runs` starts of `pgbackops ...args` with PGBACKOPS_TIMELINE
+ * set (src/adapters/os/timeline.ts: each process appends the milliseconds since its start at which it reached
+ * each mark), then the median of each mark over the starts and of each phase (from the mark before). `env` as
+ * runCli's (with `replaceEnv`); `after` runs after each start (to remove what the run wrote).
+ */
+export function phaseTimeline(args, { env = {}, replaceEnv = false, runs = 7, after = () => {} } = {}) {
+  const file = join(mkdtempSync(join(tmpdir(), 'pgbackops-timeline-')), 'marks.jsonl');
+  const cpu = [];
+  for (let i = 0; i < runs; i++) {
+    const res = runCli(args, { env: { ...env, PGBACKOPS_TIMELINE: file }, replaceEnv });
+    if (res.cpuSeconds !== null) cpu.push(res.cpuSeconds * 1000);
+    after();
+  }
+  // One line per process; the last is the command's own (a root process acting as the job user starts the
+  // command again in a child, whose line comes first).
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).marks);
+  rmSync(dirname(file), { recursive: true, force: true });
+  const names = Object.keys(lines.at(-1));
+  const marks = lines.filter((m) => Object.keys(m).join() === names.join());
+  return {
+    phases: names.map((name, i) => ({
+      mark: name,
+      atMs: median(marks.map((m) => m[name])),
+      phaseMs: median(marks.map((m) => m[name] - (i === 0 ? 0 : m[names[i - 1]]))),
+    })),
+    cpuMs: cpu.length ? median(cpu) : null,
+  };
+}
+
+/** Prints phaseTimeline's answer: each mark's time since the process started and the phase that ends there. */
+export function printPhases(title, { phases, cpuMs }) {
+  process.stdout.write(`\n${title}\n  ${'reached'.padEnd(22)}${'at (ms)'.padStart(10)}${'phase (ms)'.padStart(12)}\n`);
+  for (const p of phases) process.stdout.write(`  ${p.mark.padEnd(22)}${p.atMs.toFixed(1).padStart(10)}${p.phaseMs.toFixed(1).padStart(12)}\n`);
+  if (cpuMs !== null) process.stdout.write(`  CPU of the process and its children, median: ${cpuMs.toFixed(0)} ms\n`);
 }

@@ -5,11 +5,13 @@
 // ratios, and of the per-pair differences (what pgbackops adds per run).
 // Both sides run twice: in cron's environment, as a schedule starts them (the target applies there), and in
 // this shell's, whose settings may slow every Node start (NODE_EXTRA_CA_CERTS: ~40 ms on the benchmark VM).
+// Then the run's phases (Node's start, the catalog, the lock and sweep, the records, pg_dump, the exit) from
+// the marks it leaves with PGBACKOPS_TIMELINE; a small `--scale` (1) makes the fixed cost the whole figure.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyBenchConfig, generatePgbenchDatabase, makeBenchWork, PG_BIN, startBenchCluster } from './cluster.js';
-import { cronEnvironment, median, nodeStartMs, printTable, runCli } from './lib.js';
+import { cronEnvironment, median, nodeStartMs, phaseTimeline, printPhases, printTable, runCli } from './lib.js';
 
 export async function benchRunJob({ scale = 70, repeats = 7 } = {}) {
   const cluster = await startBenchCluster('run');
@@ -39,9 +41,12 @@ export async function benchRunJob({ scale = 70, repeats = 7 } = {}) {
       rmSync(out, { force: true });
       return { seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMiB: Number(/__RSS_KB=(\d+)/.exec(res.stderr)[1]) / 1024 };
     };
+    const removeDumps = () => {
+      for (const d of readdirSync(dumpDir)) rmSync(join(dumpDir, d), { recursive: true, force: true });
+    };
     const pgbackopsRun = (envs) => {
       const run = runCli(['run', '--state-dir', stateDir, 'bench-full'], { env: envs.ours, replaceEnv: true });
-      for (const d of readdirSync(dumpDir)) rmSync(join(dumpDir, d), { recursive: true, force: true });
+      removeDumps();
       // The pg_dump child's RSS is not in /usr/bin/time's figure for node; report node's own peak.
       return { seconds: run.seconds, rssMiB: run.rssMiB ?? 0 };
     };
@@ -77,7 +82,12 @@ export async function benchRunJob({ scale = 70, repeats = 7 } = {}) {
     };
     const cron = measure('cron', environments.cron);
     const shell = measure('shell', environments.shell);
-    const figures = { databaseBytes: Number(size), pairs: repeats, ...cron, shellEnvironment: shell };
+    // Where a run's own time goes (cron's environment): its phases from the marks it leaves with
+    // PGBACKOPS_TIMELINE, and what is left once pg_dump's own time is taken out (the fixed cost of a run).
+    const timeline = phaseTimeline(['run', '--state-dir', stateDir, 'bench-full'], { env: environments.cron.ours, replaceEnv: true, runs: repeats, after: removeDumps });
+    const at = Object.fromEntries(timeline.phases.map((p) => [p.mark, p.atMs]));
+    const fixedCostMs = at.exit - (at['tool exited'] - at['tool start']);
+    const figures = { databaseBytes: Number(size), pairs: repeats, ...cron, shellEnvironment: shell, phases: timeline.phases, fixedCostMs };
     const rows = (f, target) => [
       ['bare pg_dump (s)', f.barePgDumpSeconds.toFixed(2)],
       ['pgbackops run, incl. roles capture, sha256, catalog record (s)', f.pgbackopsRunSeconds.toFixed(2)],
@@ -93,6 +103,8 @@ export async function benchRunJob({ scale = 70, repeats = 7 } = {}) {
     printTable(`${title}; both in cron's environment, as scheduled`, rows(cron, '<= 1.05'));
     const costly = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'].filter((k) => process.env[k]);
     printTable(`${title}; both in this shell's environment${costly.length ? ` (which sets ${costly.join(', ')})` : ''}`, rows(shell));
+    printPhases(`pgbackops run in cron's environment, phases (PGBACKOPS_TIMELINE marks, medians of ${repeats} runs; the dump is "tool start" -> "tool exited")`, timeline);
+    process.stdout.write(`  the run's fixed cost (process start to exit, pg_dump's own time taken out): ${fixedCostMs.toFixed(0)} ms\n`);
     return figures;
   } finally {
     work.remove();

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { NodeSpec } from '../core/model.js';
 import { nodeClientConfig } from '../adapters/postgres/node-connection.js';
 import { serverMajor } from '../adapters/postgres/tools.js';
+import { endSession } from '../adapters/postgres/end-session.js';
 
 export interface ServerVersion {
   major: number;
@@ -46,7 +47,7 @@ export class NodeServerProbe {
     try {
       return await serverMajor(client);
     } finally {
-      await client.end().catch(() => undefined);
+      await endSession(client);
     }
   }
 }

@@ -20,6 +20,7 @@ import { classifyJobError } from '../core/dump/classify-failure.js';
 import type { RunRecord } from '../core/runs/run-record.js';
 import { baseRecord, failedRecord, type RunOutcome, type RunRequest } from './run-request.js';
 import { clearAbandonedRuns, runLockPath } from './sweep-abandoned.js';
+import { mark } from '../adapters/os/timeline.js';
 
 export type { RunOutcome, RunProgress, RunRequest } from './run-request.js';
 
@@ -44,6 +45,7 @@ export async function runBackup(request: RunRequest): Promise<RunOutcome> {
     await recordStepFailure(request, progress, err as Error);
   } finally {
     process.umask(previousUmask);
+    mark('unlocked');
   }
   return { records: progress.records, recordedIn: request.recorder.mode };
 }
@@ -56,11 +58,13 @@ interface RunProgressState {
 
 async function runLocked(request: RunRequest, progress: RunProgressState): Promise<void> {
   const { definition: def, logger } = request;
+  mark('locked');
   const swept = await clearAbandonedRuns({ place: request, markAbandoned: () => request.recorder.abandonRunning(request.server, def.name) });
   if (swept.abandoned.length > 0 || swept.stopped.length > 0) {
     logger.warn({ definition: def.name, runs: swept.abandoned, stoppedPids: swept.stopped }, 'cleared what runs killed before they finished left: marked abandoned, programs stopped, temporary directories removed');
   }
 
+  mark('swept');
   progress.databases = await request.method.databasesToBackUp(request);
   for (const database of progress.databases) {
     // Asked to stop: the backup in progress was recorded `interrupted`; the next ones are not started.

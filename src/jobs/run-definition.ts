@@ -11,6 +11,7 @@ import { runBackup, type RunOutcome, type RunProgress } from './run-backup.js';
 import { copyOffsite, type RunCopies } from './offsite/run-copies.js';
 import { RunRecorder } from './run-recorder.js';
 import { estimateRunBytes, withEstimates } from './run-estimate.js';
+import { mark } from '../adapters/os/timeline.js';
 
 export interface RunDefinitionRequest {
   definition: string;
@@ -22,6 +23,7 @@ export interface RunDefinitionRequest {
 
 export async function runDefinition(settings: Settings, logger: Logger, request: RunDefinitionRequest): Promise<RunOutcome & { offsite: RunCopies }> {
   const found = await findCachedDefinition(settings.stateDir, request.definition, settings.server);
+  mark('definition');
   if (!found.cache.serverSpec) throw new Error(`the definition cache of ${found.cache.server} has no server spec; run \`pgbackops apply\` again`);
   // Asked while the catalog opens; the run records nothing before it has its catalog (or spool) anyway.
   const method = backupMethodOf(methodOf(found.definition.backup), `definition ${found.definition.name}`);
@@ -30,6 +32,7 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
     logger.warn({ err: err.message }, 'catalog unreachable at start; the run will be recorded in the local spool');
     return null;
   });
+  mark('catalog');
   try {
     const recorder = new RunRecorder(settings.stateDir, catalog ? catalog.runs : null, logger);
     const outcome = await runBackup({
@@ -50,8 +53,10 @@ export async function runDefinition(settings: Settings, logger: Logger, request:
     // The backups are recorded: their off-site copies come after, and a failed copy fails no backup.
     const offsite = request.stop?.aborted ? { copies: [], deferred: false }
       : await copyOffsite(catalog, logger, found.cache.server, found.definition.offsite ?? [], outcome.records);
+    mark('offsite');
     return { ...outcome, offsite };
   } finally {
     await catalog?.close().catch(() => undefined);
+    mark('closed');
   }
 }

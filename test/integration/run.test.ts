@@ -3,13 +3,14 @@
 // exercised for real. Failures, stops and kills, the state directory and retention are in test/integration/run/
 // (split by theme so the files run in parallel; the shared set-up is test/helpers/run-fixture.ts).
 import { gunzipSync } from 'node:zlib';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startTestCluster } from '../helpers/pg-cluster.js';
-import { pgbackops, spawnPgbackops } from '../helpers/cli.js';
+import { pgbackops, pgbackopsAsJobUser, spawnPgbackops } from '../helpers/cli.js';
 import { databaseState, nodeOf, pgRestore, plainDump, psqlFile, rolesState } from '../helpers/pg-tools.js';
 import { DB, backupRoot, catalogConfig, catalogUrl, cli, node, run, runs, setUp, stateDir, holdDumpLock, useRunFixture } from '../helpers/run-fixture.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -94,10 +95,20 @@ describe('pgbackops run', () => {
     expect(rows.every((r) => r.status === 'succeeded')).toBe(true);
   });
 
-  it('takes a cluster backup with pg_dumpall', async () => {
+  it('takes a cluster backup with pg_dumpall (and leaves the timeline of its phases where PGBACKOPS_TIMELINE says)', async () => {
     await setUp({ whole: 'type: cluster\nretention: standard' });
-    const result = await run('whole');
+    // The job user writes the file: a directory it may write in.
+    const timelineDir = mkdtempSync(join(tmpdir(), 'pgbackops-timeline-'));
+    chmodSync(timelineDir, 0o777);
+    const timeline = join(timelineDir, 'marks.jsonl');
+    const result = await pgbackopsAsJobUser(['run', '--state-dir', stateDir, 'whole'], { PGBACKOPS_TIMELINE: timeline });
     expect(result.exitCode, result.stderr).toBe(0);
+    const marks = JSON.parse(readFileSync(timeline, 'utf8').trim().split('\n').at(-1)!).marks as Record<string, number>;
+    expect(Object.keys(marks)).toEqual(['main', 'command', 'acting', 'definition', 'catalog connected', 'catalog', 'locked', 'swept',
+      'running recorded', 'tool start', 'tool exited', 'renamed', 'final recorded', 'unlocked', 'offsite', 'closed', 'ran', 'exit']);
+    const times = Object.values(marks);
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
+    rmSync(timelineDir, { recursive: true, force: true });
     const [row] = await runs('whole');
     expect(row).toMatchObject({ status: 'succeeded', database: null, backup_type: 'cluster', format: 'plain' });
     // Compressed with gzip, the default (pg_dumpall's output piped through gzip).

@@ -22,7 +22,9 @@ import { RunStore } from './run-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { AlertStore } from './notification-store.js';
 import { OffsiteStore } from './offsite-store.js';
-import { migrate, pending, readAppliedMigrations, readMigrationFiles, type Query } from './migrations.js';
+import { mark } from '../os/timeline.js';
+import { releaseSocket } from '../postgres/end-session.js';
+import { migrate, pending, readAppliedMigrations, readMigrationFiles, readServerAndApplied, type Query } from './migrations.js';
 
 export { ApplyLockTimeoutError, CatalogConnectionLostError, CatalogIntegrityError, StaleCatalogError, type ApplyLockHolder } from './errors.js';
 export { CatalogTooNewError } from './migrations.js';
@@ -72,6 +74,8 @@ const POOL_SIZE = 4;
 
 export class Catalog {
   private issued = 0;
+  /** The pool's connections, which close() lets go of. */
+  private readonly sessions = new Set<pg.Client>();
   /** Backup run rows (jobs, spool ingestion, retention), on this catalog's connections. */
   readonly runs: RunStore;
   /** Restore run rows (`pgbackops restore`, trial restores). */
@@ -124,6 +128,8 @@ export class Catalog {
     // An idle connection dropped by the server must not crash the process; the next query reconnects.
     pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'catalog connection lost while idle'));
     const catalog = new Catalog(pool, opts.logger);
+    pool.on('connect', (client) => catalog.sessions.add(client));
+    pool.on('remove', (client) => catalog.sessions.delete(client));
     try {
       await catalog.initialise();
     } catch (err) {
@@ -331,8 +337,15 @@ export class Catalog {
     };
   }
 
+  /**
+   * Ends every session (Terminate sent; the pool ends without waiting for the server to close the sockets)
+   * and lets the sockets close on their own: a process whose work is done exits without waiting for the
+   * server's backends to exit (end-session.ts).
+   */
   async close(): Promise<void> {
+    const sessions = [...this.sessions];
     await this.pool.end();
+    for (const client of sessions) releaseSocket(client);
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -342,11 +355,12 @@ export class Catalog {
     const files = readMigrationFiles();
     files.catch(() => undefined); // awaited below
     await this.withClient(async (query) => {
-      const version = await query("select current_setting('server_version_num')::integer as n");
-      if (version.rows[0].n < MIN_SERVER_VERSION_NUM) {
-        throw new Error(`the catalog needs PostgreSQL 13 or newer (server_version_num ${version.rows[0].n})`);
+      mark('catalog connected');
+      const { serverVersionNum, applied } = await readServerAndApplied(query);
+      if (serverVersionNum < MIN_SERVER_VERSION_NUM) {
+        throw new Error(`the catalog needs PostgreSQL 13 or newer (server_version_num ${serverVersionNum})`);
       }
-      await migrate(query, await files, this.logger);
+      await migrate(query, await files, this.logger, applied ?? undefined);
     });
   }
 

@@ -64,11 +64,40 @@ export async function readAppliedMigrations(query: Query): Promise<AppliedMigrat
 }
 
 /**
- * Brings the catalog schema up to date. `query` must run on one dedicated connection (the session lock is
- * tied to it). Returns the migrations applied by this call.
+ * The server's version number and what the catalog has applied, in one round trip: what every process that
+ * opens the catalog asks first (readAppliedMigrations takes two, and a third asked the version). `applied` is
+ * null where pgbackops has no migrations table yet (a new catalog): readAppliedMigrations then says more.
  */
-export async function migrate(query: Query, files: MigrationFile[], logger?: Logger): Promise<MigrationFile[]> {
-  const before = await readAppliedMigrations(query);
+export async function readServerAndApplied(query: Query): Promise<{ serverVersionNum: number; applied: AppliedMigration[] | null }> {
+  let result: pg.QueryResult;
+  try {
+    result = await query(
+      `select s.n, m.version, m.name, m.checksum, m.applied_at
+         from (select current_setting('server_version_num')::integer as n) s
+         left join pgbackops.schema_migrations m on true
+        order by m.version`,
+    );
+  } catch (err) {
+    // 3F000: no schema pgbackops; 42P01: no table in it. Outside a transaction: the session stays usable.
+    const code = (err as { code?: unknown }).code;
+    if (code !== '3F000' && code !== '42P01') throw err;
+    const version = await query("select current_setting('server_version_num')::integer as n");
+    return { serverVersionNum: Number(version.rows[0].n), applied: null };
+  }
+  const rows = result.rows.filter((row) => row.version !== null);
+  return {
+    serverVersionNum: Number(result.rows[0].n),
+    applied: rows.map((row) => ({ version: Number(row.version), name: row.name, checksum: row.checksum, appliedAt: row.applied_at })),
+  };
+}
+
+/**
+ * Brings the catalog schema up to date. `query` must run on one dedicated connection (the session lock is
+ * tied to it). Returns the migrations applied by this call. `applied`: what the caller has just read
+ * (readServerAndApplied), not read again.
+ */
+export async function migrate(query: Query, files: MigrationFile[], logger?: Logger, applied?: AppliedMigration[]): Promise<MigrationFile[]> {
+  const before = applied ?? await readAppliedMigrations(query);
   checkCompatible(before, files, logger);
   if (pending(before, files).length === 0) return [];
 

@@ -56,20 +56,20 @@ export class RunStore {
   }
 
   async abandonRunning(backupServer: string, definition: string, exceptIds: readonly string[]): Promise<string[]> {
-    const result = await this.withQuery((query) => inTransaction(query, async () => {
-      const abandoned = await query(
-        `update pgbackops.backup_runs
-            set status = 'abandoned', finished_at = greatest(started_at, now()),
-                failure_reason = 'abandoned', failure_detail = 'the process running it died before it finished'
-          where status = 'running' and backup_server = $1 and definition = $2 and not (id = any($3::uuid[]))
-          returning id`,
+    return this.withQuery(async (query) => {
+      // Almost always there is none: then one index probe (backup_runs_running_idx) answers, and no
+      // transaction or update is made. An update, even of no row, fires backup_runs' statement triggers
+      // (migration 029's totals and summaries): in a fresh session their PL/pgSQL is compiled and planned first
+      // (10-30 ms), and `maintain`, which sweeps every definition of its server, paid them once per definition.
+      // The caller holds the definition's run lock: no run of it starts or is swept meanwhile.
+      const running = await query(
+        `select exists (select 1 from pgbackops.backup_runs
+          where status = 'running' and backup_server = $1 and definition = $2 and not (id = any($3::uuid[]))) as found`,
         [backupServer, definition, exceptIds],
       );
-      // An abandoned run is a failure: alerted like one.
-      if ((abandoned.rowCount ?? 0) > 0) await observeRuns(query, definition);
-      return abandoned;
-    }));
-    return result.rows.map((row) => row.id as string);
+      if (!running.rows[0].found) return [];
+      return abandonRunningRows(query, backupServer, definition, exceptIds);
+    });
   }
 
   /**
@@ -258,4 +258,22 @@ function decodeRunRecords(records: Buffer): RunColumns {
 /** Code-unit order: groups are listed the same way whatever the catalog's collation. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Marks the definition's rows still `running` abandoned, with the alert state they change, in one transaction. */
+async function abandonRunningRows(query: Query, backupServer: string, definition: string, exceptIds: readonly string[]): Promise<string[]> {
+  const result = await inTransaction(query, async () => {
+    const abandoned = await query(
+      `update pgbackops.backup_runs
+          set status = 'abandoned', finished_at = greatest(started_at, now()),
+              failure_reason = 'abandoned', failure_detail = 'the process running it died before it finished'
+        where status = 'running' and backup_server = $1 and definition = $2 and not (id = any($3::uuid[]))
+        returning id`,
+      [backupServer, definition, exceptIds],
+    );
+    // An abandoned run is a failure: alerted like one.
+    if ((abandoned.rowCount ?? 0) > 0) await observeRuns(query, definition);
+    return abandoned;
+  });
+  return result.rows.map((row) => row.id as string);
 }

@@ -21,6 +21,8 @@ export const ENV = {
   lifelineFd: 'PGBACKOPS_LIFELINE_FD',
   /** Seconds: the base of the notification retry backoff (tests shorten it). */
   notifyRetryBase: 'PGBACKOPS_NOTIFY_RETRY_BASE',
+  /** A file: where a process appends the timeline of its phases at exit (benchmarks; src/adapters/os/timeline.ts). */
+  timeline: 'PGBACKOPS_TIMELINE',
 } as const;
 
 export type EnvSetting = keyof typeof ENV;

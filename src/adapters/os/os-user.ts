@@ -87,7 +87,7 @@ export async function lookupPasswdEntry(nameOrUid: string | number): Promise<Pas
   if (!/^[a-z_][a-z0-9_.-]*\$?$/i.test(key) && !/^\d+$/.test(key)) throw new Error(`invalid OS user ${JSON.stringify(key)}`);
   const kept = passwdEntries.get(key);
   if (kept && Date.now() - kept.at < PASSWD_ENTRY_TTL_MS) return kept.entry;
-  const entry = await readPasswdEntry(key);
+  const entry = ownPasswdEntry(key) ?? await readPasswdEntry(key);
   passwdEntries.set(key, { entry, at: Date.now() });
   return entry;
 }
@@ -99,6 +99,22 @@ export async function lookupPasswdEntry(nameOrUid: string | number): Promise<Pas
  */
 const PASSWD_ENTRY_TTL_MS = 60_000;
 const passwdEntries = new Map<string, { entry: PasswdEntry; at: number }>();
+
+/**
+ * This process's own user, when `key` names it (by uid or name), from os.userInfo(): the same NSS lookup
+ * (getpwuid_r) without starting `getent`: root acting for a server whose state directory root owns asks for
+ * itself in every run it starts.
+ */
+function ownPasswdEntry(key: string): PasswdEntry | null {
+  let info: os.UserInfo<string>;
+  try {
+    info = os.userInfo();
+  } catch {
+    return null; // no passwd entry for our uid: getent says so with its own message
+  }
+  if (key !== String(info.uid) && key !== info.username) return null;
+  return { name: info.username, uid: info.uid, gid: info.gid, home: info.homedir || '/' };
+}
 
 async function readPasswdEntry(key: string): Promise<PasswdEntry> {
   const result = await runProgram(systemProgram('getent'), ['passwd', '--', key]);

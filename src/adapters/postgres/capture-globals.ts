@@ -17,6 +17,7 @@ import {
 import { orderRolesByMembership, renderRolesSql } from '../../core/dump/render-roles-sql.js';
 import { renderDatabaseSql } from '../../core/dump/render-database-sql.js';
 import { nodeClientConfig } from './node-connection.js';
+import { endSession } from './end-session.js';
 import { serverMajor } from './tools.js';
 
 export interface CapturedGlobals extends GlobalsCapture {
@@ -73,7 +74,7 @@ async function withClient<T>(node: NodeSpec, database: string, work: (client: pg
   try {
     return await work(client);
   } finally {
-    await client.end().catch(() => undefined);
+    await endSession(client);
   }
 }
 

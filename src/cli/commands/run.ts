@@ -10,6 +10,7 @@ import { contextOf } from '../context.js';
 import { printJson, printText, stdoutStyle } from '../output.js';
 import { createProgressLine, progressWanted, startByteProgress, type ByteProgress } from '../progress.js';
 import { formatBytes } from '../../core/reports/format.js';
+import { mark } from '../../adapters/os/timeline.js';
 
 export function registerRun(program: Command): void {
   program
@@ -35,12 +36,14 @@ export function registerRun(program: Command): void {
 }
 
 async function runAndReport(command: Command, definition: string, database: string | undefined, interactive: boolean): Promise<void> {
+  mark('command');
   const ctx = contextOf(command);
   const servers = async () => {
     const { cache } = await findCachedDefinition(ctx.settings.stateDir, definition, ctx.settings.server);
     return cache.serverSpec ? [{ name: cache.server, spec: cache.serverSpec }] : [];
   };
   if ((await actAsJobUser(ctx, { servers, backups: 'write' })) === 'delegated') return;
+  mark('acting');
   const line = interactive && progressWanted(ctx) ? createProgressLine(process.stderr) : null;
   let current: ByteProgress | null = null;
   // SIGTERM/SIGINT/SIGHUP stop the dump in progress, which is recorded `interrupted` before this exits.
@@ -67,6 +70,7 @@ async function runAndReport(command: Command, definition: string, database: stri
         }
       : {}),
   }).finally(() => interruption.dispose());
+  mark('ran');
   if (ctx.json) {
     // A run's retention rules are the definition's, as written in its YAML.
     printJson({ recorded_in: outcome.recordedIn, runs: outcome.records, offsite: outcome.offsite }, { verbatim: ['runs.*.retention'] });

@@ -30,6 +30,7 @@ import { approximateMilliseconds, parseDuration } from '../../core/time/duration
 import { TEMP_PREFIX, databaseDirName, definitionRoot, finalDirectory } from '../../jobs/backup-layout.js';
 import { NodeServerProbe } from '../../jobs/node-server-probe.js';
 import { baseRecord, type RunRequest } from '../../jobs/run-request.js';
+import { mark } from '../../adapters/os/timeline.js';
 
 /** In the state directory: what each client binary answered to `--version` (see tool-version-file.ts). */
 // Under cache/, which belongs to the job user when cron runs jobs as another user than the applier.
@@ -41,6 +42,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
   const startedAt = request.now?.() ?? new Date();
   const record = baseRecord(request, database, startedAt);
   await request.recorder.record(record);
+  mark('running recorded');
   request.onProgress?.({ kind: 'start', database });
 
   const parent = join(definitionRoot(request), databaseDirName(database));
@@ -97,6 +99,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
       ...(request.stop ? { abort: request.stop } : {}),
       ...(timeoutMs ? { timeoutMs, killSignal: 'SIGTERM' as const } : {}),
     };
+    mark('tool start');
     const dumped = runDump(tool.path, command.args, toolOptions, command.compress, encryptor ? { onStdout: (stdout) => stdout.pipe(encryptor.input) } : { file: output }, record.id);
     // Roles and database settings are captured on their own connection while pg_dump runs, so their cost
     // hides behind the dump's; so does loading the capture and its SQL rendering, which nothing before needs.
@@ -111,6 +114,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     captures?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled meanwhile
     hashing?.start();
     const { result, program, output: toolOutput } = await dumped.finally(() => progress?.stop());
+    mark('tool exited');
     // A tool that never started handed over no stdout: age must still see the end of its input.
     if (encryptor && !encryptor.input.writableEnded) encryptor.input.end();
     const encrypted = encryptor ? await encryptor.result : null;
@@ -153,6 +157,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     await writeFile(join(temp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 });
     const final = await finalDirectory(parent, startedAt);
     await rename(temp, final);
+    mark('renamed');
 
     Object.assign(record, {
       status: 'succeeded', finishedAt: finishedAt.toISOString(), directory: final,
@@ -181,6 +186,7 @@ export async function dumpDatabase(request: RunRequest, database: string | null)
     });
   }
   await request.recorder.record(record);
+  mark('final recorded');
   return record;
 }
 
