@@ -6,8 +6,8 @@
 // (and stdout when asked), an optional timeout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { executableOnPath } from './executable-on-path.js';
 
 export interface ProgramOptions {
   /** The complete environment of the program (default: this process's). */
@@ -44,6 +44,13 @@ export interface ProgramOptions {
    * snapshot on the node).
    */
   dieWithParent?: boolean;
+  /**
+   * Run it under the SCHED_IDLE policy (through util-linux `chrt` when it is on PATH, else at the normal
+   * priority): it gets a CPU only when nothing else on the machine wants one, and keeps that policy for its
+   * whole life (only root could raise it again). For work that must not slow what runs beside it, such as a
+   * base backup's check beside pg_basebackup (tar-check-process.ts).
+   */
+  idlePriority?: boolean;
   /** Told the program's pid once it is started (a supervisor reports which process it watches). */
   onSpawn?: (pid: number) => void;
 }
@@ -77,7 +84,8 @@ export interface StartedProgram {
 export function startProgram(file: string, args: readonly string[], options: ProgramOptions = {}): StartedProgram {
   let child!: ChildProcess;
   const done = new Promise<ProgramResult>((resolve) => {
-    const [program, argv] = options.dieWithParent ? dyingWithParent(file, args) : [file, args];
+    const [dying, dyingArgv] = options.dieWithParent ? dyingWithParent(file, args) : [file, [...args]];
+    const [program, argv] = (options.idlePriority ? atIdlePriority(dying, dyingArgv) : null) ?? [dying, dyingArgv];
     const stdoutOption = options.stdout ?? 'pipe';
     child = spawn(program, argv, {
       env: options.env ?? process.env,
@@ -158,18 +166,18 @@ let setpriv: string | null | undefined;
  */
 function setprivWithDeathSignal(): string | null {
   if (setpriv !== undefined) return setpriv;
-  setpriv = null;
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'setpriv');
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (readFileSync(candidate).includes('pdeathsig')) setpriv = candidate;
-      break;
-    } catch {
-      /* not here */
-    }
-  }
+  const candidate = executableOnPath('setpriv');
+  setpriv = candidate && readFileSync(candidate).includes('pdeathsig') ? candidate : null;
   return setpriv;
+}
+
+/**
+ * The program and argv that run `file` with `args` under the SCHED_IDLE policy (util-linux `chrt --idle`), or
+ * null when chrt is not on PATH. Any process may lower itself to it; none but root may leave it.
+ */
+function atIdlePriority(file: string, args: readonly string[]): [string, string[]] | null {
+  const chrt = executableOnPath('chrt');
+  return chrt ? [chrt, ['--idle', '0', file, ...args]] : null;
 }
 
 function text(chunks: Buffer[]): string {

@@ -1,5 +1,5 @@
 // Checking a base backup against its backup_manifest while pg_basebackup writes it. The reading is done by a
-// process of its own at a lower priority (tar-check-process.ts, which says why): every tar of a tablespace
+// process of its own at idle priority (tar-check-process.ts, which says why): every tar of a tablespace
 // (base.tar* among them) is read as it grows (follow-file.ts), from the page cache, through one pass that
 // hashes the file as written (its sha256 for our manifest.json) and, decompressed, computes each tar member's
 // checksum, the one pg_basebackup was asked for (CRC32C, SHA256 or none: tar-members.ts). When pg_basebackup
@@ -60,7 +60,7 @@ export class BackupStreamCheck {
     if (this.reader) return this;
     // No dieWithParent: the process stops by itself when this one dies, as its standard input closes then.
     this.reader = startProgram(process.execPath, [packagePath(...TAR_CHECK_SCRIPT), this.directory, this.checksums, String(this.pollMs)], {
-      env: { ...this.env, ...REUSED_DECOMPRESSION_BUFFERS }, stdin: 'pipe', stdout: 'pipe',
+      env: { ...this.env, ...REUSED_DECOMPRESSION_BUFFERS }, stdin: 'pipe', stdout: 'pipe', idlePriority: true,
     });
     this.reader.child.stdin?.on('error', () => undefined); // the process is gone: its result says why
     if (this.exited) this.tellExited();

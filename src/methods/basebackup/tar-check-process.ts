@@ -2,14 +2,17 @@
 // tar while pg_basebackup writes it, and pg_wal.tar once pg_basebackup has exited, computing each tar's sha256
 // and its members' sizes and checksums (tar-digest.ts); then prints them as one JSON line and exits.
 //
-// Why a process of its own, at a lower priority: the check reads and decompresses as much as pg_basebackup
+// Why a process of its own, at idle priority: the check reads and decompresses as much as pg_basebackup
 // compresses and writes, and in the run's own process it ran at the same priority as pg_basebackup, taking the
 // core pg_basebackup's compression and the node's WAL sender needed when they wanted it: on two cores a 1 GB
-// backup's copy took 15-20 % longer beside it (bench/README.md, "Basebackup run vs bare pg_basebackup"). At
-// niceness CHECK_NICENESS the scheduler gives pg_basebackup the CPU first and the check what is left; the
-// check keeps up when a core is spare and catches up after the copy when none is. A nice value belongs to
-// each thread on Linux and a new thread takes its creator's: every thread of this process is lowered before
-// any work starts, so that the threads libuv starts later for zlib and file reads are lowered too.
+// backup's copy took 15-20 % longer beside it (bench/README.md, "Basebackup run vs bare pg_basebackup"). Started
+// under SCHED_IDLE (stream-check.ts, through `chrt`), it gets a CPU only when nothing else wants one: it keeps
+// up with the copy when a core is spare, and catches up after it when none is (the run then ends that much
+// later, and its backup counts only once checked). Measured beside pg_basebackup on two cores, the copy took
+// 0.26 s longer at idle priority, 0.4-0.5 s at niceness 10 or 19 (bench/README.md). Where chrt is missing, the
+// process lowers itself to niceness 19 instead: a nice value belongs to each thread on Linux and a new thread
+// takes its creator's, so every thread is lowered before any work starts, and the threads libuv starts later
+// for zlib and file reads are lowered too.
 //
 // Protocol: argv is the backup directory, the checksum algorithm (crc32c, sha256 or none) and the poll
 // interval in ms. The parent writes "exited\n" on standard input once pg_basebackup has exited; standard input
@@ -24,8 +27,8 @@ import type { ManifestChecksums } from '../../core/model.js';
 import { backupTarPart } from './tar-files.js';
 import { digestTar, type TarCheckOutput, type TarDigest } from './tar-digest.js';
 
-/** The check's niceness: below pg_basebackup (0), not so low that a busy backup server starves it (19). */
-const CHECK_NICENESS = 10;
+/** The check's niceness where it could not be started at idle priority (a SCHED_IDLE thread ignores it). */
+const CHECK_NICENESS = 19;
 
 lowerEveryThread(CHECK_NICENESS);
 const [directory, algorithm, poll] = process.argv.slice(2) as [string, ManifestChecksums, string];

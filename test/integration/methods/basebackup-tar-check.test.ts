@@ -82,15 +82,16 @@ describe('basebackup tar check against backup_manifest', () => {
     for (const [path, digest] of digests) expect(digest, path).toEqual({ bytes: readFileSync(path).length, sha256: sha256(path) });
   }, 120_000);
 
-  it('reads in a process of its own whose every thread runs at niceness 10; abandon() stops it, reporting nothing', async () => {
+  it('reads in a process of its own, every thread of it at idle priority (SCHED_IDLE); abandon() stops it, reporting nothing', async () => {
     const check = new BackupStreamCheck(join(work, 'not-written-yet'), 'crc32c').start();
     const pid = check.pid!;
-    // Field 19 of a thread's stat is its nice value (after the command name in parentheses, the 17th).
-    const niceness = () => readdirSync(`/proc/${pid}/task`).map((t) => Number(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[16]));
-    for (let i = 0; i < 100 && niceness().some((n) => n !== 10); i++) await new Promise((r) => setTimeout(r, 50));
-    const threads = niceness();
+    // Field 41 of a thread's stat is its scheduling policy (after the command name in parentheses, the 39th); 5 is SCHED_IDLE.
+    const policies = () => readdirSync(`/proc/${pid}/task`).map((t) => Number(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[38]));
+    // Until chrt has executed Node the process is chrt; once Node runs, its threads are there.
+    for (let i = 0; i < 100 && policies().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const threads = policies();
     expect(threads.length).toBeGreaterThan(1);
-    expect(new Set(threads)).toEqual(new Set([10]));
+    expect(new Set(threads)).toEqual(new Set([5]));
     await check.abandon();
     expect(existsSync(`/proc/${pid}`)).toBe(false);
   }, 30_000);
